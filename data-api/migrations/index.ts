@@ -1,0 +1,12 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_registry.ts';
+import * as m0002 from './0002_auth_changes.ts';
+
+/**
+ * Every migration, by sortable name. A static map rather than a folder scan, so the
+ * set is explicit and survives bundling. Add new files here in order.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_registry': m0001,
+  '0002_auth_changes': m0002,
+};

@@ -1,0 +1,52 @@
+import cors from '@fastify/cors';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { AppContext } from './context.ts';
+import { authPlugin } from './auth/plugin.ts';
+import { errorHandlerPlugin } from './errors/handler.ts';
+import { healthRoutes } from './health/routes.ts';
+import { openapiPlugin, openapiRoutes } from './openapi/plugin.ts';
+import { siteRoutes } from './site/routes.ts';
+
+export interface BuildAppOptions {
+  /** A pino logger; none in tests. */
+  logger?: FastifyBaseLogger;
+}
+
+/**
+ * Builds the Fastify app. Wiring only: ecosystem plugins → ours → routes, each area an
+ * encapsulated plugin under /api/v1; the site is served at the root.
+ */
+export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: 1024 * 1024,
+    // Ids travel in paths; keep them readable in logs.
+    routerOptions: { maxParamLength: 200 },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorate('ctx', ctx);
+
+  await app.register(cors, { origin: ctx.corsOrigins, credentials: false });
+  await app.register(openapiPlugin);
+  await app.register(errorHandlerPlugin);
+  await app.register(authPlugin);
+
+  await app.register(
+    async (api) => {
+      api.setNotFoundHandler((request, reply) => {
+        reply.status(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` });
+      });
+      await api.register(healthRoutes);
+      await api.register(openapiRoutes);
+    },
+    { prefix: '/api/v1' },
+  );
+
+  await app.register(siteRoutes);
+  return app;
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

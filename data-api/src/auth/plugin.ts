@@ -1,0 +1,96 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { forbidden, unauthorized } from '../errors/index.ts';
+import { isLoopback, normaliseAddress, type ProxyIdentityOptions } from './options.ts';
+import { allows, type AuthRequirement, type Principal } from './roles.ts';
+import { principalForToken } from './service.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+  interface FastifyContextConfig {
+    /** Every /api/v1 route declares who may call it; the app refuses to start otherwise. */
+    auth?: AuthRequirement;
+  }
+}
+
+const ROLE_RANK = { viewer: 0, operator: 1, automation: 1, admin: 2 } as const;
+
+/**
+ * Resolves `request.principal` (bearer token → proxy identity → open localhost read)
+ * and enforces each route's `config.auth`. The requirement also lands in the OpenAPI
+ * document, so the docs and the enforcement cannot drift apart.
+ */
+export const authPlugin = fp(async function auth(app: FastifyInstance) {
+  const { auth } = app.ctx;
+  app.decorateRequest('principal', null);
+
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/v1') || route.method === 'HEAD' || route.method === 'OPTIONS') return;
+    const need = route.config?.auth;
+    if (!need) throw new Error(`route ${String(route.method)} ${route.url} declares no auth requirement (config.auth)`);
+    const schema = (route.schema ??= {}) as Record<string, unknown>;
+    if (need === 'public') schema.security = [];
+    else {
+      schema.security = [{ bearer: [] }];
+      const who = need === 'viewer' ? 'any role' : need === 'operator_or_automation' ? 'operator or automation (or admin)' : `${need}${need === 'station' ? ' token' : ' (or admin)'}`;
+      schema.description = `${schema.description ? `${schema.description}\n\n` : ''}Requires: ${who}.`;
+    }
+  });
+
+  app.addHook('onRequest', async (request) => {
+    request.principal = await resolvePrincipal(app, request);
+  });
+
+  app.addHook('preHandler', async (request) => {
+    const need = request.routeOptions.config?.auth;
+    if (!need || need === 'public') return;
+    const principal = request.principal;
+    if (!principal) throw unauthorized();
+    if (!allows(principal, need)) {
+      throw forbidden(`${principal.name} (role ${principal.role}) may not ${request.method} ${request.routeOptions.url}: requires ${need}`);
+    }
+  });
+
+  async function resolvePrincipal(app: FastifyInstance, request: FastifyRequest): Promise<Principal | null> {
+    const header = request.headers.authorization;
+    if (header) {
+      const match = /^Bearer\s+(\S+)$/i.exec(header);
+      const principal = match ? await principalForToken(app.ctx.db, match[1]!) : null;
+      // A presented but unknown token is an error, not a silent downgrade to anonymous.
+      if (!principal) throw unauthorized('the bearer token is unknown, malformed or revoked');
+      return principal;
+    }
+    const remote = request.socket.remoteAddress;
+    if (auth.proxy && auth.proxy.trustedAddresses.includes(normaliseAddress(remote))) {
+      const fromProxy = proxyPrincipal(auth.proxy, request);
+      if (fromProxy) return fromProxy;
+    }
+    if (auth.openReads && (request.method === 'GET' || request.method === 'HEAD') && isLoopback(remote)) {
+      return { kind: 'anonymous', name: 'localhost', role: 'viewer', customerId: null, stationId: null };
+    }
+    return null;
+  }
+});
+
+function proxyPrincipal(proxy: ProxyIdentityOptions, request: FastifyRequest): Principal | null {
+  const user = headerValue(request, proxy.userHeader);
+  if (!user) return null;
+  const groups = (headerValue(request, proxy.groupsHeader) ?? '')
+    .split(/[,|]/)
+    .map((g) => g.trim())
+    .filter(Boolean);
+  let role: Principal['role'] | null = proxy.defaultRole;
+  for (const group of groups) {
+    const mapped = proxy.roleMap[group];
+    if (mapped && (role === null || ROLE_RANK[mapped] > ROLE_RANK[role as keyof typeof ROLE_RANK])) role = mapped;
+  }
+  if (!role) throw forbidden(`${user} is in no group mapped to a fleetbook role`);
+  return { kind: 'proxy', name: user, role, customerId: null, stationId: null };
+}
+
+function headerValue(request: FastifyRequest, name: string): string | undefined {
+  const v = request.headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}

@@ -1,0 +1,19 @@
+import { Command } from 'commander';
+import { VERSION } from '../version.ts';
+import { migrateCommand } from './migrate.ts';
+import { startCommand } from './start.ts';
+import { versionCommand } from './version.ts';
+
+/** `fleetbook <command>`: one file per subcommand, each thin over the areas. */
+const program = new Command('fleetbook')
+  .description('fleetbook: a docs-as-code operations handbook with a live fleet data API')
+  .version(VERSION, '-v, --version')
+  .showHelpAfterError()
+  .addCommand(startCommand())
+  .addCommand(migrateCommand())
+  .addCommand(versionCommand());
+
+program.parseAsync(process.argv).catch((err) => {
+  process.stderr.write(`fleetbook: ${err?.message ?? err}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,25 @@
+import { Option, type Command } from 'commander';
+import type { ConfigOverrides } from '../config/index.ts';
+
+/** Flags shared by commands that open the database and broker; each names its env twin. */
+export function addRuntimeOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--port <port>', 'HTTP port for the site and API').env('PORT'))
+    .addOption(new Option('--host <host>', 'address to listen on').env('HOST'))
+    .addOption(new Option('--mqtt-port <port>', 'port of the embedded MQTT broker').env('MQTT_PORT'))
+    .addOption(new Option('--data-dir <dir>', 'folder for embedded data (PGlite)').env('FLEETBOOK_DATA_DIR'))
+    .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent');
+}
+
+/** commander's parsed flags → the env names loadConfig() knows. */
+export function overridesFrom(opts: Record<string, unknown>): ConfigOverrides {
+  return {
+    PORT: opts.port as string | undefined,
+    HOST: opts.host as string | undefined,
+    MQTT_PORT: opts.mqttPort as string | undefined,
+    FLEETBOOK_DATA_DIR: opts.dataDir as string | undefined,
+    LOG_LEVEL: opts.logLevel as string | undefined,
+    FLEETBOOK_DEMO: opts.demo ? true : undefined,
+    FLEETBOOK_BUILD_SITE: opts.build === false ? 'never' : (opts.rebuild ? 'always' : undefined),
+  };
+}

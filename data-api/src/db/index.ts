@@ -1,0 +1,92 @@
+import fs from 'node:fs';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import type { Database } from './schema.ts';
+import { PGliteDialect } from './pglite-dialect.ts';
+import { redactUrl } from '../util/url.ts';
+
+export * from './schema.ts';
+
+export type DatabaseOptions =
+  | { kind: 'pglite'; dataDir?: string } // dataDir undefined: in memory (tests)
+  | { kind: 'pg'; url: string; max?: number };
+
+export interface DatabaseHandle {
+  db: Kysely<Database>;
+  kind: DatabaseOptions['kind'];
+  /** LISTEN on a channel; returns an unlisten function. Same call on both dialects. */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+const INT8_OID = 20;
+
+/** Opens the database chosen by config: embedded PGlite or a real PostgreSQL through `pg`. */
+export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
+  return options.kind === 'pglite' ? openPglite(options.dataDir) : openPg(options.url, options.max);
+}
+
+async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
+  const pglite = await PGlite.create(dataDir ?? 'memory://', {
+    parsers: { [INT8_OID]: (value: string) => Number(value) },
+  });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  return {
+    db,
+    kind: 'pglite',
+    async listen(channel, onPayload) {
+      const unlisten = await pglite.listen(channel, onPayload);
+      return async () => unlisten();
+    },
+    close: () => db.destroy(),
+  };
+}
+
+async function openPg(url: string, max = 10): Promise<DatabaseHandle> {
+  const pg = (await import('pg')).default;
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    // Counts and bigserial ids fit in a JS number for any fleet we will see.
+    types: { getTypeParser: (oid: number, format?: any) => (oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) } as any,
+  });
+  // Fail fast with a clear message instead of on the first request.
+  const client = await pool.connect().catch(async (err: Error) => {
+    await pool.end().catch(() => {});
+    throw new Error(`cannot connect to PostgreSQL at ${redactUrl(url)}: ${err.message}`);
+  });
+  client.release();
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const listeners = new Set<import('pg').PoolClient>();
+  return {
+    db,
+    kind: 'pg',
+    async listen(channel, onPayload) {
+      const listener = await pool.connect();
+      listeners.add(listener);
+      listener.on('notification', (msg) => {
+        if (msg.channel === channel) onPayload(msg.payload ?? '');
+      });
+      await listener.query(`LISTEN ${quoteIdent(channel)}`);
+      return async () => {
+        listeners.delete(listener);
+        await listener.query(`UNLISTEN ${quoteIdent(channel)}`).catch(() => {});
+        listener.release();
+      };
+    },
+    async close() {
+      for (const listener of listeners) listener.release();
+      listeners.clear();
+      await db.destroy();
+    },
+  };
+}
+
+export async function pingDatabase(db: Kysely<Database>): Promise<number> {
+  const started = performance.now();
+  await sql`select 1`.execute(db);
+  return performance.now() - started;
+}
+
+const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;

@@ -1,0 +1,45 @@
+import { pingDatabase } from '../db/index.ts';
+import type { AppContext } from '../context.ts';
+import type { Health } from '../contracts/health.ts';
+
+const startedAt = Date.now();
+
+/** Readiness of every part the API depends on. Never throws: a failure is a status. */
+export async function checkHealth(ctx: AppContext): Promise<Health> {
+  let database: Health['database'];
+  try {
+    const latency = await withTimeout(pingDatabase(ctx.db), 2000);
+    database = { status: 'up', kind: ctx.database.kind, latency_ms: round(latency) };
+  } catch (err) {
+    database = { status: 'down', kind: ctx.database.kind, latency_ms: null, error: (err as Error).message };
+  }
+  const broker: Health['broker'] = ctx.broker
+    ? {
+        status: ctx.broker.connected() ? 'up' : 'down',
+        kind: ctx.broker.kind,
+        url: ctx.broker.url,
+        clients: ctx.broker.embedded ? ctx.broker.embedded.clientCount() : null,
+      }
+    : { status: 'down', kind: 'none', url: null, clients: null };
+  const site = ctx.siteStatus();
+  return {
+    status: database.status === 'up' && broker.status === 'up' ? 'ok' : 'degraded',
+    version: ctx.version,
+    uptime_s: Math.round((Date.now() - startedAt) / 1000),
+    database,
+    broker,
+    build: { status: site.status, built_at: site.builtAt, ...(site.error ? { error: site.error } : {}) },
+  };
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    }),
+  ]);
+}

@@ -1,0 +1,57 @@
+import { useEffect, useRef, useState } from 'react';
+import useDocusaurusContext from '@docusaurus/useDocusaurusContext';
+import { getDataClient, type DataClient } from './client';
+
+export function useDataClient(): DataClient {
+  const { siteConfig } = useDocusaurusContext();
+  return getDataClient(String(siteConfig.customFields?.apiUrl ?? ''));
+}
+
+export type ResourceState<T> =
+  | { status: 'loading'; data: null; error: null; updatedAt: null }
+  | { status: 'ready'; data: T; error: null; updatedAt: Date }
+  /** The API did not answer: the last data is kept and shown with its time. */
+  | { status: 'stale'; data: T; error: Error; updatedAt: Date }
+  | { status: 'error'; data: null; error: Error; updatedAt: null };
+
+/**
+ * Reads one API path and refreshes it every `refreshMs`. Keeps the last good data when
+ * the API becomes unreachable, and recovers by itself when it answers again.
+ */
+export function useResource<T>(path: string | null, refreshMs = 0): ResourceState<T> {
+  const client = useDataClient();
+  const [state, setState] = useState<ResourceState<T>>({ status: 'loading', data: null, error: null, updatedAt: null });
+  const last = useRef<{ data: T; at: Date } | null>(null);
+
+  useEffect(() => {
+    if (!path) return undefined;
+    let cancelled = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const controller = new AbortController();
+    const load = async () => {
+      try {
+        const data = await client.get<T>(path, controller.signal);
+        if (cancelled) return;
+        last.current = { data, at: new Date() };
+        setState({ status: 'ready', data, error: null, updatedAt: last.current.at });
+      } catch (err) {
+        if (cancelled) return;
+        const error = err as Error;
+        setState(
+          last.current
+            ? { status: 'stale', data: last.current.data, error, updatedAt: last.current.at }
+            : { status: 'error', data: null, error, updatedAt: null },
+        );
+      }
+      if (!cancelled && refreshMs > 0) timer = setTimeout(load, refreshMs);
+    };
+    void load();
+    return () => {
+      cancelled = true;
+      controller.abort();
+      if (timer) clearTimeout(timer);
+    };
+  }, [client, path, refreshMs]);
+
+  return state;
+}

@@ -1,0 +1,54 @@
+import { randomBytes } from 'node:crypto';
+import { buildApp, type App } from '../../data-api/src/app.ts';
+import { openBroker, type BrokerHandle } from '../../data-api/src/broker/index.ts';
+import type { AppContext } from '../../data-api/src/context.ts';
+import { VERSION } from '../../data-api/src/version.ts';
+import { createTestBroker, type TestBroker } from './broker.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
+
+export interface TestApp {
+  app: App;
+  ctx: AppContext;
+  database: TestDatabase;
+  broker: BrokerHandle;
+  testBroker: TestBroker;
+  close(): Promise<void>;
+}
+
+/** The API on a real (fresh) database and a real broker, driven with app.inject(). */
+export async function createTestApp(
+  overrides: Partial<AppContext> = {},
+  /** Extra plugins to register before the app is ready (e.g. a probe route). */
+  extend?: (app: App) => unknown,
+): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const testBroker = await createTestBroker();
+  const broker = await openBroker({ kind: 'external', url: testBroker.url }, `fb-test-${randomBytes(4).toString('hex')}`);
+  const ctx: AppContext = {
+    version: VERSION,
+    database: database.handle,
+    db: database.handle.db,
+    broker,
+    siteDir: null,
+    siteStatus: () => ({ status: 'disabled', builtAt: null }),
+    auth: { openReads: false, proxy: null },
+    corsOrigins: [],
+    ...overrides,
+  };
+  const app = await buildApp(ctx);
+  if (extend) await extend(app);
+  await app.ready();
+  return {
+    app,
+    ctx,
+    database,
+    broker,
+    testBroker,
+    async close() {
+      await app.close();
+      await broker.close();
+      await testBroker.close();
+      await database.drop();
+    },
+  };
+}
