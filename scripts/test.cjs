@@ -12,7 +12,8 @@ const run = layers.length ? layers : all;
 const outDir = path.join(root, 'test-results');
 fs.mkdirSync(outDir, { recursive: true });
 
-const vitest = require.resolve('vitest/vitest.mjs', { paths: [root] });
+const vitestPkg = require.resolve('vitest/package.json', { paths: [root] });
+const vitest = path.join(path.dirname(vitestPkg), require(vitestPkg).bin.vitest);
 let passed = 0;
 let failed = 0;
 let skipped = 0;

@@ -50,6 +50,7 @@ export type DeploymentState = 'planned' | 'installing' | 'live' | 'paused' | 're
 export interface DeploymentsTable {
   id: string;
   site_id: string;
+  customer_id: string;
   name: string | null;
   product_code: string;
   product_version: string;
@@ -67,6 +68,7 @@ export interface DevicesTable {
   id: string;
   deployment_id: string | null;
   site_id: string | null;
+  customer_id: string | null;
   product_code: string;
   product_version: string | null;
   role: DeviceRole;

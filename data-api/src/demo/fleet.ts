@@ -5,11 +5,12 @@
 export interface DemoFleet {
   customers: Array<{ id: string; name: string }>;
   sites: Array<{ id: string; customer_id: string; name: string; timezone: string; lat: number; lon: number; lan_notes: string }>;
-  deployments: Array<{ id: string; site_id: string; name: string; product_code: string; product_version: string; state: string; planned_date: string; started_date: string | null }>;
+  deployments: Array<{ id: string; site_id: string; customer_id: string; name: string; product_code: string; product_version: string; state: string; planned_date: string; started_date: string | null }>;
   devices: Array<{
     id: string;
     deployment_id: string | null;
     site_id: string | null;
+    customer_id: string | null;
     product_code: string;
     product_version: string;
     role: string;
@@ -98,6 +99,7 @@ export function generateDemoFleet(seed = 42, now = new Date('2026-11-01T00:00:00
       fleet.deployments.push({
         id: depId,
         site_id: site.id,
+        customer_id: site.customer_id,
         name: `${site.name} ${plan.product} #${index + 1}`,
         product_code: plan.product,
         product_version: plan.version,
@@ -117,6 +119,7 @@ export function generateDemoFleet(seed = 42, now = new Date('2026-11-01T00:00:00
           id,
           deployment_id: depId,
           site_id: site.id,
+          customer_id: site.customer_id,
           product_code: plan.product,
           product_version: plan.version,
           role,

@@ -1,0 +1,262 @@
+// Shared by the API and the browser (no server-only imports here).
+import { z } from 'zod';
+import { deviceIdSchema, idSchema } from './ids.ts';
+
+const timestamp = z.iso.datetime({ offset: true }).describe('ISO 8601 timestamp');
+const date = z.iso.date().describe('YYYY-MM-DD');
+const text = (max = 200) => z.string().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
+
+export const timezoneSchema = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected an IANA time zone like Asia/Bangkok' },
+);
+
+/* ------------------------------------------------------------------ customers */
+
+export const customerSchema = z
+  .object({ id: idSchema('customer'), name: z.string(), created_at: timestamp, updated_at: timestamp })
+  .meta({ id: 'Customer' });
+export const customerCreateSchema = z.strictObject({ id: idSchema('customer').optional(), name: text() });
+export const customerUpdateSchema = z.strictObject({ name: text().optional() });
+
+/* ---------------------------------------------------------------------- sites */
+
+export const locationSchema = z.strictObject({
+  lat: z.number().min(-90, 'latitude is between -90 and 90').max(90, 'latitude is between -90 and 90'),
+  lon: z.number().min(-180, 'longitude is between -180 and 180').max(180, 'longitude is between -180 and 180'),
+});
+
+export const siteSchema = z
+  .object({
+    id: idSchema('site'),
+    customer_id: idSchema('customer'),
+    name: z.string(),
+    timezone: z.string(),
+    location: z.object({ lat: z.number(), lon: z.number() }).nullable(),
+    lan_notes: z.string().nullable(),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'Site' });
+export const siteCreateSchema = z.strictObject({
+  id: idSchema('site').optional(),
+  customer_id: idSchema('customer'),
+  name: text(),
+  timezone: timezoneSchema.default('UTC'),
+  location: locationSchema.nullable().optional(),
+  lan_notes: z.string().max(10_000).nullable().optional(),
+});
+export const siteUpdateSchema = z.strictObject({
+  name: text().optional(),
+  timezone: timezoneSchema.optional(),
+  location: locationSchema.nullable().optional(),
+  lan_notes: z.string().max(10_000).nullable().optional(),
+});
+
+/* ---------------------------------------------------------------- deployments */
+
+export const DEPLOYMENT_STATES = ['planned', 'installing', 'live', 'paused', 'retired'] as const;
+export const deploymentStateSchema = z.enum(DEPLOYMENT_STATES);
+
+/** domain.md: planned → installing → live ⇄ paused → retired (retire from any state but retired). */
+export const DEPLOYMENT_TRANSITIONS: Record<(typeof DEPLOYMENT_STATES)[number], readonly (typeof DEPLOYMENT_STATES)[number][]> = {
+  planned: ['installing', 'retired'],
+  installing: ['live', 'retired'],
+  live: ['paused', 'retired'],
+  paused: ['live', 'retired'],
+  retired: [],
+};
+
+const semver = z.string().regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/, 'expected a version like 2.1.0');
+const productCode = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'expected a product code like lorawan-gw');
+
+export const deploymentSchema = z
+  .object({
+    id: idSchema('deployment'),
+    site_id: idSchema('site'),
+    customer_id: idSchema('customer'),
+    name: z.string().nullable(),
+    product_code: z.string(),
+    product_version: z.string(),
+    state: deploymentStateSchema,
+    planned_date: date.nullable(),
+    started_date: date.nullable(),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'Deployment' });
+export const deploymentCreateSchema = z.strictObject({
+  id: idSchema('deployment').optional(),
+  site_id: idSchema('site'),
+  name: text().nullable().optional(),
+  product_code: productCode,
+  product_version: semver,
+  state: deploymentStateSchema.default('planned'),
+  planned_date: date.nullable().optional(),
+  started_date: date.nullable().optional(),
+});
+export const deploymentUpdateSchema = z.strictObject({
+  name: text().nullable().optional(),
+  product_version: semver.optional(),
+  state: deploymentStateSchema.optional(),
+  planned_date: date.nullable().optional(),
+  started_date: date.nullable().optional(),
+});
+
+/* -------------------------------------------------------------------- devices */
+
+export const DEVICE_ROLES = ['gateway', 'sensor', 'station', 'controller'] as const;
+export const DEVICE_STATUSES = ['up', 'down', 'unknown'] as const;
+
+export const externalRefsSchema = z.strictObject({
+  chirpstack: z
+    .strictObject({
+      dev_eui: z.string().regex(/^[0-9a-fA-F]{16}$/, 'expected a 16-hex-digit DevEUI').transform((s) => s.toLowerCase()),
+      device_id: z.string().max(100).optional(),
+      application_id: z.string().max(100).optional(),
+    })
+    .optional(),
+  rfid: z
+    .strictObject({
+      station_id: z.string().max(100).optional(),
+      mac: z.string().regex(/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/, 'expected a MAC like aa:bb:cc:dd:ee:ff').transform((s) => s.toLowerCase()).optional(),
+    })
+    .optional(),
+});
+
+/** LoRaWAN keys: written, never read back (domain.md). */
+export const deviceSecretsSchema = z.strictObject({
+  app_key: z.string().regex(/^[0-9a-fA-F]{32}$/, 'expected a 32-hex-digit AppKey').optional(),
+  nwk_key: z.string().regex(/^[0-9a-fA-F]{32}$/, 'expected a 32-hex-digit NwkKey').optional(),
+});
+
+const jsonObject = z.record(z.string(), z.unknown());
+
+export const deviceSchema = z
+  .object({
+    id: deviceIdSchema,
+    deployment_id: idSchema('deployment').nullable(),
+    site_id: idSchema('site').nullable(),
+    customer_id: idSchema('customer').nullable(),
+    product_code: z.string(),
+    product_version: z.string().nullable(),
+    role: z.enum(DEVICE_ROLES),
+    serial: z.string().nullable(),
+    name: z.string().nullable(),
+    status: z.enum(DEVICE_STATUSES),
+    last_seen: timestamp.nullable(),
+    desired_state: jsonObject,
+    desired_version: z.number().int(),
+    observed_state: jsonObject,
+    external_refs: jsonObject,
+    heartbeat_interval_s: z.number().int(),
+    /** Names of the secrets set for this device; never their values. */
+    secrets_set: z.array(z.string()),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'Device' });
+
+const heartbeat = z.number().int().min(5, 'at least 5 seconds').max(86_400, 'at most a day');
+
+export const deviceCreateSchema = z.strictObject({
+  id: deviceIdSchema.optional(),
+  deployment_id: idSchema('deployment').nullable().optional(),
+  site_id: idSchema('site').nullable().optional(),
+  product_code: productCode,
+  product_version: semver.nullable().optional(),
+  role: z.enum(DEVICE_ROLES),
+  serial: text(100).nullable().optional(),
+  name: text().nullable().optional(),
+  external_refs: externalRefsSchema.optional(),
+  heartbeat_interval_s: heartbeat.optional(),
+  secrets: deviceSecretsSchema.optional(),
+});
+export const deviceUpdateSchema = z.strictObject({
+  deployment_id: idSchema('deployment').nullable().optional(),
+  site_id: idSchema('site').nullable().optional(),
+  product_version: semver.nullable().optional(),
+  serial: text(100).nullable().optional(),
+  name: text().nullable().optional(),
+  external_refs: externalRefsSchema.optional(),
+  heartbeat_interval_s: heartbeat.optional(),
+  secrets: deviceSecretsSchema.optional(),
+});
+export const desiredStateSchema = z.strictObject({
+  desired_state: jsonObject.refine((v) => JSON.stringify(v).length <= 64_000, 'at most 64 KB of JSON'),
+  /** Optimistic concurrency: when given, must equal the current desired_version. */
+  if_version: z.number().int().min(0).optional(),
+});
+
+/* ------------------------------------------------------------------ inventory */
+
+export const INVENTORY_STATES = ['in_stock', 'allocated', 'installed', 'rma'] as const;
+
+export const inventoryItemSchema = z
+  .object({
+    id: idSchema('inventory'),
+    sku: z.string(),
+    serial: z.string().nullable(),
+    state: z.enum(INVENTORY_STATES),
+    deployment_id: idSchema('deployment').nullable(),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'InventoryItem' });
+export const inventoryCreateSchema = z.strictObject({
+  id: idSchema('inventory').optional(),
+  sku: text(100),
+  serial: text(100).nullable().optional(),
+  state: z.enum(INVENTORY_STATES).default('in_stock'),
+  deployment_id: idSchema('deployment').nullable().optional(),
+});
+export const inventoryUpdateSchema = z.strictObject({
+  serial: text(100).nullable().optional(),
+  state: z.enum(INVENTORY_STATES).optional(),
+  deployment_id: idSchema('deployment').nullable().optional(),
+});
+
+/* ------------------------------------------------------------------- products */
+
+export const bomLineSchema = z.strictObject({ sku: text(100), qty: z.number().int().min(1), description: z.string().optional() });
+export const productVersionSchema = z.strictObject({
+  version: semver,
+  firmware_baseline: z.string().nullable().optional(),
+  bom: z.array(bomLineSchema).default([]),
+  default_runbooks: z.array(z.string()).default([]),
+});
+export const PRODUCT_CATEGORIES = ['lorawan', 'rfid', 'firmware-only', 'gateway', 'other'] as const;
+/** docs/products/<code>/index.mdx frontmatter: the product keys (Docusaurus keys are ignored). */
+export const productFrontmatterSchema = z.object({
+  product_code: productCode,
+  name: text(),
+  category: z.enum(PRODUCT_CATEGORIES),
+  summary: z.string().optional(),
+  versions: z.array(productVersionSchema).min(1, 'a product needs at least one version'),
+});
+export const productSchema = z
+  .object({
+    code: z.string(),
+    name: z.string(),
+    category: z.string(),
+    summary: z.string().nullable(),
+    source_path: z.string(),
+    versions: z.array(
+      z.object({ version: z.string(), firmware_baseline: z.string().nullable(), bom: z.array(bomLineSchema), default_runbooks: z.array(z.string()) }),
+    ),
+  })
+  .meta({ id: 'Product' });
+
+export type Customer = z.infer<typeof customerSchema>;
+export type Site = z.infer<typeof siteSchema>;
+export type Deployment = z.infer<typeof deploymentSchema>;
+export type Device = z.infer<typeof deviceSchema>;
+export type InventoryItem = z.infer<typeof inventoryItemSchema>;
+export type Product = z.infer<typeof productSchema>;
