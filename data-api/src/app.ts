@@ -2,10 +2,13 @@ import cors from '@fastify/cors';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from './context.ts';
+import { auditRoutes } from './audit/routes.ts';
 import { authPlugin } from './auth/plugin.ts';
+import { tokenRoutes } from './auth/routes.ts';
 import { errorHandlerPlugin } from './errors/handler.ts';
 import { healthRoutes } from './health/routes.ts';
 import { openapiPlugin, openapiRoutes } from './openapi/plugin.ts';
+import { productRoutes, registryRoutes } from './registry/routes.ts';
 import { siteRoutes } from './site/routes.ts';
 
 export interface BuildAppOptions {
@@ -41,6 +44,10 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
       });
       await api.register(healthRoutes);
       await api.register(openapiRoutes);
+      await api.register(registryRoutes);
+      await api.register(productRoutes);
+      await api.register(tokenRoutes);
+      await api.register(auditRoutes);
     },
     { prefix: '/api/v1' },
   );

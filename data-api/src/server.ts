@@ -1,4 +1,5 @@
 import net from 'node:net';
+import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { buildApp, type App } from './app.ts';
 import { openBroker, type BrokerHandle } from './broker/index.ts';
@@ -8,6 +9,8 @@ import { openDatabase, type DatabaseHandle } from './db/index.ts';
 import { migrateToLatest } from './db/migrator.ts';
 import { ensureFirstAdminToken } from './auth/service.ts';
 import { loadDemoData } from './demo/index.ts';
+import { loadProductCatalog } from './registry/products.ts';
+import { PROJECT_ROOT } from './paths.ts';
 import { SiteBuilder } from './site/build.ts';
 import { VERSION } from './version.ts';
 
@@ -56,6 +59,8 @@ export async function startFleetbook(config: FleetbookConfig, options: StartOpti
     cleanups.push(() => database.close());
     const migrated = await migrateToLatest(database.db);
     if (migrated.length) logger.info({ migrations: migrated.map((m) => m.migrationName) }, 'schema migrated');
+    const products = await loadProductCatalog(database.db, path.join(PROJECT_ROOT, 'docs', 'products'));
+    logger.info({ products }, 'product catalog loaded from docs/products');
 
     const broker: BrokerHandle = await openBroker(config.broker);
     cleanups.push(() => broker.close());

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../../data-api/src/paths.ts';
+import { loadProductCatalog } from '../../data-api/src/registry/products.ts';
 import { buildApp, type App } from '../../data-api/src/app.ts';
 import { openBroker, type BrokerHandle } from '../../data-api/src/broker/index.ts';
 import type { AppContext } from '../../data-api/src/context.ts';
@@ -22,6 +25,7 @@ export async function createTestApp(
   extend?: (app: App) => unknown,
 ): Promise<TestApp> {
   const database = await createTestDatabase();
+  await loadProductCatalog(database.handle.db, path.join(PROJECT_ROOT, 'docs', 'products'));
   const testBroker = await createTestBroker();
   const broker = await openBroker({ kind: 'external', url: testBroker.url }, `fb-test-${randomBytes(4).toString('hex')}`);
   const ctx: AppContext = {

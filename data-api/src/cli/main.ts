@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { VERSION } from '../version.ts';
 import { migrateCommand } from './migrate.ts';
 import { startCommand } from './start.ts';
+import { tokenCommand } from './token.ts';
 import { versionCommand } from './version.ts';
 
 /** `fleetbook <command>`: one file per subcommand, each thin over the areas. */
@@ -11,6 +12,7 @@ const program = new Command('fleetbook')
   .showHelpAfterError()
   .addCommand(startCommand())
   .addCommand(migrateCommand())
+  .addCommand(tokenCommand())
   .addCommand(versionCommand());
 
 program.parseAsync(process.argv).catch((err) => {

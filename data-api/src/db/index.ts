@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { Database } from './schema.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
@@ -19,6 +20,8 @@ export interface DatabaseHandle {
 }
 
 const INT8_OID = 20;
+/** DATE columns stay `YYYY-MM-DD` strings: a calendar date has no time zone to shift. */
+const DATE_OID = 1082;
 
 /** Opens the database chosen by config: embedded PGlite or a real PostgreSQL through `pg`. */
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
@@ -27,9 +30,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
 
 async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> {
   const { PGlite } = await import('@electric-sql/pglite');
-  if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
+  let unlock = () => {};
+  if (dataDir) {
+    fs.mkdirSync(dataDir, { recursive: true });
+    unlock = lockDataDir(dataDir);
+  }
   const pglite = await PGlite.create(dataDir ?? 'memory://', {
-    parsers: { [INT8_OID]: (value: string) => Number(value) },
+    parsers: { [INT8_OID]: (value: string) => Number(value), [DATE_OID]: (value: string) => value },
   });
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
   return {
@@ -39,8 +46,42 @@ async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> 
       const unlisten = await pglite.listen(channel, onPayload);
       return async () => unlisten();
     },
-    close: () => db.destroy(),
+    close: async () => {
+      await db.destroy();
+      unlock();
+    },
   };
+}
+
+/**
+ * PGlite is one process's database: a second process opening the same folder would
+ * corrupt it. A pid file guards the folder; a stale one (dead process) is taken over.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const lockFile = path.join(dataDir, 'fleetbook.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+      return () => fs.rmSync(lockFile, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(fs.readFileSync(lockFile, 'utf8'));
+      if (pid && pid !== process.pid && isAlive(pid)) {
+        throw new Error(`the embedded database in ${dataDir} is in use by process ${pid} (a running fleetbook): stop it first, or use the API`);
+      }
+      fs.rmSync(lockFile, { force: true });
+    }
+  }
+  throw new Error(`cannot lock the embedded database in ${dataDir}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 async function openPg(url: string, max = 10): Promise<DatabaseHandle> {
@@ -49,7 +90,7 @@ async function openPg(url: string, max = 10): Promise<DatabaseHandle> {
     connectionString: url,
     max,
     // Counts and bigserial ids fit in a JS number for any fleet we will see.
-    types: { getTypeParser: (oid: number, format?: any) => (oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) } as any,
+    types: { getTypeParser: (oid: number, format?: any) => (oid === INT8_OID ? Number : oid === DATE_OID ? (v: string) => v : pg.types.getTypeParser(oid, format)) } as any,
   });
   // Fail fast with a clear message instead of on the first request.
   const client = await pool.connect().catch(async (err: Error) => {

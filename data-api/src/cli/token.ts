@@ -1,0 +1,77 @@
+import { Command, Option } from 'commander';
+import { createToken, listTokens, revokeToken } from '../auth/service.ts';
+import { loadConfig } from '../config/index.ts';
+import { openDatabase } from '../db/index.ts';
+import { migrateToLatest } from '../db/migrator.ts';
+import { exitWithError } from './errors.ts';
+import { addRuntimeOptions, overridesFrom } from './options.ts';
+
+async function withDatabase<T>(opts: Record<string, unknown>, fn: (db: Awaited<ReturnType<typeof openDatabase>>['db']) => Promise<T>): Promise<T> {
+  const config = loadConfig(process.env, overridesFrom(opts));
+  const database = await openDatabase(config.database);
+  try {
+    await migrateToLatest(database.db);
+    return await fn(database.db);
+  } finally {
+    await database.close();
+  }
+}
+
+/** `fleetbook token create|list|revoke`: tokens straight in the database (DATABASE_URL or --data-dir). */
+export function tokenCommand(): Command {
+  const token = new Command('token').description('Create, list and revoke API tokens (stored hashed; a secret is shown once)');
+
+  token.addCommand(
+    addRuntimeOptions(new Command('create'))
+      .description('Create a token and print it once')
+      .requiredOption('--name <name>', 'who or what uses it (shown in the audit log)')
+      .addOption(new Option('--role <role>', 'what it may do').choices(['viewer', 'operator', 'automation', 'admin']).makeOptionMandatory())
+      .option('--customer <id>', 'limit it to one customer (tenant)')
+      .action(async (opts) => {
+        try {
+          const created = await withDatabase(opts, async (db) => {
+            if (opts.customer) {
+              const found = await db.selectFrom('customers').select('id').where('id', '=', opts.customer).executeTakeFirst();
+              if (!found) throw new Error(`customer ${opts.customer} not found`);
+            }
+            return createToken(db, { name: opts.name, role: opts.role, customerId: opts.customer ?? null });
+          });
+          process.stdout.write(`${created.token}\n`);
+          process.stderr.write(`token ${created.id} (${created.role}${created.customer_id ? `, customer ${created.customer_id}` : ''}): shown once, only its hash is stored\n`);
+        } catch (err) {
+          exitWithError(err);
+        }
+      }),
+  );
+
+  token.addCommand(
+    addRuntimeOptions(new Command('list'))
+      .description('List tokens (never their secrets)')
+      .action(async (opts) => {
+        try {
+          const rows = await withDatabase(opts, (db) => listTokens(db));
+          for (const t of rows) {
+            process.stdout.write(`${t.id}  fbk_${t.prefix}_…  ${t.role.padEnd(10)} ${t.name}${t.customer_id ? `  customer=${t.customer_id}` : ''}${t.revoked_at ? '  (revoked)' : ''}\n`);
+          }
+        } catch (err) {
+          exitWithError(err);
+        }
+      }),
+  );
+
+  token.addCommand(
+    addRuntimeOptions(new Command('revoke'))
+      .description('Revoke a token by id')
+      .argument('<id>', 'token id (tok_…)')
+      .action(async (id, opts) => {
+        try {
+          const done = await withDatabase(opts, (db) => revokeToken(db, id));
+          if (!done) throw new Error(`token ${id} not found or already revoked`);
+          process.stdout.write(`revoked ${id}\n`);
+        } catch (err) {
+          exitWithError(err);
+        }
+      }),
+  );
+  return token;
+}

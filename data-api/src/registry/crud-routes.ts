@@ -1,0 +1,87 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { Principal } from '../auth/roles.ts';
+import type { Database } from '../db/index.ts';
+import type { Kysely } from 'kysely';
+import { pageOf } from '../contracts/pagination.ts';
+
+const errorSchema = z.object({ error: z.string(), message: z.string().optional(), issues: z.array(z.object({ path: z.string(), message: z.string() })).optional() }).meta({ id: 'Error' });
+export const ERROR_RESPONSES = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema } as const;
+
+type Db = Kysely<Database>;
+
+/** One registry collection: its schemas and the service calls behind the five routes. */
+export interface CrudSpec<Item extends z.ZodType, Create extends z.ZodType, Update extends z.ZodType, Query extends z.ZodRawShape> {
+  /** URL segment, e.g. `sites`. */
+  path: string;
+  /** Singular name for summaries, e.g. `site`. */
+  name: string;
+  tag: string;
+  id: z.ZodType<string>;
+  item: Item;
+  create: Create;
+  update: Update;
+  /** List filters besides limit/cursor. */
+  filters: Query;
+  /** Role for writes (reads need any role). */
+  writeRole: 'admin' | 'operator';
+  list(db: Db, who: Principal, q: any): Promise<{ items: z.infer<Item>[]; next_cursor: string | null }>;
+  get(db: Db, who: Principal, id: string): Promise<z.infer<Item>>;
+  add(db: Db, who: Principal, body: z.infer<Create>): Promise<z.infer<Item>>;
+  patch(db: Db, who: Principal, id: string, body: z.infer<Update>): Promise<z.infer<Item>>;
+  remove(db: Db, who: Principal, id: string, q: { cascade?: boolean }): Promise<void>;
+  /** Extra delete query parameters (sites: cascade). */
+  deleteQuery?: z.ZodRawShape;
+}
+
+/**
+ * GET/POST /<path>, GET/PATCH/DELETE /<path>/:id with the same error shapes, paging and
+ * auth on every collection; the entity rules live in each collection's service.
+ */
+export function registerCrud<I extends z.ZodType, C extends z.ZodType, U extends z.ZodType, Q extends z.ZodRawShape>(
+  parent: FastifyInstance,
+  spec: CrudSpec<I, C, U, Q>,
+  pageQuery: z.ZodRawShape,
+) {
+  // Generic glue on the untyped instance: the zod schemas still validate every request and
+  // reply at run time; the services carry the static types.
+  const app = parent;
+  const params = z.object({ id: spec.id });
+  const tags = [spec.tag];
+  const db = () => app.ctx.db;
+
+  app.get(
+    `/${spec.path}`,
+    {
+      config: { auth: 'viewer' },
+      schema: { summary: `List ${spec.path}`, tags, querystring: z.strictObject({ ...pageQuery, ...spec.filters }), response: { 200: pageOf(spec.item, spec.name[0]!.toUpperCase() + spec.name.slice(1)), ...ERROR_RESPONSES } },
+    },
+    async (request) => spec.list(db(), request.principal!, request.query),
+  );
+  app.get(
+    `/${spec.path}/:id`,
+    { config: { auth: 'viewer' }, schema: { summary: `Get a ${spec.name}`, tags, params, response: { 200: spec.item, ...ERROR_RESPONSES } } },
+    async (request) => spec.get(db(), request.principal!, (request.params as { id: string }).id),
+  );
+  app.post(
+    `/${spec.path}`,
+    { config: { auth: spec.writeRole }, schema: { summary: `Create a ${spec.name}`, tags, body: spec.create, response: { 201: spec.item, ...ERROR_RESPONSES } } },
+    async (request, reply) => reply.status(201).send(await spec.add(db(), request.principal!, request.body as z.infer<C>)),
+  );
+  app.patch(
+    `/${spec.path}/:id`,
+    { config: { auth: spec.writeRole }, schema: { summary: `Change a ${spec.name}`, tags, params, body: spec.update, response: { 200: spec.item, ...ERROR_RESPONSES } } },
+    async (request) => spec.patch(db(), request.principal!, (request.params as { id: string }).id, request.body as z.infer<U>),
+  );
+  app.delete(
+    `/${spec.path}/:id`,
+    {
+      config: { auth: spec.writeRole },
+      schema: { summary: `Delete a ${spec.name}`, tags, params, querystring: z.strictObject(spec.deleteQuery ?? {}), response: { 204: z.null(), ...ERROR_RESPONSES } },
+    },
+    async (request, reply) => {
+      await spec.remove(db(), request.principal!, (request.params as { id: string }).id, request.query as { cascade?: boolean });
+      return reply.status(204).send(null);
+    },
+  );
+}

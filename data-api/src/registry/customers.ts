@@ -1,0 +1,75 @@
+import type { z } from 'zod';
+import { recordAudit } from '../audit/service.ts';
+import type { Principal } from '../auth/roles.ts';
+import { emitChange } from '../changes/service.ts';
+import { generateId } from '../contracts/ids.ts';
+import type { customerCreateSchema, customerUpdateSchema, Customer } from '../contracts/registry.ts';
+import type { Customer as CustomerRow, Database } from '../db/index.ts';
+import { conflict, forbidden, notFound } from '../errors/index.ts';
+import type { Kysely } from 'kysely';
+import { assertInScope, iso, scopeOf, translateDbError } from './common.ts';
+import { decodeCursor, toPage } from './pagination.ts';
+
+export const toCustomer = (r: CustomerRow): Customer => ({ id: r.id, name: r.name, created_at: iso(r.created_at)!, updated_at: iso(r.updated_at)! });
+
+export async function listCustomers(db: Kysely<Database>, who: Principal, q: { limit: number; cursor?: string; q?: string }) {
+  const after = decodeCursor(q.cursor);
+  let query = db.selectFrom('customers').selectAll().orderBy('id').limit(q.limit + 1);
+  const scope = scopeOf(who);
+  if (scope) query = query.where('id', '=', scope);
+  if (after) query = query.where('id', '>', after);
+  if (q.q) query = query.where((eb) => eb.or([eb('id', 'ilike', `%${q.q}%`), eb('name', 'ilike', `%${q.q}%`)]));
+  return toPage(await query.execute(), q.limit, toCustomer);
+}
+
+export async function getCustomer(db: Kysely<Database>, who: Principal, id: string): Promise<Customer> {
+  assertInScope(who, id, 'customer', id);
+  const row = await db.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw notFound('customer', id);
+  return toCustomer(row);
+}
+
+export async function createCustomer(db: Kysely<Database>, who: Principal, input: z.infer<typeof customerCreateSchema>): Promise<Customer> {
+  // A tenant-scoped token cannot create another tenant.
+  if (scopeOf(who)) throw forbidden('a customer-scoped token cannot create customers');
+  const id = input.id ?? generateId('customer');
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .insertInto('customers')
+      .values({ id, name: input.name })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+      .catch((err) => translateDbError(err, 'customer', id));
+    const after = toCustomer(row);
+    await recordAudit(trx, who, { action: 'create', entity: 'customer', entityId: id, customerId: id, after });
+    await emitChange(trx, { type: 'customer.created', subject: { type: 'customer', id }, customerId: id, payload: after });
+    return after;
+  });
+}
+
+export async function updateCustomer(db: Kysely<Database>, who: Principal, id: string, patch: z.infer<typeof customerUpdateSchema>): Promise<Customer> {
+  assertInScope(who, id, 'customer', id);
+  return db.transaction().execute(async (trx) => {
+    const before = await trx.selectFrom('customers').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    if (!before) throw notFound('customer', id);
+    const row = await trx.updateTable('customers').set({ ...patch, updated_at: new Date() }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+    const after = toCustomer(row);
+    await recordAudit(trx, who, { action: 'update', entity: 'customer', entityId: id, customerId: id, before: toCustomer(before), after });
+    await emitChange(trx, { type: 'customer.updated', subject: { type: 'customer', id }, customerId: id, payload: after });
+    return after;
+  });
+}
+
+export async function deleteCustomer(db: Kysely<Database>, who: Principal, id: string): Promise<void> {
+  if (scopeOf(who)) throw forbidden('a customer-scoped token cannot delete customers');
+  await db.transaction().execute(async (trx) => {
+    const before = await trx.selectFrom('customers').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    if (!before) throw notFound('customer', id);
+    const site = await trx.selectFrom('sites').select('id').where('customer_id', '=', id).limit(1).executeTakeFirst();
+    if (site) throw conflict(`customer ${id} still has sites (e.g. ${site.id}): delete or move them first`);
+    await trx.deleteFrom('api_tokens').where('customer_id', '=', id).execute();
+    await trx.deleteFrom('customers').where('id', '=', id).execute();
+    await recordAudit(trx, who, { action: 'delete', entity: 'customer', entityId: id, customerId: id, before: toCustomer(before) });
+    await emitChange(trx, { type: 'customer.deleted', subject: { type: 'customer', id }, customerId: id });
+  });
+}

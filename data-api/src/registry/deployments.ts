@@ -1,0 +1,139 @@
+import type { Kysely } from 'kysely';
+import type { z } from 'zod';
+import { recordAudit } from '../audit/service.ts';
+import type { Principal } from '../auth/roles.ts';
+import { emitChange } from '../changes/service.ts';
+import { generateId } from '../contracts/ids.ts';
+import { DEPLOYMENT_TRANSITIONS, type Deployment, type deploymentCreateSchema, type deploymentUpdateSchema } from '../contracts/registry.ts';
+import type { Database, Deployment as DeploymentRow } from '../db/index.ts';
+import { conflict, notFound, validationError } from '../errors/index.ts';
+import { assertInScope, iso, scopeOf, translateDbError } from './common.ts';
+import { decodeCursor, toPage } from './pagination.ts';
+import { findSite } from './sites.ts';
+
+export const toDeployment = (r: DeploymentRow): Deployment => ({
+  id: r.id,
+  site_id: r.site_id,
+  customer_id: r.customer_id,
+  name: r.name,
+  product_code: r.product_code,
+  product_version: r.product_version,
+  state: r.state,
+  planned_date: r.planned_date,
+  started_date: r.started_date,
+  created_at: iso(r.created_at)!,
+  updated_at: iso(r.updated_at)!,
+});
+
+export interface DeploymentListQuery {
+  limit: number;
+  cursor?: string;
+  site_id?: string;
+  customer_id?: string;
+  state?: Deployment['state'];
+  product_code?: string;
+  q?: string;
+}
+
+export async function listDeployments(db: Kysely<Database>, who: Principal, q: DeploymentListQuery) {
+  const after = decodeCursor(q.cursor);
+  let query = db.selectFrom('deployments').selectAll().orderBy('id').limit(q.limit + 1);
+  const scope = scopeOf(who);
+  if (scope) query = query.where('customer_id', '=', scope);
+  if (q.customer_id) query = query.where('customer_id', '=', q.customer_id);
+  if (q.site_id) query = query.where('site_id', '=', q.site_id);
+  if (q.state) query = query.where('state', '=', q.state);
+  if (q.product_code) query = query.where('product_code', '=', q.product_code);
+  if (after) query = query.where('id', '>', after);
+  if (q.q) query = query.where((eb) => eb.or([eb('id', 'ilike', `%${q.q}%`), eb('name', 'ilike', `%${q.q}%`)]));
+  return toPage(await query.execute(), q.limit, toDeployment);
+}
+
+export async function findDeployment(db: Kysely<Database>, who: Principal, id: string): Promise<DeploymentRow> {
+  const row = await db.selectFrom('deployments').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw notFound('deployment', id);
+  assertInScope(who, row.customer_id, 'deployment', id);
+  return row;
+}
+
+export const getDeployment = async (db: Kysely<Database>, who: Principal, id: string) => toDeployment(await findDeployment(db, who, id));
+
+/** The product catalog (docs/products) names what can be deployed. */
+export async function assertProductVersion(db: Kysely<Database>, code: string, version: string | null | undefined, path: string): Promise<void> {
+  const product = await db.selectFrom('products').select('code').where('code', '=', code).executeTakeFirst();
+  if (!product) throw validationError([{ path: `${path}.product_code`, message: `unknown product ${code}: products are declared in docs/products/<code>/index.mdx` }]);
+  if (version) {
+    const v = await db.selectFrom('product_versions').select('version').where('product_code', '=', code).where('version', '=', version).executeTakeFirst();
+    if (!v) throw validationError([{ path: `${path}.product_version`, message: `product ${code} has no version ${version}` }]);
+  }
+}
+
+export async function createDeployment(db: Kysely<Database>, who: Principal, input: z.infer<typeof deploymentCreateSchema>): Promise<Deployment> {
+  const site = await findSite(db, who, input.site_id);
+  await assertProductVersion(db, input.product_code, input.product_version, 'body');
+  const id = input.id ?? generateId('deployment');
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .insertInto('deployments')
+      .values({
+        id,
+        site_id: site.id,
+        customer_id: site.customer_id,
+        name: input.name ?? null,
+        product_code: input.product_code,
+        product_version: input.product_version,
+        state: input.state,
+        planned_date: input.planned_date ?? null,
+        started_date: input.started_date ?? null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+      .catch((err) => translateDbError(err, 'deployment', id));
+    const after = toDeployment(row);
+    await recordAudit(trx, who, { action: 'create', entity: 'deployment', entityId: id, customerId: row.customer_id, after });
+    await emitChange(trx, { type: 'deployment.created', subject: { type: 'deployment', id }, customerId: row.customer_id, siteId: row.site_id, payload: after });
+    return after;
+  });
+}
+
+export async function updateDeployment(db: Kysely<Database>, who: Principal, id: string, patch: z.infer<typeof deploymentUpdateSchema>): Promise<Deployment> {
+  return db.transaction().execute(async (trx) => {
+    const before = await trx.selectFrom('deployments').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    if (!before) throw notFound('deployment', id);
+    assertInScope(who, before.customer_id, 'deployment', id);
+    if (patch.state && patch.state !== before.state) {
+      const allowed = DEPLOYMENT_TRANSITIONS[before.state];
+      if (!allowed.includes(patch.state)) {
+        throw conflict(
+          `deployment ${id} cannot move from ${before.state} to ${patch.state}; from ${before.state} it may move to ${allowed.join(', ') || 'nothing (retired is final)'}`,
+        );
+      }
+    }
+    if (patch.product_version) await assertProductVersion(trx, before.product_code, patch.product_version, 'body');
+    const startsNow = patch.state === 'installing' && !before.started_date && patch.started_date === undefined;
+    const row = await trx
+      .updateTable('deployments')
+      .set({ ...patch, ...(startsNow ? { started_date: new Date().toISOString().slice(0, 10) } : {}), updated_at: new Date() })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const after = toDeployment(row);
+    await recordAudit(trx, who, { action: patch.state && patch.state !== before.state ? `state:${patch.state}` : 'update', entity: 'deployment', entityId: id, customerId: row.customer_id, before: toDeployment(before), after });
+    await emitChange(trx, { type: 'deployment.updated', subject: { type: 'deployment', id }, customerId: row.customer_id, siteId: row.site_id, payload: after });
+    return after;
+  });
+}
+
+export async function deleteDeployment(db: Kysely<Database>, who: Principal, id: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const before = await trx.selectFrom('deployments').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    if (!before) throw notFound('deployment', id);
+    assertInScope(who, before.customer_id, 'deployment', id);
+    const device = await trx.selectFrom('devices').select('id').where('deployment_id', '=', id).limit(1).executeTakeFirst();
+    if (device) throw conflict(`deployment ${id} still has devices (e.g. ${device.id}): move or delete them first, or retire the deployment`);
+    await trx.updateTable('inventory_items').set({ deployment_id: null, state: 'in_stock', updated_at: new Date() }).where('deployment_id', '=', id).execute();
+    await trx.deleteFrom('deployments').where('id', '=', id).execute();
+    await recordAudit(trx, who, { action: 'delete', entity: 'deployment', entityId: id, customerId: before.customer_id, before: toDeployment(before) });
+    await emitChange(trx, { type: 'deployment.deleted', subject: { type: 'deployment', id }, customerId: before.customer_id, siteId: before.site_id });
+  });
+}

@@ -1,0 +1,238 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { z } from 'zod';
+import { recordAudit } from '../audit/service.ts';
+import type { Principal } from '../auth/roles.ts';
+import { emitChange } from '../changes/service.ts';
+import { generateId } from '../contracts/ids.ts';
+import type { Device, desiredStateSchema, deviceCreateSchema, deviceSecretsSchema, deviceUpdateSchema } from '../contracts/registry.ts';
+import { json, type Database, type Device as DeviceRow } from '../db/index.ts';
+import { conflict, notFound, validationError } from '../errors/index.ts';
+import { assertInScope, iso, scopeOf, translateDbError } from './common.ts';
+import { assertProductVersion, findDeployment } from './deployments.ts';
+import { findSite } from './sites.ts';
+import { decodeCursor, toPage } from './pagination.ts';
+
+type Row = DeviceRow & { secrets_set?: string[] | null };
+
+export const toDevice = (r: Row): Device => ({
+  id: r.id,
+  deployment_id: r.deployment_id,
+  site_id: r.site_id,
+  customer_id: r.customer_id,
+  product_code: r.product_code,
+  product_version: r.product_version,
+  role: r.role,
+  serial: r.serial,
+  name: r.name,
+  status: r.status,
+  last_seen: iso(r.last_seen),
+  desired_state: r.desired_state,
+  desired_version: r.desired_version,
+  observed_state: r.observed_state,
+  external_refs: r.external_refs,
+  heartbeat_interval_s: r.heartbeat_interval_s,
+  secrets_set: r.secrets_set ?? [],
+  created_at: iso(r.created_at)!,
+  updated_at: iso(r.updated_at)!,
+});
+
+/** Device columns plus the names (never the values) of its secrets. */
+function selectDevices(db: Kysely<Database>) {
+  return db
+    .selectFrom('devices')
+    .selectAll('devices')
+    .select((eb) =>
+      eb
+        .selectFrom('device_secrets')
+        .select(sql<string[]>`coalesce(array_agg(name order by name), '{}')`.as('names'))
+        .whereRef('device_secrets.device_id', '=', 'devices.id')
+        .as('secrets_set'),
+    );
+}
+
+export interface DeviceListQuery {
+  limit: number;
+  cursor?: string;
+  site_id?: string;
+  deployment_id?: string;
+  customer_id?: string;
+  role?: Device['role'];
+  status?: Device['status'];
+  product_code?: string;
+  q?: string;
+}
+
+export async function listDevices(db: Kysely<Database>, who: Principal, q: DeviceListQuery) {
+  const after = decodeCursor(q.cursor);
+  let query = db.selectFrom('devices').selectAll().orderBy('id').limit(q.limit + 1);
+  const scope = scopeOf(who);
+  if (scope) query = query.where('customer_id', '=', scope);
+  if (q.customer_id) query = query.where('customer_id', '=', q.customer_id);
+  if (q.site_id) query = query.where('site_id', '=', q.site_id);
+  if (q.deployment_id) query = query.where('deployment_id', '=', q.deployment_id);
+  if (q.role) query = query.where('role', '=', q.role);
+  if (q.status) query = query.where('status', '=', q.status);
+  if (q.product_code) query = query.where('product_code', '=', q.product_code);
+  if (after) query = query.where('id', '>', after);
+  if (q.q) {
+    const like = `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    query = query.where((eb) =>
+      eb.or([eb('id', 'ilike', like), eb('serial', 'ilike', like), eb('name', 'ilike', like), eb(sql`external_refs::text`, 'ilike', like)]),
+    );
+  }
+  // Lists leave out secrets_set (a subquery per row); GET /devices/:id has it.
+  return toPage(await query.execute(), q.limit, toDevice);
+}
+
+export async function findDevice(db: Kysely<Database>, who: Principal, id: string): Promise<Row> {
+  const row = await selectDevices(db).where('id', '=', id).executeTakeFirst();
+  if (!row) throw notFound('device', id);
+  assertInScope(who, row.customer_id, 'device', id);
+  return row;
+}
+
+export const getDevice = async (db: Kysely<Database>, who: Principal, id: string) => toDevice(await findDevice(db, who, id));
+
+/**
+ * domain.md: a device's site must match its deployment's site. Given a deployment and no
+ * site, the device takes the deployment's site; both given and different is refused.
+ */
+async function placement(db: Kysely<Database>, who: Principal, deploymentId: string | null | undefined, siteId: string | null | undefined) {
+  if (deploymentId) {
+    const dep = await findDeployment(db, who, deploymentId);
+    if (siteId && siteId !== dep.site_id) {
+      throw validationError([{ path: 'body.site_id', message: `must equal the site of deployment ${dep.id} (${dep.site_id}), got ${siteId}` }]);
+    }
+    return { deployment_id: dep.id, site_id: dep.site_id, customer_id: dep.customer_id };
+  }
+  if (siteId) {
+    const site = await findSite(db, who, siteId);
+    return { deployment_id: null, site_id: site.id, customer_id: site.customer_id };
+  }
+  // In stock: no site, no customer. Only an unscoped caller can own such a device.
+  if (scopeOf(who)) throw validationError([{ path: 'body.site_id', message: 'a customer-scoped token must place the device at one of its sites' }]);
+  return { deployment_id: null, site_id: null, customer_id: null };
+}
+
+async function assertDevEuiFree(db: Kysely<Database>, devEui: string | undefined, selfId: string) {
+  if (!devEui) return;
+  const other = await db
+    .selectFrom('devices')
+    .select('id')
+    .where(sql`external_refs->'chirpstack'->>'dev_eui'`, '=', devEui)
+    .where('id', '!=', selfId)
+    .executeTakeFirst();
+  if (other) throw conflict(`DevEUI ${devEui} already belongs to device ${other.id}`);
+}
+
+async function writeSecrets(trx: Transaction<Database>, deviceId: string, secrets: z.infer<typeof deviceSecretsSchema> | undefined) {
+  for (const [name, value] of Object.entries(secrets ?? {})) {
+    if (value === undefined) continue;
+    await trx
+      .insertInto('device_secrets')
+      .values({ device_id: deviceId, name, value })
+      .onConflict((oc) => oc.columns(['device_id', 'name']).doUpdateSet({ value, updated_at: new Date() }))
+      .execute();
+  }
+}
+
+export async function createDevice(db: Kysely<Database>, who: Principal, input: z.infer<typeof deviceCreateSchema>): Promise<Device> {
+  const wantPrefix = input.role === 'gateway' ? 'gw_' : 'dev_';
+  if (input.id && !input.id.startsWith(wantPrefix)) {
+    throw validationError([{ path: 'body.id', message: `a ${input.role} id starts with ${wantPrefix}, got ${input.id}` }]);
+  }
+  const place = await placement(db, who, input.deployment_id, input.site_id);
+  await assertProductVersion(db, input.product_code, input.product_version, 'body');
+  const id = input.id ?? generateId(input.role === 'gateway' ? 'gateway' : 'device');
+  await assertDevEuiFree(db, input.external_refs?.chirpstack?.dev_eui, id);
+  return db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('devices')
+      .values({
+        id,
+        ...place,
+        product_code: input.product_code,
+        product_version: input.product_version ?? null,
+        role: input.role,
+        serial: input.serial ?? null,
+        name: input.name ?? null,
+        desired_state: json({}),
+        observed_state: json({}),
+        external_refs: json(input.external_refs ?? {}),
+        ...(input.heartbeat_interval_s ? { heartbeat_interval_s: input.heartbeat_interval_s } : {}),
+      })
+      .execute()
+      .catch((err) => translateDbError(err, 'device', id));
+    await writeSecrets(trx, id, input.secrets);
+    const after = toDevice((await selectDevices(trx).where('id', '=', id).executeTakeFirst())!);
+    await recordAudit(trx, who, { action: 'create', entity: 'device', entityId: id, customerId: place.customer_id, after });
+    await emitChange(trx, { type: 'device.created', subject: { type: 'device', id }, customerId: place.customer_id, siteId: place.site_id, payload: after });
+    return after;
+  });
+}
+
+export async function updateDevice(db: Kysely<Database>, who: Principal, id: string, patch: z.infer<typeof deviceUpdateSchema>): Promise<Device> {
+  const current = await findDevice(db, who, id);
+  const moving = patch.deployment_id !== undefined || patch.site_id !== undefined;
+  const place = moving
+    ? await placement(db, who, patch.deployment_id === undefined ? current.deployment_id : patch.deployment_id, patch.site_id === undefined ? (patch.deployment_id ? undefined : current.site_id) : patch.site_id)
+    : null;
+  if (patch.product_version) await assertProductVersion(db, current.product_code, patch.product_version, 'body');
+  await assertDevEuiFree(db, patch.external_refs?.chirpstack?.dev_eui, id);
+  return db.transaction().execute(async (trx) => {
+    const before = await selectDevices(trx).where('id', '=', id).forUpdate().executeTakeFirst();
+    if (!before) throw notFound('device', id);
+    const { secrets, external_refs, ...rest } = patch;
+    await trx
+      .updateTable('devices')
+      .set({
+        ...rest,
+        ...(place ?? {}),
+        ...(external_refs !== undefined ? { external_refs: json(external_refs) } : {}),
+        updated_at: new Date(),
+      })
+      .where('id', '=', id)
+      .execute();
+    await writeSecrets(trx, id, secrets);
+    const after = toDevice((await selectDevices(trx).where('id', '=', id).executeTakeFirst())!);
+    await recordAudit(trx, who, { action: 'update', entity: 'device', entityId: id, customerId: after.customer_id, before: toDevice(before), after });
+    await emitChange(trx, { type: 'device.updated', subject: { type: 'device', id }, customerId: after.customer_id, siteId: after.site_id, payload: after });
+    return after;
+  });
+}
+
+/** Versioned target config: each change bumps desired_version; `if_version` guards races. */
+export async function setDesiredState(db: Kysely<Database>, who: Principal, id: string, input: z.infer<typeof desiredStateSchema>): Promise<Device> {
+  await findDevice(db, who, id);
+  return db.transaction().execute(async (trx) => {
+    const before = await selectDevices(trx).where('id', '=', id).forUpdate().executeTakeFirstOrThrow();
+    if (input.if_version !== undefined && input.if_version !== before.desired_version) {
+      throw conflict(`device ${id} desired_version is ${before.desired_version}, not ${input.if_version}: re-read and retry`);
+    }
+    await trx
+      .updateTable('devices')
+      .set((eb) => ({ desired_state: json(input.desired_state), desired_version: eb('desired_version', '+', 1), updated_at: new Date() }))
+      .where('id', '=', id)
+      .execute();
+    const after = toDevice((await selectDevices(trx).where('id', '=', id).executeTakeFirst())!);
+    await recordAudit(trx, who, {
+      action: 'desired_state',
+      entity: 'device',
+      entityId: id,
+      customerId: after.customer_id,
+      before: { desired_state: before.desired_state, desired_version: before.desired_version },
+      after: { desired_state: after.desired_state, desired_version: after.desired_version },
+    });
+    await emitChange(trx, { type: 'device.desired_state', subject: { type: 'device', id }, customerId: after.customer_id, siteId: after.site_id, payload: { desired_state: after.desired_state, desired_version: after.desired_version } });
+    return after;
+  });
+}
+
+export async function deleteDevice(db: Kysely<Database>, who: Principal, id: string): Promise<void> {
+  const before = await findDevice(db, who, id);
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('devices').where('id', '=', id).execute();
+    await recordAudit(trx, who, { action: 'delete', entity: 'device', entityId: id, customerId: before.customer_id, before: toDevice(before) });
+    await emitChange(trx, { type: 'device.deleted', subject: { type: 'device', id }, customerId: before.customer_id, siteId: before.site_id });
+  });
+}

@@ -1,0 +1,95 @@
+import type { Kysely } from 'kysely';
+import type { z } from 'zod';
+import { recordAudit } from '../audit/service.ts';
+import type { Principal } from '../auth/roles.ts';
+import { emitChange } from '../changes/service.ts';
+import { generateId } from '../contracts/ids.ts';
+import type { InventoryItem, inventoryCreateSchema, inventoryUpdateSchema } from '../contracts/registry.ts';
+import type { Database, InventoryItem as InventoryRow } from '../db/index.ts';
+import { notFound } from '../errors/index.ts';
+import { iso, scopeOf, translateDbError } from './common.ts';
+import { findDeployment } from './deployments.ts';
+import { decodeCursor, toPage } from './pagination.ts';
+
+export const toInventoryItem = (r: InventoryRow): InventoryItem => ({
+  id: r.id,
+  sku: r.sku,
+  serial: r.serial,
+  state: r.state,
+  deployment_id: r.deployment_id,
+  created_at: iso(r.created_at)!,
+  updated_at: iso(r.updated_at)!,
+});
+
+/** Inventory belongs to a customer only through the deployment it is allocated to. */
+function inScope(db: Kysely<Database>, who: Principal) {
+  const scope = scopeOf(who);
+  let query = db.selectFrom('inventory_items').selectAll('inventory_items');
+  if (scope) {
+    query = query
+      .innerJoin('deployments', 'deployments.id', 'inventory_items.deployment_id')
+      .where('deployments.customer_id', '=', scope);
+  }
+  return query;
+}
+
+export async function listInventory(db: Kysely<Database>, who: Principal, q: { limit: number; cursor?: string; deployment_id?: string; state?: InventoryItem['state']; sku?: string; q?: string }) {
+  const after = decodeCursor(q.cursor);
+  let query = inScope(db, who).orderBy('inventory_items.id').limit(q.limit + 1);
+  if (q.deployment_id) query = query.where('inventory_items.deployment_id', '=', q.deployment_id);
+  if (q.state) query = query.where('inventory_items.state', '=', q.state);
+  if (q.sku) query = query.where('inventory_items.sku', '=', q.sku);
+  if (after) query = query.where('inventory_items.id', '>', after);
+  if (q.q) query = query.where((eb) => eb.or([eb('inventory_items.id', 'ilike', `%${q.q}%`), eb('inventory_items.serial', 'ilike', `%${q.q}%`), eb('inventory_items.sku', 'ilike', `%${q.q}%`)]));
+  return toPage(await query.execute(), q.limit, toInventoryItem);
+}
+
+async function findItem(db: Kysely<Database>, who: Principal, id: string): Promise<InventoryRow> {
+  const row = await inScope(db, who).where('inventory_items.id', '=', id).executeTakeFirst();
+  if (!row) throw notFound('inventory item', id);
+  return row;
+}
+
+export const getInventoryItem = async (db: Kysely<Database>, who: Principal, id: string) => toInventoryItem(await findItem(db, who, id));
+
+const customerOf = async (db: Kysely<Database>, who: Principal, deploymentId: string | null | undefined) =>
+  deploymentId ? (await findDeployment(db, who, deploymentId)).customer_id : null;
+
+export async function createInventoryItem(db: Kysely<Database>, who: Principal, input: z.infer<typeof inventoryCreateSchema>): Promise<InventoryItem> {
+  const customerId = await customerOf(db, who, input.deployment_id);
+  const id = input.id ?? generateId('inventory');
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .insertInto('inventory_items')
+      .values({ id, sku: input.sku, serial: input.serial ?? null, state: input.state, deployment_id: input.deployment_id ?? null })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+      .catch((err) => translateDbError(err, 'inventory item', id));
+    const after = toInventoryItem(row);
+    await recordAudit(trx, who, { action: 'create', entity: 'inventory_item', entityId: id, customerId, after });
+    await emitChange(trx, { type: 'inventory.created', subject: { type: 'inventory_item', id }, customerId, payload: after });
+    return after;
+  });
+}
+
+export async function updateInventoryItem(db: Kysely<Database>, who: Principal, id: string, patch: z.infer<typeof inventoryUpdateSchema>): Promise<InventoryItem> {
+  const before = await findItem(db, who, id);
+  const customerId = await customerOf(db, who, patch.deployment_id === undefined ? before.deployment_id : patch.deployment_id);
+  return db.transaction().execute(async (trx) => {
+    const row = await trx.updateTable('inventory_items').set({ ...patch, updated_at: new Date() }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+    const after = toInventoryItem(row);
+    await recordAudit(trx, who, { action: 'update', entity: 'inventory_item', entityId: id, customerId, before: toInventoryItem(before), after });
+    await emitChange(trx, { type: 'inventory.updated', subject: { type: 'inventory_item', id }, customerId, payload: after });
+    return after;
+  });
+}
+
+export async function deleteInventoryItem(db: Kysely<Database>, who: Principal, id: string): Promise<void> {
+  const before = await findItem(db, who, id);
+  const customerId = await customerOf(db, who, before.deployment_id);
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('inventory_items').where('id', '=', id).execute();
+    await recordAudit(trx, who, { action: 'delete', entity: 'inventory_item', entityId: id, customerId, before: toInventoryItem(before) });
+    await emitChange(trx, { type: 'inventory.deleted', subject: { type: 'inventory_item', id }, customerId });
+  });
+}

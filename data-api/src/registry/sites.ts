@@ -1,0 +1,125 @@
+import type { Kysely } from 'kysely';
+import type { z } from 'zod';
+import { recordAudit } from '../audit/service.ts';
+import type { Principal } from '../auth/roles.ts';
+import { emitChange } from '../changes/service.ts';
+import { generateId } from '../contracts/ids.ts';
+import type { Site, siteCreateSchema, siteUpdateSchema } from '../contracts/registry.ts';
+import type { Database, Site as SiteRow } from '../db/index.ts';
+import { conflict, forbidden, notFound } from '../errors/index.ts';
+import { assertInScope, iso, scopeOf, translateDbError } from './common.ts';
+import { decodeCursor, toPage } from './pagination.ts';
+
+export const toSite = (r: SiteRow): Site => ({
+  id: r.id,
+  customer_id: r.customer_id,
+  name: r.name,
+  timezone: r.timezone,
+  location: r.lat === null || r.lon === null ? null : { lat: r.lat, lon: r.lon },
+  lan_notes: r.lan_notes,
+  created_at: iso(r.created_at)!,
+  updated_at: iso(r.updated_at)!,
+});
+
+export async function listSites(db: Kysely<Database>, who: Principal, q: { limit: number; cursor?: string; customer_id?: string; q?: string }) {
+  const after = decodeCursor(q.cursor);
+  let query = db.selectFrom('sites').selectAll().orderBy('id').limit(q.limit + 1);
+  const scope = scopeOf(who);
+  if (scope) query = query.where('customer_id', '=', scope);
+  if (q.customer_id) query = query.where('customer_id', '=', q.customer_id);
+  if (after) query = query.where('id', '>', after);
+  if (q.q) query = query.where((eb) => eb.or([eb('id', 'ilike', `%${q.q}%`), eb('name', 'ilike', `%${q.q}%`)]));
+  return toPage(await query.execute(), q.limit, toSite);
+}
+
+export async function findSite(db: Kysely<Database>, who: Principal, id: string): Promise<SiteRow> {
+  const row = await db.selectFrom('sites').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw notFound('site', id);
+  assertInScope(who, row.customer_id, 'site', id);
+  return row;
+}
+
+export const getSite = async (db: Kysely<Database>, who: Principal, id: string) => toSite(await findSite(db, who, id));
+
+export async function createSite(db: Kysely<Database>, who: Principal, input: z.infer<typeof siteCreateSchema>): Promise<Site> {
+  assertInScope(who, input.customer_id, 'customer', input.customer_id);
+  const customer = await db.selectFrom('customers').select('id').where('id', '=', input.customer_id).executeTakeFirst();
+  if (!customer) throw notFound('customer', input.customer_id);
+  const id = input.id ?? generateId('site');
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .insertInto('sites')
+      .values({
+        id,
+        customer_id: input.customer_id,
+        name: input.name,
+        timezone: input.timezone,
+        lat: input.location?.lat ?? null,
+        lon: input.location?.lon ?? null,
+        lan_notes: input.lan_notes ?? null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+      .catch((err) => translateDbError(err, 'site', id));
+    const after = toSite(row);
+    await recordAudit(trx, who, { action: 'create', entity: 'site', entityId: id, customerId: row.customer_id, after });
+    await emitChange(trx, { type: 'site.created', subject: { type: 'site', id }, customerId: row.customer_id, siteId: id, payload: after });
+    return after;
+  });
+}
+
+export async function updateSite(db: Kysely<Database>, who: Principal, id: string, patch: z.infer<typeof siteUpdateSchema>): Promise<Site> {
+  return db.transaction().execute(async (trx) => {
+    const before = await trx.selectFrom('sites').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    if (!before) throw notFound('site', id);
+    assertInScope(who, before.customer_id, 'site', id);
+    const { location, ...rest } = patch;
+    const row = await trx
+      .updateTable('sites')
+      .set({
+        ...rest,
+        ...(location !== undefined ? { lat: location?.lat ?? null, lon: location?.lon ?? null } : {}),
+        updated_at: new Date(),
+      })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const after = toSite(row);
+    await recordAudit(trx, who, { action: 'update', entity: 'site', entityId: id, customerId: row.customer_id, before: toSite(before), after });
+    await emitChange(trx, { type: 'site.updated', subject: { type: 'site', id }, customerId: row.customer_id, siteId: id, payload: after });
+    return after;
+  });
+}
+
+/**
+ * A site with deployments is kept (409) unless an admin asks for `cascade`: then its
+ * devices and deployments go with it, and inventory allocated to them returns to stock.
+ */
+export async function deleteSite(db: Kysely<Database>, who: Principal, id: string, opts: { cascade?: boolean }): Promise<void> {
+  if (opts.cascade && who.role !== 'admin') throw forbidden('only an admin may delete a site with cascade=true');
+  await db.transaction().execute(async (trx) => {
+    const before = await trx.selectFrom('sites').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    if (!before) throw notFound('site', id);
+    assertInScope(who, before.customer_id, 'site', id);
+    const deployments = (await trx.selectFrom('deployments').select('id').where('site_id', '=', id).execute()).map((d) => d.id);
+    const devices = await trx.selectFrom('devices').select('id').where('site_id', '=', id).execute();
+    if ((deployments.length > 0 || devices.length > 0) && !opts.cascade) {
+      throw conflict(`site ${id} has ${deployments.length} deployment(s) and ${devices.length} device(s): delete them first, or ask an admin to delete with ?cascade=true`);
+    }
+    if (deployments.length > 0) {
+      await trx.updateTable('inventory_items').set({ deployment_id: null, state: 'in_stock', updated_at: new Date() }).where('deployment_id', 'in', deployments).execute();
+      await trx.deleteFrom('devices').where('deployment_id', 'in', deployments).execute();
+    }
+    await trx.deleteFrom('devices').where('site_id', '=', id).execute();
+    if (deployments.length > 0) await trx.deleteFrom('deployments').where('id', 'in', deployments).execute();
+    await trx.deleteFrom('sites').where('id', '=', id).execute();
+    await recordAudit(trx, who, {
+      action: opts.cascade ? 'delete_cascade' : 'delete',
+      entity: 'site',
+      entityId: id,
+      customerId: before.customer_id,
+      before: { ...toSite(before), deleted_deployments: deployments, deleted_devices: devices.length },
+    });
+    await emitChange(trx, { type: 'site.deleted', subject: { type: 'site', id }, customerId: before.customer_id, siteId: id });
+  });
+}
