@@ -10,6 +10,7 @@ import { healthRoutes } from './health/routes.ts';
 import { openapiPlugin, openapiRoutes } from './openapi/plugin.ts';
 import { productRoutes, registryRoutes } from './registry/routes.ts';
 import { siteRoutes } from './site/routes.ts';
+import { streamHubPlugin, streamRoutes } from './stream/routes.ts';
 
 export interface BuildAppOptions {
   /** A pino logger; none in tests. */
@@ -36,6 +37,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
   await app.register(openapiPlugin);
   await app.register(errorHandlerPlugin);
   await app.register(authPlugin);
+  await app.register(streamHubPlugin);
 
   await app.register(
     async (api) => {
@@ -48,6 +50,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
       await api.register(productRoutes);
       await api.register(tokenRoutes);
       await api.register(auditRoutes);
+      await api.register(streamRoutes);
     },
     { prefix: '/api/v1' },
   );
