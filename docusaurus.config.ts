@@ -1,6 +1,7 @@
 import type { Config } from '@docusaurus/types';
 import type * as Preset from '@docusaurus/preset-classic';
 import { themes as prismThemes } from 'prism-react-renderer';
+import remarkRunbook from './plugins/remark-runbook/index.ts';
 
 // Wiring only: each plugin validates its own options.
 
@@ -33,6 +34,7 @@ const config: Config = {
           routeBasePath: 'docs',
           sidebarPath: './sidebars.ts',
           editUrl: undefined,
+          beforeDefaultRemarkPlugins: [[remarkRunbook, { siteDir: __dirname }]],
         },
         blog: false,
         theme: { customCss: './src/css/custom.css' },
@@ -47,6 +49,7 @@ const config: Config = {
         path: 'runbooks',
         routeBasePath: 'runbooks',
         sidebarPath: './sidebars.runbooks.ts',
+        beforeDefaultRemarkPlugins: [[remarkRunbook, { siteDir: __dirname }]],
       },
     ],
   ],

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.ts';
+import { lintCommand } from './lint.ts';
 import { migrateCommand } from './migrate.ts';
 import { startCommand } from './start.ts';
 import { tokenCommand } from './token.ts';
@@ -13,6 +14,7 @@ const program = new Command('fleetbook')
   .addCommand(startCommand())
   .addCommand(migrateCommand())
   .addCommand(tokenCommand())
+  .addCommand(lintCommand())
   .addCommand(versionCommand());
 
 program.parseAsync(process.argv).catch((err) => {
