@@ -88,6 +88,19 @@ describe('the site, served by fleetbook start, in Chromium', () => {
     await context.close();
   });
 
+  it('the API reference page lists the live OpenAPI document', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(base + '/docs/contracts/openapi');
+    const ref = page.getByTestId('api-reference');
+    await expect.poll(() => ref.getAttribute('data-state'), { timeout: 15_000 }).toBe('ready');
+    const doc = await (await fetch(`${base}/api/v1/openapi.json`)).json();
+    const count = Object.values(doc.paths as Record<string, object>).reduce((n, ops) => n + Object.keys(ops).length, 0);
+    expect(await page.locator('[data-testid^="api-op-"]').count()).toBe(count);
+    await page.getByTestId('api-op-get-/api/v1/health').locator('summary').click();
+    expect(await page.getByTestId('api-op-get-/api/v1/health').innerText()).toContain('Response 200');
+    await page.close();
+  });
+
   it('unknown pages get the site 404, unknown API paths JSON', async () => {
     const page = await fetch(base + '/docs/no-such-page');
     expect(page.status).toBe(404);
