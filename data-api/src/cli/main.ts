@@ -2,6 +2,8 @@ import { Command } from 'commander';
 import { VERSION } from '../version.ts';
 import { lintCommand } from './lint.ts';
 import { migrateCommand } from './migrate.ts';
+import { runCommand } from './run.ts';
+import { specCommand } from './spec.ts';
 import { startCommand } from './start.ts';
 import { tokenCommand } from './token.ts';
 import { versionCommand } from './version.ts';
@@ -15,6 +17,8 @@ const program = new Command('fleetbook')
   .addCommand(migrateCommand())
   .addCommand(tokenCommand())
   .addCommand(lintCommand())
+  .addCommand(specCommand())
+  .addCommand(runCommand())
   .addCommand(versionCommand());
 
 program.parseAsync(process.argv).catch((err) => {
