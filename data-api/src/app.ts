@@ -10,6 +10,7 @@ import { healthRoutes } from './health/routes.ts';
 import { openapiPlugin, openapiRoutes } from './openapi/plugin.ts';
 import { productRoutes, registryRoutes } from './registry/routes.ts';
 import { siteRoutes } from './site/routes.ts';
+import { stationRoutes } from './stations/routes.ts';
 import { streamHubPlugin, streamRoutes } from './stream/routes.ts';
 
 export interface BuildAppOptions {
@@ -50,6 +51,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
       await api.register(productRoutes);
       await api.register(tokenRoutes);
       await api.register(auditRoutes);
+      await api.register(stationRoutes);
       await api.register(streamRoutes);
     },
     { prefix: '/api/v1' },

@@ -38,7 +38,7 @@ describe('fleetbook CLI', () => {
     expect(res.stderr).toMatch(/^fleetbook: invalid configuration: PORT: expected a port between 0 and 65535 \(got "99999"\)\n$/);
   });
 
-  it('migrate brings an embedded database up to date, then says so', async () => {
+  it('migrate brings an embedded database up to date, then says so', { timeout: 90_000 }, async () => {
     const dataDir = path.join(tmp, 'migrate');
     const first = await runCli(['migrate', '--data-dir', dataDir]);
     const names = Object.keys(migrations).sort();

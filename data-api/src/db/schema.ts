@@ -144,6 +144,59 @@ export interface ChangeEventsTable {
   payload: Json<Record<string, unknown>>;
 }
 
+// --- RFID stations (claims, mapping, events, bundles) -------------------------------
+
+export interface StationClaimsTable {
+  mac: string;
+  code_hash: string;
+  customer_id: string | null;
+  site_id: string | null;
+  line: string | null;
+  name: string | null;
+  station_id: string | null;
+  created_by: string;
+  created_at: CreatedAt;
+  claimed_at: Date | null;
+  claim_count: Generated<number>;
+}
+
+export interface StationsTable {
+  device_id: string;
+  mac: string | null;
+  line: string | null;
+  claimed_at: Date | null;
+  mapped_at: Date | null;
+  mapped_by: string | null;
+  updated_at: Timestamp;
+}
+
+export interface StationEventsTable {
+  event_id: string;
+  station_id: string;
+  customer_id: string | null;
+  site_id: string | null;
+  line: string | null;
+  type: string;
+  tag_id: string | null;
+  bundle_id: string | null;
+  ts: ColumnType<Date, Date | string, Date | string>;
+  received_at: ColumnType<Date, Date | string | undefined, never>;
+  antenna: number | null;
+  rssi: number | null;
+}
+
+export interface BundlesTable {
+  id: string;
+  last_station_id: string;
+  last_seen: ColumnType<Date, Date | string, Date | string>;
+  last_event_id: string;
+  last_event_type: string;
+  customer_id: string | null;
+  site_id: string | null;
+  line: string | null;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   customers: CustomersTable;
   sites: SitesTable;
@@ -156,6 +209,10 @@ export interface Database {
   audit_log: AuditLogTable;
   api_tokens: ApiTokensTable;
   change_events: ChangeEventsTable;
+  station_claims: StationClaimsTable;
+  stations: StationsTable;
+  station_events: StationEventsTable;
+  bundles: BundlesTable;
 }
 
 export type Customer = Selectable<CustomersTable>;
