@@ -9,6 +9,8 @@ export default defineConfig({
           name: 'unit',
           include: ['tests/unit/**/*.test.{ts,tsx}', 'plugins/**/__tests__/**/*.test.ts'],
           environment: 'node',
+          // Generous: a loaded 2-core CI box is slow; speed is the benchmarks' business.
+          testTimeout: 20_000,
         },
       },
       {
