@@ -18,7 +18,7 @@ export default defineConfig({
           name: 'integration',
           include: ['tests/integration/**/*.test.ts'],
           environment: 'node',
-          testTimeout: 30_000,
+          testTimeout: 60_000,
           hookTimeout: 60_000,
           // Two cores: files in parallel, but not so many that brokers and databases starve.
           maxWorkers: 2,

@@ -22,7 +22,7 @@ async function start(env: Record<string, string>): Promise<RunningFleetbook> {
 const health = async (running: RunningFleetbook) => (await fetch(`${running.url}/api/v1/health`)).json();
 
 describe('fleetbook start (embedded PGlite + aedes)', () => {
-  it('serves health over real HTTP, accepts MQTT clients, and keeps data across a restart', async () => {
+  it('serves health over real HTTP, accepts MQTT clients, and keeps data across a restart', { timeout: 180_000 }, async () => {
     const dataDir = path.join(tmp, 'data');
     const mqttPort = await freePort();
     const env = { FLEETBOOK_DATA_DIR: dataDir, MQTT_PORT: String(mqttPort), FLEETBOOK_DEMO: '1' };
