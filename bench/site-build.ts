@@ -16,11 +16,24 @@ export function makeBenchSite(pages: number, page: (i: number) => string): strin
     const from = path.join(ROOT, entry);
     if (fs.existsSync(from)) fs.cpSync(from, path.join(dir, entry), { recursive: true, filter: (f) => !f.includes('node_modules') });
   }
-  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  linkNodeModules(dir);
   const gen = path.join(dir, 'docs', 'generated');
   fs.mkdirSync(gen, { recursive: true });
   for (let i = 0; i < pages; i++) fs.writeFileSync(path.join(gen, `page-${String(i).padStart(4, '0')}.mdx`), page(i));
   return dir;
+}
+
+/**
+ * The bench site's own node_modules folder, holding a link to each installed package: the
+ * build caches (node_modules/.cache) stay in the throwaway site, never in the project's.
+ */
+export function linkNodeModules(siteDir: string): void {
+  const target = path.join(siteDir, 'node_modules');
+  fs.mkdirSync(target, { recursive: true });
+  for (const entry of fs.readdirSync(path.join(ROOT, 'node_modules'))) {
+    if (entry === '.cache') continue;
+    fs.symlinkSync(path.join(ROOT, 'node_modules', entry), path.join(target, entry));
+  }
 }
 
 /** The plain classic-preset baseline: no future flags, no mermaid theme, one docs instance. */

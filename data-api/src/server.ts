@@ -55,7 +55,9 @@ export async function startFleetbook(config: FleetbookConfig, options: StartOpti
   };
 
   try {
-    const database: DatabaseHandle = await openDatabase(config.database);
+    const database: DatabaseHandle = await openDatabase(
+      config.database.kind === 'pg' ? { ...config.database, onError: (err) => logger.warn({ err: err.message }, 'database connection dropped') } : config.database,
+    );
     cleanups.push(() => database.close());
     const migrated = await migrateToLatest(database.db);
     if (migrated.length) logger.info({ migrations: migrated.map((m) => m.migrationName) }, 'schema migrated');

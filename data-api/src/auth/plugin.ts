@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { forbidden, unauthorized } from '../errors/index.ts';
+import { ERROR_RESPONSES } from '../registry/crud-routes.ts';
 import { isLoopback, normaliseAddress, type ProxyIdentityOptions } from './options.ts';
 import { allows, type AuthRequirement, type Principal } from './roles.ts';
 import { principalForToken } from './service.ts';
@@ -34,16 +35,26 @@ export const authPlugin = fp(async function auth(app: FastifyInstance) {
     if (need === 'public') schema.security = [];
     else {
       schema.security = [{ bearer: [] }];
-      const who = need === 'viewer' ? 'any role' : need === 'operator_or_automation' ? 'operator or automation (or admin)' : `${need}${need === 'station' ? ' token' : ' (or admin)'}`;
+      const who =
+        need === 'viewer' ? 'any role'
+        : need === 'operator_or_automation' ? 'operator or automation (or admin)'
+        : need === 'station' ? 'station token'
+        : need === 'admin' ? 'admin'
+        : `${need} (or admin)`;
       schema.description = `${schema.description ? `${schema.description}\n\n` : ''}Requires: ${who}.`;
+      // Every guarded route can answer 401 and 403: say so in its documented responses.
+      const response = schema.response as Record<string, unknown> | undefined;
+      if (response) {
+        response[401] ??= ERROR_RESPONSES[401];
+        response[403] ??= ERROR_RESPONSES[403];
+      }
     }
   });
 
+  // Who may call is decided before the body is parsed or validated: an anonymous or
+  // under-privileged caller gets 401/403, never a 400 that probes the schema.
   app.addHook('onRequest', async (request) => {
     request.principal = await resolvePrincipal(app, request);
-  });
-
-  app.addHook('preHandler', async (request) => {
     const need = request.routeOptions.config?.auth;
     if (!need || need === 'public') return;
     const principal = request.principal;

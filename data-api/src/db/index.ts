@@ -9,7 +9,7 @@ export * from './schema.ts';
 
 export type DatabaseOptions =
   | { kind: 'pglite'; dataDir?: string } // dataDir undefined: in memory (tests)
-  | { kind: 'pg'; url: string; max?: number };
+  | { kind: 'pg'; url: string; max?: number; onError?: (err: Error) => void };
 
 export interface DatabaseHandle {
   db: Kysely<Database>;
@@ -25,7 +25,7 @@ const DATE_OID = 1082;
 
 /** Opens the database chosen by config: embedded PGlite or a real PostgreSQL through `pg`. */
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
-  return options.kind === 'pglite' ? openPglite(options.dataDir) : openPg(options.url, options.max);
+  return options.kind === 'pglite' ? openPglite(options.dataDir) : openPg(options.url, options.max, options.onError);
 }
 
 async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> {
@@ -84,7 +84,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function openPg(url: string, max = 10): Promise<DatabaseHandle> {
+async function openPg(url: string, max = 10, onError: (err: Error) => void = () => {}): Promise<DatabaseHandle> {
   const pg = (await import('pg')).default;
   const pool = new pg.Pool({
     connectionString: url,
@@ -98,26 +98,54 @@ async function openPg(url: string, max = 10): Promise<DatabaseHandle> {
     throw new Error(`cannot connect to PostgreSQL at ${redactUrl(url)}: ${err.message}`);
   });
   client.release();
+  // An idle client's connection can drop (server restart, failover, admin kill): pg
+  // emits 'error' on the pool, and an unhandled 'error' would end the process.
+  pool.on('error', (err) => onError(err));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const listeners = new Set<import('pg').PoolClient>();
+  const listeners = new Set<{ client: import('pg').PoolClient | null; stop: boolean }>();
+
+  /** A dedicated LISTEN connection that comes back by itself when its connection drops. */
+  async function listenOn(entry: { client: import('pg').PoolClient | null; stop: boolean }, channel: string, onPayload: (payload: string) => void, reconnected: boolean) {
+    const client = await pool.connect();
+    entry.client = client;
+    client.on('notification', (msg) => {
+      if (msg.channel === channel) onPayload(msg.payload ?? '');
+    });
+    client.on('error', (err) => {
+      onError(err);
+      client.release(true);
+      entry.client = null;
+      if (!entry.stop) setTimeout(() => void listenOn(entry, channel, onPayload, true).catch(onError), 1000).unref();
+    });
+    await client.query(`LISTEN ${quoteIdent(channel)}`);
+    // Notifications sent while the connection was down are lost: a wake-up makes the
+    // listener re-read from its own position (the change feed reads by id).
+    if (reconnected) onPayload('');
+  }
+
   return {
     db,
     kind: 'pg',
     async listen(channel, onPayload) {
-      const listener = await pool.connect();
-      listeners.add(listener);
-      listener.on('notification', (msg) => {
-        if (msg.channel === channel) onPayload(msg.payload ?? '');
-      });
-      await listener.query(`LISTEN ${quoteIdent(channel)}`);
+      const entry = { client: null as import('pg').PoolClient | null, stop: false };
+      listeners.add(entry);
+      await listenOn(entry, channel, onPayload, false);
       return async () => {
-        listeners.delete(listener);
-        await listener.query(`UNLISTEN ${quoteIdent(channel)}`).catch(() => {});
-        listener.release();
+        entry.stop = true;
+        listeners.delete(entry);
+        const client = entry.client;
+        entry.client = null;
+        if (client) {
+          await client.query(`UNLISTEN ${quoteIdent(channel)}`).catch(() => {});
+          client.release();
+        }
       };
     },
     async close() {
-      for (const listener of listeners) listener.release();
+      for (const entry of listeners) {
+        entry.stop = true;
+        entry.client?.release();
+      }
       listeners.clear();
       await db.destroy();
     },

@@ -5,6 +5,9 @@ export const iso = (d: Date | string | null): string | null => (d === null ? nul
 /** The customer a principal is limited to, or null for an unscoped principal. */
 export const scopeOf = (principal: Principal): string | null => principal.customerId;
 
+/** `q` as an ILIKE "contains" pattern in which `%`, `_` and `\` match only themselves. */
+export const likeContains = (q: string): string => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
 /** A row outside the caller's tenant is reported exactly like a missing one. */
 export function assertInScope(principal: Principal, customerId: string | null, what: string, id: string): void {
   const scope = scopeOf(principal);

@@ -7,7 +7,7 @@ import type { customerCreateSchema, customerUpdateSchema, Customer } from '../co
 import type { Customer as CustomerRow, Database } from '../db/index.ts';
 import { conflict, forbidden, notFound } from '../errors/index.ts';
 import type { Kysely } from 'kysely';
-import { assertInScope, iso, scopeOf, translateDbError } from './common.ts';
+import { assertInScope, iso, likeContains, scopeOf, translateDbError } from './common.ts';
 import { decodeCursor, toPage } from './pagination.ts';
 
 export const toCustomer = (r: CustomerRow): Customer => ({ id: r.id, name: r.name, created_at: iso(r.created_at)!, updated_at: iso(r.updated_at)! });
@@ -18,7 +18,10 @@ export async function listCustomers(db: Kysely<Database>, who: Principal, q: { l
   const scope = scopeOf(who);
   if (scope) query = query.where('id', '=', scope);
   if (after) query = query.where('id', '>', after);
-  if (q.q) query = query.where((eb) => eb.or([eb('id', 'ilike', `%${q.q}%`), eb('name', 'ilike', `%${q.q}%`)]));
+  if (q.q) {
+    const like = likeContains(q.q);
+    query = query.where((eb) => eb.or([eb('id', 'ilike', like), eb('name', 'ilike', like)]));
+  }
   return toPage(await query.execute(), q.limit, toCustomer);
 }
 

@@ -7,8 +7,9 @@ import { generateId } from '../contracts/ids.ts';
 import { DEPLOYMENT_TRANSITIONS, type Deployment, type deploymentCreateSchema, type deploymentUpdateSchema } from '../contracts/registry.ts';
 import type { Database, Deployment as DeploymentRow } from '../db/index.ts';
 import { conflict, notFound, validationError } from '../errors/index.ts';
-import { assertInScope, iso, scopeOf, translateDbError } from './common.ts';
+import { assertInScope, iso, likeContains, scopeOf, translateDbError } from './common.ts';
 import { decodeCursor, toPage } from './pagination.ts';
+import { releaseInventory } from './inventory.ts';
 import { findSite } from './sites.ts';
 
 export const toDeployment = (r: DeploymentRow): Deployment => ({
@@ -45,7 +46,10 @@ export async function listDeployments(db: Kysely<Database>, who: Principal, q: D
   if (q.state) query = query.where('state', '=', q.state);
   if (q.product_code) query = query.where('product_code', '=', q.product_code);
   if (after) query = query.where('id', '>', after);
-  if (q.q) query = query.where((eb) => eb.or([eb('id', 'ilike', `%${q.q}%`), eb('name', 'ilike', `%${q.q}%`)]));
+  if (q.q) {
+    const like = likeContains(q.q);
+    query = query.where((eb) => eb.or([eb('id', 'ilike', like), eb('name', 'ilike', like)]));
+  }
   return toPage(await query.execute(), q.limit, toDeployment);
 }
 
@@ -131,7 +135,7 @@ export async function deleteDeployment(db: Kysely<Database>, who: Principal, id:
     assertInScope(who, before.customer_id, 'deployment', id);
     const device = await trx.selectFrom('devices').select('id').where('deployment_id', '=', id).limit(1).executeTakeFirst();
     if (device) throw conflict(`deployment ${id} still has devices (e.g. ${device.id}): move or delete them first, or retire the deployment`);
-    await trx.updateTable('inventory_items').set({ deployment_id: null, state: 'in_stock', updated_at: new Date() }).where('deployment_id', '=', id).execute();
+    await releaseInventory(trx, who, [id], before.customer_id);
     await trx.deleteFrom('deployments').where('id', '=', id).execute();
     await recordAudit(trx, who, { action: 'delete', entity: 'deployment', entityId: id, customerId: before.customer_id, before: toDeployment(before) });
     await emitChange(trx, { type: 'deployment.deleted', subject: { type: 'deployment', id }, customerId: before.customer_id, siteId: before.site_id });

@@ -7,7 +7,7 @@ import { generateId } from '../contracts/ids.ts';
 import type { Device, desiredStateSchema, deviceCreateSchema, deviceSecretsSchema, deviceUpdateSchema } from '../contracts/registry.ts';
 import { json, type Database, type Device as DeviceRow } from '../db/index.ts';
 import { conflict, notFound, validationError } from '../errors/index.ts';
-import { assertInScope, iso, scopeOf, translateDbError } from './common.ts';
+import { assertInScope, iso, likeContains, scopeOf, translateDbError } from './common.ts';
 import { assertProductVersion, findDeployment } from './deployments.ts';
 import { findSite } from './sites.ts';
 import { decodeCursor, toPage } from './pagination.ts';
@@ -64,7 +64,7 @@ export interface DeviceListQuery {
 
 export async function listDevices(db: Kysely<Database>, who: Principal, q: DeviceListQuery) {
   const after = decodeCursor(q.cursor);
-  let query = db.selectFrom('devices').selectAll().orderBy('id').limit(q.limit + 1);
+  let query = selectDevices(db).orderBy('id').limit(q.limit + 1);
   const scope = scopeOf(who);
   if (scope) query = query.where('customer_id', '=', scope);
   if (q.customer_id) query = query.where('customer_id', '=', q.customer_id);
@@ -75,12 +75,11 @@ export async function listDevices(db: Kysely<Database>, who: Principal, q: Devic
   if (q.product_code) query = query.where('product_code', '=', q.product_code);
   if (after) query = query.where('id', '>', after);
   if (q.q) {
-    const like = `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const like = likeContains(q.q);
     query = query.where((eb) =>
       eb.or([eb('id', 'ilike', like), eb('serial', 'ilike', like), eb('name', 'ilike', like), eb(sql`external_refs::text`, 'ilike', like)]),
     );
   }
-  // Lists leave out secrets_set (a subquery per row); GET /devices/:id has it.
   return toPage(await query.execute(), q.limit, toDevice);
 }
 
@@ -114,9 +113,17 @@ async function placement(db: Kysely<Database>, who: Principal, deploymentId: str
   return { deployment_id: null, site_id: null, customer_id: null };
 }
 
-async function assertDevEuiFree(db: Kysely<Database>, devEui: string | undefined, selfId: string) {
+/** Advisory-lock class for DevEUI claims (the second key is the DevEUI's hash). */
+const DEV_EUI_LOCK = 7_273_100;
+
+/**
+ * A DevEUI belongs to one device. Checked inside the writing transaction under a lock on
+ * that DevEUI, so two concurrent writes of the same DevEUI cannot both pass the check.
+ */
+async function assertDevEuiFree(trx: Transaction<Database>, devEui: string | undefined, selfId: string) {
   if (!devEui) return;
-  const other = await db
+  await sql`select pg_advisory_xact_lock(${DEV_EUI_LOCK}, hashtext(${devEui}))`.execute(trx);
+  const other = await trx
     .selectFrom('devices')
     .select('id')
     .where(sql`external_refs->'chirpstack'->>'dev_eui'`, '=', devEui)
@@ -144,8 +151,8 @@ export async function createDevice(db: Kysely<Database>, who: Principal, input: 
   const place = await placement(db, who, input.deployment_id, input.site_id);
   await assertProductVersion(db, input.product_code, input.product_version, 'body');
   const id = input.id ?? generateId(input.role === 'gateway' ? 'gateway' : 'device');
-  await assertDevEuiFree(db, input.external_refs?.chirpstack?.dev_eui, id);
   return db.transaction().execute(async (trx) => {
+    await assertDevEuiFree(trx, input.external_refs?.chirpstack?.dev_eui, id);
     await trx
       .insertInto('devices')
       .values({
@@ -178,8 +185,8 @@ export async function updateDevice(db: Kysely<Database>, who: Principal, id: str
     ? await placement(db, who, patch.deployment_id === undefined ? current.deployment_id : patch.deployment_id, patch.site_id === undefined ? (patch.deployment_id ? undefined : current.site_id) : patch.site_id)
     : null;
   if (patch.product_version) await assertProductVersion(db, current.product_code, patch.product_version, 'body');
-  await assertDevEuiFree(db, patch.external_refs?.chirpstack?.dev_eui, id);
   return db.transaction().execute(async (trx) => {
+    await assertDevEuiFree(trx, patch.external_refs?.chirpstack?.dev_eui, id);
     const before = await selectDevices(trx).where('id', '=', id).forUpdate().executeTakeFirst();
     if (!before) throw notFound('device', id);
     const { secrets, external_refs, ...rest } = patch;

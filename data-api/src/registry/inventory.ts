@@ -1,13 +1,13 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { z } from 'zod';
-import { recordAudit } from '../audit/service.ts';
+import { recordAudit, recordAuditMany } from '../audit/service.ts';
 import type { Principal } from '../auth/roles.ts';
 import { emitChange } from '../changes/service.ts';
 import { generateId } from '../contracts/ids.ts';
 import type { InventoryItem, inventoryCreateSchema, inventoryUpdateSchema } from '../contracts/registry.ts';
 import type { Database, InventoryItem as InventoryRow } from '../db/index.ts';
-import { notFound } from '../errors/index.ts';
-import { iso, scopeOf, translateDbError } from './common.ts';
+import { notFound, validationError } from '../errors/index.ts';
+import { iso, likeContains, scopeOf, translateDbError } from './common.ts';
 import { findDeployment } from './deployments.ts';
 import { decodeCursor, toPage } from './pagination.ts';
 
@@ -40,7 +40,10 @@ export async function listInventory(db: Kysely<Database>, who: Principal, q: { l
   if (q.state) query = query.where('inventory_items.state', '=', q.state);
   if (q.sku) query = query.where('inventory_items.sku', '=', q.sku);
   if (after) query = query.where('inventory_items.id', '>', after);
-  if (q.q) query = query.where((eb) => eb.or([eb('inventory_items.id', 'ilike', `%${q.q}%`), eb('inventory_items.serial', 'ilike', `%${q.q}%`), eb('inventory_items.sku', 'ilike', `%${q.q}%`)]));
+  if (q.q) {
+    const like = likeContains(q.q);
+    query = query.where((eb) => eb.or([eb('inventory_items.id', 'ilike', like), eb('inventory_items.serial', 'ilike', like), eb('inventory_items.sku', 'ilike', like)]));
+  }
   return toPage(await query.execute(), q.limit, toInventoryItem);
 }
 
@@ -55,7 +58,18 @@ export const getInventoryItem = async (db: Kysely<Database>, who: Principal, id:
 const customerOf = async (db: Kysely<Database>, who: Principal, deploymentId: string | null | undefined) =>
   deploymentId ? (await findDeployment(db, who, deploymentId)).customer_id : null;
 
+/**
+ * An item outside any deployment belongs to no tenant: a customer-scoped token can neither
+ * create one nor release its own item into it (it would vanish from its view, like devices).
+ */
+function assertTenantKeepsItem(who: Principal, deploymentId: string | null | undefined): void {
+  if (scopeOf(who) && !deploymentId) {
+    throw validationError([{ path: 'body.deployment_id', message: 'a customer-scoped token must allocate the item to one of its deployments' }]);
+  }
+}
+
 export async function createInventoryItem(db: Kysely<Database>, who: Principal, input: z.infer<typeof inventoryCreateSchema>): Promise<InventoryItem> {
+  assertTenantKeepsItem(who, input.deployment_id);
   const customerId = await customerOf(db, who, input.deployment_id);
   const id = input.id ?? generateId('inventory');
   return db.transaction().execute(async (trx) => {
@@ -74,7 +88,9 @@ export async function createInventoryItem(db: Kysely<Database>, who: Principal, 
 
 export async function updateInventoryItem(db: Kysely<Database>, who: Principal, id: string, patch: z.infer<typeof inventoryUpdateSchema>): Promise<InventoryItem> {
   const before = await findItem(db, who, id);
-  const customerId = await customerOf(db, who, patch.deployment_id === undefined ? before.deployment_id : patch.deployment_id);
+  const deploymentId = patch.deployment_id === undefined ? before.deployment_id : patch.deployment_id;
+  assertTenantKeepsItem(who, deploymentId);
+  const customerId = await customerOf(db, who, deploymentId);
   return db.transaction().execute(async (trx) => {
     const row = await trx.updateTable('inventory_items').set({ ...patch, updated_at: new Date() }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
     const after = toInventoryItem(row);
@@ -92,4 +108,29 @@ export async function deleteInventoryItem(db: Kysely<Database>, who: Principal, 
     await recordAudit(trx, who, { action: 'delete', entity: 'inventory_item', entityId: id, customerId, before: toInventoryItem(before) });
     await emitChange(trx, { type: 'inventory.deleted', subject: { type: 'inventory_item', id }, customerId });
   });
+}
+
+/**
+ * Deleting deployments returns the inventory allocated to them to stock; each released
+ * item gets its own audit entry and change event, like any other write.
+ */
+export async function releaseInventory(trx: Transaction<Database>, who: Principal, deploymentIds: string[], customerId: string | null): Promise<void> {
+  if (deploymentIds.length === 0) return;
+  const before = await trx.selectFrom('inventory_items').selectAll().where('deployment_id', 'in', deploymentIds).orderBy('id').execute();
+  if (before.length === 0) return;
+  const after = await trx
+    .updateTable('inventory_items')
+    .set({ deployment_id: null, state: 'in_stock', updated_at: new Date() })
+    .where('deployment_id', 'in', deploymentIds)
+    .returningAll()
+    .execute();
+  const byId = new Map(after.map((r) => [r.id, toInventoryItem(r)]));
+  await recordAuditMany(
+    trx,
+    who,
+    before.map((b) => ({ action: 'release', entity: 'inventory_item', entityId: b.id, customerId, before: toInventoryItem(b), after: byId.get(b.id) })),
+  );
+  for (const b of before) {
+    await emitChange(trx, { type: 'inventory.updated', subject: { type: 'inventory_item', id: b.id }, customerId, payload: byId.get(b.id) });
+  }
 }

@@ -49,10 +49,16 @@ export function readProductCatalog(productsDir: string, root = path.dirname(path
   return products;
 }
 
-/** Loads the catalog into the database, replacing what was there (read-only through the API). */
+/**
+ * Loads the catalog into the database, replacing what was there (read-only through the
+ * API): docs/products is the truth, so a product whose page is gone leaves the catalog too.
+ */
 export async function loadProductCatalog(db: Kysely<Database>, productsDir: string): Promise<number> {
   const products = readProductCatalog(productsDir);
   await db.transaction().execute(async (trx) => {
+    const codes = products.map((p) => p.product_code);
+    // Versions go with their product (ON DELETE CASCADE).
+    await (codes.length ? trx.deleteFrom('products').where('code', 'not in', codes) : trx.deleteFrom('products')).execute();
     for (const p of products) {
       await trx
         .insertInto('products')

@@ -1,13 +1,16 @@
 import type { Kysely } from 'kysely';
 import type { z } from 'zod';
-import { recordAudit } from '../audit/service.ts';
+import { recordAudit, recordAuditMany } from '../audit/service.ts';
 import type { Principal } from '../auth/roles.ts';
 import { emitChange } from '../changes/service.ts';
 import { generateId } from '../contracts/ids.ts';
 import type { Site, siteCreateSchema, siteUpdateSchema } from '../contracts/registry.ts';
 import type { Database, Site as SiteRow } from '../db/index.ts';
 import { conflict, forbidden, notFound } from '../errors/index.ts';
-import { assertInScope, iso, scopeOf, translateDbError } from './common.ts';
+import { assertInScope, iso, likeContains, scopeOf, translateDbError } from './common.ts';
+import { toDeployment } from './deployments.ts';
+import { toDevice } from './devices.ts';
+import { releaseInventory } from './inventory.ts';
 import { decodeCursor, toPage } from './pagination.ts';
 
 export const toSite = (r: SiteRow): Site => ({
@@ -28,7 +31,10 @@ export async function listSites(db: Kysely<Database>, who: Principal, q: { limit
   if (scope) query = query.where('customer_id', '=', scope);
   if (q.customer_id) query = query.where('customer_id', '=', q.customer_id);
   if (after) query = query.where('id', '>', after);
-  if (q.q) query = query.where((eb) => eb.or([eb('id', 'ilike', `%${q.q}%`), eb('name', 'ilike', `%${q.q}%`)]));
+  if (q.q) {
+    const like = likeContains(q.q);
+    query = query.where((eb) => eb.or([eb('id', 'ilike', like), eb('name', 'ilike', like)]));
+  }
   return toPage(await query.execute(), q.limit, toSite);
 }
 
@@ -101,13 +107,19 @@ export async function deleteSite(db: Kysely<Database>, who: Principal, id: strin
     const before = await trx.selectFrom('sites').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
     if (!before) throw notFound('site', id);
     assertInScope(who, before.customer_id, 'site', id);
-    const deployments = (await trx.selectFrom('deployments').select('id').where('site_id', '=', id).execute()).map((d) => d.id);
-    const devices = await trx.selectFrom('devices').select('id').where('site_id', '=', id).execute();
+    const deploymentRows = await trx.selectFrom('deployments').selectAll().where('site_id', '=', id).orderBy('id').execute();
+    const deployments = deploymentRows.map((d) => d.id);
+    const devices = await trx
+      .selectFrom('devices')
+      .selectAll()
+      .where((eb) => eb.or([eb('site_id', '=', id), ...(deployments.length > 0 ? [eb('deployment_id', 'in', deployments)] : [])]))
+      .orderBy('id')
+      .execute();
     if ((deployments.length > 0 || devices.length > 0) && !opts.cascade) {
       throw conflict(`site ${id} has ${deployments.length} deployment(s) and ${devices.length} device(s): delete them first, or ask an admin to delete with ?cascade=true`);
     }
     if (deployments.length > 0) {
-      await trx.updateTable('inventory_items').set({ deployment_id: null, state: 'in_stock', updated_at: new Date() }).where('deployment_id', 'in', deployments).execute();
+      await releaseInventory(trx, who, deployments, before.customer_id);
       await trx.deleteFrom('devices').where('deployment_id', 'in', deployments).execute();
     }
     await trx.deleteFrom('devices').where('site_id', '=', id).execute();
@@ -120,6 +132,12 @@ export async function deleteSite(db: Kysely<Database>, who: Principal, id: strin
       customerId: before.customer_id,
       before: { ...toSite(before), deleted_deployments: deployments, deleted_devices: devices.length },
     });
+    // Every record the cascade removed gets its own entry, so the audit log of a device or
+    // deployment ends with its deletion (and what it was), not silently.
+    await recordAuditMany(trx, who, [
+      ...deploymentRows.map((d) => ({ action: 'delete_cascade', entity: 'deployment', entityId: d.id, customerId: d.customer_id, before: toDeployment(d) })),
+      ...devices.map((d) => ({ action: 'delete_cascade', entity: 'device', entityId: d.id, customerId: d.customer_id, before: toDevice(d) })),
+    ]);
     await emitChange(trx, { type: 'site.deleted', subject: { type: 'site', id }, customerId: before.customer_id, siteId: id });
   });
 }

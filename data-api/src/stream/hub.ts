@@ -111,6 +111,7 @@ export class StreamHub {
   }
 
   private fanOutLive(payload: string): void {
+    if (payload === '') return; // a LISTEN reconnect wake-up, not a sample
     let sample: LiveSample;
     try {
       sample = liveSampleSchema.parse(JSON.parse(payload));

@@ -1,0 +1,318 @@
+import { randomBytes } from 'node:crypto';
+import type net from 'node:net';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { buildApp } from '../data-api/src/app.ts';
+import { createToken } from '../data-api/src/auth/service.ts';
+import { openDatabase, type DatabaseHandle } from '../data-api/src/db/index.ts';
+import { migrateToLatest } from '../data-api/src/db/migrator.ts';
+import { loadDemoData } from '../data-api/src/demo/index.ts';
+import { PROJECT_ROOT } from '../data-api/src/paths.ts';
+import { loadProductCatalog } from '../data-api/src/registry/products.ts';
+import { VERSION } from '../data-api/src/version.ts';
+
+/**
+ * Registry list latency: 100,000 devices over 50 sites in a real PostgreSQL, the API
+ * walked by cursor (`GET /api/v1/devices?site_id=…&status=…&limit=50`) under load, and
+ * the same page queries sent straight through `pg` as the baseline, on the same data.
+ * Also times `--demo` seeding (loadDemoData) into fresh databases.
+ *
+ * Each is measured at 1 connection (latency without queueing) and at --connections (under load).
+ * Options (argv): --registry-devices N (100000), --registry-sites N (50), --registry-duration S (10),
+ * --registry-connections N (10).
+ * Database: a fresh one created next to TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test).
+ */
+export interface RegistryBenchOptions {
+  devices: number;
+  sites: number;
+  durationS: number;
+  connections: number;
+  baseUrl: string;
+}
+
+export interface LatencyFigures {
+  p50: number;
+  p99: number;
+  rps: number;
+  requests: number;
+  errors: number;
+}
+
+export interface RegistryBenchResult {
+  options: RegistryBenchOptions;
+  site: string;
+  status: string;
+  pages: number;
+  devicesWalked: number;
+  /** One entry per concurrency level: 1 connection, then `connections`. */
+  runs: Array<{ connections: number; api: LatencyFigures; sql: LatencyFigures; ratio: { p50: number; p99: number; rps: number } }>;
+  seedSeconds: number;
+  demo: { pg: { seconds: number; devices: number }; pglite: { seconds: number; devices: number } };
+}
+
+function argvNumber(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i > 0 ? Number(process.argv[i + 1]) : NaN;
+  return Number.isFinite(v) && v > 0 ? v : fallback;
+}
+
+export function registryBenchOptions(): RegistryBenchOptions {
+  return {
+    devices: argvNumber('registry-devices', 100_000),
+    sites: argvNumber('registry-sites', 50),
+    durationS: argvNumber('registry-duration', 10),
+    connections: argvNumber('registry-connections', 10),
+    baseUrl: process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test',
+  };
+}
+
+async function createDatabase(baseUrl: string, tag: string): Promise<string> {
+  const name = `fb_bench_${tag}_${process.pid}_${randomBytes(3).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/**
+ * Drops a bench database. pg's pool.end() resolves before its sockets have closed, and a
+ * FORCE drop would then kill those backends mid-goodbye (an uncaught 57P01 in this
+ * process): wait for them to go first, and force only as the last resort.
+ */
+async function dropDatabase(baseUrl: string, url: string): Promise<void> {
+  const name = new URL(url).pathname.slice(1);
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  try {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      try {
+        await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+        return;
+      } catch (err) {
+        if ((err as { code?: string }).code !== '55006') throw err; // 55006: still in use
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Customers, sites, one live deployment per site, and `devices` devices spread evenly, in a few statements. */
+async function seed(database: DatabaseHandle, devices: number, sites: number): Promise<void> {
+  const db = database.db;
+  await sql`insert into customers (id, name) select 'cus_bench-' || g, 'Bench customer ' || g from generate_series(0, 4) g`.execute(db);
+  await sql`insert into sites (id, customer_id, name, timezone, lat, lon)
+    select 'site_bench-' || lpad(g::text, 3, '0'), 'cus_bench-' || (g % 5), 'Bench site ' || g, 'Asia/Bangkok', 13 + g / 100.0, 100 + g / 100.0
+    from generate_series(0, ${sites - 1}) g`.execute(db);
+  await sql`insert into deployments (id, site_id, customer_id, name, product_code, product_version, state, planned_date, started_date)
+    select 'dep_bench-' || lpad(g::text, 3, '0'), 'site_bench-' || lpad(g::text, 3, '0'), 'cus_bench-' || (g % 5), 'Soil probes ' || g, 'soil-probe', '1.4.2', 'live', '2026-01-01', '2026-01-05'
+    from generate_series(0, ${sites - 1}) g`.execute(db);
+  // Per site: 70 % up, 20 % down, 10 % unknown; a realistic observed_state and external_refs per device.
+  await sql`insert into devices (id, deployment_id, site_id, customer_id, product_code, product_version, role, serial, name, status, last_seen,
+                                 observed_state, external_refs, heartbeat_interval_s)
+    select 'dev_bench-' || lpad(g::text, 7, '0'),
+           'dep_bench-' || lpad((g % ${sites})::text, 3, '0'),
+           'site_bench-' || lpad((g % ${sites})::text, 3, '0'),
+           'cus_bench-' || ((g % ${sites}) % 5),
+           'soil-probe', '1.4.2', 'sensor', 'SP' || lpad(g::text, 8, '0'), 'Soil probe ' || g,
+           case when (g / ${sites}) % 10 < 7 then 'up' when (g / ${sites}) % 10 < 9 then 'down' else 'unknown' end,
+           now() - (g % 600) * interval '1 second',
+           jsonb_build_object('status', 'up', 'fw', '1.4.2', 'rssi_dbm', -90 - g % 30, 'snr_db', (g % 20) / 2.0,
+                              'metrics', jsonb_build_object('temp_c', 20 + (g % 100) / 10.0, 'vwc_pct', 25 + (g % 150) / 10.0, 'battery_v', 3.6)),
+           jsonb_build_object('chirpstack', jsonb_build_object('dev_eui', lpad(to_hex(g), 16, '0'), 'device_id', 'cs-' || g)),
+           300
+    from generate_series(0, ${devices - 1}) g`.execute(db);
+  await sql`analyze`.execute(db);
+}
+
+function percentile(sortedMs: number[], p: number): number {
+  if (sortedMs.length === 0) return NaN;
+  return sortedMs[Math.min(sortedMs.length - 1, Math.ceil((p / 100) * sortedMs.length) - 1)]!;
+}
+
+/** The bare query the API runs for one page, sent through pg by `connections` concurrent loops. */
+async function sqlBaseline(url: string, site: string, status: string, cursors: Array<string | null>, o: RegistryBenchOptions, connections: number): Promise<LatencyFigures> {
+  const pool = new pg.Pool({ connectionString: url, max: connections });
+  pool.on('error', () => {}); // an idle client's error must not end the benchmark
+  const page = (after: string | null) =>
+    after === null
+      ? pool.query('select * from devices where site_id = $1 and status = $2 order by id limit $3', [site, status, 51])
+      : pool.query('select * from devices where site_id = $1 and status = $2 and id > $3 order by id limit $4', [site, status, after, 51]);
+  try {
+    // Warm-up: one pass per connection.
+    await Promise.all(Array.from({ length: connections }, async () => {
+      for (const c of cursors) await page(c);
+    }));
+    const latencies: number[] = [];
+    let errors = 0;
+    const started = performance.now();
+    const until = started + o.durationS * 1000;
+    await Promise.all(
+      Array.from({ length: connections }, async (_, k) => {
+        for (let i = k; performance.now() < until; i++) {
+          const t0 = performance.now();
+          try {
+            await page(cursors[i % cursors.length]!);
+          } catch {
+            errors++;
+          }
+          latencies.push(performance.now() - t0);
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    latencies.sort((a, b) => a - b);
+    return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), rps: latencies.length / seconds, requests: latencies.length, errors };
+  } finally {
+    await pool.end();
+  }
+}
+
+async function timeDemo(o: RegistryBenchOptions): Promise<RegistryBenchResult['demo']> {
+  const url = await createDatabase(o.baseUrl, 'demo');
+  let pgFigures: { seconds: number; devices: number };
+  try {
+    const database = await openDatabase({ kind: 'pg', url });
+    try {
+      await migrateToLatest(database.db);
+      await loadProductCatalog(database.db, path.join(PROJECT_ROOT, 'docs', 'products'));
+      const t0 = performance.now();
+      const counts = await loadDemoData(database.db);
+      pgFigures = { seconds: (performance.now() - t0) / 1000, devices: counts.devices };
+    } finally {
+      await database.close();
+    }
+  } finally {
+    await dropDatabase(o.baseUrl, url);
+  }
+  const lite = await openDatabase({ kind: 'pglite' });
+  try {
+    await migrateToLatest(lite.db);
+    await loadProductCatalog(lite.db, path.join(PROJECT_ROOT, 'docs', 'products'));
+    const t0 = performance.now();
+    const counts = await loadDemoData(lite.db);
+    return { pg: pgFigures, pglite: { seconds: (performance.now() - t0) / 1000, devices: counts.devices } };
+  } finally {
+    await lite.close();
+  }
+}
+
+export async function registryBenchmark(o: RegistryBenchOptions = registryBenchOptions()): Promise<RegistryBenchResult> {
+  const url = await createDatabase(o.baseUrl, 'registry');
+  let database: DatabaseHandle | null = null;
+  let app: Awaited<ReturnType<typeof buildApp>> | null = null;
+  try {
+    database = await openDatabase({ kind: 'pg', url, max: o.connections });
+    await migrateToLatest(database.db);
+    await loadProductCatalog(database.db, path.join(PROJECT_ROOT, 'docs', 'products'));
+    const s0 = performance.now();
+    await seed(database, o.devices, o.sites);
+    const seedSeconds = (performance.now() - s0) / 1000;
+
+    // The API as production runs it, minus the broker and the background services (they
+    // would write to the devices under measurement): buildApp + listen on loopback.
+    app = await buildApp({
+      version: VERSION,
+      database,
+      db: database.db,
+      broker: null,
+      siteDir: null,
+      siteStatus: () => ({ status: 'disabled', builtAt: null }),
+      auth: { openReads: false, proxy: null },
+      corsOrigins: [],
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const base = `http://127.0.0.1:${(app.server.address() as net.AddressInfo).port}`;
+    const token = (await createToken(database.db, { name: 'bench', role: 'viewer' })).token;
+    const headers = { authorization: `Bearer ${token}` };
+
+    // One real walk by cursor gives the page sequence every connection then repeats.
+    const site = `site_bench-${String(Math.floor(o.sites / 2)).padStart(3, '0')}`;
+    const status = 'up';
+    const paths: string[] = [];
+    let cursor: string | null = null;
+    let walked = 0;
+    do {
+      const p = `/api/v1/devices?site_id=${site}&status=${status}&limit=50${cursor ? `&cursor=${cursor}` : ''}`;
+      const res = await fetch(base + p, { headers });
+      if (res.status !== 200) throw new Error(`GET ${p}: ${res.status} ${await res.text()}`);
+      const body = (await res.json()) as { items: Array<{ id: string }>; next_cursor: string | null };
+      paths.push(p);
+      walked += body.items.length;
+      cursor = body.next_cursor;
+    } while (cursor);
+    // The SQL baseline walks the same pages: keyset on the last id of the previous page.
+    const ids = (await database.db.selectFrom('devices').select('id').where('site_id', '=', site).where('status', '=', status).orderBy('id').execute()).map((r) => r.id);
+    if (ids.length !== walked) throw new Error(`the walk saw ${walked} devices, the database has ${ids.length}`);
+    const cursors = paths.map((_, i) => (i === 0 ? null : ids[i * 50 - 1]!));
+
+    // HTTP: autocannon in a worker thread, so the load generator does not share the server's event loop.
+    const requests = paths.map((p) => ({ method: 'GET', path: p }));
+    await autocannon({ url: base, connections: o.connections, duration: 2, headers, requests }); // warm-up
+    const levels = [...new Set([1, o.connections])];
+    const api: LatencyFigures[] = [];
+    for (const connections of levels) {
+      const http = await autocannon({ url: base, connections, duration: o.durationS, workers: 1, headers, requests });
+      api.push({ p50: http.latency.p50, p99: http.latency.p99, rps: http.requests.average, requests: http.requests.total, errors: http.errors + http.non2xx });
+    }
+    await app.close();
+    app = null;
+
+    const runs: RegistryBenchResult['runs'] = [];
+    for (const [i, connections] of levels.entries()) {
+      const bare = await sqlBaseline(url, site, status, cursors, o, connections);
+      const a = api[i]!;
+      runs.push({ connections, api: a, sql: bare, ratio: { p50: a.p50 / bare.p50, p99: a.p99 / bare.p99, rps: bare.rps / a.rps } });
+    }
+    const demo = await timeDemo(o);
+    return {
+      options: o,
+      site,
+      status,
+      pages: paths.length,
+      devicesWalked: walked,
+      runs,
+      seedSeconds,
+      demo,
+    };
+  } finally {
+    await app?.close();
+    await database?.close();
+    await dropDatabase(o.baseUrl, url);
+  }
+}
+
+export function printRegistryBenchmark(r: RegistryBenchResult): void {
+  const o = r.options;
+  console.log(
+    `registry: ${o.devices.toLocaleString('en')} devices over ${o.sites} sites (seeded in ${r.seedSeconds.toFixed(1)} s); ` +
+      `walking ${r.site} status=${r.status} by cursor (${r.pages} pages of 50, ${r.devicesWalked} devices), ${o.durationS} s per run`,
+  );
+  const row = (name: string, c: number, f: LatencyFigures) => ({
+    path: name,
+    connections: c,
+    'p50 ms': +f.p50.toFixed(2),
+    'p99 ms': +f.p99.toFixed(2),
+    'req/s': Math.round(f.rps),
+    requests: f.requests,
+    errors: f.errors,
+  });
+  console.table(r.runs.flatMap((run) => [row('API GET /api/v1/devices (HTTP, autocannon)', run.connections, run.api), row('bare SQL via pg (baseline)', run.connections, run.sql)]));
+  for (const run of r.runs) {
+    console.log(`${run.connections} connection(s): ratio API / SQL p50 ${run.ratio.p50.toFixed(2)}, p99 ${run.ratio.p99.toFixed(2)}, throughput SQL / API ${run.ratio.rps.toFixed(2)}`);
+  }
+  console.log('goal: API p99 < 10 ms, ratio ≤ 2 (autocannon reports whole milliseconds)');
+  console.log(
+    `--demo seeding (loadDemoData, fresh database): PostgreSQL ${r.demo.pg.seconds.toFixed(2)} s, PGlite ${r.demo.pglite.seconds.toFixed(2)} s (${r.demo.pg.devices} devices)`,
+  );
+}
