@@ -112,9 +112,11 @@ async function openPg(url: string, max = 10, onError: (err: Error) => void = () 
       if (msg.channel === channel) onPayload(msg.payload ?? '');
     });
     client.on('error', (err) => {
+      // Only while this client is still our listener: once released it belongs to the pool.
+      if (entry.client !== client) return;
       onError(err);
-      client.release(true);
       entry.client = null;
+      client.release(true);
       if (!entry.stop) setTimeout(() => void listenOn(entry, channel, onPayload, true).catch(onError), 1000).unref();
     });
     await client.query(`LISTEN ${quoteIdent(channel)}`);
@@ -144,7 +146,9 @@ async function openPg(url: string, max = 10, onError: (err: Error) => void = () 
     async close() {
       for (const entry of listeners) {
         entry.stop = true;
-        entry.client?.release();
+        const client = entry.client;
+        entry.client = null;
+        client?.release();
       }
       listeners.clear();
       await db.destroy();

@@ -65,9 +65,15 @@ export class StreamHub {
     return () => this.clients.delete(client);
   }
 
-  /** The newest event id this replica has delivered (for a fresh client's baseline). */
+  /** The newest event id this replica has delivered. */
   latestId(): number {
     return this.lastId;
+  }
+
+  /** The newest committed event id: a fresh client's baseline (it gets what comes after). */
+  async committedId(): Promise<number> {
+    const row = await this.db.selectFrom('change_events').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst();
+    return Math.max(Number(row?.max ?? 0), this.lastId);
   }
 
   /** Events after `afterId` the client may see, or null when `afterId` is outside the window. */

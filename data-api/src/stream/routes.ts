@@ -66,12 +66,13 @@ export const streamRoutes: FastifyPluginAsyncZod = async (app) => {
       res.write('retry: 2000\n\n');
 
       // Live events are held back until the replay is written, then deduplicated by id.
-      let replayed = lastEventId ?? app.hub.latestId();
+      let replayed = lastEventId ?? 0;
       let pending: Array<() => void> | null = [];
       const writeChange = (e: ChangeEventMessage) => {
         if (e.id <= replayed) return;
         replayed = e.id;
-        res.write(`id: ${e.id}\nevent: change\ndata: ${JSON.stringify(e)}\n\n`);
+        // Surface updates (A2UI updateDataModel in the payload) travel as `event: surface`.
+        res.write(`id: ${e.id}\nevent: ${e.type.startsWith('surface.') ? 'surface' : 'change'}\ndata: ${JSON.stringify(e)}\n\n`);
       };
       const client: StreamClient = {
         topics,
@@ -92,7 +93,10 @@ export const streamRoutes: FastifyPluginAsyncZod = async (app) => {
       open.add(end);
       request.raw.on('close', end);
 
-      if (lastEventId !== undefined) {
+      if (lastEventId === undefined) {
+        // A fresh client starts after the newest committed event; anything newer is queued.
+        replayed = await app.hub.committedId();
+      } else {
         const events = await app.hub.replay(lastEventId, client).catch(() => null);
         if (events === null) {
           res.write(`event: reset\ndata: ${JSON.stringify({ reason: 'Last-Event-ID is outside the replay window: re-fetch by REST' })}\n\n`);
