@@ -1,8 +1,12 @@
 import { printRegistryBenchmark, registryBenchmark } from './registry.ts';
 import { siteBuildBenchmark } from './site-build.ts';
+import { pageBenchmark, printPageBenchmark } from './page.ts';
+import { automationBenchmark, printAutomationBenchmark } from './automation.ts';
+import { ingestBenchmark, ingestOptionsFromArgs } from './ingest.ts';
 
 // `npm run bench`: every figure is printed with a baseline measured in the same run.
-// Options: --pages N (default 300); --only <site|registry> runs one benchmark;
+// Options: --pages N (default 300); --only <site|registry|page> runs one benchmark;
+// page: --widget-pages N (default 1000), --loads N (default 7) (see bench/page.ts);
 // registry: --registry-devices N, --registry-sites N, --registry-duration S, --registry-connections N (see bench/registry.ts).
 
 function arg(name: string, fallback: number): number {
@@ -16,6 +20,9 @@ const want = (name: string) => only === null || only === name;
 async function main() {
   if (want('site')) await siteBuild();
   if (want('registry')) printRegistryBenchmark(await registryBenchmark());
+  if (want('page')) printPageBenchmark(await pageBenchmark({ pages: arg('widget-pages', 1000), loads: arg('loads', 7) }));
+  if (want('automation')) printAutomationBenchmark(await automationBenchmark({ runs: arg('runs', 200), runPages: arg('run-pages', 1000), runnerConcurrency: arg('runner-concurrency', 4), skipBuild: process.argv.includes('--no-build') }));
+  if (want('ingest')) await ingestBenchmark(ingestOptionsFromArgs()); // ingest: --seconds 20 --rate 5000 --devices 2000 --short-seconds 10
 }
 
 async function siteBuild() {

@@ -12,6 +12,15 @@ import { productRoutes, registryRoutes } from './registry/routes.ts';
 import { siteRoutes } from './site/routes.ts';
 import { stationRoutes } from './stations/routes.ts';
 import { streamHubPlugin, streamRoutes } from './stream/routes.ts';
+import { surfaceRoutes } from './surfaces/routes.ts';
+import { alertRoutes } from './alerts/routes.ts';
+import { commandRoutes } from './commands/routes.ts';
+import { ingestRoutes } from './ingest/routes.ts';
+import { metricsRoutes } from './metrics/routes.ts';
+import { monitorRoutes } from './monitor/routes.ts';
+import { simulatorRoutes } from './simulate/routes.ts';
+import { telemetryRoutes } from './telemetry/routes.ts';
+import { automationRunRoutes } from './automation-runs/routes.ts';
 
 export interface BuildAppOptions {
   /** A pino logger; none in tests. */
@@ -53,10 +62,19 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
       await api.register(auditRoutes);
       await api.register(stationRoutes);
       await api.register(streamRoutes);
+      await api.register(surfaceRoutes);
+      await api.register(ingestRoutes);
+      await api.register(telemetryRoutes);
+      await api.register(monitorRoutes);
+      await api.register(alertRoutes);
+      await api.register(commandRoutes);
+      await api.register(simulatorRoutes);
+      await api.register(automationRunRoutes);
     },
     { prefix: '/api/v1' },
   );
 
+  await app.register(metricsRoutes);
   await app.register(siteRoutes);
   return app;
 }

@@ -13,6 +13,9 @@ import { loadProductCatalog } from './registry/products.ts';
 import { PROJECT_ROOT } from './paths.ts';
 import { SiteBuilder } from './site/build.ts';
 import { VERSION } from './version.ts';
+import { createBrokerSecurity } from './ingest/credentials.ts';
+import { startTelemetryServices, type TelemetryServices } from './ingest/lifecycle.ts';
+import { loadTelemetryOptions, type TelemetryOptions } from './ingest/options.ts';
 
 /** A port we need is taken: printed as one line, non-zero exit. */
 export class PortInUseError extends Error {
@@ -33,6 +36,8 @@ export interface RunningFleetbook {
   firstAdminToken: string | null;
   site: SiteBuilder;
   logger: Logger;
+  /** Ingest, health monitor (and demo simulation): stopped before the broker and database close. */
+  telemetry: TelemetryServices;
   /** Stops accepting requests, finishes in-flight ones, then closes broker and database. */
   close(): Promise<void>;
 }
@@ -41,11 +46,14 @@ export interface StartOptions {
   /** Build the site when missing or stale (default from config). */
   buildSite?: FleetbookConfig['buildSite'];
   logger?: Logger;
+  /** Ingest / monitor / broker-auth options (default: from the environment, FLEETBOOK_MQTT_AUTH etc.). */
+  telemetry?: Partial<TelemetryOptions>;
 }
 
 /** Starts one fleetbook process: database, migrations, broker, API + site. */
 export async function startFleetbook(config: FleetbookConfig, options: StartOptions = {}): Promise<RunningFleetbook> {
   const logger = options.logger ?? pino({ level: config.logLevel });
+  const telemetryOptions: TelemetryOptions = { ...loadTelemetryOptions(process.env), ...options.telemetry };
   await assertPortFree(config.host, config.port, 'HTTP', '--port or PORT');
   if (config.broker.kind === 'aedes') await assertPortFree(config.broker.host, config.broker.port, 'MQTT', '--mqtt-port or MQTT_PORT');
 
@@ -64,7 +72,11 @@ export async function startFleetbook(config: FleetbookConfig, options: StartOpti
     const products = await loadProductCatalog(database.db, path.join(PROJECT_ROOT, 'docs', 'products'));
     logger.info({ products }, 'product catalog loaded from docs/products');
 
-    const broker: BrokerHandle = await openBroker(config.broker);
+    // Embedded broker: devices log in with their token and publish only under their own topics.
+    const brokerSecurity = config.broker.kind === 'aedes' ? createBrokerSecurity(database.db, { enforce: telemetryOptions.mqttAuth }) : null;
+    const broker: BrokerHandle = await openBroker(
+      config.broker.kind === 'aedes' && brokerSecurity ? { ...config.broker, aedes: brokerSecurity.aedes, credentials: brokerSecurity.internal } : config.broker,
+    );
     cleanups.push(() => broker.close());
 
     const site = new SiteBuilder(config.siteDir, (msg) => logger.info(msg));
@@ -87,6 +99,10 @@ export async function startFleetbook(config: FleetbookConfig, options: StartOpti
       logger.info(counts, 'demo data loaded');
     }
 
+    // After the broker, before the app; stopped (last batch written and acknowledged) before broker and database close.
+    const telemetry = await startTelemetryServices(ctx, telemetryOptions, logger);
+    cleanups.push(() => telemetry.stop());
+
     const app = await buildApp(ctx, { logger });
     cleanups.push(() => app.close());
     await app.listen({ port: config.port, host: config.host });
@@ -107,6 +123,7 @@ export async function startFleetbook(config: FleetbookConfig, options: StartOpti
       firstAdminToken: firstAdmin?.token ?? null,
       site,
       logger,
+      telemetry,
       close: () => (closed ??= (async () => {
         await site.stop().catch(() => {});
         await cleanup();

@@ -25,6 +25,15 @@ export const automationRoutes = {
   tickets: (runId: string) => `${RUNS}/${seg(runId)}/tickets`,
   /** GET: a registry device (the device_up health check). */
   device: (deviceId: string) => `${API_PREFIX}/devices/${seg(deviceId)}`,
+  // Runner services (`fleetbook runner`; bodies in contracts/automation-runs.ts):
+  /** POST claimBody → { run } (null when nothing is queued). */
+  claim: () => `${RUNS}/claim`,
+  /** POST heartbeatBody: the claim's lease moves on (409 when the run is no longer held). */
+  heartbeat: (runId: string) => `${RUNS}/${seg(runId)}/heartbeat`,
+  /** POST scheduleFireBody: one schedule slot, queued once across runners. */
+  scheduleFires: () => `${RUNS}/schedule-fires`,
+  /** POST queueRunBody: queue a run of a deployment ("Run spec"). */
+  queueForDeployment: (deploymentId: string) => `${API_PREFIX}/deployments/${seg(deploymentId)}/automation-runs`,
 } as const;
 
 /** `base` + `path`, whatever slashes the user typed after the host. */

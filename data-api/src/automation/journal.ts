@@ -193,7 +193,13 @@ export class HttpRunReporter implements RunReporter {
   }
 
   private async deliverPending(): Promise<void> {
-    for (const call of this.journal.pending()) {
+    // A run whose create was rejected (e.g. a 400 for an unknown deployment) will never exist:
+    // its later calls answer 404 for good, and must not hold the journal for every later run.
+    const lines = this.journal.read();
+    const acks = new Map(lines.filter((l): l is JournalAck => l.type === 'ack').map((l) => [l.id, l.outcome]));
+    const calls = lines.filter((l): l is JournalCall => l.type === 'call');
+    const neverCreated = new Set(calls.filter((c) => c.op === 'create_run' && acks.get(c.id) === 'rejected').map((c) => c.run_id));
+    for (const call of calls.filter((c) => !acks.has(c.id))) {
       let status: number;
       let detail = '';
       try {
@@ -218,11 +224,12 @@ export class HttpRunReporter implements RunReporter {
         this.delivered++;
         this.failures = 0;
         this.nextAttemptAt = 0;
-      } else if (isRetryable(status)) {
+      } else if (isRetryable(status) && !(status === 404 && neverCreated.has(call.run_id))) {
         this.noteFailure(`${call.method} ${call.path}: HTTP ${status}${detail ? ` ${detail}` : ''}`);
         return;
       } else {
         this.journal.ack(call.id, 'rejected', status, detail);
+        if (call.op === 'create_run') neverCreated.add(call.run_id);
         this.rejected++;
         this.lastError = `${call.method} ${call.path} rejected: HTTP ${status}${detail ? ` ${detail}` : ''}`;
       }

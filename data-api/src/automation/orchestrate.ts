@@ -9,11 +9,17 @@ import { HttpRunReporter, Journal, MemoryRunReporter, type DeliveryStatus, type 
 import { runPagePaths, sanitizeText, writeRunIndex, writeRunPage } from './run-page.ts';
 import { planRun, runSpec, type RunRecord } from './runner.ts';
 import { formatDiagnostic, loadSpecFile, specDigest } from './spec-file.ts';
+import type { ExecutionSpec } from '../contracts/execution-spec.ts';
 
 export const DEFAULT_JOURNAL = '.fleetbook/automation-journal.jsonl';
 
 export interface AutomationRunOptions {
+  /** The spec file; with `spec` given, only a label for the output. */
   specFile: string;
+  /** An already validated spec (a runner service runs the spec a claimed run carries). */
+  spec?: ExecutionSpec;
+  /** The run id (a claimed run has one already); default: a new arun_ id. */
+  runId?: string;
   dryRun?: boolean;
   commit?: boolean;
   push?: boolean;
@@ -52,7 +58,7 @@ function repoRelative(file: string): string {
 export async function runAutomation(opts: AutomationRunOptions): Promise<AutomationRunOutcome> {
   const { out } = opts;
   const env = opts.env ?? process.env;
-  const loaded = loadSpecFile(opts.specFile);
+  const loaded = opts.spec ? ({ ok: true, spec: opts.spec } as const) : loadSpecFile(opts.specFile);
   if (!loaded.ok) {
     for (const d of loaded.diagnostics) out(formatDiagnostic(d));
     out(`fleetbook: ${opts.specFile} is not a valid execution spec (${loaded.diagnostics.length} error${loaded.diagnostics.length === 1 ? '' : 's'}); nothing was run`);
@@ -82,6 +88,7 @@ export async function runAutomation(opts: AutomationRunOptions): Promise<Automat
   const run = await runSpec({
     spec,
     reporter,
+    ...(opts.runId ? { runId: opts.runId } : {}),
     env,
     actions: opts.actions,
     artifactsDir: (runId, started) => runPagePaths(opts.docsDir, spec.project, runId, started).artifactsDir,

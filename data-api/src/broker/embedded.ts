@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { Aedes } from 'aedes';
+import { Aedes, type AedesOptions } from 'aedes';
 
 export interface EmbeddedBroker {
   aedes: Aedes;
@@ -13,8 +13,9 @@ export interface EmbeddedBroker {
  * Starts aedes on a TCP port. The data API then talks to it through an ordinary MQTT
  * client, exactly as it talks to Mosquitto in production: one code path for both.
  */
-export async function startEmbeddedBroker(options: { host: string; port: number }): Promise<EmbeddedBroker> {
-  const aedes = await Aedes.createBroker();
+export async function startEmbeddedBroker(options: { host: string; port: number; aedes?: AedesOptions }): Promise<EmbeddedBroker> {
+  // `aedes` carries the authenticate/authorize hooks (see ingest/credentials.ts).
+  const aedes = await Aedes.createBroker(options.aedes);
   const server = net.createServer(aedes.handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,10 +1,17 @@
+import type { AedesOptions } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import { redactUrl } from '../util/url.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded.ts';
 
 export type BrokerOptions =
-  | { kind: 'aedes'; host: string; port: number }
+  | { kind: 'aedes'; host: string; port: number; aedes?: AedesOptions; credentials?: BrokerCredentials }
   | { kind: 'external'; url: string };
+
+/** How the API's own clients log in to the embedded broker when it enforces credentials. */
+export interface BrokerCredentials {
+  username: string;
+  password: string;
+}
 
 export interface BrokerHandle {
   kind: BrokerOptions['kind'];
@@ -13,6 +20,8 @@ export interface BrokerHandle {
   /** The API's own client: ingest subscribes and commands publish through it. */
   client: MqttClient;
   embedded?: EmbeddedBroker;
+  /** Credentials for further internal clients (the ingest); external brokers take them from the URL. */
+  credentials?: BrokerCredentials;
   connected(): boolean;
   close(): Promise<void>;
 }
@@ -28,7 +37,8 @@ export async function openBroker(options: BrokerOptions, clientId = `fleetbook-a
   } else {
     url = options.url;
   }
-  const client = await connectClient(url, clientId).catch(async (err: Error) => {
+  const credentials = options.kind === 'aedes' ? options.credentials : undefined;
+  const client = await connectClient(url, clientId, 5000, credentials).catch(async (err: Error) => {
     await embedded?.close();
     throw err;
   });
@@ -37,6 +47,7 @@ export async function openBroker(options: BrokerOptions, clientId = `fleetbook-a
     url,
     client,
     embedded,
+    credentials,
     connected: () => client.connected,
     async close() {
       await client.endAsync().catch(() => {});
@@ -46,9 +57,9 @@ export async function openBroker(options: BrokerOptions, clientId = `fleetbook-a
 }
 
 /** Connects or fails within `timeoutMs` with a message naming the broker. */
-export function connectClient(url: string, clientId: string, timeoutMs = 5000): Promise<MqttClient> {
+export function connectClient(url: string, clientId: string, timeoutMs = 5000, credentials?: BrokerCredentials): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
-    const client = mqtt.connect(url, { clientId, reconnectPeriod: 1000, connectTimeout: timeoutMs });
+    const client = mqtt.connect(url, { clientId, reconnectPeriod: 1000, connectTimeout: timeoutMs, ...credentials });
     const timer = setTimeout(() => {
       client.end(true);
       reject(new Error(`cannot connect to the MQTT broker at ${redactUrl(url)} within ${timeoutMs} ms`));

@@ -96,10 +96,28 @@ async function execute(ctx: ActionContext<ProvisionVmWith>) {
   token = '';
   const node = encodeURIComponent(w.node);
 
-  const vmid = w.vmid ?? Number(await pve.call<string | number>('GET', '/cluster/nextid'));
-  if (!Number.isInteger(vmid)) throw new ActionError(`Proxmox GET /cluster/nextid returned no VM id`);
-  ctx.log(`Proxmox ${base}, node ${w.node}: cloning template ${w.template_vmid} to VM ${vmid} "${w.name}" (${w.full ? 'full' : 'linked'} clone)`);
-  const cloneTask = await pve.call<string>('POST', `/nodes/${node}/qemu/${w.template_vmid}/clone`, { newid: vmid, name: w.name, full: w.full });
+  const nextId = async () => {
+    const id = Number(await pve.call<string | number>('GET', '/cluster/nextid'));
+    if (!Number.isInteger(id)) throw new ActionError(`Proxmox GET /cluster/nextid returned no VM id`);
+    return id;
+  };
+  let vmid = w.vmid ?? (await nextId());
+  let cloneTask: string;
+  for (let attempt = 1; ; attempt++) {
+    ctx.log(`Proxmox ${base}, node ${w.node}: cloning template ${w.template_vmid} to VM ${vmid} "${w.name}" (${w.full ? 'full' : 'linked'} clone)`);
+    try {
+      cloneTask = await pve.call<string>('POST', `/nodes/${node}/qemu/${w.template_vmid}/clone`, { newid: vmid, name: w.name, full: w.full });
+      break;
+    } catch (err) {
+      // nextid reserves nothing: two runs cloning at once (runner services) can be handed the
+      // same id. The refused clone created nothing, so a fresh id is safe; a chosen vmid is not retried.
+      if (w.vmid !== undefined || attempt >= 10 || !/already exists/i.test((err as Error).message)) throw err;
+      ctx.log(`VM ${vmid} was taken meanwhile (another clone got the same next id); asking for the next free id again`);
+      // A random pause, so that clones racing for ids stop asking in lockstep.
+      await sleep(Math.floor(Math.random() * 100 * attempt), ctx.signal);
+      vmid = await nextId();
+    }
+  }
   if (!isUpid(cloneTask)) throw new ActionError(`Proxmox clone returned no task id (got ${JSON.stringify(cloneTask)})`);
   ctx.log(`clone task ${cloneTask}`);
   try {

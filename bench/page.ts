@@ -1,0 +1,144 @@
+// Widgets benchmark (widgets.md): (1) time from navigation to every widget on a dashboard
+// showing live data, against the real `fleetbook start --demo`; (2) the site build of N
+// generated MDX pages that embed widgets vs the same pages without them (goal: ratio ≤ 1.10).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { launchChromium } from '../tests/helpers/browser.ts';
+import { spawnCli } from '../tests/helpers/cli.ts';
+import { freePort } from '../tests/helpers/ports.ts';
+import { generatedPage, makeBenchSite, timeBuild } from './site-build.ts';
+
+export interface PageBenchmarkOptions {
+  /** Generated pages per build (default 1000). */
+  pages?: number;
+  /** Page loads to time (default 7). */
+  loads?: number;
+  /** Dashboard to load. */
+  path?: string;
+}
+
+export interface PageBenchmarkResult {
+  path: string;
+  /** ms from navigation to all widgets ready with the live connection online, per load. */
+  loadsMs: number[];
+  medianMs: number;
+  /** First paint of widget data (first widget ready), median ms. */
+  firstDataMedianMs: number;
+  build: { pages: number; withWidgets: number; without: number; ratio: number };
+}
+
+/** A generated page that embeds widgets the way a dashboard page does. */
+export function widgetPage(i: number): string {
+  const site = ['site_farm-north', 'site_farm-south', 'site_dc-bangna'][i % 3];
+  return `${generatedPage(i).replace(/^---\n([\s\S]*?)\n---\n/, (m) => `${m}\nimport { DeviceTable, FleetHealth, TelemetryChart, Surface } from '@site/src/widgets';\n`)}
+## Live
+
+<FleetHealth groupBy="site" site="${site}" />
+
+<DeviceTable site="${site}" status="down" pageSize={10} />
+
+<TelemetryChart device="gw_farm-north-1-001" metric="cpu_temp_c" range="24h" />
+
+<Surface name="site-status" site="${site}" />
+`;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)]! : NaN;
+};
+
+async function navigationToLive(dashboard: string, loads: number): Promise<{ loadsMs: number[]; firstData: number[] }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetbook-bench-page-'));
+  const [port, mqttPort] = [await freePort(), await freePort()];
+  const proc = spawnCli(['start', '--port', String(port), '--mqtt-port', String(mqttPort), '--data-dir', dataDir, '--demo'], { HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
+  const browser = await launchChromium();
+  try {
+    const base = await proc.ready;
+    for (const deadline = Date.now() + 600_000; ; ) {
+      const health = await (await fetch(`${base}/api/v1/health`)).json();
+      if (health.build.status === 'ready') break;
+      if (health.build.status === 'failed' || Date.now() > deadline) throw new Error(`site build: ${health.build.status} ${health.build.error ?? ''}`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const loadsMs: number[] = [];
+    const firstData: number[] = [];
+    for (let i = 0; i <= loads; i++) {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const page = await context.newPage();
+      const started = Date.now();
+      await page.goto(`${base}${dashboard}`, { waitUntil: 'commit' });
+      await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-widget]')).some((e) => ['ready', 'empty', 'stale'].includes(e.getAttribute('data-state') ?? '')), undefined, { polling: 10, timeout: 60_000 });
+      const first = Date.now() - started;
+      await page.waitForFunction(
+        () => {
+          const ws = Array.from(document.querySelectorAll('[data-widget]'));
+          return ws.length > 0 && ws.every((e) => !['loading', 'placeholder'].includes(e.getAttribute('data-state') ?? '') && e.getAttribute('data-live') === 'online');
+        },
+        undefined,
+        { polling: 10, timeout: 60_000 },
+      );
+      const all = Date.now() - started;
+      if (i > 0) {
+        // The first load warms the server's caches and Chromium's: not counted.
+        loadsMs.push(all);
+        firstData.push(first);
+      }
+      await context.close();
+    }
+    return { loadsMs, firstData };
+  } finally {
+    await browser.close();
+    if (proc.child.exitCode === null) {
+      const exited = new Promise((r) => proc.child.on('exit', r));
+      proc.child.kill('SIGINT');
+      await exited;
+    }
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Both builds twice, in A B B A order, and the faster of each: a build takes minutes, and a
+ * shared machine's load drifts in that time; interleaving and taking the minimum keeps the
+ * drift out of the ratio.
+ */
+function buildComparison(pages: number) {
+  const withDir = makeBenchSite(pages, widgetPage);
+  const withoutDir = makeBenchSite(pages, generatedPage);
+  try {
+    const a1 = timeBuild(withoutDir);
+    const b1 = timeBuild(withDir);
+    const b2 = timeBuild(withDir);
+    const a2 = timeBuild(withoutDir);
+    const without = Math.min(a1, a2);
+    const withWidgets = Math.min(b1, b2);
+    return { pages, withWidgets, without, ratio: withWidgets / without };
+  } finally {
+    fs.rmSync(withDir, { recursive: true, force: true });
+    fs.rmSync(withoutDir, { recursive: true, force: true });
+  }
+}
+
+export async function pageBenchmark(options: PageBenchmarkOptions = {}): Promise<PageBenchmarkResult> {
+  const dashboard = options.path ?? '/docs/dashboards/fleet-overview';
+  const nav = await navigationToLive(dashboard, options.loads ?? 7);
+  const build = buildComparison(options.pages ?? 1000);
+  return { path: dashboard, loadsMs: nav.loadsMs, medianMs: median(nav.loadsMs), firstDataMedianMs: median(nav.firstData), build };
+}
+
+export function printPageBenchmark(r: PageBenchmarkResult): void {
+  console.log(`widgets: navigation → live data on ${r.path} (${r.loadsMs.length} loads, after one warm-up)`);
+  console.table([
+    { measure: 'first widget shows data (median ms)', value: r.firstDataMedianMs },
+    { measure: 'every widget live, SSE online (median ms)', value: r.medianMs },
+    { measure: 'every widget live, slowest load (ms)', value: Math.max(...r.loadsMs) },
+  ]);
+  console.log(`site build: ${r.build.pages} generated MDX pages with widgets vs the same pages without (best of 2 each, A B B A)`);
+  console.table([
+    { build: 'pages with widgets', seconds: +r.build.withWidgets.toFixed(1) },
+    { build: 'same pages without widgets (baseline)', seconds: +r.build.without.toFixed(1) },
+  ]);
+  console.log(`ratio with / without: ${r.build.ratio.toFixed(2)} (goal ≤ 1.10)`);
+}

@@ -1,0 +1,174 @@
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { recordAudit } from '../audit/service.ts';
+import type { Principal } from '../auth/roles.ts';
+import { emitChange } from '../changes/service.ts';
+import { generateId } from '../contracts/ids.ts';
+import { json, type AlertsTable, type Database } from '../db/index.ts';
+import { conflict, notFound, validationError } from '../errors/index.ts';
+import type { Alert, AlertListQuery } from './schemas.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+export type AlertRow = Selectable<AlertsTable>;
+
+/** The health rule: a device silent for 3 × heartbeat_interval_s. */
+export const DEVICE_DOWN_RULE = 'device_down';
+export const deviceDownKey = (deviceId: string) => `${DEVICE_DOWN_RULE}:${deviceId}`;
+
+const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
+
+export const toAlert = (r: AlertRow): Alert => ({
+  id: r.id,
+  rule_id: r.rule_id,
+  subject: { type: r.subject_type, id: r.subject_id },
+  customer_id: r.customer_id,
+  site_id: r.site_id,
+  severity: r.severity,
+  state: r.state,
+  title: r.title,
+  details: r.details,
+  dedupe_key: r.dedupe_key,
+  escalation_level: r.escalation_level,
+  opened_at: iso(r.opened_at)!,
+  acked_at: iso(r.acked_at),
+  acked_by: r.acked_by,
+  resolved_at: iso(r.resolved_at),
+  resolved_by: r.resolved_by,
+});
+
+export interface OpenAlertInput {
+  ruleId: string;
+  subject: { type: string; id: string };
+  customerId: string | null;
+  siteId: string | null;
+  severity: Alert['severity'];
+  title: string;
+  details?: Record<string, unknown>;
+  /** Unique while the alert is not resolved: a second open is a no-op. */
+  dedupeKey: string;
+}
+
+/**
+ * Opens an alert inside the caller's transaction, unless one with the same dedupe key is
+ * still open or acknowledged (a partial unique index makes that hold across replicas).
+ * Returns the new alert, or null when it was a duplicate.
+ */
+export async function openAlert(trx: Db, actor: string, input: OpenAlertInput): Promise<AlertRow | null> {
+  const result = await sql<AlertRow>`
+    insert into alerts (id, rule_id, subject_type, subject_id, customer_id, site_id, severity, title, details, dedupe_key)
+    values (${generateId('alert')}, ${input.ruleId}, ${input.subject.type}, ${input.subject.id}, ${input.customerId}, ${input.siteId},
+            ${input.severity}, ${input.title}, ${json(input.details ?? {})}::jsonb, ${input.dedupeKey})
+    on conflict (dedupe_key) where state <> 'resolved' do nothing
+    returning *`.execute(trx);
+  const row = result.rows[0];
+  if (!row) return null;
+  await recordAudit(trx, actor, { action: 'alert.open', entity: 'alert', entityId: row.id, customerId: row.customer_id, after: toAlert(row) });
+  await emitChange(trx, {
+    type: 'alert.opened',
+    subject: { type: 'alert', id: row.id },
+    customerId: row.customer_id,
+    siteId: row.site_id,
+    payload: { alert: toAlert(row) },
+  });
+  return row;
+}
+
+/** Resolves every unresolved alert with one of these dedupe keys (system transitions). */
+export async function resolveAlertsByKey(trx: Db, actor: string, keys: string[]): Promise<AlertRow[]> {
+  if (!keys.length) return [];
+  const result = await sql<AlertRow>`
+    update alerts set state = 'resolved', resolved_at = now(), resolved_by = ${actor}, updated_at = now()
+    where dedupe_key in (select jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb)) and state <> 'resolved'
+    returning *`.execute(trx);
+  for (const row of result.rows) {
+    await recordAudit(trx, actor, { action: 'alert.resolve', entity: 'alert', entityId: row.id, customerId: row.customer_id, after: toAlert(row) });
+    await emitChange(trx, { type: 'alert.resolved', subject: { type: 'alert', id: row.id }, customerId: row.customer_id, siteId: row.site_id, payload: { alert: toAlert(row) } });
+  }
+  return result.rows;
+}
+
+function decodeCursor(cursor: string | undefined): string | null {
+  if (cursor === undefined) return null;
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: number; before?: unknown };
+    if (parsed.v === 1 && typeof parsed.before === 'string' && parsed.before.startsWith('alr_')) return parsed.before;
+  } catch {
+    // fall through
+  }
+  throw validationError([{ path: 'querystring.cursor', message: 'invalid cursor: pass back the next_cursor of a previous page unchanged' }]);
+}
+const encodeCursor = (id: string) => Buffer.from(JSON.stringify({ v: 1, before: id })).toString('base64url');
+
+/** Newest first (alert ids are time-sortable ULIDs), keyset-paginated. */
+export async function listAlerts(db: Kysely<Database>, who: Principal, q: AlertListQuery) {
+  const before = decodeCursor(q.cursor);
+  let query = db.selectFrom('alerts').selectAll().orderBy('id', 'desc').limit(q.limit + 1);
+  if (who.customerId) query = query.where('customer_id', '=', who.customerId);
+  if (q.state) query = query.where('state', 'in', q.state.split(',') as Alert['state'][]);
+  if (q.severity) query = query.where('severity', '=', q.severity);
+  if (q.subject_type) query = query.where('subject_type', '=', q.subject_type);
+  if (q.subject_id) query = query.where('subject_id', '=', q.subject_id);
+  if (q.rule_id) query = query.where('rule_id', '=', q.rule_id);
+  if (before) query = query.where('id', '<', before);
+  const rows = await query.execute();
+  const more = rows.length > q.limit;
+  const items = more ? rows.slice(0, q.limit) : rows;
+  return { items: items.map(toAlert), next_cursor: more ? encodeCursor(items[items.length - 1]!.id) : null };
+}
+
+async function findForUpdate(trx: Db, who: Principal, id: string): Promise<AlertRow> {
+  const row = await trx.selectFrom('alerts').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  // Another tenant's alert is reported exactly like a missing one.
+  if (!row || (who.customerId !== null && row.customer_id !== who.customerId)) throw notFound('alert', id);
+  return row;
+}
+
+export async function getAlert(db: Kysely<Database>, who: Principal, id: string): Promise<Alert> {
+  const row = await db.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row || (who.customerId !== null && row.customer_id !== who.customerId)) throw notFound('alert', id);
+  return toAlert(row);
+}
+
+/** open → acknowledged. Acknowledging twice is a no-op; a resolved alert is a conflict. */
+export async function acknowledgeAlert(db: Kysely<Database>, who: Principal, id: string, note?: string): Promise<Alert> {
+  return db.transaction().execute(async (trx) => {
+    const before = await findForUpdate(trx, who, id);
+    if (before.state === 'resolved') throw conflict(`alert ${id} is already resolved`);
+    if (before.state === 'acknowledged') return toAlert(before);
+    const after = await trx
+      .updateTable('alerts')
+      .set({ state: 'acknowledged', acked_at: new Date(), acked_by: who.name, updated_at: new Date() })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordAudit(trx, who, { action: 'alert.acknowledge', entity: 'alert', entityId: id, customerId: after.customer_id, before: toAlert(before), after: { ...toAlert(after), ...(note ? { note } : {}) } });
+    await emitChange(trx, { type: 'alert.acknowledged', subject: { type: 'alert', id }, customerId: after.customer_id, siteId: after.site_id, payload: { alert: toAlert(after) } });
+    return toAlert(after);
+  });
+}
+
+/** open | acknowledged → resolved. Resolving a resolved alert is a conflict. */
+export async function resolveAlert(db: Kysely<Database>, who: Principal, id: string, note?: string): Promise<Alert> {
+  return db.transaction().execute(async (trx) => {
+    const before = await findForUpdate(trx, who, id);
+    if (before.state === 'resolved') throw conflict(`alert ${id} is already resolved`);
+    const after = await trx
+      .updateTable('alerts')
+      .set({ state: 'resolved', resolved_at: new Date(), resolved_by: who.name, updated_at: new Date() })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordAudit(trx, who, { action: 'alert.resolve', entity: 'alert', entityId: id, customerId: after.customer_id, before: toAlert(before), after: { ...toAlert(after), ...(note ? { note } : {}) } });
+    await emitChange(trx, { type: 'alert.resolved', subject: { type: 'alert', id }, customerId: after.customer_id, siteId: after.site_id, payload: { alert: toAlert(after) } });
+    return toAlert(after);
+  });
+}
+
+/** Open alert counts by state and severity, for /metrics. */
+export async function alertCounts(db: Kysely<Database>) {
+  return db
+    .selectFrom('alerts')
+    .select(['state', 'severity', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('state', '<>', 'resolved')
+    .groupBy(['state', 'severity'])
+    .execute();
+}

@@ -1,0 +1,270 @@
+import type { z } from 'zod';
+import {
+  CURRENT_SCHEMA_VERSION,
+  MAX_BATCH_ITEMS,
+  MAX_DEPTH,
+  MAX_PAYLOAD_BYTES,
+  batchItemV0,
+  batchItemV1,
+  chirpstackUplink,
+  claimedVersion,
+  commandResult,
+  heartbeatV0,
+  heartbeatV1,
+  metricNameRe,
+  METRIC_LIMIT,
+  parseTopic,
+  stateV1,
+  telemetryV0,
+  telemetryV1,
+  type DeadLetterReason,
+} from '../contracts/mqtt.ts';
+
+/**
+ * Topic + raw bytes → what the message says, or why it is dead. Pure: no database, no
+ * clock other than `receivedAt`; the registry checks (unknown device, site mismatch)
+ * come later, in the writer, against the cache.
+ */
+
+/** Raw payloads kept in dead letters are capped (the reason and size are always kept). */
+export const DEAD_LETTER_PAYLOAD_CAP = 8 * 1024;
+
+export type Item =
+  | { kind: 'telemetry'; device_id: string; site_id: string | null; msg_id: string; ts: number; status: string | null; metrics: Record<string, number>; radio?: Radio; raw: () => string; via: 'direct' | 'batch' | 'chirpstack'; gateway_id?: string }
+  | { kind: 'heartbeat'; device_id: string; site_id: string; ts: number; uptime_s?: number; fw?: string; raw: () => string }
+  | { kind: 'state'; device_id: string; site_id: string; ts: number; fw?: string; reported: Record<string, unknown>; raw: () => string }
+  | { kind: 'cmd_result'; device_id: string; site_id: string; cmd_id: string; status: 'accepted' | 'done' | 'failed'; detail: string | null; ts: number; raw: () => string }
+  /** A gateway that published a batch is alive, whatever its batch holds. */
+  | { kind: 'seen'; device_id: string; site_id: string; ts: number; raw: () => string }
+  /** A ChirpStack uplink: its device is known only once the DevEUI is looked up. */
+  | { kind: 'chirpstack'; dev_eui: string; msg_id: string; ts: number; metrics: Record<string, number>; radio?: Radio; raw: () => string };
+
+export interface Radio {
+  rssi_dbm?: number;
+  snr_db?: number;
+  gateway_id?: string;
+}
+
+export interface DeadLetter {
+  reason: DeadLetterReason;
+  detail: string;
+  topic: string;
+  site_id: string | null;
+  device_id: string | null;
+  payload: Buffer | string;
+}
+
+export interface Decoded {
+  topic: string;
+  items: Item[];
+  deadLetters: DeadLetter[];
+}
+
+/** Decodes one MQTT message. `receivedAt` is epoch milliseconds. */
+export function decodeMessage(topic: string, payload: Buffer, receivedAt: number): Decoded {
+  const out: Decoded = { topic, items: [], deadLetters: [] };
+  const parsedTopic = parseTopic(topic);
+  const chirp = !parsedTopic ? parseChirpstackTopic(topic) : null;
+  const site = parsedTopic?.site_id ?? null;
+  const device = parsedTopic?.device_id ?? null;
+  const dead = (reason: DeadLetterReason, detail: string, extra: Partial<DeadLetter> = {}) =>
+    out.deadLetters.push({ reason, detail, topic, site_id: site, device_id: device, payload, ...extra });
+
+  if (!parsedTopic && !chirp) {
+    dead('validation', 'not a fleetbook/v1 or ChirpStack uplink topic');
+    return out;
+  }
+  if (parsedTopic?.kind === 'cmd') {
+    dead('validation', 'cmd is a cloud → device topic; devices publish cmd/result');
+    return out;
+  }
+  if (payload.length > MAX_PAYLOAD_BYTES) {
+    dead('oversize', `payload is ${payload.length} bytes; the limit is ${MAX_PAYLOAD_BYTES}`);
+    return out;
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(payload);
+  } catch {
+    dead('validation', 'payload is not UTF-8 text (binary?)');
+    return out;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    dead('validation', `payload is not JSON: ${(err as Error).message}`);
+    return out;
+  }
+  const depthProblem = checkShape(value);
+  if (depthProblem) {
+    dead('validation', depthProblem);
+    return out;
+  }
+
+  if (chirp) {
+    const parsed = chirpstackUplink.safeParse(value);
+    if (!parsed.success) return dead('validation', describe(parsed.error)), out;
+    const up = parsed.data;
+    const ts = up.time ? Date.parse(up.time) : NaN;
+    const metrics: Record<string, number> = {};
+    for (const [key, v] of Object.entries(up.object ?? {})) {
+      if (typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= METRIC_LIMIT && metricNameRe.test(key)) metrics[key] = v;
+    }
+    const best = (up.rxInfo ?? []).filter((r) => typeof r.rssi === 'number').sort((a, b) => b.rssi! - a.rssi!)[0];
+    const radio: Radio | undefined = best ? { rssi_dbm: best.rssi, ...(typeof best.snr === 'number' ? { snr_db: best.snr } : {}), ...(best.gatewayId ? { gateway_id: best.gatewayId } : {}) } : undefined;
+    if (radio?.rssi_dbm !== undefined) metrics.rssi_dbm = radio.rssi_dbm;
+    if (radio?.snr_db !== undefined) metrics.snr_db = radio.snr_db;
+    out.items.push({
+      kind: 'chirpstack',
+      dev_eui: up.deviceInfo.devEui.toLowerCase(),
+      msg_id: up.deduplicationId,
+      // No `time` (ChirpStack omits it without a time source): the arrival time.
+      ts: Number.isFinite(ts) ? ts : receivedAt,
+      metrics,
+      ...(radio ? { radio } : {}),
+      raw: () => text,
+    });
+    return out;
+  }
+
+  const { kind } = parsedTopic!;
+  const deviceId = device!;
+  const siteId = site!;
+  const raw = () => text;
+
+  if (kind === 'cmd/result') {
+    const parsed = commandResult.safeParse(value);
+    if (!parsed.success) return dead('validation', describe(parsed.error)), out;
+    out.items.push({ kind: 'cmd_result', device_id: deviceId, site_id: siteId, cmd_id: parsed.data.cmd_id, status: parsed.data.status, detail: parsed.data.detail ?? null, ts: receivedAt, raw });
+    return out;
+  }
+
+  if (kind === 'batch') {
+    if (!Array.isArray(value)) return dead('validation', 'a batch is a JSON array of telemetry payloads'), out;
+    if (value.length === 0) return dead('validation', 'a batch is empty'), out;
+    if (value.length > MAX_BATCH_ITEMS) return dead('validation', `a batch holds at most ${MAX_BATCH_ITEMS} readings, got ${value.length}`), out;
+    out.items.push({ kind: 'seen', device_id: deviceId, site_id: siteId, ts: receivedAt, raw });
+    value.forEach((element, index) => {
+      const elementText = () => JSON.stringify(element) ?? 'null';
+      const version = versionOf(element, batchItemV1, batchItemV0);
+      const elementDevice = typeof (element as { device_id?: unknown })?.device_id === 'string' ? (element as { device_id: string }).device_id : null;
+      if ('reason' in version) {
+        dead(version.reason, `batch[${index}]: ${version.detail}`, { payload: elementText(), device_id: elementDevice ?? deviceId });
+        return;
+      }
+      const item = version.data;
+      out.items.push({ kind: 'telemetry', device_id: item.device_id, site_id: siteId, msg_id: item.msg_id, ts: item.ts * 1000, status: item.status ?? null, metrics: item.metrics, via: 'batch', gateway_id: deviceId, raw: elementText });
+    });
+    return out;
+  }
+
+  if (kind === 'telemetry') {
+    const version = versionOf(value, telemetryV1, telemetryV0);
+    if ('reason' in version) return dead(version.reason, version.detail), out;
+    const t = version.data;
+    out.items.push({ kind: 'telemetry', device_id: deviceId, site_id: siteId, msg_id: t.msg_id, ts: t.ts * 1000, status: t.status ?? null, metrics: t.metrics, via: 'direct', raw });
+    return out;
+  }
+
+  if (kind === 'heartbeat') {
+    const version = versionOf(value, heartbeatV1, heartbeatV0);
+    if ('reason' in version) return dead(version.reason, version.detail), out;
+    const h = version.data;
+    out.items.push({ kind: 'heartbeat', device_id: deviceId, site_id: siteId, ts: h.ts * 1000, ...(h.uptime_s !== undefined ? { uptime_s: h.uptime_s } : {}), ...(h.fw ? { fw: h.fw } : {}), raw });
+    return out;
+  }
+
+  // state: v1 only (legacy firmware never published state)
+  const version = versionOf(value, stateV1, null);
+  if ('reason' in version) return dead(version.reason, version.detail), out;
+  const s = version.data;
+  out.items.push({ kind: 'state', device_id: deviceId, site_id: siteId, ts: s.ts * 1000, ...(s.fw ? { fw: s.fw } : {}), reported: s.reported, raw });
+  return out;
+}
+
+/** Picks the schema by `schema_version`: 1 → v1, absent or 0 → legacy v0, newer → unsupported. */
+function versionOf<V1 extends z.ZodType, V0 extends z.ZodType>(
+  value: unknown,
+  v1: V1,
+  v0: V0 | null,
+): { data: z.output<V1> } | { reason: DeadLetterReason; detail: string } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { reason: 'validation', detail: 'expected a JSON object' };
+  const claimed = claimedVersion(value);
+  if (claimed === 'invalid') return { reason: 'validation', detail: 'schema_version: expected a whole number' };
+  if (typeof claimed === 'number' && claimed > CURRENT_SCHEMA_VERSION) {
+    return { reason: 'unsupported_schema_version', detail: `schema_version ${claimed} is newer than this ingest understands (≤ ${CURRENT_SCHEMA_VERSION})` };
+  }
+  if (claimed === CURRENT_SCHEMA_VERSION) {
+    const parsed = v1.safeParse(value);
+    return parsed.success ? { data: parsed.data } : { reason: 'validation', detail: describe(parsed.error) };
+  }
+  if (!v0) return { reason: 'validation', detail: 'schema_version: expected 1' };
+  const parsed = v0.safeParse(value);
+  if (parsed.success) return { data: parsed.data as z.output<V1> };
+  return {
+    reason: 'validation',
+    detail: claimed === 'absent' ? `no schema_version, and not a legacy v0 payload either: ${describe(parsed.error)}` : describe(parsed.error),
+  };
+}
+
+function describe(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => {
+      // A bad record key (metric name) carries the real reason one level down.
+      const nested = (i as { issues?: Array<{ message: string }> }).issues;
+      const message = i.code === 'invalid_key' && nested?.[0] ? `invalid key: ${nested[0].message}` : i.message;
+      return `${i.path.length ? i.path.map(String).join('.') : '(payload)'}: ${message}`;
+    })
+    .join('; ');
+}
+
+/**
+ * Depth and string hygiene over the whole value, iteratively (a hostile payload cannot
+ * blow the stack): nesting beyond MAX_DEPTH, and NUL characters, which PostgreSQL's jsonb
+ * and text types refuse.
+ */
+function checkShape(value: unknown): string | null {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) return 'strings must not contain NUL (\\u0000)';
+      continue;
+    }
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= MAX_DEPTH) return `nested deeper than ${MAX_DEPTH} levels`;
+    if (Array.isArray(v)) for (const e of v) stack.push([e, depth + 1]);
+    else
+      for (const [k, e] of Object.entries(v)) {
+        if (k.includes('\u0000')) return 'keys must not contain NUL (\\u0000)';
+        stack.push([e, depth + 1]);
+      }
+  }
+  return null;
+}
+
+function parseChirpstackTopic(topic: string): { application_id: string; dev_eui: string } | null {
+  const m = /^application\/([^/]+)\/device\/([^/]+)\/event\/up$/.exec(topic);
+  return m ? { application_id: m[1]!, dev_eui: m[2]! } : null;
+}
+
+/** What a dead letter keeps of the raw payload: UTF-8 text when it is, else base64; capped. */
+export function capturePayload(payload: Buffer | string): { payload: string; encoding: 'utf8' | 'base64'; bytes: number; truncated: boolean } {
+  const buf = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+  const bytes = buf.length;
+  const truncated = bytes > DEAD_LETTER_PAYLOAD_CAP;
+  const head = buf.subarray(0, DEAD_LETTER_PAYLOAD_CAP);
+  // A cut may split a multi-byte character: allow dropping up to 3 bytes of the tail.
+  for (let drop = 0; drop <= (truncated ? 3 : 0); drop++) {
+    try {
+      const text = new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(0, head.length - drop));
+      if (text.includes('\u0000')) break;
+      return { payload: text, encoding: 'utf8', bytes, truncated };
+    } catch {
+      // try a shorter cut, then base64
+    }
+  }
+  return { payload: head.toString('base64'), encoding: 'base64', bytes, truncated };
+}

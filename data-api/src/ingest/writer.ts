@@ -1,0 +1,427 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { deviceDownKey, resolveAlertsByKey } from '../alerts/service.ts';
+import { emitChange } from '../changes/service.ts';
+import { applyCommandResult } from '../commands/service.ts';
+import type { DeadLetterReason } from '../contracts/mqtt.ts';
+import type { Database } from '../db/index.ts';
+import { capturePayload, type DeadLetter, type Decoded, type Radio } from './decode.ts';
+import type { DeviceInfo, RegistryCache } from './registry-cache.ts';
+
+/** One MQTT message after decoding, with when it arrived (epoch ms). */
+export interface IncomingMessage {
+  decoded: Decoded;
+  receivedAt: number;
+}
+
+export interface LiveSample {
+  device_id: string;
+  site_id: string | null;
+  customer_id: string | null;
+  ts: string;
+  status: string | null;
+  metrics: Record<string, number>;
+}
+
+export interface WriteResult {
+  rows: number;
+  inserted: number;
+  duplicates: number;
+  deadLetters: Partial<Record<DeadLetterReason, number>>;
+  /** Devices that came up (from down or unknown) in this batch. */
+  cameUp: string[];
+  samples: LiveSample[];
+}
+
+interface TelemetryRow {
+  device_id: string;
+  msg_id: string;
+  ts: number; // epoch seconds
+  status: string | null;
+  metrics: Record<string, number>;
+}
+
+/** Per device, what this batch says, newest facts only. */
+export interface DeviceAgg {
+  id: string;
+  seen: number | null; // liveness: epoch ms, the reading time capped at its arrival
+  metrics_ts: number | null;
+  metrics: Record<string, number> | null;
+  run_status: string | null;
+  fw_ts: number | null;
+  fw: string | null;
+  uptime_s: number | null;
+  radio_ts: number | null;
+  radio: Radio | null;
+  reported_ts: number | null;
+  reported: Record<string, unknown> | null;
+}
+
+const ACTOR = 'system:ingest';
+
+/**
+ * Writes one batch of decoded messages in ONE transaction: telemetry rows (idempotent on
+ * device + msg_id), dead letters, device observed state, health transitions to up (with
+ * the alert resolved), command results. Registry checks happen here, against the cache.
+ */
+export async function writeBatch(db: Kysely<Database>, cache: RegistryCache, messages: IncomingMessage[], throttle?: DeviceStateThrottle): Promise<WriteResult> {
+  const ids = new Set<string>();
+  const euis = new Set<string>();
+  for (const m of messages)
+    for (const item of m.decoded.items) {
+      if (item.kind === 'chirpstack') euis.add(item.dev_eui);
+      else ids.add(item.device_id);
+    }
+  const devices = ids.size ? await cache.devices(ids) : new Map<string, DeviceInfo | null>();
+  const byEui = euis.size ? await cache.devEuis(euis) : new Map<string, DeviceInfo | null>();
+
+  const rows: TelemetryRow[] = [];
+  const rowSite = new Map<string, DeviceInfo>();
+  const deadLetters: Array<DeadLetter & { customer_id: string | null }> = [];
+  const aggs = new Map<string, DeviceAgg>();
+  const commandResults: Array<{ item: Extract<Decoded['items'][number], { kind: 'cmd_result' }>; info: DeviceInfo }> = [];
+
+  const agg = (id: string): DeviceAgg => {
+    let a = aggs.get(id);
+    if (!a) aggs.set(id, (a = { id, seen: null, metrics_ts: null, metrics: null, run_status: null, fw_ts: null, fw: null, uptime_s: null, radio_ts: null, radio: null, reported_ts: null, reported: null }));
+    return a;
+  };
+  const live = (a: DeviceAgg, ts: number, receivedAt: number) => {
+    const seen = Math.min(ts, receivedAt);
+    if (a.seen === null || seen > a.seen) a.seen = seen;
+  };
+
+  for (const { decoded, receivedAt } of messages) {
+    for (const dl of decoded.deadLetters) deadLetters.push({ ...dl, customer_id: customerOf(devices, dl.device_id) });
+    let gatewayProblem = false;
+    for (const item of decoded.items) {
+      if (item.kind === 'chirpstack') {
+        const info = byEui.get(item.dev_eui) ?? null;
+        if (!info) {
+          deadLetters.push({ reason: 'unknown_device', detail: `no device has external_refs.chirpstack.dev_eui = ${item.dev_eui}`, topic: decoded.topic, site_id: null, device_id: null, customer_id: null, payload: item.raw() });
+          continue;
+        }
+        rows.push({ device_id: info.id, msg_id: item.msg_id, ts: item.ts / 1000, status: 'ok', metrics: item.metrics });
+        rowSite.set(info.id, info);
+        const a = agg(info.id);
+        live(a, item.ts, receivedAt);
+        newer(a, 'metrics', item.ts, () => ((a.metrics = item.metrics), (a.run_status = 'ok')));
+        if (item.radio) newer(a, 'radio', item.ts, () => (a.radio = item.radio!));
+        continue;
+      }
+      if (item.kind === 'telemetry' && item.via === 'batch' && gatewayProblem) continue;
+      const info = devices.get(item.device_id) ?? null;
+      const problem = registryProblem(info, item.device_id, item.site_id);
+      if (problem) {
+        if (item.kind === 'seen') {
+          // The gateway itself is unknown or misplaced: the whole batch is one dead letter.
+          gatewayProblem = true;
+          deadLetters.push({ ...problem, detail: `gateway: ${problem.detail}`, topic: topicOf(decoded), site_id: item.site_id, device_id: item.device_id, customer_id: info?.customer_id ?? null, payload: item.raw() });
+        } else {
+          deadLetters.push({ ...problem, topic: topicOf(decoded), site_id: item.site_id, device_id: item.device_id, customer_id: info?.customer_id ?? null, payload: item.raw() });
+        }
+        continue;
+      }
+      const a = agg(item.device_id);
+      switch (item.kind) {
+        case 'telemetry': {
+          rows.push({ device_id: item.device_id, msg_id: item.msg_id, ts: item.ts / 1000, status: item.status, metrics: item.metrics });
+          rowSite.set(item.device_id, info!);
+          live(a, item.ts, receivedAt);
+          newer(a, 'metrics', item.ts, () => ((a.metrics = item.metrics), (a.run_status = item.status)));
+          const m = item.metrics;
+          if (m.rssi_dbm !== undefined || m.snr_db !== undefined) {
+            newer(a, 'radio', item.ts, () => (a.radio = { ...(m.rssi_dbm !== undefined ? { rssi_dbm: m.rssi_dbm } : {}), ...(m.snr_db !== undefined ? { snr_db: m.snr_db } : {}) }));
+          }
+          break;
+        }
+        case 'heartbeat':
+          live(a, item.ts, receivedAt);
+          newer(a, 'fw', item.ts, () => ((a.fw = item.fw ?? a.fw), (a.uptime_s = item.uptime_s ?? a.uptime_s)));
+          break;
+        case 'state':
+          live(a, item.ts, receivedAt);
+          newer(a, 'reported', item.ts, () => (a.reported = item.reported));
+          if (item.fw) newer(a, 'fw', item.ts, () => (a.fw = item.fw!));
+          break;
+        case 'seen':
+          live(a, item.ts, receivedAt);
+          break;
+        case 'cmd_result':
+          live(a, item.ts, receivedAt);
+          commandResults.push({ item, info: info! });
+          break;
+      }
+    }
+  }
+
+  const result: WriteResult = { rows: rows.length, inserted: 0, duplicates: 0, deadLetters: {}, cameUp: [], samples: [] };
+
+  // One global row order: two writers (or two replicas) inserting the same readings can
+  // then only wait for each other, never deadlock.
+  rows.sort((a, b) => (a.device_id < b.device_id ? -1 : a.device_id > b.device_id ? 1 : a.msg_id < b.msg_id ? -1 : a.msg_id > b.msg_id ? 1 : 0));
+
+  let takenStates: DeviceAgg[] = [];
+  try {
+    await writeInTransaction();
+  } catch (err) {
+    // Nothing was written: facts taken from the throttle go back to it, due at once.
+    throttle?.restore(takenStates);
+    throw err;
+  }
+  return result;
+
+  async function writeInTransaction() {
+    await db.transaction().execute(async (trx) => {
+      if (rows.length) {
+        const inserted = await sql<{ device_id: string; msg_id: string }>`
+          insert into telemetry (device_id, msg_id, ts, status, metrics)
+          select device_id, msg_id, to_timestamp(ts), status, metrics
+          from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(device_id text, msg_id text, ts double precision, status text, metrics jsonb)
+          on conflict (device_id, msg_id) do nothing
+          returning device_id, msg_id`.execute(trx);
+        result.inserted = inserted.rows.length;
+        result.duplicates = rows.length - inserted.rows.length;
+        const fresh = new Set(inserted.rows.map((r) => `${r.device_id}\u0000${r.msg_id}`));
+        for (const r of rows) {
+          if (!fresh.has(`${r.device_id}\u0000${r.msg_id}`)) continue;
+          const info = rowSite.get(r.device_id)!;
+          result.samples.push({ device_id: r.device_id, site_id: info.site_id, customer_id: info.customer_id, ts: new Date(r.ts * 1000).toISOString(), status: r.status, metrics: r.metrics });
+        }
+      }
+
+      const now = Date.now();
+      const states = throttle ? throttle.take([...aggs.values()], (id) => devices.get(id)?.heartbeat_interval_s ?? byEuiInterval(byEui, id), now) : [...aggs.values()];
+      takenStates = throttle ? states : [];
+      if (states.length) {
+        const written = await updateDevices(trx, states);
+        result.cameUp = written.cameUp;
+        throttle?.markWritten(written.rows, now);
+      }
+
+      for (const { item, info } of commandResults) {
+        const applied = await applyCommandResult(trx, { cmdId: item.cmd_id, deviceId: item.device_id, status: item.status, detail: item.detail });
+        if (applied === 'unknown') {
+          deadLetters.push({ reason: 'unknown_command', detail: `device ${item.device_id} was never sent ${item.cmd_id}`, topic: `fleetbook/v1/${item.site_id}/${item.device_id}/cmd/result`, site_id: item.site_id, device_id: item.device_id, customer_id: info.customer_id, payload: item.raw() });
+        }
+      }
+
+      if (deadLetters.length) {
+        const dlRows = deadLetters.map((dl) => {
+          const captured = capturePayload(dl.payload);
+          result.deadLetters[dl.reason] = (result.deadLetters[dl.reason] ?? 0) + 1;
+          return {
+            reason: dl.reason,
+            topic: noNul(dl.topic),
+            site_id: dl.site_id && noNul(dl.site_id),
+            device_id: dl.device_id && noNul(dl.device_id),
+            customer_id: dl.customer_id,
+            // Parser messages quote the offending character, which may be a NUL.
+            detail: noNul(dl.detail).slice(0, 2000),
+            payload: captured.payload,
+            payload_encoding: captured.encoding,
+            payload_bytes: captured.bytes,
+            truncated: captured.truncated,
+          };
+        });
+        // Resolve the tenant of dead letters whose device is unknown but whose site is known.
+        await sql`
+          insert into dead_letters (reason, topic, site_id, device_id, customer_id, detail, payload, payload_encoding, payload_bytes, truncated)
+          select x.reason, x.topic, x.site_id, x.device_id, coalesce(x.customer_id, s.customer_id), x.detail, x.payload, x.payload_encoding, x.payload_bytes, x.truncated
+          from jsonb_to_recordset(${JSON.stringify(dlRows)}::jsonb) as x(reason text, topic text, site_id text, device_id text, customer_id text, detail text,
+               payload text, payload_encoding text, payload_bytes integer, truncated boolean)
+          left join sites s on s.id = x.site_id`.execute(trx);
+      }
+    });
+  }
+}
+
+function newer(a: DeviceAgg, field: 'metrics' | 'fw' | 'radio' | 'reported', ts: number, apply: () => unknown): void {
+  const key = `${field}_ts` as const;
+  if (a[key] === null || ts >= a[key]!) {
+    a[key] = ts;
+    apply();
+  }
+}
+
+function registryProblem(info: DeviceInfo | null, deviceId: string, topicSite: string | null): { reason: DeadLetterReason; detail: string } | null {
+  if (!info) return { reason: 'unknown_device', detail: `device ${deviceId} is not in the registry` };
+  if (topicSite !== null && info.site_id !== topicSite) {
+    return { reason: 'site_mismatch', detail: `topic names site ${topicSite}, the registry has ${deviceId} at ${info.site_id ?? 'no site (in stock)'}` };
+  }
+  return null;
+}
+
+function customerOf(devices: Map<string, DeviceInfo | null>, id: string | null): string | null {
+  return id ? (devices.get(id)?.customer_id ?? null) : null;
+}
+
+const topicOf = (decoded: Decoded): string => decoded.topic;
+/** PostgreSQL text and jsonb refuse U+0000. */
+const noNul = (s: string): string => s.replace(/\u0000/g, '\\u0000');
+
+const isoSql = (expr: ReturnType<typeof sql>) => sql`to_char(${expr} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * One UPDATE for every device of the batch. Liveness only moves forward (greatest), and a
+ * device comes up only when the message is recent (within 3 × its heartbeat interval):
+ * late data from an offline buffer never flips health. Rows are locked in id order so two
+ * replicas writing the same devices cannot deadlock.
+ */
+async function updateDevices(trx: Transaction<Database>, aggs: DeviceAgg[]): Promise<{ cameUp: string[]; rows: Array<{ id: string; status: string }> }> {
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  const payload = aggs.map((a) => ({
+    id: a.id,
+    seen: iso(a.seen),
+    metrics_at: a.metrics ? iso(a.metrics_ts) : null,
+    metrics: a.metrics,
+    run_status: a.run_status,
+    fw_at: a.fw || a.uptime_s !== null ? iso(a.fw_ts) : null,
+    fw: a.fw,
+    uptime_s: a.uptime_s,
+    radio_at: a.radio ? iso(a.radio_ts) : null,
+    radio: a.radio,
+    reported_at: a.reported ? iso(a.reported_ts) : null,
+    reported: a.reported,
+  }));
+  const updated = await sql<{ id: string; site_id: string | null; customer_id: string | null; old_status: string; status: string; last_seen: Date | null }>`
+    with v as (
+      select * from jsonb_to_recordset(${JSON.stringify(payload)}::jsonb) as x(
+        id text, seen timestamptz, metrics_at text, metrics jsonb, run_status text, fw_at text, fw text, uptime_s double precision,
+        radio_at text, radio jsonb, reported_at text, reported jsonb)
+    ),
+    old as (
+      select d.id, d.status as old_status from devices d where d.id in (select id from v) order by d.id for update
+    ),
+    n as (
+      select d.id,
+        case when v.seen is not null and v.seen > now() - make_interval(secs => 3 * d.heartbeat_interval_s) then 'up' else d.status end as status,
+        case when v.seen is null then d.last_seen else greatest(d.last_seen, v.seen) end as last_seen
+      from devices d join v on v.id = d.id join old on old.id = d.id
+    )
+    update devices d set
+      status = n.status,
+      last_seen = n.last_seen,
+      observed_state = d.observed_state
+        || jsonb_build_object('status', n.status)
+        || case when n.last_seen is null then '{}'::jsonb else jsonb_build_object('last_seen', ${isoSql(sql`n.last_seen`)}) end
+        || case when v.metrics_at is not null and v.metrics_at >= coalesce(d.observed_state->>'metrics_at', '')
+             then jsonb_build_object('metrics', v.metrics, 'metrics_at', v.metrics_at, 'run_status', v.run_status) else '{}'::jsonb end
+        || case when v.fw_at is not null and v.fw_at >= coalesce(d.observed_state->>'fw_at', '')
+             then jsonb_strip_nulls(jsonb_build_object('fw', v.fw, 'uptime_s', v.uptime_s, 'fw_at', v.fw_at)) else '{}'::jsonb end
+        || case when v.radio_at is not null and v.radio_at >= coalesce(d.observed_state->>'radio_at', '')
+             then v.radio || jsonb_build_object('radio_at', v.radio_at) else '{}'::jsonb end
+        || case when v.reported_at is not null and v.reported_at >= coalesce(d.observed_state->>'reported_at', '')
+             then jsonb_build_object('reported', v.reported, 'reported_at', v.reported_at) else '{}'::jsonb end
+    from v, n, old
+    where d.id = v.id and n.id = v.id and old.id = v.id
+    returning d.id, d.site_id, d.customer_id, old.old_status, d.status, d.last_seen`.execute(trx);
+
+  const up = updated.rows.filter((r) => r.status === 'up' && r.old_status !== 'up');
+  if (!up.length) return { cameUp: [], rows: updated.rows };
+  await sql`
+    insert into device_health_events (device_id, site_id, customer_id, status, at)
+    select id, site_id, customer_id, 'up', now() from jsonb_to_recordset(${JSON.stringify(up)}::jsonb) as x(id text, site_id text, customer_id text)`.execute(trx);
+  await resolveAlertsByKey(trx, ACTOR, up.filter((r) => r.old_status === 'down').map((r) => deviceDownKey(r.id)));
+  for (const r of up) {
+    await emitChange(trx, {
+      type: 'device.health_changed',
+      subject: { type: 'device', id: r.id },
+      customerId: r.customer_id,
+      siteId: r.site_id,
+      payload: { device_id: r.id, status: 'up', previous: r.old_status, last_seen: r.last_seen ? new Date(r.last_seen).toISOString() : null },
+    });
+  }
+  return { cameUp: up.map((r) => r.id), rows: updated.rows };
+}
+
+function byEuiInterval(byEui: Map<string, DeviceInfo | null>, id: string): number {
+  for (const info of byEui.values()) if (info?.id === id) return info.heartbeat_interval_s;
+  return 60;
+}
+
+/** Keeps the newest of each fact of two aggregates of one device. */
+function mergeAgg(into: DeviceAgg, from: DeviceAgg): DeviceAgg {
+  if (from.seen !== null && (into.seen === null || from.seen > into.seen)) into.seen = from.seen;
+  if (from.metrics && (into.metrics_ts === null || from.metrics_ts! >= into.metrics_ts)) {
+    into.metrics = from.metrics;
+    into.metrics_ts = from.metrics_ts;
+    into.run_status = from.run_status;
+  }
+  if (from.fw_ts !== null && (into.fw_ts === null || from.fw_ts >= into.fw_ts)) {
+    into.fw = from.fw ?? into.fw;
+    into.uptime_s = from.uptime_s ?? into.uptime_s;
+    into.fw_ts = from.fw_ts;
+  }
+  if (from.radio && (into.radio_ts === null || from.radio_ts! >= into.radio_ts)) {
+    into.radio = from.radio;
+    into.radio_ts = from.radio_ts;
+  }
+  if (from.reported && (into.reported_ts === null || from.reported_ts! >= into.reported_ts)) {
+    into.reported = from.reported;
+    into.reported_ts = from.reported_ts;
+  }
+  return into;
+}
+
+/**
+ * Writes a device's observed state at most once per window while it stays up: at 2,000
+ * devices reporting every few hundred milliseconds, rewriting every device row for every
+ * reading would cost the database more than the readings themselves. Facts that arrive
+ * within the window are merged in memory (newest wins) and written when it ends. The
+ * window is at most half the device's heartbeat interval, so the monitor never sees a
+ * last_seen older than it should; a device not known to be up is always written at once
+ * (it may be coming back). stop() writes everything still held.
+ */
+export class DeviceStateThrottle {
+  private readonly written = new Map<string, { at: number; status: string }>();
+  private readonly held = new Map<string, { agg: DeviceAgg; dueAt: number }>();
+
+  constructor(private readonly everyMs = 5000) {}
+
+  take(aggs: DeviceAgg[], intervalOf: (id: string) => number, now: number): DeviceAgg[] {
+    const out: DeviceAgg[] = [];
+    for (const agg of aggs) {
+      const held = this.held.get(agg.id);
+      const merged = held ? mergeAgg(held.agg, agg) : agg;
+      const last = this.written.get(agg.id);
+      const window = Math.min(this.everyMs, (intervalOf(agg.id) * 1000) / 2);
+      if (!last || last.status !== 'up' || now - last.at >= window) {
+        this.held.delete(agg.id);
+        out.push(merged);
+      } else if (!held) {
+        this.held.set(agg.id, { agg: merged, dueAt: last.at + window });
+      }
+    }
+    // Whatever is held and due goes now too, even for devices that fell silent.
+    for (const [id, h] of this.held) {
+      if (h.dueAt <= now) {
+        this.held.delete(id);
+        out.push(h.agg);
+      }
+    }
+    return out;
+  }
+
+  markWritten(rows: Array<{ id: string; status: string }>, now: number): void {
+    for (const r of rows) this.written.set(r.id, { at: now, status: r.status });
+  }
+
+  /** Held facts whose window has ended (or all of them). */
+  hasDue(now: number, all = false): boolean {
+    for (const h of this.held.values()) if (all || h.dueAt <= now) return true;
+    return false;
+  }
+
+  /** Puts back facts taken for a write that failed (due at once). */
+  restore(aggs: DeviceAgg[]): void {
+    for (const agg of aggs) {
+      const held = this.held.get(agg.id);
+      this.held.set(agg.id, { agg: held ? mergeAgg(agg, held.agg) : agg, dueAt: 0 });
+    }
+  }
+
+  /** Makes everything held due (before a stop). */
+  releaseAll(): void {
+    for (const h of this.held.values()) h.dueAt = 0;
+  }
+}

@@ -1,0 +1,66 @@
+import { sql } from 'kysely';
+import { LIVE_CHANNEL } from '../changes/service.ts';
+import type { AppContext } from '../context.ts';
+import type { LiveSample } from '../ingest/writer.ts';
+
+const COALESCE_MS = 250;
+/** At most this many samples per flush (4,000 a second): live is best effort, REST is the truth. */
+const MAX_PER_FLUSH = 1000;
+/** PostgreSQL refuses NOTIFY payloads of 8,000 bytes or more. */
+const MAX_NOTIFY_BYTES = 7900;
+
+/**
+ * Live telemetry for the stream (architecture.md: not in the change table): the ingest
+ * hands over the samples of each committed batch; the newest per device is sent every
+ * 250 ms on the stream's NOTIFY channel (`LIVE_CHANNEL`), so every replica's SSE clients
+ * see every device whichever replica ingested it. All of a flush goes in one statement.
+ */
+export class LiveTelemetry {
+  private readonly latest = new Map<string, LiveSample>();
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+
+  constructor(private readonly ctx: AppContext) {}
+
+  publish(samples: LiveSample[]): void {
+    for (const s of samples) {
+      const prev = this.latest.get(s.device_id);
+      if (!prev || prev.ts <= s.ts) this.latest.set(s.device_id, s);
+    }
+    if (this.latest.size && !this.timer) this.timer = setTimeout(() => void this.flush(), COALESCE_MS);
+  }
+
+  private flush(): Promise<void> {
+    this.timer = null;
+    const payloads: string[] = [];
+    for (const s of this.latest.values()) {
+      const text = JSON.stringify({ device_id: s.device_id, site_id: s.site_id, customer_id: s.customer_id, ts: Date.parse(s.ts) / 1000, status: s.status, metrics: s.metrics });
+      if (text.length < MAX_NOTIFY_BYTES) payloads.push(text);
+      if (payloads.length >= MAX_PER_FLUSH) break;
+    }
+    this.latest.clear();
+    if (!payloads.length) return Promise.resolve();
+    this.flushing = sql`select pg_notify(${LIVE_CHANNEL}, p) from jsonb_array_elements_text(${JSON.stringify(payloads)}::jsonb) as p`
+      .execute(this.ctx.db)
+      .then(() => {})
+      .catch(() => {})
+      .finally(() => (this.flushing = null));
+    return this.flushing;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      await this.flush();
+    }
+    await this.flushing;
+  }
+}
+
+const feeds = new WeakMap<AppContext, LiveTelemetry>();
+
+export function liveTelemetryFor(ctx: AppContext): LiveTelemetry {
+  let feed = feeds.get(ctx);
+  if (!feed) feeds.set(ctx, (feed = new LiveTelemetry(ctx)));
+  return feed;
+}

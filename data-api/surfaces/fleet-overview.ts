@@ -1,0 +1,43 @@
+import type { SurfaceDefinitionInput } from '../src/contracts/surfaces.ts';
+
+/** The CTO's first glance: devices up/down/unknown, deployments, open alerts, what is down. */
+export const fleetOverview: SurfaceDefinitionInput = {
+  title: 'Fleet overview',
+  description: 'Devices by health, deployments by state and open alerts across every customer; updated as the change feed moves.',
+  components: [
+    { id: 'root', component: 'Column', children: ['intro', 'devicesRow', 'opsRow', 'sitesTitle', 'sitesList', 'downTitle', 'downTable', 'alertsTitle', 'alerts'] },
+    { id: 'intro', component: 'Text', variant: 'caption', text: 'Counts come from the registry and the health monitor; they change here as devices go up or down.' },
+    { id: 'devicesRow', component: 'Row', children: ['up', 'down', 'unknown', 'total'] },
+    { id: 'up', component: 'Stat', label: 'devices up', value: { path: '/devices/up' }, tone: 'good', weight: 1 },
+    { id: 'down', component: 'Stat', label: 'devices down', value: { path: '/devices/down' }, tone: 'bad', weight: 1 },
+    { id: 'unknown', component: 'Stat', label: 'never reported', value: { path: '/devices/unknown' }, weight: 1 },
+    { id: 'total', component: 'Stat', label: 'devices', value: { path: '/devices/total' }, weight: 1 },
+    { id: 'opsRow', component: 'Row', children: ['live', 'installing', 'openAlerts', 'critical'] },
+    { id: 'live', component: 'Stat', label: 'deployments live', value: { path: '/deployments/live' }, weight: 1 },
+    { id: 'installing', component: 'Stat', label: 'installing', value: { path: '/deployments/installing' }, tone: 'warn', weight: 1 },
+    { id: 'openAlerts', component: 'Stat', label: 'open alerts', value: { path: '/alert_counts/open' }, tone: 'bad', weight: 1 },
+    { id: 'critical', component: 'Stat', label: 'critical', value: { path: '/alert_counts/critical' }, tone: 'bad', weight: 1 },
+    { id: 'sitesTitle', component: 'Text', variant: 'h4', text: 'Sites' },
+    { id: 'sitesList', component: 'List', children: { componentId: 'siteRow', path: '/by_site' } },
+    { id: 'siteRow', component: 'Column', children: ['siteName', 'siteCounts'] },
+    { id: 'siteName', component: 'Text', variant: 'h5', text: { path: 'name' } },
+    { id: 'siteCounts', component: 'Row', children: ['siteUp', 'siteDown', 'siteUnknown'] },
+    { id: 'siteUp', component: 'Stat', label: 'up', value: { path: 'up' }, tone: 'good', weight: 1 },
+    { id: 'siteDown', component: 'Stat', label: 'down', value: { path: 'down' }, tone: 'bad', weight: 1 },
+    { id: 'siteUnknown', component: 'Stat', label: 'unknown', value: { path: 'unknown' }, weight: 1 },
+    { id: 'downTitle', component: 'Text', variant: 'h4', text: 'Down now' },
+    { id: 'downTable', component: 'DeviceTable', rows: { path: '/down_devices' } },
+    { id: 'alertsTitle', component: 'Text', variant: 'h4', text: 'Open alerts' },
+    { id: 'alerts', component: 'AlertList', alerts: { path: '/alerts' }, canAct: true },
+  ],
+  queries: {
+    '/devices': { query: 'device_counts' },
+    '/by_site': { query: 'device_counts_by', args: { group_by: 'site' } },
+    '/down_devices': { query: 'devices', args: { status: 'down', limit: 10 } },
+    '/deployments': { query: 'deployment_counts' },
+    '/alerts': { query: 'alerts', args: { state: 'open,acknowledged', limit: 10 } },
+    '/alert_counts': { query: 'alert_counts' },
+  },
+  topics: ['device', 'site', 'deployment', 'alert'],
+  actions: ['refresh', 'acknowledge_alert', 'resolve_alert'],
+};

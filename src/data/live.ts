@@ -1,0 +1,221 @@
+// The page's one live connection per API base URL: a fetch-stream SSE reader (so it can
+// send the bearer token and Last-Event-ID, which EventSource cannot), ref-counted topic
+// subscriptions, reconnect with backoff, offline state and recovery.
+// No DOM: fetch, AbortController and timers exist in Node too, so it is unit-testable.
+import { liveSampleSchema, topicMatches, type ChangeEventMessage, type LiveSample } from '../../data-api/src/contracts/stream.ts';
+import { backoffDelay, type BackoffOptions } from './backoff.ts';
+import { SseParser, type SseMessage } from './sse-parser.ts';
+import type { EntityStore } from './store.ts';
+import { TopicSet } from './topics.ts';
+
+export type ConnectionStatus = 'idle' | 'connecting' | 'online' | 'offline';
+
+export interface ConnectionState {
+  status: ConnectionStatus;
+  /** When the connection was lost (null while online): the data shown is from then. */
+  offlineSince: Date | null;
+  /** The last change event id seen: where a reconnect resumes. */
+  lastEventId: number | null;
+  /** Bumped on every recovery (back online after being offline, or `event: reset`): re-fetch by REST. */
+  epoch: number;
+  /** Why the last attempt failed. */
+  error: string | null;
+}
+
+export interface LiveHandler {
+  topics: readonly string[];
+  onChange?(event: ChangeEventMessage): void;
+  onTelemetry?(sample: LiveSample): void;
+}
+
+export interface LiveConnectionOptions {
+  /** The stream URL for these topics, resuming after `lastEventId`. */
+  url(topics: readonly string[], lastEventId: number | null): string;
+  headers?(): Record<string, string>;
+  store?: EntityStore;
+  fetch?: typeof fetch;
+  backoff?: Partial<BackoffOptions>;
+  /** No byte for this long (the server sends a keepalive every 15 s) → reconnect. */
+  idleTimeoutMs?: number;
+  /** Wait this long after a subscription change before (re)connecting: one connect per page mount. */
+  settleMs?: number;
+  now?(): Date;
+}
+
+type StateListener = (state: ConnectionState) => void;
+
+export class LiveConnection {
+  private readonly topics: TopicSet;
+  private readonly handlers = new Set<LiveHandler>();
+  private state: ConnectionState = { status: 'idle', offlineSince: null, lastEventId: null, epoch: 0, error: null };
+  private readonly listeners = new Set<StateListener>();
+  private controller: AbortController | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private idle: ReturnType<typeof setTimeout> | null = null;
+  private attempt = 0;
+  private union: string[] = [];
+  private closed = false;
+
+  constructor(private readonly options: LiveConnectionOptions) {
+    this.topics = new TopicSet((union) => {
+      this.union = union;
+      this.schedule(options.settleMs ?? 30);
+    });
+  }
+
+  getState = (): ConnectionState => this.state;
+
+  onState = (listener: StateListener): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  currentTopics(): string[] {
+    return this.union;
+  }
+
+  subscribe(handler: LiveHandler): () => void {
+    this.handlers.add(handler);
+    const release = this.topics.add(handler.topics);
+    return () => {
+      this.handlers.delete(handler);
+      release();
+    };
+  }
+
+  close(): void {
+    this.closed = true;
+    this.stop();
+  }
+
+  private set(patch: Partial<ConnectionState>): void {
+    const next = { ...this.state, ...patch };
+    if (
+      next.status === this.state.status &&
+      next.offlineSince === this.state.offlineSince &&
+      next.lastEventId === this.state.lastEventId &&
+      next.epoch === this.state.epoch &&
+      next.error === this.state.error
+    ) return;
+    this.state = next;
+    for (const l of this.listeners) l(next);
+  }
+
+  private stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.idle) clearTimeout(this.idle);
+    this.timer = this.idle = null;
+    const c = this.controller;
+    this.controller = null;
+    c?.abort();
+  }
+
+  private schedule(ms: number): void {
+    if (this.closed) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.connect();
+    }, ms);
+  }
+
+  private async connect(): Promise<void> {
+    this.stop();
+    if (this.closed) return;
+    if (this.union.length === 0) {
+      if (this.state.status !== 'offline') this.set({ status: 'idle' });
+      return;
+    }
+    if (this.state.status !== 'offline') this.set({ status: 'connecting' });
+    const controller = new AbortController();
+    this.controller = controller;
+    const doFetch = this.options.fetch ?? fetch;
+    const headers: Record<string, string> = { accept: 'text/event-stream', ...(this.options.headers?.() ?? {}) };
+    if (this.state.lastEventId !== null) headers['last-event-id'] = String(this.state.lastEventId);
+    try {
+      const res = await doFetch(this.options.url(this.union, this.state.lastEventId), { headers, signal: controller.signal, cache: 'no-store' });
+      if (!res.ok || !res.body) throw new Error(`stream answered ${res.status}`);
+      this.armIdle(controller);
+      const reader = res.body.getReader();
+      const decoder = new TextDecoder();
+      const parser = new SseParser();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        this.armIdle(controller);
+        for (const msg of parser.push(decoder.decode(value, { stream: true }))) this.dispatch(msg);
+      }
+      if (controller.signal.aborted || this.controller !== controller) return;
+      throw new Error('the data API closed the stream');
+    } catch (err) {
+      if (controller.signal.aborted && this.controller !== controller) return; // replaced on purpose
+      this.fail(err);
+    }
+  }
+
+  private armIdle(controller: AbortController): void {
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = setTimeout(() => {
+      if (this.controller !== controller) return;
+      this.controller = null;
+      controller.abort();
+      this.fail(new Error('no keepalive from the data API'));
+    }, this.options.idleTimeoutMs ?? 45_000);
+  }
+
+  private fail(err: unknown): void {
+    if (this.closed) return;
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = null;
+    const now = this.options.now?.() ?? new Date();
+    this.set({ status: 'offline', offlineSince: this.state.offlineSince ?? now, error: err instanceof Error ? err.message : String(err) });
+    this.schedule(backoffDelay(this.attempt++, this.options.backoff));
+  }
+
+  private dispatch(msg: SseMessage): void {
+    switch (msg.event) {
+      case 'ready': {
+        const lastId = safeParse<{ last_event_id?: number }>(msg.data)?.last_event_id;
+        const recovered = this.state.status === 'offline';
+        this.attempt = 0;
+        this.set({
+          status: 'online',
+          offlineSince: null,
+          error: null,
+          lastEventId: typeof lastId === 'number' ? lastId : this.state.lastEventId,
+          epoch: recovered ? this.state.epoch + 1 : this.state.epoch,
+        });
+        return;
+      }
+      case 'reset':
+        this.set({ epoch: this.state.epoch + 1 });
+        return;
+      case 'change':
+      case 'surface': {
+        const event = safeParse<ChangeEventMessage>(msg.data);
+        if (!event || typeof event.id !== 'number' || !event.subject) return;
+        if (this.state.lastEventId === null || event.id > this.state.lastEventId) this.set({ lastEventId: event.id });
+        this.options.store?.apply(event);
+        for (const h of [...this.handlers]) if (h.onChange && topicMatches(h.topics, event)) h.onChange(event);
+        return;
+      }
+      case 'telemetry': {
+        const parsed = liveSampleSchema.safeParse(safeParse(msg.data));
+        if (!parsed.success) return;
+        const sample = parsed.data;
+        const asEvent = { type: 'telemetry.sample', subject: { type: 'device', id: sample.device_id }, site_id: sample.site_id };
+        for (const h of [...this.handlers]) if (h.onTelemetry && topicMatches(h.topics, asEvent)) h.onTelemetry(sample);
+        return;
+      }
+      default:
+    }
+  }
+}
+
+function safeParse<T>(text: string): T | null {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return null;
+  }
+}

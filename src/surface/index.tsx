@@ -1,0 +1,114 @@
+import React, { Suspense, lazy, useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import BrowserOnly from '@docusaurus/BrowserOnly';
+import type { A2uiMessage, SurfaceEventPayload, SurfaceResponse } from '../../data-api/src/contracts/surfaces.ts';
+import { useLiveResource, useLiveTopics } from '../data/useLive';
+import { useDataClient } from '../data/useResource';
+import { canOperate, useWhoami } from '../widgets/AlertList/useWhoami';
+import { frameStyles as fs, WidgetFrame } from '../widgets/shared/WidgetFrame';
+import styles from './styles.module.css';
+
+const A2uiView = lazy(() => import('./A2uiView'));
+
+export interface SurfaceProps {
+  /** A surface the API defines, e.g. `fleet-overview`. */
+  name: string;
+  /** Its parameters, e.g. `{ site: 'site_farm-north' }`. */
+  params?: Record<string, string>;
+  /** Shorthand for `params={{ site }}`. */
+  site?: string;
+}
+
+/**
+ * An A2UI v0.9 surface drawn from `GET /api/v1/surfaces/:name`: the API decides what it
+ * shows, so it changes without a site rebuild; `updateDataModel` arrives over SSE.
+ */
+export function Surface(props: SurfaceProps): ReactNode {
+  const testId = `surface-${props.name}`;
+  return (
+    <BrowserOnly
+      fallback={
+        <section className={fs.frame} data-testid={testId} data-state="placeholder" data-widget="Surface">
+          <p className={fs.note}>{`Surface ${props.name}: live data loads in the browser…`}</p>
+        </section>
+      }
+    >
+      {() => <LiveSurface {...props} testId={testId} />}
+    </BrowserOnly>
+  );
+}
+
+function LiveSurface({ name, params, site, testId }: SurfaceProps & { testId: string }): ReactNode {
+  const client = useDataClient();
+  const all = { ...(params ?? {}), ...(site ? { site } : {}) };
+  const query = new URLSearchParams(all).toString();
+  const res = useLiveResource<SurfaceResponse>(`/surfaces/${encodeURIComponent(name)}${query ? `?${query}` : ''}`, { missingIsUnavailable: true });
+  const who = useWhoami();
+  const [actionError, setActionError] = useState<string | null>(null);
+  const listeners = useRef(new Set<(m: A2uiMessage[]) => void>());
+  const pending = useRef<A2uiMessage[]>([]);
+  const [applied, setApplied] = useState(0);
+  const response = res.data;
+
+  useEffect(() => {
+    pending.current = [];
+  }, [response]);
+
+  useLiveTopics(response ? response.topics : null, {
+    onChange: (e) => {
+      if (e.type !== 'surface.updated') return;
+      const payload = e.payload as unknown as SurfaceEventPayload;
+      if (payload.kind === 'definition') {
+        res.reload();
+        return;
+      }
+      if (listeners.current.size === 0) pending.current.push(...payload.messages);
+      for (const l of listeners.current) l(payload.messages);
+      setApplied((n) => n + 1);
+    },
+  });
+
+  const subscribe = useCallback((listener: (m: A2uiMessage[]) => void) => {
+    if (pending.current.length) listener(pending.current.splice(0));
+    listeners.current.add(listener);
+    return () => void listeners.current.delete(listener);
+  }, []);
+
+  const onAction = useCallback(
+    async (action: { name: string; surfaceId: string; sourceComponentId: string; timestamp: string; context: Record<string, unknown> }) => {
+      setActionError(null);
+      const answer = await client.request<{ messages: A2uiMessage[] }>('POST', `/surfaces/${encodeURIComponent(name)}/actions${query ? `?${query}` : ''}`, { version: 'v0.9', action });
+      return answer.messages ?? [];
+    },
+    [client, name, query],
+  );
+
+  return (
+    <WidgetFrame
+      name="Surface"
+      testId={testId}
+      title={response?.title}
+      state={res}
+      connection={res.connection}
+      unavailableText={`Surface ${name}: the data API has no surface by that name (or does not serve surfaces yet).`}
+      className={styles.surface}
+      data={{ surface: name, 'surface-id': response?.surfaceId ?? '', updates: applied }}
+    >
+      {actionError && <p className={fs.error} role="alert">{actionError}</p>}
+      {response && (
+        <Suspense fallback={<p className={fs.note}>Drawing the surface…</p>}>
+          <A2uiView
+            key={res.updatedAt?.getTime()}
+            surfaceId={response.surfaceId}
+            messages={response.messages}
+            subscribe={subscribe}
+            onAction={onAction}
+            onError={setActionError}
+            canOperate={canOperate(who.data?.role)}
+          />
+        </Suspense>
+      )}
+    </WidgetFrame>
+  );
+}
+
+export default Surface;

@@ -1,0 +1,99 @@
+import React, { useMemo, type ReactNode } from 'react';
+import type { ExecutionSummary } from '../../../data-api/src/contracts/executions.ts';
+import { DEPLOYMENT_STATES, type Deployment } from '../../../data-api/src/contracts/registry.ts';
+import { useLiveResource, useLiveRows } from '../../data/useLive';
+import { frameStyles as s, StatusBadge, WidgetFrame } from '../shared/WidgetFrame';
+import styles from './styles.module.css';
+
+type State = (typeof DEPLOYMENT_STATES)[number];
+
+export interface DeploymentBoardProps {
+  site?: string;
+  /** Product code, e.g. `lorawan-gw`. */
+  product?: string;
+  customer?: string;
+  /** Columns to show (default: every state). */
+  states?: State[];
+  title?: ReactNode;
+}
+
+
+/** Deployments as cards in one column per state, live, with their runbook executions when the API has them. */
+export function DeploymentBoard({ site, product, customer, states, title }: DeploymentBoardProps): ReactNode {
+  const q = new URLSearchParams({ limit: '500' });
+  if (site) q.set('site_id', site);
+  if (product) q.set('product_code', product);
+  if (customer) q.set('customer_id', customer);
+  const res = useLiveResource<{ items: Deployment[]; next_cursor: string | null }>(`/deployments?${q.toString()}`, {
+    topics: ['deployment'],
+    seed: (page) => ({ type: 'deployment', rows: page.items }),
+    refetchOn: (e) => e.type === 'deployment.created' || e.type === 'deployment.deleted',
+  });
+  const rows = useLiveRows<Deployment>('deployment', res.data?.items ?? null);
+  const executions = useLiveResource<{ items: ExecutionSummary[] }>(`/runbook-executions?limit=500${site ? `&site_id=${encodeURIComponent(site)}` : ''}`, {
+    topics: ['execution'],
+    refetchOn: (e) => e.type.startsWith('execution.'),
+    missingIsUnavailable: true,
+  });
+  const execBy = useMemo(() => {
+    const m = new Map<string, ExecutionSummary[]>();
+    for (const x of executions.status === 'ready' ? executions.data.items ?? [] : []) {
+      if (!x.deployment_id) continue;
+      m.set(x.deployment_id, [...(m.get(x.deployment_id) ?? []), x]);
+    }
+    return m;
+  }, [executions.status, executions.data]);
+  const columns = states?.length ? states : [...DEPLOYMENT_STATES];
+  const byState = useMemo(() => {
+    const m = new Map<State, Deployment[]>(columns.map((c) => [c, []]));
+    for (const d of rows) m.get(d.state)?.push(d);
+    return m;
+  }, [rows, columns]);
+
+  return (
+    <WidgetFrame
+      name="DeploymentBoard"
+      testId="deployment-board"
+      title={title ?? 'Deployments by state'}
+      state={res}
+      connection={res.connection}
+      empty={res.status === 'ready' && rows.length === 0}
+      emptyText="No deployments for this selection."
+      data={Object.fromEntries(columns.map((c) => [`count-${c}`, byState.get(c)?.length ?? 0]))}
+    >
+      <div className={styles.board}>
+        {columns.map((state) => (
+          <div key={state} className={styles.column} data-testid={`deployment-column-${state}`} data-count={byState.get(state)?.length ?? 0}>
+            <h4 className={styles.columnTitle}>
+              <StatusBadge status={state} /> <span className={s.muted}>{byState.get(state)?.length ?? 0}</span>
+            </h4>
+            {(byState.get(state) ?? []).map((d) => (
+              <article key={d.id} className={styles.card} data-testid={`deployment-card-${d.id}`} data-state={d.state}>
+                <div className={styles.cardTitle}>{d.name ?? d.id}</div>
+                <div className={s.muted}>
+                  {d.product_code} {d.product_version}
+                  {!site && <> · {d.site_id}</>}
+                </div>
+                {(d.started_date || d.planned_date) && (
+                  <div className={s.muted}>{d.started_date ? `started ${d.started_date}` : `planned ${d.planned_date}`}</div>
+                )}
+                {(execBy.get(d.id) ?? []).slice(0, 3).map((x) => (
+                  <div key={x.id} className={styles.execution} data-testid={`deployment-execution-${x.id}`} data-state={x.state}>
+                    ▸ {x.runbook.url ? <a href={x.runbook.url}>{x.runbook.title}</a> : x.runbook.title} <StatusBadge status={x.state} />
+                    <span className={s.muted}>
+                      {' '}
+                      {x.progress.checked}/{x.progress.total}
+                      {x.current_gate ? ` · gate ${x.current_gate}` : ''}
+                    </span>
+                  </div>
+                ))}
+              </article>
+            ))}
+          </div>
+        ))}
+      </div>
+    </WidgetFrame>
+  );
+}
+
+export default DeploymentBoard;

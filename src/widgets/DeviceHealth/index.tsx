@@ -1,0 +1,111 @@
+import React, { useState, type ReactNode } from 'react';
+import type { Alert } from '../../../data-api/src/alerts/schemas.ts';
+import type { Device } from '../../../data-api/src/contracts/registry.ts';
+import { useLiveResource, useLiveRows, useLiveTopics } from '../../data/useLive';
+import { firmwareOf } from '../DeviceTable';
+import { shortDateTime, timeAgo } from '../shared/format';
+import { useNow } from '../shared/useNow';
+import { frameStyles as s, StatusBadge, WidgetFrame } from '../shared/WidgetFrame';
+
+export interface DeviceHealthProps {
+  /** Device id, e.g. `gw_farm-north-1-001`. */
+  device: string;
+  /** Metrics to show first (default: every metric the device reports). */
+  metrics?: string[];
+}
+
+/** One device: status, last seen, firmware, its latest metrics (live) and recent alerts. */
+export function DeviceHealth({ device, metrics }: DeviceHealthProps): ReactNode {
+  const now = useNow(10_000);
+  const topics = [`device:${device}`];
+  const res = useLiveResource<Device>(`/devices/${encodeURIComponent(device)}`, {
+    topics,
+    seed: (d) => ({ type: 'device', rows: [d] }),
+    missingIsUnavailable: true,
+  });
+  const [row] = useLiveRows<Device>('device', res.data ? [res.data] : null);
+  const alerts = useLiveResource<{ items: Alert[] }>(`/alerts?subject_type=device&subject_id=${encodeURIComponent(device)}&limit=5`, {
+    topics: [`alert`],
+    refetchOn: (e) => e.type.startsWith('alert.') && (e.payload as { alert?: Alert }).alert?.subject.id === device,
+    missingIsUnavailable: true,
+  });
+  const [live, setLive] = useState<{ ts: number; metrics: Record<string, number> } | null>(null);
+  useLiveTopics(topics, {
+    onTelemetry: (sample) => {
+      if (sample.device_id === device) setLive((cur) => ({ ts: sample.ts, metrics: { ...(cur?.metrics ?? {}), ...sample.metrics } }));
+    },
+  });
+
+  const observed = (row?.observed_state ?? {}) as { metrics?: Record<string, number>; metrics_at?: string };
+  const values: Record<string, number> = { ...(observed.metrics ?? {}), ...(live?.metrics ?? {}) };
+  const names = metrics?.length ? metrics : Object.keys(values).sort();
+  const metricsAt = live ? new Date(live.ts * 1000).toISOString() : observed.metrics_at ?? null;
+
+  return (
+    <WidgetFrame
+      name="DeviceHealth"
+      testId="device-health"
+      title={row ? row.name ?? row.id : device}
+      state={res}
+      connection={res.connection}
+      unavailableText={`DeviceHealth: device ${device} is not in the registry.`}
+      data={{ device, status: row?.status ?? '' }}
+    >
+      {row && (
+        <>
+          <div className={s.grid}>
+            <div className={s.stat}>
+              <div className={s.statLabel}>status</div>
+              <div className={s.statValue}>
+                <StatusBadge status={row.status} testId="device-health-status" />
+              </div>
+            </div>
+            <div className={s.stat}>
+              <div className={s.statLabel}>last seen</div>
+              <div className={s.statValue} title={row.last_seen ?? ''}>{timeAgo(row.last_seen, now)}</div>
+            </div>
+            <div className={s.stat}>
+              <div className={s.statLabel}>firmware</div>
+              <div className={s.statValue}>{firmwareOf(row)}</div>
+            </div>
+            <div className={s.stat}>
+              <div className={s.statLabel}>product</div>
+              <div className={s.statValue} style={{ fontSize: '1rem' }}>
+                {row.product_code} {row.product_version ?? ''}
+              </div>
+            </div>
+          </div>
+          <h4 style={{ margin: '0.75rem 0 0.25rem' }}>Metrics {metricsAt && <small className={s.muted}>· {timeAgo(metricsAt, now)}</small>}</h4>
+          {names.length === 0 ? (
+            <p className={s.note}>No telemetry from this device yet.</p>
+          ) : (
+            <div className={s.grid} data-testid="device-health-metrics">
+              {names.map((m) => (
+                <div key={m} className={s.stat} data-testid={`device-health-metric-${m}`}>
+                  <div className={s.statLabel}>{m}</div>
+                  <div className={s.statValue}>{values[m] === undefined ? '—' : Number(values[m]!.toFixed(2))}</div>
+                </div>
+              ))}
+            </div>
+          )}
+          <h4 style={{ margin: '0.75rem 0 0.25rem' }}>Recent alerts</h4>
+          {alerts.status === 'unavailable' ? (
+            <p className={s.note}>Alerts are not available from this data API yet.</p>
+          ) : alerts.data && alerts.data.items.length > 0 ? (
+            <ul>
+              {alerts.data.items.map((a) => (
+                <li key={a.id}>
+                  <StatusBadge status={a.state} /> {a.title} <span className={s.muted}>· {shortDateTime(a.opened_at)}</span>
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <p className={s.note}>{alerts.status === 'loading' ? 'Loading…' : 'No recent alerts.'}</p>
+          )}
+        </>
+      )}
+    </WidgetFrame>
+  );
+}
+
+export default DeviceHealth;

@@ -1,0 +1,193 @@
+import React, { useEffect, useMemo, useState, type ReactNode } from 'react';
+import clsx from 'clsx';
+import type { Device } from '../../../data-api/src/contracts/registry.ts';
+import { timeAgo } from '../shared/format';
+import { useNow } from '../shared/useNow';
+import { frameStyles as s, Pager, StatusBadge, WidgetFrame } from '../shared/WidgetFrame';
+import { useDevicePage } from './useDevicePage';
+
+export const DEVICE_COLUMNS = ['id', 'name', 'status', 'last_seen', 'firmware', 'site', 'deployment', 'product', 'role', 'serial'] as const;
+export type DeviceColumn = (typeof DEVICE_COLUMNS)[number];
+
+const LABEL: Record<DeviceColumn, string> = {
+  id: 'Device',
+  name: 'Name',
+  status: 'Status',
+  last_seen: 'Last seen',
+  firmware: 'Firmware',
+  site: 'Site',
+  deployment: 'Deployment',
+  product: 'Product',
+  role: 'Role',
+  serial: 'Serial',
+};
+/** Hidden on a phone unless asked for. */
+const OPTIONAL = new Set<DeviceColumn>(['id', 'firmware', 'site', 'deployment', 'product', 'role', 'serial']);
+
+export interface DeviceTableProps {
+  site?: string;
+  deployment?: string;
+  customer?: string;
+  role?: 'gateway' | 'sensor' | 'station' | 'controller';
+  status?: 'up' | 'down' | 'unknown';
+  /** Product code, e.g. `soil-probe`. */
+  product?: string;
+  columns?: DeviceColumn[];
+  pageSize?: number;
+  title?: ReactNode;
+}
+
+export const firmwareOf = (d: Device): string => {
+  const fw = (d.observed_state as { fw?: unknown })?.fw;
+  return typeof fw === 'string' ? fw : d.product_version ?? '—';
+};
+
+function cell(d: Device, col: DeviceColumn, now: number): ReactNode {
+  switch (col) {
+    case 'id':
+      return <code className={s.mono}>{d.id}</code>;
+    case 'name':
+      return <span data-testid={`device-name-${d.id}`}>{d.name ?? <span className={s.muted}>{d.id}</span>}</span>;
+    case 'status':
+      return <StatusBadge status={d.status} />;
+    case 'last_seen':
+      return <span title={d.last_seen ?? 'never'}>{timeAgo(d.last_seen, now)}</span>;
+    case 'firmware':
+      return firmwareOf(d);
+    case 'site':
+      return d.site_id ?? '—';
+    case 'deployment':
+      return d.deployment_id ?? '—';
+    case 'product':
+      return `${d.product_code}${d.product_version ? ` ${d.product_version}` : ''}`;
+    case 'role':
+      return d.role;
+    case 'serial':
+      return d.serial ?? '—';
+  }
+}
+
+function sortValue(d: Device, col: DeviceColumn): string {
+  switch (col) {
+    case 'last_seen':
+      return d.last_seen ?? '';
+    case 'firmware':
+      return firmwareOf(d);
+    case 'site':
+      return d.site_id ?? '';
+    case 'deployment':
+      return d.deployment_id ?? '';
+    case 'product':
+      return d.product_code;
+    case 'status':
+      return { down: '0', unknown: '1', up: '2' }[d.status] ?? d.status;
+    default:
+      return String((d as Record<string, unknown>)[col] ?? '');
+  }
+}
+
+/**
+ * Registry devices with live status, last seen and firmware. Filters and paging go to the
+ * API (keyset cursor, so 100k devices page as fast as 100); sorting orders the page shown.
+ */
+export function DeviceTable(props: DeviceTableProps): ReactNode {
+  const columns = props.columns?.length ? props.columns : (['name', 'status', 'last_seen', 'firmware', 'site', 'product'] as DeviceColumn[]);
+  const pageSize = Math.min(Math.max(props.pageSize ?? 25, 1), 500);
+  const [text, setText] = useState('');
+  const [q, setQ] = useState('');
+  const [status, setStatus] = useState<string>(props.status ?? '');
+  const [sort, setSort] = useState<{ col: DeviceColumn; dir: 1 | -1 } | null>(null);
+  const now = useNow();
+
+  useEffect(() => {
+    const t = setTimeout(() => setQ(text.trim()), 300);
+    return () => clearTimeout(t);
+  }, [text]);
+
+  const { resource, rows, page, hasPrev, hasNext, next, prev } = useDevicePage(
+    { site: props.site, deployment: props.deployment, customer: props.customer, role: props.role, product: props.product, status: status || undefined, q: q || undefined },
+    pageSize,
+  );
+
+  const sorted = useMemo(() => {
+    if (!sort) return rows;
+    return [...rows].sort((a, b) => sortValue(a, sort.col).localeCompare(sortValue(b, sort.col), undefined, { numeric: true }) * sort.dir);
+  }, [rows, sort]);
+
+  const toggle = (col: DeviceColumn) => setSort((cur) => (cur?.col === col ? (cur.dir === 1 ? { col, dir: -1 } : null) : { col, dir: 1 }));
+
+  const toolbar = (
+    <>
+      <input
+        className={s.input}
+        type="search"
+        placeholder="Filter: id, name, serial, DevEUI…"
+        aria-label="Filter devices"
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        data-testid="device-table-filter"
+      />
+      {!props.status && (
+        <select className={s.select} aria-label="Status" value={status} onChange={(e) => setStatus(e.target.value)} data-testid="device-table-status">
+          <option value="">any status</option>
+          <option value="up">up</option>
+          <option value="down">down</option>
+          <option value="unknown">unknown</option>
+        </select>
+      )}
+    </>
+  );
+
+  return (
+    <WidgetFrame
+      name="DeviceTable"
+      testId="device-table"
+      title={props.title ?? 'Devices'}
+      toolbar={toolbar}
+      state={resource}
+      connection={resource.connection}
+      empty={resource.status === 'ready' && rows.length === 0}
+      emptyText={q || status ? 'No device matches these filters.' : 'No devices here yet.'}
+      data={{ rows: rows.length, page }}
+    >
+      <div className={s.tableWrap}>
+        <table className={s.table}>
+          <thead>
+            <tr>
+              {columns.map((c) => (
+                <th key={c} className={clsx(OPTIONAL.has(c) && s.optional)} aria-sort={sort?.col === c ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'}>
+                  <button type="button" className={s.sortButton} onClick={() => toggle(c)} data-testid={`device-table-sort-${c}`}>
+                    {LABEL[c]}
+                    {sort?.col === c ? (sort.dir === 1 ? ' ▲' : ' ▼') : ''}
+                  </button>
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {sorted.map((d) => (
+              <tr key={d.id} data-testid={`device-row-${d.id}`} data-status={d.status}>
+                {columns.map((c) => (
+                  <td key={c} className={clsx(OPTIONAL.has(c) && s.optional)}>
+                    {cell(d, c, now)}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <Pager
+        testId="device-table"
+        page={page}
+        hasPrev={hasPrev}
+        hasNext={hasNext}
+        onPrev={prev}
+        onNext={next}
+        label={`page ${page + 1} · ${rows.length} devices${sort ? ' · sorted within this page' : ''}`}
+      />
+    </WidgetFrame>
+  );
+}
+
+export default DeviceTable;

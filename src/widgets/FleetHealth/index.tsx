@@ -1,0 +1,111 @@
+import React, { useMemo, type ReactNode } from 'react';
+import type { Customer, Product, Site } from '../../../data-api/src/contracts/registry.ts';
+import { useConnection, useLiveResource } from '../../data/useLive';
+import { parseDuration, percent } from '../shared/format';
+import { frameStyles as s, WidgetFrame } from '../shared/WidgetFrame';
+import { countByGroup, type GroupBy } from './counts';
+import { useFleetDevices } from './useFleetDevices';
+import { normaliseUptime } from './uptime';
+
+export interface FleetHealthProps {
+  groupBy?: GroupBy;
+  /** Uptime window, e.g. `30d` (uptime needs /api/v1/uptime; per site or customer). */
+  window?: string;
+  /** Limit to one customer, site or product. */
+  customer?: string;
+  site?: string;
+  product?: string;
+  title?: ReactNode;
+}
+
+/** Up / down / unknown devices per site, product or customer, with uptime over a window. */
+export function FleetHealth({ groupBy = 'site', window = '30d', customer, site, product, title }: FleetHealthProps): ReactNode {
+  const connection = useConnection();
+  const fleet = useFleetDevices({ customer, site, product });
+  const labelsPath = groupBy === 'site' ? '/sites?limit=500' : groupBy === 'customer' ? '/customers?limit=500' : '/products';
+  const labels = useLiveResource<{ items: Array<Site | Customer | Product> }>(labelsPath);
+  const windowMs = parseDuration(window) ?? 30 * 86_400_000;
+  // Rounded to the minute so the path (and the fetch) is stable between renders.
+  const to = Math.floor(Date.now() / 60_000) * 60_000;
+  const uptimePath =
+    groupBy === 'product' ? null : `/uptime?group_by=${groupBy}&from=${new Date(to - windowMs).toISOString()}&to=${new Date(to).toISOString()}`;
+  const uptime = useLiveResource<unknown>(uptimePath, { missingIsUnavailable: true, refreshMs: 300_000 });
+
+  const counts = useMemo(() => (fleet.data ? countByGroup(fleet.data.values(), groupBy) : null), [fleet.data, groupBy]);
+  const names = useMemo(() => {
+    const m = new Map<string, string>();
+    for (const item of labels.data?.items ?? []) {
+      const id = 'code' in item ? item.code : item.id;
+      m.set(id, item.name);
+    }
+    return m;
+  }, [labels.data]);
+  const uptimeBy = useMemo(() => (uptime.status === 'ready' ? normaliseUptime(uptime.data, groupBy) : null), [uptime.status, uptime.data, groupBy]);
+
+  const t = counts?.total;
+  return (
+    <WidgetFrame
+      name="FleetHealth"
+      testId="fleet-health"
+      title={title ?? `Fleet health by ${groupBy}`}
+      state={fleet}
+      connection={connection}
+      empty={!!counts && counts.total.total === 0}
+      emptyText="No devices in the registry for this selection."
+      data={t ? { up: t.up, down: t.down, unknown: t.unknown, total: t.total, 'group-by': groupBy } : { 'group-by': groupBy, loaded: fleet.loaded }}
+    >
+      {counts && t && (
+        <>
+          <div className={s.grid} data-testid="fleet-health-totals">
+            {(['up', 'down', 'unknown'] as const).map((k) => (
+              <div key={k} className={s.stat} data-testid={`fleet-health-total-${k}`} data-count={t[k]}>
+                <div className={s.statValue}>{t[k].toLocaleString()}</div>
+                <div className={s.statLabel}>
+                  {k} · {t.total ? Math.round((t[k] / t.total) * 100) : 0} %
+                </div>
+              </div>
+            ))}
+            <div className={s.stat} data-testid="fleet-health-total-total" data-count={t.total}>
+              <div className={s.statValue}>{t.total.toLocaleString()}</div>
+              <div className={s.statLabel}>devices</div>
+            </div>
+          </div>
+          <div className={s.tableWrap} style={{ marginTop: '0.75rem' }}>
+            <table className={s.table}>
+              <thead>
+                <tr>
+                  <th>{groupBy}</th>
+                  <th>up</th>
+                  <th>down</th>
+                  <th>unknown</th>
+                  <th className={s.optional}>total</th>
+                  {uptimeBy && <th>uptime {window}</th>}
+                </tr>
+              </thead>
+              <tbody>
+                {counts.groups.map((g) => (
+                  <tr key={g.key} data-testid={`fleet-health-row-${g.key}`} data-up={g.up} data-down={g.down} data-unknown={g.unknown}>
+                    <td>
+                      {names.get(g.key) ?? g.key}
+                      <div className={`${s.muted} ${s.mono}`}>{g.key}</div>
+                    </td>
+                    <td>{g.up}</td>
+                    <td style={g.down ? { color: 'var(--ifm-color-danger)', fontWeight: 700 } : undefined}>{g.down}</td>
+                    <td>{g.unknown}</td>
+                    <td className={s.optional}>{g.total}</td>
+                    {uptimeBy && <td data-testid={`fleet-health-uptime-${g.key}`}>{percent(uptimeBy.get(g.key))}</td>}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          {groupBy !== 'product' && uptime.status === 'unavailable' && (
+            <p className={s.note}>Uptime % appears here once the data API offers /api/v1/uptime.</p>
+          )}
+        </>
+      )}
+    </WidgetFrame>
+  );
+}
+
+export default FleetHealth;

@@ -1,0 +1,115 @@
+import React, { type ReactNode } from 'react';
+import type { ChangeEventMessage } from '../../../data-api/src/contracts/stream.ts';
+import { useLiveResource } from '../../data/useLive';
+import { shortDateTime } from '../shared/format';
+import { frameStyles as s, StatusBadge, WidgetFrame } from '../shared/WidgetFrame';
+import { actionStates, formatDuration, toRunList, toRunView, type RunView } from './runs';
+
+export interface RunTimelineProps {
+  /** One automation run, `arun_…`. */
+  run?: string;
+  /** Or the latest runs of a project, e.g. `farm-north-lorawan`. */
+  project?: string;
+  limit?: number;
+  title?: ReactNode;
+}
+
+const touches = (e: ChangeEventMessage, run?: string, project?: string) =>
+  e.type.startsWith('automation') && (!run || e.subject.id === run) && (!project || (e.payload as { project?: string }).project === project || !run);
+
+function Timeline({ run }: { run: RunView }): ReactNode {
+  const actions = actionStates(run.timeline);
+  return (
+    <>
+      <div className={s.grid}>
+        <div className={s.stat}>
+          <div className={s.statLabel}>state</div>
+          <div className={s.statValue}><StatusBadge status={run.state} testId="run-timeline-state" /></div>
+        </div>
+        <div className={s.stat}>
+          <div className={s.statLabel}>started</div>
+          <div className={s.statValue} style={{ fontSize: '1rem' }}>{shortDateTime(run.started_at ?? run.created_at)}</div>
+        </div>
+        <div className={s.stat}>
+          <div className={s.statLabel}>duration</div>
+          <div className={s.statValue} style={{ fontSize: '1rem' }}>{formatDuration(run.duration_ms)}</div>
+        </div>
+      </div>
+      {actions.length > 0 && (
+        <ol style={{ margin: '0.75rem 0 0', paddingLeft: '1.25rem' }} data-testid="run-timeline-actions">
+          {actions.map((a) => (
+            <li key={a.action} data-testid={`run-action-${a.action}`} data-state={a.state} style={{ marginBottom: '0.35rem' }}>
+              <strong>{a.action}</strong> <StatusBadge status={a.state} /> <span className={s.muted}>{formatDuration(a.duration_ms)}</span>
+              {a.message && <div className={s.muted} style={{ whiteSpace: 'pre-wrap' }}>{a.message.length > 300 ? `${a.message.slice(0, 300)}…` : a.message}</div>}
+            </li>
+          ))}
+        </ol>
+      )}
+      {run.timeline.length === 0 && <p className={s.note}>No timeline entries yet.</p>}
+    </>
+  );
+}
+
+/** An automation run's status timeline (live while it runs), or the latest runs of a project. */
+export function RunTimeline({ run, project, limit = 10, title }: RunTimelineProps): ReactNode {
+  const path = run ? `/automation-runs/${encodeURIComponent(run)}` : project ? `/automation-runs?project=${encodeURIComponent(project)}&limit=${limit}` : '/automation-runs?limit=' + limit;
+  const res = useLiveResource<unknown>(path, {
+    topics: [run ? `automation:${run}` : 'automation'],
+    refetchOn: (e) => touches(e, run, project),
+    missingIsUnavailable: true,
+  });
+  const one = run && res.data ? toRunView(res.data) : null;
+  const list = !run && res.data ? toRunList(res.data) : [];
+  const latest = list[0];
+  return (
+    <WidgetFrame
+      name="RunTimeline"
+      testId="run-timeline"
+      title={title ?? (run ? `Automation run ${run}` : project ? `Automation runs · ${project}` : 'Automation runs')}
+      state={res}
+      connection={res.connection}
+      empty={res.status === 'ready' && (run ? !one : list.length === 0)}
+      emptyText={run ? `Run ${run} has no data.` : 'No automation runs yet.'}
+      unavailableText={run ? `RunTimeline: run ${run} is not known to this data API (or automation runs are not served yet).` : 'RunTimeline: this data API does not serve automation runs yet.'}
+      data={{ runs: run ? (one ? 1 : 0) : list.length, 'run-state': one?.state ?? latest?.state ?? '' }}
+    >
+      {one && <Timeline run={one} />}
+      {!run && list.length > 0 && (
+        <>
+          <div className={s.tableWrap}>
+            <table className={s.table}>
+              <thead>
+                <tr>
+                  <th>Run</th>
+                  <th>State</th>
+                  <th>Started</th>
+                  <th className={s.optional}>Duration</th>
+                  <th className={s.optional}>Failed at</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.map((r) => (
+                  <tr key={r.id} data-testid={`run-row-${r.id}`} data-state={r.state}>
+                    <td><code className={s.mono}>{r.id}</code>{!project && r.project && <div className={s.muted}>{r.project}</div>}</td>
+                    <td><StatusBadge status={r.state} /></td>
+                    <td>{shortDateTime(r.started_at ?? r.created_at)}</td>
+                    <td className={s.optional}>{formatDuration(r.duration_ms)}</td>
+                    <td className={s.optional}>{actionStates(r.timeline).find((a) => a.state === 'failed')?.action ?? '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          {latest && latest.timeline.length > 0 && (
+            <>
+              <h4 style={{ margin: '0.75rem 0 0.25rem' }}>Latest: {latest.id}</h4>
+              <Timeline run={latest} />
+            </>
+          )}
+        </>
+      )}
+    </WidgetFrame>
+  );
+}
+
+export default RunTimeline;

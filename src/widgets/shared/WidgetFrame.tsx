@@ -1,0 +1,126 @@
+import React, { type ReactNode } from 'react';
+import clsx from 'clsx';
+import useIsBrowser from '@docusaurus/useIsBrowser';
+import type { ConnectionState } from '../../data/live';
+import { unreachableText, type LiveState } from '../../data/useLive';
+import styles from './styles.module.css';
+
+export interface WidgetFrameProps {
+  /** The widget's name, shown in the server-rendered placeholder. */
+  name: string;
+  testId: string;
+  title?: ReactNode;
+  /** Controls on the title line (filters, buttons). */
+  toolbar?: ReactNode;
+  state: Pick<LiveState<unknown>, 'status' | 'error' | 'updatedAt'>;
+  connection: ConnectionState;
+  /** Data arrived but there is nothing to show. */
+  empty?: boolean;
+  emptyText?: ReactNode;
+  /** Shown when the endpoint does not exist on this API yet (404). */
+  unavailableText?: ReactNode;
+  className?: string;
+  children?: ReactNode;
+  /** Extra data-* attributes for tests. */
+  data?: Record<string, string | number>;
+}
+
+const RESERVED = new Set(['testid', 'state', 'widget', 'updated-at', 'live']);
+
+/**
+ * The states every widget has (widgets.md): a server placeholder with the widget's name,
+ * loading, error, unavailable, empty, and "data API unreachable — showing data from …"
+ * over the last data it had.
+ */
+export function WidgetFrame(props: WidgetFrameProps): ReactNode {
+  const isBrowser = useIsBrowser();
+  const { name, testId, title, toolbar, state, connection } = props;
+  // Widget-specific data-* for tests; the frame's own (state, live, widget…) always win.
+  const dataAttrs = Object.fromEntries(Object.entries(props.data ?? {}).filter(([k]) => !RESERVED.has(k)).map(([k, v]) => [`data-${k}`, String(v)]));
+
+  if (!isBrowser) {
+    return (
+      <section className={clsx(styles.frame, props.className)} data-testid={testId} data-state="placeholder" data-widget={name}>
+        {title && <header className={styles.header}><h3 className={styles.title}>{title}</h3></header>}
+        <p className={styles.note}>{`${name}: live data loads in the browser…`}</p>
+      </section>
+    );
+  }
+
+  const stale = unreachableText(state, connection);
+  const shown =
+    state.status === 'loading' ? 'loading'
+    : state.status === 'error' ? (connection.status === 'offline' || isNetworkError(state.error) ? 'unreachable' : 'error')
+    : state.status === 'unavailable' ? 'unavailable'
+    : stale ? 'stale'
+    : props.empty ? 'empty'
+    : 'ready';
+
+  return (
+    <section
+      className={clsx(styles.frame, props.className)}
+      data-testid={testId}
+      data-state={shown}
+      data-widget={name}
+      data-updated-at={state.updatedAt ? state.updatedAt.toISOString() : ''}
+      data-live={connection.status}
+      aria-busy={shown === 'loading'}
+      {...dataAttrs}
+    >
+      {(title || toolbar) && (
+        <header className={styles.header}>
+          {title && <h3 className={styles.title}>{title}</h3>}
+          {toolbar && <div className={styles.toolbar}>{toolbar}</div>}
+        </header>
+      )}
+      {stale && (
+        <p className={styles.stale} role="status" data-testid={`${testId}-unreachable`}>
+          {stale}
+        </p>
+      )}
+      {shown === 'loading' && <p className={styles.note}>Loading…</p>}
+      {shown === 'unreachable' && (
+        <p className={styles.error} role="alert" data-testid={`${testId}-unreachable`}>
+          data API unreachable — no data yet; retrying by itself.
+        </p>
+      )}
+      {shown === 'error' && (
+        <p className={styles.error} role="alert">
+          {name} could not load: {state.error?.message}
+        </p>
+      )}
+      {shown === 'unavailable' && <p className={styles.note} data-testid={`${testId}-unavailable`}>{props.unavailableText ?? `${name}: this data API does not offer this data yet.`}</p>}
+      {shown === 'empty' && <p className={styles.note} data-testid={`${testId}-empty`}>{props.emptyText ?? 'Nothing to show.'}</p>}
+      {(shown === 'ready' || shown === 'stale') && props.children}
+    </section>
+  );
+}
+
+function isNetworkError(err: Error | null): boolean {
+  return !!err && (err.name === 'TypeError' || /fetch|network/i.test(err.message));
+}
+
+export function StatusBadge({ status, testId }: { status: string; testId?: string }): ReactNode {
+  return (
+    <span className={clsx(styles.badge, styles[`s_${status}`])} data-status={status} data-testid={testId}>
+      <span className={styles.dot} aria-hidden />
+      {status}
+    </span>
+  );
+}
+
+export function Pager({ page, hasPrev, hasNext, onPrev, onNext, testId, label }: { page: number; hasPrev: boolean; hasNext: boolean; onPrev(): void; onNext(): void; testId: string; label?: string }): ReactNode {
+  return (
+    <nav className={styles.pager} aria-label="pages">
+      <button type="button" className={styles.button} disabled={!hasPrev} onClick={onPrev} data-testid={`${testId}-prev`}>
+        ← Previous
+      </button>
+      <span className={styles.pageLabel}>{label ?? `page ${page + 1}`}</span>
+      <button type="button" className={styles.button} disabled={!hasNext} onClick={onNext} data-testid={`${testId}-next`}>
+        Next →
+      </button>
+    </nav>
+  );
+}
+
+export { styles as frameStyles };

@@ -1,0 +1,386 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import mqtt from 'mqtt';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, screenshotPath } from '../helpers/browser.ts';
+import { spawnCli } from '../helpers/cli.ts';
+import { freePort } from '../helpers/ports.ts';
+
+// widgets.md, as a user sees it: `fleetbook start --demo` (embedded PGlite + aedes, the
+// real broker), the built site in Debian's Chromium, live widgets and A2UI surfaces.
+describe('live widgets and surfaces, served by fleetbook start, in Chromium', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetbook-e2e-widgets-'));
+  let port: number;
+  let mqttPort: number;
+  let proc: ReturnType<typeof spawnCli>;
+  let base: string;
+  let browser: Browser;
+  let admin: string;
+  const tokens: Record<'operator' | 'viewer', string> = { operator: '', viewer: '' };
+
+  const api = async (method: string, p: string, body?: unknown, token = admin) => {
+    const res = await fetch(`${base}/api/v1${p}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  };
+
+  async function start(): Promise<void> {
+    proc = spawnCli(['start', '--port', String(port), '--mqtt-port', String(mqttPort), '--data-dir', dataDir, '--demo'], { HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
+    base = await proc.ready;
+    const deadline = Date.now() + 540_000;
+    for (;;) {
+      const health = await (await fetch(`${base}/api/v1/health`)).json();
+      if (health.build.status === 'ready') break;
+      if (health.build.status === 'failed') throw new Error(`site build failed: ${health.build.error}`);
+      if (Date.now() > deadline) throw new Error('site build did not finish in time');
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+
+  async function stop(): Promise<void> {
+    if (!proc || proc.child.exitCode !== null) return;
+    const exited = new Promise((r) => proc.child.on('exit', r));
+    proc.child.kill('SIGINT');
+    await exited;
+  }
+
+  /** A browser context whose pages carry this token (the data client reads localStorage['fleetbook.token']). */
+  async function contextAs(token: string | null, opts: { width?: number; dark?: boolean } = {}): Promise<BrowserContext> {
+    const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: 900 }, colorScheme: opts.dark ? 'dark' : 'light' });
+    if (token) await context.addInitScript((t) => localStorage.setItem('fleetbook.token', t), token);
+    return context;
+  }
+
+  /** Counts per status straight from the registry API (keyset pages of 500). */
+  async function apiCounts(): Promise<Record<'up' | 'down' | 'unknown', number>> {
+    const out = { up: 0, down: 0, unknown: 0 };
+    for (const status of ['up', 'down', 'unknown'] as const) {
+      let cursor: string | null = null;
+      do {
+        const page: { items: unknown[]; next_cursor: string | null } = (await api('GET', `/devices?status=${status}&limit=500${cursor ? `&cursor=${cursor}` : ''}`)).body;
+        out[status] += page.items.length;
+        cursor = page.next_cursor;
+      } while (cursor);
+    }
+    return out;
+  }
+
+  const widgetState = (page: Page, testId: string) => page.getByTestId(testId).first().getAttribute('data-state');
+
+  beforeAll(async () => {
+    [port, mqttPort] = [await freePort(), await freePort()];
+    await start();
+    admin = /admin token\s+(\S+)/.exec(proc.output())![1]!;
+    for (const role of ['operator', 'viewer'] as const) {
+      const created = await api('POST', '/tokens', { name: `e2e-${role}`, role });
+      expect(created.status).toBe(201);
+      tokens[role] = created.body.token;
+    }
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('the static HTML holds named placeholders, never live data', async () => {
+    const html = await (await fetch(`${base}/docs/dashboards/fleet-overview`)).text();
+    expect(html).toContain('FleetHealth: live data loads in the browser');
+    expect(html).toContain('DeviceTable: live data loads in the browser');
+    expect(html).toContain('Surface fleet-overview: live data loads in the browser');
+  });
+
+  it('fleet overview: the counts on the page are the API’s', async () => {
+    const context = await contextAs(null);
+    const page = await context.newPage();
+    await page.goto(`${base}/docs/dashboards/fleet-overview`);
+    const health = page.getByTestId('fleet-health').first();
+    await expect.poll(() => health.getAttribute('data-state'), { timeout: 30_000 }).toBe('ready');
+    await expect
+      .poll(
+        async () => {
+          const api = await apiCounts();
+          const shown = { up: Number(await health.getAttribute('data-up')), down: Number(await health.getAttribute('data-down')), unknown: Number(await health.getAttribute('data-unknown')) };
+          return JSON.stringify(shown) === JSON.stringify(api) ? 'match' : `page ${JSON.stringify(shown)} api ${JSON.stringify(api)}`;
+        },
+        { timeout: 20_000, interval: 1000 },
+      )
+      .toBe('match');
+    // The surface draws the same numbers (server-side SQL, through A2UI updateDataModel).
+    const counts = await apiCounts();
+    const surface = page.getByTestId('surface-fleet-overview');
+    await expect.poll(() => surface.getAttribute('data-state'), { timeout: 20_000 }).toBe('ready');
+    await expect.poll(() => surface.locator('[data-label="devices down"]').getAttribute('data-value'), { timeout: 10_000 }).toBe(String(counts.down));
+    expect(await surface.locator('[data-label="never reported"]').getAttribute('data-value')).toBe(String(counts.unknown));
+    await context.close();
+  });
+
+  it('a device renamed through the API shows in the DeviceTable within 1 s, without reload', async () => {
+    const context = await contextAs(null);
+    const page = await context.newPage();
+    await page.goto(`${base}/docs/dashboards/fleet-overview`);
+    const table = page.getByTestId('device-table');
+    await expect.poll(() => table.getAttribute('data-state'), { timeout: 30_000 }).toBe('ready');
+    await expect.poll(() => table.getAttribute('data-live'), { timeout: 15_000 }).toBe('online');
+    const rowId = (await table.locator('tbody tr').first().getAttribute('data-testid'))!.replace('device-row-', '');
+    const name = `Renamed live ${Date.now()}`;
+    const started = Date.now();
+    const patched = await api('PATCH', `/devices/${rowId}`, { name });
+    expect(patched.status).toBe(200);
+    await page.getByTestId(`device-name-${rowId}`).filter({ hasText: name }).waitFor({ timeout: 1_000 });
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeLessThan(1_000);
+    // The same change reaches the A2UI surface as an updateDataModel over SSE.
+    await page.getByTestId('surface-fleet-overview').getByText(name).waitFor({ timeout: 5_000 });
+    await context.close();
+  });
+
+  it('a surface published at run time appears on the page that uses it, without a rebuild or reload', async () => {
+    const context = await contextAs(null);
+    const page = await context.newPage();
+    await page.goto(`${base}/docs/dashboards/fleet-overview`);
+    const surface = page.getByTestId('surface-fleet-overview');
+    await expect.poll(() => surface.getAttribute('data-state'), { timeout: 30_000 }).toBe('ready');
+    await expect.poll(() => surface.getAttribute('data-live'), { timeout: 15_000 }).toBe('online');
+    const nonce = `Published at run time ${Date.now()}`;
+    // Invalid messages are refused with the validation error shape, and change nothing.
+    const bad = await api('PUT', '/surfaces/fleet-overview', { title: 'x', components: [{ id: 'top', component: 'Nope' }] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toBe('validation');
+    expect(bad.body.issues.map((i: { path: string }) => i.path)).toEqual(expect.arrayContaining(['body.components[0].component']));
+    // A viewer may not publish.
+    expect((await api('PUT', '/surfaces/fleet-overview', { title: 'x', components: [{ id: 'root', component: 'Text', text: 'x' }] }, tokens.viewer)).status).toBe(403);
+    const put = await api('PUT', '/surfaces/fleet-overview', {
+      title: 'Fleet overview (run time)',
+      components: [
+        { id: 'root', component: 'Column', children: ['note', 'down'] },
+        { id: 'note', component: 'Text', text: nonce },
+        { id: 'down', component: 'Stat', label: 'devices down', value: { path: '/devices/down' } },
+      ],
+      queries: { '/devices': { query: 'device_counts' } },
+      topics: ['device'],
+    });
+    expect(put.status).toBe(201);
+    await surface.getByText(nonce).waitFor({ timeout: 5_000 });
+    expect(await surface.locator('[data-label="devices down"]').getAttribute('data-value')).toMatch(/^\d+$/);
+    await page.screenshot({ path: screenshotPath('surface-published-at-run-time'), fullPage: false });
+    // Removing it brings the repository surface back, live too.
+    expect((await api('DELETE', '/surfaces/fleet-overview')).status).toBe(204);
+    await surface.locator('[data-label="devices up"]').waitFor({ timeout: 5_000 });
+    await context.close();
+  });
+
+  it('alerts: an operator acknowledges from the page; a viewer sees no buttons', async () => {
+    const open = await api('GET', '/alerts?state=open&limit=5');
+    if (open.status === 404) return; // alerting not installed on this API
+    expect(open.body.items.length).toBeGreaterThan(0);
+
+    const viewer = await contextAs(tokens.viewer);
+    const vPage = await viewer.newPage();
+    await vPage.goto(`${base}/docs/dashboards/alerts`);
+    const vList = vPage.getByTestId('alert-list').first();
+    await expect.poll(() => vList.getAttribute('data-state'), { timeout: 30_000 }).toBe('ready');
+    await expect.poll(() => vPage.getByTestId('alert-list-role').first().innerText()).toContain('viewer');
+    expect(await vList.getAttribute('data-operator')).toBe('no');
+    expect(await vPage.locator('[data-testid^="alert-ack-"]').count()).toBe(0);
+
+    const operator = await contextAs(tokens.operator);
+    const page = await operator.newPage();
+    await page.goto(`${base}/docs/dashboards/alerts`);
+    const list = page.getByTestId('alert-list').first();
+    await expect.poll(() => list.getAttribute('data-operator'), { timeout: 30_000 }).toBe('yes');
+    const button = list.locator('[data-testid^="alert-ack-"]').first();
+    const alertId = (await button.getAttribute('data-testid'))!.replace('alert-ack-', '');
+    await button.click();
+    await expect.poll(() => page.getByTestId(`alert-row-${alertId}`).first().getAttribute('data-state'), { timeout: 5_000 }).toBe('acknowledged');
+    const after = await api('GET', `/alerts/${alertId}`);
+    expect(after.body).toMatchObject({ state: 'acknowledged', acked_by: 'e2e-operator' });
+    // …and the viewer's page follows live, without its own click.
+    await expect.poll(() => vPage.getByTestId(`alert-row-${alertId}`).first().getAttribute('data-state'), { timeout: 5_000 }).toBe('acknowledged');
+
+    // The same action from a surface (A2UI action message): role-checked by the API.
+    const other = (await api('GET', '/alerts?state=open&limit=1')).body.items[0];
+    if (other) {
+      const action = (name: string) => ({ version: 'v0.9', action: { name, surfaceId: 'fleet-overview', sourceComponentId: 'alerts', timestamp: new Date().toISOString(), context: { alert_id: other.id } } });
+      const denied = await api('POST', '/surfaces/fleet-overview/actions', action('acknowledge_alert'), tokens.viewer);
+      expect(denied.status).toBe(403);
+      expect(denied.body.error).toBe('forbidden');
+      const unknown = await api('POST', '/surfaces/fleet-overview/actions', action('reboot_everything'), tokens.operator);
+      expect(unknown.status).toBe(400);
+      const done = await api('POST', '/surfaces/fleet-overview/actions', action('acknowledge_alert'), tokens.operator);
+      expect(done.status).toBe(200);
+      expect(done.body.messages[0]).toMatchObject({ version: 'v0.9', updateDataModel: { surfaceId: 'fleet-overview', path: '/' } });
+      expect((await api('GET', `/alerts/${other.id}`)).body.state).toBe('acknowledged');
+    }
+    await viewer.close();
+    await operator.close();
+  });
+
+  it('telemetry published over MQTT appears on the TelemetryChart, live', async () => {
+    const device = 'gw_farm-north-1-001';
+    const issued = await api('POST', `/devices/${device}/mqtt-token`);
+    if (issued.status === 404) return; // ingest not installed on this API
+    expect(issued.status).toBe(201);
+    const context = await contextAs(null);
+    const page = await context.newPage();
+    await page.goto(`${base}/docs/dashboards/telemetry-trends`);
+    const chart = page.getByTestId('telemetry-chart').first();
+    await expect.poll(() => chart.getAttribute('data-state'), { timeout: 30_000 }).toMatch(/^(ready|empty)$/);
+    await expect.poll(() => chart.getAttribute('data-live'), { timeout: 15_000 }).toBe('online');
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { username: issued.body.username, password: issued.body.password, clientId: `e2e-${Date.now()}`, reconnectPeriod: 0 });
+    try {
+      const value = 61.25;
+      await client.publishAsync(
+        `fleetbook/v1/site_farm-north/${device}/telemetry`,
+        JSON.stringify({ schema_version: 1, msg_id: `e2e-${Date.now()}`, ts: Date.now() / 1000, status: 'running', metrics: { cpu_temp_c: value } }),
+        { qos: 1 },
+      );
+      await expect.poll(() => chart.getAttribute('data-latest'), { timeout: 10_000 }).toBe(String(value));
+      expect(Number(await chart.getAttribute('data-points'))).toBeGreaterThan(0);
+      // The device health card follows too: the device is up again and shows the metric.
+      await expect.poll(() => page.getByTestId('device-health').first().getAttribute('data-status'), { timeout: 10_000 }).toBe('up');
+    } finally {
+      await client.endAsync();
+    }
+    await context.close();
+
+    // History for the trend charts (and the screenshots below): a day of readings sent late,
+    // as a gateway's offline buffer would (contracts.md: backfill keeps its original ts).
+    const series: Array<[string, string, string, number, (x: number) => number]> = [
+      ['gw_farm-north-1-001', 'site_farm-north', 'cpu_temp_c', 24, (x) => 48 + 22 * Math.max(0, Math.sin((x - 0.25) * Math.PI * 2))],
+      ['dev_farm-north-2-001', 'site_farm-north', 'soil_moisture_pct', 24 * 7, (x) => 18 + 14 * ((x * 7) % 1 < 0.1 ? (x * 7) % 1 * 10 : 1 - ((x * 7) % 1 - 0.1) / 0.9)],
+      ['dev_farm-north-4-001', 'site_farm-north', 'pressure_bar', 24, (x) => 3.2 + 0.15 * Math.sin(x * 40)],
+    ];
+    for (const [id, site, metric, hours, f] of series) {
+      const t = await api('POST', `/devices/${id}/mqtt-token`);
+      const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { username: t.body.username, password: t.body.password, clientId: `e2e-backfill-${id}`, reconnectPeriod: 0 });
+      const n = 96;
+      for (let i = 0; i < n; i++) {
+        const ts = Date.now() / 1000 - hours * 3600 * (1 - i / n);
+        await c.publishAsync(`fleetbook/v1/${site}/${id}/telemetry`, JSON.stringify({ schema_version: 1, msg_id: `bf-${id}-${i}`, ts, status: 'running', metrics: { [metric]: Number(f(i / n).toFixed(2)) } }), { qos: 1 });
+      }
+      await c.endAsync();
+    }
+    await expect
+      .poll(async () => (await api('GET', `/devices/dev_farm-north-4-001/telemetry?metric=pressure_bar&bucket=15m`)).body.points.length, { timeout: 15_000 })
+      .toBeGreaterThan(10);
+  });
+
+  it('an automation run’s timeline moves on the RunTimeline while it runs', async () => {
+    const automation = await api('POST', '/tokens', { name: 'e2e-automation', role: 'automation' });
+    const token = automation.body.token as string;
+    const runId = `arun_e2e-${Date.now()}`;
+    const at = (ms = 0) => new Date(Date.now() + ms).toISOString();
+    const created = await api(
+      'POST',
+      '/automation-runs',
+      {
+        id: runId,
+        project: 'farm-north-lorawan',
+        deployment_id: 'dep_farm-north-1',
+        product_code: 'lorawan-gw',
+        product_version: '2.1.0',
+        spec: {
+          spec_version: 1,
+          project: 'farm-north-lorawan',
+          deployment_id: 'dep_farm-north-1',
+          product_code: 'lorawan-gw',
+          product_version: '2.1.0',
+          targets: { gateways: ['gw_farm-north-1-001'], devices: [], stations: [] },
+          actions: [
+            { id: 'vm', type: 'provision_vm', with: { node: 'pve1', template_vmid: 9000, name: 'cs-farm-north', ip: '10.20.0.21/24' } },
+            { id: 'checks', type: 'run_health_checks', with: { checks: [{ http: 'http://cs-farm-north:8080', expect_status: 200 }] } },
+          ],
+        },
+        spec_digest: `sha256:${'a'.repeat(64)}`,
+        state: 'queued',
+        created_at: at(),
+      },
+      token,
+    );
+    if (created.status === 404) return; // automation runs not served by this API
+    expect(created.status).toBe(201);
+    const context = await contextAs(null);
+    const page = await context.newPage();
+    await page.goto(`${base}/docs/dashboards/automation-runs`);
+    const row = page.getByTestId(`run-row-${runId}`).first();
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 30_000 }).toBe('queued');
+    await expect.poll(() => page.getByTestId('run-timeline').first().getAttribute('data-live'), { timeout: 15_000 }).toBe('online');
+    const entries = (list: Array<{ action_id?: string; state: string; message: string; duration_ms: number }>) => ({ entries: list.map((e, i) => ({ at: at(i), ...e })) });
+    expect((await api('POST', `/automation-runs/${runId}/timeline`, entries([{ state: 'running', message: 'run started', duration_ms: 0 }, { action_id: 'vm', state: 'running', message: 'cloning template 9000', duration_ms: 0 }]), token)).status).toBe(201);
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 5_000 }).toBe('running');
+    await expect.poll(() => page.getByTestId('run-action-vm').first().getAttribute('data-state'), { timeout: 5_000 }).toBe('running');
+    expect((await api('POST', `/automation-runs/${runId}/timeline`, entries([{ action_id: 'vm', state: 'succeeded', message: 'VM cs-farm-north up at 10.20.0.21', duration_ms: 41_000 }]), token)).status).toBe(201);
+    await expect.poll(() => page.getByTestId('run-action-vm').first().getAttribute('data-state'), { timeout: 5_000 }).toBe('succeeded');
+    await context.close();
+  });
+
+  it('screenshots of each dashboard: desktop and phone, light and dark', async () => {
+    const dashboards = ['fleet-overview', 'deployments', 'alerts', 'automation-runs', 'telemetry-trends', 'uptime'];
+    for (const [width, label] of [[1280, 'desktop'], [390, 'phone']] as const) {
+      for (const dark of [false, true]) {
+        const context = await contextAs(null, { width, dark });
+        const page = await context.newPage();
+        for (const d of dashboards) {
+          await page.goto(`${base}/docs/dashboards/${d}`);
+          const widgets = page.locator('[data-widget]');
+          await widgets.first().waitFor();
+          // Every widget settles: no placeholder, no spinner (empty and unavailable are states too).
+          await expect
+            .poll(async () => (await widgets.evaluateAll((els) => els.map((e) => e.getAttribute('data-state')))).filter((s) => s === 'loading' || s === 'placeholder').length, { timeout: 30_000 })
+            .toBe(0);
+          const states = await widgets.evaluateAll((els) => els.map((e) => e.getAttribute('data-state')));
+          expect(states.filter((s) => s === 'error' || s === 'unreachable')).toEqual([]);
+          if (width === 390) {
+            // Usable on a phone: nothing makes the page scroll sideways.
+            expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+          }
+          await page.screenshot({ path: screenshotPath(`dashboard-${d}-${label}-${dark ? 'dark' : 'light'}`), fullPage: true });
+        }
+        await context.close();
+      }
+    }
+  });
+
+  // Last: it stops and restarts the API.
+  it('API stopped → widgets keep their data and say so; API back → they recover by themselves', async () => {
+    const context = await contextAs(null);
+    const page = await context.newPage();
+    await page.goto(`${base}/docs/dashboards/fleet-overview`);
+    const table = page.getByTestId('device-table');
+    const health = page.getByTestId('fleet-health').first();
+    await expect.poll(() => table.getAttribute('data-live'), { timeout: 30_000 }).toBe('online');
+    await expect.poll(() => health.getAttribute('data-state'), { timeout: 30_000 }).toBe('ready');
+    const rows = await table.locator('tbody tr').count();
+    expect(rows).toBeGreaterThan(0);
+
+    await stop();
+    await expect.poll(() => table.getAttribute('data-state'), { timeout: 10_000 }).toBe('stale');
+    const banner = page.getByTestId('device-table-unreachable');
+    expect(await banner.innerText()).toMatch(/data API unreachable — showing data from \d/);
+    expect(await table.locator('tbody tr').count()).toBe(rows);
+    expect(await health.getAttribute('data-state')).toBe('stale');
+    expect(await page.getByTestId('surface-fleet-overview').getAttribute('data-state')).toBe('stale');
+    await page.screenshot({ path: screenshotPath('dashboard-fleet-overview-unreachable'), fullPage: false });
+
+    await start(); // same data dir and ports
+    await expect.poll(() => table.getAttribute('data-live'), { timeout: 30_000 }).toBe('online');
+    await expect.poll(() => table.getAttribute('data-state'), { timeout: 10_000 }).toBe('ready');
+    await expect.poll(() => health.getAttribute('data-state'), { timeout: 10_000 }).toBe('ready');
+    expect(await banner.count()).toBe(0);
+    // Live again: a change after the restart arrives without reload.
+    const rowId = (await table.locator('tbody tr').first().getAttribute('data-testid'))!.replace('device-row-', '');
+    const name = `After restart ${Date.now()}`;
+    expect((await api('PATCH', `/devices/${rowId}`, { name })).status).toBe(200);
+    await page.getByTestId(`device-name-${rowId}`).filter({ hasText: name }).waitFor({ timeout: 3_000 });
+    await context.close();
+  });
+});
