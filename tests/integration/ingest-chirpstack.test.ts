@@ -120,7 +120,7 @@ describe(`ChirpStack v4 uplinks (${backendName()})`, () => {
     await publish(chirpstack, upTopic(stranger), uplink(stranger, app));
     await publish(chirpstack, upTopic(eui), { deduplicationId: 'x', deviceInfo: { devEui: 'not-hex' } });
     await expect
-      .poll(() => t.ctx.db.selectFrom('dead_letters').select(['reason', 'detail', 'topic']).where('topic', 'in', [upTopic(stranger), upTopic(eui)]).orderBy('id').execute(), { timeout: 10_000 })
+      .poll(() => t.ctx.db.selectFrom('dead_letters').select(['reason', 'detail', 'topic']).where('topic', 'in', [upTopic(stranger), upTopic(eui)]).orderBy('reason').execute(), { timeout: 10_000 })
       .toEqual([
         { reason: 'unknown_device', detail: expect.stringContaining(stranger), topic: upTopic(stranger) },
         { reason: 'validation', detail: expect.stringContaining('deviceInfo.devEui'), topic: upTopic(eui) },
