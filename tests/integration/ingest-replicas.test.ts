@@ -2,15 +2,15 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import type { AppContext } from '../../data-api/src/context.ts';
-import { startIngest } from '../../data-api/src/ingest/service.ts';
-import { forgetIngestSession } from '../../data-api/src/ingest/service.ts';
+import { forgetIngestSession, startIngest } from '../../data-api/src/ingest/service.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { backendName, connectDevice, count, nowS, onMosquitto, publish, seedFleet, startTestIngest, tag, topic, type Fleet } from './ingest-fixtures.ts';
 
 // The ingest's persistent MQTT session (clean: false, a stable client id) and its
 // PUBACK-after-commit make delivery at-least-once end to end; the unique key on
 // (device_id, msg_id) makes storage exactly-once. Together: a restart, a crash or a
-// second replica loses nothing and duplicates nothing.
+// second replica loses nothing and duplicates nothing. Each ingest here subscribes to this
+// file's own site only, so its counts are not disturbed by other files on a shared broker.
 describe(`ingest restarts and replicas (${backendName()})`, () => {
   let t: TestApp;
   let fleet: Fleet;
@@ -37,7 +37,8 @@ describe(`ingest restarts and replicas (${backendName()})`, () => {
     const instance = `restart-${id}`;
     sessions.push(instance);
     const group = onMosquitto() ? `g${tag()}` : null;
-    let ingest = await startIngest(t.ctx, { instance, sharedGroup: group });
+    const sites = fleet.sites;
+    let ingest = await startIngest(t.ctx, { instance, sharedGroup: group, sites });
     const total = 400;
     let restarted = false;
     for (let i = 0; i < total; i++) {
@@ -46,7 +47,7 @@ describe(`ingest restarts and replicas (${backendName()})`, () => {
         await ingest.stop(); // writes and acknowledges what it holds, then disconnects
         restarted = true;
       }
-      if (i === 300) ingest = await startIngest(t.ctx, { instance, sharedGroup: group });
+      if (i === 300) ingest = await startIngest(t.ctx, { instance, sharedGroup: group, sites });
     }
     expect(restarted).toBe(true);
     await expect.poll(() => rows(d.id), { timeout: 20_000 }).toBe(total);
@@ -63,21 +64,29 @@ describe(`ingest restarts and replicas (${backendName()})`, () => {
     const instance = `crash-${id}`;
     sessions.push(instance);
     const group = onMosquitto() ? `g${tag()}` : null;
-    const first = await startIngest(t.ctx, { instance, sharedGroup: group });
+    const sites = fleet.sites;
+    const first = await startIngest(t.ctx, { instance, sharedGroup: group, sites });
     // Hold the telemetry table: the ingest receives but cannot commit (nor acknowledge).
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
     const held = t.ctx.db.transaction().execute(async (trx) => {
       await sql`lock table telemetry in exclusive mode`.execute(trx);
+      locked();
       await gate;
     });
     const total = 15; // below Mosquitto's default in-flight window of 20
-    for (let i = 0; i < total; i++) await publish(device, topic(d.site, d.id, 'telemetry'), reading(i));
-    await expect.poll(() => first.stats().received, { timeout: 10_000 }).toBe(total);
-    await first.abort(); // no DISCONNECT, nothing flushed: a crash
-    release();
-    await held;
-    const second = await startIngest(t.ctx, { instance, sharedGroup: group });
+    try {
+      await isLocked;
+      for (let i = 0; i < total; i++) await publish(device, topic(d.site, d.id, 'telemetry'), reading(i));
+      await expect.poll(() => first.stats().received, { timeout: 10_000 }).toBe(total);
+      await first.abort(); // no DISCONNECT, nothing flushed: a crash
+    } finally {
+      release();
+      await held;
+    }
+    const second = await startIngest(t.ctx, { instance, sharedGroup: group, sites });
     await expect.poll(() => rows(d.id), { timeout: 20_000 }).toBe(total);
     await second.drain();
     // The broker redelivered what had never been acknowledged.
@@ -91,8 +100,8 @@ describe(`ingest restarts and replicas (${backendName()})`, () => {
     // Two API processes: two contexts over the same database and broker.
     const ctxB: AppContext = { ...t.ctx };
     const group = onMosquitto() ? `g${tag()}` : null;
-    const a = await startTestIngest(t, { instance: `replica-a-${id}`, sharedGroup: group });
-    const b = await startIngest(ctxB, { instance: `replica-b-${id}`, sharedGroup: group });
+    const a = await startTestIngest(t, { instance: `replica-a-${id}`, sharedGroup: group, sites: fleet.sites });
+    const b = await startIngest(ctxB, { instance: `replica-b-${id}`, sharedGroup: group, sites: fleet.sites });
     sessions.push(a.instance, `replica-b-${id}`);
     const total = 300;
     await Promise.all(Array.from({ length: total }, (_, i) => publish(device, topic(d.site, d.id, 'telemetry'), reading(i))));

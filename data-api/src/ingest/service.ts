@@ -17,6 +17,11 @@ export interface IngestOptions {
   sharedGroup: string | null;
   /** Also subscribe to ChirpStack v4 uplinks (`application/+/device/+/event/up`). */
   chirpstack?: boolean;
+  /**
+   * Only these sites' topics (`fleetbook/v1/<site>/+/…`) instead of every site: a replica
+   * dedicated to some sites, or a test sharing a broker with others. Default: all sites.
+   */
+  sites?: string[];
   /** A batch closes at this many rows, or as soon as the writer is free. */
   batchMaxRows?: number;
   /** A received message waits at most this long before its batch is written. */
@@ -64,8 +69,8 @@ export interface IngestHandle {
 }
 
 /** The subscriptions of one ingest replica. */
-export function ingestSubscriptions(sharedGroup: string | null, chirpstack: boolean): string[] {
-  const filters = INGEST_KINDS.map((k) => `${TOPIC_ROOT}/+/+/${k}`);
+export function ingestSubscriptions(sharedGroup: string | null, chirpstack: boolean, sites?: string[]): string[] {
+  const filters = (sites?.length ? sites : ['+']).flatMap((site) => INGEST_KINDS.map((k) => `${TOPIC_ROOT}/${site}/+/${k}`));
   if (chirpstack) filters.push(CHIRPSTACK_UPLINK_TOPIC);
   return sharedGroup ? filters.map((f) => `$share/${sharedGroup}/${f}`) : filters;
 }
@@ -100,7 +105,7 @@ export async function startIngest(ctx: AppContext, options: IngestOptions): Prom
   const maxDelayMs = options.batchMaxDelayMs ?? TELEMETRY_DEFAULTS.batchMaxDelayMs;
   const maxPending = options.maxPendingMessages ?? TELEMETRY_DEFAULTS.maxPendingMessages;
   const clientId = `fleetbook-ingest-${options.instance}`;
-  const subscriptions = ingestSubscriptions(options.sharedGroup, options.chirpstack ?? false);
+  const subscriptions = ingestSubscriptions(options.sharedGroup, options.chirpstack ?? false, options.sites);
 
   const cache = new RegistryCache(ctx.db, ctx.database);
   await cache.start();
