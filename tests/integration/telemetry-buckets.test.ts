@@ -33,8 +33,20 @@ describe(`telemetry queries, rollups and retention (${backendName()})`, () => {
     const res = await t.app.inject({ method: 'GET', url: `/api/v1/devices/${dev}/telemetry?${new URLSearchParams(params)}`, headers });
     return { status: res.statusCode, body: res.json() };
   };
-  // The rollup leaves arrivals of the last seconds for its next run; tests need not wait.
-  const rollup = () => runRollup(t.ctx.db, { settleMs: 0 });
+  // The rollup leaves arrivals of the last seconds for its next run (settleMs: 0 lifts
+  // that), and stops short of any transaction open elsewhere, which may commit rows older
+  // than itself; so a test runs it until nothing that arrived is left unfolded.
+  const rollup = async () => {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      await runRollup(t.ctx.db, { settleMs: 0 });
+      const pending = await sql<{ n: number }>`
+        select count(*)::int as n from telemetry
+        where received_at > (select watermark from telemetry_rollup_state where name = 'telemetry')`.execute(t.ctx.db);
+      if (pending.rows[0]!.n === 0) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error('the rollup did not catch up with what arrived');
+  };
 
   beforeAll(async () => {
     t = await createTestApp();

@@ -20,6 +20,8 @@ const STATE = 'telemetry';
  *
  * The watermark never passes the start of a transaction still open elsewhere: a row not
  * yet committed has a received_at after its transaction began, so it is never skipped.
+ * Only client backends count: autovacuum workers never insert telemetry, and one
+ * analysing a busy table would otherwise hold the watermark back for its whole run.
  */
 export async function runRollup(db: Kysely<Database>, options: { maxSteps?: number; settleMs?: number } = {}): Promise<{ minutes: number; hours: number; watermark: Date | null }> {
   const settleMs = options.settleMs ?? SETTLE_MS;
@@ -41,7 +43,9 @@ export async function runRollup(db: Kysely<Database>, options: { maxSteps?: numb
       watermark = from;
       const bounds = await sql<{ next: Date | null; open_since: Date | null; now: Date }>`
         select (select min(received_at) from telemetry where received_at > ${from}) as next,
-               (select min(xact_start) from pg_stat_activity where xact_start is not null and pid <> pg_backend_pid() and datname = current_database()) as open_since,
+               (select min(xact_start) from pg_stat_activity
+                 where xact_start is not null and pid <> pg_backend_pid() and datname = current_database()
+                   and backend_type = 'client backend') as open_since,
                now() as now`.execute(trx);
       const b = bounds.rows[0]!;
       if (!b.next) return true;
