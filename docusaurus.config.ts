@@ -2,6 +2,7 @@ import type { Config } from '@docusaurus/types';
 import type * as Preset from '@docusaurus/preset-classic';
 import { themes as prismThemes } from 'prism-react-renderer';
 import remarkRunbook from './plugins/remark-runbook/index.ts';
+import remarkRunbookRunner from './plugins/remark-runbook/runner.ts';
 
 // Wiring only: each plugin validates its own options.
 
@@ -34,7 +35,7 @@ const config: Config = {
           routeBasePath: 'docs',
           sidebarPath: './sidebars.ts',
           editUrl: undefined,
-          beforeDefaultRemarkPlugins: [[remarkRunbook, { siteDir: __dirname }]],
+          beforeDefaultRemarkPlugins: [[remarkRunbook, { siteDir: __dirname }], remarkRunbookRunner],
         },
         blog: false,
         theme: { customCss: './src/css/custom.css' },
@@ -49,7 +50,7 @@ const config: Config = {
         path: 'runbooks',
         routeBasePath: 'runbooks',
         sidebarPath: './sidebars.runbooks.ts',
-        beforeDefaultRemarkPlugins: [[remarkRunbook, { siteDir: __dirname }]],
+        beforeDefaultRemarkPlugins: [[remarkRunbook, { siteDir: __dirname }], remarkRunbookRunner],
       },
     ],
   ],

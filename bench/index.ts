@@ -1,6 +1,7 @@
 import { printRegistryBenchmark, registryBenchmark } from './registry.ts';
 import { siteBuildBenchmark } from './site-build.ts';
 import { pageBenchmark, printPageBenchmark } from './page.ts';
+import { printRunbooksBenchmark, runbooksBenchmark } from './runbooks.ts';
 import { automationBenchmark, printAutomationBenchmark } from './automation.ts';
 import { ingestBenchmark, ingestOptionsFromArgs } from './ingest.ts';
 
@@ -21,6 +22,7 @@ async function main() {
   if (want('site')) await siteBuild();
   if (want('registry')) printRegistryBenchmark(await registryBenchmark());
   if (want('page')) printPageBenchmark(await pageBenchmark({ pages: arg('widget-pages', 1000), loads: arg('loads', 7) }));
+  if (want('runbooks')) printRunbooksBenchmark(await runbooksBenchmark({ runbooks: arg('runbooks', 1000), ticks: arg('ticks', 500), rounds: arg('rounds', 2), skipBuild: process.argv.includes('--no-build') }));
   if (want('automation')) printAutomationBenchmark(await automationBenchmark({ runs: arg('runs', 200), runPages: arg('run-pages', 1000), runnerConcurrency: arg('runner-concurrency', 4), skipBuild: process.argv.includes('--no-build') }));
   if (want('ingest')) await ingestBenchmark(ingestOptionsFromArgs()); // ingest: --seconds 20 --rate 5000 --devices 2000 --short-seconds 10
 }

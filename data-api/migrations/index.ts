@@ -7,6 +7,8 @@ import * as m0011 from './0011_health_alerts.ts';
 import * as m0012 from './0012_commands.ts';
 import * as m0020 from './0020_stations.ts';
 import * as m0030 from './0030_surfaces.ts';
+import * as m0040 from './0040_runbook_executions.ts';
+import * as m0041 from './0041_tutorial_progress.ts';
 import * as m0050 from './0050_automation_runs.ts';
 import * as m0051 from './0051_automation_schedules.ts';
 
@@ -23,6 +25,8 @@ export const migrations: Record<string, Migration> = {
   '0012_commands': m0012,
   '0020_stations': m0020,
   '0030_surfaces': m0030,
+  '0040_runbook_executions': m0040,
+  '0041_tutorial_progress': m0041,
   '0050_automation_runs': m0050,
   '0051_automation_schedules': m0051,
 };

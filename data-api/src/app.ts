@@ -9,6 +9,8 @@ import { errorHandlerPlugin } from './errors/handler.ts';
 import { healthRoutes } from './health/routes.ts';
 import { openapiPlugin, openapiRoutes } from './openapi/plugin.ts';
 import { productRoutes, registryRoutes } from './registry/routes.ts';
+import { runbookRoutes } from './runbooks/routes.ts';
+import { tutorialRoutes } from './tutorials/routes.ts';
 import { siteRoutes } from './site/routes.ts';
 import { stationRoutes } from './stations/routes.ts';
 import { streamHubPlugin, streamRoutes } from './stream/routes.ts';
@@ -69,6 +71,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
       await api.register(alertRoutes);
       await api.register(commandRoutes);
       await api.register(simulatorRoutes);
+      await api.register(runbookRoutes);
+      await api.register(tutorialRoutes);
       await api.register(automationRunRoutes);
     },
     { prefix: '/api/v1' },

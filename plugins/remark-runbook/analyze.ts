@@ -118,6 +118,15 @@ export function analyzeFile(path: string, source: string, tree: Root | null = nu
   return { path, source, frontmatter, data, parsed, syntax, tasks: tree ? readTaskList(tree, source, span) : null, tree, point, locate, top };
 }
 
+/**
+ * A page the site scan already analysed (frontmatter only), now with its body: the YAML and the
+ * schema are not run again. Only for the very same source.
+ */
+export function withBody(file: RunbookFile, tree: Root): RunbookFile {
+  const span = (a: number, b: number): Place => ({ start: file.point(a), end: file.point(Math.max(a, b)) });
+  return { ...file, syntax: [...file.syntax], tasks: readTaskList(tree, file.source, span), tree };
+}
+
 /** Plain text of a node (mdast-util-to-string, minus the dependency). */
 function toText(node: Nodes): string {
   if ('value' in node && typeof node.value === 'string') return node.type === 'mdxTextExpression' ? `{${node.value}}` : node.value;

@@ -4,12 +4,12 @@
 import path from 'node:path';
 import type { Root } from 'mdast';
 import type { VFile } from 'vfile';
-import { analyzeFile, isRunbookPage } from './analyze.ts';
+import { analyzeFile, isRunbookPage, withBody } from './analyze.ts';
 import { appendChecklist } from './checklist.ts';
 import { runFileRules, runSiteRules, sortMessages, type RuleEnv } from './engine.ts';
 import { validateOptions, type Options, type PluginOptions } from './options.ts';
 import { formatLine, summary } from './report.ts';
-import { displayPath, siteIndex } from './site.ts';
+import { displayPath, siteIndex, type SiteIndex } from './site.ts';
 import type { LintMessage, RunbookFile, SyntaxProblem } from './types.ts';
 
 export type { Options } from './options.ts';
@@ -49,6 +49,15 @@ function report(file: VFile, messages: LintMessage[]): void {
   }
 }
 
+/** A build compiles many pages a second: the site scan is reused for this long (ms). */
+const SITE_SCAN_MAX_AGE_MS = 1000;
+
+/** The site rules' messages for a whole scan, by page: computed once per scan, not once per page. */
+const siteRuleCache = new WeakMap<SiteIndex, { files: readonly RunbookFile[]; tutorialsDir: string; byPath: Map<string, LintMessage[]> }>();
+
+/** The site rules read only the frontmatter (and the path): same text at the same offset, same messages. */
+const sameFrontmatter = (a: RunbookFile, b: RunbookFile) => a.path === b.path && a.frontmatter?.text === b.frontmatter?.text && a.frontmatter?.start === b.frontmatter?.start;
+
 /**
  * Checks one page: per-file rules, and (crossFile) the site rules against the scanned site
  * with this page's fresh content in it. Returns the messages about this page.
@@ -59,8 +68,22 @@ export function checkRunbook(file: RunbookFile, opts: PluginOptions): LintMessag
   const env: RuleEnv = { products: site.products(), productsDir: opts.productsDir, tutorialsDir: opts.tutorialsDir };
   const messages = runFileRules(file, env);
   if (opts.crossFile) {
-    const others = site.files().filter((f) => f.path !== file.path);
-    messages.push(...runSiteRules([...others, file], env, (f) => f === file));
+    const all = site.files({ maxAgeMs: SITE_SCAN_MAX_AGE_MS });
+    const onDisk = all.find((f) => f.path === file.path);
+    if (onDisk && sameFrontmatter(onDisk, file)) {
+      // The page is as the scan read it: one run of the site rules serves every page of the scan.
+      let cached = siteRuleCache.get(site);
+      if (!cached || cached.files !== all || cached.tutorialsDir !== env.tutorialsDir) {
+        const byPath = new Map<string, LintMessage[]>();
+        for (const m of runSiteRules(all, env)) byPath.set(m.path, [...(byPath.get(m.path) ?? []), m]);
+        cached = { files: all, tutorialsDir: env.tutorialsDir, byPath };
+        siteRuleCache.set(site, cached);
+      }
+      messages.push(...(cached.byPath.get(file.path) ?? []).map((m) => ({ ...m })));
+    } else {
+      const others = all.filter((f) => f.path !== file.path);
+      messages.push(...runSiteRules([...others, file], env, (f) => f === file));
+    }
   }
   return sortMessages(messages);
 }
@@ -76,7 +99,9 @@ export function checkPage(file: VFile, tree: Root | null, opts: PluginOptions, p
   const source = String(file.value);
   if (!file.data.runbookForce && !isRunbookPage(rel, source, opts.runbooksDir)) return null;
 
-  const runbook = analyzeFile(rel, source, tree);
+  // The cross-file scan has read this page already (the same bytes): reuse its frontmatter analysis.
+  const scanned = tree && opts.crossFile ? siteIndex(path.resolve(opts.siteDir), opts).files({ maxAgeMs: SITE_SCAN_MAX_AGE_MS }).find((f) => f.path === rel && f.source === source) : undefined;
+  const runbook = scanned ? withBody(scanned, tree!) : analyzeFile(rel, source, tree);
   runbook.syntax.push(...syntax);
   file.data.runbook = runbook;
   const messages = checkRunbook(runbook, opts);
@@ -104,3 +129,4 @@ export default function remarkRunbook(options?: Options) {
     checkPage(file, tree, opts, printed);
   };
 }
+export { default as remarkRunbookRunner } from './runner.ts';

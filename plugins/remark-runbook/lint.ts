@@ -87,14 +87,20 @@ export async function lintFiles(paths: string[], options: LintOptions = {}): Pro
   const targets = targetsOf(paths, siteDir, dirs.runbooksDir);
 
   // Pass 1: each page through the remark plugin (parse errors become runbook/syntax messages).
+  // One frozen processor per syntax, reused for every page (building one per page recombines
+  // the micromark extensions each time).
+  const processorFor = (mdx: boolean) => {
+    const p = unified().use(remarkParse).use(remarkFrontmatter, ['yaml']).use(remarkGfm);
+    if (mdx) p.use(remarkMdx);
+    return p.use(remarkRunbook, pluginOptions).freeze();
+  };
+  const processors = { mdx: processorFor(true), md: processorFor(false) };
   const checked = new Map<string, RunbookFile>();
   const messages: LintMessage[] = [];
   for (const abs of targets) {
     const source = fs.readFileSync(abs, 'utf8');
     const vfile = new VFile({ path: abs, cwd: siteDir, value: source, data: { runbookForce: true } });
-    const processor = unified().use(remarkParse).use(remarkFrontmatter, ['yaml']).use(remarkGfm);
-    if (abs.endsWith('.mdx')) processor.use(remarkMdx);
-    processor.use(remarkRunbook, pluginOptions);
+    const processor = abs.endsWith('.mdx') ? processors.mdx : processors.md;
     try {
       await processor.run(processor.parse(vfile), vfile);
     } catch (err) {
@@ -111,12 +117,16 @@ export async function lintFiles(paths: string[], options: LintOptions = {}): Pro
     }
     const file = vfile.data.runbook;
     if (!file) continue;
+    // The rules are done with the body: keeping 1,000 syntax trees only feeds the GC.
+    file.tree = null;
     checked.set(abs, file);
     messages.push(...vfile.messages.map((m) => fromVFileMessage(file, m)));
   }
 
-  // Pass 2: the cross-file rules, once, over the site with the checked pages in it.
+  // Pass 2: the cross-file rules, once, over the site with the checked pages in it
+  // (pages checked in pass 1 are not read and parsed a second time).
   const site = siteIndex(siteDir, dirs);
+  for (const [abs, f] of checked) site.prime(abs, f);
   const all = new Map(site.files().map((f) => [path.resolve(siteDir, f.path), f] as const));
   for (const [abs, f] of checked) all.set(abs, f);
   const mine = new Set(checked.values());

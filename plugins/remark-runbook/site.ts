@@ -68,8 +68,17 @@ export class SiteIndex {
     readonly dirs: SiteDirs,
   ) {}
 
-  /** Every runbook page of the site (runbooks folder + docs pages declaring a runbook kind). */
-  files(): RunbookFile[] {
+  private scan: { at: number; files: RunbookFile[] } | null = null;
+
+  /**
+   * Every runbook page of the site (runbooks folder + docs pages declaring a runbook kind).
+   * `maxAgeMs`: reuse the last scan (the same array) when it is younger than that — a build
+   * compiles thousands of pages a second, and listing and stat-ing the whole site for each of
+   * them made the cross-file rules quadratic in the number of pages.
+   */
+  files(options: { maxAgeMs?: number } = {}): RunbookFile[] {
+    const now = Date.now();
+    if (options.maxAgeMs && this.scan && now - this.scan.at < options.maxAgeMs) return this.scan.files;
     const abs = new Set([...listPages(path.resolve(this.siteDir, this.dirs.runbooksDir)), ...listPages(path.resolve(this.siteDir, this.dirs.docsDir))]);
     const out: RunbookFile[] = [];
     for (const p of abs) {
@@ -77,7 +86,21 @@ export class SiteIndex {
       const file = readCached(this.pages, p, (source) => (isRunbookPage(rel, source, this.dirs.runbooksDir) ? analyzeFile(rel, source) : null));
       if (file) out.push(file);
     }
+    this.scan = { at: now, files: out };
     return out;
+  }
+
+  /**
+   * Puts a page that was just analysed (with its body) into the scan cache, so the next
+   * `files()` does not read and parse it again (`fleetbook lint`: pass 2 after pass 1).
+   */
+  prime(abs: string, file: RunbookFile): void {
+    try {
+      const st = fs.statSync(abs);
+      this.pages.set(abs, { mtimeMs: st.mtimeMs, size: st.size, value: file });
+    } catch {
+      this.pages.delete(abs);
+    }
   }
 
   /** Product codes: `product_code` of `<productsDir>/<dir>/index.md(x)`; null when the folder is missing. */

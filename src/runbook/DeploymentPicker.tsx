@@ -1,0 +1,80 @@
+import React, { useEffect, useState, type ReactNode } from 'react';
+import clsx from 'clsx';
+import { useDataClient } from '../data/useResource';
+import styles from './styles.module.css';
+
+interface DeploymentRow {
+  id: string;
+  name: string | null;
+  site_id: string;
+  product_code: string;
+  product_version: string;
+  state: string;
+}
+
+/** Pick the deployment an execution is for: a search over the registry (filtered to the runbook's product). */
+export function DeploymentPicker({ productCode, busy, onPick, onCancel }: { productCode: string | null; busy: boolean; onPick(id: string): void; onCancel(): void }): ReactNode {
+  const client = useDataClient();
+  const [q, setQ] = useState('');
+  const [rows, setRows] = useState<DeploymentRow[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    const timer = setTimeout(() => {
+      const params = new URLSearchParams({ limit: '20' });
+      if (q.trim()) params.set('q', q.trim());
+      if (productCode) params.set('product_code', productCode);
+      client
+        .get<{ items: DeploymentRow[] }>(`/deployments?${params.toString()}`, controller.signal)
+        .then((r) => {
+          setRows(r.items.filter((d) => d.state !== 'retired'));
+          setError(null);
+        })
+        .catch((err: Error) => !controller.signal.aborted && setError(err.message));
+    }, 200);
+    return () => {
+      clearTimeout(timer);
+      controller.abort();
+    };
+  }, [client, q, productCode]);
+
+  return (
+    <div className={styles.picker} data-testid="runner-deployment-picker">
+      <label className={styles.fieldLabel} htmlFor="runner-deployment-search">
+        Deployment{productCode ? ` (${productCode})` : ''}
+      </label>
+      <div className={styles.row}>
+        <input
+          id="runner-deployment-search"
+          className={styles.input}
+          type="search"
+          value={q}
+          autoFocus
+          placeholder="search id or name, e.g. farm-north"
+          onChange={(e) => setQ(e.target.value)}
+          data-testid="runner-deployment-search"
+        />
+        <button type="button" className={styles.button} onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+      {error && <p className={styles.error}>{error}</p>}
+      {rows && rows.length === 0 && <p className={styles.muted}>No deployment matches.</p>}
+      {rows && rows.length > 0 && (
+        <ul className={styles.options}>
+          {rows.map((d) => (
+            <li key={d.id}>
+              <button type="button" className={clsx(styles.option)} disabled={busy} onClick={() => onPick(d.id)} data-testid={`runner-deployment-${d.id}`}>
+                <strong>{d.id}</strong>
+                <span className={styles.muted}>
+                  {d.name ?? d.site_id} · {d.product_code} {d.product_version} · {d.state}
+                </span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}

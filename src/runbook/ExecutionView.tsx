@@ -1,0 +1,337 @@
+import React, { useEffect, useState, type ReactNode } from 'react';
+import clsx from 'clsx';
+import type { Activity, Execution, Whoami } from '../../data-api/src/contracts/executions';
+import { useDataClient } from '../data/useResource';
+import type { Refusal } from './hooks';
+import { ItemRow } from './ItemRow';
+import { overlay, type ViewExecution, type ViewGate } from './model';
+import type { ActionQueue, QueuedAction, QueueSnapshot } from './queue';
+import type { RunbookProp } from './RunbookRunner';
+import styles from './styles.module.css';
+
+export interface ExecutionViewProps {
+  execution: Execution;
+  runbook: RunbookProp;
+  queue: ActionQueue | null;
+  snapshot: QueueSnapshot;
+  refusals: Refusal[];
+  dismiss(seq: number): void;
+  who: Whoami | null;
+  canWrite: boolean;
+  onClose(): void;
+  loadError: string | null;
+}
+
+const time = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '');
+
+function describe(a: QueuedAction): string {
+  switch (a.kind) {
+    case 'tick':
+    case 'untick':
+    case 'note':
+    case 'link':
+      return `${a.kind} ${a.itemId}`;
+    case 'value':
+      return `value ${String(a.body.value)} for ${a.itemId}`;
+    case 'evidence':
+      return `${a.evidenceKind} ${a.filename} for ${a.itemId}`;
+    case 'sign-off':
+      return `sign off ${a.gateId}`;
+    default:
+      return a.kind;
+  }
+}
+
+/** May this person sign off a gate needing `role`? (The API decides; this only sets the button.) */
+function maySignOff(who: Whoami | null, role: string): boolean {
+  if (!who) return false;
+  if (who.role === 'admin') return true;
+  if (role === 'lead') return who.lead;
+  if (role === 'viewer') return true;
+  return who.role === role;
+}
+
+export function ExecutionView(props: ExecutionViewProps): ReactNode {
+  const { execution, queue, snapshot, refusals, who, canWrite } = props;
+  const view: ViewExecution = overlay(execution, snapshot.entries);
+  const final = view.state === 'done' || view.state === 'abandoned';
+  const enqueue = (action: QueuedAction) => void queue?.enqueue(action, who?.name ?? null);
+  const mine = snapshot.entries.filter((e) => e.action.executionId === view.id);
+  const general = refusals.filter((r) => !r.itemId && !r.gateId);
+  const [abandoning, setAbandoning] = useState(false);
+  const [reason, setReason] = useState('');
+  const versionNote = view.runbook.version !== props.runbook.version;
+
+  return (
+    <div className={styles.execution} data-testid="runner-execution" data-execution-id={view.id} data-state={view.state} data-version={view.version}>
+      <div className={styles.execHeader}>
+        <div>
+          <div>
+            <code data-testid="runner-execution-id">{view.id}</code> for <strong data-testid="runner-deployment">{view.deployment_id}</strong>{' '}
+            <span className={clsx(styles.badge, styles[`state_${view.state}`])} data-testid="runner-state" data-state={view.state}>
+              {view.state.replace('_', ' ')}
+            </span>
+          </div>
+          <div className={styles.muted}>
+            started by {view.started_by} · {time(view.started_at)}
+            {view.finished_at ? ` · ${view.state === 'done' ? 'finished' : 'abandoned'} by ${view.finished_by} · ${time(view.finished_at)}` : ''}
+          </div>
+        </div>
+        <div className={styles.execActions}>
+          <Progress checked={view.progress.checked} total={view.progress.total} testId="runner-progress" />
+          <button type="button" className={styles.linkButton} onClick={props.onClose} data-testid="runner-close">
+            other executions
+          </button>
+        </div>
+      </div>
+
+      {versionNote && (
+        <p className={styles.notice} data-testid="runner-version-note">
+          This execution follows version {view.runbook.version} of the checklist; this page is version {props.runbook.version}. The checklist below is the one it was started with.
+        </p>
+      )}
+      {view.state === 'abandoned' && view.abandon_reason && (
+        <p className={styles.notice} data-testid="runner-final">
+          Abandoned: {view.abandon_reason}
+        </p>
+      )}
+      {view.state === 'done' && (
+        <p className={styles.success} data-testid="runner-final">
+          Done. This record is linked from the deployment's page.
+        </p>
+      )}
+      {props.loadError && <p className={styles.error}>Could not refresh: {props.loadError}</p>}
+
+      <QueueBar entries={mine} waiting={snapshot.waiting} onDiscard={(seq) => void queue?.discard(seq)} />
+
+      {general.map((r) => (
+        <div key={r.seq} className={styles.problem} role="alert" data-testid="runner-refusal">
+          Not applied ({r.kind}): {r.message}{' '}
+          <button type="button" className={styles.linkButton} onClick={() => props.dismiss(r.seq)}>
+            dismiss
+          </button>
+        </div>
+      ))}
+
+      <ol className={styles.gates}>
+        {view.gates.map((g, index) => (
+          <GateCard
+            key={g.id}
+            gate={g}
+            index={index}
+            view={view}
+            final={final}
+            canWrite={canWrite}
+            who={who}
+            refusals={refusals}
+            dismiss={props.dismiss}
+            enqueue={enqueue}
+          />
+        ))}
+      </ol>
+
+      {!final && (
+        <div className={styles.footer}>
+          <button
+            type="button"
+            className={clsx(styles.button, styles.primary)}
+            disabled={!canWrite || view.gates.some((g) => g.status !== 'complete')}
+            onClick={() => enqueue({ kind: 'finish', executionId: view.id, body: {} })}
+            data-testid="runner-finish"
+          >
+            Finish
+          </button>
+          {!abandoning ? (
+            <button type="button" className={styles.button} disabled={!canWrite} onClick={() => setAbandoning(true)} data-testid="runner-abandon">
+              Abandon…
+            </button>
+          ) : (
+            <form
+              className={styles.row}
+              onSubmit={(ev) => {
+                ev.preventDefault();
+                if (!reason.trim()) return;
+                enqueue({ kind: 'abandon', executionId: view.id, body: { reason: reason.trim() } });
+                setAbandoning(false);
+              }}
+            >
+              <input className={styles.input} value={reason} onChange={(e) => setReason(e.target.value)} placeholder="why (weather, no access…)" data-testid="runner-abandon-reason" />
+              <button type="submit" className={styles.button} data-testid="runner-abandon-confirm">
+                Abandon
+              </button>
+            </form>
+          )}
+        </div>
+      )}
+      <History executionId={view.id} version={view.version} />
+    </div>
+  );
+}
+
+export function Progress({ checked, total, testId }: { checked: number; total: number; testId?: string }): ReactNode {
+  const pct = total ? Math.round((checked / total) * 100) : 0;
+  return (
+    <span className={styles.progress} data-testid={testId} data-checked={checked} data-total={total} title={`${pct} %`}>
+      <span className={styles.progressBar} aria-hidden>
+        <span className={styles.progressFill} style={{ width: `${pct}%` }} />
+      </span>
+      <span className={styles.progressText}>
+        {checked}/{total}
+      </span>
+    </span>
+  );
+}
+
+function QueueBar({ entries, waiting, onDiscard }: { entries: QueueSnapshot['entries']; waiting: string | null; onDiscard(seq: number): void }): ReactNode {
+  return (
+    <div className={clsx(styles.queue, entries.length > 0 && styles.queueActive)} data-testid="runner-queue" data-pending={entries.length} role="status" aria-live="polite">
+      {entries.length === 0 ? (
+        <span className={styles.muted}>All changes saved.</span>
+      ) : (
+        <details open>
+          <summary>
+            {entries.length} change{entries.length === 1 ? '' : 's'} waiting to be sent{waiting ? ` (${waiting})` : '…'} — they go in this order when the network is back.
+          </summary>
+          <ol className={styles.queueList}>
+            {entries.map((e) => (
+              <li key={e.seq} data-testid={`runner-queued-${e.seq}`}>
+                {describe(e.action)} <span className={styles.muted}>· {new Date(e.created_at).toLocaleTimeString()}</span>{' '}
+                {e.attempts > 2 && (
+                  <button type="button" className={styles.linkButton} onClick={() => onDiscard(e.seq)}>
+                    drop
+                  </button>
+                )}
+              </li>
+            ))}
+          </ol>
+        </details>
+      )}
+    </div>
+  );
+}
+
+function GateCard(props: {
+  gate: ViewGate;
+  index: number;
+  view: ViewExecution;
+  final: boolean;
+  canWrite: boolean;
+  who: Whoami | null;
+  refusals: Refusal[];
+  dismiss(seq: number): void;
+  enqueue(a: QueuedAction): void;
+}): ReactNode {
+  const { gate: g, view, final, canWrite, who } = props;
+  const locked = g.status === 'locked';
+  const blocker = locked ? view.gates.slice(0, props.index).find((x) => x.sign_off && !x.signed_off) : undefined;
+  const frozen = final || !!g.signed_off;
+  const gateRefusals = props.refusals.filter((r) => r.gateId === g.id);
+  const allowed = g.sign_off ? maySignOff(who, g.sign_off) : false;
+  return (
+    <li className={clsx(styles.gate, styles[`gate_${g.status}`])} data-testid={`runner-gate-${g.id}`} data-status={g.status}>
+      <header className={styles.gateHeader}>
+        <h3 className={styles.gateTitle}>
+          {props.index + 1}. {g.title}
+        </h3>
+        <span className={clsx(styles.badge, styles[`gs_${g.status}`])} data-testid={`runner-gate-status-${g.id}`}>
+          {g.status.replace(/_/g, ' ')}
+        </span>
+        <Progress checked={g.progress.checked} total={g.progress.total} testId={`runner-gate-progress-${g.id}`} />
+      </header>
+      {locked && blocker && (
+        <p className={styles.notice} data-testid={`runner-gate-locked-${g.id}`}>
+          Locked: gate “{blocker.title}” awaits sign-off by {blocker.sign_off === 'admin' ? 'an' : 'a'} {blocker.sign_off}.
+        </p>
+      )}
+      <ul className={styles.items}>
+        {g.items.map((item) => (
+          <ItemRow
+            key={item.id}
+            item={item}
+            executionId={view.id}
+            disabled={!canWrite || locked || frozen}
+            noteOnly={!!g.signed_off && !final && canWrite}
+            refusals={props.refusals.filter((r) => r.itemId === item.id)}
+            dismiss={props.dismiss}
+            enqueue={props.enqueue}
+          />
+        ))}
+      </ul>
+      {g.sign_off && (
+        <div className={styles.signOff}>
+          {g.signed_off ? (
+            <p className={styles.success} data-testid={`runner-signed-${g.id}`}>
+              ✓ Signed off by <strong>{g.signed_off.by}</strong> ({g.signed_off.role}) · {new Date(g.signed_off.at).toLocaleString()}
+              {g.signed_off.note ? ` — “${g.signed_off.note}”` : ''}
+            </p>
+          ) : (
+            <SignOffForm gate={g} allowed={allowed} disabled={!canWrite || final || g.status !== 'awaiting_sign_off' || g.pendingSignOff} onSignOff={(note) => props.enqueue({ kind: 'sign-off', executionId: view.id, gateId: g.id, body: note ? { note } : {} })} />
+          )}
+          {gateRefusals.map((r) => (
+            <div key={r.seq} className={styles.problem} role="alert" data-testid={`runner-gate-error-${g.id}`}>
+              Sign-off refused: {r.message}{' '}
+              <button type="button" className={styles.linkButton} onClick={() => props.dismiss(r.seq)}>
+                dismiss
+              </button>
+            </div>
+          ))}
+        </div>
+      )}
+    </li>
+  );
+}
+
+function SignOffForm({ gate, allowed, disabled, onSignOff }: { gate: ViewGate; allowed: boolean; disabled: boolean; onSignOff(note: string): void }): ReactNode {
+  const [note, setNote] = useState('');
+  const flagged = gate.items.filter((i) => i.flagged);
+  return (
+    <div className={styles.signOffForm}>
+      <p className={styles.muted}>
+        {gate.pendingSignOff ? 'Sign-off queued…' : `Needs sign-off by ${gate.sign_off === 'admin' ? 'an' : 'a'} ${gate.sign_off} before the next gate opens.`}
+        {!allowed && ` You are not ${gate.sign_off === 'admin' ? 'an' : 'a'} ${gate.sign_off}: ask one to sign off from their device.`}
+      </p>
+      {flagged.length > 0 && (
+        <p className={styles.flag} data-testid={`runner-signoff-flagged-${gate.id}`}>
+          ⚑ Flagged values: {flagged.map((i) => `${i.id} = ${i.value}${i.expect?.unit ? ` ${i.expect.unit}` : ''} (${i.note ?? 'no note'})`).join('; ')}
+        </p>
+      )}
+      <div className={styles.row}>
+        <input className={styles.input} value={note} onChange={(e) => setNote(e.target.value)} placeholder="note (optional)" disabled={disabled || !allowed} data-testid={`runner-signoff-note-${gate.id}`} />
+        <button type="button" className={clsx(styles.button, styles.primary)} disabled={disabled || !allowed} onClick={() => onSignOff(note.trim())} data-testid={`runner-signoff-${gate.id}`}>
+          Sign off
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function History({ executionId, version }: { executionId: string; version: number }): ReactNode {
+  const client = useDataClient();
+  const [open, setOpen] = useState(false);
+  const [items, setItems] = useState<Activity[] | null>(null);
+  useEffect(() => {
+    if (!open) return undefined;
+    const controller = new AbortController();
+    client
+      .get<{ items: Activity[] }>(`/runbook-executions/${encodeURIComponent(executionId)}/activity?limit=500`, controller.signal)
+      .then((r) => setItems(r.items))
+      .catch(() => {});
+    return () => controller.abort();
+  }, [client, executionId, version, open]);
+  return (
+    <details className={styles.history} onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)} data-testid="runner-history">
+      <summary>Who did what, when</summary>
+      {items && (
+        <ol className={styles.historyList}>
+          {items.map((a) => (
+            <li key={a.id}>
+              <span className={styles.muted}>{new Date(a.at).toLocaleString()}</span> <strong>{a.by}</strong> {a.action.replace('_', ' ')} {a.item_id ?? a.gate_id ?? ''}
+              {typeof a.detail.value === 'number' ? ` = ${a.detail.value}${a.detail.unit ? ` ${String(a.detail.unit)}` : ''}${a.detail.flagged ? ' ⚑' : ''}` : ''}
+              {a.client_at && Math.abs(Date.parse(a.client_at) - Date.parse(a.at)) > 5000 ? <span className={styles.muted}> (done {new Date(a.client_at).toLocaleTimeString()} offline)</span> : null}
+            </li>
+          ))}
+        </ol>
+      )}
+    </details>
+  );
+}

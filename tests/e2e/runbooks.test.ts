@@ -1,0 +1,310 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { deflateSync } from 'node:zlib';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, screenshotPath } from '../helpers/browser.ts';
+import { spawnCli } from '../helpers/cli.ts';
+import { freePort } from '../helpers/ports.ts';
+
+// runbooks.md "Execution in the browser", as people use it: `fleetbook start --demo` spawned
+// as a user would, two (three) people in separate browser contexts on the same execution.
+// - A starts an execution for a deployment; B opens it; A's tick appears on B within 1 s;
+// - a gate with `sign_off: lead` blocks the next gate until a lead signs off;
+// - a photo chosen in the file input is stored and shown with its sha-256;
+// - offline, three ticks are queued; back online they reach the server in order and B sees them.
+
+const RB = 'rb-practice-first-execution';
+const DEPLOYMENT = 'dep_farm-north-1';
+
+function png(w = 24, h = 16): Buffer {
+  const crc32 = (buf: Buffer) => {
+    let c = ~0;
+    for (const b of buf) {
+      c ^= b;
+      for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+    }
+    return ~c >>> 0;
+  };
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), 8 + data.length);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  const rows: number[] = [];
+  for (let y = 0; y < h; y++) {
+    rows.push(0);
+    for (let x = 0; x < w; x++) rows.push(x * 10, y * 15, 200);
+  }
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.from(rows))), chunk('IEND', Buffer.alloc(0))]);
+}
+
+describe('runbook executions in the browser (two people, one execution)', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetbook-e2e-rb-'));
+  let proc: ReturnType<typeof spawnCli>;
+  let base: string;
+  let browser: Browser;
+  const tokens: Record<string, string> = {};
+  let a: { context: BrowserContext; page: Page };
+  let b: { context: BrowserContext; page: Page };
+  let executionId = '';
+
+  const api = async (token: string, method: string, url: string, body?: unknown) => {
+    const res = await fetch(`${base}/api/v1${url}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  };
+  const serverItem = async (item: string) => {
+    const e = (await api(tokens.alice!, 'GET', `/runbook-executions/${executionId}`)).body;
+    return e.gates.flatMap((g: { items: { id: string }[] }) => g.items).find((i: { id: string }) => i.id === item);
+  };
+  const open = async (token: string, options: { width?: number; height?: number; dark?: boolean } = {}) => {
+    const context = await browser.newContext({ viewport: { width: options.width ?? 1280, height: options.height ?? 900 }, colorScheme: options.dark ? 'dark' : 'light' });
+    await context.addInitScript((t) => localStorage.setItem('fleetbook.token', t), token);
+    const page = await context.newPage();
+    return { context, page };
+  };
+  const item = (page: Page, id: string) => page.getByTestId(`runner-item-${id}`);
+  /** The page's live connection is up (SSE `ready` seen), so changes from others can arrive. */
+  const live = (page: Page) => expect.poll(() => page.getByTestId('runbook-runner').getAttribute('data-live'), { timeout: 15_000 }).toBe('online');
+
+  beforeAll(async () => {
+    const [port, mqttPort] = [await freePort(), await freePort()];
+    proc = spawnCli(['start', '--port', String(port), '--mqtt-port', String(mqttPort), '--data-dir', dataDir, '--demo'], {
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      FLEETBOOK_BLOB_DIR: path.join(dataDir, 'blobs'),
+    });
+    base = await proc.ready;
+    const deadline = Date.now() + 540_000;
+    for (;;) {
+      const health = await (await fetch(`${base}/api/v1/health`)).json();
+      if (health.build.status === 'ready') break;
+      if (health.build.status === 'failed') throw new Error(`site build failed: ${health.build.error}`);
+      if (Date.now() > deadline) throw new Error('site build did not finish in time');
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const admin = /admin token (\S+)/.exec(proc.output())?.[1];
+    if (!admin) throw new Error(`no admin token in the banner:\n${proc.output()}`);
+    for (const name of ['alice', 'bob', 'lena']) {
+      const res = await api(admin, 'POST', '/tokens', { name, role: 'operator' });
+      expect(res.status).toBe(201);
+      tokens[name] = res.body.token;
+    }
+    expect((await api(admin, 'PUT', '/runbook-leads/lena')).status).toBe(200);
+    browser = await launchChromium();
+    a = await open(tokens.alice!);
+    b = await open(tokens.bob!, { width: 390, height: 844, dark: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (proc && proc.child.exitCode === null) {
+      const exited = new Promise((r) => proc.child.on('exit', r));
+      proc.child.kill('SIGINT');
+      await exited;
+    }
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('A starts an execution for a deployment; B opens it; A’s tick appears on B within 1 s', async () => {
+    await a.page.goto(`${base}/runbooks/${RB}`);
+    await a.page.getByTestId('runner-start').click();
+    await a.page.getByTestId('runner-deployment-search').fill('farm-north-1');
+    await a.page.getByTestId(`runner-deployment-${DEPLOYMENT}`).click();
+    const execution = a.page.getByTestId('runner-execution');
+    await execution.waitFor();
+    executionId = (await execution.getAttribute('data-execution-id'))!;
+    expect(executionId).toMatch(/^run_/);
+    expect(new URL(a.page.url()).searchParams.get('execution')).toBe(executionId);
+    const created = (await api(tokens.alice!, 'GET', `/runbook-executions/${executionId}`)).body;
+    expect(created).toMatchObject({ runbook: { id: RB, version: 1 }, deployment_id: DEPLOYMENT, started_by: 'alice', state: 'in_progress' });
+
+    await b.page.goto(`${base}/runbooks/${RB}?execution=${executionId}`);
+    await b.page.getByTestId('runner-execution').waitFor();
+    expect(await b.page.locator('html').getAttribute('data-theme')).toBe('dark');
+    await live(b.page);
+    await live(a.page);
+
+    await a.page.getByTestId('runner-check-deployment-page').click();
+    // "Two people on the same execution see each other's ticks live": within 1 s.
+    await expect.poll(() => item(b.page, 'deployment-page').getAttribute('data-checked'), { timeout: 1000, interval: 25 }).toBe('true');
+    expect(await b.page.getByTestId('runner-item-meta-deployment-page').innerText()).toContain('alice');
+    expect((await serverItem('deployment-page')).by).toBe('alice');
+    // And the other way round.
+    await b.page.getByTestId('runner-check-ppe').click();
+    await expect.poll(() => item(a.page, 'ppe').getAttribute('data-checked'), { timeout: 1000, interval: 25 }).toBe('true');
+    expect(await a.page.getByTestId('runner-item-meta-ppe').innerText()).toContain('bob');
+
+    // The phone fits its screen: nothing wider than 390 px.
+    const overflow = await b.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await a.page.screenshot({ path: screenshotPath('runbook-runner-a-desktop'), fullPage: false });
+    await b.page.getByTestId('runner-gate-g1-prepare').scrollIntoViewIfNeeded();
+    await b.page.screenshot({ path: screenshotPath('runbook-runner-b-phone-dark'), fullPage: false });
+  });
+
+  it('a gate with sign_off blocks the next gate until a lead signs off', async () => {
+    await a.page.getByTestId('runner-note-site-notes').fill('Site LAN 10.20.0.0/24, fibre uplink, LTE backup');
+    await a.page.getByTestId('runner-note-save-site-notes').click();
+    await expect.poll(() => a.page.getByTestId('runner-gate-g1-prepare').getAttribute('data-status'), { timeout: 5000 }).toBe('awaiting_sign_off');
+    expect(await a.page.getByTestId('runner-state').getAttribute('data-state')).toBe('blocked');
+    expect(await a.page.getByTestId('runner-gate-g2-bench').getAttribute('data-status')).toBe('locked');
+    expect(await a.page.getByTestId('runner-gate-locked-g2-bench').innerText()).toContain('awaits sign-off by a lead');
+    expect(await a.page.getByTestId('runner-check-unbox').isDisabled()).toBe(true);
+    // Alice is no lead: her button is off, and the API refuses her anyway.
+    expect(await a.page.getByTestId('runner-signoff-g1-prepare').isDisabled()).toBe(true);
+    const early = await api(tokens.alice!, 'POST', `/runbook-executions/${executionId}/items/unbox/tick`, {});
+    expect(early.status).toBe(409);
+    expect(early.body.message).toContain('gate g1-prepare (Prepare at the desk) awaits sign-off by a lead');
+    expect((await api(tokens.alice!, 'POST', `/runbook-executions/${executionId}/gates/g1-prepare/sign-off`, {})).status).toBe(403);
+    await a.page.screenshot({ path: screenshotPath('runbook-runner-awaiting-sign-off'), fullPage: false });
+
+    const lead = await open(tokens.lena!);
+    await lead.page.goto(`${base}/runbooks/${RB}?execution=${executionId}`);
+    await expect.poll(() => lead.page.getByTestId('runner-identity').getAttribute('data-lead'), { timeout: 10_000 }).toBe('true');
+    await lead.page.getByTestId('runner-signoff-note-g1-prepare').fill('prep checked by phone');
+    await lead.page.getByTestId('runner-signoff-g1-prepare').click();
+    await expect.poll(() => a.page.getByTestId('runner-gate-g2-bench').getAttribute('data-status'), { timeout: 5000 }).toBe('open');
+    expect(await a.page.getByTestId('runner-signed-g1-prepare').innerText()).toContain('lena');
+    expect(await a.page.getByTestId('runner-state').getAttribute('data-state')).toBe('in_progress');
+    await lead.page.screenshot({ path: screenshotPath('runbook-runner-lead-signed-off'), fullPage: false });
+    await lead.context.close();
+
+    await a.page.getByTestId('runner-check-unbox').click();
+    await expect.poll(async () => (await serverItem('unbox')).checked, { timeout: 5000 }).toBe(true);
+  });
+
+  it('a photo from the file input is stored under its sha-256 and shown with its hash', async () => {
+    const bytes = png();
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    const input = a.page.getByTestId('runner-photo-label-photo');
+    expect(await input.getAttribute('accept')).toBe('image/*');
+    expect(await input.getAttribute('capture')).toBe('environment');
+    await input.setInputFiles({ name: 'label.png', mimeType: 'image/png', buffer: bytes });
+
+    const hash = item(a.page, 'label-photo').locator('[data-testid^="runner-evidence-hash-"]');
+    await expect.poll(() => hash.count(), { timeout: 10_000 }).toBe(1);
+    expect((await hash.innerText()).trim()).toBe(sha);
+    // The upload ticks the item (queued behind it), and the thumbnail is the photo.
+    await expect.poll(() => item(a.page, 'label-photo').getAttribute('data-checked'), { timeout: 5000 }).toBe('true');
+    const img = item(a.page, 'label-photo').locator('img');
+    await expect.poll(() => img.evaluate((el) => (el as HTMLImageElement).naturalWidth), { timeout: 5000 }).toBe(24);
+
+    const stored = await serverItem('label-photo');
+    expect(stored.evidence_items).toHaveLength(1);
+    expect(stored.evidence_items[0]).toMatchObject({ kind: 'photo', sha256: sha, size: bytes.length, content_type: 'image/png', by: 'alice' });
+    expect(fs.readFileSync(path.join(dataDir, 'blobs', sha.slice(0, 2), sha))).toEqual(bytes);
+    const served = await fetch(`${base}${stored.evidence_items[0].url}`, { headers: { authorization: `Bearer ${tokens.bob}` } });
+    expect(served.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await served.arrayBuffer())).toEqual(bytes);
+    // B sees the evidence too, with the same hash.
+    await expect.poll(() => item(b.page, 'label-photo').locator('[data-testid^="runner-evidence-hash-"]').count(), { timeout: 5000 }).toBe(1);
+    expect((await item(b.page, 'label-photo').locator('[data-testid^="runner-evidence-hash-"]').innerText()).trim()).toBe(sha);
+    await item(a.page, 'label-photo').screenshot({ path: screenshotPath('runbook-runner-photo-evidence') });
+  });
+
+  it('a value outside expect needs a note and is stored flagged', async () => {
+    await a.page.getByTestId('runner-value-psu-voltage').fill('13.1');
+    expect(await a.page.getByTestId('runner-value-warning-psu-voltage').innerText()).toContain('outside 11.5–12.5 V');
+    expect(await a.page.getByTestId('runner-value-save-psu-voltage').isDisabled()).toBe(true);
+    await a.page.getByTestId('runner-value-note-psu-voltage').fill('bench supply, not the field PSU');
+    await a.page.getByTestId('runner-value-save-psu-voltage').click();
+    await a.page.getByTestId('runner-flag-psu-voltage').waitFor({ timeout: 5000 });
+    const stored = await serverItem('psu-voltage');
+    expect(stored).toMatchObject({ value: 13.1, flagged: true, checked: true, note: 'bench supply, not the field PSU' });
+    await expect.poll(() => item(b.page, 'psu-voltage').getAttribute('data-flagged'), { timeout: 5000 }).toBe('true');
+  });
+
+  it('offline: three ticks are queued, then reach the server in order when the network is back, and B sees them', async () => {
+    await a.context.setOffline(true);
+    const order = ['cable', 'led', 'lid'];
+    for (const id of order) await a.page.getByTestId(`runner-check-${id}`).click();
+    await expect.poll(() => a.page.getByTestId('runner-queue').getAttribute('data-pending'), { timeout: 5000 }).toBe('3');
+    for (const id of order) {
+      expect(await item(a.page, id).getAttribute('data-checked')).toBe('true');
+      expect(await item(a.page, id).getAttribute('data-pending')).toBe('1');
+    }
+    expect(await a.page.getByTestId('runner-queue').innerText()).toContain('3 changes waiting to be sent');
+    // Nothing reached the server (the test talks to it over its own network).
+    for (const id of order) expect((await serverItem(id)).checked).toBe(false);
+    expect(await item(b.page, 'cable').getAttribute('data-checked')).toBe('false');
+    await a.page.screenshot({ path: screenshotPath('runbook-runner-offline-queue'), fullPage: false });
+
+    await a.context.setOffline(false);
+    await expect.poll(async () => Promise.all(order.map(async (id) => (await serverItem(id)).checked)), { timeout: 15_000 }).toEqual([true, true, true]);
+    const activity = (await api(tokens.alice!, 'GET', `/runbook-executions/${executionId}/activity`)).body.items as { id: number; action: string; item_id: string; client_at: string | null }[];
+    const ticks = activity.filter((x) => x.action === 'tick' && order.includes(x.item_id));
+    expect(ticks.map((x) => x.item_id)).toEqual(order);
+    // Sent in the order they were done, each with the time it was done on the device.
+    const doneAt = ticks.map((x) => Date.parse(x.client_at!));
+    expect([...doneAt].sort((p, q) => p - q)).toEqual(doneAt);
+    await expect.poll(() => a.page.getByTestId('runner-queue').getAttribute('data-pending'), { timeout: 5000 }).toBe('0');
+    for (const id of order) await expect.poll(() => item(b.page, id).getAttribute('data-checked'), { timeout: 5000 }).toBe('true');
+    await b.page.screenshot({ path: screenshotPath('runbook-runner-b-after-offline'), fullPage: true });
+  });
+
+  it('a stale change is shown as a conflict (changed by whom), and the finished execution is listed', async () => {
+    // A unticks `lid` offline (queued with the version A saw); meanwhile B changes it.
+    const lid = await serverItem('lid');
+    await a.context.setOffline(true);
+    await a.page.getByTestId('runner-check-lid').click();
+    await expect.poll(() => a.page.getByTestId('runner-queue').getAttribute('data-pending'), { timeout: 5000 }).toBe('1');
+    expect((await api(tokens.bob!, 'POST', `/runbook-executions/${executionId}/items/lid/untick`, { if_version: lid.version })).status).toBe(200);
+    await a.context.setOffline(false);
+    await a.page.getByTestId('runner-conflict-lid').waitFor({ timeout: 15_000 });
+    expect(await a.page.getByTestId('runner-conflict-lid').innerText()).toContain('changed by bob');
+    await a.page.getByTestId('runner-conflict-lid').screenshot({ path: screenshotPath('runbook-runner-conflict') });
+    await a.page.getByTestId('runner-conflict-lid').getByRole('button').click();
+
+    await expect.poll(() => item(a.page, 'lid').getAttribute('data-checked'), { timeout: 5000 }).toBe('false');
+    await a.page.getByTestId('runner-check-lid').click();
+    await a.page.getByTestId('runner-note-surprise').fill('How fast the phone showed my ticks');
+    await a.page.getByTestId('runner-note-save-surprise').click();
+    await a.page.getByTestId('runner-check-tidy').click();
+    await expect.poll(() => a.page.getByTestId('runner-finish').isEnabled(), { timeout: 5000 }).toBe(true);
+    await a.page.getByTestId('runner-finish').click();
+    await expect.poll(() => a.page.getByTestId('runner-state').getAttribute('data-state'), { timeout: 5000 }).toBe('done');
+    await expect.poll(() => b.page.getByTestId('runner-state').getAttribute('data-state'), { timeout: 5000 }).toBe('done');
+    expect((await api(tokens.alice!, 'POST', `/runbook-executions/${executionId}/items/lid/untick`, {})).status).toBe(409);
+
+    await a.page.goto(`${base}/runbooks`);
+    const row = a.page.getByTestId(`execution-row-${executionId}`);
+    await row.waitFor({ timeout: 10_000 });
+    expect(await row.getAttribute('data-state')).toBe('done');
+    await a.page.getByTestId('execution-list').screenshot({ path: screenshotPath('runbook-execution-list') });
+  });
+
+  it('tutorial progress: steps marked done on the track page and on a step page show on My onboarding', async () => {
+    await a.page.goto(`${base}/docs/tutorials/fleetbook-basics`);
+    await expect.poll(() => a.page.getByTestId('tutorial-track').getAttribute('data-state'), { timeout: 10_000 }).toBe('ready');
+    expect(await a.page.getByTestId('tutorial-step-1').getAttribute('data-done')).toBe('false');
+    await a.page.getByTestId('tutorial-step-toggle-1').click();
+    await expect.poll(() => a.page.getByTestId('tutorial-step-1').getAttribute('data-done'), { timeout: 5000 }).toBe('true');
+
+    await a.page.goto(`${base}/docs/tutorials/fleetbook-basics/tut-basics-5-execute-a-runbook`);
+    await expect.poll(() => a.page.getByTestId('tutorial-step-mark').isEnabled(), { timeout: 10_000 }).toBe(true);
+    await a.page.getByTestId('tutorial-step-mark').click();
+    await expect.poll(() => a.page.getByTestId('tutorial-step-progress').getAttribute('data-done'), { timeout: 5000 }).toBe('true');
+
+    const progress = (await api(tokens.alice!, 'GET', '/tutorial-progress/fleetbook-basics')).body;
+    expect(progress.steps.filter((s: { completed_at: string | null }) => s.completed_at).map((s: { step: number }) => s.step)).toEqual([1, 5]);
+    await a.page.goto(`${base}/docs/tutorials/my-onboarding`);
+    await expect.poll(() => a.page.getByTestId('onboarding-track-fleetbook-basics').getAttribute('data-done'), { timeout: 10_000 }).toBe('2');
+    expect(await a.page.getByTestId('my-onboarding').innerText()).toContain('alice');
+    await a.page.getByTestId('my-onboarding').screenshot({ path: screenshotPath('tutorial-my-onboarding') });
+  });
+});
