@@ -1,34 +1,37 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.ts';
-import { lintCommand } from './lint.ts';
-import { migrateCommand } from './migrate.ts';
-import { runCommand } from './run.ts';
-import { runnerCommand } from './runner.ts';
-import { specCommand } from './spec.ts';
-import { startCommand } from './start.ts';
-import { tokenCommand } from './token.ts';
-import { versionCommand } from './version.ts';
-import { simulateCommand } from './simulate.ts';
-import { deviceCommand, mosquittoCommand } from '../ingest/cli.ts';
 
-/** `fleetbook <command>`: one file per subcommand, each thin over the areas. */
+// One file per subcommand, each thin over the areas. Only the command asked for is loaded:
+// `fleetbook lint` should not pay for loading the server, the broker and the database.
+const commands: Record<string, () => Promise<Command>> = {
+  start: async () => (await import('./start.ts')).startCommand(),
+  migrate: async () => (await import('./migrate.ts')).migrateCommand(),
+  token: async () => (await import('./token.ts')).tokenCommand(),
+  lint: async () => (await import('./lint.ts')).lintCommand(),
+  spec: async () => (await import('./spec.ts')).specCommand(),
+  run: async () => (await import('./run.ts')).runCommand(),
+  runner: async () => (await import('./runner.ts')).runnerCommand(),
+  simulate: async () => (await import('./simulate.ts')).simulateCommand(),
+  device: async () => (await import('../ingest/cli.ts')).deviceCommand(),
+  mosquitto: async () => (await import('../ingest/cli.ts')).mosquittoCommand(),
+  version: async () => (await import('./version.ts')).versionCommand(),
+};
+
+/** `fleetbook <command>` */
 const program = new Command('fleetbook')
   .description('fleetbook: a docs-as-code operations handbook with a live fleet data API')
   .version(VERSION, '-v, --version')
-  .showHelpAfterError()
-  .addCommand(startCommand())
-  .addCommand(migrateCommand())
-  .addCommand(tokenCommand())
-  .addCommand(lintCommand())
-  .addCommand(specCommand())
-  .addCommand(runCommand())
-  .addCommand(runnerCommand())
-  .addCommand(simulateCommand())
-  .addCommand(deviceCommand())
-  .addCommand(mosquittoCommand())
-  .addCommand(versionCommand());
+  .showHelpAfterError();
 
-program.parseAsync(process.argv).catch((err) => {
+async function main(): Promise<void> {
+  const asked = process.argv[2];
+  // Help, an unknown command or none at all: load them all, so help lists every one.
+  const names = asked && Object.hasOwn(commands, asked) ? [asked] : Object.keys(commands);
+  for (const name of names) program.addCommand(await commands[name]!());
+  await program.parseAsync(process.argv);
+}
+
+main().catch((err) => {
   process.stderr.write(`fleetbook: ${err?.message ?? err}\n`);
   process.exit(1);
 });
