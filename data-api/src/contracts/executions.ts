@@ -150,7 +150,7 @@ export const itemActionResultSchema = z
 
 /* ------------------------------------------------------------------ requests */
 
-const clientMeta = {
+export const clientMeta = {
   /** A client-chosen id (e.g. a UUID): the same action sent twice (an offline queue retrying) is applied once. */
   action_id: z.string().min(8).max(100).regex(/^[A-Za-z0-9_-]+$/, 'expected a url-safe action id').optional(),
   /** When the person did it on their device: kept beside the server time. */

@@ -1,7 +1,7 @@
 // Route-level schemas of the runbooks area: the shared contract (contracts/executions.ts) plus
 // what only HTTP needs (params, the 409 body with the current item, upload query).
 import { z } from 'zod';
-import { executionIdSchema, evidenceIdSchema, evidenceSchema, gateIdSchema, itemActionResultSchema, itemIdSchema, itemStateSchema } from '../contracts/executions.ts';
+import { clientMeta, executionIdSchema, evidenceIdSchema, evidenceSchema, gateIdSchema, itemActionResultSchema, itemIdSchema, itemStateSchema } from '../contracts/executions.ts';
 import { ERROR_RESPONSES } from '../registry/crud-routes.ts';
 
 export const executionParams = z.object({ id: executionIdSchema });
@@ -19,8 +19,8 @@ export const RESPONSES = { ...ERROR_RESPONSES, 409: conflictSchema, 413: ERROR_R
 
 export const uploadQuery = z.strictObject({
   kind: z.enum(['photo', 'file']).default('photo').describe('photo: JPEG, PNG, WebP or HEIC by magic bytes; file: the allow-list'),
-  action_id: z.string().min(8).max(100).regex(/^[A-Za-z0-9_-]+$/, 'expected a url-safe action id').optional(),
-  client_at: z.iso.datetime({ offset: true }).optional(),
+  ...clientMeta,
+  // A query string carries text: the version is coerced (the JSON bodies take a number).
   if_version: z.coerce.number().int().min(0).optional(),
 });
 
