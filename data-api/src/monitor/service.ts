@@ -1,6 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { DEVICE_DOWN_RULE, deviceDownKey, openAlert } from '../alerts/service.ts';
+import { pruneRunRequests } from '../automation-runs/retention.ts';
+import { pruneChangeEvents } from '../changes/retention.ts';
 import { emitChange } from '../changes/service.ts';
 import { expireCommands } from '../commands/service.ts';
 import type { AppContext } from '../context.ts';
@@ -148,7 +150,11 @@ export function startMonitor(ctx: AppContext, options: MonitorOptions): MonitorH
     if (now - lastRetention >= retentionEvery) {
       lastRetention = now;
       await job('retention', async () => {
-        const deleted = await runRetention(ctx.db, retention);
+        const deleted = {
+          ...(await runRetention(ctx.db, retention)),
+          change_events: await pruneChangeEvents(ctx.db),
+          automation_run_requests: await pruneRunRequests(ctx.db),
+        };
         if (Object.values(deleted).some((n) => n > 0)) log?.info({ deleted }, 'retention');
       });
     }
