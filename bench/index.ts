@@ -7,7 +7,8 @@ import { ingestBenchmark, ingestOptionsFromArgs } from './ingest.ts';
 
 // `npm run bench`: every figure is printed with a baseline measured in the same run.
 // Options: --pages N (default 300); --only <site|registry|page> runs one benchmark;
-// page: --widget-pages N (default 1000), --loads N (default 7) (see bench/page.ts);
+// page: --widget-pages N (default 1000), --loads N (default 7), --pixel-samples N (default 120),
+//   --pixel-rate MSGS_PER_S (default 1000), --page-parts nav,pixel,build (default all) (see bench/page.ts);
 // registry: --registry-devices N, --registry-sites N, --registry-duration S, --registry-connections N (see bench/registry.ts).
 
 function arg(name: string, fallback: number): number {
@@ -21,10 +22,13 @@ const want = (name: string) => only === null || only === name;
 async function main() {
   if (want('site')) await siteBuild();
   if (want('registry')) printRegistryBenchmark(await registryBenchmark());
-  if (want('page')) printPageBenchmark(await pageBenchmark({ pages: arg('widget-pages', 1000), loads: arg('loads', 7) }));
+  if (want('page')) {
+    const parts = process.argv.includes('--page-parts') ? (process.argv[process.argv.indexOf('--page-parts') + 1]!.split(',') as Array<'nav' | 'pixel' | 'build'>) : undefined;
+    printPageBenchmark(await pageBenchmark({ pages: arg('widget-pages', 1000), loads: arg('loads', 7), parts, pixel: { samples: arg('pixel-samples', 120), rate: arg('pixel-rate', 1000) } }));
+  }
   if (want('runbooks')) printRunbooksBenchmark(await runbooksBenchmark({ runbooks: arg('runbooks', 1000), ticks: arg('ticks', 500), rounds: arg('rounds', 2), skipBuild: process.argv.includes('--no-build') }));
   if (want('automation')) printAutomationBenchmark(await automationBenchmark({ runs: arg('runs', 200), runPages: arg('run-pages', 1000), runnerConcurrency: arg('runner-concurrency', 4), skipBuild: process.argv.includes('--no-build') }));
-  if (want('ingest')) await ingestBenchmark(ingestOptionsFromArgs()); // ingest: --seconds 20 --rate 5000 --devices 2000 --short-seconds 10
+  if (want('ingest')) await ingestBenchmark(ingestOptionsFromArgs()); // ingest: --seconds 60 --rate 5000 --devices 2000 --short-seconds 10 --ingest-runs ceilings,target,flat,embedded
 }
 
 async function siteBuild() {

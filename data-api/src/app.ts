@@ -6,6 +6,7 @@ import { auditRoutes } from './audit/routes.ts';
 import { authPlugin } from './auth/plugin.ts';
 import { tokenRoutes } from './auth/routes.ts';
 import { errorHandlerPlugin } from './errors/handler.ts';
+import { fleetRoutes } from './fleet/routes.ts';
 import { healthRoutes } from './health/routes.ts';
 import { openapiPlugin, openapiRoutes } from './openapi/plugin.ts';
 import { productRoutes, registryRoutes } from './registry/routes.ts';
@@ -68,6 +69,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
       await api.register(ingestRoutes);
       await api.register(telemetryRoutes);
       await api.register(monitorRoutes);
+      await api.register(fleetRoutes);
       await api.register(alertRoutes);
       await api.register(commandRoutes);
       await api.register(simulatorRoutes);

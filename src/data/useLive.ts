@@ -59,7 +59,7 @@ export interface LiveResourceOptions<T> {
 
 /**
  * REST first paint, then live: re-fetches on recovery (connection back, or `reset`), on
- * events `refetchOn` accepts (debounced), and keeps the last data when the API is unreachable.
+ * events `refetchOn` accepts (coalesced), and keeps the last data when the API is unreachable.
  */
 export function useLiveResource<T>(path: string | null, options: LiveResourceOptions<T> = {}): LiveState<T> & { reload(): void; connection: ConnectionState } {
   const client = useDataClient();
@@ -112,13 +112,18 @@ export function useLiveResource<T>(path: string | null, options: LiveResourceOpt
     };
   }, [client, path, nonce, connection.epoch]);
 
-  const debounce = useRef<ReturnType<typeof setTimeout> | null>(null);
-  useEffect(() => () => void (debounce.current && clearTimeout(debounce.current)), []);
+  const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(() => () => void (pending.current && clearTimeout(pending.current)), []);
   useLiveTopics(path && options.topics?.length ? options.topics : null, {
     onChange: (e) => {
       if (!opts.current.refetchOn?.(e)) return;
-      if (debounce.current) clearTimeout(debounce.current);
-      debounce.current = setTimeout(() => setNonce((n) => n + 1), 250);
+      // Coalesced, not debounced: a burst (a gateway down takes its probes with it) costs one
+      // re-read 250 ms after its first event, and a steady stream cannot postpone it forever.
+      if (pending.current) return;
+      pending.current = setTimeout(() => {
+        pending.current = null;
+        setNonce((n) => n + 1);
+      }, 250);
     },
   });
 

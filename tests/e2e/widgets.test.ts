@@ -101,9 +101,14 @@ describe('live widgets and surfaces, served by fleetbook start, in Chromium', ()
   it('fleet overview: the counts on the page are the API’s', async () => {
     const context = await contextAs(null);
     const page = await context.newPage();
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
     await page.goto(`${base}/docs/dashboards/fleet-overview`);
     const health = page.getByTestId('fleet-health').first();
     await expect.poll(() => health.getAttribute('data-state'), { timeout: 30_000 }).toBe('ready');
+    // The counts are the API's (one grouped query), not the browser paging every device.
+    expect(requests.some((u) => u.includes('/api/v1/fleet/health?group_by=site'))).toBe(true);
+    expect(requests.filter((u) => /\/api\/v1\/devices\?limit=500/.test(u))).toEqual([]);
     await expect
       .poll(
         async () => {
@@ -120,6 +125,37 @@ describe('live widgets and surfaces, served by fleetbook start, in Chromium', ()
     await expect.poll(() => surface.getAttribute('data-state'), { timeout: 20_000 }).toBe('ready');
     await expect.poll(() => surface.locator('[data-label="devices down"]').getAttribute('data-value'), { timeout: 10_000 }).toBe(String(counts.down));
     expect(await surface.locator('[data-label="never reported"]').getAttribute('data-value')).toBe(String(counts.unknown));
+    // Live: a device added to the registry moves the counts without a reload.
+    const unknownBefore = Number(await health.getAttribute('data-unknown'));
+    expect((await api('POST', '/devices', { id: 'dev_e2e-fleet-health', site_id: 'site_farm-north', product_code: 'soil-probe', role: 'sensor' })).status).toBe(201);
+    await expect.poll(() => health.getAttribute('data-unknown'), { timeout: 5_000 }).toBe(String(unknownBefore + 1));
+    expect((await api('DELETE', '/devices/dev_e2e-fleet-health')).status).toBe(204);
+    await expect.poll(() => health.getAttribute('data-unknown'), { timeout: 5_000 }).toBe(String(unknownBefore));
+    await context.close();
+  });
+
+  it('DeviceTable headers sort the whole list through the API; paging keeps the order', async () => {
+    const context = await contextAs(null);
+    const page = await context.newPage();
+    await page.goto(`${base}/docs/products/soil-probe`);
+    const table = page.getByTestId('device-table').first();
+    await expect.poll(() => table.getAttribute('data-state'), { timeout: 30_000 }).toBe('ready');
+    const shown = () => table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-testid')!.replace('device-row-', '')));
+    const apiPage = async (sort: string, cursor?: string) =>
+      (await api('GET', `/devices?product_code=soil-probe&limit=10&sort=${sort}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)).body as { items: Array<{ id: string }>; next_cursor: string };
+    const ids = (p: { items: Array<{ id: string }> }) => p.items.map((d) => d.id);
+
+    await table.getByTestId('device-table-sort-name').click();
+    expect(await table.getAttribute('data-sort')).toBe('name');
+    const first = await apiPage('name');
+    await expect.poll(shown, { timeout: 10_000 }).toEqual(ids(first));
+    await table.getByTestId('device-table-next').click();
+    await expect.poll(shown, { timeout: 10_000 }).toEqual(ids(await apiPage('name', first.next_cursor)));
+    // Again: descending, from the first page of the whole list.
+    await table.getByTestId('device-table-sort-name').click();
+    expect(await table.getAttribute('data-sort')).toBe('-name');
+    await expect.poll(shown, { timeout: 10_000 }).toEqual(ids(await apiPage('-name')));
+    expect(ids(await apiPage('-name'))).not.toEqual(ids(first));
     await context.close();
   });
 

@@ -37,6 +37,15 @@ describe('fleetbook start (embedded PGlite + aedes)', () => {
       const device = mqtt.connect(`mqtt://127.0.0.1:${mqttPort}`, { clientId: 'probe-device' });
       await new Promise((resolve, reject) => device.once('connect', resolve).once('error', reject));
       await device.endAsync();
+      // The demo fleet is dated from when it was loaded: most of it was seen within the last minute.
+      const recent = await first.ctx.db
+        .selectFrom('devices')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('status', '=', 'up')
+        .where('last_seen', '>', new Date(Date.now() - 5 * 60_000))
+        .where('last_seen', '<=', new Date())
+        .executeTakeFirstOrThrow();
+      expect(Number(recent.n)).toBeGreaterThan(1000);
       await first.ctx.db.insertInto('customers').values({ id: 'cus_survivor', name: 'Survives restarts' }).execute();
     } finally {
       await first.close();

@@ -1,37 +1,13 @@
-// Pure helpers behind the widgets: fleet counts kept live, telemetry series, uptime and run
-// answers normalised (the endpoints are built beside the widgets; the widgets must not break).
+// Pure helpers behind the widgets: telemetry series, uptime and run answers normalised (the
+// endpoints are built beside the widgets; the widgets must not break). Fleet counts are the
+// API's now (GET /fleet/health: tests/integration/fleet-health.test.ts).
 import { describe, expect, it } from 'vitest';
-import { applyDeviceEvent, countByGroup, type DeviceLite } from '../../src/widgets/FleetHealth/counts.ts';
 import { normaliseUptime } from '../../src/widgets/FleetHealth/uptime.ts';
 import { actionStates, toRunList, toRunView } from '../../src/widgets/RunTimeline/runs.ts';
 import { appendSample, autoBucket, normaliseSeries } from '../../src/widgets/TelemetryChart/series.ts';
 import { parseDuration, timeAgo } from '../../src/widgets/shared/format.ts';
 
-const d = (id: string, status: string, site: string | null = 'site_a', product = 'soil-probe', customer: string | null = 'cus_a'): DeviceLite => ({ id, status, site_id: site, product_code: product, customer_id: customer });
-const ev = (type: string, id: string, payload: Record<string, unknown>) => ({ id: 1, at: '', type, subject: { type: 'device', id }, site_id: null, payload });
-
-describe('FleetHealth counts', () => {
-  it('counts up / down / unknown per group, worst group first, with totals', () => {
-    const r = countByGroup([d('1', 'up'), d('2', 'down', 'site_b'), d('3', 'unknown', 'site_b'), d('4', 'up', null)], 'site');
-    expect(r.total).toEqual({ key: 'total', up: 2, down: 1, unknown: 1, total: 4 });
-    expect(r.groups.map((g) => g.key)).toEqual(['site_b', '(none)', 'site_a']);
-  });
-
-  it('follows health changes, creations outside the filter and deletions', () => {
-    const m0 = new Map([['1', d('1', 'down')]]);
-    const all = () => true;
-    const m1 = applyDeviceEvent(m0, ev('device.health_changed', '1', { device_id: '1', status: 'up', previous: 'down' }), all);
-    expect(m1.get('1')!.status).toBe('up');
-    expect(m0.get('1')!.status).toBe('down');
-    const onlyA = (x: DeviceLite) => x.site_id === 'site_a';
-    const created = { id: '2', status: 'unknown', site_id: 'site_b', product_code: 'p', customer_id: null };
-    expect(applyDeviceEvent(m1, ev('device.created', '2', created), onlyA)).toBe(m1);
-    expect(applyDeviceEvent(m1, ev('device.created', '2', { ...created, site_id: 'site_a' }), onlyA).size).toBe(2);
-    expect(applyDeviceEvent(m1, ev('device.deleted', '1', {}), all).size).toBe(0);
-    // A partial event for a device we do not count changes nothing.
-    expect(applyDeviceEvent(m1, ev('device.health_changed', 'zz', { status: 'up' }), all)).toBe(m1);
-  });
-
+describe('FleetHealth uptime', () => {
   it('reads /api/v1/uptime items by id and uptime_pct', () => {
     const m = normaliseUptime({ group_by: 'site', items: [{ id: 'site_a', name: 'A', uptime_pct: 99.5 }, { site_id: 'site_b', uptime: 0.5 }] }, 'site');
     expect([...m]).toEqual([['site_a', 99.5], ['site_b', 50]]);

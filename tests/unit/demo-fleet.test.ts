@@ -9,6 +9,33 @@ describe('demo fleet generator', () => {
     expect(generateDemoFleet(7).devices.map((d) => d.serial)).not.toEqual(fleet.devices.map((d) => d.serial));
   });
 
+  it('dates everything relative to the time of loading: the same fleet, shifted', () => {
+    const later = new Date(Date.parse('2026-11-01T00:00:00Z') + 40 * 86_400_000);
+    const shifted = generateDemoFleet(42, later);
+    const days40 = 40 * 86_400_000;
+    expect(shifted.devices.map((d) => [d.id, d.serial, d.status])).toEqual(fleet.devices.map((d) => [d.id, d.serial, d.status]));
+    shifted.devices.forEach((d, i) => {
+      const before = fleet.devices[i]!.last_seen;
+      if (before === null) expect(d.last_seen).toBeNull();
+      // ± 1 ms: now − a fractional offset is truncated to whole milliseconds.
+      else expect(Math.abs(Date.parse(d.last_seen!) - Date.parse(before) - days40)).toBeLessThanOrEqual(1);
+    });
+    expect(shifted.deployments.map((d) => d.started_date)).toEqual(
+      fleet.deployments.map((d) => (d.started_date ? new Date(Date.parse(d.started_date) + days40).toISOString().slice(0, 10) : null)),
+    );
+    // Loaded now, most devices were seen within the last minute; a few went silent long enough
+    // ago (beyond 3 × their heartbeat) for the monitor to mark them down; none in the future.
+    const age = (d: (typeof shifted.devices)[number]) => later.getTime() - Date.parse(d.last_seen!);
+    const seen = shifted.devices.filter((d) => d.last_seen !== null);
+    const fresh = seen.filter((d) => age(d) < 60_000);
+    const silent = seen.filter((d) => age(d) > 3 * d.heartbeat_interval_s * 1000);
+    expect(fresh.length + silent.length).toBe(seen.length);
+    expect(fresh.length / shifted.devices.length).toBeGreaterThan(0.5);
+    expect(silent.length).toBeGreaterThan(20);
+    expect(silent.length).toBeLessThan(fresh.length / 5);
+    for (const d of seen) expect(age(d)).toBeGreaterThanOrEqual(0);
+  });
+
   it('has the size the docs promise', () => {
     expect(fleet.customers).toHaveLength(3);
     expect(fleet.sites).toHaveLength(8);

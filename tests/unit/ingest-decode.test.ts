@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseTopic, telemetryV0, topicFor } from '../../data-api/src/contracts/mqtt.ts';
 import { capturePayload, decodeMessage, DEAD_LETTER_PAYLOAD_CAP } from '../../data-api/src/ingest/decode.ts';
-import { DeviceStateThrottle, type DeviceAgg } from '../../data-api/src/ingest/writer.ts';
+import { DeviceStateThrottle, windowShare, type DeviceAgg } from '../../data-api/src/ingest/writer.ts';
 
 // contracts.md § MQTT: topics, payload v1, mapping older versions forward, dead-letter
 // reasons. decodeMessage is pure: topic + bytes → items or dead letters.
@@ -109,9 +109,10 @@ describe('DeviceStateThrottle', () => {
     id, seen: ts, metrics_ts: ts, metrics, run_status: 'ok', fw_ts: null, fw: null, uptime_s: null, radio_ts: null, radio: null, reported_ts: null, reported: null,
   });
   const interval = () => 60;
+  const exact = () => 1; // the whole window, for exact times below
 
   it('writes a device not known to be up at once, then at most once per window, newest facts merged', () => {
-    const th = new DeviceStateThrottle(5000);
+    const th = new DeviceStateThrottle(5000, exact);
     expect(th.take([agg('d', 1000, { v: 1 })], interval, 1000).map((a) => a.metrics)).toEqual([{ v: 1 }]);
     th.markWritten([{ id: 'd', status: 'up' }], 1000);
     expect(th.take([agg('d', 2000, { v: 2 })], interval, 2000)).toEqual([]);
@@ -123,8 +124,38 @@ describe('DeviceStateThrottle', () => {
     expect(due[0]).toMatchObject({ id: 'd', seen: 2000, metrics: { v: 2 } });
   });
 
-  it('never holds a device that was down, and holds at most half a short heartbeat interval', () => {
+  it('writes a device from one batch at a time: a concurrent batch holds its facts until that write settles', () => {
+    const th = new DeviceStateThrottle(5000, exact);
+    const first = th.take([agg('new', 1000, { v: 1 })], interval, 1000);
+    expect(first).toHaveLength(1);
+    // A second writer while the first UPDATE is in flight: held, not written twice.
+    expect(th.take([agg('new', 1100, { v: 2 })], interval, 1100)).toEqual([]);
+    expect(th.hasDue(1100)).toBe(false);
+    th.settle(first); // e.g. the transaction failed after the UPDATE: written by nobody yet
+    // It was not up: the held facts are due at once.
+    expect(th.hasDue(1200)).toBe(true);
+    expect(th.take([], interval, 1200)).toEqual([expect.objectContaining({ id: 'new', metrics: { v: 2 } })]);
+  });
+
+  it('spreads devices over 0.5–1 × the window, so devices that came up together do not fall due together', () => {
+    const shares = Array.from({ length: 2000 }, (_, i) => windowShare(`dev_sim-${1 + (i % 8)}-${i}`));
+    expect(Math.min(...shares)).toBeGreaterThanOrEqual(0.5);
+    expect(Math.max(...shares)).toBeLessThan(1);
+    expect(new Set(shares.map((x) => Math.floor(x * 20))).size).toBe(10); // every twentieth of the window used
     const th = new DeviceStateThrottle(5000);
+    const ids = ['dev_a-1', 'dev_a-2', 'dev_a-3', 'dev_a-4'];
+    th.take(ids.map((id) => agg(id, 0, { v: 0 })), interval, 0);
+    th.markWritten(ids.map((id) => ({ id, status: 'up' })), 0);
+    const dueAt = ids.map((id) => {
+      for (let t = 0; t <= 5000; t += 10) if (th.take([agg(id, t, { v: t })], interval, t).length) return t;
+      return Infinity;
+    });
+    for (const [i, t] of dueAt.entries()) expect(Math.abs(t - 5000 * windowShare(ids[i]!))).toBeLessThanOrEqual(10);
+    expect(new Set(dueAt).size).toBe(ids.length);
+  });
+
+  it('never holds a device that was down, and holds at most half a short heartbeat interval', () => {
+    const th = new DeviceStateThrottle(5000, exact);
     th.markWritten([{ id: 'down', status: 'down' }, { id: 'fast', status: 'up' }], 0);
     expect(th.take([agg('down', 10, { v: 1 })], interval, 10)).toHaveLength(1);
     expect(th.take([agg('fast', 400, { v: 1 })], () => 1, 400)).toHaveLength(0);

@@ -23,23 +23,44 @@ export interface ChangeInput {
  * event id (bigserial) orders the feed for SSE `Last-Event-ID`.
  */
 export async function emitChange(trx: Transaction<Database> | Kysely<Database>, change: ChangeInput): Promise<number> {
+  return (await emitChanges(trx, [change]))[0]!;
+}
+
+/** Rows per INSERT: 6 parameters each, well under PostgreSQL's 65,535. */
+const EMIT_CHUNK = 1000;
+
+/**
+ * Several changes at once (in order): one lock, one INSERT per 1,000, one NOTIFY. The
+ * ingest uses it when many devices come up in one batch (a fleet reconnecting after an
+ * outage), where one round trip per event would hold the change lock for seconds.
+ */
+export async function emitChanges(trx: Transaction<Database> | Kysely<Database>, changes: ChangeInput[]): Promise<number[]> {
+  if (!changes.length) return [];
   // Serialise event-writing transactions from here to commit, so ids become visible in
   // id order: a reader that has seen event N can never later find a committed N-1.
   await sql`select pg_advisory_xact_lock(${CHANGES_LOCK})`.execute(trx);
-  const row = await trx
-    .insertInto('change_events')
-    .values({
-      type: change.type,
-      subject_type: change.subject.type,
-      subject_id: change.subject.id,
-      customer_id: change.customerId,
-      site_id: change.siteId ?? null,
-      payload: json(change.payload ?? {}),
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await sql`select pg_notify(${CHANGES_CHANNEL}, ${String(row.id)})`.execute(trx);
-  return row.id;
+  const ids: number[] = [];
+  for (let i = 0; i < changes.length; i += EMIT_CHUNK) {
+    const rows = await trx
+      .insertInto('change_events')
+      .values(
+        changes.slice(i, i + EMIT_CHUNK).map((change) => ({
+          type: change.type,
+          subject_type: change.subject.type,
+          subject_id: change.subject.id,
+          customer_id: change.customerId,
+          site_id: change.siteId ?? null,
+          payload: json(change.payload ?? {}),
+        })),
+      )
+      .returning('id')
+      .execute();
+    // A multi-row INSERT takes serial values in VALUES order; sort anyway, ids are the feed's order.
+    ids.push(...rows.map((r) => r.id).sort((a, b) => a - b));
+  }
+  // One wake-up is enough: every replica reads all events after the last it delivered.
+  await sql`select pg_notify(${CHANGES_CHANNEL}, ${String(ids[ids.length - 1])})`.execute(trx);
+  return ids;
 }
 
 /**

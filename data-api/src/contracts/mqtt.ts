@@ -55,7 +55,7 @@ export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 
 // --- building blocks ---------------------------------------------------------------
 
-const deviceIdRe = /^(dev|gw)_[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const deviceIdRe = /^(dev|gw)_[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const deviceIdField = z.string().regex(deviceIdRe, 'expected a device id (dev_… or gw_…)');
 
 /** snake_case and ending in a unit by convention (`temp_c`, `battery_v`); at most 64 characters. */
@@ -66,21 +66,26 @@ export const metricValue = z
   .number({ error: (issue) => (typeof issue.input === 'number' ? 'expected a finite number (JSON has no Infinity or NaN)' : 'expected a number') })
   .refine((n) => Math.abs(n) <= METRIC_LIMIT, `expected a number between -1e15 and 1e15`);
 
+export const MAX_METRICS = 64;
+
 export const metricsField = z
   .record(z.string().regex(metricNameRe, 'expected a snake_case metric name (a-z, 0-9, _; ≤ 64)'), metricValue)
-  .refine((m) => Object.keys(m).length <= 64, 'expected at most 64 metrics');
+  .refine((m) => Object.keys(m).length <= MAX_METRICS, `expected at most ${MAX_METRICS} metrics`);
 
 /** Epoch seconds (fractions allowed), between 2000-01-01 and 2100-01-01. */
+export const EPOCH_SECONDS = { min: 946_684_800, max: 4_102_444_800 } as const;
 export const epochSeconds = z
   .number({ error: 'expected epoch seconds (a number)' })
-  .min(946_684_800, 'expected epoch seconds after 2000-01-01 (milliseconds are not seconds)')
-  .max(4_102_444_800, 'expected epoch seconds before 2100-01-01 (milliseconds are not seconds)');
+  .min(EPOCH_SECONDS.min, 'expected epoch seconds after 2000-01-01 (milliseconds are not seconds)')
+  .max(EPOCH_SECONDS.max, 'expected epoch seconds before 2100-01-01 (milliseconds are not seconds)');
 
+export const MSG_ID_MAX = 128;
+export const msgIdRe = /^[\x21-\x7e]+$/;
 export const msgIdField = z
   .string({ error: 'expected a string msg_id' })
   .min(1, 'msg_id is empty')
-  .max(128, 'expected msg_id of at most 128 characters')
-  .regex(/^[\x21-\x7e]+$/, 'expected msg_id of printable ASCII without spaces');
+  .max(MSG_ID_MAX, `expected msg_id of at most ${MSG_ID_MAX} characters`)
+  .regex(msgIdRe, 'expected msg_id of printable ASCII without spaces');
 
 export const deviceRunStatus = z.enum(['running', 'stopped', 'fault', 'ok']);
 

@@ -164,6 +164,19 @@ export const deviceSchema = z
   })
   .meta({ id: 'Device' });
 
+/**
+ * `GET /devices?sort=`: a device field, `-` first for descending; the id breaks ties, and
+ * empty values (no name, never seen…) come last either way. The DeviceTable's headers use it.
+ */
+export const DEVICE_SORT_KEYS = ['id', 'name', 'serial', 'status', 'last_seen', 'site_id', 'deployment_id', 'product_code', 'role', 'created_at'] as const;
+export type DeviceSortKey = (typeof DEVICE_SORT_KEYS)[number];
+export type DeviceSort = DeviceSortKey | `-${DeviceSortKey}`;
+const DEVICE_SORTS = [...DEVICE_SORT_KEYS, ...DEVICE_SORT_KEYS.map((k) => `-${k}` as const)] as [DeviceSort, ...DeviceSort[]];
+export const deviceSortSchema = z
+  .enum(DEVICE_SORTS, { error: `expected one of ${DEVICE_SORT_KEYS.join(', ')}, optionally with a leading - for descending` })
+  .default('id')
+  .describe('order of the list: a field, or -field for descending; ties broken by id; empty values last');
+
 const heartbeat = z.number().int().min(5, 'at least 5 seconds').max(86_400, 'at most a day');
 
 export const deviceCreateSchema = z.strictObject({

@@ -81,6 +81,12 @@ const PLANS: Record<string, Array<{ product: string; version: string; count: num
 const ROLE: Record<string, string> = { 'lorawan-gw': 'gateway', 'soil-probe': 'sensor', 'rfid-station': 'station', 'pump-ctl': 'controller' };
 const STATES = ['live', 'live', 'live', 'installing', 'planned', 'paused', 'live', 'retired'];
 
+/**
+ * Every timestamp (last_seen, deployment dates) is `now` minus an offset drawn from the
+ * seed: loaded at any date, the fleet looks current (most devices up, seen within the last
+ * minute) instead of frozen on one day. loadDemoData passes the time of loading; the
+ * default keeps a bare call reproducible.
+ */
 export function generateDemoFleet(seed = 42, now = new Date('2026-11-01T00:00:00Z')): DemoFleet {
   const rand = mulberry32(seed);
   const pick = <T,>(items: readonly T[]) => items[Math.floor(rand() * items.length)]!;
@@ -112,8 +118,13 @@ export function generateDemoFleet(seed = 42, now = new Date('2026-11-01T00:00:00
         const id = `${role === 'gateway' ? 'gw' : 'dev'}_${slug}-${index + 1}-${String(n).padStart(3, '0')}`;
         const live = state === 'live' || state === 'paused';
         const roll = rand();
-        const status: 'up' | 'down' | 'unknown' = !live ? 'unknown' : roll < 0.9 ? 'up' : roll < 0.97 ? 'down' : 'unknown';
-        const lastSeen = status === 'unknown' ? null : new Date(now.getTime() - (status === 'up' ? rand() * 60_000 : 3_600_000 + rand() * 86_400_000)).toISOString();
+        // About 7% went silent an hour to a day ago: half are already down; the other half were
+        // still up when loaded, so the health monitor's first pass marks them down and opens
+        // their alerts, as for any device that stops reporting.
+        const silent = live && roll >= 0.9 && roll < 0.97;
+        const status: 'up' | 'down' | 'unknown' = !live || roll >= 0.97 ? 'unknown' : roll >= 0.9 && roll < 0.935 ? 'down' : 'up';
+        const heartbeatS = role === 'sensor' ? 300 : 60;
+        const lastSeen = status === 'unknown' ? null : new Date(now.getTime() - (silent ? 3 * heartbeatS * 1000 + 3_600_000 + rand() * 86_400_000 : rand() * 60_000)).toISOString();
         const devEui = hex(16);
         fleet.devices.push({
           id,
@@ -143,7 +154,7 @@ export function generateDemoFleet(seed = 42, now = new Date('2026-11-01T00:00:00
               : role === 'station'
                 ? { rfid: { station_id: id, mac: macFrom(hex(12)) } }
                 : {},
-          heartbeat_interval_s: role === 'sensor' ? 300 : 60,
+          heartbeat_interval_s: heartbeatS,
         });
       }
       // Spares on the shelf, allocated to this deployment or still in stock.

@@ -7,11 +7,12 @@ export { generateDemoFleet } from './fleet.ts';
 const CHUNK = 500;
 
 /**
- * Loads the demo fleet. Idempotent: rows that already exist (same id) are left as they
- * are, so `--demo` can be passed at every start.
+ * Loads the demo fleet, its timestamps relative to `now` (the time of loading). Idempotent:
+ * rows that already exist (same id) are left as they are, so `--demo` can be passed at
+ * every start.
  */
-export async function loadDemoData(db: Kysely<Database>, seed = 42) {
-  const fleet = generateDemoFleet(seed);
+export async function loadDemoData(db: Kysely<Database>, seed = 42, now = new Date()) {
+  const fleet = generateDemoFleet(seed, now);
   await db.transaction().execute(async (trx) => {
     await trx.insertInto('customers').values(fleet.customers).onConflict((c) => c.doNothing()).execute();
     await trx.insertInto('sites').values(fleet.sites).onConflict((c) => c.doNothing()).execute();

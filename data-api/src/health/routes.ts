@@ -9,7 +9,9 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { auth: 'public' },
       schema: {
         summary: 'Liveness and readiness',
-        description: 'Database, broker and site build status. 200 when ok, 503 when degraded.',
+        description:
+          'Database, broker, site build and ingest lag, as seen by the replica that answers (each replica ingests its own share). ' +
+          '200 when ok; 503 when degraded: the database or broker is down, or this replica’s ingest lags more than FLEETBOOK_INGEST_MAX_LAG_MS.',
         tags: ['health'],
         response: { 200: healthSchema, 503: healthSchema },
       },

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { z } from 'zod';
 import {
   CURRENT_SCHEMA_VERSION,
@@ -19,6 +20,7 @@ import {
   telemetryV1,
   type DeadLetterReason,
 } from '../contracts/mqtt.ts';
+import { fastBatchItemV1, fastTelemetryV1 } from './fast-telemetry.ts';
 
 /**
  * Topic + raw bytes → what the message says, or why it is dead. Pure: no database, no
@@ -82,13 +84,12 @@ export function decodeMessage(topic: string, payload: Buffer, receivedAt: number
     dead('oversize', `payload is ${payload.length} bytes; the limit is ${MAX_PAYLOAD_BYTES}`);
     return out;
   }
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(payload);
-  } catch {
+  if (!isUtf8(payload)) {
     dead('validation', 'payload is not UTF-8 text (binary?)');
     return out;
   }
+  // As TextDecoder does: a leading byte-order mark is not part of the text.
+  const text = payload[0] === 0xef && payload[1] === 0xbb && payload[2] === 0xbf ? payload.toString('utf8', 3) : payload.toString('utf8');
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -96,7 +97,8 @@ export function decodeMessage(topic: string, payload: Buffer, receivedAt: number
     dead('validation', `payload is not JSON: ${(err as Error).message}`);
     return out;
   }
-  const depthProblem = checkShape(value);
+  // JSON can only carry a NUL as the escape \u0000: without one in the text, strings need no scan.
+  const depthProblem = checkShape(value, 0, text.includes('\\u0000'));
   if (depthProblem) {
     dead('validation', depthProblem);
     return out;
@@ -147,7 +149,7 @@ export function decodeMessage(topic: string, payload: Buffer, receivedAt: number
     out.items.push({ kind: 'seen', device_id: deviceId, site_id: siteId, ts: receivedAt, raw });
     value.forEach((element, index) => {
       const elementText = () => JSON.stringify(element) ?? 'null';
-      const version = versionOf(element, batchItemV1, batchItemV0);
+      const version = versionOf(element, batchItemV1, batchItemV0, fastBatchItemV1);
       const elementDevice = typeof (element as { device_id?: unknown })?.device_id === 'string' ? (element as { device_id: string }).device_id : null;
       if ('reason' in version) {
         dead(version.reason, `batch[${index}]: ${version.detail}`, { payload: elementText(), device_id: elementDevice ?? deviceId });
@@ -160,7 +162,7 @@ export function decodeMessage(topic: string, payload: Buffer, receivedAt: number
   }
 
   if (kind === 'telemetry') {
-    const version = versionOf(value, telemetryV1, telemetryV0);
+    const version = versionOf(value, telemetryV1, telemetryV0, fastTelemetryV1);
     if ('reason' in version) return dead(version.reason, version.detail), out;
     const t = version.data;
     out.items.push({ kind: 'telemetry', device_id: deviceId, site_id: siteId, msg_id: t.msg_id, ts: t.ts * 1000, status: t.status ?? null, metrics: t.metrics, via: 'direct', raw });
@@ -183,12 +185,18 @@ export function decodeMessage(topic: string, payload: Buffer, receivedAt: number
   return out;
 }
 
-/** Picks the schema by `schema_version`: 1 → v1, absent or 0 → legacy v0, newer → unsupported. */
+/**
+ * Picks the schema by `schema_version`: 1 → v1, absent or 0 → legacy v0, newer → unsupported.
+ * `fast` recognises plainly valid v1 payloads without zod (see fast-telemetry.ts).
+ */
 function versionOf<V1 extends z.ZodType, V0 extends z.ZodType>(
   value: unknown,
   v1: V1,
   v0: V0 | null,
+  fast?: (value: unknown) => z.output<V1> | null,
 ): { data: z.output<V1> } | { reason: DeadLetterReason; detail: string } {
+  const quick = fast?.(value);
+  if (quick) return { data: quick };
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { reason: 'validation', detail: 'expected a JSON object' };
   const claimed = claimedVersion(value);
   if (claimed === 'invalid') return { reason: 'validation', detail: 'schema_version: expected a whole number' };
@@ -221,26 +229,25 @@ function describe(error: z.ZodError): string {
 }
 
 /**
- * Depth and string hygiene over the whole value, iteratively (a hostile payload cannot
- * blow the stack): nesting beyond MAX_DEPTH, and NUL characters, which PostgreSQL's jsonb
- * and text types refuse.
+ * Depth and string hygiene over the whole value: nesting beyond MAX_DEPTH, and NUL
+ * characters (only when `nulPossible`), which PostgreSQL's jsonb and text types refuse.
+ * Recursive but bounded: it stops at MAX_DEPTH, so a hostile payload cannot blow the stack.
  */
-function checkShape(value: unknown): string | null {
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length) {
-    const [v, depth] = stack.pop()!;
-    if (typeof v === 'string') {
-      if (v.includes('\u0000')) return 'strings must not contain NUL (\\u0000)';
-      continue;
+function checkShape(v: unknown, depth: number, nulPossible: boolean): string | null {
+  if (typeof v === 'string') return nulPossible && v.includes('\u0000') ? 'strings must not contain NUL (\\u0000)' : null;
+  if (typeof v !== 'object' || v === null) return null;
+  if (depth >= MAX_DEPTH) return `nested deeper than ${MAX_DEPTH} levels`;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const problem = checkShape(v[i], depth + 1, nulPossible);
+      if (problem) return problem;
     }
-    if (typeof v !== 'object' || v === null) continue;
-    if (depth >= MAX_DEPTH) return `nested deeper than ${MAX_DEPTH} levels`;
-    if (Array.isArray(v)) for (const e of v) stack.push([e, depth + 1]);
-    else
-      for (const [k, e] of Object.entries(v)) {
-        if (k.includes('\u0000')) return 'keys must not contain NUL (\\u0000)';
-        stack.push([e, depth + 1]);
-      }
+    return null;
+  }
+  for (const k in v) {
+    if (nulPossible && k.includes('\u0000')) return 'keys must not contain NUL (\\u0000)';
+    const problem = checkShape((v as Record<string, unknown>)[k], depth + 1, nulPossible);
+    if (problem) return problem;
   }
   return null;
 }

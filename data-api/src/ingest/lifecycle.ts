@@ -36,6 +36,7 @@ export async function startTelemetryServices(ctx: AppContext, options: Telemetry
       chirpstack: options.chirpstack,
       batchMaxRows: options.batchMaxRows,
       batchMaxDelayMs: options.batchMaxDelayMs,
+      maxLagMs: options.maxLagMs,
       logger,
     });
   }

@@ -13,6 +13,8 @@ export const TELEMETRY_DEFAULTS = {
   batchMaxRows: 1000,
   batchMaxDelayMs: 50,
   maxPendingMessages: 5000,
+  /** /health reports degraded when this replica's oldest unstored message is older than this. */
+  maxLagMs: 10_000,
   monitorIntervalMs: 5000,
   leaseTtlMs: 15000,
   rollupIntervalMs: 60_000,
@@ -39,6 +41,7 @@ const schema = z
     FLEETBOOK_INGEST: flag.default(true),
     FLEETBOOK_INGEST_BATCH_ROWS: positiveInt(5000).default(TELEMETRY_DEFAULTS.batchMaxRows),
     FLEETBOOK_INGEST_BATCH_MS: positiveInt(10_000).default(TELEMETRY_DEFAULTS.batchMaxDelayMs),
+    FLEETBOOK_INGEST_MAX_LAG_MS: positiveInt(3_600_000).default(TELEMETRY_DEFAULTS.maxLagMs),
     FLEETBOOK_MONITOR_INTERVAL_MS: positiveInt(3_600_000).default(TELEMETRY_DEFAULTS.monitorIntervalMs),
     FLEETBOOK_TELEMETRY_RAW_DAYS: positiveInt(3650).default(TELEMETRY_DEFAULTS.rawDays),
     FLEETBOOK_TELEMETRY_1M_DAYS: positiveInt(3650).default(TELEMETRY_DEFAULTS.rollup1mDays),
@@ -56,6 +59,7 @@ const schema = z
     ingest: raw.FLEETBOOK_INGEST,
     batchMaxRows: raw.FLEETBOOK_INGEST_BATCH_ROWS,
     batchMaxDelayMs: raw.FLEETBOOK_INGEST_BATCH_MS,
+    maxLagMs: raw.FLEETBOOK_INGEST_MAX_LAG_MS,
     monitorIntervalMs: raw.FLEETBOOK_MONITOR_INTERVAL_MS,
     retention: {
       rawDays: raw.FLEETBOOK_TELEMETRY_RAW_DAYS,

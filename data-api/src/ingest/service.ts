@@ -6,6 +6,7 @@ import { countDbError, metricsFor } from '../metrics/registry.ts';
 import { liveTelemetryFor } from '../telemetry/live.ts';
 import { redactUrl } from '../util/url.ts';
 import { decodeMessage, type Decoded } from './decode.ts';
+import { registerIngestLag, type IngestLag } from './lag.ts';
 import { TELEMETRY_DEFAULTS } from './options.ts';
 import { RegistryCache } from './registry-cache.ts';
 import { DeviceStateThrottle, writeBatch, type IncomingMessage, type WriteResult } from './writer.ts';
@@ -28,6 +29,8 @@ export interface IngestOptions {
   batchMaxDelayMs?: number;
   /** Above this many unwritten messages the ingest stops reading from the broker. */
   maxPendingMessages?: number;
+  /** /health reports this replica degraded while its oldest unstored message is older than this. */
+  maxLagMs?: number;
   /** Batches written at once (default 2 on PostgreSQL, 1 on PGlite, which has one connection). */
   maxConcurrentWrites?: number;
   /** A device that stays up has its observed state written at most this often (default 5 s; at most half its heartbeat interval). */
@@ -53,6 +56,8 @@ export interface IngestHandle {
   subscriptions: string[];
   cache: RegistryCache;
   stats(): IngestStats;
+  /** Backlog of this replica: what /health and the lag gauges report. */
+  lag(): IngestLag;
   /** Resolves once everything received so far is written and acknowledged. */
   drain(): Promise<void>;
   /**
@@ -121,6 +126,9 @@ export async function startIngest(ctx: AppContext, options: IngestOptions): Prom
   const stats: IngestStats = { received: 0, rowsInserted: 0, duplicates: 0, deadLetters: 0, batches: 0, pending: 0, dbErrors: 0 };
 
   const pending: Pending[] = [];
+  /** Batches being written: what they hold is received and not yet stored, like `pending`. */
+  const writing = new Set<{ oldest: number; messages: number }>();
+  let lastStoredAt: number | null = null;
   let pendingRows = 0;
   let generation = 0;
   let active = 0;
@@ -134,10 +142,23 @@ export async function startIngest(ctx: AppContext, options: IngestOptions): Prom
   const readWaiters: Array<() => void> = [];
   const drainWaiters: Array<() => void> = [];
 
+  const maxLagMs = options.maxLagMs ?? TELEMETRY_DEFAULTS.maxLagMs;
+  const lag = (): IngestLag => {
+    let oldest = pending.length ? pending[0]!.receivedAt : Infinity;
+    let queued = pending.length;
+    for (const batch of writing) {
+      oldest = Math.min(oldest, batch.oldest);
+      queued += batch.messages;
+    }
+    return { instance: options.instance, lagMs: oldest === Infinity ? 0 : Math.max(0, Date.now() - oldest), queued, lastStoredAt, maxLagMs };
+  };
+
   const unregister = [
-    metrics.gauge('fleetbook_ingest_pending_messages', 'Messages received but not yet written', () => pending.length),
-    metrics.gauge('fleetbook_ingest_lag_seconds', 'Age of the oldest message received but not yet written', () =>
-      pending.length ? (Date.now() - pending[0]!.receivedAt) / 1000 : 0,
+    registerIngestLag(ctx, lag),
+    metrics.gauge('fleetbook_ingest_pending_messages', 'Messages received but not yet stored (queued or being written)', () => lag().queued),
+    metrics.gauge('fleetbook_ingest_lag_seconds', 'Age of the oldest message received but not yet stored (0 when idle)', () => lag().lagMs / 1000),
+    metrics.gauge('fleetbook_ingest_last_stored_timestamp_seconds', 'When the ingest last committed a batch (epoch seconds)', () =>
+      lastStoredAt === null ? [] : [{ value: lastStoredAt / 1000 }],
     ),
     metrics.gauge('fleetbook_ingest_batch_seconds', 'Duration of the last batch write', () => lastBatchSeconds),
     metrics.gauge('fleetbook_ingest_connected', '1 when the ingest’s MQTT session is connected', () => (client.connected ? 1 : 0)),
@@ -247,9 +268,18 @@ export async function startIngest(ctx: AppContext, options: IngestOptions): Prom
     }
     pendingRows -= rows;
     const started = performance.now();
-    const result = await writeWithRetry(take);
+    // `pending` is in arrival order: the first taken is the oldest.
+    const batch = { oldest: take[0]?.receivedAt ?? Date.now(), messages: take.length };
+    writing.add(batch);
+    let result: WriteResult | null;
+    try {
+      result = await writeWithRetry(take);
+    } finally {
+      writing.delete(batch);
+    }
     lastBatchSeconds = (performance.now() - started) / 1000;
     if (result) {
+      lastStoredAt = Date.now();
       stats.batches++;
       stats.rowsInserted += result.inserted;
       stats.duplicates += result.duplicates;
@@ -348,6 +378,7 @@ export async function startIngest(ctx: AppContext, options: IngestOptions): Prom
       clearInterval(stateTimer);
       client.end(true);
       void cache.stop();
+      for (const u of unregister) u();
       reject(new Error(`ingest: cannot connect to the MQTT broker at ${redactUrl(url)} within 5000 ms`));
     }, 5000);
     client.once('connect', () => {
@@ -361,6 +392,7 @@ export async function startIngest(ctx: AppContext, options: IngestOptions): Prom
     clearInterval(stateTimer);
     await client.endAsync(true);
     await cache.stop();
+    for (const u of unregister) u();
     throw new Error(`ingest: the broker refused the subscription to ${refused.map((g) => g.topic).join(', ')} (check the ACL of the API's MQTT user)`);
   }
   if (broker?.kind === 'external') client.subscribe('$SYS/broker/clients/connected', { qos: 0 });
@@ -372,6 +404,7 @@ export async function startIngest(ctx: AppContext, options: IngestOptions): Prom
     subscriptions,
     cache,
     stats: () => ({ ...stats, pending: pending.length }),
+    lag,
     drain: () =>
       new Promise<void>((resolve) => {
         if (!pending.length && active === 0) return resolve();

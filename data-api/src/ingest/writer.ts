@@ -1,11 +1,12 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { deviceDownKey, resolveAlertsByKey } from '../alerts/service.ts';
-import { emitChange } from '../changes/service.ts';
+import { emitChanges } from '../changes/service.ts';
 import { applyCommandResult } from '../commands/service.ts';
 import type { DeadLetterReason } from '../contracts/mqtt.ts';
 import type { Database } from '../db/index.ts';
 import { capturePayload, type DeadLetter, type Decoded, type Radio } from './decode.ts';
 import type { DeviceInfo, RegistryCache } from './registry-cache.ts';
+import { insertTelemetryRows, type TelemetryRow } from './telemetry-insert.ts';
 
 /** One MQTT message after decoding, with when it arrived (epoch ms). */
 export interface IncomingMessage {
@@ -30,14 +31,6 @@ export interface WriteResult {
   /** Devices that came up (from down or unknown) in this batch. */
   cameUp: string[];
   samples: LiveSample[];
-}
-
-interface TelemetryRow {
-  device_id: string;
-  msg_id: string;
-  ts: number; // epoch seconds
-  status: string | null;
-  metrics: Record<string, number>;
 }
 
 /** Per device, what this batch says, newest facts only. */
@@ -104,8 +97,8 @@ export async function writeBatch(db: Kysely<Database>, cache: RegistryCache, mes
         rowSite.set(info.id, info);
         const a = agg(info.id);
         live(a, item.ts, receivedAt);
-        newer(a, 'metrics', item.ts, () => ((a.metrics = item.metrics), (a.run_status = 'ok')));
-        if (item.radio) newer(a, 'radio', item.ts, () => (a.radio = item.radio!));
+        if (newer(a, 'metrics', item.ts)) (a.metrics = item.metrics), (a.run_status = 'ok');
+        if (item.radio && newer(a, 'radio', item.ts)) a.radio = item.radio;
         continue;
       }
       if (item.kind === 'telemetry' && item.via === 'batch' && gatewayProblem) continue;
@@ -127,21 +120,23 @@ export async function writeBatch(db: Kysely<Database>, cache: RegistryCache, mes
           rows.push({ device_id: item.device_id, msg_id: item.msg_id, ts: item.ts / 1000, status: item.status, metrics: item.metrics });
           rowSite.set(item.device_id, info!);
           live(a, item.ts, receivedAt);
-          newer(a, 'metrics', item.ts, () => ((a.metrics = item.metrics), (a.run_status = item.status)));
+          if (newer(a, 'metrics', item.ts)) (a.metrics = item.metrics), (a.run_status = item.status);
           const m = item.metrics;
-          if (m.rssi_dbm !== undefined || m.snr_db !== undefined) {
-            newer(a, 'radio', item.ts, () => (a.radio = { ...(m.rssi_dbm !== undefined ? { rssi_dbm: m.rssi_dbm } : {}), ...(m.snr_db !== undefined ? { snr_db: m.snr_db } : {}) }));
+          if ((m.rssi_dbm !== undefined || m.snr_db !== undefined) && newer(a, 'radio', item.ts)) {
+            const radio: Radio = (a.radio = {});
+            if (m.rssi_dbm !== undefined) radio.rssi_dbm = m.rssi_dbm;
+            if (m.snr_db !== undefined) radio.snr_db = m.snr_db;
           }
           break;
         }
         case 'heartbeat':
           live(a, item.ts, receivedAt);
-          newer(a, 'fw', item.ts, () => ((a.fw = item.fw ?? a.fw), (a.uptime_s = item.uptime_s ?? a.uptime_s)));
+          if (newer(a, 'fw', item.ts)) (a.fw = item.fw ?? a.fw), (a.uptime_s = item.uptime_s ?? a.uptime_s);
           break;
         case 'state':
           live(a, item.ts, receivedAt);
-          newer(a, 'reported', item.ts, () => (a.reported = item.reported));
-          if (item.fw) newer(a, 'fw', item.ts, () => (a.fw = item.fw!));
+          if (newer(a, 'reported', item.ts)) a.reported = item.reported;
+          if (item.fw && newer(a, 'fw', item.ts)) a.fw = item.fw;
           break;
         case 'seen':
           live(a, item.ts, receivedAt);
@@ -167,23 +162,21 @@ export async function writeBatch(db: Kysely<Database>, cache: RegistryCache, mes
     // Nothing was written: facts taken from the throttle go back to it, due at once.
     throttle?.restore(takenStates);
     throw err;
+  } finally {
+    throttle?.settle(takenStates);
   }
   return result;
 
   async function writeInTransaction() {
     await db.transaction().execute(async (trx) => {
       if (rows.length) {
-        const inserted = await sql<{ device_id: string; msg_id: string }>`
-          insert into telemetry (device_id, msg_id, ts, status, metrics)
-          select device_id, msg_id, to_timestamp(ts), status, metrics
-          from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(device_id text, msg_id text, ts double precision, status text, metrics jsonb)
-          on conflict (device_id, msg_id) do nothing
-          returning device_id, msg_id`.execute(trx);
-        result.inserted = inserted.rows.length;
-        result.duplicates = rows.length - inserted.rows.length;
-        const fresh = new Set(inserted.rows.map((r) => `${r.device_id}\u0000${r.msg_id}`));
+        const inserted = await insertTelemetryRows(trx, rows);
+        result.inserted = inserted.length;
+        result.duplicates = rows.length - inserted.length;
+        // Repeats absorbed by the insert are not news for the live feed; usually there are none.
+        const fresh = result.duplicates ? new Set(inserted.map((r) => `${r.device_id}\u0000${r.msg_id}`)) : null;
         for (const r of rows) {
-          if (!fresh.has(`${r.device_id}\u0000${r.msg_id}`)) continue;
+          if (fresh && !fresh.has(`${r.device_id}\u0000${r.msg_id}`)) continue;
           const info = rowSite.get(r.device_id)!;
           result.samples.push({ device_id: r.device_id, site_id: info.site_id, customer_id: info.customer_id, ts: new Date(r.ts * 1000).toISOString(), status: r.status, metrics: r.metrics });
         }
@@ -235,13 +228,14 @@ export async function writeBatch(db: Kysely<Database>, cache: RegistryCache, mes
   }
 }
 
-function newer(a: DeviceAgg, field: 'metrics' | 'fw' | 'radio' | 'reported', ts: number, apply: () => unknown): void {
-  const key = `${field}_ts` as const;
-  if (a[key] === null || ts >= a[key]!) {
-    a[key] = ts;
-    apply();
-  }
+/** True (and the field's time moved to `ts`) when a fact at `ts` is at least as new as what the aggregate holds. */
+function newer(a: DeviceAgg, field: 'metrics' | 'fw' | 'radio' | 'reported', ts: number): boolean {
+  const key = NEWER_KEYS[field];
+  if (a[key] !== null && ts < a[key]!) return false;
+  a[key] = ts;
+  return true;
 }
+const NEWER_KEYS = { metrics: 'metrics_ts', fw: 'fw_ts', radio: 'radio_ts', reported: 'reported_ts' } as const;
 
 function registryProblem(info: DeviceInfo | null, deviceId: string, topicSite: string | null): { reason: DeadLetterReason; detail: string } | null {
   if (!info) return { reason: 'unknown_device', detail: `device ${deviceId} is not in the registry` };
@@ -322,15 +316,16 @@ async function updateDevices(trx: Transaction<Database>, aggs: DeviceAgg[]): Pro
     insert into device_health_events (device_id, site_id, customer_id, status, at)
     select id, site_id, customer_id, 'up', now() from jsonb_to_recordset(${JSON.stringify(up)}::jsonb) as x(id text, site_id text, customer_id text)`.execute(trx);
   await resolveAlertsByKey(trx, ACTOR, up.filter((r) => r.old_status === 'down').map((r) => deviceDownKey(r.id)));
-  for (const r of up) {
-    await emitChange(trx, {
+  await emitChanges(
+    trx,
+    up.map((r) => ({
       type: 'device.health_changed',
       subject: { type: 'device', id: r.id },
       customerId: r.customer_id,
       siteId: r.site_id,
       payload: { device_id: r.id, status: 'up', previous: r.old_status, last_seen: r.last_seen ? new Date(r.last_seen).toISOString() : null },
-    });
-  }
+    })),
+  );
   return { cameUp: up.map((r) => r.id), rows: updated.rows };
 }
 
@@ -371,12 +366,33 @@ function mergeAgg(into: DeviceAgg, from: DeviceAgg): DeviceAgg {
  * window is at most half the device's heartbeat interval, so the monitor never sees a
  * last_seen older than it should; a device not known to be up is always written at once
  * (it may be coming back). stop() writes everything still held.
+ *
+ * A device is written by one batch at a time: while a batch writes it, another batch's facts
+ * for it are held (the second UPDATE would only wait for the first one's row lock, and with
+ * several writers that wait chains up), and go out once that write is settled.
+ *
+ * Each device's window is spread over 0.5–1 × the window (a fixed share per device): devices
+ * that came up together (a fleet reconnecting, an API restart) would otherwise all fall due
+ * in the same instant every window, and that one large UPDATE delays the commit, and so the
+ * live samples, of every reading in its batch.
  */
 export class DeviceStateThrottle {
   private readonly written = new Map<string, { at: number; status: string }>();
   private readonly held = new Map<string, { agg: DeviceAgg; dueAt: number }>();
+  private readonly writing = new Set<string>();
+  private readonly shares = new Map<string, number>();
 
-  constructor(private readonly everyMs = 5000) {}
+  constructor(
+    private readonly everyMs = 5000,
+    /** The share (0.5–1) of the window a device waits; tests pass `() => 1` for exact windows. */
+    private readonly spread: (id: string) => number = windowShare,
+  ) {}
+
+  private windowOf(id: string, intervalS: number): number {
+    let share = this.shares.get(id);
+    if (share === undefined) this.shares.set(id, (share = this.spread(id)));
+    return Math.min(this.everyMs, (intervalS * 1000) / 2) * share;
+  }
 
   take(aggs: DeviceAgg[], intervalOf: (id: string) => number, now: number): DeviceAgg[] {
     const out: DeviceAgg[] = [];
@@ -384,8 +400,11 @@ export class DeviceStateThrottle {
       const held = this.held.get(agg.id);
       const merged = held ? mergeAgg(held.agg, agg) : agg;
       const last = this.written.get(agg.id);
-      const window = Math.min(this.everyMs, (intervalOf(agg.id) * 1000) / 2);
-      if (!last || last.status !== 'up' || now - last.at >= window) {
+      const window = this.windowOf(agg.id, intervalOf(agg.id));
+      if (this.writing.has(agg.id)) {
+        // The write in flight counts as written now: an up device waits for its next window.
+        if (!held) this.held.set(agg.id, { agg: merged, dueAt: last?.status === 'up' ? now + window : 0 });
+      } else if (!last || last.status !== 'up' || now - last.at >= window) {
         this.held.delete(agg.id);
         out.push(merged);
       } else if (!held) {
@@ -394,21 +413,30 @@ export class DeviceStateThrottle {
     }
     // Whatever is held and due goes now too, even for devices that fell silent.
     for (const [id, h] of this.held) {
-      if (h.dueAt <= now) {
+      if (h.dueAt <= now && !this.writing.has(id)) {
         this.held.delete(id);
         out.push(h.agg);
       }
     }
+    for (const a of out) this.writing.add(a.id);
     return out;
   }
 
   markWritten(rows: Array<{ id: string; status: string }>, now: number): void {
-    for (const r of rows) this.written.set(r.id, { at: now, status: r.status });
+    for (const r of rows) {
+      this.written.set(r.id, { at: now, status: r.status });
+      this.writing.delete(r.id);
+    }
   }
 
-  /** Held facts whose window has ended (or all of them). */
+  /** The write of these (taken) devices is over, committed or not (markWritten settles those it names). */
+  settle(aggs: DeviceAgg[]): void {
+    for (const a of aggs) this.writing.delete(a.id);
+  }
+
+  /** Held facts whose window has ended (or all of them), not being written. */
   hasDue(now: number, all = false): boolean {
-    for (const h of this.held.values()) if (all || h.dueAt <= now) return true;
+    for (const [id, h] of this.held) if ((all || h.dueAt <= now) && !this.writing.has(id)) return true;
     return false;
   }
 
@@ -424,4 +452,11 @@ export class DeviceStateThrottle {
   releaseAll(): void {
     for (const h of this.held.values()) h.dueAt = 0;
   }
+}
+
+/** A device's fixed share of the state window, 0.5 to 1, from its id (FNV-1a). */
+export function windowShare(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  return 0.5 + (h >>> 0) / 2 ** 33;
 }

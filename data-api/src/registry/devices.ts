@@ -4,13 +4,14 @@ import { recordAudit } from '../audit/service.ts';
 import type { Principal } from '../auth/roles.ts';
 import { emitChange } from '../changes/service.ts';
 import { generateId } from '../contracts/ids.ts';
-import type { Device, desiredStateSchema, deviceCreateSchema, deviceSecretsSchema, deviceUpdateSchema } from '../contracts/registry.ts';
+import type { Device, DeviceSort, desiredStateSchema, deviceCreateSchema, deviceSecretsSchema, deviceUpdateSchema } from '../contracts/registry.ts';
 import { json, type Database, type Device as DeviceRow } from '../db/index.ts';
 import { conflict, notFound, validationError } from '../errors/index.ts';
 import { assertInScope, iso, likeContains, scopeOf, translateDbError } from './common.ts';
 import { assertProductVersion, findDeployment } from './deployments.ts';
 import { findSite } from './sites.ts';
-import { decodeCursor, toPage } from './pagination.ts';
+import { orderDevices } from './device-sort.ts';
+import { decodeSortedCursor, encodeSortedCursor, toPage } from './pagination.ts';
 
 type Row = DeviceRow & { secrets_set?: string[] | null };
 
@@ -60,11 +61,14 @@ export interface DeviceListQuery {
   status?: Device['status'];
   product_code?: string;
   q?: string;
+  /** Default `id`. */
+  sort?: DeviceSort;
 }
 
 export async function listDevices(db: Kysely<Database>, who: Principal, q: DeviceListQuery) {
-  const after = decodeCursor(q.cursor);
-  let query = selectDevices(db).orderBy('id').limit(q.limit + 1);
+  const sort = q.sort ?? 'id';
+  const after = decodeSortedCursor(q.cursor, sort);
+  let query = selectDevices(db).limit(q.limit + 1);
   const scope = scopeOf(who);
   if (scope) query = query.where('customer_id', '=', scope);
   if (q.customer_id) query = query.where('customer_id', '=', q.customer_id);
@@ -73,14 +77,14 @@ export async function listDevices(db: Kysely<Database>, who: Principal, q: Devic
   if (q.role) query = query.where('role', '=', q.role);
   if (q.status) query = query.where('status', '=', q.status);
   if (q.product_code) query = query.where('product_code', '=', q.product_code);
-  if (after) query = query.where('id', '>', after);
   if (q.q) {
     const like = likeContains(q.q);
     query = query.where((eb) =>
       eb.or([eb('id', 'ilike', like), eb('serial', 'ilike', like), eb('name', 'ilike', like), eb(sql`external_refs::text`, 'ilike', like)]),
     );
   }
-  return toPage(await query.execute(), q.limit, toDevice);
+  const rows = await orderDevices(query, sort, after).execute();
+  return toPage(rows, q.limit, toDevice, (last) => encodeSortedCursor(sort, last.sort_key, last.id));
 }
 
 export async function findDevice(db: Kysely<Database>, who: Principal, id: string): Promise<Row> {

@@ -8,20 +8,63 @@ export function encodeCursor(lastId: string): string {
   return Buffer.from(JSON.stringify({ v: 1, after: lastId })).toString('base64url');
 }
 
-export function decodeCursor(cursor: string | undefined): string | null {
-  if (cursor === undefined) return null;
+const invalid = () => validationError([{ path: 'querystring.cursor', message: 'invalid cursor: pass back the next_cursor of a previous page unchanged' }]);
+
+type Parsed = { v: 1; after: string } | { v: 2; sort: string; k: string | null; after: string };
+
+function parseCursor(cursor: string): Parsed {
   try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: number; after?: unknown };
-    if (parsed.v === 1 && typeof parsed.after === 'string' && parsed.after.length > 0) return parsed.after;
+    const p = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const after = typeof p.after === 'string' && p.after.length > 0 ? p.after : null;
+    if (p.v === 1 && after) return { v: 1, after };
+    if (p.v === 2 && after && typeof p.sort === 'string' && (p.k === null || typeof p.k === 'string')) return { v: 2, sort: p.sort, k: p.k, after };
   } catch {
     // fall through to the error below
   }
-  throw validationError([{ path: 'querystring.cursor', message: 'invalid cursor: pass back the next_cursor of a previous page unchanged' }]);
+  throw invalid();
+}
+
+export function decodeCursor(cursor: string | undefined): string | null {
+  if (cursor === undefined) return null;
+  const parsed = parseCursor(cursor);
+  if (parsed.v !== 1) throw invalid();
+  return parsed.after;
+}
+
+/** Where a sorted walk resumes: after the row with this sort key (as text; null when empty) and id. */
+export interface SortedAfter {
+  key: string | null;
+  id: string;
+}
+
+/**
+ * Keyset pagination under a sort (`sort` ≠ `id`): the cursor holds the sort it was made for
+ * and the last row's (sort key, id), so a page never depends on an offset. A cursor made
+ * for one sort is refused with another: it would silently skip or repeat rows. Sorting by
+ * id keeps the plain cursor above.
+ */
+export function encodeSortedCursor(sort: string, key: string | null, lastId: string): string {
+  return sort === 'id' ? encodeCursor(lastId) : Buffer.from(JSON.stringify({ v: 2, sort, k: key, after: lastId })).toString('base64url');
+}
+
+export function decodeSortedCursor(cursor: string | undefined, sort: string): SortedAfter | null {
+  if (cursor === undefined) return null;
+  const parsed = parseCursor(cursor);
+  const madeFor = parsed.v === 1 ? 'id' : parsed.sort;
+  if (madeFor !== sort) {
+    throw validationError([{ path: 'querystring.cursor', message: `this cursor pages sort=${madeFor}, not sort=${sort}: pass the same sort with it, or start again without a cursor` }]);
+  }
+  return parsed.v === 1 ? { key: parsed.after, id: parsed.after } : { key: parsed.k, id: parsed.after };
 }
 
 /** Splits the `limit + 1` rows a query fetched into a page and its next cursor. */
-export function toPage<T extends { id: string }, U>(rows: T[], limit: number, map: (row: T) => U): { items: U[]; next_cursor: string | null } {
+export function toPage<T extends { id: string }, U>(
+  rows: T[],
+  limit: number,
+  map: (row: T) => U,
+  cursorOf: (last: T) => string = (last) => encodeCursor(last.id),
+): { items: U[]; next_cursor: string | null } {
   const hasMore = rows.length > limit;
   const items = hasMore ? rows.slice(0, limit) : rows;
-  return { items: items.map(map), next_cursor: hasMore ? encodeCursor(items[items.length - 1]!.id) : null };
+  return { items: items.map(map), next_cursor: hasMore ? cursorOf(items[items.length - 1]!) : null };
 }

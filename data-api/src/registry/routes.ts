@@ -15,6 +15,7 @@ import {
   DEVICE_STATUSES,
   deviceCreateSchema,
   deviceSchema,
+  deviceSortSchema,
   deviceUpdateSchema,
   INVENTORY_STATES,
   inventoryCreateSchema,
@@ -69,6 +70,7 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
       status: z.enum(DEVICE_STATUSES).optional(),
       product_code: z.string().max(64).optional(),
       q: q.describe('matches id, serial, name and external refs (DevEUI, MAC…)'),
+      sort: deviceSortSchema,
     },
     list: listDevices, get: getDevice, add: createDevice, patch: updateDevice, remove: (db, who, id) => deleteDevice(db, who, id),
   }, pageQuery);

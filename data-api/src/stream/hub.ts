@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { CHANGES_CHANNEL, LIVE_CHANNEL } from '../changes/service.ts';
 import { liveSampleSchema, topicMatches, type ChangeEventMessage, type LiveSample } from '../contracts/stream.ts';
 import type { ChangeEvent, Database, DatabaseHandle } from '../db/index.ts';
+import { visibleTo } from './visibility.ts';
 
 export interface StreamClient {
   topics: readonly string[];
@@ -23,7 +24,8 @@ export const toMessage = (e: ChangeEvent): ChangeEventMessage => ({
   payload: e.payload,
 });
 
-const visibleTo = (client: StreamClient, customerId: string | null) => client.customerId === null || client.customerId === customerId;
+/** A stored event as the visibility rule reads it. */
+const audienceOf = (e: ChangeEvent) => ({ type: e.type, customerId: e.customer_id, payload: e.payload });
 
 /**
  * One per process. Every replica LISTENs on the change feed's channel; a notification
@@ -82,7 +84,7 @@ export class StreamHub {
     const rows = await this.db.selectFrom('change_events').selectAll().where('id', '>', afterId).where('id', '<=', this.lastId).orderBy('id').limit(REPLAY_LIMIT + 1).execute();
     const min = Number(oldest?.min ?? 0);
     if (rows.length > REPLAY_LIMIT || (min > 0 && afterId < min - 1)) return null;
-    return rows.filter((r) => (client.customerId === null || r.customer_id === client.customerId)).map(toMessage).filter((m) => topicMatches(client.topics, m));
+    return rows.filter((r) => visibleTo(client.customerId, audienceOf(r))).map(toMessage).filter((m) => topicMatches(client.topics, m));
   }
 
   /** Coalesced reads: at most one query in flight, one more queued behind it. */
@@ -108,8 +110,9 @@ export class StreamHub {
       for (const row of rows) {
         this.lastId = row.id;
         const message = toMessage(row);
+        const audience = audienceOf(row);
         for (const client of this.clients) {
-          if (visibleTo(client, row.customer_id) && topicMatches(client.topics, message)) client.sendChange(message);
+          if (visibleTo(client.customerId, audience) && topicMatches(client.topics, message)) client.sendChange(message);
         }
       }
       if (rows.length < 1000) return;
@@ -127,7 +130,7 @@ export class StreamHub {
     }
     const asEvent = { type: 'telemetry.sample', subject: { type: 'device', id: sample.device_id }, site_id: sample.site_id };
     for (const client of this.clients) {
-      if (visibleTo(client, sample.customer_id ?? null) && topicMatches(client.topics, asEvent)) client.sendLive(sample);
+      if (visibleTo(client.customerId, { type: asEvent.type, customerId: sample.customer_id ?? null, payload: {} }) && topicMatches(client.topics, asEvent)) client.sendLive(sample);
     }
   }
 }

@@ -3,11 +3,14 @@
 // surface someone is viewing, re-runs them and publishes `surface.updated` (kind `data`)
 // with an updateDataModel message, only when the data model actually changed.
 //
-// Known debt: (1) the data is unscoped, so customer-scoped viewers get their first paint
-// scoped (GET) but no live surface updates (the change feed shows unscoped events to
-// unscoped readers only); (2) every replica publishes, so with N replicas an update
-// arrives N times (identical, harmless); (3) what is watched is kept in memory, refreshed
-// by each GET, for 24 h.
+// Tenancy: a surface is watched per audience (the viewer's customer, or unscoped), its data
+// computed with that scope and published with that customer on the event; the stream hands
+// surface data to exactly that audience (stream/visibility.ts).
+//
+// Known debt: (1) every replica publishes, so with N replicas an update arrives N times
+// (identical, harmless); (2) what is watched is kept in memory, refreshed by each GET, for
+// 24 h; (3) a change re-runs every watched audience's queries (the hash then drops the
+// unchanged ones): the change feed does not say which customers an event touched.
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { emitChange } from '../changes/service.ts';
@@ -22,7 +25,10 @@ const MAX_WATCHED = 500;
 
 interface Watched {
   name: string;
+  surfaceId: string;
   params: Record<string, string>;
+  /** The audience: the viewers' customer, or null for unscoped viewers. */
+  customerId: string | null;
   seen: number;
   hash: string | null;
 }
@@ -62,9 +68,10 @@ export class SurfacePublisher {
     await this.running;
   }
 
-  /** A page asked for this surface: keep its data live. */
-  watch(key: string, name: string, params: Record<string, string>): void {
+  /** A page asked for this surface (as `customerId`'s viewer, or unscoped): keep its data live for that audience. */
+  watch(surfaceId: string, name: string, params: Record<string, string>, customerId: string | null): void {
     this.start();
+    const key = `${customerId ?? '*'} ${surfaceId}`;
     const have = this.watched.get(key);
     if (have) have.seen = Date.now();
     else {
@@ -72,7 +79,7 @@ export class SurfacePublisher {
         const oldest = [...this.watched.entries()].sort((a, b) => a[1].seen - b[1].seen)[0];
         if (oldest) this.watched.delete(oldest[0]);
       }
-      this.watched.set(key, { name, params, seen: Date.now(), hash: null });
+      this.watched.set(key, { name, surfaceId, params, customerId, seen: Date.now(), hash: null });
     }
   }
 
@@ -109,12 +116,12 @@ export class SurfacePublisher {
         continue;
       }
       if (!loaded.def.topics.some((t) => families.has(t))) continue;
-      const data = await buildDataModel(this.db, loaded.def, w.params, null);
+      const data = await buildDataModel(this.db, loaded.def, w.params, w.customerId);
       const hash = createHash('sha256').update(JSON.stringify(data)).digest('base64url');
       if (hash === w.hash) continue;
       w.hash = hash;
-      const payload: SurfaceEventPayload = { kind: 'data', surface: w.name, messages: [dataMessage(key, data)] };
-      await emitChange(this.db, { type: 'surface.updated', subject: { type: 'surface', id: key }, customerId: null, payload: payload as unknown as Record<string, unknown> });
+      const payload: SurfaceEventPayload = { kind: 'data', surface: w.name, messages: [dataMessage(w.surfaceId, data)] };
+      await emitChange(this.db, { type: 'surface.updated', subject: { type: 'surface', id: w.surfaceId }, customerId: w.customerId, payload: payload as unknown as Record<string, unknown> });
     }
   }
 }

@@ -3,6 +3,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { SurfaceQueryKind } from '../contracts/surfaces.ts';
 import type { Database } from '../db/index.ts';
+import { fleetHealth } from '../fleet/service.ts';
 
 type Db = Kysely<Database>;
 type Args = Record<string, string | number | boolean | null>;
@@ -11,43 +12,13 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v 
 const limitOf = (v: unknown, dflt: number) => Math.max(1, Math.min(200, typeof v === 'number' ? Math.floor(v) : dflt));
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
 
-const zeroStatus = () => ({ up: 0, down: 0, unknown: 0, total: 0 });
-
 export async function runQuery(db: Db, kind: SurfaceQueryKind, args: Args, customerId: string | null): Promise<unknown> {
   switch (kind) {
-    case 'device_counts': {
-      let q = db.selectFrom('devices').select(['status', (eb) => eb.fn.countAll<string>().as('n')]).groupBy('status');
-      if (customerId) q = q.where('customer_id', '=', customerId);
-      if (str(args.site_id)) q = q.where('site_id', '=', str(args.site_id)!);
-      if (str(args.product_code)) q = q.where('product_code', '=', str(args.product_code)!);
-      const out = zeroStatus();
-      for (const r of await q.execute()) {
-        const n = Number(r.n);
-        out[(r.status === 'up' || r.status === 'down' ? r.status : 'unknown') as 'up' | 'down' | 'unknown'] += n;
-        out.total += n;
-      }
-      return out;
-    }
+    case 'device_counts':
+      return (await fleetHealth(db, customerId, { group_by: 'site', site_id: str(args.site_id), product_code: str(args.product_code) })).total;
     case 'device_counts_by': {
-      const by = args.group_by === 'customer' ? 'customer_id' : args.group_by === 'product' ? 'product_code' : 'site_id';
-      let q = db.selectFrom('devices').select([sql<string | null>`${sql.ref(by)}`.as('key'), 'status', (eb) => eb.fn.countAll<string>().as('n')]).groupBy([by, 'status']);
-      if (customerId) q = q.where('customer_id', '=', customerId);
-      if (str(args.site_id)) q = q.where('site_id', '=', str(args.site_id)!);
-      const rows = await q.execute();
-      const names = new Map<string, string>();
-      const table = by === 'site_id' ? 'sites' : by === 'customer_id' ? 'customers' : null;
-      if (table) for (const r of await db.selectFrom(table).select(['id', 'name']).execute()) names.set(r.id, r.name);
-      else for (const r of await db.selectFrom('products').select(['code', 'name']).execute()) names.set(r.code, r.name);
-      const groups = new Map<string, { key: string; name: string; up: number; down: number; unknown: number; total: number }>();
-      for (const r of rows) {
-        const key = r.key ?? '(none)';
-        let g = groups.get(key);
-        if (!g) groups.set(key, (g = { key, name: names.get(key) ?? key, ...zeroStatus() }));
-        const n = Number(r.n);
-        g[(r.status === 'up' || r.status === 'down' ? r.status : 'unknown') as 'up' | 'down' | 'unknown'] += n;
-        g.total += n;
-      }
-      return [...groups.values()].sort((a, b) => b.down - a.down || a.name.localeCompare(b.name));
+      const by = args.group_by === 'customer' ? 'customer' : args.group_by === 'product' ? 'product' : 'site';
+      return (await fleetHealth(db, customerId, { group_by: by, site_id: str(args.site_id) })).groups;
     }
     case 'devices': {
       let q = db

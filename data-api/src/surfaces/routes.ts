@@ -36,7 +36,7 @@ export const surfaceRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { params: resolved, ...body } = await renderSurface(app.ctx.db, request.principal!, request.params.name, request.query);
-      publisher.watch(body.surfaceId, request.params.name, resolved);
+      publisher.watch(body.surfaceId, request.params.name, resolved, request.principal!.customerId);
       return body;
     },
   );

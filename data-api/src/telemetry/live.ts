@@ -3,16 +3,21 @@ import { LIVE_CHANNEL } from '../changes/service.ts';
 import type { AppContext } from '../context.ts';
 import type { LiveSample } from '../ingest/writer.ts';
 
-const COALESCE_MS = 250;
+/**
+ * The flush window is added to every live sample's publish → pixel time (uniform 0..window),
+ * and widgets.md's budget is p99 < 250 ms at 1,000 msgs/s: a 250 ms window alone spent it
+ * (bench/publish-to-pixel.ts measured p99 294 ms); 50 ms leaves room for the rest of the path.
+ */
+const COALESCE_MS = 50;
 /** At most this many samples per flush (4,000 a second): live is best effort, REST is the truth. */
-const MAX_PER_FLUSH = 1000;
+const MAX_PER_FLUSH = 200;
 /** PostgreSQL refuses NOTIFY payloads of 8,000 bytes or more. */
 const MAX_NOTIFY_BYTES = 7900;
 
 /**
  * Live telemetry for the stream (architecture.md: not in the change table): the ingest
  * hands over the samples of each committed batch; the newest per device is sent every
- * 250 ms on the stream's NOTIFY channel (`LIVE_CHANNEL`), so every replica's SSE clients
+ * 50 ms on the stream's NOTIFY channel (`LIVE_CHANNEL`), so every replica's SSE clients
  * see every device whichever replica ingested it. All of a flush goes in one statement.
  */
 export class LiveTelemetry {

@@ -1,6 +1,6 @@
-import React, { useEffect, useMemo, useState, type ReactNode } from 'react';
+import React, { useEffect, useState, type ReactNode } from 'react';
 import clsx from 'clsx';
-import type { Device } from '../../../data-api/src/contracts/registry.ts';
+import type { Device, DeviceSortKey } from '../../../data-api/src/contracts/registry.ts';
 import { timeAgo } from '../shared/format';
 import { useNow } from '../shared/useNow';
 import { frameStyles as s, Pager, StatusBadge, WidgetFrame } from '../shared/WidgetFrame';
@@ -20,6 +20,19 @@ const LABEL: Record<DeviceColumn, string> = {
   product: 'Product',
   role: 'Role',
   serial: 'Serial',
+};
+/** The API's sort key behind each column header; firmware (a reported value) is not sortable. */
+const SORT_KEY: Record<DeviceColumn, DeviceSortKey | null> = {
+  id: 'id',
+  name: 'name',
+  status: 'status',
+  last_seen: 'last_seen',
+  firmware: null,
+  site: 'site_id',
+  deployment: 'deployment_id',
+  product: 'product_code',
+  role: 'role',
+  serial: 'serial',
 };
 /** Hidden on a phone unless asked for. */
 const OPTIONAL = new Set<DeviceColumn>(['id', 'firmware', 'site', 'deployment', 'product', 'role', 'serial']);
@@ -67,28 +80,10 @@ function cell(d: Device, col: DeviceColumn, now: number): ReactNode {
   }
 }
 
-function sortValue(d: Device, col: DeviceColumn): string {
-  switch (col) {
-    case 'last_seen':
-      return d.last_seen ?? '';
-    case 'firmware':
-      return firmwareOf(d);
-    case 'site':
-      return d.site_id ?? '';
-    case 'deployment':
-      return d.deployment_id ?? '';
-    case 'product':
-      return d.product_code;
-    case 'status':
-      return { down: '0', unknown: '1', up: '2' }[d.status] ?? d.status;
-    default:
-      return String((d as Record<string, unknown>)[col] ?? '');
-  }
-}
-
 /**
- * Registry devices with live status, last seen and firmware. Filters and paging go to the
- * API (keyset cursor, so 100k devices page as fast as 100); sorting orders the page shown.
+ * Registry devices with live status, last seen and firmware. Filters, sort and paging go to
+ * the API (`sort=` with a keyset cursor), so a sorted walk covers the whole fleet, 100k
+ * devices as fast as 100, not just the page on screen.
  */
 export function DeviceTable(props: DeviceTableProps): ReactNode {
   const columns = props.columns?.length ? props.columns : (['name', 'status', 'last_seen', 'firmware', 'site', 'product'] as DeviceColumn[]);
@@ -104,15 +99,21 @@ export function DeviceTable(props: DeviceTableProps): ReactNode {
     return () => clearTimeout(t);
   }, [text]);
 
+  const sortKey = sort && SORT_KEY[sort.col];
+  const apiSort = sort && sortKey ? `${sort.dir === -1 ? '-' : ''}${sortKey}` : undefined;
   const { resource, rows, page, hasPrev, hasNext, next, prev } = useDevicePage(
-    { site: props.site, deployment: props.deployment, customer: props.customer, role: props.role, product: props.product, status: status || undefined, q: q || undefined },
+    {
+      site: props.site,
+      deployment: props.deployment,
+      customer: props.customer,
+      role: props.role,
+      product: props.product,
+      status: status || undefined,
+      q: q || undefined,
+      sort: apiSort,
+    },
     pageSize,
   );
-
-  const sorted = useMemo(() => {
-    if (!sort) return rows;
-    return [...rows].sort((a, b) => sortValue(a, sort.col).localeCompare(sortValue(b, sort.col), undefined, { numeric: true }) * sort.dir);
-  }, [rows, sort]);
 
   const toggle = (col: DeviceColumn) => setSort((cur) => (cur?.col === col ? (cur.dir === 1 ? { col, dir: -1 } : null) : { col, dir: 1 }));
 
@@ -148,7 +149,7 @@ export function DeviceTable(props: DeviceTableProps): ReactNode {
       connection={resource.connection}
       empty={resource.status === 'ready' && rows.length === 0}
       emptyText={q || status ? 'No device matches these filters.' : 'No devices here yet.'}
-      data={{ rows: rows.length, page }}
+      data={{ rows: rows.length, page, sort: apiSort ?? '' }}
     >
       <div className={s.tableWrap}>
         <table className={s.table}>
@@ -156,16 +157,20 @@ export function DeviceTable(props: DeviceTableProps): ReactNode {
             <tr>
               {columns.map((c) => (
                 <th key={c} className={clsx(OPTIONAL.has(c) && s.optional)} aria-sort={sort?.col === c ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'}>
-                  <button type="button" className={s.sortButton} onClick={() => toggle(c)} data-testid={`device-table-sort-${c}`}>
-                    {LABEL[c]}
-                    {sort?.col === c ? (sort.dir === 1 ? ' ▲' : ' ▼') : ''}
-                  </button>
+                  {SORT_KEY[c] ? (
+                    <button type="button" className={s.sortButton} onClick={() => toggle(c)} data-testid={`device-table-sort-${c}`}>
+                      {LABEL[c]}
+                      {sort?.col === c ? (sort.dir === 1 ? ' ▲' : ' ▼') : ''}
+                    </button>
+                  ) : (
+                    LABEL[c]
+                  )}
                 </th>
               ))}
             </tr>
           </thead>
           <tbody>
-            {sorted.map((d) => (
+            {rows.map((d) => (
               <tr key={d.id} data-testid={`device-row-${d.id}`} data-status={d.status}>
                 {columns.map((c) => (
                   <td key={c} className={clsx(OPTIONAL.has(c) && s.optional)}>
@@ -184,7 +189,7 @@ export function DeviceTable(props: DeviceTableProps): ReactNode {
         hasNext={hasNext}
         onPrev={prev}
         onNext={next}
-        label={`page ${page + 1} · ${rows.length} devices${sort ? ' · sorted within this page' : ''}`}
+        label={`page ${page + 1} · ${rows.length} devices`}
       />
     </WidgetFrame>
   );

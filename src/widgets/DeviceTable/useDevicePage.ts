@@ -10,6 +10,8 @@ export interface DeviceFilters {
   status?: string;
   product?: string;
   q?: string;
+  /** The API's `sort` (e.g. `-last_seen`); default: by id. */
+  sort?: string;
 }
 
 interface Page {
@@ -26,6 +28,7 @@ export function devicesPath(filters: DeviceFilters, limit: number, cursor?: stri
   if (filters.status) q.set('status', filters.status);
   if (filters.product) q.set('product_code', filters.product);
   if (filters.q) q.set('q', filters.q);
+  if (filters.sort) q.set('sort', filters.sort);
   if (cursor) q.set('cursor', cursor);
   return `/devices?${q.toString()}`;
 }

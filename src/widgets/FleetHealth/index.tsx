@@ -1,10 +1,9 @@
 import React, { useMemo, type ReactNode } from 'react';
-import type { Customer, Product, Site } from '../../../data-api/src/contracts/registry.ts';
-import { useConnection, useLiveResource } from '../../data/useLive';
+import type { FleetGroupBy as GroupBy } from '../../../data-api/src/fleet/schemas.ts';
+import { useLiveResource } from '../../data/useLive';
 import { parseDuration, percent } from '../shared/format';
 import { frameStyles as s, WidgetFrame } from '../shared/WidgetFrame';
-import { countByGroup, type GroupBy } from './counts';
-import { useFleetDevices } from './useFleetDevices';
+import { useFleetHealth } from './useFleetHealth';
 import { normaliseUptime } from './uptime';
 
 export interface FleetHealthProps {
@@ -20,10 +19,7 @@ export interface FleetHealthProps {
 
 /** Up / down / unknown devices per site, product or customer, with uptime over a window. */
 export function FleetHealth({ groupBy = 'site', window = '30d', customer, site, product, title }: FleetHealthProps): ReactNode {
-  const connection = useConnection();
-  const fleet = useFleetDevices({ customer, site, product });
-  const labelsPath = groupBy === 'site' ? '/sites?limit=500' : groupBy === 'customer' ? '/customers?limit=500' : '/products';
-  const labels = useLiveResource<{ items: Array<Site | Customer | Product> }>(labelsPath);
+  const fleet = useFleetHealth({ groupBy, customer, site, product });
   const windowMs = parseDuration(window) ?? 30 * 86_400_000;
   // Rounded to the minute so the path (and the fetch) is stable between renders.
   const to = Math.floor(Date.now() / 60_000) * 60_000;
@@ -31,15 +27,7 @@ export function FleetHealth({ groupBy = 'site', window = '30d', customer, site, 
     groupBy === 'product' ? null : `/uptime?group_by=${groupBy}&from=${new Date(to - windowMs).toISOString()}&to=${new Date(to).toISOString()}`;
   const uptime = useLiveResource<unknown>(uptimePath, { missingIsUnavailable: true, refreshMs: 300_000 });
 
-  const counts = useMemo(() => (fleet.data ? countByGroup(fleet.data.values(), groupBy) : null), [fleet.data, groupBy]);
-  const names = useMemo(() => {
-    const m = new Map<string, string>();
-    for (const item of labels.data?.items ?? []) {
-      const id = 'code' in item ? item.code : item.id;
-      m.set(id, item.name);
-    }
-    return m;
-  }, [labels.data]);
+  const counts = fleet.data;
   const uptimeBy = useMemo(() => (uptime.status === 'ready' ? normaliseUptime(uptime.data, groupBy) : null), [uptime.status, uptime.data, groupBy]);
 
   const t = counts?.total;
@@ -49,10 +37,10 @@ export function FleetHealth({ groupBy = 'site', window = '30d', customer, site, 
       testId="fleet-health"
       title={title ?? `Fleet health by ${groupBy}`}
       state={fleet}
-      connection={connection}
+      connection={fleet.connection}
       empty={!!counts && counts.total.total === 0}
       emptyText="No devices in the registry for this selection."
-      data={t ? { up: t.up, down: t.down, unknown: t.unknown, total: t.total, 'group-by': groupBy } : { 'group-by': groupBy, loaded: fleet.loaded }}
+      data={t ? { up: t.up, down: t.down, unknown: t.unknown, total: t.total, 'group-by': groupBy } : { 'group-by': groupBy }}
     >
       {counts && t && (
         <>
@@ -86,7 +74,7 @@ export function FleetHealth({ groupBy = 'site', window = '30d', customer, site, 
                 {counts.groups.map((g) => (
                   <tr key={g.key} data-testid={`fleet-health-row-${g.key}`} data-up={g.up} data-down={g.down} data-unknown={g.unknown}>
                     <td>
-                      {names.get(g.key) ?? g.key}
+                      {g.name}
                       <div className={`${s.muted} ${s.mono}`}>{g.key}</div>
                     </td>
                     <td>{g.up}</td>
