@@ -12,11 +12,10 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { buildApp } from '../data-api/src/app.ts';
+import type { App } from '../data-api/src/app.ts';
 import { createToken } from '../data-api/src/auth/service.ts';
 import { commitRun } from '../data-api/src/automation/git.ts';
 import { runAutomation } from '../data-api/src/automation/orchestrate.ts';
@@ -28,10 +27,10 @@ import { migrateToLatest } from '../data-api/src/db/migrator.ts';
 import { PROJECT_ROOT } from '../data-api/src/paths.ts';
 import { loadProductCatalog } from '../data-api/src/registry/products.ts';
 import { RunnerService } from '../data-api/src/runner-service/service.ts';
-import { VERSION } from '../data-api/src/version.ts';
 import { client } from '../tests/helpers/registry.ts';
 import { fastSpec, seedDeployment, startFakes, type Fakes, type Seeded } from '../tests/integration/automation-runs-fixtures.ts';
 import { generatedPage, makeBenchSite, timeBuild } from './site-build.ts';
+import { benchContext, listenApi } from './lib.ts';
 
 export interface AutomationBenchOptions {
   runs?: number;
@@ -117,24 +116,15 @@ export async function automationBenchmark(o: AutomationBenchOptions = {}): Promi
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetbook-bench-automation-'));
   const url = await createDatabase(baseUrl);
   let database: DatabaseHandle | null = null;
-  let app: Awaited<ReturnType<typeof buildApp>> | null = null;
+  let app: App | null = null;
   let fakes: Fakes | null = null;
   try {
     database = await openDatabase({ kind: 'pg', url, max: 10 });
     await migrateToLatest(database.db);
     await loadProductCatalog(database.db, path.join(PROJECT_ROOT, 'docs', 'products'));
-    app = await buildApp({
-      version: VERSION,
-      database,
-      db: database.db,
-      broker: null,
-      siteDir: null,
-      siteStatus: () => ({ status: 'disabled', builtAt: null }),
-      auth: { openReads: false, proxy: null },
-      corsOrigins: [],
-    });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const base = `http://127.0.0.1:${(app.server.address() as net.AddressInfo).port}`;
+    const api = await listenApi(benchContext(database));
+    app = api.app;
+    const base = api.base;
     const admin = client(app, (await createToken(database.db, { name: 'bench-admin', role: 'admin' })).token);
     const operator = client(app, (await createToken(database.db, { name: 'bench-operator', role: 'operator' })).token);
     const automation = (await createToken(database.db, { name: 'bench-runner', role: 'automation' })).token;

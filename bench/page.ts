@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../tests/helpers/browser.ts';
-import { spawnCli } from '../tests/helpers/cli.ts';
+import { spawnCli, waitForSite } from '../tests/helpers/cli.ts';
 import { freePort } from '../tests/helpers/ports.ts';
 import { printPixel, publishToPixel, type BenchServer, type PixelOptions, type PixelResult } from './publish-to-pixel.ts';
 import { generatedPage, makeBenchSite, timeBuild } from './site-build.ts';
@@ -69,12 +69,7 @@ async function withBenchServer<T>(fn: (server: BenchServer, browser: Browser) =>
     const base = await proc.ready;
     const adminToken = /admin token (\S+)/.exec(proc.output())?.[1];
     if (!adminToken) throw new Error(`fleetbook start printed no admin token:\n${proc.output()}`);
-    for (const deadline = Date.now() + 600_000; ; ) {
-      const health = await (await fetch(`${base}/api/v1/health`)).json();
-      if (health.build.status === 'ready') break;
-      if (health.build.status === 'failed' || Date.now() > deadline) throw new Error(`site build: ${health.build.status} ${health.build.error ?? ''}`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    await waitForSite(base, 600_000);
     return await fn({ base, adminToken }, browser);
   } finally {
     await browser.close();

@@ -1,17 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import type net from 'node:net';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { buildApp } from '../data-api/src/app.ts';
+import type { App } from '../data-api/src/app.ts';
 import { createToken } from '../data-api/src/auth/service.ts';
 import { openDatabase, type DatabaseHandle } from '../data-api/src/db/index.ts';
 import { migrateToLatest } from '../data-api/src/db/migrator.ts';
 import { loadDemoData } from '../data-api/src/demo/index.ts';
 import { PROJECT_ROOT } from '../data-api/src/paths.ts';
 import { loadProductCatalog } from '../data-api/src/registry/products.ts';
-import { VERSION } from '../data-api/src/version.ts';
+import { benchContext, listenApi } from './lib.ts';
 
 /**
  * Registry list latency: 100,000 devices over 50 sites in a real PostgreSQL, the API
@@ -210,7 +209,7 @@ async function timeDemo(o: RegistryBenchOptions): Promise<RegistryBenchResult['d
 export async function registryBenchmark(o: RegistryBenchOptions = registryBenchOptions()): Promise<RegistryBenchResult> {
   const url = await createDatabase(o.baseUrl, 'registry');
   let database: DatabaseHandle | null = null;
-  let app: Awaited<ReturnType<typeof buildApp>> | null = null;
+  let app: App | null = null;
   try {
     database = await openDatabase({ kind: 'pg', url, max: o.connections });
     await migrateToLatest(database.db);
@@ -220,19 +219,10 @@ export async function registryBenchmark(o: RegistryBenchOptions = registryBenchO
     const seedSeconds = (performance.now() - s0) / 1000;
 
     // The API as production runs it, minus the broker and the background services (they
-    // would write to the devices under measurement): buildApp + listen on loopback.
-    app = await buildApp({
-      version: VERSION,
-      database,
-      db: database.db,
-      broker: null,
-      siteDir: null,
-      siteStatus: () => ({ status: 'disabled', builtAt: null }),
-      auth: { openReads: false, proxy: null },
-      corsOrigins: [],
-    });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const base = `http://127.0.0.1:${(app.server.address() as net.AddressInfo).port}`;
+    // would write to the devices under measurement), listening on loopback.
+    const listening = await listenApi(benchContext(database));
+    app = listening.app;
+    const base = listening.base;
     const token = (await createToken(database.db, { name: 'bench', role: 'viewer' })).token;
     const headers = { authorization: `Bearer ${token}` };
 

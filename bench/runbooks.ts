@@ -6,19 +6,17 @@
 //     SSE stream (goal: p95 < 50 ms), on embedded PGlite and, when reachable, PostgreSQL.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { buildApp } from '../data-api/src/app.ts';
 import { createToken } from '../data-api/src/auth/service.ts';
 import type { Execution } from '../data-api/src/contracts/executions.ts';
 import { openDatabase, type DatabaseHandle } from '../data-api/src/db/index.ts';
 import { migrateToLatest } from '../data-api/src/db/migrator.ts';
 import { PROJECT_ROOT } from '../data-api/src/paths.ts';
 import { loadProductCatalog } from '../data-api/src/registry/products.ts';
-import { VERSION } from '../data-api/src/version.ts';
 import { createPgDatabase, dropPgDatabase } from '../tests/helpers/database.ts';
 import { makeBenchSite } from './site-build.ts';
+import { benchContext, listenApi } from './lib.ts';
 
 const CLI = path.join(PROJECT_ROOT, 'bin/fleetbook.mjs');
 
@@ -154,19 +152,8 @@ function timeBuildCpu(siteDir: string, config: string | null, tag: string): Buil
 async function tickLatency(database: DatabaseHandle, label: string, n: number) {
   await migrateToLatest(database.db);
   await loadProductCatalog(database.db, path.join(PROJECT_ROOT, 'docs', 'products'));
-  const app = await buildApp({
-    version: VERSION,
-    database,
-    db: database.db,
-    broker: null,
-    siteDir: null,
-    siteStatus: () => ({ status: 'disabled', builtAt: null }),
-    auth: { openReads: false, proxy: null },
-    corsOrigins: [],
-    blobDir: fs.mkdtempSync(path.join(os.tmpdir(), 'fb-bench-blobs-')),
-  });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const base = `http://127.0.0.1:${(app.server.address() as net.AddressInfo).port}/api/v1`;
+  const { app, base: origin } = await listenApi(benchContext(database, { blobDir: fs.mkdtempSync(path.join(os.tmpdir(), 'fb-bench-blobs-')) }));
+  const base = `${origin}/api/v1`;
   const controller = new AbortController();
   try {
     const admin = (await createToken(database.db, { name: 'bench-admin', role: 'admin' })).token;

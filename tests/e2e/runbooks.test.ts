@@ -6,7 +6,7 @@ import { deflateSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, screenshotPath } from '../helpers/browser.ts';
-import { spawnCli } from '../helpers/cli.ts';
+import { spawnCli, waitForSite } from '../helpers/cli.ts';
 import { freePort } from '../helpers/ports.ts';
 
 // runbooks.md "Execution in the browser", as people use it: `fleetbook start --demo` spawned
@@ -89,14 +89,7 @@ describe('runbook executions in the browser (two people, one execution)', () => 
       FLEETBOOK_BLOB_DIR: path.join(dataDir, 'blobs'),
     });
     base = await proc.ready;
-    const deadline = Date.now() + 540_000;
-    for (;;) {
-      const health = await (await fetch(`${base}/api/v1/health`)).json();
-      if (health.build.status === 'ready') break;
-      if (health.build.status === 'failed') throw new Error(`site build failed: ${health.build.error}`);
-      if (Date.now() > deadline) throw new Error('site build did not finish in time');
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    await waitForSite(base);
     const admin = /admin token (\S+)/.exec(proc.output())?.[1];
     if (!admin) throw new Error(`no admin token in the banner:\n${proc.output()}`);
     for (const name of ['alice', 'bob', 'lena']) {

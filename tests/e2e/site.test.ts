@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, screenshotPath } from '../helpers/browser.ts';
-import { spawnCli } from '../helpers/cli.ts';
+import { spawnCli, waitForSite } from '../helpers/cli.ts';
 import { freePort } from '../helpers/ports.ts';
 
 // The product as a user starts it: `fleetbook start` builds the site when it is missing
@@ -22,15 +22,7 @@ describe('the site, served by fleetbook start, in Chromium', () => {
       LOG_LEVEL: 'warn',
     });
     base = await proc.ready;
-    // The site may be building in the background; health says when it is ready.
-    const deadline = Date.now() + 540_000;
-    for (;;) {
-      const health = await (await fetch(`${base}/api/v1/health`)).json();
-      if (health.build.status === 'ready') break;
-      if (health.build.status === 'failed') throw new Error(`site build failed: ${health.build.error}`);
-      if (Date.now() > deadline) throw new Error('site build did not finish in time');
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    await waitForSite(base);
     browser = await launchChromium();
   });
 

@@ -5,7 +5,7 @@ import mqtt from 'mqtt';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, screenshotPath } from '../helpers/browser.ts';
-import { spawnCli } from '../helpers/cli.ts';
+import { spawnCli, waitForSite } from '../helpers/cli.ts';
 import { freePort } from '../helpers/ports.ts';
 
 // widgets.md, as a user sees it: `fleetbook start --demo` (embedded PGlite + aedes, the
@@ -33,14 +33,7 @@ describe('live widgets and surfaces, served by fleetbook start, in Chromium', ()
   async function start(): Promise<void> {
     proc = spawnCli(['start', '--port', String(port), '--mqtt-port', String(mqttPort), '--data-dir', dataDir, '--demo'], { HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
     base = await proc.ready;
-    const deadline = Date.now() + 540_000;
-    for (;;) {
-      const health = await (await fetch(`${base}/api/v1/health`)).json();
-      if (health.build.status === 'ready') break;
-      if (health.build.status === 'failed') throw new Error(`site build failed: ${health.build.error}`);
-      if (Date.now() > deadline) throw new Error('site build did not finish in time');
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    await waitForSite(base);
   }
 
   async function stop(): Promise<void> {

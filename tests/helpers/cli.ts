@@ -45,3 +45,17 @@ export function spawnCli(args: string[], env: Record<string, string> = {}): { ch
   });
   return { child, output: () => out, ready };
 }
+
+/**
+ * Waits until a started fleetbook has built its site (it builds in the background;
+ * /api/v1/health says when it is ready), or throws with the build's error.
+ */
+export async function waitForSite(base: string, timeoutMs = 540_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; ; ) {
+    const health = await (await fetch(`${base}/api/v1/health`)).json();
+    if (health.build.status === 'ready') return;
+    if (health.build.status === 'failed') throw new Error(`site build failed: ${health.build.error}`);
+    if (Date.now() > deadline) throw new Error(`site build did not finish in ${timeoutMs / 1000} s (${health.build.status})`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}

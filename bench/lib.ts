@@ -1,0 +1,31 @@
+// What the benchmarks share: the API as they run it (buildApp + listen on loopback).
+import type net from 'node:net';
+import { buildApp, type App } from '../data-api/src/app.ts';
+import type { AppContext } from '../data-api/src/context.ts';
+import type { DatabaseHandle } from '../data-api/src/db/index.ts';
+import { VERSION } from '../data-api/src/version.ts';
+
+/**
+ * The API as production runs it, minus the site and the background services (they would
+ * write to what is being measured): no broker unless given, reads need a token.
+ */
+export function benchContext(database: DatabaseHandle, extra: Partial<AppContext> = {}): AppContext {
+  return {
+    version: VERSION,
+    database,
+    db: database.db,
+    broker: null,
+    siteDir: null,
+    siteStatus: () => ({ status: 'disabled', builtAt: null }),
+    auth: { openReads: false, proxy: null },
+    corsOrigins: [],
+    ...extra,
+  };
+}
+
+/** Builds the app on `ctx` and listens on a free loopback port; `base` is `http://127.0.0.1:<port>`. */
+export async function listenApi(ctx: AppContext): Promise<{ app: App; base: string }> {
+  const app = await buildApp(ctx);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return { app, base: `http://127.0.0.1:${(app.server.address() as net.AddressInfo).port}` };
+}
