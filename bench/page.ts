@@ -10,7 +10,7 @@ import { launchChromium } from '../tests/helpers/browser.ts';
 import { spawnCli, waitForSite } from '../tests/helpers/cli.ts';
 import { freePort } from '../tests/helpers/ports.ts';
 import { printPixel, publishToPixel, type BenchServer, type PixelOptions, type PixelResult } from './publish-to-pixel.ts';
-import { generatedPage, makeBenchSite, timeBuild } from './site-build.ts';
+import { generatedPage, makeBenchSite, timeBuildCpu, type BuildTime } from './site-build.ts';
 
 export interface PageBenchmarkOptions {
   /** Generated pages per build (default 1000). */
@@ -33,15 +33,19 @@ export interface PageBenchmarkResult {
   /** First paint of widget data (first widget ready), median ms. */
   firstDataMedianMs: number;
   pixel: PixelResult | null;
-  build: { pages: number; withWidgets: number; without: number; ratio: number } | null;
+  /** Best of two builds each; the ratio is taken on CPU time (wallRatio beside it). */
+  build: { pages: number; withWidgets: BuildTime; without: BuildTime; ratio: number; wallRatio: number } | null;
   /** `uptime` before and after: other work on a shared machine moves every figure. */
   load: string[];
 }
 
-/** A generated page that embeds widgets the way a dashboard page does. */
+/**
+ * A generated page that embeds widgets the way a dashboard page does: as MDX components,
+ * which every page has without an import (src/theme/MDXComponents.tsx).
+ */
 export function widgetPage(i: number): string {
   const site = ['site_farm-north', 'site_farm-south', 'site_dc-bangna'][i % 3];
-  return `${generatedPage(i).replace(/^---\n([\s\S]*?)\n---\n/, (m) => `${m}\nimport { DeviceTable, FleetHealth, TelemetryChart, Surface } from '@site/src/widgets';\n`)}
+  return `${generatedPage(i)}
 ## Live
 
 <FleetHealth groupBy="site" site="${site}" />
@@ -120,13 +124,14 @@ function buildComparison(pages: number) {
   const withDir = makeBenchSite(pages, widgetPage);
   const withoutDir = makeBenchSite(pages, generatedPage);
   try {
-    const a1 = timeBuild(withoutDir);
-    const b1 = timeBuild(withDir);
-    const b2 = timeBuild(withDir);
-    const a2 = timeBuild(withoutDir);
-    const without = Math.min(a1, a2);
-    const withWidgets = Math.min(b1, b2);
-    return { pages, withWidgets, without, ratio: withWidgets / without };
+    const a1 = timeBuildCpu(withoutDir);
+    const b1 = timeBuildCpu(withDir);
+    const b2 = timeBuildCpu(withDir);
+    const a2 = timeBuildCpu(withoutDir);
+    const best = (x: BuildTime, y: BuildTime): BuildTime => ({ wall: Math.min(x.wall, y.wall), cpu: Math.min(x.cpu, y.cpu) });
+    const without = best(a1, a2);
+    const withWidgets = best(b1, b2);
+    return { pages, withWidgets, without, ratio: withWidgets.cpu / without.cpu, wallRatio: withWidgets.wall / without.wall };
   } finally {
     fs.rmSync(withDir, { recursive: true, force: true });
     fs.rmSync(withoutDir, { recursive: true, force: true });
@@ -164,10 +169,10 @@ export function printPageBenchmark(r: PageBenchmarkResult): void {
   if (r.build) {
     console.log(`site build: ${r.build.pages} generated MDX pages with widgets vs the same pages without (best of 2 each, A B B A)`);
     console.table([
-      { build: 'pages with widgets', seconds: +r.build.withWidgets.toFixed(1) },
-      { build: 'same pages without widgets (baseline)', seconds: +r.build.without.toFixed(1) },
+      { build: 'pages with widgets', wall_s: +r.build.withWidgets.wall.toFixed(1), cpu_s: +r.build.withWidgets.cpu.toFixed(1) },
+      { build: 'same pages without widgets (baseline)', wall_s: +r.build.without.wall.toFixed(1), cpu_s: +r.build.without.cpu.toFixed(1) },
     ]);
-    console.log(`ratio with / without: ${r.build.ratio.toFixed(2)} (goal ≤ 1.10)`);
+    console.log(`ratio with / without: ${r.build.ratio.toFixed(2)} CPU (goal ≤ 1.10: ${r.build.ratio <= 1.1 ? 'met' : 'MISSED'}), ${r.build.wallRatio.toFixed(2)} wall`);
   }
   console.log(`machine (2 cores, shared): ${r.load.join('; ')}`);
 }

@@ -15,7 +15,7 @@ import { migrateToLatest } from '../data-api/src/db/migrator.ts';
 import { PROJECT_ROOT } from '../data-api/src/paths.ts';
 import { loadProductCatalog } from '../data-api/src/registry/products.ts';
 import { createPgDatabase, dropPgDatabase } from '../tests/helpers/database.ts';
-import { makeBenchSite } from './site-build.ts';
+import { makeBenchSite, timeBuildCpu, type BuildTime } from './site-build.ts';
 import { benchContext, listenApi } from './lib.ts';
 
 const CLI = path.join(PROJECT_ROOT, 'bin/fleetbook.mjs');
@@ -29,11 +29,6 @@ export interface RunbooksBenchOptions {
   skipBuild?: boolean;
   /** Builds per variant, alternating the order (default 2); the best of each is kept. */
   rounds?: number;
-}
-
-interface BuildTime {
-  wall: number;
-  cpu: number;
 }
 
 interface Latency {
@@ -126,27 +121,6 @@ export default {
 `,
   );
   return file;
-}
-
-const DOCUSAURUS = path.join(PROJECT_ROOT, 'node_modules/@docusaurus/core/bin/docusaurus.mjs');
-
-/**
- * `docusaurus build` of the bench site with no persistent cache (DOCUSAURUS_NO_PERSISTENT_CACHE), timed
- * by GNU time when it is there: wall seconds and the CPU seconds of the build and its workers.
- */
-function timeBuildCpu(siteDir: string, config: string | null, tag: string): BuildTime {
-  const args = [DOCUSAURUS, 'build', siteDir, '--out-dir', path.join(siteDir, `build-${tag}`)];
-  if (config) args.push('--config', config);
-  fs.rmSync(path.join(siteDir, '.docusaurus'), { recursive: true, force: true });
-  const gnuTime = fs.existsSync('/usr/bin/time');
-  const started = performance.now();
-  const res = gnuTime
-    ? spawnSync('/usr/bin/time', ['-f', 'FBTIME %e %U %S', process.execPath, ...args], { cwd: siteDir, encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production', DOCUSAURUS_NO_PERSISTENT_CACHE: '1' }, maxBuffer: 64 << 20 })
-    : spawnSync(process.execPath, args, { cwd: siteDir, encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production', DOCUSAURUS_NO_PERSISTENT_CACHE: '1' }, maxBuffer: 64 << 20 });
-  const wall = (performance.now() - started) / 1000;
-  if (res.status !== 0) throw new Error(`build failed (${tag}):\n${(res.stdout + res.stderr).slice(-3000)}`);
-  const m = /FBTIME ([\d.]+) ([\d.]+) ([\d.]+)/.exec(res.stderr);
-  return { wall, cpu: m ? Number(m[2]) + Number(m[3]) : wall };
 }
 
 async function tickLatency(database: DatabaseHandle, label: string, n: number) {
