@@ -1,4 +1,5 @@
-// Widgets importable from MDX: `import { DeviceTable } from '@site/src/widgets';`
+// The widgets of MDX pages. Every page has them without an import (src/theme/MDXComponents.tsx);
+// `import { DeviceTable } from '@site/src/widgets';` works too.
 //
 // Each live widget is exported as an island (./island.tsx): a placeholder in the static HTML,
 // the widget itself loaded as its own chunk in the browser. Import a widget's folder directly
