@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../tests/helpers/browser.ts';
-import { spawnCli, waitForSite } from '../tests/helpers/cli.ts';
+import { spawnCli, stopCli, waitForSite } from '../tests/helpers/cli.ts';
 import { freePort } from '../tests/helpers/ports.ts';
 import { printPixel, publishToPixel, type BenchServer, type PixelOptions, type PixelResult } from './publish-to-pixel.ts';
 import { generatedPage, makeBenchSite, timeBuildCpu, type BuildTime } from './site-build.ts';
@@ -77,11 +77,7 @@ async function withBenchServer<T>(fn: (server: BenchServer, browser: Browser) =>
     return await fn({ base, adminToken }, browser);
   } finally {
     await browser.close();
-    if (proc.child.exitCode === null) {
-      const exited = new Promise((r) => proc.child.on('exit', r));
-      proc.child.kill('SIGINT');
-      await exited;
-    }
+    await stopCli(proc);
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -6,7 +6,7 @@ import { deflateSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, screenshotPath } from '../helpers/browser.ts';
-import { spawnCli, waitForSite } from '../helpers/cli.ts';
+import { spawnCli, stopCli, waitForSite } from '../helpers/cli.ts';
 import { freePort } from '../helpers/ports.ts';
 
 // runbooks.md "Execution in the browser", as people use it: `fleetbook start --demo` spawned
@@ -105,11 +105,7 @@ describe('runbook executions in the browser (two people, one execution)', () => 
 
   afterAll(async () => {
     await browser?.close();
-    if (proc && proc.child.exitCode === null) {
-      const exited = new Promise((r) => proc.child.on('exit', r));
-      proc.child.kill('SIGINT');
-      await exited;
-    }
+    await stopCli(proc);
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 

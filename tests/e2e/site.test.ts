@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, screenshotPath } from '../helpers/browser.ts';
-import { spawnCli, waitForSite } from '../helpers/cli.ts';
+import { spawnCli, stopCli, waitForSite } from '../helpers/cli.ts';
 import { freePort } from '../helpers/ports.ts';
 
 // The product as a user starts it: `fleetbook start` builds the site when it is missing
@@ -28,11 +28,7 @@ describe('the site, served by fleetbook start, in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (proc && proc.child.exitCode === null) {
-      const exited = new Promise((r) => proc.child.on('exit', r));
-      proc.child.kill('SIGINT');
-      await exited;
-    }
+    await stopCli(proc);
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 

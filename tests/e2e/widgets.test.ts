@@ -5,7 +5,7 @@ import mqtt from 'mqtt';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, screenshotPath } from '../helpers/browser.ts';
-import { spawnCli, waitForSite } from '../helpers/cli.ts';
+import { spawnCli, stopCli, waitForSite } from '../helpers/cli.ts';
 import { freePort } from '../helpers/ports.ts';
 
 // widgets.md, as a user sees it: `fleetbook start --demo` (embedded PGlite + aedes, the
@@ -37,10 +37,7 @@ describe('live widgets and surfaces, served by fleetbook start, in Chromium', ()
   }
 
   async function stop(): Promise<void> {
-    if (!proc || proc.child.exitCode !== null) return;
-    const exited = new Promise((r) => proc.child.on('exit', r));
-    proc.child.kill('SIGINT');
-    await exited;
+    await stopCli(proc);
   }
 
   /** A browser context whose pages carry this token (the data client reads localStorage['fleetbook.token']). */

@@ -59,3 +59,11 @@ export async function waitForSite(base: string, timeoutMs = 540_000): Promise<vo
     await new Promise((r) => setTimeout(r, 1000));
   }
 }
+
+/** Stops a spawned `fleetbook start` as Ctrl-C does, and waits until it has exited. */
+export async function stopCli(proc: { child: ChildProcess } | undefined): Promise<void> {
+  if (!proc || proc.child.exitCode !== null || proc.child.signalCode !== null) return;
+  const exited = new Promise((r) => proc.child.once('exit', r));
+  proc.child.kill('SIGINT');
+  await exited;
+}
