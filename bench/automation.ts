@@ -10,11 +10,9 @@
 // Options: --runs N (200), --run-pages N (1000), --runner-concurrency N (4 per runner), --no-build.
 // Database: a fresh PostgreSQL database next to TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test).
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import type { App } from '../data-api/src/app.ts';
 import { createToken } from '../data-api/src/auth/service.ts';
 import { commitRun } from '../data-api/src/automation/git.ts';
@@ -31,6 +29,7 @@ import { client } from '../tests/helpers/registry.ts';
 import { fastSpec, seedDeployment, startFakes, type Fakes, type Seeded } from '../tests/integration/automation-runs-fixtures.ts';
 import { generatedPage, makeBenchSite, timeBuild } from './site-build.ts';
 import { benchContext, listenApi } from './lib.ts';
+import { createPgDatabase, dropPgDatabase } from '../tests/helpers/database.ts';
 
 export interface AutomationBenchOptions {
   runs?: number;
@@ -61,29 +60,7 @@ const quantiles = (xs: number[]): Quantiles => {
 };
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-async function createDatabase(baseUrl: string): Promise<string> {
-  const name = `fb_bench_automation_${process.pid}_${randomBytes(3).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
-async function dropDatabase(baseUrl: string, url: string) {
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${new URL(url).pathname.slice(1)} WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
-}
 
 /** The bench spec: every action kind against the fakes; no device_up (the no-API baseline cannot ask the registry). */
 function benchSpec(fakes: Fakes, d: Pick<Seeded, 'deployment' | 'gateway'>) {
@@ -114,7 +91,7 @@ export async function automationBenchmark(o: AutomationBenchOptions = {}): Promi
   const runners = 2;
   const baseUrl = o.baseUrl ?? (process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetbook-bench-automation-'));
-  const url = await createDatabase(baseUrl);
+  const url = await createPgDatabase(baseUrl, 'fb_bench_automation');
   let database: DatabaseHandle | null = null;
   let app: App | null = null;
   let fakes: Fakes | null = null;
@@ -254,7 +231,7 @@ export async function automationBenchmark(o: AutomationBenchOptions = {}): Promi
     await app?.close();
     await fakes?.close();
     await database?.close();
-    await dropDatabase(baseUrl, url).catch(() => {});
+    await dropPgDatabase(baseUrl, url).catch(() => {});
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }

@@ -6,7 +6,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import mqtt from 'mqtt';
-import pg from 'pg';
 import { buildApp, type App } from '../data-api/src/app.ts';
 import { createToken } from '../data-api/src/auth/service.ts';
 import { openBroker, type BrokerHandle } from '../data-api/src/broker/index.ts';
@@ -19,6 +18,8 @@ import { startIngest, type IngestHandle } from '../data-api/src/ingest/service.t
 import { insertTelemetryRows } from '../data-api/src/ingest/telemetry-insert.ts';
 import { provisionSimFleet } from '../data-api/src/simulate/fleet.ts';
 import { Simulation, type SimDevice, type SimulationReport } from '../data-api/src/simulate/simulator.ts';
+import { createPgDatabase, dropPgDatabase } from '../tests/helpers/database.ts';
+import { freePort } from '../tests/helpers/ports.ts';
 
 /**
  * The ingest benchmark (issue #5): the simulator's real MQTT clients → a TUNED Mosquitto
@@ -98,8 +99,10 @@ export async function ingestBenchmark(partial: Partial<IngestBenchOptions> = {})
 
     // --- PostgreSQL: a fresh database next to TEST_DATABASE_URL's -------------------------
     const base = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-    const dbUrl = await createDatabase(base);
-    cleanups.push(() => dropDatabase(base, dbUrl));
+    const dbUrl = await createPgDatabase(base, 'fb_bench').catch((err: Error) => {
+      throw new Error(`the ingest benchmark needs PostgreSQL at ${base} (TEST_DATABASE_URL): ${err.message}`);
+    });
+    cleanups.push(() => dropPgDatabase(base, dbUrl));
     const database = await openDatabase({ kind: 'pg', url: dbUrl, max: 10 });
     cleanups.push(() => database.close());
     await migrateToLatest(database.db);
@@ -200,7 +203,7 @@ function printTables(o: IngestBenchOptions, runs: RunFigures[], brokerFlat: Brok
   const target = runs.find((r) => r.rate === o.rate && r.label.startsWith('Mosquitto'));
   const verdicts: string[] = [];
   if (flat) verdicts.push(`flat out ${Math.round(flat.storedPerS)}/s (goal ≥ ${GOAL.storedPerS}${lower ? `, ≥ ${GOAL.ofLowerCeiling} of the lower ceiling: ${ratio(flat.storedPerS, lower)}` : ''})`);
-  if (target) verdicts.push(`target run stored ${target.storedPerS}/s of ${o.rate}/s asked, SSE p99 ${target.sse.p99} ms, after warm-up ${target.sse.p99Warm} ms (goal < ${GOAL.sseP99Ms})`);
+  if (target) verdicts.push(`target run stored ${Math.round(target.storedPerS)}/s of ${o.rate}/s asked, SSE p99 ${target.sse.p99} ms, after warm-up ${target.sse.p99Warm} ms (goal < ${GOAL.sseP99Ms})`);
   if (verdicts.length) console.log(`goals: ${verdicts.join('; ')}`);
 }
 
@@ -684,39 +687,9 @@ const portOpen = (port: number) =>
     s.once('error', () => resolve(false));
   });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
-/** Runs one statement on the server's maintenance connection (CREATE / DROP DATABASE). */
-async function adminQuery(baseUrl: string, text: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect().catch((err: Error) => {
-    throw new Error(`the ingest benchmark needs PostgreSQL at ${baseUrl} (TEST_DATABASE_URL): ${err.message}`);
-  });
-  try {
-    await admin.query(text);
-  } finally {
-    await admin.end();
-  }
-}
 
-async function createDatabase(baseUrl: string): Promise<string> {
-  const name = `fb_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
-  await adminQuery(baseUrl, `CREATE DATABASE ${name}`);
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
-const dropDatabase = (baseUrl: string, url: string) => adminQuery(baseUrl, `DROP DATABASE IF EXISTS ${new URL(url).pathname.slice(1)} WITH (FORCE)`);
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);

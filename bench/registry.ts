@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
@@ -11,6 +10,7 @@ import { loadDemoData } from '../data-api/src/demo/index.ts';
 import { PROJECT_ROOT } from '../data-api/src/paths.ts';
 import { loadProductCatalog } from '../data-api/src/registry/products.ts';
 import { benchContext, listenApi } from './lib.ts';
+import { createPgDatabase, dropPgDatabase } from '../tests/helpers/database.ts';
 
 /**
  * Registry list latency: 100,000 devices over 50 sites in a real PostgreSQL, the API
@@ -67,44 +67,7 @@ export function registryBenchOptions(): RegistryBenchOptions {
   };
 }
 
-async function createDatabase(baseUrl: string, tag: string): Promise<string> {
-  const name = `fb_bench_${tag}_${process.pid}_${randomBytes(3).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
-/**
- * Drops a bench database. pg's pool.end() resolves before its sockets have closed, and a
- * FORCE drop would then kill those backends mid-goodbye (an uncaught 57P01 in this
- * process): wait for them to go first, and force only as the last resort.
- */
-async function dropDatabase(baseUrl: string, url: string): Promise<void> {
-  const name = new URL(url).pathname.slice(1);
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect();
-  try {
-    for (let attempt = 0; attempt < 50; attempt++) {
-      try {
-        await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-        return;
-      } catch (err) {
-        if ((err as { code?: string }).code !== '55006') throw err; // 55006: still in use
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
-}
 
 /** Customers, sites, one live deployment per site, and `devices` devices spread evenly, in a few statements. */
 async function seed(database: DatabaseHandle, devices: number, sites: number): Promise<void> {
@@ -178,7 +141,7 @@ async function sqlBaseline(url: string, site: string, status: string, cursors: A
 }
 
 async function timeDemo(o: RegistryBenchOptions): Promise<RegistryBenchResult['demo']> {
-  const url = await createDatabase(o.baseUrl, 'demo');
+  const url = await createPgDatabase(o.baseUrl, 'fb_bench_demo');
   let pgFigures: { seconds: number; devices: number };
   try {
     const database = await openDatabase({ kind: 'pg', url });
@@ -192,7 +155,7 @@ async function timeDemo(o: RegistryBenchOptions): Promise<RegistryBenchResult['d
       await database.close();
     }
   } finally {
-    await dropDatabase(o.baseUrl, url);
+    await dropPgDatabase(o.baseUrl, url);
   }
   const lite = await openDatabase({ kind: 'pglite' });
   try {
@@ -207,7 +170,7 @@ async function timeDemo(o: RegistryBenchOptions): Promise<RegistryBenchResult['d
 }
 
 export async function registryBenchmark(o: RegistryBenchOptions = registryBenchOptions()): Promise<RegistryBenchResult> {
-  const url = await createDatabase(o.baseUrl, 'registry');
+  const url = await createPgDatabase(o.baseUrl, 'fb_bench_registry');
   let database: DatabaseHandle | null = null;
   let app: App | null = null;
   try {
@@ -278,7 +241,7 @@ export async function registryBenchmark(o: RegistryBenchOptions = registryBenchO
   } finally {
     await app?.close();
     await database?.close();
-    await dropDatabase(o.baseUrl, url);
+    await dropPgDatabase(o.baseUrl, url);
   }
 }
 

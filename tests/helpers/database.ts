@@ -36,9 +36,9 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
   };
 }
 
-/** Creates an empty database next to `baseUrl`'s and returns its URL. */
-export async function createPgDatabase(baseUrl: string): Promise<string> {
-  const name = `fb_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+/** Creates an empty database next to `baseUrl`'s and returns its URL (`prefix` names whose it is: tests, a benchmark). */
+export async function createPgDatabase(baseUrl: string, prefix = 'fb_test'): Promise<string> {
+  const name = `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: baseUrl });
   await admin.connect();
   try {
@@ -51,11 +51,25 @@ export async function createPgDatabase(baseUrl: string): Promise<string> {
   return url.toString();
 }
 
+/**
+ * Drops a database made by createPgDatabase. pg's pool.end() resolves before its sockets have
+ * closed, and a FORCE drop would then kill those backends mid-goodbye (an uncaught 57P01 in
+ * this process): wait for them to go first, and force only as the last resort.
+ */
 export async function dropPgDatabase(baseUrl: string, url: string): Promise<void> {
   const name = new URL(url).pathname.slice(1);
   const admin = new pg.Client({ connectionString: baseUrl });
   await admin.connect();
   try {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      try {
+        await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+        return;
+      } catch (err) {
+        if ((err as { code?: string }).code !== '55006') throw err; // 55006: still in use
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   } finally {
     await admin.end();

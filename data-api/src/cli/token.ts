@@ -1,21 +1,8 @@
 import { Command, Option } from 'commander';
 import { createToken, listTokens, revokeToken } from '../auth/service.ts';
-import { loadConfig } from '../config/index.ts';
-import { openDatabase } from '../db/index.ts';
-import { migrateToLatest } from '../db/migrator.ts';
+import { withDatabase } from './database.ts';
 import { exitWithError } from './errors.ts';
-import { addRuntimeOptions, overridesFrom } from './options.ts';
-
-async function withDatabase<T>(opts: Record<string, unknown>, fn: (db: Awaited<ReturnType<typeof openDatabase>>['db']) => Promise<T>): Promise<T> {
-  const config = loadConfig(process.env, overridesFrom(opts));
-  const database = await openDatabase(config.database);
-  try {
-    await migrateToLatest(database.db);
-    return await fn(database.db);
-  } finally {
-    await database.close();
-  }
-}
+import { addRuntimeOptions } from './options.ts';
 
 /** `fleetbook token create|list|revoke`: tokens straight in the database (DATABASE_URL or --data-dir). */
 export function tokenCommand(): Command {
