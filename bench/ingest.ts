@@ -20,6 +20,7 @@ import { provisionSimFleet } from '../data-api/src/simulate/fleet.ts';
 import { Simulation, type SimDevice, type SimulationReport } from '../data-api/src/simulate/simulator.ts';
 import { createPgDatabase, dropPgDatabase } from '../tests/helpers/database.ts';
 import { freePort } from '../tests/helpers/ports.ts';
+import { headlessContext } from '../tests/helpers/app.ts';
 
 /**
  * The ingest benchmark (issue #5): the simulator's real MQTT clients → a TUNED Mosquitto
@@ -222,16 +223,7 @@ interface Pipeline {
 
 /** The ingest and the real app (listening on loopback) on one context, as `fleetbook start` runs them. */
 async function startPipeline(database: DatabaseHandle, broker: BrokerHandle, sharedGroup: string | null, brokerPid: number | null): Promise<Pipeline> {
-  const ctx: AppContext = {
-    version: 'bench',
-    database,
-    db: database.db,
-    broker,
-    siteDir: null,
-    siteStatus: () => ({ status: 'disabled', builtAt: null }),
-    auth: { openReads: false, proxy: null },
-    corsOrigins: [],
-  };
+  const ctx = headlessContext(database, { version: 'bench', broker });
   const ingest = await startIngest(ctx, { instance: `bench-${process.pid}-${randomBytes(2).toString('hex')}`, sharedGroup });
   let app: App | null = null;
   try {

@@ -2,26 +2,12 @@
 import type net from 'node:net';
 import { buildApp, type App } from '../data-api/src/app.ts';
 import type { AppContext } from '../data-api/src/context.ts';
-import type { DatabaseHandle } from '../data-api/src/db/index.ts';
-import { VERSION } from '../data-api/src/version.ts';
 
 /**
  * The API as production runs it, minus the site and the background services (they would
- * write to what is being measured): no broker unless given, reads need a token.
+ * write to what is being measured): the tests' headless context.
  */
-export function benchContext(database: DatabaseHandle, extra: Partial<AppContext> = {}): AppContext {
-  return {
-    version: VERSION,
-    database,
-    db: database.db,
-    broker: null,
-    siteDir: null,
-    siteStatus: () => ({ status: 'disabled', builtAt: null }),
-    auth: { openReads: false, proxy: null },
-    corsOrigins: [],
-    ...extra,
-  };
-}
+export { headlessContext as benchContext } from '../tests/helpers/app.ts';
 
 /** Builds the app on `ctx` and listens on a free loopback port; `base` is `http://127.0.0.1:<port>`. */
 export async function listenApi(ctx: AppContext): Promise<{ app: App; base: string }> {

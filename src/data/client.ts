@@ -116,6 +116,9 @@ function safeJson(text: string): unknown {
   }
 }
 
+/** Where the page keeps the API token (the runner's sign-in box writes it; every request reads it). */
+export const TOKEN_KEY = 'fleetbook.token';
+
 const clients = new Map<string, DataClient>();
 
 /** One client per base URL for the whole page. */
@@ -124,7 +127,7 @@ export function getDataClient(baseUrl: string): DataClient {
   if (!client) {
     client = new DataClient({
       baseUrl,
-      token: () => (typeof localStorage === 'undefined' ? null : localStorage.getItem('fleetbook.token')),
+      token: () => (typeof localStorage === 'undefined' ? null : localStorage.getItem(TOKEN_KEY)),
     });
     clients.set(baseUrl, client);
   }

@@ -3,7 +3,7 @@ import type { ChangeEventMessage, LiveSample } from '../../data-api/src/contract
 import { ApiRequestError } from './client.ts';
 import type { ConnectionState } from './live.ts';
 import { keyOf, type Entity, type StoreKey } from './store.ts';
-import { useDataClient } from './useResource.ts';
+import { pollPath, useDataClient } from './useResource.ts';
 
 const SERVER_STATE: ConnectionState = { status: 'idle', offlineSince: null, lastEventId: null, epoch: 0, error: null };
 
@@ -77,20 +77,14 @@ export function useLiveResource<T>(path: string | null, options: LiveResourceOpt
 
   useEffect(() => {
     if (!path) return undefined;
-    let cancelled = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const controller = new AbortController();
-    const load = async () => {
-      try {
-        const data = await client.get<T>(path, controller.signal);
-        if (cancelled) return;
+    return pollPath<T>(client, path, () => opts.current.refreshMs ?? 0, {
+      data: (data) => {
         const seed = opts.current.seed?.(data);
         if (seed) client.store.seed(seed.type, seed.rows);
         last.current = { data, at: new Date() };
         setState({ status: 'ready', data, error: null, updatedAt: last.current.at });
-      } catch (err) {
-        if (cancelled) return;
-        const error = err as Error;
+      },
+      error: (error) => {
         if (opts.current.missingIsUnavailable && error instanceof ApiRequestError && error.status === 404) {
           setState({ status: 'unavailable', data: null, error, updatedAt: null });
         } else {
@@ -100,16 +94,8 @@ export function useLiveResource<T>(path: string | null, options: LiveResourceOpt
               : { status: 'error', data: null, error, updatedAt: null },
           );
         }
-      }
-      const every = opts.current.refreshMs ?? 0;
-      if (!cancelled && every > 0) timer = setTimeout(load, every);
-    };
-    void load();
-    return () => {
-      cancelled = true;
-      controller.abort();
-      if (timer) clearTimeout(timer);
-    };
+      },
+    });
   }, [client, path, nonce, connection.epoch]);
 
   const pending = useRef<ReturnType<typeof setTimeout> | null>(null);

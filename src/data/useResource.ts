@@ -25,33 +25,48 @@ export function useResource<T>(path: string | null, refreshMs = 0): ResourceStat
 
   useEffect(() => {
     if (!path) return undefined;
-    let cancelled = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const controller = new AbortController();
-    const load = async () => {
-      try {
-        const data = await client.get<T>(path, controller.signal);
-        if (cancelled) return;
+    return pollPath<T>(client, path, () => refreshMs, {
+      data: (data) => {
         last.current = { data, at: new Date() };
         setState({ status: 'ready', data, error: null, updatedAt: last.current.at });
-      } catch (err) {
-        if (cancelled) return;
-        const error = err as Error;
+      },
+      error: (error) =>
         setState(
           last.current
             ? { status: 'stale', data: last.current.data, error, updatedAt: last.current.at }
             : { status: 'error', data: null, error, updatedAt: null },
-        );
-      }
-      if (!cancelled && refreshMs > 0) timer = setTimeout(load, refreshMs);
-    };
-    void load();
-    return () => {
-      cancelled = true;
-      controller.abort();
-      if (timer) clearTimeout(timer);
-    };
+        ),
+    });
   }, [client, path, refreshMs]);
 
   return state;
+}
+
+/**
+ * Reads `path` now and again `every()` ms after each answer (0: once); hands each answer or
+ * failure to `on` until the returned cleanup runs (which aborts the request in flight).
+ * The read loop of `useResource` and `useLiveResource`.
+ */
+export function pollPath<T>(client: DataClient, path: string, every: () => number, on: { data(data: T): void; error(error: Error): void }): () => void {
+  let cancelled = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const controller = new AbortController();
+  const load = async () => {
+    try {
+      const data = await client.get<T>(path, controller.signal);
+      if (cancelled) return;
+      on.data(data);
+    } catch (err) {
+      if (cancelled) return;
+      on.error(err as Error);
+    }
+    const ms = every();
+    if (!cancelled && ms > 0) timer = setTimeout(load, ms);
+  };
+  void load();
+  return () => {
+    cancelled = true;
+    controller.abort();
+    if (timer) clearTimeout(timer);
+  };
 }

@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { Execution, ItemState, Whoami } from '../../data-api/src/contracts/executions';
 import type { ChangeEventMessage } from '../../data-api/src/contracts/stream';
-import { ApiRequestError } from '../data/client';
+import { ApiRequestError, TOKEN_KEY } from '../data/client';
 import { useConnection, useLiveTopics } from '../data/useLive';
 import { useDataClient } from '../data/useResource';
 import { runbookQueue } from './actions';
@@ -11,7 +11,6 @@ import { applyExecution, applyItem } from './model';
 import type { ActionQueue, QueueEntry, QueueSnapshot } from './queue';
 
 /** The data client reads the bearer token from here (src/data/client.ts). */
-export const TOKEN_KEY = 'fleetbook.token';
 const TOKEN_EVENT = 'fleetbook-token-changed';
 
 function readToken(): string | null {

@@ -8,6 +8,7 @@ import React, { Suspense, lazy, type ComponentType, type ReactNode } from 'react
 import useIsBrowser from '@docusaurus/useIsBrowser';
 import type { ExecutionListProps } from './ExecutionList';
 import type { RunbookProp } from './RunbookRunner';
+import { Placeholder } from '../widgets/island';
 import styles from './placeholder.module.css';
 
 export type { ExecutionListProps } from './ExecutionList';
@@ -30,11 +31,7 @@ function browserOnly<P extends object>(name: string, pick: (m: Awaited<ReturnTyp
   return Component;
 }
 
-const widgetPlaceholder = (name: string, testId: string) => () => (
-  <section className={styles.widget} data-testid={testId} data-state="placeholder" data-widget={name}>
-    {name}: live data loads in the browser…
-  </section>
-);
+const widgetPlaceholder = (name: string, testId: string) => () => <Placeholder name={name} testId={testId} />;
 
 /** The live checklist of a runbook page (the printable checklist stays below it). */
 export const RunbookRunner = browserOnly<{ runbook: RunbookProp }>('RunbookRunner', (m) => m.RunbookRunner, ({ runbook }) => (

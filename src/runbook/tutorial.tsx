@@ -1,4 +1,4 @@
-import React, { useEffect, useState, type ReactNode } from 'react';
+import React, { useEffect, useRef, useState, type ReactNode } from 'react';
 import clsx from 'clsx';
 import Link from '@docusaurus/Link';
 import type { TutorialProgress, TutorialTrack as Track } from '../../data-api/src/contracts/executions';
@@ -28,17 +28,29 @@ function useStepToggle(track: string, onTrack: (t: Track) => void) {
   return { toggle, error, busy };
 }
 
+/**
+ * The saved token; progress is per person (another token is another person), so `reload` runs
+ * when the token changes. Not on mount: the resource has just been read then.
+ */
+function useTokenReload(reload: () => void): string | null {
+  const [token] = useToken();
+  const seen = useRef(token);
+  useEffect(() => {
+    if (seen.current === token) return;
+    seen.current = token;
+    reload();
+  }, [token, reload]);
+  return token;
+}
+
 /** A track's steps with your progress (the track's index page). */
 export function TutorialTrack({ track }: { track: string }): ReactNode {
-  const [token] = useToken();
   const res = useLiveResource<Track>(`/tutorial-progress/${encodeURIComponent(track)}`, {
     topics: [`tutorial:${track}`],
     refetchOn: () => true,
     missingIsUnavailable: true,
   });
-  const { reload } = res;
-  // Progress is per person: another token is another person.
-  useEffect(() => reload(), [token, reload]);
+  const token = useTokenReload(res.reload);
   const [local, setLocal] = useState<Track | null>(null);
   useEffect(() => setLocal(null), [res.data]);
   const data = local ?? res.data;
@@ -108,10 +120,8 @@ export function TutorialStepProgress({ track, step, hasToken }: { track: string;
 
 /** Every track and how far you are (docs/tutorials/my-onboarding.mdx). */
 export function MyOnboarding(): ReactNode {
-  const [token] = useToken();
   const res = useLiveResource<TutorialProgress>('/tutorial-progress', { topics: ['tutorial'], refetchOn: () => true, missingIsUnavailable: true });
-  const { reload } = res;
-  useEffect(() => reload(), [token, reload]);
+  const token = useTokenReload(res.reload);
   const tracks = res.data?.tracks ?? [];
   return (
     <WidgetFrame

@@ -4,6 +4,7 @@ import type { A2uiMessage, SurfaceEventPayload, SurfaceResponse } from '../../da
 import { useLiveResource, useLiveTopics } from '../data/useLive';
 import { useDataClient } from '../data/useResource';
 import { canOperate, useWhoami } from '../widgets/AlertList/useWhoami';
+import { Placeholder } from '../widgets/island';
 import { frameStyles as fs, WidgetFrame } from '../widgets/shared/WidgetFrame';
 import styles from './styles.module.css';
 
@@ -25,13 +26,7 @@ export interface SurfaceProps {
 export function Surface(props: SurfaceProps): ReactNode {
   const testId = `surface-${props.name}`;
   return (
-    <BrowserOnly
-      fallback={
-        <section className={fs.frame} data-testid={testId} data-state="placeholder" data-widget="Surface">
-          <p className={fs.note}>{`Surface ${props.name}: live data loads in the browser…`}</p>
-        </section>
-      }
-    >
+    <BrowserOnly fallback={<Placeholder name="Surface" label={`Surface ${props.name}`} testId={testId} />}>
       {() => <LiveSurface {...props} testId={testId} />}
     </BrowserOnly>
   );

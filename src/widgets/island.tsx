@@ -1,14 +1,15 @@
 import React, { Suspense, lazy, type ComponentType, type ReactNode } from 'react';
 import BrowserOnly from '@docusaurus/BrowserOnly';
+import clsx from 'clsx';
 import styles from './shared/styles.module.css';
 
 /**
  * What the static HTML holds for a widget: its name (widgets.md: "renders on the server as a
  * placeholder with the widget's name"), never live data.
  */
-export function Placeholder({ name, label, testId, title }: { name: string; label?: string; testId: string; title?: ReactNode }): ReactNode {
+export function Placeholder({ name, label, testId, title, className }: { name: string; label?: string; testId: string; title?: ReactNode; className?: string }): ReactNode {
   return (
-    <section className={styles.frame} data-testid={testId} data-state="placeholder" data-widget={name}>
+    <section className={clsx(styles.frame, className)} data-testid={testId} data-state="placeholder" data-widget={name}>
       {title && (
         <header className={styles.header}>
           <h3 className={styles.title}>{title}</h3>

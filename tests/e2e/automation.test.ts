@@ -14,6 +14,7 @@ import { ROOT, runCli } from '../helpers/cli.ts';
 import { startFakeProxmox, type FakeProxmox } from '../helpers/fake-proxmox.ts';
 import { bearer } from '../helpers/registry.ts';
 import { createStandIns } from '../helpers/stand-ins.ts';
+import { requestJson } from '../helpers/http.ts';
 
 // The automation loop as a team meets it (contracts.md "Execution spec v1", "Run pages";
 // architecture.md "automation: runner → API timeline routes → change events; runner → page
@@ -43,15 +44,7 @@ describe('automation runs: API → runner → git → site → Chromium', () => 
   const env: Record<string, string> = {};
 
   const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=Seed', '-c', 'user.email=seed@example.com', ...args], { cwd: repo, encoding: 'utf8' }).trim();
-  const api = async (method: string, p: string, token: string, body?: unknown) => {
-    const res = await fetch(`${base}/api/v1${p}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
+  const api = (method: string, p: string, token: string, body?: unknown) => requestJson(`${base}/api/v1${p}`, { method, token, body });
 
   function makeSiteRepo() {
     // A tiny Docusaurus site (classic preset, broken links fail the build), as a git repository.

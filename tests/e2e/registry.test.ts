@@ -9,6 +9,7 @@ import { startFleetbook, type RunningFleetbook } from '../../data-api/src/server
 import { createTestBroker, type TestBroker } from '../helpers/broker.ts';
 import { createPgDatabase, dropPgDatabase } from '../helpers/database.ts';
 import { freePort } from '../helpers/ports.ts';
+import { requestJson } from '../helpers/http.ts';
 
 // The registry over real HTTP, as a client sees it: an admin builds customer → site →
 // deployment → devices; a viewer token reads everything back; a customer-scoped token
@@ -46,15 +47,7 @@ describe('registry end to end (real HTTP)', () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  const call = async (token: string | null, method: string, url: string, body?: unknown) => {
-    const res = await fetch(`${running.url}/api/v1${url}`, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null, type: res.headers.get('content-type') };
-  };
+  const call = (token: string | null, method: string, url: string, body?: unknown) => requestJson(`${running.url}/api/v1${url}`, { method, token, body });
   const ok = async (token: string, method: string, url: string, body?: unknown, status = 201) => {
     const res = await call(token, method, url, body);
     expect(res.status, JSON.stringify(res.body)).toBe(status);

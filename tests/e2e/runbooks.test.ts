@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, screenshotPath } from '../helpers/browser.ts';
 import { spawnCli, stopCli, waitForSite } from '../helpers/cli.ts';
 import { freePort } from '../helpers/ports.ts';
+import { requestJson } from '../helpers/http.ts';
 
 // runbooks.md "Execution in the browser", as people use it: `fleetbook start --demo` spawned
 // as a user would, two (three) people in separate browser contexts on the same execution.
@@ -58,15 +59,7 @@ describe('runbook executions in the browser (two people, one execution)', () => 
   let b: { context: BrowserContext; page: Page };
   let executionId = '';
 
-  const api = async (token: string, method: string, url: string, body?: unknown) => {
-    const res = await fetch(`${base}/api/v1${url}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
+  const api = (token: string, method: string, url: string, body?: unknown) => requestJson(`${base}/api/v1${url}`, { method, token, body });
   const serverItem = async (item: string) => {
     const e = (await api(tokens.alice!, 'GET', `/runbook-executions/${executionId}`)).body;
     return e.gates.flatMap((g: { items: { id: string }[] }) => g.items).find((i: { id: string }) => i.id === item);

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, screenshotPath } from '../helpers/browser.ts';
 import { spawnCli, stopCli, waitForSite } from '../helpers/cli.ts';
 import { freePort } from '../helpers/ports.ts';
+import { requestJson } from '../helpers/http.ts';
 
 // widgets.md, as a user sees it: `fleetbook start --demo` (embedded PGlite + aedes, the
 // real broker), the built site in Debian's Chromium, live widgets and A2UI surfaces.
@@ -20,15 +21,7 @@ describe('live widgets and surfaces, served by fleetbook start, in Chromium', ()
   let admin: string;
   const tokens: Record<'operator' | 'viewer', string> = { operator: '', viewer: '' };
 
-  const api = async (method: string, p: string, body?: unknown, token = admin) => {
-    const res = await fetch(`${base}/api/v1${p}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
+  const api = (method: string, p: string, body?: unknown, token = admin) => requestJson(`${base}/api/v1${p}`, { method, token, body });
 
   async function start(): Promise<void> {
     proc = spawnCli(['start', '--port', String(port), '--mqtt-port', String(mqttPort), '--data-dir', dataDir, '--demo'], { HOST: '127.0.0.1', LOG_LEVEL: 'warn' });

@@ -5,6 +5,7 @@ import { loadProductCatalog } from '../../data-api/src/registry/products.ts';
 import { buildApp, type App } from '../../data-api/src/app.ts';
 import { openBroker, type BrokerHandle } from '../../data-api/src/broker/index.ts';
 import type { AppContext } from '../../data-api/src/context.ts';
+import type { DatabaseHandle } from '../../data-api/src/db/index.ts';
 import { VERSION } from '../../data-api/src/version.ts';
 import { createTestBroker, type TestBroker } from './broker.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
@@ -18,6 +19,24 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/**
+ * The context of an API without a site, whose reads need a token, and without a broker unless
+ * given: what tests and benchmarks build apps on (`fleetbook start` builds its own from config).
+ */
+export function headlessContext(database: DatabaseHandle, extra: Partial<AppContext> = {}): AppContext {
+  return {
+    version: VERSION,
+    database,
+    db: database.db,
+    broker: null,
+    siteDir: null,
+    siteStatus: () => ({ status: 'disabled', builtAt: null }),
+    auth: { openReads: false, proxy: null },
+    corsOrigins: [],
+    ...extra,
+  };
+}
+
 /** The API on a real (fresh) database and a real broker, driven with app.inject(). */
 export async function createTestApp(
   overrides: Partial<AppContext> = {},
@@ -28,17 +47,7 @@ export async function createTestApp(
   await loadProductCatalog(database.handle.db, path.join(PROJECT_ROOT, 'docs', 'products'));
   const testBroker = await createTestBroker();
   const broker = await openBroker({ kind: 'external', url: testBroker.url }, `fb-test-${randomBytes(4).toString('hex')}`);
-  const ctx: AppContext = {
-    version: VERSION,
-    database: database.handle,
-    db: database.handle.db,
-    broker,
-    siteDir: null,
-    siteStatus: () => ({ status: 'disabled', builtAt: null }),
-    auth: { openReads: false, proxy: null },
-    corsOrigins: [],
-    ...overrides,
-  };
+  const ctx = headlessContext(database.handle, { broker, ...overrides });
   const app = await buildApp(ctx);
   if (extend) await extend(app);
   await app.ready();

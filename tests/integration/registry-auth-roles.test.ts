@@ -9,7 +9,7 @@ import { allows, type AuthRequirement } from '../../data-api/src/auth/roles.ts';
 import { hashToken } from '../../data-api/src/auth/tokens.ts';
 import { openDatabase, type DatabaseHandle } from '../../data-api/src/db/index.ts';
 import { migrateToLatest } from '../../data-api/src/db/migrator.ts';
-import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { createTestApp, headlessContext, type TestApp } from '../helpers/app.ts';
 import { runCli } from '../helpers/cli.ts';
 import { createTestDatabase } from '../helpers/database.ts';
 import { bearer, client, must, snapshot } from '../helpers/registry.ts';
@@ -382,16 +382,7 @@ describe('fleetbook token create (CLI)', () => {
       expect(stored[0]).toMatchObject({ name: 'ci-reader', role: 'viewer', customer_id: 'cus_cli', secret_hash: hashToken(token) });
       expect(JSON.stringify(stored)).not.toContain(token.slice(14));
 
-      const app = await buildApp({
-        version: 'test',
-        database: handle,
-        db: handle.db,
-        broker: null,
-        siteDir: null,
-        siteStatus: () => ({ status: 'disabled', builtAt: null }),
-        auth: { openReads: false, proxy: null },
-        corsOrigins: [],
-      });
+      const app = await buildApp(headlessContext(handle));
       try {
         const api = client(app, token);
         expect((await api.get('/whoami')).json()).toEqual({ kind: 'token', name: 'ci-reader', role: 'viewer', customer_id: 'cus_cli' });

@@ -10,6 +10,7 @@ import { loadProductCatalog } from '../../data-api/src/registry/products.ts';
 import { createTestBroker, type TestBroker } from '../helpers/broker.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { bearer, client, must, type Client } from '../helpers/registry.ts';
+import { headlessContext } from '../helpers/app.ts';
 
 // domain.md: LoRaWAN keys (app_key) are secrets: stored write-only, never returned, never
 // written to a page. Issue: never logged — not in responses, logs, audit rows or change events.
@@ -46,16 +47,7 @@ describe('LoRaWAN keys are write-only', () => {
     });
     const logger = pino({ level: 'trace' }, sink);
     app = await buildApp(
-      {
-        version: 'test',
-        database: database.handle,
-        db: database.handle.db,
-        broker,
-        siteDir: null,
-        siteStatus: () => ({ status: 'disabled', builtAt: null }),
-        auth: { openReads: false, proxy: null },
-        corsOrigins: [],
-      },
+      headlessContext(database.handle, { broker }),
       { logger },
     );
     await app.ready();

@@ -5,6 +5,7 @@ import { emitChange } from '../changes/service.ts';
 import { generateId } from '../contracts/ids.ts';
 import { json, type AlertsTable, type Database } from '../db/index.ts';
 import { conflict, notFound, validationError } from '../errors/index.ts';
+import { toPage } from '../registry/pagination.ts';
 import type { Alert, AlertListQuery } from './schemas.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -109,56 +110,42 @@ export async function listAlerts(db: Kysely<Database>, who: Principal, q: AlertL
   if (q.subject_id) query = query.where('subject_id', '=', q.subject_id);
   if (q.rule_id) query = query.where('rule_id', '=', q.rule_id);
   if (before) query = query.where('id', '<', before);
-  const rows = await query.execute();
-  const more = rows.length > q.limit;
-  const items = more ? rows.slice(0, q.limit) : rows;
-  return { items: items.map(toAlert), next_cursor: more ? encodeCursor(items[items.length - 1]!.id) : null };
+  return toPage(await query.execute(), q.limit, toAlert, (last) => encodeCursor(last.id));
 }
 
-async function findForUpdate(trx: Db, who: Principal, id: string): Promise<AlertRow> {
-  const row = await trx.selectFrom('alerts').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
-  // Another tenant's alert is reported exactly like a missing one.
+/** The alert, if the caller may see it (another tenant's alert is reported exactly like a missing one). */
+function visible(row: AlertRow | undefined, who: Principal, id: string): AlertRow {
   if (!row || (who.customerId !== null && row.customer_id !== who.customerId)) throw notFound('alert', id);
   return row;
 }
 
 export async function getAlert(db: Kysely<Database>, who: Principal, id: string): Promise<Alert> {
-  const row = await db.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!row || (who.customerId !== null && row.customer_id !== who.customerId)) throw notFound('alert', id);
-  return toAlert(row);
+  return toAlert(visible(await db.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst(), who, id));
 }
 
 /** open → acknowledged. Acknowledging twice is a no-op; a resolved alert is a conflict. */
-export async function acknowledgeAlert(db: Kysely<Database>, who: Principal, id: string, note?: string): Promise<Alert> {
-  return db.transaction().execute(async (trx) => {
-    const before = await findForUpdate(trx, who, id);
-    if (before.state === 'resolved') throw conflict(`alert ${id} is already resolved`);
-    if (before.state === 'acknowledged') return toAlert(before);
-    const after = await trx
-      .updateTable('alerts')
-      .set({ state: 'acknowledged', acked_at: new Date(), acked_by: who.name, updated_at: new Date() })
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await recordAudit(trx, who, { action: 'alert.acknowledge', entity: 'alert', entityId: id, customerId: after.customer_id, before: toAlert(before), after: { ...toAlert(after), ...(note ? { note } : {}) } });
-    await emitChange(trx, { type: 'alert.acknowledged', subject: { type: 'alert', id }, customerId: after.customer_id, siteId: after.site_id, payload: { alert: toAlert(after) } });
-    return toAlert(after);
-  });
-}
+export const acknowledgeAlert = (db: Kysely<Database>, who: Principal, id: string, note?: string): Promise<Alert> =>
+  transition(db, who, id, note, 'acknowledged');
 
 /** open | acknowledged → resolved. Resolving a resolved alert is a conflict. */
-export async function resolveAlert(db: Kysely<Database>, who: Principal, id: string, note?: string): Promise<Alert> {
+export const resolveAlert = (db: Kysely<Database>, who: Principal, id: string, note?: string): Promise<Alert> => transition(db, who, id, note, 'resolved');
+
+/** A user's transition of one alert, under its row lock: audited and on the change feed. */
+async function transition(db: Kysely<Database>, who: Principal, id: string, note: string | undefined, to: 'acknowledged' | 'resolved'): Promise<Alert> {
   return db.transaction().execute(async (trx) => {
-    const before = await findForUpdate(trx, who, id);
+    const before = visible(await trx.selectFrom('alerts').selectAll().where('id', '=', id).forUpdate().executeTakeFirst(), who, id);
     if (before.state === 'resolved') throw conflict(`alert ${id} is already resolved`);
+    if (before.state === to) return toAlert(before);
+    const now = new Date();
     const after = await trx
       .updateTable('alerts')
-      .set({ state: 'resolved', resolved_at: new Date(), resolved_by: who.name, updated_at: new Date() })
+      .set(to === 'acknowledged' ? { state: to, acked_at: now, acked_by: who.name, updated_at: now } : { state: to, resolved_at: now, resolved_by: who.name, updated_at: now })
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    await recordAudit(trx, who, { action: 'alert.resolve', entity: 'alert', entityId: id, customerId: after.customer_id, before: toAlert(before), after: { ...toAlert(after), ...(note ? { note } : {}) } });
-    await emitChange(trx, { type: 'alert.resolved', subject: { type: 'alert', id }, customerId: after.customer_id, siteId: after.site_id, payload: { alert: toAlert(after) } });
+    const action = to === 'acknowledged' ? 'acknowledge' : 'resolve';
+    await recordAudit(trx, who, { action: `alert.${action}`, entity: 'alert', entityId: id, customerId: after.customer_id, before: toAlert(before), after: { ...toAlert(after), ...(note ? { note } : {}) } });
+    await emitChange(trx, { type: `alert.${to}`, subject: { type: 'alert', id }, customerId: after.customer_id, siteId: after.site_id, payload: { alert: toAlert(after) } });
     return toAlert(after);
   });
 }

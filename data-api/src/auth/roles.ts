@@ -12,8 +12,6 @@ export interface Principal {
   stationId: string | null;
 }
 
-export const PERSON_ROLES = ['viewer', 'operator', 'automation', 'admin'] as const;
-
 /** What a route needs: `public` needs nothing; a role needs that role (admin has all). */
 export type AuthRequirement = 'public' | 'viewer' | 'operator' | 'automation' | 'admin' | 'station' | 'operator_or_automation';
 

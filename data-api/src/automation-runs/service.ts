@@ -38,6 +38,8 @@ import {
   type Deployment,
 } from '../db/index.ts';
 import { conflict, notFound, validationError } from '../errors/index.ts';
+import { iso } from '../registry/common.ts';
+import { decodeCursor, toPage } from '../registry/pagination.ts';
 import { buildHealthCheckSpec } from './health-checks.ts';
 import { loadRepoSpec, validateInlineSpec } from './specs.ts';
 import type { z } from 'zod';
@@ -59,7 +61,6 @@ export const runFailedKey = (runId: string) => `${RUN_FAILED_RULE}:${runId}`;
 /** A running run nobody claimed (a CLI run) blocks claims of its deployment this long after its last write. */
 const UNCLAIMED_ACTIVE_MINUTES = 15;
 
-const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
 
 // ---------------------------------------------------------------------------------------
 // Views
@@ -159,18 +160,6 @@ async function viewOf(db: Trx, row: RunRow): Promise<AutomationRun> {
 // ---------------------------------------------------------------------------------------
 // Reads
 
-function decodeCursor(cursor: string | undefined): string | null {
-  if (cursor === undefined) return null;
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: number; before?: unknown };
-    if (parsed.v === 1 && typeof parsed.before === 'string' && parsed.before.startsWith('arun_')) return parsed.before;
-  } catch {
-    // fall through
-  }
-  throw validationError([{ path: 'querystring.cursor', message: 'invalid cursor: pass back the next_cursor of a previous page unchanged' }]);
-}
-const encodeCursor = (id: string) => Buffer.from(JSON.stringify({ v: 1, before: id })).toString('base64url');
-
 /** Newest first (run ids are time-sortable ULIDs), keyset-paginated; a tenant sees its own runs only. */
 export async function listRuns(db: Db, who: Principal, q: AutomationRunListQuery): Promise<{ items: AutomationRunSummary[]; next_cursor: string | null }> {
   const before = decodeCursor(q.cursor);
@@ -181,11 +170,9 @@ export async function listRuns(db: Db, who: Principal, q: AutomationRunListQuery
   if (q.state) query = query.where('state', 'in', q.state.split(',') as RunRow['state'][]);
   if (q.source) query = query.where('source', 'in', q.source.split(',') as RunRow['source'][]);
   if (before) query = query.where('id', '<', before);
-  const rows = await query.execute();
-  const more = rows.length > q.limit;
-  const page = more ? rows.slice(0, q.limit) : rows;
-  const parts = await loadParts(db, page.map((r) => r.id));
-  return { items: page.map((r) => toSummary(r, parts.get(r.id)!)), next_cursor: more ? encodeCursor(page[page.length - 1]!.id) : null };
+  const page = toPage(await query.execute(), q.limit, (r) => r);
+  const parts = await loadParts(db, page.items.map((r) => r.id));
+  return { items: page.items.map((r) => toSummary(r, parts.get(r.id)!)), next_cursor: page.next_cursor };
 }
 
 export async function getRun(db: Db, who: Principal, id: string): Promise<AutomationRun> {

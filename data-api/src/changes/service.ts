@@ -5,6 +5,8 @@ import { json, type Database } from '../db/index.ts';
 export const CHANGES_CHANNEL = 'fleetbook_changes';
 /** Live, not stored: coalesced telemetry samples fanned out to every replica's SSE clients. */
 export const LIVE_CHANNEL = 'fleetbook_live';
+/** PostgreSQL refuses NOTIFY payloads of 8,000 bytes or more; larger live samples are dropped. */
+export const MAX_NOTIFY_BYTES = 7900;
 const CHANGES_LOCK = 7_273_001;
 
 export interface ChangeInput {
@@ -65,10 +67,10 @@ export async function emitChanges(trx: Transaction<Database> | Kysely<Database>,
 
 /**
  * Live telemetry for SSE clients on every replica: a NOTIFY, nothing stored. Callers
- * coalesce per device (a few per second at most); PostgreSQL caps a payload at 8000 bytes.
+ * coalesce per device (a few per second at most).
  */
 export async function publishLive(db: Kysely<Database>, sample: { device_id: string; site_id: string | null; customer_id: string | null; ts: number; status?: string | null; metrics: Record<string, number> }): Promise<void> {
   const payload = JSON.stringify(sample);
-  if (payload.length > 7900) return;
+  if (payload.length > MAX_NOTIFY_BYTES) return;
   await sql`select pg_notify(${LIVE_CHANNEL}, ${payload})`.execute(db);
 }

@@ -129,14 +129,12 @@ function exactlyOneSpec(body: { spec_path?: unknown; spec?: unknown }, ctx: z.Re
 
 /** `POST /api/v1/deployments/:id/automation-runs` (the deployment page's "Run spec" button). */
 export const queueRunBodySchema = z.strictObject(specRefFields).superRefine(exactlyOneSpec).meta({ id: 'AutomationRunQueue' });
-export type QueueRunBody = z.infer<typeof queueRunBodySchema>;
 
 /** `POST /api/v1/automation-runs` with `state: queued` and a spec reference (no spec_digest). */
 export const queueRunOnRunsBodySchema = z
   .strictObject({ state: z.literal('queued'), deployment_id: idSchema('deployment'), ...specRefFields })
   .superRefine(exactlyOneSpec)
   .meta({ id: 'AutomationRunQueueByDeployment' });
-export type QueueRunOnRunsBody = z.infer<typeof queueRunOnRunsBodySchema>;
 
 // ---------------------------------------------------------------------------------------
 // Runners: claim a queued run, keep its lease, fire schedule slots.

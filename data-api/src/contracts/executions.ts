@@ -12,7 +12,6 @@ export const FINAL_STATES: readonly ExecutionState[] = ['done', 'abandoned'];
 
 /** Evidence rows: uploads (photo, file) and links. Values and notes live on the item state. */
 export const STORED_EVIDENCE_KINDS = ['photo', 'file', 'link'] as const;
-export type StoredEvidenceKind = (typeof STORED_EVIDENCE_KINDS)[number];
 
 /** Evidence uploads: at most this many bytes (413 above). */
 export const MAX_EVIDENCE_BYTES = 10 * 1024 * 1024;

@@ -200,7 +200,6 @@ export const chirpstackUplink = z.object({
     .array(z.object({ gatewayId: z.string().optional(), rssi: z.number().optional(), snr: z.number().optional() }).loose())
     .optional(),
 });
-export type ChirpstackUplink = z.infer<typeof chirpstackUplink>;
 
 /** Which version a payload claims: a number ≥ 0, `absent`, or `invalid` (not an integer). */
 export function claimedVersion(payload: unknown): number | 'absent' | 'invalid' {

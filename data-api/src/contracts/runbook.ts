@@ -215,11 +215,8 @@ export const GATE_KEYS = ['id', 'title', 'sign_off', 'checklist'] as const;
 export const ITEM_KEYS = ['id', 'text', 'evidence', 'expect', 'auto_check'] as const;
 export const EXPECT_KEYS = ['min', 'max', 'unit'] as const;
 
-export type RunbookKind = (typeof RUNBOOK_KINDS)[number];
-export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
 export type SignOffRole = (typeof SIGN_OFF_ROLES)[number];
 export type Expect = z.infer<typeof expectSchema>;
-export type AutoCheck = z.infer<typeof autoCheckSchema>;
 export type ChecklistItem = z.infer<typeof checklistItemSchema>;
 export type Gate = z.infer<typeof gateSchema>;
 /** A validated runbook frontmatter (output: `requires` defaulted to []). */

@@ -117,7 +117,6 @@ export const stationClaimResponseSchema = z
 /* -------------------------------------------------------------------- events */
 
 export const STATION_EVENT_TYPES = ['tag_read', 'bundle_in', 'bundle_out', 'heartbeat'] as const;
-export type StationEventType = (typeof STATION_EVENT_TYPES)[number];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ULID = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/i;

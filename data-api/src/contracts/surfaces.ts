@@ -7,8 +7,6 @@ import { z } from 'zod';
 
 export const A2UI_VERSION = 'v0.9' as const;
 
-/** The A2UI basic catalog, as the official renderer names it. */
-export const BASIC_CATALOG_ID = 'https://a2ui.org/specification/v0_9/catalogs/basic/catalog.json';
 /** Basic catalog + fleetbook data components: the catalog every fleetbook surface uses. */
 export const FLEETBOOK_CATALOG_ID = 'urn:fleetbook:a2ui:catalog:v1';
 
@@ -22,8 +20,6 @@ export const CATALOG_COMPONENTS: readonly string[] = [...BASIC_COMPONENTS, ...FL
 
 /** `fleet-overview`, `site-status`: lower-case words joined by `-`. */
 export const surfaceNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'expected a surface name like fleet-overview (lower case, digits, -)');
-/** `site-status~site_farm-north`: fits an SSE topic id, so a page can subscribe to it. */
-export const surfaceIdSchema = z.string().regex(/^[a-z][a-z0-9-]{0,62}(~[A-Za-z0-9._-]{1,100})?$/, 'expected a surface id like site-status~site_x');
 
 const jsonPointer = z.string().regex(/^(\/([^/~]|~[01])*)*$/, 'expected a JSON Pointer like /devices/0/name');
 

@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { Database } from './schema.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
 import { redactUrl } from '../util/url.ts';
+import { acquirePidLock } from '../pid-lock.ts';
 
 export * from './schema.ts';
 
@@ -58,30 +59,12 @@ async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> 
  * corrupt it. A pid file guards the folder; a stale one (dead process) is taken over.
  */
 function lockDataDir(dataDir: string): () => void {
-  const lockFile = path.join(dataDir, 'fleetbook.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
-      return () => fs.rmSync(lockFile, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number(fs.readFileSync(lockFile, 'utf8'));
-      if (pid && pid !== process.pid && isAlive(pid)) {
-        throw new Error(`the embedded database in ${dataDir} is in use by process ${pid} (a running fleetbook): stop it first, or use the API`);
-      }
-      fs.rmSync(lockFile, { force: true });
-    }
-  }
-  throw new Error(`cannot lock the embedded database in ${dataDir}`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return acquirePidLock(
+    path.join(dataDir, 'fleetbook.lock'),
+    (pid) => new Error(`the embedded database in ${dataDir} is in use by process ${pid} (a running fleetbook): stop it first, or use the API`),
+    () => new Error(`cannot lock the embedded database in ${dataDir}`),
+    { reentrant: true },
+  );
 }
 
 async function openPg(url: string, max = 10, onError: (err: Error) => void = () => {}): Promise<DatabaseHandle> {

@@ -1,28 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Command } from 'commander';
+import { withDatabase } from '../cli/database.ts';
 import { exitWithError } from '../cli/errors.ts';
-import { addRuntimeOptions, overridesFrom } from '../cli/options.ts';
-import { loadConfig } from '../config/index.ts';
-import { openDatabase } from '../db/index.ts';
-import { migrateToLatest } from '../db/migrator.ts';
+import { addRuntimeOptions } from '../cli/options.ts';
 import { API_MQTT_USER, devicePublishTopics, issueDeviceToken } from './credentials.ts';
 import { buildMosquittoExport, writeMosquittoExport } from './mosquitto-export.ts';
 
 // Subcommands of the MQTT area. Like `migrate`, they open the database directly
 // (DATABASE_URL, or the embedded PGlite in --data-dir while fleetbook is stopped; while it
 // runs, use POST /api/v1/devices/:id/mqtt-token instead).
-
-async function withDatabase<T>(opts: Record<string, unknown>, fn: (db: Awaited<ReturnType<typeof openDatabase>>['db']) => Promise<T>): Promise<T> {
-  const config = loadConfig(process.env, overridesFrom(opts));
-  const database = await openDatabase(config.database);
-  try {
-    await migrateToLatest(database.db);
-    return await fn(database.db);
-  } finally {
-    await database.close();
-  }
-}
 
 export function mosquittoCommand(): Command {
   const exportCmd = addRuntimeOptions(new Command('export'))
@@ -71,8 +58,7 @@ export function deviceCommand(): Command {
       try {
         const issued = await withDatabase(opts, async (db) => {
           const result = await issueDeviceToken(db, 'cli', deviceId);
-          const role = (await db.selectFrom('devices').select('role').where('id', '=', deviceId).executeTakeFirstOrThrow()).role;
-          return { ...result, topics: result.site_id ? devicePublishTopics(result.site_id, deviceId, role) : [] };
+          return { ...result, topics: result.site_id ? devicePublishTopics(result.site_id, deviceId, result.role) : [] };
         });
         process.stdout.write(
           [

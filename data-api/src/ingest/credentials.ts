@@ -42,6 +42,8 @@ export const generateDeviceToken = (): string => `fbd_${randomBytes(32).toString
 export interface IssuedCredential {
   device_id: string;
   site_id: string | null;
+  /** The device's registry role: what it may publish (devicePublishTopics). */
+  role: string;
   username: string;
   /** Shown once; only its hash is stored. */
   password: string;
@@ -51,7 +53,7 @@ export interface IssuedCredential {
 /** Issues (or rotates) the MQTT password of a device. The previous one stops working at the next connect. */
 export async function issueDeviceToken(db: Kysely<Database>, who: Principal | string, deviceId: string): Promise<IssuedCredential> {
   return db.transaction().execute(async (trx) => {
-    const device = await trx.selectFrom('devices').select(['id', 'site_id', 'customer_id']).where('id', '=', deviceId).executeTakeFirst();
+    const device = await trx.selectFrom('devices').select(['id', 'site_id', 'customer_id', 'role']).where('id', '=', deviceId).executeTakeFirst();
     const scope = typeof who === 'string' ? null : who.customerId;
     if (!device || (scope !== null && device.customer_id !== scope)) throw notFound('device', deviceId);
     const password = generateDeviceToken();
@@ -64,7 +66,7 @@ export async function issueDeviceToken(db: Kysely<Database>, who: Principal | st
     ).rows[0]!;
     // The audit records that a credential was issued, never the credential.
     await recordAudit(trx, who, { action: 'device.mqtt_token.issue', entity: 'device', entityId: deviceId, customerId: device.customer_id, after: { username: deviceId } });
-    return { device_id: deviceId, site_id: device.site_id, username: deviceId, password, created_at: new Date(row.created_at).toISOString() };
+    return { device_id: deviceId, site_id: device.site_id, role: device.role, username: deviceId, password, created_at: new Date(row.created_at).toISOString() };
   });
 }
 

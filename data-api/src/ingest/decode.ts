@@ -257,6 +257,8 @@ function parseChirpstackTopic(topic: string): { application_id: string; dev_eui:
   return m ? { application_id: m[1]!, dev_eui: m[2]! } : null;
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** What a dead letter keeps of the raw payload: UTF-8 text when it is, else base64; capped. */
 export function capturePayload(payload: Buffer | string): { payload: string; encoding: 'utf8' | 'base64'; bytes: number; truncated: boolean } {
   const buf = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
@@ -266,7 +268,7 @@ export function capturePayload(payload: Buffer | string): { payload: string; enc
   // A cut may split a multi-byte character: allow dropping up to 3 bytes of the tail.
   for (let drop = 0; drop <= (truncated ? 3 : 0); drop++) {
     try {
-      const text = new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(0, head.length - drop));
+      const text = strictUtf8.decode(head.subarray(0, head.length - drop));
       if (text.includes('\u0000')) break;
       return { payload: text, encoding: 'utf8', bytes, truncated };
     } catch {

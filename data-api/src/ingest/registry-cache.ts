@@ -108,42 +108,18 @@ export class RegistryCache {
   }
 
   /** Looks devices up by id: cached ones at once, the rest in one query. */
-  async devices(ids: Iterable<string>): Promise<Map<string, DeviceInfo | null>> {
-    const now = Date.now();
-    const out = new Map<string, DeviceInfo | null>();
-    const missing: string[] = [];
-    for (const id of new Set(ids)) {
-      const entry = this.byId.get(id);
-      if (this.fresh(entry, now)) out.set(id, entry.info);
-      else missing.push(id);
-    }
-    if (missing.length) {
-      this.misses += missing.length;
+  devices(ids: Iterable<string>): Promise<Map<string, DeviceInfo | null>> {
+    return this.lookup(this.byId, ids, async (missing) => {
       const rows = await sql<DeviceInfo>`
         select id, site_id, customer_id, role, heartbeat_interval_s from devices
         where id in (select jsonb_array_elements_text(${JSON.stringify(missing)}::jsonb))`.execute(this.db);
-      const found = new Map(rows.rows.map((r) => [r.id, r]));
-      for (const id of missing) {
-        const info = found.get(id) ?? null;
-        this.byId.set(id, { info, at: now });
-        out.set(id, info);
-      }
-    }
-    return out;
+      return new Map(rows.rows.map((r) => [r.id, r]));
+    });
   }
 
   /** Looks ChirpStack DevEUIs (lower case) up through `external_refs.chirpstack.dev_eui`. */
-  async devEuis(euis: Iterable<string>): Promise<Map<string, DeviceInfo | null>> {
-    const now = Date.now();
-    const out = new Map<string, DeviceInfo | null>();
-    const missing: string[] = [];
-    for (const eui of new Set(euis)) {
-      const entry = this.byEui.get(eui);
-      if (this.fresh(entry, now)) out.set(eui, entry.info);
-      else missing.push(eui);
-    }
-    if (missing.length) {
-      this.misses += missing.length;
+  devEuis(euis: Iterable<string>): Promise<Map<string, DeviceInfo | null>> {
+    return this.lookup(this.byEui, euis, async (missing) => {
       const rows = await sql<DeviceInfo & { eui: string }>`
         select lower(external_refs->'chirpstack'->>'dev_eui') as eui, id, site_id, customer_id, role, heartbeat_interval_s
         from devices
@@ -151,10 +127,31 @@ export class RegistryCache {
         order by id`.execute(this.db);
       const found = new Map<string, DeviceInfo>();
       for (const { eui, ...info } of rows.rows) if (!found.has(eui)) found.set(eui, info);
-      for (const eui of missing) {
-        const info = found.get(eui) ?? null;
-        this.byEui.set(eui, { info, at: now });
-        out.set(eui, info);
+      return found;
+    });
+  }
+
+  /** Fresh entries of `cache` at once; the missing keys through one `load`, remembered (found or not). */
+  private async lookup(
+    cache: Map<string, Entry>,
+    keys: Iterable<string>,
+    load: (missing: string[]) => Promise<Map<string, DeviceInfo>>,
+  ): Promise<Map<string, DeviceInfo | null>> {
+    const now = Date.now();
+    const out = new Map<string, DeviceInfo | null>();
+    const missing: string[] = [];
+    for (const key of new Set(keys)) {
+      const entry = cache.get(key);
+      if (this.fresh(entry, now)) out.set(key, entry.info);
+      else missing.push(key);
+    }
+    if (missing.length) {
+      this.misses += missing.length;
+      const found = await load(missing);
+      for (const key of missing) {
+        const info = found.get(key) ?? null;
+        cache.set(key, { info, at: now });
+        out.set(key, info);
       }
     }
     return out;

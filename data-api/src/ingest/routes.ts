@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { TOPIC_ROOT } from '../contracts/mqtt.ts';
+import { topicFor } from '../contracts/mqtt.ts';
 import { devicePublishTopics, issueDeviceToken } from './credentials.ts';
 import { listDeadLetters } from './dead-letters.ts';
 import { deadLetterPage, deadLetterQuery, deviceTokenParams, deviceTokenSchema } from './schemas.ts';
@@ -37,12 +37,11 @@ export const ingestRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const issued = await issueDeviceToken(app.ctx.db, request.principal!, request.params.id);
-      const role = (await app.ctx.db.selectFrom('devices').select('role').where('id', '=', issued.device_id).executeTakeFirstOrThrow()).role;
+      const { role, ...issued } = await issueDeviceToken(app.ctx.db, request.principal!, request.params.id);
       return reply.status(201).send({
         ...issued,
         publish_topics: issued.site_id ? devicePublishTopics(issued.site_id, issued.device_id, role) : [],
-        subscribe_topic: issued.site_id ? `${TOPIC_ROOT}/${issued.site_id}/${issued.device_id}/cmd` : null,
+        subscribe_topic: issued.site_id ? topicFor(issued.site_id, issued.device_id, 'cmd') : null,
       });
     },
   );

@@ -108,9 +108,9 @@ export async function writeBatch(db: Kysely<Database>, cache: RegistryCache, mes
         if (item.kind === 'seen') {
           // The gateway itself is unknown or misplaced: the whole batch is one dead letter.
           gatewayProblem = true;
-          deadLetters.push({ ...problem, detail: `gateway: ${problem.detail}`, topic: topicOf(decoded), site_id: item.site_id, device_id: item.device_id, customer_id: info?.customer_id ?? null, payload: item.raw() });
+          deadLetters.push({ ...problem, detail: `gateway: ${problem.detail}`, topic: decoded.topic, site_id: item.site_id, device_id: item.device_id, customer_id: info?.customer_id ?? null, payload: item.raw() });
         } else {
-          deadLetters.push({ ...problem, topic: topicOf(decoded), site_id: item.site_id, device_id: item.device_id, customer_id: info?.customer_id ?? null, payload: item.raw() });
+          deadLetters.push({ ...problem, topic: decoded.topic, site_id: item.site_id, device_id: item.device_id, customer_id: info?.customer_id ?? null, payload: item.raw() });
         }
         continue;
       }
@@ -183,7 +183,7 @@ export async function writeBatch(db: Kysely<Database>, cache: RegistryCache, mes
       }
 
       const now = Date.now();
-      const states = throttle ? throttle.take([...aggs.values()], (id) => devices.get(id)?.heartbeat_interval_s ?? byEuiInterval(byEui, id), now) : [...aggs.values()];
+      const states = throttle ? throttle.take([...aggs.values()], (id) => (devices.get(id) ?? rowSite.get(id))?.heartbeat_interval_s ?? 60, now) : [...aggs.values()];
       takenStates = throttle ? states : [];
       if (states.length) {
         const written = await updateDevices(trx, states);
@@ -249,7 +249,6 @@ function customerOf(devices: Map<string, DeviceInfo | null>, id: string | null):
   return id ? (devices.get(id)?.customer_id ?? null) : null;
 }
 
-const topicOf = (decoded: Decoded): string => decoded.topic;
 /** PostgreSQL text and jsonb refuse U+0000. */
 const noNul = (s: string): string => s.replace(/\u0000/g, '\\u0000');
 
@@ -327,11 +326,6 @@ async function updateDevices(trx: Transaction<Database>, aggs: DeviceAgg[]): Pro
     })),
   );
   return { cameUp: up.map((r) => r.id), rows: updated.rows };
-}
-
-function byEuiInterval(byEui: Map<string, DeviceInfo | null>, id: string): number {
-  for (const info of byEui.values()) if (info?.id === id) return info.heartbeat_interval_s;
-  return 60;
 }
 
 /** Keeps the newest of each fact of two aggregates of one device. */

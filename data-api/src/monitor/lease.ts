@@ -22,8 +22,3 @@ export async function tryAcquireLease(db: Kysely<Database>, name: string, holder
 export async function releaseLease(db: Kysely<Database>, name: string, holder: string): Promise<void> {
   await db.deleteFrom('leases').where('name', '=', name).where('holder', '=', holder).execute();
 }
-
-export async function leaseHolder(db: Kysely<Database>, name: string): Promise<string | null> {
-  const row = await sql<{ holder: string }>`select holder from leases where name = ${name} and expires_at >= now()`.execute(db);
-  return row.rows[0]?.holder ?? null;
-}

@@ -23,7 +23,7 @@ import {
   whoamiSchema,
 } from '../contracts/executions.ts';
 import { pageOf, pageQuery } from '../contracts/pagination.ts';
-import { ApiError } from '../errors/index.ts';
+import { ApiError, notFound } from '../errors/index.ts';
 import { BlobStore, BlobTooLargeError, defaultBlobDir } from './blobs.ts';
 import { runbookCatalog } from './catalog.ts';
 import {
@@ -104,7 +104,7 @@ export const runbookRoutes: FastifyPluginAsyncZod = async (app) => {
     { config: { auth: 'viewer' }, schema: { summary: 'One runbook as the API reads it', tags, params: z.object({ runbook_id: z.string().max(64) }), response: { 200: runbookInfoSchema, ...RESPONSES } } },
     async (request) => {
       const r = catalog.get(request.params.runbook_id);
-      if (!r) throw new ApiError('not_found', `runbook ${request.params.runbook_id} not found`);
+      if (!r) throw notFound('runbook', request.params.runbook_id);
       return r;
     },
   );

@@ -76,7 +76,6 @@ export const schedulesFileSchema = z
   });
 
 export type Schedule = z.output<typeof scheduleSchema>;
-export type SchedulesFile = z.output<typeof schedulesFileSchema>;
 
 export type LoadedSchedules = { ok: true; file: string; schedules: Schedule[] } | { ok: false; file: string; problems: string[] };
 

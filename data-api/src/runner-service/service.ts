@@ -19,6 +19,7 @@ import type { AutomationRun, ScheduleFireResult } from '../contracts/automation-
 import { validateExecutionSpec, formatPath } from '../contracts/execution-spec.ts';
 import { ApiCallError, RunnerClient } from './client.ts';
 import { dueSlot, type Schedule } from './schedules.ts';
+import { acquirePidLock } from '../pid-lock.ts';
 
 export const DEFAULT_JOURNAL_DIR = '.fleetbook/runner-journal';
 
@@ -293,29 +294,10 @@ export class RunnerService {
 /** One runner per journal folder: a pid file, taken over when its process is gone. */
 function lockJournalDir(dir: string): () => void {
   fs.mkdirSync(dir, { recursive: true });
-  const lock = path.join(dir, 'runner.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
-      return () => fs.rmSync(lock, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number(fs.readFileSync(lock, 'utf8'));
-      if (pid && isAlive(pid)) {
-        throw new RunnerConfigError(`the journal folder ${dir} is in use by runner process ${pid}: give each runner its own --journal-dir`);
-      }
-      fs.rmSync(lock, { force: true });
-    }
-  }
-  throw new RunnerConfigError(`cannot lock the journal folder ${dir}`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return acquirePidLock(
+    path.join(dir, 'runner.lock'),
+    (pid) => new RunnerConfigError(`the journal folder ${dir} is in use by runner process ${pid}: give each runner its own --journal-dir`),
+    () => new RunnerConfigError(`cannot lock the journal folder ${dir}`),
+  );
 }
 

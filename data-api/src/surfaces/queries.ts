@@ -4,13 +4,13 @@ import { sql, type Kysely } from 'kysely';
 import type { SurfaceQueryKind } from '../contracts/surfaces.ts';
 import type { Database } from '../db/index.ts';
 import { fleetHealth } from '../fleet/service.ts';
+import { iso } from '../registry/common.ts';
 
 type Db = Kysely<Database>;
 type Args = Record<string, string | number | boolean | null>;
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
 const limitOf = (v: unknown, dflt: number) => Math.max(1, Math.min(200, typeof v === 'number' ? Math.floor(v) : dflt));
-const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
 
 export async function runQuery(db: Db, kind: SurfaceQueryKind, args: Args, customerId: string | null): Promise<unknown> {
   switch (kind) {

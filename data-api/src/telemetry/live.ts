@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { LIVE_CHANNEL } from '../changes/service.ts';
+import { LIVE_CHANNEL, MAX_NOTIFY_BYTES } from '../changes/service.ts';
 import type { AppContext } from '../context.ts';
 import type { LiveSample } from '../ingest/writer.ts';
 
@@ -11,8 +11,6 @@ import type { LiveSample } from '../ingest/writer.ts';
 const COALESCE_MS = 50;
 /** At most this many samples per flush (4,000 a second): live is best effort, REST is the truth. */
 const MAX_PER_FLUSH = 200;
-/** PostgreSQL refuses NOTIFY payloads of 8,000 bytes or more. */
-const MAX_NOTIFY_BYTES = 7900;
 
 /**
  * Live telemetry for the stream (architecture.md: not in the change table): the ingest

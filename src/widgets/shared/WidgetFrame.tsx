@@ -3,6 +3,7 @@ import clsx from 'clsx';
 import useIsBrowser from '@docusaurus/useIsBrowser';
 import type { ConnectionState } from '../../data/live';
 import { unreachableText, type LiveState } from '../../data/useLive';
+import { Placeholder } from '../island';
 import styles from './styles.module.css';
 
 export interface WidgetFrameProps {
@@ -38,14 +39,7 @@ export function WidgetFrame(props: WidgetFrameProps): ReactNode {
   // Widget-specific data-* for tests; the frame's own (state, live, widget…) always win.
   const dataAttrs = Object.fromEntries(Object.entries(props.data ?? {}).filter(([k]) => !RESERVED.has(k)).map(([k, v]) => [`data-${k}`, String(v)]));
 
-  if (!isBrowser) {
-    return (
-      <section className={clsx(styles.frame, props.className)} data-testid={testId} data-state="placeholder" data-widget={name}>
-        {title && <header className={styles.header}><h3 className={styles.title}>{title}</h3></header>}
-        <p className={styles.note}>{`${name}: live data loads in the browser…`}</p>
-      </section>
-    );
-  }
+  if (!isBrowser) return <Placeholder name={name} testId={testId} title={title} className={props.className} />;
 
   const stale = unreachableText(state, connection);
   const shown =
