@@ -1,8 +1,12 @@
 import type { Config } from '@docusaurus/types';
 import type * as Preset from '@docusaurus/preset-classic';
 import { themes as prismThemes } from 'prism-react-renderer';
+import remarkLibrary from './plugins/remark-library/index.ts';
 import remarkRunbook from './plugins/remark-runbook/index.ts';
 import remarkRunbookRunner from './plugins/remark-runbook/runner.ts';
+import liveRunRoute from './plugins/live-run-route/index.ts';
+import { withContrast } from './plugins/prism-contrast/index.ts';
+import runPages, { DOCS_EXCLUDE_DEFAULT, RUN_PAGES_EXCLUDE } from './plugins/run-pages/index.ts';
 
 // Wiring only: each plugin validates its own options.
 
@@ -13,7 +17,9 @@ const config: Config = {
   title: 'fleetbook',
   tagline: 'The operations handbook that knows the fleet',
   favicon: 'img/favicon.svg',
-  url: process.env.FLEETBOOK_SITE_URL ?? 'http://localhost:3000',
+  // Where users reach the site (FLEETBOOK_PUBLIC_URL, the API's setting too): the sitemap, canonical
+  // links and social cards name it. Its origin only: the site is served at the root of its host.
+  url: new URL(process.env.FLEETBOOK_PUBLIC_URL ?? process.env.FLEETBOOK_SITE_URL ?? 'http://localhost:3000').origin,
   baseUrl: '/',
   trailingSlash: false,
   onBrokenLinks: 'throw',
@@ -24,8 +30,26 @@ const config: Config = {
   },
   future: { v4: true, faster: true },
   i18n: { defaultLocale: 'en', locales: ['en'] },
-  customFields: { apiUrl },
-  themes: ['@docusaurus/theme-mermaid'],
+  // buildId: set by fleetbook's background builds, so an open page can tell a newer build is served.
+  customFields: { apiUrl, buildId: process.env.FLEETBOOK_BUILD_ID ?? '' },
+  themes: [
+    '@docusaurus/theme-mermaid',
+    [
+      // Local search over both docs instances, built into the site (works offline, no service).
+      '@easyops-cn/docusaurus-search-local',
+      {
+        hashed: true,
+        indexBlog: false,
+        docsRouteBasePath: ['docs', 'runbooks'],
+        docsDir: ['docs', 'runbooks'],
+        language: ['en'],
+        explicitSearchResultPath: true,
+        searchResultLimits: 10,
+        // Run lists and run pages (plugins/run-pages) are reached from the project, not by search.
+        ignoreFiles: [/^docs\/projects\/[^/]+\/runs(\/|$)/],
+      },
+    ],
+  ],
   presets: [
     [
       'classic',
@@ -34,8 +58,10 @@ const config: Config = {
           path: 'docs',
           routeBasePath: 'docs',
           sidebarPath: './sidebars.ts',
+          // Run pages, month pages and run indexes are drawn by plugins/run-pages, not compiled as docs.
+          exclude: [...DOCS_EXCLUDE_DEFAULT, RUN_PAGES_EXCLUDE],
           editUrl: undefined,
-          beforeDefaultRemarkPlugins: [[remarkRunbook, { siteDir: __dirname }], remarkRunbookRunner],
+          beforeDefaultRemarkPlugins: [[remarkRunbook, { siteDir: __dirname }], remarkRunbookRunner, [remarkLibrary, { siteDir: __dirname }]],
         },
         blog: false,
         theme: { customCss: './src/css/custom.css' },
@@ -43,6 +69,26 @@ const config: Config = {
     ],
   ],
   plugins: [
+    liveRunRoute,
+    runPages,
+    [
+      // Installable, and readable offline after one visit: technicians at field sites are the main
+      // runbook users. src/sw.js adds the data API's reads (network first).
+      '@docusaurus/plugin-pwa',
+      {
+        offlineModeActivationStrategies: ['always'],
+        swCustom: require.resolve('./src/sw.js'),
+        // Run pages, artifacts and month rows (plugins/run-pages) are fetched when opened, never precached.
+        injectManifestConfig: { globIgnores: ['docs/projects/*/runs/**'] },
+        pwaHead: [
+          { tagName: 'link', rel: 'icon', href: '/img/icon-192.png' },
+          { tagName: 'link', rel: 'manifest', href: '/manifest.json' },
+          { tagName: 'meta', name: 'theme-color', content: '#1f7a4d' },
+          { tagName: 'meta', name: 'apple-mobile-web-app-capable', content: 'yes' },
+          { tagName: 'link', rel: 'apple-touch-icon', href: '/img/icon-192.png' },
+        ],
+      },
+    ],
     [
       '@docusaurus/plugin-content-docs',
       {
@@ -63,6 +109,7 @@ const config: Config = {
       items: [
         { type: 'docSidebar', sidebarId: 'docs', position: 'left', label: 'Handbook' },
         { to: '/docs/dashboards', label: 'Dashboards', position: 'left' },
+        { to: '/docs/dashboards/my-work', label: 'My work', position: 'left' },
         { type: 'docSidebar', sidebarId: 'runbooks', docsPluginId: 'runbooks', position: 'left', label: 'Runbooks' },
         { href: 'pathname:///api/v1/openapi.json', label: 'API', position: 'right' },
       ],
@@ -89,7 +136,7 @@ const config: Config = {
       ],
       copyright: 'fleetbook: docs-as-code operations handbook',
     },
-    prism: { theme: prismThemes.github, darkTheme: prismThemes.dracula, additionalLanguages: ['bash', 'json', 'yaml'] },
+    prism: { theme: withContrast(prismThemes.github), darkTheme: withContrast(prismThemes.dracula), additionalLanguages: ['bash', 'json', 'yaml'] },
   } satisfies Preset.ThemeConfig,
 };
 

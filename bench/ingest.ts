@@ -1,4 +1,4 @@
-import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -7,18 +7,21 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import mqtt from 'mqtt';
 import { buildApp, type App } from '../data-api/src/app.ts';
-import { createToken } from '../data-api/src/auth/service.ts';
-import { openBroker, type BrokerHandle } from '../data-api/src/broker/index.ts';
-import type { AppContext } from '../data-api/src/context.ts';
-import { openDatabase, type DatabaseHandle } from '../data-api/src/db/index.ts';
-import { migrateToLatest } from '../data-api/src/db/migrator.ts';
-import { API_MQTT_USER, createBrokerSecurity } from '../data-api/src/ingest/credentials.ts';
-import { buildMosquittoExport, writeMosquittoExport } from '../data-api/src/ingest/mosquitto-export.ts';
-import { startIngest, type IngestHandle } from '../data-api/src/ingest/service.ts';
-import { insertTelemetryRows } from '../data-api/src/ingest/telemetry-insert.ts';
-import { provisionSimFleet } from '../data-api/src/simulate/fleet.ts';
-import { Simulation, type SimDevice, type SimulationReport } from '../data-api/src/simulate/simulator.ts';
+import { createToken } from '../data-api/src/kernel/auth/service.ts';
+import { openBroker, type BrokerHandle } from '../data-api/src/telemetry/broker/index.ts';
+import type { AppContext } from '../data-api/src/kernel/context.ts';
+import { openDatabase, type DatabaseHandle } from '../data-api/src/kernel/db/index.ts';
+import { migrateToLatest } from '../data-api/src/kernel/db/migrator.ts';
+import { API_MQTT_USER, createBrokerSecurity } from '../data-api/src/telemetry/ingest/credentials.ts';
+import { buildMosquittoExport } from '../data-api/src/telemetry/ingest/mosquitto-export.ts';
+import { startIngest, type IngestHandle } from '../data-api/src/telemetry/ingest/service.ts';
+import { insertTelemetryRows } from '../data-api/src/telemetry/ingest/telemetry-insert.ts';
+import { provisionSimFleet } from '../data-api/src/demo/simulate/fleet.ts';
+import { Simulation, type SimDevice, type SimulationReport } from '../data-api/src/demo/simulate/simulator.ts';
+import { hashDevicePassword } from '../data-api/src/telemetry/ingest/credentials.ts';
+import { perMessageRuns, printPerMessage, type PerMessageFigures, type PerMessageOptions } from './ingest-per-message.ts';
 import { createPgDatabase, dropPgDatabase } from '../tests/helpers/database.ts';
+import { mosquittoVersion, startPrivateMosquitto } from '../tests/helpers/mosquitto.ts';
 import { freePort } from '../tests/helpers/ports.ts';
 import { headlessContext } from '../tests/helpers/app.ts';
 
@@ -35,8 +38,8 @@ import { headlessContext } from '../tests/helpers/app.ts';
  *   npx tsx bench/ingest.ts --seconds 20 --rate 5000 --devices 2000 --ingest-runs target,flat
  */
 
-type RunName = 'ceilings' | 'target' | 'flat' | 'embedded';
-const RUNS: RunName[] = ['ceilings', 'target', 'flat', 'embedded'];
+type RunName = 'ceilings' | 'per-message' | 'target' | 'flat' | 'embedded';
+const RUNS: RunName[] = ['ceilings', 'per-message', 'target', 'flat', 'embedded'];
 
 export interface IngestBenchOptions {
   /** Seconds of the sustained runs: at the target rate (latency) and flat out (throughput). */
@@ -47,9 +50,18 @@ export interface IngestBenchOptions {
   shortSeconds: number;
   /** Which parts to run (`--ingest-runs target,flat`): a shorter benchmark. */
   runs: RunName[];
+  /** The per-message run (#18): messages, publisher connections, ingest processes of the scaled consumer. */
+  perMessage: PerMessageOptions;
 }
 
-const DEFAULTS: IngestBenchOptions = { seconds: 60, rate: 5000, devices: 2000, shortSeconds: 10, runs: RUNS };
+const DEFAULTS: IngestBenchOptions = {
+  seconds: 60,
+  rate: 5000,
+  devices: 2000,
+  shortSeconds: 10,
+  runs: RUNS,
+  perMessage: { messages: 600_000, connections: 16, workers: os.cpus().length },
+};
 
 /** Issue #5's goals. */
 const GOAL = { storedPerS: 30_000, ofLowerCeiling: 0.4, sseP99Ms: 100 };
@@ -110,15 +122,25 @@ export async function ingestBenchmark(partial: Partial<IngestBenchOptions> = {})
     const fleet = await provisionSimFleet(database.db, 'bench', o.devices);
 
     // --- Mosquitto, tuned, with the exported users and ACL --------------------------------
-    const port = await freePort();
+    const [port, apiPort] = [await freePort(), await freePort()];
     const apiPassword = randomBytes(12).toString('hex');
-    const exported = await buildMosquittoExport(database.db, { apiPassword, dir: tmp, port, persistenceDir: null });
-    // Started as root, mosquitto would drop to its own user, which cannot read this temp dir.
-    writeMosquittoExport(tmp, { ...exported, conf: exported.conf + (process.getuid?.() === 0 ? 'user root\n' : '') });
-    const mosquitto = await startMosquitto(path.join(tmp, 'fleetbook.conf'), port);
-    cleanups.push(() => stopProcess(mosquitto));
+    const exported = await buildMosquittoExport(database.db, { apiPassword, dir: tmp, port, apiPort, persistenceDir: null });
+    // The per-message run's publishers: one user that may write every device's telemetry (16
+    // connections for 2,000 devices), on fleetbook's listener where client ids are free.
+    const publisherPassword = randomBytes(12).toString('hex');
+    const mosquitto = await startPrivateMosquitto({
+      dir: tmp,
+      port,
+      persistence: false,
+      conf: exported.conf,
+      files: {
+        'fleetbook.passwd': `${exported.passwd}${BENCH_PUBLISHER}:${hashDevicePassword(publisherPassword)}\n`,
+        'fleetbook.acl': `${exported.acl}\nuser ${BENCH_PUBLISHER}\ntopic write fleetbook/v1/+/+/telemetry\n`,
+      },
+    });
+    cleanups.push(() => mosquitto.stop());
     const url = `mqtt://127.0.0.1:${port}`;
-    const apiUrl = `mqtt://${API_MQTT_USER}:${apiPassword}@127.0.0.1:${port}`;
+    const apiUrl = `mqtt://${API_MQTT_USER}:${apiPassword}@127.0.0.1:${apiPort}`;
     console.log(`  mosquitto ${mosquittoVersion()} on :${port} (set_tcp_nodelay true, max_inflight_messages 1000, max_queued_messages 1000000, ACL on); PostgreSQL ${await serverVersion(database)}`);
 
     // --- 1. ceilings: the broker alone (flat out, and at the target rate for latency), the database alone
@@ -126,12 +148,20 @@ export async function ingestBenchmark(partial: Partial<IngestBenchOptions> = {})
     const brokerAtRate = want('ceilings') ? await brokerOnly(apiUrl, url, fleet, o.rate, o.shortSeconds) : null;
     const insertCeiling = want('ceilings') ? await insertOnly(database, o.shortSeconds) : null;
 
+    // --- 1b. one reading per message (#18): bare pipeline vs the ingest in 1 and N processes
+    const perMessage: PerMessageFigures[] = want('per-message')
+      ? await perMessageRuns(
+          { dbUrl, database, publishUrl: `mqtt://${BENCH_PUBLISHER}:${publisherPassword}@127.0.0.1:${apiPort}`, consumeUrl: apiUrl, devices: fleet.filter((d) => d.role !== 'gateway') },
+          o.perMessage,
+        )
+      : [];
+
     // --- 2. the pipeline with the API serving SSE: at the target rate, then flat out -------
     const runs: RunFigures[] = [];
     if (want('target') || want('flat')) {
       const broker = await openBroker({ kind: 'external', url: apiUrl }, `bench-api-${process.pid}`);
       cleanups.push(() => broker.close());
-      const pipeline = await startPipeline(database, broker, 'fleetbook', mosquitto.pid ?? null);
+      const pipeline = await startPipeline(database, broker, 'fleetbook', mosquitto.pid());
       cleanups.push(() => pipeline.close());
       if (want('target')) runs.push(await pipelineRun(pipeline, url, fleet, o.rate, o.seconds, `Mosquitto + PostgreSQL, target ${o.rate}/s, ${o.seconds} s`));
       if (want('flat')) runs.push(await pipelineRun(pipeline, url, fleet, Infinity, o.seconds, `Mosquitto + PostgreSQL, flat out, ${o.seconds} s`));
@@ -140,10 +170,11 @@ export async function ingestBenchmark(partial: Partial<IngestBenchOptions> = {})
     // --- 3. embedded mode: aedes + PGlite, the same target rate ---------------------------
     if (want('embedded')) runs.push(await embeddedRun(o));
 
+    if (perMessage.length) printPerMessage(perMessage, o.perMessage);
     printTables(o, runs, brokerFlat, brokerAtRate, insertCeiling);
-    const failures = runs.filter((f) => f.lost > 0 || f.duplicateRows > 0);
+    const failures = [...runs.map((f) => ({ ...f, run: f.label })), ...perMessage].filter((f) => f.lost > 0 || f.duplicateRows > 0);
     if (failures.length) {
-      console.log(`FAIL: readings lost or stored twice in: ${failures.map((f) => f.label).join('; ')}`);
+      console.log(`FAIL: readings lost or stored twice in: ${failures.map((f) => f.run).join('; ')}`);
       process.exitCode = 1;
     }
   } finally {
@@ -458,6 +489,8 @@ function percentile(list: number[], p: number): number {
   return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! * 10) / 10;
 }
 
+const BENCH_PUBLISHER = 'bench_publisher';
+
 const loadNow = () => Math.round(os.loadavg()[0]! * 100) / 100;
 
 // --- ceilings -----------------------------------------------------------------------------
@@ -638,50 +671,9 @@ function sseWorker(): void {
 
 // --- processes and databases ------------------------------------------------------------
 
-function mosquittoVersion(): string {
-  const out = spawnSync('mosquitto', ['-h'], { encoding: 'utf8' });
-  return /version (\S+)/.exec(out.stdout ?? '')?.[1] ?? '?';
-}
-
 async function serverVersion(database: DatabaseHandle): Promise<string> {
   return (await sql<{ v: string }>`select current_setting('server_version') as v`.execute(database.db)).rows[0]!.v.split(' ')[0]!;
 }
-
-async function startMosquitto(conf: string, port: number): Promise<ChildProcess> {
-  const child = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (c) => (stderr += c));
-  const failed = new Promise<never>((_, reject) => {
-    child.once('error', (err) => reject(new Error(`cannot start mosquitto (is it installed? apt-get install mosquitto): ${err.message}`)));
-    child.once('exit', (code) => reject(new Error(`mosquitto exited (${code}): ${stderr}`)));
-  });
-  for (let i = 0; i < 100; i++) {
-    const open = await Promise.race([portOpen(port), failed]);
-    if (open) return child;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill();
-  throw new Error(`mosquitto did not listen on ${port}: ${stderr}`);
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-  if (child.exitCode === null) child.kill('SIGKILL');
-}
-
-const portOpen = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-  });
-
-
-
-
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -700,6 +692,11 @@ export const ingestOptionsFromArgs = (): IngestBenchOptions => {
     devices: numberArg('devices', DEFAULTS.devices),
     shortSeconds: numberArg('short-seconds', DEFAULTS.shortSeconds),
     runs,
+    perMessage: {
+      messages: numberArg('messages', DEFAULTS.perMessage.messages),
+      connections: numberArg('publishers', DEFAULTS.perMessage.connections),
+      workers: numberArg('ingest-workers', DEFAULTS.perMessage.workers),
+    },
   };
 };
 

@@ -1,7 +1,7 @@
 // What the benchmarks share: the API as they run it (buildApp + listen on loopback).
 import type net from 'node:net';
 import { buildApp, type App } from '../data-api/src/app.ts';
-import type { AppContext } from '../data-api/src/context.ts';
+import type { AppContext } from '../data-api/src/kernel/context.ts';
 
 /**
  * The API as production runs it, minus the site and the background services (they would

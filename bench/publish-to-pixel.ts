@@ -5,7 +5,7 @@
 import type { Browser, Page } from 'playwright-core';
 import mqtt, { type MqttClient } from 'mqtt';
 import { topicFor } from '../data-api/src/contracts/mqtt.ts';
-import { Simulation, type SimDevice } from '../data-api/src/simulate/simulator.ts';
+import { Simulation, type SimDevice } from '../data-api/src/demo/simulate/simulator.ts';
 
 export interface BenchServer {
   /** http://127.0.0.1:<port> */

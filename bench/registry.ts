@@ -3,13 +3,15 @@ import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import pg from 'pg';
 import type { App } from '../data-api/src/app.ts';
-import { createToken } from '../data-api/src/auth/service.ts';
-import { openDatabase, type DatabaseHandle } from '../data-api/src/db/index.ts';
-import { migrateToLatest } from '../data-api/src/db/migrator.ts';
+import { createToken } from '../data-api/src/kernel/auth/service.ts';
+import { openDatabase, type DatabaseHandle } from '../data-api/src/kernel/db/index.ts';
+import { migrateToLatest } from '../data-api/src/kernel/db/migrator.ts';
 import { loadDemoData } from '../data-api/src/demo/index.ts';
-import { PROJECT_ROOT } from '../data-api/src/paths.ts';
+import { PROJECT_ROOT } from '../data-api/src/kernel/paths.ts';
 import { loadProductCatalog } from '../data-api/src/registry/products.ts';
 import { benchContext, listenApi } from './lib.ts';
+import { startApiWorkers } from './api-workers.ts';
+import { availableCores } from '../data-api/src/kernel/workers.ts';
 import { createPgDatabase, dropPgDatabase } from '../tests/helpers/database.ts';
 
 /**
@@ -28,6 +30,8 @@ export interface RegistryBenchOptions {
   sites: number;
   durationS: number;
   connections: number;
+  /** The API again in this many cluster workers (FLEETBOOK_WORKERS, issue #18); 1: not measured. */
+  workers: number;
   baseUrl: string;
 }
 
@@ -46,7 +50,14 @@ export interface RegistryBenchResult {
   pages: number;
   devicesWalked: number;
   /** One entry per concurrency level: 1 connection, then `connections`. */
-  runs: Array<{ connections: number; api: LatencyFigures; sql: LatencyFigures; ratio: { p50: number; p99: number; rps: number } }>;
+  runs: Array<{
+    connections: number;
+    api: LatencyFigures;
+    /** The same walk against `workers` cluster workers; null when workers is 1. */
+    apiWorkers: LatencyFigures | null;
+    sql: LatencyFigures;
+    ratio: { p50: number; p99: number; rps: number; workersP50: number | null };
+  }>;
   seedSeconds: number;
   demo: { pg: { seconds: number; devices: number }; pglite: { seconds: number; devices: number } };
 }
@@ -63,6 +74,7 @@ export function registryBenchOptions(): RegistryBenchOptions {
     sites: argvNumber('registry-sites', 50),
     durationS: argvNumber('registry-duration', 10),
     connections: argvNumber('registry-connections', 10),
+    workers: argvNumber('registry-workers', availableCores()),
     baseUrl: process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test',
   };
 }
@@ -221,11 +233,27 @@ export async function registryBenchmark(o: RegistryBenchOptions = registryBenchO
     await app.close();
     app = null;
 
+    // The same walk against the API in cluster workers sharing one port (FLEETBOOK_WORKERS).
+    const apiWorkers: LatencyFigures[] = [];
+    if (o.workers > 1) {
+      const cluster = await startApiWorkers(url, o.workers);
+      try {
+        await autocannon({ url: cluster.base, connections: o.connections, duration: 2, headers, requests }); // warm-up
+        for (const connections of levels) {
+          const http = await autocannon({ url: cluster.base, connections, duration: o.durationS, workers: 1, headers, requests });
+          apiWorkers.push({ p50: http.latency.p50, p99: http.latency.p99, rps: http.requests.average, requests: http.requests.total, errors: http.errors + http.non2xx });
+        }
+      } finally {
+        await cluster.close();
+      }
+    }
+
     const runs: RegistryBenchResult['runs'] = [];
     for (const [i, connections] of levels.entries()) {
       const bare = await sqlBaseline(url, site, status, cursors, o, connections);
       const a = api[i]!;
-      runs.push({ connections, api: a, sql: bare, ratio: { p50: a.p50 / bare.p50, p99: a.p99 / bare.p99, rps: bare.rps / a.rps } });
+      const w = apiWorkers[i] ?? null;
+      runs.push({ connections, api: a, apiWorkers: w, sql: bare, ratio: { p50: a.p50 / bare.p50, p99: a.p99 / bare.p99, rps: bare.rps / a.rps, workersP50: w ? w.p50 / bare.p50 : null } });
     }
     const demo = await timeDemo(o);
     return {
@@ -260,11 +288,18 @@ export function printRegistryBenchmark(r: RegistryBenchResult): void {
     requests: f.requests,
     errors: f.errors,
   });
-  console.table(r.runs.flatMap((run) => [row('API GET /api/v1/devices (HTTP, autocannon)', run.connections, run.api), row('bare SQL via pg (baseline)', run.connections, run.sql)]));
+  console.table(
+    r.runs.flatMap((run) => [
+      row('API GET /api/v1/devices (HTTP, autocannon), 1 process', run.connections, run.api),
+      ...(run.apiWorkers ? [row(`API GET /api/v1/devices, ${o.workers} workers (FLEETBOOK_WORKERS)`, run.connections, run.apiWorkers)] : []),
+      row('bare SQL via pg (baseline)', run.connections, run.sql),
+    ]),
+  );
   for (const run of r.runs) {
-    console.log(`${run.connections} connection(s): ratio API / SQL p50 ${run.ratio.p50.toFixed(2)}, p99 ${run.ratio.p99.toFixed(2)}, throughput SQL / API ${run.ratio.rps.toFixed(2)}`);
+    const workers = run.ratio.workersP50 === null ? '' : `; ${o.workers} workers / SQL p50 ${run.ratio.workersP50.toFixed(2)}`;
+    console.log(`${run.connections} connection(s): ratio API / SQL p50 ${run.ratio.p50.toFixed(2)}, p99 ${run.ratio.p99.toFixed(2)}, throughput SQL / API ${run.ratio.rps.toFixed(2)}${workers}`);
   }
-  console.log('goal: API p99 < 10 ms, ratio ≤ 2 (autocannon reports whole milliseconds)');
+  console.log('goal: API p99 < 10 ms, ratio ≤ 2 (autocannon reports whole milliseconds); #18: p50 at 10 connections ≤ 2 × bare SQL with the workers');
   console.log(
     `--demo seeding (loadDemoData, fresh database): PostgreSQL ${r.demo.pg.seconds.toFixed(2)} s, PGlite ${r.demo.pglite.seconds.toFixed(2)} s (${r.demo.pg.devices} devices)`,
   );

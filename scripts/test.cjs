@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// Runs every test layer in turn (unit → integration → e2e) and ends with one line
+// Runs every test layer in turn (lint → unit → firmware → integration → faults → e2e) and ends with one line
 // `N passed, N failed` summed over the layers. `npm test -- unit` runs one layer.
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-const all = ['unit', 'integration', 'e2e'];
+const all = ['lint', 'unit', 'firmware', 'integration', 'faults', 'e2e'];
 const layers = process.argv.slice(2).filter((a) => all.includes(a));
 const run = layers.length ? layers : all;
 const outDir = path.join(root, 'test-results');

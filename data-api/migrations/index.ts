@@ -11,6 +11,17 @@ import * as m0040 from './0040_runbook_executions.ts';
 import * as m0041 from './0041_tutorial_progress.ts';
 import * as m0050 from './0050_automation_runs.ts';
 import * as m0051 from './0051_automation_schedules.ts';
+import * as m0070 from './0070_product_library.ts';
+import * as m0071 from './0071_automation_tenant_keys.ts';
+import * as m0075 from './0075_automation_run_resumes.ts';
+import * as m0080 from './0080_notifications.ts';
+import * as m0090 from './0090_work_items.ts';
+import * as m0091 from './0091_automation_ticket_work_items.ts';
+import * as m0095 from './0095_site_region.ts';
+import * as m0096 from './0096_timeline_skip.ts';
+import * as m0100 from './0100_chirpstack_downlinks.ts';
+import * as m0101 from './0101_mqtt_integration_users.ts';
+import * as m0105 from './0105_rate_limits.ts';
 
 /**
  * Every migration, by sortable name. A static map rather than a folder scan, so the
@@ -29,4 +40,15 @@ export const migrations: Record<string, Migration> = {
   '0041_tutorial_progress': m0041,
   '0050_automation_runs': m0050,
   '0051_automation_schedules': m0051,
+  '0070_product_library': m0070,
+  '0071_automation_tenant_keys': m0071,
+  '0075_automation_run_resumes': m0075,
+  '0080_notifications': m0080,
+  '0090_work_items': m0090,
+  '0091_automation_ticket_work_items': m0091,
+  '0095_site_region': m0095,
+  '0096_timeline_skip': m0096,
+  '0100_chirpstack_downlinks': m0100,
+  '0101_mqtt_integration_users': m0101,
+  '0105_rate_limits': m0105,
 };

@@ -1,33 +1,54 @@
 import cors from '@fastify/cors';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { AppContext } from './context.ts';
-import { auditRoutes } from './audit/routes.ts';
-import { authPlugin } from './auth/plugin.ts';
-import { tokenRoutes } from './auth/routes.ts';
-import { errorHandlerPlugin } from './errors/handler.ts';
-import { fleetRoutes } from './fleet/routes.ts';
-import { healthRoutes } from './health/routes.ts';
-import { openapiPlugin, openapiRoutes } from './openapi/plugin.ts';
+import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { AppContext, AppContextParts } from './kernel/context.ts';
+import { MetricsRegistry } from './kernel/metrics/registry.ts';
+import { LiveTelemetry } from './telemetry/live.ts';
+import { DEFAULT_RETENTION } from './telemetry/ingest/options.ts';
+import { auditRoutes } from './kernel/audit/routes.ts';
+import { authPlugin } from './kernel/auth/plugin.ts';
+import { tokenRoutes } from './kernel/auth/routes.ts';
+import { errorHandlerPlugin } from './kernel/errors/handler.ts';
+import { fleetRoutes } from './health/fleet/routes.ts';
+import { healthRoutes } from './kernel/readiness/routes.ts';
+import { openapiPlugin, openapiRoutes } from './kernel/openapi/plugin.ts';
 import { productRoutes, registryRoutes } from './registry/routes.ts';
 import { runbookRoutes } from './runbooks/routes.ts';
-import { tutorialRoutes } from './tutorials/routes.ts';
+import { tutorialRoutes } from './runbooks/tutorials/routes.ts';
 import { siteRoutes } from './site/routes.ts';
-import { stationRoutes } from './stations/routes.ts';
-import { streamHubPlugin, streamRoutes } from './stream/routes.ts';
-import { surfaceRoutes } from './surfaces/routes.ts';
-import { alertRoutes } from './alerts/routes.ts';
-import { commandRoutes } from './commands/routes.ts';
-import { ingestRoutes } from './ingest/routes.ts';
-import { metricsRoutes } from './metrics/routes.ts';
-import { monitorRoutes } from './monitor/routes.ts';
-import { simulatorRoutes } from './simulate/routes.ts';
+import { stationRoutes } from './registry/stations/routes.ts';
+import { streamHubPlugin, streamRoutes } from './kernel/stream/routes.ts';
+import { surfaceRoutes } from './site/surfaces/routes.ts';
+import { alertRoutes } from './health/alerts/routes.ts';
+import { notificationRoutes } from './notifications/routes.ts';
+import { commandRoutes } from './telemetry/commands/routes.ts';
+import { ingestRoutes } from './telemetry/ingest/routes.ts';
+import { httpMetricsPlugin } from './kernel/metrics/http.ts';
+import { rateLimitPlugin } from './kernel/rate-limit/plugin.ts';
+import { metricsRoutes } from './kernel/metrics/routes.ts';
+import { monitorRoutes } from './health/monitor/routes.ts';
+import { simulatorRoutes } from './demo/simulate/routes.ts';
 import { telemetryRoutes } from './telemetry/routes.ts';
-import { automationRunRoutes } from './automation-runs/routes.ts';
+import { automationRunRoutes } from './automation/runs/routes.ts';
+import { requestGuardsPlugin, validatorCompiler } from './kernel/validation/compiler.ts';
+import { workItemRoutes } from './work-items/routes.ts';
 
 export interface BuildAppOptions {
   /** A pino logger; none in tests. */
   logger?: FastifyBaseLogger;
+}
+
+/**
+ * The context of one running API: the given parts plus this process's own state (metrics,
+ * live feed, ingest probes). A second replica in one process is a second context: pass the
+ * first one's parts (`createAppContext({ ...ctx })`) and it gets state of its own.
+ */
+export function createAppContext(parts: AppContextParts): AppContext {
+  const ctx = { ...parts, retention: parts.retention ?? DEFAULT_RETENTION } as AppContext;
+  ctx.metrics = new MetricsRegistry();
+  ctx.ingests = new Set();
+  ctx.live = new LiveTelemetry(ctx);
+  return ctx;
 }
 
 /**
@@ -48,8 +69,11 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
 
   await app.register(cors, { origin: ctx.corsOrigins, credentials: false });
   await app.register(openapiPlugin);
+  await app.register(httpMetricsPlugin);
   await app.register(errorHandlerPlugin);
   await app.register(authPlugin);
+  await app.register(rateLimitPlugin);
+  await app.register(requestGuardsPlugin);
   await app.register(streamHubPlugin);
 
   await app.register(
@@ -71,11 +95,13 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
       await api.register(monitorRoutes);
       await api.register(fleetRoutes);
       await api.register(alertRoutes);
+      await api.register(notificationRoutes);
       await api.register(commandRoutes);
       await api.register(simulatorRoutes);
       await api.register(runbookRoutes);
       await api.register(tutorialRoutes);
       await api.register(automationRunRoutes);
+      await api.register(workItemRoutes);
     },
     { prefix: '/api/v1' },
   );

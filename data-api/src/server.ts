@@ -1,21 +1,29 @@
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
-import { buildApp, type App } from './app.ts';
-import { openBroker, type BrokerHandle } from './broker/index.ts';
-import type { FleetbookConfig } from './config/index.ts';
-import type { AppContext } from './context.ts';
-import { openDatabase, type DatabaseHandle } from './db/index.ts';
-import { migrateToLatest } from './db/migrator.ts';
-import { ensureFirstAdminToken } from './auth/service.ts';
+import { buildApp, createAppContext, type App } from './app.ts';
+import { openBroker, type BrokerHandle } from './telemetry/broker/index.ts';
+import type { FleetbookConfig } from './kernel/config/index.ts';
+import type { AppContext } from './kernel/context.ts';
+import { openDatabase, type DatabaseHandle } from './kernel/db/index.ts';
+import { migrateToLatest } from './kernel/db/migrator.ts';
+import { ensureFirstAdminToken } from './kernel/auth/service.ts';
 import { loadDemoData } from './demo/index.ts';
+import { seedDemoHistory } from './demo/history.ts';
+import { demoReporters } from './demo/reporters.ts';
 import { loadProductCatalog } from './registry/products.ts';
-import { PROJECT_ROOT } from './paths.ts';
+import { PROJECT_ROOT } from './kernel/paths.ts';
 import { SiteBuilder } from './site/build.ts';
-import { VERSION } from './version.ts';
-import { createBrokerSecurity } from './ingest/credentials.ts';
-import { startTelemetryServices, type TelemetryServices } from './ingest/lifecycle.ts';
-import { loadTelemetryOptions, type TelemetryOptions } from './ingest/options.ts';
+import { watchSite, type SiteWatch } from './site/watch.ts';
+import { emitChange } from './kernel/changes/service.ts';
+import { VERSION } from './kernel/version.ts';
+import { publishLocalInstance } from './kernel/local-instance.ts';
+import { createBrokerSecurity } from './telemetry/ingest/credentials.ts';
+import { startTelemetryServices, type TelemetryServices } from './telemetry/ingest/lifecycle.ts';
+import { loadTelemetryOptions, type TelemetryOptions } from './telemetry/ingest/options.ts';
+import { startNotificationEngine } from './notifications/engine.ts';
+import { formatDiagnostic, loadNotificationConfig, readRuleCatalog, type NotificationConfig } from './notifications/rules.ts';
 
 /** A port we need is taken: printed as one line, non-zero exit. */
 export class PortInUseError extends Error {
@@ -55,7 +63,11 @@ export async function startFleetbook(config: FleetbookConfig, options: StartOpti
   const logger = options.logger ?? pino({ level: config.logLevel });
   const telemetryOptions: TelemetryOptions = { ...loadTelemetryOptions(process.env), ...options.telemetry };
   await assertPortFree(config.host, config.port, 'HTTP', '--port or PORT');
-  if (config.broker.kind === 'aedes') await assertPortFree(config.broker.host, config.broker.port, 'MQTT', '--mqtt-port or MQTT_PORT');
+  // A port asked for must be free; the default one may move to the next free port (see below).
+  if (config.broker.kind === 'aedes' && !config.broker.portFallback) await assertPortFree(config.broker.host, config.broker.port, 'MQTT', '--mqtt-port or MQTT_PORT');
+
+  // Rules as code: an invalid notifications/ folder stops the start, saying where (like a bad product page).
+  const notifications = await loadNotifications(config.notificationsDir ?? path.join(PROJECT_ROOT, 'notifications'), logger);
 
   const cleanups: Array<() => Promise<void>> = [];
   const cleanup = async () => {
@@ -72,15 +84,24 @@ export async function startFleetbook(config: FleetbookConfig, options: StartOpti
     const products = await loadProductCatalog(database.db, path.join(PROJECT_ROOT, 'docs', 'products'));
     logger.info({ products }, 'product catalog loaded from docs/products');
 
-    // Embedded broker: devices log in with their token and publish only under their own topics.
-    const brokerSecurity = config.broker.kind === 'aedes' ? createBrokerSecurity(database.db, { enforce: telemetryOptions.mqttAuth }) : null;
-    const broker: BrokerHandle = await openBroker(
-      config.broker.kind === 'aedes' && brokerSecurity ? { ...config.broker, aedes: brokerSecurity.aedes, credentials: brokerSecurity.internal } : config.broker,
-    );
+    const broker = await openFleetbookBroker(config, telemetryOptions, database, logger);
     cleanups.push(() => broker.close());
+    if (broker.embedded && broker.embedded.port !== broker.embedded.requestedPort) {
+      logger.warn({ requested: broker.embedded.requestedPort, port: broker.embedded.port }, 'MQTT port taken (a local Mosquitto?): the embedded broker uses the next free port');
+    }
 
-    const site = new SiteBuilder(config.siteDir, (msg) => logger.info(msg));
-    const ctx: AppContext = {
+    const site = new SiteBuilder(config.siteDir, (msg) => logger.info(msg), {
+      publicUrl: config.publicUrl,
+      // Open pages learn that a newer build is served (the handbook banner offers a reload).
+      onBuilt: (status) =>
+        void emitChange(database.db, {
+          type: 'handbook.built',
+          subject: { type: 'handbook', id: 'site' },
+          customerId: null,
+          payload: { build_id: status.buildId ?? null, built_at: status.builtAt },
+        }).catch((err: Error) => logger.warn({ err: err.message }, 'could not announce the new site build')),
+    });
+    const ctx = createAppContext({
       version: VERSION,
       database,
       db: database.db,
@@ -89,18 +110,40 @@ export async function startFleetbook(config: FleetbookConfig, options: StartOpti
       siteStatus: () => (config.buildSite === 'never' && site.status().status === 'missing' ? { status: 'disabled', builtAt: null } : site.status()),
       auth: config.auth,
       corsOrigins: config.corsOrigins,
-    };
+      publicUrl: config.publicUrl,
+      rateLimits: config.rateLimits,
+      chirpstack: telemetryOptions.chirpstackTopics,
+      retention: telemetryOptions.retention,
+    });
 
     // Embedded mode: a newcomer gets an admin token once; production creates tokens by CLI.
     const firstAdmin = config.database.kind === 'pglite' ? await ensureFirstAdminToken(database.db) : null;
 
+    // --demo lives unless told not to (--no-simulate, FLEETBOOK_SIMULATE=0): devices report, a week of history.
+    const simulate = telemetryOptions.simulate ?? config.demo;
     if (config.demo) {
-      const counts = await loadDemoData(database.db);
+      const counts = await loadDemoData(database.db, 42, new Date(), { speed: telemetryOptions.demoSpeed });
       logger.info(counts, 'demo data loaded');
+      if (simulate) {
+        const seeded = await seedDemoHistory(database.db, await demoReporters(database.db));
+        if (seeded) logger.info(seeded, 'demo history seeded (7 days)');
+      }
+    }
+
+    // Before the ingest (it evaluates the rules on what it stores); stopped after it.
+    if (notifications) {
+      ctx.notifications = await startNotificationEngine(ctx, notifications, {
+        instance: telemetryOptions.instance,
+        externalUrl: config.publicUrl ?? `http://localhost:${config.port}`,
+        logger,
+      });
+      const engine = ctx.notifications;
+      cleanups.push(() => engine.stop());
+      logger.info({ rules: notifications.rules.rules.length, contact_points: notifications.contactPoints.size, dir: notifications.dir }, 'notifications engine started');
     }
 
     // After the broker, before the app; stopped (last batch written and acknowledged) before broker and database close.
-    const telemetry = await startTelemetryServices(ctx, telemetryOptions, logger);
+    const telemetry = await startTelemetryServices(ctx, { ...telemetryOptions, simulate }, logger);
     cleanups.push(() => telemetry.stop());
 
     const app = await buildApp(ctx, { logger });
@@ -109,10 +152,21 @@ export async function startFleetbook(config: FleetbookConfig, options: StartOpti
     const address = app.server.address() as net.AddressInfo;
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     const url = `http://${shownHost}:${address.port}`;
+    // Embedded: the CLI cannot open the database while we hold it, so it reaches us here.
+    if (config.database.kind === 'pglite') {
+      const callable = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+      const unpublish = await publishLocalInstance(database.db, config.dataDir, `http://${callable.includes(':') ? `[${callable}]` : callable}:${address.port}`);
+      // Runs before app.close() (cleanups run in reverse): the database is still open.
+      cleanups.push(unpublish);
+    }
     const mqttUrl = broker.embedded ? `mqtt://${shownHost}:${broker.embedded.port}` : broker.url;
 
     const buildSite = options.buildSite ?? config.buildSite;
     if (buildSite === 'always' || (buildSite === 'auto' && site.isStale())) void site.build();
+    const watch: SiteWatch | null =
+      config.siteWatch && buildSite !== 'never'
+        ? watchSite(site, { debounceMs: config.siteDebounceMs, gitPullMs: config.gitPullMs, log: (msg) => logger.info(msg) })
+        : null;
 
     let closed: Promise<void> | null = null;
     return {
@@ -125,6 +179,7 @@ export async function startFleetbook(config: FleetbookConfig, options: StartOpti
       logger,
       telemetry,
       close: () => (closed ??= (async () => {
+        watch?.close();
         await site.stop().catch(() => {});
         await cleanup();
       })()),
@@ -135,6 +190,27 @@ export async function startFleetbook(config: FleetbookConfig, options: StartOpti
   }
 }
 
+/** A notifications/ folder with an error: printed as the lint prints it, exit 2 (like a bad config). */
+export class NotificationConfigError extends Error {
+  readonly exitCode = 2;
+  constructor(lines: string[]) {
+    super(`notifications: the rule files have errors (fleetbook rules validate prints the same):\n${lines.join('\n')}`);
+    this.name = 'NotificationConfigError';
+  }
+}
+
+/** The notification files, checked; null when the folder does not exist (no notifications). */
+async function loadNotifications(dir: string, logger: Logger): Promise<NotificationConfig | null> {
+  if (!fs.existsSync(dir)) {
+    logger.info({ dir }, 'no notifications folder: alerts are shown, nobody is told');
+    return null;
+  }
+  const loaded = loadNotificationConfig(dir, await readRuleCatalog(PROJECT_ROOT), process.cwd());
+  for (const d of loaded.diagnostics) if (d.severity === 'warning') logger.warn(formatDiagnostic(d));
+  if (!loaded.ok) throw new NotificationConfigError(loaded.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic));
+  return loaded.config;
+}
+
 async function assertPortFree(host: string, port: number, what: string, flag: string): Promise<void> {
   if (port === 0) return;
   await new Promise<void>((resolve, reject) => {
@@ -143,5 +219,26 @@ async function assertPortFree(host: string, port: number, what: string, flag: st
       reject(err.code === 'EADDRINUSE' ? new PortInUseError(what, port, flag) : err),
     );
     probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
+
+/** The configured broker: the embedded one with device logins (each device publishes under its own topics only), or an external one. */
+async function openFleetbookBroker(config: FleetbookConfig, telemetryOptions: TelemetryOptions, database: DatabaseHandle, logger: Logger): Promise<BrokerHandle> {
+  // Embedded broker: devices log in with their token and publish only under their own topics.
+  const brokerSecurity = config.broker.kind === 'aedes' ? createBrokerSecurity(database.db, { enforce: telemetryOptions.mqttAuth, chirpstack: telemetryOptions.chirpstackTopics }) : null;
+  return openBroker(
+    config.broker.kind === 'aedes' && brokerSecurity
+      ? {
+          ...config.broker,
+          aedes: brokerSecurity.aedes,
+          credentials: brokerSecurity.internal,
+          maxPayloadBytes: telemetryOptions.mqttMaxPayloadBytes,
+          onRefused: (refusal) => logger.warn(refusal, 'embedded MQTT broker refused a client or publish (disconnected)'),
+        }
+      : config.broker,
+  ).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EADDRINUSE' || config.broker.kind !== 'aedes') throw err;
+    const { port, portFallback = 0 } = config.broker;
+    throw new PortInUseError('MQTT', port, portFallback ? `--mqtt-port (${port} to ${port + portFallback} are all taken)` : '--mqtt-port or MQTT_PORT');
   });
 }

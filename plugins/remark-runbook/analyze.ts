@@ -51,8 +51,13 @@ function yamlReason(code: string, message: string): string {
   return `Unexpected YAML (${what}), expected valid YAML frontmatter`;
 }
 
-/** Parses `source` (and reads `tree`, when the body was parsed) into a RunbookFile. */
-export function analyzeFile(path: string, source: string, tree: Root | null = null): RunbookFile {
+/** A page's frontmatter as YAML with positions: what every lint of the plugin family starts from. */
+export type FrontmatterPage = Pick<RunbookFile, 'path' | 'source' | 'frontmatter' | 'data' | 'syntax' | 'point' | 'locate' | 'top'> & {
+  span(a: number, b: number): Place;
+};
+
+/** Reads the frontmatter of `source` with positions; `data` is undefined when missing or unreadable. */
+export function readFrontmatter(path: string, source: string): FrontmatterPage {
   const loc = location(source);
   const point = (offset: number): Point => {
     const o = Math.max(0, Math.min(offset, source.length));
@@ -114,8 +119,14 @@ export function analyzeFile(path: string, source: string, tree: Root | null = nu
     return found ? span(frontmatter.start + found[0], frontmatter.start + found[1]) : top();
   };
 
-  const parsed = data === undefined ? null : runbookFrontmatterSchema.safeParse(data);
-  return { path, source, frontmatter, data, parsed, syntax, tasks: tree ? readTaskList(tree, source, span) : null, tree, point, locate, top };
+  return { path, source, frontmatter, data, syntax, point, locate, top, span };
+}
+
+/** Parses `source` (and reads `tree`, when the body was parsed) into a RunbookFile. */
+export function analyzeFile(path: string, source: string, tree: Root | null = null): RunbookFile {
+  const { span, ...page } = readFrontmatter(path, source);
+  const parsed = page.data === undefined ? null : runbookFrontmatterSchema.safeParse(page.data);
+  return { ...page, parsed, tasks: tree ? readTaskList(tree, source, span) : null, tree };
 }
 
 /**

@@ -11,17 +11,9 @@ import { validateOptions, type Options, type PluginOptions } from './options.ts'
 import { formatLine, summary } from './report.ts';
 import { displayPath, siteIndex, type SiteIndex } from './site.ts';
 import type { LintMessage, RunbookFile, SyntaxProblem } from './types.ts';
+import type {} from './vfile-data.ts';
 
 export type { Options } from './options.ts';
-
-declare module 'vfile' {
-  interface DataMap {
-    /** The analysed runbook (set on runbook pages). */
-    runbook: RunbookFile;
-    /** Check this page as a runbook whatever its folder or kind (`fleetbook lint <file>`). */
-    runbookForce: boolean;
-  }
-}
 
 /** Thrown to fail the build: its message is the lint output, so it reads the same as `fleetbook lint`. */
 export class RunbookLintError extends Error {

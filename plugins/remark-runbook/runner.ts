@@ -10,7 +10,8 @@ import type { Root, RootContent } from 'mdast';
 import type { MdxJsxFlowElement } from 'mdast-util-mdx-jsx';
 import type { MdxjsEsm } from 'mdast-util-mdxjs-esm';
 import type { VFile } from 'vfile';
-import type {} from './index.ts';
+import type {} from './vfile-data.ts';
+import { anchorTaskItems } from './task-anchors.ts';
 import type { RunbookFrontmatter } from '../../data-api/src/contracts/runbook.ts';
 
 export const RUNNER_COMPONENT = 'RunbookRunner';
@@ -97,10 +98,11 @@ export function injectRunner(tree: Root, fm: RunbookFrontmatter): void {
  */
 export default function remarkRunbookRunner() {
   return function transform(tree: Root, file: VFile): void {
+    // `.md` pages are CommonMark, not MDX: they keep the plain GFM list.
+    if (file.path && !file.path.endsWith('.mdx')) return;
+    anchorTaskItems(tree);
     const parsed = file.data.runbook?.parsed;
     if (!parsed?.success) return;
-    // `.md` pages are CommonMark, not MDX: they keep the printable list only.
-    if (file.path && !file.path.endsWith('.mdx')) return;
     injectRunner(tree, parsed.data);
   };
 }

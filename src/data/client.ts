@@ -1,4 +1,6 @@
+import type * as z from 'zod';
 import { LiveConnection } from './live.ts';
+import { parseAnswer } from './parse.ts';
 import { EntityStore } from './store.ts';
 
 /**
@@ -64,6 +66,16 @@ export class DataClient {
     return this.request<T>('GET', path, undefined, signal);
   }
 
+  /** GET, the answer parsed with the route's contract schema (data-api/src/contracts): a page never guesses a shape. */
+  async read<S extends z.ZodType>(schema: S, path: string, signal?: AbortSignal): Promise<z.output<S>> {
+    return parseAnswer(schema, path, await this.request<unknown>('GET', path, undefined, signal));
+  }
+
+  /** A write whose answer is parsed with the route's contract schema. */
+  async send<S extends z.ZodType>(schema: S, method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<z.output<S>> {
+    return parseAnswer(schema, path, await this.request<unknown>(method, path, body, signal));
+  }
+
   /** POST a multipart form (evidence uploads); same auth and errors as `request`. */
   async upload<T>(path: string, form: FormData, signal?: AbortSignal): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -79,6 +91,16 @@ export class DataClient {
   /** GET bytes with auth (an `<img>` cannot send the bearer token): evidence photos and files. */
   async blob(path: string, signal?: AbortSignal): Promise<Blob> {
     const headers: Record<string, string> = {};
+    const token = this.options.token?.();
+    if (token) headers.authorization = `Bearer ${token}`;
+    const res = await fetch(this.url(path), { headers, signal });
+    if (!res.ok) throw new ApiRequestError(res.status, `${res.status} ${res.statusText}`);
+    return res.blob();
+  }
+
+  /** GET a list as CSV (`Accept: text/csv`: every row the caller may see, no paging) for a download. */
+  async csv(path: string, signal?: AbortSignal): Promise<Blob> {
+    const headers: Record<string, string> = { accept: 'text/csv' };
     const token = this.options.token?.();
     if (token) headers.authorization = `Bearer ${token}`;
     const res = await fetch(this.url(path), { headers, signal });

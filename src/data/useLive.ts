@@ -3,6 +3,7 @@ import type { ChangeEventMessage, LiveSample } from '../../data-api/src/contract
 import { ApiRequestError } from './client.ts';
 import type { ConnectionState } from './live.ts';
 import { keyOf, type Entity, type StoreKey } from './store.ts';
+import type * as z from 'zod';
 import { pollPath, useDataClient } from './useResource.ts';
 
 const SERVER_STATE: ConnectionState = { status: 'idle', offlineSince: null, lastEventId: null, epoch: 0, error: null };
@@ -58,10 +59,16 @@ export interface LiveResourceOptions<T> {
 }
 
 /**
- * REST first paint, then live: re-fetches on recovery (connection back, or `reset`), on
- * events `refetchOn` accepts (coalesced), and keeps the last data when the API is unreachable.
+ * REST first paint (parsed with the contract's `schema`), then live: re-fetches on recovery
+ * (connection back, or `reset`), on events `refetchOn` accepts (coalesced), and keeps the last
+ * data when the API is unreachable.
  */
-export function useLiveResource<T>(path: string | null, options: LiveResourceOptions<T> = {}): LiveState<T> & { reload(): void; connection: ConnectionState } {
+export function useLiveResource<S extends z.ZodType>(
+  path: string | null,
+  schema: S,
+  options: LiveResourceOptions<z.output<S>> = {},
+): LiveState<z.output<S>> & { reload(): void; connection: ConnectionState } {
+  type T = z.output<S>;
   const client = useDataClient();
   const connection = useConnection();
   const [state, setState] = useState<LiveState<T>>({ status: 'loading', data: null, error: null, updatedAt: null });
@@ -77,7 +84,7 @@ export function useLiveResource<T>(path: string | null, options: LiveResourceOpt
 
   useEffect(() => {
     if (!path) return undefined;
-    return pollPath<T>(client, path, () => opts.current.refreshMs ?? 0, {
+    return pollPath(client, path, schema, () => opts.current.refreshMs ?? 0, {
       data: (data) => {
         const seed = opts.current.seed?.(data);
         if (seed) client.store.seed(seed.type, seed.rows);
@@ -96,7 +103,7 @@ export function useLiveResource<T>(path: string | null, options: LiveResourceOpt
         }
       },
     });
-  }, [client, path, nonce, connection.epoch]);
+  }, [client, path, schema, nonce, connection.epoch]);
 
   const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
   useEffect(() => () => void (pending.current && clearTimeout(pending.current)), []);

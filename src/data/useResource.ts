@@ -1,6 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import useDocusaurusContext from '@docusaurus/useDocusaurusContext';
-import { getDataClient, type DataClient } from './client';
+import type * as z from 'zod';
+import { getDataClient, type DataClient } from './client.ts';
+import { parseAnswer } from './parse.ts';
 
 export function useDataClient(): DataClient {
   const { siteConfig } = useDocusaurusContext();
@@ -15,17 +17,19 @@ export type ResourceState<T> =
   | { status: 'error'; data: null; error: Error; updatedAt: null };
 
 /**
- * Reads one API path and refreshes it every `refreshMs`. Keeps the last good data when
- * the API becomes unreachable, and recovers by itself when it answers again.
+ * Reads one API path, parsed with its contract's schema, and refreshes it every `refreshMs`.
+ * Keeps the last good data when the API becomes unreachable, and recovers by itself when it
+ * answers again.
  */
-export function useResource<T>(path: string | null, refreshMs = 0): ResourceState<T> {
+export function useResource<S extends z.ZodType>(path: string | null, schema: S, refreshMs = 0): ResourceState<z.output<S>> {
+  type T = z.output<S>;
   const client = useDataClient();
   const [state, setState] = useState<ResourceState<T>>({ status: 'loading', data: null, error: null, updatedAt: null });
   const last = useRef<{ data: T; at: Date } | null>(null);
 
   useEffect(() => {
     if (!path) return undefined;
-    return pollPath<T>(client, path, () => refreshMs, {
+    return pollPath(client, path, schema, () => refreshMs, {
       data: (data) => {
         last.current = { data, at: new Date() };
         setState({ status: 'ready', data, error: null, updatedAt: last.current.at });
@@ -37,23 +41,29 @@ export function useResource<T>(path: string | null, refreshMs = 0): ResourceStat
             : { status: 'error', data: null, error, updatedAt: null },
         ),
     });
-  }, [client, path, refreshMs]);
+  }, [client, path, schema, refreshMs]);
 
   return state;
 }
 
 /**
- * Reads `path` now and again `every()` ms after each answer (0: once); hands each answer or
- * failure to `on` until the returned cleanup runs (which aborts the request in flight).
- * The read loop of `useResource` and `useLiveResource`.
+ * Reads `path` now and again `every()` ms after each answer (0: once); hands each answer,
+ * parsed with `schema`, or the failure to `on` until the returned cleanup runs (which aborts
+ * the request in flight). The read loop of `useResource` and `useLiveResource`.
  */
-export function pollPath<T>(client: DataClient, path: string, every: () => number, on: { data(data: T): void; error(error: Error): void }): () => void {
+export function pollPath<S extends z.ZodType>(
+  client: DataClient,
+  path: string,
+  schema: S,
+  every: () => number,
+  on: { data(data: z.output<S>): void; error(error: Error): void },
+): () => void {
   let cancelled = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const controller = new AbortController();
   const load = async () => {
     try {
-      const data = await client.get<T>(path, controller.signal);
+      const data = parseAnswer(schema, path, await client.get<unknown>(path, controller.signal));
       if (cancelled) return;
       on.data(data);
     } catch (err) {

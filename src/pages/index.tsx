@@ -1,7 +1,7 @@
 import React, { type ReactNode } from 'react';
 import Link from '@docusaurus/Link';
 import Layout from '@theme/Layout';
-import { ApiStatus } from '@site/src/widgets';
+import { ApiStatus } from '../widgets/index.ts';
 import styles from './index.module.css';
 
 const AUDIENCES = [

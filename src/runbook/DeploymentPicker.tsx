@@ -1,16 +1,14 @@
 import React, { useEffect, useState, type ReactNode } from 'react';
 import clsx from 'clsx';
-import { useDataClient } from '../data/useResource';
+import type * as z from 'zod';
+import { deploymentSchema } from '../../data-api/src/contracts/registry.ts';
+import { pageOf } from '../../data-api/src/contracts/pagination.ts';
+import { useDataClient } from '../data/useResource.ts';
 import styles from './styles.module.css';
 
-interface DeploymentRow {
-  id: string;
-  name: string | null;
-  site_id: string;
-  product_code: string;
-  product_version: string;
-  state: string;
-}
+type DeploymentRow = z.infer<typeof deploymentSchema>;
+/** The answer of GET /deployments (the same instance the route registers). */
+const deploymentPage = pageOf(deploymentSchema, 'deployment');
 
 /** Pick the deployment an execution is for: a search over the registry (filtered to the runbook's product). */
 export function DeploymentPicker({ productCode, busy, onPick, onCancel }: { productCode: string | null; busy: boolean; onPick(id: string): void; onCancel(): void }): ReactNode {
@@ -26,7 +24,7 @@ export function DeploymentPicker({ productCode, busy, onPick, onCancel }: { prod
       if (q.trim()) params.set('q', q.trim());
       if (productCode) params.set('product_code', productCode);
       client
-        .get<{ items: DeploymentRow[] }>(`/deployments?${params.toString()}`, controller.signal)
+        .read(deploymentPage, `/deployments?${params.toString()}`, controller.signal)
         .then((r) => {
           setRows(r.items.filter((d) => d.state !== 'retired'));
           setError(null);

@@ -1,10 +1,10 @@
 import React, { useState, type ReactNode } from 'react';
 import clsx from 'clsx';
 import Link from '@docusaurus/Link';
-import type { ExecutionSummary } from '../../data-api/src/contracts/executions';
-import { useLiveResource } from '../data/useLive';
-import { WidgetFrame } from '../widgets/shared/WidgetFrame';
-import { Progress } from './ExecutionView';
+import { executionSummaryPage } from '../../data-api/src/contracts/executions.ts';
+import { useLiveResource } from '../data/useLive.ts';
+import { WidgetFrame } from '../widgets/shared/WidgetFrame.tsx';
+import { Progress } from './ExecutionView.tsx';
 import styles from './styles.module.css';
 
 export interface ExecutionListProps {
@@ -32,7 +32,7 @@ export function ExecutionList({ deploymentId, runbookId, siteId, state, limit = 
   if (siteId) q.set('site_id', siteId);
   if (state) q.set('state', state);
   if (cursor) q.set('cursor', cursor);
-  const res = useLiveResource<{ items: ExecutionSummary[]; next_cursor: string | null }>(`/runbook-executions?${q.toString()}`, {
+  const res = useLiveResource(`/runbook-executions?${q.toString()}`, executionSummaryPage, {
     topics: ['execution'],
     refetchOn: (e) => e.type.startsWith('execution.') && (!deploymentId || (e.payload as { deployment_id?: string }).deployment_id === deploymentId),
     missingIsUnavailable: true,

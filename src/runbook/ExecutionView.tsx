@@ -1,13 +1,15 @@
 import React, { useEffect, useState, type ReactNode } from 'react';
 import clsx from 'clsx';
-import type { Activity, Execution, Whoami } from '../../data-api/src/contracts/executions';
-import { useDataClient } from '../data/useResource';
-import type { Refusal } from './hooks';
-import { ItemRow } from './ItemRow';
-import { overlay, type ViewExecution, type ViewGate } from './model';
-import type { ActionQueue, QueuedAction, QueueSnapshot } from './queue';
-import type { RunbookProp } from './RunbookRunner';
+import { activityListSchema, type Activity, type Execution, type Whoami } from '../../data-api/src/contracts/executions.ts';
+import { useDataClient } from '../data/useResource.ts';
+import type { Refusal } from './hooks.ts';
+import { ItemRow } from './ItemRow.tsx';
+import { overlay, type ViewExecution, type ViewGate } from './model.ts';
+import type { ActionQueue, QueuedAction, QueueSnapshot } from './queue.ts';
+import type { RunbookProp } from './runbook-prop.ts';
 import styles from './styles.module.css';
+import { Icon } from '../components/Icon/index.tsx';
+import { RelativeTime } from '../widgets/shared/Time.tsx';
 
 export interface ExecutionViewProps {
   execution: Execution;
@@ -261,7 +263,7 @@ function GateCard(props: {
         <div className={styles.signOff}>
           {g.signed_off ? (
             <p className={styles.success} data-testid={`runner-signed-${g.id}`}>
-              ✓ Signed off by <strong>{g.signed_off.by}</strong> ({g.signed_off.role}) · {new Date(g.signed_off.at).toLocaleString()}
+              <Icon name="check" /> Signed off by <strong>{g.signed_off.by}</strong> ({g.signed_off.role}) · <RelativeTime iso={g.signed_off.at} />
               {g.signed_off.note ? ` — “${g.signed_off.note}”` : ''}
             </p>
           ) : (
@@ -292,7 +294,7 @@ function SignOffForm({ gate, allowed, disabled, onSignOff }: { gate: ViewGate; a
       </p>
       {flagged.length > 0 && (
         <p className={styles.flag} data-testid={`runner-signoff-flagged-${gate.id}`}>
-          ⚑ Flagged values: {flagged.map((i) => `${i.id} = ${i.value}${i.expect?.unit ? ` ${i.expect.unit}` : ''} (${i.note ?? 'no note'})`).join('; ')}
+          <Icon name="flag" /> Flagged values: {flagged.map((i) => `${i.id} = ${i.value}${i.expect?.unit ? ` ${i.expect.unit}` : ''} (${i.note ?? 'no note'})`).join('; ')}
         </p>
       )}
       <div className={styles.row}>
@@ -313,7 +315,7 @@ function History({ executionId, version }: { executionId: string; version: numbe
     if (!open) return undefined;
     const controller = new AbortController();
     client
-      .get<{ items: Activity[] }>(`/runbook-executions/${encodeURIComponent(executionId)}/activity?limit=500`, controller.signal)
+      .read(activityListSchema, `/runbook-executions/${encodeURIComponent(executionId)}/activity?limit=500`, controller.signal)
       .then((r) => setItems(r.items))
       .catch(() => {});
     return () => controller.abort();
@@ -325,8 +327,11 @@ function History({ executionId, version }: { executionId: string; version: numbe
         <ol className={styles.historyList}>
           {items.map((a) => (
             <li key={a.id}>
-              <span className={styles.muted}>{new Date(a.at).toLocaleString()}</span> <strong>{a.by}</strong> {a.action.replace('_', ' ')} {a.item_id ?? a.gate_id ?? ''}
-              {typeof a.detail.value === 'number' ? ` = ${a.detail.value}${a.detail.unit ? ` ${String(a.detail.unit)}` : ''}${a.detail.flagged ? ' ⚑' : ''}` : ''}
+              <span className={styles.muted}>
+                <RelativeTime iso={a.at} />
+              </span> <strong>{a.by}</strong> {a.action.replace('_', ' ')} {a.item_id ?? a.gate_id ?? ''}
+              {typeof a.detail.value === 'number' ? ` = ${a.detail.value}${a.detail.unit ? ` ${String(a.detail.unit)}` : ''}` : ''}
+              {typeof a.detail.value === 'number' && a.detail.flagged ? <> <Icon name="flag" /> flagged</> : null}
               {a.client_at && Math.abs(Date.parse(a.client_at) - Date.parse(a.at)) > 5000 ? <span className={styles.muted}> (done {new Date(a.client_at).toLocaleTimeString()} offline)</span> : null}
             </li>
           ))}

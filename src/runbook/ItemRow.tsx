@@ -1,10 +1,12 @@
 import React, { useState, type ReactNode } from 'react';
 import clsx from 'clsx';
-import { formatExpect, outOfRange, type Evidence } from '../../data-api/src/contracts/executions';
-import { useBlobUrl, type Refusal } from './hooks';
-import { ifVersionFor, whoWhen, type ViewItem } from './model';
-import type { QueuedAction } from './queue';
+import { formatExpect, outOfRange, type Evidence } from '../../data-api/src/contracts/executions.ts';
+import { useBlobUrl, type Refusal } from './hooks.ts';
+import { ifVersionFor, whoWhen, type ViewItem } from './model.ts';
+import type { QueuedAction } from './queue.ts';
+import { RaiseTicket } from './RaiseTicket.tsx';
 import styles from './styles.module.css';
+import { Icon } from '../components/Icon/index.tsx';
 
 const EVIDENCE_LABEL: Record<string, string> = { none: 'tick', note: 'note', photo: 'photo', file: 'file', link: 'link', value: 'value' };
 
@@ -71,7 +73,7 @@ export function ItemRow({ item, executionId, disabled, noteOnly, refusals, dismi
         </span>
       </div>
       <div className={styles.itemMeta} data-testid={`runner-item-meta-${item.id}`}>
-        {item.pending > 0 ? <span className={styles.pendingText}>queued · waiting to be sent</span> : when ? <span>{item.checked ? '✓' : '○'} {when}</span> : null}
+        {item.pending > 0 ? <span className={styles.pendingText}>queued · waiting to be sent</span> : when ? <span>{item.checked ? <Icon name="check" /> : <Icon name="clock" />} {when}</span> : null}
         {item.value !== null && (
           <span data-testid={`runner-value-shown-${item.id}`}>
             {' '}
@@ -82,7 +84,7 @@ export function ItemRow({ item, executionId, disabled, noteOnly, refusals, dismi
       </div>
       {item.flagged && (
         <p className={styles.flag} data-testid={`runner-flag-${item.id}`}>
-          ⚑ {item.value}
+          <Icon name="flag" /> {item.value}
           {item.expect?.unit ? ` ${item.expect.unit}` : ''} is outside {formatExpect(item.expect)}
           {item.note ? ` — “${item.note}”` : ''}
         </p>
@@ -114,6 +116,7 @@ export function ItemRow({ item, executionId, disabled, noteOnly, refusals, dismi
           <NoteInput id={item.id} label="Save note" initial="" onSave={(note) => enqueue({ kind: 'note', ...base, body: { note } })} />
         </details>
       )}
+      {(noteOnly || !disabled) && <RaiseTicket executionId={executionId} itemId={item.id} itemText={item.text} />}
 
       {item.evidence_items.length > 0 && (
         <ul className={styles.evidence}>
@@ -185,7 +188,7 @@ function ValueInput({ item, onSave }: { item: ViewItem; onSave(value: number, no
       {out && (
         <div className={styles.outOfRange} data-testid={`runner-value-warning-${item.id}`}>
           <span>
-            ⚑ {value} is outside {formatExpect(item.expect)}. Measure again, or say why it is acceptable — it will be flagged for the lead.
+            <Icon name="flag" /> {value} is outside {formatExpect(item.expect)}. Measure again, or say why it is acceptable — it will be flagged for the lead.
           </span>
           <input className={styles.input} value={note} onChange={(e) => setNote(e.target.value)} placeholder="why this value is acceptable" data-testid={`runner-value-note-${item.id}`} />
         </div>

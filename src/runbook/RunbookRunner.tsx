@@ -2,27 +2,16 @@ import React, { useCallback, useEffect, useState, type ReactNode } from 'react';
 import clsx from 'clsx';
 import useIsBrowser from '@docusaurus/useIsBrowser';
 import { useHistory, useLocation } from '@docusaurus/router';
-import type { Execution, ExecutionSummary } from '../../data-api/src/contracts/executions';
-import type { Gate } from '../../data-api/src/contracts/runbook';
-import { useConnection, useLiveResource } from '../data/useLive';
-import { useDataClient } from '../data/useResource';
-import { DeploymentPicker } from './DeploymentPicker';
-import { ExecutionView } from './ExecutionView';
-import { useExecution, useQueue, useToken, useWhoami } from './hooks';
-import { TutorialStepProgress } from './tutorial';
+import { executionSchema, executionSummaryPage, type Execution } from '../../data-api/src/contracts/executions.ts';
+import { useConnection, useLiveResource } from '../data/useLive.ts';
+import { useDataClient } from '../data/useResource.ts';
+import { DeploymentPicker } from './DeploymentPicker.tsx';
+import { ExecutionView } from './ExecutionView.tsx';
+import { useExecution, useQueue, useToken, useWhoami } from './hooks.ts';
+import { TutorialStepProgress } from './tutorial.tsx';
+import type { RunbookProp } from './runbook-prop.ts';
 import styles from './styles.module.css';
-
-/** What the remark plugin passes: the page's frontmatter (the API keeps its own snapshot per execution). */
-export interface RunbookProp {
-  id: string;
-  version: number;
-  title?: string;
-  kind?: string;
-  product_code?: string;
-  track?: string;
-  step?: number;
-  gates: Gate[];
-}
+import { RelativeTime } from '../widgets/shared/Time.tsx';
 
 const LIVE_CLASS = 'fleetbook-runner-live';
 
@@ -180,7 +169,7 @@ function StartPanel({ runbook, canWrite, onStarted, onOpen }: { runbook: Runbook
   const [picking, setPicking] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const open = useLiveResource<{ items: ExecutionSummary[] }>(`/runbook-executions?runbook_id=${encodeURIComponent(runbook.id)}&state=in_progress,blocked&limit=20`, {
+  const open = useLiveResource(`/runbook-executions?runbook_id=${encodeURIComponent(runbook.id)}&state=in_progress,blocked&limit=20`, executionSummaryPage, {
     topics: [`execution`],
     refetchOn: (e) => (e.payload as { runbook_id?: string }).runbook_id === runbook.id,
   });
@@ -189,7 +178,7 @@ function StartPanel({ runbook, canWrite, onStarted, onOpen }: { runbook: Runbook
     setBusy(true);
     setError(null);
     try {
-      const e = await client.request<Execution>('POST', '/runbook-executions', { runbook_id: runbook.id, deployment_id: deploymentId });
+      const e = await client.send(executionSchema, 'POST', '/runbook-executions', { runbook_id: runbook.id, deployment_id: deploymentId });
       onStarted(e);
     } catch (err) {
       setError((err as Error).message);
@@ -226,7 +215,7 @@ function StartPanel({ runbook, canWrite, onStarted, onOpen }: { runbook: Runbook
                 </button>{' '}
                 <span className={clsx(styles.badge, styles[`state_${e.state}`])}>{e.state.replace('_', ' ')}</span>{' '}
                 <span className={styles.muted}>
-                  {e.progress.checked}/{e.progress.total} · started by {e.started_by} {new Date(e.started_at).toLocaleString()}
+                  {e.progress.checked}/{e.progress.total} · started by {e.started_by} <RelativeTime iso={e.started_at} />
                 </span>
               </li>
             ))}

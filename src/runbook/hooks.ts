@@ -1,14 +1,23 @@
 // The runner's hooks: the token saved in this browser, who the API says we are, the action
 // queue, and one execution kept live (REST first, then change events and action results).
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
-import type { Execution, ItemState, Whoami } from '../../data-api/src/contracts/executions';
-import type { ChangeEventMessage } from '../../data-api/src/contracts/stream';
-import { ApiRequestError, TOKEN_KEY } from '../data/client';
-import { useConnection, useLiveTopics } from '../data/useLive';
-import { useDataClient } from '../data/useResource';
-import { runbookQueue } from './actions';
-import { applyExecution, applyItem } from './model';
-import type { ActionQueue, QueueEntry, QueueSnapshot } from './queue';
+import {
+  conflictSchema,
+  executionChangePayloadSchema,
+  executionSchema,
+  itemActionResultSchema,
+  whoamiSchema,
+  type Execution,
+  type ItemState,
+  type Whoami,
+} from '../../data-api/src/contracts/executions.ts';
+import type { ChangeEventMessage } from '../../data-api/src/contracts/stream.ts';
+import { ApiRequestError, TOKEN_KEY } from '../data/client.ts';
+import { useConnection, useLiveTopics } from '../data/useLive.ts';
+import { useDataClient } from '../data/useResource.ts';
+import { runbookQueue } from './actions.ts';
+import { applyExecution, applyItem } from './model.ts';
+import type { ActionQueue, QueueEntry, QueueSnapshot } from './queue.ts';
 
 /** The data client reads the bearer token from here (src/data/client.ts). */
 const TOKEN_EVENT = 'fleetbook-token-changed';
@@ -47,7 +56,7 @@ export function useWhoami(token: string | null): { whoami: Whoami | null; error:
   useEffect(() => {
     const controller = new AbortController();
     client
-      .get<Whoami>('/runbook-leads/me', controller.signal)
+      .read(whoamiSchema, '/runbook-leads/me', controller.signal)
       .then((whoami) => setState({ whoami, error: null }))
       .catch((err: Error) => {
         if (!controller.signal.aborted) setState({ whoami: null, error: err instanceof ApiRequestError && err.status === 401 ? 'the saved token is unknown or revoked' : err.message });
@@ -93,12 +102,6 @@ export interface ExecutionState {
   set(execution: Execution): void;
 }
 
-interface ItemEventPayload {
-  item?: ItemState;
-  state?: Execution['state'];
-  version?: number;
-}
-
 /** One execution, live: REST first paint, then change events (`execution:<id>`) and our own results. */
 export function useExecution(id: string | null, queue: ActionQueue | null): ExecutionState {
   const client = useDataClient();
@@ -123,7 +126,7 @@ export function useExecution(id: string | null, queue: ActionQueue | null): Exec
     const controller = new AbortController();
     if (!current.current) setStatus('loading');
     client
-      .get<Execution>(`/runbook-executions/${encodeURIComponent(id)}`, controller.signal)
+      .read(executionSchema, `/runbook-executions/${encodeURIComponent(id)}`, controller.signal)
       .then((e) => {
         put(applyExecution(current.current, e));
         setStatus('ready');
@@ -147,10 +150,11 @@ export function useExecution(id: string | null, queue: ActionQueue | null): Exec
   useLiveTopics(id ? [`execution:${id}`] : null, {
     onChange: (event: ChangeEventMessage) => {
       const e = current.current;
-      const p = event.payload as ItemEventPayload;
-      if (e && p.item) put(applyItem(e, p.item, p));
-      // Sign-offs, state changes and evidence carry more than one item: read it again.
-      if (!p.item || event.type === 'execution.evidence_added') reloadSoon();
+      const parsed = executionChangePayloadSchema.safeParse(event.payload);
+      const item = parsed.success ? parsed.data.item : undefined;
+      if (e && item) put(applyItem(e, item, parsed.data));
+      // Sign-offs, state changes and evidence carry more than one item (and an event we cannot read says nothing): read it again.
+      if (!item || event.type === 'execution.evidence_added') reloadSoon();
     },
   });
 
@@ -160,12 +164,15 @@ export function useExecution(id: string | null, queue: ActionQueue | null): Exec
       if (ev.entry.action.executionId !== id) return;
       const a = ev.entry.action;
       if (ev.type === 'sent') {
-        const r = ev.result as { item?: ItemState; execution?: Partial<Execution>; gates?: unknown } | null;
+        // Sign-off, finish and abandon answer the execution; item actions and uploads the item and the header.
+        const asExecution = executionSchema.safeParse(ev.result);
+        const asItem = asExecution.success ? null : itemActionResultSchema.safeParse(ev.result);
         const e = current.current;
-        if (r && 'gates' in r && r.gates) put(applyExecution(e, r as unknown as Execution));
-        else if (e && r?.item) put(applyItem(e, r.item, r.execution));
+        if (asExecution.success) put(applyExecution(e, asExecution.data));
+        else if (e && asItem?.success) put(applyItem(e, asItem.data.item, asItem.data.execution));
       } else if (ev.type === 'rejected') {
-        const body = ev.error.body as { current?: ItemState } | null;
+        const conflict = conflictSchema.safeParse(ev.error.body);
+        const body = conflict.success ? conflict.data : null;
         const refusal: Refusal = {
           seq: ev.entry.seq,
           kind: a.kind,

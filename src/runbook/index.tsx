@@ -1,20 +1,20 @@
 // The runbook runner and its widgets, importable from MDX:
-//   import { RunbookRunner, ExecutionList, TutorialTrack, MyOnboarding } from '@site/src/runbook';
+//   import { RunbookRunner, ExecutionList, TutorialTrack, MyOnboarding } from './index.tsx';
 // The remark plugin (plugins/remark-runbook/runner.ts) injects <RunbookRunner> into every runbook
 // page, so this module is kept tiny: it renders the server placeholder and loads the real
 // components in the browser, in one shared chunk. (Importing them directly from every page
 // cost the site build ~15 ms per runbook page: bench/runbooks.ts.)
 import React, { Suspense, lazy, type ComponentType, type ReactNode } from 'react';
 import useIsBrowser from '@docusaurus/useIsBrowser';
-import type { ExecutionListProps } from './ExecutionList';
-import type { RunbookProp } from './RunbookRunner';
-import { Placeholder } from '../widgets/island';
+import type { ExecutionListProps } from './ExecutionList.tsx';
+import type { RunbookProp } from './runbook-prop.ts';
+import { Placeholder } from '../widgets/island.tsx';
 import styles from './placeholder.module.css';
 
-export type { ExecutionListProps } from './ExecutionList';
-export type { RunbookProp } from './RunbookRunner';
+export type { ExecutionListProps } from './ExecutionList.tsx';
+export type { RunbookProp } from './runbook-prop.ts';
 
-const load = () => import('./live');
+const load = () => import('./live.ts');
 
 function browserOnly<P extends object>(name: string, pick: (m: Awaited<ReturnType<typeof load>>) => ComponentType<P>, placeholder: (props: P) => ReactNode) {
   const Lazy = lazy(() => load().then((m) => ({ default: pick(m) })));

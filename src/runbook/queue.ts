@@ -10,11 +10,34 @@
 // Each entry carries an `action_id`: the API applies a resent action once.
 // No React and no DOM beyond `indexedDB` (optional): unit-tested with fake-indexeddb.
 
+import type * as z from 'zod';
+import type {
+  abandonSchema,
+  finishSchema,
+  linkSchema,
+  noteSchema,
+  signOffRequestSchema,
+  tickSchema,
+  untickSchema,
+  valueSchema,
+} from '../../data-api/src/contracts/executions.ts';
+
+/** The bodies of the actions, as their contracts take them (action_id and client_at are added when sent). */
+interface ItemBodies {
+  tick: z.input<typeof tickSchema>;
+  untick: z.input<typeof untickSchema>;
+  value: z.input<typeof valueSchema>;
+  note: z.input<typeof noteSchema>;
+  link: z.input<typeof linkSchema>;
+}
+type ItemAction = { [K in keyof ItemBodies]: { kind: K; executionId: string; itemId: string; body: ItemBodies[K] } }[keyof ItemBodies];
+
 export type QueuedAction =
-  | { kind: 'tick' | 'untick' | 'value' | 'note' | 'link'; executionId: string; itemId: string; body: Record<string, unknown> }
+  | ItemAction
   | { kind: 'evidence'; executionId: string; itemId: string; file: Blob; filename: string; evidenceKind: 'photo' | 'file'; ifVersion?: number }
-  | { kind: 'sign-off'; executionId: string; gateId: string; body: Record<string, unknown> }
-  | { kind: 'finish' | 'abandon'; executionId: string; body: Record<string, unknown> };
+  | { kind: 'sign-off'; executionId: string; gateId: string; body: z.input<typeof signOffRequestSchema> }
+  | { kind: 'finish'; executionId: string; body: z.input<typeof finishSchema> }
+  | { kind: 'abandon'; executionId: string; body: z.input<typeof abandonSchema> };
 
 export interface QueueEntry {
   /** Order of the actions (IndexedDB auto-increment key). */

@@ -1,13 +1,14 @@
 import React, { useEffect, useRef, useState, type ReactNode } from 'react';
 import clsx from 'clsx';
 import Link from '@docusaurus/Link';
-import type { TutorialProgress, TutorialTrack as Track } from '../../data-api/src/contracts/executions';
-import { useLiveResource } from '../data/useLive';
-import { useDataClient } from '../data/useResource';
-import { WidgetFrame } from '../widgets/shared/WidgetFrame';
-import { Progress } from './ExecutionView';
-import { useToken } from './hooks';
+import { tutorialProgressSchema, tutorialTrackSchema, type TutorialTrack as Track } from '../../data-api/src/contracts/executions.ts';
+import { useLiveResource } from '../data/useLive.ts';
+import { useDataClient } from '../data/useResource.ts';
+import { WidgetFrame } from '../widgets/shared/WidgetFrame.tsx';
+import { Progress } from './ExecutionView.tsx';
+import { useToken } from './hooks.ts';
 import styles from './styles.module.css';
+import { Icon } from '../components/Icon/index.tsx';
 
 /** Mark a step done or not done; returns the track as the API has it now. */
 function useStepToggle(track: string, onTrack: (t: Track) => void) {
@@ -18,7 +19,7 @@ function useStepToggle(track: string, onTrack: (t: Track) => void) {
     setBusy(step);
     setError(null);
     try {
-      onTrack(await client.request<Track>(done ? 'PUT' : 'DELETE', `/tutorial-progress/${encodeURIComponent(track)}/steps/${step}`));
+      onTrack(await client.send(tutorialTrackSchema, done ? 'PUT' : 'DELETE', `/tutorial-progress/${encodeURIComponent(track)}/steps/${step}`));
     } catch (err) {
       setError((err as Error).message);
     } finally {
@@ -45,7 +46,7 @@ function useTokenReload(reload: () => void): string | null {
 
 /** A track's steps with your progress (the track's index page). */
 export function TutorialTrack({ track }: { track: string }): ReactNode {
-  const res = useLiveResource<Track>(`/tutorial-progress/${encodeURIComponent(track)}`, {
+  const res = useLiveResource(`/tutorial-progress/${encodeURIComponent(track)}`, tutorialTrackSchema, {
     topics: [`tutorial:${track}`],
     refetchOn: () => true,
     missingIsUnavailable: true,
@@ -72,7 +73,7 @@ export function TutorialTrack({ track }: { track: string }): ReactNode {
         {data?.steps.map((s) => (
           <li key={s.step} className={clsx(styles.step, s.completed_at && styles.stepDone)} data-testid={`tutorial-step-${s.step}`} data-done={String(!!s.completed_at)}>
             <span className={styles.stepMark} aria-hidden>
-              {s.completed_at ? '✓' : s.step}
+              {s.completed_at ? <Icon name="check" /> : s.step}
             </span>
             <Link to={s.url}>{s.title}</Link>
             <span className={styles.muted}>
@@ -93,7 +94,7 @@ export function TutorialTrack({ track }: { track: string }): ReactNode {
 
 /** On a tutorial step page (inside the runner): this step's done / not done. */
 export function TutorialStepProgress({ track, step, hasToken }: { track: string; step: number; hasToken: boolean }): ReactNode {
-  const res = useLiveResource<Track>(hasToken ? `/tutorial-progress/${encodeURIComponent(track)}` : null, { topics: [`tutorial:${track}`], refetchOn: () => true, missingIsUnavailable: true });
+  const res = useLiveResource(hasToken ? `/tutorial-progress/${encodeURIComponent(track)}` : null, tutorialTrackSchema, { topics: [`tutorial:${track}`], refetchOn: () => true, missingIsUnavailable: true });
   const [local, setLocal] = useState<Track | null>(null);
   useEffect(() => setLocal(null), [res.data]);
   const data = local ?? res.data;
@@ -108,7 +109,7 @@ export function TutorialStepProgress({ track, step, hasToken }: { track: string;
       </span>
       {hasToken ? (
         <button type="button" className={clsx(styles.button, !done && styles.primary)} disabled={busy !== null || !data} onClick={() => void toggle(step, !done)} data-testid="tutorial-step-mark">
-          {done ? '✓ Done (undo)' : 'Mark step done'}
+          {done ? <><Icon name="check" /> Done (undo)</> : 'Mark step done'}
         </button>
       ) : (
         <span className={styles.muted}>Save your token to keep your progress.</span>
@@ -120,7 +121,7 @@ export function TutorialStepProgress({ track, step, hasToken }: { track: string;
 
 /** Every track and how far you are (docs/tutorials/my-onboarding.mdx). */
 export function MyOnboarding(): ReactNode {
-  const res = useLiveResource<TutorialProgress>('/tutorial-progress', { topics: ['tutorial'], refetchOn: () => true, missingIsUnavailable: true });
+  const res = useLiveResource('/tutorial-progress', tutorialProgressSchema, { topics: ['tutorial'], refetchOn: () => true, missingIsUnavailable: true });
   const token = useTokenReload(res.reload);
   const tracks = res.data?.tracks ?? [];
   return (
@@ -143,7 +144,7 @@ export function MyOnboarding(): ReactNode {
                 <strong>{t.track}</strong>
               </Link>
               <Progress checked={t.progress.checked} total={t.progress.total} />
-              <span className={styles.muted}>{next ? <>next: <Link to={next.url}>{next.title}</Link></> : 'complete ✓'}</span>
+              <span className={styles.muted}>{next ? <>next: <Link to={next.url}>{next.title}</Link></> : <>complete <Icon name="check" /></>}</span>
             </li>
           );
         })}

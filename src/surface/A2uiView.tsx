@@ -4,7 +4,7 @@ import React, { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { MessageProcessor } from '@a2ui/web_core/v0_9';
 import { A2uiSurface, MarkdownContext, type ReactComponentImplementation } from '@a2ui/react/v0_9';
 import type { A2uiActionMessage, A2uiMessage } from '../../data-api/src/contracts/surfaces.ts';
-import { fleetbookCatalog, renderMarkdown, SurfaceRoleContext } from './catalog';
+import { fleetbookCatalog, renderMarkdown, SurfaceRoleContext } from './catalog.tsx';
 
 export interface A2uiViewProps {
   surfaceId: string;

@@ -8,8 +8,8 @@ import { z } from 'zod/v3';
 import { Catalog, DynamicNumberSchema, DynamicStringSchema, DynamicValueSchema, type ComponentApi } from '@a2ui/web_core/v0_9';
 import { basicCatalog, createComponentImplementation, type ReactComponentImplementation } from '@a2ui/react/v0_9';
 import { FLEETBOOK_CATALOG_ID } from '../../data-api/src/contracts/surfaces.ts';
-import { timeAgo } from '../widgets/shared/format';
-import { StatusBadge, frameStyles as s } from '../widgets/shared/WidgetFrame';
+import { StatusBadge, frameStyles as s, scrollRegion } from '../widgets/shared/WidgetFrame.tsx';
+import { RelativeTime, TextWithTimes } from '../widgets/shared/Time.tsx';
 
 /** Whether the page's caller may take operator actions (the API checks again on every action). */
 export const SurfaceRoleContext = createContext<{ canOperate: boolean }>({ canOperate: false });
@@ -39,7 +39,8 @@ const AlertListApi = api('AlertList', { alerts: DynamicValueSchema as any, canAc
 const TelemetryChartApi = api('TelemetryChart', { points: DynamicValueSchema as any, metric: DynamicStringSchema as any });
 const RunTimelineApi = api('RunTimeline', { entries: DynamicValueSchema as any });
 
-const TONE: Record<string, string> = { good: 'var(--ifm-color-success)', bad: 'var(--ifm-color-danger)', warn: 'var(--ifm-color-warning-darker)' };
+// Text colours that keep 4.5:1 in both themes (src/css/custom.css).
+const TONE: Record<string, string> = { good: 'var(--fleetbook-text-success)', bad: 'var(--fleetbook-text-danger)', warn: 'var(--fleetbook-text-warning)' };
 
 const Stat = impl(StatApi, ({ props }) => (
   <div className={s.stat} data-testid="surface-stat" data-label={String(props.label ?? '')} data-value={String(props.value ?? '')}>
@@ -61,7 +62,7 @@ const DeviceTable = impl(DeviceTableApi, ({ props }) => {
   const rows = Array.isArray(props.rows) ? (props.rows as Array<Record<string, any>>) : [];
   if (rows.length === 0) return <p className={s.note}>No devices.</p>;
   return (
-    <div className={s.tableWrap}>
+    <div className={s.tableWrap} {...scrollRegion('Devices')}>
       <table className={s.table} data-testid="surface-device-table">
         <thead>
           <tr>
@@ -76,7 +77,9 @@ const DeviceTable = impl(DeviceTableApi, ({ props }) => {
             <tr key={String(d.id)} data-testid={`surface-device-${d.id}`} data-status={d.status}>
               <td>{String(d.name ?? d.id)}</td>
               <td><StatusBadge status={String(d.status)} /></td>
-              <td title={d.last_seen ?? ''}>{timeAgo(d.last_seen ?? null)}</td>
+              <td>
+                <RelativeTime iso={d.last_seen ?? null} />
+              </td>
               <td className={s.optional}>{String(d.firmware ?? '—')}</td>
             </tr>
           ))}
@@ -94,7 +97,7 @@ const AlertList = impl(AlertListApi, ({ props, dispatch }) => {
     <ul style={{ listStyle: 'none', padding: 0, margin: 0 }} data-testid="surface-alert-list">
       {alerts.map((a) => (
         <li key={String(a.id)} style={{ marginBottom: '0.4rem' }} data-testid={`surface-alert-${a.id}`} data-state={a.state}>
-          <StatusBadge status={String(a.severity)} /> {String(a.title)} <span className={s.muted}>· {String(a.state)} · {timeAgo(a.opened_at ?? null)}</span>
+          <StatusBadge status={String(a.severity)} /> <TextWithTimes text={String(a.title)} /> <span className={s.muted}>· {String(a.state)} · <RelativeTime iso={a.opened_at ?? null} /></span>
           {props.canAct && canOperate && a.state === 'open' && (
             <button type="button" className={s.button} style={{ marginLeft: '0.5rem' }} onClick={() => dispatch('acknowledge_alert', { alert_id: a.id })}>
               Acknowledge

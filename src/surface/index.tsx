@@ -1,14 +1,14 @@
 import React, { Suspense, lazy, useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import BrowserOnly from '@docusaurus/BrowserOnly';
-import type { A2uiMessage, SurfaceEventPayload, SurfaceResponse } from '../../data-api/src/contracts/surfaces.ts';
-import { useLiveResource, useLiveTopics } from '../data/useLive';
-import { useDataClient } from '../data/useResource';
-import { canOperate, useWhoami } from '../widgets/AlertList/useWhoami';
-import { Placeholder } from '../widgets/island';
-import { frameStyles as fs, WidgetFrame } from '../widgets/shared/WidgetFrame';
+import { a2uiMessagesSchema, surfaceResponseSchema, type A2uiMessage, type SurfaceEventPayload } from '../../data-api/src/contracts/surfaces.ts';
+import { useLiveResource, useLiveTopics } from '../data/useLive.ts';
+import { useDataClient } from '../data/useResource.ts';
+import { canOperate, useWhoami } from '../data/useWhoami.ts';
+import { Placeholder } from '../widgets/island.tsx';
+import { frameStyles as fs, WidgetFrame } from '../widgets/shared/WidgetFrame.tsx';
 import styles from './styles.module.css';
 
-const A2uiView = lazy(() => import('./A2uiView'));
+const A2uiView = lazy(() => import('./A2uiView.tsx'));
 
 export interface SurfaceProps {
   /** A surface the API defines, e.g. `fleet-overview`. */
@@ -36,7 +36,9 @@ function LiveSurface({ name, params, site, testId }: SurfaceProps & { testId: st
   const client = useDataClient();
   const all = { ...(params ?? {}), ...(site ? { site } : {}) };
   const query = new URLSearchParams(all).toString();
-  const res = useLiveResource<SurfaceResponse>(`/surfaces/${encodeURIComponent(name)}${query ? `?${query}` : ''}`, { missingIsUnavailable: true });
+  const res = useLiveResource(`/surfaces/${encodeURIComponent(name)}${query ? `?${query}` : ''}`, surfaceResponseSchema, {
+    missingIsUnavailable: true,
+  });
   const who = useWhoami();
   const [actionError, setActionError] = useState<string | null>(null);
   const listeners = useRef(new Set<(m: A2uiMessage[]) => void>());
@@ -71,8 +73,8 @@ function LiveSurface({ name, params, site, testId }: SurfaceProps & { testId: st
   const onAction = useCallback(
     async (action: { name: string; surfaceId: string; sourceComponentId: string; timestamp: string; context: Record<string, unknown> }) => {
       setActionError(null);
-      const answer = await client.request<{ messages: A2uiMessage[] }>('POST', `/surfaces/${encodeURIComponent(name)}/actions${query ? `?${query}` : ''}`, { version: 'v0.9', action });
-      return answer.messages ?? [];
+      const answer = await client.send(a2uiMessagesSchema, 'POST', `/surfaces/${encodeURIComponent(name)}/actions${query ? `?${query}` : ''}`, { version: 'v0.9', action });
+      return answer.messages;
     },
     [client, name, query],
   );

@@ -1,22 +1,33 @@
 // Every MDX page can use the widgets without importing them: `<DeviceTable site="…" />`.
 // Besides saving a line, it keeps the build fast: a widgets import in each of 1,000 pages cost
 // the site build ~13 ms CPU per page (bench/page.ts), provided here once for all pages.
-// An explicit `import { DeviceTable } from '@site/src/widgets'` still works.
+// An explicit `import { DeviceTable } from '../widgets/index.ts'` still works.
 import MDXComponents from '@theme-original/MDXComponents';
-import { AlertList, ApiStatus, DeploymentBoard, DeviceHealth, DeviceTable, FleetHealth, RunTimeline, Surface, TelemetryChart } from '@site/src/widgets';
-import { ExecutionList, MyOnboarding, TutorialTrack } from '@site/src/runbook';
+import { AlertList, AlertRules, ApiStatus, Silences, DeploymentBoard, DeviceHealth, DeviceTable, FleetHealth, RunTimeline, Surface, TelemetryChart } from '../widgets/index.ts';
+import { DeviceUnderTest, FirmwareDrift, RunSpec, WorkBoard } from '../widgets/index.ts';
+import { ProductSheet } from '../components/ProductSheet/index.tsx';
+import { Icon } from '../components/Icon/index.tsx';
+import { ExecutionList, MyOnboarding, TutorialTrack } from '../runbook/index.tsx';
 
 export default {
   ...MDXComponents,
   AlertList,
+  AlertRules,
+  Silences,
   ApiStatus,
   DeploymentBoard,
   DeviceHealth,
   DeviceTable,
   FleetHealth,
   RunTimeline,
+  RunSpec,
   Surface,
   TelemetryChart,
+  DeviceUnderTest,
+  FirmwareDrift,
+  WorkBoard,
+  ProductSheet,
+  Icon,
   ExecutionList,
   MyOnboarding,
   TutorialTrack,

@@ -1,11 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createToken } from '../../data-api/src/auth/service.ts';
-import { loadConfig } from '../../data-api/src/config/index.ts';
+import { createToken } from '../../data-api/src/kernel/auth/service.ts';
+import { loadConfig } from '../../data-api/src/kernel/config/index.ts';
 import { startFleetbook, type RunningFleetbook } from '../../data-api/src/server.ts';
+import { forgetIngestSession } from '../../data-api/src/telemetry/ingest/service.ts';
 import { createTestBroker, type TestBroker } from '../helpers/broker.ts';
 import { createPgDatabase, dropPgDatabase } from '../helpers/database.ts';
 import { freePort } from '../helpers/ports.ts';
@@ -18,6 +20,7 @@ import { requestJson } from '../helpers/http.ts';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetbook-e2e-registry-'));
 
 describe('registry end to end (real HTTP)', () => {
+  const instance = `e2e-${path.basename(import.meta.filename, '.test.ts')}-${randomBytes(3).toString('hex')}`;
   let running: RunningFleetbook;
   let broker: TestBroker;
   let dbUrl: string | null = null;
@@ -36,12 +39,14 @@ describe('registry end to end (real HTTP)', () => {
       MQTT_URL: broker.url,
     };
     if (dbUrl) env.DATABASE_URL = dbUrl;
-    running = await startFleetbook(loadConfig(env), { buildSite: 'never', logger: pino({ level: 'silent' }) });
+    // Its own MQTT session and share group: the default (the host name) is every other fleetbook's on a shared broker.
+    running = await startFleetbook(loadConfig(env), { buildSite: 'never', logger: pino({ level: 'silent' }), telemetry: { instance, sharedGroup: instance } });
     // Embedded mode prints an admin token on first start; with PostgreSQL it comes from the CLI's service.
     adminToken = running.firstAdminToken ?? (await createToken(running.ctx.db, { name: 'e2e-admin', role: 'admin' })).token;
   });
   afterAll(async () => {
     await running?.close();
+    await forgetIngestSession(broker.url, instance).catch(() => {});
     await broker?.close();
     if (dbUrl) await dropPgDatabase(process.env.TEST_DATABASE_URL!, dbUrl);
     fs.rmSync(tmp, { recursive: true, force: true });

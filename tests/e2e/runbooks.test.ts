@@ -5,6 +5,7 @@ import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { axeScan, blocking, countByImpact } from '../helpers/axe.ts';
 import { launchChromium, screenshotPath } from '../helpers/browser.ts';
 import { spawnCli, stopCli, waitForSite } from '../helpers/cli.ts';
 import { freePort } from '../helpers/ports.ts';
@@ -15,7 +16,9 @@ import { requestJson } from '../helpers/http.ts';
 // - A starts an execution for a deployment; B opens it; A's tick appears on B within 1 s;
 // - a gate with `sign_off: lead` blocks the next gate until a lead signs off;
 // - a photo chosen in the file input is stored and shown with its sha-256;
-// - offline, three ticks are queued; back online they reach the server in order and B sees them.
+// - offline, three ticks are queued; back online they reach the server in order and B sees them;
+// - after one visit the page itself reopens with the network off (the service worker);
+// - axe-core finds nothing critical or serious on the page, read or executing, light or dark.
 
 const RB = 'rb-practice-first-execution';
 const DEPLOYMENT = 'dep_farm-north-1';
@@ -76,7 +79,7 @@ describe('runbook executions in the browser (two people, one execution)', () => 
 
   beforeAll(async () => {
     const [port, mqttPort] = [await freePort(), await freePort()];
-    proc = spawnCli(['start', '--port', String(port), '--mqtt-port', String(mqttPort), '--data-dir', dataDir, '--demo'], {
+    proc = spawnCli(['start', '--port', String(port), '--mqtt-port', String(mqttPort), '--data-dir', dataDir, '--demo', '--no-simulate'], {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       FLEETBOOK_BLOB_DIR: path.join(dataDir, 'blobs'),
@@ -137,6 +140,30 @@ describe('runbook executions in the browser (two people, one execution)', () => 
     await a.page.screenshot({ path: screenshotPath('runbook-runner-a-desktop'), fullPage: false });
     await b.page.getByTestId('runner-gate-g1-prepare').scrollIntoViewIfNeeded();
     await b.page.screenshot({ path: screenshotPath('runbook-runner-b-phone-dark'), fullPage: false });
+  });
+
+  it('accessibility (axe-core): the runbook page read and while executing, light and dark: no critical or serious finding', async () => {
+    const found: Record<string, ReturnType<typeof countByImpact>> = {};
+    const problems: string[] = [];
+    const check = async (page: Page, name: string) => {
+      const findings = await axeScan(page);
+      found[name] = countByImpact(findings);
+      problems.push(...blocking(findings).map((p) => `${name}: ${p}`));
+    };
+    for (const dark of [false, true]) {
+      const scheme = dark ? 'dark' : 'light';
+      const reader = await open(tokens.alice!, { dark });
+      await reader.page.goto(`${base}/runbooks/${RB}`);
+      await reader.page.getByTestId('runner-start').waitFor();
+      await check(reader.page, `read ${scheme}`);
+      await reader.page.screenshot({ path: screenshotPath(`runbook-read-desktop-${scheme}`), fullPage: false });
+      await reader.context.close();
+    }
+    // Executing: A on a desktop in light mode, B on a phone in dark mode, with ticks, a locked gate and chips.
+    await check(a.page, 'executing light');
+    await check(b.page, 'executing dark (phone)');
+    console.log(`axe (critical/serious/moderate/minor nodes): ${Object.entries(found).map(([k, c]) => `${k} ${c.critical}/${c.serious}/${c.moderate}/${c.minor}`).join('; ')}`);
+    expect(problems).toEqual([]);
   });
 
   it('a gate with sign_off blocks the next gate until a lead signs off', async () => {
@@ -211,8 +238,27 @@ describe('runbook executions in the browser (two people, one execution)', () => 
     await expect.poll(() => item(b.page, 'psu-voltage').getAttribute('data-flagged'), { timeout: 5000 }).toBe('true');
   });
 
-  it('offline: three ticks are queued, then reach the server in order when the network is back, and B sees them', async () => {
+  it('offline: the page reopens without network, three ticks are queued, then reach the server in order when the network is back, and B sees them', async () => {
+    // One visit with the network on (the service worker, installed at A's first visit, now
+    // controls the page and keeps the data API's answers it passed), then the network goes off.
+    await a.page.reload();
+    await a.page.getByTestId('runner-execution').waitFor();
+    await live(a.page);
+    expect(await a.page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
     await a.context.setOffline(true);
+    // Off for the service worker too: an answer it never saw does not come.
+    expect(await a.page.evaluate(() => fetch(`/api/v1/health?probe=${Date.now()}`).then(() => 'reached', () => 'failed'))).toBe('failed');
+    const reopened = await a.page.reload();
+    expect(reopened?.fromServiceWorker()).toBe(true);
+    const execution = a.page.getByTestId('runner-execution');
+    await execution.waitFor({ timeout: 15_000 });
+    expect(await execution.getAttribute('data-execution-id')).toBe(executionId);
+    // What A saw online is there (from the cache), and the next items can be ticked.
+    expect(await item(a.page, 'psu-voltage').getAttribute('data-checked')).toBe('true');
+    expect(await item(a.page, 'unbox').getAttribute('data-checked')).toBe('true');
+    expect(await a.page.getByTestId('runner-check-cable').isEnabled()).toBe(true);
+    await a.page.screenshot({ path: screenshotPath('runbook-runner-reopened-offline'), fullPage: false });
+
     const order = ['cable', 'led', 'lid'];
     for (const id of order) await a.page.getByTestId(`runner-check-${id}`).click();
     await expect.poll(() => a.page.getByTestId('runner-queue').getAttribute('data-pending'), { timeout: 5000 }).toBe('3');

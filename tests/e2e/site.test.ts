@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { axeScan, blocking, countByImpact } from '../helpers/axe.ts';
 import { launchChromium, screenshotPath } from '../helpers/browser.ts';
-import { spawnCli, stopCli, waitForSite } from '../helpers/cli.ts';
+import { ROOT, spawnCli, stopCli, waitForSite } from '../helpers/cli.ts';
 import { freePort } from '../helpers/ports.ts';
 
 // The product as a user starts it: `fleetbook start` builds the site when it is missing
@@ -17,7 +18,7 @@ describe('the site, served by fleetbook start, in Chromium', () => {
 
   beforeAll(async () => {
     const [port, mqttPort] = [await freePort(), await freePort()];
-    proc = spawnCli(['start', '--port', String(port), '--mqtt-port', String(mqttPort), '--data-dir', dataDir, '--demo'], {
+    proc = spawnCli(['start', '--port', String(port), '--mqtt-port', String(mqttPort), '--data-dir', dataDir, '--demo', '--no-simulate'], {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
     });
@@ -87,6 +88,121 @@ describe('the site, served by fleetbook start, in Chromium', () => {
     await page.getByTestId('api-op-get-/api/v1/health').locator('summary').click();
     expect(await page.getByTestId('api-op-get-/api/v1/health').innerText()).toContain('Response 200');
     await page.close();
+  });
+
+  it('search: a word from a runbook’s body finds that runbook; a device id typed in the same box jumps to its page', async () => {
+    // A word that only one runbook's body holds, not its title: the index has the pages' text.
+    const word = 'rangefinder';
+    const holders = fs.readdirSync(path.join(ROOT, 'runbooks')).filter((f) => f.endsWith('.mdx') && fs.readFileSync(path.join(ROOT, 'runbooks', f), 'utf8').toLowerCase().includes(word));
+    expect(holders).toEqual(['site-survey.mdx']);
+    const source = fs.readFileSync(path.join(ROOT, 'runbooks', holders[0]!), 'utf8');
+    const [id, title] = [/^id: (.+)$/m.exec(source)![1]!, /^title: (.+)$/m.exec(source)![1]!];
+    expect(title.toLowerCase()).not.toContain(word);
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(base + '/docs/getting-started');
+    const box = page.getByPlaceholder('Search');
+    await box.click();
+    await box.pressSequentially(word, { delay: 20 });
+    // Every key lands in the box (the fleet lookup listens to the same input).
+    expect(await box.inputValue()).toBe(word);
+    const hit = page.getByRole('option').filter({ has: page.locator('mark', { hasText: new RegExp(word, 'i') }) }).first();
+    await hit.waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: screenshotPath('search-runbook-body'), fullPage: false });
+    await hit.click();
+    await page.waitForURL((u) => u.pathname === `/runbooks/${id}`, { timeout: 10_000 });
+    await expect.poll(() => page.locator('h1').first().innerText(), { timeout: 10_000 }).toBe(title);
+
+    // A device by its id, from the registry API: Enter on the exact id opens its live page.
+    const device = 'dev_farm-north-4-001';
+    expect((await fetch(`${base}/api/v1/devices/${device}`)).status).toBe(200);
+    await box.fill('');
+    await box.click();
+    await box.pressSequentially(device, { delay: 10 });
+    await page.getByTestId(`search-fleet-${device}`).waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('search-fleet').innerText()).toContain('device');
+    await page.screenshot({ path: screenshotPath('search-device-id'), fullPage: false });
+    await box.press('Enter');
+    await page.waitForURL((u) => u.pathname === '/device' && u.searchParams.get('id') === device, { timeout: 10_000 });
+    await expect.poll(() => page.locator('h1').first().innerText(), { timeout: 10_000 }).toBe(`device ${device}`);
+    await expect.poll(() => page.getByTestId('device-health').first().getAttribute('data-state'), { timeout: 15_000 }).toBe('ready');
+    await page.getByTestId('device-state').waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: screenshotPath('device-page'), fullPage: true });
+    await page.close();
+  });
+
+  it('installable: the manifest is linked and valid, its icons load at their sizes, a service worker controls the pages', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const page = await context.newPage();
+    await page.goto(base + '/runbooks');
+    const href = await page.locator('link[rel="manifest"]').getAttribute('href');
+    expect(href).toBeTruthy();
+    const manifestRes = await fetch(new URL(href!, base));
+    expect(manifestRes.status).toBe(200);
+    expect(manifestRes.headers.get('content-type')).toMatch(/json/);
+    const manifest = await manifestRes.json();
+    expect(manifest).toMatchObject({ name: expect.any(String), short_name: expect.any(String), display: 'standalone', scope: '/' });
+    expect(manifest.short_name.length).toBeLessThanOrEqual(12);
+    expect(await page.locator('meta[name="theme-color"]').getAttribute('content')).toBe(manifest.theme_color);
+    expect((await fetch(new URL(manifest.start_url, base))).status).toBe(200);
+    // Chromium's install criteria: a 192 px and a 512 px PNG icon, reachable, of the sizes they claim.
+    const sizes: string[] = [];
+    for (const icon of manifest.icons as { src: string; sizes: string; type: string }[]) {
+      const res = await fetch(new URL(icon.src, base));
+      expect(res.status, icon.src).toBe(200);
+      const png = Buffer.from(await res.arrayBuffer());
+      expect(png.subarray(1, 4).toString('ascii'), icon.src).toBe('PNG');
+      expect(`${png.readUInt32BE(16)}x${png.readUInt32BE(20)}`, icon.src).toBe(icon.sizes);
+      expect(icon.type).toBe('image/png');
+      sizes.push(icon.sizes);
+    }
+    expect(sizes).toEqual(expect.arrayContaining(['192x192', '512x512']));
+    // The service worker: registered for the whole site, active (its precache installed), and in
+    // control of the page after a reload.
+    const sw = () =>
+      page.evaluate(async () => {
+        const reg = await navigator.serviceWorker.ready;
+        return { scope: reg.scope, state: reg.active?.state };
+      });
+    await expect.poll(sw, { timeout: 60_000 }).toEqual({ scope: `${base}/`, state: 'activated' });
+    await page.reload();
+    expect(await page.evaluate(() => navigator.serviceWorker.controller?.scriptURL ?? null)).toMatch(new RegExp(`^${base}/sw\\.js`));
+    // And Chromium's own verdict, the one behind its install prompt.
+    const cdp = await context.newCDPSession(page);
+    const app = (await cdp.send('Page.getAppManifest')) as { errors: { message: string }[]; url: string };
+    expect(app.errors).toEqual([]);
+    expect(app.url).toBe(new URL(href!, base).href);
+    const { installabilityErrors } = (await cdp.send('Page.getInstallabilityErrors')) as { installabilityErrors: { errorId: string }[] };
+    // Playwright's contexts are incognito profiles, where Chromium never offers to install; that is the only reason allowed.
+    expect(installabilityErrors.map((e) => e.errorId).filter((id) => id !== 'in-incognito')).toEqual([]);
+    await context.close();
+  });
+
+  it('accessibility (axe-core): the landing page and the API reference, light and dark: no critical or serious finding', async () => {
+    const found: Record<string, ReturnType<typeof countByImpact>> = {};
+    const problems: string[] = [];
+    const check = async (page: Page, name: string) => {
+      const findings = await axeScan(page);
+      found[name] = countByImpact(findings);
+      problems.push(...blocking(findings).map((p) => `${name}: ${p}`));
+    };
+    for (const dark of [false, true]) {
+      const scheme = dark ? 'dark' : 'light';
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: scheme });
+      const page = await context.newPage();
+      await page.goto(base + '/');
+      await expect.poll(() => page.getByTestId('api-status').getAttribute('data-state'), { timeout: 15_000 }).toBe('ok');
+      await check(page, `landing ${scheme}`);
+      await page.goto(base + '/docs/contracts/openapi');
+      await expect.poll(() => page.getByTestId('api-reference').getAttribute('data-state'), { timeout: 15_000 }).toBe('ready');
+      // One operation open, so its parameters, body and responses are checked too.
+      await page.getByTestId('api-op-get-/api/v1/devices').locator('summary').click();
+      await check(page, `api-reference ${scheme}`);
+      await page.screenshot({ path: screenshotPath(`api-reference-${scheme}`), fullPage: false });
+      await context.close();
+    }
+    console.log(`axe (critical/serious/moderate/minor nodes): ${Object.entries(found).map(([k, c]) => `${k} ${c.critical}/${c.serious}/${c.moderate}/${c.minor}`).join('; ')}`);
+    expect(problems).toEqual([]);
   });
 
   it('unknown pages get the site 404, unknown API paths JSON', async () => {

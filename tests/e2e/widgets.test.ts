@@ -4,8 +4,9 @@ import path from 'node:path';
 import mqtt from 'mqtt';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { axeScan, blocking, countByImpact } from '../helpers/axe.ts';
 import { launchChromium, screenshotPath } from '../helpers/browser.ts';
-import { spawnCli, stopCli, waitForSite } from '../helpers/cli.ts';
+import { ROOT, spawnCli, stopCli, waitForSite } from '../helpers/cli.ts';
 import { freePort } from '../helpers/ports.ts';
 import { requestJson } from '../helpers/http.ts';
 
@@ -24,7 +25,7 @@ describe('live widgets and surfaces, served by fleetbook start, in Chromium', ()
   const api = (method: string, p: string, body?: unknown, token = admin) => requestJson(`${base}/api/v1${p}`, { method, token, body });
 
   async function start(): Promise<void> {
-    proc = spawnCli(['start', '--port', String(port), '--mqtt-port', String(mqttPort), '--data-dir', dataDir, '--demo'], { HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
+    proc = spawnCli(['start', '--port', String(port), '--mqtt-port', String(mqttPort), '--data-dir', dataDir, '--demo', '--no-simulate'], { HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
     base = await proc.ready;
     await waitForSite(base);
   }
@@ -275,7 +276,7 @@ describe('live widgets and surfaces, served by fleetbook start, in Chromium', ()
     // as a gateway's offline buffer would (contracts.md: backfill keeps its original ts).
     const series: Array<[string, string, string, number, (x: number) => number]> = [
       ['gw_farm-north-1-001', 'site_farm-north', 'cpu_temp_c', 24, (x) => 48 + 22 * Math.max(0, Math.sin((x - 0.25) * Math.PI * 2))],
-      ['dev_farm-north-2-001', 'site_farm-north', 'soil_moisture_pct', 24 * 7, (x) => 18 + 14 * ((x * 7) % 1 < 0.1 ? (x * 7) % 1 * 10 : 1 - ((x * 7) % 1 - 0.1) / 0.9)],
+      ['dev_farm-north-3-002', 'site_farm-north', 'soil_moisture_pct', 24 * 7, (x) => 18 + 14 * ((x * 7) % 1 < 0.1 ? (x * 7) % 1 * 10 : 1 - ((x * 7) % 1 - 0.1) / 0.9)],
       ['dev_farm-north-4-001', 'site_farm-north', 'pressure_bar', 24, (x) => 3.2 + 0.15 * Math.sin(x * 40)],
     ];
     for (const [id, site, metric, hours, f] of series) {
@@ -342,16 +343,26 @@ describe('live widgets and surfaces, served by fleetbook start, in Chromium', ()
     await context.close();
   });
 
-  it('screenshots of each dashboard: desktop and phone, light and dark', async () => {
-    const dashboards = ['fleet-overview', 'deployments', 'alerts', 'automation-runs', 'telemetry-trends', 'uptime'];
+  it('every dashboard, desktop and phone, light and dark: widgets settle, axe-core finds nothing critical or serious; screenshots', async () => {
+    // Every page in docs/dashboards (a new dashboard is checked without editing this test).
+    const dashboards = fs
+      .readdirSync(path.join(ROOT, 'docs/dashboards'))
+      .filter((f) => f.endsWith('.mdx'))
+      .map((f) => f.replace(/\.mdx$/, ''));
+    expect(dashboards).toEqual(expect.arrayContaining(['index', 'fleet-overview', 'alerts', 'uptime', 'telemetry-trends']));
+    const found: string[] = [];
+    const problems: string[] = [];
     for (const [width, label] of [[1280, 'desktop'], [390, 'phone']] as const) {
       for (const dark of [false, true]) {
         const context = await contextAs(null, { width, dark });
         const page = await context.newPage();
         for (const d of dashboards) {
-          await page.goto(`${base}/docs/dashboards/${d}`);
+          await page.goto(`${base}/docs/dashboards${d === 'index' ? '' : `/${d}`}`);
+          // Mermaid diagrams are drawn in the browser: axe must see every one drawn (their edge labels).
+          const diagrams = (fs.readFileSync(path.join(ROOT, 'docs/dashboards', `${d}.mdx`), 'utf8').match(/^```mermaid/gm) ?? []).length;
+          await expect.poll(() => page.locator('.docusaurus-mermaid-container svg').count(), { timeout: 20_000 }).toBe(diagrams);
+          // Pages without live widgets (the index, the surfaces guide) are checked all the same.
           const widgets = page.locator('[data-widget]');
-          await widgets.first().waitFor();
           // Every widget settles: no placeholder, no spinner (empty and unavailable are states too).
           await expect
             .poll(async () => (await widgets.evaluateAll((els) => els.map((e) => e.getAttribute('data-state')))).filter((s) => s === 'loading' || s === 'placeholder').length, { timeout: 30_000 })
@@ -362,12 +373,19 @@ describe('live widgets and surfaces, served by fleetbook start, in Chromium', ()
             // Usable on a phone: nothing makes the page scroll sideways.
             expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
           }
-          await page.screenshot({ path: screenshotPath(`dashboard-${d}-${label}-${dark ? 'dark' : 'light'}`), fullPage: true });
+          const scheme = dark ? 'dark' : 'light';
+          const findings = await axeScan(page);
+          const c = countByImpact(findings);
+          found.push(`${d} ${label} ${scheme} ${c.critical}/${c.serious}/${c.moderate}/${c.minor}`);
+          problems.push(...blocking(findings).map((p) => `${d} ${label} ${scheme}: ${p}`));
+          await page.screenshot({ path: screenshotPath(`dashboard-${d}-${label}-${scheme}`), fullPage: true });
         }
         await context.close();
       }
     }
-  });
+    console.log(`axe (critical/serious/moderate/minor nodes): ${found.join('; ')}`);
+    expect(problems).toEqual([]);
+  }, 420_000); // 36 pages scanned and screenshot in full: minutes on a loaded 2-core machine
 
   // Last: it stops and restarts the API.
   it('API stopped → widgets keep their data and say so; API back → they recover by themselves', async () => {

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../../data-api/src/paths.ts';
+import { PROJECT_ROOT } from '../../data-api/src/kernel/paths.ts';
 import { loadProductCatalog } from '../../data-api/src/registry/products.ts';
-import { buildApp, type App } from '../../data-api/src/app.ts';
-import { openBroker, type BrokerHandle } from '../../data-api/src/broker/index.ts';
-import type { AppContext } from '../../data-api/src/context.ts';
-import type { DatabaseHandle } from '../../data-api/src/db/index.ts';
-import { VERSION } from '../../data-api/src/version.ts';
+import { buildApp, createAppContext, type App } from '../../data-api/src/app.ts';
+import { openBroker, type BrokerHandle } from '../../data-api/src/telemetry/broker/index.ts';
+import type { AppContext, AppContextParts } from '../../data-api/src/kernel/context.ts';
+import type { DatabaseHandle } from '../../data-api/src/kernel/db/index.ts';
+import { VERSION } from '../../data-api/src/kernel/version.ts';
 import { createTestBroker, type TestBroker } from './broker.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
@@ -23,8 +23,8 @@ export interface TestApp {
  * The context of an API without a site, whose reads need a token, and without a broker unless
  * given: what tests and benchmarks build apps on (`fleetbook start` builds its own from config).
  */
-export function headlessContext(database: DatabaseHandle, extra: Partial<AppContext> = {}): AppContext {
-  return {
+export function headlessContext(database: DatabaseHandle, extra: Partial<AppContextParts> = {}): AppContext {
+  return createAppContext({
     version: VERSION,
     database,
     db: database.db,
@@ -34,12 +34,12 @@ export function headlessContext(database: DatabaseHandle, extra: Partial<AppCont
     auth: { openReads: false, proxy: null },
     corsOrigins: [],
     ...extra,
-  };
+  });
 }
 
 /** The API on a real (fresh) database and a real broker, driven with app.inject(). */
 export async function createTestApp(
-  overrides: Partial<AppContext> = {},
+  overrides: Partial<AppContextParts> = {},
   /** Extra plugins to register before the app is ready (e.g. a probe route). */
   extend?: (app: App) => unknown,
 ): Promise<TestApp> {

@@ -1,4 +1,4 @@
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../data-api/src/broker/embedded.ts';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../../data-api/src/telemetry/broker/embedded.ts';
 
 export interface TestBroker {
   url: string;

@@ -30,8 +30,13 @@ export function runCli(args: string[], env: Record<string, string> = {}, timeout
 }
 
 /** Starts a long-running `fleetbook start` and resolves once its banner says it listens. */
-export function spawnCli(args: string[], env: Record<string, string> = {}): { child: ChildProcess; output: () => string; ready: Promise<string> } {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+export function spawnCli(
+  args: string[],
+  env: Record<string, string> = {},
+  /** Another checkout of fleetbook (its own bin/ and cwd), e.g. a throwaway copy whose files a test edits. */
+  checkout: string = ROOT,
+): { child: ChildProcess; output: () => string; ready: Promise<string> } {
+  const child = spawn(process.execPath, [path.join(checkout, 'bin/fleetbook.mjs'), ...args], { cwd: checkout, env: { ...process.env, ...env } });
   let out = '';
   const ready = new Promise<string>((resolve, reject) => {
     const onData = (c: Buffer) => {

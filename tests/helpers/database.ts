@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { openDatabase, type DatabaseHandle } from '../../data-api/src/db/index.ts';
-import { migrateToLatest } from '../../data-api/src/db/migrator.ts';
+import { openDatabase, type DatabaseHandle } from '../../data-api/src/kernel/db/index.ts';
+import { migrateToLatest } from '../../data-api/src/kernel/db/migrator.ts';
 
 export interface TestDatabase {
   handle: DatabaseHandle;

@@ -7,7 +7,7 @@ import {
   createRunBodySchema,
   finishRunBodySchema,
   openTicketBodySchema,
-} from '../../data-api/src/automation/api-contract.ts';
+} from '../../data-api/src/contracts/automation-write-back.ts';
 
 /**
  * A tiny local HTTP server standing in for the fleetbook API where the runner meets it: the

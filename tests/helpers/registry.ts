@@ -1,8 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { LightMyRequestResponse } from 'fastify';
-import { createToken } from '../../data-api/src/auth/service.ts';
+import { createToken } from '../../data-api/src/kernel/auth/service.ts';
 import type { App } from '../../data-api/src/app.ts';
-import type { Database, TokenRole } from '../../data-api/src/db/index.ts';
+import type { Database, TokenRole } from '../../data-api/src/kernel/db/index.ts';
 
 /** A bearer token straight in the database (what `fleetbook token create` does). */
 export async function bearer(db: Kysely<Database>, role: TokenRole, customerId: string | null = null, name = `${role}${customerId ? `@${customerId}` : ''}`): Promise<string> {

@@ -15,6 +15,11 @@ export interface StandInBehaviour {
   failCode?: number;
   /** Sleep this long before exiting (for timeouts). */
   sleepMs?: number;
+  /**
+   * Another behaviour (replacing this one) when the arguments contain this text (e.g. `'config -q'` for `docker compose
+   * … config -q`, also inside ssh's remote command); its `failTimes` counts those calls only.
+   */
+  byArgs?: Record<string, Omit<StandInBehaviour, 'byArgs'>>;
 }
 
 export interface StandIns {
@@ -32,8 +37,13 @@ export function createStandIns(dir: string, programs: Record<string, StandInBeha
 const fs = require('node:fs');
 const record = ${JSON.stringify(record)};
 fs.appendFileSync(record, JSON.stringify({ cmd: ${JSON.stringify(cmd)}, argv: process.argv.slice(2), cwd: process.cwd() }) + '\\n');
-const count = fs.readFileSync(record, 'utf8').split('\\n').filter((l) => l.includes('"cmd":${JSON.stringify(cmd)}')).length;
-const b = ${JSON.stringify(b)};
+const all = ${JSON.stringify(b)};
+const joined = process.argv.slice(2).join(' ');
+const key = Object.keys(all.byArgs ?? {}).find((k) => joined.includes(k));
+const b = key ? all.byArgs[key] : all;
+const count = fs.readFileSync(record, 'utf8').split('\\n').filter((l) => l.includes('"cmd":${JSON.stringify(cmd)}'))
+  .map((l) => JSON.parse(l).argv.join(' '))
+  .filter((a) => (key ? a.includes(key) : !Object.keys(all.byArgs ?? {}).some((k) => a.includes(k)))).length;
 for (const l of b.stdout ?? []) process.stdout.write(l + '\\n');
 for (const l of b.stderr ?? []) process.stderr.write(l + '\\n');
 const failing = count <= (b.failTimes ?? 0);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openAlert } from '../../data-api/src/alerts/service.ts';
+import { openAlert } from '../../data-api/src/health/alerts/service.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { backendName, bearer, seedFleet, tag, type Fleet } from './ingest-fixtures.ts';
 

@@ -10,7 +10,7 @@ const probe: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/probe/:id',
     {
-      config: { auth: 'public' },
+      config: { auth: 'public', scope: 'unscoped' },
       schema: {
         params: z.object({ id: z.string().regex(/^dev_[a-z0-9-]+$/, 'expected a device id (dev_…)') }),
         querystring: z.object({ limit: z.coerce.number().int().max(500).optional() }),

@@ -117,7 +117,11 @@ describe('fleetbook run', () => {
     const lines = res.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^dry run of .*spec-\d+\.yaml: farm-north-lorawan · dep_farm-north · lorawan-gw 2\.1\.0 · 5 actions · sha256:[0-9a-f]{64}$/);
     expect(lines).toContain('[2/5] stack (deploy_compose_stack) timeout 600 s');
-    expect(lines).toContain("      on cs-farm-north over ssh: ssh -o BatchMode=yes -o ConnectTimeout=15 ops@cs-farm-north -- 'docker compose -p chirpstack up -d'");
+    // Compose checks the files first (config -q), then brings the stack up.
+    expect(lines).toContain(
+      "      on cs-farm-north over ssh: ssh -o BatchMode=yes -o ConnectTimeout=15 ops@cs-farm-north -- 'docker compose -p chirpstack config -q', stopping if Compose refuses the files",
+    );
+    expect(lines).toContain("      then ssh -o BatchMode=yes -o ConnectTimeout=15 ops@cs-farm-north -- 'docker compose -p chirpstack up -d'");
     expect(lines.at(-1)).toBe('dry run: valid; nothing was changed');
     expect(pve.requests.length).toBe(before);
     expect(fs.existsSync(docs)).toBe(false);
@@ -164,7 +168,11 @@ describe('fleetbook run', () => {
       expect.stringMatching(/^\[4\/5\] checks \(run_health_checks\) succeeded in .*: 3 checks passed$/),
       '[5/5] ticket (open_ticket_on_failure) skipped: nothing failed',
     ]);
-    expect(bin.calls()).toEqual([{ cmd: 'ssh', argv: ['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=15', 'ops@cs-farm-north', '--', 'docker compose -p chirpstack up -d'], cwd: ROOT }]);
+    const ssh = ['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=15', 'ops@cs-farm-north', '--'];
+    expect(bin.calls()).toEqual([
+      { cmd: 'ssh', argv: [...ssh, 'docker compose -p chirpstack config -q'], cwd: ROOT },
+      { cmd: 'ssh', argv: [...ssh, 'docker compose -p chirpstack up -d'], cwd: ROOT },
+    ]);
 
     // The page and its artifact, committed in one commit with the run message.
     const day = new Date().toISOString().slice(0, 10);
@@ -177,6 +185,7 @@ describe('fleetbook run', () => {
       `docs/projects/farm-north-lorawan/runs/${day}/${runId}.artifacts/gw/global_conf.json`,
       pageRel,
       'docs/projects/farm-north-lorawan/runs/_category_.json',
+      'docs/projects/farm-north-lorawan/runs/index.jsonl',
       'docs/projects/farm-north-lorawan/runs/index.mdx',
     ].sort());
     expect(git(repo, 'status', '--porcelain')).toBe('');
@@ -206,11 +215,12 @@ describe('fleetbook run', () => {
       { PROXMOX_TOKEN: TOKEN, PATH: bin.path },
     );
     expect(res.code).toBe(1);
-    expect(res.stdout).toMatch(/\[2\/5\] stack \(deploy_compose_stack\) failed in .*: docker compose on cs-farm-north exited with code 1: no configuration file provided: not found\n/);
+    expect(res.stdout).toMatch(/\[2\/5\] stack \(deploy_compose_stack\) failed in .*: docker compose config on cs-farm-north exited with code 1: no configuration file provided: not found; the stack was not started\n/);
     expect(res.stdout).toContain('[3/5] gw (configure_gateway) skipped: action "stack" failed\n');
     const runId = /run (arun_\w+) failed in/.exec(res.stdout)![1]!;
     expect(api.runs.get(runId)!.tickets).toEqual([
-      { run_id: runId, deployment_id: 'dep_farm-north', action_id: 'stack', severity: 'critical', summary: 'farm-north-lorawan: action "stack" (deploy_compose_stack) failed: docker compose on cs-farm-north exited with code 1: no configuration file provided: not found' },
+      { run_id: runId, deployment_id: 'dep_farm-north', action_id: 'stack', severity: 'critical', summary:
+          'farm-north-lorawan: action "stack" (deploy_compose_stack) failed: docker compose config on cs-farm-north exited with code 1: no configuration file provided: not found; the stack was not started', work_item_id: expect.stringMatching(/^wi_[0-9a-z]{26}$/) },
     ]);
     expect(api.runs.get(runId)!.finish).toMatchObject({ state: 'failed' });
     expect(git(repo, 'log', '-1', '--format=%s')).toBe(`run(farm-north-lorawan): ${runId} failed`);

@@ -6,13 +6,17 @@ import { runSpec } from '../../data-api/src/automation/runner.ts';
 import { makeSpec, tempDir } from '../helpers/automation.ts';
 import { createStandIns, type StandInBehaviour } from '../helpers/stand-ins.ts';
 
-// No Docker engine here: a recording `docker` (and `ssh`) stand-in goes first on PATH.
+// No Docker engine here (and no compose plugin): a recording `docker` (and `ssh`) stand-in goes
+// first on PATH. `config -q` answers silently with exit 0 unless a test says otherwise.
+const CONFIG = 'config -q';
+const quietConfig = (programs: Record<string, StandInBehaviour>) =>
+  Object.fromEntries(Object.entries(programs).map(([cmd, b]) => [cmd, { ...b, byArgs: { [CONFIG]: {}, ...b.byArgs } }]));
 const tmp = tempDir('compose');
 afterAll(tmp.cleanup);
 let n = 0;
 
 async function deploy(withValue: Record<string, unknown>, programs: Record<string, StandInBehaviour>, action: Record<string, unknown> = {}) {
-  const standIns = createStandIns(path.join(tmp.dir, `bin-${++n}`), programs);
+  const standIns = createStandIns(path.join(tmp.dir, `bin-${++n}`), quietConfig(programs));
   const run = await runSpec({
     spec: makeSpec([{ id: 'stack', type: 'deploy_compose_stack', with: withValue, ...action }]),
     reporter: new MemoryRunReporter(),
@@ -32,9 +36,12 @@ describe('deploy_compose_stack with a stand-in docker / ssh', () => {
     );
     expect(run.state).toBe('succeeded');
     expect(calls).toEqual([
+      { cmd: 'docker', argv: ['compose', '-p', 'chirpstack', '-f', 'docker-compose.yml', '-f', 'docker-compose.override.yml', 'config', '-q'], cwd: projectDir },
       { cmd: 'docker', argv: ['compose', '-p', 'chirpstack', '-f', 'docker-compose.yml', '-f', 'docker-compose.override.yml', 'up', '-d', '--pull', 'always'], cwd: projectDir },
     ]);
     expect(action.log).toEqual([
+      '$ docker compose -p chirpstack -f docker-compose.yml -f docker-compose.override.yml config -q',
+      'compose files valid (docker compose config -q)',
       '$ docker compose -p chirpstack -f docker-compose.yml -f docker-compose.override.yml up -d --pull always',
       ' Container chirpstack-postgres-1  Started',
       ' Container chirpstack-1  Started',
@@ -48,12 +55,10 @@ describe('deploy_compose_stack with a stand-in docker / ssh', () => {
       { ssh: {}, docker: {} },
     );
     expect(run.state).toBe('succeeded');
+    const ssh = ['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=15', '-p', '2222', '-i', '/keys/id_ed25519', 'ops@cs-farm-north', '--'];
     expect(calls).toEqual([
-      {
-        cmd: 'ssh',
-        argv: ['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=15', '-p', '2222', '-i', '/keys/id_ed25519', 'ops@cs-farm-north', '--', "cd '/opt/chirp stack' && docker compose -p chirpstack -f compose.yaml up -d --wait"],
-        cwd: expect.any(String),
-      },
+      { cmd: 'ssh', argv: [...ssh, "cd '/opt/chirp stack' && docker compose -p chirpstack -f compose.yaml config -q"], cwd: expect.any(String) },
+      { cmd: 'ssh', argv: [...ssh, "cd '/opt/chirp stack' && docker compose -p chirpstack -f compose.yaml up -d --wait"], cwd: expect.any(String) },
     ]);
   });
 
@@ -65,19 +70,55 @@ describe('deploy_compose_stack with a stand-in docker / ssh', () => {
   });
 
   it('ssh exit 255 says the connection failed', async () => {
-    const { action } = await deploy({ stack: 'chirpstack', host: 'cs' }, { ssh: { exitCode: 255, stderr: ['ssh: connect to host cs port 22: Connection refused'] } });
-    expect(action.error).toBe('docker compose on cs exited with code 255 (ssh could not connect or authenticate): ssh: connect to host cs port 22: Connection refused');
+    const refused = { exitCode: 255, stderr: ['ssh: connect to host cs port 22: Connection refused'] };
+    const { action } = await deploy({ stack: 'chirpstack', host: 'cs' }, { ssh: { ...refused, byArgs: { [CONFIG]: refused } } });
+    expect(action.error).toBe(
+      'docker compose config on cs exited with code 255 (ssh could not connect or authenticate): ssh: connect to host cs port 22: Connection refused; the stack was not started',
+    );
   });
 
   it('is retried (idempotent): fails twice, succeeds the third time', async () => {
     const { run, action, calls } = await deploy({ stack: 'chirpstack' }, { docker: { failTimes: 2, failCode: 17 } }, { retries: 2 });
     expect(run.state).toBe('succeeded');
-    expect(calls).toHaveLength(3);
+    expect(calls.map((c) => c.argv.at(-1))).toEqual(['-q', '-d', '-q', '-d', '-q', '-d']);
     expect(action.attempts).toBe(3);
     expect(action.log.filter((l) => l.startsWith('attempt'))).toEqual([
       'attempt 1 of 3 failed: docker compose exited with code 17; retrying in 5 s',
       'attempt 2 of 3 failed: docker compose exited with code 17; retrying in 5 s',
     ]);
+  });
+
+  it('runs `docker compose config -q` first: a stack Compose refuses is never brought up, and the action says why', async () => {
+    const { run, action, calls } = await deploy(
+      { stack: 'chirpstack', project_dir: tmp.dir },
+      {
+        docker: {
+          byArgs: {
+            [CONFIG]: { exitCode: 15, stderr: ['required variable CHIRPSTACK_API_SECRET is missing a value: set CHIRPSTACK_API_SECRET (openssl rand -base64 32)'] },
+          },
+        },
+      },
+      { retries: 2 },
+    );
+    expect(run.state).toBe('failed');
+    // Not up: only the checks ran (one per attempt: a retry may follow a fixed .env).
+    expect(calls.map((c) => c.argv.slice(-2).join(' '))).toEqual([CONFIG, CONFIG, CONFIG]);
+    expect(action.error).toBe(
+      'docker compose config exited with code 15: required variable CHIRPSTACK_API_SECRET is missing a value: set CHIRPSTACK_API_SECRET (openssl rand -base64 32)' +
+        '; the stack was not started',
+    );
+    expect(action.log).not.toContain('compose files valid (docker compose config -q)');
+  });
+
+  it('over ssh, a refused config names the host and stops there', async () => {
+    const { action, calls } = await deploy(
+      { stack: 'chirpstack', host: 'cs-farm-north', project_dir: '/opt/chirpstack' },
+      { ssh: { byArgs: { [CONFIG]: { exitCode: 1, stderr: ["services.chirpstack Additional property image_name is not allowed"] } } } },
+    );
+    expect(calls).toHaveLength(1);
+    expect(action.error).toBe(
+      'docker compose config on cs-farm-north exited with code 1: services.chirpstack Additional property image_name is not allowed; the stack was not started',
+    );
   });
 
   it('is stopped at its timeout', async () => {

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commitRun, GitError } from '../../data-api/src/automation/git.ts';
-import { readRunIndex, writeRunIndex, writeRunPage } from '../../data-api/src/automation/run-page.ts';
+import { regenerateRunIndex } from '../../data-api/src/automation/run-index.ts';
+import { readRunIndex, writeRunPage } from '../../data-api/src/automation/run-page.ts';
 import type { RunRecord } from '../../data-api/src/automation/runner.ts';
 import { specDigest } from '../../data-api/src/automation/spec-file.ts';
 import { makeSpec, tempDir } from '../helpers/automation.ts';
@@ -67,8 +68,8 @@ async function commitFrom(clone: string, run: RunRecord, opts: { push?: boolean;
     author: opts.author ?? 'Other Runner <other@example.com>',
     env: ENV,
     backoffMs: 10,
-    regenerable: [written.paths.index],
-    regenerate: () => void writeRunIndex(docs, run.project),
+    regenerable: written.indexFiles,
+    regenerate: () => void regenerateRunIndex(docs, run.project),
   });
 }
 
@@ -92,6 +93,7 @@ describe('git: one commit per run', () => {
     expect(git(a, 'show', '--name-only', '--format=', 'HEAD').split('\n').sort()).toEqual([
       'docs/projects/farm-north-lorawan/runs/2025-05-01/arun_01A.mdx',
       'docs/projects/farm-north-lorawan/runs/_category_.json',
+      'docs/projects/farm-north-lorawan/runs/index.jsonl',
       'docs/projects/farm-north-lorawan/runs/index.mdx',
     ]);
     expect(git(a, 'rev-parse', 'HEAD')).toBe(result.sha);
@@ -139,10 +141,11 @@ describe('git: push when the remote moved (fetch, rebase, retry; never force)', 
     const result = await commitRun({
       cwd: docs, files: written.files, project: run.project, runId: run.run_id, state: run.state, push: true,
       author: 'Fleet Runner <runner@fleetbook.example>', env: ENV, backoffMs: 10,
-      regenerable: [written.paths.index], regenerate: () => void writeRunIndex(docs, run.project), log: (l) => logs.push(l),
+      regenerable: written.indexFiles, regenerate: () => void regenerateRunIndex(docs, run.project), log: (l) => logs.push(l),
     });
     expect(result).toMatchObject({ pushed: true, attempts: 2 });
-    expect(logs.some((l) => l.startsWith('rebase conflict in docs/projects/farm-north-lorawan/runs/index.mdx: regenerating'))).toBe(true);
+    // Both runs appended to index.jsonl and rewrote index.mdx: both conflict, both are regenerated.
+    expect(logs.some((l) => l.startsWith('rebase conflict in docs/projects/farm-north-lorawan/runs/index.jsonl, docs/projects/farm-north-lorawan/runs/index.mdx: regenerating'))).toBe(true);
     // The remote has both commits, B's first: a fast-forward, not a force push.
     expect(git(bare, 'log', '--format=%s', 'main').split('\n')).toEqual([
       'run(farm-north-lorawan): arun_01MINE failed',

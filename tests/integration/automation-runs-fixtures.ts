@@ -1,7 +1,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../../data-api/src/db/index.ts';
+import type { Database } from '../../data-api/src/kernel/db/index.ts';
 import { createStandIns, type StandIns } from '../helpers/stand-ins.ts';
 import { startFakeProxmox, type FakeProxmox } from '../helpers/fake-proxmox.ts';
 import type { Client } from '../helpers/registry.ts';

@@ -3,9 +3,9 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RunnerService, type RunnerServiceOptions } from '../../data-api/src/runner-service/service.ts';
+import { RunnerService, type RunnerServiceOptions } from '../../data-api/src/automation/runner-service/service.ts';
 import { loadSpecFile } from '../../data-api/src/automation/spec-file.ts';
-import { dueSlot, loadSchedules, parseSchedules, type Schedule } from '../../data-api/src/runner-service/schedules.ts';
+import { dueSlot, loadSchedules, parseSchedules, type Schedule } from '../../data-api/src/automation/runner-service/schedules.ts';
 import { tempDir } from '../helpers/automation.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { bearer, client, must, type Client } from '../helpers/registry.ts';
@@ -15,7 +15,9 @@ import { backend, fastSpec, seedDeployment, startFakes, type Fakes, type Seeded 
 // `POST /api/v1/automation-runs/claim` (FOR UPDATE SKIP LOCKED; one running run per deployment;
 // safe with any number of runners), run them with the runner code of `fleetbook run` (write-back
 // through the journal), and fire automation/schedules.yaml slots once across runners (a slot is
-// a unique (schedule_id, fire_time) row). A claim lapses without heartbeats: the run fails as lost.
+// a unique (schedule_id, fire_time) row). A claim lapses without heartbeats: the next claim takes
+// the run over (tests/integration/automation-runner-resume.test.ts runs that with real runners);
+// after MAX_RUN_RESUMES pick-ups it fails as lost.
 // PGlite + aedes by default; PostgreSQL + Mosquitto with TEST_DATABASE_URL / TEST_MQTT_URL (where
 // the runners' claims really race on separate connections).
 
@@ -235,30 +237,62 @@ schedules:
     expect(bad.ok ? [] : bad.problems).toEqual(['bad.yaml:4:5  schedules[0].cron: not a cron expression: Constraint error, got value 61 expected range 0-59']);
   });
 
-  it('a runner that stops sending heartbeats: the claim lapses, the run fails as lost (alert), its runner is refused', async () => {
+  it('a runner that stops sending heartbeats: the next claim takes the run over; its old runner is refused; after 3 pick-ups it fails as lost (alert)', async () => {
     const d = deps[3]!;
     const lostId = await queue(d);
     const nextId = await queue(d);
     const claimed = await must(auto.post('/automation-runs/claim', { runner: 'ghost', lease_s: 30, deployment_id: d.deployment }), 200);
-    expect(claimed.run).toMatchObject({ id: lostId, state: 'running', claimed_by: 'ghost' });
+    expect(claimed.run).toMatchObject({ id: lostId, state: 'running', claimed_by: 'ghost', resumes: 0 });
     expect((await must(auto.post(`/automation-runs/${lostId}/heartbeat`, { runner: 'ghost' }), 200)).lease_expires_at).toEqual(expect.any(String));
-    // Nothing else of this deployment is handed out while ghost holds its run.
+    // Nothing else of this deployment is handed out while ghost holds its run, and nobody else may resume it.
     expect((await must(auto.post('/automation-runs/claim', { runner: 'other', deployment_id: d.deployment }), 200)).run).toBeNull();
-    await sql`update automation_runs set lease_expires_at = now() - interval '1 second' where id = ${lostId}`.execute(t.ctx.db);
+    const early = await auto.post(`/automation-runs/${lostId}/resume`, { runner: 'other' });
+    expect(early.statusCode).toBe(409);
+    expect(early.json().message).toContain(`automation run ${lostId} is held by runner ghost until`);
+    const lapse = () => sql`update automation_runs set lease_expires_at = now() - interval '1 second' where id = ${lostId}`.execute(t.ctx.db);
+    await lapse();
 
+    // The lapsed run comes before the queued one: taken over, still running, a timeline entry says by whom.
+    const taken = await must(auto.post('/automation-runs/claim', { runner: 'other', lease_s: 10, deployment_id: d.deployment }), 200);
+    expect(taken.run).toMatchObject({ id: lostId, state: 'running', claimed_by: 'other', resumes: 1, error: null });
+    expect(taken.run.timeline.at(-1)).toMatchObject({ state: 'running', message: expect.stringMatching(/^taken over by runner other: runner ghost lost \(no heartbeat or write-back since .*\) \(pick-up 1 of at most 3\)$/) });
+    const hb = await auto.post(`/automation-runs/${lostId}/heartbeat`, { runner: 'ghost' });
+    expect(hb.statusCode).toBe(409);
+    expect(hb.json().message).toContain(`automation run ${lostId} is not held by runner ghost (state running, claimed by other`);
+    // Its holder may resume it at any time (a restart); a lapsed run anyone may.
+    expect(await must(auto.post(`/automation-runs/${lostId}/resume`, { runner: 'other', lease_s: 10 }), 200)).toMatchObject({ claimed_by: 'other', resumes: 2 });
+    await lapse();
+    expect(await must(auto.post(`/automation-runs/${lostId}/resume`, { runner: 'third' }), 200)).toMatchObject({ claimed_by: 'third', resumes: 3 });
+    await lapse();
+
+    // A run that stopped its runner 3 times is not handed out again: it fails as lost, and the queued one is next.
     const after = await must(auto.post('/automation-runs/claim', { runner: 'other', deployment_id: d.deployment }), 200);
     expect(after.run.id).toBe(nextId);
     const lost = await must(auto.get(`/automation-runs/${lostId}`), 200);
-    expect(lost).toMatchObject({ state: 'failed', error: expect.stringMatching(/^runner ghost lost: no heartbeat or write-back since .* \(lease 30 s\)$/), lease_expires_at: null });
-    expect(lost.timeline.at(-1)).toMatchObject({ state: 'failed', message: expect.stringContaining('runner ghost lost') });
+    expect(lost).toMatchObject({ state: 'failed', error: expect.stringMatching(/^runner third lost: no heartbeat or write-back since .* \(lease 300 s\), after 3 pick-ups \(at most 3\)$/), lease_expires_at: null });
+    expect(lost.timeline.at(-1)).toMatchObject({ state: 'failed', message: expect.stringContaining('runner third lost') });
     const alerts = await must(client(t.app, await bearer(t.ctx.db, 'viewer', null, 'v')).get(`/alerts?subject_id=${lostId}`), 200);
     expect(alerts.items).toEqual([expect.objectContaining({ rule_id: 'automation_run_failed', state: 'open', customer_id: d.customer })]);
-    const hb = await auto.post(`/automation-runs/${lostId}/heartbeat`, { runner: 'ghost' });
-    expect(hb.statusCode).toBe(409);
-    expect(hb.json().message).toContain(`automation run ${lostId} is not held by runner ghost (state failed`);
+    const late = await auto.post(`/automation-runs/${lostId}/resume`, { runner: 'third' });
+    expect(late.statusCode).toBe(409);
+    expect(late.json().message).toContain(`automation run ${lostId} cannot be resumed: it is failed (runner third lost`);
     const entry = { at: new Date().toISOString(), state: 'running', message: 'late', duration_ms: 0 };
     expect((await auto.post(`/automation-runs/${lostId}/timeline`, { entries: [entry] })).statusCode).toBe(409);
     const now = new Date().toISOString();
     await must(auto.post(`/automation-runs/${nextId}/finish`, { state: 'succeeded', started_at: now, finished_at: now, duration_ms: 0, page_path: null, commit_sha: null, pushed: false }), 200);
+  });
+
+  it('a claim lease outside 10 s to one day is a 400 naming lease_s, as `fleetbook runner --lease` refuses it', async () => {
+    for (const [lease_s, message] of [
+      [9, 'expected at least 10 s'],
+      [86_401, 'expected at most 86400 s (one day)'],
+      [20.5, 'expected whole seconds'],
+    ] as const) {
+      const res = await auto.post('/automation-runs/claim', { runner: 'bounds', lease_s, deployment_id: 'dep_none' });
+      expect(res.statusCode).toBe(400);
+      expect(JSON.stringify(res.json())).toContain('lease_s');
+      expect(JSON.stringify(res.json())).toContain(message);
+    }
+    expect((await must(auto.post('/automation-runs/claim', { runner: 'bounds', lease_s: 20, deployment_id: 'dep_none' }), 200)).run).toBeNull();
   });
 });

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
 import type { MqttClient } from 'mqtt';
 import { commandMessage } from '../../data-api/src/contracts/mqtt.ts';
-import { startMonitor, type MonitorHandle } from '../../data-api/src/monitor/service.ts';
+import { applyCommandResult } from '../../data-api/src/telemetry/commands/service.ts';
+import { startMonitor, type MonitorHandle } from '../../data-api/src/health/monitor/service.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { backendName, bearer, connectDevice, publish, seedFleet, startTestIngest, tag, topic, type Fleet } from './ingest-fixtures.ts';
 
@@ -64,8 +66,12 @@ describe(`commands round trip (${backendName()})`, () => {
     expect(got).toEqual({ cmd_id: cmd.cmd_id, action: 'set_setpoint', params: { setpoint_bar: 3.2 }, expires_at: expect.any(Number) });
     expect(got.expires_at).toBeGreaterThanOrEqual(Math.floor(before + 299));
     await expect.poll(() => status(d.id, cmd.cmd_id), { timeout: 10_000 }).toMatchObject({ status: 'done', detail: 'setpoint 3.2 bar applied', result_at: expect.any(String) });
-    const feed = await t.ctx.db.selectFrom('change_events').select('type').where('subject_id', '=', cmd.cmd_id).orderBy('id').execute();
-    expect(feed.map((e) => e.type)).toEqual(['command.created', 'command.updated', 'command.updated', 'command.updated']);
+    // The API records "sent" once the broker acknowledged the publish; a quick device may have
+    // answered (and its results been stored) before that event is written, so wait for it.
+    const feed = () => t.ctx.db.selectFrom('change_events').select('type').where('subject_id', '=', cmd.cmd_id).orderBy('id').execute();
+    await expect
+      .poll(async () => (await feed()).map((e) => e.type), { timeout: 10_000 })
+      .toEqual(['command.created', 'command.updated', 'command.updated', 'command.updated']);
     const audit = await t.ctx.db.selectFrom('audit_log').select('action').where('entity_id', '=', cmd.cmd_id).execute();
     expect(audit.map((a) => a.action)).toEqual(['command.create']);
     const list = (await t.app.inject({ method: 'GET', url: `/api/v1/devices/${d.id}/commands`, headers: operator })).json();
@@ -93,6 +99,45 @@ describe(`commands round trip (${backendName()})`, () => {
     await expect.poll(() => t.ctx.db.selectFrom('telemetry').select('msg_id').where('device_id', '=', d.id).execute(), { timeout: 10_000 }).toHaveLength(1);
     await ingest.drain();
     expect((await status(d.id, cmd.cmd_id)).status).toBe('expired');
+  });
+
+  it('applies a result that waited for another writer of the command (READ COMMITTED recheck)', async () => {
+    // Two ingest batches (or a batch and the API's "sent") write one command at once: the
+    // second UPDATE waits for the first one's row lock and, in READ COMMITTED, is checked again
+    // against the row as committed. `failed` after a concurrent `accepted` must still land.
+    const d = fleet.devices.mute!;
+    const cmd = (await send(d.id, { action: 'start_pump' })).json();
+    expect(cmd.status).toBe('sent');
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    const first = t.ctx.db.transaction().execute(async (trx) => {
+      const applied = await applyCommandResult(trx, { cmdId: cmd.cmd_id, deviceId: d.id, status: 'accepted', detail: null });
+      holding();
+      await released;
+      return applied;
+    });
+    await held;
+    const second = t.ctx.db.transaction().execute((trx) => applyCommandResult(trx, { cmdId: cmd.cmd_id, deviceId: d.id, status: 'failed', detail: 'motor overheated' }));
+    // PostgreSQL: the second UPDATE reaches the row lock before the first commits (PGlite has one
+    // connection: the second just queues). Watched from a connection of its own, as the API's
+    // small pool (listeners, the two transactions) may have none free.
+    if (t.database.url) {
+      const watcher = new pg.Client({ connectionString: t.database.url });
+      await watcher.connect();
+      try {
+        const lockWaits = async () =>
+          Number((await watcher.query(`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)).rows[0].n);
+        await expect.poll(lockWaits, { timeout: 10_000 }).toBe(1);
+      } finally {
+        await watcher.end();
+      }
+    }
+    release();
+    expect(await first).toBe('applied');
+    expect(await second).toBe('applied');
+    expect(await status(d.id, cmd.cmd_id)).toMatchObject({ status: 'failed', detail: 'motor overheated' });
   });
 
   it('validates, authorises and scopes', async () => {

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json } from '../../data-api/src/db/index.ts';
-import { migrateToLatest } from '../../data-api/src/db/migrator.ts';
+import { json } from '../../data-api/src/kernel/db/index.ts';
+import { migrateToLatest } from '../../data-api/src/kernel/db/migrator.ts';
 import { migrations } from '../../data-api/migrations/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 
@@ -93,7 +93,7 @@ describe(`database (${process.env.TEST_DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`
 describe('two replicas migrating at once', () => {
   it('applies each migration once (kysely holds an advisory lock)', async () => {
     const a = await createTestDatabase({ migrate: false });
-    const { openDatabase } = await import('../../data-api/src/db/index.ts');
+    const { openDatabase } = await import('../../data-api/src/kernel/db/index.ts');
     // PGlite is one process's database: its "second replica" is a second caller on it.
     const b = a.url ? await openDatabase({ kind: 'pg', url: a.url }) : a.handle;
     try {

@@ -22,7 +22,19 @@ describe('GET /api/v1/health', () => {
     expect(body.broker).toMatchObject({ status: 'up', kind: 'external', url: t.testBroker.url });
     expect(body.build.status).toBe('disabled');
     // No ingest runs in this process (yet): nothing to lag.
-    expect(body.ingest).toEqual({ status: 'off', scope: 'replica', instance: null, lag_ms: 0, queued: 0, last_stored_at: null, max_lag_ms: null });
+    expect(body.ingest).toEqual({
+      status: 'off',
+      reason: null,
+      scope: 'replica',
+      instance: null,
+      connected: false,
+      subscribed: false,
+      lag_ms: 0,
+      queued: 0,
+      last_received_at: null,
+      last_stored_at: null,
+      max_lag_ms: null,
+    });
   });
 
   it('is listed in the OpenAPI document generated from the route schemas', async () => {

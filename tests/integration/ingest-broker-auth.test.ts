@@ -1,7 +1,8 @@
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../data-api/src/broker/embedded.ts';
-import { createBrokerSecurity, issueDeviceToken, type BrokerSecurity } from '../../data-api/src/ingest/credentials.ts';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../../data-api/src/telemetry/broker/embedded.ts';
+import { createBrokerSecurity, issueDeviceToken, type BrokerSecurity } from '../../data-api/src/telemetry/ingest/credentials.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { bearer, seedFleet, tag, topic, type Fleet } from './ingest-fixtures.ts';
 
@@ -24,10 +25,10 @@ function connect(url: string, options: mqtt.IClientOptions = {}): Promise<MqttCl
 }
 
 /** Resolves 'closed' if the broker drops the connection after a publish, 'acked' if it acknowledges it. */
-function publishOutcome(client: MqttClient, t: string, payload: string): Promise<'acked' | 'closed'> {
+function publishOutcome(client: MqttClient, t: string, payload: string, options: { retain?: boolean } = {}): Promise<'acked' | 'closed'> {
   return new Promise((resolve) => {
     client.once('close', () => resolve('closed'));
-    client.publish(t, payload, { qos: 1 }, (err) => {
+    client.publish(t, payload, { qos: 1, ...options }, (err) => {
       if (!err) resolve('acked');
     });
   });
@@ -132,6 +133,37 @@ describe('embedded broker credentials and ACL (aedes)', () => {
     }
   });
 
+  // Issue 11, defect 2: a device's own credentials with `clientId: fleetbook-ingest-<instance>`
+  // took over the ingest's session (it received other tenants' telemetry, and the two
+  // disconnected each other in a loop).
+  it('refuses a fleetbook-* client id to anyone but fleetbook itself, and the ingest keeps its session', async () => {
+    const ingestId = `fleetbook-ingest-${t0}`;
+    const ingest = await connect(url, { ...security.internal, clientId: ingestId, clean: false });
+    await ingest.subscribeAsync('fleetbook/v1/#', { qos: 1 });
+    let ingestClosed = false;
+    ingest.on('close', () => (ingestClosed = true));
+    try {
+      await expect(connect(url, { username: dev('a').id, password: tokens.a, clientId: ingestId })).rejects.toThrow(/Identifier rejected/i);
+      await expect(connect(url, { username: dev('a').id, password: tokens.a, clientId: 'fleetbook-api-1' })).rejects.toThrow(/Identifier rejected/i);
+      await expect(connect(url, { clientId: ingestId })).rejects.toThrow(/Identifier rejected/i); // anonymous
+      const open = createBrokerSecurity(t.ctx.db, { enforce: false });
+      const openBroker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, aedes: open.aedes });
+      try {
+        await expect(connect(`mqtt://127.0.0.1:${openBroker.port}`, { clientId: ingestId })).rejects.toThrow(/Identifier rejected/i);
+      } finally {
+        await openBroker.close();
+      }
+      // Its own client id, its own session: still fine for a device.
+      const a = await connect(url, { username: dev('a').id, password: tokens.a, clientId: dev('a').id });
+      await a.endAsync();
+      await new Promise((r) => setTimeout(r, 200));
+      expect(ingestClosed).toBe(false);
+      expect(ingest.connected).toBe(true);
+    } finally {
+      await ingest.endAsync(true);
+    }
+  });
+
   it('issues a device token through the admin route, shown once and stored hashed', async () => {
     const admin = await bearer(t.ctx.db, 'admin');
     const res = await t.app.inject({ method: 'POST', url: `/api/v1/devices/${dev('gw').id}/mqtt-token`, headers: admin });
@@ -154,3 +186,91 @@ describe('embedded broker credentials and ACL (aedes)', () => {
     expect((await t.app.inject({ method: 'POST', url: `/api/v1/devices/dev_${t0}-ghost/mqtt-token`, headers: admin })).statusCode).toBe(404);
   });
 });
+
+// Issue 11, defect 8: the embedded broker acknowledged 10 MB publishes, kept a 5 MB retained
+// `state`, accepted `retain` on telemetry, and accepted a zero-length client id with a
+// persistent session (the Paho interoperability suite's test_zero_length_clientid).
+describe('embedded broker limits (aedes): payload size, retain, zero-length client id', () => {
+  let broker: EmbeddedBroker;
+  let url: string;
+  const refusals: string[] = [];
+  const site = 'site_limits';
+  const device = 'dev_limits-1';
+
+  beforeAll(async () => {
+    // No credentials here: the limits hold for every client, before any ACL.
+    broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, maxPayloadBytes: 4096, onRefused: (r) => refusals.push(r.reason) });
+    url = `mqtt://127.0.0.1:${broker.port}`;
+  });
+  afterAll(() => broker?.close());
+
+  it('refuses a publish above the payload limit (no PUBACK, disconnected) and accepts one at the limit', async () => {
+    const c = await connect(url);
+    expect(await publishOutcome(c, topic(site, device, 'telemetry'), 'x'.repeat(4096))).toBe('acked');
+    expect(await publishOutcome(c, topic(site, device, 'telemetry'), 'x'.repeat(4097))).toBe('closed');
+    expect(refusals.at(-1)).toBe(`payload of 4097 bytes on ${topic(site, device, 'telemetry')} is above the limit of 4096`);
+  });
+
+  it('cuts off a packet announced far above the limit before reading it whole', async () => {
+    const c = await connect(url);
+    const closed = new Promise<boolean>((resolve) => {
+      c.once('close', () => resolve(true));
+      setTimeout(() => resolve(false), 10_000);
+    });
+    c.publish(topic(site, device, 'state'), Buffer.alloc(10 * 1024 * 1024), { qos: 1, retain: true });
+    expect(await closed).toBe(true);
+    c.end(true);
+    expect(refusals.at(-1)).toMatch(/^a packet of \d{8} bytes from \S+ is above 5120$/);
+    // Nothing was retained: a new subscriber to the state topic gets nothing.
+    const sub = await connect(url);
+    const got: string[] = [];
+    sub.on('message', (t) => got.push(t));
+    await sub.subscribeAsync(topic(site, device, 'state'), { qos: 1 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(got).toEqual([]);
+    await sub.endAsync();
+  });
+
+  it('retains only a device’s state: retain on telemetry, heartbeat or batch is refused', async () => {
+    const c = await connect(url);
+    const state = JSON.stringify({ schema_version: 1, ts: 1_795_000_000, reported: { mode: 'auto' } });
+    expect(await publishOutcome(c, topic(site, device, 'state'), state, { retain: true })).toBe('acked');
+    for (const kind of ['telemetry', 'heartbeat', 'batch']) {
+      const d = await connect(url);
+      expect(await publishOutcome(d, topic(site, device, kind), '{}', { retain: true })).toBe('closed');
+      expect(refusals.at(-1)).toBe(`retain on ${topic(site, device, kind)}: only a device's state is retained, never its ${kind}`);
+    }
+    // Clearing a retained message (an empty retained publish) is always allowed.
+    const e = await connect(url);
+    expect(await publishOutcome(e, topic(site, device, 'telemetry'), '', { retain: true })).toBe('acked');
+    await e.endAsync();
+    const sub = await connect(url);
+    const got: string[] = [];
+    sub.on('message', (t) => got.push(t));
+    await sub.subscribeAsync(topic(site, device, '+'), { qos: 1 });
+    await expect.poll(() => got).toEqual([topic(site, device, 'state')]);
+    await sub.endAsync();
+    await c.endAsync();
+  });
+
+  it('accepts a zero-length client id with a clean session and refuses it without one (MQTT-3.1.3-7/8)', async () => {
+    // mqtt.js will not even send the second CONNECT, so both are written by hand.
+    expect(await connackFor(broker.port, { clean: true })).toBe(0);
+    expect(await connackFor(broker.port, { clean: false })).toBe(2); // identifier rejected
+  });
+});
+
+/** Sends an MQTT 3.1.1 CONNECT with a zero-length client id and returns the CONNACK return code. */
+function connackFor(port: number, options: { clean: boolean }): Promise<number> {
+  // 0x10 CONNECT, remaining length 12: protocol "MQTT", level 4, flags, keepalive 60 s, client id "" (length 0).
+  const connect = Buffer.from([0x10, 12, 0, 4, 0x4d, 0x51, 0x54, 0x54, 4, options.clean ? 0x02 : 0x00, 0, 60, 0, 0]);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(connect));
+    socket.once('data', (b) => {
+      socket.destroy();
+      if (b[0] !== 0x20) reject(new Error(`expected a CONNACK, got 0x${b[0]!.toString(16)}`));
+      else resolve(b[3]!);
+    });
+    socket.once('error', reject);
+  });
+}

@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
-import { emitChange } from '../../data-api/src/changes/service.ts';
-import { json } from '../../data-api/src/db/index.ts';
-import { RegistryCache } from '../../data-api/src/ingest/registry-cache.ts';
+import { emitChange } from '../../data-api/src/kernel/changes/service.ts';
+import { json } from '../../data-api/src/kernel/db/index.ts';
+import { RegistryCache } from '../../data-api/src/telemetry/ingest/registry-cache.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { backendName, connectDevice, publish, seedFleet, startTestIngest, tag, type Fleet } from './ingest-fixtures.ts';
 
@@ -100,7 +100,8 @@ describe(`ChirpStack v4 uplinks (${backendName()})`, () => {
     const row = await t.ctx.db.selectFrom('telemetry').selectAll().where('device_id', '=', dev).executeTakeFirstOrThrow();
     expect(row.msg_id).toBe(event.deduplicationId);
     expect(new Date(row.ts).getTime()).toBe(Date.parse(event.time));
-    expect(row.metrics).toEqual({ soil_moisture_pct: 31.4, temp_c: 24.1, battery_v: 3.61, rssi_dbm: -97, snr_db: 7.5 });
+    // booleans become 0/1 and one level of nesting is flattened; the text `status` goes to a partial dead letter.
+    expect(row.metrics).toEqual({ soil_moisture_pct: 31.4, temp_c: 24.1, battery_v: 3.61, alarm: 0, nested_a: 1, rssi_dbm: -97, snr_db: 7.5 });
     const device = await t.ctx.db.selectFrom('devices').select(['status', 'last_seen', 'observed_state']).where('id', '=', dev).executeTakeFirstOrThrow();
     expect(device.status).toBe('up'); // an uplink is a liveness signal
     expect(device.observed_state).toMatchObject({ rssi_dbm: -97, snr_db: 7.5, gateway_id: '0016c001f11a2b3c', metrics: { temp_c: 24.1 } });
@@ -120,7 +121,7 @@ describe(`ChirpStack v4 uplinks (${backendName()})`, () => {
     await publish(chirpstack, upTopic(stranger), uplink(stranger, app));
     await publish(chirpstack, upTopic(eui), { deduplicationId: 'x', deviceInfo: { devEui: 'not-hex' } });
     await expect
-      .poll(() => t.ctx.db.selectFrom('dead_letters').select(['reason', 'detail', 'topic']).where('topic', 'in', [upTopic(stranger), upTopic(eui)]).orderBy('reason').execute(), { timeout: 10_000 })
+      .poll(() => t.ctx.db.selectFrom('dead_letters').select(['reason', 'detail', 'topic']).where('topic', 'in', [upTopic(stranger), upTopic(eui)]).where('reason', '!=', 'partial').orderBy('reason').execute(), { timeout: 10_000 })
       .toEqual([
         { reason: 'unknown_device', detail: expect.stringContaining(stranger), topic: upTopic(stranger) },
         { reason: 'validation', detail: expect.stringContaining('deviceInfo.devEui'), topic: upTopic(eui) },

@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../data-api/src/db/index.ts';
-import { migrateToLatest } from '../../data-api/src/db/migrator.ts';
-import { verifyDevicePassword } from '../../data-api/src/ingest/credentials.ts';
+import { openDatabase } from '../../data-api/src/kernel/db/index.ts';
+import { migrateToLatest } from '../../data-api/src/kernel/db/migrator.ts';
+import { verifyDevicePassword } from '../../data-api/src/telemetry/ingest/credentials.ts';
 import { runCli } from '../helpers/cli.ts';
 import { seedFleet } from './ingest-fixtures.ts';
 
@@ -51,7 +51,12 @@ describe('fleetbook device token / mosquitto export / simulate (CLI)', () => {
     expect(acl).toContain('user fleetbook-api\ntopic read fleetbook/v1/#\ntopic read $share/+/fleetbook/v1/#\ntopic write fleetbook/v1/+/+/cmd');
     expect(acl).not.toContain(fleet.devices.untokened!.id);
     const conf = fs.readFileSync(path.join(out, 'fleetbook.conf'), 'utf8');
-    for (const line of ['listener 18830', 'set_tcp_nodelay true', 'max_inflight_messages 1000', 'max_queued_messages 1000000', 'allow_anonymous false', `password_file ${path.join(out, 'fleetbook.passwd')}`, `acl_file ${path.join(out, 'fleetbook.acl')}`]) {
+    expect(acl).toContain('topic read $SYS/broker/publish/messages/received');
+    // Devices are named by their username on their listener; fleetbook keeps its ids on its own.
+    expect(conf).toContain('listener 18830\nuse_username_as_clientid true\n');
+    expect(conf).toMatch(/^listener 1884 127\.0\.0\.1$/m);
+    expect(exported.stdout).toContain('fleetbook connects on its own listener: MQTT_URL=mqtt://fleetbook-api:<password>@127.0.0.1:1884');
+    for (const line of ['listener 18830', 'set_tcp_nodelay true', 'max_packet_size 263168', 'persistence true', 'autosave_interval 60', 'max_inflight_messages 1000', 'max_queued_messages 1000000', 'allow_anonymous false', `password_file ${path.join(out, 'fleetbook.passwd')}`, `acl_file ${path.join(out, 'fleetbook.acl')}`]) {
       expect(conf).toContain(`${line}\n`);
     }
   });

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { createToken } from '../../data-api/src/auth/service.ts';
-import { json, type Database } from '../../data-api/src/db/index.ts';
-import { forgetIngestSession, startIngest, type IngestHandle, type IngestOptions } from '../../data-api/src/ingest/service.ts';
+import { createToken } from '../../data-api/src/kernel/auth/service.ts';
+import { json, type Database } from '../../data-api/src/kernel/db/index.ts';
+import { forgetIngestSession, startIngest, type IngestHandle, type IngestOptions } from '../../data-api/src/telemetry/ingest/service.ts';
 import type { TestApp } from '../helpers/app.ts';
 import type { Kysely } from 'kysely';
 

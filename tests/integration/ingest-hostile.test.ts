@@ -122,7 +122,7 @@ describe(`hostile payloads (${backendName()})`, () => {
   });
 
   it('counts dead letters by reason in /metrics', async () => {
-    const headers = { authorization: `Bearer ${(await (await import('../../data-api/src/auth/service.ts')).createToken(t.ctx.db, { name: 'prom', role: 'viewer' })).token}` };
+    const headers = { authorization: `Bearer ${(await (await import('../../data-api/src/kernel/auth/service.ts')).createToken(t.ctx.db, { name: 'prom', role: 'viewer' })).token}` };
     const res = await t.app.inject({ method: 'GET', url: '/metrics', headers });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('text/plain');

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../data-api/src/config/index.ts';
-import { openDatabase } from '../../data-api/src/db/index.ts';
+import { loadConfig } from '../../data-api/src/kernel/config/index.ts';
+import { openDatabase } from '../../data-api/src/kernel/db/index.ts';
 import { startFleetbook, type RunningFleetbook } from '../../data-api/src/server.ts';
 import { freePort } from '../helpers/ports.ts';
 import { connectDevice, seedFleet, tag, topic } from './ingest-fixtures.ts';
@@ -60,19 +60,7 @@ describe('fleetbook start: ingest lifecycle (embedded PGlite + aedes)', () => {
     }
   });
 
-  it('with FLEETBOOK_SIMULATE, the demo fleet reports through real MQTT clients so dashboards move', { timeout: 120_000 }, async () => {
-    const running = await start(path.join(tmp, 'demo'), { FLEETBOOK_DEMO: '1' }, { telemetry: { instance: 'demo', simulate: true, monitorIntervalMs: 3_600_000 } });
-    try {
-      expect(running.telemetry.simulation).not.toBeNull();
-      await expect
-        .poll(async () => Number((await running.ctx.db.selectFrom('telemetry').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n), { timeout: 30_000, interval: 500 })
-        .toBeGreaterThan(0);
-      const gateway = await running.ctx.db.selectFrom('devices').select(['id', 'status']).where('role', '=', 'gateway').where('status', '=', 'up').executeTakeFirst();
-      expect(gateway).toBeDefined();
-    } finally {
-      await running.close();
-    }
-  });
+  // The demo's simulation (on by default with --demo) is tested in demo-lives.test.ts.
 
   it('refuses a bad FLEETBOOK_MQTT_AUTH value with a one-line configuration error', async () => {
     const before = process.env.FLEETBOOK_MQTT_AUTH;

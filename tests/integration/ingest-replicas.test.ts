@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
-import type { AppContext } from '../../data-api/src/context.ts';
-import { forgetIngestSession, startIngest } from '../../data-api/src/ingest/service.ts';
+import { createAppContext } from '../../data-api/src/app.ts';
+import { forgetIngestSession, startIngest } from '../../data-api/src/telemetry/ingest/service.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { backendName, connectDevice, count, nowS, onMosquitto, publish, seedFleet, startTestIngest, tag, topic, type Fleet } from './ingest-fixtures.ts';
 
@@ -98,7 +98,7 @@ describe(`ingest restarts and replicas (${backendName()})`, () => {
   it('two replicas on one database and broker store every reading exactly once', async () => {
     const d = fleet.devices.replicas!;
     // Two API processes: two contexts over the same database and broker.
-    const ctxB: AppContext = { ...t.ctx };
+    const ctxB = createAppContext({ ...t.ctx });
     const group = onMosquitto() ? `g${tag()}` : null;
     const a = await startTestIngest(t, { instance: `replica-a-${id}`, sharedGroup: group, sites: fleet.sites });
     const b = await startIngest(ctxB, { instance: `replica-b-${id}`, sharedGroup: group, sites: fleet.sites });

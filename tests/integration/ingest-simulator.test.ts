@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Simulation, type SimDevice } from '../../data-api/src/simulate/simulator.ts';
+import { Simulation, type SimDevice } from '../../data-api/src/demo/simulate/simulator.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { backendName, bearer, startTestIngest } from './ingest-fixtures.ts';
 

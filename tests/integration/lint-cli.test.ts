@@ -73,4 +73,21 @@ describe('fleetbook lint', () => {
     expect(res.code).toBe(1);
     expect(res.stderr).toContain("argument 'xml' is invalid. Allowed choices are text, json.");
   });
+
+  it('any folder: a page whose frontmatter is broken or whose kind is unknown is an error, not a silent pass', async () => {
+    const res = await runCli(['lint', ...CATALOG, `${FX}/pages`]);
+    expect(res.code).toBe(1);
+    expect(res.stdout.split('\n')).toEqual([
+      `${FX}/pages/broken-yaml.md:4:1  Unexpected YAML (Flow sequence in block collection must be sufficiently indented and end with a ]), expected valid YAML frontmatter  page/frontmatter`,
+      `${FX}/pages/kind-number.md:3:7  Unexpected kind \`7\`, expected one of \`runbook\`, \`sop\`, \`tutorial\`, \`prompt\`  page/unknown-kind`,
+      `${FX}/pages/kind-typo.mdx:4:7  Unexpected kind \`runbok\`, expected one of \`runbook\`, \`sop\`, \`tutorial\`, \`prompt\` (did you mean \`runbook\`?)  page/unknown-kind`,
+      '3 errors, 0 warnings',
+      '',
+    ]);
+    // In a runbooks folder the runbook schema says the same about the kind.
+    const named = await runCli(['lint', '--format', 'json', ...CATALOG, `${FX}/pages/kind-typo.mdx`]);
+    expect(JSON.parse(named.stdout).messages.map((m: { reason: string }) => m.reason)).toContain(
+      'Unexpected `runbok` for `kind`, expected one of `runbook`, `sop`, `tutorial` (did you mean `runbook`?)',
+    );
+  });
 });

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
-import type { AppContext } from '../../data-api/src/context.ts';
-import { json } from '../../data-api/src/db/index.ts';
-import { startMonitor, sweepDown, type MonitorHandle } from '../../data-api/src/monitor/service.ts';
+import { createAppContext } from '../../data-api/src/app.ts';
+import { json } from '../../data-api/src/kernel/db/index.ts';
+import { startMonitor, sweepDown, type MonitorHandle } from '../../data-api/src/health/monitor/service.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { backendName, bearer, connectDevice, nowS, publish, seedFleet, startTestIngest, tag, topic, type Fleet } from './ingest-fixtures.ts';
 
@@ -90,7 +90,7 @@ describe(`health monitor (${backendName()})`, () => {
     const steady = fleet.devices.steady!.id;
     // Last heard 4 hours ago, with a 1-hour interval: overdue.
     await t.ctx.db.updateTable('devices').set({ status: 'up', last_seen: new Date(Date.now() - 4 * 3600_000), observed_state: json({ status: 'up' }) }).where('id', '=', steady).execute();
-    const ctxB: AppContext = { ...t.ctx };
+    const ctxB = createAppContext({ ...t.ctx });
     const other = startMonitor(ctxB, { instance: `mon-b-${id}`, intervalMs: 3_600_000 });
     try {
       // Two replicas' rounds at once: one holds the lease.

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json } from '../../data-api/src/db/index.ts';
+import { json } from '../../data-api/src/kernel/db/index.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { bearer, client, must, walk, type Client } from '../helpers/registry.ts';
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../data-api/src/paths.ts';
+import { PROJECT_ROOT } from '../../data-api/src/kernel/paths.ts';
 import { loadProductCatalog, ProductCatalogError, readProductCatalog } from '../../data-api/src/registry/products.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
@@ -159,8 +159,21 @@ describe('GET /api/v1/products (read-only)', () => {
     const gw = items.find((p) => p.code === 'lorawan-gw')!;
     expect(gw).toMatchObject({ name: 'LoRaWAN gateway kit', category: 'lorawan', source_path: 'docs/products/lorawan-gw/index.mdx' });
     expect(gw.versions.map((v) => v.version)).toEqual(['2.0.0', '2.1.0']);
-    expect(gw.versions[1]!.bom).toContainEqual({ sku: 'MOD-LTE-CAT4', qty: 1, description: 'LTE Cat-4 mPCIe modem (Quectel EG25-G)' });
+    expect(gw.versions[1]!.bom).toContainEqual({ sku: 'MOD-LTE-CAT4', qty: 1, unit_cost: 64, description: 'LTE Cat-4 mPCIe modem (Quectel EG25-G)' });
     expect(gw.versions[1]!.default_runbooks).toEqual(['rb-site-survey', 'rb-lorawan-gateway-install']);
+  });
+
+  it('carries the product library: device side, revisions and datasheets', async () => {
+    const pump = (await viewer.get('/products/pump-ctl')).json();
+    expect(pump.spec).toMatchObject({ role: 'controller', heartbeat_interval_s: 60, statuses: ['running', 'stopped', 'fault'], currency: 'USD' });
+    expect(pump.spec.metrics.map((m: { name: string }) => m.name)).toContain('pressure_bar');
+    expect(pump.spec.commands.find((c: { action: string }) => c.action === 'set_setpoint').params).toEqual([
+      { name: 'setpoint_bar', type: 'number', unit: 'bar', min: 0.5, max: 8, description: 'Discharge pressure to hold' },
+    ]);
+    const v150 = pump.versions.find((v: { version: string }) => v.version === '1.5.0');
+    expect(v150).toMatchObject({ firmware_baseline: '1.5.0', released: '2026-08-03' });
+    expect(v150.changes[0]).toMatch(/LTE Cat-M1/);
+    expect(v150.datasheets).toContainEqual({ title: 'MOD-LTE-CATM modem board', sku: 'MOD-LTE-CATM', file: '/datasheets/pump-ctl/mod-lte-catm.pdf' });
   });
 
   it('reads one product; an unknown code is 404', async () => {

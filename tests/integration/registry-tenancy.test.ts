@@ -103,7 +103,7 @@ describe('customer-scoped tokens', () => {
   it('cannot create under another customer, nor outside any customer', async () => {
     const before = await snapshot(t.ctx.db);
     const cases: Array<[Promise<{ statusCode: number; json(): any }>, number, RegExp]> = [
-      [scopedAdmin.post('/customers', { id: 'cus_ten-new', name: 'New tenant' }), 403, /cannot create customers/],
+      [scopedAdmin.post('/customers', { id: 'cus_ten-new', name: 'New tenant' }), 403, /changes what every customer shares: a token scoped to customer cus_ten-mine may not/],
       [scopedAdmin.post('/sites', { id: 'site_ten-x', customer_id: THEIRS.customer, name: 'x' }), 404, /customer cus_ten-theirs not found/],
       [scopedAdmin.post('/deployments', { id: 'dep_ten-x', site_id: THEIRS.site, product_code: 'pump-ctl', product_version: '1.4.2' }), 404, /site site_ten-theirs not found/],
       [scopedAdmin.post('/devices', { id: 'dev_ten-x', deployment_id: THEIRS.deployment, product_code: 'soil-probe', role: 'sensor' }), 404, /deployment dep_ten-theirs not found/],

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pruneRunRequests } from '../../data-api/src/automation-runs/retention.ts';
-import { pruneChangeEvents } from '../../data-api/src/changes/retention.ts';
+import { pruneRunRequests } from '../../data-api/src/automation/runs/retention.ts';
+import { pruneChangeEvents } from '../../data-api/src/kernel/changes/retention.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 
 // The change feed and the runner's idempotency keys are working data, not the record (the

@@ -334,7 +334,9 @@ describe('runbook executions API', () => {
       const csv = await upload(tok.alice, e.id, 'unbox', Buffer.from('point,rssi\nA,-97\n'), 'walk.csv', 'file');
       expect(csv.status).toBe(201);
       expect(csv.body.evidence.content_type).toBe('text/csv; charset=utf-8');
-      const jpeg = await upload(tok.alice, e.id, 'cable', Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(100, 7)]), 'x.bin', 'photo');
+      // A JPEG by its bytes (SOI, then a frame header giving 2 × 2 pixels), whatever its name.
+      const sof = Buffer.from([0xff, 0xc0, 0x00, 0x11, 8, 0, 2, 0, 2, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]);
+      const jpeg = await upload(tok.alice, e.id, 'cable', Buffer.concat([Buffer.from([0xff, 0xd8]), sof, Buffer.from([0xff, 0xd9])]), 'x.bin', 'photo');
       expect(jpeg.body.evidence.content_type).toBe('image/jpeg');
     });
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -5,8 +6,10 @@ import path from 'node:path';
 import mqtt from 'mqtt';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../data-api/src/config/index.ts';
+import { loadConfig } from '../../data-api/src/kernel/config/index.ts';
 import { PortInUseError, startFleetbook, type RunningFleetbook } from '../../data-api/src/server.ts';
+import { forgetIngestSession } from '../../data-api/src/telemetry/ingest/service.ts';
+import type { TelemetryOptions } from '../../data-api/src/telemetry/ingest/options.ts';
 import { createPgDatabase, dropPgDatabase } from '../helpers/database.ts';
 import { freePort } from '../helpers/ports.ts';
 
@@ -14,9 +17,10 @@ const silent = pino({ level: 'silent' });
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetbook-server-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-async function start(env: Record<string, string>): Promise<RunningFleetbook> {
+async function start(env: Record<string, string>, telemetry: Partial<TelemetryOptions> = {}): Promise<RunningFleetbook> {
   const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', FLEETBOOK_SITE_DIR: path.join(tmp, 'site'), ...env });
-  return startFleetbook(config, { buildSite: 'never', logger: silent });
+  // The demo fleet without its simulation: this test is about the process, not the devices.
+  return startFleetbook(config, { buildSite: 'never', logger: silent, telemetry: { simulate: false, ...telemetry } });
 }
 
 const health = async (running: RunningFleetbook) => (await fetch(`${running.url}/api/v1/health`)).json();
@@ -90,15 +94,22 @@ describe('fleetbook start with DATABASE_URL and MQTT_URL', () => {
     const broker = await createTestBroker();
     const env: Record<string, string> = { MQTT_URL: broker.url, FLEETBOOK_DATA_DIR: path.join(tmp, 'ext') };
     if (dbUrl) env.DATABASE_URL = dbUrl;
-    const running = await start(env);
+    // A broker shared with other processes on this host: the default instance (the host name) is
+    // their MQTT session too, and two clients with one id throw each other off the broker (the
+    // ingest then is rightly "not connected"); the default share group would split their messages.
+    const instance = `server-test-${randomBytes(4).toString('hex')}`;
+    const running = await start(env, { instance, sharedGroup: instance });
     try {
       expect(await health(running)).toMatchObject({
         status: 'ok',
         database: { status: 'up', kind: dbUrl ? 'pg' : 'pglite' },
         broker: { status: 'up', kind: 'external', url: broker.url },
+        // Started means subscribed: no "starting" window to wait out.
+        ingest: { status: 'ok', instance, connected: true, subscribed: true },
       });
     } finally {
       await running.close();
+      await forgetIngestSession(broker.url, instance).catch(() => {});
       await broker.close();
       if (dbUrl) await dropPgDatabase(base!, dbUrl);
     }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createToken } from '../../data-api/src/auth/service.ts';
+import { createToken } from '../../data-api/src/kernel/auth/service.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 
 // contracts.md: `POST /api/v1/stations/claim` — an RFID station claims an identity:

@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createToken } from '../../data-api/src/auth/service.ts';
-import { buildApp } from '../../data-api/src/app.ts';
-import { publishLive } from '../../data-api/src/changes/service.ts';
+import { createToken } from '../../data-api/src/kernel/auth/service.ts';
+import { buildApp, createAppContext } from '../../data-api/src/app.ts';
+import { publishLive } from '../../data-api/src/kernel/changes/service.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { openSse } from '../helpers/sse.ts';
 
@@ -96,7 +96,7 @@ describe('GET /api/v1/stream (SSE)', () => {
 
   it('fans out through the database to a second replica, live telemetry included', async () => {
     // A second app on the same database: its own hub, its own LISTEN.
-    const replica = await buildApp({ ...t.ctx });
+    const replica = await buildApp(createAppContext({ ...t.ctx }));
     await replica.listen({ port: 0, host: '127.0.0.1' });
     const replicaBase = `http://127.0.0.1:${(replica.server.address() as AddressInfo).port}`;
     try {

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createToken } from '../../data-api/src/auth/service.ts';
+import { createToken } from '../../data-api/src/kernel/auth/service.ts';
 import { fleetOverview } from '../../data-api/surfaces/fleet-overview.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { openSse, type SseEvent } from '../helpers/sse.ts';

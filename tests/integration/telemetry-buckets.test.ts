@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setRetention } from '../../data-api/src/ingest/options.ts';
 import { runRetention, runRollup } from '../../data-api/src/telemetry/rollup.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { backendName, bearer, seedFleet, tag, type Fleet } from './ingest-fixtures.ts';
@@ -50,7 +49,7 @@ describe(`telemetry queries, rollups and retention (${backendName()})`, () => {
 
   beforeAll(async () => {
     t = await createTestApp();
-    setRetention(t.ctx, RETENTION);
+    t.ctx.retention = RETENTION;
     fleet = await seedFleet(t.ctx.db, id, { sites: 1, devices: [{ name: 'probe' }] });
     dev = fleet.devices.probe!.id;
     viewer = await bearer(t.ctx.db, 'viewer', fleet.customer);

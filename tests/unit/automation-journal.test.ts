@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HttpRunReporter, Journal, type JournalCall } from '../../data-api/src/automation/journal.ts';
-import type { TimelineEntry } from '../../data-api/src/automation/timeline.ts';
+import type { TimelineEntry } from '../../data-api/src/contracts/automation-timeline.ts';
 import { tempDir } from '../helpers/automation.ts';
 
 const tmp = tempDir('journal');

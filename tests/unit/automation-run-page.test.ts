@@ -65,6 +65,7 @@ function makeRun(overrides: Partial<RunRecord> = {}, log: string[] = ['ok']): Ru
 /** Compiles MDX the way Docusaurus does (MDX 3 + GFM + frontmatter) and renders it to HTML. */
 async function renderMdx(mdx: string): Promise<string> {
   const mod = await evaluate(mdx, { ...(runtime as unknown as Parameters<typeof evaluate>[1]), remarkPlugins: [remarkGfm, remarkFrontmatter] });
+  // No components: a run page must render in any Docusaurus site, not only one with fleetbook's theme.
   return renderToStaticMarkup(createElement(mod.default));
 }
 
@@ -105,6 +106,8 @@ describe('run page text is inert (contracts.md: logs never break MDX)', () => {
     // The error and the timeline message (table cells) are text as well.
     expect(text).toContain('FAIL <script>{x}</script> | `tick`');
     expect(text).toContain('run_health_checks failed: {oops} <div> | ```');
+    // The state's icon is a span the stylesheet draws, rendered without any MDX component.
+    expect(html).toContain('<span class="fb-state fb-state--failed" aria-hidden="true"></span> failed');
   });
 
   it('frontmatter carries the run facts and Docusaurus title and label', () => {
@@ -188,9 +191,9 @@ describe('run index', () => {
     const index = fs.readFileSync(last.paths.index, 'utf8');
     const rows = index.split('\n').filter((l) => l.startsWith('| 2025'));
     expect(rows).toEqual([
-      '| 2025\\-05\\-02 09\\:00 | [arun\\_01CCC](./2025-05-02/arun_01CCC.mdx) | ❌ failed | 42.3 s | dep\\_farm\\-north | lorawan\\-gw 2\\.1\\.0 |',
-      '| 2025\\-05\\-01 12\\:00 | [arun\\_01BBB](./2025-05-01/arun_01BBB.mdx) | ✅ succeeded | 42.3 s | dep\\_farm\\-north | lorawan\\-gw 2\\.1\\.0 |',
-      '| 2025\\-04\\-30 08\\:00 | [arun\\_01AAA](./2025-04-30/arun_01AAA.mdx) | ✅ succeeded | 1.0 s | dep\\_farm\\-north | lorawan\\-gw 2\\.1\\.0 |',
+      '| 2025\\-05\\-02 09\\:00 | [arun\\_01CCC](./2025-05-02/arun_01CCC.mdx) | <span className="fb-state fb-state--failed" aria-hidden="true" /> failed | 42.3 s | dep\\_farm\\-north | lorawan\\-gw 2\\.1\\.0 |',
+      '| 2025\\-05\\-01 12\\:00 | [arun\\_01BBB](./2025-05-01/arun_01BBB.mdx) | <span className="fb-state fb-state--succeeded" aria-hidden="true" /> succeeded | 42.3 s | dep\\_farm\\-north | lorawan\\-gw 2\\.1\\.0 |',
+      '| 2025\\-04\\-30 08\\:00 | [arun\\_01AAA](./2025-04-30/arun_01AAA.mdx) | <span className="fb-state fb-state--succeeded" aria-hidden="true" /> succeeded | 1.0 s | dep\\_farm\\-north | lorawan\\-gw 2\\.1\\.0 |',
     ]);
     expect(index).toContain('3 runs, 2 succeeded, 1 failed');
     expect(fs.existsSync(path.join(last.paths.runsDir, '_category_.json'))).toBe(true);

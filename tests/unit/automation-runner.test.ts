@@ -81,7 +81,7 @@ describe('runner: order, states, failure, tickets, retries, timeouts', () => {
     const ticketCall = reporter.calls.find((c) => c.op === 'open_ticket');
     expect(ticketCall).toEqual({
       op: 'open_ticket',
-      ticket: { run_id: 'arun_T3', deployment_id: 'dep_farm-north', action_id: 'vm', summary: 'farm-north-lorawan: action "vm" (provision_vm) failed: HTTP 500 VM 9000 does not exist', severity: 'critical' },
+      ticket: { run_id: 'arun_T3', deployment_id: 'dep_farm-north', action_id: 'vm', summary: 'farm-north-lorawan: action "vm" (provision_vm) failed: HTTP 500 VM 9000 does not exist', severity: 'critical', work_item_id: expect.stringMatching(/^wi_[0-9a-z]{26}$/) },
     });
     expect(run.tickets).toHaveLength(1);
     expect(run.actions[1]!.state).toBe('succeeded');
@@ -165,7 +165,10 @@ describe('dry run (plan)', () => {
     expect(calls).toEqual([]);
     expect(steps.map((s) => [s.id, s.attempts, s.timeout_s])).toEqual([['vm', 1, 900], ['stack', 3, 600], ['ticket', 1, 60]]);
     expect(steps[0]!.problems).toEqual(['secret env:PROXMOX_TOKEN: PROXMOX_TOKEN is not set']);
-    expect(steps[1]!.lines).toEqual(['on cs over ssh: ssh -o BatchMode=yes -o ConnectTimeout=15 ops@cs -- \'docker compose -p chirpstack up -d\'']);
+    expect(steps[1]!.lines).toEqual([
+      "on cs over ssh: ssh -o BatchMode=yes -o ConnectTimeout=15 ops@cs -- 'docker compose -p chirpstack config -q', stopping if Compose refuses the files",
+      "then ssh -o BatchMode=yes -o ConnectTimeout=15 ops@cs -- 'docker compose -p chirpstack up -d'",
+    ]);
     expect(planRun(makeSpec([vm]), { env: { PROXMOX_TOKEN: 'x' } })[0]!.problems).toEqual([]);
   });
 });

@@ -36,7 +36,8 @@ describe('execution spec v1 schema (contracts.md "Execution spec v1")', () => {
     const loaded = loadSpecFile(fixture('contract-example.yaml'));
     expect(loaded.ok).toBe(true);
     if (!loaded.ok) return;
-    expect(loaded.spec.actions.map((a) => a.type)).toEqual(ACTION_TYPES);
+    // contracts.md's example uses every action type but provision_lorawan_devices (issue 13 added it).
+    expect(loaded.spec.actions.map((a) => a.type)).toEqual(ACTION_TYPES.filter((t) => t !== 'provision_lorawan_devices'));
     const vm = loaded.spec.actions[0]!;
     expect(vm.type === 'provision_vm' && vm.with).toMatchObject({ full: true, start: true, token: { secret: 'env:PROXMOX_TOKEN' } });
     const gw = loaded.spec.actions[2]!;
@@ -52,11 +53,11 @@ describe('execution spec v1 schema (contracts.md "Execution spec v1")', () => {
     const raw = base();
     Object.assign(raw, { colour: 'blue' });
     Object.assign(raw.targets, { sensors: [] });
-    Object.assign(raw.actions[0]!, { when: 'always' });
-    Object.assign(raw.actions[0]!.with as object, { cores: 4 });
+    Object.assign(raw.actions[0]!, { after: 'vm' });
+    Object.assign(raw.actions[0]!.with as object, { vcpus: 4 });
     const found = issues(raw);
     expect(found.every((i) => i.rule === 'spec/unknown-field')).toBe(true);
-    expect(found.map((i) => i.path).sort()).toEqual(['actions.0.when', 'actions.0.with.cores', 'colour', 'targets.sensors']);
+    expect(found.map((i) => i.path).sort()).toEqual(['actions.0.after', 'actions.0.with.vcpus', 'colour', 'targets.sensors']);
     expect(issues(raw).find((i) => i.path === 'colour')?.message).toBe('Unexpected field "colour" in the spec, expected only the fields of the schema');
   });
 
@@ -183,7 +184,7 @@ describe('fleetbook spec validate: positions (file:line:column  message  rule-id
       `${f}:17:7  Unexpected inline secret in "actions[0].with.token", expected a reference like { secret: "env:NAME" } or { secret: "file:/path" }  spec/inline-secret`,
       `${f}:18:5  Unexpected duplicate action id "vm" in actions[1], expected unique ids (first used by actions[0]) (first at 10:5)  spec/duplicate-action-id`,
       `${f}:20:32  Unexpected field "hots" in actions[1].with, expected only the fields of the schema  spec/unknown-field`,
-      `${f}:22:5  Unexpected action type "reboot_gateway", expected one of provision_vm, deploy_compose_stack, configure_gateway, run_health_checks, open_ticket_on_failure  spec/unknown-action`,
+      `${f}:22:5  Unexpected action type "reboot_gateway", expected one of provision_vm, deploy_compose_stack, configure_gateway, run_health_checks, provision_lorawan_devices, open_ticket_on_failure  spec/unknown-action`,
       `${f}:28:48  Unexpected inline secret in "actions[3].with.checks[0].password", expected a reference like { secret: "env:NAME" } or { secret: "file:/path" }  spec/inline-secret`,
       `${f}:31:5  Unexpected field "retries" in actions[4], expected no retries: open_ticket_on_failure is not idempotent, so it is never retried  spec/unknown-field`,
     ]);

@@ -1,28 +1,42 @@
-// Pure helpers behind the widgets: telemetry series, uptime and run answers normalised (the
-// endpoints are built beside the widgets; the widgets must not break). Fleet counts are the
-// API's now (GET /fleet/health: tests/integration/fleet-health.test.ts).
+// Pure helpers behind the widgets: each answer is parsed with its contract's own schema
+// (data-api/src/contracts), then mapped; an answer of another shape is refused, never guessed.
+// Fleet counts are the API's (GET /fleet/health: tests/integration/fleet-health.test.ts).
 import { describe, expect, it } from 'vitest';
-import { normaliseUptime } from '../../src/widgets/FleetHealth/uptime.ts';
-import { actionStates, toRunList, toRunView } from '../../src/widgets/RunTimeline/runs.ts';
-import { appendSample, autoBucket, normaliseSeries } from '../../src/widgets/TelemetryChart/series.ts';
+import { automationRunPage, automationRunSchema } from '../../data-api/src/contracts/automation-runs.ts';
+import { telemetrySeries } from '../../data-api/src/contracts/telemetry.ts';
+import { uptimeSchema } from '../../data-api/src/contracts/uptime.ts';
+import { ContractMismatchError, parseAnswer } from '../../src/data/parse.ts';
+import { uptimeByGroup } from '../../src/widgets/FleetHealth/uptime.ts';
+import { actionStates, toRunView } from '../../src/widgets/RunTimeline/runs.ts';
+import { appendSample, autoBucket, seriesPoints } from '../../src/widgets/TelemetryChart/series.ts';
 import { parseDuration, timeAgo } from '../../src/widgets/shared/format.ts';
 
 describe('FleetHealth uptime', () => {
-  it('reads /api/v1/uptime items by id and uptime_pct', () => {
-    const m = normaliseUptime({ group_by: 'site', items: [{ id: 'site_a', name: 'A', uptime_pct: 99.5 }, { site_id: 'site_b', uptime: 0.5 }] }, 'site');
-    expect([...m]).toEqual([['site_a', 99.5], ['site_b', 50]]);
-    expect(normaliseUptime(null, 'site').size).toBe(0);
+  const item = { name: null, up_s: 90, down_s: 10, devices: 2 };
+  it('reads /api/v1/uptime items by id; a group with nothing monitored has no figure (no data, not 0 %)', () => {
+    const body = { group_by: 'site', from: '2026-01-01T00:00:00Z', to: '2026-01-31T00:00:00Z', items: [{ ...item, id: 'site_a', uptime_pct: 99.5 }, { ...item, id: 'site_b', uptime_pct: null }] };
+    const m = uptimeByGroup(parseAnswer(uptimeSchema, '/uptime', body));
+    expect([...m]).toEqual([['site_a', 99.5]]);
+  });
+  it('refuses an answer of another shape, naming the field', () => {
+    const body = { group_by: 'site', from: 'x', to: 'y', items: [{ site_id: 'site_b', uptime: 0.5 }] };
+    expect(() => parseAnswer(uptimeSchema, '/uptime', body)).toThrow(ContractMismatchError);
+    expect(() => parseAnswer(uptimeSchema, '/uptime', body)).toThrow(/\/uptime does not match its contract: items\.0\.id: /);
   });
 });
 
 describe('TelemetryChart series', () => {
-  it('reads the API’s points (t, avg, min, max, count)', () => {
-    const body = { metric: 'temp_c', points: [{ t: '2026-01-01T00:05:00Z', avg: 2, min: 1, max: 3, count: 4 }, { t: '2026-01-01T00:00:00Z', avg: 1, min: 1, max: 1, count: 1 }] };
-    expect(normaliseSeries(body, 'temp_c')).toEqual([
+  const series = (points: unknown[]) => ({ device_id: 'dev_a', metric: 'temp_c', from: 'a', to: 'b', bucket: '5m', bucket_s: 300, sources: ['raw'], points });
+  it('reads the API’s points (t, avg, min, max, count), oldest first', () => {
+    const body = series([{ t: '2026-01-01T00:05:00Z', avg: 2, min: 1, max: 3, count: 4 }, { t: '2026-01-01T00:00:00Z', avg: 1, min: 1, max: 1, count: 1 }]);
+    expect(seriesPoints(parseAnswer(telemetrySeries, '/devices/dev_a/telemetry', body))).toEqual([
       { t: Date.parse('2026-01-01T00:00:00Z'), v: 1, min: 1, max: 1, n: 1 },
       { t: Date.parse('2026-01-01T00:05:00Z'), v: 2, min: 1, max: 3, n: 4 },
     ]);
-    expect(normaliseSeries([[1_700_000_000, 5]], 'x')).toEqual([{ t: 1_700_000_000_000, v: 5 }]);
+  });
+  it('refuses a bare array or other field names instead of guessing', () => {
+    expect(() => parseAnswer(telemetrySeries, '/t', [[1_700_000_000, 5]])).toThrow(ContractMismatchError);
+    expect(() => parseAnswer(telemetrySeries, '/t', series([{ ts: '2026-01-01T00:00:00Z', value: 5 }]))).toThrow(/points\.0\.t: /);
   });
 
   it('folds live samples into the current bucket (running average) or opens a new one', () => {
@@ -47,25 +61,51 @@ describe('RunTimeline answers', () => {
   const run = {
     id: 'arun_1',
     project: 'farm-north-lorawan',
+    deployment_id: 'dep_1',
+    site_id: 'site_1',
+    customer_id: 'cus_1',
+    product_code: 'pump-ctl',
+    product_version: '1.5.0',
     state: 'failed',
+    source: 'runner',
+    spec_ref: 'inline',
+    spec_digest: 'sha256:0',
+    schedule_id: null,
+    fire_time: null,
+    dry_run: false,
+    created_by: 'ci',
+    created_at: '2026-01-01T00:00:00Z',
+    started_at: '2026-01-01T00:00:00Z',
+    finished_at: '2026-01-01T00:00:04Z',
+    duration_ms: 4000,
+    page_path: null,
+    commit_sha: null,
+    pushed: false,
+    claimed_by: null,
+    claimed_at: null,
+    lease_expires_at: null,
+    resumes: 0,
+    error: null,
     timeline: [
       { at: '2026-01-01T00:00:02Z', action_id: 'vm', state: 'succeeded', message: 'ok', duration_ms: 2000 },
       { at: '2026-01-01T00:00:00Z', state: 'running', message: 'run', duration_ms: 0 },
       { at: '2026-01-01T00:00:01Z', action_id: 'vm', state: 'running', message: '', duration_ms: 0 },
       { at: '2026-01-01T00:00:03Z', action_id: 'checks', state: 'failed', message: 'http 502', duration_ms: 900 },
     ],
+    artifacts: [],
+    tickets: [],
   };
   it('orders the timeline and gives each action its last state', () => {
-    const v = toRunView(run)!;
+    const v = toRunView(parseAnswer(automationRunSchema, '/automation-runs/arun_1', { ...run, spec: {} }));
     expect(v.timeline[0]!.state).toBe('running');
     expect(actionStates(v.timeline)).toEqual([
       { action: 'vm', state: 'succeeded', message: 'ok', duration_ms: 2000, at: '2026-01-01T00:00:02Z' },
       { action: 'checks', state: 'failed', message: 'http 502', duration_ms: 900, at: '2026-01-01T00:00:03Z' },
     ]);
   });
-  it('accepts { run, timeline } and { items } envelopes', () => {
-    expect(toRunView({ run: { id: 'arun_2', state: 'running' }, timeline: run.timeline })!.timeline).toHaveLength(4);
-    expect(toRunList({ items: [run, { nope: 1 }] }).map((r) => r.id)).toEqual(['arun_1']);
+  it('reads a page of runs; a row of another shape is refused', () => {
+    expect(parseAnswer(automationRunPage, '/automation-runs', { items: [run], next_cursor: null }).items.map(toRunView).map((r) => r.id)).toEqual(['arun_1']);
+    expect(() => parseAnswer(automationRunPage, '/automation-runs', { items: [run, { nope: 1 }], next_cursor: null })).toThrow(/items\.1\.id: /);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, formatPath, notFound, validationError } from '../../data-api/src/errors/index.ts';
+import { ApiError, formatPath, notFound, validationError } from '../../data-api/src/kernel/errors/index.ts';
 
 describe('error catalogue', () => {
   it('formats zod paths as body.field[index].key', () => {

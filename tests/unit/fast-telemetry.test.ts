@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { batchItemV1, telemetryV1 } from '../../data-api/src/contracts/mqtt.ts';
-import { decodeMessage } from '../../data-api/src/ingest/decode.ts';
-import { fastBatchItemV1, fastTelemetryV1 } from '../../data-api/src/ingest/fast-telemetry.ts';
+import { decodeMessage } from '../../data-api/src/telemetry/ingest/decode.ts';
+import { fastBatchItemV1, fastTelemetryV1 } from '../../data-api/src/telemetry/ingest/fast-telemetry.ts';
 
 // The ingest's fast path must accept only what zod accepts, and return what zod returns:
 // every payload below is run through both. Anything the fast path declines goes to zod.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { devicePublishTopics, generateDeviceToken, hashDevicePassword, verifyDevicePassword } from '../../data-api/src/ingest/credentials.ts';
+import { devicePublishTopics, generateDeviceToken, hashDevicePassword, verifyDevicePassword } from '../../data-api/src/telemetry/ingest/credentials.ts';
 
 // contracts.md: device username = device id, password = device token, stored hashed;
 // exported for Mosquitto as a password file. The hash is Mosquitto's own PBKDF2-SHA512

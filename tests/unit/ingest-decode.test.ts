@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseTopic, telemetryV0, topicFor } from '../../data-api/src/contracts/mqtt.ts';
-import { capturePayload, decodeMessage, DEAD_LETTER_PAYLOAD_CAP } from '../../data-api/src/ingest/decode.ts';
-import { DeviceStateThrottle, windowShare, type DeviceAgg } from '../../data-api/src/ingest/writer.ts';
+import { capturePayload, decodeMessage, DEAD_LETTER_PAYLOAD_CAP } from '../../data-api/src/telemetry/ingest/decode.ts';
+import { DeviceStateThrottle, windowShare, type DeviceAgg } from '../../data-api/src/telemetry/ingest/writer.ts';
 
 // contracts.md § MQTT: topics, payload v1, mapping older versions forward, dead-letter
 // reasons. decodeMessage is pure: topic + bytes → items or dead letters.
@@ -62,7 +62,7 @@ describe('decodeMessage', () => {
     ]);
   });
 
-  it('maps a ChirpStack v4 uplink: deduplicationId, time, numeric object fields, best rxInfo', () => {
+  it('maps a ChirpStack v4 uplink: deduplicationId, time, codec fields (mapped, or named as unmapped), best rxInfo', () => {
     const out = decodeMessage(
       'application/6f1c/device/A84041000181C0DE/event/up',
       Buffer.from(
@@ -82,8 +82,13 @@ describe('decodeMessage', () => {
         dev_eui: 'a84041000181c0de',
         msg_id: '3ac7e3c4-4401-4b8d-9386-a5c902f9202d',
         ts: Date.parse('2026-11-01T08:59:41.123Z'),
-        metrics: { temp_c: 24.1, rssi_dbm: -97, snr_db: 7.5 },
-        radio: { rssi_dbm: -97, snr_db: 7.5, gateway_id: 'g2' },
+        metrics: { temp_c: 24.1, on: 1, deep_a: 1, bad: 3, rssi_dbm: -97, snr_db: 7.5 },
+        unmapped: [
+          { field: 'label', why: 'text "x"' },
+          { field: 'huge', why: '1e+300 is beyond ±1e15' },
+        ],
+        // pbjson leaves zero values out: no fCnt / fPort / dr means 0.
+        radio: { rssi_dbm: -97, snr_db: 7.5, gateway_id: 'g2', f_cnt: 0, f_port: 0, dr: 0 },
       }),
     ]);
   });

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { compile } from '@mdx-js/mdx';
-import type { Root } from 'mdast';
+import type { Paragraph, Root } from 'mdast';
 import remarkFrontmatter from 'remark-frontmatter';
 import remarkGfm from 'remark-gfm';
 import remarkMdx from 'remark-mdx';
@@ -32,7 +32,19 @@ describe('remark-runbook runner injection', () => {
     expect(tree.children[1]).toMatchObject({ type: 'mdxjsEsm', value: "import { RunbookRunner } from '@site/src/runbook'" });
     const h1 = tree.children.findIndex((n) => n.type === 'heading' && n.depth === 1);
     expect(tree.children[h1 + 1]).toMatchObject({ type: 'mdxJsxFlowElement', name: 'RunbookRunner' });
-    expect(tree.children.filter((n) => n.type === 'list' && n.children.some((i) => typeof i.checked === 'boolean'))).not.toHaveLength(0);
+    // The printable list stays: items anchored by their task id, the `{#id}` marker out of the
+    // text, each checkbox named by its item's text (axe: no unlabelled form fields).
+    const items = tree.children.flatMap((n) => (n.type === 'list' ? n.children : [])).filter((i) => i.data?.hProperties?.className);
+    expect(items.length).toBeGreaterThan(3);
+    const first = items[0]!;
+    const para = first.children[0] as Paragraph;
+    const box = para.children[0] as unknown as { name: string; attributes: Array<{ name: string; value: string | null }> };
+    expect(box.name).toBe('input');
+    const label = box.attributes.find((a) => a.name === 'aria-label')!.value!;
+    expect(label.length).toBeGreaterThan(3);
+    expect(label).not.toContain('{#');
+    expect(String(first.data!.hProperties!.id)).toMatch(/^task-[a-z0-9-]+$/);
+    expect(JSON.stringify(tree)).not.toMatch(/\{#[a-z0-9-]+\}/);
   });
 
   it('passes id, version, title, kind and the gates as an object expression that compiles', async () => {
@@ -55,6 +67,8 @@ describe('remark-runbook runner injection', () => {
     expect(out).toMatch(/_jsx\(RunbookRunner, \{\s*runbook: \{\s*"id": "rb-practice-first-execution"/);
     expect(out).toContain('"expect": {');
     expect(out).toContain('"min": 11.5');
+    expect(out).toContain('"aria-label"');
+    expect(out).toMatch(/id: "task-/);
   });
 
   it('leaves pages alone that are not runbooks, that place their own runner, or that fail the schema', async () => {

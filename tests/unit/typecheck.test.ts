@@ -9,4 +9,4 @@ it('the project typechecks under strict mode', () => {
   const res = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json', '--noEmit'], { cwd: root, encoding: 'utf8' });
   expect(res.stdout + res.stderr).toBe('');
   expect(res.status).toBe(0);
-}, 120_000);
+}, 300_000); // a loaded 2-core machine takes minutes; speed is not what this test checks

@@ -97,16 +97,7 @@ export async function commitRun(opts: CommitRunOptions): Promise<CommitRunResult
   const allowed = new Set(opts.files.map(rel));
   const run = (args: string[], env = baseEnv) => git(args, top, env);
 
-  // Identity: explicit, then FLEETBOOK_GIT_AUTHOR, then the repository's, then ours.
-  const authorText = opts.author ?? baseEnv.FLEETBOOK_GIT_AUTHOR;
-  let identity: { name: string; email: string } | undefined = authorText ? parseAuthor(authorText) : undefined;
-  if (!identity) {
-    const email = await run(['config', 'user.email']);
-    if (email.code !== 0 || !email.stdout.trim()) identity = parseAuthor(DEFAULT_GIT_AUTHOR);
-  }
-  const env = identity
-    ? { ...baseEnv, GIT_AUTHOR_NAME: identity.name, GIT_AUTHOR_EMAIL: identity.email, GIT_COMMITTER_NAME: identity.name, GIT_COMMITTER_EMAIL: identity.email }
-    : baseEnv;
+  const env = await identityEnv(opts.author, top, baseEnv);
 
   const status = await run(['status', '--porcelain=v1', '-z', '--untracked-files=all']);
   if (status.code !== 0) throw new GitError(`git status failed: ${status.stderr.trim()}`);
@@ -120,12 +111,60 @@ export async function commitRun(opts: CommitRunOptions): Promise<CommitRunResult
   const add = await run(['add', '--', ...existing]);
   if (add.code !== 0) throw new GitError(`git add failed: ${add.stderr.trim()}`);
   const message = `run(${opts.project}): ${opts.runId} ${opts.state}`;
-  const commit = await run(['commit', '--quiet', '-m', message, '--', ...existing], env);
+  // No pathspec: `git commit -- <paths>` builds a temporary index from HEAD and recomputes every
+  // tree of the repository (its cost grew with the number of run pages). The status check above
+  // leaves nothing but the run's files staged, so committing the index commits exactly those.
+  const commit = await run(['commit', '--quiet', '-m', message], env);
   if (commit.code !== 0) throw new GitError(`git commit failed: ${(commit.stderr || commit.stdout).trim()}`);
   const head = async () => (await run(['rev-parse', 'HEAD'])).stdout.trim();
   log(`committed ${(await head()).slice(0, 12)} ${message}`);
   if (!opts.push) return { sha: await head(), message, pushed: false, attempts: 0 };
+  return pushRunCommit(opts, top, message, env);
+}
 
+/** Identity: explicit, then FLEETBOOK_GIT_AUTHOR, then the repository's, then ours. */
+async function identityEnv(author: string | undefined, top: string, baseEnv: NodeJS.ProcessEnv): Promise<NodeJS.ProcessEnv> {
+  const authorText = author ?? baseEnv.FLEETBOOK_GIT_AUTHOR;
+  let identity: { name: string; email: string } | undefined = authorText ? parseAuthor(authorText) : undefined;
+  if (!identity) {
+    const email = await git(['config', 'user.email'], top, baseEnv);
+    if (email.code !== 0 || !email.stdout.trim()) identity = parseAuthor(DEFAULT_GIT_AUTHOR);
+  }
+  return identity
+    ? { ...baseEnv, GIT_AUTHOR_NAME: identity.name, GIT_AUTHOR_EMAIL: identity.email, GIT_COMMITTER_NAME: identity.name, GIT_COMMITTER_EMAIL: identity.email }
+    : baseEnv;
+}
+
+/** `run(<project>): <run id> ` + state: how a run's commit is found again after its runner stopped. */
+const runCommitPrefix = (project: string, runId: string) => `run(${project}): ${runId} `;
+
+/**
+ * The commit a run already made in this work tree's history (its runner stopped between the
+ * commit and the finish write-back), or null. A picked-up run commits only when there is none.
+ */
+export async function findRunCommit(cwd: string, project: string, runId: string, env: NodeJS.ProcessEnv = process.env): Promise<{ sha: string; message: string } | null> {
+  if (!fs.existsSync(cwd)) return null;
+  const found = await git(['log', '-n', '1', '--format=%H%x09%s', '--fixed-strings', `--grep=${runCommitPrefix(project, runId)}`], cwd, { ...env, LC_ALL: 'C' });
+  if (found.code !== 0) return null;
+  const [sha, ...subject] = found.stdout.trim().split('\t');
+  const message = subject.join('\t');
+  return sha && message.startsWith(runCommitPrefix(project, runId)) ? { sha, message } : null;
+}
+
+/** Pushes a run's commit made earlier (by a runner that stopped before it could push); a no-op when the remote has it. */
+export async function pushExistingRunCommit(opts: CommitRunOptions & { message: string }): Promise<CommitRunResult> {
+  const baseEnv: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
+  const top0 = await git(['rev-parse', '--show-toplevel'], opts.cwd, baseEnv);
+  if (top0.code !== 0) throw new GitError(`cannot push the run page: ${opts.cwd} is not inside a git work tree`);
+  const top = fs.realpathSync(top0.stdout.trim());
+  return pushRunCommit(opts, top, opts.message, await identityEnv(opts.author, top, baseEnv));
+}
+
+async function pushRunCommit(opts: CommitRunOptions, top: string, message: string, env: NodeJS.ProcessEnv): Promise<CommitRunResult> {
+  const log = opts.log ?? (() => {});
+  const run = (args: string[], e = env) => git(args, top, e);
+  const head = async () => (await run(['rev-parse', 'HEAD'])).stdout.trim();
+  const rel = (file: string) => toPosix(path.relative(top, fs.existsSync(file) ? fs.realpathSync(file) : path.join(fs.realpathSync(path.dirname(file)), path.basename(file))));
   const branchRes = await run(['symbolic-ref', '--quiet', '--short', 'HEAD']);
   if (branchRes.code !== 0) throw new GitError('cannot push: HEAD is detached (check out a branch first)');
   const branch = branchRes.stdout.trim();

@@ -5,11 +5,12 @@ import {
   automationRoutes,
   type AttachArtifactBody,
   type CreateRunBody,
+  type DeviceRefsBody,
   type FinishRunBody,
   type OpenTicketBody,
-} from './api-contract.ts';
+} from '../contracts/automation-write-back.ts';
 import { sleep } from './http.ts';
-import type { TimelineEntry } from './timeline.ts';
+import type { TimelineEntry } from '../contracts/automation-timeline.ts';
 import { ulidBody } from '../contracts/ids.ts';
 
 /** Where the runner reports a run. The HTTP implementation writes back to the API; tests and offline runs keep it in memory. */
@@ -21,6 +22,8 @@ export interface RunReporter {
   attachArtifact(runId: string, artifact: AttachArtifactBody): Promise<void>;
   finishRun(runId: string, body: FinishRunBody): Promise<void>;
   openTicket(ticket: OpenTicketBody): Promise<void>;
+  /** external_refs of a registry device, from a provisioning action (merged by the API). */
+  setDeviceRefs(refs: DeviceRefsBody): Promise<void>;
   /** Deliver what is still pending (bounded) and say what is left. */
   close(): Promise<DeliveryStatus>;
 }
@@ -39,7 +42,7 @@ export interface DeliveryStatus {
 // file order; they are replayed in that order, the first failure stops the replay (order is
 // kept), and nothing is ever rewritten or deleted.
 
-export type WritebackOp = 'create_run' | 'append_timeline' | 'attach_artifact' | 'finish_run' | 'open_ticket';
+export type WritebackOp = 'create_run' | 'append_timeline' | 'attach_artifact' | 'finish_run' | 'open_ticket' | 'device_refs';
 
 export interface JournalCall {
   type: 'call';
@@ -122,6 +125,11 @@ export interface HttpRunReporterOptions {
   closeAttempts?: number;
   closeDelayMs?: number;
   fetch?: typeof fetch;
+  /**
+   * Set for a run picked up after its runner stopped (e.g. `resume-2`): its keys become
+   * `<run>/<scope>/<n>`, apart from the `<run>/<n>` the first runner already used.
+   */
+  keyScope?: string;
 }
 
 /** Statuses that say "not now" (the call is kept and replayed), as opposed to "never" (rejected). */
@@ -139,7 +147,8 @@ function isRetryable(status: number): boolean {
 export class HttpRunReporter implements RunReporter {
   readonly api: { base: string; token?: string };
   private readonly journal: Journal;
-  private readonly opts: Required<Omit<HttpRunReporterOptions, 'api' | 'token' | 'journal' | 'fetch'>>;
+  private readonly opts: Required<Omit<HttpRunReporterOptions, 'api' | 'token' | 'journal' | 'fetch' | 'keyScope'>>;
+  private readonly keyScope: string | undefined;
   private readonly fetchImpl: typeof fetch;
   private readonly counters = new Map<string, number>();
   private delivered = 0;
@@ -153,6 +162,7 @@ export class HttpRunReporter implements RunReporter {
     this.api = { base: options.api.replace(/\/+$/, ''), ...(options.token ? { token: options.token } : {}) };
     this.journal = options.journal;
     this.fetchImpl = options.fetch ?? fetch;
+    this.keyScope = options.keyScope;
     this.opts = {
       requestTimeoutMs: options.requestTimeoutMs ?? 5_000,
       backoffMs: options.backoffMs ?? 500,
@@ -176,11 +186,14 @@ export class HttpRunReporter implements RunReporter {
   openTicket(ticket: OpenTicketBody) {
     return this.enqueue(ticket.run_id, 'open_ticket', automationRoutes.tickets(ticket.run_id), ticket);
   }
+  setDeviceRefs(refs: DeviceRefsBody) {
+    return this.enqueue(refs.run_id, 'device_refs', automationRoutes.deviceRefs(refs.run_id), refs);
+  }
 
   private async enqueue(runId: string, op: WritebackOp, urlPath: string, body: unknown): Promise<void> {
     const n = (this.counters.get(runId) ?? 0) + 1;
     this.counters.set(runId, n);
-    this.journal.append({ run_id: runId, op, method: 'POST', path: urlPath, body, idempotency_key: `${runId}/${n}` });
+    this.journal.append({ run_id: runId, op, method: 'POST', path: urlPath, body, idempotency_key: this.keyScope ? `${runId}/${this.keyScope}/${n}` : `${runId}/${n}` });
     if (Date.now() >= this.nextAttemptAt) await this.flush();
   }
 
@@ -276,7 +289,8 @@ export type RecordedCall =
   | { op: 'append_timeline'; runId: string; entries: TimelineEntry[] }
   | { op: 'attach_artifact'; runId: string; artifact: AttachArtifactBody }
   | { op: 'finish_run'; runId: string; body: FinishRunBody }
-  | { op: 'open_ticket'; ticket: OpenTicketBody };
+  | { op: 'open_ticket'; ticket: OpenTicketBody }
+  | { op: 'device_refs'; refs: DeviceRefsBody };
 
 /** No API: the run is recorded in its run page only; the calls are kept in memory (tests read them). */
 export class MemoryRunReporter implements RunReporter {
@@ -298,6 +312,9 @@ export class MemoryRunReporter implements RunReporter {
   }
   async openTicket(ticket: OpenTicketBody) {
     this.calls.push({ op: 'open_ticket', ticket });
+  }
+  async setDeviceRefs(refs: DeviceRefsBody) {
+    this.calls.push({ op: 'device_refs', refs });
   }
   async close(): Promise<DeliveryStatus> {
     return { delivered: 0, pending: 0, rejected: 0 };

@@ -1,14 +1,20 @@
 // `fleetbook run`: load → (plan | run → run page → git → finish write-back → flush the journal).
 // The CLI file stays thin; tests drive this directly or through the CLI.
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { ActionRegistry } from './actions/index.ts';
-import { commitRun, GitError, type CommitRunResult } from './git.ts';
+import { commitRun, findRunCommit, GitError, pushExistingRunCommit, type CommitRunResult } from './git.ts';
 import { formatMs } from './http.ts';
 import { HttpRunReporter, Journal, MemoryRunReporter, type DeliveryStatus, type HttpRunReporterOptions, type RunReporter } from './journal.ts';
-import { runPagePaths, sanitizeText, writeRunIndex, writeRunPage } from './run-page.ts';
-import { planRun, runSpec, type RunRecord } from './runner.ts';
+import { regenerateRunIndex } from './run-index.ts';
+import { runPagePaths, sanitizeText, writeRunPage } from './run-page.ts';
+import { loadConditionData } from './condition-context.ts';
+import type { ResumePoint, RunProgress } from './progress.ts';
+import { planRun, RunReleasedError, runSpec, type RunRecord } from './runner.ts';
+import { stepTree } from '../contracts/step-tree.ts';
 import { formatDiagnostic, loadSpecFile, specDigest } from './spec-file.ts';
+import type { ConditionData } from '../contracts/condition.ts';
 import type { ExecutionSpec } from '../contracts/execution-spec.ts';
 
 export const DEFAULT_JOURNAL = '.fleetbook/automation-journal.jsonl';
@@ -34,6 +40,12 @@ export interface AutomationRunOptions {
   actions?: ActionRegistry;
   reporter?: Partial<Pick<HttpRunReporterOptions, 'requestTimeoutMs' | 'closeAttempts' | 'closeDelayMs' | 'backoffMs'>>;
   gitBackoffMs?: number;
+  /** The runner's progress file of this run (a runner service keeps one per claimed run). */
+  progress?: RunProgress;
+  /** Pick up a run its runner left mid-run (automation/progress.ts). */
+  resume?: ResumePoint;
+  /** A reason once this runner no longer holds the run: it stops and writes no page, commit or finish. */
+  released?: () => string | null;
 }
 
 export interface AutomationRunOutcome {
@@ -66,77 +78,87 @@ export async function runAutomation(opts: AutomationRunOptions): Promise<Automat
   }
   const spec = loaded.spec;
 
-  if (opts.dryRun) {
-    out(`dry run of ${opts.specFile}: ${spec.project} · ${spec.deployment_id} · ${spec.product_code} ${spec.product_version} · ${spec.actions.length} actions · ${specDigest(spec)}`);
-    const steps = planRun(spec, { env, actions: opts.actions });
-    let problems = 0;
-    for (const step of steps) {
-      out(`[${step.index}/${steps.length}] ${step.id} (${step.type}) timeout ${step.timeout_s} s${step.attempts > 1 ? `, up to ${step.attempts} attempts` : ''}`);
-      for (const l of step.lines) out(`      ${line(l)}`);
-      for (const p of step.problems) out(`      problem: ${line(p)}`);
-      problems += step.problems.length;
-    }
-    out(problems ? `dry run: ${problems} problem${problems === 1 ? '' : 's'}; the run would fail` : 'dry run: valid; nothing was changed');
-    return { exitCode: problems ? 1 : 0 };
-  }
+  // Only a spec with conditions needs the registry's view of its deployment.
+  const conditions = spec.actions.some((a) => a.when !== undefined) ? await loadConditionData(spec, opts.api, opts.token) : { data: undefined, warning: undefined };
+  if (conditions.warning) out(`fleetbook: ${conditions.warning}`);
+
+  if (opts.dryRun) return dryRun(opts, spec, env, conditions.data);
 
   const reporter: RunReporter & { status?: () => DeliveryStatus } = opts.api
-    ? new HttpRunReporter({ api: opts.api, token: opts.token, journal: new Journal(opts.journal ?? DEFAULT_JOURNAL), ...opts.reporter })
+    ? new HttpRunReporter({
+        api: opts.api,
+        token: opts.token,
+        journal: new Journal(opts.journal ?? DEFAULT_JOURNAL),
+        ...opts.reporter,
+        ...(opts.resume ? { keyScope: `resume-${opts.resume.attempt}` } : {}),
+      })
     : new MemoryRunReporter();
 
   let header = false;
-  const run = await runSpec({
-    spec,
-    reporter,
-    ...(opts.runId ? { runId: opts.runId } : {}),
-    env,
-    actions: opts.actions,
-    artifactsDir: (runId, started) => runPagePaths(opts.docsDir, spec.project, runId, started).artifactsDir,
-    artifactPath: repoRelative,
-    onProgress: ({ entry, action, index, total }) => {
-      if (!header) {
-        header = true;
-        out(`fleetbook run ${line(spec.project)} · ${spec.deployment_id} · ${spec.product_code} ${spec.product_version} · ${total} actions`);
-      }
-      if (!action || entry.state === 'queued') return;
-      const tag = `[${index}/${total}] ${action.id} (${action.type})`;
-      if (entry.state === 'running') out(`${tag} ${entry.attempt && entry.attempt > 1 ? `attempt ${entry.attempt}` : 'running'}`);
-      else if (entry.state === 'skipped') out(`${tag} skipped: ${line(entry.message.replace(/^\S+ skipped: /, ''))}`);
-      else {
-        const detail = entry.state === 'failed' ? action.error : action.summary;
-        out(`${tag} ${entry.state} in ${formatMs(entry.duration_ms)}${detail ? `: ${line(detail)}` : ''}`);
-      }
-    },
-  });
+  const resume = opts.resume;
+  if (resume) {
+    const ended = spec.actions.filter((a) => resume.ended.has(a.id)).map((a) => a.id);
+    out(
+      `picked up where it stopped: ${ended.length ? `${ended.join(', ')} ended before` : 'no action had ended'}` +
+        `${resume.interrupted.size ? `; ${[...resume.interrupted].join(', ')} cut off mid-way` : ''}`,
+    );
+  }
+  const released = () => opts.released?.() ?? null;
+  let run: RunRecord;
+  try {
+    run = await runSpec({
+      spec,
+      reporter,
+      checkpoint: (l) => opts.progress?.append(l),
+      ...(resume ? { resume } : {}),
+      released,
+      ...(opts.runId ? { runId: opts.runId } : {}),
+      env,
+      actions: opts.actions,
+      context: conditions.data,
+      artifactsDir: (runId, started) => runPagePaths(opts.docsDir, spec.project, runId, started).artifactsDir,
+      artifactPath: repoRelative,
+      onProgress: ({ entry, action, index, total }) => {
+        if (!header) {
+          header = true;
+          out(`fleetbook run ${line(spec.project)} · ${spec.deployment_id} · ${spec.product_code} ${spec.product_version} · ${total} actions`);
+        }
+        if (!action || entry.state === 'queued') return;
+        const tag = `[${index}/${total}] ${action.id} (${action.type})`;
+        if (entry.state === 'running') out(`${tag} ${entry.attempt && entry.attempt > 1 ? `attempt ${entry.attempt}` : 'running'}`);
+        else if (entry.state === 'skipped') out(`${tag} skipped: ${line(entry.message.replace(/^\S+ skipped: /, ''))}`);
+        else {
+          const detail = entry.state === 'failed' ? action.error : action.summary;
+          out(`${tag} ${entry.state} in ${formatMs(entry.duration_ms)}${detail ? `: ${line(detail)}` : ''}`);
+        }
+      },
+    });
+  } catch (err) {
+    if (!(err instanceof RunReleasedError)) throw err;
+    return stopReleased(err.message, reporter, out);
+  }
   out(`run ${run.run_id} ${run.state} in ${formatMs(run.duration_ms)}`);
+  const gone = released();
+  if (gone) return stopReleased(`run ${run.run_id} is no longer held by this runner: ${gone}`, reporter, out);
 
   let exitCode: 0 | 1 = run.state === 'succeeded' ? 0 : 1;
-  const written = writeRunPage(run, { docsRoot: opts.docsDir });
-  out(`page    ${path.relative(process.cwd(), written.paths.page)}`);
-
-  let commit: CommitRunResult | undefined;
-  if (opts.commit || opts.push) {
-    try {
-      commit = await commitRun({
-        cwd: written.paths.dayDir,
-        files: written.files,
-        project: spec.project,
-        runId: run.run_id,
-        state: run.state,
-        author: opts.gitAuthor,
-        push: opts.push,
-        env,
-        regenerable: [written.paths.index],
-        regenerate: () => void writeRunIndex(opts.docsDir, spec.project),
-        log: (l) => out(`git     ${l}`),
-        ...(opts.gitBackoffMs !== undefined ? { backoffMs: opts.gitBackoffMs } : {}),
-      });
-    } catch (err) {
-      if (!(err instanceof GitError)) throw err;
-      out(`fleetbook: ${err.message}`);
-      exitCode = 1;
-    }
+  // A picked-up run may have been committed before its runner stopped (between the commit and
+  // the finish write-back): then that commit is the run's, and neither page nor commit is redone.
+  const committed = opts.commit || opts.push ? await earlierCommit(opts.docsDir, spec.project, run.run_id, resume, env) : null;
+  const paths = runPagePaths(opts.docsDir, spec.project, run.run_id, run.started_at);
+  let written: ReturnType<typeof writeRunPage> | undefined;
+  if (committed) out(`page    ${path.relative(process.cwd(), paths.page)} (committed before the runner stopped: ${committed.sha.slice(0, 12)})`);
+  else {
+    written = writeRunPage(run, { docsRoot: opts.docsDir, gitWebUrl: env.FLEETBOOK_GIT_WEB_URL });
+    // Files an action cut off by the stop left in the run's folder belong to the run too.
+    if (resume) for (const f of filesUnder(written.paths.artifactsDir)) if (!written.files.includes(f)) written.files.push(f);
+    opts.progress?.append({ type: 'page', page: written.paths.page });
+    out(`page    ${path.relative(process.cwd(), written.paths.page)}`);
   }
+
+  const committedRun = await commitRunPage(opts, spec, run, env, committed, written);
+  const commit = committedRun.commit;
+  if (committedRun.failed) exitCode = 1;
 
   await reporter
     .finishRun(run.run_id, {
@@ -144,7 +166,7 @@ export async function runAutomation(opts: AutomationRunOptions): Promise<Automat
       started_at: run.started_at,
       finished_at: run.finished_at,
       duration_ms: run.duration_ms,
-      page_path: repoRelative(written.paths.page),
+      page_path: repoRelative(paths.page),
       commit_sha: commit?.sha ?? null,
       pushed: commit?.pushed ?? false,
     })
@@ -156,7 +178,29 @@ export async function runAutomation(opts: AutomationRunOptions): Promise<Automat
     );
     if (delivery.pending > 0) out(`api     the API did not take them all (${line(delivery.lastError ?? 'unreachable')}); they stay in the journal and are replayed by the next run or fleetbook run --replay`);
   }
-  return { exitCode, run, page: written.paths.page, ...(commit ? { commit } : {}), delivery };
+  return { exitCode, run, page: paths.page, ...(commit ? { commit } : {}), delivery };
+}
+
+/** The commit a picked-up run made before its runner stopped: from its progress, else from git history. */
+async function earlierCommit(docsDir: string, project: string, runId: string, resume: ResumePoint | undefined, env: NodeJS.ProcessEnv) {
+  if (!resume) return null;
+  if (resume.commit) return resume.commit;
+  const found = await findRunCommit(docsDir, project, runId, env);
+  return found ? { sha: found.sha, pushed: false } : null;
+}
+
+/** Another runner holds the run now: what was journaled is delivered, nothing more is written. */
+async function stopReleased(message: string, reporter: RunReporter, out: (line: string) => void): Promise<AutomationRunOutcome> {
+  out(`fleetbook: ${message}; it writes no page, commit or finish`);
+  return { exitCode: 1, delivery: await reporter.close() };
+}
+
+function filesUnder(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+  } catch {
+    return [];
+  }
 }
 
 /** `fleetbook run --replay`: deliver the journal's pending write-backs, in order. */
@@ -168,4 +212,93 @@ export async function replayJournal(opts: { api: string; token?: string; journal
   opts.out(`replayed ${status.delivered} of ${before} pending write-backs; ${status.pending} still pending${status.rejected ? `, ${status.rejected} rejected` : ''} (journal ${journal.file})`);
   if (status.pending > 0 && status.lastError) opts.out(`last error: ${line(status.lastError)}`);
   return status.pending > 0 ? 1 : 0;
+}
+
+/** `--dry-run`: the plan of each action (its tree position, condition, timeout, attempts) and its problems; nothing runs. */
+function dryRun(opts: AutomationRunOptions, spec: ExecutionSpec, env: NodeJS.ProcessEnv, context: ConditionData | undefined): AutomationRunOutcome {
+  const { out } = opts;
+  out(`dry run of ${opts.specFile}: ${spec.project} · ${spec.deployment_id} · ${spec.product_code} ${spec.product_version} · ${spec.actions.length} actions · ${specDigest(spec)}`);
+  const tree = stepTree(spec.actions);
+  out(tree.mode === 'sequence' ? 'a sequence: each action waits for the one before it' : `a tree: up to ${spec.max_parallel} actions at once`);
+  const steps = planRun(spec, { env, actions: opts.actions, context });
+  let problems = 0;
+  for (const step of steps) {
+    const after = tree.mode === 'tree' && step.needs.length ? ` after ${step.needs.join(', ')}` : '';
+    const cond = step.condition
+      ? step.condition.verdict === 'at_run_time'
+        ? ` · when ${step.condition.text} (decided at run time)`
+        : ` · when ${step.condition.text} → ${JSON.stringify(step.condition.value)}: ${step.condition.verdict === 'runs' ? 'runs' : 'skipped'}`
+      : '';
+    out(`[${step.index}/${steps.length}] ${step.id} (${step.type})${after}${cond} timeout ${step.timeout_s} s${step.attempts > 1 ? `, up to ${step.attempts} attempts` : ''}`);
+    for (const l of step.lines) out(`      ${line(l)}`);
+    for (const p of step.problems) out(`      problem: ${line(p)}`);
+    problems += step.problems.length;
+  }
+  out(problems ? `dry run: ${problems} problem${problems === 1 ? '' : 's'}; the run would fail` : 'dry run: valid; nothing was changed');
+  return { exitCode: problems ? 1 : 0 };
+}
+
+/**
+ * The run page's commit: the one made before a stopped runner's finish write-back (pushed now
+ * when it was not), or a new one of the page just written (`--commit`, `--push`).
+ */
+async function commitRunPage(
+  opts: AutomationRunOptions,
+  spec: ExecutionSpec,
+  run: RunRecord,
+  env: NodeJS.ProcessEnv,
+  committed: Awaited<ReturnType<typeof earlierCommit>>,
+  written: ReturnType<typeof writeRunPage> | undefined,
+): Promise<{ commit?: CommitRunResult; failed: boolean }> {
+  const { out } = opts;
+  let commit: CommitRunResult | undefined;
+  let failed = false;
+  const message = `run(${spec.project}): ${run.run_id} ${run.state}`;
+  if (committed && (!opts.push || committed.pushed)) {
+    commit = { sha: committed.sha, message, pushed: committed.pushed, attempts: 0 };
+  } else if (committed) {
+    try {
+      commit = await pushExistingRunCommit({
+        cwd: opts.docsDir,
+        files: [],
+        project: spec.project,
+        runId: run.run_id,
+        state: run.state,
+        message,
+        author: opts.gitAuthor,
+        env,
+        log: (l) => out(`git     ${l}`),
+        ...(opts.gitBackoffMs !== undefined ? { backoffMs: opts.gitBackoffMs } : {}),
+      });
+      opts.progress?.append({ type: 'committed', sha: commit.sha, pushed: commit.pushed });
+    } catch (err) {
+      if (!(err instanceof GitError)) throw err;
+      out(`fleetbook: ${err.message}`);
+      failed = true;
+    }
+  } else if (written && (opts.commit || opts.push)) {
+    try {
+      commit = await commitRun({
+        cwd: written.paths.dayDir,
+        files: written.files,
+        project: spec.project,
+        runId: run.run_id,
+        state: run.state,
+        author: opts.gitAuthor,
+        push: opts.push,
+        env,
+        // The index files of the run's commit: a rebase conflict there is resolved by regenerating them.
+        regenerable: written.indexFiles,
+        regenerate: () => void regenerateRunIndex(opts.docsDir, spec.project, { gitWebUrl: env.FLEETBOOK_GIT_WEB_URL }),
+        log: (l) => out(`git     ${l}`),
+        ...(opts.gitBackoffMs !== undefined ? { backoffMs: opts.gitBackoffMs } : {}),
+      });
+      opts.progress?.append({ type: 'committed', sha: commit.sha, pushed: commit.pushed });
+    } catch (err) {
+      if (!(err instanceof GitError)) throw err;
+      out(`fleetbook: ${err.message}`);
+      failed = true;
+    }
+  }
+  return { ...(commit ? { commit } : {}), failed };
 }

@@ -16,8 +16,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { findInlineSecrets } from '../contracts/execution-spec.ts';
-import { apiUrl, automationRoutes } from './api-contract.ts';
+import { apiUrl, automationRoutes } from '../contracts/automation-write-back.ts';
 import type { RunRecord } from './runner.ts';
+import { appendRunIndex, writeRunIndex, type RunIndexOptions } from './run-index.ts';
+import { stateMark } from './state-mark.ts';
+import { stepTree, stepTreeMermaid } from '../contracts/step-tree.ts';
 
 export const DEFAULT_MAX_LOG_BYTES = 200 * 1024;
 
@@ -132,8 +135,6 @@ export function truncateLogs(logs: string[], budget: number, fullLogName: string
 
 // ---------------------------------------------------------------------------------------
 
-const STATE_MARK: Record<string, string> = { succeeded: '✅', failed: '❌', skipped: '⏭️', queued: '⏳', running: '▶️' };
-
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
@@ -204,7 +205,7 @@ export function renderRunPage(run: RunRecord, opts: RenderOptions = {}): Rendere
   out.push(`{/* Written by fleetbook run. Regenerated, not edited: the run record is the source. */}\n`);
   out.push(`# Run ${escapeMdxInline(run.run_id)}\n`);
   out.push(
-    `**${STATE_MARK[run.state]} ${run.state}** · project ${escapeMdxInline(run.project)} · deployment ${escapeMdxInline(run.deployment_id)} · product ${escapeMdxInline(run.product_code)} ${escapeMdxInline(run.product_version)} · started ${escapeMdxInline(run.started_at)} · ${seconds(run.duration_ms)}\n`,
+    `**${stateMark(run.state)} ${run.state}** · project ${escapeMdxInline(run.project)} · deployment ${escapeMdxInline(run.deployment_id)} · product ${escapeMdxInline(run.product_code)} ${escapeMdxInline(run.product_version)} · started ${escapeMdxInline(run.started_at)} · ${seconds(run.duration_ms)}\n`,
   );
 
   // Summary
@@ -222,15 +223,28 @@ export function renderRunPage(run: RunRecord, opts: RenderOptions = {}): Rendere
   run.actions.forEach((a, i) => {
     const result = a.state === 'failed' ? a.error ?? '' : a.state === 'skipped' ? (a.log.at(-1) ?? '') : (a.summary ?? '');
     out.push(
-      `| ${i + 1} | ${escapeMdxInline(a.id)} | ${escapeMdxInline(a.type)} | ${STATE_MARK[a.state] ?? ''} ${a.state} | ${a.attempts} | ${a.state === 'skipped' ? '' : seconds(a.duration_ms)} | ${escapeMdxInline(result, 300)} |`,
+      `| ${i + 1} | ${escapeMdxInline(a.id)} | ${escapeMdxInline(a.type)} | ${stateMark(a.state)} ${a.state} | ${a.attempts} | ${a.state === 'skipped' ? '' : seconds(a.duration_ms)} | ${escapeMdxInline(result, 300)} |`,
     );
   });
   out.push('');
   if (run.tickets.length > 0) {
     out.push('Tickets opened:\n');
-    for (const t of run.tickets) out.push(`- ${escapeMdxInline(t.severity ?? 'critical')}: ${escapeMdxInline(t.summary, 500)}`);
+    for (const t of run.tickets) {
+      const item = t.work_item_id ? ` (work item \`${t.work_item_id}\`${t.external_ref?.key ? `, ${escapeMdxInline(t.external_ref.key, 100)}` : ''})` : '';
+      out.push(`- ${escapeMdxInline(t.severity ?? 'critical')}: ${escapeMdxInline(t.summary, 500)}${item}`);
+    }
     out.push('');
   }
+
+  // Step tree: what waited for what, each step in its state (mermaid, drawn by the site).
+  out.push('## Step tree\n');
+  const tree = stepTree(run.spec.actions);
+  out.push(
+    tree.mode === 'sequence'
+      ? 'The actions ran as a sequence (the spec names no `depends_on`).\n'
+      : `Actions whose dependencies were done ran at once, up to ${run.spec.max_parallel ?? 4} at a time.\n`,
+  );
+  out.push(`\`\`\`mermaid\n${stepTreeMermaid(tree, Object.fromEntries(run.actions.map((a) => [a.id, a.state])))}\n\`\`\`\n`);
 
   // Timeline
   out.push('## Timeline\n');
@@ -296,10 +310,12 @@ export interface WrittenRunPage {
   paths: RunPagePaths;
   /** Every file written or updated (for the commit). */
   files: string[];
+  /** The index files among them: a rebase conflict there is resolved with regenerateRunIndex. */
+  indexFiles: string[];
 }
 
-/** Writes the run page (and the full log when truncated), then regenerates the project's index. */
-export function writeRunPage(run: RunRecord, opts: { docsRoot: string; maxLogBytes?: number }): WrittenRunPage {
+/** Writes the run page (and the full log when truncated), appends it to the project's index and rewrites the index pages. */
+export function writeRunPage(run: RunRecord, opts: { docsRoot: string; maxLogBytes?: number } & RunIndexOptions): WrittenRunPage {
   const paths = runPagePaths(opts.docsRoot, run.project, run.run_id, run.started_at);
   fs.mkdirSync(paths.dayDir, { recursive: true });
   const rendered = renderRunPage(run, { maxLogBytes: opts.maxLogBytes, pageDir: paths.dayDir });
@@ -310,92 +326,18 @@ export function writeRunPage(run: RunRecord, opts: { docsRoot: string; maxLogByt
     files.push(paths.fullLog);
   }
   for (const a of run.artifacts) if (a.file.startsWith(paths.dayDir + path.sep)) files.push(a.file);
-  files.push(...writeRunIndex(opts.docsRoot, run.project));
-  return { paths, files };
+  appendRunIndex(paths.runsDir, {
+    run_id: run.run_id,
+    state: run.state,
+    started: run.started_at,
+    duration_s: Math.round(run.duration_ms / 100) / 10,
+    deployment_id: run.deployment_id,
+    product: `${run.product_code} ${run.product_version}`,
+    file: `${path.basename(paths.dayDir)}/${run.run_id}.mdx`,
+  });
+  const indexFiles = writeRunIndex(opts.docsRoot, run.project, opts);
+  files.push(...indexFiles);
+  return { paths, files, indexFiles };
 }
 
-export interface RunIndexEntry {
-  run_id: string;
-  state: string;
-  started: string;
-  duration_s: number | undefined;
-  deployment_id: string;
-  product: string;
-  /** Relative to the runs folder, e.g. 2025-05-01/arun_….mdx */
-  file: string;
-}
-
-/** Reads the frontmatter of every run page of a project. */
-export function readRunIndex(runsDir: string): RunIndexEntry[] {
-  const entries: RunIndexEntry[] = [];
-  let days: fs.Dirent[] = [];
-  try {
-    days = fs.readdirSync(runsDir, { withFileTypes: true });
-  } catch {
-    return entries;
-  }
-  for (const day of days) {
-    if (!day.isDirectory()) continue;
-    for (const name of fs.readdirSync(path.join(runsDir, day.name))) {
-      if (!name.endsWith('.mdx')) continue;
-      const text = fs.readFileSync(path.join(runsDir, day.name, name), 'utf8');
-      const m = /^---\n([\s\S]*?)\n---\n/.exec(text);
-      if (!m) continue;
-      let fm: Record<string, unknown>;
-      try {
-        fm = (YAML.parse(m[1]!) ?? {}) as Record<string, unknown>;
-      } catch {
-        continue;
-      }
-      if (typeof fm.run_id !== 'string') continue;
-      entries.push({
-        run_id: fm.run_id,
-        state: String(fm.state ?? 'unknown'),
-        started: String(fm.started ?? ''),
-        duration_s: typeof fm.duration_s === 'number' ? fm.duration_s : undefined,
-        deployment_id: String(fm.deployment_id ?? ''),
-        product: `${fm.product_code ?? ''} ${fm.product_version ?? ''}`.trim(),
-        file: `${day.name}/${name}`,
-      });
-    }
-  }
-  return entries.sort((a, b) => (a.started === b.started ? (a.run_id < b.run_id ? 1 : -1) : a.started < b.started ? 1 : -1));
-}
-
-export function renderRunIndex(project: string, entries: RunIndexEntry[]): string {
-  const out: string[] = [];
-  out.push(frontmatter({ title: `Automation runs: ${project}`, sidebar_label: 'Runs', sidebar_position: 100, description: `Every automation run of ${project}, newest first.` }));
-  out.push(`{/* Generated by fleetbook run from the run pages' frontmatter: edits are overwritten. */}\n`);
-  out.push(`# Automation runs: ${escapeMdxInline(project)}\n`);
-  if (entries.length === 0) {
-    out.push('No runs yet.\n');
-    return `${out.join('\n')}\n`;
-  }
-  const ok = entries.filter((e) => e.state === 'succeeded').length;
-  out.push(`${entries.length} run${entries.length === 1 ? '' : 's'}, ${ok} succeeded, ${entries.length - ok} failed; newest first.\n`);
-  out.push('| date (UTC) | run | state | duration | deployment | product |');
-  out.push('| --- | --- | --- | --- | --- | --- |');
-  for (const e of entries) {
-    const link = `./${e.file.split('/').map(encodeURIComponent).join('/')}`;
-    out.push(
-      `| ${escapeMdxInline(e.started.slice(0, 16).replace('T', ' '))} | [${escapeMdxInline(e.run_id)}](${link}) | ${STATE_MARK[e.state] ?? ''} ${escapeMdxInline(e.state)} | ${e.duration_s !== undefined ? `${e.duration_s.toFixed(1)} s` : ''} | ${escapeMdxInline(e.deployment_id)} | ${escapeMdxInline(e.product)} |`,
-    );
-  }
-  out.push('');
-  return `${out.join('\n')}\n`;
-}
-
-/** Regenerates runs/index.mdx (and a _category_.json once); returns the files written. */
-export function writeRunIndex(docsRoot: string, project: string): string[] {
-  const runsDir = path.join(path.resolve(docsRoot), 'projects', project, 'runs');
-  fs.mkdirSync(runsDir, { recursive: true });
-  const index = path.join(runsDir, 'index.mdx');
-  fs.writeFileSync(index, renderRunIndex(project, readRunIndex(runsDir)));
-  const files = [index];
-  const category = path.join(runsDir, '_category_.json');
-  if (!fs.existsSync(category)) {
-    fs.writeFileSync(category, `${JSON.stringify({ label: 'Runs', position: 100 }, null, 2)}\n`);
-    files.push(category);
-  }
-  return files;
-}
+export { readRunIndex, renderRunIndex, writeRunIndex, type RunIndexEntry } from './run-index.ts';

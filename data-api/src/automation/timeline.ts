@@ -1,25 +1,5 @@
-// The status timeline of an automation run (contracts.md: "queued, running, each action
-// started / succeeded / failed with timing"). zod only: the API validates the same entries.
-import { z } from 'zod';
-
-export const RUN_STATES = ['queued', 'running', 'succeeded', 'failed'] as const;
-export type RunState = (typeof RUN_STATES)[number];
-/** An action is also `skipped`: after a failure, or an open_ticket_on_failure when nothing failed. */
-export const ACTION_STATES = ['queued', 'running', 'succeeded', 'failed', 'skipped'] as const;
-export type ActionState = (typeof ACTION_STATES)[number];
-
-export const timelineEntrySchema = z
-  .strictObject({
-    at: z.iso.datetime({ offset: true }).describe('when the state was entered'),
-    action_id: z.string().optional().describe('absent: the entry is about the run'),
-    state: z.enum(ACTION_STATES),
-    message: z.string().max(4000),
-    duration_ms: z.number().int().min(0).describe('time since the subject started running (0 while queued)'),
-    attempt: z.number().int().min(1).optional().describe('for retried actions: which attempt'),
-  })
-  .meta({ id: 'AutomationTimelineEntry' });
-
-export type TimelineEntry = z.infer<typeof timelineEntrySchema>;
+// The runner's recorder of a run's timeline (the entries' schema is contracts/automation-timeline.ts).
+import type { TimelineEntry } from '../contracts/automation-timeline.ts';
 
 export class Timeline {
   readonly entries: TimelineEntry[] = [];
@@ -39,6 +19,7 @@ export class Timeline {
       message: full.message.length > 4000 ? `${full.message.slice(0, 3999)}…` : full.message,
       duration_ms: Math.max(0, Math.round(full.duration_ms)),
       ...(full.attempt !== undefined ? { attempt: full.attempt } : {}),
+      ...(full.skip !== undefined ? { skip: full.skip } : {}),
     };
     this.entries.push(ordered);
     this.onEntry?.(ordered);

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
-import { loadConfig } from '../config/index.ts';
-import { openDatabase, type Database } from '../db/index.ts';
-import { migrateToLatest } from '../db/migrator.ts';
+import { loadConfig } from '../kernel/config/index.ts';
+import { openDatabase, type Database } from '../kernel/db/index.ts';
+import { migrateToLatest } from '../kernel/db/migrator.ts';
 import { overridesFrom } from './options.ts';
 
 /**

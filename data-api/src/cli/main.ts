@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { VERSION } from '../version.ts';
+import { VERSION } from '../kernel/version.ts';
 
 // One file per subcommand, each thin over the areas. Only the command asked for is loaded:
 // `fleetbook lint` should not pay for loading the server, the broker and the database.
@@ -12,15 +12,24 @@ const commands: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./run.ts')).runCommand(),
   runner: async () => (await import('./runner.ts')).runnerCommand(),
   simulate: async () => (await import('./simulate.ts')).simulateCommand(),
-  device: async () => (await import('../ingest/cli.ts')).deviceCommand(),
-  mosquitto: async () => (await import('../ingest/cli.ts')).mosquittoCommand(),
+  device: async () => (await import('../telemetry/ingest/cli.ts')).deviceCommand(),
+  mosquitto: async () => (await import('../telemetry/ingest/cli.ts')).mosquittoCommand(),
   version: async () => (await import('./version.ts')).versionCommand(),
+  firmware: async () => (await import('./firmware.ts')).firmwareCommand(),
+  new: async () => (await import('./new.ts')).newCommand(),
+  gateway: async () => (await import('./gateway.ts')).gatewayCommand(),
+  rules: async () => (await import('./rules.ts')).rulesCommand(),
+  notify: async () => (await import('./notify.ts')).notifyCommand(),
+  work: async () => (await import('./work.ts')).workCommand(),
+  silence: async () => (await import('./silence.ts')).silenceCommand(),
 };
 
 /** `fleetbook <command>` */
 const program = new Command('fleetbook')
   .description('fleetbook: a docs-as-code operations handbook with a live fleet data API')
   .version(VERSION, '-v, --version')
+  // Program options only before a command: `firmware scaffold --version 1.5.0` is the product's.
+  .enablePositionalOptions()
   .showHelpAfterError();
 
 async function main(): Promise<void> {

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
-import { loadConfig } from '../config/index.ts';
-import { openDatabase } from '../db/index.ts';
-import { migrateToLatest } from '../db/migrator.ts';
+import { loadConfig } from '../kernel/config/index.ts';
+import { openDatabase } from '../kernel/db/index.ts';
+import { migrateToLatest } from '../kernel/db/migrator.ts';
 import { exitWithError } from './errors.ts';
 import { addRuntimeOptions, overridesFrom } from './options.ts';
 

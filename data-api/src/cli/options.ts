@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import type { ConfigOverrides } from '../config/index.ts';
+import type { ConfigOverrides } from '../kernel/config/index.ts';
 
 /** Flags shared by commands that open the database and broker; each names its env twin. */
 export function addRuntimeOptions(cmd: Command): Command {

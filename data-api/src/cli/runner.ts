@@ -1,14 +1,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { DEFAULT_JOURNAL_DIR, RunnerService } from '../runner-service/service.ts';
-import { DEFAULT_SCHEDULES_FILE, loadSchedules, nextSlots, type Schedule } from '../runner-service/schedules.ts';
+import { LEASE_SECONDS, leaseSecondsSchema } from '../contracts/automation-runs.ts';
+import { DEFAULT_JOURNAL_DIR, RunnerService } from '../automation/runner-service/service.ts';
+import { DEFAULT_SCHEDULES_FILE, loadSchedules, nextSlots, type Schedule } from '../automation/runner-service/schedules.ts';
 import { exitWithError } from './errors.ts';
 
 const positive = (name: string) => (v: string) => {
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw Object.assign(new Error(`${name} expects a positive number, got ${JSON.stringify(v)}`), { exitCode: 2 });
   return n;
+};
+
+/** --lease: the API's own schema for a claim's lease, so what the CLI takes the API takes too. */
+const leaseSeconds = (v: string) => {
+  const parsed = leaseSecondsSchema.safeParse(v.trim() === '' ? NaN : Number(v));
+  if (!parsed.success) throw Object.assign(new Error(`--lease: ${parsed.error.issues[0]!.message}, got ${JSON.stringify(v)}`), { exitCode: 2 });
+  return parsed.data;
 };
 
 /**
@@ -32,7 +40,13 @@ export function runnerCommand(): Command {
     .addOption(new Option('--git-author <author>', '"Name <email>" of the run commits').env('FLEETBOOK_GIT_AUTHOR'))
     .option('--concurrency <n>', 'runs at once', positive('--concurrency'), 1)
     .option('--poll <seconds>', 'how often to look for queued runs and due slots', positive('--poll'), 5)
-    .option('--lease <seconds>', 'a claim lapses this long after the last heartbeat (the run then fails as lost)', positive('--lease'), 300)
+    .option(
+      '--lease <seconds>',
+      `a claim lapses this long after the last heartbeat; another runner may then take the run over ` +
+        `(whole seconds, ${LEASE_SECONDS.min}–${LEASE_SECONDS.max}; heartbeats every quarter lease)`,
+      leaseSeconds,
+      LEASE_SECONDS.default,
+    )
     .option('--drain', 'exit once nothing is queued or running here and every write-back is delivered (CI, cron)')
     .option('--check', 'validate the schedules file, print the next slots of each schedule, and exit')
     .action(async (opts) => {
@@ -75,7 +89,7 @@ export function runnerCommand(): Command {
           gitAuthor: opts.gitAuthor,
           concurrency: opts.concurrency,
           pollMs: opts.poll * 1000,
-          leaseS: Math.round(opts.lease),
+          leaseS: opts.lease,
           heartbeatMs: Math.max(1000, Math.min(30_000, (opts.lease * 1000) / 4)),
           drain: Boolean(opts.drain),
           out,
@@ -90,7 +104,7 @@ export function runnerCommand(): Command {
         process.on('SIGTERM', onSignal);
         await service.start();
         const s = service.stats;
-        out(`runner ${service.name}: ${s.claimed} claimed, ${s.succeeded} succeeded, ${s.failed} failed, ${s.schedulesFired} slot${s.schedulesFired === 1 ? '' : 's'} fired${s.pendingWritebacks ? `, ${s.pendingWritebacks} run${s.pendingWritebacks === 1 ? '' : 's'} with write-backs still pending` : ''}`);
+        out(`runner ${service.name}: ${s.claimed} claimed, ${s.succeeded} succeeded, ${s.failed} failed, ${s.schedulesFired} slot${s.schedulesFired === 1 ? '' : 's'} fired${s.resumed ? `, ${s.resumed} picked up after a stop` : ''}${s.pendingWritebacks ? `, ${s.pendingWritebacks} run${s.pendingWritebacks === 1 ? '' : 's'} with write-backs still pending` : ''}`);
         process.exitCode = s.pendingWritebacks ? 1 : 0;
       } catch (err) {
         exitWithError(err);

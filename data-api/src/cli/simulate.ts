@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
-import { Simulation, type SimDevice, type SimulationProgress } from '../simulate/simulator.ts';
-import { redactUrl } from '../util/url.ts';
+import { simulatorFleetSchema } from '../contracts/simulator.ts';
+import { Simulation, type SimulationProgress } from '../demo/simulate/simulator.ts';
+import { redactUrl } from '../kernel/util/url.ts';
 import { exitWithError } from './errors.ts';
 
 /**
@@ -33,7 +34,7 @@ export function simulateCommand(): Command {
           throw new Error(`cannot reach the fleetbook API at ${api}: ${err.message} (is \`fleetbook start\` running? --api)`);
         });
         if (!res.ok) throw new Error(`provisioning the simulated fleet failed: HTTP ${res.status} ${await res.text()}`);
-        const fleet = (await res.json()) as { mqtt_url: string | null; devices: SimDevice[] };
+        const fleet = simulatorFleetSchema.parse(await res.json());
         const url = opts.url ?? fleet.mqtt_url ?? 'mqtt://127.0.0.1:1883';
         const storedAtStart = await storedRows(api, headers);
         process.stdout.write(

@@ -1,10 +1,25 @@
 import { Command, Option } from 'commander';
-import { createToken, listTokens, revokeToken } from '../auth/service.ts';
-import { withDatabase } from './database.ts';
+import { createToken, listTokens, revokeToken } from '../kernel/auth/service.ts';
+import { withDatabaseOrInstance } from './instance-api.ts';
 import { exitWithError } from './errors.ts';
 import { addRuntimeOptions } from './options.ts';
 
-/** `fleetbook token create|list|revoke`: tokens straight in the database (DATABASE_URL or --data-dir). */
+const throughApi = (instance: { url: string; pid: number }) =>
+  process.stderr.write(`(the database is in use by fleetbook pid ${instance.pid}: through its API at ${instance.url})\n`);
+
+interface TokenRow {
+  id: string;
+  name: string;
+  role: string;
+  customer_id: string | null;
+  prefix: string;
+  revoked_at: Date | string | null;
+}
+
+/**
+ * `fleetbook token create|list|revoke`: tokens straight in the database (DATABASE_URL or
+ * --data-dir), or through the API of the fleetbook that holds the embedded database (npm start).
+ */
 export function tokenCommand(): Command {
   const token = new Command('token').description('Create, list and revoke API tokens (stored hashed; a secret is shown once)');
 
@@ -16,13 +31,23 @@ export function tokenCommand(): Command {
       .option('--customer <id>', 'limit it to one customer (tenant)')
       .action(async (opts) => {
         try {
-          const created = await withDatabase(opts, async (db) => {
-            if (opts.customer) {
-              const found = await db.selectFrom('customers').select('id').where('id', '=', opts.customer).executeTakeFirst();
-              if (!found) throw new Error(`customer ${opts.customer} not found`);
-            }
-            return createToken(db, { name: opts.name, role: opts.role, customerId: opts.customer ?? null });
-          });
+          const created = await withDatabaseOrInstance(
+            opts,
+            async (db) => {
+              if (opts.customer) {
+                const found = await db.selectFrom('customers').select('id').where('id', '=', opts.customer).executeTakeFirst();
+                if (!found) throw new Error(`customer ${opts.customer} not found`);
+              }
+              return createToken(db, { name: opts.name, role: opts.role, customerId: opts.customer ?? null });
+            },
+            (api) =>
+              api<{ id: string; role: string; customer_id: string | null; token: string }>('POST', '/tokens', {
+                name: opts.name,
+                role: opts.role,
+                ...(opts.customer ? { customer_id: opts.customer } : {}),
+              }),
+            throughApi,
+          );
           process.stdout.write(`${created.token}\n`);
           process.stderr.write(`token ${created.id} (${created.role}${created.customer_id ? `, customer ${created.customer_id}` : ''}): shown once, only its hash is stored\n`);
         } catch (err) {
@@ -36,7 +61,12 @@ export function tokenCommand(): Command {
       .description('List tokens (never their secrets)')
       .action(async (opts) => {
         try {
-          const rows = await withDatabase(opts, (db) => listTokens(db));
+          const rows: TokenRow[] = await withDatabaseOrInstance(
+            opts,
+            (db) => listTokens(db),
+            async (api) => (await api<{ items: TokenRow[] }>('GET', '/tokens')).items,
+            throughApi,
+          );
           for (const t of rows) {
             process.stdout.write(`${t.id}  fbk_${t.prefix}_…  ${t.role.padEnd(10)} ${t.name}${t.customer_id ? `  customer=${t.customer_id}` : ''}${t.revoked_at ? '  (revoked)' : ''}\n`);
           }
@@ -52,7 +82,17 @@ export function tokenCommand(): Command {
       .argument('<id>', 'token id (tok_…)')
       .action(async (id, opts) => {
         try {
-          const done = await withDatabase(opts, (db) => revokeToken(db, id));
+          const done = await withDatabaseOrInstance(
+            opts,
+            (db) => revokeToken(db, id),
+            async (api) => {
+              const current = (await api<{ items: TokenRow[] }>('GET', '/tokens')).items.find((t) => t.id === id);
+              if (!current || current.revoked_at) return false;
+              await api('DELETE', `/tokens/${encodeURIComponent(id)}`);
+              return true;
+            },
+            throughApi,
+          );
           if (!done) throw new Error(`token ${id} not found or already revoked`);
           process.stdout.write(`revoked ${id}\n`);
         } catch (err) {

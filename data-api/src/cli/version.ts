@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { VERSION } from '../version.ts';
+import { VERSION } from '../kernel/version.ts';
 
 export function versionCommand(): Command {
   return new Command('version').description('Print the fleetbook version').action(() => {

@@ -1,11 +1,13 @@
 // Automation runs as the API serves them (contracts.md `/api/v1/automation-runs…`), the queue
 // and claim bodies, and schedule slots. Shared by the API, the runner service and the browser
 // (RunTimeline, the "Run spec" button): zod only, no server-only imports. The runner's own
-// write-back bodies live in automation/api-contract.ts and are imported, not redefined.
+// write-back bodies live in contracts/automation-write-back.ts and are imported, not redefined.
 import { z } from 'zod';
-import { timelineEntrySchema } from '../automation/timeline.ts';
+import { isoDateTime as timestamp } from './primitives.ts';
+import { timelineEntrySchema } from './automation-timeline.ts';
+import { createRunBodySchema } from './automation-write-back.ts';
 import { idSchema } from './ids.ts';
-import { pageQuery } from './pagination.ts';
+import { pageOf, pageQuery } from './pagination.ts';
 
 export const AUTOMATION_RUN_STATES = ['queued', 'running', 'succeeded', 'failed'] as const;
 export type AutomationRunStateName = (typeof AUTOMATION_RUN_STATES)[number];
@@ -18,7 +20,16 @@ export const SPEC_DIR = 'automation/specs';
 export const SPEC_PATH_PATTERN = /^automation\/specs\/(?:[A-Za-z0-9_-][A-Za-z0-9._-]*\/)*[A-Za-z0-9_-][A-Za-z0-9._-]*\.(?:ya?ml|json)$/;
 
 export const automationRunIdSchema = idSchema('automationRun');
-const timestamp = z.iso.datetime({ offset: true });
+
+/**
+ * Where a run's page is on the site: a short route the site answers at once (served from the
+ * API until a build holds the static page, then redirected to it). The static page itself is
+ * docs/projects/<project>/runs/<YYYY-MM-DD>/<run_id>.mdx.
+ */
+export function runPageRoute(project: string, runId: string): string {
+  return `/docs/projects/${encodeURIComponent(project)}/runs/${encodeURIComponent(runId)}`;
+}
+export const RUN_PAGE_ROUTE_PATTERN = /^\/docs\/projects\/([a-z0-9][a-z0-9-]{0,63})\/runs\/(arun_[A-Za-z0-9._-]{1,64})\/?$/;
 const runnerName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@:-]{0,99}$/, 'expected a runner name (letters, digits, . _ @ : -; at most 100)');
 
 export const automationArtifactSchema = z
@@ -43,6 +54,7 @@ export const automationTicketSchema = z
     summary: z.string(),
     severity: z.enum(['info', 'warning', 'critical']),
     alert_id: z.string().nullable().describe('the "automation run failed" alert it opened (null when one was already open)'),
+    work_item_id: z.string().nullable().describe('the work item (ticket) it opened; null for tickets recorded before work items'),
     created_by: z.string(),
     created_at: timestamp,
   })
@@ -75,6 +87,10 @@ const runFields = {
   claimed_at: timestamp.nullable(),
   lease_expires_at: timestamp.nullable(),
   error: z.string().nullable().describe('why the API ended the run itself (e.g. its runner was lost)'),
+  resumes: z
+    .number()
+    .int()
+    .describe('how often a runner picked the run up again after its runner stopped mid-run (a restart or a takeover)'),
   timeline: z.array(timelineEntrySchema).describe('in arrival order'),
   artifacts: z.array(automationArtifactSchema),
   tickets: z.array(automationTicketSchema),
@@ -86,6 +102,9 @@ export const automationRunSummarySchema = z.object(runFields).meta({ id: 'Automa
 export const automationRunSchema = z
   .object({ ...runFields, spec: z.record(z.string(), z.unknown()) })
   .meta({ id: 'AutomationRun' });
+
+/** The list answer (the route builds the same instance: `pageOf` keeps one per item). */
+export const automationRunPage = pageOf(automationRunSummarySchema, 'AutomationRun');
 
 export type AutomationRun = z.infer<typeof automationRunSchema>;
 export type AutomationRunSummary = z.infer<typeof automationRunSummarySchema>;
@@ -139,10 +158,28 @@ export const queueRunOnRunsBodySchema = z
 // ---------------------------------------------------------------------------------------
 // Runners: claim a queued run, keep its lease, fire schedule slots.
 
+/**
+ * A claim's lease in seconds: `fleetbook runner --lease` and the `lease_s` of a claim or resume,
+ * one schema for both so the CLI never accepts what the API refuses. Whole seconds from 10 (a
+ * runner heartbeats every quarter lease, at least every 2.5 s then) to 86,400 (one day).
+ */
+export const LEASE_SECONDS = { min: 10, max: 86_400, default: 300 } as const;
+export const leaseSecondsSchema = z
+  .number({ error: 'expected a number of seconds' })
+  .int('expected whole seconds')
+  .min(LEASE_SECONDS.min, `expected at least ${LEASE_SECONDS.min} s`)
+  .max(LEASE_SECONDS.max, `expected at most ${LEASE_SECONDS.max} s (one day)`)
+  .describe(
+    `seconds the claim holds after the last heartbeat or write-back (${LEASE_SECONDS.min}–${LEASE_SECONDS.max}); ` +
+      'once it lapses another runner may take the run over',
+  );
+/** How often a run may be picked up again after its runner stopped; one more and it fails as lost. */
+export const MAX_RUN_RESUMES = 3;
+
 export const claimBodySchema = z
   .strictObject({
     runner: runnerName.describe('who claims (shown on the run, checked by heartbeats)'),
-    lease_s: z.number().int().min(30).max(86_400).default(300).describe('the claim lapses this long after the last heartbeat or write-back'),
+    lease_s: leaseSecondsSchema.default(LEASE_SECONDS.default),
     deployment_id: idSchema('deployment').optional().describe('only runs of this deployment'),
     project: z.string().max(64).optional().describe('only runs of this project'),
   })
@@ -152,6 +189,15 @@ export type ClaimBody = z.infer<typeof claimBodySchema>;
 export const claimResultSchema = z.object({ run: automationRunSchema.nullable() }).meta({ id: 'AutomationRunClaimResult' });
 
 export const heartbeatBodySchema = z.strictObject({ runner: runnerName }).meta({ id: 'AutomationRunHeartbeat' });
+
+/** A runner picks up a claimed run it (or a lost runner) left mid-run. */
+export const resumeBodySchema = z
+  .strictObject({
+    runner: runnerName.describe('the runner resuming: the one that held the run, or any runner once its lease lapsed'),
+    lease_s: leaseSecondsSchema.default(LEASE_SECONDS.default),
+  })
+  .meta({ id: 'AutomationRunResume' });
+export type ResumeBody = z.infer<typeof resumeBodySchema>;
 export const heartbeatResultSchema = z.object({ id: automationRunIdSchema, state: z.enum(AUTOMATION_RUN_STATES), lease_expires_at: timestamp.nullable() });
 
 /** Built-in schedule job: one run per matching deployment, a device_up check per device. */
@@ -216,3 +262,84 @@ export const specFileSchema = z
   })
   .meta({ id: 'AutomationSpecFile' });
 export type SpecFile = z.infer<typeof specFileSchema>;
+
+// ---------------------------------------------------------------------------------------
+// The dry-run plan of a spec file, before it is queued (a project page's "Run spec").
+
+export const automationPlanBodySchema = z
+  .strictObject({
+    spec_path: z
+      .string()
+      .max(300)
+      .regex(SPEC_PATH_PATTERN, `expected a repository path under ${SPEC_DIR}/ ending in .yaml, .yml or .json`)
+      .describe(`a spec file of the repository, e.g. ${SPEC_DIR}/farm-north-lorawan.yaml`),
+  })
+  .meta({ id: 'AutomationPlanRequest' });
+
+export const automationPlanStepSchema = z
+  .object({
+    id: z.string(),
+    type: z.string(),
+    needs: z.array(z.string()).describe('what it waits for (the previous action in a sequence)'),
+    lines: z.array(z.string()).describe('what the action would do'),
+    timeout_s: z.number(),
+    attempts: z.number().int(),
+    condition: z
+      .object({
+        text: z.string(),
+        verdict: z.enum(['runs', 'skipped', 'at_run_time']),
+        value: z.unknown().optional(),
+      })
+      .nullable()
+      .describe('its when: decided now over the registry, or at run time when it reads outputs'),
+    missing_secrets: z.array(z.object({ ref: z.string(), problem: z.string() })).describe('references the server cannot resolve now'),
+  })
+  .meta({ id: 'AutomationPlanStep' });
+
+export const automationPlanSchema = z
+  .object({
+    spec_path: z.string(),
+    project: z.string(),
+    deployment_id: z.string(),
+    spec_digest: z.string(),
+    mode: z.enum(['sequence', 'tree']),
+    max_parallel: z.number().int(),
+    mermaid: z.string().describe('the step tree (mermaid flowchart), steps the conditions skip drawn as skipped'),
+    steps: z.array(automationPlanStepSchema),
+    missing_secrets: z.number().int(),
+    skipped: z.array(z.string()).describe('ids of the steps the conditions skip now'),
+  })
+  .meta({ id: 'AutomationPlan' });
+export type AutomationPlan = z.infer<typeof automationPlanSchema>;
+
+/* ------------------------------------------------------------------ routes: params, headers, small answers */
+
+export const runParams = z.object({ id: automationRunIdSchema });
+export const deploymentParams = z.object({ id: idSchema('deployment') });
+
+/** `Idempotency-Key`: the runner sends `<run_id>/<n>`; any client may send its own (≤ 200 printable ASCII). */
+export const idempotencyHeaders = z.looseObject({
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x21-\x7e]{1,200}$/, 'expected 1–200 printable ASCII characters without spaces')
+    .optional()
+    .describe('a repeat of an applied write (same key, same body) gets the first answer and changes nothing; same key, other body: 409'),
+});
+
+/** POST /automation-runs takes either body: the runner's create (it has spec_digest) or a queue request. */
+export const createOrQueueBodySchema = z.union([createRunBodySchema, queueRunOnRunsBodySchema]);
+export const isRunnerCreate = (body: unknown): boolean => typeof body === 'object' && body !== null && 'spec_digest' in body;
+
+export const timelineResultSchema = z
+  .object({ run_id: automationRunIdSchema, state: z.enum(['queued', 'running', 'succeeded', 'failed']), appended: z.number().int(), timeline_count: z.number().int() })
+  .meta({ id: 'AutomationTimelineAppendResult' });
+
+export const specListQuery = z.strictObject({ deployment_id: idSchema('deployment').optional() });
+/** `GET /automation-specs`: the specs in the repository (the browser's RunSpec widget parses the same). */
+export const specListSchema = z.object({ items: z.array(specFileSchema) });
+
+/** The part of a spec as run that the step tree needs (the browser reads it off a run); the full spec contract validated it before it ran. */
+export const runSpecTreeSchema = z.looseObject({
+  max_parallel: z.number().int().optional(),
+  actions: z.array(z.looseObject({ id: z.string(), type: z.string(), depends_on: z.array(z.string()).optional(), when: z.unknown().optional() })),
+});

@@ -1,18 +1,21 @@
 // Execution spec v1: the ONE schema of the automation input (contracts.md "Execution spec v1").
 // Shared by the browser and the server: zod only, no server-only imports. The `with` schema
-// of each action lives beside its action module (automation/actions/<type>.schema.ts) and is
+// of each action is contracts/actions/<type>.ts (its runner is automation/actions/<type>.ts),
 // imported from there; the runner, `fleetbook spec validate`, the JSON Schema for editors and
 // the docs all derive from this file.
 import { z } from 'zod';
-import { configureGatewayDefinition } from '../automation/actions/configure_gateway.schema.ts';
-import { deployComposeStackDefinition } from '../automation/actions/deploy_compose_stack.schema.ts';
-import { openTicketOnFailureDefinition } from '../automation/actions/open_ticket_on_failure.schema.ts';
-import { provisionVmDefinition } from '../automation/actions/provision_vm.schema.ts';
-import { runHealthChecksDefinition } from '../automation/actions/run_health_checks.schema.ts';
-import { secondsSchema, slugSchema, type ActionDefinition } from '../automation/actions/shared.schema.ts';
+import { configureGatewayDefinition } from './actions/configure_gateway.ts';
+import { deployComposeStackDefinition } from './actions/deploy_compose_stack.ts';
+import { openTicketOnFailureDefinition } from './actions/open_ticket_on_failure.ts';
+import { provisionLorawanDevicesDefinition } from './actions/provision_lorawan_devices.ts';
+import { provisionVmDefinition } from './actions/provision_vm.ts';
+import { runHealthChecksDefinition } from './actions/run_health_checks.ts';
+import { secondsSchema, slugSchema, type ActionDefinition } from './actions/shared.ts';
+import { graphProblems, stepTree, ancestors, TICKET_ACTION } from './step-tree.ts';
+import { ACTION_CONDITION_ROOTS, CONDITION_FIELDS, checkCondition, conditionSchema } from './condition.ts';
 import { idSchema } from './ids.ts';
 
-export { secretRefSchema, type SecretRef } from '../automation/actions/shared.schema.ts';
+export { secretRefSchema, type SecretRef } from './actions/shared.ts';
 
 /** Every action type, in the order the docs list them. */
 export const ACTION_DEFINITIONS = [
@@ -20,6 +23,7 @@ export const ACTION_DEFINITIONS = [
   deployComposeStackDefinition,
   configureGatewayDefinition,
   runHealthChecksDefinition,
+  provisionLorawanDevicesDefinition,
   openTicketOnFailureDefinition,
 ] as const;
 export type ActionType = (typeof ACTION_DEFINITIONS)[number]['type'];
@@ -47,6 +51,14 @@ function actionSchema<const D extends ActionDefinition>(def: D) {
       type: z.literal(def.type as D['type']),
       description: z.string().max(500).optional(),
       with: withField as D['withSchema'],
+      depends_on: z
+        .array(slugSchema)
+        .max(100)
+        .optional()
+        .describe('ids of the actions this one waits for; when any action names depends_on, actions without it start at once'),
+      when: conditionSchema
+        .optional()
+        .describe('JSONLogic over deployment, site, product, spec and outputs.<id> of actions it depends on; false: skipped'),
       timeout_s: secondsSchema.optional().describe(`time allowed per attempt (default ${def.defaultTimeoutS} s)`),
       ...retryFields,
     })
@@ -57,6 +69,7 @@ export const provisionVmActionSchema = actionSchema(provisionVmDefinition).meta(
 export const deployComposeStackActionSchema = actionSchema(deployComposeStackDefinition).meta({ id: 'DeployComposeStackAction' });
 export const configureGatewayActionSchema = actionSchema(configureGatewayDefinition).meta({ id: 'ConfigureGatewayAction' });
 export const runHealthChecksActionSchema = actionSchema(runHealthChecksDefinition).meta({ id: 'RunHealthChecksAction' });
+export const provisionLorawanDevicesActionSchema = actionSchema(provisionLorawanDevicesDefinition).meta({ id: 'ProvisionLorawanDevicesAction' });
 export const openTicketOnFailureActionSchema = actionSchema(openTicketOnFailureDefinition).meta({ id: 'OpenTicketOnFailureAction' });
 
 export const actionSpecSchema = z.discriminatedUnion('type', [
@@ -64,6 +77,7 @@ export const actionSpecSchema = z.discriminatedUnion('type', [
   deployComposeStackActionSchema,
   configureGatewayActionSchema,
   runHealthChecksActionSchema,
+  provisionLorawanDevicesActionSchema,
   openTicketOnFailureActionSchema,
 ]);
 
@@ -87,6 +101,13 @@ export const executionSpecSchema = z
       })
       .prefault({}),
     actions: z.array(actionSpecSchema).min(1, 'expected at least one action'),
+    max_parallel: z
+      .number()
+      .int()
+      .min(1)
+      .max(32)
+      .default(4)
+      .describe('actions of the tree that may run at once (independent actions run in parallel up to this)'),
   })
   .superRefine(
     (spec, ctx) => {
@@ -110,6 +131,7 @@ export const executionSpecSchema = z
             params: { rule: 'spec/duplicate-action-id', related: ['actions', seen, 'id'] },
           });
       });
+      checkTree(actions, ctx);
     },
     { when: () => true },
   )
@@ -118,6 +140,42 @@ export const executionSpecSchema = z
 export type ExecutionSpec = z.output<typeof executionSpecSchema>;
 export type ExecutionSpecInput = z.input<typeof executionSpecSchema>;
 export type ActionSpec = ExecutionSpec['actions'][number];
+
+// ---------------------------------------------------------------------------------------
+// The step tree: depends_on names existing actions, no cycles; `when` is valid JSONLogic and
+// reads only outputs of actions it (transitively) depends on.
+
+type RawAction = { id?: unknown; type?: unknown; depends_on?: unknown; when?: unknown };
+
+function checkTree(actions: unknown[], ctx: z.RefinementCtx): void {
+  const steps = actions.flatMap((a, i) => {
+    const raw = (a ?? {}) as RawAction;
+    if (typeof raw.id !== 'string' || typeof raw.type !== 'string') return [];
+    const deps = Array.isArray(raw.depends_on) ? raw.depends_on.filter((d): d is string => typeof d === 'string') : undefined;
+    return [{ i, step: { id: raw.id, type: raw.type, depends_on: deps, when: raw.when } }];
+  });
+  const list = steps.map((s) => s.step);
+  for (const p of graphProblems(list)) {
+    const i = steps[p.action]!.i;
+    const rule = p.kind === 'cycle' ? 'spec/dependency-cycle' : 'spec/unknown-dependency';
+    const path = p.kind === 'ticket' && p.entry === 0 && list[p.action]!.type === TICKET_ACTION ? ['actions', i, 'depends_on'] : ['actions', i, 'depends_on', p.entry];
+    ctx.addIssue({ code: 'custom', path, message: p.message, params: { rule } });
+  }
+  const tree = stepTree(list);
+  steps.forEach(({ i, step }) => {
+    if (step.when === undefined) return;
+    const upstream = ancestors(tree, step.id);
+    const issues = checkCondition(step.when, {
+      roots: ACTION_CONDITION_ROOTS,
+      fields: CONDITION_FIELDS,
+      outputs: upstream,
+      outputsHint: `add it to depends_on of "${step.id}"`,
+    });
+    for (const issue of issues) {
+      ctx.addIssue({ code: 'custom', path: ['actions', i, 'when', ...issue.path], message: issue.message, params: { rule: 'spec/bad-condition' } });
+    }
+  });
+}
 
 // ---------------------------------------------------------------------------------------
 // Inline secrets. A spec is committed, printed and written to run pages: secrets appear only
@@ -213,6 +271,9 @@ export type SpecRule =
   | 'spec/unknown-action'
   | 'spec/inline-secret'
   | 'spec/duplicate-action-id'
+  | 'spec/unknown-dependency'
+  | 'spec/dependency-cycle'
+  | 'spec/bad-condition'
   | 'spec/yaml';
 
 export interface SpecIssue {

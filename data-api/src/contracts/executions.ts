@@ -2,7 +2,9 @@
 // Shared by the API and the browser (RunbookRunner, ExecutionList): no server-only imports.
 // `import * as z` like contracts/runbook.ts, whose schemas this file reuses.
 import * as z from 'zod';
+import { isoDateTime as timestamp } from './primitives.ts';
 import { idSchema } from './ids.ts';
+import { pageOf, pageQuery } from './pagination.ts';
 import { EVIDENCE_KINDS, RUNBOOK_ID_PATTERN, SIGN_OFF_ROLES, gateSchema, type Expect } from './runbook.ts';
 
 export const EXECUTION_STATES = ['in_progress', 'blocked', 'done', 'abandoned'] as const;
@@ -26,7 +28,6 @@ export const MAX_EVIDENCE_BYTES = 10 * 1024 * 1024;
 export const GATE_STATUSES = ['locked', 'open', 'awaiting_sign_off', 'complete'] as const;
 export type GateStatus = (typeof GATE_STATUSES)[number];
 
-const timestamp = z.iso.datetime({ offset: true }).describe('ISO 8601 timestamp');
 const runbookId = z.string().regex(RUNBOOK_ID_PATTERN, 'expected a runbook id like rb-site-survey');
 export const executionIdSchema = idSchema('execution');
 export const evidenceIdSchema = idSchema('evidence');
@@ -249,6 +250,8 @@ export const tutorialProgressSchema = z
   .object({ person: z.string(), tracks: z.array(tutorialTrackSchema) })
   .meta({ id: 'TutorialProgress' });
 
+export const executionSummaryPage = pageOf(executionSummarySchema, 'ExecutionSummary');
+
 export type Evidence = z.infer<typeof evidenceSchema>;
 export type ItemState = z.infer<typeof itemStateSchema>;
 export type GateState = z.infer<typeof gateStateSchema>;
@@ -303,3 +306,58 @@ export function computeGateStatuses(
 export function liveState(statuses: readonly { status: GateStatus }[]): 'in_progress' | 'blocked' {
   return statuses.some((s) => s.status === 'awaiting_sign_off') ? 'blocked' : 'in_progress';
 }
+
+const tutorialTrackName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'expected a track name (the folder under docs/tutorials/)');
+export const tutorialTrackParams = z.object({ track: tutorialTrackName });
+export const tutorialStepParams = z.object({ track: tutorialTrackName, step: z.coerce.number().int().min(1).max(1000) });
+export const tutorialPersonQuery = z.strictObject({ person: z.string().min(1).max(200).optional().describe('admins only: another person') });
+
+/* ------------------------------------------------------------------ routes: params, queries, answers */
+
+export const executionParams = z.object({ id: executionIdSchema });
+export const itemParams = z.object({ id: executionIdSchema, item_id: itemIdSchema });
+export const gateParams = z.object({ id: executionIdSchema, gate_id: gateIdSchema });
+export const evidenceParams = z.object({ id: executionIdSchema, evidence_id: evidenceIdSchema });
+export const leadParams = z.object({ name: z.string().min(1).max(200) });
+
+/** A 409 on an item may carry the item as it is now (stale `if_version`): "changed by X at T". */
+export const conflictSchema = z
+  .object({ error: z.string(), message: z.string().optional(), current: itemStateSchema.optional() })
+  .meta({ id: 'ExecutionConflict' });
+
+export const uploadQuery = z.strictObject({
+  kind: z.enum(['photo', 'file']).default('photo').describe('photo: JPEG, PNG, WebP or HEIC by magic bytes; file: the allow-list'),
+  ...clientMeta,
+  // A query string carries text: the version is coerced (the JSON bodies take a number).
+  if_version: z.coerce.number().int().min(0).optional(),
+});
+
+export const evidenceUploadResultSchema = itemActionResultSchema.extend({ evidence: evidenceSchema.nullable() }).meta({ id: 'EvidenceUploadResult' });
+
+export const activityQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+  after: z.coerce.number().int().min(0).optional().describe('activity id: return what came after it'),
+});
+export const activityListSchema = z.object({ items: z.array(activitySchema) });
+
+export const runbookListQuery = z.strictObject({ kind: z.enum(['runbook', 'sop', 'tutorial']).optional(), product_code: z.string().max(64).optional() });
+export const runbookListSchema = z.object({ items: z.array(runbookInfoSchema) });
+export const runbookParams = z.object({ runbook_id: z.string().max(64) });
+export const leadListSchema = z.object({ items: z.array(leadSchema) });
+export const executionListQuerySchema = z.strictObject({ ...pageQuery, ...executionListQuery });
+
+/** The payload of an `execution.*` change event (stream topic `execution:<id>`): the header, and the item an item action changed. */
+export const executionChangePayloadSchema = z.looseObject({
+  execution_id: executionIdSchema,
+  deployment_id: z.string(),
+  runbook_id: z.string(),
+  state: z.enum(EXECUTION_STATES),
+  version: z.number().int(),
+  progress: progressSchema,
+  current_gate: z.string().nullable(),
+  by: z.string(),
+  at: timestamp,
+  gate_id: z.string().optional(),
+  item: itemStateSchema.optional(),
+});
+export type ExecutionChangePayload = z.infer<typeof executionChangePayloadSchema>;

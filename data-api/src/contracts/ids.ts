@@ -1,5 +1,5 @@
 // Shared by the API and the browser (no server-only imports here).
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** domain.md: one id per thing, a type prefix and a url-safe body. */
 export const ID_PREFIX = {
@@ -13,6 +13,10 @@ export const ID_PREFIX = {
   alert: 'alr_',
   evidence: 'evd_',
   inventory: 'inv_',
+  workItem: 'wi_',
+  notification: 'ntf_',
+  notificationGroup: 'ngr_',
+  silence: 'sil_',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;
@@ -53,3 +57,6 @@ function defaultRandom(n: number): Uint8Array {
 }
 
 export const generateId = (kind: IdKind): string => `${ID_PREFIX[kind]}${ulidBody()}`;
+
+/** Route parameters `{ id }` for a collection's item routes (`/<path>/:id`). */
+export const idParamsOf = <T extends z.ZodType<string>>(id: T) => z.object({ id });

@@ -3,7 +3,7 @@
 // contracts.md § MQTT: topics and payloads are a long-lived contract. One zod schema per
 // payload; the ingest validates with these, the docs describe them, and firmware
 // scaffolds and the simulator produce them.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const TOPIC_ROOT = 'fleetbook/v1';
 
@@ -50,6 +50,7 @@ export const DEAD_LETTER_REASONS = [
   'unknown_device', // the device (or ChirpStack DevEUI) is not in the registry
   'site_mismatch', // the topic's site is not the device's site in the registry
   'unknown_command', // a cmd/result for a cmd_id this device was never sent
+  'partial', // stored, but some fields could not be mapped (ChirpStack codec output): the detail names them
 ] as const;
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 
@@ -184,22 +185,9 @@ export const heartbeatV0 = z
   .object({ schema_version: z.literal(0).optional(), t: epochMillis, up: z.number().int().min(0).max(1e10).optional(), fw: fwField.optional() })
   .transform((v): HeartbeatV1 => ({ schema_version: 1, ts: v.t / 1000, ...(v.up !== undefined ? { uptime_s: v.up } : {}), ...(v.fw ? { fw: v.fw } : {}) }));
 
-// --- ChirpStack v4 uplink (the fields we read; the rest is ignored) ---------------------
+// --- ChirpStack v4 events: contracts/chirpstack.ts ------------------------------------
 
-export const chirpstackUplink = z.object({
-  deduplicationId: z.string().min(1).max(128),
-  time: z.string().optional(),
-  deviceInfo: z.object({
-    devEui: z.string().regex(/^[0-9A-Fa-f]{16}$/, 'expected a 16-hex-digit DevEUI'),
-    deviceName: z.string().optional(),
-    applicationId: z.string().optional(),
-  }),
-  fCnt: z.number().optional(),
-  object: z.record(z.string(), z.unknown()).optional(),
-  rxInfo: z
-    .array(z.object({ gatewayId: z.string().optional(), rssi: z.number().optional(), snr: z.number().optional() }).loose())
-    .optional(),
-});
+export { chirpstackUplink } from './chirpstack.ts';
 
 /** Which version a payload claims: a number ≥ 0, `absent`, or `invalid` (not an integer). */
 export function claimedVersion(payload: unknown): number | 'absent' | 'invalid' {

@@ -1,9 +1,12 @@
 // Shared by the API and the browser (no server-only imports here).
-import { z } from 'zod';
+import * as z from 'zod';
+import { isoDate as date, isoDateTime as timestamp, queryFlag } from './primitives.ts';
+import { bomLineSchema, datasheetSchema, DEVICE_ROLES, deviceTagsSchema, productCodeSchema, productSpecSchema, semverSchema } from './catalog.ts';
 import { deviceIdSchema, idSchema } from './ids.ts';
+import { pageOf } from './pagination.ts';
 
-const timestamp = z.iso.datetime({ offset: true }).describe('ISO 8601 timestamp');
-const date = z.iso.date().describe('YYYY-MM-DD');
+export { bomLineSchema, DEVICE_ROLES, PRODUCT_CATEGORIES, productFrontmatterSchema, productVersionSchema } from './catalog.ts';
+
 const text = (max = 200) => z.string().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
 
 export const timezoneSchema = z.string().refine(
@@ -41,10 +44,16 @@ export const siteSchema = z
     timezone: z.string(),
     location: z.object({ lat: z.number(), lon: z.number() }).nullable(),
     lan_notes: z.string().nullable(),
+    region: z.string().nullable().describe('radio region plan, e.g. AS923_1, EU868, US915 (what `when:` conditions ask)'),
     created_at: timestamp,
     updated_at: timestamp,
   })
   .meta({ id: 'Site' });
+
+/** A region plan name: LoRaWAN regional parameters style (AS923_1, EU868, US915, CN470…). */
+export const siteRegionSchema = z
+  .string()
+  .regex(/^[A-Z]{2}[0-9]{3}(_[0-9A-Z]{1,4})?$/, 'expected a region plan like AS923_1, EU868 or US915');
 export const siteCreateSchema = z.strictObject({
   id: idSchema('site').optional(),
   customer_id: idSchema('customer'),
@@ -52,12 +61,14 @@ export const siteCreateSchema = z.strictObject({
   timezone: timezoneSchema.default('UTC'),
   location: locationSchema.nullable().optional(),
   lan_notes: z.string().max(10_000).nullable().optional(),
+  region: siteRegionSchema.nullable().optional(),
 });
 export const siteUpdateSchema = z.strictObject({
   name: text().optional(),
   timezone: timezoneSchema.optional(),
   location: locationSchema.nullable().optional(),
   lan_notes: z.string().max(10_000).nullable().optional(),
+  region: siteRegionSchema.nullable().optional(),
 });
 
 /* ---------------------------------------------------------------- deployments */
@@ -74,8 +85,8 @@ export const DEPLOYMENT_TRANSITIONS: Record<(typeof DEPLOYMENT_STATES)[number], 
   retired: [],
 };
 
-const semver = z.string().regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/, 'expected a version like 2.1.0');
-const productCode = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'expected a product code like lorawan-gw');
+const semver = semverSchema;
+const productCode = productCodeSchema;
 
 export const deploymentSchema = z
   .object({
@@ -112,7 +123,6 @@ export const deploymentUpdateSchema = z.strictObject({
 
 /* -------------------------------------------------------------------- devices */
 
-export const DEVICE_ROLES = ['gateway', 'sensor', 'station', 'controller'] as const;
 export const DEVICE_STATUSES = ['up', 'down', 'unknown'] as const;
 
 export const externalRefsSchema = z.strictObject({
@@ -121,6 +131,8 @@ export const externalRefsSchema = z.strictObject({
       dev_eui: z.string().regex(/^[0-9a-fA-F]{16}$/, 'expected a 16-hex-digit DevEUI').transform((s) => s.toLowerCase()),
       device_id: z.string().max(100).optional(),
       application_id: z.string().max(100).optional(),
+      /** Written by provision_lorawan_devices with application_id. */
+      device_profile_id: z.string().max(100).optional(),
     })
     .optional(),
   rfid: z
@@ -157,6 +169,7 @@ export const deviceSchema = z
     observed_state: jsonObject,
     external_refs: jsonObject,
     heartbeat_interval_s: z.number().int(),
+    tags: z.array(z.string()).describe('free tags: alert rules select devices by them'),
     /** Names of the secrets set for this device; never their values. */
     secrets_set: z.array(z.string()),
     created_at: timestamp,
@@ -190,6 +203,7 @@ export const deviceCreateSchema = z.strictObject({
   name: text().nullable().optional(),
   external_refs: externalRefsSchema.optional(),
   heartbeat_interval_s: heartbeat.optional(),
+  tags: deviceTagsSchema.optional(),
   secrets: deviceSecretsSchema.optional(),
 });
 export const deviceUpdateSchema = z.strictObject({
@@ -200,6 +214,7 @@ export const deviceUpdateSchema = z.strictObject({
   name: text().nullable().optional(),
   external_refs: externalRefsSchema.optional(),
   heartbeat_interval_s: heartbeat.optional(),
+  tags: deviceTagsSchema.optional(),
   secrets: deviceSecretsSchema.optional(),
 });
 export const desiredStateSchema = z.strictObject({
@@ -238,22 +253,6 @@ export const inventoryUpdateSchema = z.strictObject({
 
 /* ------------------------------------------------------------------- products */
 
-export const bomLineSchema = z.strictObject({ sku: text(100), qty: z.number().int().min(1), description: z.string().optional() });
-export const productVersionSchema = z.strictObject({
-  version: semver,
-  firmware_baseline: z.string().nullable().optional(),
-  bom: z.array(bomLineSchema).default([]),
-  default_runbooks: z.array(z.string()).default([]),
-});
-export const PRODUCT_CATEGORIES = ['lorawan', 'rfid', 'firmware-only', 'gateway', 'other'] as const;
-/** docs/products/<code>/index.mdx frontmatter: the product keys (Docusaurus keys are ignored). */
-export const productFrontmatterSchema = z.object({
-  product_code: productCode,
-  name: text(),
-  category: z.enum(PRODUCT_CATEGORIES),
-  summary: z.string().optional(),
-  versions: z.array(productVersionSchema).min(1, 'a product needs at least one version'),
-});
 export const productSchema = z
   .object({
     code: z.string(),
@@ -261,8 +260,17 @@ export const productSchema = z
     category: z.string(),
     summary: z.string().nullable(),
     source_path: z.string(),
+    spec: productSpecSchema.describe('the device side: role, heartbeat, metrics with units and ranges, commands with params'),
     versions: z.array(
-      z.object({ version: z.string(), firmware_baseline: z.string().nullable(), bom: z.array(bomLineSchema), default_runbooks: z.array(z.string()) }),
+      z.object({
+        version: z.string(),
+        firmware_baseline: z.string().nullable(),
+        released: z.string().nullable(),
+        changes: z.array(z.string()),
+        bom: z.array(bomLineSchema),
+        datasheets: z.array(datasheetSchema),
+        default_runbooks: z.array(z.string()),
+      }),
     ),
   })
   .meta({ id: 'Product' });
@@ -273,3 +281,37 @@ export type Deployment = z.infer<typeof deploymentSchema>;
 export type Device = z.infer<typeof deviceSchema>;
 export type InventoryItem = z.infer<typeof inventoryItemSchema>;
 export type Product = z.infer<typeof productSchema>;
+
+/** The list answers the site reads (the routes build the same instances: `pageOf` keeps one per item). */
+export const devicePage = pageOf(deviceSchema, 'Device');
+export const deploymentPage = pageOf(deploymentSchema, 'Deployment');
+export const sitePage = pageOf(siteSchema, 'Site');
+
+/* ------------------------------------------------------------------ list filters and routes */
+
+const textSearch = z.string().trim().min(1).max(100).optional().describe('text search');
+/** The query string of each collection's list (besides limit and cursor); delete options. */
+export const customerFilters = { q: textSearch };
+export const siteFilters = { customer_id: idSchema('customer').optional(), q: textSearch };
+export const siteDeleteQuery = { cascade: queryFlag.optional().describe('admin only: also delete its deployments and devices') };
+export const deploymentFilters = {
+  site_id: idSchema('site').optional(),
+  customer_id: idSchema('customer').optional(),
+  state: deploymentStateSchema.optional(),
+  product_code: z.string().max(64).optional(),
+  q: textSearch,
+};
+export const deviceFilters = {
+  site_id: idSchema('site').optional(),
+  deployment_id: idSchema('deployment').optional(),
+  customer_id: idSchema('customer').optional(),
+  role: z.enum(DEVICE_ROLES).optional(),
+  status: z.enum(DEVICE_STATUSES).optional(),
+  product_code: z.string().max(64).optional(),
+  q: textSearch.describe('matches id, serial, name and external refs (DevEUI, MAC…)'),
+  sort: deviceSortSchema,
+};
+export const inventoryFilters = { deployment_id: idSchema('deployment').optional(), state: z.enum(INVENTORY_STATES).optional(), sku: z.string().max(100).optional(), q: textSearch };
+
+export const productParams = z.object({ code: z.string().max(64) });
+export const productListSchema = z.object({ items: z.array(productSchema) });

@@ -4,9 +4,22 @@ import semver from 'semver';
 // `import * as z` (same API as `import { z }`): Docusaurus loads this file through jiti, whose
 // interopDefault hands out zod's default export, on which a named `z` is undefined.
 import * as z from 'zod';
+import { conditionSchema } from './condition.ts';
 
 export const RUNBOOK_KINDS = ['runbook', 'sop', 'tutorial'] as const;
 export const EVIDENCE_KINDS = ['none', 'note', 'photo', 'file', 'link', 'value'] as const;
+export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
+
+/**
+ * Whether an item takes a photo, file or link as evidence. A photo, file or link item takes its
+ * own kind only (a file item also a photo: a photo is a file); an item asking for nothing, a
+ * note or a value takes any of them as supporting evidence.
+ */
+export function itemTakes(item: EvidenceKind, kind: 'photo' | 'file' | 'link'): boolean {
+  if (item === 'photo' || item === 'link') return kind === item;
+  if (item === 'file') return kind === 'file' || kind === 'photo';
+  return true;
+}
 /**
  * Roles a gate's `sign_off` may name: the API token roles (contracts.md) plus `lead`, the
  * field team lead who signs off work on site (the choice is written in
@@ -50,6 +63,7 @@ export const RUNBOOK_RULE = {
   valueWithoutExpect: 'runbook/value-without-expect',
   duplicateGateId: 'runbook/duplicate-gate-id',
   duplicateItemId: 'runbook/duplicate-item-id',
+  badCondition: 'runbook/bad-condition',
 } as const;
 
 const id = z.string().regex(RUNBOOK_ID_PATTERN, `expected ${RUNBOOK_ID_RULE}`);
@@ -107,6 +121,9 @@ export const checklistItemSchema = z
     evidence: z.enum(EVIDENCE_KINDS),
     expect: expectSchema.optional(),
     auto_check: autoCheckSchema.optional(),
+    when: conditionSchema
+      .optional()
+      .describe('JSONLogic over deployment, site and product: the item is part of an execution only when true (runbook/bad-condition)'),
   })
   .superRefine((item, ctx) => {
     if (item.evidence === 'value' && item.expect === undefined) {
@@ -212,7 +229,7 @@ export const RUNBOOK_KEYS = [
   'step',
 ] as const;
 export const GATE_KEYS = ['id', 'title', 'sign_off', 'checklist'] as const;
-export const ITEM_KEYS = ['id', 'text', 'evidence', 'expect', 'auto_check'] as const;
+export const ITEM_KEYS = ['id', 'text', 'evidence', 'expect', 'auto_check', 'when'] as const;
 export const EXPECT_KEYS = ['min', 'max', 'unit'] as const;
 
 export type SignOffRole = (typeof SIGN_OFF_ROLES)[number];

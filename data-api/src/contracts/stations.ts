@@ -1,5 +1,6 @@
 // Shared by the API and the browser (no server-only imports here).
 import { z } from 'zod';
+import { isoDateTime as timestamp } from './primitives.ts';
 import { idSchema } from './ids.ts';
 
 /**
@@ -8,7 +9,6 @@ import { idSchema } from './ids.ts';
  * post tag events with a station token. docs/contracts/rfid-stations.mdx explains the rules.
  */
 
-const timestamp = z.iso.datetime({ offset: true }).describe('ISO 8601 timestamp');
 const text = (max = 200) => z.string().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
 
 /** Station device ids are registry device ids (`dev_…`). */
@@ -142,7 +142,7 @@ export const eventTsSchema = z.union([z.string(), z.number()]).transform((v, ctx
     }
     return new Date(Math.round(v * 1000)).toISOString();
   }
-  if (!z.iso.datetime({ offset: true }).safeParse(v).success) {
+  if (!timestamp.safeParse(v).success) {
     ctx.addIssue({ code: 'custom', message: 'expected an ISO 8601 timestamp with a time zone (…Z or …+07:00) or epoch seconds' });
     return z.NEVER;
   }
@@ -194,6 +194,17 @@ export const stationEventsBodySchema = z
       .max(MAX_EVENTS_PER_BATCH, `at most ${MAX_EVENTS_PER_BATCH} events per request: split the batch`)
       .optional(),
   })
+  .describe(`Either one StationEventPayload, or { events: [StationEventPayload, …] } with at most ${MAX_EVENTS_PER_BATCH} events.`);
+
+/** The same body as documented (OpenAPI): what a client should send, each event typed. */
+export const stationEventsBodyDocumented = z
+  .union([
+    stationEventInputSchema,
+    z.strictObject({
+      station_id: stationIdSchema.optional().describe('optional; must be the token\'s own station'),
+      events: z.array(stationEventInputSchema).min(1).max(MAX_EVENTS_PER_BATCH),
+    }),
+  ])
   .describe(`Either one StationEventPayload, or { events: [StationEventPayload, …] } with at most ${MAX_EVENTS_PER_BATCH} events.`);
 
 export const EVENT_STATUSES = ['accepted', 'duplicate', 'rejected'] as const;
@@ -301,3 +312,5 @@ export type Station = z.infer<typeof stationSchema>;
 export type StationEvent = z.infer<typeof stationEventSchema>;
 export type StationStatus = z.infer<typeof stationStatusSchema>;
 export type EventResult = z.infer<typeof eventResultSchema>;
+
+export const stationParams = z.object({ id: stationIdSchema });

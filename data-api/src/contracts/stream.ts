@@ -44,3 +44,13 @@ export function topicMatches(topics: readonly string[], event: { type: string; s
     return (name === family || name === event.subject.type) && event.subject.id === id;
   });
 }
+
+/** `GET /api/v1/stream`: which topics, and where to resume (the Last-Event-ID header wins). */
+export const streamQuerySchema = z.strictObject({
+  topics: z
+    .string()
+    .max(2000)
+    .regex(/^[a-z_]+(:[A-Za-z0-9._~-]+)?(,[a-z_]+(:[A-Za-z0-9._~-]+)?)*$/, 'expected a comma list like device,alert,site:site_x,device:dev_y')
+    .optional(),
+  last_event_id: z.coerce.number().int().min(0).optional(),
+});

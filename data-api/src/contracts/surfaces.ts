@@ -223,3 +223,9 @@ export const surfaceResponseSchema = z
   })
   .meta({ id: 'SurfaceMessages' });
 export type SurfaceResponse = z.infer<typeof surfaceResponseSchema>;
+
+/** Routes: `/surfaces/:name`, its parameters in the query string, and the answers. */
+export const surfaceRouteParams = z.object({ name: surfaceNameSchema });
+export const surfaceArgsQuery = z.record(z.string().regex(/^[a-z_]{1,40}$/), z.string().max(200)).describe('the surface parameters, e.g. site=site_farm-north');
+export const surfaceListSchema = z.object({ items: z.array(surfaceSummarySchema) });
+export const a2uiMessagesSchema = z.object({ messages: z.array(a2uiMessageSchema) });

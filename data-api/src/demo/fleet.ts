@@ -4,7 +4,7 @@
  */
 export interface DemoFleet {
   customers: Array<{ id: string; name: string }>;
-  sites: Array<{ id: string; customer_id: string; name: string; timezone: string; lat: number; lon: number; lan_notes: string }>;
+  sites: Array<{ id: string; customer_id: string; name: string; timezone: string; lat: number; lon: number; lan_notes: string; region: string }>;
   deployments: Array<{ id: string; site_id: string; customer_id: string; name: string; product_code: string; product_version: string; state: string; planned_date: string; started_date: string | null }>;
   devices: Array<{
     id: string;
@@ -95,12 +95,15 @@ export function generateDemoFleet(seed = 42, now = new Date('2026-11-01T00:00:00
 
   const fleet: DemoFleet = { customers: CUSTOMERS, sites: [], deployments: [], devices: [], inventory: [] };
   for (const site of SITES) {
-    fleet.sites.push({ ...site, lan_notes: `Site LAN 10.${20 + fleet.sites.length}.0.0/24; gateway uplink over fibre, LTE backup.` });
+    // Thailand: the AS923_1 LoRaWAN region plan.
+    fleet.sites.push({ ...site, region: 'AS923_1', lan_notes: `Site LAN 10.${20 + fleet.sites.length}.0.0/24; gateway uplink over fibre, LTE backup.` });
     const kind = site.id.includes('farm') || site.id.includes('orchard') ? 'farm' : site.id.includes('dc-') ? 'dc' : 'water';
     const slug = site.id.slice('site_'.length);
     PLANS[kind]!.forEach((plan, index) => {
       const depId = `dep_${slug}-${index + 1}`;
-      const state = STATES[(fleet.deployments.length * 3) % STATES.length]!;
+      // A site's gateways are its backbone: live wherever the site has anything, so the demo's
+      // LoRaWAN sensors have a way to report.
+      const state = plan.product === 'lorawan-gw' ? 'live' : STATES[(fleet.deployments.length * 3) % STATES.length]!;
       const started = state === 'planned' ? null : day(-200 + Math.floor(rand() * 150));
       fleet.deployments.push({
         id: depId,

@@ -1,8 +1,14 @@
 import type { Kysely } from 'kysely';
-import { json, type Database } from '../db/index.ts';
+import { json, type Database } from '../kernel/db/index.ts';
 import { generateDemoFleet } from './fleet.ts';
+import { demoWorkItems } from './work-items.ts';
 
 export { generateDemoFleet } from './fleet.ts';
+
+/** What the registry wants each product to run with (the simulation reports it back, a few drifting). */
+export function desiredStateFor(product: string): Record<string, unknown> {
+  return product === 'pump-ctl' ? { mode: 'auto', setpoint_bar: 3.2, report_interval_s: 60 } : {};
+}
 
 const CHUNK = 500;
 
@@ -11,8 +17,17 @@ const CHUNK = 500;
  * rows that already exist (same id) are left as they are, so `--demo` can be passed at
  * every start.
  */
-export async function loadDemoData(db: Kysely<Database>, seed = 42, now = new Date()) {
+export async function loadDemoData(db: Kysely<Database>, seed = 42, now = new Date(), options: { speed?: number } = {}) {
   const fleet = generateDemoFleet(seed, now);
+  // A faster demo clock (tests) shortens every heartbeat, so "silent for 3 heartbeats" comes sooner too.
+  const speed = options.speed ?? 1;
+  if (speed !== 1) {
+    for (const d of fleet.devices) {
+      d.heartbeat_interval_s = Math.max(1, Math.round(d.heartbeat_interval_s / speed));
+      // …and every age with it: "seen a minute ago" stays younger than three heartbeats.
+      if (d.last_seen) d.last_seen = new Date(now.getTime() - (now.getTime() - Date.parse(d.last_seen)) / speed).toISOString();
+    }
+  }
   await db.transaction().execute(async (trx) => {
     await trx.insertInto('customers').values(fleet.customers).onConflict((c) => c.doNothing()).execute();
     await trx.insertInto('sites').values(fleet.sites).onConflict((c) => c.doNothing()).execute();
@@ -28,7 +43,7 @@ export async function loadDemoData(db: Kysely<Database>, seed = 42, now = new Da
           fleet.devices.slice(i, i + CHUNK).map((d) => ({
             ...d,
             role: d.role as any,
-            desired_state: json({}),
+            desired_state: json(desiredStateFor(d.product_code)),
             observed_state: json(d.observed_state),
             external_refs: json(d.external_refs),
           })),
@@ -41,6 +56,8 @@ export async function loadDemoData(db: Kysely<Database>, seed = 42, now = new Da
       .values(fleet.inventory.map((i) => ({ ...i, state: i.state as any })))
       .onConflict((c) => c.doNothing())
       .execute();
+    const work = demoWorkItems(fleet, now);
+    if (work.length) await trx.insertInto('work_items').values(work).onConflict((c) => c.doNothing()).execute();
   });
   return {
     customers: fleet.customers.length,

@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { Principal } from '../auth/roles.ts';
-import type { Database } from '../db/index.ts';
+import type { Principal } from '../kernel/auth/roles.ts';
+import type { Database } from '../kernel/db/index.ts';
 import type { Kysely } from 'kysely';
+import { idParamsOf } from '../contracts/ids.ts';
 import { pageOf } from '../contracts/pagination.ts';
-
-const errorSchema = z.object({ error: z.string(), message: z.string().optional(), issues: z.array(z.object({ path: z.string(), message: z.string() })).optional() }).meta({ id: 'Error' });
-export const ERROR_RESPONSES = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema } as const;
+import { allPages, jsonOrCsv } from '../kernel/csv/stream.ts';
+import { columnsOf } from '../kernel/csv/write.ts';
+import { ERROR_RESPONSES } from '../kernel/errors/responses.ts';
 
 type Db = Kysely<Database>;
 
@@ -25,6 +26,8 @@ export interface CrudSpec<Item extends z.ZodType, Create extends z.ZodType, Upda
   filters: Query;
   /** Role for writes (reads need any role). */
   writeRole: 'admin' | 'operator';
+  /** Writes that change what every customer shares (default: none, every write stays in its tenant). */
+  sharedWrites?: ReadonlyArray<'create' | 'update' | 'delete'>;
   list(db: Db, who: Principal, q: any): Promise<{ items: z.infer<Item>[]; next_cursor: string | null }>;
   get(db: Db, who: Principal, id: string): Promise<z.infer<Item>>;
   add(db: Db, who: Principal, body: z.infer<Create>): Promise<z.infer<Item>>;
@@ -46,17 +49,23 @@ export function registerCrud<I extends z.ZodType, C extends z.ZodType, U extends
   // Generic glue on the untyped instance: the zod schemas still validate every request and
   // reply at run time; the services carry the static types.
   const app = parent;
-  const params = z.object({ id: spec.id });
+  const params = idParamsOf(spec.id);
   const tags = [spec.tag];
   const db = () => app.ctx.db;
+  const scope = (write: 'create' | 'update' | 'delete') => (spec.sharedWrites?.includes(write) ? 'unscoped' : 'tenant') as 'tenant' | 'unscoped';
 
   app.get(
     `/${spec.path}`,
     {
-      config: { auth: 'viewer' },
+      config: { auth: 'viewer', csv: true },
       schema: { summary: `List ${spec.path}`, tags, querystring: z.strictObject({ ...pageQuery, ...spec.filters }), response: { 200: pageOf(spec.item, spec.name[0]!.toUpperCase() + spec.name.slice(1)), ...ERROR_RESPONSES } },
     },
-    async (request) => spec.list(db(), request.principal!, request.query),
+    async (request, reply) =>
+      jsonOrCsv(request, reply, () => spec.list(db(), request.principal!, request.query), () => ({
+        name: spec.path,
+        columns: columnsOf(spec.item),
+        rows: allPages((limit, cursor) => spec.list(db(), request.principal!, { ...(request.query as object), limit, cursor })),
+      })),
   );
   app.get(
     `/${spec.path}/:id`,
@@ -65,18 +74,18 @@ export function registerCrud<I extends z.ZodType, C extends z.ZodType, U extends
   );
   app.post(
     `/${spec.path}`,
-    { config: { auth: spec.writeRole }, schema: { summary: `Create a ${spec.name}`, tags, body: spec.create, response: { 201: spec.item, ...ERROR_RESPONSES } } },
+    { config: { auth: spec.writeRole, scope: scope('create') }, schema: { summary: `Create a ${spec.name}`, tags, body: spec.create, response: { 201: spec.item, ...ERROR_RESPONSES } } },
     async (request, reply) => reply.status(201).send(await spec.add(db(), request.principal!, request.body as z.infer<C>)),
   );
   app.patch(
     `/${spec.path}/:id`,
-    { config: { auth: spec.writeRole }, schema: { summary: `Change a ${spec.name}`, tags, params, body: spec.update, response: { 200: spec.item, ...ERROR_RESPONSES } } },
+    { config: { auth: spec.writeRole, scope: scope('update') }, schema: { summary: `Change a ${spec.name}`, tags, params, body: spec.update, response: { 200: spec.item, ...ERROR_RESPONSES } } },
     async (request) => spec.patch(db(), request.principal!, (request.params as { id: string }).id, request.body as z.infer<U>),
   );
   app.delete(
     `/${spec.path}/:id`,
     {
-      config: { auth: spec.writeRole },
+      config: { auth: spec.writeRole, scope: scope('delete') },
       schema: { summary: `Delete a ${spec.name}`, tags, params, querystring: z.strictObject(spec.deleteQuery ?? {}), response: { 204: z.null(), ...ERROR_RESPONSES } },
     },
     async (request, reply) => {

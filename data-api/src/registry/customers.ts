@@ -1,14 +1,15 @@
 import type { z } from 'zod';
-import { recordAudit } from '../audit/service.ts';
-import type { Principal } from '../auth/roles.ts';
-import { emitChange } from '../changes/service.ts';
+import { recordAudit } from '../kernel/audit/service.ts';
+import type { Principal } from '../kernel/auth/roles.ts';
+import { emitChange } from '../kernel/changes/service.ts';
 import { generateId } from '../contracts/ids.ts';
 import type { customerCreateSchema, customerUpdateSchema, Customer } from '../contracts/registry.ts';
-import type { Customer as CustomerRow, Database } from '../db/index.ts';
-import { conflict, forbidden, notFound } from '../errors/index.ts';
+import type { Customer as CustomerRow, Database } from '../kernel/db/index.ts';
+import { conflict, forbidden, notFound } from '../kernel/errors/index.ts';
 import type { Kysely } from 'kysely';
-import { assertInScope, iso, likeContains, scopeOf, translateDbError } from './common.ts';
-import { decodeCursor, toPage } from './pagination.ts';
+import { iso, likeContains, translateDbError } from '../kernel/db/values.ts';
+import { assertInScope, scopeOf } from '../kernel/auth/tenancy.ts';
+import { decodeCursor, toPage } from '../kernel/db/pagination.ts';
 
 export const toCustomer = (r: CustomerRow): Customer => ({ id: r.id, name: r.name, created_at: iso(r.created_at)!, updated_at: iso(r.updated_at)! });
 

@@ -1,16 +1,17 @@
 import type { Kysely } from 'kysely';
 import type { z } from 'zod';
-import { recordAudit } from '../audit/service.ts';
-import type { Principal } from '../auth/roles.ts';
-import { emitChange } from '../changes/service.ts';
+import { recordAudit } from '../kernel/audit/service.ts';
+import type { Principal } from '../kernel/auth/roles.ts';
+import { emitChange } from '../kernel/changes/service.ts';
 import { generateId } from '../contracts/ids.ts';
 import { DEPLOYMENT_TRANSITIONS, type Deployment, type deploymentCreateSchema, type deploymentUpdateSchema } from '../contracts/registry.ts';
-import type { Database, Deployment as DeploymentRow } from '../db/index.ts';
-import { conflict, notFound, validationError } from '../errors/index.ts';
-import { assertInScope, iso, likeContains, scopeOf, translateDbError } from './common.ts';
-import { decodeCursor, toPage } from './pagination.ts';
+import type { Database, Deployment as DeploymentRow } from '../kernel/db/index.ts';
+import { conflict, notFound } from '../kernel/errors/index.ts';
+import { iso, likeContains, translateDbError } from '../kernel/db/values.ts';
+import { assertInScope, scopeOf } from '../kernel/auth/tenancy.ts';
+import { decodeCursor, toPage } from '../kernel/db/pagination.ts';
 import { releaseInventory } from './inventory.ts';
-import { findSite } from './sites.ts';
+import { assertProductVersion, findDeployment, findSite } from './lookups.ts';
 
 export const toDeployment = (r: DeploymentRow): Deployment => ({
   id: r.id,
@@ -53,24 +54,7 @@ export async function listDeployments(db: Kysely<Database>, who: Principal, q: D
   return toPage(await query.execute(), q.limit, toDeployment);
 }
 
-export async function findDeployment(db: Kysely<Database>, who: Principal, id: string): Promise<DeploymentRow> {
-  const row = await db.selectFrom('deployments').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!row) throw notFound('deployment', id);
-  assertInScope(who, row.customer_id, 'deployment', id);
-  return row;
-}
-
 export const getDeployment = async (db: Kysely<Database>, who: Principal, id: string) => toDeployment(await findDeployment(db, who, id));
-
-/** The product catalog (docs/products) names what can be deployed. */
-export async function assertProductVersion(db: Kysely<Database>, code: string, version: string | null | undefined, path: string): Promise<void> {
-  const product = await db.selectFrom('products').select('code').where('code', '=', code).executeTakeFirst();
-  if (!product) throw validationError([{ path: `${path}.product_code`, message: `unknown product ${code}: products are declared in docs/products/<code>/index.mdx` }]);
-  if (version) {
-    const v = await db.selectFrom('product_versions').select('version').where('product_code', '=', code).where('version', '=', version).executeTakeFirst();
-    if (!v) throw validationError([{ path: `${path}.product_version`, message: `product ${code} has no version ${version}` }]);
-  }
-}
 
 export async function createDeployment(db: Kysely<Database>, who: Principal, input: z.infer<typeof deploymentCreateSchema>): Promise<Deployment> {
   const site = await findSite(db, who, input.site_id);

@@ -1,7 +1,8 @@
 import { sql, type SelectQueryBuilder } from 'kysely';
 import type { DeviceSort, DeviceSortKey } from '../contracts/registry.ts';
-import type { Database } from '../db/index.ts';
-import type { SortedAfter } from './pagination.ts';
+import type { Database } from '../kernel/db/index.ts';
+import { validationError } from '../kernel/errors/index.ts';
+import type { SortedAfter } from '../kernel/db/pagination.ts';
 
 /** How each sort key's cursor value (text) is read back for comparison. */
 const KEY_TYPE: Record<DeviceSortKey, 'text' | 'timestamptz'> = {
@@ -16,6 +17,20 @@ const KEY_TYPE: Record<DeviceSortKey, 'text' | 'timestamptz'> = {
   role: 'text',
   created_at: 'timestamptz',
 };
+
+/** PostgreSQL's text form of a timestamptz (`2025-05-01 12:34:56.789012+00`), as the cursor carries it. */
+const PG_TIMESTAMPTZ = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?(Z|[+-]\d{2}(:?\d{2}){0,2})?$/;
+
+/**
+ * A timestamp key from a cursor, checked here rather than by the cast in SQL: a forged value
+ * ('garbage', month 13) would otherwise fail inside PostgreSQL as a 500.
+ */
+function assertTimestampKey(key: string): void {
+  const m = PG_TIMESTAMPTZ.exec(key);
+  const [y, mo, d, h, mi, s] = (m ?? []).slice(1, 7).map(Number) as number[];
+  const valid = m !== null && mo! >= 1 && mo! <= 12 && d! >= 1 && d! <= new Date(Date.UTC(y!, mo!, 0)).getUTCDate() && h! <= 23 && mi! <= 59 && s! <= 59;
+  if (!valid) throw validationError([{ path: 'querystring.cursor', message: 'invalid cursor: pass back the next_cursor of a previous page unchanged' }]);
+}
 
 export const parseSort = (sort: DeviceSort): { key: DeviceSortKey; desc: boolean } =>
   sort.startsWith('-') ? { key: sort.slice(1) as DeviceSortKey, desc: true } : { key: sort as DeviceSortKey, desc: false };
@@ -41,6 +56,7 @@ export function orderDevices<O>(query: SelectQueryBuilder<Database, 'devices', O
   const col = sql.ref(`devices.${key}`);
   let q = query;
   if (after) {
+    if (after.key !== null && KEY_TYPE[key] === 'timestamptz') assertTimestampKey(after.key);
     const k = sql`cast(${after.key} as ${sql.raw(KEY_TYPE[key])})`;
     q = q.where(
       after.key === null

@@ -1,17 +1,17 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { z } from 'zod';
-import { recordAudit } from '../audit/service.ts';
-import type { Principal } from '../auth/roles.ts';
-import { emitChange } from '../changes/service.ts';
+import { recordAudit } from '../kernel/audit/service.ts';
+import type { Principal } from '../kernel/auth/roles.ts';
+import { emitChange } from '../kernel/changes/service.ts';
 import { generateId } from '../contracts/ids.ts';
 import type { Device, DeviceSort, desiredStateSchema, deviceCreateSchema, deviceSecretsSchema, deviceUpdateSchema } from '../contracts/registry.ts';
-import { json, type Database, type Device as DeviceRow } from '../db/index.ts';
-import { conflict, notFound, validationError } from '../errors/index.ts';
-import { assertInScope, iso, likeContains, scopeOf, translateDbError } from './common.ts';
-import { assertProductVersion, findDeployment } from './deployments.ts';
-import { findSite } from './sites.ts';
+import { json, type Database, type Device as DeviceRow } from '../kernel/db/index.ts';
+import { conflict, notFound, validationError } from '../kernel/errors/index.ts';
+import { iso, likeContains, translateDbError } from '../kernel/db/values.ts';
+import { assertInScope, scopeOf } from '../kernel/auth/tenancy.ts';
+import { assertProductVersion, findDeployment, findSite } from './lookups.ts';
 import { orderDevices } from './device-sort.ts';
-import { decodeSortedCursor, encodeSortedCursor, toPage } from './pagination.ts';
+import { decodeSortedCursor, encodeSortedCursor, toPage } from '../kernel/db/pagination.ts';
 
 type Row = DeviceRow & { secrets_set?: string[] | null };
 
@@ -32,13 +32,14 @@ export const toDevice = (r: Row): Device => ({
   observed_state: r.observed_state,
   external_refs: r.external_refs,
   heartbeat_interval_s: r.heartbeat_interval_s,
+  tags: r.tags ?? [],
   secrets_set: r.secrets_set ?? [],
   created_at: iso(r.created_at)!,
   updated_at: iso(r.updated_at)!,
 });
 
 /** Device columns plus the names (never the values) of its secrets. */
-function selectDevices(db: Kysely<Database>) {
+export function selectDevices(db: Kysely<Database>) {
   return db
     .selectFrom('devices')
     .selectAll('devices')
@@ -124,7 +125,7 @@ const DEV_EUI_LOCK = 7_273_100;
  * A DevEUI belongs to one device. Checked inside the writing transaction under a lock on
  * that DevEUI, so two concurrent writes of the same DevEUI cannot both pass the check.
  */
-async function assertDevEuiFree(trx: Transaction<Database>, devEui: string | undefined, selfId: string) {
+export async function assertDevEuiFree(trx: Transaction<Database>, devEui: string | undefined, selfId: string) {
   if (!devEui) return;
   await sql`select pg_advisory_xact_lock(${DEV_EUI_LOCK}, hashtext(${devEui}))`.execute(trx);
   const other = await trx
@@ -171,6 +172,7 @@ export async function createDevice(db: Kysely<Database>, who: Principal, input: 
         observed_state: json({}),
         external_refs: json(input.external_refs ?? {}),
         ...(input.heartbeat_interval_s ? { heartbeat_interval_s: input.heartbeat_interval_s } : {}),
+        ...(input.tags ? { tags: input.tags } : {}),
       })
       .execute()
       .catch((err) => translateDbError(err, 'device', id));

@@ -1,15 +1,16 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { z } from 'zod';
-import { recordAudit, recordAuditMany } from '../audit/service.ts';
-import type { Principal } from '../auth/roles.ts';
-import { emitChange } from '../changes/service.ts';
+import { recordAudit, recordAuditMany } from '../kernel/audit/service.ts';
+import type { Principal } from '../kernel/auth/roles.ts';
+import { emitChange } from '../kernel/changes/service.ts';
 import { generateId } from '../contracts/ids.ts';
 import type { InventoryItem, inventoryCreateSchema, inventoryUpdateSchema } from '../contracts/registry.ts';
-import type { Database, InventoryItem as InventoryRow } from '../db/index.ts';
-import { notFound, validationError } from '../errors/index.ts';
-import { iso, likeContains, scopeOf, translateDbError } from './common.ts';
-import { findDeployment } from './deployments.ts';
-import { decodeCursor, toPage } from './pagination.ts';
+import type { Database, InventoryItem as InventoryRow } from '../kernel/db/index.ts';
+import { notFound, validationError } from '../kernel/errors/index.ts';
+import { iso, likeContains, translateDbError } from '../kernel/db/values.ts';
+import { scopeOf } from '../kernel/auth/tenancy.ts';
+import { findDeployment } from './lookups.ts';
+import { decodeCursor, toPage } from '../kernel/db/pagination.ts';
 
 export const toInventoryItem = (r: InventoryRow): InventoryItem => ({
   id: r.id,

@@ -2,10 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { parse as parseYaml } from 'yaml';
-import { productFrontmatterSchema, type Product } from '../contracts/registry.ts';
-import { json, type Database } from '../db/index.ts';
-import { formatPath } from '../errors/index.ts';
-import { notFound } from '../errors/index.ts';
+import { productFrontmatterSchema, productSpecOf, productSpecSchema } from '../contracts/catalog.ts';
+import type { Product } from '../contracts/registry.ts';
+import { json, type Database } from '../kernel/db/index.ts';
+import { formatPath } from '../kernel/errors/index.ts';
+import { notFound } from '../kernel/errors/index.ts';
 
 /** A bad product file stops the start: the message names the file and the field. */
 export class ProductCatalogError extends Error {
@@ -60,15 +61,27 @@ export async function loadProductCatalog(db: Kysely<Database>, productsDir: stri
     // Versions go with their product (ON DELETE CASCADE).
     await (codes.length ? trx.deleteFrom('products').where('code', 'not in', codes) : trx.deleteFrom('products')).execute();
     for (const p of products) {
+      const row = { name: p.name, category: p.category, summary: p.summary ?? null, source_path: p.source_path, spec: json(productSpecOf(p)) };
       await trx
         .insertInto('products')
-        .values({ code: p.product_code, name: p.name, category: p.category, summary: p.summary ?? null, source_path: p.source_path, loaded_at: new Date() })
-        .onConflict((oc) => oc.column('code').doUpdateSet({ name: p.name, category: p.category, summary: p.summary ?? null, source_path: p.source_path, loaded_at: new Date() }))
+        .values({ code: p.product_code, ...row, loaded_at: new Date() })
+        .onConflict((oc) => oc.column('code').doUpdateSet({ ...row, loaded_at: new Date() }))
         .execute();
       await trx.deleteFrom('product_versions').where('product_code', '=', p.product_code).execute();
       await trx
         .insertInto('product_versions')
-        .values(p.versions.map((v) => ({ product_code: p.product_code, version: v.version, firmware_baseline: v.firmware_baseline ?? null, bom: json(v.bom), default_runbooks: json(v.default_runbooks) })))
+        .values(
+          p.versions.map((v) => ({
+            product_code: p.product_code,
+            version: v.version,
+            firmware_baseline: v.firmware_baseline ?? null,
+            released: v.released ?? null,
+            changes: json(v.changes ?? []),
+            bom: json(v.bom),
+            datasheets: json(v.datasheets ?? []),
+            default_runbooks: json(v.default_runbooks),
+          })),
+        )
         .execute();
     }
   });
@@ -87,9 +100,19 @@ export async function listProducts(db: Kysely<Database>, code?: string): Promise
     category: r.category,
     summary: r.summary,
     source_path: r.source_path,
+    // Loaded before this column existed: an empty spec until the next start reloads the catalog.
+    spec: productSpecSchema.parse({ statuses: ['ok'], metrics: [], commands: [], role: null, heartbeat_interval_s: null, currency: null, ...r.spec }),
     versions: versions
       .filter((v) => v.product_code === r.code)
-      .map((v) => ({ version: v.version, firmware_baseline: v.firmware_baseline, bom: v.bom, default_runbooks: v.default_runbooks })),
+      .map((v) => ({
+        version: v.version,
+        firmware_baseline: v.firmware_baseline,
+        released: v.released,
+        changes: v.changes,
+        bom: v.bom,
+        datasheets: v.datasheets,
+        default_runbooks: v.default_runbooks,
+      })),
   }));
 }
 

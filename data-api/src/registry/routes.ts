@@ -1,96 +1,87 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
-import { deviceIdSchema, idSchema } from '../contracts/ids.ts';
+import { deviceIdSchema, idParamsOf, idSchema } from '../contracts/ids.ts';
 import { pageQuery } from '../contracts/pagination.ts';
 import {
   customerCreateSchema,
+  customerFilters,
   customerSchema,
   customerUpdateSchema,
   deploymentCreateSchema,
+  deploymentFilters,
   deploymentSchema,
-  deploymentStateSchema,
   deploymentUpdateSchema,
   desiredStateSchema,
-  DEVICE_ROLES,
-  DEVICE_STATUSES,
   deviceCreateSchema,
+  deviceFilters,
   deviceSchema,
-  deviceSortSchema,
   deviceUpdateSchema,
-  INVENTORY_STATES,
   inventoryCreateSchema,
+  inventoryFilters,
   inventoryItemSchema,
   inventoryUpdateSchema,
+  productListSchema,
+  productParams,
   productSchema,
   siteCreateSchema,
+  siteDeleteQuery,
+  siteFilters,
   siteSchema,
   siteUpdateSchema,
 } from '../contracts/registry.ts';
 import { createCustomer, deleteCustomer, getCustomer, listCustomers, updateCustomer } from './customers.ts';
-import { ERROR_RESPONSES, registerCrud } from './crud-routes.ts';
+import { ERROR_RESPONSES } from '../kernel/errors/responses.ts';
+import { registerCrud } from './crud-routes.ts';
 import { createDeployment, deleteDeployment, getDeployment, listDeployments, updateDeployment } from './deployments.ts';
 import { createDevice, deleteDevice, getDevice, listDevices, setDesiredState, updateDevice } from './devices.ts';
 import { createInventoryItem, deleteInventoryItem, getInventoryItem, listInventory, updateInventoryItem } from './inventory.ts';
 import { getProduct, listProducts } from './products.ts';
 import { createSite, deleteSite, getSite, listSites, updateSite } from './sites.ts';
 
-const q = z.string().trim().min(1).max(100).optional().describe('text search');
-const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
-
 /** The registry: customers, sites, deployments, devices, inventory (domain.md). */
 export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
   registerCrud(app, {
-    path: 'customers', name: 'customer', tag: 'registry', id: idSchema('customer'), writeRole: 'admin',
-    item: customerSchema, create: customerCreateSchema, update: customerUpdateSchema, filters: { q },
+    path: 'customers', name: 'customer', tag: 'registry', id: idSchema('customer'), writeRole: 'admin', sharedWrites: ['create', 'delete'],
+    item: customerSchema, create: customerCreateSchema, update: customerUpdateSchema, filters: customerFilters,
     list: listCustomers, get: getCustomer, add: createCustomer, patch: updateCustomer, remove: (db, who, id) => deleteCustomer(db, who, id),
   }, pageQuery);
 
   registerCrud(app, {
     path: 'sites', name: 'site', tag: 'registry', id: idSchema('site'), writeRole: 'admin',
-    item: siteSchema, create: siteCreateSchema, update: siteUpdateSchema, filters: { customer_id: idSchema('customer').optional(), q },
-    deleteQuery: { cascade: flag.optional().describe('admin only: also delete its deployments and devices') },
+    item: siteSchema, create: siteCreateSchema, update: siteUpdateSchema, filters: siteFilters,
+    deleteQuery: siteDeleteQuery,
     list: listSites, get: getSite, add: createSite, patch: updateSite, remove: deleteSite,
   }, pageQuery);
 
   registerCrud(app, {
     path: 'deployments', name: 'deployment', tag: 'registry', id: idSchema('deployment'), writeRole: 'admin',
     item: deploymentSchema, create: deploymentCreateSchema, update: deploymentUpdateSchema,
-    filters: { site_id: idSchema('site').optional(), customer_id: idSchema('customer').optional(), state: deploymentStateSchema.optional(), product_code: z.string().max(64).optional(), q },
+    filters: deploymentFilters,
     list: listDeployments, get: getDeployment, add: createDeployment, patch: updateDeployment, remove: (db, who, id) => deleteDeployment(db, who, id),
   }, pageQuery);
 
   registerCrud(app, {
     path: 'devices', name: 'device', tag: 'registry', id: deviceIdSchema, writeRole: 'admin',
     item: deviceSchema, create: deviceCreateSchema, update: deviceUpdateSchema,
-    filters: {
-      site_id: idSchema('site').optional(),
-      deployment_id: idSchema('deployment').optional(),
-      customer_id: idSchema('customer').optional(),
-      role: z.enum(DEVICE_ROLES).optional(),
-      status: z.enum(DEVICE_STATUSES).optional(),
-      product_code: z.string().max(64).optional(),
-      q: q.describe('matches id, serial, name and external refs (DevEUI, MAC…)'),
-      sort: deviceSortSchema,
-    },
+    filters: deviceFilters,
     list: listDevices, get: getDevice, add: createDevice, patch: updateDevice, remove: (db, who, id) => deleteDevice(db, who, id),
   }, pageQuery);
 
   registerCrud(app, {
     path: 'inventory', name: 'inventory item', tag: 'registry', id: idSchema('inventory'), writeRole: 'admin',
     item: inventoryItemSchema, create: inventoryCreateSchema, update: inventoryUpdateSchema,
-    filters: { deployment_id: idSchema('deployment').optional(), state: z.enum(INVENTORY_STATES).optional(), sku: z.string().max(100).optional(), q },
+    filters: inventoryFilters,
     list: listInventory, get: getInventoryItem, add: createInventoryItem, patch: updateInventoryItem, remove: (db, who, id) => deleteInventoryItem(db, who, id),
   }, pageQuery);
 
   app.put(
     '/devices/:id/desired-state',
     {
-      config: { auth: 'admin' },
+      config: { auth: 'admin', scope: 'tenant' },
       schema: {
         summary: "Set a device's target configuration",
         description: 'Each change bumps desired_version. Pass if_version to refuse a change made on stale data (409). observed_state is never writable.',
         tags: ['registry'],
-        params: z.object({ id: deviceIdSchema }),
+        params: idParamsOf(deviceIdSchema),
         body: desiredStateSchema,
         response: { 200: deviceSchema, ...ERROR_RESPONSES },
       },
@@ -103,12 +94,12 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
 export const productRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/products',
-    { config: { auth: 'viewer' }, schema: { summary: 'The product catalog', tags: ['registry'], response: { 200: z.object({ items: z.array(productSchema) }) } } },
+    { config: { auth: 'viewer' }, schema: { summary: 'The product catalog', tags: ['registry'], response: { 200: productListSchema } } },
     async () => ({ items: await listProducts(app.ctx.db) }),
   );
   app.get(
     '/products/:code',
-    { config: { auth: 'viewer' }, schema: { summary: 'One product with its versions', tags: ['registry'], params: z.object({ code: z.string().max(64) }), response: { 200: productSchema, ...ERROR_RESPONSES } } },
+    { config: { auth: 'viewer' }, schema: { summary: 'One product with its versions', tags: ['registry'], params: productParams, response: { 200: productSchema, ...ERROR_RESPONSES } } },
     async (request) => getProduct(app.ctx.db, request.params.code),
   );
 };

@@ -1,17 +1,19 @@
 import type { Kysely } from 'kysely';
 import type { z } from 'zod';
-import { recordAudit, recordAuditMany } from '../audit/service.ts';
-import type { Principal } from '../auth/roles.ts';
-import { emitChange } from '../changes/service.ts';
+import { recordAudit, recordAuditMany } from '../kernel/audit/service.ts';
+import type { Principal } from '../kernel/auth/roles.ts';
+import { emitChange } from '../kernel/changes/service.ts';
 import { generateId } from '../contracts/ids.ts';
 import type { Site, siteCreateSchema, siteUpdateSchema } from '../contracts/registry.ts';
-import type { Database, Site as SiteRow } from '../db/index.ts';
-import { conflict, forbidden, notFound } from '../errors/index.ts';
-import { assertInScope, iso, likeContains, scopeOf, translateDbError } from './common.ts';
+import type { Database, Site as SiteRow } from '../kernel/db/index.ts';
+import { conflict, forbidden, notFound } from '../kernel/errors/index.ts';
+import { iso, likeContains, translateDbError } from '../kernel/db/values.ts';
+import { assertInScope, scopeOf } from '../kernel/auth/tenancy.ts';
 import { toDeployment } from './deployments.ts';
+import { findSite } from './lookups.ts';
 import { toDevice } from './devices.ts';
 import { releaseInventory } from './inventory.ts';
-import { decodeCursor, toPage } from './pagination.ts';
+import { decodeCursor, toPage } from '../kernel/db/pagination.ts';
 
 export const toSite = (r: SiteRow): Site => ({
   id: r.id,
@@ -20,6 +22,7 @@ export const toSite = (r: SiteRow): Site => ({
   timezone: r.timezone,
   location: r.lat === null || r.lon === null ? null : { lat: r.lat, lon: r.lon },
   lan_notes: r.lan_notes,
+  region: r.region ?? null,
   created_at: iso(r.created_at)!,
   updated_at: iso(r.updated_at)!,
 });
@@ -36,13 +39,6 @@ export async function listSites(db: Kysely<Database>, who: Principal, q: { limit
     query = query.where((eb) => eb.or([eb('id', 'ilike', like), eb('name', 'ilike', like)]));
   }
   return toPage(await query.execute(), q.limit, toSite);
-}
-
-export async function findSite(db: Kysely<Database>, who: Principal, id: string): Promise<SiteRow> {
-  const row = await db.selectFrom('sites').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!row) throw notFound('site', id);
-  assertInScope(who, row.customer_id, 'site', id);
-  return row;
 }
 
 export const getSite = async (db: Kysely<Database>, who: Principal, id: string) => toSite(await findSite(db, who, id));
@@ -63,6 +59,7 @@ export async function createSite(db: Kysely<Database>, who: Principal, input: z.
         lat: input.location?.lat ?? null,
         lon: input.location?.lon ?? null,
         lan_notes: input.lan_notes ?? null,
+        region: input.region ?? null,
       })
       .returningAll()
       .executeTakeFirstOrThrow()

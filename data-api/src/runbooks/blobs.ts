@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { DEFAULTS } from '../config/schema.ts';
+import { DEFAULTS } from '../kernel/config/schema.ts';
 import { SNIFF_BYTES } from './sniff.ts';
 
 /**
@@ -40,6 +40,8 @@ export interface PendingBlob extends StoredBlob {
   commit(): void;
   /** Drops the bytes (the upload was refused). */
   discard(): void;
+  /** Up to `length` bytes from `offset`, before commit or discard (an image header lies beyond the sniffed head). */
+  read(offset: number, length: number): Buffer;
 }
 
 export class BlobStore {
@@ -103,6 +105,16 @@ export class BlobStore {
         else fs.renameSync(tmp, final);
       },
       discard: () => fs.rmSync(tmp, { force: true }),
+      read: (offset, length) => {
+        const buf = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
+        if (buf.length === 0) return buf;
+        const fd = fs.openSync(tmp, 'r');
+        try {
+          return buf.subarray(0, fs.readSync(fd, buf, 0, buf.length, offset));
+        } finally {
+          fs.closeSync(fd);
+        }
+      },
     };
   }
 }

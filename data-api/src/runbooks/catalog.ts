@@ -7,7 +7,7 @@ import path from 'node:path';
 import { SiteIndex } from '../../../plugins/remark-runbook/site.ts';
 import type { RunbookFrontmatter } from '../contracts/runbook.ts';
 import type { RunbookInfo } from '../contracts/executions.ts';
-import { PROJECT_ROOT } from '../paths.ts';
+import { PROJECT_ROOT } from '../kernel/paths.ts';
 
 export interface CatalogDirs {
   runbooksDir: string;

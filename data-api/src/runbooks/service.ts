@@ -5,9 +5,9 @@
 // No HTTP here: routes.ts turns requests into these calls.
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import semver from 'semver';
-import { recordAudit } from '../audit/service.ts';
-import { allows, type Principal } from '../auth/roles.ts';
-import { emitChange } from '../changes/service.ts';
+import { recordAudit } from '../kernel/audit/service.ts';
+import { allows, type Principal } from '../kernel/auth/roles.ts';
+import { emitChange } from '../kernel/changes/service.ts';
 import {
   computeGateStatuses,
   FINAL_STATES,
@@ -26,13 +26,15 @@ import {
   type Whoami,
 } from '../contracts/executions.ts';
 import { generateId } from '../contracts/ids.ts';
-import type { ChecklistItem, Gate, SignOffRole } from '../contracts/runbook.ts';
-import { json, type Database, type RunbookEvidenceTable, type RunbookExecutionsTable, type RunbookGateSignoffsTable, type RunbookItemStatesTable } from '../db/index.ts';
-import { ApiError, conflict, forbidden, notFound, validationError } from '../errors/index.ts';
-import { assertInScope, iso, scopeOf, translateDbError } from '../registry/common.ts';
-import { decodeCursor, encodeCursor } from '../registry/pagination.ts';
-import { findDeployment } from '../registry/deployments.ts';
+import { itemTakes, type ChecklistItem, type EvidenceKind, type Gate, type SignOffRole } from '../contracts/runbook.ts';
+import { json, type Database, type RunbookEvidenceTable, type RunbookExecutionsTable, type RunbookGateSignoffsTable, type RunbookItemStatesTable } from '../kernel/db/index.ts';
+import { ApiError, conflict, forbidden, notFound, validationError } from '../kernel/errors/index.ts';
+import { iso, translateDbError } from '../kernel/db/values.ts';
+import { assertInScope, scopeOf } from '../kernel/auth/tenancy.ts';
+import { decodeCursor, encodeCursor } from '../kernel/db/pagination.ts';
+import { findDeployment } from '../registry/lookups.ts';
 import type { RunbookCatalog } from './catalog.ts';
+import { applicableGates, conditionDataFor, type SkippedItem } from './conditions.ts';
 
 type Db = Kysely<Database>;
 type Trx = Transaction<Database> | Db;
@@ -44,6 +46,8 @@ type EvidenceRow = Selectable<RunbookEvidenceTable>;
 /** What an execution stores of its runbook: the gates as they were at start. */
 interface Snapshot {
   gates: Gate[];
+  /** Items whose `when` was false for the deployment when the execution started. */
+  skipped_items?: SkippedItem[];
 }
 
 /** 409 for a stale `if_version`: the body carries the item as it is now, so the UI can say who changed it. */
@@ -258,7 +262,8 @@ export async function startExecution(db: Db, catalog: RunbookCatalog, who: Princ
   }
 
   const id = input.id ?? generateId('execution');
-  const snapshot: Snapshot = { gates: runbook.gates };
+  const applicable = applicableGates(runbook.gates, await conditionDataFor(db, deployment.id));
+  const snapshot: Snapshot = { gates: applicable.gates, ...(applicable.skipped.length ? { skipped_items: applicable.skipped } : {}) };
   const now = new Date();
   return db.transaction().execute(async (trx) => {
     const row = await trx
@@ -285,7 +290,7 @@ export async function startExecution(db: Db, catalog: RunbookCatalog, who: Princ
     let position = 0;
     await trx
       .insertInto('runbook_item_states')
-      .values(runbook.gates.flatMap((g) => g.checklist.map((item) => ({ execution_id: id, item_id: item.id, gate_id: g.id, position: position++, value: null, note: null, by: null }))))
+      .values(snapshot.gates.flatMap((g) => g.checklist.map((item) => ({ execution_id: id, item_id: item.id, gate_id: g.id, position: position++, value: null, note: null, by: null }))))
       .execute();
     await trx
       .insertInto('runbook_execution_events')
@@ -524,6 +529,7 @@ export async function itemAction(db: Db, who: Principal, executionId: string, it
         patch.note = action.note;
         break;
       case 'link': {
+        assertItemTakes(item, 'link', 'body.url');
         newEvidence = await trx
           .insertInto('runbook_evidence')
           .values({ id: generateId('evidence'), execution_id: row.id, gate_id: at.gate.id, item_id: itemId, kind: 'link', sha256: null, size: null, content_type: null, filename: null, blob_path: null, url: action.url, by: who.name })
@@ -587,9 +593,17 @@ const stripEvidence = (i: ItemState) => ({ ...i, evidence_items: i.evidence_item
 /* ------------------------------------------------------------------ evidence uploads */
 
 /** Checks before the bytes are received (so a refused upload is not stored): same rules as a tick. */
-export async function precheckEvidence(db: Db, who: Principal, executionId: string, itemId: string, meta: ActionMeta, ifVersion?: number): Promise<{ duplicate: boolean }> {
+/** The item's `evidence` decides what it takes (contracts/runbook.ts itemTakes): anything else is a 400 at `at`. */
+function assertItemTakes(item: { id: string; evidence: EvidenceKind }, kind: 'photo' | 'file' | 'link', at: string): void {
+  if (itemTakes(item.evidence, kind)) return;
+  const how = item.evidence === 'link' ? 'a link (POST …/link)' : item.evidence === 'photo' ? 'a photo (kind=photo: JPEG, PNG, WebP or HEIC)' : 'a file or a photo';
+  throw validationError([{ path: at, message: `item ${item.id} takes ${how} as evidence, not a ${kind}` }]);
+}
+
+export async function precheckEvidence(db: Db, who: Principal, executionId: string, itemId: string, meta: ActionMeta, ifVersion: number | undefined, kind: 'photo' | 'file'): Promise<{ duplicate: boolean }> {
   return db.transaction().execute(async (trx) => {
     const ctx = await openItem(trx, who, executionId, itemId, meta, 'evidence', ifVersion);
+    if (ctx) assertItemTakes(ctx.at.item, kind, 'querystring.kind');
     return { duplicate: ctx === null };
   });
 }
@@ -607,6 +621,7 @@ export async function addEvidence(db: Db, who: Principal, executionId: string, i
   return db.transaction().execute(async (trx) => {
     const ctx = await openItem(trx, who, executionId, itemId, opts, 'evidence', opts.if_version);
     if (!ctx) return { result: await currentItemResult(trx, who, executionId, itemId), evidence: null };
+    assertItemTakes(ctx.at.item, blob.kind, 'querystring.kind');
     const row = await trx
       .insertInto('runbook_evidence')
       .values({

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { answerRunPage, runPageShell } from './run-pages.ts';
 
 /**
  * Serves the built Docusaurus site at `/`. Docusaurus (trailingSlash: false) writes
@@ -21,10 +22,17 @@ export async function siteRoutes(app: FastifyInstance) {
     }
     const status = app.ctx.siteStatus();
     const urlPath = decodeURIComponent(request.url.split('?')[0]!).replace(/\/+$/, '') || '/';
+    // A run page: the built page when there is one, else the live shell (drawn from the API).
+    const run = answerRunPage(siteDir, urlPath);
+    if (run?.kind === 'static') return reply.redirect(run.url, 302);
+    if (run?.kind === 'shell') return reply.header('cache-control', 'no-cache').sendFile(run.file, { cacheControl: false });
     for (const candidate of [`${urlPath}.html`, `${urlPath}/index.html`, urlPath]) {
       const file = path.join(siteDir, path.normalize(candidate));
       if (file.startsWith(siteDir) && isFile(file)) return reply.sendFile(path.relative(siteDir, file));
     }
+    // A run page the build holds as MDX: the shell that draws it (plugins/run-pages).
+    const shell = runPageShell(siteDir, urlPath);
+    if (shell) return reply.sendFile(shell);
     if (status.status !== 'ready' && !isFile(path.join(siteDir, 'index.html'))) return holdingPage(reply, status.status, status.error);
     if (isFile(path.join(siteDir, '404.html'))) return reply.status(404).sendFile('404.html');
     return reply.status(404).type('text/plain').send('not found');

@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
-import { LIVE_CHANNEL, MAX_NOTIFY_BYTES } from '../changes/service.ts';
-import type { AppContext } from '../context.ts';
-import type { LiveSample } from '../ingest/writer.ts';
+import { LIVE_CHANNEL, MAX_NOTIFY_BYTES } from '../kernel/changes/service.ts';
+import type { AppContext } from '../kernel/context.ts';
+import type { LiveSample } from '../contracts/stream.ts';
+import type { StoredReading } from './ingest/writer.ts';
 
 /**
  * The flush window is added to every live sample's publish → pixel time (uniform 0..window),
@@ -19,13 +20,13 @@ const MAX_PER_FLUSH = 200;
  * see every device whichever replica ingested it. All of a flush goes in one statement.
  */
 export class LiveTelemetry {
-  private readonly latest = new Map<string, LiveSample>();
+  private readonly latest = new Map<string, StoredReading>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
 
   constructor(private readonly ctx: AppContext) {}
 
-  publish(samples: LiveSample[]): void {
+  publish(samples: StoredReading[]): void {
     for (const s of samples) {
       const prev = this.latest.get(s.device_id);
       if (!prev || prev.ts <= s.ts) this.latest.set(s.device_id, s);
@@ -37,7 +38,8 @@ export class LiveTelemetry {
     this.timer = null;
     const payloads: string[] = [];
     for (const s of this.latest.values()) {
-      const text = JSON.stringify({ device_id: s.device_id, site_id: s.site_id, customer_id: s.customer_id, ts: Date.parse(s.ts) / 1000, status: s.status, metrics: s.metrics });
+      const sample: LiveSample = { device_id: s.device_id, site_id: s.site_id, customer_id: s.customer_id, ts: Date.parse(s.ts) / 1000, status: s.status, metrics: s.metrics };
+      const text = JSON.stringify(sample);
       if (text.length < MAX_NOTIFY_BYTES) payloads.push(text);
       if (payloads.length >= MAX_PER_FLUSH) break;
     }
@@ -60,10 +62,3 @@ export class LiveTelemetry {
   }
 }
 
-const feeds = new WeakMap<AppContext, LiveTelemetry>();
-
-export function liveTelemetryFor(ctx: AppContext): LiveTelemetry {
-  let feed = feeds.get(ctx);
-  if (!feed) feeds.set(ctx, (feed = new LiveTelemetry(ctx)));
-  return feed;
-}

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../db/index.ts';
-import { DEFAULT_RETENTION, type RetentionOptions } from '../ingest/options.ts';
+import type { Database } from '../kernel/db/index.ts';
+import { DEFAULT_RETENTION, type RetentionOptions } from './ingest/options.ts';
 
 /** Buckets start on this origin (UTC): 1-hour and 1-day buckets align to UTC midnight. */
 export const BUCKET_ORIGIN = '2000-01-01T00:00:00Z';

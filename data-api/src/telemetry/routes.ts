@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { retentionFor } from '../ingest/options.ts';
-import { telemetryParams, telemetryQuery, telemetrySeries } from './schemas.ts';
+import { telemetryParams, telemetryQuery, telemetrySeries } from '../contracts/telemetry.ts';
 import { queryTelemetry } from './service.ts';
 
 export const telemetryRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -20,6 +19,6 @@ export const telemetryRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: telemetrySeries },
       },
     },
-    async (request) => queryTelemetry(app.ctx.db, request.principal!, request.params.id, request.query, retentionFor(app.ctx)),
+    async (request) => queryTelemetry(app.ctx.db, request.principal!, request.params.id, request.query, app.ctx.retention),
   );
 };

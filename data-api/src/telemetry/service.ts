@@ -1,10 +1,10 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import type { Principal } from '../auth/roles.ts';
-import type { Database } from '../db/index.ts';
-import { notFound, validationError } from '../errors/index.ts';
-import { DEFAULT_RETENTION, type RetentionOptions } from '../ingest/options.ts';
+import type { Principal } from '../kernel/auth/roles.ts';
+import type { Database } from '../kernel/db/index.ts';
+import { notFound, validationError } from '../kernel/errors/index.ts';
+import { DEFAULT_RETENTION, type RetentionOptions } from './ingest/options.ts';
 import { BUCKET_ORIGIN } from './rollup.ts';
-import type { TelemetryQuery, TelemetrySeries } from './schemas.ts';
+import type { TelemetryQuery, TelemetrySeries } from '../contracts/telemetry.ts';
 
 const UNIT_S = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
 const AUTO_STEPS = [10, 30, 60, 300, 900, 1800, 3600, 10_800, 21_600, 43_200, 86_400, 604_800];

@@ -1,5 +1,6 @@
 // Every rule, in the order their ids are documented (docs/contracts/runbooks.mdx).
 import type { FileRule, Rule, SiteRule } from '../types.ts';
+import { badCondition } from './bad-condition.ts';
 import { duplicateGateId } from './duplicate-gate-id.ts';
 import { duplicateItemId } from './duplicate-item-id.ts';
 import { duplicateRunbookId } from './duplicate-runbook-id.ts';
@@ -30,6 +31,7 @@ export const rules: readonly Rule[] = [
   unknownProduct,
   invalidSemverRange,
   valueWithoutExpect,
+  badCondition,
   unknownSignOffRole,
   taskListMismatch,
   itemNotInBody,

@@ -10,7 +10,7 @@ import {
   SIGN_OFF_ROLES,
 } from '../../../data-api/src/contracts/runbook.ts';
 import type { FileRule } from '../types.ts';
-import { isObj, list, pathText, q } from './util.ts';
+import { didYouMean, isObj, list, pathText, q } from './util.ts';
 
 /** What each field expects, for "…, expected Y" (by key; `[]` = an element of that list). */
 const EXPECTED: Record<string, string> = {
@@ -120,7 +120,12 @@ export const schema: FileRule = {
       const expected = EXPECTED[fieldKey(issue.path)] ?? issue.message;
       if (value === undefined) report(`Missing \`${where}\`, expected ${expected}`, place);
       else if (issue.code === 'too_small' && Array.isArray(value) && value.length === 0) report(`Unexpected empty \`${where}\`, expected ${expected}`, place);
-      else report(`Unexpected ${describe(value)} for \`${where}\`, expected ${expected}`, place);
+      else {
+        // A typo of one of the allowed values (`kind: runbok`) says which it likely meant.
+        const values = issue.code === 'invalid_value' ? (issue as { values?: unknown[] }).values : undefined;
+        const hint = typeof value === 'string' && values ? didYouMean(value, values.map(String)) : '';
+        report(`Unexpected ${describe(value)} for \`${where}\`, expected ${expected}${hint}`, place);
+      }
     }
   },
 };

@@ -1,22 +1,8 @@
 import React, { useMemo, useState, type ReactNode } from 'react';
 import useIsBrowser from '@docusaurus/useIsBrowser';
-import { useResource } from '../../data/useResource';
+import { openApiDocumentSchema, openApiOperationSchema, type OpenApiOperation as Operation } from '../../../data-api/src/contracts/openapi.ts';
+import { useResource } from '../../data/useResource.ts';
 import styles from './styles.module.css';
-
-interface Operation {
-  summary?: string;
-  description?: string;
-  tags?: string[];
-  security?: unknown[];
-  parameters?: Array<{ name: string; in: string; required?: boolean; schema?: unknown; description?: string }>;
-  requestBody?: { content?: Record<string, { schema?: unknown }> };
-  responses?: Record<string, { description?: string; content?: Record<string, { schema?: unknown }> }>;
-}
-interface OpenApiDoc {
-  info: { title: string; version: string };
-  paths: Record<string, Record<string, Operation>>;
-  components?: { schemas?: Record<string, unknown> };
-}
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 
@@ -26,15 +12,16 @@ const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
  */
 export function ApiReference(): ReactNode {
   const isBrowser = useIsBrowser();
-  const doc = useResource<OpenApiDoc>(isBrowser ? '/openapi.json' : null);
+  const doc = useResource(isBrowser ? '/openapi.json' : null, openApiDocumentSchema);
   const [filter, setFilter] = useState('');
   const groups = useMemo(() => {
     if (!doc.data) return [];
     const byTag = new Map<string, Array<{ method: string; path: string; op: Operation }>>();
     for (const [path, ops] of Object.entries(doc.data.paths)) {
       for (const method of METHODS) {
-        const op = ops[method];
-        if (!op) continue;
+        const parsed = openApiOperationSchema.safeParse(ops[method]);
+        if (!parsed.success) continue;
+        const op = parsed.data;
         const text = `${method} ${path} ${op.summary ?? ''}`.toLowerCase();
         if (filter && !text.includes(filter.toLowerCase())) continue;
         const tag = op.tags?.[0] ?? 'other';

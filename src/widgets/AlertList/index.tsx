@@ -1,11 +1,12 @@
-import React, { useState, type ReactNode } from 'react';
-import type { Alert } from '../../../data-api/src/alerts/schemas.ts';
-import { useLiveResource, useLiveRows } from '../../data/useLive';
-import { useDataClient } from '../../data/useResource';
-import { shortDateTime, timeAgo } from '../shared/format';
-import { useNow } from '../shared/useNow';
-import { frameStyles as s, Pager, StatusBadge, WidgetFrame } from '../shared/WidgetFrame';
-import { canOperate, useWhoami } from './useWhoami';
+import React, { useEffect, useState, type ReactNode } from 'react';
+import { alertPage, alertSchema, type Alert } from '../../../data-api/src/contracts/alerts.ts';
+import { useLiveResource, useLiveRows } from '../../data/useLive.ts';
+import { useDataClient } from '../../data/useResource.ts';
+import { useNow } from '../shared/useNow.ts';
+import { frameStyles as s, Pager, StatusBadge, WidgetFrame, scrollRegion } from '../shared/WidgetFrame.tsx';
+import { canOperate, useWhoami } from '../../data/useWhoami.ts';
+import { RelativeTime, TextWithTimes } from '../shared/Time.tsx';
+import { CsvButton } from '../shared/CsvButton.tsx';
 
 export interface AlertListProps {
   /** `open`, `acknowledged`, `resolved`, or a comma list (default `open,acknowledged`). */
@@ -13,9 +14,32 @@ export interface AlertListProps {
   severity?: 'critical' | 'warning' | 'info';
   /** `device:gw_x`, `site:site_x`, or a bare id (its prefix says the type). */
   subject?: string;
+  /** Only the alerts of this rule (its id in notifications/rules.yaml, or device_down). */
+  rule?: string;
+  /** Only the alerts of this site. */
+  site?: string;
+  /** Also take `?rule=`, `?site=`, `?subject=` and `?alert=` (highlighted) from the page URL: what links in messages open. */
+  fromUrl?: boolean;
   pageSize?: number;
   title?: ReactNode;
 }
+
+/** The filters a link carries (`/docs/dashboards/alerts?site=…`), read once in the browser. */
+function useUrlFilters(enabled: boolean): { rule?: string; site?: string; subject?: string; alert?: string } {
+  const [filters, setFilters] = useState<{ rule?: string; site?: string; subject?: string; alert?: string }>({});
+  useEffect(() => {
+    if (!enabled) return;
+    const q = new URLSearchParams(window.location.search);
+    const pick = (k: string) => {
+      const v = q.get(k);
+      return v && /^[A-Za-z0-9_:.-]{1,200}$/.test(v) ? v : undefined;
+    };
+    setFilters({ rule: pick('rule'), site: pick('site'), subject: pick('subject'), alert: pick('alert') });
+  }, [enabled]);
+  return filters;
+}
+
+const DELIVERY_MARK: Record<string, string> = { sent: '✓', failed: '✗', pending: '…', sending: '…' };
 
 const PREFIX_TYPE: Array<[string, string]> = [['gw_', 'device'], ['dev_', 'device'], ['site_', 'site'], ['dep_', 'deployment'], ['arun_', 'automation_run'], ['run_', 'execution'], ['cus_', 'customer']];
 
@@ -28,7 +52,11 @@ export function parseSubject(subject: string | undefined): { type?: string; id?:
 }
 
 /** Open and acknowledged alerts, live; acknowledge and resolve for operators (the API checks again). */
-export function AlertList({ state = 'open,acknowledged', severity, subject, pageSize = 25, title }: AlertListProps): ReactNode {
+export function AlertList({ state = 'open,acknowledged', severity, subject: subjectProp, rule: ruleProp, site: siteProp, fromUrl = false, pageSize = 25, title }: AlertListProps): ReactNode {
+  const url = useUrlFilters(fromUrl);
+  const subject = subjectProp ?? url.subject;
+  const rule = ruleProp ?? url.rule;
+  const site = siteProp ?? url.site;
   const client = useDataClient();
   const now = useNow();
   const who = useWhoami();
@@ -41,9 +69,11 @@ export function AlertList({ state = 'open,acknowledged', severity, subject, page
   if (severity) q.set('severity', severity);
   if (subj.type) q.set('subject_type', subj.type);
   if (subj.id) q.set('subject_id', subj.id);
+  if (rule) q.set('rule_id', rule);
+  if (site) q.set('site_id', site);
   const cursor = cursors[cursors.length - 1];
   if (cursor) q.set('cursor', cursor);
-  const res = useLiveResource<{ items: Alert[]; next_cursor: string | null }>(`/alerts?${q.toString()}`, {
+  const res = useLiveResource(`/alerts?${q.toString()}`, alertPage, {
     topics: ['alert'],
     seed: (page) => ({ type: 'alert', rows: page.items.map((a) => ({ ...a, updated_at: null })) }),
     refetchOn: (e) => e.type.startsWith('alert.'),
@@ -57,7 +87,7 @@ export function AlertList({ state = 'open,acknowledged', severity, subject, page
     setBusy(`${alert.id}:${action}`);
     setFailure(null);
     try {
-      const after = await client.request<Alert>('POST', `/alerts/${encodeURIComponent(alert.id)}/${action}`, {});
+      const after = await client.send(alertSchema, 'POST', `/alerts/${encodeURIComponent(alert.id)}/${action}`, {});
       client.store.seed('alert', [{ ...after, updated_at: null }]);
     } catch (err) {
       setFailure(`${action} ${alert.id}: ${(err as Error).message}`);
@@ -71,7 +101,16 @@ export function AlertList({ state = 'open,acknowledged', severity, subject, page
       name="AlertList"
       testId="alert-list"
       title={title ?? 'Alerts'}
-      toolbar={who.data && <span className={s.muted} data-testid="alert-list-role">as {who.data.name} ({who.data.role})</span>}
+      toolbar={
+        <>
+          {who.data && (
+            <span className={s.muted} data-testid="alert-list-role">
+              as {who.data.name} ({who.data.role})
+            </span>
+          )}
+          <CsvButton path={`/alerts?${q.toString()}`} name="alerts" testId="alert-list" />
+        </>
+      }
       state={res}
       connection={res.connection}
       empty={res.status === 'ready' && shown.length === 0}
@@ -80,7 +119,7 @@ export function AlertList({ state = 'open,acknowledged', severity, subject, page
       data={{ rows: shown.length, operator: operator ? 'yes' : 'no' }}
     >
       {failure && <p className={s.error} role="alert">{failure}</p>}
-      <div className={s.tableWrap}>
+      <div className={s.tableWrap} {...scrollRegion('Alerts')}>
         <table className={s.table}>
           <thead>
             <tr>
@@ -94,15 +133,37 @@ export function AlertList({ state = 'open,acknowledged', severity, subject, page
           </thead>
           <tbody>
             {shown.map((a) => (
-              <tr key={a.id} data-testid={`alert-row-${a.id}`} data-state={a.state} data-severity={a.severity}>
+              <tr
+                key={a.id}
+                id={a.id}
+                data-testid={`alert-row-${a.id}`}
+                data-state={a.state}
+                data-severity={a.severity}
+                style={url.alert === a.id ? { outline: '2px solid var(--ifm-color-primary)' } : undefined}
+              >
                 <td><StatusBadge status={a.severity} /></td>
                 <td>
-                  {a.title}
+                  <TextWithTimes text={a.title} now={now} />
                   {a.acked_by && <div className={s.muted}>acknowledged by {a.acked_by}</div>}
+                  {a.deliveries && a.deliveries.length > 0 && (
+                    <div className={s.muted} data-testid={`alert-deliveries-${a.id}`} title="latest message per contact point (GET /api/v1/alerts/:id/notifications has every attempt)">
+                      told:{' '}
+                      {a.deliveries.map((d, i) => (
+                        <span key={d.contact_point} data-contact-point={d.contact_point} data-state={d.state} data-status={d.status}>
+                          {i > 0 && ' · '}
+                          {d.contact_point} {d.status === 'resolved' ? 'resolved ' : ''}
+                          {DELIVERY_MARK[d.state]} {d.state}
+                          {d.attempts > 1 ? ` (${d.attempts} attempts)` : ''}
+                        </span>
+                      ))}
+                    </div>
+                  )}
                 </td>
                 <td><StatusBadge status={a.state} testId={`alert-state-${a.id}`} /></td>
                 <td className={s.optional}><code className={s.mono}>{a.subject.type}:{a.subject.id}</code></td>
-                <td title={shortDateTime(a.opened_at)}>{timeAgo(a.opened_at, now)}</td>
+                <td>
+                  <RelativeTime iso={a.opened_at} now={now} />
+                </td>
                 {operator && (
                   <td style={{ whiteSpace: 'nowrap' }}>
                     {a.state === 'open' && (

@@ -1,10 +1,13 @@
 import React, { type ReactNode } from 'react';
 import useIsBrowser from '@docusaurus/useIsBrowser';
-import type { Health } from '@site/data-api/src/contracts/health';
-import { useResource } from '../../data/useResource';
+import { healthSchema, type Health } from '../../../data-api/src/contracts/health.ts';
+import { useResource } from '../../data/useResource.ts';
 import styles from './styles.module.css';
 
 type Part = 'up' | 'down' | 'building' | 'unknown';
+
+/** Lagging shows amber, like a build in progress: working, not keeping up. */
+const INGEST_STATE: Record<Health['ingest']['status'], Part> = { ok: 'up', down: 'down', lagging: 'building', off: 'unknown' };
 
 function Dot({ state, label, detail }: { state: Part; label: string; detail?: string }): ReactNode {
   return (
@@ -16,10 +19,10 @@ function Dot({ state, label, detail }: { state: Part; label: string; detail?: st
   );
 }
 
-/** Live health of the data API, its database and its MQTT broker. */
+/** Live health of the data API, its database, its MQTT broker and ingest, and the site build. */
 export function ApiStatus({ refreshMs = 5000 }: { refreshMs?: number }): ReactNode {
   const isBrowser = useIsBrowser();
-  const health = useResource<Health>(isBrowser ? '/health' : null, refreshMs);
+  const health = useResource(isBrowser ? '/health' : null, healthSchema, refreshMs);
 
   if (!isBrowser || health.status === 'loading') {
     return (
@@ -47,6 +50,7 @@ export function ApiStatus({ refreshMs = 5000 }: { refreshMs?: number }): ReactNo
           detail={`${h.database.kind === 'pglite' ? 'embedded PGlite' : 'PostgreSQL'} · ${h.database.status}`}
         />
         <Dot state={h.broker.status} label="Broker" detail={`${h.broker.kind === 'aedes' ? 'embedded MQTT' : 'MQTT'} · ${h.broker.status}`} />
+        <Dot state={INGEST_STATE[h.ingest.status]} label="Ingest" detail={h.ingest.reason ? `${h.ingest.status}: ${h.ingest.reason}` : h.ingest.status} />
         <Dot state={buildState} label="Site" detail={`build ${h.build.status}`} />
       </ul>
       {health.status === 'stale' && (

@@ -1,8 +1,8 @@
 import React, { useMemo, type ReactNode } from 'react';
-import type { ExecutionSummary } from '../../../data-api/src/contracts/executions.ts';
-import { DEPLOYMENT_STATES, type Deployment } from '../../../data-api/src/contracts/registry.ts';
-import { useLiveResource, useLiveRows } from '../../data/useLive';
-import { frameStyles as s, StatusBadge, WidgetFrame } from '../shared/WidgetFrame';
+import { executionSummaryPage, type ExecutionSummary } from '../../../data-api/src/contracts/executions.ts';
+import { DEPLOYMENT_STATES, deploymentPage, type Deployment } from '../../../data-api/src/contracts/registry.ts';
+import { useLiveResource, useLiveRows } from '../../data/useLive.ts';
+import { frameStyles as s, StatusBadge, WidgetFrame } from '../shared/WidgetFrame.tsx';
 import styles from './styles.module.css';
 
 type State = (typeof DEPLOYMENT_STATES)[number];
@@ -24,13 +24,13 @@ export function DeploymentBoard({ site, product, customer, states, title }: Depl
   if (site) q.set('site_id', site);
   if (product) q.set('product_code', product);
   if (customer) q.set('customer_id', customer);
-  const res = useLiveResource<{ items: Deployment[]; next_cursor: string | null }>(`/deployments?${q.toString()}`, {
+  const res = useLiveResource(`/deployments?${q.toString()}`, deploymentPage, {
     topics: ['deployment'],
     seed: (page) => ({ type: 'deployment', rows: page.items }),
     refetchOn: (e) => e.type === 'deployment.created' || e.type === 'deployment.deleted',
   });
   const rows = useLiveRows<Deployment>('deployment', res.data?.items ?? null);
-  const executions = useLiveResource<{ items: ExecutionSummary[] }>(`/runbook-executions?limit=500${site ? `&site_id=${encodeURIComponent(site)}` : ''}`, {
+  const executions = useLiveResource(`/runbook-executions?limit=500${site ? `&site_id=${encodeURIComponent(site)}` : ''}`, executionSummaryPage, {
     topics: ['execution'],
     refetchOn: (e) => e.type.startsWith('execution.'),
     missingIsUnavailable: true,

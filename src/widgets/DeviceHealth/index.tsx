@@ -1,11 +1,12 @@
 import React, { useState, type ReactNode } from 'react';
-import type { Alert } from '../../../data-api/src/alerts/schemas.ts';
-import type { Device } from '../../../data-api/src/contracts/registry.ts';
-import { useLiveResource, useLiveRows, useLiveTopics } from '../../data/useLive';
-import { firmwareOf } from '../DeviceTable';
-import { shortDateTime, timeAgo } from '../shared/format';
-import { useNow } from '../shared/useNow';
-import { frameStyles as s, StatusBadge, WidgetFrame } from '../shared/WidgetFrame';
+import { alertPage, type Alert } from '../../../data-api/src/contracts/alerts.ts';
+import { deviceSchema, type Device } from '../../../data-api/src/contracts/registry.ts';
+import { useLiveResource, useLiveRows, useLiveTopics } from '../../data/useLive.ts';
+import { firmwareOf } from '../DeviceTable/index.tsx';
+import { useNow } from '../shared/useNow.ts';
+import { frameStyles as s, StatusBadge, WidgetFrame, scrollRegion } from '../shared/WidgetFrame.tsx';
+import { RelativeTime, TextWithTimes } from '../shared/Time.tsx';
+import { stateDrift } from '../../../data-api/src/contracts/device-state.ts';
 
 export interface DeviceHealthProps {
   /** Device id, e.g. `gw_farm-north-1-001`. */
@@ -18,13 +19,13 @@ export interface DeviceHealthProps {
 export function DeviceHealth({ device, metrics }: DeviceHealthProps): ReactNode {
   const now = useNow(10_000);
   const topics = [`device:${device}`];
-  const res = useLiveResource<Device>(`/devices/${encodeURIComponent(device)}`, {
+  const res = useLiveResource(`/devices/${encodeURIComponent(device)}`, deviceSchema, {
     topics,
     seed: (d) => ({ type: 'device', rows: [d] }),
     missingIsUnavailable: true,
   });
   const [row] = useLiveRows<Device>('device', res.data ? [res.data] : null);
-  const alerts = useLiveResource<{ items: Alert[] }>(`/alerts?subject_type=device&subject_id=${encodeURIComponent(device)}&limit=5`, {
+  const alerts = useLiveResource(`/alerts?subject_type=device&subject_id=${encodeURIComponent(device)}&limit=5`, alertPage, {
     topics: [`alert`],
     refetchOn: (e) => e.type.startsWith('alert.') && (e.payload as { alert?: Alert }).alert?.subject.id === device,
     missingIsUnavailable: true,
@@ -62,7 +63,9 @@ export function DeviceHealth({ device, metrics }: DeviceHealthProps): ReactNode 
             </div>
             <div className={s.stat}>
               <div className={s.statLabel}>last seen</div>
-              <div className={s.statValue} title={row.last_seen ?? ''}>{timeAgo(row.last_seen, now)}</div>
+              <div className={s.statValue}>
+                <RelativeTime iso={row.last_seen} now={now} />
+              </div>
             </div>
             <div className={s.stat}>
               <div className={s.statLabel}>firmware</div>
@@ -75,7 +78,9 @@ export function DeviceHealth({ device, metrics }: DeviceHealthProps): ReactNode 
               </div>
             </div>
           </div>
-          <h4 style={{ margin: '0.75rem 0 0.25rem' }}>Metrics {metricsAt && <small className={s.muted}>· {timeAgo(metricsAt, now)}</small>}</h4>
+          <h4 style={{ margin: '0.75rem 0 0.25rem' }}>Metrics {metricsAt && <small className={s.muted}>
+                · <RelativeTime iso={metricsAt} now={now} />
+              </small>}</h4>
           {names.length === 0 ? (
             <p className={s.note}>No telemetry from this device yet.</p>
           ) : (
@@ -88,6 +93,7 @@ export function DeviceHealth({ device, metrics }: DeviceHealthProps): ReactNode 
               ))}
             </div>
           )}
+          <DesiredVsReported device={row} now={now} />
           <h4 style={{ margin: '0.75rem 0 0.25rem' }}>Recent alerts</h4>
           {alerts.status === 'unavailable' ? (
             <p className={s.note}>Alerts are not available from this data API yet.</p>
@@ -95,7 +101,10 @@ export function DeviceHealth({ device, metrics }: DeviceHealthProps): ReactNode 
             <ul>
               {alerts.data.items.map((a) => (
                 <li key={a.id}>
-                  <StatusBadge status={a.state} /> {a.title} <span className={s.muted}>· {shortDateTime(a.opened_at)}</span>
+                  <StatusBadge status={a.state} /> <TextWithTimes text={a.title} now={now} />{' '}
+                  <span className={s.muted}>
+                    · <RelativeTime iso={a.opened_at} now={now} />
+                  </span>
                 </li>
               ))}
             </ul>
@@ -105,6 +114,58 @@ export function DeviceHealth({ device, metrics }: DeviceHealthProps): ReactNode 
         </>
       )}
     </WidgetFrame>
+  );
+}
+
+const shown = (v: unknown) => (v === undefined ? '—' : typeof v === 'string' ? v : JSON.stringify(v));
+const DRIFT_TEXT = { same: 'in step', differs: 'drift', missing: 'not reported', unmanaged: 'not managed' } as const;
+
+/** Desired (the registry) beside reported (the device's retained state), and where they differ. */
+function DesiredVsReported({ device, now }: { device: Device; now: number }): ReactNode {
+  const { rows, drifting, reportedAt } = stateDrift(device.desired_state, device.observed_state);
+  return (
+    <>
+      <h4 style={{ margin: '0.75rem 0 0.25rem' }}>
+        Desired vs reported state{' '}
+        <small className={s.muted}>
+          · {rows.length === 0 ? 'none set' : drifting === 0 ? 'in step' : `${drifting} drifting`}
+          {reportedAt && (
+            <>
+              {' '}
+              · reported <RelativeTime iso={reportedAt} now={now} />
+            </>
+          )}
+        </small>
+      </h4>
+      {rows.length === 0 ? (
+        <p className={s.note}>No desired state is set for this device, and it has reported none.</p>
+      ) : (
+        <div className={s.tableWrap} {...scrollRegion('Desired and reported state')}>
+          <table className={s.table} data-testid="device-state" data-drifting={drifting}>
+            <thead>
+              <tr>
+                <th>key</th>
+                <th>desired</th>
+                <th>reported</th>
+                <th>drift</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((r) => (
+                <tr key={r.key} data-testid={`device-state-${r.key}`} data-drift={r.drift}>
+                  <td>
+                    <code>{r.key}</code>
+                  </td>
+                  <td>{shown(r.desired)}</td>
+                  <td>{shown(r.reported)}</td>
+                  <td>{r.drift === 'same' || r.drift === 'unmanaged' ? DRIFT_TEXT[r.drift] : <strong>{DRIFT_TEXT[r.drift]}</strong>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
   );
 }
 

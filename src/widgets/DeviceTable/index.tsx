@@ -1,10 +1,11 @@
 import React, { useEffect, useState, type ReactNode } from 'react';
 import clsx from 'clsx';
 import type { Device, DeviceSortKey } from '../../../data-api/src/contracts/registry.ts';
-import { timeAgo } from '../shared/format';
-import { useNow } from '../shared/useNow';
-import { frameStyles as s, Pager, StatusBadge, WidgetFrame } from '../shared/WidgetFrame';
-import { useDevicePage } from './useDevicePage';
+import { useNow } from '../shared/useNow.ts';
+import { frameStyles as s, Pager, StatusBadge, WidgetFrame, scrollRegion } from '../shared/WidgetFrame.tsx';
+import { devicesPath, useDevicePage } from './useDevicePage.ts';
+import { RelativeTime } from '../shared/Time.tsx';
+import { CsvButton } from '../shared/CsvButton.tsx';
 
 export const DEVICE_COLUMNS = ['id', 'name', 'status', 'last_seen', 'firmware', 'site', 'deployment', 'product', 'role', 'serial'] as const;
 export type DeviceColumn = (typeof DEVICE_COLUMNS)[number];
@@ -64,7 +65,7 @@ function cell(d: Device, col: DeviceColumn, now: number): ReactNode {
     case 'status':
       return <StatusBadge status={d.status} />;
     case 'last_seen':
-      return <span title={d.last_seen ?? 'never'}>{timeAgo(d.last_seen, now)}</span>;
+      return <RelativeTime iso={d.last_seen} now={now} />;
     case 'firmware':
       return firmwareOf(d);
     case 'site':
@@ -101,19 +102,17 @@ export function DeviceTable(props: DeviceTableProps): ReactNode {
 
   const sortKey = sort && SORT_KEY[sort.col];
   const apiSort = sort && sortKey ? `${sort.dir === -1 ? '-' : ''}${sortKey}` : undefined;
-  const { resource, rows, page, hasPrev, hasNext, next, prev } = useDevicePage(
-    {
-      site: props.site,
-      deployment: props.deployment,
-      customer: props.customer,
-      role: props.role,
-      product: props.product,
-      status: status || undefined,
-      q: q || undefined,
-      sort: apiSort,
-    },
-    pageSize,
-  );
+  const filters = {
+    site: props.site,
+    deployment: props.deployment,
+    customer: props.customer,
+    role: props.role,
+    product: props.product,
+    status: status || undefined,
+    q: q || undefined,
+    sort: apiSort,
+  };
+  const { resource, rows, page, hasPrev, hasNext, next, prev } = useDevicePage(filters, pageSize);
 
   const toggle = (col: DeviceColumn) => setSort((cur) => (cur?.col === col ? (cur.dir === 1 ? { col, dir: -1 } : null) : { col, dir: 1 }));
 
@@ -136,6 +135,7 @@ export function DeviceTable(props: DeviceTableProps): ReactNode {
           <option value="unknown">unknown</option>
         </select>
       )}
+      <CsvButton path={devicesPath(filters, pageSize, undefined)} name="devices" testId="device-table" />
     </>
   );
 
@@ -151,7 +151,7 @@ export function DeviceTable(props: DeviceTableProps): ReactNode {
       emptyText={q || status ? 'No device matches these filters.' : 'No devices here yet.'}
       data={{ rows: rows.length, page, sort: apiSort ?? '' }}
     >
-      <div className={s.tableWrap}>
+      <div className={s.tableWrap} {...scrollRegion('Devices')}>
         <table className={s.table}>
           <thead>
             <tr>

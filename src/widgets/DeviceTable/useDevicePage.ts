@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
-import type { Device } from '../../../data-api/src/contracts/registry.ts';
-import { useLiveResource, useLiveRows } from '../../data/useLive';
+import { devicePage, type Device } from '../../../data-api/src/contracts/registry.ts';
+import { useLiveResource, useLiveRows } from '../../data/useLive.ts';
 
 export interface DeviceFilters {
   site?: string;
@@ -12,11 +12,6 @@ export interface DeviceFilters {
   q?: string;
   /** The API's `sort` (e.g. `-last_seen`); default: by id. */
   sort?: string;
-}
-
-interface Page {
-  items: Device[];
-  next_cursor: string | null;
 }
 
 export function devicesPath(filters: DeviceFilters, limit: number, cursor?: string): string {
@@ -43,7 +38,7 @@ export function useDevicePage(filters: DeviceFilters, pageSize: number) {
   const cursors = pages.key === key ? pages.cursors : [undefined];
   const cursor = cursors[cursors.length - 1];
   const path = devicesPath(filters, pageSize, cursor);
-  const resource = useLiveResource<Page>(path, {
+  const resource = useLiveResource(path, devicePage, {
     topics: ['device'],
     seed: (page) => ({ type: 'device', rows: page.items }),
     refetchOn: (e) => e.type === 'device.created' || e.type === 'device.deleted',

@@ -1,10 +1,12 @@
 import React, { useMemo, type ReactNode } from 'react';
-import type { FleetGroupBy as GroupBy } from '../../../data-api/src/fleet/schemas.ts';
-import { useLiveResource } from '../../data/useLive';
-import { parseDuration, percent } from '../shared/format';
-import { frameStyles as s, WidgetFrame } from '../shared/WidgetFrame';
-import { useFleetHealth } from './useFleetHealth';
-import { normaliseUptime } from './uptime';
+import type { FleetGroupBy as GroupBy } from '../../../data-api/src/contracts/fleet.ts';
+import { useLiveResource } from '../../data/useLive.ts';
+import { parseDuration, percent } from '../shared/format.ts';
+import { frameStyles as s, WidgetFrame, scrollRegion } from '../shared/WidgetFrame.tsx';
+import { useFleetHealth } from './useFleetHealth.ts';
+import { uptimeSchema } from '../../../data-api/src/contracts/uptime.ts';
+import { uptimeByGroup } from './uptime.ts';
+import { CsvButton } from '../shared/CsvButton.tsx';
 
 export interface FleetHealthProps {
   groupBy?: GroupBy;
@@ -25,10 +27,10 @@ export function FleetHealth({ groupBy = 'site', window = '30d', customer, site, 
   const to = Math.floor(Date.now() / 60_000) * 60_000;
   const uptimePath =
     groupBy === 'product' ? null : `/uptime?group_by=${groupBy}&from=${new Date(to - windowMs).toISOString()}&to=${new Date(to).toISOString()}`;
-  const uptime = useLiveResource<unknown>(uptimePath, { missingIsUnavailable: true, refreshMs: 300_000 });
+  const uptime = useLiveResource(uptimePath, uptimeSchema, { missingIsUnavailable: true, refreshMs: 300_000 });
 
   const counts = fleet.data;
-  const uptimeBy = useMemo(() => (uptime.status === 'ready' ? normaliseUptime(uptime.data, groupBy) : null), [uptime.status, uptime.data, groupBy]);
+  const uptimeBy = useMemo(() => (uptime.status === 'ready' ? uptimeByGroup(uptime.data) : null), [uptime.status, uptime.data]);
 
   const t = counts?.total;
   return (
@@ -36,6 +38,7 @@ export function FleetHealth({ groupBy = 'site', window = '30d', customer, site, 
       name="FleetHealth"
       testId="fleet-health"
       title={title ?? `Fleet health by ${groupBy}`}
+      toolbar={uptime.status === 'ready' ? <CsvButton path={uptimePath} name={`uptime-by-${groupBy}`} testId="fleet-health" /> : undefined}
       state={fleet}
       connection={fleet.connection}
       empty={!!counts && counts.total.total === 0}
@@ -58,7 +61,7 @@ export function FleetHealth({ groupBy = 'site', window = '30d', customer, site, 
               <div className={s.statLabel}>devices</div>
             </div>
           </div>
-          <div className={s.tableWrap} style={{ marginTop: '0.75rem' }}>
+          <div className={s.tableWrap} {...scrollRegion(typeof title === 'string' ? title : `Fleet health by ${groupBy}`)} style={{ marginTop: '0.75rem' }}>
             <table className={s.table}>
               <thead>
                 <tr>
@@ -78,10 +81,20 @@ export function FleetHealth({ groupBy = 'site', window = '30d', customer, site, 
                       <div className={`${s.muted} ${s.mono}`}>{g.key}</div>
                     </td>
                     <td>{g.up}</td>
-                    <td style={g.down ? { color: 'var(--ifm-color-danger)', fontWeight: 700 } : undefined}>{g.down}</td>
+                    <td style={g.down ? { color: 'var(--fleetbook-text-danger)', fontWeight: 700 } : undefined}>{g.down}</td>
                     <td>{g.unknown}</td>
                     <td className={s.optional}>{g.total}</td>
-                    {uptimeBy && <td data-testid={`fleet-health-uptime-${g.key}`}>{percent(uptimeBy.get(g.key))}</td>}
+                    {uptimeBy && (
+                      <td data-testid={`fleet-health-uptime-${g.key}`}>
+                        {uptimeBy.has(g.key) ? (
+                          percent(uptimeBy.get(g.key))
+                        ) : (
+                          <span className={s.muted} title="no device of this group was monitored in the window">
+                            no data
+                          </span>
+                        )}
+                      </td>
+                    )}
                   </tr>
                 ))}
               </tbody>

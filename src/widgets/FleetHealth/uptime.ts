@@ -1,17 +1,9 @@
-// Pure: /api/v1/uptime answers → group key → uptime %. Tolerant of the field names, since
-// the endpoint is built beside us; the one fact relied on: one entry per group, a percentage.
+// Pure: the /api/v1/uptime answer (parsed with its contract) → group key → uptime %.
+import type { Uptime } from '../../../data-api/src/contracts/uptime.ts';
 
-export function normaliseUptime(body: unknown, groupBy: string): Map<string, number> {
+/** Groups with no monitored time have no figure: they show "no data", never 0 %. */
+export function uptimeByGroup(uptime: Uptime): Map<string, number> {
   const out = new Map<string, number>();
-  const items: unknown[] = Array.isArray(body) ? body : Array.isArray((body as { items?: unknown[] })?.items) ? (body as { items: unknown[] }).items : Array.isArray((body as { groups?: unknown[] })?.groups) ? (body as { groups: unknown[] }).groups : [];
-  for (const raw of items) {
-    if (!raw || typeof raw !== 'object') continue;
-    const item = raw as Record<string, unknown>;
-    const key = [item[`${groupBy}_id`], item.key, item.id, item.group].find((v): v is string => typeof v === 'string');
-    let pct = [item.uptime_pct, item.uptime_percent, item.percent].find((v): v is number => typeof v === 'number');
-    if (pct === undefined && typeof item.uptime === 'number') pct = item.uptime <= 1 ? item.uptime * 100 : item.uptime;
-    if (pct === undefined && typeof item.ratio === 'number') pct = item.ratio * 100;
-    if (key && pct !== undefined) out.set(key, pct);
-  }
+  for (const item of uptime.items) if (item.uptime_pct !== null) out.set(item.id, item.uptime_pct);
   return out;
 }

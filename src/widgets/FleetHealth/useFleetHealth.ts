@@ -1,6 +1,6 @@
 import type { ChangeEventMessage } from '../../../data-api/src/contracts/stream.ts';
-import type { FleetGroupBy, FleetHealth } from '../../../data-api/src/fleet/schemas.ts';
-import { useLiveResource } from '../../data/useLive';
+import { fleetHealthSchema, type FleetGroupBy } from '../../../data-api/src/contracts/fleet.ts';
+import { useLiveResource } from '../../data/useLive.ts';
 
 /** Events that can move a count: a device added, removed, moved or changing health; sites removed or filled. */
 const movesCounts = (e: ChangeEventMessage) =>
@@ -15,5 +15,5 @@ export function useFleetHealth(f: { groupBy: FleetGroupBy; customer?: string; si
   if (f.customer) q.set('customer_id', f.customer);
   if (f.site) q.set('site_id', f.site);
   if (f.product) q.set('product_code', f.product);
-  return useLiveResource<FleetHealth>(`/fleet/health?${q.toString()}`, { topics: ['device', 'site'], refetchOn: movesCounts });
+  return useLiveResource(`/fleet/health?${q.toString()}`, fleetHealthSchema, { topics: ['device', 'site'], refetchOn: movesCounts });
 }

@@ -1,9 +1,12 @@
 import React, { type ReactNode } from 'react';
 import type { ChangeEventMessage } from '../../../data-api/src/contracts/stream.ts';
-import { useLiveResource } from '../../data/useLive';
-import { shortDateTime } from '../shared/format';
-import { frameStyles as s, StatusBadge, WidgetFrame } from '../shared/WidgetFrame';
-import { actionStates, formatDuration, toRunList, toRunView, type RunView } from './runs';
+import { useLiveResource } from '../../data/useLive.ts';
+import { shortDateTime } from '../shared/format.ts';
+import { frameStyles as s, StatusBadge, WidgetFrame, scrollRegion } from '../shared/WidgetFrame.tsx';
+import { automationRunPage, automationRunSchema, runPageRoute } from '../../../data-api/src/contracts/automation-runs.ts';
+import { actionStates, formatDuration, toRunView, type RunView } from './runs.ts';
+import { StepTree } from './StepTree.tsx';
+import { CsvButton } from '../shared/CsvButton.tsx';
 
 export interface RunTimelineProps {
   /** One automation run, `arun_…`. */
@@ -19,6 +22,7 @@ const touches = (e: ChangeEventMessage, run?: string, project?: string) =>
 
 function Timeline({ run }: { run: RunView }): ReactNode {
   const actions = actionStates(run.timeline);
+  const states = Object.fromEntries([...(run.actions ?? []).map((a) => [a.id, 'queued']), ...actions.map((a) => [a.action, a.state])]);
   return (
     <>
       <div className={s.grid}>
@@ -35,6 +39,7 @@ function Timeline({ run }: { run: RunView }): ReactNode {
           <div className={s.statValue} style={{ fontSize: '1rem' }}>{formatDuration(run.duration_ms)}</div>
         </div>
       </div>
+      {run.actions && run.actions.length > 0 && <StepTree actions={run.actions} states={states} />}
       {actions.length > 0 && (
         <ol style={{ margin: '0.75rem 0 0', paddingLeft: '1.25rem' }} data-testid="run-timeline-actions">
           {actions.map((a) => (
@@ -50,22 +55,33 @@ function Timeline({ run }: { run: RunView }): ReactNode {
   );
 }
 
+/** The latest run of a list, read whole (a list item has no spec, so no tree). */
+function LatestRun({ id, fallback }: { id: string; fallback: RunView }): ReactNode {
+  const res = useLiveResource(`/automation-runs/${encodeURIComponent(id)}`, automationRunSchema, {
+    topics: [`automation:${id}`],
+    refetchOn: (e) => e.type.startsWith('automation') && e.subject.id === id,
+  });
+  const one = res.data ? toRunView(res.data) : null;
+  return <Timeline run={one ?? fallback} />;
+}
+
 /** An automation run's status timeline (live while it runs), or the latest runs of a project. */
 export function RunTimeline({ run, project, limit = 10, title }: RunTimelineProps): ReactNode {
   const path = run ? `/automation-runs/${encodeURIComponent(run)}` : project ? `/automation-runs?project=${encodeURIComponent(project)}&limit=${limit}` : '/automation-runs?limit=' + limit;
-  const res = useLiveResource<unknown>(path, {
-    topics: [run ? `automation:${run}` : 'automation'],
-    refetchOn: (e) => touches(e, run, project),
-    missingIsUnavailable: true,
-  });
-  const one = run && res.data ? toRunView(res.data) : null;
-  const list = !run && res.data ? toRunList(res.data) : [];
+  const live = { topics: [run ? `automation:${run}` : 'automation'], refetchOn: (e: ChangeEventMessage) => touches(e, run, project), missingIsUnavailable: true };
+  // One run, or a page of them: each read with its own contract.
+  const oneRes = useLiveResource(run ? path : null, automationRunSchema, live);
+  const listRes = useLiveResource(run ? null : path, automationRunPage, live);
+  const res = run ? oneRes : listRes;
+  const one = run && oneRes.data ? toRunView(oneRes.data) : null;
+  const list = !run && listRes.data ? listRes.data.items.map(toRunView) : [];
   const latest = list[0];
   return (
     <WidgetFrame
       name="RunTimeline"
       testId="run-timeline"
       title={title ?? (run ? `Automation run ${run}` : project ? `Automation runs · ${project}` : 'Automation runs')}
+      toolbar={run ? undefined : <CsvButton path={path} name="automation-runs" testId="run-timeline" />}
       state={res}
       connection={res.connection}
       empty={res.status === 'ready' && (run ? !one : list.length === 0)}
@@ -76,7 +92,7 @@ export function RunTimeline({ run, project, limit = 10, title }: RunTimelineProp
       {one && <Timeline run={one} />}
       {!run && list.length > 0 && (
         <>
-          <div className={s.tableWrap}>
+          <div className={s.tableWrap} {...scrollRegion('Run timeline')}>
             <table className={s.table}>
               <thead>
                 <tr>
@@ -90,7 +106,14 @@ export function RunTimeline({ run, project, limit = 10, title }: RunTimelineProp
               <tbody>
                 {list.map((r) => (
                   <tr key={r.id} data-testid={`run-row-${r.id}`} data-state={r.state}>
-                    <td><code className={s.mono}>{r.id}</code>{!project && r.project && <div className={s.muted}>{r.project}</div>}</td>
+                    <td>
+                      {r.project ? (
+                        <a href={runPageRoute(r.project, r.id)} data-testid={`run-link-${r.id}`}><code className={s.mono}>{r.id}</code></a>
+                      ) : (
+                        <code className={s.mono}>{r.id}</code>
+                      )}
+                      {!project && r.project && <div className={s.muted}>{r.project}</div>}
+                    </td>
                     <td><StatusBadge status={r.state} /></td>
                     <td>{shortDateTime(r.started_at ?? r.created_at)}</td>
                     <td className={s.optional}>{formatDuration(r.duration_ms)}</td>
@@ -103,7 +126,7 @@ export function RunTimeline({ run, project, limit = 10, title }: RunTimelineProp
           {latest && latest.timeline.length > 0 && (
             <>
               <h4 style={{ margin: '0.75rem 0 0.25rem' }}>Latest: {latest.id}</h4>
-              <Timeline run={latest} />
+              <LatestRun id={latest.id} fallback={latest} />
             </>
           )}
         </>

@@ -1,45 +1,23 @@
-// Pure: automation-run answers → what the timeline shows. Tolerant of the envelope while
-// /api/v1/automation-runs settles; the entry shape is the runner's (automation/timeline.ts).
-import type { TimelineEntry } from '../../../data-api/src/automation/timeline.ts';
+// Pure: automation-run answers (parsed with their contract) → what the timeline shows.
+import { runSpecTreeSchema, type AutomationRun, type AutomationRunSummary } from '../../../data-api/src/contracts/automation-runs.ts';
+import type { StepLike } from '../../../data-api/src/contracts/step-tree.ts';
+import type { TimelineEntry } from '../../../data-api/src/contracts/automation-timeline.ts';
 
-export interface RunView {
-  id: string;
-  project: string | null;
-  deployment_id: string | null;
-  state: string;
-  created_at: string | null;
-  started_at: string | null;
-  finished_at: string | null;
-  duration_ms: number | null;
-  page_path: string | null;
-  timeline: TimelineEntry[];
-}
+/** A run as the timeline shows it: entries in time order (the API keeps arrival order), and its step tree. */
+export type RunView = AutomationRunSummary & {
+  /** The spec's actions (one run's answer carries the spec; list items do not). */
+  actions: StepLike[] | null;
+  max_parallel: number | null;
+};
 
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-
-export function toRunView(raw: unknown): RunView | null {
-  if (!raw || typeof raw !== 'object') return null;
-  const r = (('run' in (raw as object) && typeof (raw as { run: unknown }).run === 'object' ? (raw as { run: object }).run : raw) as Record<string, unknown>);
-  const id = str(r.id);
-  if (!id) return null;
-  const tl = (Array.isArray(r.timeline) ? r.timeline : Array.isArray((raw as Record<string, unknown>).timeline) ? (raw as Record<string, unknown>).timeline : Array.isArray(r.entries) ? r.entries : []) as TimelineEntry[];
+export function toRunView(run: AutomationRunSummary | AutomationRun): RunView {
+  const spec = 'spec' in run ? runSpecTreeSchema.safeParse(run.spec) : null;
   return {
-    id,
-    project: str(r.project),
-    deployment_id: str(r.deployment_id),
-    state: str(r.state) ?? 'queued',
-    created_at: str(r.created_at),
-    started_at: str(r.started_at),
-    finished_at: str(r.finished_at),
-    duration_ms: typeof r.duration_ms === 'number' ? r.duration_ms : null,
-    page_path: str(r.page_path),
-    timeline: [...tl].filter((e) => e && typeof e.at === 'string').sort((a, b) => a.at.localeCompare(b.at)),
+    ...run,
+    timeline: [...run.timeline].sort((a, b) => a.at.localeCompare(b.at)),
+    actions: spec?.success ? spec.data.actions : null,
+    max_parallel: spec?.success ? (spec.data.max_parallel ?? null) : null,
   };
-}
-
-export function toRunList(raw: unknown): RunView[] {
-  const items = Array.isArray(raw) ? raw : Array.isArray((raw as { items?: unknown[] })?.items) ? (raw as { items: unknown[] }).items : [];
-  return items.map(toRunView).filter((r): r is RunView => !!r);
 }
 
 /** The state of each action: its last timeline entry. */

@@ -1,10 +1,11 @@
 import React, { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { useColorMode } from '@docusaurus/theme-common';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { useLiveResource, useLiveTopics } from '../../data/useLive';
-import { parseDuration } from '../shared/format';
-import { frameStyles as s, WidgetFrame } from '../shared/WidgetFrame';
-import { appendSample, autoBucket, normaliseSeries, type Point } from './series';
+import { useLiveResource, useLiveTopics } from '../../data/useLive.ts';
+import { parseDuration } from '../shared/format.ts';
+import { frameStyles as s, WidgetFrame } from '../shared/WidgetFrame.tsx';
+import { telemetrySeries } from '../../../data-api/src/contracts/telemetry.ts';
+import { appendSample, autoBucket, seriesPoints, type Point } from './series.ts';
 
 export interface TelemetryChartProps {
   device: string;
@@ -27,13 +28,13 @@ export function TelemetryChart({ device, metric, range = '24h', bucket, title, h
   const [to] = useState(() => Math.ceil(Date.now() / 60_000) * 60_000);
   const from = to - rangeMs;
   const path = `/devices/${encodeURIComponent(device)}/telemetry?metric=${encodeURIComponent(metric)}&from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}&bucket=${b}`;
-  const res = useLiveResource<unknown>(path, { missingIsUnavailable: true });
+  const res = useLiveResource(path, telemetrySeries, { missingIsUnavailable: true });
   const [points, setPoints] = useState<Point[]>([]);
   const [liveCount, setLiveCount] = useState(0);
 
   useEffect(() => {
-    if (res.status === 'ready') setPoints(normaliseSeries(res.data, metric));
-  }, [res.status, res.data, metric]);
+    if (res.status === 'ready') setPoints(seriesPoints(res.data));
+  }, [res.status, res.data]);
 
   useLiveTopics([`device:${device}`], {
     onTelemetry: (sample) => {

@@ -1,4 +1,5 @@
 // Pure: telemetry answers → points, and live samples folded into buckets.
+import type { TelemetrySeries } from '../../../data-api/src/contracts/telemetry.ts';
 
 export interface Point {
   /** Bucket start (or sample time), epoch ms. */
@@ -10,60 +11,11 @@ export interface Point {
   n?: number;
 }
 
-const toMs = (x: unknown): number | null => {
-  if (typeof x === 'number') return x < 1e11 ? x * 1000 : x; // epoch s or ms
-  if (typeof x === 'string') {
-    const t = Date.parse(x);
-    return Number.isNaN(t) ? null : t;
-  }
-  return null;
-};
-
-const firstNumber = (o: Record<string, unknown>, keys: string[]): number | undefined => {
-  for (const k of keys) if (typeof o[k] === 'number') return o[k] as number;
-  return undefined;
-};
-
-/**
- * `GET /devices/:id/telemetry` → points. Tolerant of the envelope (`points`, `items`,
- * `buckets`, `series[0].points`, or a bare array) and of the field names (`t`/`ts`/`bucket`/
- * `time`, `avg`/`value`/`v`/`mean`), so the chart does not break while the endpoint settles.
- */
-export function normaliseSeries(body: unknown, metric: string): Point[] {
-  const b = body as Record<string, unknown> | unknown[];
-  let list: unknown[] = [];
-  if (Array.isArray(b)) list = b;
-  else if (b && typeof b === 'object') {
-    for (const k of ['points', 'items', 'buckets', 'data', 'values']) if (Array.isArray(b[k])) { list = b[k] as unknown[]; break; }
-    if (!list.length && Array.isArray(b.series)) {
-      const series = b.series as Array<Record<string, unknown>>;
-      const s = series.find((x) => x.metric === metric) ?? series[0];
-      for (const k of ['points', 'items', 'data']) if (s && Array.isArray(s[k])) { list = s[k] as unknown[]; break; }
-    }
-  }
-  const out: Point[] = [];
-  for (const raw of list) {
-    let t: number | null = null;
-    let v: number | undefined;
-    let min: number | undefined;
-    let max: number | undefined;
-    let n: number | undefined;
-    if (Array.isArray(raw)) {
-      t = toMs(raw[0]);
-      v = typeof raw[1] === 'number' ? raw[1] : undefined;
-    } else if (raw && typeof raw === 'object') {
-      const o = raw as Record<string, unknown>;
-      t = toMs(o.t ?? o.ts ?? o.bucket ?? o.time ?? o.at);
-      const metrics = o.metrics as Record<string, unknown> | undefined;
-      v = firstNumber(o, ['avg', 'value', 'v', 'mean', metric]) ?? (metrics && typeof metrics[metric] === 'number' ? (metrics[metric] as number) : undefined);
-      min = firstNumber(o, ['min']);
-      max = firstNumber(o, ['max']);
-      n = firstNumber(o, ['count', 'n']);
-      if (v === undefined && typeof o.sum === 'number' && n) v = (o.sum as number) / n;
-    }
-    if (t !== null && v !== undefined && Number.isFinite(v)) out.push({ t, v, ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}), ...(n !== undefined ? { n } : {}) });
-  }
-  return out.sort((a, b) => a.t - b.t);
+/** `GET /devices/:id/telemetry` (parsed with its contract) → points, oldest first. */
+export function seriesPoints(series: TelemetrySeries): Point[] {
+  return series.points
+    .map((p) => ({ t: Date.parse(p.t), v: p.avg, min: p.min, max: p.max, n: p.count }))
+    .sort((a, b) => a.t - b.t);
 }
 
 /** Folds one live sample into the series: into its bucket (running average), or a new one; drops points older than `fromMs`. */

@@ -1,9 +1,9 @@
 import React, { type ReactNode } from 'react';
 import clsx from 'clsx';
 import useIsBrowser from '@docusaurus/useIsBrowser';
-import type { ConnectionState } from '../../data/live';
-import { unreachableText, type LiveState } from '../../data/useLive';
-import { Placeholder } from '../island';
+import type { ConnectionState } from '../../data/live.ts';
+import { unreachableText, type LiveState } from '../../data/useLive.ts';
+import { Placeholder } from '../island.tsx';
 import styles from './styles.module.css';
 
 export interface WidgetFrameProps {
@@ -92,6 +92,15 @@ export function WidgetFrame(props: WidgetFrameProps): ReactNode {
 
 function isNetworkError(err: Error | null): boolean {
   return !!err && (err.name === 'TypeError' || /fetch|network/i.test(err.message));
+}
+
+/**
+ * Props for a table's scrolling frame (`frameStyles.tableWrap`): on a phone it scrolls sideways,
+ * and a region that scrolls must be reachable from the keyboard (axe scrollable-region-focusable),
+ * so it is a named, focusable region.
+ */
+export function scrollRegion(label: string): { tabIndex: 0; role: 'region'; 'aria-label': string } {
+  return { tabIndex: 0, role: 'region', 'aria-label': label };
 }
 
 export function StatusBadge({ status, testId }: { status: string; testId?: string }): ReactNode {

@@ -1,27 +1,25 @@
-// deploy_compose_stack: `docker compose -p <stack> [-f <file>…] up -d`, locally, or on a host
-// through `ssh [user@]host -- <command>` (non-interactive: BatchMode, so a missing key fails
-// instead of prompting).
+// deploy_compose_stack: `docker compose -p <stack> [-f <file>…] config -q`, then `… up -d`,
+// locally, or on a host through `ssh [user@]host -- <command>` (non-interactive: BatchMode, so a
+// missing key fails instead of prompting). `config -q` is Compose's own check of the files on
+// the host, with the host's environment and .env: a schema error, a missing required variable
+// (`${VAR:?message}`) or a missing file stops the action with Compose's message before `up`
+// touches a running stack.
 import { runProcess, shellQuote } from '../process.ts';
-import { deployComposeStackDefinition, type DeployComposeStackWith } from './deploy_compose_stack.schema.ts';
+import { deployComposeStackDefinition, type DeployComposeStackWith } from '../../contracts/actions/deploy_compose_stack.ts';
 import { ActionError, type ActionContext, type ActionModule } from './types.ts';
 
-/** The argv after `docker`. */
-export function composeArgs(w: DeployComposeStackWith): string[] {
-  return [
-    'compose',
-    '-p',
-    w.stack,
-    ...(w.files ?? []).flatMap((f) => ['-f', f]),
-    'up',
-    '-d',
-    ...(w.pull ? ['--pull', 'always'] : []),
-    ...(w.wait ? ['--wait'] : []),
-  ];
+type Step = 'config' | 'up';
+
+/** The argv after `docker`: the check (`config -q`) or the deployment (`up -d`). */
+export function composeArgs(w: DeployComposeStackWith, step: Step = 'up'): string[] {
+  const base = ['compose', '-p', w.stack, ...(w.files ?? []).flatMap((f) => ['-f', f])];
+  if (step === 'config') return [...base, 'config', '-q'];
+  return [...base, 'up', '-d', ...(w.pull ? ['--pull', 'always'] : []), ...(w.wait ? ['--wait'] : [])];
 }
 
 /** The program and argv that run it: docker locally, or ssh with one quoted remote command. */
-export function commandFor(w: DeployComposeStackWith): { command: string; args: string[]; display: string } {
-  const compose = composeArgs(w);
+export function commandFor(w: DeployComposeStackWith, step: Step = 'up'): { command: string; args: string[]; display: string } {
+  const compose = composeArgs(w, step);
   if (!w.host) return { command: 'docker', args: compose, display: ['docker', ...compose].map(shellQuote).join(' ') };
   const remote = [...(w.project_dir ? ['cd', shellQuote(w.project_dir), '&&'] : []), 'docker', ...compose.map(shellQuote)].join(' ');
   const args = [
@@ -38,9 +36,10 @@ export function commandFor(w: DeployComposeStackWith): { command: string; args: 
   return { command: 'ssh', args, display: ['ssh', ...args.slice(0, -1)].map(shellQuote).join(' ') + ` ${shellQuote(remote)}` };
 }
 
-async function execute(ctx: ActionContext<DeployComposeStackWith>) {
+/** Runs one step; resolves with the failure text, or undefined when it exited 0. */
+async function runStep(ctx: ActionContext<DeployComposeStackWith>, step: Step): Promise<string | undefined> {
   const w = ctx.with;
-  const { command, args, display } = commandFor(w);
+  const { command, args, display } = commandFor(w, step);
   ctx.log(`$ ${display}`);
   let result;
   try {
@@ -56,18 +55,32 @@ async function execute(ctx: ActionContext<DeployComposeStackWith>) {
     throw new ActionError(`${command} could not start: ${(err as Error).message}`);
   }
   if (ctx.signal.aborted) throw new ActionError(`${command} was stopped (timeout)`);
-  if (result.code !== 0) {
-    const why = result.code === null ? `was killed by ${result.signal}` : `exited with code ${result.code}`;
-    const last = result.stderrTail.filter((l) => l.trim()).at(-1);
-    const where = w.host ? ` on ${w.host}` : '';
-    const sshHint = w.host && result.code === 255 ? ' (ssh could not connect or authenticate)' : '';
-    throw new ActionError(`docker compose${where} ${why}${sshHint}${last ? `: ${last}` : ''}`);
+  if (result.code === 0) return undefined;
+  const why = result.code === null ? `was killed by ${result.signal}` : `exited with code ${result.code}`;
+  const last = result.stderrTail.filter((l) => l.trim()).at(-1);
+  const sshHint = w.host && result.code === 255 ? ' (ssh could not connect or authenticate)' : '';
+  return `${why}${sshHint}${last ? `: ${last}` : ''}`;
+}
+
+async function execute(ctx: ActionContext<DeployComposeStackWith>) {
+  const w = ctx.with;
+  const where = w.host ? ` on ${w.host}` : '';
+  const refused = await runStep(ctx, 'config');
+  if (refused !== undefined) {
+    throw new ActionError(`docker compose config${where} ${refused}; the stack was not started`);
   }
-  return { outputs: { stack: w.stack, host: w.host ?? 'local' }, summary: `stack ${w.stack} up${w.host ? ` on ${w.host}` : ''}` };
+  ctx.log('compose files valid (docker compose config -q)');
+  const failed = await runStep(ctx, 'up');
+  if (failed !== undefined) throw new ActionError(`docker compose${where} ${failed}`);
+  return { outputs: { stack: w.stack, host: w.host ?? 'local' }, summary: `stack ${w.stack} up${where}` };
 }
 
 export const deployComposeStack: ActionModule<DeployComposeStackWith> = {
   definition: deployComposeStackDefinition,
   execute,
-  plan: (w) => [`${w.host ? `on ${w.host} over ssh` : 'locally'}: ${commandFor(w).display}${w.project_dir && !w.host ? ` (in ${w.project_dir})` : ''}`],
+  plan: (w) => {
+    const where = `${w.host ? `on ${w.host} over ssh` : 'locally'}`;
+    const dir = w.project_dir && !w.host ? ` (in ${w.project_dir})` : '';
+    return [`${where}: ${commandFor(w, 'config').display}${dir}, stopping if Compose refuses the files`, `then ${commandFor(w).display}`];
+  },
 };

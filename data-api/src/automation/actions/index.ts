@@ -1,6 +1,7 @@
 import { configureGateway } from './configure_gateway.ts';
 import { deployComposeStack } from './deploy_compose_stack.ts';
 import { openTicketOnFailure } from './open_ticket_on_failure.ts';
+import { provisionLorawanDevices } from './provision_lorawan_devices.ts';
 import { provisionVm } from './provision_vm.ts';
 import { runHealthChecks } from './run_health_checks.ts';
 import type { ActionModule } from './types.ts';
@@ -13,5 +14,6 @@ export const defaultActions: ActionRegistry = {
   deploy_compose_stack: deployComposeStack,
   configure_gateway: configureGateway,
   run_health_checks: runHealthChecks,
+  provision_lorawan_devices: provisionLorawanDevices,
   open_ticket_on_failure: openTicketOnFailure,
 };

@@ -16,9 +16,9 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
-import { apiUrl, automationRoutes } from '../api-contract.ts';
+import { apiUrl, automationRoutes } from '../../contracts/automation-write-back.ts';
 import { describeNetError, formatMs, httpRequest, sleep } from '../http.ts';
-import { runHealthChecksDefinition, type HealthCheck, type RunHealthChecksWith } from './run_health_checks.schema.ts';
+import { runHealthChecksDefinition, type HealthCheck, type RunHealthChecksWith } from '../../contracts/actions/run_health_checks.ts';
 import { ActionError, type ActionContext, type ActionModule } from './types.ts';
 
 export interface CheckResult {

@@ -1,7 +1,7 @@
 import type { ActionSpec, ExecutionSpec } from '../../contracts/execution-spec.ts';
 import type { RunReporter } from '../journal.ts';
 import type { SecretResolver } from '../secrets.ts';
-import type { ActionDefinition } from './shared.schema.ts';
+import type { ActionDefinition } from '../../contracts/actions/shared.ts';
 
 /** What an action gets when it runs: its validated `with`, a log, a cancel signal, secrets, the reporter. */
 export interface ActionContext<W = unknown> {

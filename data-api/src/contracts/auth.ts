@@ -1,0 +1,53 @@
+// Who a request is, as `GET /api/v1/whoami` says it: read by the site to show or hide what a role may do.
+import * as z from 'zod';
+import { idSchema } from './ids.ts';
+
+export const ROLES = ['viewer', 'operator', 'automation', 'admin', 'station'] as const;
+
+export const identitySchema = z
+  .object({
+    kind: z.string().describe('token, proxy (a trusted identity header) or anonymous (open localhost reads)'),
+    name: z.string(),
+    role: z.string(),
+    customer_id: z.string().nullable().describe('set for a customer-scoped token: it sees that customer only'),
+  })
+  .meta({ id: 'Whoami' });
+export type Identity = z.infer<typeof identitySchema>;
+
+/** Roles that may act (acknowledge, queue, tick) rather than only read. */
+export const canOperate = (role: string | undefined): boolean => role === 'operator' || role === 'admin';
+
+/** The roles a token may be created with (station tokens come from the station's enrolment). */
+export const TOKEN_ROLES = ['viewer', 'operator', 'automation', 'admin'] as const;
+const tokenRoleSchema = z.enum(TOKEN_ROLES);
+
+/** An API token as the list shows it: never its secret. */
+export const tokenSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    role: z.enum(ROLES),
+    customer_id: z.string().nullable(),
+    station_id: z.string().nullable(),
+    prefix: z.string().describe('the visible part of the token (fbk_<prefix>_…)'),
+    created_at: z.iso.datetime(),
+    revoked_at: z.iso.datetime().nullable(),
+  })
+  .meta({ id: 'Token' });
+export const tokenListSchema = z.object({ items: z.array(tokenSchema) });
+
+export const tokenCreateBodySchema = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  role: tokenRoleSchema,
+  customer_id: idSchema('customer').nullable().optional(),
+});
+/** The answer to a create: the secret, shown this once. */
+export const tokenCreatedSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: tokenRoleSchema,
+  customer_id: z.string().nullable(),
+  prefix: z.string(),
+  token: z.string().describe('shown once; store it'),
+});
+export const tokenParams = z.object({ id: z.string().max(100) });

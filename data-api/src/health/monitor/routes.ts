@@ -1,0 +1,30 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { columnsOf } from '../../kernel/csv/write.ts';
+import { jsonOrCsv } from '../../kernel/csv/stream.ts';
+import { uptimeQuery, uptimeSchema } from '../../contracts/uptime.ts';
+import { computeUptime } from './uptime.ts';
+
+export const monitorRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get(
+    '/uptime',
+    {
+      config: { auth: 'viewer', csv: true },
+      schema: {
+        summary: 'Uptime per customer or site',
+        description: 'From the device health history (up/down transitions): up time / (up + down) per group over [from, to). Default window: the last 30 days.',
+        tags: ['health'],
+        querystring: uptimeQuery,
+        response: { 200: uptimeSchema },
+      },
+    },
+    async (request, reply) =>
+      jsonOrCsv(request, reply, () => computeUptime(app.ctx.db, request.principal!, request.query), () => ({
+        name: `uptime-by-${request.query.group_by}`,
+        columns: ['group_by', 'from', 'to', ...columnsOf(uptimeSchema.shape.items.element)],
+        rows: (async function* () {
+          const { items, ...window } = await computeUptime(app.ctx.db, request.principal!, request.query);
+          for (const item of items) yield { ...window, ...item };
+        })(),
+      })),
+  );
+};

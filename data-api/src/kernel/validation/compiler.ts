@@ -1,0 +1,46 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { validatorCompiler as zodValidatorCompiler } from 'fastify-type-provider-zod';
+import { ApiError, validationError } from '../errors/index.ts';
+import { findUnstorable } from './storable.ts';
+
+type CompileRequest = Parameters<typeof zodValidatorCompiler>[0];
+
+/**
+ * The zod validator of every route part (params, querystring, body, headers), preceded by
+ * the storable-text check: a NUL byte or a lone surrogate anywhere in the part is a 400 that
+ * names the field, for every schema at once, before zod or a query ever sees it.
+ */
+export const validatorCompiler = ((req: CompileRequest) => {
+  const zod = zodValidatorCompiler(req);
+  const where = req.httpPart ?? 'body';
+  return (data: unknown) => {
+    const issues = findUnstorable(data, [where]);
+    if (issues.length > 0) return { error: validationError(issues) };
+    return zod(data);
+  };
+}) as typeof zodValidatorCompiler;
+
+/**
+ * Request guards besides the schemas: every /api/v1 route with path parameters declares a
+ * params schema (so every parameter goes through the check above; the app refuses to start
+ * otherwise), and a compressed request body is refused with 415 (the API reads bodies as
+ * sent; a gzip body would otherwise reach the JSON or multipart parser as garbage).
+ */
+export const requestGuardsPlugin = fp(async function requestGuards(app: FastifyInstance) {
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/v1') || !route.url.includes(':')) return;
+    if (!(route.schema as { params?: unknown } | undefined)?.params) {
+      throw new Error(`route ${String(route.method)} ${route.url} has path parameters but no params schema`);
+    }
+  });
+  // preParsing: after the auth check (an unknown caller still gets 401), before any body is read.
+  app.addHook('preParsing', async (request) => {
+    const encoding = request.headers['content-encoding'];
+    if (encoding === undefined || /^\s*identity\s*$/i.test(encoding)) return;
+    throw new ApiError(
+      'unsupported_media_type',
+      `content-encoding ${encoding} is not supported: send the request body uncompressed`,
+    );
+  });
+});

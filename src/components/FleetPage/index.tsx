@@ -1,0 +1,84 @@
+// The registry's own pages, reached from the search box (or a link): one device, one site, one
+// deployment, by id in the query string (`/device?id=dev_…`), so the static site needs no page per
+// device. Everything on them is live from the data API.
+import React, { type ReactNode } from 'react';
+import Layout from '@theme/Layout';
+import Link from '@docusaurus/Link';
+import { useLocation } from '@docusaurus/router';
+import useIsBrowser from '@docusaurus/useIsBrowser';
+import { DeploymentBoard, DeviceHealth, DeviceTable, FleetHealth, TelemetryChart } from '../../widgets/index.ts';
+import { deviceSchema } from '../../../data-api/src/contracts/registry.ts';
+import { useLiveResource } from '../../data/useLive.ts';
+
+export type FleetKind = 'device' | 'site' | 'deployment';
+
+/** The device's charts: the metrics it reports (from its last reading), a day of each. */
+function DeviceCharts({ id }: { id: string }): ReactNode {
+  const device = useLiveResource(`/devices/${encodeURIComponent(id)}`, deviceSchema, { missingIsUnavailable: true });
+  const metrics = Object.keys(
+    (device.data?.observed_state as { metrics?: Record<string, number> } | undefined)?.metrics ?? {},
+  ).sort();
+  if (!metrics.length) return null;
+  return (
+    <>
+      <h2>Last 24 hours</h2>
+      {metrics.slice(0, 6).map((m) => (
+        <TelemetryChart key={m} device={id} metric={m} range="24h" />
+      ))}
+    </>
+  );
+}
+
+function Body({ kind, id }: { kind: FleetKind; id: string }): ReactNode {
+  switch (kind) {
+    case 'device':
+      return (
+        <>
+          <DeviceHealth device={id} />
+          <DeviceCharts id={id} />
+        </>
+      );
+    case 'site':
+      return (
+        <>
+          <FleetHealth groupBy="product" site={id} title="Devices by product" />
+          <DeploymentBoard site={id} title="Deployments" />
+          <DeviceTable site={id} status="down" title="Devices down" pageSize={10} />
+        </>
+      );
+    case 'deployment':
+      return (
+        <DeviceTable
+          deployment={id}
+          title="Devices"
+          pageSize={20}
+          columns={['name', 'status', 'last_seen', 'firmware', 'site']}
+        />
+      );
+  }
+}
+
+export function FleetPage({ kind }: { kind: FleetKind }): ReactNode {
+  const isBrowser = useIsBrowser();
+  const { search } = useLocation();
+  const id = isBrowser ? new URLSearchParams(search).get('id') : null;
+  return (
+    <Layout title={id ? `${kind} ${id}` : kind} description={`A ${kind} of the fleet, live from the data API`}>
+      <main className="container margin-vert--lg">
+        <h1>
+          {kind} {id && <code>{id}</code>}
+        </h1>
+        {!isBrowser ? (
+          <p>This page shows live data in the browser.</p>
+        ) : !id ? (
+          <p>
+            No {kind} named: open this page from the search box, or as <code>/{kind}?id=…</code>. The{' '}
+            <Link to="/docs/dashboards">dashboards</Link> list the fleet.
+          </p>
+        ) : (
+          <Body kind={kind} id={id} />
+        )}
+      </main>
+    </Layout>
+  );
+}

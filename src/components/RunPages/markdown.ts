@@ -1,0 +1,36 @@
+// A committed run page (MDX written by data-api/src/automation/run-page.ts) drawn in the browser.
+// Run pages are MDX of a narrow, known shape: frontmatter, one MDX comment, CommonMark with GFM
+// tables, fenced code (text, yaml, mermaid) and the state mark `<span className="fb-state …" />`
+// (older pages: `<StateIcon state="…" />`); every character of data is backslash-escaped. So
+// CommonMark + GFM parses them exactly; no raw HTML is ever rendered (only the state mark is
+// recognised), and code blocks and mermaid use the theme's own components.
+import { fromMarkdown } from 'mdast-util-from-markdown';
+import { gfmFromMarkdown } from 'mdast-util-gfm';
+import { gfm } from 'micromark-extension-gfm';
+import type { Root } from 'mdast';
+
+const STATE_MARK = /^<(?:span\s+className="fb-state fb-state--([a-z]+)"[^>]*\/?>(?:<\/span>)?|StateIcon\s+state="([a-z]+)"\s*\/>)$/;
+
+/** The state mark of a run page (an inline HTML node): its state, or null. */
+export function stateOfMark(html: string): string | null {
+  const m = STATE_MARK.exec(html.trim());
+  return m ? (m[1] ?? m[2])! : null;
+}
+
+/** The page's markdown: frontmatter and MDX comments taken out. */
+export function runPageMarkdown(mdx: string): string {
+  return mdx.replace(/^---\n[\s\S]*?\n---\n/, '').replace(/^\{\/\*[\s\S]*?\*\/\}[ \t]*$/gm, '');
+}
+
+export function parseRunPage(mdx: string): Root {
+  return fromMarkdown(runPageMarkdown(mdx), { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] });
+}
+
+/** A link of the page, as the built site has it: `.mdx` files are routes, the rest files beside the page. */
+export function siteHref(href: string, pageUrl: string): string {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(href) || href.startsWith('#')) return href.replace(/^pathname:\/\//, '');
+  const url = new URL(href, `http://site${pageUrl}`);
+  const p = url.pathname.replace(/\/index\.mdx$/, '').replace(/\.mdx$/, '');
+  return `${p}${url.hash}`;
+}
+

@@ -1,0 +1,9 @@
+import { identitySchema } from '../../data-api/src/contracts/auth.ts';
+import { useLiveResource } from './useLive.ts';
+
+export { canOperate } from '../../data-api/src/contracts/auth.ts';
+
+/** Who the API thinks this page is (token from localStorage, proxy identity, or open localhost read). */
+export function useWhoami() {
+  return useLiveResource('/whoami', identitySchema);
+}

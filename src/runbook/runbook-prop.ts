@@ -1,0 +1,13 @@
+import type { Gate } from '../../data-api/src/contracts/runbook.ts';
+
+/** What the remark plugin passes: the page's frontmatter (the API keeps its own snapshot per execution). */
+export interface RunbookProp {
+  id: string;
+  version: number;
+  title?: string;
+  kind?: string;
+  product_code?: string;
+  track?: string;
+  step?: number;
+  gates: Gate[];
+}

@@ -1,0 +1,55 @@
+import { createRequire } from 'node:module';
+import type { Page } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const AXE = require.resolve('axe-core/axe.min.js');
+
+export interface AxeFinding {
+  rule: string;
+  impact: 'minor' | 'moderate' | 'serious' | 'critical' | null;
+  help: string;
+  nodes: { target: string; html: string; summary: string }[];
+}
+
+/**
+ * axe-core (the engine users of this kind of product run in their browsers' dev tools) over the
+ * page as it is now: every rule axe enables by default, violations only.
+ */
+export async function axeScan(page: Page): Promise<AxeFinding[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
+  return page.evaluate(async () => {
+    type Result = {
+      id: string;
+      impact: AxeFinding['impact'];
+      help: string;
+      nodes: { target: unknown[]; html: string; failureSummary?: string }[];
+    };
+    const axe = (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: Result[] }> } })
+      .axe;
+    const { violations } = await axe.run(document, { resultTypes: ['violations'] });
+    return violations.map((v) => ({
+      rule: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => ({
+        target: n.target.map(String).join(' '),
+        html: n.html.slice(0, 200),
+        summary: n.failureSummary ?? '',
+      })),
+    }));
+  });
+}
+
+/** Node counts per impact (what the acceptance counts: critical and serious). */
+export function countByImpact(findings: AxeFinding[]): Record<'critical' | 'serious' | 'moderate' | 'minor', number> {
+  const out = { critical: 0, serious: 0, moderate: 0, minor: 0 };
+  for (const f of findings) if (f.impact) out[f.impact] += f.nodes.length;
+  return out;
+}
+
+/** The findings a page must not have, written so a failing test says what and where. */
+export function blocking(findings: AxeFinding[]): string[] {
+  return findings
+    .filter((f) => f.impact === 'critical' || f.impact === 'serious')
+    .flatMap((f) => f.nodes.map((n) => `${f.impact} ${f.rule} (${f.help}): ${n.target} ${n.html}`));
+}

@@ -1,0 +1,144 @@
+import { execFile, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import openapiTS, { astToString } from 'openapi-typescript';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../data-api/src/kernel/paths.ts';
+import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { bearer } from '../helpers/registry.ts';
+
+// Issue 17: an OpenAPI document others can build on. Redocly's recommended ruleset reads the
+// document the running API serves (0 errors), and openapi-typescript + openapi-fetch make a typed
+// client of it that tsc accepts and that then calls the live API over HTTP.
+describe('the OpenAPI document, as client generators read it', () => {
+  let t: TestApp;
+  let baseUrl: string;
+  let document: any;
+  // Under the project, so the generated client resolves openapi-fetch from its node_modules.
+  const work = path.join(PROJECT_ROOT, 'test-results', `openapi-client-${process.pid}`);
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    const res = await fetch(`${baseUrl}/api/v1/openapi.json`);
+    expect(res.status).toBe(200);
+    document = await res.json();
+    fs.mkdirSync(work, { recursive: true });
+    fs.writeFileSync(path.join(work, 'openapi.json'), JSON.stringify(document, null, 2));
+  });
+  afterAll(async () => {
+    await t?.close();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('passes Redocly’s recommended ruleset with 0 errors', () => {
+    const cli = path.join(PROJECT_ROOT, 'node_modules', '@redocly', 'cli', 'bin', 'cli.js');
+    // cwd = the work folder: no redocly.yaml there, so exactly the built-in `recommended` applies.
+    const lint = spawnSync(process.execPath, [cli, 'lint', 'openapi.json', '--extends=recommended', '--format=json'], {
+      cwd: work,
+      encoding: 'utf8',
+      env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
+    });
+    const report = JSON.parse(lint.stdout) as { totals: { errors: number; warnings: number }; problems: Array<{ ruleId: string; severity: string; message: string; location: Array<{ pointer: string }> }> };
+    const errors = report.problems.filter((p) => p.severity === 'error').map((p) => `${p.ruleId} ${p.location[0]?.pointer}: ${p.message}`);
+    console.log(`redocly lint (recommended): ${report.totals.errors} errors, ${report.totals.warnings} warnings`);
+    for (const p of report.problems) console.log(`  ${p.severity} ${p.ruleId} ${p.location[0]?.pointer}`);
+    expect(errors).toEqual([]);
+    expect(report.totals.errors).toBe(0);
+    expect(lint.status).toBe(0);
+  });
+
+  it('names every operation, sets servers, documents the surfaces query as one form-style object and /metrics as text', () => {
+    const operations = Object.entries(document.paths as Record<string, Record<string, any>>).flatMap(([p, ops]) =>
+      Object.entries(ops).map(([method, op]) => ({ where: `${method.toUpperCase()} ${p}`, op })),
+    );
+    expect(operations.length).toBeGreaterThan(90);
+    expect(operations.filter(({ op }) => !op.operationId).map(({ where }) => where)).toEqual([]);
+    const ids = operations.map(({ op }) => op.operationId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(document.servers.length).toBeGreaterThan(0);
+    expect(Object.keys(document.components.schemas).filter((name) => !/^[A-Za-z0-9._-]+$/.test(name))).toEqual([]);
+
+    const surface = document.paths['/api/v1/surfaces/{name}'].get;
+    expect(surface.parameters.filter((p: any) => p.in === 'query')).toEqual([
+      expect.objectContaining({ name: 'params', style: 'form', explode: true, schema: expect.objectContaining({ type: 'object' }) }),
+    ]);
+    for (const list of ['/api/v1/devices', '/api/v1/alerts', '/api/v1/automation-runs', '/api/v1/dead-letters', '/api/v1/uptime']) {
+      expect(Object.keys(document.paths[list].get.responses['200'].content), list).toEqual(['application/json', 'text/csv']);
+    }
+    const metrics = document.paths['/metrics'].get;
+    expect(Object.keys(metrics.responses['200'].content)).toEqual(['text/plain; version=0.0.4']);
+    expect(metrics.responses['200'].content['text/plain; version=0.0.4'].schema).toEqual({ type: 'string' });
+  });
+
+  it('generates a typed client (openapi-typescript + openapi-fetch) that compiles and calls three operations live', async () => {
+    fs.writeFileSync(path.join(work, 'fleetbook-api.d.ts'), astToString(await openapiTS(document)));
+    fs.writeFileSync(
+      path.join(work, 'client.mts'),
+      `import createClient from 'openapi-fetch';
+import type { paths } from './fleetbook-api';
+
+const [baseUrl, token, customerName] = process.argv.slice(2) as [string, string, string];
+// The lists also speak CSV: this client reads their JSON.
+const api = createClient<paths, 'application/json'>({ baseUrl, headers: { authorization: \`Bearer \${token}\` } });
+
+const health = await api.GET('/api/v1/health');
+const created = await api.POST('/api/v1/customers', { body: { name: customerName } });
+if (!created.data) throw new Error(\`createCustomer: \${JSON.stringify(created.error)}\`);
+const id: string = created.data.id;
+const read = await api.GET('/api/v1/customers/{id}', { params: { path: { id } } });
+const listed = await api.GET('/api/v1/customers', { params: { query: { limit: 50 } } });
+const status: 'ok' | 'degraded' | undefined = health.data?.status;
+
+// Never called: tsc must reject what the API does not accept (an unused @ts-expect-error fails the build).
+export const rejected = () => [
+  // @ts-expect-error a customer's name is a string
+  api.POST('/api/v1/customers', { body: { name: 42 } }),
+  // @ts-expect-error a page holds at most 500
+  api.GET('/api/v1/customers', { params: { query: { limit: '50' } } }),
+  // @ts-expect-error no such path
+  api.GET('/api/v1/customer'),
+];
+
+console.log(JSON.stringify({
+  health: { http: health.response.status, status },
+  created: { http: created.response.status, id, name: created.data.name },
+  read: { http: read.response.status, name: read.data?.name },
+  listed: { http: listed.response.status, names: listed.data?.items.map((c) => c.name) },
+}));
+`,
+    );
+    fs.writeFileSync(
+      path.join(work, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', strict: true, noEmit: true,
+          skipLibCheck: true, lib: ['ES2022', 'DOM'], types: ['node'], typeRoots: [path.join(PROJECT_ROOT, 'node_modules', '@types')],
+        },
+        files: ['client.mts', 'fleetbook-api.d.ts'],
+      }),
+    );
+    const tsc = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', work], { encoding: 'utf8' });
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tsc.status).toBe(0);
+
+    const token = await bearer(t.ctx.db, 'admin');
+    // Not spawnSync: the API answering the client lives in this process.
+    const run = await promisify(execFile)(
+      process.execPath,
+      [path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(work, 'client.mts'), baseUrl, token, 'Generated Client Farms'],
+      { encoding: 'utf8', cwd: work },
+    );
+    expect(run.stderr).toBe('');
+    const result = JSON.parse(run.stdout.trim());
+    const stored = await t.ctx.db.selectFrom('customers').select(['id', 'name']).where('name', '=', 'Generated Client Farms').executeTakeFirstOrThrow();
+    expect(result.health).toEqual({ http: 200, status: expect.stringMatching(/^(ok|degraded)$/) });
+    expect(result.created).toEqual({ http: 201, id: stored.id, name: 'Generated Client Farms' });
+    expect(result.read).toEqual({ http: 200, name: 'Generated Client Farms' });
+    expect(result.listed.http).toBe(200);
+    expect(result.listed.names).toContain('Generated Client Farms');
+  });
+});
