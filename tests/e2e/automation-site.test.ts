@@ -207,6 +207,8 @@ actions:
     const page = await operator.context.newPage();
     const staticRes = await page.goto(`${base}${location}`);
     expect(staticRes?.status()).toBe(200);
+    // The shell is prerendered at the route's pattern: the page is drawn once the browser has its MDX.
+    await page.locator('[data-testid="run-page"][data-state="ready"]').waitFor({ timeout: 20_000 });
     expect(await page.locator('h1').first().innerText()).toBe(`Run ${runId}`);
     await page.locator('.docusaurus-mermaid-container svg').first().waitFor({ timeout: 20_000 });
     await page.screenshot({ path: screenshotPath('run-page-static-tree'), fullPage: false });

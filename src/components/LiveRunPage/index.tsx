@@ -59,13 +59,23 @@ export default function LiveRunPage(): ReactNode {
   return (
     <Layout title={run ? `Run ${run}` : 'Run'} description="An automation run, live from the data API">
       <main className="container margin-vert--lg">
-        <h1>{run ? `Run ${run}` : 'Run not found'}</h1>
-        {!run && <p>This address is not a run page: run pages are /docs/projects/&lt;project&gt;/runs/arun_….</p>}
-        {run && project && (
-          <BrowserOnly fallback={<p data-testid="live-run-page" data-state="placeholder">Loading the run from the data API…</p>}>
-            {() => <LiveRun project={project} run={run} />}
-          </BrowserOnly>
-        )}
+        {/* One shell serves every live run, rendered at the route's pattern: the run's name and a
+            "not found" come from the browser's address, never from the prerendered page. */}
+        <BrowserOnly fallback={<p data-testid="live-run-page" data-state="placeholder">Loading the run from the data API…</p>}>
+          {() =>
+            run && project ? (
+              <>
+                <h1>{`Run ${run}`}</h1>
+                <LiveRun project={project} run={run} />
+              </>
+            ) : (
+              <>
+                <h1>Run not found</h1>
+                <p>This address is not a run page: run pages are /docs/projects/&lt;project&gt;/runs/arun_….</p>
+              </>
+            )
+          }
+        </BrowserOnly>
       </main>
     </Layout>
   );

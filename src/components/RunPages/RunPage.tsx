@@ -50,12 +50,11 @@ export default function RunPage(): ReactNode {
       <main className="container margin-vert--lg">
         <article>
           <div className="markdown">
-            {!m && <h1>Run not found</h1>}
-            {m && (
-              <BrowserOnly fallback={<p data-testid="run-page" data-state="placeholder">Loading the run page…</p>}>
-                {() => <Page pageUrl={pageUrl} project={m[1]!} run={m[3]!} />}
-              </BrowserOnly>
-            )}
+            {/* The build holds one shell for every run page, rendered at the route's pattern: only the
+                browser knows the address, so "not found" is never said before hydration. */}
+            <BrowserOnly fallback={<p data-testid="run-page" data-state="placeholder">Loading the run page…</p>}>
+              {() => (m ? <Page pageUrl={pageUrl} project={m[1]!} run={m[3]!} /> : <h1>Run not found</h1>)}
+            </BrowserOnly>
           </div>
         </article>
       </main>
