@@ -61,7 +61,11 @@ const config: Config = {
           // Run pages, month pages and run indexes are drawn by plugins/run-pages, not compiled as docs.
           exclude: [...DOCS_EXCLUDE_DEFAULT, RUN_PAGES_EXCLUDE],
           editUrl: undefined,
-          beforeDefaultRemarkPlugins: [[remarkRunbook, { siteDir: __dirname }], remarkRunbookRunner, [remarkLibrary, { siteDir: __dirname }]],
+          beforeDefaultRemarkPlugins: [
+            [remarkRunbook, { siteDir: __dirname }],
+            remarkRunbookRunner,
+            [remarkLibrary, { siteDir: __dirname }],
+          ],
         },
         blog: false,
         theme: { customCss: './src/css/custom.css' },
@@ -136,7 +140,11 @@ const config: Config = {
       ],
       copyright: 'fleetbook: docs-as-code operations handbook',
     },
-    prism: { theme: withContrast(prismThemes.github), darkTheme: withContrast(prismThemes.dracula), additionalLanguages: ['bash', 'json', 'yaml'] },
+    prism: {
+      theme: withContrast(prismThemes.github),
+      darkTheme: withContrast(prismThemes.dracula),
+      additionalLanguages: ['bash', 'json', 'yaml'],
+    },
   } satisfies Preset.ThemeConfig,
 };
 

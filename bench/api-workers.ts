@@ -23,7 +23,9 @@ export async function startApiWorkers(dbUrl: string, count: number): Promise<{ b
     workers.map(
       (w) =>
         new Promise<void>((resolve, reject) => {
-          w.once('message', (m: { type?: string }) => (m.type === 'listening' ? resolve() : reject(new Error(`API worker: ${JSON.stringify(m)}`))));
+          w.once('message', (m: { type?: string }) =>
+            m.type === 'listening' ? resolve() : reject(new Error(`API worker: ${JSON.stringify(m)}`)),
+          );
           w.once('exit', (code) => reject(new Error(`API worker exited with ${code}`)));
         }),
     ),
@@ -31,7 +33,14 @@ export async function startApiWorkers(dbUrl: string, count: number): Promise<{ b
   return {
     base: `http://127.0.0.1:${port}`,
     async close() {
-      await Promise.all(workers.map((w) => new Promise<void>((resolve) => (w.isDead() ? resolve() : (w.once('exit', () => resolve()), w.process.kill('SIGTERM'))))));
+      await Promise.all(
+        workers.map(
+          (w) =>
+            new Promise<void>((resolve) =>
+              w.isDead() ? resolve() : (w.once('exit', () => resolve()), w.process.kill('SIGTERM')),
+            ),
+        ),
+      );
     },
   };
 }
@@ -40,7 +49,14 @@ async function workerMain(dbUrl: string, port: number): Promise<void> {
   const database = await openDatabase({ kind: 'pg', url: dbUrl, max: 10 });
   const app = await buildApp(headlessContext(database));
   await app.listen({ host: '127.0.0.1', port });
-  process.on('SIGTERM', () => void app.close().then(() => database.close()).then(() => process.exit(0)));
+  process.on(
+    'SIGTERM',
+    () =>
+      void app
+        .close()
+        .then(() => database.close())
+        .then(() => process.exit(0)),
+  );
   process.send!({ type: 'listening' });
 }
 

@@ -26,7 +26,13 @@ import { PROJECT_ROOT } from '../data-api/src/kernel/paths.ts';
 import { loadProductCatalog } from '../data-api/src/registry/products.ts';
 import { RunnerService } from '../data-api/src/automation/runner-service/service.ts';
 import { client } from '../tests/helpers/registry.ts';
-import { fastSpec, seedDeployment, startFakes, type Fakes, type Seeded } from '../tests/integration/automation-runs-fixtures.ts';
+import {
+  fastSpec,
+  seedDeployment,
+  startFakes,
+  type Fakes,
+  type Seeded,
+} from '../tests/integration/automation-runs-fixtures.ts';
 import { generatedPage, makeBenchSite, timeBuild } from './site-build.ts';
 import { benchContext, listenApi } from './lib.ts';
 import { createPgDatabase, dropPgDatabase } from '../tests/helpers/database.ts';
@@ -42,9 +48,19 @@ export interface AutomationBenchOptions {
 export interface AutomationBenchResult {
   runs: number;
   deployments: number;
-  throughput: { viaApi: { seconds: number; runsPerS: number; runners: number; concurrency: number }; noApi: { seconds: number; runsPerS: number; concurrency: number } };
+  throughput: {
+    viaApi: { seconds: number; runsPerS: number; runners: number; concurrency: number };
+    noApi: { seconds: number; runsPerS: number; concurrency: number };
+  };
   pages: { writeMs: Quantiles; commitMs: Quantiles; plainCommitMs: Quantiles; firstTenMs: number; lastTenMs: number };
-  build?: { pages: number; withRuns: number; withGeneric: number; without: number; ratio: number; ratioToGeneric: number };
+  build?: {
+    pages: number;
+    withRuns: number;
+    withGeneric: number;
+    without: number;
+    ratio: number;
+    ratioToGeneric: number;
+  };
 }
 
 interface Quantiles {
@@ -59,8 +75,6 @@ const quantiles = (xs: number[]): Quantiles => {
   return { p50: at(0.5), p95: at(0.95), mean: s.reduce((a, b) => a + b, 0) / s.length };
 };
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-
-
 
 /** The bench spec: every action kind against the fakes; no device_up (the no-API baseline cannot ask the registry). */
 function benchSpec(fakes: Fakes, d: Pick<Seeded, 'deployment' | 'gateway'>) {
@@ -83,7 +97,12 @@ async function pool<T>(items: T[], limit: number, job: (item: T, i: number) => P
   );
 }
 
-const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=Bench', '-c', 'user.email=bench@example.com', ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', ['-c', 'user.name=Bench', '-c', 'user.email=bench@example.com', ...args], {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 
 export async function automationBenchmark(o: AutomationBenchOptions = {}): Promise<AutomationBenchResult> {
   const runs = o.runs ?? 200;
@@ -110,7 +129,8 @@ export async function automationBenchmark(o: AutomationBenchOptions = {}): Promi
     // Enough deployments that "one running run per deployment" never starves the runners.
     const deployments: Seeded[] = [];
     const nDeps = Math.max(runners * perRunner * 2, 16);
-    for (let i = 0; i < nDeps; i++) deployments.push(await seedDeployment(database.db, admin, `bench-${String(i).padStart(3, '0')}`));
+    for (let i = 0; i < nDeps; i++)
+      deployments.push(await seedDeployment(database.db, admin, `bench-${String(i).padStart(3, '0')}`));
     const specs = Array.from({ length: runs }, (_, i) => benchSpec(fakes!, deployments[i % nDeps]!));
 
     // 1a. Baseline: the same specs, no API (run pages into a scratch docs folder).
@@ -120,8 +140,19 @@ export async function automationBenchmark(o: AutomationBenchOptions = {}): Promi
     await pool(specs, noApiConcurrency, async (spec, i) => {
       const file = path.join(tmp, `spec-${i}.json`);
       fs.writeFileSync(file, JSON.stringify(spec));
-      const outcome = await runAutomation({ specFile: file, docsDir: path.join(tmp, 'scratch-docs'), env: fakes!.env, out: () => {} });
-      if (outcome.run?.state !== 'succeeded') throw new Error(`baseline run ${i} ${outcome.run?.state}: ${outcome.run?.actions.map((a) => a.error).filter(Boolean).join("; ")}`);
+      const outcome = await runAutomation({
+        specFile: file,
+        docsDir: path.join(tmp, 'scratch-docs'),
+        env: fakes!.env,
+        out: () => {},
+      });
+      if (outcome.run?.state !== 'succeeded')
+        throw new Error(
+          `baseline run ${i} ${outcome.run?.state}: ${outcome.run?.actions
+            .map((a) => a.error)
+            .filter(Boolean)
+            .join('; ')}`,
+        );
       records.push(outcome.run);
     });
     const noApiSeconds = (performance.now() - t0) / 1000;
@@ -132,23 +163,29 @@ export async function automationBenchmark(o: AutomationBenchOptions = {}): Promi
       if (res.statusCode !== 201) throw new Error(`queue: ${res.statusCode} ${res.body}`);
     }
     t0 = performance.now();
-    const services = Array.from({ length: runners }, (_, k) =>
-      new RunnerService({
-        api: base,
-        token: automation,
-        name: `bench-runner-${k}`,
-        docsDir: path.join(tmp, `runner-${k}`, 'docs'),
-        root: PROJECT_ROOT,
-        journalDir: path.join(tmp, `runner-${k}`, 'journal'),
-        concurrency: perRunner,
-        pollMs: 50,
-        drain: true,
-        env: fakes!.env,
-      }),
+    const services = Array.from(
+      { length: runners },
+      (_, k) =>
+        new RunnerService({
+          api: base,
+          token: automation,
+          name: `bench-runner-${k}`,
+          docsDir: path.join(tmp, `runner-${k}`, 'docs'),
+          root: PROJECT_ROOT,
+          journalDir: path.join(tmp, `runner-${k}`, 'journal'),
+          concurrency: perRunner,
+          pollMs: 50,
+          drain: true,
+          env: fakes!.env,
+        }),
     );
     await Promise.all(services.map((s) => s.start()));
     const apiSeconds = (performance.now() - t0) / 1000;
-    const done = await database.db.selectFrom('automation_runs').select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', 'succeeded').executeTakeFirstOrThrow();
+    const done = await database.db
+      .selectFrom('automation_runs')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('state', '=', 'succeeded')
+      .executeTakeFirstOrThrow();
     if (Number(done.n) !== runs) throw new Error(`${done.n} of ${runs} runs succeeded through the API`);
 
     // 2. Page write + commit, one commit per run, into a fresh repository; plain commits as the baseline.
@@ -164,7 +201,14 @@ export async function automationBenchmark(o: AutomationBenchOptions = {}): Promi
       const a = performance.now();
       const written = writeRunPage(run, { docsRoot: path.join(repo, 'docs') });
       const b = performance.now();
-      await commitRun({ cwd: written.paths.dayDir, files: written.files, project: run.project, runId: run.run_id, state: run.state, author: 'Bench <bench@example.com>' });
+      await commitRun({
+        cwd: written.paths.dayDir,
+        files: written.files,
+        project: run.project,
+        runId: run.run_id,
+        state: run.state,
+        author: 'Bench <bench@example.com>',
+      });
       commitMs.push(performance.now() - b);
       writeMs.push(b - a);
     }
@@ -206,7 +250,14 @@ export async function automationBenchmark(o: AutomationBenchOptions = {}): Promi
         for (let i = 0; i < pages; i++) {
           const src = records[i % records.length]!;
           const started = new Date(day0 + Math.floor(i / 20) * 86_400_000 + (i % 20) * 60_000).toISOString();
-          const run: RunRecord = { ...src, run_id: generateId('automationRun'), project: 'farm-north-lorawan', started_at: started, finished_at: started, artifacts: [] };
+          const run: RunRecord = {
+            ...src,
+            run_id: generateId('automationRun'),
+            project: 'farm-north-lorawan',
+            started_at: started,
+            finished_at: started,
+            artifacts: [],
+          };
           const paths = runPagePaths(docs, run.project, run.run_id, started);
           fs.mkdirSync(paths.dayDir, { recursive: true });
           fs.writeFileSync(paths.page, renderRunPage(run, { pageDir: paths.dayDir }).mdx);
@@ -221,7 +272,14 @@ export async function automationBenchmark(o: AutomationBenchOptions = {}): Promi
         } finally {
           fs.rmSync(generic, { recursive: true, force: true });
         }
-        result.build = { pages, withRuns, withGeneric, without, ratio: withRuns / without, ratioToGeneric: withRuns / withGeneric };
+        result.build = {
+          pages,
+          withRuns,
+          withGeneric,
+          without,
+          ratio: withRuns / without,
+          ratioToGeneric: withRuns / withGeneric,
+        };
       } finally {
         fs.rmSync(site, { recursive: true, force: true });
       }
@@ -238,27 +296,51 @@ export async function automationBenchmark(o: AutomationBenchOptions = {}): Promi
 
 export function printAutomationBenchmark(r: AutomationBenchResult): void {
   const t = r.throughput;
-  console.log(`automation: ${r.runs} runs (provision_vm on a fake Proxmox, compose over a stand-in ssh, gateway config, tcp check; ${r.deployments} deployments)`);
+  console.log(
+    `automation: ${r.runs} runs (provision_vm on a fake Proxmox, compose over a stand-in ssh, gateway config, tcp check; ${r.deployments} deployments)`,
+  );
   console.table([
-    { path: `queued via the API, ${t.viaApi.runners} runner services × ${t.viaApi.concurrency} (claim, write-back, run page)`, seconds: +t.viaApi.seconds.toFixed(1), 'runs/s': +t.viaApi.runsPerS.toFixed(1) },
-    { path: `fleetbook run code, no API, ${t.noApi.concurrency} at a time (baseline)`, seconds: +t.noApi.seconds.toFixed(1), 'runs/s': +t.noApi.runsPerS.toFixed(1) },
+    {
+      path: `queued via the API, ${t.viaApi.runners} runner services × ${t.viaApi.concurrency} (claim, write-back, run page)`,
+      seconds: +t.viaApi.seconds.toFixed(1),
+      'runs/s': +t.viaApi.runsPerS.toFixed(1),
+    },
+    {
+      path: `fleetbook run code, no API, ${t.noApi.concurrency} at a time (baseline)`,
+      seconds: +t.noApi.seconds.toFixed(1),
+      'runs/s': +t.noApi.runsPerS.toFixed(1),
+    },
   ]);
   console.log(`ratio API / no API (runs/s): ${(t.viaApi.runsPerS / t.noApi.runsPerS).toFixed(2)}`);
   const p = r.pages;
   console.log(`run page write + commit (one commit per run, ${r.runs} runs into one project)`);
   console.table([
     { step: 'write page + regenerate run index', p50_ms: +p.writeMs.p50.toFixed(1), p95_ms: +p.writeMs.p95.toFixed(1) },
-    { step: 'commitRun (status check, add, commit)', p50_ms: +p.commitMs.p50.toFixed(1), p95_ms: +p.commitMs.p95.toFixed(1) },
-    { step: 'plain git add + commit of one file (baseline)', p50_ms: +p.plainCommitMs.p50.toFixed(1), p95_ms: +p.plainCommitMs.p95.toFixed(1) },
+    {
+      step: 'commitRun (status check, add, commit)',
+      p50_ms: +p.commitMs.p50.toFixed(1),
+      p95_ms: +p.commitMs.p95.toFixed(1),
+    },
+    {
+      step: 'plain git add + commit of one file (baseline)',
+      p50_ms: +p.plainCommitMs.p50.toFixed(1),
+      p95_ms: +p.plainCommitMs.p95.toFixed(1),
+    },
   ]);
-  console.log(`write + commit, first 10 runs: ${p.firstTenMs.toFixed(0)} ms each; last 10: ${p.lastTenMs.toFixed(0)} ms each (the index is rebuilt from every page)`);
+  console.log(
+    `write + commit, first 10 runs: ${p.firstTenMs.toFixed(0)} ms each; last 10: ${p.lastTenMs.toFixed(0)} ms each (the index is rebuilt from every page)`,
+  );
   if (r.build) {
-    console.log(`site build: the handbook with ${r.build.pages} run pages under one project vs without (and vs ${r.build.pages} ordinary pages)`);
+    console.log(
+      `site build: the handbook with ${r.build.pages} run pages under one project vs without (and vs ${r.build.pages} ordinary pages)`,
+    );
     console.table([
       { build: `with ${r.build.pages} run pages`, seconds: +r.build.withRuns.toFixed(1) },
       { build: `with ${r.build.pages} ordinary generated pages`, seconds: +r.build.withGeneric.toFixed(1) },
       { build: 'without (baseline)', seconds: +r.build.without.toFixed(1) },
     ]);
-    console.log(`ratio with run pages / without: ${r.build.ratio.toFixed(2)}; with run pages / with ordinary pages: ${r.build.ratioToGeneric.toFixed(2)}`);
+    console.log(
+      `ratio with run pages / without: ${r.build.ratio.toFixed(2)}; with run pages / with ordinary pages: ${r.build.ratioToGeneric.toFixed(2)}`,
+    );
   }
 }

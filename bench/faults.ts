@@ -37,7 +37,13 @@ export interface FaultOutcome {
 const RUN = { beforeMs: 3000, downMs: 1000, afterMs: 3000 };
 
 /** A broker restart against the rig's fleetbook, or against `setup`'s replicas (which it stops afterwards). */
-const brokerRestart = (r: BrokerRestart, variant?: { name: string; setup(rig: FaultRig): Promise<{ replicas: FleetbookProcess[]; teardown(): Promise<void> }> }): FaultScenario => ({
+const brokerRestart = (
+  r: BrokerRestart,
+  variant?: {
+    name: string;
+    setup(rig: FaultRig): Promise<{ replicas: FleetbookProcess[]; teardown(): Promise<void> }>;
+  },
+): FaultScenario => ({
   name: variant ? `${brokerRestartName(r)}, ${variant.name}` : brokerRestartName(r),
   async run(startRig) {
     const rig = await startRig();
@@ -141,7 +147,8 @@ const runnerKill: FaultScenario = {
     return {
       accepted: f.accepted,
       lost: f.lost + (f.runPages === 0 ? 1 : 0) + (f.commits === 0 ? 1 : 0) + f.writebacksPending,
-      duplicated: f.storedTwice + Math.max(0, f.runPages - 1) + Math.max(0, f.commits - 1) + Math.max(0, f.firstActionRuns - 1),
+      duplicated:
+        f.storedTwice + Math.max(0, f.runPages - 1) + Math.max(0, f.commits - 1) + Math.max(0, f.firstActionRuns - 1),
       recoverySeconds: f.recoverySeconds,
       baseline: { name: 'the same run without a fault (runner start → finished)', seconds: f.baselineSeconds! },
       detail:
@@ -167,7 +174,9 @@ export const FAULT_SCENARIOS: FaultScenario[] = [
 ];
 
 export async function faultsBenchmark(scenarios = FAULT_SCENARIOS): Promise<void> {
-  console.log(`\nfaults: ${scenarios.length} scenarios; Mosquitto ${mosquittoVersion()}, PostgreSQL at TEST_DATABASE_URL (cores: ${os.cpus().length}, load ${os.loadavg()[0]!.toFixed(2)})`);
+  console.log(
+    `\nfaults: ${scenarios.length} scenarios; Mosquitto ${mosquittoVersion()}, PostgreSQL at TEST_DATABASE_URL (cores: ${os.cpus().length}, load ${os.loadavg()[0]!.toFixed(2)})`,
+  );
   let shared = null as Promise<FaultRig> | null;
   const rig = () =>
     (shared ??= startFaultRig({ devices: 10, databaseProxy: true }).then(async (r) => {

@@ -43,7 +43,15 @@ function sizeOf(lib: string): { text: number; ram: number } {
 
 export interface FirmwareBenchResult {
   builds: Array<{ product: string; scaffold_s: number; build_s: number; baseline_build_s: number }>;
-  sizes: Array<{ product: string; capacity: number; text: number; static_ram: number; reading_bytes: number; baseline_static_ram: number; goal_met: boolean | null }>;
+  sizes: Array<{
+    product: string;
+    capacity: number;
+    text: number;
+    static_ram: number;
+    reading_bytes: number;
+    baseline_static_ram: number;
+    goal_met: boolean | null;
+  }>;
 }
 
 export async function firmwareBenchmark(options: { capacities?: number[] } = {}): Promise<FirmwareBenchResult> {
@@ -53,7 +61,10 @@ export async function firmwareBenchmark(options: { capacities?: number[] } = {})
     // The baseline project: one C file, built by the same CMake and compiler.
     const empty = path.join(tmp, 'empty');
     fs.mkdirSync(empty);
-    fs.writeFileSync(path.join(empty, 'CMakeLists.txt'), 'cmake_minimum_required(VERSION 3.16)\nproject(empty LANGUAGES C)\nadd_executable(empty main.c)\n');
+    fs.writeFileSync(
+      path.join(empty, 'CMakeLists.txt'),
+      'cmake_minimum_required(VERSION 3.16)\nproject(empty LANGUAGES C)\nadd_executable(empty main.c)\n',
+    );
     fs.writeFileSync(path.join(empty, 'main.c'), 'int main(void) { return 0; }\n');
 
     const result: FirmwareBenchResult = { builds: [], sizes: [] };
@@ -62,7 +73,12 @@ export async function firmwareBenchmark(options: { capacities?: number[] } = {})
       const [, scaffoldS] = timed(() => scaffold({ product, version, siteDir: PROJECT_ROOT, out: dir, docs: false }));
       const [, buildS] = timed(() => cmakeBuild(dir, path.join(dir, 'build'), ['-DFB_BUILD_TESTS=OFF']));
       const [, baselineS] = timed(() => cmakeBuild(empty, path.join(tmp, `empty-build-${product}`), []));
-      result.builds.push({ product: `${product} ${version}`, scaffold_s: scaffoldS, build_s: buildS, baseline_build_s: baselineS });
+      result.builds.push({
+        product: `${product} ${version}`,
+        scaffold_s: scaffoldS,
+        build_s: buildS,
+        baseline_build_s: baselineS,
+      });
 
       // The core's state (the fb_core the app keeps, offline buffer included) is the app's static
       // variable, not the library's: one object holding a `fb_core` counts it.
@@ -70,10 +86,25 @@ export async function firmwareBenchmark(options: { capacities?: number[] } = {})
       fs.writeFileSync(probe, '#include "fb_core.h"\nfb_core fb_size_probe;\n');
       const core = (capacity: number) => {
         const build = path.join(dir, `core-${capacity}`);
-        cmakeBuild(dir, build, ['-DFB_BUILD_TESTS=OFF', '-DFB_BUILD_DEVICE=OFF', `-DFB_RING_CAPACITY=${capacity}`], 'fb_core');
+        cmakeBuild(
+          dir,
+          build,
+          ['-DFB_BUILD_TESTS=OFF', '-DFB_BUILD_DEVICE=OFF', `-DFB_RING_CAPACITY=${capacity}`],
+          'fb_core',
+        );
         const lib = sizeOf(path.join(build, 'libfb_core.a'));
         const object = path.join(build, 'size_probe.o');
-        sh('cc', ['-std=c99', '-Os', '-c', `-DFB_RING_CAPACITY=${capacity}`, `-I${path.join(dir, 'core')}`, `-I${path.join(dir, 'port')}`, probe, '-o', object]);
+        sh('cc', [
+          '-std=c99',
+          '-Os',
+          '-c',
+          `-DFB_RING_CAPACITY=${capacity}`,
+          `-I${path.join(dir, 'core')}`,
+          `-I${path.join(dir, 'port')}`,
+          probe,
+          '-o',
+          object,
+        ]);
         return { text: lib.text, ram: lib.ram + sizeOf(object).ram };
       };
       const one = core(1);
@@ -98,8 +129,17 @@ export async function firmwareBenchmark(options: { capacities?: number[] } = {})
 
 export function printFirmwareBenchmark(r: FirmwareBenchResult): void {
   console.log('firmware: scaffold + CMake build (MinSizeRel) of the POSIX device, beside an empty CMake C project');
-  console.table(r.builds.map((b) => ({ product: b.product, 'scaffold s': +b.scaffold_s.toFixed(2), 'build s': +b.build_s.toFixed(1), 'empty project s (baseline)': +b.baseline_build_s.toFixed(1) })));
-  console.log('firmware: the core at -Os (size: libfb_core.a, and the fb_core state), beside the same core with a 1-reading buffer');
+  console.table(
+    r.builds.map((b) => ({
+      product: b.product,
+      'scaffold s': +b.scaffold_s.toFixed(2),
+      'build s': +b.build_s.toFixed(1),
+      'empty project s (baseline)': +b.baseline_build_s.toFixed(1),
+    })),
+  );
+  console.log(
+    'firmware: the core at -Os (size: libfb_core.a, and the fb_core state), beside the same core with a 1-reading buffer',
+  );
   console.table(
     r.sizes.map((s) => ({
       product: s.product,

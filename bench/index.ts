@@ -27,16 +27,47 @@ async function main() {
   if (want('site')) await siteBuild();
   if (want('registry')) printRegistryBenchmark(await registryBenchmark());
   if (want('page')) {
-    const parts = process.argv.includes('--page-parts') ? (process.argv[process.argv.indexOf('--page-parts') + 1]!.split(',') as Array<'nav' | 'pixel' | 'build'>) : undefined;
-    printPageBenchmark(await pageBenchmark({ pages: arg('widget-pages', 1000), loads: arg('loads', 7), parts, pixel: { samples: arg('pixel-samples', 120), rate: arg('pixel-rate', 1000) } }));
+    const parts = process.argv.includes('--page-parts')
+      ? (process.argv[process.argv.indexOf('--page-parts') + 1]!.split(',') as Array<'nav' | 'pixel' | 'build'>)
+      : undefined;
+    printPageBenchmark(
+      await pageBenchmark({
+        pages: arg('widget-pages', 1000),
+        loads: arg('loads', 7),
+        parts,
+        pixel: { samples: arg('pixel-samples', 120), rate: arg('pixel-rate', 1000) },
+      }),
+    );
   }
-  if (want('runbooks')) printRunbooksBenchmark(await runbooksBenchmark({ runbooks: arg('runbooks', 1000), ticks: arg('ticks', 500), rounds: arg('rounds', 2), skipBuild: process.argv.includes('--no-build') }));
-  if (want('automation')) printAutomationBenchmark(await automationBenchmark({ runs: arg('runs', 200), runPages: arg('run-pages', 1000), runnerConcurrency: arg('runner-concurrency', 4), skipBuild: process.argv.includes('--no-build') }));
+  if (want('runbooks'))
+    printRunbooksBenchmark(
+      await runbooksBenchmark({
+        runbooks: arg('runbooks', 1000),
+        ticks: arg('ticks', 500),
+        rounds: arg('rounds', 2),
+        skipBuild: process.argv.includes('--no-build'),
+      }),
+    );
+  if (want('automation'))
+    printAutomationBenchmark(
+      await automationBenchmark({
+        runs: arg('runs', 200),
+        runPages: arg('run-pages', 1000),
+        runnerConcurrency: arg('runner-concurrency', 4),
+        skipBuild: process.argv.includes('--no-build'),
+      }),
+    );
   if (want('ingest')) await ingestBenchmark(ingestOptionsFromArgs()); // ingest: --seconds 60 --rate 5000 --devices 2000 --short-seconds 10 --ingest-runs ceilings,target,flat,embedded
   if (want('firmware')) printFirmwareBenchmark(await firmwareBenchmark()); // firmware: scaffold + build per product, core size at -Os
   if (want('runs')) await runsBenchmark(runsOptionsFromArgs()); // runs: step trees, run page live, commit flat, build with 20,000 run pages (see bench/runs.ts)
   if (want('faults')) await faultsBenchmark(); // faults: recovery after each fault of bench/faults.ts (needs mosquitto and TEST_DATABASE_URL)
-  if (want('notifications')) await notificationsBenchmark({ readings: arg('notify-readings', 20_000), rate: arg('notify-rate', 100), seconds: arg('notify-seconds', 10), storm: arg('notify-storm', 2000) }); // notifications: 50 rules vs none, crossing → webhook p99, storm
+  if (want('notifications'))
+    await notificationsBenchmark({
+      readings: arg('notify-readings', 20_000),
+      rate: arg('notify-rate', 100),
+      seconds: arg('notify-seconds', 10),
+      storm: arg('notify-storm', 2000),
+    }); // notifications: 50 rules vs none, crossing → webhook p99, storm
 }
 
 async function siteBuild() {

@@ -60,27 +60,52 @@ export interface PerMessageEnv {
 
 type Role = 'publish' | 'bare' | 'ingest';
 type ToChild =
-  | { type: 'start'; role: 'publish'; url: string; devices: Array<{ id: string; site_id: string }>; messages: number; connections: number; runId: string }
+  | {
+      type: 'start';
+      role: 'publish';
+      url: string;
+      devices: Array<{ id: string; site_id: string }>;
+      messages: number;
+      connections: number;
+      runId: string;
+    }
   | { type: 'start'; role: 'bare'; url: string; dbUrl: string; clientId: string }
   | { type: 'start'; role: 'ingest'; url: string; dbUrl: string; instance: string; group: string }
   | { type: 'stop' }
   | { type: 'pause'; value: boolean };
-type FromChild = { type: 'ready' } | { type: 'progress'; n: number } | { type: 'published'; acknowledged: number; seconds: number } | { type: 'stopped'; cpuMs: number } | { type: 'error'; message: string };
+type FromChild =
+  | { type: 'ready' }
+  | { type: 'progress'; n: number }
+  | { type: 'published'; acknowledged: number; seconds: number }
+  | { type: 'stopped'; cpuMs: number }
+  | { type: 'error'; message: string };
 
 const loadNow = () => Math.round(os.loadavg()[0]! * 100) / 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function perMessageRuns(env: PerMessageEnv, o: PerMessageOptions): Promise<PerMessageFigures[]> {
   const out: PerMessageFigures[] = [];
-  if (!process.env.BENCH_PER_MESSAGE_SKIP_BARE) out.push(await run(env, o, 'bare: mqtt.js → JSON.parse → 1,000-row INSERT (1 thread)', 'bare', 1));
+  if (!process.env.BENCH_PER_MESSAGE_SKIP_BARE)
+    out.push(await run(env, o, 'bare: mqtt.js → JSON.parse → 1,000-row INSERT (1 thread)', 'bare', 1));
   out.push(await run(env, o, 'fleetbook ingest, 1 process (before #18)', 'ingest', 1));
-  if (o.workers > 1) out.push(await run(env, o, `fleetbook ingest, ${o.workers} processes ($share, FLEETBOOK_INGEST_WORKERS=${o.workers})`, 'ingest', o.workers));
+  if (o.workers > 1)
+    out.push(
+      await run(
+        env,
+        o,
+        `fleetbook ingest, ${o.workers} processes ($share, FLEETBOOK_INGEST_WORKERS=${o.workers})`,
+        'ingest',
+        o.workers,
+      ),
+    );
   return out;
 }
 
 export function printPerMessage(figures: PerMessageFigures[], o: PerMessageOptions): void {
   const bare = figures.find((f) => f.run.startsWith('bare'));
-  console.log(`\none reading per MQTT message, QoS 1, ${o.messages} messages, ${o.connections} publisher connections (same broker, database and publishers for every row):`);
+  console.log(
+    `\none reading per MQTT message, QoS 1, ${o.messages} messages, ${o.connections} publisher connections (same broker, database and publishers for every row):`,
+  );
   console.table(
     figures.map((f) => ({
       run: f.run,
@@ -102,7 +127,13 @@ export function printPerMessage(figures: PerMessageFigures[], o: PerMessageOptio
   }
 }
 
-async function run(env: PerMessageEnv, o: PerMessageOptions, label: string, role: 'bare' | 'ingest', processes: number): Promise<PerMessageFigures> {
+async function run(
+  env: PerMessageEnv,
+  o: PerMessageOptions,
+  label: string,
+  role: 'bare' | 'ingest',
+  processes: number,
+): Promise<PerMessageFigures> {
   const runId = randomBytes(3).toString('hex');
   const group = `bench${runId}`;
   const instances = Array.from({ length: processes }, (_, i) => `bench-pm-${runId}-w${i + 1}`);
@@ -117,7 +148,8 @@ async function run(env: PerMessageEnv, o: PerMessageOptions, label: string, role
   const steer = () => {
     const backlog = acknowledged - storedBy.reduce((a, b) => a + b, 0);
     const pause = backlog > 50_000;
-    if (pause !== paused && publisherChild?.connected) publisherChild.send({ type: 'pause', value: (paused = pause) } satisfies ToChild);
+    if (pause !== paused && publisherChild?.connected)
+      publisherChild.send({ type: 'pause', value: (paused = pause) } satisfies ToChild);
   };
   const consumers = await Promise.all(
     instances.map((instance, i) =>
@@ -130,11 +162,29 @@ async function run(env: PerMessageEnv, o: PerMessageOptions, label: string, role
     ),
   );
   try {
-    const publisher = await startChild({ type: 'start', role: 'publish', url: env.publishUrl, devices: env.devices, messages: o.messages, connections: o.connections, runId }, (n) => ((acknowledged = n), steer()));
+    const publisher = await startChild(
+      {
+        type: 'start',
+        role: 'publish',
+        url: env.publishUrl,
+        devices: env.devices,
+        messages: o.messages,
+        connections: o.connections,
+        runId,
+      },
+      (n) => ((acknowledged = n), steer()),
+    );
     publisherChild = publisher.child;
     const published = (await publisher.next()) as Extract<FromChild, { type: 'published' }>;
     publisher.child.disconnect();
-    const stored = async () => Number((await sql<{ n: string }>`select count(*) as n from telemetry where msg_id like ${`${runId}-%`}`.execute(env.database.db)).rows[0]!.n);
+    const stored = async () =>
+      Number(
+        (
+          await sql<{ n: string }>`select count(*) as n from telemetry where msg_id like ${`${runId}-%`}`.execute(
+            env.database.db,
+          )
+        ).rows[0]!.n,
+      );
     let last = -1;
     let quietSince = Date.now();
     for (let n = await stored(); n < published.acknowledged && Date.now() - quietSince < 120_000; n = await stored()) {
@@ -174,16 +224,27 @@ async function run(env: PerMessageEnv, o: PerMessageOptions, label: string, role
     return f;
   } finally {
     // Let them exit on their own (a CPU profile is written at exit), then make sure.
-    await Promise.all(consumers.map((c) => (c.child.exitCode === null ? Promise.race([new Promise((r) => c.child.once('exit', r)), sleep(5000)]) : null)));
+    await Promise.all(
+      consumers.map((c) =>
+        c.child.exitCode === null ? Promise.race([new Promise((r) => c.child.once('exit', r)), sleep(5000)]) : null,
+      ),
+    );
     for (const c of consumers) if (c.child.exitCode === null) c.child.kill('SIGKILL');
-    if (role === 'ingest') for (const instance of instances) await forgetIngestSession(env.consumeUrl, instance).catch(() => {});
+    if (role === 'ingest')
+      for (const instance of instances) await forgetIngestSession(env.consumeUrl, instance).catch(() => {});
     else await forgetSession(env.consumeUrl, `bench-bare-${runId}`).catch(() => {});
   }
 }
 
 /** Ends a persistent session (connects with its id and a clean session). */
 async function forgetSession(url: string, clientId: string): Promise<void> {
-  const client = mqtt.connect(url, { clientId, clean: true, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000 });
+  const client = mqtt.connect(url, {
+    clientId,
+    clean: true,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    connectTimeout: 5000,
+  });
   await new Promise<void>((resolve, reject) => client.once('connect', () => resolve()).once('error', reject));
   await client.endAsync();
 }
@@ -192,10 +253,19 @@ async function forgetSession(url: string, clientId: string): Promise<void> {
  * This file in another process; resolves once it is ready (subscribed, or connected for the
  * publisher). `progress` messages (readings acknowledged or stored so far) go to `onProgress`.
  */
-async function startChild(start: Extract<ToChild, { type: 'start' }>, onProgress: (n: number) => void = () => {}): Promise<{ child: ChildProcess; next(): Promise<FromChild> }> {
+async function startChild(
+  start: Extract<ToChild, { type: 'start' }>,
+  onProgress: (n: number) => void = () => {},
+): Promise<{ child: ChildProcess; next(): Promise<FromChild> }> {
   // BENCH_CPU_PROF=<dir>: consumers write a V8 CPU profile there (where their time goes).
-  const prof = process.env.BENCH_CPU_PROF && start.role !== 'publish' ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = fork(__filename, ['--per-message-worker'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, ...prof] });
+  const prof =
+    process.env.BENCH_CPU_PROF && start.role !== 'publish'
+      ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+      : [];
+  const child = fork(__filename, ['--per-message-worker'], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: [...process.execArgv, ...prof],
+  });
   const inbox: FromChild[] = [];
   const waiting: Array<{ resolve(m: FromChild): void; reject(err: Error): void }> = [];
   let exited: Error | null = null;
@@ -241,7 +311,8 @@ function childMain(): void {
   });
 }
 
-const stopSignal = () => new Promise<void>((resolve) => process.on('message', (m: ToChild) => m.type === 'stop' && resolve()));
+const stopSignal = () =>
+  new Promise<void>((resolve) => process.on('message', (m: ToChild) => m.type === 'stop' && resolve()));
 const cpuMsSince = (start: NodeJS.CpuUsage) => {
   const u = process.cpuUsage(start);
   return (u.user + u.system) / 1000;
@@ -251,7 +322,12 @@ const cpuMsSince = (start: NodeJS.CpuUsage) => {
 async function publishRole(m: Extract<ToChild, { role: 'publish' }>, send: (m: FromChild) => void): Promise<void> {
   const clients = await Promise.all(
     Array.from({ length: m.connections }, async (_, i) => {
-      const c = mqtt.connect(m.url, { clientId: `bench-pub-${m.runId}-${i}`, protocolVersion: 4, clean: true, reconnectPeriod: 0 });
+      const c = mqtt.connect(m.url, {
+        clientId: `bench-pub-${m.runId}-${i}`,
+        protocolVersion: 4,
+        clean: true,
+        reconnectPeriod: 0,
+      });
       await new Promise<void>((resolve, reject) => c.once('connect', () => resolve()).once('error', reject));
       return c;
     }),
@@ -333,7 +409,12 @@ async function bareRole(m: Extract<ToChild, { role: 'bare' }>, send: (m: FromChi
       });
   };
   client.on('message', (topic, payload) => {
-    const t = JSON.parse(payload.toString()) as { msg_id: string; ts: number; status: string; metrics: Record<string, number> };
+    const t = JSON.parse(payload.toString()) as {
+      msg_id: string;
+      ts: number;
+      status: string;
+      metrics: Record<string, number>;
+    };
     rows.push({ device_id: topic.split('/')[3]!, msg_id: t.msg_id, ts: t.ts, status: t.status, metrics: t.metrics });
     if (rows.length >= 1000) flush();
     else timer ??= setTimeout(flush, 50);
@@ -360,8 +441,17 @@ async function ingestRole(m: Extract<ToChild, { role: 'ingest' }>, send: (m: Fro
   const ctx = headlessContext(database, { version: 'bench' });
   // Warnings (a lost connection, a failed write) go to stderr: a run that stalls says why.
   const logger = pino({ level: 'warn' }, pino.destination(2));
-  const ingest = await startIngest(ctx, { instance: m.instance, sharedGroup: m.group, url: m.url, starvedAfterPublishes: 0, logger });
-  const progress = setInterval(() => send({ type: 'progress', n: ingest.stats().rowsInserted + ingest.stats().duplicates }), 100);
+  const ingest = await startIngest(ctx, {
+    instance: m.instance,
+    sharedGroup: m.group,
+    url: m.url,
+    starvedAfterPublishes: 0,
+    logger,
+  });
+  const progress = setInterval(
+    () => send({ type: 'progress', n: ingest.stats().rowsInserted + ingest.stats().duplicates }),
+    100,
+  );
   send({ type: 'ready' });
   await stopSignal();
   clearInterval(progress);

@@ -19,7 +19,12 @@ import { insertTelemetryRows } from '../data-api/src/telemetry/ingest/telemetry-
 import { provisionSimFleet } from '../data-api/src/demo/simulate/fleet.ts';
 import { Simulation, type SimDevice, type SimulationReport } from '../data-api/src/demo/simulate/simulator.ts';
 import { hashDevicePassword } from '../data-api/src/telemetry/ingest/credentials.ts';
-import { perMessageRuns, printPerMessage, type PerMessageFigures, type PerMessageOptions } from './ingest-per-message.ts';
+import {
+  perMessageRuns,
+  printPerMessage,
+  type PerMessageFigures,
+  type PerMessageOptions,
+} from './ingest-per-message.ts';
 import { createPgDatabase, dropPgDatabase } from '../tests/helpers/database.ts';
 import { mosquittoVersion, startPrivateMosquitto } from '../tests/helpers/mosquitto.ts';
 import { freePort } from '../tests/helpers/ports.ts';
@@ -108,7 +113,9 @@ export async function ingestBenchmark(partial: Partial<IngestBenchOptions> = {})
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetbook-bench-ingest-'));
   const cleanups: Array<() => Promise<unknown> | unknown> = [() => fs.rmSync(tmp, { recursive: true, force: true })];
   try {
-    console.log(`\ningest: ${o.devices} simulated devices, target ${o.rate} readings/s; sustained runs ${o.seconds} s, ceilings and embedded ${o.shortSeconds} s (cores: ${os.cpus().length}, load ${loadNow()})`);
+    console.log(
+      `\ningest: ${o.devices} simulated devices, target ${o.rate} readings/s; sustained runs ${o.seconds} s, ceilings and embedded ${o.shortSeconds} s (cores: ${os.cpus().length}, load ${loadNow()})`,
+    );
 
     // --- PostgreSQL: a fresh database next to TEST_DATABASE_URL's -------------------------
     const base = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -124,7 +131,13 @@ export async function ingestBenchmark(partial: Partial<IngestBenchOptions> = {})
     // --- Mosquitto, tuned, with the exported users and ACL --------------------------------
     const [port, apiPort] = [await freePort(), await freePort()];
     const apiPassword = randomBytes(12).toString('hex');
-    const exported = await buildMosquittoExport(database.db, { apiPassword, dir: tmp, port, apiPort, persistenceDir: null });
+    const exported = await buildMosquittoExport(database.db, {
+      apiPassword,
+      dir: tmp,
+      port,
+      apiPort,
+      persistenceDir: null,
+    });
     // The per-message run's publishers: one user that may write every device's telemetry (16
     // connections for 2,000 devices), on fleetbook's listener where client ids are free.
     const publisherPassword = randomBytes(12).toString('hex');
@@ -141,7 +154,9 @@ export async function ingestBenchmark(partial: Partial<IngestBenchOptions> = {})
     cleanups.push(() => mosquitto.stop());
     const url = `mqtt://127.0.0.1:${port}`;
     const apiUrl = `mqtt://${API_MQTT_USER}:${apiPassword}@127.0.0.1:${apiPort}`;
-    console.log(`  mosquitto ${mosquittoVersion()} on :${port} (set_tcp_nodelay true, max_inflight_messages 1000, max_queued_messages 1000000, ACL on); PostgreSQL ${await serverVersion(database)}`);
+    console.log(
+      `  mosquitto ${mosquittoVersion()} on :${port} (set_tcp_nodelay true, max_inflight_messages 1000, max_queued_messages 1000000, ACL on); PostgreSQL ${await serverVersion(database)}`,
+    );
 
     // --- 1. ceilings: the broker alone (flat out, and at the target rate for latency), the database alone
     const brokerFlat = want('ceilings') ? await brokerOnly(apiUrl, url, fleet, Infinity, o.shortSeconds) : null;
@@ -151,7 +166,13 @@ export async function ingestBenchmark(partial: Partial<IngestBenchOptions> = {})
     // --- 1b. one reading per message (#18): bare pipeline vs the ingest in 1 and N processes
     const perMessage: PerMessageFigures[] = want('per-message')
       ? await perMessageRuns(
-          { dbUrl, database, publishUrl: `mqtt://${BENCH_PUBLISHER}:${publisherPassword}@127.0.0.1:${apiPort}`, consumeUrl: apiUrl, devices: fleet.filter((d) => d.role !== 'gateway') },
+          {
+            dbUrl,
+            database,
+            publishUrl: `mqtt://${BENCH_PUBLISHER}:${publisherPassword}@127.0.0.1:${apiPort}`,
+            consumeUrl: apiUrl,
+            devices: fleet.filter((d) => d.role !== 'gateway'),
+          },
           o.perMessage,
         )
       : [];
@@ -163,8 +184,28 @@ export async function ingestBenchmark(partial: Partial<IngestBenchOptions> = {})
       cleanups.push(() => broker.close());
       const pipeline = await startPipeline(database, broker, 'fleetbook', mosquitto.pid());
       cleanups.push(() => pipeline.close());
-      if (want('target')) runs.push(await pipelineRun(pipeline, url, fleet, o.rate, o.seconds, `Mosquitto + PostgreSQL, target ${o.rate}/s, ${o.seconds} s`));
-      if (want('flat')) runs.push(await pipelineRun(pipeline, url, fleet, Infinity, o.seconds, `Mosquitto + PostgreSQL, flat out, ${o.seconds} s`));
+      if (want('target'))
+        runs.push(
+          await pipelineRun(
+            pipeline,
+            url,
+            fleet,
+            o.rate,
+            o.seconds,
+            `Mosquitto + PostgreSQL, target ${o.rate}/s, ${o.seconds} s`,
+          ),
+        );
+      if (want('flat'))
+        runs.push(
+          await pipelineRun(
+            pipeline,
+            url,
+            fleet,
+            Infinity,
+            o.seconds,
+            `Mosquitto + PostgreSQL, flat out, ${o.seconds} s`,
+          ),
+        );
     }
 
     // --- 3. embedded mode: aedes + PGlite, the same target rate ---------------------------
@@ -172,26 +213,56 @@ export async function ingestBenchmark(partial: Partial<IngestBenchOptions> = {})
 
     if (perMessage.length) printPerMessage(perMessage, o.perMessage);
     printTables(o, runs, brokerFlat, brokerAtRate, insertCeiling);
-    const failures = [...runs.map((f) => ({ ...f, run: f.label })), ...perMessage].filter((f) => f.lost > 0 || f.duplicateRows > 0);
+    const failures = [...runs.map((f) => ({ ...f, run: f.label })), ...perMessage].filter(
+      (f) => f.lost > 0 || f.duplicateRows > 0,
+    );
     if (failures.length) {
       console.log(`FAIL: readings lost or stored twice in: ${failures.map((f) => f.run).join('; ')}`);
       process.exitCode = 1;
     }
   } finally {
-    for (const fn of cleanups.reverse()) await Promise.resolve(fn()).catch((err) => console.error('cleanup:', (err as Error).message));
+    for (const fn of cleanups.reverse())
+      await Promise.resolve(fn()).catch((err) => console.error('cleanup:', (err as Error).message));
   }
 }
 
-function printTables(o: IngestBenchOptions, runs: RunFigures[], brokerFlat: BrokerFigures | null, brokerAtRate: BrokerFigures | null, insertCeiling: { rowsPerS: number; load: number } | null): void {
+function printTables(
+  o: IngestBenchOptions,
+  runs: RunFigures[],
+  brokerFlat: BrokerFigures | null,
+  brokerAtRate: BrokerFigures | null,
+  insertCeiling: { rowsPerS: number; load: number } | null,
+): void {
   const lower = brokerFlat && insertCeiling ? Math.min(brokerFlat.readingsPerS, insertCeiling.rowsPerS) : null;
   const ratio = (n: number, d: number | null | undefined) => (d ? +(n / d).toFixed(2) : '–');
   const brokerAt = (f: RunFigures) => (Number.isFinite(f.rate) ? brokerAtRate : brokerFlat);
   if (brokerFlat && brokerAtRate && insertCeiling) {
     console.log('\nceilings (same run, same machine):');
     console.table([
-      { ceiling: 'broker alone, flat out: publish → QoS 1 subscriber', 'readings/s': Math.round(brokerFlat.readingsPerS), 'MQTT msgs/s': Math.round(brokerFlat.messagesPerS), 'p50 ms': brokerFlat.latency.p50, 'p99 ms': brokerFlat.latency.p99, load: brokerFlat.load },
-      { ceiling: `broker alone, ${o.rate}/s: publish → QoS 1 subscriber`, 'readings/s': Math.round(brokerAtRate.readingsPerS), 'MQTT msgs/s': Math.round(brokerAtRate.messagesPerS), 'p50 ms': brokerAtRate.latency.p50, 'p99 ms': brokerAtRate.latency.p99, load: brokerAtRate.load },
-      { ceiling: 'database alone: the ingest’s INSERT, 1,000 rows a batch, 2 connections', 'readings/s': Math.round(insertCeiling.rowsPerS), 'MQTT msgs/s': '', 'p50 ms': '', 'p99 ms': '', load: insertCeiling.load },
+      {
+        ceiling: 'broker alone, flat out: publish → QoS 1 subscriber',
+        'readings/s': Math.round(brokerFlat.readingsPerS),
+        'MQTT msgs/s': Math.round(brokerFlat.messagesPerS),
+        'p50 ms': brokerFlat.latency.p50,
+        'p99 ms': brokerFlat.latency.p99,
+        load: brokerFlat.load,
+      },
+      {
+        ceiling: `broker alone, ${o.rate}/s: publish → QoS 1 subscriber`,
+        'readings/s': Math.round(brokerAtRate.readingsPerS),
+        'MQTT msgs/s': Math.round(brokerAtRate.messagesPerS),
+        'p50 ms': brokerAtRate.latency.p50,
+        'p99 ms': brokerAtRate.latency.p99,
+        load: brokerAtRate.load,
+      },
+      {
+        ceiling: 'database alone: the ingest’s INSERT, 1,000 rows a batch, 2 connections',
+        'readings/s': Math.round(insertCeiling.rowsPerS),
+        'MQTT msgs/s': '',
+        'p50 ms': '',
+        'p99 ms': '',
+        load: insertCeiling.load,
+      },
     ]);
   }
   console.log('throughput (lost / duplicates checked against the table; ratios to the ceilings above):');
@@ -207,12 +278,14 @@ function printTables(o: IngestBenchOptions, runs: RunFigures[], brokerFlat: Brok
       'duplicate rows': f.duplicateRows,
       'redeliveries absorbed': f.redeliveriesAbsorbed,
       'CPU ms/1k: API': f.cpu.api,
-      'PG': f.cpu.database ?? '–',
-      'broker': f.cpu.broker ?? '–',
+      PG: f.cpu.database ?? '–',
+      broker: f.cpu.broker ?? '–',
       load: f.load,
     })),
   );
-  console.log(`latency, ms (publish → row: the row's received_at = clock_timestamp(); publish → SSE: a client of GET /api/v1/stream?topics=telemetry in its own process;\n  the stream sends the newest sample per device per coalescing window, so SSE percentiles are over the readings the client received):`);
+  console.log(
+    `latency, ms (publish → row: the row's received_at = clock_timestamp(); publish → SSE: a client of GET /api/v1/stream?topics=telemetry in its own process;\n  the stream sends the newest sample per device per coalescing window, so SSE percentiles are over the readings the client received):`,
+  );
   console.table(
     runs.map((f) => ({
       run: f.label,
@@ -234,8 +307,14 @@ function printTables(o: IngestBenchOptions, runs: RunFigures[], brokerFlat: Brok
   const flat = runs.find((r) => !Number.isFinite(r.rate));
   const target = runs.find((r) => r.rate === o.rate && r.label.startsWith('Mosquitto'));
   const verdicts: string[] = [];
-  if (flat) verdicts.push(`flat out ${Math.round(flat.storedPerS)}/s (goal ≥ ${GOAL.storedPerS}${lower ? `, ≥ ${GOAL.ofLowerCeiling} of the lower ceiling: ${ratio(flat.storedPerS, lower)}` : ''})`);
-  if (target) verdicts.push(`target run stored ${Math.round(target.storedPerS)}/s of ${o.rate}/s asked, SSE p99 ${target.sse.p99} ms, after warm-up ${target.sse.p99Warm} ms (goal < ${GOAL.sseP99Ms})`);
+  if (flat)
+    verdicts.push(
+      `flat out ${Math.round(flat.storedPerS)}/s (goal ≥ ${GOAL.storedPerS}${lower ? `, ≥ ${GOAL.ofLowerCeiling} of the lower ceiling: ${ratio(flat.storedPerS, lower)}` : ''})`,
+    );
+  if (target)
+    verdicts.push(
+      `target run stored ${Math.round(target.storedPerS)}/s of ${o.rate}/s asked, SSE p99 ${target.sse.p99} ms, after warm-up ${target.sse.p99Warm} ms (goal < ${GOAL.sseP99Ms})`,
+    );
   if (verdicts.length) console.log(`goals: ${verdicts.join('; ')}`);
 }
 
@@ -253,9 +332,17 @@ interface Pipeline {
 }
 
 /** The ingest and the real app (listening on loopback) on one context, as `fleetbook start` runs them. */
-async function startPipeline(database: DatabaseHandle, broker: BrokerHandle, sharedGroup: string | null, brokerPid: number | null): Promise<Pipeline> {
+async function startPipeline(
+  database: DatabaseHandle,
+  broker: BrokerHandle,
+  sharedGroup: string | null,
+  brokerPid: number | null,
+): Promise<Pipeline> {
   const ctx = headlessContext(database, { version: 'bench', broker });
-  const ingest = await startIngest(ctx, { instance: `bench-${process.pid}-${randomBytes(2).toString('hex')}`, sharedGroup });
+  const ingest = await startIngest(ctx, {
+    instance: `bench-${process.pid}-${randomBytes(2).toString('hex')}`,
+    sharedGroup,
+  });
   let app: App | null = null;
   try {
     app = await buildApp(ctx);
@@ -282,7 +369,14 @@ async function startPipeline(database: DatabaseHandle, broker: BrokerHandle, sha
 }
 
 /** Runs the simulator (in its own process) through the pipeline, with an SSE client (in another), and measures what reached the table and the client. */
-async function pipelineRun(p: Pipeline, url: string, devices: SimDevice[], rate: number, seconds: number, label: string): Promise<RunFigures> {
+async function pipelineRun(
+  p: Pipeline,
+  url: string,
+  devices: SimDevice[],
+  rate: number,
+  seconds: number,
+  label: string,
+): Promise<RunFigures> {
   const before = p.ingest.stats();
   process.stdout.write(`  ${label}: running…`);
   const sse = await startSseClient(p.streamUrl, p.token);
@@ -290,8 +384,12 @@ async function pipelineRun(p: Pipeline, url: string, devices: SimDevice[], rate:
   // Flat out, the broker takes readings far faster than any consumer: keep the ingest's
   // backlog (acknowledged by the broker, not yet stored) under 50,000 readings so the run
   // measures the ingest, not the broker's queue.
-  const stored = () => p.ingest.stats().rowsInserted + p.ingest.stats().duplicates - before.rowsInserted - before.duplicates;
-  const report = await simulateInChild({ url, devices, rate, durationS: seconds, gatewayFlushMs: 100 }, (acknowledged) => acknowledged - stored() > 50_000);
+  const stored = () =>
+    p.ingest.stats().rowsInserted + p.ingest.stats().duplicates - before.rowsInserted - before.duplicates;
+  const report = await simulateInChild(
+    { url, devices, rate, durationS: seconds, gatewayFlushMs: 100 },
+    (acknowledged) => acknowledged - stored() > 50_000,
+  );
   await waitStored(p.ctx, p.ingest, report);
   const cpuMs = await cpu.stop();
   const rows = await storedRows(p.ctx, report);
@@ -299,7 +397,9 @@ async function pipelineRun(p: Pipeline, url: string, devices: SimDevice[], rate:
   await new Promise((r) => setTimeout(r, 1000));
   const arrivals = await sse.stop();
   const figures = measure(label, rate, rows, report, arrivals, p.ingest.stats().duplicates - before.duplicates, cpuMs);
-  process.stdout.write(` ${report.readings} readings, ${Math.round(figures.storedPerS)} stored/s, ${figures.sse.count} SSE samples (load ${figures.load})\n`);
+  process.stdout.write(
+    ` ${report.readings} readings, ${Math.round(figures.storedPerS)} stored/s, ${figures.sse.count} SSE samples (load ${figures.load})\n`,
+  );
   return figures;
 }
 
@@ -310,11 +410,21 @@ async function embeddedRun(o: IngestBenchOptions): Promise<RunFigures> {
     await migrateToLatest(database.db);
     const fleet = await provisionSimFleet(database.db, 'bench', o.devices);
     const security = createBrokerSecurity(database.db, { enforce: true });
-    const broker = await openBroker({ kind: 'aedes', host: '127.0.0.1', port: 0, aedes: security.aedes, credentials: security.internal }, `bench-embedded-${process.pid}`);
+    const broker = await openBroker(
+      { kind: 'aedes', host: '127.0.0.1', port: 0, aedes: security.aedes, credentials: security.internal },
+      `bench-embedded-${process.pid}`,
+    );
     try {
       const pipeline = await startPipeline(database, broker, null, null);
       try {
-        return await pipelineRun(pipeline, broker.url, fleet, o.rate, o.shortSeconds, `embedded aedes + PGlite, target ${o.rate}/s, ${o.shortSeconds} s`);
+        return await pipelineRun(
+          pipeline,
+          broker.url,
+          fleet,
+          o.rate,
+          o.shortSeconds,
+          `embedded aedes + PGlite, target ${o.rate}/s, ${o.shortSeconds} s`,
+        );
       } finally {
         await pipeline.close();
       }
@@ -338,11 +448,18 @@ interface StoredRow {
 
 /** Waits until the run's readings are in the table (or nothing more arrived for 120 s). */
 async function waitStored(ctx: AppContext, ingest: IngestHandle, report: SimulationReport): Promise<void> {
-  const count = async () => Number((await sql<{ n: string }>`select count(*) as n from telemetry where msg_id like ${runLike(report)}`.execute(ctx.db)).rows[0]!.n);
+  const count = async () =>
+    Number(
+      (
+        await sql<{ n: string }>`select count(*) as n from telemetry where msg_id like ${runLike(report)}`.execute(
+          ctx.db,
+        )
+      ).rows[0]!.n,
+    );
   let last = -1;
   let quietSince = Date.now();
   for (let n = await count(); n < report.ids!.size && Date.now() - quietSince < 120_000; n = await count()) {
-    if (n !== last) (last = n), (quietSince = Date.now());
+    if (n !== last) ((last = n), (quietSince = Date.now()));
     await new Promise((r) => setTimeout(r, 500));
   }
   await ingest.drain();
@@ -358,12 +475,21 @@ async function storedRows(ctx: AppContext, report: SimulationReport): Promise<St
 }
 
 /** Every reading's msg_id is `<run id>-<n>`: the run's rows are found by that prefix. */
-const runLike = (report: SimulationReport) => `${report.ids!.values().next().value?.split(' ')[1]?.split('-')[0] ?? ''}-%`;
+const runLike = (report: SimulationReport) =>
+  `${report.ids!.values().next().value?.split(' ')[1]?.split('-')[0] ?? ''}-%`;
 
 /** A live sample is matched to its reading by device and reading time (ms). */
 const sampleKey = (deviceId: string, tsMs: number) => `${deviceId} ${Math.round(tsMs)}`;
 
-function measure(label: string, rate: number, rows: StoredRow[], report: SimulationReport, arrivals: Array<[string, number]>, redeliveriesAbsorbed: number, cpuMs: CpuMs): RunFigures {
+function measure(
+  label: string,
+  rate: number,
+  rows: StoredRow[],
+  report: SimulationReport,
+  arrivals: Array<[string, number]>,
+  redeliveriesAbsorbed: number,
+  cpuMs: CpuMs,
+): RunFigures {
   const ids = report.ids!;
   const published = report.publishedAt!;
   const warmFrom = report.startedAt + WARMUP_MS;
@@ -406,7 +532,11 @@ function measure(label: string, rate: number, rows: StoredRow[], report: Simulat
     lost,
     duplicateRows: rows.length - stored.size,
     redeliveriesAbsorbed,
-    cpu: { api: per1000(cpuMs.api, rows.length)!, database: per1000(cpuMs.database, rows.length), broker: per1000(cpuMs.broker, rows.length) },
+    cpu: {
+      api: per1000(cpuMs.api, rows.length)!,
+      database: per1000(cpuMs.database, rows.length),
+      broker: per1000(cpuMs.broker, rows.length),
+    },
     load: loadNow(),
   };
 }
@@ -430,7 +560,12 @@ class CpuMeter {
   ) {}
 
   static async start(p: Pipeline): Promise<CpuMeter> {
-    return new CpuMeter(p, process.cpuUsage(), procCpuMs(await p.outside.database()), p.outside.broker && (procCpuMs([p.outside.broker]).get(p.outside.broker) ?? null));
+    return new CpuMeter(
+      p,
+      process.cpuUsage(),
+      procCpuMs(await p.outside.database()),
+      p.outside.broker && (procCpuMs([p.outside.broker]).get(p.outside.broker) ?? null),
+    );
   }
 
   async stop(): Promise<CpuMs> {
@@ -440,7 +575,11 @@ class CpuMeter {
     let database: number | null = pids.length && now.size ? 0 : null;
     for (const [pid, ms] of now) database! += ms - (this.database.get(pid) ?? 0);
     const brokerNow = this.p.outside.broker ? procCpuMs([this.p.outside.broker]).get(this.p.outside.broker) : undefined;
-    return { api: (api.user + api.system) / 1000, database, broker: brokerNow !== undefined && this.broker !== null ? brokerNow - this.broker : null };
+    return {
+      api: (api.user + api.system) / 1000,
+      database,
+      broker: brokerNow !== undefined && this.broker !== null ? brokerNow - this.broker : null,
+    };
   }
 }
 
@@ -464,8 +603,14 @@ function procCpuMs(pids: number[]): Map<number, number> {
 /** The server processes of this database's connections, when the server runs on this machine (PGlite: none). */
 async function databasePids(database: DatabaseHandle): Promise<number[]> {
   if (database.kind !== 'pg') return [];
-  const rows = (await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database()`.execute(database.db)).rows;
-  return rows.map((r) => Number(r.pid)).filter((pid) => fs.existsSync(`/proc/${pid}/comm`) && fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres');
+  const rows = (
+    await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database()`.execute(database.db)
+  ).rows;
+  return rows
+    .map((r) => Number(r.pid))
+    .filter(
+      (pid) => fs.existsSync(`/proc/${pid}/comm`) && fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres',
+    );
 }
 
 class LatencyList {
@@ -479,7 +624,12 @@ class LatencyList {
   }
 
   summary(): Latency {
-    return { p50: percentile(this.all, 0.5), p99: percentile(this.all, 0.99), p99Warm: percentile(this.warm, 0.99), count: this.all.length };
+    return {
+      p50: percentile(this.all, 0.5),
+      p99: percentile(this.all, 0.99),
+      p99Warm: percentile(this.warm, 0.99),
+      count: this.all.length,
+    };
   }
 }
 
@@ -496,7 +646,13 @@ const loadNow = () => Math.round(os.loadavg()[0]! * 100) / 100;
 // --- ceilings -----------------------------------------------------------------------------
 
 /** The broker's own ceiling: the same clients and message mix, one QoS 1 subscriber that only counts (and times). */
-async function brokerOnly(apiUrl: string, url: string, devices: SimDevice[], rate: number, seconds: number): Promise<BrokerFigures> {
+async function brokerOnly(
+  apiUrl: string,
+  url: string,
+  devices: SimDevice[],
+  rate: number,
+  seconds: number,
+): Promise<BrokerFigures> {
   const sub = mqtt.connect(apiUrl, { clientId: `bench-sub-${process.pid}`, protocolVersion: 4, clean: true });
   await new Promise<void>((resolve, reject) => sub.once('connect', () => resolve()).once('error', reject));
   await sub.subscribeAsync('fleetbook/v1/+/+/#', { qos: 1 });
@@ -568,17 +724,22 @@ async function insertOnly(database: DatabaseHandle, seconds: number): Promise<{ 
 
 type ChildSimOptions = { url: string; devices: SimDevice[]; rate: number; durationS: number; gatewayFlushMs: number };
 type SimMessage = { type: 'progress'; readings: number } | { type: 'done'; report: SimulationReport };
-type SseMessage = { type: 'ready' } | { type: 'error'; message: string } | { type: 'arrivals'; arrivals: Array<[string, number]> };
+type SseMessage =
+  { type: 'ready' } | { type: 'error'; message: string } | { type: 'arrivals'; arrivals: Array<[string, number]> };
 
 /** This file in another process (structured clone over IPC: the report's Set and Map travel as they are). */
-const forkWorker = (kind: 'sim' | 'sse') => fork(__filename, ['--worker', kind], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+const forkWorker = (kind: 'sim' | 'sse') =>
+  fork(__filename, ['--worker', kind], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
 
 /**
  * The simulator runs in a child process, so its JSON and socket work does not share an
  * event loop with the ingest it measures: in production the devices are not in the API's
  * process either.
  */
-function simulateInChild(options: ChildSimOptions, pauseWhen: (acknowledged: number) => boolean): Promise<SimulationReport> {
+function simulateInChild(
+  options: ChildSimOptions,
+  pauseWhen: (acknowledged: number) => boolean,
+): Promise<SimulationReport> {
   return new Promise((resolve, reject) => {
     const child = forkWorker('sim');
     let paused = false;
@@ -621,7 +782,13 @@ function simWorker(): void {
 /** An SSE client in its own process: resolves once the stream said `ready`; stop() returns [sample key, arrival ms] for every telemetry event. */
 async function startSseClient(url: string, token: string): Promise<{ stop(): Promise<Array<[string, number]>> }> {
   const child = forkWorker('sse');
-  const next = () => new Promise<SseMessage>((resolve, reject) => (child.once('message', resolve), child.once('exit', (code) => reject(new Error(`SSE client exited with ${code}`)))));
+  const next = () =>
+    new Promise<SseMessage>(
+      (resolve, reject) => (
+        child.once('message', resolve),
+        child.once('exit', (code) => reject(new Error(`SSE client exited with ${code}`)))
+      ),
+    );
   child.send({ type: 'start', url, token });
   const first = await next();
   if (first.type !== 'ready') throw new Error(`SSE client: ${first.type === 'error' ? first.message : first.type}`);
@@ -646,7 +813,10 @@ function sseWorker(): void {
       return;
     }
     try {
-      const res = await fetch(m.url, { headers: { accept: 'text/event-stream', authorization: `Bearer ${m.token}` }, signal: controller.signal });
+      const res = await fetch(m.url, {
+        headers: { accept: 'text/event-stream', authorization: `Bearer ${m.token}` },
+        signal: controller.signal,
+      });
       if (res.status !== 200 || !res.body) throw new Error(`GET ${m.url}: ${res.status}`);
       const decoder = new TextDecoder();
       let buffer = '';
@@ -659,7 +829,10 @@ function sseWorker(): void {
           buffer = buffer.slice(cut + 2);
           if (block.startsWith('event: ready')) process.send!({ type: 'ready' });
           if (!block.startsWith('event: telemetry\ndata: ')) continue;
-          const sample = JSON.parse(block.slice('event: telemetry\ndata: '.length)) as { device_id: string; ts: number };
+          const sample = JSON.parse(block.slice('event: telemetry\ndata: '.length)) as {
+            device_id: string;
+            ts: number;
+          };
           arrivals.push([sampleKey(sample.device_id, sample.ts * 1000), arrivedAt]);
         }
       }
@@ -672,7 +845,9 @@ function sseWorker(): void {
 // --- processes and databases ------------------------------------------------------------
 
 async function serverVersion(database: DatabaseHandle): Promise<string> {
-  return (await sql<{ v: string }>`select current_setting('server_version') as v`.execute(database.db)).rows[0]!.v.split(' ')[0]!;
+  return (
+    await sql<{ v: string }>`select current_setting('server_version') as v`.execute(database.db)
+  ).rows[0]!.v.split(' ')[0]!;
 }
 
 function arg(name: string): string | undefined {
@@ -685,7 +860,8 @@ const numberArg = (name: string, fallback: number) => (arg(name) === undefined ?
 export const ingestOptionsFromArgs = (): IngestBenchOptions => {
   const runs = (arg('ingest-runs')?.split(',') ?? DEFAULTS.runs) as RunName[];
   const unknown = runs.filter((r) => !RUNS.includes(r));
-  if (unknown.length) throw new Error(`--ingest-runs: unknown ${unknown.join(', ')} (expected some of ${RUNS.join(', ')})`);
+  if (unknown.length)
+    throw new Error(`--ingest-runs: unknown ${unknown.join(', ')} (expected some of ${RUNS.join(', ')})`);
   return {
     seconds: numberArg('seconds', DEFAULTS.seconds),
     rate: numberArg('rate', DEFAULTS.rate),

@@ -9,7 +9,13 @@ import type { Browser } from 'playwright-core';
 import { launchChromium } from '../tests/helpers/browser.ts';
 import { spawnCli, stopCli, waitForSite } from '../tests/helpers/cli.ts';
 import { freePort } from '../tests/helpers/ports.ts';
-import { printPixel, publishToPixel, type BenchServer, type PixelOptions, type PixelResult } from './publish-to-pixel.ts';
+import {
+  printPixel,
+  publishToPixel,
+  type BenchServer,
+  type PixelOptions,
+  type PixelResult,
+} from './publish-to-pixel.ts';
 import { generatedPage, makeBenchSite, timeBuildCpu, type BuildTime } from './site-build.ts';
 
 export interface PageBenchmarkOptions {
@@ -67,7 +73,10 @@ const median = (xs: number[]) => {
 async function withBenchServer<T>(fn: (server: BenchServer, browser: Browser) => Promise<T>): Promise<T> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetbook-bench-page-'));
   const [port, mqttPort] = [await freePort(), await freePort()];
-  const proc = spawnCli(['start', '--port', String(port), '--mqtt-port', String(mqttPort), '--data-dir', dataDir, '--demo'], { HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
+  const proc = spawnCli(
+    ['start', '--port', String(port), '--mqtt-port', String(mqttPort), '--data-dir', dataDir, '--demo'],
+    { HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+  );
   const browser = await launchChromium();
   try {
     const base = await proc.ready;
@@ -82,7 +91,12 @@ async function withBenchServer<T>(fn: (server: BenchServer, browser: Browser) =>
   }
 }
 
-async function navigationToLive(base: string, browser: Browser, dashboard: string, loads: number): Promise<{ loadsMs: number[]; firstData: number[] }> {
+async function navigationToLive(
+  base: string,
+  browser: Browser,
+  dashboard: string,
+  loads: number,
+): Promise<{ loadsMs: number[]; firstData: number[] }> {
   const loadsMs: number[] = [];
   const firstData: number[] = [];
   for (let i = 0; i <= loads; i++) {
@@ -90,12 +104,26 @@ async function navigationToLive(base: string, browser: Browser, dashboard: strin
     const page = await context.newPage();
     const started = Date.now();
     await page.goto(`${base}${dashboard}`, { waitUntil: 'commit' });
-    await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-widget]')).some((e) => ['ready', 'empty', 'stale'].includes(e.getAttribute('data-state') ?? '')), undefined, { polling: 10, timeout: 60_000 });
+    await page.waitForFunction(
+      () =>
+        Array.from(document.querySelectorAll('[data-widget]')).some((e) =>
+          ['ready', 'empty', 'stale'].includes(e.getAttribute('data-state') ?? ''),
+        ),
+      undefined,
+      { polling: 10, timeout: 60_000 },
+    );
     const first = Date.now() - started;
     await page.waitForFunction(
       () => {
         const ws = Array.from(document.querySelectorAll('[data-widget]'));
-        return ws.length > 0 && ws.every((e) => !['loading', 'placeholder'].includes(e.getAttribute('data-state') ?? '') && e.getAttribute('data-live') === 'online');
+        return (
+          ws.length > 0 &&
+          ws.every(
+            (e) =>
+              !['loading', 'placeholder'].includes(e.getAttribute('data-state') ?? '') &&
+              e.getAttribute('data-live') === 'online',
+          )
+        );
       },
       undefined,
       { polling: 10, timeout: 60_000 },
@@ -124,32 +152,56 @@ function buildComparison(pages: number) {
     const b1 = timeBuildCpu(withDir);
     const b2 = timeBuildCpu(withDir);
     const a2 = timeBuildCpu(withoutDir);
-    const best = (x: BuildTime, y: BuildTime): BuildTime => ({ wall: Math.min(x.wall, y.wall), cpu: Math.min(x.cpu, y.cpu) });
+    const best = (x: BuildTime, y: BuildTime): BuildTime => ({
+      wall: Math.min(x.wall, y.wall),
+      cpu: Math.min(x.cpu, y.cpu),
+    });
     const without = best(a1, a2);
     const withWidgets = best(b1, b2);
-    return { pages, withWidgets, without, ratio: withWidgets.cpu / without.cpu, wallRatio: withWidgets.wall / without.wall };
+    return {
+      pages,
+      withWidgets,
+      without,
+      ratio: withWidgets.cpu / without.cpu,
+      wallRatio: withWidgets.wall / without.wall,
+    };
   } finally {
     fs.rmSync(withDir, { recursive: true, force: true });
     fs.rmSync(withoutDir, { recursive: true, force: true });
   }
 }
 
-const uptime = () => os.loadavg().map((x) => x.toFixed(2)).join(', ');
+const uptime = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(', ');
 
 export async function pageBenchmark(options: PageBenchmarkOptions = {}): Promise<PageBenchmarkResult> {
   const dashboard = options.path ?? '/docs/dashboards/fleet-overview';
   const parts = new Set(options.parts ?? ['nav', 'pixel', 'build']);
   const load = [`start: load average ${uptime()}`];
-  const live = parts.has('nav') || parts.has('pixel')
-    ? await withBenchServer(async (server, browser) => ({
-        nav: parts.has('nav') ? await navigationToLive(server.base, browser, dashboard, options.loads ?? 7) : { loadsMs: [], firstData: [] },
-        pixel: parts.has('pixel') ? await publishToPixel(browser, server, options.pixel) : null,
-      }))
-    : { nav: { loadsMs: [], firstData: [] }, pixel: null };
+  const live =
+    parts.has('nav') || parts.has('pixel')
+      ? await withBenchServer(async (server, browser) => ({
+          nav: parts.has('nav')
+            ? await navigationToLive(server.base, browser, dashboard, options.loads ?? 7)
+            : { loadsMs: [], firstData: [] },
+          pixel: parts.has('pixel') ? await publishToPixel(browser, server, options.pixel) : null,
+        }))
+      : { nav: { loadsMs: [], firstData: [] }, pixel: null };
   load.push(`after the live measures: load average ${uptime()}`);
   const build = parts.has('build') ? buildComparison(options.pages ?? 1000) : null;
   if (build) load.push(`after the builds: load average ${uptime()}`);
-  return { path: dashboard, loadsMs: live.nav.loadsMs, medianMs: median(live.nav.loadsMs), firstDataMedianMs: median(live.nav.firstData), pixel: live.pixel, build, load };
+  return {
+    path: dashboard,
+    loadsMs: live.nav.loadsMs,
+    medianMs: median(live.nav.loadsMs),
+    firstDataMedianMs: median(live.nav.firstData),
+    pixel: live.pixel,
+    build,
+    load,
+  };
 }
 
 export function printPageBenchmark(r: PageBenchmarkResult): void {
@@ -163,12 +215,24 @@ export function printPageBenchmark(r: PageBenchmarkResult): void {
   }
   if (r.pixel) printPixel(r.pixel);
   if (r.build) {
-    console.log(`site build: ${r.build.pages} generated MDX pages with widgets vs the same pages without (best of 2 each, A B B A)`);
+    console.log(
+      `site build: ${r.build.pages} generated MDX pages with widgets vs the same pages without (best of 2 each, A B B A)`,
+    );
     console.table([
-      { build: 'pages with widgets', wall_s: +r.build.withWidgets.wall.toFixed(1), cpu_s: +r.build.withWidgets.cpu.toFixed(1) },
-      { build: 'same pages without widgets (baseline)', wall_s: +r.build.without.wall.toFixed(1), cpu_s: +r.build.without.cpu.toFixed(1) },
+      {
+        build: 'pages with widgets',
+        wall_s: +r.build.withWidgets.wall.toFixed(1),
+        cpu_s: +r.build.withWidgets.cpu.toFixed(1),
+      },
+      {
+        build: 'same pages without widgets (baseline)',
+        wall_s: +r.build.without.wall.toFixed(1),
+        cpu_s: +r.build.without.cpu.toFixed(1),
+      },
     ]);
-    console.log(`ratio with / without: ${r.build.ratio.toFixed(2)} CPU (goal ≤ 1.10: ${r.build.ratio <= 1.1 ? 'met' : 'MISSED'}), ${r.build.wallRatio.toFixed(2)} wall`);
+    console.log(
+      `ratio with / without: ${r.build.ratio.toFixed(2)} CPU (goal ≤ 1.10: ${r.build.ratio <= 1.1 ? 'met' : 'MISSED'}), ${r.build.wallRatio.toFixed(2)} wall`,
+    );
   }
   console.log(`machine (2 cores, shared): ${r.load.join('; ')}`);
 }

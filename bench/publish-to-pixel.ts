@@ -52,7 +52,10 @@ export function percentile(xs: number[], p: number): number {
 async function api<T>(server: BenchServer, method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${server.base}/api/v1${path}`, {
     method,
-    headers: { authorization: `Bearer ${server.adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${server.adminToken}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
@@ -61,7 +64,14 @@ async function api<T>(server: BenchServer, method: string, path: string, body?: 
 
 function connect(url: string, username: string, password: string): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
-    const client = mqtt.connect(url, { clientId: `bench-pixel-${username}`, username, password, protocolVersion: 4, clean: true, reconnectPeriod: 0 });
+    const client = mqtt.connect(url, {
+      clientId: `bench-pixel-${username}`,
+      username,
+      password,
+      protocolVersion: 4,
+      clean: true,
+      reconnectPeriod: 0,
+    });
     client.once('connect', () => resolve(client));
     client.once('error', reject);
   });
@@ -76,7 +86,9 @@ function connect(url: string, username: string, password: string): Promise<MqttC
  */
 function installPaintProbe(page: Page, device: string): Promise<void> {
   const chart = JSON.stringify(`[data-widget="TelemetryChart"][data-device="${device}"]`);
-  const health = JSON.stringify(`[data-widget="DeviceHealth"][data-device="${device}"] [data-testid="device-health-metric-${MARK}"]`);
+  const health = JSON.stringify(
+    `[data-widget="DeviceHealth"][data-device="${device}"] [data-testid="device-health-metric-${MARK}"]`,
+  );
   return page.evaluate(`(() => {
     const painted = (widget, value) => requestAnimationFrame(() => {
       const ch = new MessageChannel();
@@ -118,7 +130,11 @@ async function clockSkew(page: Page): Promise<number> {
   return skew;
 }
 
-export async function publishToPixel(browser: Browser, server: BenchServer, o: PixelOptions = {}): Promise<PixelResult> {
+export async function publishToPixel(
+  browser: Browser,
+  server: BenchServer,
+  o: PixelOptions = {},
+): Promise<PixelResult> {
   const samples = Math.max(o.samples ?? 120, 1);
   const rate = o.rate ?? 1000;
   const path = o.path ?? '/docs/dashboards/telemetry-trends';
@@ -126,13 +142,25 @@ export async function publishToPixel(browser: Browser, server: BenchServer, o: P
 
   // Background load: the simulated fleet, registered (so the ingest stores every reading);
   // its gateways and controllers publish one reading per MQTT message, spread round-robin.
-  const fleet = await api<{ mqtt_url: string | null; devices: SimDevice[] }>(server, 'POST', '/simulator/fleet', { devices: o.fleet ?? 2000 });
+  const fleet = await api<{ mqtt_url: string | null; devices: SimDevice[] }>(server, 'POST', '/simulator/fleet', {
+    devices: o.fleet ?? 2000,
+  });
   if (!fleet.mqtt_url) throw new Error('the server reports no embedded broker');
   const publishers = fleet.devices.filter((d) => d.role !== 'sensor');
-  const background = new Simulation({ url: fleet.mqtt_url, devices: publishers, rate, durationS: 0, heartbeatEveryMs: 20_000 });
+  const background = new Simulation({
+    url: fleet.mqtt_url,
+    devices: publishers,
+    rate,
+    durationS: 0,
+    heartbeatEveryMs: 20_000,
+  });
 
   // The marked device publishes with its own credentials, as a device would.
-  const cred = await api<{ username: string; password: string; site_id: string | null }>(server, 'POST', `/devices/${device}/mqtt-token`);
+  const cred = await api<{ username: string; password: string; site_id: string | null }>(
+    server,
+    'POST',
+    `/devices/${device}/mqtt-token`,
+  );
   if (!cred.site_id) throw new Error(`${device} has no site`);
   const marker = await connect(fleet.mqtt_url, cred.username, cred.password);
   const topic = topicFor(cred.site_id, device, 'telemetry');
@@ -140,14 +168,22 @@ export async function publishToPixel(browser: Browser, server: BenchServer, o: P
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const waiting = new Map<string, (at: number) => void>();
-  await page.exposeFunction('__benchPainted', (widget: string, value: number, at: number) => waiting.get(`${widget}:${value}`)?.(at));
+  await page.exposeFunction('__benchPainted', (widget: string, value: number, at: number) =>
+    waiting.get(`${widget}:${value}`)?.(at),
+  );
   const widgets: PixelResult['widgets'] = Object.fromEntries(WATCHED.map((w) => [w, { samples: [], lost: 0 }]));
   let seq = 0;
   let chartCount = 0;
   /** Publishes marked reading `n` and returns when it was handed to MQTT (bench clock). */
   const publish = (n: number): number => {
     const at = Date.now();
-    const payload = JSON.stringify({ schema_version: 1, msg_id: `bench-pixel-${n}-${at}`, ts: at / 1000, status: 'running', metrics: { cpu_temp_c: 40 + (n % 20) / 2, [MARK]: n } });
+    const payload = JSON.stringify({
+      schema_version: 1,
+      msg_id: `bench-pixel-${n}-${at}`,
+      ts: at / 1000,
+      status: 'running',
+      metrics: { cpu_temp_c: 40 + (n % 20) / 2, [MARK]: n },
+    });
     marker.publish(topic, payload, { qos: 1 });
     return at;
   };
@@ -180,9 +216,14 @@ export async function publishToPixel(browser: Browser, server: BenchServer, o: P
     await page.goto(`${server.base}${path}`, { waitUntil: 'commit' });
     // Data in (a chart with no history yet is `empty` until the first live sample) and the stream online.
     for (const w of WATCHED) {
-      await page.waitForSelector(`[data-widget="${w}"][data-device="${device}"]:is([data-state="ready"], [data-state="empty"])[data-live="online"]`, { timeout: 120_000 });
+      await page.waitForSelector(
+        `[data-widget="${w}"][data-device="${device}"]:is([data-state="ready"], [data-state="empty"])[data-live="online"]`,
+        { timeout: 120_000 },
+      );
     }
-    chartCount = Number((await page.getAttribute(`[data-widget="TelemetryChart"][data-device="${device}"]`, 'data-live-samples')) ?? 0);
+    chartCount = Number(
+      (await page.getAttribute(`[data-widget="TelemetryChart"][data-device="${device}"]`, 'data-live-samples')) ?? 0,
+    );
     await installPaintProbe(page, device);
     await background.start();
     // Warm-up: the load reaches steady state, the marker metric's tile appears, JIT warms.
@@ -196,7 +237,15 @@ export async function publishToPixel(browser: Browser, server: BenchServer, o: P
       await new Promise((r) => setTimeout(r, 100 + Math.random() * 300));
     }
     const achievedRate = (background.progress().messages - ackedAtStart) / ((Date.now() - startedAt) / 1000);
-    return { path, device, rate, publishers: publishers.length, achievedRate, widgets, clockSkewMs: await clockSkew(page) };
+    return {
+      path,
+      device,
+      rate,
+      publishers: publishers.length,
+      achievedRate,
+      widgets,
+      clockSkewMs: await clockSkew(page),
+    };
   } finally {
     await background.stop();
     await marker.endAsync().catch(() => {});

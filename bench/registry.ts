@@ -79,12 +79,12 @@ export function registryBenchOptions(): RegistryBenchOptions {
   };
 }
 
-
-
 /** Customers, sites, one live deployment per site, and `devices` devices spread evenly, in a few statements. */
 async function seed(database: DatabaseHandle, devices: number, sites: number): Promise<void> {
   const db = database.db;
-  await sql`insert into customers (id, name) select 'cus_bench-' || g, 'Bench customer ' || g from generate_series(0, 4) g`.execute(db);
+  await sql`insert into customers (id, name) select 'cus_bench-' || g, 'Bench customer ' || g from generate_series(0, 4) g`.execute(
+    db,
+  );
   await sql`insert into sites (id, customer_id, name, timezone, lat, lon)
     select 'site_bench-' || lpad(g::text, 3, '0'), 'cus_bench-' || (g % 5), 'Bench site ' || g, 'Asia/Bangkok', 13 + g / 100.0, 100 + g / 100.0
     from generate_series(0, ${sites - 1}) g`.execute(db);
@@ -115,18 +115,32 @@ function percentile(sortedMs: number[], p: number): number {
 }
 
 /** The bare query the API runs for one page, sent through pg by `connections` concurrent loops. */
-async function sqlBaseline(url: string, site: string, status: string, cursors: Array<string | null>, o: RegistryBenchOptions, connections: number): Promise<LatencyFigures> {
+async function sqlBaseline(
+  url: string,
+  site: string,
+  status: string,
+  cursors: Array<string | null>,
+  o: RegistryBenchOptions,
+  connections: number,
+): Promise<LatencyFigures> {
   const pool = new pg.Pool({ connectionString: url, max: connections });
   pool.on('error', () => {}); // an idle client's error must not end the benchmark
   const page = (after: string | null) =>
     after === null
       ? pool.query('select * from devices where site_id = $1 and status = $2 order by id limit $3', [site, status, 51])
-      : pool.query('select * from devices where site_id = $1 and status = $2 and id > $3 order by id limit $4', [site, status, after, 51]);
+      : pool.query('select * from devices where site_id = $1 and status = $2 and id > $3 order by id limit $4', [
+          site,
+          status,
+          after,
+          51,
+        ]);
   try {
     // Warm-up: one pass per connection.
-    await Promise.all(Array.from({ length: connections }, async () => {
-      for (const c of cursors) await page(c);
-    }));
+    await Promise.all(
+      Array.from({ length: connections }, async () => {
+        for (const c of cursors) await page(c);
+      }),
+    );
     const latencies: number[] = [];
     let errors = 0;
     const started = performance.now();
@@ -146,7 +160,13 @@ async function sqlBaseline(url: string, site: string, status: string, cursors: A
     );
     const seconds = (performance.now() - started) / 1000;
     latencies.sort((a, b) => a - b);
-    return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), rps: latencies.length / seconds, requests: latencies.length, errors };
+    return {
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      rps: latencies.length / seconds,
+      requests: latencies.length,
+      errors,
+    };
   } finally {
     await pool.end();
   }
@@ -181,7 +201,9 @@ async function timeDemo(o: RegistryBenchOptions): Promise<RegistryBenchResult['d
   }
 }
 
-export async function registryBenchmark(o: RegistryBenchOptions = registryBenchOptions()): Promise<RegistryBenchResult> {
+export async function registryBenchmark(
+  o: RegistryBenchOptions = registryBenchOptions(),
+): Promise<RegistryBenchResult> {
   const url = await createPgDatabase(o.baseUrl, 'fb_bench_registry');
   let database: DatabaseHandle | null = null;
   let app: App | null = null;
@@ -217,7 +239,15 @@ export async function registryBenchmark(o: RegistryBenchOptions = registryBenchO
       cursor = body.next_cursor;
     } while (cursor);
     // The SQL baseline walks the same pages: keyset on the last id of the previous page.
-    const ids = (await database.db.selectFrom('devices').select('id').where('site_id', '=', site).where('status', '=', status).orderBy('id').execute()).map((r) => r.id);
+    const ids = (
+      await database.db
+        .selectFrom('devices')
+        .select('id')
+        .where('site_id', '=', site)
+        .where('status', '=', status)
+        .orderBy('id')
+        .execute()
+    ).map((r) => r.id);
     if (ids.length !== walked) throw new Error(`the walk saw ${walked} devices, the database has ${ids.length}`);
     const cursors = paths.map((_, i) => (i === 0 ? null : ids[i * 50 - 1]!));
 
@@ -228,7 +258,13 @@ export async function registryBenchmark(o: RegistryBenchOptions = registryBenchO
     const api: LatencyFigures[] = [];
     for (const connections of levels) {
       const http = await autocannon({ url: base, connections, duration: o.durationS, workers: 1, headers, requests });
-      api.push({ p50: http.latency.p50, p99: http.latency.p99, rps: http.requests.average, requests: http.requests.total, errors: http.errors + http.non2xx });
+      api.push({
+        p50: http.latency.p50,
+        p99: http.latency.p99,
+        rps: http.requests.average,
+        requests: http.requests.total,
+        errors: http.errors + http.non2xx,
+      });
     }
     await app.close();
     app = null;
@@ -240,8 +276,21 @@ export async function registryBenchmark(o: RegistryBenchOptions = registryBenchO
       try {
         await autocannon({ url: cluster.base, connections: o.connections, duration: 2, headers, requests }); // warm-up
         for (const connections of levels) {
-          const http = await autocannon({ url: cluster.base, connections, duration: o.durationS, workers: 1, headers, requests });
-          apiWorkers.push({ p50: http.latency.p50, p99: http.latency.p99, rps: http.requests.average, requests: http.requests.total, errors: http.errors + http.non2xx });
+          const http = await autocannon({
+            url: cluster.base,
+            connections,
+            duration: o.durationS,
+            workers: 1,
+            headers,
+            requests,
+          });
+          apiWorkers.push({
+            p50: http.latency.p50,
+            p99: http.latency.p99,
+            rps: http.requests.average,
+            requests: http.requests.total,
+            errors: http.errors + http.non2xx,
+          });
         }
       } finally {
         await cluster.close();
@@ -253,7 +302,18 @@ export async function registryBenchmark(o: RegistryBenchOptions = registryBenchO
       const bare = await sqlBaseline(url, site, status, cursors, o, connections);
       const a = api[i]!;
       const w = apiWorkers[i] ?? null;
-      runs.push({ connections, api: a, apiWorkers: w, sql: bare, ratio: { p50: a.p50 / bare.p50, p99: a.p99 / bare.p99, rps: bare.rps / a.rps, workersP50: w ? w.p50 / bare.p50 : null } });
+      runs.push({
+        connections,
+        api: a,
+        apiWorkers: w,
+        sql: bare,
+        ratio: {
+          p50: a.p50 / bare.p50,
+          p99: a.p99 / bare.p99,
+          rps: bare.rps / a.rps,
+          workersP50: w ? w.p50 / bare.p50 : null,
+        },
+      });
     }
     const demo = await timeDemo(o);
     return {
@@ -291,15 +351,22 @@ export function printRegistryBenchmark(r: RegistryBenchResult): void {
   console.table(
     r.runs.flatMap((run) => [
       row('API GET /api/v1/devices (HTTP, autocannon), 1 process', run.connections, run.api),
-      ...(run.apiWorkers ? [row(`API GET /api/v1/devices, ${o.workers} workers (FLEETBOOK_WORKERS)`, run.connections, run.apiWorkers)] : []),
+      ...(run.apiWorkers
+        ? [row(`API GET /api/v1/devices, ${o.workers} workers (FLEETBOOK_WORKERS)`, run.connections, run.apiWorkers)]
+        : []),
       row('bare SQL via pg (baseline)', run.connections, run.sql),
     ]),
   );
   for (const run of r.runs) {
-    const workers = run.ratio.workersP50 === null ? '' : `; ${o.workers} workers / SQL p50 ${run.ratio.workersP50.toFixed(2)}`;
-    console.log(`${run.connections} connection(s): ratio API / SQL p50 ${run.ratio.p50.toFixed(2)}, p99 ${run.ratio.p99.toFixed(2)}, throughput SQL / API ${run.ratio.rps.toFixed(2)}${workers}`);
+    const workers =
+      run.ratio.workersP50 === null ? '' : `; ${o.workers} workers / SQL p50 ${run.ratio.workersP50.toFixed(2)}`;
+    console.log(
+      `${run.connections} connection(s): ratio API / SQL p50 ${run.ratio.p50.toFixed(2)}, p99 ${run.ratio.p99.toFixed(2)}, throughput SQL / API ${run.ratio.rps.toFixed(2)}${workers}`,
+    );
   }
-  console.log('goal: API p99 < 10 ms, ratio ≤ 2 (autocannon reports whole milliseconds); #18: p50 at 10 connections ≤ 2 × bare SQL with the workers');
+  console.log(
+    'goal: API p99 < 10 ms, ratio ≤ 2 (autocannon reports whole milliseconds); #18: p50 at 10 connections ≤ 2 × bare SQL with the workers',
+  );
   console.log(
     `--demo seeding (loadDemoData, fresh database): PostgreSQL ${r.demo.pg.seconds.toFixed(2)} s, PGlite ${r.demo.pglite.seconds.toFixed(2)} s (${r.demo.pg.devices} devices)`,
   );

@@ -40,7 +40,14 @@ interface Latency {
 export interface RunbooksBenchResult {
   lint: { runbooks: number; seconds: number; errors: number };
   /** Best of `rounds` builds each (wall and CPU seconds); the ratio is taken on CPU time, which a busy machine disturbs far less than wall time. */
-  build: { runbooks: number; rounds: number; withPlugins: BuildTime; without: BuildTime; ratio: number; wallRatio: number } | null;
+  build: {
+    runbooks: number;
+    rounds: number;
+    withPlugins: BuildTime;
+    without: BuildTime;
+    ratio: number;
+    wallRatio: number;
+  } | null;
   ticks: Array<{ database: string; n: number; roundTrip: Latency; seenOnStream: Latency }>;
 }
 
@@ -49,19 +56,62 @@ export function generatedRunbook(i: number): string {
   const id = `rb-gen-${String(i).padStart(4, '0')}`;
   const requires = i % 10 === 9 ? `[rb-gen-${String(i - 1).padStart(4, '0')}]` : '[]';
   const gates = [
-    { id: 'g1-power', title: 'Power and enclosure', sign_off: 'lead', items: [['mount', 'Enclosure mounted and grounded', 'photo'], ['psu', 'PSU output voltage', 'value', '{ min: 11.5, max: 12.5, unit: V }'], ['earth', 'Earth resistance at the rod', 'value', '{ min: 0, max: 10, unit: ohm }']] },
-    { id: 'g2-network', title: 'Backhaul', items: [['link', 'Backhaul link up and its type noted', 'note'], ['rtt', 'Round trip time to the server', 'value', '{ min: 1, max: 300, unit: ms }'], ['udp', 'Forwarder reaches the server on UDP 1700', 'none']] },
-    { id: 'g3-config', title: 'Configuration', items: [['conf', 'Configuration exported', 'file'], ['region', 'Region plan AS923_1 checked', 'none'], ['cs', 'Gateway page in ChirpStack', 'link']] },
-    { id: 'g4-verify', title: 'Verify', items: [['join', 'Test device joined', 'none'], ['rssi', 'RSSI at the farthest point', 'value', '{ min: -120, max: -30, unit: dBm }'], ['up', 'Gateway up in fleetbook', 'none']] },
+    {
+      id: 'g1-power',
+      title: 'Power and enclosure',
+      sign_off: 'lead',
+      items: [
+        ['mount', 'Enclosure mounted and grounded', 'photo'],
+        ['psu', 'PSU output voltage', 'value', '{ min: 11.5, max: 12.5, unit: V }'],
+        ['earth', 'Earth resistance at the rod', 'value', '{ min: 0, max: 10, unit: ohm }'],
+      ],
+    },
+    {
+      id: 'g2-network',
+      title: 'Backhaul',
+      items: [
+        ['link', 'Backhaul link up and its type noted', 'note'],
+        ['rtt', 'Round trip time to the server', 'value', '{ min: 1, max: 300, unit: ms }'],
+        ['udp', 'Forwarder reaches the server on UDP 1700', 'none'],
+      ],
+    },
+    {
+      id: 'g3-config',
+      title: 'Configuration',
+      items: [
+        ['conf', 'Configuration exported', 'file'],
+        ['region', 'Region plan AS923_1 checked', 'none'],
+        ['cs', 'Gateway page in ChirpStack', 'link'],
+      ],
+    },
+    {
+      id: 'g4-verify',
+      title: 'Verify',
+      items: [
+        ['join', 'Test device joined', 'none'],
+        ['rssi', 'RSSI at the farthest point', 'value', '{ min: -120, max: -30, unit: dBm }'],
+        ['up', 'Gateway up in fleetbook', 'none'],
+      ],
+    },
   ];
   const fm = gates
     .map(
       (g) =>
         `  - id: ${g.id}\n    title: ${g.title}\n${g.sign_off ? `    sign_off: ${g.sign_off}\n` : ''}    checklist:\n` +
-        g.items.map(([iid, text, ev, expect]) => `      - id: ${iid}\n        text: ${text}\n        evidence: ${ev}\n${expect ? `        expect: ${expect}\n` : ''}`).join(''),
+        g.items
+          .map(
+            ([iid, text, ev, expect]) =>
+              `      - id: ${iid}\n        text: ${text}\n        evidence: ${ev}\n${expect ? `        expect: ${expect}\n` : ''}`,
+          )
+          .join(''),
     )
     .join('');
-  const body = gates.map((g) => `## ${g.title}\n\nDo the ${g.title.toLowerCase()} steps in order; the notes below say why.\n\n${g.items.map(([iid, text]) => `- [ ] ${text} \\{#${iid}\\}`).join('\n')}\n`).join('\n');
+  const body = gates
+    .map(
+      (g) =>
+        `## ${g.title}\n\nDo the ${g.title.toLowerCase()} steps in order; the notes below say why.\n\n${g.items.map(([iid, text]) => `- [ ] ${text} \\{#${iid}\\}`).join('\n')}\n`,
+    )
+    .join('\n');
   return `---
 id: ${id}
 title: Generated runbook ${i}
@@ -95,13 +145,19 @@ function percentiles(xs: number[]): Latency {
 
 function timeLint(siteDir: string): { seconds: number; errors: number; out: string } {
   const t0 = performance.now();
-  const res = spawnSync(process.execPath, [CLI, 'lint', '--format', 'json'], { cwd: siteDir, encoding: 'utf8', maxBuffer: 256 << 20 });
+  const res = spawnSync(process.execPath, [CLI, 'lint', '--format', 'json'], {
+    cwd: siteDir,
+    encoding: 'utf8',
+    maxBuffer: 256 << 20,
+  });
   const seconds = (performance.now() - t0) / 1000;
   let errors = -1;
   try {
     errors = JSON.parse(res.stdout).errorCount;
   } catch {
-    throw new Error(`fleetbook lint gave no JSON (exit ${res.status}):\n${res.stdout.slice(-2000)}\n${res.stderr.slice(-2000)}`);
+    throw new Error(
+      `fleetbook lint gave no JSON (exit ${res.status}):\n${res.stdout.slice(-2000)}\n${res.stderr.slice(-2000)}`,
+    );
   }
   return { seconds, errors, out: res.stdout };
 }
@@ -126,25 +182,43 @@ export default {
 async function tickLatency(database: DatabaseHandle, label: string, n: number) {
   await migrateToLatest(database.db);
   await loadProductCatalog(database.db, path.join(PROJECT_ROOT, 'docs', 'products'));
-  const { app, base: origin } = await listenApi(benchContext(database, { blobDir: fs.mkdtempSync(path.join(os.tmpdir(), 'fb-bench-blobs-')) }));
+  const { app, base: origin } = await listenApi(
+    benchContext(database, { blobDir: fs.mkdtempSync(path.join(os.tmpdir(), 'fb-bench-blobs-')) }),
+  );
   const base = `${origin}/api/v1`;
   const controller = new AbortController();
   try {
     const admin = (await createToken(database.db, { name: 'bench-admin', role: 'admin' })).token;
     const op = (await createToken(database.db, { name: 'bench-operator', role: 'operator' })).token;
     const call = async (token: string, method: string, p: string, body?: unknown) => {
-      const res = await fetch(base + p, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      const res = await fetch(base + p, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
       if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
       return res.json();
     };
     await call(admin, 'POST', '/customers', { id: 'cus_bench', name: 'Bench' });
     await call(admin, 'POST', '/sites', { id: 'site_bench', customer_id: 'cus_bench', name: 'Bench' });
-    await call(admin, 'POST', '/deployments', { id: 'dep_bench', site_id: 'site_bench', product_code: 'lorawan-gw', product_version: '2.1.0', state: 'installing' });
-    const e = (await call(op, 'POST', '/runbook-executions', { runbook_id: 'rb-practice-first-execution', deployment_id: 'dep_bench' })) as Execution;
+    await call(admin, 'POST', '/deployments', {
+      id: 'dep_bench',
+      site_id: 'site_bench',
+      product_code: 'lorawan-gw',
+      product_version: '2.1.0',
+      state: 'installing',
+    });
+    const e = (await call(op, 'POST', '/runbook-executions', {
+      runbook_id: 'rb-practice-first-execution',
+      deployment_id: 'dep_bench',
+    })) as Execution;
 
     // A second person's stream: when does the tick reach them?
     const seen = new Map<number, number>();
-    const res = await fetch(`${base}/stream?topics=execution:${e.id}`, { headers: { authorization: `Bearer ${op}` }, signal: controller.signal });
+    const res = await fetch(`${base}/stream?topics=execution:${e.id}`, {
+      headers: { authorization: `Bearer ${op}` },
+      signal: controller.signal,
+    });
     const reader = res.body!.getReader();
     let ready!: () => void;
     const isReady = new Promise<void>((r) => (ready = r));
@@ -180,7 +254,9 @@ async function tickLatency(database: DatabaseHandle, label: string, n: number) {
     for (let i = 0; i < n + warmup; i++) {
       const verb = i % 2 === 0 ? 'tick' : 'untick';
       const t0 = performance.now();
-      const r = (await call(op, 'POST', `/runbook-executions/${e.id}/items/ppe/${verb}`, { if_version: i })) as { item: { version: number } };
+      const r = (await call(op, 'POST', `/runbook-executions/${e.id}/items/ppe/${verb}`, { if_version: i })) as {
+        item: { version: number };
+      };
       const t1 = performance.now();
       for (let w = 0; !seen.has(r.item.version) && w < 2000; w++) await new Promise((res) => setTimeout(res, 0.5));
       if (i >= warmup) {
@@ -210,15 +286,33 @@ export async function runbooksBenchmark(o: RunbooksBenchOptions = {}): Promise<R
       const rounds = o.rounds ?? 2;
       const noRemark = writeNoRemarkConfig(dir);
       const best = { with: { wall: Infinity, cpu: Infinity }, without: { wall: Infinity, cpu: Infinity } };
-      const keep = (k: 'with' | 'without', t: BuildTime) => (best[k] = { wall: Math.min(best[k].wall, t.wall), cpu: Math.min(best[k].cpu, t.cpu) });
+      const keep = (k: 'with' | 'without', t: BuildTime) =>
+        (best[k] = { wall: Math.min(best[k].wall, t.wall), cpu: Math.min(best[k].cpu, t.cpu) });
       for (let r = 0; r < rounds; r++) {
         // Alternate the order: whichever runs first pays for cold file caches.
         const order: Array<'with' | 'without'> = r % 2 === 0 ? ['without', 'with'] : ['with', 'without'];
         for (const k of order) keep(k, timeBuildCpu(dir, k === 'with' ? null : noRemark, k));
       }
-      if (!fs.readFileSync(path.join(dir, 'build-with/docs/generated/rb-gen-0000.html'), 'utf8').includes('runbook-runner')) throw new Error('the build with plugins has no runner on the generated pages');
-      if (fs.readFileSync(path.join(dir, 'build-without/docs/generated/rb-gen-0000.html'), 'utf8').includes('runbook-runner')) throw new Error('the baseline build has the runner: the plugins were not taken off');
-      build = { runbooks, rounds, withPlugins: best.with, without: best.without, ratio: best.with.cpu / best.without.cpu, wallRatio: best.with.wall / best.without.wall };
+      if (
+        !fs
+          .readFileSync(path.join(dir, 'build-with/docs/generated/rb-gen-0000.html'), 'utf8')
+          .includes('runbook-runner')
+      )
+        throw new Error('the build with plugins has no runner on the generated pages');
+      if (
+        fs
+          .readFileSync(path.join(dir, 'build-without/docs/generated/rb-gen-0000.html'), 'utf8')
+          .includes('runbook-runner')
+      )
+        throw new Error('the baseline build has the runner: the plugins were not taken off');
+      build = {
+        runbooks,
+        rounds,
+        withPlugins: best.with,
+        without: best.without,
+        ratio: best.with.cpu / best.without.cpu,
+        wallRatio: best.with.wall / best.without.wall,
+      };
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -252,20 +346,57 @@ export async function runbooksBenchmark(o: RunbooksBenchOptions = {}): Promise<R
 
 export function printRunbooksBenchmark(r: RunbooksBenchResult): void {
   console.log(`\nrunbooks: fleetbook lint over ${r.lint.runbooks} generated runbooks (goal < 5 s)`);
-  console.table([{ runbooks: r.lint.runbooks, seconds: +r.lint.seconds.toFixed(2), errors: r.lint.errors, goal: r.lint.seconds < 5 ? 'met' : 'MISSED' }]);
+  console.table([
+    {
+      runbooks: r.lint.runbooks,
+      seconds: +r.lint.seconds.toFixed(2),
+      errors: r.lint.errors,
+      goal: r.lint.seconds < 5 ? 'met' : 'MISSED',
+    },
+  ]);
   if (r.build) {
-    console.log(`runbooks: site build with those pages, remark plugins (lint + printable checklist + runner) on vs off, best of ${r.build.rounds} (goal ratio ≤ 1.10)`);
+    console.log(
+      `runbooks: site build with those pages, remark plugins (lint + printable checklist + runner) on vs off, best of ${r.build.rounds} (goal ratio ≤ 1.10)`,
+    );
     console.table([
-      { build: 'with the runbook remark plugins', wall_s: +r.build.withPlugins.wall.toFixed(1), cpu_s: +r.build.withPlugins.cpu.toFixed(1) },
-      { build: 'without them (baseline)', wall_s: +r.build.without.wall.toFixed(1), cpu_s: +r.build.without.cpu.toFixed(1) },
+      {
+        build: 'with the runbook remark plugins',
+        wall_s: +r.build.withPlugins.wall.toFixed(1),
+        cpu_s: +r.build.withPlugins.cpu.toFixed(1),
+      },
+      {
+        build: 'without them (baseline)',
+        wall_s: +r.build.without.wall.toFixed(1),
+        cpu_s: +r.build.without.cpu.toFixed(1),
+      },
     ]);
-    console.log(`ratio with / without: ${r.build.ratio.toFixed(2)} CPU (${r.build.ratio <= 1.1 ? 'met' : 'MISSED'}), ${r.build.wallRatio.toFixed(2)} wall`);
+    console.log(
+      `ratio with / without: ${r.build.ratio.toFixed(2)} CPU (${r.build.ratio <= 1.1 ? 'met' : 'MISSED'}), ${r.build.wallRatio.toFixed(2)} wall`,
+    );
   }
-  console.log(`runbooks: tick round trip over loopback HTTP, and until a second client sees it on SSE (goal p95 < 50 ms)`);
+  console.log(
+    `runbooks: tick round trip over loopback HTTP, and until a second client sees it on SSE (goal p95 < 50 ms)`,
+  );
   console.table(
     r.ticks.flatMap((t) => [
-      { database: t.database, measure: 'tick round trip', n: t.n, p50_ms: +t.roundTrip.p50.toFixed(1), p95_ms: +t.roundTrip.p95.toFixed(1), p99_ms: +t.roundTrip.p99.toFixed(1), goal: t.roundTrip.p95 < 50 ? 'met' : 'MISSED' },
-      { database: t.database, measure: 'seen on the stream', n: t.n, p50_ms: +t.seenOnStream.p50.toFixed(1), p95_ms: +t.seenOnStream.p95.toFixed(1), p99_ms: +t.seenOnStream.p99.toFixed(1), goal: '' },
+      {
+        database: t.database,
+        measure: 'tick round trip',
+        n: t.n,
+        p50_ms: +t.roundTrip.p50.toFixed(1),
+        p95_ms: +t.roundTrip.p95.toFixed(1),
+        p99_ms: +t.roundTrip.p99.toFixed(1),
+        goal: t.roundTrip.p95 < 50 ? 'met' : 'MISSED',
+      },
+      {
+        database: t.database,
+        measure: 'seen on the stream',
+        n: t.n,
+        p50_ms: +t.seenOnStream.p50.toFixed(1),
+        p95_ms: +t.seenOnStream.p95.toFixed(1),
+        p99_ms: +t.seenOnStream.p99.toFixed(1),
+        goal: '',
+      },
     ]),
   );
 }

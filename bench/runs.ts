@@ -51,7 +51,12 @@ const q = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
 };
-const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=Bench', '-c', 'user.email=bench@example.com', ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', ['-c', 'user.name=Bench', '-c', 'user.email=bench@example.com', ...args], {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 
 function baseSpec(actions: Array<Record<string, unknown>>, extra: Record<string, unknown> = {}) {
   return executionSpecSchema.parse({
@@ -68,7 +73,10 @@ function baseSpec(actions: Array<Record<string, unknown>>, extra: Record<string,
 async function slowServer(delayMs: number): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((_req, res) => setTimeout(() => res.end('ok'), delayMs));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
 }
 
 /** 1. Parallel branches vs a sequence. */
@@ -82,7 +90,10 @@ async function treeBench() {
       with: { checks: [{ http: slow.url, expect_status: 200 }] },
     });
     const time = async (tree: boolean, maxParallel?: number) => {
-      const spec = baseSpec(Array.from({ length: 20 }, (_, i) => action(i, tree)), maxParallel ? { max_parallel: maxParallel } : {});
+      const spec = baseSpec(
+        Array.from({ length: 20 }, (_, i) => action(i, tree)),
+        maxParallel ? { max_parallel: maxParallel } : {},
+      );
       const t0 = performance.now();
       const run = await runSpec({ spec, reporter: new MemoryRunReporter(), env: {} });
       if (run.state !== 'succeeded') throw new Error(`tree bench run ${run.state}`);
@@ -104,25 +115,56 @@ async function liveBench(tmp: string, staticBuild: boolean) {
   // A built site as Docusaurus leaves it: the live run route's shell (plugins/live-run-route) and a page.
   const siteDir = path.join(tmp, 'site-build');
   fs.mkdirSync(path.join(siteDir, 'docs/projects/:project/runs'), { recursive: true });
-  fs.writeFileSync(path.join(siteDir, 'docs/projects/:project/runs/:run.html'), '<!doctype html><title>run</title>'.padEnd(40_000, ' '));
+  fs.writeFileSync(
+    path.join(siteDir, 'docs/projects/:project/runs/:run.html'),
+    '<!doctype html><title>run</title>'.padEnd(40_000, ' '),
+  );
   fs.writeFileSync(path.join(siteDir, 'index.html'), '<!doctype html><title>home</title>'.padEnd(40_000, ' '));
   try {
     database = await openDatabase({ kind: 'pg', url, max: 10 });
     await migrateToLatest(database.db);
     await loadProductCatalog(database.db, path.join(PROJECT_ROOT, 'docs', 'products'));
-    const { app, base } = await listenApi(benchContext(database, { siteDir, siteStatus: () => ({ status: 'ready', builtAt: new Date().toISOString() }) }));
+    const { app, base } = await listenApi(
+      benchContext(database, { siteDir, siteStatus: () => ({ status: 'ready', builtAt: new Date().toISOString() }) }),
+    );
     try {
       const admin = client(app, (await createToken(database.db, { name: 'bench-admin', role: 'admin' })).token);
       const automation = (await createToken(database.db, { name: 'bench-runner', role: 'automation' })).token;
       await admin.post('/customers', { id: 'cus_bench-runs', name: 'Bench' });
-      await admin.post('/sites', { id: 'site_bench-runs', customer_id: 'cus_bench-runs', name: 'Bench', region: 'AS923_1' });
-      await admin.post('/deployments', { id: 'dep_bench-runs', site_id: 'site_bench-runs', product_code: 'lorawan-gw', product_version: '2.1.0', state: 'installing' });
+      await admin.post('/sites', {
+        id: 'site_bench-runs',
+        customer_id: 'cus_bench-runs',
+        name: 'Bench',
+        region: 'AS923_1',
+      });
+      await admin.post('/deployments', {
+        id: 'dep_bench-runs',
+        site_id: 'site_bench-runs',
+        product_code: 'lorawan-gw',
+        product_version: '2.1.0',
+        state: 'installing',
+      });
       const specFile = path.join(tmp, 'live-spec.json');
-      fs.writeFileSync(specFile, JSON.stringify(baseSpec([{ id: 'a', type: 'run_health_checks', depends_on: [], with: { checks: [{ http: slow.url }] } }, { id: 'b', type: 'run_health_checks', depends_on: ['a'], with: { checks: [{ http: slow.url }] } }])));
+      fs.writeFileSync(
+        specFile,
+        JSON.stringify(
+          baseSpec([
+            { id: 'a', type: 'run_health_checks', depends_on: [], with: { checks: [{ http: slow.url }] } },
+            { id: 'b', type: 'run_health_checks', depends_on: ['a'], with: { checks: [{ http: slow.url }] } },
+          ]),
+        ),
+      );
       const toPage: number[] = [];
       const toStatic: number[] = [];
       for (let i = 0; i < 20; i++) {
-        const outcome = await runAutomation({ specFile, api: base, token: automation, docsDir: path.join(tmp, 'live-docs'), journal: path.join(tmp, `journal-${i}.jsonl`), out: () => {} });
+        const outcome = await runAutomation({
+          specFile,
+          api: base,
+          token: automation,
+          docsDir: path.join(tmp, 'live-docs'),
+          journal: path.join(tmp, `journal-${i}.jsonl`),
+          out: () => {},
+        });
         const ended = performance.now(); // the finish write-back has been answered
         const res = await fetch(`${base}/docs/projects/bench-runs/runs/${outcome.run!.run_id}`);
         await res.arrayBuffer();
@@ -147,7 +189,11 @@ async function liveBench(tmp: string, staticBuild: boolean) {
           fs.rmSync(site, { recursive: true, force: true });
         }
       }
-      return { toPageMs: { p50: q(toPage, 0.5), p95: q(toPage, 0.95) }, staticFileMs: { p50: q(toStatic, 0.5), p95: q(toStatic, 0.95) }, build };
+      return {
+        toPageMs: { p50: q(toPage, 0.5), p95: q(toPage, 0.95) },
+        staticFileMs: { p50: q(toStatic, 0.5), p95: q(toStatic, 0.95) },
+        build,
+      };
     } finally {
       await app.close();
     }
@@ -165,7 +211,13 @@ async function sampleRun(): Promise<RunRecord> {
     const spec = baseSpec([
       { id: 'a', type: 'run_health_checks', depends_on: [], with: { checks: [{ http: slow.url }] } },
       { id: 'b', type: 'run_health_checks', depends_on: ['a'], with: { checks: [{ http: slow.url }] } },
-      { id: 'c', type: 'run_health_checks', depends_on: ['a'], when: { in: ['EU868', { var: 'site.region' }] }, with: { checks: [{ http: slow.url }] } },
+      {
+        id: 'c',
+        type: 'run_health_checks',
+        depends_on: ['a'],
+        when: { in: ['EU868', { var: 'site.region' }] },
+        with: { checks: [{ http: slow.url }] },
+      },
       { id: 'd', type: 'run_health_checks', depends_on: ['b', 'c'], with: { checks: [{ http: slow.url }] } },
       { id: 'ticket', type: 'open_ticket_on_failure' },
     ]);
@@ -177,7 +229,16 @@ async function sampleRun(): Promise<RunRecord> {
 
 function cloneRun(src: RunRecord, project: string, startedMs: number): RunRecord {
   const started = new Date(startedMs).toISOString();
-  return { ...src, run_id: `arun_${ulidBody(startedMs)}`, project, spec: { ...src.spec, project }, started_at: started, finished_at: started, artifacts: [], warnings: [] };
+  return {
+    ...src,
+    run_id: `arun_${ulidBody(startedMs)}`,
+    project,
+    spec: { ...src.spec, project },
+    started_at: started,
+    finished_at: started,
+    artifacts: [],
+    warnings: [],
+  };
 }
 
 /**
@@ -202,7 +263,14 @@ async function commitBench(tmp: string, n: number) {
     const a = performance.now();
     const written = writeRunPage(run, { docsRoot: path.join(repo, 'docs'), foldDays: 30 });
     const b = performance.now();
-    await commitRun({ cwd: written.paths.dayDir, files: written.files, project: run.project, runId: run.run_id, state: run.state, author: 'Bench <bench@example.com>' });
+    await commitRun({
+      cwd: written.paths.dayDir,
+      files: written.files,
+      project: run.project,
+      runId: run.run_id,
+      state: run.state,
+      author: 'Bench <bench@example.com>',
+    });
     writes.push(b - a);
     return performance.now() - a;
   };
@@ -226,11 +294,28 @@ async function commitBench(tmp: string, n: number) {
     plain.push(performance.now() - a);
   }
   all.push(...last);
-  const writeFirst = q(writes.filter((_, i) => i % 2 === 0), 0.5);
-  const writeLast = q(writes.filter((_, i) => i % 2 === 1), 0.5);
+  const writeFirst = q(
+    writes.filter((_, i) => i % 2 === 0),
+    0.5,
+  );
+  const writeLast = q(
+    writes.filter((_, i) => i % 2 === 1),
+    0.5,
+  );
   const entries = readRunIndex(path.join(late, 'docs/projects/bench-runs/runs'));
   const folded = foldRuns(entries, 30);
-  return { n, firstTenP50: q(first, 0.5), lastTenP50: q(last, 0.5), p50: q(all, 0.5), p95: q(all, 0.95), plainP50: q(plain, 0.5), writeFirst, writeLast, recent: folded.recent.length, months: folded.months.size };
+  return {
+    n,
+    firstTenP50: q(first, 0.5),
+    lastTenP50: q(last, 0.5),
+    p50: q(all, 0.5),
+    p95: q(all, 0.95),
+    plainP50: q(plain, 0.5),
+    writeFirst,
+    writeLast,
+    recent: folded.recent.length,
+    months: folded.months.size,
+  };
 }
 
 /** 4. The handbook with `pages` run pages over 2 years under `projects` projects, vs without. */
@@ -249,7 +334,15 @@ async function buildBench(pages: number, projects: number) {
       const paths = runPagePaths(docs, project, run.run_id, run.started_at);
       fs.mkdirSync(paths.dayDir, { recursive: true });
       fs.writeFileSync(paths.page, renderRunPage(run, { pageDir: paths.dayDir }).mdx);
-      appendRunIndex(paths.runsDir, { run_id: run.run_id, state: run.state, started: run.started_at, duration_s: 1.2, deployment_id: run.deployment_id, product: 'lorawan-gw 2.1.0', file: `${path.basename(paths.dayDir)}/${run.run_id}.mdx` });
+      appendRunIndex(paths.runsDir, {
+        run_id: run.run_id,
+        state: run.state,
+        started: run.started_at,
+        duration_s: 1.2,
+        deployment_id: run.deployment_id,
+        product: 'lorawan-gw 2.1.0',
+        file: `${path.basename(paths.dayDir)}/${run.run_id}.mdx`,
+      });
       byProject.set(project, [...(byProject.get(project) ?? []), run.run_id]);
     }
     let recent = 0;
@@ -261,7 +354,16 @@ async function buildBench(pages: number, projects: number) {
       months += f.months.size;
     }
     const withRuns = timeBuildCpu(site, null, 'with-runs');
-    return { pages, projects, recent, months, without, withRuns, ratio: withRuns.wall / without.wall, cpuRatio: withRuns.cpu / without.cpu };
+    return {
+      pages,
+      projects,
+      recent,
+      months,
+      without,
+      withRuns,
+      ratio: withRuns.wall / without.wall,
+      cpuRatio: withRuns.cpu / without.cpu,
+    };
   } finally {
     fs.rmSync(site, { recursive: true, force: true });
   }
@@ -279,27 +381,47 @@ export async function runsBenchmark(o: RunsBenchOptions = {}) {
         { spec: 'tree, max_parallel 4 (default)', seconds: +t.parallel4.toFixed(2) },
         { spec: 'the same actions as a sequence (baseline)', seconds: +t.sequence.toFixed(2) },
       ]);
-      console.log(`speed-up: ${(t.sequence / t.parallel20).toFixed(1)}× (max_parallel 20), ${(t.sequence / t.parallel4).toFixed(1)}× (4)`);
+      console.log(
+        `speed-up: ${(t.sequence / t.parallel20).toFixed(1)}× (max_parallel 20), ${(t.sequence / t.parallel4).toFixed(1)}× (4)`,
+      );
     }
     if (parts.has('live')) {
       const l = await liveBench(tmp, o.staticBuild ?? false);
       console.log('run end (finish write-back answered) → its run page answering 200 (20 runs through the API)');
       console.table([
-        { request: 'GET /docs/projects/<p>/runs/<run_id> right after the run ends', p50_ms: +l.toPageMs.p50.toFixed(1), p95_ms: +l.toPageMs.p95.toFixed(1) },
-        { request: 'GET /index.html, a static file of the same server (baseline)', p50_ms: +l.staticFileMs.p50.toFixed(1), p95_ms: +l.staticFileMs.p95.toFixed(1) },
+        {
+          request: 'GET /docs/projects/<p>/runs/<run_id> right after the run ends',
+          p50_ms: +l.toPageMs.p50.toFixed(1),
+          p95_ms: +l.toPageMs.p95.toFixed(1),
+        },
+        {
+          request: 'GET /index.html, a static file of the same server (baseline)',
+          p50_ms: +l.staticFileMs.p50.toFixed(1),
+          p95_ms: +l.staticFileMs.p95.toFixed(1),
+        },
       ]);
-      if (l.build) console.log(`one background build of the handbook (new folder + atomic swap): ${l.build.seconds.toFixed(1)} s → the static page is served after the debounce (2 s) + this`);
+      if (l.build)
+        console.log(
+          `one background build of the handbook (new folder + atomic swap): ${l.build.seconds.toFixed(1)} s → the static page is served after the debounce (2 s) + this`,
+        );
     }
     if (parts.has('commit')) {
       const c = await commitBench(tmp, o.commits ?? 1000);
-      console.log(`run page write + index append + commitRun, ${c.n} runs (20 a day) into one project (fold 30 days: ${c.recent} recent pages, ${c.months} month pages at the end)`);
+      console.log(
+        `run page write + index append + commitRun, ${c.n} runs (20 a day) into one project (fold 30 days: ${c.recent} recent pages, ${c.months} month pages at the end)`,
+      );
       console.table([
         { runs: 'first 10 (a fresh repository)', p50_ms: +c.firstTenP50.toFixed(1) },
-        { runs: `last 10 (after ${c.n - 10}), timed in alternation with the first 10`, p50_ms: +c.lastTenP50.toFixed(1) },
+        {
+          runs: `last 10 (after ${c.n - 10}), timed in alternation with the first 10`,
+          p50_ms: +c.lastTenP50.toFixed(1),
+        },
         { runs: `all ${c.n}`, p50_ms: +c.p50.toFixed(1), p95_ms: +c.p95.toFixed(1) },
         { runs: 'plain git add + commit of one file (baseline)', p50_ms: +c.plainP50.toFixed(1) },
       ]);
-      console.log(`of which writing the page and the index files (p50): first 10 ${c.writeFirst.toFixed(1)} ms, last 10 ${c.writeLast.toFixed(1)} ms`);
+      console.log(
+        `of which writing the page and the index files (p50): first 10 ${c.writeFirst.toFixed(1)} ms, last 10 ${c.writeLast.toFixed(1)} ms`,
+      );
       console.log(`last 10 / first 10 (p50): ${(c.lastTenP50 / c.firstTenP50).toFixed(2)} (goal: within 20 %)`);
     }
     if (parts.has('build')) {
@@ -329,4 +451,3 @@ export function runsOptionsFromArgs(argv = process.argv): RunsBenchOptions {
     staticBuild: argv.includes('--runs-static'),
   };
 }
-

@@ -12,9 +12,22 @@ const DOCUSAURUS = path.join(ROOT, 'node_modules/@docusaurus/core/bin/docusaurus
  */
 export function makeBenchSite(pages: number, page: (i: number) => string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetbook-bench-site-'));
-  for (const entry of ['docs', 'runbooks', 'src', 'static', 'plugins', 'data-api', 'docusaurus.config.ts', 'sidebars.ts', 'sidebars.runbooks.ts', 'package.json', 'tsconfig.json']) {
+  for (const entry of [
+    'docs',
+    'runbooks',
+    'src',
+    'static',
+    'plugins',
+    'data-api',
+    'docusaurus.config.ts',
+    'sidebars.ts',
+    'sidebars.runbooks.ts',
+    'package.json',
+    'tsconfig.json',
+  ]) {
     const from = path.join(ROOT, entry);
-    if (fs.existsSync(from)) fs.cpSync(from, path.join(dir, entry), { recursive: true, filter: (f) => !f.includes('node_modules') });
+    if (fs.existsSync(from))
+      fs.cpSync(from, path.join(dir, entry), { recursive: true, filter: (f) => !f.includes('node_modules') });
   }
   linkNodeModules(dir);
   const gen = path.join(dir, 'docs', 'generated');
@@ -57,13 +70,19 @@ export interface BuildTime {
 }
 
 /** A cold `docusaurus build` (no .docusaurus, no persistent cache), timed; throws with the tail of the log on failure. */
-export function timeBuildCpu(siteDir: string, config: string | null = null, tag = config ? 'plain' : 'ours'): BuildTime {
+export function timeBuildCpu(
+  siteDir: string,
+  config: string | null = null,
+  tag = config ? 'plain' : 'ours',
+): BuildTime {
   const args = [DOCUSAURUS, 'build', siteDir, '--out-dir', path.join(siteDir, `build-${tag}`)];
   if (config) args.push('--config', config);
   fs.rmSync(path.join(siteDir, '.docusaurus'), { recursive: true, force: true });
   fs.rmSync(path.join(siteDir, 'node_modules/.cache'), { recursive: true, force: true });
   const env = { ...process.env, NODE_ENV: 'production', DOCUSAURUS_NO_PERSISTENT_CACHE: '1' };
-  const [command, argv] = fs.existsSync('/usr/bin/time') ? ['/usr/bin/time', ['-f', 'FBTIME %e %U %S', process.execPath, ...args]] : [process.execPath, args];
+  const [command, argv] = fs.existsSync('/usr/bin/time')
+    ? ['/usr/bin/time', ['-f', 'FBTIME %e %U %S', process.execPath, ...args]]
+    : [process.execPath, args];
   const started = performance.now();
   const res = spawnSync(command, argv, { cwd: siteDir, encoding: 'utf8', env, maxBuffer: 64 << 20 });
   const wall = (performance.now() - started) / 1000;

@@ -27,7 +27,9 @@ for (const layer of run) {
     [vitest, 'run', '--project', layer, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`],
     { cwd: root, stdio: 'inherit', env: process.env },
   );
-  let p = 0, f = 0, s = 0;
+  let p = 0,
+    f = 0,
+    s = 0;
   try {
     const json = JSON.parse(fs.readFileSync(report, 'utf8'));
     p = json.numPassedTests;

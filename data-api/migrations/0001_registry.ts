@@ -55,7 +55,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('product_code', 'text', (c) => c.notNull())
     .addColumn('product_version', 'text', (c) => c.notNull())
     .addColumn('state', 'text', (c) =>
-      c.notNull().defaultTo('planned').check(sql`state in ('planned','installing','live','paused','retired')`),
+      c
+        .notNull()
+        .defaultTo('planned')
+        .check(sql`state in ('planned','installing','live','paused','retired')`),
     )
     .addColumn('planned_date', 'date')
     .addColumn('started_date', 'date')
@@ -77,7 +80,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('desired_state', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
     .addColumn('desired_version', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('observed_state', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
-    .addColumn('status', 'text', (c) => c.notNull().defaultTo('unknown').check(sql`status in ('up','down','unknown')`))
+    .addColumn('status', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('unknown')
+        .check(sql`status in ('up','down','unknown')`),
+    )
     .addColumn('last_seen', 'timestamptz')
     .addColumn('external_refs', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
     .addColumn('heartbeat_interval_s', 'integer', (c) => c.notNull().defaultTo(60))
@@ -104,7 +112,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('sku', 'text', (c) => c.notNull())
     .addColumn('serial', 'text')
     .addColumn('state', 'text', (c) =>
-      c.notNull().defaultTo('in_stock').check(sql`state in ('in_stock','allocated','installed','rma')`),
+      c
+        .notNull()
+        .defaultTo('in_stock')
+        .check(sql`state in ('in_stock','allocated','installed','rma')`),
     )
     .addColumn('deployment_id', 'text', (c) => c.references('deployments.id'))
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(now))

@@ -7,7 +7,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .createTable('api_tokens')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('name', 'text', (c) => c.notNull())
-    .addColumn('role', 'text', (c) => c.notNull().check(sql`role in ('viewer','operator','automation','admin','station')`))
+    .addColumn('role', 'text', (c) =>
+      c.notNull().check(sql`role in ('viewer','operator','automation','admin','station')`),
+    )
     .addColumn('customer_id', 'text', (c) => c.references('customers.id').onDelete('cascade'))
     .addColumn('station_id', 'text')
     // The visible part of the token, so a person can tell tokens apart; the secret is hashed.

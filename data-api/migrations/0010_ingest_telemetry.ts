@@ -75,7 +75,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('dead_letters_received_idx').on('dead_letters').column('received_at').execute();
 
   // ChirpStack uplinks are mapped to devices by DevEUI (external_refs.chirpstack.dev_eui).
-  await sql`create index devices_chirpstack_eui_idx on devices (lower(external_refs->'chirpstack'->>'dev_eui'))`.execute(db);
+  await sql`create index devices_chirpstack_eui_idx on devices (lower(external_refs->'chirpstack'->>'dev_eui'))`.execute(
+    db,
+  );
 
   // contracts.md: device username = device id, password = device token. Only a hash is
   // kept, in Mosquitto's own PBKDF2-SHA512 format so `mosquitto export` can copy it.
@@ -90,7 +92,14 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`drop index if exists devices_chirpstack_eui_idx`.execute(db);
-  for (const table of ['device_credentials', 'dead_letters', 'telemetry_rollup_state', 'telemetry_1h', 'telemetry_1m', 'telemetry']) {
+  for (const table of [
+    'device_credentials',
+    'dead_letters',
+    'telemetry_rollup_state',
+    'telemetry_1h',
+    'telemetry_1m',
+    'telemetry',
+  ]) {
     await db.schema.dropTable(table).ifExists().execute();
   }
 }

@@ -14,7 +14,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('up','down')`))
     .addColumn('at', 'timestamptz', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('device_health_device_at_idx').on('device_health_events').columns(['device_id', 'at']).execute();
+  await db.schema
+    .createIndex('device_health_device_at_idx')
+    .on('device_health_events')
+    .columns(['device_id', 'at'])
+    .execute();
   await db.schema.createIndex('device_health_at_idx').on('device_health_events').column('at').execute();
 
   await db.schema
@@ -26,7 +30,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('customer_id', 'text')
     .addColumn('site_id', 'text')
     .addColumn('severity', 'text', (c) => c.notNull().check(sql`severity in ('critical','warning','info')`))
-    .addColumn('state', 'text', (c) => c.notNull().defaultTo('open').check(sql`state in ('open','acknowledged','resolved')`))
+    .addColumn('state', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('open')
+        .check(sql`state in ('open','acknowledged','resolved')`),
+    )
     .addColumn('title', 'text', (c) => c.notNull())
     .addColumn('details', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
     .addColumn('dedupe_key', 'text', (c) => c.notNull())
@@ -43,7 +52,11 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`create unique index alerts_dedupe_open_idx on alerts (dedupe_key) where state <> 'resolved'`.execute(db);
   await db.schema.createIndex('alerts_state_idx').on('alerts').columns(['state', 'id']).execute();
   await db.schema.createIndex('alerts_customer_idx').on('alerts').columns(['customer_id', 'id']).execute();
-  await db.schema.createIndex('alerts_subject_idx').on('alerts').columns(['subject_type', 'subject_id', 'id']).execute();
+  await db.schema
+    .createIndex('alerts_subject_idx')
+    .on('alerts')
+    .columns(['subject_type', 'subject_id', 'id'])
+    .execute();
 
   // Leader election for background jobs (health sweeps, rollups, command expiry): the
   // same on PGlite and PostgreSQL, visible, and self-healing when a holder dies.
@@ -57,5 +70,6 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['leases', 'alerts', 'device_health_events']) await db.schema.dropTable(table).ifExists().execute();
+  for (const table of ['leases', 'alerts', 'device_health_events'])
+    await db.schema.dropTable(table).ifExists().execute();
 }

@@ -13,7 +13,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('action', 'text', (c) => c.notNull())
     .addColumn('params', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
     .addColumn('status', 'text', (c) =>
-      c.notNull().defaultTo('pending').check(sql`status in ('pending','sent','accepted','done','failed','expired')`),
+      c
+        .notNull()
+        .defaultTo('pending')
+        .check(sql`status in ('pending','sent','accepted','done','failed','expired')`),
     )
     .addColumn('detail', 'text')
     .addColumn('created_by', 'text', (c) => c.notNull())
@@ -24,7 +27,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
   await db.schema.createIndex('commands_device_idx').on('commands').columns(['device_id', 'id']).execute();
-  await sql`create index commands_open_expiry_idx on commands (expires_at) where status in ('pending','sent','accepted')`.execute(db);
+  await sql`create index commands_open_expiry_idx on commands (expires_at) where status in ('pending','sent','accepted')`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

@@ -28,7 +28,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('claimed_at', 'timestamptz')
     .addColumn('claim_count', 'integer', (c) => c.notNull().defaultTo(0))
     .execute();
-  await db.schema.createIndex('station_claims_customer_idx').on('station_claims').columns(['customer_id', 'mac']).execute();
+  await db.schema
+    .createIndex('station_claims_customer_idx')
+    .on('station_claims')
+    .columns(['customer_id', 'mac'])
+    .execute();
   await db.schema.createIndex('station_claims_station_idx').on('station_claims').column('station_id').execute();
 
   // What the registry's devices table has no column for: the line, and when the station
@@ -62,9 +66,19 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('antenna', 'integer')
     .addColumn('rssi', 'double precision')
     .execute();
-  await db.schema.createIndex('station_events_station_ts_idx').on('station_events').columns(['station_id', 'ts']).execute();
-  await db.schema.createIndex('station_events_station_type_ts_idx').on('station_events').columns(['station_id', 'type', 'ts']).execute();
-  await sql`create index station_events_bundle_idx on station_events (bundle_id, ts) where bundle_id is not null`.execute(db);
+  await db.schema
+    .createIndex('station_events_station_ts_idx')
+    .on('station_events')
+    .columns(['station_id', 'ts'])
+    .execute();
+  await db.schema
+    .createIndex('station_events_station_type_ts_idx')
+    .on('station_events')
+    .columns(['station_id', 'type', 'ts'])
+    .execute();
+  await sql`create index station_events_bundle_idx on station_events (bundle_id, ts) where bundle_id is not null`.execute(
+    db,
+  );
 
   await db.schema
     .createTable('bundles')

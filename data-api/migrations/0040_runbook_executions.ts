@@ -26,7 +26,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('deployment_id', 'text', (c) => c.notNull().references('deployments.id').onDelete('cascade'))
     .addColumn('site_id', 'text', (c) => c.notNull())
     .addColumn('customer_id', 'text', (c) => c.notNull())
-    .addColumn('state', 'text', (c) => c.notNull().defaultTo('in_progress').check(sql`state in ('in_progress','blocked','done','abandoned')`))
+    .addColumn('state', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('in_progress')
+        .check(sql`state in ('in_progress','blocked','done','abandoned')`),
+    )
     .addColumn('started_by', 'text', (c) => c.notNull())
     .addColumn('started_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('finished_by', 'text')
@@ -35,9 +40,21 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('version', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema.createIndex('runbook_executions_deployment_idx').on('runbook_executions').columns(['deployment_id', 'id']).execute();
-  await db.schema.createIndex('runbook_executions_runbook_idx').on('runbook_executions').columns(['runbook_id', 'state']).execute();
-  await db.schema.createIndex('runbook_executions_customer_idx').on('runbook_executions').columns(['customer_id', 'id']).execute();
+  await db.schema
+    .createIndex('runbook_executions_deployment_idx')
+    .on('runbook_executions')
+    .columns(['deployment_id', 'id'])
+    .execute();
+  await db.schema
+    .createIndex('runbook_executions_runbook_idx')
+    .on('runbook_executions')
+    .columns(['runbook_id', 'state'])
+    .execute();
+  await db.schema
+    .createIndex('runbook_executions_customer_idx')
+    .on('runbook_executions')
+    .columns(['customer_id', 'id'])
+    .execute();
 
   await db.schema
     .createTable('runbook_item_states')
@@ -84,7 +101,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('by', 'text', (c) => c.notNull())
     .addColumn('at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema.createIndex('runbook_evidence_execution_idx').on('runbook_evidence').columns(['execution_id', 'item_id']).execute();
+  await db.schema
+    .createIndex('runbook_evidence_execution_idx')
+    .on('runbook_evidence')
+    .columns(['execution_id', 'item_id'])
+    .execute();
 
   await db.schema
     .createTable('runbook_execution_events')
@@ -101,7 +122,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('detail', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
     .addUniqueConstraint('runbook_execution_events_action_uq', ['execution_id', 'action_id'])
     .execute();
-  await db.schema.createIndex('runbook_execution_events_execution_idx').on('runbook_execution_events').columns(['execution_id', 'id']).execute();
+  await db.schema
+    .createIndex('runbook_execution_events_execution_idx')
+    .on('runbook_execution_events')
+    .columns(['execution_id', 'id'])
+    .execute();
 
   // Who may sign off `sign_off: lead` gates besides admins (docs: runbooks/index.mdx).
   await db.schema
@@ -113,7 +138,14 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ['runbook_leads', 'runbook_execution_events', 'runbook_evidence', 'runbook_gate_signoffs', 'runbook_item_states', 'runbook_executions']) {
+  for (const t of [
+    'runbook_leads',
+    'runbook_execution_events',
+    'runbook_evidence',
+    'runbook_gate_signoffs',
+    'runbook_item_states',
+    'runbook_executions',
+  ]) {
     await db.schema.dropTable(t).ifExists().execute();
   }
 }

@@ -51,11 +51,25 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
   await db.schema.createIndex('automation_runs_project_idx').on('automation_runs').columns(['project', 'id']).execute();
-  await db.schema.createIndex('automation_runs_deployment_idx').on('automation_runs').columns(['deployment_id', 'id']).execute();
-  await db.schema.createIndex('automation_runs_customer_idx').on('automation_runs').columns(['customer_id', 'id']).execute();
-  await db.schema.createIndex('automation_runs_state_idx').on('automation_runs').columns(['state', 'created_at', 'id']).execute();
+  await db.schema
+    .createIndex('automation_runs_deployment_idx')
+    .on('automation_runs')
+    .columns(['deployment_id', 'id'])
+    .execute();
+  await db.schema
+    .createIndex('automation_runs_customer_idx')
+    .on('automation_runs')
+    .columns(['customer_id', 'id'])
+    .execute();
+  await db.schema
+    .createIndex('automation_runs_state_idx')
+    .on('automation_runs')
+    .columns(['state', 'created_at', 'id'])
+    .execute();
   // One claimed run per deployment at a time, whatever number of runners race for it.
-  await sql`create unique index automation_runs_one_claimed_idx on automation_runs (deployment_id) where state = 'running' and claimed_by is not null`.execute(db);
+  await sql`create unique index automation_runs_one_claimed_idx on automation_runs (deployment_id) where state = 'running' and claimed_by is not null`.execute(
+    db,
+  );
 
   await db.schema
     .createTable('automation_run_timeline')
@@ -82,7 +96,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('sha256', 'text', (c) => c.notNull())
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema.createIndex('automation_run_artifacts_run_idx').on('automation_run_artifacts').columns(['run_id', 'id']).execute();
+  await db.schema
+    .createIndex('automation_run_artifacts_run_idx')
+    .on('automation_run_artifacts')
+    .columns(['run_id', 'id'])
+    .execute();
 
   await db.schema
     .createTable('automation_tickets')
@@ -98,8 +116,16 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_by', 'text', (c) => c.notNull())
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema.createIndex('automation_tickets_run_idx').on('automation_tickets').columns(['run_id', 'id']).execute();
-  await db.schema.createIndex('automation_tickets_deployment_idx').on('automation_tickets').columns(['deployment_id', 'id']).execute();
+  await db.schema
+    .createIndex('automation_tickets_run_idx')
+    .on('automation_tickets')
+    .columns(['run_id', 'id'])
+    .execute();
+  await db.schema
+    .createIndex('automation_tickets_deployment_idx')
+    .on('automation_tickets')
+    .columns(['deployment_id', 'id'])
+    .execute();
 
   // Idempotency-Key of every applied write and the answer it got: a repeat gets the same answer
   // and changes nothing. No foreign key: the key is taken before a created run exists.
@@ -114,12 +140,22 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('actor', 'text', (c) => c.notNull())
     .addColumn('at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema.createIndex('automation_run_requests_run_idx').on('automation_run_requests').columns(['run_id']).execute();
+  await db.schema
+    .createIndex('automation_run_requests_run_idx')
+    .on('automation_run_requests')
+    .columns(['run_id'])
+    .execute();
   await db.schema.createIndex('automation_run_requests_at_idx').on('automation_run_requests').columns(['at']).execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['automation_run_requests', 'automation_tickets', 'automation_run_artifacts', 'automation_run_timeline', 'automation_runs']) {
+  for (const table of [
+    'automation_run_requests',
+    'automation_tickets',
+    'automation_run_artifacts',
+    'automation_run_timeline',
+    'automation_runs',
+  ]) {
     await db.schema.dropTable(table).ifExists().execute();
   }
 }

@@ -18,7 +18,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('skipped', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
     .addPrimaryKeyConstraint('automation_schedule_fires_pk', ['schedule_id', 'fire_time'])
     .execute();
-  await db.schema.createIndex('automation_schedule_fires_at_idx').on('automation_schedule_fires').columns(['fired_at']).execute();
+  await db.schema
+    .createIndex('automation_schedule_fires_at_idx')
+    .on('automation_schedule_fires')
+    .columns(['fired_at'])
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

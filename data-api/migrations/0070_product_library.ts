@@ -8,7 +8,10 @@ import { type Kysely, sql } from 'kysely';
  * datasheets. Loaded from docs/products like the rest of the catalog.
  */
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('products').addColumn('spec', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`)).execute();
+  await db.schema
+    .alterTable('products')
+    .addColumn('spec', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
+    .execute();
   await db.schema
     .alterTable('product_versions')
     .addColumn('released', 'text')
@@ -18,6 +21,11 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('product_versions').dropColumn('released').dropColumn('changes').dropColumn('datasheets').execute();
+  await db.schema
+    .alterTable('product_versions')
+    .dropColumn('released')
+    .dropColumn('changes')
+    .dropColumn('datasheets')
+    .execute();
   await db.schema.alterTable('products').dropColumn('spec').execute();
 }

@@ -8,7 +8,10 @@ import type { Kysely } from 'kysely';
  * counts those pick-ups, so a run that keeps killing its runner fails as lost in the end.
  */
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('automation_runs').addColumn('resumes', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('automation_runs')
+    .addColumn('resumes', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

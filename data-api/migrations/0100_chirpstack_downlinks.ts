@@ -9,7 +9,9 @@ import { sql, type Kysely } from 'kysely';
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('commands').addColumn('downlink', 'jsonb').execute();
-  await sql`create index commands_downlink_queue_item_idx on commands (device_id, (downlink->>'queue_item_id')) where downlink is not null`.execute(db);
+  await sql`create index commands_downlink_queue_item_idx on commands (device_id, (downlink->>'queue_item_id')) where downlink is not null`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

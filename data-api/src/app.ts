@@ -79,7 +79,9 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
   await app.register(
     async (api) => {
       api.setNotFoundHandler((request, reply) => {
-        reply.status(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` });
+        reply
+          .status(404)
+          .send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` });
       });
       await api.register(healthRoutes);
       await api.register(openapiRoutes);

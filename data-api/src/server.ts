@@ -23,7 +23,12 @@ import { createBrokerSecurity } from './telemetry/ingest/credentials.ts';
 import { startTelemetryServices, type TelemetryServices } from './telemetry/ingest/lifecycle.ts';
 import { loadTelemetryOptions, type TelemetryOptions } from './telemetry/ingest/options.ts';
 import { startNotificationEngine } from './notifications/engine.ts';
-import { formatDiagnostic, loadNotificationConfig, readRuleCatalog, type NotificationConfig } from './notifications/rules.ts';
+import {
+  formatDiagnostic,
+  loadNotificationConfig,
+  readRuleCatalog,
+  type NotificationConfig,
+} from './notifications/rules.ts';
 
 /** A port we need is taken: printed as one line, non-zero exit. */
 export class PortInUseError extends Error {
@@ -64,10 +69,14 @@ export async function startFleetbook(config: FleetbookConfig, options: StartOpti
   const telemetryOptions: TelemetryOptions = { ...loadTelemetryOptions(process.env), ...options.telemetry };
   await assertPortFree(config.host, config.port, 'HTTP', '--port or PORT');
   // A port asked for must be free; the default one may move to the next free port (see below).
-  if (config.broker.kind === 'aedes' && !config.broker.portFallback) await assertPortFree(config.broker.host, config.broker.port, 'MQTT', '--mqtt-port or MQTT_PORT');
+  if (config.broker.kind === 'aedes' && !config.broker.portFallback)
+    await assertPortFree(config.broker.host, config.broker.port, 'MQTT', '--mqtt-port or MQTT_PORT');
 
   // Rules as code: an invalid notifications/ folder stops the start, saying where (like a bad product page).
-  const notifications = await loadNotifications(config.notificationsDir ?? path.join(PROJECT_ROOT, 'notifications'), logger);
+  const notifications = await loadNotifications(
+    config.notificationsDir ?? path.join(PROJECT_ROOT, 'notifications'),
+    logger,
+  );
 
   const cleanups: Array<() => Promise<void>> = [];
   const cleanup = async () => {
@@ -76,7 +85,9 @@ export async function startFleetbook(config: FleetbookConfig, options: StartOpti
 
   try {
     const database: DatabaseHandle = await openDatabase(
-      config.database.kind === 'pg' ? { ...config.database, onError: (err) => logger.warn({ err: err.message }, 'database connection dropped') } : config.database,
+      config.database.kind === 'pg'
+        ? { ...config.database, onError: (err) => logger.warn({ err: err.message }, 'database connection dropped') }
+        : config.database,
     );
     cleanups.push(() => database.close());
     const migrated = await migrateToLatest(database.db);
@@ -87,7 +98,10 @@ export async function startFleetbook(config: FleetbookConfig, options: StartOpti
     const broker = await openFleetbookBroker(config, telemetryOptions, database, logger);
     cleanups.push(() => broker.close());
     if (broker.embedded && broker.embedded.port !== broker.embedded.requestedPort) {
-      logger.warn({ requested: broker.embedded.requestedPort, port: broker.embedded.port }, 'MQTT port taken (a local Mosquitto?): the embedded broker uses the next free port');
+      logger.warn(
+        { requested: broker.embedded.requestedPort, port: broker.embedded.port },
+        'MQTT port taken (a local Mosquitto?): the embedded broker uses the next free port',
+      );
     }
 
     const site = new SiteBuilder(config.siteDir, (msg) => logger.info(msg), {
@@ -107,7 +121,10 @@ export async function startFleetbook(config: FleetbookConfig, options: StartOpti
       db: database.db,
       broker,
       siteDir: config.siteDir,
-      siteStatus: () => (config.buildSite === 'never' && site.status().status === 'missing' ? { status: 'disabled', builtAt: null } : site.status()),
+      siteStatus: () =>
+        config.buildSite === 'never' && site.status().status === 'missing'
+          ? { status: 'disabled', builtAt: null }
+          : site.status(),
       auth: config.auth,
       corsOrigins: config.corsOrigins,
       publicUrl: config.publicUrl,
@@ -139,7 +156,14 @@ export async function startFleetbook(config: FleetbookConfig, options: StartOpti
       });
       const engine = ctx.notifications;
       cleanups.push(() => engine.stop());
-      logger.info({ rules: notifications.rules.rules.length, contact_points: notifications.contactPoints.size, dir: notifications.dir }, 'notifications engine started');
+      logger.info(
+        {
+          rules: notifications.rules.rules.length,
+          contact_points: notifications.contactPoints.size,
+          dir: notifications.dir,
+        },
+        'notifications engine started',
+      );
     }
 
     // After the broker, before the app; stopped (last batch written and acknowledged) before broker and database close.
@@ -155,7 +179,11 @@ export async function startFleetbook(config: FleetbookConfig, options: StartOpti
     // Embedded: the CLI cannot open the database while we hold it, so it reaches us here.
     if (config.database.kind === 'pglite') {
       const callable = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-      const unpublish = await publishLocalInstance(database.db, config.dataDir, `http://${callable.includes(':') ? `[${callable}]` : callable}:${address.port}`);
+      const unpublish = await publishLocalInstance(
+        database.db,
+        config.dataDir,
+        `http://${callable.includes(':') ? `[${callable}]` : callable}:${address.port}`,
+      );
       // Runs before app.close() (cleanups run in reverse): the database is still open.
       cleanups.push(unpublish);
     }
@@ -165,7 +193,11 @@ export async function startFleetbook(config: FleetbookConfig, options: StartOpti
     if (buildSite === 'always' || (buildSite === 'auto' && site.isStale())) void site.build();
     const watch: SiteWatch | null =
       config.siteWatch && buildSite !== 'never'
-        ? watchSite(site, { debounceMs: config.siteDebounceMs, gitPullMs: config.gitPullMs, log: (msg) => logger.info(msg) })
+        ? watchSite(site, {
+            debounceMs: config.siteDebounceMs,
+            gitPullMs: config.gitPullMs,
+            log: (msg) => logger.info(msg),
+          })
         : null;
 
     let closed: Promise<void> | null = null;
@@ -178,11 +210,12 @@ export async function startFleetbook(config: FleetbookConfig, options: StartOpti
       site,
       logger,
       telemetry,
-      close: () => (closed ??= (async () => {
-        watch?.close();
-        await site.stop().catch(() => {});
-        await cleanup();
-      })()),
+      close: () =>
+        (closed ??= (async () => {
+          watch?.close();
+          await site.stop().catch(() => {});
+          await cleanup();
+        })()),
     };
   } catch (err) {
     await cleanup();
@@ -207,7 +240,8 @@ async function loadNotifications(dir: string, logger: Logger): Promise<Notificat
   }
   const loaded = loadNotificationConfig(dir, await readRuleCatalog(PROJECT_ROOT), process.cwd());
   for (const d of loaded.diagnostics) if (d.severity === 'warning') logger.warn(formatDiagnostic(d));
-  if (!loaded.ok) throw new NotificationConfigError(loaded.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic));
+  if (!loaded.ok)
+    throw new NotificationConfigError(loaded.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic));
   return loaded.config;
 }
 
@@ -223,9 +257,20 @@ async function assertPortFree(host: string, port: number, what: string, flag: st
 }
 
 /** The configured broker: the embedded one with device logins (each device publishes under its own topics only), or an external one. */
-async function openFleetbookBroker(config: FleetbookConfig, telemetryOptions: TelemetryOptions, database: DatabaseHandle, logger: Logger): Promise<BrokerHandle> {
+async function openFleetbookBroker(
+  config: FleetbookConfig,
+  telemetryOptions: TelemetryOptions,
+  database: DatabaseHandle,
+  logger: Logger,
+): Promise<BrokerHandle> {
   // Embedded broker: devices log in with their token and publish only under their own topics.
-  const brokerSecurity = config.broker.kind === 'aedes' ? createBrokerSecurity(database.db, { enforce: telemetryOptions.mqttAuth, chirpstack: telemetryOptions.chirpstackTopics }) : null;
+  const brokerSecurity =
+    config.broker.kind === 'aedes'
+      ? createBrokerSecurity(database.db, {
+          enforce: telemetryOptions.mqttAuth,
+          chirpstack: telemetryOptions.chirpstackTopics,
+        })
+      : null;
   return openBroker(
     config.broker.kind === 'aedes' && brokerSecurity
       ? {
@@ -233,12 +278,17 @@ async function openFleetbookBroker(config: FleetbookConfig, telemetryOptions: Te
           aedes: brokerSecurity.aedes,
           credentials: brokerSecurity.internal,
           maxPayloadBytes: telemetryOptions.mqttMaxPayloadBytes,
-          onRefused: (refusal) => logger.warn(refusal, 'embedded MQTT broker refused a client or publish (disconnected)'),
+          onRefused: (refusal) =>
+            logger.warn(refusal, 'embedded MQTT broker refused a client or publish (disconnected)'),
         }
       : config.broker,
   ).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'EADDRINUSE' || config.broker.kind !== 'aedes') throw err;
     const { port, portFallback = 0 } = config.broker;
-    throw new PortInUseError('MQTT', port, portFallback ? `--mqtt-port (${port} to ${port + portFallback} are all taken)` : '--mqtt-port or MQTT_PORT');
+    throw new PortInUseError(
+      'MQTT',
+      port,
+      portFallback ? `--mqtt-port (${port} to ${port + portFallback} are all taken)` : '--mqtt-port or MQTT_PORT',
+    );
   });
 }

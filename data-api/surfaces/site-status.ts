@@ -4,9 +4,24 @@ import type { SurfaceDefinitionInput } from '../src/contracts/surfaces.ts';
 export const siteStatus: SurfaceDefinitionInput = {
   title: 'Site status',
   description: 'One site: device health, deployments by state, the devices that need attention and its open alerts.',
-  params: { site: { description: 'the site id, e.g. site_farm-north', pattern: '^site_[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' } },
+  params: {
+    site: { description: 'the site id, e.g. site_farm-north', pattern: '^site_[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' },
+  },
   components: [
-    { id: 'root', component: 'Column', children: ['name', 'customer', 'devicesRow', 'deploymentsRow', 'devicesTitle', 'devices', 'alertsTitle', 'alerts'] },
+    {
+      id: 'root',
+      component: 'Column',
+      children: [
+        'name',
+        'customer',
+        'devicesRow',
+        'deploymentsRow',
+        'devicesTitle',
+        'devices',
+        'alertsTitle',
+        'alerts',
+      ],
+    },
     { id: 'name', component: 'Text', variant: 'h3', text: { path: '/site/name' } },
     { id: 'customer', component: 'Text', variant: 'caption', text: { path: '/site/customer_name' } },
     { id: 'devicesRow', component: 'Row', children: ['up', 'down', 'unknown'] },
@@ -15,7 +30,14 @@ export const siteStatus: SurfaceDefinitionInput = {
     { id: 'unknown', component: 'Stat', label: 'never reported', value: { path: '/devices/unknown' }, weight: 1 },
     { id: 'deploymentsRow', component: 'Row', children: ['planned', 'installing', 'live', 'paused'] },
     { id: 'planned', component: 'Stat', label: 'planned', value: { path: '/deployments/planned' }, weight: 1 },
-    { id: 'installing', component: 'Stat', label: 'installing', value: { path: '/deployments/installing' }, tone: 'warn', weight: 1 },
+    {
+      id: 'installing',
+      component: 'Stat',
+      label: 'installing',
+      value: { path: '/deployments/installing' },
+      tone: 'warn',
+      weight: 1,
+    },
     { id: 'live', component: 'Stat', label: 'live', value: { path: '/deployments/live' }, tone: 'good', weight: 1 },
     { id: 'paused', component: 'Stat', label: 'paused', value: { path: '/deployments/paused' }, weight: 1 },
     { id: 'devicesTitle', component: 'Text', variant: 'h4', text: 'Devices needing attention first' },

@@ -96,7 +96,18 @@ export interface FirmwareModel {
     c_name_upper: string;
   };
   metrics: Array<
-    CatalogMetric & { c_name: string; enum: string; c_unit: string; c_min: string; c_max: string; c_description: string; c_comment: string; index: number; range_text: string; has_range: boolean }
+    CatalogMetric & {
+      c_name: string;
+      enum: string;
+      c_unit: string;
+      c_min: string;
+      c_max: string;
+      c_description: string;
+      c_comment: string;
+      index: number;
+      range_text: string;
+      has_range: boolean;
+    }
   >;
   /** Measured by the network for this product (ChirpStack's RSSI/SNR): not the firmware's. */
   network_metrics: CatalogMetric[];
@@ -139,11 +150,27 @@ function rangeText(min: number | undefined | null, max: number | undefined | nul
 
 const inVersion = (since: string | undefined, version: string) => !since || semver.gte(version, since);
 
-function paramModel(p: NonNullable<CatalogCommand['params']>[number], c_name: string, action: string, index: number): ParamModel {
+function paramModel(
+  p: NonNullable<CatalogCommand['params']>[number],
+  c_name: string,
+  action: string,
+  index: number,
+): ParamModel {
   const numeric = p.type === 'number' || p.type === 'integer';
   const min = numeric ? (p.min ?? null) : null;
   const max = numeric ? (p.max ?? null) : null;
-  const ok = p.type === 'boolean' ? 'true' : p.type === 'string' ? `"${'x'.repeat(Math.min(8, p.max_length ?? 64))}"` : cDouble(min !== null && max !== null ? (p.type === 'integer' ? Math.round((min + max) / 2) : (min + max) / 2) : (min ?? max ?? 1));
+  const ok =
+    p.type === 'boolean'
+      ? 'true'
+      : p.type === 'string'
+        ? `"${'x'.repeat(Math.min(8, p.max_length ?? 64))}"`
+        : cDouble(
+            min !== null && max !== null
+              ? p.type === 'integer'
+                ? Math.round((min + max) / 2)
+                : (min + max) / 2
+              : (min ?? max ?? 1),
+          );
   const step = p.type === 'integer' ? 1 : 0.5;
   return {
     name: p.name,
@@ -162,23 +189,31 @@ function paramModel(p: NonNullable<CatalogCommand['params']>[number], c_name: st
     c_max: cDouble(max ?? 0),
     max_length: p.type === 'string' ? (p.max_length ?? 64) : 0,
     required: p.required === false ? 0 : 1,
-    range_text: p.type === 'string' ? `a string of at most ${p.max_length ?? 64} characters` : p.type === 'boolean' ? 'true or false' : rangeText(min, max, p.unit),
+    range_text:
+      p.type === 'string'
+        ? `a string of at most ${p.max_length ?? 64} characters`
+        : p.type === 'boolean'
+          ? 'true or false'
+          : rangeText(min, max, p.unit),
     c_ok: ok,
     c_below: min !== null ? cDouble(min - step) : null,
     c_above: max !== null ? cDouble(max + step) : null,
     index,
     key: `s.${c_name}`.slice(0, 31),
     setter:
-      p.type === 'string' ? `strncpy(settings.${c_name}, v->text, sizeof settings.${c_name} - 1);`
-      : p.type === 'boolean' ? `settings.${c_name} = v->number != 0;`
-      : `settings.${c_name} = v->number;`,
+      p.type === 'string'
+        ? `strncpy(settings.${c_name}, v->text, sizeof settings.${c_name} - 1);`
+        : p.type === 'boolean'
+          ? `settings.${c_name} = v->number != 0;`
+          : `settings.${c_name} = v->number;`,
   };
 }
 
 function settingDefault(p: ParamModel): string {
   if (p.type === 'boolean') return '0';
   if (p.type === 'string') return '""';
-  if (p.min !== null && p.max !== null) return cDouble(p.type === 'integer' ? Math.round((p.min + p.max) / 2) : (p.min + p.max) / 2);
+  if (p.min !== null && p.max !== null)
+    return cDouble(p.type === 'integer' ? Math.round((p.min + p.max) / 2) : (p.min + p.max) / 2);
   return cDouble(p.min ?? p.max ?? 0);
 }
 
@@ -186,7 +221,14 @@ function settingDefault(p: ParamModel): string {
 export function firmwareModel(products: readonly ProductFrontmatter[], code: string, version?: string): FirmwareModel {
   const product = products.find((p) => p.product_code === code);
   if (!product) {
-    throw new ScaffoldError(`unknown product ${code}: expected one of ${products.map((p) => p.product_code).sort().join(', ') || '(the catalog is empty)'}`);
+    throw new ScaffoldError(
+      `unknown product ${code}: expected one of ${
+        products
+          .map((p) => p.product_code)
+          .sort()
+          .join(', ') || '(the catalog is empty)'
+      }`,
+    );
   }
   const versions = product.versions.map((v) => v.version);
   const wanted = version ?? [...versions].sort(semver.compare).at(-1)!;
@@ -196,24 +238,43 @@ export function firmwareModel(products: readonly ProductFrontmatter[], code: str
   const all = (product.metrics ?? []).filter((m) => inVersion(m.since, wanted));
   const measured = all.filter((m) => (m.source ?? 'device') === 'device');
   if (measured.length === 0) {
-    throw new ScaffoldError(`${code} ${wanted} declares no metric its device measures: add \`metrics\` (name, unit, description, range) to docs/products/${code}/index.mdx`);
+    throw new ScaffoldError(
+      `${code} ${wanted} declares no metric its device measures: add \`metrics\` (name, unit, description, range) to docs/products/${code}/index.mdx`,
+    );
   }
   const commands = (product.commands ?? []).filter((c) => inVersion(c.since, wanted));
   const statuses = product.statuses ?? ['ok'];
 
   const mappings: CNameMapping[] = [];
-  const metricC = cNames('metric', measured.map((m) => m.name), mappings);
-  const actionC = cNames('action', commands.map((c) => c.action), mappings);
+  const metricC = cNames(
+    'metric',
+    measured.map((m) => m.name),
+    mappings,
+  );
+  const actionC = cNames(
+    'action',
+    commands.map((c) => c.action),
+    mappings,
+  );
 
   const commandModels: CommandModel[] = commands.map((c, index) => {
-    const paramC = cNames('param', (c.params ?? []).map((p) => p.name), mappings);
+    const paramC = cNames(
+      'param',
+      (c.params ?? []).map((p) => p.name),
+      mappings,
+    );
     const params = (c.params ?? []).map((p, i) => paramModel(p, paramC[i]!, actionC[index]!, i));
     const handler: CommandModel['handler'] =
-      c.action === 'start' && statuses.includes('running') ? 'start'
-      : c.action === 'stop' && statuses.includes('stopped') ? 'stop'
-      : c.action.startsWith('set_') && params.length > 0 ? 'setting'
-      : 'stub';
-    const example = Object.fromEntries(params.map((p) => [p.name, p.type === 'boolean' ? true : p.type === 'string' ? 'x' : Number(p.c_ok)]));
+      c.action === 'start' && statuses.includes('running')
+        ? 'start'
+        : c.action === 'stop' && statuses.includes('stopped')
+          ? 'stop'
+          : c.action.startsWith('set_') && params.length > 0
+            ? 'setting'
+            : 'stub';
+    const example = Object.fromEntries(
+      params.map((p) => [p.name, p.type === 'boolean' ? true : p.type === 'string' ? 'x' : Number(p.c_ok)]),
+    );
     return {
       action: c.action,
       c_name: actionC[index]!,
@@ -234,7 +295,9 @@ export function firmwareModel(products: readonly ProductFrontmatter[], code: str
       param_count: params.length,
       c_params: params.length ? `params_${actionC[index]}` : 'NULL',
       example_params: JSON.stringify(example),
-      detail_format: cString(`set ${params.map((p) => `${p.name} ${p.type === 'string' ? '%s' : p.type === 'boolean' ? '%d' : '%g'}${p.unit ? ` ${p.unit.replace(/%/g, '%%')}` : ''}`).join(', ')}`),
+      detail_format: cString(
+        `set ${params.map((p) => `${p.name} ${p.type === 'string' ? '%s' : p.type === 'boolean' ? '%d' : '%g'}${p.unit ? ` ${p.unit.replace(/%/g, '%%')}` : ''}`).join(', ')}`,
+      ),
       detail_args: params.map((p) => `, settings.${p.c_name}`).join(''),
       index,
     };
@@ -284,7 +347,11 @@ export function firmwareModel(products: readonly ProductFrontmatter[], code: str
     sample_metrics: cString(measured.map((m, i) => `"${m.name}":${i + 0.5}`).join(',')),
     command_cases: commandCases(commandModels),
     test_now: TEST_NOW,
-    first_command_json: commandModels[0] ? cString(commandJson('cmd_first', commandModels[0].action, JSON.parse(commandModels[0].example_params), TEST_NOW + 60)) : null,
+    first_command_json: commandModels[0]
+      ? cString(
+          commandJson('cmd_first', commandModels[0].action, JSON.parse(commandModels[0].example_params), TEST_NOW + 60),
+        )
+      : null,
     metric_count: measured.length,
     status_count: statuses.length,
     command_count: commandModels.length,
@@ -297,8 +364,18 @@ export function firmwareModel(products: readonly ProductFrontmatter[], code: str
 /** The clock of the generated command tests (epoch seconds). */
 export const TEST_NOW = 1795000000;
 
-function commandJson(id: string | null, action: string, params: Record<string, unknown>, expires: number | null): string {
-  return JSON.stringify({ ...(id ? { cmd_id: id } : {}), action, params, ...(expires !== null ? { expires_at: expires } : {}) });
+function commandJson(
+  id: string | null,
+  action: string,
+  params: Record<string, unknown>,
+  expires: number | null,
+): string {
+  return JSON.stringify({
+    ...(id ? { cmd_id: id } : {}),
+    action,
+    params,
+    ...(expires !== null ? { expires_at: expires } : {}),
+  });
 }
 
 /** The parser's generated test cases: the contract's refusals, then each command and param of the product. */
@@ -309,31 +386,128 @@ export function commandCases(commands: readonly CommandModel[]): CommandCase[] {
   const first = commands[0];
   const firstParams = first ? JSON.parse(first.example_params) : {};
   const action = first?.action ?? 'start';
-  add('refuses_an_expired_command', commandJson('cmd_expired', action, firstParams, TEST_NOW - 1), 'FB_CMD_EXPIRED', 'expired at');
-  add('refuses_an_unknown_action', commandJson('cmd_unknown', 'fly_to_the_moon', {}, TEST_NOW + 60), 'FB_CMD_UNKNOWN_ACTION', 'unknown action fly_to_the_moon');
-  add('cannot_answer_without_a_cmd_id', commandJson(null, action, firstParams, TEST_NOW + 60), 'FB_CMD_NO_ID', 'no usable cmd_id');
-  add('cannot_answer_a_malformed_cmd_id', commandJson('command-7', action, firstParams, TEST_NOW + 60), 'FB_CMD_NO_ID', 'no usable cmd_id');
+  add(
+    'refuses_an_expired_command',
+    commandJson('cmd_expired', action, firstParams, TEST_NOW - 1),
+    'FB_CMD_EXPIRED',
+    'expired at',
+  );
+  add(
+    'refuses_an_unknown_action',
+    commandJson('cmd_unknown', 'fly_to_the_moon', {}, TEST_NOW + 60),
+    'FB_CMD_UNKNOWN_ACTION',
+    'unknown action fly_to_the_moon',
+  );
+  add(
+    'cannot_answer_without_a_cmd_id',
+    commandJson(null, action, firstParams, TEST_NOW + 60),
+    'FB_CMD_NO_ID',
+    'no usable cmd_id',
+  );
+  add(
+    'cannot_answer_a_malformed_cmd_id',
+    commandJson('command-7', action, firstParams, TEST_NOW + 60),
+    'FB_CMD_NO_ID',
+    'no usable cmd_id',
+  );
   add('cannot_answer_what_is_not_json', '{"cmd_id":"cmd_x","action":', 'FB_CMD_NO_ID', 'not a JSON object');
-  add('refuses_a_command_without_expiry', commandJson('cmd_noexpiry', action, firstParams, null), 'FB_CMD_INVALID', 'expires_at missing');
+  add(
+    'refuses_a_command_without_expiry',
+    commandJson('cmd_noexpiry', action, firstParams, null),
+    'FB_CMD_INVALID',
+    'expires_at missing',
+  );
   for (const c of commands) {
     const ok = JSON.parse(c.example_params) as Record<string, unknown>;
     const checks = c.params.map((p) =>
-      p.type === 'string' ? `assert_string_equal(cmd.params[${p.enum}].text, ${JSON.stringify(ok[p.name])});`
-      : p.type === 'boolean' ? `assert_true(cmd.params[${p.enum}].number == 1.0);`
-      : `assert_true(fabs(cmd.params[${p.enum}].number - (${p.c_ok})) < 1e-9);`,
+      p.type === 'string'
+        ? `assert_string_equal(cmd.params[${p.enum}].text, ${JSON.stringify(ok[p.name])});`
+        : p.type === 'boolean'
+          ? `assert_true(cmd.params[${p.enum}].number == 1.0);`
+          : `assert_true(fabs(cmd.params[${p.enum}].number - (${p.c_ok})) < 1e-9);`,
     );
-    add(`accepts_${c.c_name}`, commandJson(`cmd_${c.c_name}`, c.action, ok, TEST_NOW), 'FB_CMD_OK', '', [...c.params.map((p) => `assert_true(cmd.params[${p.enum}].present);`), ...checks], c.enum);
-    add(`refuses_${c.c_name}_with_an_unexpected_param`, commandJson('cmd_extra', c.action, { ...ok, bogus_param: 1 }, TEST_NOW + 60), 'FB_CMD_BAD_PARAM', 'unexpected param bogus_param', [], c.enum);
+    add(
+      `accepts_${c.c_name}`,
+      commandJson(`cmd_${c.c_name}`, c.action, ok, TEST_NOW),
+      'FB_CMD_OK',
+      '',
+      [...c.params.map((p) => `assert_true(cmd.params[${p.enum}].present);`), ...checks],
+      c.enum,
+    );
+    add(
+      `refuses_${c.c_name}_with_an_unexpected_param`,
+      commandJson('cmd_extra', c.action, { ...ok, bogus_param: 1 }, TEST_NOW + 60),
+      'FB_CMD_BAD_PARAM',
+      'unexpected param bogus_param',
+      [],
+      c.enum,
+    );
     for (const p of c.params) {
       const without = Object.fromEntries(Object.entries(ok).filter(([k]) => k !== p.name));
       const fn = `${c.c_name}_${p.c_name}`;
-      if (p.required) add(`refuses_${fn}_missing`, commandJson('cmd_missing', c.action, without, TEST_NOW + 60), 'FB_CMD_BAD_PARAM', `missing param ${p.name}`, [], c.enum);
-      if (p.c_below !== null) add(`refuses_${fn}_below_its_range`, commandJson('cmd_below', c.action, { ...ok, [p.name]: Number(p.c_below) }, TEST_NOW + 60), 'FB_CMD_BAD_PARAM', `${p.name} ${Number(p.c_below)} is out of range`, [], c.enum);
-      if (p.c_above !== null) add(`refuses_${fn}_above_its_range`, commandJson('cmd_above', c.action, { ...ok, [p.name]: Number(p.c_above) }, TEST_NOW + 60), 'FB_CMD_BAD_PARAM', `${p.name} ${Number(p.c_above)} is out of range`, [], c.enum);
-      if (p.type === 'number' || p.type === 'integer') add(`refuses_${fn}_as_text`, commandJson('cmd_text', c.action, { ...ok, [p.name]: '3' }, TEST_NOW + 60), 'FB_CMD_BAD_PARAM', 'expected a number', [], c.enum);
-      if (p.type === 'integer') add(`refuses_${fn}_with_a_fraction`, commandJson('cmd_frac', c.action, { ...ok, [p.name]: Number(p.c_ok) + 0.5 }, TEST_NOW + 60), 'FB_CMD_BAD_PARAM', 'whole number', [], c.enum);
-      if (p.type === 'string') add(`refuses_${fn}_too_long`, commandJson('cmd_long', c.action, { ...ok, [p.name]: 'x'.repeat(p.max_length + 1) }, TEST_NOW + 60), 'FB_CMD_BAD_PARAM', `at most ${p.max_length} characters`, [], c.enum);
-      if (p.type === 'boolean') add(`refuses_${fn}_as_a_number`, commandJson('cmd_bool', c.action, { ...ok, [p.name]: 1 }, TEST_NOW + 60), 'FB_CMD_BAD_PARAM', 'expected true or false', [], c.enum);
+      if (p.required)
+        add(
+          `refuses_${fn}_missing`,
+          commandJson('cmd_missing', c.action, without, TEST_NOW + 60),
+          'FB_CMD_BAD_PARAM',
+          `missing param ${p.name}`,
+          [],
+          c.enum,
+        );
+      if (p.c_below !== null)
+        add(
+          `refuses_${fn}_below_its_range`,
+          commandJson('cmd_below', c.action, { ...ok, [p.name]: Number(p.c_below) }, TEST_NOW + 60),
+          'FB_CMD_BAD_PARAM',
+          `${p.name} ${Number(p.c_below)} is out of range`,
+          [],
+          c.enum,
+        );
+      if (p.c_above !== null)
+        add(
+          `refuses_${fn}_above_its_range`,
+          commandJson('cmd_above', c.action, { ...ok, [p.name]: Number(p.c_above) }, TEST_NOW + 60),
+          'FB_CMD_BAD_PARAM',
+          `${p.name} ${Number(p.c_above)} is out of range`,
+          [],
+          c.enum,
+        );
+      if (p.type === 'number' || p.type === 'integer')
+        add(
+          `refuses_${fn}_as_text`,
+          commandJson('cmd_text', c.action, { ...ok, [p.name]: '3' }, TEST_NOW + 60),
+          'FB_CMD_BAD_PARAM',
+          'expected a number',
+          [],
+          c.enum,
+        );
+      if (p.type === 'integer')
+        add(
+          `refuses_${fn}_with_a_fraction`,
+          commandJson('cmd_frac', c.action, { ...ok, [p.name]: Number(p.c_ok) + 0.5 }, TEST_NOW + 60),
+          'FB_CMD_BAD_PARAM',
+          'whole number',
+          [],
+          c.enum,
+        );
+      if (p.type === 'string')
+        add(
+          `refuses_${fn}_too_long`,
+          commandJson('cmd_long', c.action, { ...ok, [p.name]: 'x'.repeat(p.max_length + 1) }, TEST_NOW + 60),
+          'FB_CMD_BAD_PARAM',
+          `at most ${p.max_length} characters`,
+          [],
+          c.enum,
+        );
+      if (p.type === 'boolean')
+        add(
+          `refuses_${fn}_as_a_number`,
+          commandJson('cmd_bool', c.action, { ...ok, [p.name]: 1 }, TEST_NOW + 60),
+          'FB_CMD_BAD_PARAM',
+          'expected true or false',
+          [],
+          c.enum,
+        );
     }
   }
   return cases;

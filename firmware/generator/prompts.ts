@@ -4,7 +4,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { DEAD_LETTER_REASONS } from '../../data-api/src/contracts/mqtt.ts';
-import { PROMPT_PLACEHOLDER, promptFrontmatterSchema, type PromptFrontmatter, type PromptInput } from '../../data-api/src/contracts/prompt.ts';
+import {
+  PROMPT_PLACEHOLDER,
+  promptFrontmatterSchema,
+  type PromptFrontmatter,
+  type PromptInput,
+} from '../../data-api/src/contracts/prompt.ts';
 import type { FirmwareModel } from './model.ts';
 import { mdxText, bringUpGates, runbookId, runbookPath } from './runbook.ts';
 
@@ -36,28 +41,50 @@ export function reusablePrompts(siteDir: string): ReusablePrompt[] {
 }
 
 /** Every fact a prompt may take `from:` the catalog, as plain text. */
-export function productFacts(model: FirmwareModel, templatesDir: string): Record<NonNullable<PromptInput['from']>, string> {
+export function productFacts(
+  model: FirmwareModel,
+  templatesDir: string,
+): Record<NonNullable<PromptInput['from']>, string> {
   const { product } = model;
-  const sampleMetrics = Object.fromEntries(model.metrics.map((m) => [m.name, m.min !== undefined && m.max !== undefined ? Math.round(((m.min + m.max) / 2) * 100) / 100 : 0]));
+  const sampleMetrics = Object.fromEntries(
+    model.metrics.map((m) => [
+      m.name,
+      m.min !== undefined && m.max !== undefined ? Math.round(((m.min + m.max) / 2) * 100) / 100 : 0,
+    ]),
+  );
   return {
     product: `${product.name} (${product.code} ${product.version}, firmware ${product.firmware}, registry role ${product.role})`,
     metrics: [...model.metrics, ...model.network_metrics.map((m) => ({ ...m, range_text: '' }))]
-      .map((m) => `- ${m.name} (${m.unit}): ${m.description}${m.min !== undefined && m.max !== undefined ? `; typical ${m.min} to ${m.max} ${m.unit}` : ''}${m.source === 'network' ? ' [measured by the network, not the device]' : ''}`)
+      .map(
+        (m) =>
+          `- ${m.name} (${m.unit}): ${m.description}${m.min !== undefined && m.max !== undefined ? `; typical ${m.min} to ${m.max} ${m.unit}` : ''}${m.source === 'network' ? ' [measured by the network, not the device]' : ''}`,
+      )
       .join('\n'),
     commands: model.commands.length
       ? model.commands
-          .map((c) => `- ${c.action}(${c.params.map((p) => `${p.name}: ${p.type}, ${p.range_text}${p.required ? '' : ', optional'}`).join('; ')}): ${c.description}`)
+          .map(
+            (c) =>
+              `- ${c.action}(${c.params.map((p) => `${p.name}: ${p.type}, ${p.range_text}${p.required ? '' : ', optional'}`).join('; ')}): ${c.description}`,
+          )
           .join('\n')
       : '- (none: every command is refused as an unknown action)',
     topics: ['telemetry', 'heartbeat', 'state (retained)', 'cmd/result', 'cmd (subscribed: cloud to device)']
       .map((k) => `- fleetbook/v1/{site_id}/{device_id}/${k}`)
       .join('\n'),
-    payload_example: JSON.stringify({ schema_version: 1, msg_id: '6b153582-42', ts: 1795000000.25, status: model.statuses[0]!.name, metrics: sampleMetrics }),
+    payload_example: JSON.stringify({
+      schema_version: 1,
+      msg_id: '6b153582-42',
+      ts: 1795000000.25,
+      status: model.statuses[0]!.name,
+      metrics: sampleMetrics,
+    }),
     heartbeat: `a heartbeat every ${product.heartbeat_interval_s} s; the device is down after 3 × ${product.heartbeat_interval_s} s without any message, and up again with the next one`,
     port_h: fs.readFileSync(path.join(templatesDir, 'project', 'port', 'port.h'), 'utf8').trim(),
     bring_up_runbook: [
       `${runbookId(model)} (${runbookPath(model)}):`,
-      ...bringUpGates(model).map((g) => `- ${g.title}: ${g.items.map((i) => `${i.id}${i.expect ? ` ${i.expect}` : ''}`).join(', ')}`),
+      ...bringUpGates(model).map(
+        (g) => `- ${g.title}: ${g.items.map((i) => `${i.id}${i.expect ? ` ${i.expect}` : ''}`).join(', ')}`,
+      ),
     ].join('\n'),
     dead_letter_reasons: DEAD_LETTER_REASONS.map((r) => `- ${r}`).join('\n'),
   };
@@ -80,7 +107,8 @@ export function renderPackPrompt(prompt: ReusablePrompt, model: FirmwareModel, f
   const left = fm.inputs.filter((i) => !i.from);
   const fromCatalog = new Map(fm.inputs.filter((i) => i.from).map((i) => [i.name, facts[i.from!]!]));
   const text = prompt.text.replace(PROMPT_PLACEHOLDER, (whole, name: string) => fromCatalog.get(name) ?? whole);
-  if (text.includes('```')) throw new Error(`a fact of ${product.code} contains a code fence: it cannot go into a prompt block`);
+  if (text.includes('```'))
+    throw new Error(`a fact of ${product.code} contains a code fence: it cannot go into a prompt block`);
   const id = `${fm.id}-${product.code}`.slice(0, 70);
   const lines = [
     '---',
@@ -107,7 +135,17 @@ export function renderPackPrompt(prompt: ReusablePrompt, model: FirmwareModel, f
     `(firmware ${product.firmware}) filled in from the product catalog.`,
     '',
     ...(left.length
-      ? ['Fill in:', '', '| input | type | what |', '| --- | --- | --- |', ...left.map((i) => `| \`${i.name}\` | ${i.type}${i.values ? `: ${i.values.join(', ')}` : ''} | ${mdxText(i.description)} |`), '']
+      ? [
+          'Fill in:',
+          '',
+          '| input | type | what |',
+          '| --- | --- | --- |',
+          ...left.map(
+            (i) =>
+              `| \`${i.name}\` | ${i.type}${i.values ? `: ${i.values.join(', ')}` : ''} | ${mdxText(i.description)} |`,
+          ),
+          '',
+        ]
       : ['Nothing is left to fill in.', '']),
     '```prompt',
     text,
@@ -127,7 +165,10 @@ export function renderPack(model: FirmwareModel, siteDir: string, templatesDir: 
     pages.set(`docs/prompts/${code}/${prompt.file}`, renderPackPrompt(prompt, model, facts));
   }
   if (pages.size) {
-    pages.set(`docs/prompts/${code}/_category_.json`, `${JSON.stringify({ label: `${code} pack`, collapsed: true }, null, 2)}\n`);
+    pages.set(
+      `docs/prompts/${code}/_category_.json`,
+      `${JSON.stringify({ label: `${code} pack`, collapsed: true }, null, 2)}\n`,
+    );
   }
   return pages;
 }

@@ -15,7 +15,10 @@ function lookup(scopes: Scope, name: string): unknown {
   for (let i = scopes.length - 1; i >= 0; i--) {
     const s = scopes[i];
     if (s !== null && typeof s === 'object' && Object.hasOwn(s, head!)) {
-      return rest.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), (s as Record<string, unknown>)[head!]);
+      return rest.reduce<unknown>(
+        (v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined),
+        (s as Record<string, unknown>)[head!],
+      );
     }
   }
   return undefined;

@@ -29,16 +29,31 @@ interface Gate {
 export const mdxText = (s: string) => s.replace(/[{}<>]/g, (c) => `\\${c}`);
 const slug = (s: string) => s.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
 
-function item(id: string, text: string, evidence: Item['evidence'], extra: { expect?: { min?: number; max?: number; unit?: string }; auto_check?: Record<string, string> } = {}): Item {
+function item(
+  id: string,
+  text: string,
+  evidence: Item['evidence'],
+  extra: { expect?: { min?: number; max?: number; unit?: string }; auto_check?: Record<string, string> } = {},
+): Item {
   const e = extra.expect;
-  const parts = e ? [e.min !== undefined ? `min: ${e.min}` : null, e.max !== undefined ? `max: ${e.max}` : null, e.unit ? `unit: ${JSON.stringify(e.unit)}` : null].filter(Boolean) : [];
+  const parts = e
+    ? [
+        e.min !== undefined ? `min: ${e.min}` : null,
+        e.max !== undefined ? `max: ${e.max}` : null,
+        e.unit ? `unit: ${JSON.stringify(e.unit)}` : null,
+      ].filter(Boolean)
+    : [];
   return {
     id,
     yaml_text: JSON.stringify(text),
     md_text: mdxText(text),
     evidence,
     expect: e ? `{ ${parts.join(', ')} }` : null,
-    auto_check: extra.auto_check ? `{ ${Object.entries(extra.auto_check).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ')} }` : null,
+    auto_check: extra.auto_check
+      ? `{ ${Object.entries(extra.auto_check)
+          .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+          .join(', ')} }`
+      : null,
   };
 }
 
@@ -54,14 +69,31 @@ export function bringUpGates(model: FirmwareModel): Gate[] {
   const { product, metrics, commands } = model;
   const ranged = (m: (typeof metrics)[number]) => m.min !== undefined && m.max !== undefined;
   const volts = metrics.filter((m) => m.unit === 'V' && ranged(m));
-  const signal = [...metrics, ...model.network_metrics].filter((m) => m.unit === 'dBm' && m.min !== undefined && m.max !== undefined);
+  const signal = [...metrics, ...model.network_metrics].filter(
+    (m) => m.unit === 'dBm' && m.min !== undefined && m.max !== undefined,
+  );
 
-  const power: Item[] = [item('board-photo', 'Board photographed on the bench with its serial label readable', 'photo')];
-  for (const m of volts) power.push(item(`supply-${slug(m.name)}`, `${m.description} (${m.name}), measured at the terminals`, 'value', { expect: { min: m.min, max: m.max, unit: m.unit } }));
+  const power: Item[] = [
+    item('board-photo', 'Board photographed on the bench with its serial label readable', 'photo'),
+  ];
+  for (const m of volts)
+    power.push(
+      item(`supply-${slug(m.name)}`, `${m.description} (${m.name}), measured at the terminals`, 'value', {
+        expect: { min: m.min, max: m.max, unit: m.unit },
+      }),
+    );
 
   const flash = [
-    item('identity', 'Device identity provisioned: site, device id and the token from `fleetbook device token`', 'note'),
-    item('flashed', `Firmware ${product.firmware} built from the scaffold and flashed; the console prints ${product.code} ${product.version} (firmware ${product.firmware})`, 'note'),
+    item(
+      'identity',
+      'Device identity provisioned: site, device id and the token from `fleetbook device token`',
+      'note',
+    ),
+    item(
+      'flashed',
+      `Firmware ${product.firmware} built from the scaffold and flashed; the console prints ${product.code} ${product.version} (firmware ${product.firmware})`,
+      'note',
+    ),
     item('unit-tests', 'The core unit tests pass on the build machine (ctest)', 'none'),
     item('flash-log', 'Flash log saved', 'file'),
   ];
@@ -71,46 +103,127 @@ export function bringUpGates(model: FirmwareModel): Gate[] {
     item('broker', 'Connected to the broker with its own identity; it publishes only under its own topics', 'none', {
       auto_check: { mqtt: `fleetbook/v1/{{site.id}}/{{device.id}}/state` },
     }),
-    ...signal.map((m) => item(`signal-${slug(m.name)}`, `${m.description} (${m.name}) at the install point`, 'value', { expect: { min: m.min, max: m.max, unit: m.unit } })),
+    ...signal.map((m) =>
+      item(`signal-${slug(m.name)}`, `${m.description} (${m.name}) at the install point`, 'value', {
+        expect: { min: m.min, max: m.max, unit: m.unit },
+      }),
+    ),
   ];
 
   const telemetry = [
-    item('heartbeat', `Heartbeats every ${product.heartbeat_interval_s} s and the device shows up in fleetbook`, 'none', { auto_check: { device_up: '{{device.id}}' } }),
-    ...metrics.filter(ranged).map((m) => item(`m-${slug(m.name)}`, `Bench reading of ${m.name} (${m.unit}) as the API shows it`, 'value', { expect: { min: m.min, max: m.max, unit: m.unit } })),
-    item('state', `The retained state shows firmware ${product.firmware} and the offline buffer (capacity, queued, dropped)`, 'none'),
-    item('offline-buffer', 'Broker unreachable for 5 minutes, then back: every reading taken meanwhile arrives once, in order, with its original ts', 'none'),
+    item(
+      'heartbeat',
+      `Heartbeats every ${product.heartbeat_interval_s} s and the device shows up in fleetbook`,
+      'none',
+      { auto_check: { device_up: '{{device.id}}' } },
+    ),
+    ...metrics.filter(ranged).map((m) =>
+      item(`m-${slug(m.name)}`, `Bench reading of ${m.name} (${m.unit}) as the API shows it`, 'value', {
+        expect: { min: m.min, max: m.max, unit: m.unit },
+      }),
+    ),
+    item(
+      'state',
+      `The retained state shows firmware ${product.firmware} and the offline buffer (capacity, queued, dropped)`,
+      'none',
+    ),
+    item(
+      'offline-buffer',
+      'Broker unreachable for 5 minutes, then back: every reading taken meanwhile arrives once, in order, with its original ts',
+      'none',
+    ),
   ];
 
   const roundTrips: Item[] = [];
   for (const c of commands) {
-    const example = Object.entries(JSON.parse(c.example_params) as Record<string, unknown>).map(([k, v]) => `${k} ${v}`).join(', ');
+    const example = Object.entries(JSON.parse(c.example_params) as Record<string, unknown>)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
     roundTrips.push(
       item(
         `cmd-${slug(c.action)}`,
-        c.is_stub ? `${c.action} comes back failed as not implemented, until it is` : `${c.action}${example ? ` with ${example}` : ''} comes back accepted, then done`,
+        c.is_stub
+          ? `${c.action} comes back failed as not implemented, until it is`
+          : `${c.action}${example ? ` with ${example}` : ''} comes back accepted, then done`,
         'none',
       ),
     );
     const p = c.params.find((x) => x.c_above !== null);
-    if (p) roundTrips.push(item(`range-${slug(c.action)}`, `${c.action} with ${p.name} ${Number(p.c_above)} comes back failed, naming the range ${p.range_text}`, 'none'));
+    if (p)
+      roundTrips.push(
+        item(
+          `range-${slug(c.action)}`,
+          `${c.action} with ${p.name} ${Number(p.c_above)} comes back failed, naming the range ${p.range_text}`,
+          'none',
+        ),
+      );
   }
-  if (!commands.length) roundTrips.push(item('unknown-action', 'A command comes back failed: this device takes no commands', 'none'));
-  roundTrips.push(item('expired', 'A command delivered after its expires_at is refused (failed, expired), never executed late', 'none'));
+  if (!commands.length)
+    roundTrips.push(item('unknown-action', 'A command comes back failed: this device takes no commands', 'none'));
+  roundTrips.push(
+    item(
+      'expired',
+      'A command delivered after its expires_at is refused (failed, expired), never executed late',
+      'none',
+    ),
+  );
 
   const soak = [
-    item('soak-hours', 'Hours powered and connected without a reboot', 'value', { expect: { min: 24, max: 10000, unit: 'h' } }),
-    item('uptime-pct', 'Heartbeat uptime over the soak, from the device page', 'value', { expect: { min: 99.5, max: 100, unit: '%' } }),
-    item('dropped', 'Readings dropped by the offline buffer over the soak (state: buffer.dropped)', 'value', { expect: { min: 0, max: 0, unit: 'readings' } }),
+    item('soak-hours', 'Hours powered and connected without a reboot', 'value', {
+      expect: { min: 24, max: 10000, unit: 'h' },
+    }),
+    item('uptime-pct', 'Heartbeat uptime over the soak, from the device page', 'value', {
+      expect: { min: 99.5, max: 100, unit: '%' },
+    }),
+    item('dropped', 'Readings dropped by the offline buffer over the soak (state: buffer.dropped)', 'value', {
+      expect: { min: 0, max: 0, unit: 'readings' },
+    }),
     item('soak-notes', 'Anything odd during the soak (reboots, gaps, warnings in the log), or "none"', 'note'),
   ];
 
   return [
-    { id: 'g1-power', title: 'Power', sign_off: null, intro: 'A current-limited bench supply and the board with its sensors; no load on the outputs.', items: power },
-    { id: 'g2-flash', title: 'Flash', sign_off: null, intro: 'Build the scaffold, flash it, and provision the identity (see the project README).', items: flash },
-    { id: 'g3-connectivity', title: 'Connectivity', sign_off: null, intro: 'The device reaches the broker as itself: username = device id, password = its token.', items: connectivity },
-    { id: 'g4-telemetry', title: 'Telemetry seen in the API', sign_off: null, intro: 'The device must appear in fleetbook as a user sees it, not only in the broker log.', items: telemetry },
-    { id: 'g5-commands', title: 'Commands round trip', sign_off: null, intro: 'Send each command from fleetbook (API or CLI) and watch its result.', items: roundTrips },
-    { id: 'g6-soak', title: 'Soak', sign_off: 'lead', intro: 'Leave the board powered and connected on the bench for at least 24 hours.', items: soak },
+    {
+      id: 'g1-power',
+      title: 'Power',
+      sign_off: null,
+      intro: 'A current-limited bench supply and the board with its sensors; no load on the outputs.',
+      items: power,
+    },
+    {
+      id: 'g2-flash',
+      title: 'Flash',
+      sign_off: null,
+      intro: 'Build the scaffold, flash it, and provision the identity (see the project README).',
+      items: flash,
+    },
+    {
+      id: 'g3-connectivity',
+      title: 'Connectivity',
+      sign_off: null,
+      intro: 'The device reaches the broker as itself: username = device id, password = its token.',
+      items: connectivity,
+    },
+    {
+      id: 'g4-telemetry',
+      title: 'Telemetry seen in the API',
+      sign_off: null,
+      intro: 'The device must appear in fleetbook as a user sees it, not only in the broker log.',
+      items: telemetry,
+    },
+    {
+      id: 'g5-commands',
+      title: 'Commands round trip',
+      sign_off: null,
+      intro: 'Send each command from fleetbook (API or CLI) and watch its result.',
+      items: roundTrips,
+    },
+    {
+      id: 'g6-soak',
+      title: 'Soak',
+      sign_off: 'lead',
+      intro: 'Leave the board powered and connected on the bench for at least 24 hours.',
+      items: soak,
+    },
   ];
 }
 

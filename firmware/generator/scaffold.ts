@@ -63,34 +63,52 @@ export function renderProject(model: FirmwareModel): Map<string, string> {
   const files = new Map<string, string>();
   for (const rel of templateFiles(dir)) {
     const text = fs.readFileSync(path.join(dir, rel), 'utf8');
-    if (rel.endsWith('.tmpl')) files.set(rel.slice(0, -'.tmpl'.length), render(text, model, `templates/project/${rel}`));
+    if (rel.endsWith('.tmpl'))
+      files.set(rel.slice(0, -'.tmpl'.length), render(text, model, `templates/project/${rel}`));
     else files.set(rel, text);
   }
   return files;
 }
 
-export function loadModel(options: Pick<ScaffoldOptions, 'product' | 'version' | 'siteDir' | 'productsDir'>): FirmwareModel {
+export function loadModel(
+  options: Pick<ScaffoldOptions, 'product' | 'version' | 'siteDir' | 'productsDir'>,
+): FirmwareModel {
   const productsDir = path.resolve(options.siteDir, options.productsDir ?? 'docs/products');
   return firmwareModel(readProductCatalog(productsDir, options.siteDir), options.product, options.version);
 }
 
 /** The handbook pages of a product version: its bring-up runbook and its prompt pack. */
 export function renderPages(model: FirmwareModel, siteDir: string): Map<string, string> {
-  return new Map([[runbookPath(model), renderRunbook(model, TEMPLATES_DIR)], ...renderPack(model, siteDir, TEMPLATES_DIR)]);
+  return new Map([
+    [runbookPath(model), renderRunbook(model, TEMPLATES_DIR)],
+    ...renderPack(model, siteDir, TEMPLATES_DIR),
+  ]);
 }
 
 export function scaffold(options: ScaffoldOptions): ScaffoldResult {
   const model = loadModel(options);
   const siteDir = path.resolve(options.siteDir);
-  const outDir = path.resolve(siteDir, options.out ?? path.join('firmware', 'generated', `${model.product.code}-${model.product.version}`));
+  const outDir = path.resolve(
+    siteDir,
+    options.out ?? path.join('firmware', 'generated', `${model.product.code}-${model.product.version}`),
+  );
   if (fs.existsSync(outDir) && fs.readdirSync(outDir).length > 0 && !options.force) {
-    throw new ScaffoldError(`${path.relative(process.cwd(), outDir) || outDir} exists and is not empty: pass --force to write into it (files the scaffold does not write are kept), or choose another --out`);
+    throw new ScaffoldError(
+      `${path.relative(process.cwd(), outDir) || outDir} exists and is not empty: pass --force to write into it (files the scaffold does not write are kept), or choose another --out`,
+    );
   }
   const pages = options.docs === false ? new Map<string, string>() : renderPages(model, siteDir);
   // A generated page someone edited by hand is not overwritten without --force: nothing is lost.
-  const edited = [...pages].filter(([rel, text]) => fs.existsSync(path.join(siteDir, rel)) && fs.readFileSync(path.join(siteDir, rel), 'utf8') !== text).map(([rel]) => rel);
+  const edited = [...pages]
+    .filter(
+      ([rel, text]) =>
+        fs.existsSync(path.join(siteDir, rel)) && fs.readFileSync(path.join(siteDir, rel), 'utf8') !== text,
+    )
+    .map(([rel]) => rel);
   if (edited.length && !options.force) {
-    throw new ScaffoldError(`${edited.join(', ')} ${edited.length === 1 ? 'differs' : 'differ'} from what the catalog generates (edited by hand?): pass --force to regenerate, or --no-docs to leave the handbook alone`);
+    throw new ScaffoldError(
+      `${edited.join(', ')} ${edited.length === 1 ? 'differs' : 'differ'} from what the catalog generates (edited by hand?): pass --force to regenerate, or --no-docs to leave the handbook alone`,
+    );
   }
 
   const files = renderProject(model);

@@ -14,7 +14,13 @@ import type { LibraryEnv, LibraryPage, LibraryRule, LintMessage, Place } from '.
 export const RULES_DOC = '/docs/contracts/library';
 export const ruleUrl = (id: string) => `${RULES_DOC}#${id.replace(/[^a-z0-9-]/g, '')}`;
 
-function message(rule: Pick<LibraryRule, 'id' | 'severity'>, page: LibraryPage, reason: string, place: Place, cause?: Cause): LintMessage {
+function message(
+  rule: Pick<LibraryRule, 'id' | 'severity'>,
+  page: LibraryPage,
+  reason: string,
+  place: Place,
+  cause?: Cause,
+): LintMessage {
   return {
     path: page.path,
     line: place.start.line,
@@ -25,7 +31,16 @@ function message(rule: Pick<LibraryRule, 'id' | 'severity'>, page: LibraryPage, 
     ruleId: rule.id,
     reason,
     url: ruleUrl(rule.id),
-    ...(cause ? { cause: { path: cause.path, line: cause.place.start.line, column: cause.place.start.column, reason: cause.reason } } : {}),
+    ...(cause
+      ? {
+          cause: {
+            path: cause.path,
+            line: cause.place.start.line,
+            column: cause.place.start.column,
+            reason: cause.reason,
+          },
+        }
+      : {}),
   };
 }
 
@@ -34,16 +49,26 @@ export function environment(opts: PluginOptions): LibraryEnv {
   return {
     siteDir,
     staticDir: opts.staticDir.replace(/^\.\//, '').replace(/\/+$/, ''),
-    products: siteIndex(siteDir, { runbooksDir: 'runbooks', docsDir: 'docs', productsDir: opts.productsDir }).products(),
+    products: siteIndex(siteDir, {
+      runbooksDir: 'runbooks',
+      docsDir: 'docs',
+      productsDir: opts.productsDir,
+    }).products(),
   };
 }
 
 /** The rules of one page (and its unreadable YAML or body, as `<kind>/syntax`). */
 export function runPageRules(page: LibraryPage, env: LibraryEnv): LintMessage[] {
-  const out: LintMessage[] = page.syntax.map((s) => message({ id: `${page.kind}/syntax`, severity: 'error' }, page, s.reason, s.place));
+  const out: LintMessage[] = page.syntax.map((s) =>
+    message({ id: `${page.kind}/syntax`, severity: 'error' }, page, s.reason, s.place),
+  );
   for (const rule of pageRules) {
     if (rule.kind !== page.kind) continue;
-    rule.check({ page, env, report: (reason, place, extra) => out.push(message(rule, page, reason, place, extra?.cause)) });
+    rule.check({
+      page,
+      env,
+      report: (reason, place, extra) => out.push(message(rule, page, reason, place, extra?.cause)),
+    });
   }
   return sortMessages(out);
 }
@@ -66,9 +91,11 @@ export function runSiteRules(pages: readonly LibraryPage[], keep: (page: Library
 /** Every library page of the site, frontmatter only (for the cross-page rules). */
 export function scanSite(opts: PluginOptions): LibraryPage[] {
   const siteDir = path.resolve(opts.siteDir);
-  return [opts.productsDir, opts.promptsDir, opts.templatesDir].flatMap((dir) => listPages(path.join(siteDir, dir))).flatMap((abs) => {
-    const rel = path.relative(siteDir, abs).split(path.sep).join('/');
-    const kind = pageKind(rel, opts);
-    return kind ? [analyzePage(rel, fs.readFileSync(abs, 'utf8'), kind, null)] : [];
-  });
+  return [opts.productsDir, opts.promptsDir, opts.templatesDir]
+    .flatMap((dir) => listPages(path.join(siteDir, dir)))
+    .flatMap((abs) => {
+      const rel = path.relative(siteDir, abs).split(path.sep).join('/');
+      const kind = pageKind(rel, opts);
+      return kind ? [analyzePage(rel, fs.readFileSync(abs, 'utf8'), kind, null)] : [];
+    });
 }

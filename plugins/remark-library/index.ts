@@ -53,7 +53,9 @@ export default function remarkLibrary(options?: Options) {
     const messages = checkLibraryPage(file, tree, opts);
     const errors = messages.filter((m) => m.severity === 'error').length;
     if (errors && opts.throwOnError) {
-      throw new LibraryLintError(`library lint failed:\n${messages.map(formatLine).join('\n')}\n${summary(errors, messages.length - errors)}`);
+      throw new LibraryLintError(
+        `library lint failed:\n${messages.map(formatLine).join('\n')}\n${summary(errors, messages.length - errors)}`,
+      );
     }
   };
 }

@@ -33,18 +33,29 @@ export async function lintLibrary(paths: string[], options: Options & { cwd?: st
   const env = environment(opts);
   const messages: LintMessage[] = [];
   const checked: LibraryPage[] = [];
-  const parsers = { mdx: unified().use(remarkParse).use(remarkFrontmatter, ['yaml']).use(remarkMdx).freeze(), md: unified().use(remarkParse).use(remarkFrontmatter, ['yaml']).freeze() };
+  const parsers = {
+    mdx: unified().use(remarkParse).use(remarkFrontmatter, ['yaml']).use(remarkMdx).freeze(),
+    md: unified().use(remarkParse).use(remarkFrontmatter, ['yaml']).freeze(),
+  };
   for (const abs of [...targets].sort()) {
     const rel = displayPath(siteDir, abs);
     const source = fs.readFileSync(abs, 'utf8');
     let page: LibraryPage;
     try {
-      page = analyzePage(rel, source, pageKind(rel, opts)!, (abs.endsWith('.mdx') ? parsers.mdx : parsers.md).parse(source));
+      page = analyzePage(
+        rel,
+        source,
+        pageKind(rel, opts)!,
+        (abs.endsWith('.mdx') ? parsers.mdx : parsers.md).parse(source),
+      );
     } catch (err) {
       const e = err as { reason?: string; message?: string; line?: number; column?: number };
       page = analyzePage(rel, source, pageKind(rel, opts)!, null);
       const offset = e.line ? (location(source).toOffset({ line: e.line, column: e.column ?? 1 }) ?? 0) : 0;
-      page.syntax.push({ reason: `Unexpected MDX (${(e.reason ?? e.message ?? String(err)).replace(/\.$/, '')}), expected a valid MDX body`, place: page.span(offset, offset) });
+      page.syntax.push({
+        reason: `Unexpected MDX (${(e.reason ?? e.message ?? String(err)).replace(/\.$/, '')}), expected a valid MDX body`,
+        place: page.span(offset, offset),
+      });
     }
     checked.push(page);
     messages.push(...runPageRules(page, env));

@@ -32,5 +32,7 @@ export type PluginOptions = z.output<typeof optionsSchema>;
 export function validateOptions(options: unknown): PluginOptions {
   const res = optionsSchema.safeParse(options ?? {});
   if (res.success) return res.data;
-  throw new Error(`remark-library: invalid options: ${res.error.issues.map((i) => `\`${i.path.join('.') || 'options'}\`: ${i.message}`).join('; ')}`);
+  throw new Error(
+    `remark-library: invalid options: ${res.error.issues.map((i) => `\`${i.path.join('.') || 'options'}\`: ${i.message}`).join('; ')}`,
+  );
 }

@@ -52,7 +52,10 @@ function yamlReason(code: string, message: string): string {
 }
 
 /** A page's frontmatter as YAML with positions: what every lint of the plugin family starts from. */
-export type FrontmatterPage = Pick<RunbookFile, 'path' | 'source' | 'frontmatter' | 'data' | 'syntax' | 'point' | 'locate' | 'top'> & {
+export type FrontmatterPage = Pick<
+  RunbookFile,
+  'path' | 'source' | 'frontmatter' | 'data' | 'syntax' | 'point' | 'locate' | 'top'
+> & {
   span(a: number, b: number): Place;
 };
 
@@ -75,7 +78,11 @@ export function readFrontmatter(path: string, source: string): FrontmatterPage {
     const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
     frontmatter = { fenceStart: split.fenceStart, start: split.start, text, doc };
     if (doc.errors.length) {
-      for (const e of doc.errors) syntax.push({ reason: yamlReason(e.code, e.message), place: span(split.start + e.pos[0], split.start + e.pos[1]) });
+      for (const e of doc.errors)
+        syntax.push({
+          reason: yamlReason(e.code, e.message),
+          place: span(split.start + e.pos[0], split.start + e.pos[1]),
+        });
     } else if (doc.contents === null) {
       data = {};
     } else {
@@ -100,7 +107,8 @@ export function readFrontmatter(path: string, source: string): FrontmatterPage {
         const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
         if (!pair) break;
         const key = pair.key as YamlNode;
-        if (last && target === 'key' && key.range) return span(frontmatter.start + key.range[0], frontmatter.start + key.range[1]);
+        if (last && target === 'key' && key.range)
+          return span(frontmatter.start + key.range[0], frontmatter.start + key.range[1]);
         const value = pair.value as YamlNode | null;
         if (!value?.range) {
           // `key:` with nothing after it: point at the key.
@@ -140,7 +148,8 @@ export function withBody(file: RunbookFile, tree: Root): RunbookFile {
 
 /** Plain text of a node (mdast-util-to-string, minus the dependency). */
 function toText(node: Nodes): string {
-  if ('value' in node && typeof node.value === 'string') return node.type === 'mdxTextExpression' ? `{${node.value}}` : node.value;
+  if ('value' in node && typeof node.value === 'string')
+    return node.type === 'mdxTextExpression' ? `{${node.value}}` : node.value;
   if ('children' in node) return (node.children as Nodes[]).map(toText).join('');
   return '';
 }

@@ -10,14 +10,12 @@ export function checklistNodes(frontmatter: Pick<RunbookFrontmatter, 'gates'>): 
       type: 'list',
       ordered: false,
       spread: false,
-      children: gate.checklist.map(
-        (item): ListItem => ({
-          type: 'listItem',
-          checked: false,
-          spread: false,
-          children: [{ type: 'paragraph', children: [{ type: 'text', value: item.text }] }],
-        }),
-      ),
+      children: gate.checklist.map((item): ListItem => ({
+        type: 'listItem',
+        checked: false,
+        spread: false,
+        children: [{ type: 'paragraph', children: [{ type: 'text', value: item.text }] }],
+      })),
     },
   ]);
 }

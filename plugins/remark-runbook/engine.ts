@@ -23,7 +23,16 @@ function message(rule: Rule, file: RunbookFile, reason: string, place: Place, ca
     ruleId: rule.id,
     reason,
     url: ruleUrl(rule.id),
-    ...(cause ? { cause: { path: cause.path, line: cause.place.start.line, column: cause.place.start.column, reason: cause.reason } } : {}),
+    ...(cause
+      ? {
+          cause: {
+            path: cause.path,
+            line: cause.place.start.line,
+            column: cause.place.start.column,
+            reason: cause.reason,
+          },
+        }
+      : {}),
   };
 }
 
@@ -42,7 +51,11 @@ export function runFileRules(file: RunbookFile, env: RuleEnv): LintMessage[] {
 }
 
 /** Rules that look at every runbook of the site at once; `keep` picks the pages to report on. */
-export function runSiteRules(files: readonly RunbookFile[], env: RuleEnv, keep: (file: RunbookFile) => boolean = () => true): LintMessage[] {
+export function runSiteRules(
+  files: readonly RunbookFile[],
+  env: RuleEnv,
+  keep: (file: RunbookFile) => boolean = () => true,
+): LintMessage[] {
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const out: LintMessage[] = [];
   for (const rule of siteRules) {

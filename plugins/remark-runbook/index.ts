@@ -29,7 +29,9 @@ export class RunbookLintError extends Error {
 /** Reports `messages` on `file` as vfile messages (errors are fatal). */
 function report(file: VFile, messages: LintMessage[]): void {
   for (const m of messages) {
-    const cause = m.cause ? Object.assign(new Error(m.cause.reason), { file: m.cause.path, line: m.cause.line, column: m.cause.column }) : undefined;
+    const cause = m.cause
+      ? Object.assign(new Error(m.cause.reason), { file: m.cause.path, line: m.cause.line, column: m.cause.column })
+      : undefined;
     const msg = file.message(m.reason, {
       place: { start: { line: m.line, column: m.column }, end: { line: m.endLine, column: m.endColumn } },
       ruleId: m.ruleId.replace(/^runbook\//, ''),
@@ -45,10 +47,14 @@ function report(file: VFile, messages: LintMessage[]): void {
 const SITE_SCAN_MAX_AGE_MS = 1000;
 
 /** The site rules' messages for a whole scan, by page: computed once per scan, not once per page. */
-const siteRuleCache = new WeakMap<SiteIndex, { files: readonly RunbookFile[]; tutorialsDir: string; byPath: Map<string, LintMessage[]> }>();
+const siteRuleCache = new WeakMap<
+  SiteIndex,
+  { files: readonly RunbookFile[]; tutorialsDir: string; byPath: Map<string, LintMessage[]> }
+>();
 
 /** The site rules read only the frontmatter (and the path): same text at the same offset, same messages. */
-const sameFrontmatter = (a: RunbookFile, b: RunbookFile) => a.path === b.path && a.frontmatter?.text === b.frontmatter?.text && a.frontmatter?.start === b.frontmatter?.start;
+const sameFrontmatter = (a: RunbookFile, b: RunbookFile) =>
+  a.path === b.path && a.frontmatter?.text === b.frontmatter?.text && a.frontmatter?.start === b.frontmatter?.start;
 
 /**
  * Checks one page: per-file rules, and (crossFile) the site rules against the scanned site
@@ -85,14 +91,25 @@ export function checkRunbook(file: RunbookFile, opts: PluginOptions): LintMessag
  * be parsed: `tree` null, `syntax` says why). Returns the analysed runbook, or null when the
  * page is not a runbook.
  */
-export function checkPage(file: VFile, tree: Root | null, opts: PluginOptions, printed = new Set<string>(), syntax: SyntaxProblem[] = []): RunbookFile | null {
+export function checkPage(
+  file: VFile,
+  tree: Root | null,
+  opts: PluginOptions,
+  printed = new Set<string>(),
+  syntax: SyntaxProblem[] = [],
+): RunbookFile | null {
   if (!file.path) return null;
   const rel = displayPath(path.resolve(opts.siteDir), path.resolve(file.cwd, file.path));
   const source = String(file.value);
   if (!file.data.runbookForce && !isRunbookPage(rel, source, opts.runbooksDir)) return null;
 
   // The cross-file scan has read this page already (the same bytes): reuse its frontmatter analysis.
-  const scanned = tree && opts.crossFile ? siteIndex(path.resolve(opts.siteDir), opts).files({ maxAgeMs: SITE_SCAN_MAX_AGE_MS }).find((f) => f.path === rel && f.source === source) : undefined;
+  const scanned =
+    tree && opts.crossFile
+      ? siteIndex(path.resolve(opts.siteDir), opts)
+          .files({ maxAgeMs: SITE_SCAN_MAX_AGE_MS })
+          .find((f) => f.path === rel && f.source === source)
+      : undefined;
   const runbook = scanned ? withBody(scanned, tree!) : analyzeFile(rel, source, tree);
   runbook.syntax.push(...syntax);
   file.data.runbook = runbook;
@@ -108,9 +125,12 @@ export function checkPage(file: VFile, tree: Root | null, opts: PluginOptions, p
     if (fresh.length) process.stderr.write(`[WARNING] runbook lint:\n${fresh.join('\n')}\n`);
   }
   if (errors && opts.throwOnError) {
-    throw new RunbookLintError(`runbook lint failed:\n${messages.map(formatLine).join('\n')}\n${summary(errors, warnings.length)}`);
+    throw new RunbookLintError(
+      `runbook lint failed:\n${messages.map(formatLine).join('\n')}\n${summary(errors, warnings.length)}`,
+    );
   }
-  if (tree && opts.appendChecklist && runbook.parsed?.success && runbook.tasks?.length === 0) appendChecklist(tree, runbook.parsed.data);
+  if (tree && opts.appendChecklist && runbook.parsed?.success && runbook.tasks?.length === 0)
+    appendChecklist(tree, runbook.parsed.data);
   return runbook;
 }
 

@@ -53,7 +53,9 @@ function fromVFileMessage(file: RunbookFile, m: VFile['messages'][number]): Lint
     ruleId,
     reason: m.reason,
     url: m.url ?? ruleUrl(ruleId),
-    ...(cause?.file ? { cause: { path: cause.file, line: cause.line ?? 1, column: cause.column ?? 1, reason: cause.message } } : {}),
+    ...(cause?.file
+      ? { cause: { path: cause.file, line: cause.line ?? 1, column: cause.column ?? 1, reason: cause.message } }
+      : {}),
   };
 }
 
@@ -79,7 +81,9 @@ function targetsOf(paths: string[], siteDir: string, runbooksDir: string): strin
       throw new LintUsageError(`lint: no such file or folder: ${p}`);
     }
     if (st.isFile()) out.add(abs);
-    else for (const f of listPages(abs)) if (isRunbookPage(displayPath(siteDir, f), fs.readFileSync(f, 'utf8'), runbooksDir)) out.add(f);
+    else
+      for (const f of listPages(abs))
+        if (isRunbookPage(displayPath(siteDir, f), fs.readFileSync(f, 'utf8'), runbooksDir)) out.add(f);
   }
   return [...out].sort();
 }
@@ -94,7 +98,13 @@ export async function lintFiles(paths: string[], options: LintOptions = {}): Pro
     productsDir: options.productsDir ?? DEFAULT_OPTIONS.productsDir,
     tutorialsDir: options.tutorialsDir ?? DEFAULT_OPTIONS.tutorialsDir,
   };
-  const pluginOptions = { ...dirs, crossFile: false, appendChecklist: false, throwOnError: false, printWarnings: false };
+  const pluginOptions = {
+    ...dirs,
+    crossFile: false,
+    appendChecklist: false,
+    throwOnError: false,
+    printWarnings: false,
+  };
   const targets = targetsOf(paths, siteDir, dirs.runbooksDir);
 
   // Pass 1: each page through the remark plugin (parse errors become runbook/syntax messages).
@@ -124,7 +134,9 @@ export async function lintFiles(paths: string[], options: LintOptions = {}): Pro
       const hint = /(^|[^\\])\{#/.test(line) ? ' (in MDX, write a task id as `\\{#id\\}`)' : '';
       const reason = `Unexpected MDX (${(e.reason ?? e.message ?? String(err)).replace(/\.$/, '')}), expected a valid MDX body${hint}`;
       vfile.messages.length = 0;
-      checkPage(vfile, null, validateOptions(pluginOptions), undefined, [{ reason, place: { start: point, end: point } }]);
+      checkPage(vfile, null, validateOptions(pluginOptions), undefined, [
+        { reason, place: { start: point, end: point } },
+      ]);
     }
     const file = vfile.data.runbook;
     if (!file) continue;
@@ -141,7 +153,13 @@ export async function lintFiles(paths: string[], options: LintOptions = {}): Pro
   const all = new Map(site.files().map((f) => [path.resolve(siteDir, f.path), f] as const));
   for (const [abs, f] of checked) all.set(abs, f);
   const mine = new Set(checked.values());
-  messages.push(...runSiteRules([...all.values()], { products: null, productsDir: dirs.productsDir, tutorialsDir: dirs.tutorialsDir }, (f) => mine.has(f)));
+  messages.push(
+    ...runSiteRules(
+      [...all.values()],
+      { products: null, productsDir: dirs.productsDir, tutorialsDir: dirs.tutorialsDir },
+      (f) => mine.has(f),
+    ),
+  );
 
   return toResult(
     targets.map((t) => displayPath(siteDir, t)),

@@ -45,7 +45,12 @@ export function validateOptions(options: unknown): PluginOptions {
   if (res.success) return res.data;
   const lines = res.error.issues.map((i) => {
     const where = i.path.length ? `\`${i.path.join('.')}\`` : 'options';
-    if (i.code === 'unrecognized_keys') return `unexpected option ${i.keys.map((k) => `\`${k}\``).join(', ')}, expected one of ${Object.keys(DEFAULT_OPTIONS).map((k) => `\`${k}\``).join(', ')}`;
+    if (i.code === 'unrecognized_keys')
+      return `unexpected option ${i.keys.map((k) => `\`${k}\``).join(', ')}, expected one of ${Object.keys(
+        DEFAULT_OPTIONS,
+      )
+        .map((k) => `\`${k}\``)
+        .join(', ')}`;
     return `${where}: ${i.message}`;
   });
   throw new Error(`remark-runbook: invalid options: ${lines.join('; ')}`);

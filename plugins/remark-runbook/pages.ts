@@ -18,7 +18,10 @@ export const PAGE_KINDS = [...RUNBOOK_KINDS, 'prompt'] as const;
  * Checks the frontmatter of the pages under `paths` that are not in `skip` (display paths of
  * pages another lint has checked): `page/frontmatter` (valid YAML) and `page/unknown-kind`.
  */
-export function lintPageFrontmatter(paths: string[], options: { cwd?: string; skip?: ReadonlySet<string> } = {}): LintResult {
+export function lintPageFrontmatter(
+  paths: string[],
+  options: { cwd?: string; skip?: ReadonlySet<string> } = {},
+): LintResult {
   const siteDir = path.resolve(options.cwd ?? process.cwd());
   const files = new Set<string>();
   for (const p of paths) {
@@ -27,7 +30,11 @@ export function lintPageFrontmatter(paths: string[], options: { cwd?: string; sk
     const folder = fs.statSync(abs).isDirectory();
     for (const f of folder ? listPages(abs) : [abs]) {
       // Docusaurus leaves `_partials` out of the site: below the folder named, so do we.
-      const partial = folder && displayPath(abs, f).split('/').some((s) => s.startsWith('_'));
+      const partial =
+        folder &&
+        displayPath(abs, f)
+          .split('/')
+          .some((s) => s.startsWith('_'));
       if (/\.mdx?$/.test(f) && !partial && !options.skip?.has(displayPath(siteDir, f))) files.add(f);
     }
   }
@@ -52,7 +59,11 @@ export function lintPageFrontmatter(paths: string[], options: { cwd?: string; sk
     const kind = page.data.kind;
     if (typeof kind === 'string' && (PAGE_KINDS as readonly string[]).includes(kind)) continue;
     const hint = typeof kind === 'string' ? didYouMean(kind, PAGE_KINDS) : '';
-    report('page/unknown-kind', `Unexpected kind ${q(kind)}, expected one of ${list(PAGE_KINDS)}${hint}`, page.locate(['kind']));
+    report(
+      'page/unknown-kind',
+      `Unexpected kind ${q(kind)}, expected one of ${list(PAGE_KINDS)}${hint}`,
+      page.locate(['kind']),
+    );
   }
   return toResult(
     [...files].sort().map((f) => displayPath(siteDir, f)),

@@ -33,13 +33,23 @@ export function runnerProps(fm: RunbookFrontmatter) {
 /** A JSON-like value as an estree expression. */
 export function valueToEstree(value: unknown): Expression {
   if (value === null || value === undefined) return { type: 'Literal', value: null, raw: 'null' };
-  if (typeof value === 'number' && value < 0) return { type: 'UnaryExpression', operator: '-', prefix: true, argument: valueToEstree(-value) };
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return { type: 'Literal', value, raw: JSON.stringify(value) };
+  if (typeof value === 'number' && value < 0)
+    return { type: 'UnaryExpression', operator: '-', prefix: true, argument: valueToEstree(-value) };
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+    return { type: 'Literal', value, raw: JSON.stringify(value) };
   if (Array.isArray(value)) return { type: 'ArrayExpression', elements: value.map(valueToEstree) };
   const obj: ObjectExpression = { type: 'ObjectExpression', properties: [] };
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
     if (v === undefined) continue;
-    obj.properties.push({ type: 'Property', key: { type: 'Literal', value: key, raw: JSON.stringify(key) }, value: valueToEstree(v), kind: 'init', method: false, shorthand: false, computed: false });
+    obj.properties.push({
+      type: 'Property',
+      key: { type: 'Literal', value: key, raw: JSON.stringify(key) },
+      value: valueToEstree(v),
+      kind: 'init',
+      method: false,
+      shorthand: false,
+      computed: false,
+    });
   }
   return obj;
 }
@@ -51,7 +61,13 @@ function importNode(): MdxjsEsm {
     body: [
       {
         type: 'ImportDeclaration',
-        specifiers: [{ type: 'ImportSpecifier', imported: { type: 'Identifier', name: RUNNER_COMPONENT }, local: { type: 'Identifier', name: RUNNER_COMPONENT } }],
+        specifiers: [
+          {
+            type: 'ImportSpecifier',
+            imported: { type: 'Identifier', name: RUNNER_COMPONENT },
+            local: { type: 'Identifier', name: RUNNER_COMPONENT },
+          },
+        ],
         source: { type: 'Literal', value: RUNNER_SOURCE, raw: `'${RUNNER_SOURCE}'` },
         attributes: [],
       },
@@ -62,17 +78,28 @@ function importNode(): MdxjsEsm {
 
 function runnerNode(props: ReturnType<typeof runnerProps>): MdxJsxFlowElement {
   const expression = valueToEstree(props);
-  const estree: Program = { type: 'Program', sourceType: 'module', body: [{ type: 'ExpressionStatement', expression }] };
+  const estree: Program = {
+    type: 'Program',
+    sourceType: 'module',
+    body: [{ type: 'ExpressionStatement', expression }],
+  };
   return {
     type: 'mdxJsxFlowElement',
     name: RUNNER_COMPONENT,
-    attributes: [{ type: 'mdxJsxAttribute', name: 'runbook', value: { type: 'mdxJsxAttributeValueExpression', value: JSON.stringify(props), data: { estree } } }],
+    attributes: [
+      {
+        type: 'mdxJsxAttribute',
+        name: 'runbook',
+        value: { type: 'mdxJsxAttributeValueExpression', value: JSON.stringify(props), data: { estree } },
+      },
+    ],
     children: [],
   };
 }
 
 const isRunnerElement = (n: RootContent) => n.type === 'mdxJsxFlowElement' && n.name === RUNNER_COMPONENT;
-const importsRunner = (n: RootContent) => n.type === 'mdxjsEsm' && new RegExp(`\\b${RUNNER_COMPONENT}\\b`).test(n.value);
+const importsRunner = (n: RootContent) =>
+  n.type === 'mdxjsEsm' && new RegExp(`\\b${RUNNER_COMPONENT}\\b`).test(n.value);
 
 /** Adds the import and the runner element (under the first `# title`, else at the top); no-op if the page places its own. */
 export function injectRunner(tree: Root, fm: RunbookFrontmatter): void {
@@ -82,7 +109,8 @@ export function injectRunner(tree: Root, fm: RunbookFrontmatter): void {
   let at = h1 + 1;
   if (h1 < 0) {
     at = 0;
-    while (at < tree.children.length && (tree.children[at]!.type === 'yaml' || tree.children[at]!.type === 'mdxjsEsm')) at++;
+    while (at < tree.children.length && (tree.children[at]!.type === 'yaml' || tree.children[at]!.type === 'mdxjsEsm'))
+      at++;
   }
   tree.children.splice(at, 0, element);
   if (!tree.children.some(importsRunner)) {

@@ -79,11 +79,16 @@ export class SiteIndex {
   files(options: { maxAgeMs?: number } = {}): RunbookFile[] {
     const now = Date.now();
     if (options.maxAgeMs && this.scan && now - this.scan.at < options.maxAgeMs) return this.scan.files;
-    const abs = new Set([...listPages(path.resolve(this.siteDir, this.dirs.runbooksDir)), ...listPages(path.resolve(this.siteDir, this.dirs.docsDir))]);
+    const abs = new Set([
+      ...listPages(path.resolve(this.siteDir, this.dirs.runbooksDir)),
+      ...listPages(path.resolve(this.siteDir, this.dirs.docsDir)),
+    ]);
     const out: RunbookFile[] = [];
     for (const p of abs) {
       const rel = displayPath(this.siteDir, p);
-      const file = readCached(this.pages, p, (source) => (isRunbookPage(rel, source, this.dirs.runbooksDir) ? analyzeFile(rel, source) : null));
+      const file = readCached(this.pages, p, (source) =>
+        isRunbookPage(rel, source, this.dirs.runbooksDir) ? analyzeFile(rel, source) : null,
+      );
       if (file) out.push(file);
     }
     this.scan = { at: now, files: out };

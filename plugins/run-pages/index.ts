@@ -19,7 +19,12 @@ import path from 'node:path';
 import type { LoadContext, Plugin } from '@docusaurus/types';
 
 /** The docs plugin's own exclude list (@docusaurus/utils GlobExcludeDefault), kept when adding to it. */
-export const DOCS_EXCLUDE_DEFAULT = ['**/_*.{js,jsx,ts,tsx,md,mdx}', '**/_*/**', '**/*.test.{js,jsx,ts,tsx}', '**/__tests__/**'];
+export const DOCS_EXCLUDE_DEFAULT = [
+  '**/_*.{js,jsx,ts,tsx,md,mdx}',
+  '**/_*/**',
+  '**/*.test.{js,jsx,ts,tsx}',
+  '**/__tests__/**',
+];
 /** Every run page, month page and run index: drawn by this plugin, not compiled as docs. */
 export const RUN_PAGES_EXCLUDE = 'projects/*/runs/**';
 export const RUN_PAGE_SHELL_ROUTE = '/docs/projects/:project/runs/:day/:run';
@@ -75,10 +80,13 @@ interface IndexLine {
   file?: unknown;
 }
 
-const newestFirst = (a: RunRow, b: RunRow) => (a.started === b.started ? (a.run_id < b.run_id ? 1 : -1) : a.started < b.started ? 1 : -1);
+const newestFirst = (a: RunRow, b: RunRow) =>
+  a.started === b.started ? (a.run_id < b.run_id ? 1 : -1) : a.started < b.started ? 1 : -1;
 
 /** A project's runs from runs/index.jsonl (the last line of a run wins; torn lines skipped). */
-export function readIndexLines(runsDir: string): Map<string, IndexLine & { run_id: string; started: string; file: string }> {
+export function readIndexLines(
+  runsDir: string,
+): Map<string, IndexLine & { run_id: string; started: string; file: string }> {
   const byId = new Map<string, IndexLine & { run_id: string; started: string; file: string }>();
   let text: string;
   try {
@@ -90,7 +98,8 @@ export function readIndexLines(runsDir: string): Map<string, IndexLine & { run_i
     if (!line.trim()) continue;
     try {
       const e = JSON.parse(line) as IndexLine;
-      if (typeof e.run_id === 'string' && typeof e.started === 'string' && typeof e.file === 'string') byId.set(e.run_id, e as IndexLine & { run_id: string; started: string; file: string });
+      if (typeof e.run_id === 'string' && typeof e.started === 'string' && typeof e.file === 'string')
+        byId.set(e.run_id, e as IndexLine & { run_id: string; started: string; file: string });
     } catch {
       // a torn line (a crash mid-append): the runner rebuilds the index from the pages
     }
@@ -107,7 +116,8 @@ function monthCommits(file: string): Map<string, { sha: string; href?: string }>
   } catch {
     return out;
   }
-  const row = /\[(arun[^\]]+)\]\(pathname:\/\/[^)]*\).*\|\s*(?:\[([0-9a-f]{7,40})\]\(([^)\s]+)\)|`([0-9a-f]{7,40})`)\s*\|\s*$/gm;
+  const row =
+    /\[(arun[^\]]+)\]\(pathname:\/\/[^)]*\).*\|\s*(?:\[([0-9a-f]{7,40})\]\(([^)\s]+)\)|`([0-9a-f]{7,40})`)\s*\|\s*$/gm;
   for (const m of text.matchAll(row)) {
     const id = m[1]!.replace(/\\/g, '');
     out.set(id, m[2] ? { sha: m[2], href: m[3]! } : { sha: m[4]! });
@@ -186,7 +196,11 @@ export function loadRunPages(docsDir: string): Content {
         succeeded,
         foldedBefore,
         recent: recent.sort(newestFirst),
-        months: months.map((m) => ({ month: m.month, runs: m.runs.length, failed: m.runs.filter((r) => r.state !== 'succeeded').length })),
+        months: months.map((m) => ({
+          month: m.month,
+          runs: m.runs.length,
+          failed: m.runs.filter((r) => r.state !== 'succeeded').length,
+        })),
       },
       months,
       recentFiles,
@@ -225,7 +239,10 @@ export default function runPages(context: LoadContext): Plugin<unknown> {
   const docsDir = path.join(context.siteDir, 'docs');
   return {
     name: 'fleetbook-run-pages',
-    getPathsToWatch: () => [path.join(docsDir, 'projects/*/runs/index.jsonl'), path.join(docsDir, 'projects/*/runs/fold.json')],
+    getPathsToWatch: () => [
+      path.join(docsDir, 'projects/*/runs/index.jsonl'),
+      path.join(docsDir, 'projects/*/runs/fold.json'),
+    ],
     async loadContent() {
       return loadRunPages(docsDir);
     },
@@ -237,7 +254,12 @@ export default function runPages(context: LoadContext): Plugin<unknown> {
       for (const p of content.projects) {
         const project = p.index.project;
         const index = await createData(`runs-${project}.json`, JSON.stringify(p.index));
-        addRoute({ path: `/docs/projects/${project}/runs`, component: '@site/src/components/RunPages/RunIndex.tsx', modules: { runs: index }, exact: true });
+        addRoute({
+          path: `/docs/projects/${project}/runs`,
+          component: '@site/src/components/RunPages/RunIndex.tsx',
+          modules: { runs: index },
+          exact: true,
+        });
       }
       // One shell for every month page; each month's rows are a JSON file beside its URL.
       addRoute({ path: RUN_MONTH_SHELL_ROUTE, component: '@site/src/components/RunPages/RunMonth.tsx', exact: true });

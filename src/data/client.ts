@@ -72,7 +72,13 @@ export class DataClient {
   }
 
   /** A write whose answer is parsed with the route's contract schema. */
-  async send<S extends z.ZodType>(schema: S, method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<z.output<S>> {
+  async send<S extends z.ZodType>(
+    schema: S,
+    method: string,
+    path: string,
+    body?: unknown,
+    signal?: AbortSignal,
+  ): Promise<z.output<S>> {
     return parseAnswer(schema, path, await this.request<unknown>(method, path, body, signal));
   }
 
@@ -84,7 +90,12 @@ export class DataClient {
     const res = await fetch(this.url(path), { method: 'POST', headers, body: form, signal });
     const text = await res.text();
     const data = text ? safeJson(text) : undefined;
-    if (!res.ok) throw new ApiRequestError(res.status, (data as { message?: string } | undefined)?.message ?? `${res.status} ${res.statusText}`, data);
+    if (!res.ok)
+      throw new ApiRequestError(
+        res.status,
+        (data as { message?: string } | undefined)?.message ?? `${res.status} ${res.statusText}`,
+        data,
+      );
     return data as T;
   }
 

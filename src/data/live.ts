@@ -2,7 +2,12 @@
 // send the bearer token and Last-Event-ID, which EventSource cannot), ref-counted topic
 // subscriptions, reconnect with backoff, offline state and recovery.
 // No DOM: fetch, AbortController and timers exist in Node too, so it is unit-testable.
-import { liveSampleSchema, topicMatches, type ChangeEventMessage, type LiveSample } from '../../data-api/src/contracts/stream.ts';
+import {
+  liveSampleSchema,
+  topicMatches,
+  type ChangeEventMessage,
+  type LiveSample,
+} from '../../data-api/src/contracts/stream.ts';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
 import { SseParser, type SseMessage } from './sse-parser.ts';
 import type { EntityStore } from './store.ts';
@@ -96,7 +101,8 @@ export class LiveConnection {
       next.lastEventId === this.state.lastEventId &&
       next.epoch === this.state.epoch &&
       next.error === this.state.error
-    ) return;
+    )
+      return;
     this.state = next;
     for (const l of this.listeners) l(next);
   }
@@ -133,7 +139,11 @@ export class LiveConnection {
     const headers: Record<string, string> = { accept: 'text/event-stream', ...(this.options.headers?.() ?? {}) };
     if (this.state.lastEventId !== null) headers['last-event-id'] = String(this.state.lastEventId);
     try {
-      const res = await doFetch(this.options.url(this.union, this.state.lastEventId), { headers, signal: controller.signal, cache: 'no-store' });
+      const res = await doFetch(this.options.url(this.union, this.state.lastEventId), {
+        headers,
+        signal: controller.signal,
+        cache: 'no-store',
+      });
       if (!res.ok || !res.body) throw new Error(`stream answered ${res.status}`);
       this.armIdle(controller);
       const reader = res.body.getReader();
@@ -168,7 +178,11 @@ export class LiveConnection {
     if (this.idle) clearTimeout(this.idle);
     this.idle = null;
     const now = this.options.now?.() ?? new Date();
-    this.set({ status: 'offline', offlineSince: this.state.offlineSince ?? now, error: err instanceof Error ? err.message : String(err) });
+    this.set({
+      status: 'offline',
+      offlineSince: this.state.offlineSince ?? now,
+      error: err instanceof Error ? err.message : String(err),
+    });
     this.schedule(backoffDelay(this.attempt++, this.options.backoff));
   }
 
@@ -203,7 +217,11 @@ export class LiveConnection {
         const parsed = liveSampleSchema.safeParse(safeParse(msg.data));
         if (!parsed.success) return;
         const sample = parsed.data;
-        const asEvent = { type: 'telemetry.sample', subject: { type: 'device', id: sample.device_id }, site_id: sample.site_id };
+        const asEvent = {
+          type: 'telemetry.sample',
+          subject: { type: 'device', id: sample.device_id },
+          site_id: sample.site_id,
+        };
         for (const h of [...this.handlers]) if (h.onTelemetry && topicMatches(h.topics, asEvent)) h.onTelemetry(sample);
         return;
       }

@@ -44,5 +44,10 @@ function parseBlock(block: string): SseMessage | null {
     else if (field === 'retry' && /^\d+$/.test(value)) retry = Number(value);
   }
   if (data.length === 0) return retry !== undefined ? { event: 'retry', data: '', retry } : null;
-  return { event, data: data.join('\n'), ...(id !== undefined ? { id } : {}), ...(retry !== undefined ? { retry } : {}) };
+  return {
+    event,
+    data: data.join('\n'),
+    ...(id !== undefined ? { id } : {}),
+    ...(retry !== undefined ? { retry } : {}),
+  };
 }

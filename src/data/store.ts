@@ -28,7 +28,11 @@ function put(state: StoreState, type: string, id: string, value: Entity | null):
  * REST rows into the store. A row replaces what the store has unless the store's copy is
  * newer (`updated_at`), which happens when a change event overtook the REST response.
  */
-export function seedEntities(state: StoreState, type: string, rows: readonly Entity[]): { state: StoreState; changed: StoreKey[] } {
+export function seedEntities(
+  state: StoreState,
+  type: string,
+  rows: readonly Entity[],
+): { state: StoreState; changed: StoreKey[] } {
   let next = state;
   const changed: StoreKey[] = [];
   for (const row of rows) {
@@ -58,17 +62,22 @@ export function reduceChange(state: StoreState, event: ChangeEventMessage): { st
   const verb = event.type.slice(event.type.indexOf('.') + 1);
   const key = keyOf(subjectType, id);
   if (verb === 'deleted') {
-    return state[subjectType]?.[id] === null ? { state, changed: [] } : { state: put(state, subjectType, id, null), changed: [key] };
+    return state[subjectType]?.[id] === null
+      ? { state, changed: [] }
+      : { state: put(state, subjectType, id, null), changed: [key] };
   }
   const payload = event.payload ?? {};
   const nested = payload[subjectType];
   const whole: Entity | null =
-    payload.id === id ? (payload as Entity)
-    : nested && typeof nested === 'object' && (nested as Entity).id === id ? (nested as Entity)
-    : null;
+    payload.id === id
+      ? (payload as Entity)
+      : nested && typeof nested === 'object' && (nested as Entity).id === id
+        ? (nested as Entity)
+        : null;
   if (whole) {
     const have = state[subjectType]?.[id];
-    if (have && have.updated_at && whole.updated_at && whole.updated_at < have.updated_at) return { state, changed: [] };
+    if (have && have.updated_at && whole.updated_at && whole.updated_at < have.updated_at)
+      return { state, changed: [] };
     return { state: put(state, subjectType, id, whole), changed: [key] };
   }
   const have = state[subjectType]?.[id];

@@ -123,7 +123,9 @@ export function useLiveResource<S extends z.ZodType>(
   const reload = useCallback(() => setNonce((n) => n + 1), []);
   // Offline with data in hand: say so, keep showing it.
   const shown: LiveState<T> =
-    connection.status === 'offline' && state.status === 'ready' ? { status: 'stale', data: state.data, error: null, updatedAt: state.updatedAt } : state;
+    connection.status === 'offline' && state.status === 'ready'
+      ? { status: 'stale', data: state.data, error: null, updatedAt: state.updatedAt }
+      : state;
   return { ...shown, reload, connection };
 }
 
@@ -145,7 +147,11 @@ export function useLiveRows<T extends Entity>(type: string, rows: readonly T[] |
       }),
     [client, keys],
   );
-  const v = useSyncExternalStore(subscribe, () => version.current, () => 0);
+  const v = useSyncExternalStore(
+    subscribe,
+    () => version.current,
+    () => 0,
+  );
   return useMemo(
     () =>
       (rows ?? []).flatMap((r) => {
@@ -159,7 +165,10 @@ export function useLiveRows<T extends Entity>(type: string, rows: readonly T[] |
 }
 
 /** "data API unreachable — showing data from 14:02:11" (widgets.md), or null when live. */
-export function unreachableText(state: { status: string; updatedAt: Date | null }, connection: ConnectionState): string | null {
+export function unreachableText(
+  state: { status: string; updatedAt: Date | null },
+  connection: ConnectionState,
+): string | null {
   if (state.status !== 'stale' && connection.status !== 'offline') return null;
   const at = connection.offlineSince ?? state.updatedAt;
   return `data API unreachable — showing data from ${at ? at.toLocaleTimeString() : 'before'}`;

@@ -21,7 +21,11 @@ export type ResourceState<T> =
  * Keeps the last good data when the API becomes unreachable, and recovers by itself when it
  * answers again.
  */
-export function useResource<S extends z.ZodType>(path: string | null, schema: S, refreshMs = 0): ResourceState<z.output<S>> {
+export function useResource<S extends z.ZodType>(
+  path: string | null,
+  schema: S,
+  refreshMs = 0,
+): ResourceState<z.output<S>> {
   type T = z.output<S>;
   const client = useDataClient();
   const [state, setState] = useState<ResourceState<T>>({ status: 'loading', data: null, error: null, updatedAt: null });

@@ -11,7 +11,17 @@ type DeploymentRow = z.infer<typeof deploymentSchema>;
 const deploymentPage = pageOf(deploymentSchema, 'deployment');
 
 /** Pick the deployment an execution is for: a search over the registry (filtered to the runbook's product). */
-export function DeploymentPicker({ productCode, busy, onPick, onCancel }: { productCode: string | null; busy: boolean; onPick(id: string): void; onCancel(): void }): ReactNode {
+export function DeploymentPicker({
+  productCode,
+  busy,
+  onPick,
+  onCancel,
+}: {
+  productCode: string | null;
+  busy: boolean;
+  onPick(id: string): void;
+  onCancel(): void;
+}): ReactNode {
   const client = useDataClient();
   const [q, setQ] = useState('');
   const [rows, setRows] = useState<DeploymentRow[] | null>(null);
@@ -63,7 +73,13 @@ export function DeploymentPicker({ productCode, busy, onPick, onCancel }: { prod
         <ul className={styles.options}>
           {rows.map((d) => (
             <li key={d.id}>
-              <button type="button" className={clsx(styles.option)} disabled={busy} onClick={() => onPick(d.id)} data-testid={`runner-deployment-${d.id}`}>
+              <button
+                type="button"
+                className={clsx(styles.option)}
+                disabled={busy}
+                onClick={() => onPick(d.id)}
+                data-testid={`runner-deployment-${d.id}`}
+              >
                 <strong>{d.id}</strong>
                 <span className={styles.muted}>
                   {d.name ?? d.site_id} · {d.product_code} {d.product_version} · {d.state}

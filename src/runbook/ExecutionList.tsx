@@ -23,7 +23,14 @@ export interface ExecutionListProps {
  * events re-read the list). Embeddable in DeploymentBoard, dashboards and any MDX page:
  * `<ExecutionList deploymentId="dep_farm-north-1" />`.
  */
-export function ExecutionList({ deploymentId, runbookId, siteId, state, limit = 20, title = 'Runbook executions' }: ExecutionListProps): ReactNode {
+export function ExecutionList({
+  deploymentId,
+  runbookId,
+  siteId,
+  state,
+  limit = 20,
+  title = 'Runbook executions',
+}: ExecutionListProps): ReactNode {
   const [cursor, setCursor] = useState<string | null>(null);
   const [history, setHistory] = useState<string[]>([]);
   const q = new URLSearchParams({ limit: String(limit) });
@@ -34,7 +41,9 @@ export function ExecutionList({ deploymentId, runbookId, siteId, state, limit = 
   if (cursor) q.set('cursor', cursor);
   const res = useLiveResource(`/runbook-executions?${q.toString()}`, executionSummaryPage, {
     topics: ['execution'],
-    refetchOn: (e) => e.type.startsWith('execution.') && (!deploymentId || (e.payload as { deployment_id?: string }).deployment_id === deploymentId),
+    refetchOn: (e) =>
+      e.type.startsWith('execution.') &&
+      (!deploymentId || (e.payload as { deployment_id?: string }).deployment_id === deploymentId),
     missingIsUnavailable: true,
   });
   const items = res.data?.items ?? [];
@@ -53,7 +62,9 @@ export function ExecutionList({ deploymentId, runbookId, siteId, state, limit = 
         {items.map((e) => (
           <li key={e.id} className={styles.execRow} data-testid={`execution-row-${e.id}`} data-state={e.state}>
             <div className={styles.execRowMain}>
-              <Link to={`${e.runbook.url ?? '/runbooks'}?execution=${encodeURIComponent(e.id)}`}>{e.runbook.title}</Link>{' '}
+              <Link to={`${e.runbook.url ?? '/runbooks'}?execution=${encodeURIComponent(e.id)}`}>
+                {e.runbook.title}
+              </Link>{' '}
               <span className={styles.muted}>v{e.runbook.version}</span>
               {!deploymentId && <span className={styles.muted}> · {e.deployment_id}</span>}
             </div>
@@ -73,10 +84,27 @@ export function ExecutionList({ deploymentId, runbookId, siteId, state, limit = 
       </ul>
       {(history.length > 0 || res.data?.next_cursor) && (
         <div className={styles.row}>
-          <button type="button" className={styles.button} disabled={history.length === 0} onClick={() => { const prev = history[history.length - 1] ?? null; setHistory(history.slice(0, -1)); setCursor(prev === '' ? null : prev); }}>
+          <button
+            type="button"
+            className={styles.button}
+            disabled={history.length === 0}
+            onClick={() => {
+              const prev = history[history.length - 1] ?? null;
+              setHistory(history.slice(0, -1));
+              setCursor(prev === '' ? null : prev);
+            }}
+          >
             ← Newer
           </button>
-          <button type="button" className={styles.button} disabled={!res.data?.next_cursor} onClick={() => { setHistory([...history, cursor ?? '']); setCursor(res.data!.next_cursor); }}>
+          <button
+            type="button"
+            className={styles.button}
+            disabled={!res.data?.next_cursor}
+            onClick={() => {
+              setHistory([...history, cursor ?? '']);
+              setCursor(res.data!.next_cursor);
+            }}
+          >
             Older →
           </button>
         </div>

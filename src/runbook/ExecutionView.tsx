@@ -1,6 +1,11 @@
 import React, { useEffect, useState, type ReactNode } from 'react';
 import clsx from 'clsx';
-import { activityListSchema, type Activity, type Execution, type Whoami } from '../../data-api/src/contracts/executions.ts';
+import {
+  activityListSchema,
+  type Activity,
+  type Execution,
+  type Whoami,
+} from '../../data-api/src/contracts/executions.ts';
 import { useDataClient } from '../data/useResource.ts';
 import type { Refusal } from './hooks.ts';
 import { ItemRow } from './ItemRow.tsx';
@@ -65,18 +70,31 @@ export function ExecutionView(props: ExecutionViewProps): ReactNode {
   const versionNote = view.runbook.version !== props.runbook.version;
 
   return (
-    <div className={styles.execution} data-testid="runner-execution" data-execution-id={view.id} data-state={view.state} data-version={view.version}>
+    <div
+      className={styles.execution}
+      data-testid="runner-execution"
+      data-execution-id={view.id}
+      data-state={view.state}
+      data-version={view.version}
+    >
       <div className={styles.execHeader}>
         <div>
           <div>
-            <code data-testid="runner-execution-id">{view.id}</code> for <strong data-testid="runner-deployment">{view.deployment_id}</strong>{' '}
-            <span className={clsx(styles.badge, styles[`state_${view.state}`])} data-testid="runner-state" data-state={view.state}>
+            <code data-testid="runner-execution-id">{view.id}</code> for{' '}
+            <strong data-testid="runner-deployment">{view.deployment_id}</strong>{' '}
+            <span
+              className={clsx(styles.badge, styles[`state_${view.state}`])}
+              data-testid="runner-state"
+              data-state={view.state}
+            >
               {view.state.replace('_', ' ')}
             </span>
           </div>
           <div className={styles.muted}>
             started by {view.started_by} · {time(view.started_at)}
-            {view.finished_at ? ` · ${view.state === 'done' ? 'finished' : 'abandoned'} by ${view.finished_by} · ${time(view.finished_at)}` : ''}
+            {view.finished_at
+              ? ` · ${view.state === 'done' ? 'finished' : 'abandoned'} by ${view.finished_by} · ${time(view.finished_at)}`
+              : ''}
           </div>
         </div>
         <div className={styles.execActions}>
@@ -89,7 +107,8 @@ export function ExecutionView(props: ExecutionViewProps): ReactNode {
 
       {versionNote && (
         <p className={styles.notice} data-testid="runner-version-note">
-          This execution follows version {view.runbook.version} of the checklist; this page is version {props.runbook.version}. The checklist below is the one it was started with.
+          This execution follows version {view.runbook.version} of the checklist; this page is version{' '}
+          {props.runbook.version}. The checklist below is the one it was started with.
         </p>
       )}
       {view.state === 'abandoned' && view.abandon_reason && (
@@ -144,7 +163,13 @@ export function ExecutionView(props: ExecutionViewProps): ReactNode {
             Finish
           </button>
           {!abandoning ? (
-            <button type="button" className={styles.button} disabled={!canWrite} onClick={() => setAbandoning(true)} data-testid="runner-abandon">
+            <button
+              type="button"
+              className={styles.button}
+              disabled={!canWrite}
+              onClick={() => setAbandoning(true)}
+              data-testid="runner-abandon"
+            >
               Abandon…
             </button>
           ) : (
@@ -157,7 +182,13 @@ export function ExecutionView(props: ExecutionViewProps): ReactNode {
                 setAbandoning(false);
               }}
             >
-              <input className={styles.input} value={reason} onChange={(e) => setReason(e.target.value)} placeholder="why (weather, no access…)" data-testid="runner-abandon-reason" />
+              <input
+                className={styles.input}
+                value={reason}
+                onChange={(e) => setReason(e.target.value)}
+                placeholder="why (weather, no access…)"
+                data-testid="runner-abandon-reason"
+              />
               <button type="submit" className={styles.button} data-testid="runner-abandon-confirm">
                 Abandon
               </button>
@@ -184,20 +215,36 @@ export function Progress({ checked, total, testId }: { checked: number; total: n
   );
 }
 
-function QueueBar({ entries, waiting, onDiscard }: { entries: QueueSnapshot['entries']; waiting: string | null; onDiscard(seq: number): void }): ReactNode {
+function QueueBar({
+  entries,
+  waiting,
+  onDiscard,
+}: {
+  entries: QueueSnapshot['entries'];
+  waiting: string | null;
+  onDiscard(seq: number): void;
+}): ReactNode {
   return (
-    <div className={clsx(styles.queue, entries.length > 0 && styles.queueActive)} data-testid="runner-queue" data-pending={entries.length} role="status" aria-live="polite">
+    <div
+      className={clsx(styles.queue, entries.length > 0 && styles.queueActive)}
+      data-testid="runner-queue"
+      data-pending={entries.length}
+      role="status"
+      aria-live="polite"
+    >
       {entries.length === 0 ? (
         <span className={styles.muted}>All changes saved.</span>
       ) : (
         <details open>
           <summary>
-            {entries.length} change{entries.length === 1 ? '' : 's'} waiting to be sent{waiting ? ` (${waiting})` : '…'} — they go in this order when the network is back.
+            {entries.length} change{entries.length === 1 ? '' : 's'} waiting to be sent{waiting ? ` (${waiting})` : '…'}{' '}
+            — they go in this order when the network is back.
           </summary>
           <ol className={styles.queueList}>
             {entries.map((e) => (
               <li key={e.seq} data-testid={`runner-queued-${e.seq}`}>
-                {describe(e.action)} <span className={styles.muted}>· {new Date(e.created_at).toLocaleTimeString()}</span>{' '}
+                {describe(e.action)}{' '}
+                <span className={styles.muted}>· {new Date(e.created_at).toLocaleTimeString()}</span>{' '}
                 {e.attempts > 2 && (
                   <button type="button" className={styles.linkButton} onClick={() => onDiscard(e.seq)}>
                     drop
@@ -230,7 +277,11 @@ function GateCard(props: {
   const gateRefusals = props.refusals.filter((r) => r.gateId === g.id);
   const allowed = g.sign_off ? maySignOff(who, g.sign_off) : false;
   return (
-    <li className={clsx(styles.gate, styles[`gate_${g.status}`])} data-testid={`runner-gate-${g.id}`} data-status={g.status}>
+    <li
+      className={clsx(styles.gate, styles[`gate_${g.status}`])}
+      data-testid={`runner-gate-${g.id}`}
+      data-status={g.status}
+    >
       <header className={styles.gateHeader}>
         <h3 className={styles.gateTitle}>
           {props.index + 1}. {g.title}
@@ -242,7 +293,8 @@ function GateCard(props: {
       </header>
       {locked && blocker && (
         <p className={styles.notice} data-testid={`runner-gate-locked-${g.id}`}>
-          Locked: gate “{blocker.title}” awaits sign-off by {blocker.sign_off === 'admin' ? 'an' : 'a'} {blocker.sign_off}.
+          Locked: gate “{blocker.title}” awaits sign-off by {blocker.sign_off === 'admin' ? 'an' : 'a'}{' '}
+          {blocker.sign_off}.
         </p>
       )}
       <ul className={styles.items}>
@@ -263,11 +315,19 @@ function GateCard(props: {
         <div className={styles.signOff}>
           {g.signed_off ? (
             <p className={styles.success} data-testid={`runner-signed-${g.id}`}>
-              <Icon name="check" /> Signed off by <strong>{g.signed_off.by}</strong> ({g.signed_off.role}) · <RelativeTime iso={g.signed_off.at} />
+              <Icon name="check" /> Signed off by <strong>{g.signed_off.by}</strong> ({g.signed_off.role}) ·{' '}
+              <RelativeTime iso={g.signed_off.at} />
               {g.signed_off.note ? ` — “${g.signed_off.note}”` : ''}
             </p>
           ) : (
-            <SignOffForm gate={g} allowed={allowed} disabled={!canWrite || final || g.status !== 'awaiting_sign_off' || g.pendingSignOff} onSignOff={(note) => props.enqueue({ kind: 'sign-off', executionId: view.id, gateId: g.id, body: note ? { note } : {} })} />
+            <SignOffForm
+              gate={g}
+              allowed={allowed}
+              disabled={!canWrite || final || g.status !== 'awaiting_sign_off' || g.pendingSignOff}
+              onSignOff={(note) =>
+                props.enqueue({ kind: 'sign-off', executionId: view.id, gateId: g.id, body: note ? { note } : {} })
+              }
+            />
           )}
           {gateRefusals.map((r) => (
             <div key={r.seq} className={styles.problem} role="alert" data-testid={`runner-gate-error-${g.id}`}>
@@ -283,23 +343,52 @@ function GateCard(props: {
   );
 }
 
-function SignOffForm({ gate, allowed, disabled, onSignOff }: { gate: ViewGate; allowed: boolean; disabled: boolean; onSignOff(note: string): void }): ReactNode {
+function SignOffForm({
+  gate,
+  allowed,
+  disabled,
+  onSignOff,
+}: {
+  gate: ViewGate;
+  allowed: boolean;
+  disabled: boolean;
+  onSignOff(note: string): void;
+}): ReactNode {
   const [note, setNote] = useState('');
   const flagged = gate.items.filter((i) => i.flagged);
   return (
     <div className={styles.signOffForm}>
       <p className={styles.muted}>
-        {gate.pendingSignOff ? 'Sign-off queued…' : `Needs sign-off by ${gate.sign_off === 'admin' ? 'an' : 'a'} ${gate.sign_off} before the next gate opens.`}
-        {!allowed && ` You are not ${gate.sign_off === 'admin' ? 'an' : 'a'} ${gate.sign_off}: ask one to sign off from their device.`}
+        {gate.pendingSignOff
+          ? 'Sign-off queued…'
+          : `Needs sign-off by ${gate.sign_off === 'admin' ? 'an' : 'a'} ${gate.sign_off} before the next gate opens.`}
+        {!allowed &&
+          ` You are not ${gate.sign_off === 'admin' ? 'an' : 'a'} ${gate.sign_off}: ask one to sign off from their device.`}
       </p>
       {flagged.length > 0 && (
         <p className={styles.flag} data-testid={`runner-signoff-flagged-${gate.id}`}>
-          <Icon name="flag" /> Flagged values: {flagged.map((i) => `${i.id} = ${i.value}${i.expect?.unit ? ` ${i.expect.unit}` : ''} (${i.note ?? 'no note'})`).join('; ')}
+          <Icon name="flag" /> Flagged values:{' '}
+          {flagged
+            .map((i) => `${i.id} = ${i.value}${i.expect?.unit ? ` ${i.expect.unit}` : ''} (${i.note ?? 'no note'})`)
+            .join('; ')}
         </p>
       )}
       <div className={styles.row}>
-        <input className={styles.input} value={note} onChange={(e) => setNote(e.target.value)} placeholder="note (optional)" disabled={disabled || !allowed} data-testid={`runner-signoff-note-${gate.id}`} />
-        <button type="button" className={clsx(styles.button, styles.primary)} disabled={disabled || !allowed} onClick={() => onSignOff(note.trim())} data-testid={`runner-signoff-${gate.id}`}>
+        <input
+          className={styles.input}
+          value={note}
+          onChange={(e) => setNote(e.target.value)}
+          placeholder="note (optional)"
+          disabled={disabled || !allowed}
+          data-testid={`runner-signoff-note-${gate.id}`}
+        />
+        <button
+          type="button"
+          className={clsx(styles.button, styles.primary)}
+          disabled={disabled || !allowed}
+          onClick={() => onSignOff(note.trim())}
+          data-testid={`runner-signoff-${gate.id}`}
+        >
           Sign off
         </button>
       </div>
@@ -315,13 +404,21 @@ function History({ executionId, version }: { executionId: string; version: numbe
     if (!open) return undefined;
     const controller = new AbortController();
     client
-      .read(activityListSchema, `/runbook-executions/${encodeURIComponent(executionId)}/activity?limit=500`, controller.signal)
+      .read(
+        activityListSchema,
+        `/runbook-executions/${encodeURIComponent(executionId)}/activity?limit=500`,
+        controller.signal,
+      )
       .then((r) => setItems(r.items))
       .catch(() => {});
     return () => controller.abort();
   }, [client, executionId, version, open]);
   return (
-    <details className={styles.history} onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)} data-testid="runner-history">
+    <details
+      className={styles.history}
+      onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}
+      data-testid="runner-history"
+    >
       <summary>Who did what, when</summary>
       {items && (
         <ol className={styles.historyList}>
@@ -329,10 +426,20 @@ function History({ executionId, version }: { executionId: string; version: numbe
             <li key={a.id}>
               <span className={styles.muted}>
                 <RelativeTime iso={a.at} />
-              </span> <strong>{a.by}</strong> {a.action.replace('_', ' ')} {a.item_id ?? a.gate_id ?? ''}
-              {typeof a.detail.value === 'number' ? ` = ${a.detail.value}${a.detail.unit ? ` ${String(a.detail.unit)}` : ''}` : ''}
-              {typeof a.detail.value === 'number' && a.detail.flagged ? <> <Icon name="flag" /> flagged</> : null}
-              {a.client_at && Math.abs(Date.parse(a.client_at) - Date.parse(a.at)) > 5000 ? <span className={styles.muted}> (done {new Date(a.client_at).toLocaleTimeString()} offline)</span> : null}
+              </span>{' '}
+              <strong>{a.by}</strong> {a.action.replace('_', ' ')} {a.item_id ?? a.gate_id ?? ''}
+              {typeof a.detail.value === 'number'
+                ? ` = ${a.detail.value}${a.detail.unit ? ` ${String(a.detail.unit)}` : ''}`
+                : ''}
+              {typeof a.detail.value === 'number' && a.detail.flagged ? (
+                <>
+                  {' '}
+                  <Icon name="flag" /> flagged
+                </>
+              ) : null}
+              {a.client_at && Math.abs(Date.parse(a.client_at) - Date.parse(a.at)) > 5000 ? (
+                <span className={styles.muted}> (done {new Date(a.client_at).toLocaleTimeString()} offline)</span>
+              ) : null}
             </li>
           ))}
         </ol>

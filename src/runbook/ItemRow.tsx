@@ -8,7 +8,14 @@ import { RaiseTicket } from './RaiseTicket.tsx';
 import styles from './styles.module.css';
 import { Icon } from '../components/Icon/index.tsx';
 
-const EVIDENCE_LABEL: Record<string, string> = { none: 'tick', note: 'note', photo: 'photo', file: 'file', link: 'link', value: 'value' };
+const EVIDENCE_LABEL: Record<string, string> = {
+  none: 'tick',
+  note: 'note',
+  photo: 'photo',
+  file: 'file',
+  link: 'link',
+  value: 'value',
+};
 
 function hasEvidence(item: ViewItem): boolean {
   switch (item.evidence) {
@@ -37,7 +44,15 @@ export interface ItemRowProps {
   enqueue(a: QueuedAction): void;
 }
 
-export function ItemRow({ item, executionId, disabled, noteOnly, refusals, dismiss, enqueue }: ItemRowProps): ReactNode {
+export function ItemRow({
+  item,
+  executionId,
+  disabled,
+  noteOnly,
+  refusals,
+  dismiss,
+  enqueue,
+}: ItemRowProps): ReactNode {
   const base = { executionId, itemId: item.id };
   const evidenceReady = hasEvidence(item);
   const toggle = () => {
@@ -48,7 +63,12 @@ export function ItemRow({ item, executionId, disabled, noteOnly, refusals, dismi
 
   return (
     <li
-      className={clsx(styles.item, item.checked && styles.itemChecked, item.pending > 0 && styles.itemPending, item.flagged && styles.itemFlagged)}
+      className={clsx(
+        styles.item,
+        item.checked && styles.itemChecked,
+        item.pending > 0 && styles.itemPending,
+        item.flagged && styles.itemFlagged,
+      )}
       data-testid={`runner-item-${item.id}`}
       data-checked={String(item.checked)}
       data-pending={item.pending}
@@ -73,7 +93,13 @@ export function ItemRow({ item, executionId, disabled, noteOnly, refusals, dismi
         </span>
       </div>
       <div className={styles.itemMeta} data-testid={`runner-item-meta-${item.id}`}>
-        {item.pending > 0 ? <span className={styles.pendingText}>queued · waiting to be sent</span> : when ? <span>{item.checked ? <Icon name="check" /> : <Icon name="clock" />} {when}</span> : null}
+        {item.pending > 0 ? (
+          <span className={styles.pendingText}>queued · waiting to be sent</span>
+        ) : when ? (
+          <span>
+            {item.checked ? <Icon name="check" /> : <Icon name="clock" />} {when}
+          </span>
+        ) : null}
         {item.value !== null && (
           <span data-testid={`runner-value-shown-${item.id}`}>
             {' '}
@@ -95,25 +121,51 @@ export function ItemRow({ item, executionId, disabled, noteOnly, refusals, dismi
         </p>
       )}
 
-      {!disabled && item.evidence === 'value' && <ValueInput item={item} onSave={(value, note) => enqueue({ kind: 'value', ...base, body: { value, ...(note ? { note } : {}), ...versionOf(item) } })} />}
+      {!disabled && item.evidence === 'value' && (
+        <ValueInput
+          item={item}
+          onSave={(value, note) =>
+            enqueue({ kind: 'value', ...base, body: { value, ...(note ? { note } : {}), ...versionOf(item) } })
+          }
+        />
+      )}
       {!disabled && item.evidence === 'note' && !item.checked && (
-        <NoteInput id={item.id} label="Save and tick" initial={item.note ?? ''} onSave={(note) => enqueue({ kind: 'tick', ...base, body: { note, ...versionOf(item) } })} />
+        <NoteInput
+          id={item.id}
+          label="Save and tick"
+          initial={item.note ?? ''}
+          onSave={(note) => enqueue({ kind: 'tick', ...base, body: { note, ...versionOf(item) } })}
+        />
       )}
       {!disabled && (item.evidence === 'photo' || item.evidence === 'file') && (
         <Upload
           item={item}
           onFiles={(files) => {
-            for (const file of files) enqueue({ kind: 'evidence', ...base, file, filename: file.name || `${item.id}.jpg`, evidenceKind: item.evidence === 'photo' ? 'photo' : 'file' });
+            for (const file of files)
+              enqueue({
+                kind: 'evidence',
+                ...base,
+                file,
+                filename: file.name || `${item.id}.jpg`,
+                evidenceKind: item.evidence === 'photo' ? 'photo' : 'file',
+              });
             // The evidence makes the item: tick it after the upload (queued behind it, in order).
             if (!item.checked && files.length > 0) enqueue({ kind: 'tick', ...base, body: {} });
           }}
         />
       )}
-      {!disabled && item.evidence === 'link' && <LinkInput id={item.id} onSave={(url) => enqueue({ kind: 'link', ...base, body: { url } })} />}
+      {!disabled && item.evidence === 'link' && (
+        <LinkInput id={item.id} onSave={(url) => enqueue({ kind: 'link', ...base, body: { url } })} />
+      )}
       {(noteOnly || (!disabled && item.evidence !== 'note')) && (
         <details className={styles.addNote}>
           <summary>add a note</summary>
-          <NoteInput id={item.id} label="Save note" initial="" onSave={(note) => enqueue({ kind: 'note', ...base, body: { note } })} />
+          <NoteInput
+            id={item.id}
+            label="Save note"
+            initial=""
+            onSave={(note) => enqueue({ kind: 'note', ...base, body: { note } })}
+          />
         </details>
       )}
       {(noteOnly || !disabled) && <RaiseTicket executionId={executionId} itemId={item.id} itemText={item.text} />}
@@ -130,7 +182,8 @@ export function ItemRow({ item, executionId, disabled, noteOnly, refusals, dismi
         r.current ? (
           <div key={r.seq} className={styles.problem} role="alert" data-testid={`runner-conflict-${item.id}`}>
             Your {r.kind} was not applied: this item was changed by <strong>{r.current.by ?? 'someone'}</strong>
-            {r.current.at ? ` at ${new Date(r.current.at).toLocaleTimeString()}` : ''} (it is now {r.current.checked ? 'ticked' : 'not ticked'}). Check it and decide again.{' '}
+            {r.current.at ? ` at ${new Date(r.current.at).toLocaleTimeString()}` : ''} (it is now{' '}
+            {r.current.checked ? 'ticked' : 'not ticked'}). Check it and decide again.{' '}
             <button type="button" className={styles.linkButton} onClick={() => dismiss(r.seq)}>
               OK
             </button>
@@ -181,16 +234,28 @@ function ValueInput({ item, onSave }: { item: ViewItem; onSave(value: number, no
           data-testid={`runner-value-${item.id}`}
         />
         {item.expect?.unit && <span className={styles.unit}>{item.expect.unit}</span>}
-        <button type="submit" className={styles.button} disabled={!valid || (out && !note.trim())} data-testid={`runner-value-save-${item.id}`}>
+        <button
+          type="submit"
+          className={styles.button}
+          disabled={!valid || (out && !note.trim())}
+          data-testid={`runner-value-save-${item.id}`}
+        >
           Record
         </button>
       </div>
       {out && (
         <div className={styles.outOfRange} data-testid={`runner-value-warning-${item.id}`}>
           <span>
-            <Icon name="flag" /> {value} is outside {formatExpect(item.expect)}. Measure again, or say why it is acceptable — it will be flagged for the lead.
+            <Icon name="flag" /> {value} is outside {formatExpect(item.expect)}. Measure again, or say why it is
+            acceptable — it will be flagged for the lead.
           </span>
-          <input className={styles.input} value={note} onChange={(e) => setNote(e.target.value)} placeholder="why this value is acceptable" data-testid={`runner-value-note-${item.id}`} />
+          <input
+            className={styles.input}
+            value={note}
+            onChange={(e) => setNote(e.target.value)}
+            placeholder="why this value is acceptable"
+            data-testid={`runner-value-note-${item.id}`}
+          />
         </div>
       )}
       {text.trim() !== '' && !valid && <span className={styles.error}>expected a number</span>}
@@ -198,7 +263,17 @@ function ValueInput({ item, onSave }: { item: ViewItem; onSave(value: number, no
   );
 }
 
-function NoteInput({ id, label, initial, onSave }: { id: string; label: string; initial: string; onSave(note: string): void }): ReactNode {
+function NoteInput({
+  id,
+  label,
+  initial,
+  onSave,
+}: {
+  id: string;
+  label: string;
+  initial: string;
+  onSave(note: string): void;
+}): ReactNode {
   const [note, setNote] = useState(initial);
   return (
     <form
@@ -210,7 +285,14 @@ function NoteInput({ id, label, initial, onSave }: { id: string; label: string; 
         setNote('');
       }}
     >
-      <textarea className={styles.textarea} rows={2} value={note} onChange={(e) => setNote(e.target.value)} placeholder="what you found" data-testid={`runner-note-${id}`} />
+      <textarea
+        className={styles.textarea}
+        rows={2}
+        value={note}
+        onChange={(e) => setNote(e.target.value)}
+        placeholder="what you found"
+        data-testid={`runner-note-${id}`}
+      />
       <button type="submit" className={styles.button} disabled={!note.trim()} data-testid={`runner-note-save-${id}`}>
         {label}
       </button>
@@ -231,7 +313,14 @@ function LinkInput({ id, onSave }: { id: string; onSave(url: string): void }): R
         setUrl('');
       }}
     >
-      <input className={styles.input} type="url" value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://…" data-testid={`runner-link-${id}`} />
+      <input
+        className={styles.input}
+        type="url"
+        value={url}
+        onChange={(e) => setUrl(e.target.value)}
+        placeholder="https://…"
+        data-testid={`runner-link-${id}`}
+      />
       <button type="submit" className={styles.button} disabled={!valid} data-testid={`runner-link-save-${id}`}>
         Add link
       </button>
@@ -257,7 +346,9 @@ function Upload({ item, onFiles }: { item: ViewItem; onFiles(files: File[]): voi
           data-testid={photo ? `runner-photo-${item.id}` : `runner-file-${item.id}`}
         />
       </label>
-      <span className={styles.muted}>{photo ? 'JPEG, PNG, WebP or HEIC, up to 10 MB' : 'PDF, CSV, text, KML, ZIP or a photo, up to 10 MB'}</span>
+      <span className={styles.muted}>
+        {photo ? 'JPEG, PNG, WebP or HEIC, up to 10 MB' : 'PDF, CSV, text, KML, ZIP or a photo, up to 10 MB'}
+      </span>
     </div>
   );
 }
@@ -266,7 +357,12 @@ function EvidenceView({ evidence: e }: { evidence: Evidence }): ReactNode {
   const isImage = e.kind === 'photo' || (e.content_type?.startsWith('image/') ?? false);
   const url = useBlobUrl(e.kind === 'link' ? null : e.url);
   return (
-    <li className={styles.evidenceItem} data-testid={`runner-evidence-${e.id}`} data-kind={e.kind} data-sha256={e.sha256 ?? ''}>
+    <li
+      className={styles.evidenceItem}
+      data-testid={`runner-evidence-${e.id}`}
+      data-kind={e.kind}
+      data-sha256={e.sha256 ?? ''}
+    >
       {e.kind === 'link' ? (
         <a href={e.url} target="_blank" rel="noreferrer noopener">
           {e.url}
@@ -275,7 +371,12 @@ function EvidenceView({ evidence: e }: { evidence: Evidence }): ReactNode {
         <>
           {isImage && url ? (
             <a href={url} target="_blank" rel="noreferrer">
-              <img className={styles.thumb} src={url} alt={`${e.filename ?? 'photo'} by ${e.by}`} data-testid={`runner-evidence-img-${e.id}`} />
+              <img
+                className={styles.thumb}
+                src={url}
+                alt={`${e.filename ?? 'photo'} by ${e.by}`}
+                data-testid={`runner-evidence-img-${e.id}`}
+              />
             </a>
           ) : url ? (
             <a href={url} download={e.filename ?? e.id}>
@@ -287,7 +388,10 @@ function EvidenceView({ evidence: e }: { evidence: Evidence }): ReactNode {
           <span className={styles.evidenceMeta}>
             {e.by} · {new Date(e.at).toLocaleTimeString()} · {e.size !== null ? `${Math.ceil(e.size / 1024)} KB` : ''}
             <br />
-            sha-256 <code className={styles.hash} data-testid={`runner-evidence-hash-${e.id}`}>{e.sha256}</code>
+            sha-256{' '}
+            <code className={styles.hash} data-testid={`runner-evidence-hash-${e.id}`}>
+              {e.sha256}
+            </code>
           </span>
         </>
       )}

@@ -42,8 +42,15 @@ export function RunbookRunner({ runbook }: { runbook: RunbookProp }): ReactNode 
   const isBrowser = useIsBrowser();
   if (!isBrowser) {
     return (
-      <section className={styles.runner} data-testid="runbook-runner" data-state="placeholder" data-runbook={runbook.id}>
-        <p className={styles.muted}>RunbookRunner: the live checklist loads in the browser. The printable checklist is below.</p>
+      <section
+        className={styles.runner}
+        data-testid="runbook-runner"
+        data-state="placeholder"
+        data-runbook={runbook.id}
+      >
+        <p className={styles.muted}>
+          RunbookRunner: the live checklist loads in the browser. The printable checklist is below.
+        </p>
       </section>
     );
   }
@@ -84,10 +91,19 @@ function LiveRunner({ runbook }: { runbook: RunbookProp }): ReactNode {
     >
       <header className={styles.runnerHeader}>
         <h2 className={styles.runnerTitle}>{runbook.kind === 'tutorial' ? 'Your progress' : 'Execute this runbook'}</h2>
-        <Identity token={token} setToken={setToken} name={whoami?.name ?? null} role={whoami?.role ?? null} lead={whoami?.lead ?? false} error={whoError} />
+        <Identity
+          token={token}
+          setToken={setToken}
+          name={whoami?.name ?? null}
+          role={whoami?.role ?? null}
+          lead={whoami?.lead ?? false}
+          error={whoError}
+        />
       </header>
 
-      {runbook.kind === 'tutorial' && runbook.track && runbook.step ? <TutorialStepProgress track={runbook.track} step={runbook.step} hasToken={!!token} /> : null}
+      {runbook.kind === 'tutorial' && runbook.track && runbook.step ? (
+        <TutorialStepProgress track={runbook.track} step={runbook.step} hasToken={!!token} />
+      ) : null}
 
       {executionId ? (
         state.execution ? (
@@ -120,7 +136,21 @@ function LiveRunner({ runbook }: { runbook: RunbookProp }): ReactNode {
   );
 }
 
-function Identity({ token, setToken, name, role, lead, error }: { token: string | null; setToken(t: string | null): void; name: string | null; role: string | null; lead: boolean; error: string | null }): ReactNode {
+function Identity({
+  token,
+  setToken,
+  name,
+  role,
+  lead,
+  error,
+}: {
+  token: string | null;
+  setToken(t: string | null): void;
+  name: string | null;
+  role: string | null;
+  lead: boolean;
+  error: string | null;
+}): ReactNode {
   const [editing, setEditing] = useState(false);
   const [value, setValue] = useState('');
   if (!token || editing) {
@@ -138,7 +168,16 @@ function Identity({ token, setToken, name, role, lead, error }: { token: string 
         <label className={styles.muted} htmlFor="runner-token">
           To write, paste your API token:
         </label>
-        <input id="runner-token" className={styles.input} type="password" autoComplete="off" value={value} onChange={(e) => setValue(e.target.value)} placeholder="fbk_…" data-testid="runner-token-input" />
+        <input
+          id="runner-token"
+          className={styles.input}
+          type="password"
+          autoComplete="off"
+          value={value}
+          onChange={(e) => setValue(e.target.value)}
+          placeholder="fbk_…"
+          data-testid="runner-token-input"
+        />
         <button type="submit" className={styles.button} data-testid="runner-token-save">
           Save
         </button>
@@ -157,28 +196,50 @@ function Identity({ token, setToken, name, role, lead, error }: { token: string 
       <button type="button" className={styles.linkButton} onClick={() => setEditing(true)}>
         change
       </button>
-      <button type="button" className={styles.linkButton} onClick={() => setToken(null)} data-testid="runner-token-forget">
+      <button
+        type="button"
+        className={styles.linkButton}
+        onClick={() => setToken(null)}
+        data-testid="runner-token-forget"
+      >
         forget token
       </button>
     </div>
   );
 }
 
-function StartPanel({ runbook, canWrite, onStarted, onOpen }: { runbook: RunbookProp; canWrite: boolean; onStarted(e: Execution): void; onOpen(id: string): void }): ReactNode {
+function StartPanel({
+  runbook,
+  canWrite,
+  onStarted,
+  onOpen,
+}: {
+  runbook: RunbookProp;
+  canWrite: boolean;
+  onStarted(e: Execution): void;
+  onOpen(id: string): void;
+}): ReactNode {
   const client = useDataClient();
   const [picking, setPicking] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const open = useLiveResource(`/runbook-executions?runbook_id=${encodeURIComponent(runbook.id)}&state=in_progress,blocked&limit=20`, executionSummaryPage, {
-    topics: [`execution`],
-    refetchOn: (e) => (e.payload as { runbook_id?: string }).runbook_id === runbook.id,
-  });
+  const open = useLiveResource(
+    `/runbook-executions?runbook_id=${encodeURIComponent(runbook.id)}&state=in_progress,blocked&limit=20`,
+    executionSummaryPage,
+    {
+      topics: [`execution`],
+      refetchOn: (e) => (e.payload as { runbook_id?: string }).runbook_id === runbook.id,
+    },
+  );
 
   const start = async (deploymentId: string) => {
     setBusy(true);
     setError(null);
     try {
-      const e = await client.send(executionSchema, 'POST', '/runbook-executions', { runbook_id: runbook.id, deployment_id: deploymentId });
+      const e = await client.send(executionSchema, 'POST', '/runbook-executions', {
+        runbook_id: runbook.id,
+        deployment_id: deploymentId,
+      });
       onStarted(e);
     } catch (err) {
       setError((err as Error).message);
@@ -190,11 +251,22 @@ function StartPanel({ runbook, canWrite, onStarted, onOpen }: { runbook: Runbook
   return (
     <div className={styles.startPanel}>
       {!picking ? (
-        <button type="button" className={clsx(styles.button, styles.primary)} disabled={!canWrite} onClick={() => setPicking(true)} data-testid="runner-start">
+        <button
+          type="button"
+          className={clsx(styles.button, styles.primary)}
+          disabled={!canWrite}
+          onClick={() => setPicking(true)}
+          data-testid="runner-start"
+        >
           Start execution
         </button>
       ) : (
-        <DeploymentPicker productCode={runbook.product_code ?? null} busy={busy} onPick={start} onCancel={() => setPicking(false)} />
+        <DeploymentPicker
+          productCode={runbook.product_code ?? null}
+          busy={busy}
+          onPick={start}
+          onCancel={() => setPicking(false)}
+        />
       )}
       {!canWrite && <p className={styles.muted}>Starting and ticking need an operator token (see above).</p>}
       {error && (
@@ -205,17 +277,25 @@ function StartPanel({ runbook, canWrite, onStarted, onOpen }: { runbook: Runbook
       <div className={styles.openList} data-testid="runner-open-executions" data-count={open.data?.items.length ?? 0}>
         <h3 className={styles.subTitle}>Open executions</h3>
         {open.status === 'loading' && <p className={styles.muted}>Loading…</p>}
-        {open.data && open.data.items.length === 0 && <p className={styles.muted}>None: start one for the deployment you are working on.</p>}
+        {open.data && open.data.items.length === 0 && (
+          <p className={styles.muted}>None: start one for the deployment you are working on.</p>
+        )}
         {open.data && open.data.items.length > 0 && (
           <ul className={styles.plainList}>
             {open.data.items.map((e) => (
               <li key={e.id}>
-                <button type="button" className={styles.linkButton} onClick={() => onOpen(e.id)} data-testid={`runner-open-${e.id}`}>
+                <button
+                  type="button"
+                  className={styles.linkButton}
+                  onClick={() => onOpen(e.id)}
+                  data-testid={`runner-open-${e.id}`}
+                >
                   {e.deployment_id}
                 </button>{' '}
                 <span className={clsx(styles.badge, styles[`state_${e.state}`])}>{e.state.replace('_', ' ')}</span>{' '}
                 <span className={styles.muted}>
-                  {e.progress.checked}/{e.progress.total} · started by {e.started_by} <RelativeTime iso={e.started_at} />
+                  {e.progress.checked}/{e.progress.total} · started by {e.started_by}{' '}
+                  <RelativeTime iso={e.started_at} />
                 </span>
               </li>
             ))}

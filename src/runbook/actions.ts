@@ -2,7 +2,15 @@
 // client. A 4xx answer is a refusal (reported, not retried); no network, 5xx, 401 (sign in
 // again), 408 and 429 keep the action queued.
 import { ApiRequestError, type DataClient } from '../data/client.ts';
-import { ActionQueue, IndexedDbStorage, MemoryStorage, RejectedError, type NewEntry, type QueueEntry, type QueueStorage } from './queue.ts';
+import {
+  ActionQueue,
+  IndexedDbStorage,
+  MemoryStorage,
+  RejectedError,
+  type NewEntry,
+  type QueueEntry,
+  type QueueStorage,
+} from './queue.ts';
 
 const RETRYABLE = new Set([401, 408, 429]);
 
@@ -17,7 +25,10 @@ export async function sendEntry(client: DataClient, entry: QueueEntry): Promise<
       case 'value':
       case 'note':
       case 'link':
-        return await client.request('POST', `${base}/items/${encodeURIComponent(a.itemId)}/${a.kind}`, { ...a.body, ...meta });
+        return await client.request('POST', `${base}/items/${encodeURIComponent(a.itemId)}/${a.kind}`, {
+          ...a.body,
+          ...meta,
+        });
       case 'evidence': {
         const form = new FormData();
         form.append('file', a.file, a.filename);
@@ -26,13 +37,17 @@ export async function sendEntry(client: DataClient, entry: QueueEntry): Promise<
         return await client.upload(`${base}/items/${encodeURIComponent(a.itemId)}/evidence?${q.toString()}`, form);
       }
       case 'sign-off':
-        return await client.request('POST', `${base}/gates/${encodeURIComponent(a.gateId)}/sign-off`, { ...a.body, ...meta });
+        return await client.request('POST', `${base}/gates/${encodeURIComponent(a.gateId)}/sign-off`, {
+          ...a.body,
+          ...meta,
+        });
       case 'finish':
       case 'abandon':
         return await client.request('POST', `${base}/${a.kind}`, { ...a.body, ...meta });
     }
   } catch (err) {
-    if (err instanceof ApiRequestError && err.status >= 400 && err.status < 500 && !RETRYABLE.has(err.status)) throw new RejectedError(err.message, err.status, err.body);
+    if (err instanceof ApiRequestError && err.status >= 400 && err.status < 500 && !RETRYABLE.has(err.status))
+      throw new RejectedError(err.message, err.status, err.body);
     throw err;
   }
 }
@@ -77,7 +92,7 @@ export function runbookQueue(client: DataClient): ActionQueue {
     storage: new SafeStorage(),
     send: (entry) => sendEntry(client, entry),
     isOnline: () => typeof navigator === 'undefined' || navigator.onLine !== false,
-    ...(locks ? { lock: <T,>(fn: () => Promise<T>) => locks.request('fleetbook-runbook-queue', fn) as Promise<T> } : {}),
+    ...(locks ? { lock: <T>(fn: () => Promise<T>) => locks.request('fleetbook-runbook-queue', fn) as Promise<T> } : {}),
   });
   queue = q;
   queues.set(client, q);

@@ -59,7 +59,14 @@ export function useWhoami(token: string | null): { whoami: Whoami | null; error:
       .read(whoamiSchema, '/runbook-leads/me', controller.signal)
       .then((whoami) => setState({ whoami, error: null }))
       .catch((err: Error) => {
-        if (!controller.signal.aborted) setState({ whoami: null, error: err instanceof ApiRequestError && err.status === 401 ? 'the saved token is unknown or revoked' : err.message });
+        if (!controller.signal.aborted)
+          setState({
+            whoami: null,
+            error:
+              err instanceof ApiRequestError && err.status === 401
+                ? 'the saved token is unknown or revoked'
+                : err.message,
+          });
       });
     return () => controller.abort();
   }, [client, token]);
@@ -196,10 +203,13 @@ export function useExecution(id: string | null, queue: ActionQueue | null): Exec
     refusals,
     dismiss: useCallback((seq: number) => setRefusals((list) => list.filter((r) => r.seq !== seq)), []),
     reload: useCallback(() => setNonce((n) => n + 1), []),
-    set: useCallback((e: Execution) => {
-      put(e);
-      setStatus('ready');
-    }, [put]),
+    set: useCallback(
+      (e: Execution) => {
+        put(e);
+        setStatus('ready');
+      },
+      [put],
+    ),
   };
 }
 

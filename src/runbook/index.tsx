@@ -16,7 +16,11 @@ export type { RunbookProp } from './runbook-prop.ts';
 
 const load = () => import('./live.ts');
 
-function browserOnly<P extends object>(name: string, pick: (m: Awaited<ReturnType<typeof load>>) => ComponentType<P>, placeholder: (props: P) => ReactNode) {
+function browserOnly<P extends object>(
+  name: string,
+  pick: (m: Awaited<ReturnType<typeof load>>) => ComponentType<P>,
+  placeholder: (props: P) => ReactNode,
+) {
   const Lazy = lazy(() => load().then((m) => ({ default: pick(m) })));
   function Component(props: P): ReactNode {
     const isBrowser = useIsBrowser();
@@ -34,17 +38,33 @@ function browserOnly<P extends object>(name: string, pick: (m: Awaited<ReturnTyp
 const widgetPlaceholder = (name: string, testId: string) => () => <Placeholder name={name} testId={testId} />;
 
 /** The live checklist of a runbook page (the printable checklist stays below it). */
-export const RunbookRunner = browserOnly<{ runbook: RunbookProp }>('RunbookRunner', (m) => m.RunbookRunner, ({ runbook }) => (
-  <section className={styles.box} data-testid="runbook-runner" data-state="placeholder" data-runbook={runbook.id}>
-    RunbookRunner: the live checklist loads in the browser. The printable checklist is below.
-  </section>
-));
+export const RunbookRunner = browserOnly<{ runbook: RunbookProp }>(
+  'RunbookRunner',
+  (m) => m.RunbookRunner,
+  ({ runbook }) => (
+    <section className={styles.box} data-testid="runbook-runner" data-state="placeholder" data-runbook={runbook.id}>
+      RunbookRunner: the live checklist loads in the browser. The printable checklist is below.
+    </section>
+  ),
+);
 
 /** Runbook executions (of a deployment, a runbook, a site), live. */
-export const ExecutionList = browserOnly<ExecutionListProps>('ExecutionList', (m) => m.ExecutionList, widgetPlaceholder('ExecutionList', 'execution-list'));
+export const ExecutionList = browserOnly<ExecutionListProps>(
+  'ExecutionList',
+  (m) => m.ExecutionList,
+  widgetPlaceholder('ExecutionList', 'execution-list'),
+);
 
 /** A tutorial track's steps with your progress. */
-export const TutorialTrack = browserOnly<{ track: string }>('TutorialTrack', (m) => m.TutorialTrack, widgetPlaceholder('TutorialTrack', 'tutorial-track'));
+export const TutorialTrack = browserOnly<{ track: string }>(
+  'TutorialTrack',
+  (m) => m.TutorialTrack,
+  widgetPlaceholder('TutorialTrack', 'tutorial-track'),
+);
 
 /** Every tutorial track and how far you are. */
-export const MyOnboarding = browserOnly<Record<string, never>>('MyOnboarding', (m) => m.MyOnboarding, widgetPlaceholder('MyOnboarding', 'my-onboarding'));
+export const MyOnboarding = browserOnly<Record<string, never>>(
+  'MyOnboarding',
+  (m) => m.MyOnboarding,
+  widgetPlaceholder('MyOnboarding', 'my-onboarding'),
+);

@@ -1,7 +1,14 @@
 // Pure (no React, no DOM): the runner's view of an execution — the server's state, updated by
 // action results and change events (never backwards: item and execution versions only grow),
 // with the actions still in the offline queue laid over it.
-import { computeGateStatuses, liveState, type Execution, type ExecutionSummary, type GateState, type ItemState } from '../../data-api/src/contracts/executions.ts';
+import {
+  computeGateStatuses,
+  liveState,
+  type Execution,
+  type ExecutionSummary,
+  type GateState,
+  type ItemState,
+} from '../../data-api/src/contracts/executions.ts';
 import type { QueueEntry } from './queue.ts';
 
 export interface ViewItem extends ItemState {
@@ -17,10 +24,15 @@ export interface ViewExecution extends Omit<Execution, 'gates'> {
   pending: number;
 }
 
-type Summary = Pick<ExecutionSummary, 'state' | 'version' | 'progress' | 'current_gate' | 'updated_at' | 'finished_at' | 'finished_by' | 'abandon_reason'>;
+type Summary = Pick<
+  ExecutionSummary,
+  'state' | 'version' | 'progress' | 'current_gate' | 'updated_at' | 'finished_at' | 'finished_by' | 'abandon_reason'
+>;
 
 /** Recomputes gate statuses and progress from the items and sign-offs (the API's own rule). */
-export function recompute<T extends Omit<Execution, 'gates'> & { gates: (Omit<GateState, 'items'> & { items: ItemState[] })[] }>(e: T): T {
+export function recompute<
+  T extends Omit<Execution, 'gates'> & { gates: (Omit<GateState, 'items'> & { items: ItemState[] })[] },
+>(e: T): T {
   const checked = new Set(e.gates.flatMap((g) => g.items.filter((i) => i.checked).map((i) => i.id)));
   const statuses = computeGateStatuses(
     e.gates.map((g) => ({ id: g.id, sign_off: g.sign_off, checklist: g.items })),
@@ -82,9 +94,16 @@ export function overlay(e: Execution, queue: readonly QueueEntry[]): ViewExecuti
         const a = q.action;
         if (!('itemId' in a) || a.itemId !== i.id) continue;
         item = { ...item, pending: item.pending + 1 };
-        if (a.kind === 'tick') item = { ...item, checked: true, ...(typeof a.body.note === 'string' ? { note: a.body.note } : {}) };
+        if (a.kind === 'tick')
+          item = { ...item, checked: true, ...(typeof a.body.note === 'string' ? { note: a.body.note } : {}) };
         else if (a.kind === 'untick') item = { ...item, checked: false };
-        else if (a.kind === 'value') item = { ...item, checked: true, value: Number(a.body.value), ...(typeof a.body.note === 'string' ? { note: a.body.note } : {}) };
+        else if (a.kind === 'value')
+          item = {
+            ...item,
+            checked: true,
+            value: Number(a.body.value),
+            ...(typeof a.body.note === 'string' ? { note: a.body.note } : {}),
+          };
         else if (a.kind === 'note') item = { ...item, note: String(a.body.note) };
       }
       return item;
@@ -105,8 +124,10 @@ export function ifVersionFor(item: ViewItem): number | undefined {
 /** "alice · 14:02:11" (and the device time when the action was queued offline). */
 export function whoWhen(item: Pick<ItemState, 'by' | 'at' | 'client_at'>, locale?: string): string | null {
   if (!item.by || !item.at) return null;
-  const t = (iso: string) => new Date(iso).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const t = (iso: string) =>
+    new Date(iso).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
   const sent = t(item.at);
-  if (item.client_at && Math.abs(Date.parse(item.client_at) - Date.parse(item.at)) > 5000) return `${item.by} · ${t(item.client_at)} (sent ${sent})`;
+  if (item.client_at && Math.abs(Date.parse(item.client_at) - Date.parse(item.at)) > 5000)
+    return `${item.by} · ${t(item.client_at)} (sent ${sent})`;
   return `${item.by} · ${sent}`;
 }

@@ -30,11 +30,21 @@ interface ItemBodies {
   note: z.input<typeof noteSchema>;
   link: z.input<typeof linkSchema>;
 }
-type ItemAction = { [K in keyof ItemBodies]: { kind: K; executionId: string; itemId: string; body: ItemBodies[K] } }[keyof ItemBodies];
+type ItemAction = {
+  [K in keyof ItemBodies]: { kind: K; executionId: string; itemId: string; body: ItemBodies[K] };
+}[keyof ItemBodies];
 
 export type QueuedAction =
   | ItemAction
-  | { kind: 'evidence'; executionId: string; itemId: string; file: Blob; filename: string; evidenceKind: 'photo' | 'file'; ifVersion?: number }
+  | {
+      kind: 'evidence';
+      executionId: string;
+      itemId: string;
+      file: Blob;
+      filename: string;
+      evidenceKind: 'photo' | 'file';
+      ifVersion?: number;
+    }
   | { kind: 'sign-off'; executionId: string; gateId: string; body: z.input<typeof signOffRequestSchema> }
   | { kind: 'finish'; executionId: string; body: z.input<typeof finishSchema> }
   | { kind: 'abandon'; executionId: string; body: z.input<typeof abandonSchema> };
@@ -139,7 +149,14 @@ export class ActionQueue {
 
   async enqueue(action: QueuedAction, by: string | null = null): Promise<QueueEntry> {
     await this.loaded;
-    const entry: NewEntry = { action_id: newActionId(), created_at: (this.options.now?.() ?? new Date()).toISOString(), by, action, attempts: 0, last_error: null };
+    const entry: NewEntry = {
+      action_id: newActionId(),
+      created_at: (this.options.now?.() ?? new Date()).toISOString(),
+      by,
+      action,
+      attempts: 0,
+      last_error: null,
+    };
     const seq = await this.options.storage.add(entry);
     const full = { ...entry, seq };
     this.set({ entries: [...this.snapshot.entries, full].sort((a, b) => a.seq - b.seq) });
@@ -269,7 +286,8 @@ export class IndexedDbStorage implements QueueStorage {
     this.db = new Promise((resolve, reject) => {
       const open = factory.open(name, 1);
       open.onupgradeneeded = () => {
-        if (!open.result.objectStoreNames.contains(STORE)) open.result.createObjectStore(STORE, { keyPath: 'seq', autoIncrement: true });
+        if (!open.result.objectStoreNames.contains(STORE))
+          open.result.createObjectStore(STORE, { keyPath: 'seq', autoIncrement: true });
       };
       open.onsuccess = () => resolve(open.result);
       open.onerror = () => reject(open.error);

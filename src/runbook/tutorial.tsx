@@ -1,7 +1,11 @@
 import React, { useEffect, useRef, useState, type ReactNode } from 'react';
 import clsx from 'clsx';
 import Link from '@docusaurus/Link';
-import { tutorialProgressSchema, tutorialTrackSchema, type TutorialTrack as Track } from '../../data-api/src/contracts/executions.ts';
+import {
+  tutorialProgressSchema,
+  tutorialTrackSchema,
+  type TutorialTrack as Track,
+} from '../../data-api/src/contracts/executions.ts';
 import { useLiveResource } from '../data/useLive.ts';
 import { useDataClient } from '../data/useResource.ts';
 import { WidgetFrame } from '../widgets/shared/WidgetFrame.tsx';
@@ -19,7 +23,13 @@ function useStepToggle(track: string, onTrack: (t: Track) => void) {
     setBusy(step);
     setError(null);
     try {
-      onTrack(await client.send(tutorialTrackSchema, done ? 'PUT' : 'DELETE', `/tutorial-progress/${encodeURIComponent(track)}/steps/${step}`));
+      onTrack(
+        await client.send(
+          tutorialTrackSchema,
+          done ? 'PUT' : 'DELETE',
+          `/tutorial-progress/${encodeURIComponent(track)}/steps/${step}`,
+        ),
+      );
     } catch (err) {
       setError((err as Error).message);
     } finally {
@@ -60,18 +70,39 @@ export function TutorialTrack({ track }: { track: string }): ReactNode {
     <WidgetFrame
       name="TutorialTrack"
       testId="tutorial-track"
-      title={data ? <>Your progress{data.person !== 'localhost' ? <span className={styles.muted}> · {data.person}</span> : null}</> : 'Your progress'}
-      toolbar={data ? <Progress checked={data.progress.checked} total={data.progress.total} testId="tutorial-track-progress" /> : undefined}
+      title={
+        data ? (
+          <>
+            Your progress{data.person !== 'localhost' ? <span className={styles.muted}> · {data.person}</span> : null}
+          </>
+        ) : (
+          'Your progress'
+        )
+      }
+      toolbar={
+        data ? (
+          <Progress checked={data.progress.checked} total={data.progress.total} testId="tutorial-track-progress" />
+        ) : undefined
+      }
       state={res}
       connection={res.connection}
       data={{ track, done: data?.progress.checked ?? 0 }}
       unavailableText={`Track ${track} is not known to this data API yet.`}
     >
-      {!token && <p className={styles.muted}>Progress is kept per person: save your token on a runbook page (step 4) to mark steps done.</p>}
+      {!token && (
+        <p className={styles.muted}>
+          Progress is kept per person: save your token on a runbook page (step 4) to mark steps done.
+        </p>
+      )}
       {error && <p className={styles.error}>{error}</p>}
       <ol className={styles.steps}>
         {data?.steps.map((s) => (
-          <li key={s.step} className={clsx(styles.step, s.completed_at && styles.stepDone)} data-testid={`tutorial-step-${s.step}`} data-done={String(!!s.completed_at)}>
+          <li
+            key={s.step}
+            className={clsx(styles.step, s.completed_at && styles.stepDone)}
+            data-testid={`tutorial-step-${s.step}`}
+            data-done={String(!!s.completed_at)}
+          >
             <span className={styles.stepMark} aria-hidden>
               {s.completed_at ? <Icon name="check" /> : s.step}
             </span>
@@ -81,7 +112,13 @@ export function TutorialTrack({ track }: { track: string }): ReactNode {
               {s.completed_at ? ` · done ${new Date(s.completed_at).toLocaleDateString()}` : ''}
             </span>
             {token && (
-              <button type="button" className={styles.linkButton} disabled={busy === s.step} onClick={() => void toggle(s.step, !s.completed_at)} data-testid={`tutorial-step-toggle-${s.step}`}>
+              <button
+                type="button"
+                className={styles.linkButton}
+                disabled={busy === s.step}
+                onClick={() => void toggle(s.step, !s.completed_at)}
+                data-testid={`tutorial-step-toggle-${s.step}`}
+              >
                 {s.completed_at ? 'undo' : 'mark done'}
               </button>
             )}
@@ -93,8 +130,20 @@ export function TutorialTrack({ track }: { track: string }): ReactNode {
 }
 
 /** On a tutorial step page (inside the runner): this step's done / not done. */
-export function TutorialStepProgress({ track, step, hasToken }: { track: string; step: number; hasToken: boolean }): ReactNode {
-  const res = useLiveResource(hasToken ? `/tutorial-progress/${encodeURIComponent(track)}` : null, tutorialTrackSchema, { topics: [`tutorial:${track}`], refetchOn: () => true, missingIsUnavailable: true });
+export function TutorialStepProgress({
+  track,
+  step,
+  hasToken,
+}: {
+  track: string;
+  step: number;
+  hasToken: boolean;
+}): ReactNode {
+  const res = useLiveResource(
+    hasToken ? `/tutorial-progress/${encodeURIComponent(track)}` : null,
+    tutorialTrackSchema,
+    { topics: [`tutorial:${track}`], refetchOn: () => true, missingIsUnavailable: true },
+  );
   const [local, setLocal] = useState<Track | null>(null);
   useEffect(() => setLocal(null), [res.data]);
   const data = local ?? res.data;
@@ -108,8 +157,20 @@ export function TutorialStepProgress({ track, step, hasToken }: { track: string;
         {data ? ` · ${data.progress.checked}/${data.progress.total} steps done` : ''}
       </span>
       {hasToken ? (
-        <button type="button" className={clsx(styles.button, !done && styles.primary)} disabled={busy !== null || !data} onClick={() => void toggle(step, !done)} data-testid="tutorial-step-mark">
-          {done ? <><Icon name="check" /> Done (undo)</> : 'Mark step done'}
+        <button
+          type="button"
+          className={clsx(styles.button, !done && styles.primary)}
+          disabled={busy !== null || !data}
+          onClick={() => void toggle(step, !done)}
+          data-testid="tutorial-step-mark"
+        >
+          {done ? (
+            <>
+              <Icon name="check" /> Done (undo)
+            </>
+          ) : (
+            'Mark step done'
+          )}
         </button>
       ) : (
         <span className={styles.muted}>Save your token to keep your progress.</span>
@@ -121,7 +182,11 @@ export function TutorialStepProgress({ track, step, hasToken }: { track: string;
 
 /** Every track and how far you are (docs/tutorials/my-onboarding.mdx). */
 export function MyOnboarding(): ReactNode {
-  const res = useLiveResource('/tutorial-progress', tutorialProgressSchema, { topics: ['tutorial'], refetchOn: () => true, missingIsUnavailable: true });
+  const res = useLiveResource('/tutorial-progress', tutorialProgressSchema, {
+    topics: ['tutorial'],
+    refetchOn: () => true,
+    missingIsUnavailable: true,
+  });
   const token = useTokenReload(res.reload);
   const tracks = res.data?.tracks ?? [];
   return (
@@ -139,12 +204,27 @@ export function MyOnboarding(): ReactNode {
         {tracks.map((t) => {
           const next = t.steps.find((s) => !s.completed_at);
           return (
-            <li key={t.track} className={styles.trackRow} data-testid={`onboarding-track-${t.track}`} data-done={t.progress.checked}>
+            <li
+              key={t.track}
+              className={styles.trackRow}
+              data-testid={`onboarding-track-${t.track}`}
+              data-done={t.progress.checked}
+            >
               <Link to={`/docs/tutorials/${t.track}`}>
                 <strong>{t.track}</strong>
               </Link>
               <Progress checked={t.progress.checked} total={t.progress.total} />
-              <span className={styles.muted}>{next ? <>next: <Link to={next.url}>{next.title}</Link></> : <>complete <Icon name="check" /></>}</span>
+              <span className={styles.muted}>
+                {next ? (
+                  <>
+                    next: <Link to={next.url}>{next.title}</Link>
+                  </>
+                ) : (
+                  <>
+                    complete <Icon name="check" />
+                  </>
+                )}
+              </span>
             </li>
           );
         })}

@@ -17,17 +17,27 @@ export interface A2uiViewProps {
   canOperate: boolean;
 }
 
-export default function A2uiView({ surfaceId, messages, subscribe, onAction, onError, canOperate }: A2uiViewProps): ReactNode {
+export default function A2uiView({
+  surfaceId,
+  messages,
+  subscribe,
+  onAction,
+  onError,
+  canOperate,
+}: A2uiViewProps): ReactNode {
   const [failure, setFailure] = useState<string | null>(null);
   const processor = useMemo(() => {
-    const p: MessageProcessor<ReactComponentImplementation> = new MessageProcessor<ReactComponentImplementation>([fleetbookCatalog], async (action) => {
-      try {
-        const answer = await onAction(action as A2uiActionMessage['action']);
-        if (answer.length) p.processMessages(answer as never);
-      } catch (err) {
-        onError((err as Error).message);
-      }
-    });
+    const p: MessageProcessor<ReactComponentImplementation> = new MessageProcessor<ReactComponentImplementation>(
+      [fleetbookCatalog],
+      async (action) => {
+        try {
+          const answer = await onAction(action as A2uiActionMessage['action']);
+          if (answer.length) p.processMessages(answer as never);
+        } catch (err) {
+          onError((err as Error).message);
+        }
+      },
+    );
     try {
       p.processMessages(messages as never);
     } catch (err) {

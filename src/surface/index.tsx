@@ -1,6 +1,11 @@
 import React, { Suspense, lazy, useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import BrowserOnly from '@docusaurus/BrowserOnly';
-import { a2uiMessagesSchema, surfaceResponseSchema, type A2uiMessage, type SurfaceEventPayload } from '../../data-api/src/contracts/surfaces.ts';
+import {
+  a2uiMessagesSchema,
+  surfaceResponseSchema,
+  type A2uiMessage,
+  type SurfaceEventPayload,
+} from '../../data-api/src/contracts/surfaces.ts';
 import { useLiveResource, useLiveTopics } from '../data/useLive.ts';
 import { useDataClient } from '../data/useResource.ts';
 import { canOperate, useWhoami } from '../data/useWhoami.ts';
@@ -36,9 +41,13 @@ function LiveSurface({ name, params, site, testId }: SurfaceProps & { testId: st
   const client = useDataClient();
   const all = { ...(params ?? {}), ...(site ? { site } : {}) };
   const query = new URLSearchParams(all).toString();
-  const res = useLiveResource(`/surfaces/${encodeURIComponent(name)}${query ? `?${query}` : ''}`, surfaceResponseSchema, {
-    missingIsUnavailable: true,
-  });
+  const res = useLiveResource(
+    `/surfaces/${encodeURIComponent(name)}${query ? `?${query}` : ''}`,
+    surfaceResponseSchema,
+    {
+      missingIsUnavailable: true,
+    },
+  );
   const who = useWhoami();
   const [actionError, setActionError] = useState<string | null>(null);
   const listeners = useRef(new Set<(m: A2uiMessage[]) => void>());
@@ -71,9 +80,20 @@ function LiveSurface({ name, params, site, testId }: SurfaceProps & { testId: st
   }, []);
 
   const onAction = useCallback(
-    async (action: { name: string; surfaceId: string; sourceComponentId: string; timestamp: string; context: Record<string, unknown> }) => {
+    async (action: {
+      name: string;
+      surfaceId: string;
+      sourceComponentId: string;
+      timestamp: string;
+      context: Record<string, unknown>;
+    }) => {
       setActionError(null);
-      const answer = await client.send(a2uiMessagesSchema, 'POST', `/surfaces/${encodeURIComponent(name)}/actions${query ? `?${query}` : ''}`, { version: 'v0.9', action });
+      const answer = await client.send(
+        a2uiMessagesSchema,
+        'POST',
+        `/surfaces/${encodeURIComponent(name)}/actions${query ? `?${query}` : ''}`,
+        { version: 'v0.9', action },
+      );
       return answer.messages;
     },
     [client, name, query],
@@ -90,7 +110,11 @@ function LiveSurface({ name, params, site, testId }: SurfaceProps & { testId: st
       className={styles.surface}
       data={{ surface: name, 'surface-id': response?.surfaceId ?? '', updates: applied }}
     >
-      {actionError && <p className={fs.error} role="alert">{actionError}</p>}
+      {actionError && (
+        <p className={fs.error} role="alert">
+          {actionError}
+        </p>
+      )}
       {response && (
         <Suspense fallback={<p className={fs.note}>Drawing the surface…</p>}>
           <A2uiView

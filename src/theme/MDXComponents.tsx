@@ -3,7 +3,19 @@
 // the site build ~13 ms CPU per page (bench/page.ts), provided here once for all pages.
 // An explicit `import { DeviceTable } from '../widgets/index.ts'` still works.
 import MDXComponents from '@theme-original/MDXComponents';
-import { AlertList, AlertRules, ApiStatus, Silences, DeploymentBoard, DeviceHealth, DeviceTable, FleetHealth, RunTimeline, Surface, TelemetryChart } from '../widgets/index.ts';
+import {
+  AlertList,
+  AlertRules,
+  ApiStatus,
+  Silences,
+  DeploymentBoard,
+  DeviceHealth,
+  DeviceTable,
+  FleetHealth,
+  RunTimeline,
+  Surface,
+  TelemetryChart,
+} from '../widgets/index.ts';
 import { DeviceUnderTest, FirmwareDrift, RunSpec, WorkBoard } from '../widgets/index.ts';
 import { ProductSheet } from '../components/ProductSheet/index.tsx';
 import { Icon } from '../components/Icon/index.tsx';

@@ -21,20 +21,57 @@ import type { WorkBoardProps } from './WorkBoard/index.tsx';
 import type { SurfaceProps } from '../surface/index.tsx';
 
 export { ApiStatus } from './ApiStatus/index.tsx';
-export const DeviceTable = island<DeviceTableProps>('DeviceTable', 'device-table', () => import('./DeviceTable/index.tsx'));
-export const DeviceHealth = island<DeviceHealthProps>('DeviceHealth', 'device-health', () => import('./DeviceHealth/index.tsx'));
-export const FleetHealth = island<FleetHealthProps>('FleetHealth', 'fleet-health', () => import('./FleetHealth/index.tsx'));
-export const TelemetryChart = island<TelemetryChartProps>('TelemetryChart', 'telemetry-chart', () => import('./TelemetryChart/index.tsx'));
+export const DeviceTable = island<DeviceTableProps>(
+  'DeviceTable',
+  'device-table',
+  () => import('./DeviceTable/index.tsx'),
+);
+export const DeviceHealth = island<DeviceHealthProps>(
+  'DeviceHealth',
+  'device-health',
+  () => import('./DeviceHealth/index.tsx'),
+);
+export const FleetHealth = island<FleetHealthProps>(
+  'FleetHealth',
+  'fleet-health',
+  () => import('./FleetHealth/index.tsx'),
+);
+export const TelemetryChart = island<TelemetryChartProps>(
+  'TelemetryChart',
+  'telemetry-chart',
+  () => import('./TelemetryChart/index.tsx'),
+);
 export const AlertList = island<AlertListProps>('AlertList', 'alert-list', () => import('./AlertList/index.tsx'));
 export const AlertRules = island<AlertRulesProps>('AlertRules', 'alert-rules', () => import('./AlertRules/index.tsx'));
 export const Silences = island<SilencesProps>('Silences', 'silences', () => import('./Silences/index.tsx'));
-export const RunTimeline = island<RunTimelineProps>('RunTimeline', 'run-timeline', () => import('./RunTimeline/index.tsx'));
+export const RunTimeline = island<RunTimelineProps>(
+  'RunTimeline',
+  'run-timeline',
+  () => import('./RunTimeline/index.tsx'),
+);
 export const RunSpec = island<RunSpecProps>('RunSpec', 'run-spec', () => import('./RunSpec/index.tsx'));
-export const DeploymentBoard = island<DeploymentBoardProps>('DeploymentBoard', 'deployment-board', () => import('./DeploymentBoard/index.tsx'));
-export const FirmwareDrift = island<FirmwareDriftProps>('FirmwareDrift', 'firmware-drift', () => import('./FirmwareDrift/index.tsx'));
-export const DeviceUnderTest = island<DeviceUnderTestProps>('DeviceUnderTest', 'device-under-test', () => import('./DeviceUnderTest/index.tsx'));
+export const DeploymentBoard = island<DeploymentBoardProps>(
+  'DeploymentBoard',
+  'deployment-board',
+  () => import('./DeploymentBoard/index.tsx'),
+);
+export const FirmwareDrift = island<FirmwareDriftProps>(
+  'FirmwareDrift',
+  'firmware-drift',
+  () => import('./FirmwareDrift/index.tsx'),
+);
+export const DeviceUnderTest = island<DeviceUnderTestProps>(
+  'DeviceUnderTest',
+  'device-under-test',
+  () => import('./DeviceUnderTest/index.tsx'),
+);
 export const WorkBoard = island<WorkBoardProps>('WorkBoard', 'work-board', () => import('./WorkBoard/index.tsx'));
-export const Surface = island<SurfaceProps>('Surface', (p) => `surface-${p.name}`, () => import('../surface/index.tsx'), (p) => `Surface ${p.name}`);
+export const Surface = island<SurfaceProps>(
+  'Surface',
+  (p) => `surface-${p.name}`,
+  () => import('../surface/index.tsx'),
+  (p) => `Surface ${p.name}`,
+);
 export type {
   AlertListProps,
   AlertRulesProps,

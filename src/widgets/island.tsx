@@ -7,7 +7,19 @@ import styles from './shared/styles.module.css';
  * What the static HTML holds for a widget: its name (widgets.md: "renders on the server as a
  * placeholder with the widget's name"), never live data.
  */
-export function Placeholder({ name, label, testId, title, className }: { name: string; label?: string; testId: string; title?: ReactNode; className?: string }): ReactNode {
+export function Placeholder({
+  name,
+  label,
+  testId,
+  title,
+  className,
+}: {
+  name: string;
+  label?: string;
+  testId: string;
+  title?: ReactNode;
+  className?: string;
+}): ReactNode {
   return (
     <section className={clsx(styles.frame, className)} data-testid={testId} data-state="placeholder" data-widget={name}>
       {title && (

@@ -33,14 +33,25 @@ describe('automation from the site: queue, follow, run page live then static, th
   let base: string;
   let browser: Browser;
   let slow: http.Server;
-  const tokens: Record<'admin' | 'operator' | 'viewer' | 'automation', string> = { admin: '', operator: '', viewer: '', automation: '' };
+  const tokens: Record<'admin' | 'operator' | 'viewer' | 'automation', string> = {
+    admin: '',
+    operator: '',
+    viewer: '',
+    automation: '',
+  };
   let operator: { context: BrowserContext; page: Page };
   let runId = '';
   let runEndedAt = 0;
 
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=Seed', '-c', 'user.email=seed@example.com', ...args], { cwd: repo, encoding: 'utf8' }).trim();
-  const api = (token: string, method: string, url: string, body?: unknown) => requestJson(`${base}/api/v1${url}`, { method, token, body });
-  const health = async () => (await (await fetch(`${base}/api/v1/health`)).json()) as { build: { status: string; built_at: string | null } };
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=Seed', '-c', 'user.email=seed@example.com', ...args], {
+      cwd: repo,
+      encoding: 'utf8',
+    }).trim();
+  const api = (token: string, method: string, url: string, body?: unknown) =>
+    requestJson(`${base}/api/v1${url}`, { method, token, body });
+  const health = async () =>
+    (await (await fetch(`${base}/api/v1/health`)).json()) as { build: { status: string; built_at: string | null } };
   const open = async (token: string) => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     await context.addInitScript((t) => localStorage.setItem('fleetbook.token', t), token);
@@ -49,7 +60,9 @@ describe('automation from the site: queue, follow, run page live then static, th
 
   /** A copy of this checkout's files (tracked and new), as its own git repository. */
   function copyHandbook(port: number) {
-    const files = execFileSync('git', ['ls-files', '-z', '-co', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
+    const files = execFileSync('git', ['ls-files', '-z', '-co', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' })
+      .split('\0')
+      .filter(Boolean);
     for (const rel of files) {
       const from = path.join(ROOT, rel);
       if (!fs.existsSync(from) || !fs.statSync(from).isFile()) continue;
@@ -99,7 +112,16 @@ actions:
     copyHandbook((slow.address() as AddressInfo).port);
     const [port, mqttPort] = [await freePort(), await freePort()];
     proc = spawnCli(
-      ['start', '--port', String(port), '--mqtt-port', String(mqttPort), '--data-dir', path.join(tmp.dir, 'data'), '--demo'],
+      [
+        'start',
+        '--port',
+        String(port),
+        '--mqtt-port',
+        String(mqttPort),
+        '--data-dir',
+        path.join(tmp.dir, 'data'),
+        '--demo',
+      ],
       { HOST: '127.0.0.1', LOG_LEVEL: 'info', FLEETBOOK_SITE_DEBOUNCE_MS: '3000' },
       repo,
     );
@@ -146,7 +168,26 @@ actions:
 
     // A runner service claims it and commits its page into the handbook repository.
     const runner = runCli(
-      ['runner', '--api', base, '--token', tokens.automation, '--name', 'e2e-runner', '--docs-dir', path.join(repo, 'docs'), '--root', repo, '--no-schedules', '--journal-dir', path.join(tmp.dir, 'journal'), '--commit', '--drain', '--poll', '0.2'],
+      [
+        'runner',
+        '--api',
+        base,
+        '--token',
+        tokens.automation,
+        '--name',
+        'e2e-runner',
+        '--docs-dir',
+        path.join(repo, 'docs'),
+        '--root',
+        repo,
+        '--no-schedules',
+        '--journal-dir',
+        path.join(tmp.dir, 'journal'),
+        '--commit',
+        '--drain',
+        '--poll',
+        '0.2',
+      ],
       {},
       180_000,
     );
@@ -157,7 +198,9 @@ actions:
     expect(done.stdout).toContain('1 claimed, 1 succeeded, 0 failed');
     await expect.poll(() => state.getAttribute('data-status'), { timeout: 15_000 }).toBe('succeeded');
     const tree = queued.getByTestId('run-tree');
-    await expect.poll(async () => JSON.parse((await tree.getAttribute('data-states')) ?? '{}'), { timeout: 15_000 }).toEqual({ a: 'succeeded', b: 'succeeded', c: 'skipped', d: 'succeeded', ticket: 'skipped' });
+    await expect
+      .poll(async () => JSON.parse((await tree.getAttribute('data-states')) ?? '{}'), { timeout: 15_000 })
+      .toEqual({ a: 'succeeded', b: 'succeeded', c: 'skipped', d: 'succeeded', ticket: 'skipped' });
     expect(git('log', '-1', '--format=%s')).toBe(`run(${PROJECT}): ${runId} succeeded`);
   }, 240_000);
 
@@ -179,7 +222,9 @@ actions:
     await live.waitFor({ timeout: 20_000 });
     expect(await live.getAttribute('data-state')).toBe('live');
     const tree = page.getByTestId('run-tree');
-    await expect.poll(async () => JSON.parse((await tree.getAttribute('data-states')) ?? '{}'), { timeout: 20_000 }).toMatchObject({ c: 'skipped', d: 'succeeded' });
+    await expect
+      .poll(async () => JSON.parse((await tree.getAttribute('data-states')) ?? '{}'), { timeout: 20_000 })
+      .toMatchObject({ c: 'skipped', d: 'succeeded' });
     await tree.locator('svg').first().waitFor({ timeout: 20_000 });
     await page.screenshot({ path: screenshotPath('run-page-live-tree'), fullPage: true });
   }, 120_000);
@@ -191,8 +236,15 @@ actions:
     expect(await runbookPage.locator('article').innerText()).not.toContain(EDITED);
 
     const started = Date.now();
-    await expect.poll(async () => (await health()).build.built_at !== before && (await health()).build.status === 'ready', { timeout: 600_000, interval: 1000 }).toBe(true);
-    console.log(`background build after the run page commit and the runbook edit: ${((Date.now() - started) / 1000).toFixed(1)} s after the edit was noticed`);
+    await expect
+      .poll(async () => (await health()).build.built_at !== before && (await health()).build.status === 'ready', {
+        timeout: 600_000,
+        interval: 1000,
+      })
+      .toBe(true);
+    console.log(
+      `background build after the run page commit and the runbook edit: ${((Date.now() - started) / 1000).toFixed(1)} s after the edit was noticed`,
+    );
 
     // The page that was open is told a newer build is ready.
     await runbookPage.getByTestId('new-build-banner').waitFor({ timeout: 30_000 });
@@ -226,7 +278,9 @@ actions:
     expect(await viewer.page.getByTestId('run-spec-select').count()).toBe(0);
     // The runs widget links every run to its page.
     await viewer.page.getByTestId(`run-link-${runId}`).first().waitFor({ timeout: 20_000 });
-    expect(await viewer.page.getByTestId(`run-link-${runId}`).first().getAttribute('href')).toBe(`/docs/projects/${PROJECT}/runs/${runId}`);
+    expect(await viewer.page.getByTestId(`run-link-${runId}`).first().getAttribute('href')).toBe(
+      `/docs/projects/${PROJECT}/runs/${runId}`,
+    );
     await viewer.context.close();
   }, 60_000);
 });

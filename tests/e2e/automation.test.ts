@@ -40,11 +40,19 @@ describe('automation runs: API → runner → git → site → Chromium', () => 
   let siteUrl: string;
   let automationToken: string;
   let operatorToken: string;
-  const runs: Record<'cli' | 'queued', { id: string; page: string }> = { cli: { id: '', page: '' }, queued: { id: '', page: '' } };
+  const runs: Record<'cli' | 'queued', { id: string; page: string }> = {
+    cli: { id: '', page: '' },
+    queued: { id: '', page: '' },
+  };
   const env: Record<string, string> = {};
 
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=Seed', '-c', 'user.email=seed@example.com', ...args], { cwd: repo, encoding: 'utf8' }).trim();
-  const api = (method: string, p: string, token: string, body?: unknown) => requestJson(`${base}/api/v1${p}`, { method, token, body });
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=Seed', '-c', 'user.email=seed@example.com', ...args], {
+      cwd: repo,
+      encoding: 'utf8',
+    }).trim();
+  const api = (method: string, p: string, token: string, body?: unknown) =>
+    requestJson(`${base}/api/v1${p}`, { method, token, body });
 
   function makeSiteRepo() {
     // A tiny Docusaurus site (classic preset, broken links fail the build), as a git repository.
@@ -66,7 +74,10 @@ describe('automation runs: API → runner → git → site → Chromium', () => 
     );
     fs.writeFileSync(path.join(repo, 'package.json'), '{ "name": "automation-e2e-site", "private": true }\n');
     fs.writeFileSync(path.join(repo, '.gitignore'), 'node_modules\nbuild\n.docusaurus\n.fleetbook\n');
-    fs.writeFileSync(path.join(repo, 'docs/index.mdx'), `# Handbook\n\n[Runs of ${PROJECT}](./projects/${PROJECT}/runs/index.mdx)\n`);
+    fs.writeFileSync(
+      path.join(repo, 'docs/index.mdx'),
+      `# Handbook\n\n[Runs of ${PROJECT}](./projects/${PROJECT}/runs/index.mdx)\n`,
+    );
     execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: repo });
     git('add', '.');
     git('commit', '-q', '-m', 'seed');
@@ -81,10 +92,31 @@ describe('automation runs: API → runner → git → site → Chromium', () => 
       product_version: '2.1.0',
       targets: { gateways: [gateway] },
       actions: [
-        { id: 'vm', type: 'provision_vm', with: { api_url: pve.url, node: 'pve1', template_vmid: 9000, name: 'cs-e2e', ip: '10.0.0.21/24', poll_interval_s: 0.02, token: { secret: 'env:PROXMOX_TOKEN' } } },
+        {
+          id: 'vm',
+          type: 'provision_vm',
+          with: {
+            api_url: pve.url,
+            node: 'pve1',
+            template_vmid: 9000,
+            name: 'cs-e2e',
+            ip: '10.0.0.21/24',
+            poll_interval_s: 0.02,
+            token: { secret: 'env:PROXMOX_TOKEN' },
+          },
+        },
         { id: 'stack', type: 'deploy_compose_stack', with: { stack: 'chirpstack', host: 'cs-e2e', user: 'ops' } },
         { id: 'gw', type: 'configure_gateway', with: { region: 'AS923_1', server: 'cs-e2e', port: 1700 } },
-        { id: 'checks', type: 'run_health_checks', with: { checks: [{ name: 'network server port', tcp: `127.0.0.1:${tcpPort}` }, { device_up: gateway, timeout_s: 10 }] } },
+        {
+          id: 'checks',
+          type: 'run_health_checks',
+          with: {
+            checks: [
+              { name: 'network server port', tcp: `127.0.0.1:${tcpPort}` },
+              { device_up: gateway, timeout_s: 10 },
+            ],
+          },
+        },
         { id: 'ticket', type: 'open_ticket_on_failure' },
       ],
     };
@@ -97,12 +129,24 @@ describe('automation runs: API → runner → git → site → Chromium', () => 
     base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
     pve = await startFakeProxmox({ token: PVE_TOKEN, taskPolls: 1 });
     tcp = net.createServer((s) => s.end());
-    tcpPort = await new Promise<number>((r) => tcp.listen(0, '127.0.0.1', () => r((tcp.address() as AddressInfo).port)));
+    tcpPort = await new Promise<number>((r) =>
+      tcp.listen(0, '127.0.0.1', () => r((tcp.address() as AddressInfo).port)),
+    );
     // docker compose over ssh: the stand-in prints what a careless tool might, the token included.
     const bin = createStandIns(path.join(tmp.dir, 'bin'), {
-      ssh: { stdout: [' Container chirpstack-1  Started', `debug: Authorization: PVEAPIToken=${PVE_TOKEN}`, '<script>alert(1)</script> {not: jsx} `ticks`'] },
+      ssh: {
+        stdout: [
+          ' Container chirpstack-1  Started',
+          `debug: Authorization: PVEAPIToken=${PVE_TOKEN}`,
+          '<script>alert(1)</script> {not: jsx} `ticks`',
+        ],
+      },
     });
-    Object.assign(env, { PROXMOX_TOKEN: PVE_TOKEN, PATH: bin.path, FLEETBOOK_GIT_AUTHOR: 'Fleet Runner <runner@fleetbook.example>' });
+    Object.assign(env, {
+      PROXMOX_TOKEN: PVE_TOKEN,
+      PATH: bin.path,
+      FLEETBOOK_GIT_AUTHOR: 'Fleet Runner <runner@fleetbook.example>',
+    });
     automationToken = await bearer(t.ctx.db, 'automation');
     operatorToken = await bearer(t.ctx.db, 'operator');
     browser = await launchChromium();
@@ -120,16 +164,52 @@ describe('automation runs: API → runner → git → site → Chromium', () => 
   it('creates a deployment through the API, then `fleetbook run --commit` runs a spec into the repository', async () => {
     const admin = await bearer(t.ctx.db, 'admin');
     expect((await api('POST', '/customers', admin, { id: 'cus_e2e', name: 'E2E Farms' })).status).toBe(201);
-    expect((await api('POST', '/sites', admin, { id: 'site_e2e', customer_id: 'cus_e2e', name: 'E2E Farm' })).status).toBe(201);
-    const dep = await api('POST', '/deployments', admin, { id: 'dep_e2e', site_id: 'site_e2e', product_code: 'lorawan-gw', product_version: '2.1.0', state: 'installing' });
+    expect(
+      (await api('POST', '/sites', admin, { id: 'site_e2e', customer_id: 'cus_e2e', name: 'E2E Farm' })).status,
+    ).toBe(201);
+    const dep = await api('POST', '/deployments', admin, {
+      id: 'dep_e2e',
+      site_id: 'site_e2e',
+      product_code: 'lorawan-gw',
+      product_version: '2.1.0',
+      state: 'installing',
+    });
     expect(dep.status).toBe(201);
-    expect((await api('POST', '/devices', admin, { id: 'gw_e2e-1', deployment_id: 'dep_e2e', site_id: 'site_e2e', product_code: 'lorawan-gw', role: 'gateway' })).status).toBe(201);
+    expect(
+      (
+        await api('POST', '/devices', admin, {
+          id: 'gw_e2e-1',
+          deployment_id: 'dep_e2e',
+          site_id: 'site_e2e',
+          product_code: 'lorawan-gw',
+          role: 'gateway',
+        })
+      ).status,
+    ).toBe(201);
     // The gateway's heartbeat, as the ingest would record it.
-    await sql`update devices set status = 'up', observed_state = '{"status":"up"}'::jsonb where id = 'gw_e2e-1'`.execute(t.ctx.db);
+    await sql`update devices set status = 'up', observed_state = '{"status":"up"}'::jsonb where id = 'gw_e2e-1'`.execute(
+      t.ctx.db,
+    );
 
     const specFile = path.join(tmp.dir, 'e2e-spec.json');
     fs.writeFileSync(specFile, JSON.stringify(spec('dep_e2e', 'gw_e2e-1'), null, 2));
-    const res = await runCli(['run', specFile, '--commit', '--api', base, '--token', automationToken, '--docs-dir', path.join(repo, 'docs'), '--journal', path.join(tmp.dir, 'journal.jsonl')], env, 120_000);
+    const res = await runCli(
+      [
+        'run',
+        specFile,
+        '--commit',
+        '--api',
+        base,
+        '--token',
+        automationToken,
+        '--docs-dir',
+        path.join(repo, 'docs'),
+        '--journal',
+        path.join(tmp.dir, 'journal.jsonl'),
+      ],
+      env,
+      120_000,
+    );
     expect(res.stderr).toBe('');
     expect(res.code, res.stdout).toBe(0);
     const id = /run (arun_\w+) succeeded in/.exec(res.stdout)![1]!;
@@ -137,19 +217,45 @@ describe('automation runs: API → runner → git → site → Chromium', () => 
     expect(git('status', '--porcelain')).toBe('');
 
     const got = await api('GET', `/automation-runs/${id}`, operatorToken);
-    expect(got.body).toMatchObject({ id, state: 'succeeded', deployment_id: 'dep_e2e', customer_id: 'cus_e2e', commit_sha: git('rev-parse', 'HEAD'), pushed: false });
+    expect(got.body).toMatchObject({
+      id,
+      state: 'succeeded',
+      deployment_id: 'dep_e2e',
+      customer_id: 'cus_e2e',
+      commit_sha: git('rev-parse', 'HEAD'),
+      pushed: false,
+    });
     expect(got.body.page_path).toMatch(new RegExp(`^docs/projects/${PROJECT}/runs/\\d{4}-\\d{2}-\\d{2}/${id}\\.mdx$`));
     expect(JSON.stringify(got.body)).not.toContain(PVE_TOKEN);
     runs.cli = { id, page: got.body.page_path };
   }, 180_000);
 
   it('"Run spec": a run queued through the API is claimed and run by `fleetbook runner --drain --commit`', async () => {
-    const queued = await api('POST', '/deployments/dep_e2e/automation-runs', operatorToken, { spec: spec('dep_e2e', 'gw_e2e-1') });
+    const queued = await api('POST', '/deployments/dep_e2e/automation-runs', operatorToken, {
+      spec: spec('dep_e2e', 'gw_e2e-1'),
+    });
     expect(queued.status).toBe(201);
     expect(queued.body).toMatchObject({ state: 'queued', source: 'queue', spec_ref: 'inline' });
     const id = queued.body.id as string;
     const res = await runCli(
-      ['runner', '--api', base, '--token', automationToken, '--name', 'e2e-runner', '--docs-dir', path.join(repo, 'docs'), '--no-schedules', '--journal-dir', path.join(tmp.dir, 'runner-journal'), '--commit', '--drain', '--poll', '0.2'],
+      [
+        'runner',
+        '--api',
+        base,
+        '--token',
+        automationToken,
+        '--name',
+        'e2e-runner',
+        '--docs-dir',
+        path.join(repo, 'docs'),
+        '--no-schedules',
+        '--journal-dir',
+        path.join(tmp.dir, 'runner-journal'),
+        '--commit',
+        '--drain',
+        '--poll',
+        '0.2',
+      ],
       env,
       120_000,
     );
@@ -158,7 +264,11 @@ describe('automation runs: API → runner → git → site → Chromium', () => 
     expect(res.stdout).toContain('runner e2e-runner: 1 claimed, 1 succeeded, 0 failed, 0 slots fired');
     expect(git('log', '-1', '--format=%s')).toBe(`run(${PROJECT}): ${id} succeeded`);
     const got = await api('GET', `/automation-runs/${id}`, operatorToken);
-    expect(got.body).toMatchObject({ state: 'succeeded', claimed_by: 'e2e-runner', commit_sha: git('rev-parse', 'HEAD') });
+    expect(got.body).toMatchObject({
+      state: 'succeeded',
+      claimed_by: 'e2e-runner',
+      commit_sha: git('rev-parse', 'HEAD'),
+    });
     runs.queued = { id, page: got.body.page_path };
   }, 180_000);
 
@@ -167,8 +277,14 @@ describe('automation runs: API → runner → git → site → Chromium', () => 
       execFile(
         process.execPath,
         [path.join(ROOT, 'node_modules/@docusaurus/core/bin/docusaurus.mjs'), 'build', repo, '--no-minify'],
-        { cwd: repo, env: { ...process.env, NODE_ENV: 'production', DOCUSAURUS_TELEMETRY_DISABLED: '1' }, maxBuffer: 64 << 20, timeout: 400_000 },
-        (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}\n${stderr}` }),
+        {
+          cwd: repo,
+          env: { ...process.env, NODE_ENV: 'production', DOCUSAURUS_TELEMETRY_DISABLED: '1' },
+          maxBuffer: 64 << 20,
+          timeout: 400_000,
+        },
+        (err, stdout, stderr) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}\n${stderr}` }),
       );
     });
     expect(res.code, res.out.slice(-3000)).toBe(0);
@@ -176,7 +292,9 @@ describe('automation runs: API → runner → git → site → Chromium', () => 
     for (const entry of fs.readdirSync(build, { recursive: true, withFileTypes: true })) {
       if (!entry.isFile()) continue;
       const text = fs.readFileSync(path.join(entry.parentPath, entry.name), 'utf8');
-      expect(text.includes(PVE_TOKEN) || text.includes('7d1f0c2e-5b6a'), path.join(entry.parentPath, entry.name)).toBe(false);
+      expect(text.includes(PVE_TOKEN) || text.includes('7d1f0c2e-5b6a'), path.join(entry.parentPath, entry.name)).toBe(
+        false,
+      );
     }
     // Serve the build as a static host would (trailingSlash: false → <route>.html).
     staticServer = http.createServer((req, res) => {
@@ -187,7 +305,14 @@ describe('automation runs: API → runner → git → site → Chromium', () => 
         res.statusCode = 404;
         return res.end('not found');
       }
-      const type = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.txt': 'text/plain' }[path.extname(file)] ?? 'application/octet-stream';
+      const type =
+        {
+          '.html': 'text/html',
+          '.js': 'text/javascript',
+          '.css': 'text/css',
+          '.json': 'application/json',
+          '.txt': 'text/plain',
+        }[path.extname(file)] ?? 'application/octet-stream';
       res.setHeader('content-type', `${type}; charset=utf-8`);
       fs.createReadStream(file).pipe(res);
     });

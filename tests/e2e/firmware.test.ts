@@ -27,7 +27,8 @@ describe('the scaffolded device in the handbook, in Chromium', () => {
   let pump: BuiltFirmware;
   const devices: RunningDevice[] = [];
 
-  const api = (method: string, p: string, body?: unknown) => requestJson(`${base}/api/v1${p}`, { method, token: admin, body });
+  const api = (method: string, p: string, body?: unknown) =>
+    requestJson(`${base}/api/v1${p}`, { method, token: admin, body });
 
   beforeAll(async () => {
     const port = await freePort();
@@ -35,22 +36,47 @@ describe('the scaffolded device in the handbook, in Chromium', () => {
     [pump] = await Promise.all([
       buildFirmware('pump-ctl', '1.5.0', { tests: false }),
       (async () => {
-        proc = spawnCli(['start', '--port', String(port), '--mqtt-port', String(mqttPort), '--data-dir', dataDir], { HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
+        proc = spawnCli(['start', '--port', String(port), '--mqtt-port', String(mqttPort), '--data-dir', dataDir], {
+          HOST: '127.0.0.1',
+          LOG_LEVEL: 'warn',
+        });
         base = await proc.ready;
         await waitForSite(base);
       })(),
     ]);
     admin = /admin token\s+(\S+)/.exec(proc.output())![1]!;
     expect((await api('POST', '/customers', { id: 'cus_fw-bench', name: 'Firmware bench' })).status).toBe(201);
-    expect((await api('POST', '/sites', { id: site, customer_id: 'cus_fw-bench', name: 'Firmware bench' })).status).toBe(201);
+    expect(
+      (await api('POST', '/sites', { id: site, customer_id: 'cus_fw-bench', name: 'Firmware bench' })).status,
+    ).toBe(201);
     for (const [id, version] of [
       [ids.current, '1.5.0'],
       [ids.drifting, '1.4.2'],
     ] as const) {
-      expect((await api('POST', '/devices', { id, site_id: site, product_code: 'pump-ctl', product_version: version, role: 'controller', name: `Bench pump ${version}` })).status).toBe(201);
+      expect(
+        (
+          await api('POST', '/devices', {
+            id,
+            site_id: site,
+            product_code: 'pump-ctl',
+            product_version: version,
+            role: 'controller',
+            name: `Bench pump ${version}`,
+          })
+        ).status,
+      ).toBe(201);
       const token = await api('POST', `/devices/${id}/mqtt-token`);
       expect(token.status).toBe(201);
-      devices.push(startDevice(pump.binary, { port: mqttPort, site, device: id, token: token.body.password, stateDir: path.join(dataDir, `${id}-state`), interval: 2 }));
+      devices.push(
+        startDevice(pump.binary, {
+          port: mqttPort,
+          site,
+          device: id,
+          token: token.body.password,
+          stateDir: path.join(dataDir, `${id}-state`),
+          interval: 2,
+        }),
+      );
     }
     for (const d of devices) await d.waitFor(/connected as /);
     browser = await launchChromium();
@@ -68,7 +94,11 @@ describe('the scaffolded device in the handbook, in Chromium', () => {
 
   it('its telemetry is stored and the fleet overview shows both devices up, with the drifting one named', async () => {
     await expect
-      .poll(async () => (await api('GET', `/devices/${ids.current}/telemetry?metric=pressure_bar`)).body.points?.length ?? 0, { timeout: 30_000 })
+      .poll(
+        async () =>
+          (await api('GET', `/devices/${ids.current}/telemetry?metric=pressure_bar`)).body.points?.length ?? 0,
+        { timeout: 30_000 },
+      )
       .toBeGreaterThan(0);
     const page = await context.newPage();
     await page.goto(`${base}/docs/dashboards/fleet-overview`);
@@ -89,16 +119,28 @@ describe('the scaffolded device in the handbook, in Chromium', () => {
     expect(await sheet.getByTestId('firmware-baseline-1.5.0').textContent()).toBe('1.5.0');
     expect(await sheet.getByTestId('product-bom-1.5.0').getAttribute('data-parts')).toBe('6');
     expect(await sheet.getByTestId('product-bom-total-1.5.0').textContent()).toBe('$708.50');
-    const hrefs = await sheet.getByTestId('product-datasheet').evaluateAll((links) => links.map((a) => (a as HTMLAnchorElement).href));
+    const hrefs = await sheet
+      .getByTestId('product-datasheet')
+      .evaluateAll((links) => links.map((a) => (a as HTMLAnchorElement).href));
     expect(hrefs).toContain(`${base}/datasheets/pump-ctl/mod-lte-catm.pdf`);
     for (const href of new Set(hrefs)) {
       const res = await fetch(href);
       expect(res.status, href).toBe(200);
-      expect(Buffer.from(await res.arrayBuffer()).subarray(0, 5).toString()).toBe('%PDF-');
+      expect(
+        Buffer.from(await res.arrayBuffer())
+          .subarray(0, 5)
+          .toString(),
+      ).toBe('%PDF-');
     }
     const drift = page.getByTestId('firmware-drift').first();
     await expect.poll(() => drift.getAttribute('data-drift'), { timeout: 30_000 }).toBe('1');
-    const groups = await drift.getByTestId('firmware-drift-group').evaluateAll((rows) => rows.map((r) => `${r.getAttribute('data-version')}:${r.getAttribute('data-firmware')}:${r.getAttribute('data-drift')}`));
+    const groups = await drift
+      .getByTestId('firmware-drift-group')
+      .evaluateAll((rows) =>
+        rows.map(
+          (r) => `${r.getAttribute('data-version')}:${r.getAttribute('data-firmware')}:${r.getAttribute('data-drift')}`,
+        ),
+      );
     expect(groups).toEqual(['1.4.2:1.5.0:true', '1.5.0:1.5.0:false']);
     await page.screenshot({ path: screenshotPath('firmware-product-page'), fullPage: true });
     await page.close();
@@ -109,7 +151,9 @@ describe('the scaffolded device in the handbook, in Chromium', () => {
     await page.goto(`${base}/runbooks/rb-pump-ctl-1-5-0-bring-up?device=${ids.current}`);
     const health = page.getByTestId('device-under-test').getByTestId('device-health');
     await expect.poll(() => health.getAttribute('data-status'), { timeout: 30_000 }).toBe('up');
-    await expect.poll(() => page.getByTestId('device-under-test').getByText('pressure_bar').count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(() => page.getByTestId('device-under-test').getByText('pressure_bar').count(), { timeout: 30_000 })
+      .toBeGreaterThan(0);
     await page.screenshot({ path: screenshotPath('firmware-bring-up-runbook'), fullPage: true });
     await page.close();
   });

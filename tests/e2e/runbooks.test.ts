@@ -49,7 +49,12 @@ function png(w = 24, h = 16): Buffer {
     rows.push(0);
     for (let x = 0; x < w; x++) rows.push(x * 10, y * 15, 200);
   }
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.from(rows))), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.from(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 describe('runbook executions in the browser (two people, one execution)', () => {
@@ -62,28 +67,46 @@ describe('runbook executions in the browser (two people, one execution)', () => 
   let b: { context: BrowserContext; page: Page };
   let executionId = '';
 
-  const api = (token: string, method: string, url: string, body?: unknown) => requestJson(`${base}/api/v1${url}`, { method, token, body });
+  const api = (token: string, method: string, url: string, body?: unknown) =>
+    requestJson(`${base}/api/v1${url}`, { method, token, body });
   const serverItem = async (item: string) => {
     const e = (await api(tokens.alice!, 'GET', `/runbook-executions/${executionId}`)).body;
     return e.gates.flatMap((g: { items: { id: string }[] }) => g.items).find((i: { id: string }) => i.id === item);
   };
   const open = async (token: string, options: { width?: number; height?: number; dark?: boolean } = {}) => {
-    const context = await browser.newContext({ viewport: { width: options.width ?? 1280, height: options.height ?? 900 }, colorScheme: options.dark ? 'dark' : 'light' });
+    const context = await browser.newContext({
+      viewport: { width: options.width ?? 1280, height: options.height ?? 900 },
+      colorScheme: options.dark ? 'dark' : 'light',
+    });
     await context.addInitScript((t) => localStorage.setItem('fleetbook.token', t), token);
     const page = await context.newPage();
     return { context, page };
   };
   const item = (page: Page, id: string) => page.getByTestId(`runner-item-${id}`);
   /** The page's live connection is up (SSE `ready` seen), so changes from others can arrive. */
-  const live = (page: Page) => expect.poll(() => page.getByTestId('runbook-runner').getAttribute('data-live'), { timeout: 15_000 }).toBe('online');
+  const live = (page: Page) =>
+    expect.poll(() => page.getByTestId('runbook-runner').getAttribute('data-live'), { timeout: 15_000 }).toBe('online');
 
   beforeAll(async () => {
     const [port, mqttPort] = [await freePort(), await freePort()];
-    proc = spawnCli(['start', '--port', String(port), '--mqtt-port', String(mqttPort), '--data-dir', dataDir, '--demo', '--no-simulate'], {
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      FLEETBOOK_BLOB_DIR: path.join(dataDir, 'blobs'),
-    });
+    proc = spawnCli(
+      [
+        'start',
+        '--port',
+        String(port),
+        '--mqtt-port',
+        String(mqttPort),
+        '--data-dir',
+        dataDir,
+        '--demo',
+        '--no-simulate',
+      ],
+      {
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        FLEETBOOK_BLOB_DIR: path.join(dataDir, 'blobs'),
+      },
+    );
     base = await proc.ready;
     await waitForSite(base);
     const admin = /admin token (\S+)/.exec(proc.output())?.[1];
@@ -116,7 +139,12 @@ describe('runbook executions in the browser (two people, one execution)', () => 
     expect(executionId).toMatch(/^run_/);
     expect(new URL(a.page.url()).searchParams.get('execution')).toBe(executionId);
     const created = (await api(tokens.alice!, 'GET', `/runbook-executions/${executionId}`)).body;
-    expect(created).toMatchObject({ runbook: { id: RB, version: 1 }, deployment_id: DEPLOYMENT, started_by: 'alice', state: 'in_progress' });
+    expect(created).toMatchObject({
+      runbook: { id: RB, version: 1 },
+      deployment_id: DEPLOYMENT,
+      started_by: 'alice',
+      state: 'in_progress',
+    });
 
     await b.page.goto(`${base}/runbooks/${RB}?execution=${executionId}`);
     await b.page.getByTestId('runner-execution').waitFor();
@@ -126,16 +154,22 @@ describe('runbook executions in the browser (two people, one execution)', () => 
 
     await a.page.getByTestId('runner-check-deployment-page').click();
     // "Two people on the same execution see each other's ticks live": within 1 s.
-    await expect.poll(() => item(b.page, 'deployment-page').getAttribute('data-checked'), { timeout: 1000, interval: 25 }).toBe('true');
+    await expect
+      .poll(() => item(b.page, 'deployment-page').getAttribute('data-checked'), { timeout: 1000, interval: 25 })
+      .toBe('true');
     expect(await b.page.getByTestId('runner-item-meta-deployment-page').innerText()).toContain('alice');
     expect((await serverItem('deployment-page')).by).toBe('alice');
     // And the other way round.
     await b.page.getByTestId('runner-check-ppe').click();
-    await expect.poll(() => item(a.page, 'ppe').getAttribute('data-checked'), { timeout: 1000, interval: 25 }).toBe('true');
+    await expect
+      .poll(() => item(a.page, 'ppe').getAttribute('data-checked'), { timeout: 1000, interval: 25 })
+      .toBe('true');
     expect(await a.page.getByTestId('runner-item-meta-ppe').innerText()).toContain('bob');
 
     // The phone fits its screen: nothing wider than 390 px.
-    const overflow = await b.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await b.page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
     expect(overflow).toBeLessThanOrEqual(0);
     await a.page.screenshot({ path: screenshotPath('runbook-runner-a-desktop'), fullPage: false });
     await b.page.getByTestId('runner-gate-g1-prepare').scrollIntoViewIfNeeded();
@@ -162,14 +196,20 @@ describe('runbook executions in the browser (two people, one execution)', () => 
     // Executing: A on a desktop in light mode, B on a phone in dark mode, with ticks, a locked gate and chips.
     await check(a.page, 'executing light');
     await check(b.page, 'executing dark (phone)');
-    console.log(`axe (critical/serious/moderate/minor nodes): ${Object.entries(found).map(([k, c]) => `${k} ${c.critical}/${c.serious}/${c.moderate}/${c.minor}`).join('; ')}`);
+    console.log(
+      `axe (critical/serious/moderate/minor nodes): ${Object.entries(found)
+        .map(([k, c]) => `${k} ${c.critical}/${c.serious}/${c.moderate}/${c.minor}`)
+        .join('; ')}`,
+    );
     expect(problems).toEqual([]);
   });
 
   it('a gate with sign_off blocks the next gate until a lead signs off', async () => {
     await a.page.getByTestId('runner-note-site-notes').fill('Site LAN 10.20.0.0/24, fibre uplink, LTE backup');
     await a.page.getByTestId('runner-note-save-site-notes').click();
-    await expect.poll(() => a.page.getByTestId('runner-gate-g1-prepare').getAttribute('data-status'), { timeout: 5000 }).toBe('awaiting_sign_off');
+    await expect
+      .poll(() => a.page.getByTestId('runner-gate-g1-prepare').getAttribute('data-status'), { timeout: 5000 })
+      .toBe('awaiting_sign_off');
     expect(await a.page.getByTestId('runner-state').getAttribute('data-state')).toBe('blocked');
     expect(await a.page.getByTestId('runner-gate-g2-bench').getAttribute('data-status')).toBe('locked');
     expect(await a.page.getByTestId('runner-gate-locked-g2-bench').innerText()).toContain('awaits sign-off by a lead');
@@ -179,15 +219,21 @@ describe('runbook executions in the browser (two people, one execution)', () => 
     const early = await api(tokens.alice!, 'POST', `/runbook-executions/${executionId}/items/unbox/tick`, {});
     expect(early.status).toBe(409);
     expect(early.body.message).toContain('gate g1-prepare (Prepare at the desk) awaits sign-off by a lead');
-    expect((await api(tokens.alice!, 'POST', `/runbook-executions/${executionId}/gates/g1-prepare/sign-off`, {})).status).toBe(403);
+    expect(
+      (await api(tokens.alice!, 'POST', `/runbook-executions/${executionId}/gates/g1-prepare/sign-off`, {})).status,
+    ).toBe(403);
     await a.page.screenshot({ path: screenshotPath('runbook-runner-awaiting-sign-off'), fullPage: false });
 
     const lead = await open(tokens.lena!);
     await lead.page.goto(`${base}/runbooks/${RB}?execution=${executionId}`);
-    await expect.poll(() => lead.page.getByTestId('runner-identity').getAttribute('data-lead'), { timeout: 10_000 }).toBe('true');
+    await expect
+      .poll(() => lead.page.getByTestId('runner-identity').getAttribute('data-lead'), { timeout: 10_000 })
+      .toBe('true');
     await lead.page.getByTestId('runner-signoff-note-g1-prepare').fill('prep checked by phone');
     await lead.page.getByTestId('runner-signoff-g1-prepare').click();
-    await expect.poll(() => a.page.getByTestId('runner-gate-g2-bench').getAttribute('data-status'), { timeout: 5000 }).toBe('open');
+    await expect
+      .poll(() => a.page.getByTestId('runner-gate-g2-bench').getAttribute('data-status'), { timeout: 5000 })
+      .toBe('open');
     expect(await a.page.getByTestId('runner-signed-g1-prepare').innerText()).toContain('lena');
     expect(await a.page.getByTestId('runner-state').getAttribute('data-state')).toBe('in_progress');
     await lead.page.screenshot({ path: screenshotPath('runbook-runner-lead-signed-off'), fullPage: false });
@@ -215,14 +261,28 @@ describe('runbook executions in the browser (two people, one execution)', () => 
 
     const stored = await serverItem('label-photo');
     expect(stored.evidence_items).toHaveLength(1);
-    expect(stored.evidence_items[0]).toMatchObject({ kind: 'photo', sha256: sha, size: bytes.length, content_type: 'image/png', by: 'alice' });
+    expect(stored.evidence_items[0]).toMatchObject({
+      kind: 'photo',
+      sha256: sha,
+      size: bytes.length,
+      content_type: 'image/png',
+      by: 'alice',
+    });
     expect(fs.readFileSync(path.join(dataDir, 'blobs', sha.slice(0, 2), sha))).toEqual(bytes);
-    const served = await fetch(`${base}${stored.evidence_items[0].url}`, { headers: { authorization: `Bearer ${tokens.bob}` } });
+    const served = await fetch(`${base}${stored.evidence_items[0].url}`, {
+      headers: { authorization: `Bearer ${tokens.bob}` },
+    });
     expect(served.headers.get('content-type')).toBe('image/png');
     expect(Buffer.from(await served.arrayBuffer())).toEqual(bytes);
     // B sees the evidence too, with the same hash.
-    await expect.poll(() => item(b.page, 'label-photo').locator('[data-testid^="runner-evidence-hash-"]').count(), { timeout: 5000 }).toBe(1);
-    expect((await item(b.page, 'label-photo').locator('[data-testid^="runner-evidence-hash-"]').innerText()).trim()).toBe(sha);
+    await expect
+      .poll(() => item(b.page, 'label-photo').locator('[data-testid^="runner-evidence-hash-"]').count(), {
+        timeout: 5000,
+      })
+      .toBe(1);
+    expect(
+      (await item(b.page, 'label-photo').locator('[data-testid^="runner-evidence-hash-"]').innerText()).trim(),
+    ).toBe(sha);
     await item(a.page, 'label-photo').screenshot({ path: screenshotPath('runbook-runner-photo-evidence') });
   });
 
@@ -234,7 +294,12 @@ describe('runbook executions in the browser (two people, one execution)', () => 
     await a.page.getByTestId('runner-value-save-psu-voltage').click();
     await a.page.getByTestId('runner-flag-psu-voltage').waitFor({ timeout: 5000 });
     const stored = await serverItem('psu-voltage');
-    expect(stored).toMatchObject({ value: 13.1, flagged: true, checked: true, note: 'bench supply, not the field PSU' });
+    expect(stored).toMatchObject({
+      value: 13.1,
+      flagged: true,
+      checked: true,
+      note: 'bench supply, not the field PSU',
+    });
     await expect.poll(() => item(b.page, 'psu-voltage').getAttribute('data-flagged'), { timeout: 5000 }).toBe('true');
   });
 
@@ -247,7 +312,14 @@ describe('runbook executions in the browser (two people, one execution)', () => 
     expect(await a.page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
     await a.context.setOffline(true);
     // Off for the service worker too: an answer it never saw does not come.
-    expect(await a.page.evaluate(() => fetch(`/api/v1/health?probe=${Date.now()}`).then(() => 'reached', () => 'failed'))).toBe('failed');
+    expect(
+      await a.page.evaluate(() =>
+        fetch(`/api/v1/health?probe=${Date.now()}`).then(
+          () => 'reached',
+          () => 'failed',
+        ),
+      ),
+    ).toBe('failed');
     const reopened = await a.page.reload();
     expect(reopened?.fromServiceWorker()).toBe(true);
     const execution = a.page.getByTestId('runner-execution');
@@ -261,7 +333,9 @@ describe('runbook executions in the browser (two people, one execution)', () => 
 
     const order = ['cable', 'led', 'lid'];
     for (const id of order) await a.page.getByTestId(`runner-check-${id}`).click();
-    await expect.poll(() => a.page.getByTestId('runner-queue').getAttribute('data-pending'), { timeout: 5000 }).toBe('3');
+    await expect
+      .poll(() => a.page.getByTestId('runner-queue').getAttribute('data-pending'), { timeout: 5000 })
+      .toBe('3');
     for (const id of order) {
       expect(await item(a.page, id).getAttribute('data-checked')).toBe('true');
       expect(await item(a.page, id).getAttribute('data-pending')).toBe('1');
@@ -273,15 +347,25 @@ describe('runbook executions in the browser (two people, one execution)', () => 
     await a.page.screenshot({ path: screenshotPath('runbook-runner-offline-queue'), fullPage: false });
 
     await a.context.setOffline(false);
-    await expect.poll(async () => Promise.all(order.map(async (id) => (await serverItem(id)).checked)), { timeout: 15_000 }).toEqual([true, true, true]);
-    const activity = (await api(tokens.alice!, 'GET', `/runbook-executions/${executionId}/activity`)).body.items as { id: number; action: string; item_id: string; client_at: string | null }[];
+    await expect
+      .poll(async () => Promise.all(order.map(async (id) => (await serverItem(id)).checked)), { timeout: 15_000 })
+      .toEqual([true, true, true]);
+    const activity = (await api(tokens.alice!, 'GET', `/runbook-executions/${executionId}/activity`)).body.items as {
+      id: number;
+      action: string;
+      item_id: string;
+      client_at: string | null;
+    }[];
     const ticks = activity.filter((x) => x.action === 'tick' && order.includes(x.item_id));
     expect(ticks.map((x) => x.item_id)).toEqual(order);
     // Sent in the order they were done, each with the time it was done on the device.
     const doneAt = ticks.map((x) => Date.parse(x.client_at!));
     expect([...doneAt].sort((p, q) => p - q)).toEqual(doneAt);
-    await expect.poll(() => a.page.getByTestId('runner-queue').getAttribute('data-pending'), { timeout: 5000 }).toBe('0');
-    for (const id of order) await expect.poll(() => item(b.page, id).getAttribute('data-checked'), { timeout: 5000 }).toBe('true');
+    await expect
+      .poll(() => a.page.getByTestId('runner-queue').getAttribute('data-pending'), { timeout: 5000 })
+      .toBe('0');
+    for (const id of order)
+      await expect.poll(() => item(b.page, id).getAttribute('data-checked'), { timeout: 5000 }).toBe('true');
     await b.page.screenshot({ path: screenshotPath('runbook-runner-b-after-offline'), fullPage: true });
   });
 
@@ -290,8 +374,16 @@ describe('runbook executions in the browser (two people, one execution)', () => 
     const lid = await serverItem('lid');
     await a.context.setOffline(true);
     await a.page.getByTestId('runner-check-lid').click();
-    await expect.poll(() => a.page.getByTestId('runner-queue').getAttribute('data-pending'), { timeout: 5000 }).toBe('1');
-    expect((await api(tokens.bob!, 'POST', `/runbook-executions/${executionId}/items/lid/untick`, { if_version: lid.version })).status).toBe(200);
+    await expect
+      .poll(() => a.page.getByTestId('runner-queue').getAttribute('data-pending'), { timeout: 5000 })
+      .toBe('1');
+    expect(
+      (
+        await api(tokens.bob!, 'POST', `/runbook-executions/${executionId}/items/lid/untick`, {
+          if_version: lid.version,
+        })
+      ).status,
+    ).toBe(200);
     await a.context.setOffline(false);
     await a.page.getByTestId('runner-conflict-lid').waitFor({ timeout: 15_000 });
     expect(await a.page.getByTestId('runner-conflict-lid').innerText()).toContain('changed by bob');
@@ -305,9 +397,15 @@ describe('runbook executions in the browser (two people, one execution)', () => 
     await a.page.getByTestId('runner-check-tidy').click();
     await expect.poll(() => a.page.getByTestId('runner-finish').isEnabled(), { timeout: 5000 }).toBe(true);
     await a.page.getByTestId('runner-finish').click();
-    await expect.poll(() => a.page.getByTestId('runner-state').getAttribute('data-state'), { timeout: 5000 }).toBe('done');
-    await expect.poll(() => b.page.getByTestId('runner-state').getAttribute('data-state'), { timeout: 5000 }).toBe('done');
-    expect((await api(tokens.alice!, 'POST', `/runbook-executions/${executionId}/items/lid/untick`, {})).status).toBe(409);
+    await expect
+      .poll(() => a.page.getByTestId('runner-state').getAttribute('data-state'), { timeout: 5000 })
+      .toBe('done');
+    await expect
+      .poll(() => b.page.getByTestId('runner-state').getAttribute('data-state'), { timeout: 5000 })
+      .toBe('done');
+    expect((await api(tokens.alice!, 'POST', `/runbook-executions/${executionId}/items/lid/untick`, {})).status).toBe(
+      409,
+    );
 
     await a.page.goto(`${base}/runbooks`);
     const row = a.page.getByTestId(`execution-row-${executionId}`);
@@ -318,20 +416,34 @@ describe('runbook executions in the browser (two people, one execution)', () => 
 
   it('tutorial progress: steps marked done on the track page and on a step page show on My onboarding', async () => {
     await a.page.goto(`${base}/docs/tutorials/fleetbook-basics`);
-    await expect.poll(() => a.page.getByTestId('tutorial-track').getAttribute('data-state'), { timeout: 10_000 }).toBe('ready');
+    await expect
+      .poll(() => a.page.getByTestId('tutorial-track').getAttribute('data-state'), { timeout: 10_000 })
+      .toBe('ready');
     expect(await a.page.getByTestId('tutorial-step-1').getAttribute('data-done')).toBe('false');
     await a.page.getByTestId('tutorial-step-toggle-1').click();
-    await expect.poll(() => a.page.getByTestId('tutorial-step-1').getAttribute('data-done'), { timeout: 5000 }).toBe('true');
+    await expect
+      .poll(() => a.page.getByTestId('tutorial-step-1').getAttribute('data-done'), { timeout: 5000 })
+      .toBe('true');
 
     await a.page.goto(`${base}/docs/tutorials/fleetbook-basics/tut-basics-5-execute-a-runbook`);
     await expect.poll(() => a.page.getByTestId('tutorial-step-mark').isEnabled(), { timeout: 10_000 }).toBe(true);
     await a.page.getByTestId('tutorial-step-mark').click();
-    await expect.poll(() => a.page.getByTestId('tutorial-step-progress').getAttribute('data-done'), { timeout: 5000 }).toBe('true');
+    await expect
+      .poll(() => a.page.getByTestId('tutorial-step-progress').getAttribute('data-done'), { timeout: 5000 })
+      .toBe('true');
 
     const progress = (await api(tokens.alice!, 'GET', '/tutorial-progress/fleetbook-basics')).body;
-    expect(progress.steps.filter((s: { completed_at: string | null }) => s.completed_at).map((s: { step: number }) => s.step)).toEqual([1, 5]);
+    expect(
+      progress.steps
+        .filter((s: { completed_at: string | null }) => s.completed_at)
+        .map((s: { step: number }) => s.step),
+    ).toEqual([1, 5]);
     await a.page.goto(`${base}/docs/tutorials/my-onboarding`);
-    await expect.poll(() => a.page.getByTestId('onboarding-track-fleetbook-basics').getAttribute('data-done'), { timeout: 10_000 }).toBe('2');
+    await expect
+      .poll(() => a.page.getByTestId('onboarding-track-fleetbook-basics').getAttribute('data-done'), {
+        timeout: 10_000,
+      })
+      .toBe('2');
     expect(await a.page.getByTestId('my-onboarding').innerText()).toContain('alice');
     await a.page.getByTestId('my-onboarding').screenshot({ path: screenshotPath('tutorial-my-onboarding') });
   });

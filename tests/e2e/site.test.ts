@@ -18,10 +18,23 @@ describe('the site, served by fleetbook start, in Chromium', () => {
 
   beforeAll(async () => {
     const [port, mqttPort] = [await freePort(), await freePort()];
-    proc = spawnCli(['start', '--port', String(port), '--mqtt-port', String(mqttPort), '--data-dir', dataDir, '--demo', '--no-simulate'], {
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-    });
+    proc = spawnCli(
+      [
+        'start',
+        '--port',
+        String(port),
+        '--mqtt-port',
+        String(mqttPort),
+        '--data-dir',
+        dataDir,
+        '--demo',
+        '--no-simulate',
+      ],
+      {
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+      },
+    );
     base = await proc.ready;
     await waitForSite(base);
     browser = await launchChromium();
@@ -41,8 +54,12 @@ describe('the site, served by fleetbook start, in Chromium', () => {
     const widget = page.getByTestId('api-status');
     await expect.poll(() => widget.getAttribute('data-state'), { timeout: 15_000 }).toBe('ok');
     expect(apiHealth.status).toBe('ok');
-    await expect.poll(() => page.getByTestId('api-status-database').getAttribute('data-state')).toBe(apiHealth.database.status);
-    await expect.poll(() => page.getByTestId('api-status-broker').getAttribute('data-state')).toBe(apiHealth.broker.status);
+    await expect
+      .poll(() => page.getByTestId('api-status-database').getAttribute('data-state'))
+      .toBe(apiHealth.database.status);
+    await expect
+      .poll(() => page.getByTestId('api-status-broker').getAttribute('data-state'))
+      .toBe(apiHealth.broker.status);
     expect(await page.getByTestId('api-status-database').innerText()).toContain('embedded PGlite');
     expect(await page.getByTestId('api-status-api').innerText()).toContain(`v${apiHealth.version}`);
     await page.screenshot({ path: screenshotPath('landing'), fullPage: true });
@@ -93,7 +110,14 @@ describe('the site, served by fleetbook start, in Chromium', () => {
   it('search: a word from a runbook’s body finds that runbook; a device id typed in the same box jumps to its page', async () => {
     // A word that only one runbook's body holds, not its title: the index has the pages' text.
     const word = 'rangefinder';
-    const holders = fs.readdirSync(path.join(ROOT, 'runbooks')).filter((f) => f.endsWith('.mdx') && fs.readFileSync(path.join(ROOT, 'runbooks', f), 'utf8').toLowerCase().includes(word));
+    const holders = fs.readdirSync(path.join(ROOT, 'runbooks')).filter(
+      (f) =>
+        f.endsWith('.mdx') &&
+        fs
+          .readFileSync(path.join(ROOT, 'runbooks', f), 'utf8')
+          .toLowerCase()
+          .includes(word),
+    );
     expect(holders).toEqual(['site-survey.mdx']);
     const source = fs.readFileSync(path.join(ROOT, 'runbooks', holders[0]!), 'utf8');
     const [id, title] = [/^id: (.+)$/m.exec(source)![1]!, /^title: (.+)$/m.exec(source)![1]!];
@@ -106,7 +130,10 @@ describe('the site, served by fleetbook start, in Chromium', () => {
     await box.pressSequentially(word, { delay: 20 });
     // Every key lands in the box (the fleet lookup listens to the same input).
     expect(await box.inputValue()).toBe(word);
-    const hit = page.getByRole('option').filter({ has: page.locator('mark', { hasText: new RegExp(word, 'i') }) }).first();
+    const hit = page
+      .getByRole('option')
+      .filter({ has: page.locator('mark', { hasText: new RegExp(word, 'i') }) })
+      .first();
     await hit.waitFor({ timeout: 15_000 });
     await page.screenshot({ path: screenshotPath('search-runbook-body'), fullPage: false });
     await hit.click();
@@ -125,7 +152,9 @@ describe('the site, served by fleetbook start, in Chromium', () => {
     await box.press('Enter');
     await page.waitForURL((u) => u.pathname === '/device' && u.searchParams.get('id') === device, { timeout: 10_000 });
     await expect.poll(() => page.locator('h1').first().innerText(), { timeout: 10_000 }).toBe(`device ${device}`);
-    await expect.poll(() => page.getByTestId('device-health').first().getAttribute('data-state'), { timeout: 15_000 }).toBe('ready');
+    await expect
+      .poll(() => page.getByTestId('device-health').first().getAttribute('data-state'), { timeout: 15_000 })
+      .toBe('ready');
     await page.getByTestId('device-state').waitFor({ timeout: 10_000 });
     await page.screenshot({ path: screenshotPath('device-page'), fullPage: true });
     await page.close();
@@ -141,7 +170,12 @@ describe('the site, served by fleetbook start, in Chromium', () => {
     expect(manifestRes.status).toBe(200);
     expect(manifestRes.headers.get('content-type')).toMatch(/json/);
     const manifest = await manifestRes.json();
-    expect(manifest).toMatchObject({ name: expect.any(String), short_name: expect.any(String), display: 'standalone', scope: '/' });
+    expect(manifest).toMatchObject({
+      name: expect.any(String),
+      short_name: expect.any(String),
+      display: 'standalone',
+      scope: '/',
+    });
     expect(manifest.short_name.length).toBeLessThanOrEqual(12);
     expect(await page.locator('meta[name="theme-color"]').getAttribute('content')).toBe(manifest.theme_color);
     expect((await fetch(new URL(manifest.start_url, base))).status).toBe(200);
@@ -166,13 +200,17 @@ describe('the site, served by fleetbook start, in Chromium', () => {
       });
     await expect.poll(sw, { timeout: 60_000 }).toEqual({ scope: `${base}/`, state: 'activated' });
     await page.reload();
-    expect(await page.evaluate(() => navigator.serviceWorker.controller?.scriptURL ?? null)).toMatch(new RegExp(`^${base}/sw\\.js`));
+    expect(await page.evaluate(() => navigator.serviceWorker.controller?.scriptURL ?? null)).toMatch(
+      new RegExp(`^${base}/sw\\.js`),
+    );
     // And Chromium's own verdict, the one behind its install prompt.
     const cdp = await context.newCDPSession(page);
     const app = (await cdp.send('Page.getAppManifest')) as { errors: { message: string }[]; url: string };
     expect(app.errors).toEqual([]);
     expect(app.url).toBe(new URL(href!, base).href);
-    const { installabilityErrors } = (await cdp.send('Page.getInstallabilityErrors')) as { installabilityErrors: { errorId: string }[] };
+    const { installabilityErrors } = (await cdp.send('Page.getInstallabilityErrors')) as {
+      installabilityErrors: { errorId: string }[];
+    };
     // Playwright's contexts are incognito profiles, where Chromium never offers to install; that is the only reason allowed.
     expect(installabilityErrors.map((e) => e.errorId).filter((id) => id !== 'in-incognito')).toEqual([]);
     await context.close();
@@ -191,17 +229,25 @@ describe('the site, served by fleetbook start, in Chromium', () => {
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: scheme });
       const page = await context.newPage();
       await page.goto(base + '/');
-      await expect.poll(() => page.getByTestId('api-status').getAttribute('data-state'), { timeout: 15_000 }).toBe('ok');
+      await expect
+        .poll(() => page.getByTestId('api-status').getAttribute('data-state'), { timeout: 15_000 })
+        .toBe('ok');
       await check(page, `landing ${scheme}`);
       await page.goto(base + '/docs/contracts/openapi');
-      await expect.poll(() => page.getByTestId('api-reference').getAttribute('data-state'), { timeout: 15_000 }).toBe('ready');
+      await expect
+        .poll(() => page.getByTestId('api-reference').getAttribute('data-state'), { timeout: 15_000 })
+        .toBe('ready');
       // One operation open, so its parameters, body and responses are checked too.
       await page.getByTestId('api-op-get-/api/v1/devices').locator('summary').click();
       await check(page, `api-reference ${scheme}`);
       await page.screenshot({ path: screenshotPath(`api-reference-${scheme}`), fullPage: false });
       await context.close();
     }
-    console.log(`axe (critical/serious/moderate/minor nodes): ${Object.entries(found).map(([k, c]) => `${k} ${c.critical}/${c.serious}/${c.moderate}/${c.minor}`).join('; ')}`);
+    console.log(
+      `axe (critical/serious/moderate/minor nodes): ${Object.entries(found)
+        .map(([k, c]) => `${k} ${c.critical}/${c.serious}/${c.moderate}/${c.minor}`)
+        .join('; ')}`,
+    );
     expect(problems).toEqual([]);
   });
 

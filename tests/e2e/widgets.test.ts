@@ -22,10 +22,24 @@ describe('live widgets and surfaces, served by fleetbook start, in Chromium', ()
   let admin: string;
   const tokens: Record<'operator' | 'viewer', string> = { operator: '', viewer: '' };
 
-  const api = (method: string, p: string, body?: unknown, token = admin) => requestJson(`${base}/api/v1${p}`, { method, token, body });
+  const api = (method: string, p: string, body?: unknown, token = admin) =>
+    requestJson(`${base}/api/v1${p}`, { method, token, body });
 
   async function start(): Promise<void> {
-    proc = spawnCli(['start', '--port', String(port), '--mqtt-port', String(mqttPort), '--data-dir', dataDir, '--demo', '--no-simulate'], { HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
+    proc = spawnCli(
+      [
+        'start',
+        '--port',
+        String(port),
+        '--mqtt-port',
+        String(mqttPort),
+        '--data-dir',
+        dataDir,
+        '--demo',
+        '--no-simulate',
+      ],
+      { HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    );
     base = await proc.ready;
     await waitForSite(base);
   }
@@ -35,8 +49,14 @@ describe('live widgets and surfaces, served by fleetbook start, in Chromium', ()
   }
 
   /** A browser context whose pages carry this token (the data client reads localStorage['fleetbook.token']). */
-  async function contextAs(token: string | null, opts: { width?: number; dark?: boolean } = {}): Promise<BrowserContext> {
-    const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: 900 }, colorScheme: opts.dark ? 'dark' : 'light' });
+  async function contextAs(
+    token: string | null,
+    opts: { width?: number; dark?: boolean } = {},
+  ): Promise<BrowserContext> {
+    const context = await browser.newContext({
+      viewport: { width: opts.width ?? 1280, height: 900 },
+      colorScheme: opts.dark ? 'dark' : 'light',
+    });
     if (token) await context.addInitScript((t) => localStorage.setItem('fleetbook.token', t), token);
     return context;
   }
@@ -47,7 +67,9 @@ describe('live widgets and surfaces, served by fleetbook start, in Chromium', ()
     for (const status of ['up', 'down', 'unknown'] as const) {
       let cursor: string | null = null;
       do {
-        const page: { items: unknown[]; next_cursor: string | null } = (await api('GET', `/devices?status=${status}&limit=500${cursor ? `&cursor=${cursor}` : ''}`)).body;
+        const page: { items: unknown[]; next_cursor: string | null } = (
+          await api('GET', `/devices?status=${status}&limit=500${cursor ? `&cursor=${cursor}` : ''}`)
+        ).body;
         out[status] += page.items.length;
         cursor = page.next_cursor;
       } while (cursor);
@@ -97,8 +119,14 @@ describe('live widgets and surfaces, served by fleetbook start, in Chromium', ()
       .poll(
         async () => {
           const api = await apiCounts();
-          const shown = { up: Number(await health.getAttribute('data-up')), down: Number(await health.getAttribute('data-down')), unknown: Number(await health.getAttribute('data-unknown')) };
-          return JSON.stringify(shown) === JSON.stringify(api) ? 'match' : `page ${JSON.stringify(shown)} api ${JSON.stringify(api)}`;
+          const shown = {
+            up: Number(await health.getAttribute('data-up')),
+            down: Number(await health.getAttribute('data-down')),
+            unknown: Number(await health.getAttribute('data-unknown')),
+          };
+          return JSON.stringify(shown) === JSON.stringify(api)
+            ? 'match'
+            : `page ${JSON.stringify(shown)} api ${JSON.stringify(api)}`;
         },
         { timeout: 20_000, interval: 1000 },
       )
@@ -107,11 +135,24 @@ describe('live widgets and surfaces, served by fleetbook start, in Chromium', ()
     const counts = await apiCounts();
     const surface = page.getByTestId('surface-fleet-overview');
     await expect.poll(() => surface.getAttribute('data-state'), { timeout: 20_000 }).toBe('ready');
-    await expect.poll(() => surface.locator('[data-label="devices down"]').getAttribute('data-value'), { timeout: 10_000 }).toBe(String(counts.down));
-    expect(await surface.locator('[data-label="never reported"]').getAttribute('data-value')).toBe(String(counts.unknown));
+    await expect
+      .poll(() => surface.locator('[data-label="devices down"]').getAttribute('data-value'), { timeout: 10_000 })
+      .toBe(String(counts.down));
+    expect(await surface.locator('[data-label="never reported"]').getAttribute('data-value')).toBe(
+      String(counts.unknown),
+    );
     // Live: a device added to the registry moves the counts without a reload.
     const unknownBefore = Number(await health.getAttribute('data-unknown'));
-    expect((await api('POST', '/devices', { id: 'dev_e2e-fleet-health', site_id: 'site_farm-north', product_code: 'soil-probe', role: 'sensor' })).status).toBe(201);
+    expect(
+      (
+        await api('POST', '/devices', {
+          id: 'dev_e2e-fleet-health',
+          site_id: 'site_farm-north',
+          product_code: 'soil-probe',
+          role: 'sensor',
+        })
+      ).status,
+    ).toBe(201);
     await expect.poll(() => health.getAttribute('data-unknown'), { timeout: 5_000 }).toBe(String(unknownBefore + 1));
     expect((await api('DELETE', '/devices/dev_e2e-fleet-health')).status).toBe(204);
     await expect.poll(() => health.getAttribute('data-unknown'), { timeout: 5_000 }).toBe(String(unknownBefore));
@@ -124,9 +165,17 @@ describe('live widgets and surfaces, served by fleetbook start, in Chromium', ()
     await page.goto(`${base}/docs/products/soil-probe`);
     const table = page.getByTestId('device-table').first();
     await expect.poll(() => table.getAttribute('data-state'), { timeout: 30_000 }).toBe('ready');
-    const shown = () => table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-testid')!.replace('device-row-', '')));
+    const shown = () =>
+      table
+        .locator('tbody tr')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-testid')!.replace('device-row-', '')));
     const apiPage = async (sort: string, cursor?: string) =>
-      (await api('GET', `/devices?product_code=soil-probe&limit=10&sort=${sort}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)).body as { items: Array<{ id: string }>; next_cursor: string };
+      (
+        await api(
+          'GET',
+          `/devices?product_code=soil-probe&limit=10&sort=${sort}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        )
+      ).body as { items: Array<{ id: string }>; next_cursor: string };
     const ids = (p: { items: Array<{ id: string }> }) => p.items.map((d) => d.id);
 
     await table.getByTestId('device-table-sort-name').click();
@@ -172,12 +221,26 @@ describe('live widgets and surfaces, served by fleetbook start, in Chromium', ()
     await expect.poll(() => surface.getAttribute('data-live'), { timeout: 15_000 }).toBe('online');
     const nonce = `Published at run time ${Date.now()}`;
     // Invalid messages are refused with the validation error shape, and change nothing.
-    const bad = await api('PUT', '/surfaces/fleet-overview', { title: 'x', components: [{ id: 'top', component: 'Nope' }] });
+    const bad = await api('PUT', '/surfaces/fleet-overview', {
+      title: 'x',
+      components: [{ id: 'top', component: 'Nope' }],
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error).toBe('validation');
-    expect(bad.body.issues.map((i: { path: string }) => i.path)).toEqual(expect.arrayContaining(['body.components[0].component']));
+    expect(bad.body.issues.map((i: { path: string }) => i.path)).toEqual(
+      expect.arrayContaining(['body.components[0].component']),
+    );
     // A viewer may not publish.
-    expect((await api('PUT', '/surfaces/fleet-overview', { title: 'x', components: [{ id: 'root', component: 'Text', text: 'x' }] }, tokens.viewer)).status).toBe(403);
+    expect(
+      (
+        await api(
+          'PUT',
+          '/surfaces/fleet-overview',
+          { title: 'x', components: [{ id: 'root', component: 'Text', text: 'x' }] },
+          tokens.viewer,
+        )
+      ).status,
+    ).toBe(403);
     const put = await api('PUT', '/surfaces/fleet-overview', {
       title: 'Fleet overview (run time)',
       components: [
@@ -220,24 +283,45 @@ describe('live widgets and surfaces, served by fleetbook start, in Chromium', ()
     const button = list.locator('[data-testid^="alert-ack-"]').first();
     const alertId = (await button.getAttribute('data-testid'))!.replace('alert-ack-', '');
     await button.click();
-    await expect.poll(() => page.getByTestId(`alert-row-${alertId}`).first().getAttribute('data-state'), { timeout: 5_000 }).toBe('acknowledged');
+    await expect
+      .poll(() => page.getByTestId(`alert-row-${alertId}`).first().getAttribute('data-state'), { timeout: 5_000 })
+      .toBe('acknowledged');
     const after = await api('GET', `/alerts/${alertId}`);
     expect(after.body).toMatchObject({ state: 'acknowledged', acked_by: 'e2e-operator' });
     // …and the viewer's page follows live, without its own click.
-    await expect.poll(() => vPage.getByTestId(`alert-row-${alertId}`).first().getAttribute('data-state'), { timeout: 5_000 }).toBe('acknowledged');
+    await expect
+      .poll(() => vPage.getByTestId(`alert-row-${alertId}`).first().getAttribute('data-state'), { timeout: 5_000 })
+      .toBe('acknowledged');
 
     // The same action from a surface (A2UI action message): role-checked by the API.
     const other = (await api('GET', '/alerts?state=open&limit=1')).body.items[0];
     if (other) {
-      const action = (name: string) => ({ version: 'v0.9', action: { name, surfaceId: 'fleet-overview', sourceComponentId: 'alerts', timestamp: new Date().toISOString(), context: { alert_id: other.id } } });
+      const action = (name: string) => ({
+        version: 'v0.9',
+        action: {
+          name,
+          surfaceId: 'fleet-overview',
+          sourceComponentId: 'alerts',
+          timestamp: new Date().toISOString(),
+          context: { alert_id: other.id },
+        },
+      });
       const denied = await api('POST', '/surfaces/fleet-overview/actions', action('acknowledge_alert'), tokens.viewer);
       expect(denied.status).toBe(403);
       expect(denied.body.error).toBe('forbidden');
-      const unknown = await api('POST', '/surfaces/fleet-overview/actions', action('reboot_everything'), tokens.operator);
+      const unknown = await api(
+        'POST',
+        '/surfaces/fleet-overview/actions',
+        action('reboot_everything'),
+        tokens.operator,
+      );
       expect(unknown.status).toBe(400);
       const done = await api('POST', '/surfaces/fleet-overview/actions', action('acknowledge_alert'), tokens.operator);
       expect(done.status).toBe(200);
-      expect(done.body.messages[0]).toMatchObject({ version: 'v0.9', updateDataModel: { surfaceId: 'fleet-overview', path: '/' } });
+      expect(done.body.messages[0]).toMatchObject({
+        version: 'v0.9',
+        updateDataModel: { surfaceId: 'fleet-overview', path: '/' },
+      });
       expect((await api('GET', `/alerts/${other.id}`)).body.state).toBe('acknowledged');
     }
     await viewer.close();
@@ -255,18 +339,31 @@ describe('live widgets and surfaces, served by fleetbook start, in Chromium', ()
     const chart = page.getByTestId('telemetry-chart').first();
     await expect.poll(() => chart.getAttribute('data-state'), { timeout: 30_000 }).toMatch(/^(ready|empty)$/);
     await expect.poll(() => chart.getAttribute('data-live'), { timeout: 15_000 }).toBe('online');
-    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { username: issued.body.username, password: issued.body.password, clientId: `e2e-${Date.now()}`, reconnectPeriod: 0 });
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, {
+      username: issued.body.username,
+      password: issued.body.password,
+      clientId: `e2e-${Date.now()}`,
+      reconnectPeriod: 0,
+    });
     try {
       const value = 61.25;
       await client.publishAsync(
         `fleetbook/v1/site_farm-north/${device}/telemetry`,
-        JSON.stringify({ schema_version: 1, msg_id: `e2e-${Date.now()}`, ts: Date.now() / 1000, status: 'running', metrics: { cpu_temp_c: value } }),
+        JSON.stringify({
+          schema_version: 1,
+          msg_id: `e2e-${Date.now()}`,
+          ts: Date.now() / 1000,
+          status: 'running',
+          metrics: { cpu_temp_c: value },
+        }),
         { qos: 1 },
       );
       await expect.poll(() => chart.getAttribute('data-latest'), { timeout: 10_000 }).toBe(String(value));
       expect(Number(await chart.getAttribute('data-points'))).toBeGreaterThan(0);
       // The device health card follows too: the device is up again and shows the metric.
-      await expect.poll(() => page.getByTestId('device-health').first().getAttribute('data-status'), { timeout: 10_000 }).toBe('up');
+      await expect
+        .poll(() => page.getByTestId('device-health').first().getAttribute('data-status'), { timeout: 10_000 })
+        .toBe('up');
     } finally {
       await client.endAsync();
     }
@@ -275,22 +372,54 @@ describe('live widgets and surfaces, served by fleetbook start, in Chromium', ()
     // History for the trend charts (and the screenshots below): a day of readings sent late,
     // as a gateway's offline buffer would (contracts.md: backfill keeps its original ts).
     const series: Array<[string, string, string, number, (x: number) => number]> = [
-      ['gw_farm-north-1-001', 'site_farm-north', 'cpu_temp_c', 24, (x) => 48 + 22 * Math.max(0, Math.sin((x - 0.25) * Math.PI * 2))],
-      ['dev_farm-north-3-002', 'site_farm-north', 'soil_moisture_pct', 24 * 7, (x) => 18 + 14 * ((x * 7) % 1 < 0.1 ? (x * 7) % 1 * 10 : 1 - ((x * 7) % 1 - 0.1) / 0.9)],
+      [
+        'gw_farm-north-1-001',
+        'site_farm-north',
+        'cpu_temp_c',
+        24,
+        (x) => 48 + 22 * Math.max(0, Math.sin((x - 0.25) * Math.PI * 2)),
+      ],
+      [
+        'dev_farm-north-3-002',
+        'site_farm-north',
+        'soil_moisture_pct',
+        24 * 7,
+        (x) => 18 + 14 * ((x * 7) % 1 < 0.1 ? ((x * 7) % 1) * 10 : 1 - (((x * 7) % 1) - 0.1) / 0.9),
+      ],
       ['dev_farm-north-4-001', 'site_farm-north', 'pressure_bar', 24, (x) => 3.2 + 0.15 * Math.sin(x * 40)],
     ];
     for (const [id, site, metric, hours, f] of series) {
       const t = await api('POST', `/devices/${id}/mqtt-token`);
-      const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { username: t.body.username, password: t.body.password, clientId: `e2e-backfill-${id}`, reconnectPeriod: 0 });
+      const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, {
+        username: t.body.username,
+        password: t.body.password,
+        clientId: `e2e-backfill-${id}`,
+        reconnectPeriod: 0,
+      });
       const n = 96;
       for (let i = 0; i < n; i++) {
         const ts = Date.now() / 1000 - hours * 3600 * (1 - i / n);
-        await c.publishAsync(`fleetbook/v1/${site}/${id}/telemetry`, JSON.stringify({ schema_version: 1, msg_id: `bf-${id}-${i}`, ts, status: 'running', metrics: { [metric]: Number(f(i / n).toFixed(2)) } }), { qos: 1 });
+        await c.publishAsync(
+          `fleetbook/v1/${site}/${id}/telemetry`,
+          JSON.stringify({
+            schema_version: 1,
+            msg_id: `bf-${id}-${i}`,
+            ts,
+            status: 'running',
+            metrics: { [metric]: Number(f(i / n).toFixed(2)) },
+          }),
+          { qos: 1 },
+        );
       }
       await c.endAsync();
     }
     await expect
-      .poll(async () => (await api('GET', `/devices/dev_farm-north-4-001/telemetry?metric=pressure_bar&bucket=15m`)).body.points.length, { timeout: 15_000 })
+      .poll(
+        async () =>
+          (await api('GET', `/devices/dev_farm-north-4-001/telemetry?metric=pressure_bar&bucket=15m`)).body.points
+            .length,
+        { timeout: 15_000 },
+      )
       .toBeGreaterThan(10);
   });
 
@@ -316,8 +445,16 @@ describe('live widgets and surfaces, served by fleetbook start, in Chromium', ()
           product_version: '2.1.0',
           targets: { gateways: ['gw_farm-north-1-001'], devices: [], stations: [] },
           actions: [
-            { id: 'vm', type: 'provision_vm', with: { node: 'pve1', template_vmid: 9000, name: 'cs-farm-north', ip: '10.20.0.21/24' } },
-            { id: 'checks', type: 'run_health_checks', with: { checks: [{ http: 'http://cs-farm-north:8080', expect_status: 200 }] } },
+            {
+              id: 'vm',
+              type: 'provision_vm',
+              with: { node: 'pve1', template_vmid: 9000, name: 'cs-farm-north', ip: '10.20.0.21/24' },
+            },
+            {
+              id: 'checks',
+              type: 'run_health_checks',
+              with: { checks: [{ http: 'http://cs-farm-north:8080', expect_status: 200 }] },
+            },
           ],
         },
         spec_digest: `sha256:${'a'.repeat(64)}`,
@@ -333,13 +470,44 @@ describe('live widgets and surfaces, served by fleetbook start, in Chromium', ()
     await page.goto(`${base}/docs/dashboards/automation-runs`);
     const row = page.getByTestId(`run-row-${runId}`).first();
     await expect.poll(() => row.getAttribute('data-state'), { timeout: 30_000 }).toBe('queued');
-    await expect.poll(() => page.getByTestId('run-timeline').first().getAttribute('data-live'), { timeout: 15_000 }).toBe('online');
-    const entries = (list: Array<{ action_id?: string; state: string; message: string; duration_ms: number }>) => ({ entries: list.map((e, i) => ({ at: at(i), ...e })) });
-    expect((await api('POST', `/automation-runs/${runId}/timeline`, entries([{ state: 'running', message: 'run started', duration_ms: 0 }, { action_id: 'vm', state: 'running', message: 'cloning template 9000', duration_ms: 0 }]), token)).status).toBe(201);
+    await expect
+      .poll(() => page.getByTestId('run-timeline').first().getAttribute('data-live'), { timeout: 15_000 })
+      .toBe('online');
+    const entries = (list: Array<{ action_id?: string; state: string; message: string; duration_ms: number }>) => ({
+      entries: list.map((e, i) => ({ at: at(i), ...e })),
+    });
+    expect(
+      (
+        await api(
+          'POST',
+          `/automation-runs/${runId}/timeline`,
+          entries([
+            { state: 'running', message: 'run started', duration_ms: 0 },
+            { action_id: 'vm', state: 'running', message: 'cloning template 9000', duration_ms: 0 },
+          ]),
+          token,
+        )
+      ).status,
+    ).toBe(201);
     await expect.poll(() => row.getAttribute('data-state'), { timeout: 5_000 }).toBe('running');
-    await expect.poll(() => page.getByTestId('run-action-vm').first().getAttribute('data-state'), { timeout: 5_000 }).toBe('running');
-    expect((await api('POST', `/automation-runs/${runId}/timeline`, entries([{ action_id: 'vm', state: 'succeeded', message: 'VM cs-farm-north up at 10.20.0.21', duration_ms: 41_000 }]), token)).status).toBe(201);
-    await expect.poll(() => page.getByTestId('run-action-vm').first().getAttribute('data-state'), { timeout: 5_000 }).toBe('succeeded');
+    await expect
+      .poll(() => page.getByTestId('run-action-vm').first().getAttribute('data-state'), { timeout: 5_000 })
+      .toBe('running');
+    expect(
+      (
+        await api(
+          'POST',
+          `/automation-runs/${runId}/timeline`,
+          entries([
+            { action_id: 'vm', state: 'succeeded', message: 'VM cs-farm-north up at 10.20.0.21', duration_ms: 41_000 },
+          ]),
+          token,
+        )
+      ).status,
+    ).toBe(201);
+    await expect
+      .poll(() => page.getByTestId('run-action-vm').first().getAttribute('data-state'), { timeout: 5_000 })
+      .toBe('succeeded');
     await context.close();
   });
 
@@ -349,23 +517,38 @@ describe('live widgets and surfaces, served by fleetbook start, in Chromium', ()
       .readdirSync(path.join(ROOT, 'docs/dashboards'))
       .filter((f) => f.endsWith('.mdx'))
       .map((f) => f.replace(/\.mdx$/, ''));
-    expect(dashboards).toEqual(expect.arrayContaining(['index', 'fleet-overview', 'alerts', 'uptime', 'telemetry-trends']));
+    expect(dashboards).toEqual(
+      expect.arrayContaining(['index', 'fleet-overview', 'alerts', 'uptime', 'telemetry-trends']),
+    );
     const found: string[] = [];
     const problems: string[] = [];
-    for (const [width, label] of [[1280, 'desktop'], [390, 'phone']] as const) {
+    for (const [width, label] of [
+      [1280, 'desktop'],
+      [390, 'phone'],
+    ] as const) {
       for (const dark of [false, true]) {
         const context = await contextAs(null, { width, dark });
         const page = await context.newPage();
         for (const d of dashboards) {
           await page.goto(`${base}/docs/dashboards${d === 'index' ? '' : `/${d}`}`);
           // Mermaid diagrams are drawn in the browser: axe must see every one drawn (their edge labels).
-          const diagrams = (fs.readFileSync(path.join(ROOT, 'docs/dashboards', `${d}.mdx`), 'utf8').match(/^```mermaid/gm) ?? []).length;
-          await expect.poll(() => page.locator('.docusaurus-mermaid-container svg').count(), { timeout: 20_000 }).toBe(diagrams);
+          const diagrams = (
+            fs.readFileSync(path.join(ROOT, 'docs/dashboards', `${d}.mdx`), 'utf8').match(/^```mermaid/gm) ?? []
+          ).length;
+          await expect
+            .poll(() => page.locator('.docusaurus-mermaid-container svg').count(), { timeout: 20_000 })
+            .toBe(diagrams);
           // Pages without live widgets (the index, the surfaces guide) are checked all the same.
           const widgets = page.locator('[data-widget]');
           // Every widget settles: no placeholder, no spinner (empty and unavailable are states too).
           await expect
-            .poll(async () => (await widgets.evaluateAll((els) => els.map((e) => e.getAttribute('data-state')))).filter((s) => s === 'loading' || s === 'placeholder').length, { timeout: 30_000 })
+            .poll(
+              async () =>
+                (await widgets.evaluateAll((els) => els.map((e) => e.getAttribute('data-state')))).filter(
+                  (s) => s === 'loading' || s === 'placeholder',
+                ).length,
+              { timeout: 30_000 },
+            )
             .toBe(0);
           const states = await widgets.evaluateAll((els) => els.map((e) => e.getAttribute('data-state')));
           expect(states.filter((s) => s === 'error' || s === 'unreachable')).toEqual([]);

@@ -1,4 +1,11 @@
-import { metric, settleLedger, startPublishers, waitForHealth, waitForStored, type FaultRig } from '../helpers/fault-rig.ts';
+import {
+  metric,
+  settleLedger,
+  startPublishers,
+  waitForHealth,
+  waitForStored,
+  type FaultRig,
+} from '../helpers/fault-rig.ts';
 
 /**
  * kill -9 of the fleetbook process (API and ingest in one) while devices publish QoS 1
@@ -45,7 +52,10 @@ export interface ApiKillRun {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const healthy = (url: string) => waitForHealth(url, (status, body) => status === 200 && body.ingest.subscribed);
 
-export async function runApiKill(rig: FaultRig, run: ApiKillRun = { beforeMs: 3000, downMs: 1000, afterMs: 3000 }): Promise<ApiKillFigures> {
+export async function runApiKill(
+  rig: FaultRig,
+  run: ApiKillRun = { beforeMs: 3000, downMs: 1000, afterMs: 3000 },
+): Promise<ApiKillFigures> {
   if (!rig.fleetbook) throw new Error('start fleetbook on the rig first');
   const instance = rig.fleetbook.instance;
   await healthy(rig.fleetbook.url);

@@ -1,6 +1,13 @@
 import mqtt from 'mqtt';
 import pg from 'pg';
-import { metric, startPublishers, storedReadings, waitForHealth, type FaultRig, type FleetbookProcess } from '../helpers/fault-rig.ts';
+import {
+  metric,
+  startPublishers,
+  storedReadings,
+  waitForHealth,
+  type FaultRig,
+  type FleetbookProcess,
+} from '../helpers/fault-rig.ts';
 
 /**
  * One broker restart while devices publish (tests/faults/broker-restart.test.ts and
@@ -69,12 +76,20 @@ export interface BrokerRestartRun {
   replicas?: FleetbookProcess[];
 }
 
-export async function runBrokerRestart(rig: FaultRig, r: BrokerRestart, run: BrokerRestartRun = { beforeMs: 3000, downMs: 1000, afterMs: 3000 }): Promise<FaultFigures> {
+export async function runBrokerRestart(
+  rig: FaultRig,
+  r: BrokerRestart,
+  run: BrokerRestartRun = { beforeMs: 3000, downMs: 1000, afterMs: 3000 },
+): Promise<FaultFigures> {
   const replicas = run.replicas ?? (rig.fleetbook ? [rig.fleetbook] : []);
   if (!replicas.length) throw new Error('start fleetbook on the rig first');
   const healthy = (url: string) => waitForHealth(url, (status, body) => status === 200 && body.ingest.subscribed);
   await Promise.all(replicas.map((p) => healthy(p.url)));
-  const redeliveries = async () => (await Promise.all(replicas.map((p) => metric(rig, 'fleetbook_ingest_duplicates_total', p.url)))).reduce((a, b) => a + b, 0);
+  const redeliveries = async () =>
+    (await Promise.all(replicas.map((p) => metric(rig, 'fleetbook_ingest_duplicates_total', p.url)))).reduce(
+      (a, b) => a + b,
+      0,
+    );
   const redeliveredBefore = await redeliveries();
   const baseline = bareSubscriber(rig.apiMqttUrl);
   await baseline.ready;
@@ -105,7 +120,8 @@ export async function runBrokerRestart(rig: FaultRig, r: BrokerRestart, run: Bro
     const tBaseline = await baseline.subscribedAfter(tUp);
     let unhealthy = 0;
     for (const until = Date.now() + run.afterMs; Date.now() < until; await sleep(500)) {
-      for (const p of replicas) if ((await fetch(`${p.url}/api/v1/health`).catch(() => null))?.status !== 200) unhealthy++;
+      for (const p of replicas)
+        if ((await fetch(`${p.url}/api/v1/health`).catch(() => null))?.status !== 200) unhealthy++;
     }
     await publishers.stop();
 
@@ -113,7 +129,7 @@ export async function runBrokerRestart(rig: FaultRig, r: BrokerRestart, run: Bro
     // The ingest writes within milliseconds; give a loaded machine time before counting
     // (until all are there, or nothing new arrived for 5 s).
     let stored = await storedReadings(rig);
-    for (let quiet = 0; quiet < 25 && accepted.some((e) => !stored.ids.has(e.msgId)); ) {
+    for (let quiet = 0; quiet < 25 && accepted.some((e) => !stored.ids.has(e.msgId));) {
       await sleep(200);
       const before = stored.rows;
       stored = await storedReadings(rig);
@@ -149,10 +165,22 @@ export async function runBrokerRestart(rig: FaultRig, r: BrokerRestart, run: Bro
 
 /** A bare mqtt.js subscriber with the ingest's reconnect period: the fastest a client can be back. */
 function bareSubscriber(url: string) {
-  const client = mqtt.connect(url, { clientId: `baseline-${process.pid}-${Date.now()}`, clean: true, reconnectPeriod: 250, connectTimeout: 5000 });
+  const client = mqtt.connect(url, {
+    clientId: `baseline-${process.pid}-${Date.now()}`,
+    clean: true,
+    reconnectPeriod: 250,
+    connectTimeout: 5000,
+  });
   client.on('error', () => {});
   const subacks: number[] = [];
-  client.on('connect', () => void client.subscribeAsync('fleetbook/v1/baseline/+/telemetry', { qos: 1 }).then(() => subacks.push(Date.now()), () => {}));
+  client.on(
+    'connect',
+    () =>
+      void client.subscribeAsync('fleetbook/v1/baseline/+/telemetry', { qos: 1 }).then(
+        () => subacks.push(Date.now()),
+        () => {},
+      ),
+  );
   return {
     ready: new Promise<void>((resolve) => client.once('connect', () => resolve())),
     async subscribedAfter(t: number): Promise<number> {

@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forgetIngestSession } from '../../data-api/src/telemetry/ingest/service.ts';
 import { startFaultRig, type FaultRig, type FleetbookProcess } from '../helpers/fault-rig.ts';
-import { brokerRestartName, runBrokerRestart, type BrokerRestart, type FaultFigures } from './broker-restart.scenario.ts';
+import {
+  brokerRestartName,
+  runBrokerRestart,
+  type BrokerRestart,
+  type FaultFigures,
+} from './broker-restart.scenario.ts';
 
 // The broker restart faults of issue 11, on the production default (an external Mosquitto,
 // shared subscription, persistent session): 10 devices publish QoS 1 readings before, during
@@ -41,7 +46,12 @@ function expectNothingLostThatCouldBeKept(f: FaultFigures) {
 describe('broker restart (Mosquitto, shared subscription: the production default)', () => {
   for (const scenario of SCENARIOS) {
     it(brokerRestartName(scenario), async () => {
-      const f = await runBrokerRestart(rig, scenario, { beforeMs: 3000, downMs: 1000, afterMs: 3000, replicas: [first] });
+      const f = await runBrokerRestart(rig, scenario, {
+        beforeMs: 3000,
+        downMs: 1000,
+        afterMs: 3000,
+        replicas: [first],
+      });
       figures.push(f);
       expectNothingLostThatCouldBeKept(f);
       // A broker that saved its state on the way down keeps every reading it acknowledged before.
@@ -52,14 +62,22 @@ describe('broker restart (Mosquitto, shared subscription: the production default
 
 describe('broker restart while the ingest is behind (a backlog queued at the broker)', () => {
   it('keeps the whole backlog through a graceful restart with saved state', async () => {
-    const f = await runBrokerRestart(rig, { signal: 'SIGTERM', savedState: true, backlogMs: 8000 }, { beforeMs: 1000, downMs: 1000, afterMs: 3000, replicas: [first] });
+    const f = await runBrokerRestart(
+      rig,
+      { signal: 'SIGTERM', savedState: true, backlogMs: 8000 },
+      { beforeMs: 1000, downMs: 1000, afterMs: 3000, replicas: [first] },
+    );
     figures.push(f);
     expectNothingLostThatCouldBeKept(f);
     expect(f.lost).toBe(0);
   });
 
   it('kill -9 without saved state loses only the broker’s own queue (and the re-subscribe window), never what the ingest received', async () => {
-    const f = await runBrokerRestart(rig, { signal: 'SIGKILL', savedState: false, backlogMs: 8000 }, { beforeMs: 1000, downMs: 1000, afterMs: 3000, replicas: [first] });
+    const f = await runBrokerRestart(
+      rig,
+      { signal: 'SIGKILL', savedState: false, backlogMs: 8000 },
+      { beforeMs: 1000, downMs: 1000, afterMs: 3000, replicas: [first] },
+    );
     figures.push(f);
     expectNothingLostThatCouldBeKept(f);
     // The 1,000 in flight to the ingest (max_inflight_messages) when the broker died are
@@ -74,7 +92,11 @@ describe('broker restart with two replicas in one share group', () => {
     const replicas = [first, second];
     // 25 s of publishing after recovery: more than two $SYS intervals, so the starvation check
     // has had its say on a replica that gets only half of the stream.
-    const f = await runBrokerRestart(rig, { signal: 'SIGTERM', savedState: true }, { beforeMs: 3000, downMs: 1000, afterMs: 25_000, replicas });
+    const f = await runBrokerRestart(
+      rig,
+      { signal: 'SIGTERM', savedState: true },
+      { beforeMs: 3000, downMs: 1000, afterMs: 25_000, replicas },
+    );
     figures.push({ ...f, fault: `${f.fault}, two replicas` });
     expectNothingLostThatCouldBeKept(f);
     for (const p of replicas) {

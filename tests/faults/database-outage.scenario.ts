@@ -1,5 +1,12 @@
 import pg from 'pg';
-import { settleLedger, startPublishers, waitForHealth, waitForStored, type FaultRig, type HealthBody } from '../helpers/fault-rig.ts';
+import {
+  settleLedger,
+  startPublishers,
+  waitForHealth,
+  waitForStored,
+  type FaultRig,
+  type HealthBody,
+} from '../helpers/fault-rig.ts';
 
 /**
  * PostgreSQL unreachable for this fleetbook while devices publish QoS 1 readings
@@ -35,11 +42,16 @@ export const DATABASE_OUTAGE_NAME = 'database outage (PostgreSQL unreachable for
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function runDatabaseOutage(rig: FaultRig, run = { beforeMs: 2000, downMs: 5000, afterMs: 3000 }): Promise<DatabaseOutageFigures> {
+export async function runDatabaseOutage(
+  rig: FaultRig,
+  run = { beforeMs: 2000, downMs: 5000, afterMs: 3000 },
+): Promise<DatabaseOutageFigures> {
   const fleetbook = rig.fleetbook;
   const proxy = rig.databaseProxy;
-  if (!fleetbook || !proxy) throw new Error('the database outage needs the rig started with databaseProxy and fleetbook running');
-  const ok = (status: number, body: HealthBody) => status === 200 && body.database.status === 'up' && body.ingest.status === 'ok';
+  if (!fleetbook || !proxy)
+    throw new Error('the database outage needs the rig started with databaseProxy and fleetbook running');
+  const ok = (status: number, body: HealthBody) =>
+    status === 200 && body.database.status === 'up' && body.ingest.status === 'ok';
   await waitForHealth(fleetbook.url, ok);
 
   const publishers = await startPublishers(rig);
@@ -49,12 +61,17 @@ export async function runDatabaseOutage(rig: FaultRig, run = { beforeMs: 2000, d
     await proxy.down();
     let tNoticed: number | null = null;
     for (const until = tDown + run.downMs; Date.now() < until; await sleep(250)) {
-      const res = await fetch(`${fleetbook.url}/api/v1/health`, { signal: AbortSignal.timeout(3000) }).catch(() => null);
+      const res = await fetch(`${fleetbook.url}/api/v1/health`, { signal: AbortSignal.timeout(3000) }).catch(
+        () => null,
+      );
       if (res?.status !== 200) tNoticed ??= Date.now();
     }
     const tUp = Date.now();
     await proxy.up();
-    const [tHealthy, tBaseline] = await Promise.all([waitForHealth(fleetbook.url, ok, 120_000), bareClientBack(proxy.url)]);
+    const [tHealthy, tBaseline] = await Promise.all([
+      waitForHealth(fleetbook.url, ok, 120_000),
+      bareClientBack(proxy.url),
+    ]);
     const tDrained = await waitForStored(rig, publishers.ledger, tUp, 120_000);
     let unhealthy = 0;
     for (const until = Date.now() + run.afterMs; Date.now() < until; await sleep(500)) {

@@ -20,8 +20,27 @@ afterAll(() => rig?.close());
 
 function mosquittoPub(device: FaultRig['devices'][number], msgIds: string[]): void {
   // -l: one message per line of stdin, all on one connection; QoS 1.
-  const input = msgIds.map((id) => JSON.stringify({ schema_version: 1, msg_id: id, ts: Date.now() / 1000, metrics: { v: 1 } })).join('\n') + '\n';
-  const pub = spawnSync('mosquitto_pub', ['-p', String(rig.mosquitto.port), '-u', device.id, '-P', device.password, '-q', '1', '-t', `fleetbook/v1/${device.site}/${device.id}/telemetry`, '-l'], { input, encoding: 'utf8' });
+  const input =
+    msgIds
+      .map((id) => JSON.stringify({ schema_version: 1, msg_id: id, ts: Date.now() / 1000, metrics: { v: 1 } }))
+      .join('\n') + '\n';
+  const pub = spawnSync(
+    'mosquitto_pub',
+    [
+      '-p',
+      String(rig.mosquitto.port),
+      '-u',
+      device.id,
+      '-P',
+      device.password,
+      '-q',
+      '1',
+      '-t',
+      `fleetbook/v1/${device.site}/${device.id}/telemetry`,
+      '-l',
+    ],
+    { input, encoding: 'utf8' },
+  );
   if (pub.error) throw new Error(`mosquitto_pub did not run (apt-get install mosquitto-clients): ${pub.error.message}`);
   expect(pub.stderr).toBe('');
   expect(pub.status).toBe(0);

@@ -32,13 +32,22 @@ describe(`fleetbook mosquitto export, run by mosquitto ${mosquittoVersion()}`, (
     await waitForHealth(fleetbook.url, (status, body) => status === 200 && body.ingest.subscribed);
     const [device] = rig.devices;
     const reconnectsBefore = fleetbook.output().split('ingest lost the MQTT broker').length;
-    const intruder = await connect(rig.deviceUrl, { clientId: `fleetbook-ingest-${fleetbook.instance}`, username: device!.id, password: device!.password, clean: false });
+    const intruder = await connect(rig.deviceUrl, {
+      clientId: `fleetbook-ingest-${fleetbook.instance}`,
+      username: device!.id,
+      password: device!.password,
+      clean: false,
+    });
     const closed = new Promise<boolean>((resolve) => {
       intruder.once('close', () => resolve(true));
       setTimeout(() => resolve(false), 2000);
     });
     try {
-      await intruder.publishAsync(`fleetbook/v1/${device!.site}/${device!.id}/telemetry`, JSON.stringify({ schema_version: 1, msg_id: 'intruder-1', ts: Date.now() / 1000, metrics: { v: 1 } }), { qos: 1 });
+      await intruder.publishAsync(
+        `fleetbook/v1/${device!.site}/${device!.id}/telemetry`,
+        JSON.stringify({ schema_version: 1, msg_id: 'intruder-1', ts: Date.now() / 1000, metrics: { v: 1 } }),
+        { qos: 1 },
+      );
       expect(await closed).toBe(false); // and it is not kicked either: it is simply the device's own session
       await expect.poll(async () => (await storedReadings(rig)).ids.has('intruder-1'), { timeout: 15_000 }).toBe(true);
       expect(fleetbook.output().split('ingest lost the MQTT broker').length).toBe(reconnectsBefore);
@@ -50,12 +59,23 @@ describe(`fleetbook mosquitto export, run by mosquitto ${mosquittoVersion()}`, (
 
   it('refuses a packet above the payload limit: no PUBACK, the device is disconnected, nothing is stored', async () => {
     const device = rig.devices[1]!;
-    const client = await connect(rig.deviceUrl, { clientId: device.id, username: device.id, password: device.password, clean: true });
+    const client = await connect(rig.deviceUrl, {
+      clientId: device.id,
+      username: device.id,
+      password: device.password,
+      clean: true,
+    });
     const closed = new Promise<boolean>((resolve) => {
       client.once('close', () => resolve(true));
       setTimeout(() => resolve(false), 10_000);
     });
-    const big = JSON.stringify({ schema_version: 1, msg_id: 'too-big', ts: Date.now() / 1000, metrics: {}, pad: 'x'.repeat(MAX_PAYLOAD_BYTES + 2048) });
+    const big = JSON.stringify({
+      schema_version: 1,
+      msg_id: 'too-big',
+      ts: Date.now() / 1000,
+      metrics: {},
+      pad: 'x'.repeat(MAX_PAYLOAD_BYTES + 2048),
+    });
     let acked = false;
     client.publish(`fleetbook/v1/${device.site}/${device.id}/telemetry`, big, { qos: 1 }, (err) => (acked = !err));
     expect(await closed).toBe(true);

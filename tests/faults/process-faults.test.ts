@@ -69,7 +69,16 @@ describe('fleetbook runner killed (kill -9) mid-run', () => {
   it('restarted with the same name and journal, it finishes the run: one run page, one commit, every write-back delivered, no reading lost', async () => {
     const f = await runRunnerKill(rig);
     figures.push(f);
-    expect(f).toMatchObject({ runState: 'succeeded', resumes: 1, runPages: 1, commits: 1, firstActionRuns: 1, writebacksPending: 0, lost: 0, storedTwice: 0 });
+    expect(f).toMatchObject({
+      runState: 'succeeded',
+      resumes: 1,
+      runPages: 1,
+      commits: 1,
+      firstActionRuns: 1,
+      writebacksPending: 0,
+      lost: 0,
+      storedTwice: 0,
+    });
     expect(f.accepted).toBeGreaterThan(100);
     expect(f.recoverySeconds).toBeLessThan(90);
   });

@@ -5,7 +5,15 @@ import path from 'node:path';
 import { createToken } from '../../data-api/src/kernel/auth/service.ts';
 import { Journal } from '../../data-api/src/automation/journal.ts';
 import { settleLedger, startPublishers, type FaultRig } from '../helpers/fault-rig.ts';
-import { initDocsRepo, runCommits, runPages, slowEndpoint, spawnRunner, until, type RunnerArgs } from '../helpers/runner-process.ts';
+import {
+  initDocsRepo,
+  runCommits,
+  runPages,
+  slowEndpoint,
+  spawnRunner,
+  until,
+  type RunnerArgs,
+} from '../helpers/runner-process.ts';
 
 /**
  * kill -9 of `fleetbook runner` in the middle of a run (tests/faults/process-faults.test.ts and
@@ -40,7 +48,10 @@ export interface RunnerKillFigures {
 
 export const RUNNER_KILL_NAME = 'runner kill -9 mid-run, restarted with the same name and journal';
 
-export async function runRunnerKill(rig: FaultRig, run: { slowMs?: number; downMs?: number; baseline?: boolean } = {}): Promise<RunnerKillFigures> {
+export async function runRunnerKill(
+  rig: FaultRig,
+  run: { slowMs?: number; downMs?: number; baseline?: boolean } = {},
+): Promise<RunnerKillFigures> {
   const fleetbook = rig.fleetbook;
   if (!fleetbook) throw new Error('start fleetbook on the rig first');
   const t = randomBytes(3).toString('hex');
@@ -59,14 +70,27 @@ export async function runRunnerKill(rig: FaultRig, run: { slowMs?: number; downM
     return json;
   };
   const deployment = `dep_faults-${t}`;
-  await api(admin, 'POST', '/deployments', { id: deployment, site_id: rig.devices[0]!.site, product_code: 'lorawan-gw', product_version: '2.1.0', state: 'live' });
+  await api(admin, 'POST', '/deployments', {
+    id: deployment,
+    site_id: rig.devices[0]!.site,
+    product_code: 'lorawan-gw',
+    product_version: '2.1.0',
+    state: 'live',
+  });
 
   const slow = await slowEndpoint(run.slowMs ?? 3000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetbook-runner-kill-'));
   const repo = path.join(dir, 'repo');
   const docsDir = initDocsRepo(repo);
   const journalDir = path.join(dir, 'journal');
-  const args: RunnerArgs = { api: fleetbook.url, token: automation, name: `faults-runner-${t}`, journalDir, docsDir, lease: 10 };
+  const args: RunnerArgs = {
+    api: fleetbook.url,
+    token: automation,
+    name: `faults-runner-${t}`,
+    journalDir,
+    docsDir,
+    lease: 10,
+  };
   const spec = {
     spec_version: 1,
     project: 'faults',
@@ -75,11 +99,18 @@ export async function runRunnerKill(rig: FaultRig, run: { slowMs?: number; downM
     product_version: '2.1.0',
     actions: [
       { id: 'gw', type: 'configure_gateway', with: { region: 'AS923_1', server: 'cs-faults', port: 1700 } },
-      { id: 'checks', type: 'run_health_checks', with: { checks: [{ name: 'slow service', http: slow.url, timeout_s: 30 }, { tcp: `127.0.0.1:${rig.mosquitto.port}` }] } },
+      {
+        id: 'checks',
+        type: 'run_health_checks',
+        with: {
+          checks: [{ name: 'slow service', http: slow.url, timeout_s: 30 }, { tcp: `127.0.0.1:${rig.mosquitto.port}` }],
+        },
+      },
       { id: 'ticket', type: 'open_ticket_on_failure' },
     ],
   };
-  const queue = async () => (await api(operator, 'POST', `/deployments/${deployment}/automation-runs`, { spec })).id as string;
+  const queue = async () =>
+    (await api(operator, 'POST', `/deployments/${deployment}/automation-runs`, { spec })).id as string;
   const runOf = (id: string) => api(automation, 'GET', `/automation-runs/${id}`);
 
   try {
@@ -90,7 +121,8 @@ export async function runRunnerKill(rig: FaultRig, run: { slowMs?: number; downM
       const plain = spawnRunner({ ...args, drain: true });
       if ((await plain.exited) !== 0) throw new Error(`the baseline runner failed:\n${plain.output()}`);
       baselineSeconds = (Date.now() - t0) / 1000;
-      if ((await runOf(id)).state !== 'succeeded') throw new Error(`the baseline run did not succeed:\n${plain.output()}`);
+      if ((await runOf(id)).state !== 'succeeded')
+        throw new Error(`the baseline run did not succeed:\n${plain.output()}`);
     }
 
     const publishers = await startPublishers(rig);
@@ -104,7 +136,12 @@ export async function runRunnerKill(rig: FaultRig, run: { slowMs?: number; downM
       await new Promise((r) => setTimeout(r, run.downMs ?? 500));
       const tSpawn = Date.now();
       const second = spawnRunner({ ...args, drain: true });
-      let finished: { state: string; commit_sha: string | null; resumes: number; timeline: Array<{ action_id?: string; state: string }> } | null = null;
+      let finished: {
+        state: string;
+        commit_sha: string | null;
+        resumes: number;
+        timeline: Array<{ action_id?: string; state: string }>;
+      } | null = null;
       await until(
         async () => {
           const r = await runOf(id);

@@ -43,7 +43,10 @@ const subscribedAt = (output: string, suffix: string) =>
     .filter((l) => l.clientId.endsWith(suffix))
     .map((l) => l.time);
 
-export async function runWorkerKill(rig: FaultRig, run = { beforeMs: 3000, afterMs: 2000 }): Promise<WorkerKillFigures> {
+export async function runWorkerKill(
+  rig: FaultRig,
+  run = { beforeMs: 3000, afterMs: 2000 },
+): Promise<WorkerKillFigures> {
   const fb = rig.fleetbook;
   if (!fb) throw new Error('start fleetbook on the rig first');
   const pids = workerPids(fb.output());

@@ -58,12 +58,20 @@ describe.each([
   it('encodes payloads the contract accepts (zod: telemetry, heartbeat, state, cmd/result)', async () => {
     const res = await run(path.join(fw.build, 'print_payloads'), []);
     expect(res.code).toBe(0);
-    const schemas = { telemetry: telemetryV1, heartbeat: heartbeatV1, state: stateV1, cmd_result: commandResult } as const;
+    const schemas = {
+      telemetry: telemetryV1,
+      heartbeat: heartbeatV1,
+      state: stateV1,
+      cmd_result: commandResult,
+    } as const;
     const lines = res.stdout.trim().split('\n');
     expect(lines.length).toBeGreaterThanOrEqual(6);
     const model = loadModel({ product, version, siteDir: ROOT });
     for (const line of lines) {
-      const [kind, json] = [line.slice(0, line.indexOf(' ')), line.slice(line.indexOf(' ') + 1)] as [keyof typeof schemas, string];
+      const [kind, json] = [line.slice(0, line.indexOf(' ')), line.slice(line.indexOf(' ') + 1)] as [
+        keyof typeof schemas,
+        string,
+      ];
       const parsed = schemas[kind].safeParse(JSON.parse(json));
       expect(parsed.success, `${kind}: ${json}\n${parsed.error?.message}`).toBe(true);
       if (kind === 'telemetry') {
@@ -90,7 +98,12 @@ describe.each([
     expect(fs.readFileSync(path.join(espDir, 'README.md'), 'utf8')).toContain('gcc -std=gnu99 -fsyntax-only');
     expect(fs.readFileSync(path.join(espDir, 'idf_component.yml'), 'utf8')).toContain(`version: "${version}"`);
     // The same check on a port that calls esp-mqtt wrongly fails: the shims are not a rubber stamp.
-    const broken = fs.readFileSync(path.join(espDir, 'port_esp_idf.c'), 'utf8').replace('esp_mqtt_client_publish(client, topic, (const char *)payload, (int)len, qos, retain)', 'esp_mqtt_client_publish(client, topic, payload, qos)');
+    const broken = fs
+      .readFileSync(path.join(espDir, 'port_esp_idf.c'), 'utf8')
+      .replace(
+        'esp_mqtt_client_publish(client, topic, (const char *)payload, (int)len, qos, retain)',
+        'esp_mqtt_client_publish(client, topic, payload, qos)',
+      );
     fs.writeFileSync(path.join(espDir, 'port_esp_idf.c'), broken);
     const bad = await run('sh', ['check-syntax.sh'], { cwd: espDir });
     expect(bad.code).not.toBe(0);
@@ -101,7 +114,9 @@ describe.each([
     const help = await run(fw.binary, ['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain(`the ${product} ${version} device`);
-    const noToken = await run(fw.binary, ['--site', 'site_a', '--device', 'dev_a'], { env: { FLEETBOOK_DEVICE_TOKEN: '' } });
+    const noToken = await run(fw.binary, ['--site', 'site_a', '--device', 'dev_a'], {
+      env: { FLEETBOOK_DEVICE_TOKEN: '' },
+    });
     expect(noToken.code).toBe(2);
     expect(noToken.stderr).toContain('no device token: pass --token-file or set FLEETBOOK_DEVICE_TOKEN');
     const badFlag = await run(fw.binary, ['--interval', 'soon']);
@@ -114,7 +129,9 @@ describe('fleetbook firmware scaffold (CLI)', () => {
   it('refuses an unknown product or version, listing the known ones', async () => {
     const product = await runCli(['firmware', 'scaffold', '--product', 'warp-drive', '--out', path.join(tmp, 'x')]);
     expect(product.code).toBe(2);
-    expect(product.stderr).toBe('fleetbook: unknown product warp-drive: expected one of lorawan-gw, pump-ctl, rfid-station, soil-probe\n');
+    expect(product.stderr).toBe(
+      'fleetbook: unknown product warp-drive: expected one of lorawan-gw, pump-ctl, rfid-station, soil-probe\n',
+    );
     expect(() => scaffold({ product: 'pump-ctl', version: '9.9.9', siteDir: ROOT, out: path.join(tmp, 'x') })).toThrow(
       expect.objectContaining({ exitCode: 2, message: 'pump-ctl has no version 9.9.9: expected one of 1.4.2, 1.5.0' }),
     );
@@ -125,7 +142,17 @@ describe('fleetbook firmware scaffold (CLI)', () => {
     const out = path.join(tmp, 'existing');
     fs.mkdirSync(out);
     fs.writeFileSync(path.join(out, 'notes.txt'), 'mine');
-    const refused = await runCli(['firmware', 'scaffold', '--product', 'pump-ctl', '--version', '1.5.0', '--out', out, '--no-docs']);
+    const refused = await runCli([
+      'firmware',
+      'scaffold',
+      '--product',
+      'pump-ctl',
+      '--version',
+      '1.5.0',
+      '--out',
+      out,
+      '--no-docs',
+    ]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('exists and is not empty: pass --force');
     expect(fs.readdirSync(out)).toEqual(['notes.txt']);
@@ -138,7 +165,17 @@ describe('fleetbook firmware scaffold (CLI)', () => {
   it('maps names that are not C identifiers, prints the mapping, and the project still builds and passes', async () => {
     const site = path.join(ROOT, 'tests', 'fixtures', 'firmware', 'odd-names-site');
     const out = path.join(tmp, 'odd');
-    const res = await runCli(['firmware', 'scaffold', '--product', 'odd-probe', '--site-dir', site, '--out', out, '--no-docs']);
+    const res = await runCli([
+      'firmware',
+      'scaffold',
+      '--product',
+      'odd-probe',
+      '--site-dir',
+      site,
+      '--out',
+      out,
+      '--no-docs',
+    ]);
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     expect(res.stdout).toContain('C names (the wire names are unchanged):');
@@ -152,7 +189,9 @@ describe('fleetbook firmware scaffold (CLI)', () => {
       expect(res.stdout).toContain(`  ${line}\n`);
     }
     // The wire keeps the catalog's names.
-    expect(fs.readFileSync(path.join(out, 'core', 'fb_product.c'), 'utf8')).toContain('{"dry-run.delay_s", FB_PARAM_INTEGER');
+    expect(fs.readFileSync(path.join(out, 'core', 'fb_product.c'), 'utf8')).toContain(
+      '{"dry-run.delay_s", FB_PARAM_INTEGER',
+    );
     const fw = await buildFirmware('odd-probe', undefined, { siteDir: site });
     built.push(fw);
     const ctest = await run('ctest', ['--output-on-failure'], { cwd: fw.build });
@@ -167,7 +206,10 @@ describe('fleetbook firmware scaffold (CLI)', () => {
       const pages = renderPages(loadModel({ product, version, siteDir: ROOT }), ROOT);
       expect([...pages.keys()]).toContain(`runbooks/${product}-${version}-bring-up.mdx`);
       for (const [rel, text] of pages) {
-        expect(fs.readFileSync(path.join(ROOT, rel), 'utf8'), `${rel}: run fleetbook firmware scaffold --product ${product} --version ${version} --force`).toBe(text);
+        expect(
+          fs.readFileSync(path.join(ROOT, rel), 'utf8'),
+          `${rel}: run fleetbook firmware scaffold --product ${product} --version ${version} --force`,
+        ).toBe(text);
       }
     }
   });
@@ -175,15 +217,31 @@ describe('fleetbook firmware scaffold (CLI)', () => {
   it('writes the runbook and the pack into the handbook, leaves identical pages alone and refuses to overwrite an edited one', () => {
     const site = path.join(tmp, 'site');
     fs.cpSync(path.join(ROOT, 'docs', 'products'), path.join(site, 'docs', 'products'), { recursive: true });
-    fs.cpSync(path.join(ROOT, 'docs', 'prompts'), path.join(site, 'docs', 'prompts'), { recursive: true, filter: (src) => !/prompts\/(pump-ctl|soil-probe)/.test(src) });
-    const run = (out: string, force = false) => scaffold({ product: 'pump-ctl', version: '1.5.0', siteDir: site, out: path.join(tmp, out), force });
-    expect(run('site-fw').pages.map((p) => `${p.status} ${p.path}`)).toContain('written runbooks/pump-ctl-1.5.0-bring-up.mdx');
-    expect(fs.readFileSync(path.join(site, 'runbooks', 'pump-ctl-1.5.0-bring-up.mdx'), 'utf8')).toContain('id: rb-pump-ctl-1-5-0-bring-up');
-    expect(fs.readdirSync(path.join(site, 'docs', 'prompts', 'pump-ctl')).sort()).toEqual(['_category_.json', 'bring-up-log-review.mdx', 'command-handler.mdx', 'dead-letter.mdx', 'sensor-driver.mdx']);
+    fs.cpSync(path.join(ROOT, 'docs', 'prompts'), path.join(site, 'docs', 'prompts'), {
+      recursive: true,
+      filter: (src) => !/prompts\/(pump-ctl|soil-probe)/.test(src),
+    });
+    const run = (out: string, force = false) =>
+      scaffold({ product: 'pump-ctl', version: '1.5.0', siteDir: site, out: path.join(tmp, out), force });
+    expect(run('site-fw').pages.map((p) => `${p.status} ${p.path}`)).toContain(
+      'written runbooks/pump-ctl-1.5.0-bring-up.mdx',
+    );
+    expect(fs.readFileSync(path.join(site, 'runbooks', 'pump-ctl-1.5.0-bring-up.mdx'), 'utf8')).toContain(
+      'id: rb-pump-ctl-1-5-0-bring-up',
+    );
+    expect(fs.readdirSync(path.join(site, 'docs', 'prompts', 'pump-ctl')).sort()).toEqual([
+      '_category_.json',
+      'bring-up-log-review.mdx',
+      'command-handler.mdx',
+      'dead-letter.mdx',
+      'sensor-driver.mdx',
+    ]);
     expect(run('site-fw', true).pages.every((p) => p.status === 'unchanged')).toBe(true);
     const runbook = path.join(site, 'runbooks', 'pump-ctl-1.5.0-bring-up.mdx');
     fs.appendFileSync(runbook, '\nA note by hand.\n');
-    expect(() => run('site-fw-2')).toThrow('runbooks/pump-ctl-1.5.0-bring-up.mdx differs from what the catalog generates');
+    expect(() => run('site-fw-2')).toThrow(
+      'runbooks/pump-ctl-1.5.0-bring-up.mdx differs from what the catalog generates',
+    );
     expect(fs.readFileSync(runbook, 'utf8')).toContain('A note by hand.');
     expect(fs.existsSync(path.join(tmp, 'site-fw-2'))).toBe(false);
   });

@@ -46,7 +46,10 @@ export async function createTestApp(
   const database = await createTestDatabase();
   await loadProductCatalog(database.handle.db, path.join(PROJECT_ROOT, 'docs', 'products'));
   const testBroker = await createTestBroker();
-  const broker = await openBroker({ kind: 'external', url: testBroker.url }, `fb-test-${randomBytes(4).toString('hex')}`);
+  const broker = await openBroker(
+    { kind: 'external', url: testBroker.url },
+    `fb-test-${randomBytes(4).toString('hex')}`,
+  );
   const ctx = headlessContext(database.handle, { broker, ...overrides });
   const app = await buildApp(ctx);
   if (extend) await extend(app);

@@ -1,12 +1,19 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { executionSpecSchema, type ExecutionSpec, type ExecutionSpecInput } from '../../data-api/src/contracts/execution-spec.ts';
+import {
+  executionSpecSchema,
+  type ExecutionSpec,
+  type ExecutionSpecInput,
+} from '../../data-api/src/contracts/execution-spec.ts';
 
 type ActionInput = ExecutionSpecInput['actions'][number];
 
 /** A validated execution spec around the given actions (the rest as in contracts.md). */
-export function makeSpec(actions: Array<Record<string, unknown>>, overrides: Partial<ExecutionSpecInput> = {}): ExecutionSpec {
+export function makeSpec(
+  actions: Array<Record<string, unknown>>,
+  overrides: Partial<ExecutionSpecInput> = {},
+): ExecutionSpec {
   return executionSpecSchema.parse({
     spec_version: 1,
     project: 'farm-north-lorawan',

@@ -5,7 +5,8 @@ import { chromium, type Browser } from 'playwright-core';
 /** Debian's Chromium, headless, with no background traffic (the machine has no internet). */
 export async function launchChromium(): Promise<Browser> {
   const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  if (!fs.existsSync(executablePath)) throw new Error(`Chromium not found at ${executablePath}: apt-get install -y chromium`);
+  if (!fs.existsSync(executablePath))
+    throw new Error(`Chromium not found at ${executablePath}: apt-get install -y chromium`);
   return chromium.launch({
     executablePath,
     headless: true,

@@ -10,7 +10,6 @@ import duration from 'google-protobuf/google/protobuf/duration_pb';
 import struct from 'google-protobuf/google/protobuf/struct_pb';
 import timestamp from 'google-protobuf/google/protobuf/timestamp_pb';
 
-
 const TIMESTAMPS = new Set(['time', 'gwTime', 'nsTime']);
 const DURATIONS = new Set(['timeSinceGpsEpoch', 'fineTimeSinceGpsEpoch']);
 const ENUMS: Record<string, Record<string, number>> = {
@@ -36,10 +35,29 @@ export function pbjson(value: unknown, key = ''): unknown {
     if (DURATIONS.has(key)) return `${(o.seconds as number) + (o.nanos as number) / 1e9}s`;
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(o)) {
-      const name = k.endsWith('List') && Array.isArray(v) ? k.slice(0, -4) : k.endsWith('Map') && Array.isArray(v) ? k.slice(0, -3) : k;
-      const converted = ENUMS[k] && typeof v === 'number' ? Object.keys(ENUMS[k]!).find((n) => ENUMS[k]![n] === v) : pbjson(v, k);
-      if (converted === undefined || converted === 0 || converted === false || converted === '' || (Array.isArray(converted) && !converted.length)) continue;
-      if (typeof converted === 'object' && !Array.isArray(converted) && !Object.keys(converted as object).length && name !== 'object') continue;
+      const name =
+        k.endsWith('List') && Array.isArray(v)
+          ? k.slice(0, -4)
+          : k.endsWith('Map') && Array.isArray(v)
+            ? k.slice(0, -3)
+            : k;
+      const converted =
+        ENUMS[k] && typeof v === 'number' ? Object.keys(ENUMS[k]!).find((n) => ENUMS[k]![n] === v) : pbjson(v, k);
+      if (
+        converted === undefined ||
+        converted === 0 ||
+        converted === false ||
+        converted === '' ||
+        (Array.isArray(converted) && !converted.length)
+      )
+        continue;
+      if (
+        typeof converted === 'object' &&
+        !Array.isArray(converted) &&
+        !Object.keys(converted as object).length &&
+        name !== 'object'
+      )
+        continue;
       out[name] = converted;
     }
     return out;
@@ -91,7 +109,12 @@ function rxInfo(gatewayId: string, rssi: number, snr: number, uplinkId: number):
 }
 
 /** An UplinkEvent with every field of ChirpStack's message set, as pbjson JSON. */
-export function fullUplinkEvent(devEui: string, applicationId: string, object: Record<string, unknown>, time = new Date(Date.now() - 1500)): Record<string, any> {
+export function fullUplinkEvent(
+  devEui: string,
+  applicationId: string,
+  object: Record<string, unknown>,
+  time = new Date(Date.now() - 1500),
+): Record<string, any> {
   const ev = new integration.UplinkEvent();
   ev.setDeduplicationId(randomUUID());
   ev.setTime(ts(time));
@@ -152,7 +175,12 @@ export function fullUplinkEvent(devEui: string, applicationId: string, object: R
 }
 
 /** AckEvent / TxAckEvent of a downlink, as ChirpStack publishes them. */
-export function ackEvent(devEui: string, applicationId: string, queueItemId: string, acknowledged: boolean): Record<string, any> {
+export function ackEvent(
+  devEui: string,
+  applicationId: string,
+  queueItemId: string,
+  acknowledged: boolean,
+): Record<string, any> {
   const ev = new integration.AckEvent();
   ev.setDeduplicationId(randomUUID());
   ev.setTime(ts(new Date()));

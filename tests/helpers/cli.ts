@@ -36,7 +36,10 @@ export function spawnCli(
   /** Another checkout of fleetbook (its own bin/ and cwd), e.g. a throwaway copy whose files a test edits. */
   checkout: string = ROOT,
 ): { child: ChildProcess; output: () => string; ready: Promise<string> } {
-  const child = spawn(process.execPath, [path.join(checkout, 'bin/fleetbook.mjs'), ...args], { cwd: checkout, env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [path.join(checkout, 'bin/fleetbook.mjs'), ...args], {
+    cwd: checkout,
+    env: { ...process.env, ...env },
+  });
   let out = '';
   const ready = new Promise<string>((resolve, reject) => {
     const onData = (c: Buffer) => {
@@ -56,11 +59,12 @@ export function spawnCli(
  * /api/v1/health says when it is ready), or throws with the build's error.
  */
 export async function waitForSite(base: string, timeoutMs = 540_000): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; ; ) {
+  for (const deadline = Date.now() + timeoutMs; ;) {
     const health = await (await fetch(`${base}/api/v1/health`)).json();
     if (health.build.status === 'ready') return;
     if (health.build.status === 'failed') throw new Error(`site build failed: ${health.build.error}`);
-    if (Date.now() > deadline) throw new Error(`site build did not finish in ${timeoutMs / 1000} s (${health.build.status})`);
+    if (Date.now() > deadline)
+      throw new Error(`site build did not finish in ${timeoutMs / 1000} s (${health.build.status})`);
     await new Promise((r) => setTimeout(r, 1000));
   }
 }

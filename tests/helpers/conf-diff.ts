@@ -24,7 +24,9 @@ export interface Difference {
 export function flatten(value: unknown, prefix = '', out = new Map<string, unknown>()): Map<string, unknown> {
   if (Array.isArray(value)) {
     const byPower = prefix.endsWith('tx_gain_lut');
-    value.forEach((v, i) => flatten(v, byPower ? `${prefix}@${(v as { rf_power: number }).rf_power}` : `${prefix}[${i}]`, out));
+    value.forEach((v, i) =>
+      flatten(v, byPower ? `${prefix}@${(v as { rf_power: number }).rf_power}` : `${prefix}[${i}]`, out),
+    );
   } else if (typeof value === 'object' && value !== null) {
     for (const [k, v] of Object.entries(value)) {
       const lut = /^tx_lut_\d+$/.test(k) ? `tx_lut@${(v as { rf_power: number }).rf_power}` : k;

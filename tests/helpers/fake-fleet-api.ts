@@ -29,7 +29,10 @@ export interface FakeFleetApi {
   port: number;
   calls: FakeApiCall[];
   devices: Map<string, 'up' | 'down' | 'unknown'>;
-  runs: Map<string, { created: unknown; timeline: unknown[]; artifacts: unknown[]; tickets: unknown[]; finish?: unknown }>;
+  runs: Map<
+    string,
+    { created: unknown; timeline: unknown[]; artifacts: unknown[]; tickets: unknown[]; finish?: unknown }
+  >;
   /** The next n write-back requests answer 503. */
   failNext(n: number): void;
   stop(): Promise<void>;
@@ -63,12 +66,20 @@ export async function startFakeFleetApi(opts: { token?: string; port?: number } 
         body = Buffer.concat(chunks).toString('utf8');
       }
       const send = (status: number, payload: unknown) => {
-        calls.push({ method: req.method ?? '', path, authorization: req.headers.authorization, idempotencyKey: req.headers['idempotency-key'] as string | undefined, body, status });
+        calls.push({
+          method: req.method ?? '',
+          path,
+          authorization: req.headers.authorization,
+          idempotencyKey: req.headers['idempotency-key'] as string | undefined,
+          body,
+          status,
+        });
         res.statusCode = status;
         res.setHeader('content-type', 'application/json');
         res.end(JSON.stringify(payload));
       };
-      if (opts.token && req.headers.authorization !== `Bearer ${opts.token}`) return send(401, { error: 'unauthorized' });
+      if (opts.token && req.headers.authorization !== `Bearer ${opts.token}`)
+        return send(401, { error: 'unauthorized' });
 
       const device = /^\/api\/v1\/devices\/([^/]+)$/.exec(path);
       if (req.method === 'GET' && device) {
@@ -85,7 +96,11 @@ export async function startFakeFleetApi(opts: { token?: string; port?: number } 
           return send(503, { error: 'unavailable' });
         }
         const parsed = schema!.safeParse(body);
-        if (!parsed.success) return send(400, { error: 'validation', issues: parsed.error.issues.map((i) => ({ path: i.path, message: i.message })) });
+        if (!parsed.success)
+          return send(400, {
+            error: 'validation',
+            issues: parsed.error.issues.map((i) => ({ path: i.path, message: i.message })),
+          });
         if (kind === 'create') {
           const id = (body as { id: string }).id;
           if (runs.has(id)) return send(409, { error: 'conflict' });
@@ -104,19 +119,21 @@ export async function startFakeFleetApi(opts: { token?: string; port?: number } 
     });
   });
 
-  const listen = (port: number) => new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
   await listen(opts.port ?? 0);
   const port = (server.address() as AddressInfo).port;
-  const stop = () => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
   return {
     url: `http://127.0.0.1:${port}`,
     port,

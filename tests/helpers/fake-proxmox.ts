@@ -102,7 +102,9 @@ const isIpv6 = (v: string) => {
     groups = [...groups.slice(0, -1), '0', '0'];
   }
   const hex = (x: string) => /^[0-9A-Fa-f]{1,4}$/.test(x);
-  return v.includes('::') ? groups.filter((x) => x !== '').length <= 7 && groups.filter((x) => x !== '').every(hex) : groups.length === 8 && groups.every(hex);
+  return v.includes('::')
+    ? groups.filter((x) => x !== '').length <= 7 && groups.filter((x) => x !== '').every(hex)
+    : groups.length === 8 && groups.every(hex);
 };
 const cidr = (v: string, isAddr: (a: string) => boolean, max: number) => {
   const m = /^(.+)\/(\d+)$/.exec(v);
@@ -112,28 +114,46 @@ const invalid = (msg: string) => `invalid format - ${msg}\n`;
 const integer =
   (min: number): Rule =>
   (v) =>
-    !/^[+-]?\d+$/.test(v) ? `type check ('integer') failed - got '${v}'` : Number(v) < min ? `value must have a minimum value of ${min}` : undefined;
-const boolean: Rule = (v) => (/^(0|1|true|false|yes|no|on|off)$/i.test(v) ? undefined : `type check ('boolean') failed - got '${v}'`);
+    !/^[+-]?\d+$/.test(v)
+      ? `type check ('integer') failed - got '${v}'`
+      : Number(v) < min
+        ? `value must have a minimum value of ${min}`
+        : undefined;
+const boolean: Rule = (v) =>
+  /^(0|1|true|false|yes|no|on|off)$/i.test(v) ? undefined : `type check ('boolean') failed - got '${v}'`;
 const str: Rule = () => undefined;
 const vmidRule: Rule = (v) =>
-  !/^[+-]?\d+$/.test(v) ? `type check ('integer') failed - got '${v}'` : /^[1-9][0-9]{2,8}$/.test(v) ? undefined : invalid('value does not look like a valid VM ID');
+  !/^[+-]?\d+$/.test(v)
+    ? `type check ('integer') failed - got '${v}'`
+    : /^[1-9][0-9]{2,8}$/.test(v)
+      ? undefined
+      : invalid('value does not look like a valid VM ID');
 const dnsName: Rule = (v) => (DNS.test(v) ? undefined : invalid('value does not look like a valid DNS name'));
-const nodeRule: Rule = (v) => (/^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$/.test(v) ? undefined : invalid('value does not look like a valid node name'));
+const nodeRule: Rule = (v) =>
+  /^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$/.test(v)
+    ? undefined
+    : invalid('value does not look like a valid node name');
 const storageId: Rule = (v) =>
   v.length < 2
     ? invalid(`storage ID '${v}' cannot be shorter than 2 characters`)
     : /^[a-z][a-z0-9_.-]*[a-z0-9]$/i.test(v)
       ? undefined
       : invalid(`storage ID '${v}' contains illegal characters`);
-const poolId: Rule = (v) => (/^[A-Za-z0-9._-]+$/.test(v) ? undefined : invalid(`pool name '${v}' contains invalid characters`));
+const poolId: Rule = (v) =>
+  /^[A-Za-z0-9._-]+$/.test(v) ? undefined : invalid(`pool name '${v}' contains invalid characters`);
 const enumOf =
   (values: string[]): Rule =>
   (v) =>
     values.includes(v) ? undefined : `value '${v}' does not have a value in the enumeration '${values.join(', ')}'`;
-const urlencoded: Rule = (v) => (/^[-%a-zA-Z0-9_.!~*'()]*$/.test(v) ? undefined : invalid(`invalid urlencoded string: ${v}`));
+const urlencoded: Rule = (v) =>
+  /^[-%a-zA-Z0-9_.!~*'()]*$/.test(v) ? undefined : invalid(`invalid urlencoded string: ${v}`);
 /** address-list: split on , ; and spaces, each an IP or a DNS name. */
 const addressList: Rule = (v) => {
-  const bad = v.replace(/[,;]/g, ' ').trim().split(/\s+/).find((a) => !(IPV4.test(a) || isIpv6(a) || DNS.test(a)));
+  const bad = v
+    .replace(/[,;]/g, ' ')
+    .trim()
+    .split(/\s+/)
+    .find((a) => !(IPV4.test(a) || isIpv6(a) || DNS.test(a)));
   return bad === undefined ? undefined : invalid(`value does not look like a valid address: ${bad}`);
 };
 
@@ -156,7 +176,8 @@ function propertyString(
     const errors: string[] = [];
     for (const [k, v] of Object.entries(parsed)) {
       const field = fields[k]!;
-      if (field.requires && parsed[field.requires] === undefined) errors.push(`${path}.${field.requires}: missing property required by '${path}.${k}'`);
+      if (field.requires && parsed[field.requires] === undefined)
+        errors.push(`${path}.${field.requires}: missing property required by '${path}.${k}'`);
       const problem = field.check(v);
       if (problem) errors.push(`${path}.${k}: ${problem}`);
     }
@@ -167,10 +188,26 @@ function propertyString(
 
 const ipconfig = (i: number) =>
   propertyString(`ipconfig${i}`, {
-    ip: { check: (v) => (/^(dhcp|manual)$/.test(v) || cidr(v, (a) => IPV4.test(a), 32) ? undefined : invalid('value does not look like a valid ipv4 network configuration')) },
-    gw: { check: (v) => (IPV4.test(v) ? undefined : invalid('value does not look like a valid IPv4 address')), requires: 'ip' },
-    ip6: { check: (v) => (/^(auto|dhcp|manual)$/.test(v) || cidr(v, isIpv6, 128) ? undefined : invalid('value does not look like a valid ipv6 network configuration')) },
-    gw6: { check: (v) => (isIpv6(v) ? undefined : invalid('value does not look like a valid IPv6 address')), requires: 'ip6' },
+    ip: {
+      check: (v) =>
+        /^(dhcp|manual)$/.test(v) || cidr(v, (a) => IPV4.test(a), 32)
+          ? undefined
+          : invalid('value does not look like a valid ipv4 network configuration'),
+    },
+    gw: {
+      check: (v) => (IPV4.test(v) ? undefined : invalid('value does not look like a valid IPv4 address')),
+      requires: 'ip',
+    },
+    ip6: {
+      check: (v) =>
+        /^(auto|dhcp|manual)$/.test(v) || cidr(v, isIpv6, 128)
+          ? undefined
+          : invalid('value does not look like a valid ipv6 network configuration'),
+    },
+    gw6: {
+      check: (v) => (isIpv6(v) ? undefined : invalid('value does not look like a valid IPv6 address')),
+      requires: 'ip6',
+    },
   });
 
 const DRIVES = [
@@ -212,7 +249,11 @@ const RESIZE_PARAMS: Record<string, Rule> = {
 };
 
 /** PVE::JSONSchema::validate: every problem, keyed by parameter; undefined when none. */
-function verify(form: Record<string, string>, rules: Record<string, Rule>, required: string[]): Record<string, string> | undefined {
+function verify(
+  form: Record<string, string>,
+  rules: Record<string, Rule>,
+  required: string[],
+): Record<string, string> | undefined {
   const errors: Record<string, string> = {};
   for (const k of required) if (form[k] === undefined) errors[k] = 'property is missing and it is not optional';
   for (const [k, v] of Object.entries(form)) {
@@ -238,7 +279,14 @@ export async function startFakeProxmox(opts: FakeProxmoxOptions): Promise<FakePr
   const vms = new Map<number, Vm>();
   for (const id of opts.templates ?? [9000]) {
     const storage = opts.templateStorage?.[id] ?? 'local-lvm';
-    vms.set(id, { name: `template-${id}`, node, template: true, running: false, config: {}, disks: { scsi0: { storage, bytes: 8 * GiB } } });
+    vms.set(id, {
+      name: `template-${id}`,
+      node,
+      template: true,
+      running: false,
+      config: {},
+      disks: { scsi0: { storage, bytes: 8 * GiB } },
+    });
   }
   const tasks = new Map<string, Task>();
   /** A VM as the node in the path sees it: Proxmox keeps configs per node. */
@@ -258,7 +306,15 @@ export async function startFakeProxmox(opts: FakeProxmoxOptions): Promise<FakePr
     pid++;
     const start = Math.floor(Date.now() / 1000);
     const upid = `UPID:${taskNode}:${pid.toString(16).toUpperCase().padStart(8, '0')}:${(pid * 7).toString(16).toUpperCase().padStart(8, '0')}:${start.toString(16).toUpperCase()}:${type}:${id}:${user}:`;
-    tasks.set(upid, { upid, type, id, node: taskNode, polls: 0, exitstatus: opts.failTask?.[type as 'qmclone'] ?? 'OK', onDone });
+    tasks.set(upid, {
+      upid,
+      type,
+      id,
+      node: taskNode,
+      polls: 0,
+      exitstatus: opts.failTask?.[type as 'qmclone'] ?? 'OK',
+      onDone,
+    });
     return upid;
   };
 
@@ -269,7 +325,14 @@ export async function startFakeProxmox(opts: FakeProxmoxOptions): Promise<FakePr
       const url = new URL(req.url ?? '/', 'http://fake');
       const form = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
       const path = url.pathname;
-      requests.push({ method: req.method ?? '', path: decodeURIComponent(path), query: Object.fromEntries(url.searchParams), form, authorization: req.headers.authorization, contentType: req.headers['content-type'] });
+      requests.push({
+        method: req.method ?? '',
+        path: decodeURIComponent(path),
+        query: Object.fromEntries(url.searchParams),
+        form,
+        authorization: req.headers.authorization,
+        contentType: req.headers['content-type'],
+      });
 
       const reply = (status: number, reason: string, body: unknown) => {
         res.statusCode = status;
@@ -278,7 +341,8 @@ export async function startFakeProxmox(opts: FakeProxmoxOptions): Promise<FakePr
         res.end(JSON.stringify(body));
       };
       const ok = (data: unknown) => reply(200, 'OK', { data });
-      const fail = (status: number, reason: string, errors?: Record<string, string>) => reply(status, reason, { data: null, ...(errors ? { errors } : {}) });
+      const fail = (status: number, reason: string, errors?: Record<string, string>) =>
+        reply(status, reason, { data: null, ...(errors ? { errors } : {}) });
 
       if (!req.headers.authorization) return fail(401, 'No ticket');
       if (req.headers.authorization !== `PVEAPIToken=${opts.token}`) return fail(401, 'invalid token value!');
@@ -294,13 +358,17 @@ export async function startFakeProxmox(opts: FakeProxmoxOptions): Promise<FakePr
         if (errors) return fail(400, 'Parameter verification failed.', errors);
         const source = Number(g[2]);
         // PVE/API2/Qemu.pm clone_vm, $load_and_check, in its order.
-        if (form.pool !== undefined && !pools.has(form.pool)) return fail(403, `Permission check failed (pool '${form.pool}' does not exist)`);
+        if (form.pool !== undefined && !pools.has(form.pool))
+          return fail(403, `Permission check failed (pool '${form.pool}' does not exist)`);
         const target = form.target && form.target !== node && form.target !== 'localhost' ? form.target : undefined;
         if (target && !nodes.includes(target)) return fail(500, `no such cluster node '${target}'`);
         if (form.storage !== undefined) {
           const st = storages[form.storage];
           if (!st) return fail(500, `storage '${form.storage}' does not exist`);
-          if (!st.images) return fail(400, 'Parameter verification failed.', { storage: `storage '${form.storage}' does not support vm images` });
+          if (!st.images)
+            return fail(400, 'Parameter verification failed.', {
+              storage: `storage '${form.storage}' does not support vm images`,
+            });
           if (target && !st.shared) return fail(500, `can't clone to non-shared storage '${form.storage}'`);
         }
         const vm = vmOn(node, source);
@@ -311,10 +379,24 @@ export async function startFakeProxmox(opts: FakeProxmoxOptions): Promise<FakePr
         const shared = Object.values(vm.disks).every((d) => storages[d.storage]?.shared);
         if (target && !shared) return fail(500, `can't clone VM to node '${target}' (VM uses local storage)`);
         const newid = Number(form.newid);
-        if (vms.has(newid)) return fail(500, `unable to create VM ${newid} - VM ${newid} already exists on node '${vms.get(newid)!.node}'`);
+        if (vms.has(newid))
+          return fail(
+            500,
+            `unable to create VM ${newid} - VM ${newid} already exists on node '${vms.get(newid)!.node}'`,
+          );
         if (newid >= nextId) nextId = newid + 1;
-        const disks = Object.fromEntries(Object.entries(vm.disks).map(([k, d]) => [k, { storage: form.storage ?? d.storage, bytes: d.bytes }]));
-        vms.set(newid, { name: form.name ?? `Copy-of-VM-${source}`, node: target ?? node, template: false, running: false, config: {}, disks, ...(form.pool ? { pool: form.pool } : {}) });
+        const disks = Object.fromEntries(
+          Object.entries(vm.disks).map(([k, d]) => [k, { storage: form.storage ?? d.storage, bytes: d.bytes }]),
+        );
+        vms.set(newid, {
+          name: form.name ?? `Copy-of-VM-${source}`,
+          node: target ?? node,
+          template: false,
+          running: false,
+          config: {},
+          disks,
+          ...(form.pool ? { pool: form.pool } : {}),
+        });
         return ok(newTask('qmclone', String(source)));
       }
 
@@ -325,9 +407,19 @@ export async function startFakeProxmox(opts: FakeProxmoxOptions): Promise<FakePr
         // A task is read on the node that runs it.
         if (task.node !== g[1]) return fail(500, `unable to parse worker upid '${upid}'`);
         task.polls++;
-        const base = { upid, node: task.node, type: task.type, id: task.id, user, pid: 0, pstart: 0, starttime: Math.floor(Date.now() / 1000) };
+        const base = {
+          upid,
+          node: task.node,
+          type: task.type,
+          id: task.id,
+          user,
+          pid: 0,
+          pstart: 0,
+          starttime: Math.floor(Date.now() / 1000),
+        };
         if (opts.hangTasks || task.polls <= (opts.taskPolls ?? 2)) return ok({ ...base, status: 'running' });
-        if (task.polls === (opts.taskPolls ?? 2) + 1 && task.exitstatus === 'OK') task.exitstatus = task.onDone?.() ?? 'OK';
+        if (task.polls === (opts.taskPolls ?? 2) + 1 && task.exitstatus === 'OK')
+          task.exitstatus = task.onDone?.() ?? 'OK';
         return ok({ ...base, status: 'stopped', exitstatus: task.exitstatus });
       }
 
@@ -366,11 +458,14 @@ export async function startFakeProxmox(opts: FakeProxmoxOptions): Promise<FakePr
       if (req.method === 'POST' && (g = m(/^\/api2\/json\/nodes\/([^/]+)\/qemu\/(\d+)\/status\/start$/))) {
         const vm = vmOn(g[1]!, Number(g[2]));
         if (typeof vm === 'string') return fail(500, vm);
-        if (vm.template) return fail(500, 'you can\'t start a vm if it\'s a template');
+        if (vm.template) return fail(500, "you can't start a vm if it's a template");
         return ok(newTask('qmstart', g[2]!, () => void (vm.running = true), vm.node));
       }
 
-      if (req.method === 'GET' && (g = m(/^\/api2\/json\/nodes\/([^/]+)\/qemu\/(\d+)\/agent\/network-get-interfaces$/))) {
+      if (
+        req.method === 'GET' &&
+        (g = m(/^\/api2\/json\/nodes\/([^/]+)\/qemu\/(\d+)\/agent\/network-get-interfaces$/))
+      ) {
         const vm = vmOn(g[1]!, Number(g[2]));
         if (typeof vm === 'string') return fail(500, vm);
         if (!vm.running) return fail(500, `VM ${g[2]} is not running`);
@@ -378,8 +473,16 @@ export async function startFakeProxmox(opts: FakeProxmoxOptions): Promise<FakePr
         const ip = /ip=([\d.]+)\/(\d+)/.exec(vm.config.ipconfig0 ?? '');
         return ok({
           result: [
-            { name: 'lo', 'hardware-address': '00:00:00:00:00:00', 'ip-addresses': [{ 'ip-address-type': 'ipv4', 'ip-address': '127.0.0.1', prefix: 8 }] },
-            { name: 'eth0', 'hardware-address': 'bc:24:11:00:00:01', 'ip-addresses': ip ? [{ 'ip-address-type': 'ipv4', 'ip-address': ip[1], prefix: Number(ip[2]) }] : [] },
+            {
+              name: 'lo',
+              'hardware-address': '00:00:00:00:00:00',
+              'ip-addresses': [{ 'ip-address-type': 'ipv4', 'ip-address': '127.0.0.1', prefix: 8 }],
+            },
+            {
+              name: 'eth0',
+              'hardware-address': 'bc:24:11:00:00:01',
+              'ip-addresses': ip ? [{ 'ip-address-type': 'ipv4', 'ip-address': ip[1], prefix: Number(ip[2]) }] : [],
+            },
           ],
         });
       }
@@ -393,9 +496,10 @@ export async function startFakeProxmox(opts: FakeProxmoxOptions): Promise<FakePr
     url: `http://127.0.0.1:${port}`,
     requests,
     vms,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -59,7 +59,10 @@ export interface FleetbookProcess {
 
 export function requireFaultServices(): string {
   const base = process.env.TEST_DATABASE_URL;
-  if (!base) throw new Error('the fault layer needs PostgreSQL: set TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test), as .ci/run does');
+  if (!base)
+    throw new Error(
+      'the fault layer needs PostgreSQL: set TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test), as .ci/run does',
+    );
   return base;
 }
 
@@ -68,23 +71,42 @@ export function requireFaultServices(): string {
  * written for one process; the same number on every restart, or a worker's session would be
  * left with its share of the stream).
  */
-export async function startFaultRig(options: { devices?: number; persistence?: boolean; databaseProxy?: boolean; workers?: number } = {}): Promise<FaultRig> {
+export async function startFaultRig(
+  options: { devices?: number; persistence?: boolean; databaseProxy?: boolean; workers?: number } = {},
+): Promise<FaultRig> {
   requireFaultServices();
   const t = randomBytes(3).toString('hex');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetbook-faults-'));
   const database = await createTestDatabase();
-  const cleanups: Array<() => Promise<unknown>> = [async () => fs.rmSync(dir, { recursive: true, force: true }), () => database.drop()];
+  const cleanups: Array<() => Promise<unknown>> = [
+    async () => fs.rmSync(dir, { recursive: true, force: true }),
+    () => database.drop(),
+  ];
   let rig: FaultRig | null = null;
   try {
     const db = database.handle.db;
     await loadProductCatalog(db, path.join(PROJECT_ROOT, 'docs', 'products'));
-    const fleet = await seedFleet(db, t, { sites: 1, devices: Array.from({ length: options.devices ?? 10 }, (_, i) => ({ name: `d${i + 1}` })) });
-    const passwords = await issueDeviceTokens(db, 'faults', Object.values(fleet.devices).map((d) => d.id));
+    const fleet = await seedFleet(db, t, {
+      sites: 1,
+      devices: Array.from({ length: options.devices ?? 10 }, (_, i) => ({ name: `d${i + 1}` })),
+    });
+    const passwords = await issueDeviceTokens(
+      db,
+      'faults',
+      Object.values(fleet.devices).map((d) => d.id),
+    );
     const token = (await createToken(db, { name: `faults-${t}`, role: 'viewer' })).token;
 
     const [port, apiPort] = [await freePort(), await freePort()];
     const apiPassword = randomBytes(12).toString('hex');
-    const exported = await buildMosquittoExport(db, { apiPassword, dir, port, apiPort, apiBind: '127.0.0.1', persistenceDir: null });
+    const exported = await buildMosquittoExport(db, {
+      apiPassword,
+      dir,
+      port,
+      apiPort,
+      apiBind: '127.0.0.1',
+      persistenceDir: null,
+    });
     const mosquitto = await startPrivateMosquitto({
       dir,
       port,
@@ -191,7 +213,10 @@ export interface Publishers {
  * username), QoS 1, reconnecting every second; what they publish while the broker is away
  * waits in the client and goes out on reconnect. Each publishes a reading every `everyMs`.
  */
-export async function startPublishers(rig: FaultRig, options: { everyMs?: number; prefix?: string } = {}): Promise<Publishers> {
+export async function startPublishers(
+  rig: FaultRig,
+  options: { everyMs?: number; prefix?: string } = {},
+): Promise<Publishers> {
   const everyMs = options.everyMs ?? 50;
   const prefix = options.prefix ?? randomBytes(3).toString('hex');
   const ledger: LedgerEntry[] = [];
@@ -200,7 +225,15 @@ export async function startPublishers(rig: FaultRig, options: { everyMs?: number
     rig.devices.map(
       (d) =>
         new Promise<MqttClient>((resolve, reject) => {
-          const c = mqtt.connect(rig.deviceUrl, { clientId: d.id, username: d.id, password: d.password, clean: false, protocolVersion: 4, reconnectPeriod: 1000, connectTimeout: 5000 });
+          const c = mqtt.connect(rig.deviceUrl, {
+            clientId: d.id,
+            username: d.id,
+            password: d.password,
+            clean: false,
+            protocolVersion: 4,
+            reconnectPeriod: 1000,
+            connectTimeout: 5000,
+          });
           c.once('connect', () => resolve(c));
           c.once('error', reject);
         }),
@@ -212,7 +245,12 @@ export async function startPublishers(rig: FaultRig, options: { everyMs?: number
     rig.devices.forEach((d, i) => {
       const entry: LedgerEntry = { device: d.id, msgId: `${prefix}-${n}-${i}`, sentAt: Date.now(), ackedAt: null };
       ledger.push(entry);
-      const payload = JSON.stringify({ schema_version: 1, msg_id: entry.msgId, ts: entry.sentAt / 1000, metrics: { n } });
+      const payload = JSON.stringify({
+        schema_version: 1,
+        msg_id: entry.msgId,
+        ts: entry.sentAt / 1000,
+        metrics: { n },
+      });
       const p = clients[i]!.publishAsync(`fleetbook/v1/${d.site}/${d.id}/telemetry`, payload, { qos: 1 }).then(
         () => void (entry.ackedAt = Date.now()),
         () => {},
@@ -239,13 +277,21 @@ export async function storedReadings(rig: FaultRig): Promise<{ ids: Set<string>;
   const rows = await rig.database.handle.db
     .selectFrom('telemetry')
     .select('msg_id')
-    .where('device_id', 'in', rig.devices.map((d) => d.id))
+    .where(
+      'device_id',
+      'in',
+      rig.devices.map((d) => d.id),
+    )
     .execute();
   return { ids: new Set(rows.map((r) => r.msg_id)), rows: rows.length };
 }
 
 /** Polls GET /api/v1/health until `until` holds for its body (or the timeout); resolves with the time it did. */
-export async function waitForHealth(url: string, until: (status: number, body: HealthBody) => boolean, timeoutMs = 60_000): Promise<number> {
+export async function waitForHealth(
+  url: string,
+  until: (status: number, body: HealthBody) => boolean,
+  timeoutMs = 60_000,
+): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
@@ -266,7 +312,13 @@ export interface HealthBody {
   status: 'ok' | 'degraded';
   database: { status: 'up' | 'down' };
   broker: { status: string };
-  ingest: { status: string; reason: string | null; connected: boolean; subscribed: boolean; last_received_at: string | null };
+  ingest: {
+    status: string;
+    reason: string | null;
+    connected: boolean;
+    subscribed: boolean;
+    last_received_at: string | null;
+  };
 }
 
 /** A counter from a fleetbook's /metrics (sum over its labels); default: the rig's latest process. */
@@ -283,27 +335,42 @@ export async function metric(rig: FaultRig, name: string, url = rig.fleetbook!.u
  * milliseconds; a loaded machine takes longer) until all are stored or nothing new arrived for
  * 5 s, then says which are missing and how many rows were stored twice.
  */
-export async function settleLedger(rig: FaultRig, ledger: LedgerEntry[]): Promise<{ accepted: LedgerEntry[]; lost: LedgerEntry[]; storedTwice: number }> {
+export async function settleLedger(
+  rig: FaultRig,
+  ledger: LedgerEntry[],
+): Promise<{ accepted: LedgerEntry[]; lost: LedgerEntry[]; storedTwice: number }> {
   const accepted = ledger.filter((e) => e.ackedAt !== null);
   let stored = await storedReadings(rig);
-  for (let quiet = 0; quiet < 25 && accepted.some((e) => !stored.ids.has(e.msgId)); ) {
+  for (let quiet = 0; quiet < 25 && accepted.some((e) => !stored.ids.has(e.msgId));) {
     await new Promise((r) => setTimeout(r, 200));
     const before = stored.rows;
     stored = await storedReadings(rig);
     quiet = stored.rows === before ? quiet + 1 : 0;
   }
-  return { accepted, lost: accepted.filter((e) => !stored.ids.has(e.msgId)), storedTwice: stored.rows - stored.ids.size };
+  return {
+    accepted,
+    lost: accepted.filter((e) => !stored.ids.has(e.msgId)),
+    storedTwice: stored.rows - stored.ids.size,
+  };
 }
 
 /** Polls until every reading acknowledged before `until` (epoch ms) is stored; resolves with when it was. */
-export async function waitForStored(rig: FaultRig, ledger: LedgerEntry[], until: number, timeoutMs = 60_000): Promise<number> {
+export async function waitForStored(
+  rig: FaultRig,
+  ledger: LedgerEntry[],
+  until: number,
+  timeoutMs = 60_000,
+): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const due = ledger.filter((e) => e.ackedAt !== null && e.ackedAt < until);
     const stored = await storedReadings(rig);
     const missing = due.filter((e) => !stored.ids.has(e.msgId)).length;
     if (missing === 0) return Date.now();
-    if (Date.now() > deadline) throw new Error(`${missing} of ${due.length} readings acknowledged before the fault ended were not stored within ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `${missing} of ${due.length} readings acknowledged before the fault ended were not stored within ${timeoutMs} ms`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -51,7 +51,13 @@ export interface PrivateMosquittoOptions {
   port?: number;
 }
 
-const CANDIDATES = ['/usr/sbin/mosquitto', '/usr/local/sbin/mosquitto', '/usr/bin/mosquitto', '/opt/homebrew/sbin/mosquitto', '/usr/local/opt/mosquitto/sbin/mosquitto'];
+const CANDIDATES = [
+  '/usr/sbin/mosquitto',
+  '/usr/local/sbin/mosquitto',
+  '/usr/bin/mosquitto',
+  '/opt/homebrew/sbin/mosquitto',
+  '/usr/local/opt/mosquitto/sbin/mosquitto',
+];
 
 /** The mosquitto binary, or null when it is not installed. */
 export function mosquittoBinary(): string | null {
@@ -78,11 +84,15 @@ export function tunedConf(port: number): string {
 
 export async function startPrivateMosquitto(options: PrivateMosquittoOptions = {}): Promise<PrivateMosquitto> {
   const bin = mosquittoBinary();
-  if (!bin) throw new Error('this test starts its own Mosquitto, and the mosquitto binary is not installed (apt-get install mosquitto)');
+  if (!bin)
+    throw new Error(
+      'this test starts its own Mosquitto, and the mosquitto binary is not installed (apt-get install mosquitto)',
+    );
   const port = options.port ?? (await freePort());
   const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'fleetbook-mosquitto-'));
   fs.mkdirSync(dir, { recursive: true });
-  for (const [name, text] of Object.entries(options.files ?? {})) fs.writeFileSync(path.join(dir, name), text, { mode: 0o640 });
+  for (const [name, text] of Object.entries(options.files ?? {}))
+    fs.writeFileSync(path.join(dir, name), text, { mode: 0o640 });
   const persistence = options.persistence ?? true;
   const confText = [
     options.conf ?? tunedConf(port),
@@ -112,7 +122,9 @@ export async function startPrivateMosquitto(options: PrivateMosquittoOptions = {
     });
     const failed = new Promise<never>((_, reject) => {
       proc.once('error', (err) => reject(new Error(`cannot start mosquitto: ${err.message}`)));
-      proc.once('exit', (code, signal) => reject(new Error(`mosquitto exited (${code ?? signal}) on start: ${stderr}${readLog()}`)));
+      proc.once('exit', (code, signal) =>
+        reject(new Error(`mosquitto exited (${code ?? signal}) on start: ${stderr}${readLog()}`)),
+      );
     });
     failed.catch(() => {});
     for (let i = 0; i < 200; i++) {
@@ -153,12 +165,14 @@ export async function startPrivateMosquitto(options: PrivateMosquittoOptions = {
     async save() {
       const before = readLog().split('Saving in-memory database').length;
       child?.kill('SIGUSR1');
-      for (let i = 0; i < 100 && readLog().split('Saving in-memory database').length === before; i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 100 && readLog().split('Saving in-memory database').length === before; i++)
+        await new Promise((r) => setTimeout(r, 50));
     },
     async reload() {
       const before = readLog().split('Reloading config').length;
       child?.kill('SIGHUP');
-      for (let i = 0; i < 100 && readLog().split('Reloading config').length === before; i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 100 && readLog().split('Reloading config').length === before; i++)
+        await new Promise((r) => setTimeout(r, 50));
     },
     forgetState: () => fs.rmSync(path.join(dir, 'mosquitto.db'), { force: true }),
     log: readLog,

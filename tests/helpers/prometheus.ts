@@ -29,7 +29,8 @@ export function parseExposition(text: string): Map<string, MetricFamily> {
       const [, kind, name, rest] = meta as unknown as [string, string, string, string];
       const family = families.get(name) ?? { name, type: 'untyped', help: '', samples: [] };
       if (kind === 'TYPE') {
-        if (!/^(counter|gauge|histogram|summary|untyped)$/.test(rest)) throw new Error(`line ${i + 1}: bad type ${rest}`);
+        if (!/^(counter|gauge|histogram|summary|untyped)$/.test(rest))
+          throw new Error(`line ${i + 1}: bad type ${rest}`);
         family.type = rest;
       } else family.help = rest;
       families.set(name, family);
@@ -49,7 +50,8 @@ export function parseExposition(text: string): Map<string, MetricFamily> {
       }
       if (consumed !== rawLabels.length) throw new Error(`line ${i + 1}: bad labels {${rawLabels}}`);
     }
-    const value = rawValue === '+Inf' ? Infinity : rawValue === '-Inf' ? -Infinity : rawValue === 'NaN' ? NaN : Number(rawValue);
+    const value =
+      rawValue === '+Inf' ? Infinity : rawValue === '-Inf' ? -Infinity : rawValue === 'NaN' ? NaN : Number(rawValue);
     if (Number.isNaN(value) && rawValue !== 'NaN') throw new Error(`line ${i + 1}: bad value ${rawValue}`);
     familyOf(name).samples.push({ name, labels, value });
   });

@@ -5,15 +5,29 @@ import type { App } from '../../data-api/src/app.ts';
 import type { Database, TokenRole } from '../../data-api/src/kernel/db/index.ts';
 
 /** A bearer token straight in the database (what `fleetbook token create` does). */
-export async function bearer(db: Kysely<Database>, role: TokenRole, customerId: string | null = null, name = `${role}${customerId ? `@${customerId}` : ''}`): Promise<string> {
-  const created = await createToken(db, { name, role, customerId, stationId: role === 'station' ? 'dev_station-1' : null });
+export async function bearer(
+  db: Kysely<Database>,
+  role: TokenRole,
+  customerId: string | null = null,
+  name = `${role}${customerId ? `@${customerId}` : ''}`,
+): Promise<string> {
+  const created = await createToken(db, {
+    name,
+    role,
+    customerId,
+    stationId: role === 'station' ? 'dev_station-1' : null,
+  });
   return created.token;
 }
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 /** `app.inject()` with a token and JSON, the way a client calls the API. */
-export function client(app: App, token: string | null, extra: { remoteAddress?: string; headers?: Record<string, string> } = {}) {
+export function client(
+  app: App,
+  token: string | null,
+  extra: { remoteAddress?: string; headers?: Record<string, string> } = {},
+) {
   const call = (method: Method, url: string, body?: unknown): Promise<LightMyRequestResponse> =>
     app.inject({
       method,
@@ -45,21 +59,38 @@ export async function must(res: Promise<LightMyRequestResponse> | LightMyRequest
 }
 
 /** Every table an API write can touch, so a refused request can be shown to write nothing. */
-export const WRITTEN_TABLES = ['customers', 'sites', 'deployments', 'devices', 'device_secrets', 'inventory_items', 'audit_log', 'change_events', 'api_tokens'] as const;
+export const WRITTEN_TABLES = [
+  'customers',
+  'sites',
+  'deployments',
+  'devices',
+  'device_secrets',
+  'inventory_items',
+  'audit_log',
+  'change_events',
+  'api_tokens',
+] as const;
 
 /** Row counts plus a digest of each table's content: "writes nothing" means both stay equal. */
 export async function snapshot(db: Kysely<Database>): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const table of WRITTEN_TABLES) {
     const { rows } = await sql<{ n: number; digest: string }>`
-      select count(*)::int as n, md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as digest from ${sql.table(table)} t`.execute(db);
+      select count(*)::int as n, md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as digest from ${sql.table(table)} t`.execute(
+      db,
+    );
     out[table] = `${rows[0]!.n}:${rows[0]!.digest}`;
   }
   return out;
 }
 
 /** Walks a list by cursor and returns every item, failing on a page larger than `limit`. */
-export async function walk<T extends { id: string | number }>(api: Client, path: string, limit: number, between?: () => Promise<void>): Promise<T[]> {
+export async function walk<T extends { id: string | number }>(
+  api: Client,
+  path: string,
+  limit: number,
+  between?: () => Promise<void>,
+): Promise<T[]> {
   const items: T[] = [];
   let cursor: string | null = null;
   const sep = path.includes('?') ? '&' : '?';

@@ -32,7 +32,22 @@ export interface RunnerArgs {
 }
 
 export function spawnRunner(a: RunnerArgs, env: NodeJS.ProcessEnv = process.env): RunnerProcess {
-  const args = ['runner', '--api', a.api, '--token', a.token, '--name', a.name, '--journal-dir', a.journalDir, '--docs-dir', a.docsDir, '--no-schedules', '--poll', '0.2'];
+  const args = [
+    'runner',
+    '--api',
+    a.api,
+    '--token',
+    a.token,
+    '--name',
+    a.name,
+    '--journal-dir',
+    a.journalDir,
+    '--docs-dir',
+    a.docsDir,
+    '--no-schedules',
+    '--poll',
+    '0.2',
+  ];
   if (a.lease !== undefined) args.push('--lease', String(a.lease));
   if (a.commit ?? true) args.push('--commit');
   if (a.drain) args.push('--drain');
@@ -58,7 +73,12 @@ export function spawnRunner(a: RunnerArgs, env: NodeJS.ProcessEnv = process.env)
 }
 
 /** Polls `check` every 50 ms until it is true; throws with `what` (and the runner's output) after the timeout. */
-export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000, output?: () => string): Promise<void> {
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 30_000,
+  output?: () => string,
+): Promise<void> {
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
     if (await check()) return;
   }
@@ -67,12 +87,16 @@ export async function until(check: () => boolean | Promise<boolean>, what: strin
 
 const GIT_ENV = { ...process.env, LC_ALL: 'C', GIT_CONFIG_NOSYSTEM: '1' };
 export const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', ['-c', 'user.name=Seed', '-c', 'user.email=seed@example.com', '-c', 'init.defaultBranch=main', ...args], {
-    cwd,
-    env: GIT_ENV,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  }).trim();
+  execFileSync(
+    'git',
+    ['-c', 'user.name=Seed', '-c', 'user.email=seed@example.com', '-c', 'init.defaultBranch=main', ...args],
+    {
+      cwd,
+      env: GIT_ENV,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  ).trim();
 
 /** A fresh handbook repository (one commit) with an empty docs/; returns the docs folder. */
 export function initDocsRepo(repo: string): string {
@@ -87,7 +111,9 @@ export function initDocsRepo(repo: string): string {
 /** Every run page of `runId` under a docs root (there must be exactly one). */
 export function runPages(docsRoot: string, runId: string): string[] {
   if (!fs.existsSync(docsRoot)) return [];
-  return (fs.readdirSync(docsRoot, { recursive: true }) as string[]).filter((f) => path.basename(f) === `${runId}.mdx`).map((f) => path.join(docsRoot, f));
+  return (fs.readdirSync(docsRoot, { recursive: true }) as string[])
+    .filter((f) => path.basename(f) === `${runId}.mdx`)
+    .map((f) => path.join(docsRoot, f));
 }
 
 /** Commits of `runId` in a repository (`run(<project>): <run id> <state>`), newest first. */
@@ -97,10 +123,13 @@ export function runCommits(repo: string, runId: string): Array<{ sha: string; su
 }
 
 /** Uncommitted changes of a work tree (porcelain lines). */
-export const dirtyFiles = (repo: string) => git(repo, 'status', '--porcelain', '--untracked-files=all').split('\n').filter(Boolean);
+export const dirtyFiles = (repo: string) =>
+  git(repo, 'status', '--porcelain', '--untracked-files=all').split('\n').filter(Boolean);
 
 /** An HTTP endpoint answering 200 after `delayMs`: a health check that takes that long. */
-export async function slowEndpoint(delayMs: number): Promise<{ url: string; hits: () => number; close(): Promise<void> }> {
+export async function slowEndpoint(
+  delayMs: number,
+): Promise<{ url: string; hits: () => number; close(): Promise<void> }> {
   let hits = 0;
   const sockets = new Set<import('node:net').Socket>();
   const server = http.createServer((_req, res) => {

@@ -58,7 +58,11 @@ setTimeout(() => process.exit(failing ? (b.failCode ?? 1) : (b.exitCode ?? 0)), 
     path: `${dir}${path.delimiter}${process.env.PATH ?? ''}`,
     calls: () =>
       fs.existsSync(record)
-        ? fs.readFileSync(record, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+        ? fs
+            .readFileSync(record, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l))
         : [],
   };
 }

@@ -39,7 +39,12 @@ describe(`alerts API (${backendName()})`, () => {
 
   const get = async (url: string, headers: Record<string, string>) => t.app.inject({ method: 'GET', url, headers });
   const post = async (url: string, headers: Record<string, string>, payload?: unknown) =>
-    t.app.inject({ method: 'POST', url, headers: payload ? { ...headers, 'content-type': 'application/json' } : headers, payload: payload ? JSON.stringify(payload) : undefined });
+    t.app.inject({
+      method: 'POST',
+      url,
+      headers: payload ? { ...headers, 'content-type': 'application/json' } : headers,
+      payload: payload ? JSON.stringify(payload) : undefined,
+    });
 
   it('opens an alert once per dedupe key while it is unresolved', async () => {
     const again = await openAlert(t.ctx.db, 'test', {
@@ -58,10 +63,18 @@ describe(`alerts API (${backendName()})`, () => {
     const viewer = await bearer(t.ctx.db, 'viewer', fleet.customer);
     const all = (await get('/api/v1/alerts', viewer)).json();
     expect(all.items.map((a: { id: string }) => a.id)).toEqual([ids.c, ids.b, ids.a]);
-    expect(all.items[0]).toMatchObject({ rule_id: 'device_down', subject: { type: 'device', id: fleet.devices.c!.id }, state: 'open', severity: 'info', customer_id: fleet.customer });
+    expect(all.items[0]).toMatchObject({
+      rule_id: 'device_down',
+      subject: { type: 'device', id: fleet.devices.c!.id },
+      state: 'open',
+      severity: 'info',
+      customer_id: fleet.customer,
+    });
     const critical = (await get('/api/v1/alerts?severity=critical', viewer)).json();
     expect(critical.items.map((a: { id: string }) => a.id)).toEqual([ids.b]);
-    const bySubject = (await get(`/api/v1/alerts?subject_type=device&subject_id=${fleet.devices.a!.id}`, viewer)).json();
+    const bySubject = (
+      await get(`/api/v1/alerts?subject_type=device&subject_id=${fleet.devices.a!.id}`, viewer)
+    ).json();
     expect(bySubject.items.map((a: { id: string }) => a.id)).toEqual([ids.a]);
     const page = (await get('/api/v1/alerts?limit=2', viewer)).json();
     expect(page.items).toHaveLength(2);
@@ -75,7 +88,12 @@ describe(`alerts API (${backendName()})`, () => {
     const operator = await bearer(t.ctx.db, 'operator');
     const acked = await post(`/api/v1/alerts/${ids.a}/acknowledge`, operator, { note: 'on my way' });
     expect(acked.statusCode).toBe(200);
-    expect(acked.json()).toMatchObject({ id: ids.a, state: 'acknowledged', acked_by: expect.stringMatching(/^operator-/), acked_at: expect.any(String) });
+    expect(acked.json()).toMatchObject({
+      id: ids.a,
+      state: 'acknowledged',
+      acked_by: expect.stringMatching(/^operator-/),
+      acked_at: expect.any(String),
+    });
     // Acknowledging twice changes nothing.
     const twice = await post(`/api/v1/alerts/${ids.a}/acknowledge`, operator);
     expect(twice.json().acked_at).toBe(acked.json().acked_at);
@@ -85,17 +103,35 @@ describe(`alerts API (${backendName()})`, () => {
     expect(conflict.statusCode).toBe(409);
     expect((await post(`/api/v1/alerts/${ids.a}/acknowledge`, operator)).statusCode).toBe(409);
 
-    const audit = await t.ctx.db.selectFrom('audit_log').select(['action', 'before', 'after']).where('entity_id', '=', ids.a!).orderBy('id').execute();
+    const audit = await t.ctx.db
+      .selectFrom('audit_log')
+      .select(['action', 'before', 'after'])
+      .where('entity_id', '=', ids.a!)
+      .orderBy('id')
+      .execute();
     expect(audit.map((a) => a.action)).toEqual(['alert.open', 'alert.acknowledge', 'alert.resolve']);
     expect(audit[1]!.after).toMatchObject({ state: 'acknowledged', note: 'on my way' });
-    const feed = await t.ctx.db.selectFrom('change_events').select(['type', 'customer_id']).where('subject_id', '=', ids.a!).orderBy('id').execute();
+    const feed = await t.ctx.db
+      .selectFrom('change_events')
+      .select(['type', 'customer_id'])
+      .where('subject_id', '=', ids.a!)
+      .orderBy('id')
+      .execute();
     expect(feed).toEqual([
       { type: 'alert.opened', customer_id: fleet.customer },
       { type: 'alert.acknowledged', customer_id: fleet.customer },
       { type: 'alert.resolved', customer_id: fleet.customer },
     ]);
     // Once resolved, the same outage key may open a new alert.
-    const reopened = await openAlert(t.ctx.db, 'test', { ruleId: 'device_down', subject: { type: 'device', id: fleet.devices.a!.id }, customerId: fleet.customer, siteId: null, severity: 'warning', title: 'again', dedupeKey: `device_down:${fleet.devices.a!.id}` });
+    const reopened = await openAlert(t.ctx.db, 'test', {
+      ruleId: 'device_down',
+      subject: { type: 'device', id: fleet.devices.a!.id },
+      customerId: fleet.customer,
+      siteId: null,
+      severity: 'warning',
+      title: 'again',
+      dedupeKey: `device_down:${fleet.devices.a!.id}`,
+    });
     expect(reopened?.id).not.toBe(ids.a);
   });
 
@@ -109,15 +145,26 @@ describe(`alerts API (${backendName()})`, () => {
     expect((await get(`/api/v1/alerts/${ids.z}`, scopedOperator)).statusCode).toBe(404);
     const list = (await get('/api/v1/alerts', scopedOperator)).json();
     expect(list.items.map((a: { id: string }) => a.id)).not.toContain(ids.z);
-    expect((await get(`/api/v1/alerts/${ids.z}`, viewer)).json()).toMatchObject({ id: ids.z, customer_id: otherFleet.customer });
+    expect((await get(`/api/v1/alerts/${ids.z}`, viewer)).json()).toMatchObject({
+      id: ids.z,
+      customer_id: otherFleet.customer,
+    });
     expect((await get('/api/v1/alerts/alr_missing', viewer)).statusCode).toBe(404);
   });
 
   it('is described in the OpenAPI document with its role requirements', async () => {
     const doc = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
     expect(doc.paths['/api/v1/alerts/{id}/acknowledge'].post.description).toContain('Requires: operator');
-    expect(doc.paths['/api/v1/alerts'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/AlertPage' });
-    for (const path of ['/api/v1/dead-letters', '/api/v1/uptime', '/api/v1/devices/{id}/telemetry', '/api/v1/devices/{id}/commands', '/api/v1/devices/{id}/commands/{cmd_id}']) {
+    expect(doc.paths['/api/v1/alerts'].get.responses['200'].content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/AlertPage',
+    });
+    for (const path of [
+      '/api/v1/dead-letters',
+      '/api/v1/uptime',
+      '/api/v1/devices/{id}/telemetry',
+      '/api/v1/devices/{id}/commands',
+      '/api/v1/devices/{id}/commands/{cmd_id}',
+    ]) {
       expect(doc.paths[path], path).toBeDefined();
     }
   });

@@ -29,7 +29,12 @@ describe('API error shape', () => {
   afterAll(async () => t?.close());
 
   const post = (url: string, payload: unknown, headers: Record<string, string> = {}) =>
-    t.app.inject({ method: 'POST', url, payload: payload as string, headers: { 'content-type': 'application/json', ...headers } });
+    t.app.inject({
+      method: 'POST',
+      url,
+      payload: payload as string,
+      headers: { 'content-type': 'application/json', ...headers },
+    });
 
   it('accepts a valid request', async () => {
     const res = await post('/api/v1/probe/dev_a1', { name: 'x' });

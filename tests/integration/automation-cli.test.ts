@@ -26,9 +26,16 @@ let web: http.Server;
 let tcpPort: number;
 let webPort: number;
 
-const listen = (server: net.Server) => new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
+const listen = (server: net.Server) =>
+  new Promise<number>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)),
+  );
 const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', ['-c', 'user.name=Seed', '-c', 'user.email=seed@example.com', ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  execFileSync('git', ['-c', 'user.name=Seed', '-c', 'user.email=seed@example.com', ...args], {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }).trim();
 
 beforeAll(async () => {
   pve = await startFakeProxmox({ token: TOKEN, taskPolls: 1 });
@@ -58,13 +65,30 @@ function writeSpec(patch: (spec: Record<string, any>) => void = () => {}): strin
     product_version: '2.1.0',
     targets: { gateways: ['gw_farm-north-1'], devices: [], stations: [] },
     actions: [
-      { id: 'vm', type: 'provision_vm', with: { api_url: pve.url, node: 'pve1', template_vmid: 9000, name: 'cs-farm-north', ip: '10.0.0.21/24', poll_interval_s: 0.02 } },
+      {
+        id: 'vm',
+        type: 'provision_vm',
+        with: {
+          api_url: pve.url,
+          node: 'pve1',
+          template_vmid: 9000,
+          name: 'cs-farm-north',
+          ip: '10.0.0.21/24',
+          poll_interval_s: 0.02,
+        },
+      },
       { id: 'stack', type: 'deploy_compose_stack', with: { stack: 'chirpstack', host: 'cs-farm-north', user: 'ops' } },
       { id: 'gw', type: 'configure_gateway', with: { region: 'AS923_1', server: 'cs-farm-north', port: 1700 } },
       {
         id: 'checks',
         type: 'run_health_checks',
-        with: { checks: [{ tcp: `127.0.0.1:${tcpPort}` }, { http: `http://127.0.0.1:${webPort}/`, expect_status: 200 }, { device_up: 'gw_farm-north-1', timeout_s: 5 }] },
+        with: {
+          checks: [
+            { tcp: `127.0.0.1:${tcpPort}` },
+            { http: `http://127.0.0.1:${webPort}/`, expect_status: 200 },
+            { device_up: 'gw_farm-north-1', timeout_s: 5 },
+          ],
+        },
       },
       { id: 'ticket', type: 'open_ticket_on_failure' },
     ],
@@ -89,12 +113,19 @@ function makeRepo(): string {
 describe('fleetbook spec', () => {
   it('validate: ok files say so; errors are file:line:column  message  rule-id; exit 1', async () => {
     const ok = await runCli(['spec', 'validate', 'automation/specs/farm-north-lorawan.yaml']);
-    expect(ok).toMatchObject({ code: 0, stdout: 'automation/specs/farm-north-lorawan.yaml: ok (5 actions)\n0 errors, 0 warnings\n' });
+    expect(ok).toMatchObject({
+      code: 0,
+      stdout: 'automation/specs/farm-north-lorawan.yaml: ok (5 actions)\n0 errors, 0 warnings\n',
+    });
     const bad = await runCli(['spec', 'validate', 'tests/fixtures/specs/not-ok.yaml']);
     expect(bad.code).toBe(1);
     const lines = bad.stdout.trimEnd().split('\n');
-    expect(lines[0]).toBe('tests/fixtures/specs/not-ok.yaml:3:1  deployment_id: expected an id like dep_… (url-safe body of 1–64 characters)  spec/schema');
-    expect(lines.filter((l) => / spec\/(schema|unknown-field|unknown-action|inline-secret|duplicate-action-id)$/.test(l))).toHaveLength(10);
+    expect(lines[0]).toBe(
+      'tests/fixtures/specs/not-ok.yaml:3:1  deployment_id: expected an id like dep_… (url-safe body of 1–64 characters)  spec/schema',
+    );
+    expect(
+      lines.filter((l) => / spec\/(schema|unknown-field|unknown-action|inline-secret|duplicate-action-id)$/.test(l)),
+    ).toHaveLength(10);
     expect(lines.at(-1)).toBe('10 errors, 0 warnings');
   });
 
@@ -103,7 +134,14 @@ describe('fleetbook spec', () => {
     expect(res.code).toBe(0);
     const schema = JSON.parse(res.stdout);
     expect(schema.$ref).toBe('#/$defs/ExecutionSpecV1');
-    expect(schema.$defs.ExecutionSpecV1.required).toEqual(['spec_version', 'project', 'deployment_id', 'product_code', 'product_version', 'actions']);
+    expect(schema.$defs.ExecutionSpecV1.required).toEqual([
+      'spec_version',
+      'project',
+      'deployment_id',
+      'product_code',
+      'product_version',
+      'actions',
+    ]);
   });
 });
 
@@ -115,13 +153,17 @@ describe('fleetbook run', () => {
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     const lines = res.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^dry run of .*spec-\d+\.yaml: farm-north-lorawan · dep_farm-north · lorawan-gw 2\.1\.0 · 5 actions · sha256:[0-9a-f]{64}$/);
+    expect(lines[0]).toMatch(
+      /^dry run of .*spec-\d+\.yaml: farm-north-lorawan · dep_farm-north · lorawan-gw 2\.1\.0 · 5 actions · sha256:[0-9a-f]{64}$/,
+    );
     expect(lines).toContain('[2/5] stack (deploy_compose_stack) timeout 600 s');
     // Compose checks the files first (config -q), then brings the stack up.
     expect(lines).toContain(
       "      on cs-farm-north over ssh: ssh -o BatchMode=yes -o ConnectTimeout=15 ops@cs-farm-north -- 'docker compose -p chirpstack config -q', stopping if Compose refuses the files",
     );
-    expect(lines).toContain("      then ssh -o BatchMode=yes -o ConnectTimeout=15 ops@cs-farm-north -- 'docker compose -p chirpstack up -d'");
+    expect(lines).toContain(
+      "      then ssh -o BatchMode=yes -o ConnectTimeout=15 ops@cs-farm-north -- 'docker compose -p chirpstack up -d'",
+    );
     expect(lines.at(-1)).toBe('dry run: valid; nothing was changed');
     expect(pve.requests.length).toBe(before);
     expect(fs.existsSync(docs)).toBe(false);
@@ -149,7 +191,19 @@ describe('fleetbook run', () => {
     const bin = createStandIns(path.join(tmp.dir, 'bin-ok'), { ssh: { stdout: [' Container chirpstack-1  Started'] } });
     const journal = path.join(tmp.dir, 'journal-ok.jsonl');
     const res = await runCli(
-      ['run', writeSpec(), '--docs-dir', path.join(repo, 'docs'), '--commit', '--api', api.url, '--token', 'tok', '--journal', journal],
+      [
+        'run',
+        writeSpec(),
+        '--docs-dir',
+        path.join(repo, 'docs'),
+        '--commit',
+        '--api',
+        api.url,
+        '--token',
+        'tok',
+        '--journal',
+        journal,
+      ],
       { PROXMOX_TOKEN: TOKEN, PATH: bin.path, FLEETBOOK_GIT_AUTHOR: 'Fleet Runner <runner@fleetbook.example>' },
     );
     expect(res.stderr).toBe('');
@@ -161,9 +215,13 @@ describe('fleetbook run', () => {
       '[1/5] vm (provision_vm) running',
       expect.stringMatching(/^\[1\/5\] vm \(provision_vm\) succeeded in \S+ m?s: VM 123 cs-farm-north running$/),
       '[2/5] stack (deploy_compose_stack) running',
-      expect.stringMatching(/^\[2\/5\] stack \(deploy_compose_stack\) succeeded in .*: stack chirpstack up on cs-farm-north$/),
+      expect.stringMatching(
+        /^\[2\/5\] stack \(deploy_compose_stack\) succeeded in .*: stack chirpstack up on cs-farm-north$/,
+      ),
       '[3/5] gw (configure_gateway) running',
-      expect.stringMatching(/^\[3\/5\] gw \(configure_gateway\) succeeded in .*: global_conf\.json for AS923_1 → cs-farm-north:1700$/),
+      expect.stringMatching(
+        /^\[3\/5\] gw \(configure_gateway\) succeeded in .*: global_conf\.json for AS923_1 → cs-farm-north:1700$/,
+      ),
       '[4/5] checks (run_health_checks) running',
       expect.stringMatching(/^\[4\/5\] checks \(run_health_checks\) succeeded in .*: 3 checks passed$/),
       '[5/5] ticket (open_ticket_on_failure) skipped: nothing failed',
@@ -181,13 +239,15 @@ describe('fleetbook run', () => {
     expect(page).toContain(`run_id: "${runId}"`);
     expect(page).toContain('state: "succeeded"');
     expect(git(repo, 'log', '-1', '--format=%s|%an')).toBe(`run(farm-north-lorawan): ${runId} succeeded|Fleet Runner`);
-    expect(git(repo, 'show', '--name-only', '--format=', 'HEAD').split('\n').sort()).toEqual([
-      `docs/projects/farm-north-lorawan/runs/${day}/${runId}.artifacts/gw/global_conf.json`,
-      pageRel,
-      'docs/projects/farm-north-lorawan/runs/_category_.json',
-      'docs/projects/farm-north-lorawan/runs/index.jsonl',
-      'docs/projects/farm-north-lorawan/runs/index.mdx',
-    ].sort());
+    expect(git(repo, 'show', '--name-only', '--format=', 'HEAD').split('\n').sort()).toEqual(
+      [
+        `docs/projects/farm-north-lorawan/runs/${day}/${runId}.artifacts/gw/global_conf.json`,
+        pageRel,
+        'docs/projects/farm-north-lorawan/runs/_category_.json',
+        'docs/projects/farm-north-lorawan/runs/index.jsonl',
+        'docs/projects/farm-north-lorawan/runs/index.mdx',
+      ].sort(),
+    );
     expect(git(repo, 'status', '--porcelain')).toBe('');
 
     // The API got the run, its whole timeline in order, the artifact and the finish.
@@ -196,9 +256,24 @@ describe('fleetbook run', () => {
     const timeline = record.timeline as Array<{ action_id?: string; state: string }>;
     expect(timeline[0]).toMatchObject({ state: 'queued' });
     expect(timeline.at(-1)).toMatchObject({ state: 'succeeded' });
-    expect(timeline.filter((e) => e.action_id === 'vm').map((e) => e.state)).toEqual(['queued', 'running', 'succeeded']);
-    expect(record.artifacts).toEqual([expect.objectContaining({ action_id: 'gw', name: 'global_conf.json', path: `docs/projects/farm-north-lorawan/runs/${day}/${runId}.artifacts/gw/global_conf.json` })]);
-    expect(record.finish).toMatchObject({ state: 'succeeded', page_path: pageRel, commit_sha: git(repo, 'rev-parse', 'HEAD'), pushed: false });
+    expect(timeline.filter((e) => e.action_id === 'vm').map((e) => e.state)).toEqual([
+      'queued',
+      'running',
+      'succeeded',
+    ]);
+    expect(record.artifacts).toEqual([
+      expect.objectContaining({
+        action_id: 'gw',
+        name: 'global_conf.json',
+        path: `docs/projects/farm-north-lorawan/runs/${day}/${runId}.artifacts/gw/global_conf.json`,
+      }),
+    ]);
+    expect(record.finish).toMatchObject({
+      state: 'succeeded',
+      page_path: pageRel,
+      commit_sha: git(repo, 'rev-parse', 'HEAD'),
+      pushed: false,
+    });
     expect(out.at(-1)).toMatch(/^api     \d+ write-backs delivered, 0 pending \(journal .*journal-ok\.jsonl\)$/);
     expect(new Journal(journal).pending()).toEqual([]);
   });
@@ -209,18 +284,41 @@ describe('fleetbook run', () => {
     git(tmp.dir, 'init', '-q', '--bare', '-b', 'main', origin);
     git(repo, 'remote', 'add', 'origin', origin);
     git(repo, 'push', '-q', '-u', 'origin', 'main');
-    const bin = createStandIns(path.join(tmp.dir, 'bin-fail'), { ssh: { exitCode: 1, stderr: ['no configuration file provided: not found'] } });
+    const bin = createStandIns(path.join(tmp.dir, 'bin-fail'), {
+      ssh: { exitCode: 1, stderr: ['no configuration file provided: not found'] },
+    });
     const res = await runCli(
-      ['run', writeSpec(), '--docs-dir', path.join(repo, 'docs'), '--push', '--api', api.url, '--token', 'tok', '--journal', path.join(tmp.dir, 'journal-fail.jsonl')],
+      [
+        'run',
+        writeSpec(),
+        '--docs-dir',
+        path.join(repo, 'docs'),
+        '--push',
+        '--api',
+        api.url,
+        '--token',
+        'tok',
+        '--journal',
+        path.join(tmp.dir, 'journal-fail.jsonl'),
+      ],
       { PROXMOX_TOKEN: TOKEN, PATH: bin.path },
     );
     expect(res.code).toBe(1);
-    expect(res.stdout).toMatch(/\[2\/5\] stack \(deploy_compose_stack\) failed in .*: docker compose config on cs-farm-north exited with code 1: no configuration file provided: not found; the stack was not started\n/);
+    expect(res.stdout).toMatch(
+      /\[2\/5\] stack \(deploy_compose_stack\) failed in .*: docker compose config on cs-farm-north exited with code 1: no configuration file provided: not found; the stack was not started\n/,
+    );
     expect(res.stdout).toContain('[3/5] gw (configure_gateway) skipped: action "stack" failed\n');
     const runId = /run (arun_\w+) failed in/.exec(res.stdout)![1]!;
     expect(api.runs.get(runId)!.tickets).toEqual([
-      { run_id: runId, deployment_id: 'dep_farm-north', action_id: 'stack', severity: 'critical', summary:
-          'farm-north-lorawan: action "stack" (deploy_compose_stack) failed: docker compose config on cs-farm-north exited with code 1: no configuration file provided: not found; the stack was not started', work_item_id: expect.stringMatching(/^wi_[0-9a-z]{26}$/) },
+      {
+        run_id: runId,
+        deployment_id: 'dep_farm-north',
+        action_id: 'stack',
+        severity: 'critical',
+        summary:
+          'farm-north-lorawan: action "stack" (deploy_compose_stack) failed: docker compose config on cs-farm-north exited with code 1: no configuration file provided: not found; the stack was not started',
+        work_item_id: expect.stringMatching(/^wi_[0-9a-z]{26}$/),
+      },
     ]);
     expect(api.runs.get(runId)!.finish).toMatchObject({ state: 'failed' });
     expect(git(repo, 'log', '-1', '--format=%s')).toBe(`run(farm-north-lorawan): ${runId} failed`);
@@ -243,13 +341,25 @@ describe('fleetbook run', () => {
     expect(res.stdout).toContain('they stay in the journal and are replayed by the next run or fleetbook run --replay');
     const pending = new Journal(journal).pending();
     // create; queued entries (one call); run running; gw running; artifact; gw succeeded; ticket skipped; run succeeded; finish.
-    expect(pending.map((c) => c.op)).toEqual(['create_run', 'append_timeline', 'append_timeline', 'append_timeline', 'attach_artifact', 'append_timeline', 'append_timeline', 'append_timeline', 'finish_run']);
+    expect(pending.map((c) => c.op)).toEqual([
+      'create_run',
+      'append_timeline',
+      'append_timeline',
+      'append_timeline',
+      'attach_artifact',
+      'append_timeline',
+      'append_timeline',
+      'append_timeline',
+      'finish_run',
+    ]);
 
     // The API comes back on that port.
     const back = await startFakeFleetApi({ token: 'tok', port });
     try {
       const replay = await runCli(['run', '--replay', '--api', later, '--token', 'tok', '--journal', journal]);
-      expect(replay.stdout).toBe(`replayed ${pending.length} of ${pending.length} pending write-backs; 0 still pending (journal ${journal})\n`);
+      expect(replay.stdout).toBe(
+        `replayed ${pending.length} of ${pending.length} pending write-backs; 0 still pending (journal ${journal})\n`,
+      );
       expect(replay.code).toBe(0);
       expect(back.calls.map((c) => c.idempotencyKey)).toEqual(pending.map((c) => c.idempotency_key));
       expect(back.calls.every((c) => c.status < 300)).toBe(true);

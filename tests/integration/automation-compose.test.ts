@@ -10,12 +10,18 @@ import { createStandIns, type StandInBehaviour } from '../helpers/stand-ins.ts';
 // first on PATH. `config -q` answers silently with exit 0 unless a test says otherwise.
 const CONFIG = 'config -q';
 const quietConfig = (programs: Record<string, StandInBehaviour>) =>
-  Object.fromEntries(Object.entries(programs).map(([cmd, b]) => [cmd, { ...b, byArgs: { [CONFIG]: {}, ...b.byArgs } }]));
+  Object.fromEntries(
+    Object.entries(programs).map(([cmd, b]) => [cmd, { ...b, byArgs: { [CONFIG]: {}, ...b.byArgs } }]),
+  );
 const tmp = tempDir('compose');
 afterAll(tmp.cleanup);
 let n = 0;
 
-async function deploy(withValue: Record<string, unknown>, programs: Record<string, StandInBehaviour>, action: Record<string, unknown> = {}) {
+async function deploy(
+  withValue: Record<string, unknown>,
+  programs: Record<string, StandInBehaviour>,
+  action: Record<string, unknown> = {},
+) {
   const standIns = createStandIns(path.join(tmp.dir, `bin-${++n}`), quietConfig(programs));
   const run = await runSpec({
     spec: makeSpec([{ id: 'stack', type: 'deploy_compose_stack', with: withValue, ...action }]),
@@ -31,13 +37,48 @@ describe('deploy_compose_stack with a stand-in docker / ssh', () => {
     const projectDir = path.join(tmp.dir, 'project');
     fs.mkdirSync(projectDir, { recursive: true });
     const { run, action, calls } = await deploy(
-      { stack: 'chirpstack', files: ['docker-compose.yml', 'docker-compose.override.yml'], project_dir: projectDir, pull: true },
+      {
+        stack: 'chirpstack',
+        files: ['docker-compose.yml', 'docker-compose.override.yml'],
+        project_dir: projectDir,
+        pull: true,
+      },
       { docker: { stdout: [' Container chirpstack-postgres-1  Started', ' Container chirpstack-1  Started'] } },
     );
     expect(run.state).toBe('succeeded');
     expect(calls).toEqual([
-      { cmd: 'docker', argv: ['compose', '-p', 'chirpstack', '-f', 'docker-compose.yml', '-f', 'docker-compose.override.yml', 'config', '-q'], cwd: projectDir },
-      { cmd: 'docker', argv: ['compose', '-p', 'chirpstack', '-f', 'docker-compose.yml', '-f', 'docker-compose.override.yml', 'up', '-d', '--pull', 'always'], cwd: projectDir },
+      {
+        cmd: 'docker',
+        argv: [
+          'compose',
+          '-p',
+          'chirpstack',
+          '-f',
+          'docker-compose.yml',
+          '-f',
+          'docker-compose.override.yml',
+          'config',
+          '-q',
+        ],
+        cwd: projectDir,
+      },
+      {
+        cmd: 'docker',
+        argv: [
+          'compose',
+          '-p',
+          'chirpstack',
+          '-f',
+          'docker-compose.yml',
+          '-f',
+          'docker-compose.override.yml',
+          'up',
+          '-d',
+          '--pull',
+          'always',
+        ],
+        cwd: projectDir,
+      },
     ]);
     expect(action.log).toEqual([
       '$ docker compose -p chirpstack -f docker-compose.yml -f docker-compose.override.yml config -q',
@@ -51,34 +92,79 @@ describe('deploy_compose_stack with a stand-in docker / ssh', () => {
 
   it('over ssh: one quoted remote command, non-interactive, with user, port and key', async () => {
     const { run, calls } = await deploy(
-      { stack: 'chirpstack', host: 'cs-farm-north', user: 'ops', port: 2222, identity_file: '/keys/id_ed25519', project_dir: '/opt/chirp stack', files: ['compose.yaml'], wait: true },
+      {
+        stack: 'chirpstack',
+        host: 'cs-farm-north',
+        user: 'ops',
+        port: 2222,
+        identity_file: '/keys/id_ed25519',
+        project_dir: '/opt/chirp stack',
+        files: ['compose.yaml'],
+        wait: true,
+      },
       { ssh: {}, docker: {} },
     );
     expect(run.state).toBe('succeeded');
-    const ssh = ['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=15', '-p', '2222', '-i', '/keys/id_ed25519', 'ops@cs-farm-north', '--'];
+    const ssh = [
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'ConnectTimeout=15',
+      '-p',
+      '2222',
+      '-i',
+      '/keys/id_ed25519',
+      'ops@cs-farm-north',
+      '--',
+    ];
     expect(calls).toEqual([
-      { cmd: 'ssh', argv: [...ssh, "cd '/opt/chirp stack' && docker compose -p chirpstack -f compose.yaml config -q"], cwd: expect.any(String) },
-      { cmd: 'ssh', argv: [...ssh, "cd '/opt/chirp stack' && docker compose -p chirpstack -f compose.yaml up -d --wait"], cwd: expect.any(String) },
+      {
+        cmd: 'ssh',
+        argv: [...ssh, "cd '/opt/chirp stack' && docker compose -p chirpstack -f compose.yaml config -q"],
+        cwd: expect.any(String),
+      },
+      {
+        cmd: 'ssh',
+        argv: [...ssh, "cd '/opt/chirp stack' && docker compose -p chirpstack -f compose.yaml up -d --wait"],
+        cwd: expect.any(String),
+      },
     ]);
   });
 
   it('a non-zero exit fails the action with the last stderr line', async () => {
-    const { run, action } = await deploy({ stack: 'chirpstack' }, { docker: { exitCode: 1, stderr: ['pulling…', 'Error response from daemon: manifest for chirpstack/chirpstack:9 not found'] } });
+    const { run, action } = await deploy(
+      { stack: 'chirpstack' },
+      {
+        docker: {
+          exitCode: 1,
+          stderr: ['pulling…', 'Error response from daemon: manifest for chirpstack/chirpstack:9 not found'],
+        },
+      },
+    );
     expect(run.state).toBe('failed');
-    expect(action.error).toBe('docker compose exited with code 1: Error response from daemon: manifest for chirpstack/chirpstack:9 not found');
+    expect(action.error).toBe(
+      'docker compose exited with code 1: Error response from daemon: manifest for chirpstack/chirpstack:9 not found',
+    );
     expect(action.log).toContain('Error response from daemon: manifest for chirpstack/chirpstack:9 not found');
   });
 
   it('ssh exit 255 says the connection failed', async () => {
     const refused = { exitCode: 255, stderr: ['ssh: connect to host cs port 22: Connection refused'] };
-    const { action } = await deploy({ stack: 'chirpstack', host: 'cs' }, { ssh: { ...refused, byArgs: { [CONFIG]: refused } } });
+    const { action } = await deploy(
+      { stack: 'chirpstack', host: 'cs' },
+      { ssh: { ...refused, byArgs: { [CONFIG]: refused } } },
+    );
     expect(action.error).toBe(
       'docker compose config on cs exited with code 255 (ssh could not connect or authenticate): ssh: connect to host cs port 22: Connection refused; the stack was not started',
     );
   });
 
   it('is retried (idempotent): fails twice, succeeds the third time', async () => {
-    const { run, action, calls } = await deploy({ stack: 'chirpstack' }, { docker: { failTimes: 2, failCode: 17 } }, { retries: 2 });
+    const { run, action, calls } = await deploy(
+      { stack: 'chirpstack' },
+      { docker: { failTimes: 2, failCode: 17 } },
+      { retries: 2 },
+    );
     expect(run.state).toBe('succeeded');
     expect(calls.map((c) => c.argv.at(-1))).toEqual(['-q', '-d', '-q', '-d', '-q', '-d']);
     expect(action.attempts).toBe(3);
@@ -94,7 +180,12 @@ describe('deploy_compose_stack with a stand-in docker / ssh', () => {
       {
         docker: {
           byArgs: {
-            [CONFIG]: { exitCode: 15, stderr: ['required variable CHIRPSTACK_API_SECRET is missing a value: set CHIRPSTACK_API_SECRET (openssl rand -base64 32)'] },
+            [CONFIG]: {
+              exitCode: 15,
+              stderr: [
+                'required variable CHIRPSTACK_API_SECRET is missing a value: set CHIRPSTACK_API_SECRET (openssl rand -base64 32)',
+              ],
+            },
           },
         },
       },
@@ -113,7 +204,13 @@ describe('deploy_compose_stack with a stand-in docker / ssh', () => {
   it('over ssh, a refused config names the host and stops there', async () => {
     const { action, calls } = await deploy(
       { stack: 'chirpstack', host: 'cs-farm-north', project_dir: '/opt/chirpstack' },
-      { ssh: { byArgs: { [CONFIG]: { exitCode: 1, stderr: ["services.chirpstack Additional property image_name is not allowed"] } } } },
+      {
+        ssh: {
+          byArgs: {
+            [CONFIG]: { exitCode: 1, stderr: ['services.chirpstack Additional property image_name is not allowed'] },
+          },
+        },
+      },
     );
     expect(calls).toHaveLength(1);
     expect(action.error).toBe(

@@ -17,16 +17,41 @@ let n = 0;
 
 const ENV = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: tmp.dir, LC_ALL: 'C' };
 function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=Someone Else', '-c', 'user.email=else@example.com', '-c', 'init.defaultBranch=main', ...args], { cwd, env: ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  return execFileSync(
+    'git',
+    ['-c', 'user.name=Someone Else', '-c', 'user.email=else@example.com', '-c', 'init.defaultBranch=main', ...args],
+    { cwd, env: ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  ).trim();
 }
 
 function makeRun(runId: string, startedAt: string, state: 'succeeded' | 'failed' = 'succeeded'): RunRecord {
   const spec = makeSpec([{ id: 'gw', type: 'configure_gateway', with: { region: 'EU868', server: 'cs' } }]);
   return {
-    run_id: runId, project: spec.project, deployment_id: spec.deployment_id, product_code: spec.product_code, product_version: spec.product_version,
-    spec, spec_digest: specDigest(spec), state, started_at: startedAt, finished_at: startedAt, duration_ms: 1500,
-    actions: [{ id: 'gw', type: 'configure_gateway', state: state === 'succeeded' ? 'succeeded' : 'failed', attempts: 1, duration_ms: 1500, log: ['rendered'] }],
-    timeline: [], artifacts: [], tickets: [], warnings: [],
+    run_id: runId,
+    project: spec.project,
+    deployment_id: spec.deployment_id,
+    product_code: spec.product_code,
+    product_version: spec.product_version,
+    spec,
+    spec_digest: specDigest(spec),
+    state,
+    started_at: startedAt,
+    finished_at: startedAt,
+    duration_ms: 1500,
+    actions: [
+      {
+        id: 'gw',
+        type: 'configure_gateway',
+        state: state === 'succeeded' ? 'succeeded' : 'failed',
+        attempts: 1,
+        duration_ms: 1500,
+        log: ['rendered'],
+      },
+    ],
+    timeline: [],
+    artifacts: [],
+    tickets: [],
+    warnings: [],
   };
 }
 
@@ -80,7 +105,9 @@ describe('git: one commit per run', () => {
     const result = await commitRun({
       cwd: path.join(a, 'docs'),
       ...(() => {
-        const written = writeRunPage(makeRun('arun_01A', '2025-05-01T10:00:00.000Z', 'failed'), { docsRoot: path.join(a, 'docs') });
+        const written = writeRunPage(makeRun('arun_01A', '2025-05-01T10:00:00.000Z', 'failed'), {
+          docsRoot: path.join(a, 'docs'),
+        });
         return { files: written.files };
       })(),
       project: 'farm-north-lorawan',
@@ -89,7 +116,9 @@ describe('git: one commit per run', () => {
       env: { ...ENV, FLEETBOOK_GIT_AUTHOR: 'Fleet Runner <runner@fleetbook.example>' },
     });
     expect(result).toMatchObject({ message: 'run(farm-north-lorawan): arun_01A failed', pushed: false, attempts: 0 });
-    expect(git(a, 'log', '-1', '--format=%s|%an <%ae>|%cn')).toBe('run(farm-north-lorawan): arun_01A failed|Fleet Runner <runner@fleetbook.example>|Fleet Runner');
+    expect(git(a, 'log', '-1', '--format=%s|%an <%ae>|%cn')).toBe(
+      'run(farm-north-lorawan): arun_01A failed|Fleet Runner <runner@fleetbook.example>|Fleet Runner',
+    );
     expect(git(a, 'show', '--name-only', '--format=', 'HEAD').split('\n').sort()).toEqual([
       'docs/projects/farm-north-lorawan/runs/2025-05-01/arun_01A.mdx',
       'docs/projects/farm-north-lorawan/runs/_category_.json',
@@ -119,7 +148,9 @@ describe('git: one commit per run', () => {
   it('rejects an author that is not "Name <email>"', async () => {
     const { clone } = setup();
     const a = clone('a');
-    await expect(commitFrom(a, makeRun('arun_01C', '2025-05-01T10:00:00.000Z'), { author: 'just a name' })).rejects.toThrow(
+    await expect(
+      commitFrom(a, makeRun('arun_01C', '2025-05-01T10:00:00.000Z'), { author: 'just a name' }),
+    ).rejects.toThrow(
       'the git author must look like "Name <email>" (got "just a name"); set FLEETBOOK_GIT_AUTHOR or --git-author',
     );
   });
@@ -139,13 +170,28 @@ describe('git: push when the remote moved (fetch, rebase, retry; never force)', 
     const run = makeRun('arun_01MINE', '2025-05-01T11:00:00.000Z', 'failed');
     const written = writeRunPage(run, { docsRoot: docs });
     const result = await commitRun({
-      cwd: docs, files: written.files, project: run.project, runId: run.run_id, state: run.state, push: true,
-      author: 'Fleet Runner <runner@fleetbook.example>', env: ENV, backoffMs: 10,
-      regenerable: written.indexFiles, regenerate: () => void regenerateRunIndex(docs, run.project), log: (l) => logs.push(l),
+      cwd: docs,
+      files: written.files,
+      project: run.project,
+      runId: run.run_id,
+      state: run.state,
+      push: true,
+      author: 'Fleet Runner <runner@fleetbook.example>',
+      env: ENV,
+      backoffMs: 10,
+      regenerable: written.indexFiles,
+      regenerate: () => void regenerateRunIndex(docs, run.project),
+      log: (l) => logs.push(l),
     });
     expect(result).toMatchObject({ pushed: true, attempts: 2 });
     // Both runs appended to index.jsonl and rewrote index.mdx: both conflict, both are regenerated.
-    expect(logs.some((l) => l.startsWith('rebase conflict in docs/projects/farm-north-lorawan/runs/index.jsonl, docs/projects/farm-north-lorawan/runs/index.mdx: regenerating'))).toBe(true);
+    expect(
+      logs.some((l) =>
+        l.startsWith(
+          'rebase conflict in docs/projects/farm-north-lorawan/runs/index.jsonl, docs/projects/farm-north-lorawan/runs/index.mdx: regenerating',
+        ),
+      ),
+    ).toBe(true);
     // The remote has both commits, B's first: a fast-forward, not a force push.
     expect(git(bare, 'log', '--format=%s', 'main').split('\n')).toEqual([
       'run(farm-north-lorawan): arun_01MINE failed',
@@ -157,7 +203,10 @@ describe('git: push when the remote moved (fetch, rebase, retry; never force)', 
     const index = git(bare, 'show', 'main:docs/projects/farm-north-lorawan/runs/index.mdx');
     expect(index.indexOf('arun\\_01MINE')).toBeGreaterThan(0);
     expect(index.indexOf('arun\\_01OTHER')).toBeGreaterThan(index.indexOf('arun\\_01MINE'));
-    expect(readRunIndex(path.join(docs, 'projects/farm-north-lorawan/runs')).map((e) => e.run_id)).toEqual(['arun_01MINE', 'arun_01OTHER']);
+    expect(readRunIndex(path.join(docs, 'projects/farm-north-lorawan/runs')).map((e) => e.run_id)).toEqual([
+      'arun_01MINE',
+      'arun_01OTHER',
+    ]);
     expect(git(a, 'status', '--porcelain')).toBe('');
   });
 
@@ -173,7 +222,10 @@ describe('git: push when the remote moved (fetch, rebase, retry; never force)', 
     git(b, 'commit', '-q', '-m', `run(farm-north-lorawan): ${bRun.run_id} succeeded`);
     const marker = path.join(tmp.dir, `raced-${n}`);
     const hook = path.join(a, '.git/hooks/pre-push');
-    fs.writeFileSync(hook, `#!/bin/sh\nif [ ! -e '${marker}' ]; then\n  touch '${marker}'\n  unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE\n  cd '${b}' && git push -q origin main >/dev/null 2>&1\nfi\nexit 0\n`);
+    fs.writeFileSync(
+      hook,
+      `#!/bin/sh\nif [ ! -e '${marker}' ]; then\n  touch '${marker}'\n  unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE\n  cd '${b}' && git push -q origin main >/dev/null 2>&1\nfi\nexit 0\n`,
+    );
     fs.chmodSync(hook, 0o755);
     expect(bWritten.files.length).toBeGreaterThan(0);
 
@@ -187,7 +239,7 @@ describe('git: push when the remote moved (fetch, rebase, retry; never force)', 
     ]);
   });
 
-  it('gives up after the bounded number of attempts with the remote\'s reason', async () => {
+  it("gives up after the bounded number of attempts with the remote's reason", async () => {
     const { bare, clone } = setup();
     const a = clone('a');
     const hook = path.join(bare, 'hooks/pre-receive');
@@ -196,9 +248,21 @@ describe('git: push when the remote moved (fetch, rebase, retry; never force)', 
     const docs = path.join(a, 'docs');
     const run = makeRun('arun_01NOPE', '2025-05-01T10:00:00.000Z');
     const written = writeRunPage(run, { docsRoot: docs });
-    const err = await commitRun({ cwd: docs, files: written.files, project: run.project, runId: run.run_id, state: run.state, push: true, env: ENV, maxAttempts: 3, backoffMs: 5 }).catch((e: unknown) => e);
+    const err = await commitRun({
+      cwd: docs,
+      files: written.files,
+      project: run.project,
+      runId: run.run_id,
+      state: run.state,
+      push: true,
+      env: ENV,
+      maxAttempts: 3,
+      backoffMs: 5,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GitError);
-    expect((err as Error).message).toMatch(/^push to origin\/main failed after 3 attempts: \[remote rejected\] \(pre-receive hook declined\); branch is protected; the commit [0-9a-f]{12} is local, push it by hand \(never force\)$/);
+    expect((err as Error).message).toMatch(
+      /^push to origin\/main failed after 3 attempts: \[remote rejected\] \(pre-receive hook declined\); branch is protected; the commit [0-9a-f]{12} is local, push it by hand \(never force\)$/,
+    );
     expect(git(bare, 'log', '--format=%s', 'main')).toBe('seed');
   });
 });

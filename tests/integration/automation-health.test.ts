@@ -24,8 +24,12 @@ let broker: TestBroker;
 let api: FakeFleetApi;
 const received: Buffer[] = [];
 
-const listen = (server: net.Server | http.Server) => new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
-const bindUdp = (socket: dgram.Socket) => new Promise<number>((resolve) => socket.bind(0, '127.0.0.1', () => resolve(socket.address().port)));
+const listen = (server: net.Server | http.Server) =>
+  new Promise<number>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)),
+  );
+const bindUdp = (socket: dgram.Socket) =>
+  new Promise<number>((resolve) => socket.bind(0, '127.0.0.1', () => resolve(socket.address().port)));
 
 beforeAll(async () => {
   tcp = net.createServer((s) => s.end());
@@ -69,20 +73,29 @@ async function check(checks: Array<Record<string, unknown>>, withApi = true) {
     runId: 'arun_HEALTH',
   });
   const action = run.actions[0]!;
-  return { run, action, lines: action.log.filter((l) => /^(PASS|FAIL)  /.test(l)).map((l) => l.replace(/  \(\d+(\.\d+)? m?s\)$/, '')) };
+  return {
+    run,
+    action,
+    lines: action.log.filter((l) => /^(PASS|FAIL)  /.test(l)).map((l) => l.replace(/  \(\d+(\.\d+)? m?s\)$/, '')),
+  };
 }
 
 describe('run_health_checks against real local servers', () => {
   it('tcp: an accepted connection passes; a closed port fails', async () => {
     const closed = await freePort();
-    const { action, lines } = await check([{ tcp: `127.0.0.1:${tcpPort}` }, { name: 'closed', tcp: `127.0.0.1:${closed}` }]);
+    const { action, lines } = await check([
+      { tcp: `127.0.0.1:${tcpPort}` },
+      { name: 'closed', tcp: `127.0.0.1:${closed}` },
+    ]);
     expect(lines).toEqual([`PASS  tcp 127.0.0.1:${tcpPort}  connected`, 'FAIL  closed  connection refused']);
     expect(action.state).toBe('failed');
     expect(action.error).toBe('1 of 2 checks failed: closed (connection refused)');
   });
 
   it('udp 1700-style: a Semtech PUSH_DATA probe gets its PUSH_ACK', async () => {
-    const { action, lines } = await check([{ udp: `127.0.0.1:${semtechPort}`, probe: 'semtech', expect: 'reply', gateway_eui: 'AA555A0000000001' }]);
+    const { action, lines } = await check([
+      { udp: `127.0.0.1:${semtechPort}`, probe: 'semtech', expect: 'reply', gateway_eui: 'AA555A0000000001' },
+    ]);
     expect(action.state).toBe('succeeded');
     expect(lines).toEqual([`PASS  udp 127.0.0.1:${semtechPort}  PUSH_ACK received`]);
     const probe = received.at(-1)!;
@@ -124,7 +137,9 @@ describe('run_health_checks against real local servers', () => {
 
   it('mqtt: connects and publishes at QoS 1 (the message arrives); a closed port fails', async () => {
     const sub = await mqtt.connectAsync(broker.url, { clientId: 'health-test-sub' });
-    const got = new Promise<{ topic: string; payload: string }>((resolve) => sub.on('message', (topic, payload) => resolve({ topic, payload: payload.toString() })));
+    const got = new Promise<{ topic: string; payload: string }>((resolve) =>
+      sub.on('message', (topic, payload) => resolve({ topic, payload: payload.toString() })),
+    );
     await sub.subscribeAsync('fleetbook/healthcheck/#', { qos: 1 });
     const closed = await freePort();
     const { lines } = await check([
@@ -133,7 +148,9 @@ describe('run_health_checks against real local servers', () => {
     ]);
     const message = await got;
     await sub.endAsync();
-    expect(lines[0]).toBe('PASS  broker  connected, published to fleetbook/healthcheck/arun_HEALTH (QoS 1, acknowledged)');
+    expect(lines[0]).toBe(
+      'PASS  broker  connected, published to fleetbook/healthcheck/arun_HEALTH (QoS 1, acknowledged)',
+    );
     expect(lines[1]).toMatch(/^FAIL  no broker  connect failed: connection refused$/);
     expect(message.topic).toBe('fleetbook/healthcheck/arun_HEALTH');
     expect(JSON.parse(message.payload)).toMatchObject({ run_id: 'arun_HEALTH' });
@@ -153,7 +170,9 @@ describe('run_health_checks against real local servers', () => {
     const gets = api.calls.filter((c) => c.path === '/api/v1/devices/gw_farm-north-1');
     expect(gets.every((c) => c.authorization === 'Bearer tok')).toBe(true);
     const offline = await check([{ device_up: 'gw_farm-north-1' }], false);
-    expect(offline.lines).toEqual(['FAIL  device_up gw_farm-north-1  device_up needs the API: run with --api URL (and --token)']);
+    expect(offline.lines).toEqual([
+      'FAIL  device_up gw_farm-north-1  device_up needs the API: run with --api URL (and --token)',
+    ]);
   });
 
   it('device_up waits for a device that comes up', async () => {
@@ -166,7 +185,15 @@ describe('run_health_checks against real local servers', () => {
   it('every check runs even after one fails; the action is retried as a whole when asked', async () => {
     const closed = await freePort();
     const run = await runSpec({
-      spec: makeSpec([{ id: 'checks', type: 'run_health_checks', retries: 1, retry_delay_s: 0.01, with: { checks: [{ tcp: `127.0.0.1:${closed}` }, { tcp: `127.0.0.1:${tcpPort}` }] } }]),
+      spec: makeSpec([
+        {
+          id: 'checks',
+          type: 'run_health_checks',
+          retries: 1,
+          retry_delay_s: 0.01,
+          with: { checks: [{ tcp: `127.0.0.1:${closed}` }, { tcp: `127.0.0.1:${tcpPort}` }] },
+        },
+      ]),
       reporter: new MemoryRunReporter(),
     });
     const action = run.actions[0]!;

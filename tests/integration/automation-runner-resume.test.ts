@@ -7,9 +7,26 @@ import { tempDir } from '../helpers/automation.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { startFakeProxmox, type FakeProxmox } from '../helpers/fake-proxmox.ts';
 import { bearer, client, must, type Client } from '../helpers/registry.ts';
-import { initDocsRepo, runCommits, runPages, slowEndpoint, spawnRunner, until, dirtyFiles, type RunnerArgs } from '../helpers/runner-process.ts';
+import {
+  initDocsRepo,
+  runCommits,
+  runPages,
+  slowEndpoint,
+  spawnRunner,
+  until,
+  dirtyFiles,
+  type RunnerArgs,
+} from '../helpers/runner-process.ts';
 import { runCli } from '../helpers/cli.ts';
-import { backend, fastSpec, PVE_TOKEN, seedDeployment, startFakes, type Fakes, type Seeded } from './automation-runs-fixtures.ts';
+import {
+  backend,
+  fastSpec,
+  PVE_TOKEN,
+  seedDeployment,
+  startFakes,
+  type Fakes,
+  type Seeded,
+} from './automation-runs-fixtures.ts';
 
 // Issue 11, defect 6: `fleetbook runner` killed with -9 mid-run. Restarted with the same name
 // and journal it picks its run up where it stopped (or, once the lease lapsed, another runner
@@ -43,8 +60,10 @@ const argsOf = (h: ReturnType<typeof runnerHome>, extra: Partial<RunnerArgs> = {
   ...extra,
 });
 const getRun = async (id: string) => must(auto.get(`/automation-runs/${id}`), 200);
-const queue = async (d: Seeded, spec: Record<string, unknown>) => (await must(op.post(`/deployments/${d.deployment}/automation-runs`, { spec }))).id as string;
-const clones = (pve: FakeProxmox) => pve.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/clone')).length;
+const queue = async (d: Seeded, spec: Record<string, unknown>) =>
+  (await must(op.post(`/deployments/${d.deployment}/automation-runs`, { spec }))).id as string;
+const clones = (pve: FakeProxmox) =>
+  pve.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/clone')).length;
 
 /** What must hold after any stop and pick-up: one page, one commit, the run pointing at both, a clean work tree. */
 async function expectWrittenOnce(h: ReturnType<typeof runnerHome>, runId: string) {
@@ -96,14 +115,24 @@ describe(`fleetbook runner killed mid-run (${backend()})`, () => {
       const second = spawnRunner(argsOf(home, { drain: true }), fakes.env);
       expect(await second.exited, second.output()).toBe(0);
       expect(second.output()).toContain(`${runId} resumed after this runner stopped mid-run (pick-up 1)`);
-      expect(second.output()).toContain('picked up where it stopped: vm, stack, gw ended before; checks cut off mid-way');
+      expect(second.output()).toContain(
+        'picked up where it stopped: vm, stack, gw ended before; checks cut off mid-way',
+      );
       const { run, page } = await expectWrittenOnce(home, runId);
       expect(run).toMatchObject({ state: 'succeeded', claimed_by: 'resume-a', resumes: 1, error: null });
-      expect(run.timeline.filter((e: { message: string }) => e.message.startsWith('resumed by runner resume-a after a restart'))).toHaveLength(1);
+      expect(
+        run.timeline.filter((e: { message: string }) =>
+          e.message.startsWith('resumed by runner resume-a after a restart'),
+        ),
+      ).toHaveLength(1);
       // provision_vm ran once (not repeated); the health checks (idempotent) ran again.
       expect(clones(fakes.pve) - clonesBefore).toBe(1);
       expect(slow.hits()).toBe(2);
-      expect(run.timeline.filter((e: { action_id?: string; state: string }) => e.action_id === 'vm' && e.state === 'succeeded')).toHaveLength(1);
+      expect(
+        run.timeline.filter(
+          (e: { action_id?: string; state: string }) => e.action_id === 'vm' && e.state === 'succeeded',
+        ),
+      ).toHaveLength(1);
       // The page carries the first attempt's own record of the VM (its outputs came from the progress file).
       expect(page).toContain('cs-farm-north');
       expect(page).toMatch(/provision_vm/);
@@ -128,9 +157,17 @@ describe(`fleetbook runner killed mid-run (${backend()})`, () => {
       const { run } = await expectWrittenOnce(home, runId);
       expect(run).toMatchObject({ state: 'failed', resumes: 1 });
       expect(clones(pve)).toBe(1);
-      const vmFailed = run.timeline.find((e: { action_id?: string; state: string }) => e.action_id === 'vm' && e.state === 'failed');
-      expect(vmFailed.message).toBe('provision_vm failed: interrupted: the runner stopped while it ran; provision_vm is not idempotent, so it is not repeated (check what it did by hand)');
-      expect(run.timeline.filter((e: { action_id?: string; state: string }) => e.action_id === 'stack' && e.state === 'skipped')).toHaveLength(1);
+      const vmFailed = run.timeline.find(
+        (e: { action_id?: string; state: string }) => e.action_id === 'vm' && e.state === 'failed',
+      );
+      expect(vmFailed.message).toBe(
+        'provision_vm failed: interrupted: the runner stopped while it ran; provision_vm is not idempotent, so it is not repeated (check what it did by hand)',
+      );
+      expect(
+        run.timeline.filter(
+          (e: { action_id?: string; state: string }) => e.action_id === 'stack' && e.state === 'skipped',
+        ),
+      ).toHaveLength(1);
       expect(run.tickets).toEqual([expect.objectContaining({ action_id: 'vm', run_id: runId })]);
     } finally {
       await pve.close();
@@ -142,7 +179,9 @@ describe(`fleetbook runner killed mid-run (${backend()})`, () => {
     const home = runnerHome('resume-c');
     // The kill lands exactly there: a post-commit hook that kills the runner (its pid is in the journal lock).
     const hook = path.join(home.repo, '.git', 'hooks', 'post-commit');
-    fs.writeFileSync(hook, `#!/bin/sh\nkill -9 "$(cat '${path.join(home.journalDir, 'runner.lock')}')"\n`, { mode: 0o755 });
+    fs.writeFileSync(hook, `#!/bin/sh\nkill -9 "$(cat '${path.join(home.journalDir, 'runner.lock')}')"\n`, {
+      mode: 0o755,
+    });
     const first = spawnRunner(argsOf(home), fakes.env);
     expect(await first.exited, first.output()).toBeNull(); // killed by the hook
     expect(runCommits(home.repo, runId)).toHaveLength(1);
@@ -168,14 +207,20 @@ describe(`fleetbook runner killed mid-run (${backend()})`, () => {
       await until(() => slow.hits() > 0, 'the run reaches its slow health check', 60_000, first.output);
       await first.kill('SIGKILL');
       // The lease lapses (10 s without heartbeats); moved on here rather than waited for.
-      await sql`update automation_runs set lease_expires_at = now() - interval '1 second' where id = ${runId}`.execute(t.ctx.db);
+      await sql`update automation_runs set lease_expires_at = now() - interval '1 second' where id = ${runId}`.execute(
+        t.ctx.db,
+      );
 
       const b = runnerHome('takeover-b');
       const other = spawnRunner(argsOf(b, { drain: true }), fakes.env);
       expect(await other.exited, other.output()).toBe(0);
       const { run } = await expectWrittenOnce(b, runId);
       expect(run).toMatchObject({ state: 'succeeded', claimed_by: 'takeover-b', resumes: 1 });
-      expect(run.timeline.some((e: { message: string }) => /^taken over by runner takeover-b: runner takeover-a lost/.test(e.message))).toBe(true);
+      expect(
+        run.timeline.some((e: { message: string }) =>
+          /^taken over by runner takeover-b: runner takeover-a lost/.test(e.message),
+        ),
+      ).toBe(true);
       expect(clones(fakes.pve) - clonesBefore).toBe(1);
       expect(slow.hits()).toBe(2);
 

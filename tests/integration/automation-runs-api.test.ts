@@ -11,7 +11,15 @@ import { tempDir } from '../helpers/automation.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { bearer, client, must, walk, type Client } from '../helpers/registry.ts';
 import { openSse } from '../helpers/sse.ts';
-import { backend, fastSpec, seedDeployment, startFakes, startProxy, type Fakes, type Seeded } from './automation-runs-fixtures.ts';
+import {
+  backend,
+  fastSpec,
+  seedDeployment,
+  startFakes,
+  startProxy,
+  type Fakes,
+  type Seeded,
+} from './automation-runs-fixtures.ts';
 
 // contracts.md `/api/v1/automation-runs…` (create, append timeline entries, attach artifacts,
 // finish) and "Execution spec v1" (the runner writes back the run id, a status timeline, links
@@ -32,10 +40,22 @@ let dep: Seeded;
 let other: Seeded;
 let n = 0;
 
-const tables = ['automation_runs', 'automation_run_timeline', 'automation_run_artifacts', 'automation_tickets', 'automation_run_requests', 'audit_log', 'change_events', 'alerts'] as const;
+const tables = [
+  'automation_runs',
+  'automation_run_timeline',
+  'automation_run_artifacts',
+  'automation_tickets',
+  'automation_run_requests',
+  'audit_log',
+  'change_events',
+  'alerts',
+] as const;
 async function counts(): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const table of tables) out[table] = Number((await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}`.execute(t.ctx.db)).rows[0]!.n);
+  for (const table of tables)
+    out[table] = Number(
+      (await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}`.execute(t.ctx.db)).rows[0]!.n,
+    );
   return out;
 }
 
@@ -46,7 +66,11 @@ function writeSpec(spec: Record<string, unknown>): string {
 }
 
 /** `fleetbook run` as a library (runAutomation), reporting to `api`. */
-async function run(spec: Record<string, unknown>, api: string, opts: { journal?: string; out?: (l: string) => void } = {}) {
+async function run(
+  spec: Record<string, unknown>,
+  api: string,
+  opts: { journal?: string; out?: (l: string) => void } = {},
+) {
   const lines: string[] = [];
   const journal = opts.journal ?? path.join(tmp.dir, `journal-${++n}.jsonl`);
   const outcome = await runAutomation({
@@ -108,14 +132,18 @@ describe(`automation runs: the runner's write-back against the real routes (${ba
       started_at: outcome.run!.started_at,
       finished_at: outcome.run!.finished_at,
       duration_ms: outcome.run!.duration_ms,
-      page_path: expect.stringMatching(new RegExp(`projects/farm-north-lorawan/runs/\\d{4}-\\d{2}-\\d{2}/${runId}\\.mdx$`)),
+      page_path: expect.stringMatching(
+        new RegExp(`projects/farm-north-lorawan/runs/\\d{4}-\\d{2}-\\d{2}/${runId}\\.mdx$`),
+      ),
       commit_sha: null,
       pushed: false,
       created_by: 'automation',
     });
     // The timeline is the runner's, entry for entry, in the order it was written.
     expect(got.timeline).toEqual(outcome.run!.timeline);
-    expect(got.artifacts).toEqual([expect.objectContaining({ action_id: 'gw', name: 'global_conf.json', content_type: 'application/json' })]);
+    expect(got.artifacts).toEqual([
+      expect.objectContaining({ action_id: 'gw', name: 'global_conf.json', content_type: 'application/json' }),
+    ]);
     expect(got.spec.actions.map((a: { id: string }) => a.id)).toEqual(['vm', 'stack', 'gw', 'checks', 'ticket']);
     // The spec as run holds the reference, never the token.
     expect(JSON.stringify(got)).not.toContain(fakes.env.PROXMOX_TOKEN);
@@ -123,19 +151,42 @@ describe(`automation runs: the runner's write-back against the real routes (${ba
 
     // One stored Idempotency-Key per journal call, <run_id>/<n>.
     const calls = new Journal(journal).read().filter((l) => l.type === 'call');
-    const keys = (await t.ctx.db.selectFrom('automation_run_requests').select('key').where('run_id', '=', runId).execute()).map((r) => r.key).sort();
+    const keys = (
+      await t.ctx.db.selectFrom('automation_run_requests').select('key').where('run_id', '=', runId).execute()
+    )
+      .map((r) => r.key)
+      .sort();
     expect(keys).toEqual(calls.map((c) => (c as { idempotency_key: string }).idempotency_key).sort());
     expect(keys).toContain(`${runId}/1`);
 
     // Audited once per write; each write on the change feed with the tenant and site.
-    const audit = await t.ctx.db.selectFrom('audit_log').select(['action', 'actor', 'customer_id']).where('entity_id', '=', runId).orderBy('id').execute();
+    const audit = await t.ctx.db
+      .selectFrom('audit_log')
+      .select(['action', 'actor', 'customer_id'])
+      .where('entity_id', '=', runId)
+      .orderBy('id')
+      .execute();
     expect(audit.length).toBe(calls.length);
     expect(audit[0]).toEqual({ action: 'automation_run.created', actor: 'automation', customer_id: dep.customer });
     expect(audit.at(-1)!.action).toBe('automation_run.finished');
-    const events = await t.ctx.db.selectFrom('change_events').selectAll().where('subject_id', '=', runId).orderBy('id').execute();
+    const events = await t.ctx.db
+      .selectFrom('change_events')
+      .selectAll()
+      .where('subject_id', '=', runId)
+      .orderBy('id')
+      .execute();
     expect(events.map((e) => e.type)).toEqual(audit.map((a) => a.action.replace('automation_run.', 'automation.')));
-    expect(events.every((e) => e.customer_id === dep.customer && e.site_id === dep.site && e.subject_type === 'automation_run')).toBe(true);
-    expect(events.at(-1)!.payload).toMatchObject({ run_id: runId, project: 'farm-north-lorawan', state: 'succeeded', page_path: got.page_path });
+    expect(
+      events.every(
+        (e) => e.customer_id === dep.customer && e.site_id === dep.site && e.subject_type === 'automation_run',
+      ),
+    ).toBe(true);
+    expect(events.at(-1)!.payload).toMatchObject({
+      run_id: runId,
+      project: 'farm-north-lorawan',
+      state: 'succeeded',
+      page_path: got.page_path,
+    });
   });
 
   it('the API goes down mid-run and comes back: the journal replays every call once, in order; replaying it all again changes nothing', async () => {
@@ -156,7 +207,12 @@ describe(`automation runs: the runner's write-back against the real routes (${ba
     expect(outcome.exitCode, lines.join('\n')).toBe(0);
     expect(outcome.delivery).toMatchObject({ pending: 0, rejected: 0 });
     const all = new Journal(journal).read();
-    const calls = all.filter((l) => l.type === 'call') as Array<{ id: string; path: string; body: unknown; idempotency_key: string }>;
+    const calls = all.filter((l) => l.type === 'call') as Array<{
+      id: string;
+      path: string;
+      body: unknown;
+      idempotency_key: string;
+    }>;
     // Some calls did wait in the journal (they were sent more than once: failed, then delivered).
     expect(calls.length).toBeGreaterThan(8);
     const runId = outcome.run!.run_id;
@@ -165,7 +221,11 @@ describe(`automation runs: the runner's write-back against the real routes (${ba
     expect(got.state).toBe('succeeded');
     expect(got.timeline).toEqual(outcome.run!.timeline); // none lost, none twice, in order
     expect(got.artifacts).toHaveLength(1);
-    const applied = await t.ctx.db.selectFrom('automation_run_requests').select(['key']).where('run_id', '=', runId).execute();
+    const applied = await t.ctx.db
+      .selectFrom('automation_run_requests')
+      .select(['key'])
+      .where('run_id', '=', runId)
+      .execute();
     expect(applied.map((r) => r.key).sort()).toEqual(calls.map((c) => c.idempotency_key).sort());
 
     // A crashed runner that lost its acks would send everything again: same answers, no change.
@@ -173,7 +233,11 @@ describe(`automation runs: the runner's write-back against the real routes (${ba
     for (const c of calls) {
       const res = await fetch(`${base}${c.path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${tok.automation}`, 'idempotency-key': c.idempotency_key },
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${tok.automation}`,
+          'idempotency-key': c.idempotency_key,
+        },
         body: JSON.stringify(c.body),
       });
       expect(res.status, `${c.path} ${await res.clone().text()}`).toBeLessThan(300);
@@ -187,7 +251,13 @@ describe(`automation runs: the runner's write-back against the real routes (${ba
     const runId = outcome.run!.run_id;
     const api = client(t.app, tok.automation, { headers: { 'idempotency-key': `${runId}/2` } });
     const before = await counts();
-    const res = await api.post(`/automation-runs/${runId}/artifacts`, { name: 'x.txt', path: 'docs/x.txt', content_type: 'text/plain', size: 1, sha256: 'b'.repeat(64) });
+    const res = await api.post(`/automation-runs/${runId}/artifacts`, {
+      name: 'x.txt',
+      path: 'docs/x.txt',
+      content_type: 'text/plain',
+      size: 1,
+      sha256: 'b'.repeat(64),
+    });
     expect(res.statusCode).toBe(409);
     expect(res.json().message).toContain(`Idempotency-Key ${runId}/2 was already used for another request`);
     expect(await counts()).toEqual(before);
@@ -201,10 +271,42 @@ describe(`automation runs: the runner's write-back against the real routes (${ba
     const entry = { at: new Date().toISOString(), state: 'running', message: 'late', duration_ms: 0 };
     const late = await api.post(`/automation-runs/${runId}/timeline`, { entries: [entry] });
     expect(late.statusCode).toBe(409);
-    expect(late.json()).toMatchObject({ error: 'conflict', message: expect.stringMatching(new RegExp(`automation run ${runId} is succeeded since .*: it takes no more timeline entries`)) });
-    expect((await api.post(`/automation-runs/${runId}/artifacts`, { name: 'x', path: 'p', content_type: 'text/plain', size: 0, sha256: 'a'.repeat(64) })).statusCode).toBe(409);
-    expect((await api.post(`/automation-runs/${runId}/tickets`, { run_id: runId, deployment_id: dep.deployment, action_id: 'gw', summary: 'late' })).statusCode).toBe(409);
-    const finish = { state: 'failed', started_at: entry.at, finished_at: entry.at, duration_ms: 0, page_path: null, commit_sha: null, pushed: false };
+    expect(late.json()).toMatchObject({
+      error: 'conflict',
+      message: expect.stringMatching(
+        new RegExp(`automation run ${runId} is succeeded since .*: it takes no more timeline entries`),
+      ),
+    });
+    expect(
+      (
+        await api.post(`/automation-runs/${runId}/artifacts`, {
+          name: 'x',
+          path: 'p',
+          content_type: 'text/plain',
+          size: 0,
+          sha256: 'a'.repeat(64),
+        })
+      ).statusCode,
+    ).toBe(409);
+    expect(
+      (
+        await api.post(`/automation-runs/${runId}/tickets`, {
+          run_id: runId,
+          deployment_id: dep.deployment,
+          action_id: 'gw',
+          summary: 'late',
+        })
+      ).statusCode,
+    ).toBe(409);
+    const finish = {
+      state: 'failed',
+      started_at: entry.at,
+      finished_at: entry.at,
+      duration_ms: 0,
+      page_path: null,
+      commit_sha: null,
+      pushed: false,
+    };
     expect((await api.post(`/automation-runs/${runId}/finish`, finish)).statusCode).toBe(409);
     expect(await counts()).toEqual(before);
   });
@@ -216,11 +318,26 @@ describe(`automation runs: the runner's write-back against the real routes (${ba
     const got = await must(client(t.app, tok.viewer).get(`/automation-runs/${runId}`), 200);
     expect(got.state).toBe('failed');
     expect(got.tickets).toEqual([
-      expect.objectContaining({ run_id: runId, deployment_id: dep.deployment, action_id: 'checks', severity: 'critical', alert_id: expect.stringMatching(/^alr_/), created_by: 'automation' }),
+      expect.objectContaining({
+        run_id: runId,
+        deployment_id: dep.deployment,
+        action_id: 'checks',
+        severity: 'critical',
+        alert_id: expect.stringMatching(/^alr_/),
+        created_by: 'automation',
+      }),
     ]);
     const alerts = await must(client(t.app, tok.viewer).get(`/alerts?subject_id=${runId}`), 200);
     expect(alerts.items).toEqual([
-      expect.objectContaining({ id: got.tickets[0].alert_id, rule_id: 'automation_run_failed', subject: { type: 'automation_run', id: runId }, customer_id: dep.customer, site_id: dep.site, state: 'open', severity: 'critical' }),
+      expect.objectContaining({
+        id: got.tickets[0].alert_id,
+        rule_id: 'automation_run_failed',
+        subject: { type: 'automation_run', id: runId },
+        customer_id: dep.customer,
+        site_id: dep.site,
+        state: 'open',
+        severity: 'critical',
+      }),
     ]);
     // The other tenant's viewer does not see the alert (it follows the deployment's customer).
     expect((await must(client(t.app, tok.otherViewer).get(`/alerts?subject_id=${runId}`), 200)).items).toEqual([]);
@@ -253,8 +370,12 @@ describe(`automation runs: bad input (${backend()})`, () => {
     (body.spec as Record<string, unknown>).deployment_id = 'dep_nope';
     const res = await api.post('/automation-runs', body);
     expect(res.statusCode).toBe(400);
-    expect(res.json().issues).toEqual([{ path: 'body.deployment_id', message: expect.stringContaining('unknown deployment dep_nope') }]);
-    const queued = await client(t.app, tok.operator).post('/deployments/dep_nope/automation-runs', { spec: fastSpec(fakes, { deployment: 'dep_nope', gateway: dep.gateway }) });
+    expect(res.json().issues).toEqual([
+      { path: 'body.deployment_id', message: expect.stringContaining('unknown deployment dep_nope') },
+    ]);
+    const queued = await client(t.app, tok.operator).post('/deployments/dep_nope/automation-runs', {
+      spec: fastSpec(fakes, { deployment: 'dep_nope', gateway: dep.gateway }),
+    });
     expect(queued.statusCode).toBe(404);
     expect(queued.json()).toMatchObject({ error: 'not_found', message: 'deployment dep_nope not found' });
     expect(await counts()).toEqual(before);
@@ -262,19 +383,29 @@ describe(`automation runs: bad input (${backend()})`, () => {
 
   it('a run for an unknown deployment does not hold the journal: its create is rejected, its later calls too, the next run is delivered', async () => {
     const journal = path.join(tmp.dir, 'journal-unknown.jsonl');
-    const bad = await run(fastSpec(fakes, { deployment: 'dep_ghost', gateway: dep.gateway }, { vm: false }), base, { journal });
+    const bad = await run(fastSpec(fakes, { deployment: 'dep_ghost', gateway: dep.gateway }, { vm: false }), base, {
+      journal,
+    });
     expect(bad.outcome.delivery).toMatchObject({ pending: 0, delivered: 0 });
     expect(bad.outcome.delivery!.rejected).toBeGreaterThan(1);
     const good = await run(fastSpec(fakes, dep, { vm: false }), base, { journal });
     expect(good.outcome.delivery).toMatchObject({ pending: 0, rejected: 0 });
-    expect((await must(client(t.app, tok.automation).get(`/automation-runs/${good.outcome.run!.run_id}`), 200)).state).toBe('succeeded');
+    expect(
+      (await must(client(t.app, tok.automation).get(`/automation-runs/${good.outcome.run!.run_id}`), 200)).state,
+    ).toBe('succeeded');
   });
 
   it('roles: no token 401, a viewer 403 on every write, an operator may queue but not report a runner run', async () => {
     const body = create();
     expect((await client(t.app, null).post('/automation-runs', body)).statusCode).toBe(401);
     const viewer = client(t.app, await bearer(t.ctx.db, 'viewer', null, 'plain-viewer'));
-    for (const url of ['/automation-runs', '/automation-runs/arun_x/timeline', '/automation-runs/arun_x/finish', '/automation-runs/claim', `/deployments/${dep.deployment}/automation-runs`]) {
+    for (const url of [
+      '/automation-runs',
+      '/automation-runs/arun_x/timeline',
+      '/automation-runs/arun_x/finish',
+      '/automation-runs/claim',
+      `/deployments/${dep.deployment}/automation-runs`,
+    ]) {
       expect((await viewer.post(url, {})).statusCode, url).toBe(403);
     }
     const op = client(t.app, tok.operator);
@@ -292,14 +423,24 @@ describe(`automation runs: bad input (${backend()})`, () => {
     spec.actions[0].with.token = 'automation@pve!fleetbook=4c0e5a3e-1f2b-4c3d-9e8f-0a1b2c3d4e5f';
     const res = await client(t.app, tok.operator).post(`/deployments/${dep.deployment}/automation-runs`, { spec });
     expect(res.statusCode).toBe(400);
-    expect(res.json().issues).toContainEqual({ path: 'body.spec.actions[0].with.token', message: expect.stringContaining('spec/inline-secret') });
+    expect(res.json().issues).toContainEqual({
+      path: 'body.spec.actions[0].with.token',
+      message: expect.stringContaining('spec/inline-secret'),
+    });
     expect(res.body).not.toContain('4c0e5a3e');
     // The runner's create is held to the same rule.
     const body = create();
-    (body.spec as any).actions[2].with.checks.push({ mqtt: 'mqtt://127.0.0.1:1883', username: 'u', password: 'hunter2-hunter2' });
+    (body.spec as any).actions[2].with.checks.push({
+      mqtt: 'mqtt://127.0.0.1:1883',
+      username: 'u',
+      password: 'hunter2-hunter2',
+    });
     const created = await client(t.app, tok.automation).post('/automation-runs', body);
     expect(created.statusCode).toBe(400);
-    expect(created.json().issues).toContainEqual({ path: 'body.spec.actions[2].with.checks[2].password', message: expect.stringContaining('spec/inline-secret') });
+    expect(created.json().issues).toContainEqual({
+      path: 'body.spec.actions[2].with.checks[2].password',
+      message: expect.stringContaining('spec/inline-secret'),
+    });
     expect(created.body).not.toContain('hunter2');
     expect(await counts()).toEqual(before);
   });
@@ -307,24 +448,39 @@ describe(`automation runs: bad input (${backend()})`, () => {
   it('queue bodies: exactly one of spec_path or spec; paths stay under automation/specs/; the spec must be for the deployment', async () => {
     const op = client(t.app, tok.operator);
     const url = `/deployments/${dep.deployment}/automation-runs`;
-    expect((await op.post(url, {})).json().issues).toEqual([{ path: 'body.spec_path', message: expect.stringContaining('exactly one of spec_path') }]);
+    expect((await op.post(url, {})).json().issues).toEqual([
+      { path: 'body.spec_path', message: expect.stringContaining('exactly one of spec_path') },
+    ]);
     expect((await op.post(url, { spec_path: 'automation/specs/../../etc/passwd.yaml' })).statusCode).toBe(400);
     expect((await op.post(url, { spec_path: '/etc/passwd' })).json().issues[0].path).toBe('body.spec_path');
     const missing = await op.post(url, { spec_path: 'automation/specs/nope.yaml' });
-    expect(missing.json().issues).toEqual([{ path: 'body.spec_path', message: expect.stringContaining('no spec file automation/specs/nope.yaml') }]);
+    expect(missing.json().issues).toEqual([
+      { path: 'body.spec_path', message: expect.stringContaining('no spec file automation/specs/nope.yaml') },
+    ]);
     // The repository's spec is for dep_farm-north-1.
     const wrong = await op.post(url, { spec_path: 'automation/specs/farm-north-lorawan.yaml' });
-    expect(wrong.json().issues).toEqual([{ path: 'body.spec_path', message: `the spec is for deployment dep_farm-north-1, not ${dep.deployment}` }]);
+    expect(wrong.json().issues).toEqual([
+      { path: 'body.spec_path', message: `the spec is for deployment dep_farm-north-1, not ${dep.deployment}` },
+    ]);
     const inline = await op.post(url, { spec: fastSpec(fakes, other) });
-    expect(inline.json().issues).toEqual([{ path: 'body.spec.deployment_id', message: `the spec is for deployment ${other.deployment}, not ${dep.deployment}` }]);
+    expect(inline.json().issues).toEqual([
+      {
+        path: 'body.spec.deployment_id',
+        message: `the spec is for deployment ${other.deployment}, not ${dep.deployment}`,
+      },
+    ]);
     const invalid = await op.post(url, { spec: { ...fastSpec(fakes, dep), surprise: 1 } });
-    expect(invalid.json().issues).toEqual([{ path: 'body.spec.surprise', message: expect.stringContaining('spec/unknown-field') }]);
+    expect(invalid.json().issues).toEqual([
+      { path: 'body.spec.surprise', message: expect.stringContaining('spec/unknown-field') },
+    ]);
   });
 
   it('the runner body is checked against its spec; a duplicate id is 409 (the runner counts it delivered)', async () => {
     const api = client(t.app, tok.automation);
     const mismatch = await api.post('/automation-runs', create({ project: 'another-project' }));
-    expect(mismatch.json().issues).toEqual([{ path: 'body.project', message: 'expected "farm-north-lorawan", the project of body.spec' }]);
+    expect(mismatch.json().issues).toEqual([
+      { path: 'body.project', message: 'expected "farm-north-lorawan", the project of body.spec' },
+    ]);
     const body = create();
     await must(api.post('/automation-runs', body));
     const again = await api.post('/automation-runs', body);
@@ -338,34 +494,79 @@ describe(`automation runs: reads, queue, tenancy, live updates (${backend()})`, 
     // A spec file for this deployment, in an automation/specs/ the API reads.
     const root = path.join(tmp.dir, 'repo');
     fs.mkdirSync(path.join(root, 'automation/specs/nightly'), { recursive: true });
-    fs.writeFileSync(path.join(root, 'automation/specs/nightly/a.json'), JSON.stringify(fastSpec(fakes, dep, { vm: false })));
-    fs.writeFileSync(path.join(root, 'automation/specs/broken.yaml'), `spec_version: 1\ndeployment_id: ${dep.deployment}\nactions: []\n`);
+    fs.writeFileSync(
+      path.join(root, 'automation/specs/nightly/a.json'),
+      JSON.stringify(fastSpec(fakes, dep, { vm: false })),
+    );
+    fs.writeFileSync(
+      path.join(root, 'automation/specs/broken.yaml'),
+      `spec_version: 1\ndeployment_id: ${dep.deployment}\nactions: []\n`,
+    );
     t.ctx.automationRoot = root;
     try {
       const op = client(t.app, tok.operator);
-      const fromFile = await must(op.post(`/deployments/${dep.deployment}/automation-runs`, { spec_path: 'automation/specs/nightly/a.json' }));
-      expect(fromFile).toMatchObject({ state: 'queued', source: 'queue', spec_ref: 'automation/specs/nightly/a.json', created_by: 'operator', deployment_id: dep.deployment, customer_id: dep.customer });
-      expect(fromFile.timeline).toEqual([expect.objectContaining({ state: 'queued', message: 'queued by operator (automation/specs/nightly/a.json): waiting for a runner' })]);
-      const inline = await must(client(t.app, tok.automation).post('/automation-runs', { state: 'queued', deployment_id: dep.deployment, spec: fastSpec(fakes, dep, { vm: false }) }));
+      const fromFile = await must(
+        op.post(`/deployments/${dep.deployment}/automation-runs`, { spec_path: 'automation/specs/nightly/a.json' }),
+      );
+      expect(fromFile).toMatchObject({
+        state: 'queued',
+        source: 'queue',
+        spec_ref: 'automation/specs/nightly/a.json',
+        created_by: 'operator',
+        deployment_id: dep.deployment,
+        customer_id: dep.customer,
+      });
+      expect(fromFile.timeline).toEqual([
+        expect.objectContaining({
+          state: 'queued',
+          message: 'queued by operator (automation/specs/nightly/a.json): waiting for a runner',
+        }),
+      ]);
+      const inline = await must(
+        client(t.app, tok.automation).post('/automation-runs', {
+          state: 'queued',
+          deployment_id: dep.deployment,
+          spec: fastSpec(fakes, dep, { vm: false }),
+        }),
+      );
       expect(inline).toMatchObject({ state: 'queued', spec_ref: 'inline', source: 'queue' });
-      const queued = await must(client(t.app, tok.viewer).get(`/automation-runs?state=queued&deployment_id=${dep.deployment}`), 200);
+      const queued = await must(
+        client(t.app, tok.viewer).get(`/automation-runs?state=queued&deployment_id=${dep.deployment}`),
+        200,
+      );
       // (newest first; the runner-reported run of an earlier case is queued too: its runner never ran it)
       expect(queued.items.map((r: { id: string }) => r.id).slice(0, 2)).toEqual([inline.id, fromFile.id]);
       expect(queued.items[0].spec).toBeUndefined();
 
       const specs = await must(client(t.app, tok.viewer).get(`/automation-specs?deployment_id=${dep.deployment}`), 200);
       expect(specs.items).toEqual([
-        expect.objectContaining({ path: 'automation/specs/broken.yaml', valid: false, deployment_id: dep.deployment, problems: expect.arrayContaining([expect.stringMatching(/^automation\/specs\/broken\.yaml:\d+:\d+ {2}.* spec\//)]) }),
-        expect.objectContaining({ path: 'automation/specs/nightly/a.json', valid: true, project: 'farm-north-lorawan', actions: expect.arrayContaining([{ id: 'gw', type: 'configure_gateway' }]) }),
+        expect.objectContaining({
+          path: 'automation/specs/broken.yaml',
+          valid: false,
+          deployment_id: dep.deployment,
+          problems: expect.arrayContaining([
+            expect.stringMatching(/^automation\/specs\/broken\.yaml:\d+:\d+ {2}.* spec\//),
+          ]),
+        }),
+        expect.objectContaining({
+          path: 'automation/specs/nightly/a.json',
+          valid: true,
+          project: 'farm-north-lorawan',
+          actions: expect.arrayContaining([{ id: 'gw', type: 'configure_gateway' }]),
+        }),
       ]);
     } finally {
       delete t.ctx.automationRoot;
     }
   });
 
-  it('lists newest first with keyset pages and filters; a tenant sees only its deployments\' runs (404 for the others)', async () => {
+  it("lists newest first with keyset pages and filters; a tenant sees only its deployments' runs (404 for the others)", async () => {
     await run(fastSpec(fakes, other, { vm: false, project: 'other-project' }), base);
-    const mine = await walk<{ id: string; customer_id: string; project: string }>(client(t.app, tok.viewer), '/automation-runs', 2);
+    const mine = await walk<{ id: string; customer_id: string; project: string }>(
+      client(t.app, tok.viewer),
+      '/automation-runs',
+      2,
+    );
     expect(mine.length).toBeGreaterThan(3);
     expect(mine.every((r) => r.customer_id === dep.customer)).toBe(true);
     expect(mine.map((r) => r.id)).toEqual([...mine.map((r) => r.id)].sort().reverse());
@@ -374,27 +575,53 @@ describe(`automation runs: reads, queue, tenancy, live updates (${backend()})`, 
     expect((await client(t.app, tok.otherViewer).get(`/automation-runs/${mine[0]!.id}`)).statusCode).toBe(404);
     // A scoped automation token cannot write to another customer's run either.
     const entry = { at: new Date().toISOString(), state: 'running', message: 'x', duration_ms: 0 };
-    expect((await client(t.app, tok.otherAutomation).post(`/automation-runs/${mine[0]!.id}/timeline`, { entries: [entry] })).statusCode).toBe(404);
-    const byProject = await must(client(t.app, await bearer(t.ctx.db, 'viewer', null, 'all-viewer')).get('/automation-runs?project=other-project&state=succeeded'), 200);
+    expect(
+      (await client(t.app, tok.otherAutomation).post(`/automation-runs/${mine[0]!.id}/timeline`, { entries: [entry] }))
+        .statusCode,
+    ).toBe(404);
+    const byProject = await must(
+      client(t.app, await bearer(t.ctx.db, 'viewer', null, 'all-viewer')).get(
+        '/automation-runs?project=other-project&state=succeeded',
+      ),
+      200,
+    );
     expect(byProject.items).toHaveLength(1);
-    expect((await client(t.app, tok.viewer).get('/automation-runs?state=done')).json().issues[0].path).toBe('querystring.state');
-    expect((await client(t.app, tok.viewer).get('/automation-runs?cursor=nope')).json().issues).toEqual([{ path: 'querystring.cursor', message: expect.any(String) }]);
+    expect((await client(t.app, tok.viewer).get('/automation-runs?state=done')).json().issues[0].path).toBe(
+      'querystring.state',
+    );
+    expect((await client(t.app, tok.viewer).get('/automation-runs?cursor=nope')).json().issues).toEqual([
+      { path: 'querystring.cursor', message: expect.any(String) },
+    ]);
   });
 
   it('live: a viewer subscribed to automation:<run> gets each write as it lands; the other tenant hears nothing', async () => {
     const runId = generateId('automationRun');
-    const sub = await openSse(`${base}/api/v1/stream?topics=automation:${runId}`, { authorization: `Bearer ${tok.viewer}` });
-    const theirs = await openSse(`${base}/api/v1/stream?topics=automation`, { authorization: `Bearer ${tok.otherViewer}` });
+    const sub = await openSse(`${base}/api/v1/stream?topics=automation:${runId}`, {
+      authorization: `Bearer ${tok.viewer}`,
+    });
+    const theirs = await openSse(`${base}/api/v1/stream?topics=automation`, {
+      authorization: `Bearer ${tok.otherViewer}`,
+    });
     try {
       await expect.poll(() => sub.of('ready').length).toBe(1);
       await expect.poll(() => theirs.of('ready').length).toBe(1);
-      const queued = await must(client(t.app, tok.operator).post(`/deployments/${dep.deployment}/automation-runs`, { id: runId, spec: fastSpec(fakes, dep, { vm: false }) }));
+      const queued = await must(
+        client(t.app, tok.operator).post(`/deployments/${dep.deployment}/automation-runs`, {
+          id: runId,
+          spec: fastSpec(fakes, dep, { vm: false }),
+        }),
+      );
       expect(queued.id).toBe(runId);
       const entry = { at: new Date().toISOString(), state: 'running', message: 'run started', duration_ms: 0 };
       await must(client(t.app, tok.automation).post(`/automation-runs/${runId}/timeline`, { entries: [entry] }));
       await expect.poll(() => sub.of('change').length).toBe(2);
       const [first, second] = sub.of('change').map((e) => JSON.parse(e.data));
-      expect(first).toMatchObject({ type: 'automation.queued', subject: { type: 'automation_run', id: runId }, site_id: dep.site, payload: { project: 'farm-north-lorawan', state: 'queued' } });
+      expect(first).toMatchObject({
+        type: 'automation.queued',
+        subject: { type: 'automation_run', id: runId },
+        site_id: dep.site,
+        payload: { project: 'farm-north-lorawan', state: 'queued' },
+      });
       expect(second).toMatchObject({ type: 'automation.timeline', payload: { state: 'running', entries: [entry] } });
       await new Promise((r) => setTimeout(r, 200));
       expect(theirs.of('change')).toEqual([]);

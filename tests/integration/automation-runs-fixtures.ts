@@ -27,7 +27,9 @@ export async function startFakes(dir: string): Promise<Fakes> {
   const pve = await startFakeProxmox({ token: PVE_TOKEN, taskPolls: 1 });
   const bin = createStandIns(path.join(dir, 'bin'), { ssh: { stdout: [' Container chirpstack-1  Started'] } });
   const tcp = net.createServer((s) => s.end());
-  const tcpPort = await new Promise<number>((resolve) => tcp.listen(0, '127.0.0.1', () => resolve((tcp.address() as net.AddressInfo).port)));
+  const tcpPort = await new Promise<number>((resolve) =>
+    tcp.listen(0, '127.0.0.1', () => resolve((tcp.address() as net.AddressInfo).port)),
+  );
   return {
     pve,
     bin,
@@ -48,24 +50,52 @@ export interface Seeded {
 }
 
 /** A customer, a site, a live lorawan-gw deployment and its gateway (reported up), through the API. */
-export async function seedDeployment(db: Kysely<Database>, admin: Client, tag: string, opts: { state?: string; gatewayUp?: boolean } = {}): Promise<Seeded> {
+export async function seedDeployment(
+  db: Kysely<Database>,
+  admin: Client,
+  tag: string,
+  opts: { state?: string; gatewayUp?: boolean } = {},
+): Promise<Seeded> {
   const customer = `cus_${tag}`;
   const site = `site_${tag}`;
   const deployment = `dep_${tag}`;
   const gateway = `gw_${tag}-1`;
   await must(admin.post('/customers', { id: customer, name: `Customer ${tag}` }));
   await must(admin.post('/sites', { id: site, customer_id: customer, name: `Site ${tag}` }));
-  await must(admin.post('/deployments', { id: deployment, site_id: site, product_code: 'lorawan-gw', product_version: '2.1.0', state: opts.state ?? 'live' }));
-  await must(admin.post('/devices', { id: gateway, deployment_id: deployment, site_id: site, product_code: 'lorawan-gw', role: 'gateway', name: `gateway ${tag}` }));
+  await must(
+    admin.post('/deployments', {
+      id: deployment,
+      site_id: site,
+      product_code: 'lorawan-gw',
+      product_version: '2.1.0',
+      state: opts.state ?? 'live',
+    }),
+  );
+  await must(
+    admin.post('/devices', {
+      id: gateway,
+      deployment_id: deployment,
+      site_id: site,
+      product_code: 'lorawan-gw',
+      role: 'gateway',
+      name: `gateway ${tag}`,
+    }),
+  );
   if (opts.gatewayUp !== false) {
     // observed_state is the ingest's to write; the tests stand in for a heartbeat.
-    await sql`update devices set status = 'up', observed_state = '{"status":"up"}'::jsonb where id = ${gateway}`.execute(db);
+    await sql`update devices set status = 'up', observed_state = '{"status":"up"}'::jsonb where id = ${gateway}`.execute(
+      db,
+    );
   }
   return { customer, site, deployment, gateway };
 }
 
 /** A spec for the deployment that runs in well under a second against the fakes. */
-export function fastSpec(fakes: Fakes, s: Pick<Seeded, 'deployment' | 'gateway'>, opts: { project?: string; failChecks?: boolean; vm?: boolean } = {}): Record<string, any> {
+export function fastSpec(
+  fakes: Fakes,
+  s: Pick<Seeded, 'deployment' | 'gateway'>,
+  opts: { project?: string; failChecks?: boolean; vm?: boolean } = {},
+): Record<string, any> {
   return {
     spec_version: 1,
     project: opts.project ?? 'farm-north-lorawan',
@@ -76,10 +106,34 @@ export function fastSpec(fakes: Fakes, s: Pick<Seeded, 'deployment' | 'gateway'>
     actions: [
       ...(opts.vm === false
         ? []
-        : [{ id: 'vm', type: 'provision_vm', with: { api_url: fakes.pve.url, node: 'pve1', template_vmid: 9000, name: 'cs-farm-north', ip: '10.0.0.21/24', poll_interval_s: 0.01, token: { secret: 'env:PROXMOX_TOKEN' } } }]),
+        : [
+            {
+              id: 'vm',
+              type: 'provision_vm',
+              with: {
+                api_url: fakes.pve.url,
+                node: 'pve1',
+                template_vmid: 9000,
+                name: 'cs-farm-north',
+                ip: '10.0.0.21/24',
+                poll_interval_s: 0.01,
+                token: { secret: 'env:PROXMOX_TOKEN' },
+              },
+            },
+          ]),
       { id: 'stack', type: 'deploy_compose_stack', with: { stack: 'chirpstack', host: 'cs-farm-north', user: 'ops' } },
       { id: 'gw', type: 'configure_gateway', with: { region: 'AS923_1', server: 'cs-farm-north', port: 1700 } },
-      { id: 'checks', type: 'run_health_checks', with: { checks: [{ tcp: `127.0.0.1:${fakes.tcpPort}` }, { device_up: s.gateway, timeout_s: 5 }, ...(opts.failChecks ? [{ name: 'closed port', tcp: '127.0.0.1:1', timeout_s: 1 }] : [])] } },
+      {
+        id: 'checks',
+        type: 'run_health_checks',
+        with: {
+          checks: [
+            { tcp: `127.0.0.1:${fakes.tcpPort}` },
+            { device_up: s.gateway, timeout_s: 5 },
+            ...(opts.failChecks ? [{ name: 'closed port', tcp: '127.0.0.1:1', timeout_s: 1 }] : []),
+          ],
+        },
+      },
       { id: 'ticket', type: 'open_ticket_on_failure' },
     ],
   };

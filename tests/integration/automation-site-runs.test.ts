@@ -47,16 +47,31 @@ describe('runs from the site: the plan, and run pages served at once', () => {
     fs.writeFileSync(path.join(tmp.dir, 'automation', 'specs', 'plan.yaml'), SPEC);
     // A built site as Docusaurus leaves it: the live run shell and a home page.
     fs.mkdirSync(path.join(siteDir, 'docs', 'projects', ':project', 'runs'), { recursive: true });
-    fs.writeFileSync(path.join(siteDir, 'docs', 'projects', ':project', 'runs', ':run.html'), '<!doctype html><title>live run shell</title>');
+    fs.writeFileSync(
+      path.join(siteDir, 'docs', 'projects', ':project', 'runs', ':run.html'),
+      '<!doctype html><title>live run shell</title>',
+    );
     fs.writeFileSync(path.join(siteDir, 'index.html'), '<!doctype html><title>home</title>');
-    t = await createTestApp({ siteDir, automationRoot: tmp.dir, siteStatus: () => ({ status: 'ready', builtAt: new Date().toISOString() }) });
+    t = await createTestApp({
+      siteDir,
+      automationRoot: tmp.dir,
+      siteStatus: () => ({ status: 'ready', builtAt: new Date().toISOString() }),
+    });
     admin = client(t.app, await bearer(t.ctx.db, 'admin'));
     operator = client(t.app, await bearer(t.ctx.db, 'operator'));
     viewer = client(t.app, await bearer(t.ctx.db, 'viewer'));
     await must(admin.post('/customers', { id: 'cus_plan', name: 'Plan farms' }));
     await must(admin.post('/customers', { id: 'cus_plan-other', name: 'Other' }));
     await must(admin.post('/sites', { id: 'site_plan-eu', customer_id: 'cus_plan', name: 'EU farm', region: 'EU868' }));
-    await must(admin.post('/deployments', { id: 'dep_plan-eu', site_id: 'site_plan-eu', product_code: 'lorawan-gw', product_version: '2.1.0', state: 'installing' }));
+    await must(
+      admin.post('/deployments', {
+        id: 'dep_plan-eu',
+        site_id: 'site_plan-eu',
+        product_code: 'lorawan-gw',
+        product_version: '2.1.0',
+        state: 'installing',
+      }),
+    );
     other = client(t.app, await bearer(t.ctx.db, 'operator', 'cus_plan-other'));
   });
   afterAll(async () => {
@@ -68,15 +83,28 @@ describe('runs from the site: the plan, and run pages served at once', () => {
     const res = await operator.post('/automation-plans', { spec_path: 'automation/specs/plan.yaml' });
     expect(res.statusCode, res.body).toBe(200);
     const plan = automationPlanSchema.parse(res.json());
-    expect(plan).toMatchObject({ project: 'plan-farm', deployment_id: 'dep_plan-eu', mode: 'tree', max_parallel: 4, skipped: ['c'], missing_secrets: 1 });
+    expect(plan).toMatchObject({
+      project: 'plan-farm',
+      deployment_id: 'dep_plan-eu',
+      mode: 'tree',
+      max_parallel: 4,
+      skipped: ['c'],
+      missing_secrets: 1,
+    });
     expect(plan.steps.map((s) => [s.id, s.needs, s.condition?.verdict ?? 'always'])).toEqual([
       ['a', [], 'always'],
       ['b', ['a'], 'always'],
       ['c', ['a'], 'skipped'],
       ['d', ['b', 'c'], 'always'],
     ]);
-    expect(plan.steps[2]!.condition).toEqual({ text: '{"in":["AS923",{"var":"site.region"}]}', verdict: 'skipped', value: false });
-    expect(plan.steps[3]!.missing_secrets).toEqual([{ ref: 'env:FLEETBOOK_TEST_NO_SUCH_TOKEN', problem: expect.stringContaining('FLEETBOOK_TEST_NO_SUCH_TOKEN') }]);
+    expect(plan.steps[2]!.condition).toEqual({
+      text: '{"in":["AS923",{"var":"site.region"}]}',
+      verdict: 'skipped',
+      value: false,
+    });
+    expect(plan.steps[3]!.missing_secrets).toEqual([
+      { ref: 'env:FLEETBOOK_TEST_NO_SUCH_TOKEN', problem: expect.stringContaining('FLEETBOOK_TEST_NO_SUCH_TOKEN') },
+    ]);
     expect(plan.mermaid).toContain('s_a --> s_c');
     expect(plan.mermaid).toContain('class s_c skipped');
   });
@@ -99,7 +127,10 @@ describe('runs from the site: the plan, and run pages served at once', () => {
 
     const day = new Date().toISOString().slice(0, 10);
     fs.mkdirSync(path.join(siteDir, 'docs', 'projects', 'plan-farm', 'runs', day), { recursive: true });
-    fs.writeFileSync(path.join(siteDir, 'docs', 'projects', 'plan-farm', 'runs', day, `${runId}.html`), '<!doctype html><title>static run page</title>');
+    fs.writeFileSync(
+      path.join(siteDir, 'docs', 'projects', 'plan-farm', 'runs', day, `${runId}.html`),
+      '<!doctype html><title>static run page</title>',
+    );
     const moved = await t.app.inject({ method: 'GET', url });
     expect(moved.statusCode).toBe(302);
     expect(moved.headers.location).toBe(`/docs/projects/plan-farm/runs/${day}/${runId}`);
@@ -113,7 +144,10 @@ describe('runs from the site: the plan, and run pages served at once', () => {
     const mdxUrl = `/docs/projects/plan-farm/runs/${mdxRun}`;
     expect((await t.app.inject({ method: 'GET', url: mdxUrl })).body).toContain('live run shell');
     fs.mkdirSync(path.join(siteDir, 'docs', 'projects', ':project', 'runs', ':day'), { recursive: true });
-    fs.writeFileSync(path.join(siteDir, 'docs', 'projects', ':project', 'runs', ':day', ':run.html'), '<!doctype html><title>run page shell</title>');
+    fs.writeFileSync(
+      path.join(siteDir, 'docs', 'projects', ':project', 'runs', ':day', ':run.html'),
+      '<!doctype html><title>run page shell</title>',
+    );
     fs.writeFileSync(path.join(siteDir, 'docs', 'projects', 'plan-farm', 'runs', day, `${mdxRun}.mdx`), '# Run\n');
     const toPage = await t.app.inject({ method: 'GET', url: mdxUrl });
     expect(toPage.statusCode).toBe(302);
@@ -123,20 +157,34 @@ describe('runs from the site: the plan, and run pages served at once', () => {
     expect(shell.body).toContain('run page shell');
     expect((await t.app.inject({ method: 'GET', url: `${toPage.headers.location}.mdx` })).body).toBe('# Run\n');
     // A day URL of a run the build does not hold: 404, not the shell.
-    expect((await t.app.inject({ method: 'GET', url: `/docs/projects/plan-farm/runs/${day}/${generateId('automationRun')}` })).statusCode).toBe(404);
+    expect(
+      (
+        await t.app.inject({
+          method: 'GET',
+          url: `/docs/projects/plan-farm/runs/${day}/${generateId('automationRun')}`,
+        })
+      ).statusCode,
+    ).toBe(404);
 
     // A folded month: one shell for all months, its rows as JSON beside the URL.
     const archive = path.join(siteDir, 'docs', 'projects', ':project', 'runs', 'archive');
     fs.mkdirSync(archive, { recursive: true });
     fs.writeFileSync(path.join(archive, ':month.html'), '<!doctype html><title>month shell</title>');
-    expect((await t.app.inject({ method: 'GET', url: '/docs/projects/plan-farm/runs/archive/2025-01' })).statusCode).toBe(404);
+    expect(
+      (await t.app.inject({ method: 'GET', url: '/docs/projects/plan-farm/runs/archive/2025-01' })).statusCode,
+    ).toBe(404);
     fs.mkdirSync(path.join(siteDir, 'docs', 'projects', 'plan-farm', 'runs', 'archive'), { recursive: true });
-    fs.writeFileSync(path.join(siteDir, 'docs', 'projects', 'plan-farm', 'runs', 'archive', '2025-01.json'), '{"project":"plan-farm","month":"2025-01","runs":[]}');
+    fs.writeFileSync(
+      path.join(siteDir, 'docs', 'projects', 'plan-farm', 'runs', 'archive', '2025-01.json'),
+      '{"project":"plan-farm","month":"2025-01","runs":[]}',
+    );
     const month = await t.app.inject({ method: 'GET', url: '/docs/projects/plan-farm/runs/archive/2025-01' });
     expect(month.statusCode).toBe(200);
     expect(month.body).toContain('month shell');
 
     // Not a run id: the ordinary 404 path.
-    expect((await t.app.inject({ method: 'GET', url: '/docs/projects/plan-farm/runs/not-a-run' })).statusCode).toBe(404);
+    expect((await t.app.inject({ method: 'GET', url: '/docs/projects/plan-farm/runs/not-a-run' })).statusCode).toBe(
+      404,
+    );
   });
 });

@@ -5,7 +5,17 @@ import { commandMessage } from '../../data-api/src/contracts/mqtt.ts';
 import { applyCommandResult } from '../../data-api/src/telemetry/commands/service.ts';
 import { startMonitor, type MonitorHandle } from '../../data-api/src/health/monitor/service.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { backendName, bearer, connectDevice, publish, seedFleet, startTestIngest, tag, topic, type Fleet } from './ingest-fixtures.ts';
+import {
+  backendName,
+  bearer,
+  connectDevice,
+  publish,
+  seedFleet,
+  startTestIngest,
+  tag,
+  topic,
+  type Fleet,
+} from './ingest-fixtures.ts';
 
 // contracts.md: POST /api/v1/devices/:id/commands publishes {cmd_id, action, params,
 // expires_at} on the device's cmd topic and tracks it through cmd/result (accepted, done,
@@ -23,7 +33,10 @@ describe(`commands round trip (${backendName()})`, () => {
 
   beforeAll(async () => {
     t = await createTestApp();
-    fleet = await seedFleet(t.ctx.db, id, { sites: 1, devices: [{ name: 'pump', role: 'controller' }, { name: 'mute' }] });
+    fleet = await seedFleet(t.ctx.db, id, {
+      sites: 1,
+      devices: [{ name: 'pump', role: 'controller' }, { name: 'mute' }],
+    });
     ingest = await startTestIngest(t);
     monitor = startMonitor(t.ctx, { instance: `cmd-${id}`, intervalMs: 3_600_000 });
     operator = await bearer(t.ctx.db, 'operator');
@@ -35,9 +48,15 @@ describe(`commands round trip (${backendName()})`, () => {
       const cmd = commandMessage.parse(JSON.parse(payload.toString()));
       received.push(cmd);
       void (async () => {
-        for (const r of reply(cmd)) await publish(pump, topic(d.site, d.id, 'cmd/result'), { cmd_id: cmd.cmd_id, ...r });
+        for (const r of reply(cmd))
+          await publish(pump, topic(d.site, d.id, 'cmd/result'), { cmd_id: cmd.cmd_id, ...r });
         // Then a reading: once it is stored, every result before it has been processed.
-        await publish(pump, topic(d.site, d.id, 'telemetry'), { schema_version: 1, msg_id: `after-${cmd.cmd_id}`, ts: Date.now() / 1000, metrics: { x: 1 } });
+        await publish(pump, topic(d.site, d.id, 'telemetry'), {
+          schema_version: 1,
+          msg_id: `after-${cmd.cmd_id}`,
+          ts: Date.now() / 1000,
+          metrics: { x: 1 },
+        });
       })();
     });
   });
@@ -49,8 +68,16 @@ describe(`commands round trip (${backendName()})`, () => {
   });
 
   const send = (deviceId: string, body: unknown, headers = operator) =>
-    t.app.inject({ method: 'POST', url: `/api/v1/devices/${deviceId}/commands`, headers: { ...headers, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
-  const status = async (deviceId: string, cmdId: string) => (await t.app.inject({ method: 'GET', url: `/api/v1/devices/${deviceId}/commands/${cmdId}`, headers: operator })).json();
+    t.app.inject({
+      method: 'POST',
+      url: `/api/v1/devices/${deviceId}/commands`,
+      headers: { ...headers, 'content-type': 'application/json' },
+      payload: JSON.stringify(body),
+    });
+  const status = async (deviceId: string, cmdId: string) =>
+    (
+      await t.app.inject({ method: 'GET', url: `/api/v1/devices/${deviceId}/commands/${cmdId}`, headers: operator })
+    ).json();
 
   it('delivers the command to the device and follows its results to done', async () => {
     reply = () => [{ status: 'accepted' }, { status: 'done', detail: 'setpoint 3.2 bar applied' }];
@@ -59,22 +86,38 @@ describe(`commands round trip (${backendName()})`, () => {
     const res = await send(d.id, { action: 'set_setpoint', params: { setpoint_bar: 3.2 }, expires_in_s: 300 });
     expect(res.statusCode).toBe(202);
     const cmd = res.json();
-    expect(cmd).toMatchObject({ device_id: d.id, site_id: d.site, action: 'set_setpoint', params: { setpoint_bar: 3.2 }, status: 'sent' });
+    expect(cmd).toMatchObject({
+      device_id: d.id,
+      site_id: d.site,
+      action: 'set_setpoint',
+      params: { setpoint_bar: 3.2 },
+      status: 'sent',
+    });
     expect(cmd.cmd_id).toMatch(/^cmd_/);
     await expect.poll(() => received.find((r) => r.cmd_id === cmd.cmd_id), { timeout: 10_000 }).toBeDefined();
     const got = received.find((r) => r.cmd_id === cmd.cmd_id)!;
-    expect(got).toEqual({ cmd_id: cmd.cmd_id, action: 'set_setpoint', params: { setpoint_bar: 3.2 }, expires_at: expect.any(Number) });
+    expect(got).toEqual({
+      cmd_id: cmd.cmd_id,
+      action: 'set_setpoint',
+      params: { setpoint_bar: 3.2 },
+      expires_at: expect.any(Number),
+    });
     expect(got.expires_at).toBeGreaterThanOrEqual(Math.floor(before + 299));
-    await expect.poll(() => status(d.id, cmd.cmd_id), { timeout: 10_000 }).toMatchObject({ status: 'done', detail: 'setpoint 3.2 bar applied', result_at: expect.any(String) });
+    await expect
+      .poll(() => status(d.id, cmd.cmd_id), { timeout: 10_000 })
+      .toMatchObject({ status: 'done', detail: 'setpoint 3.2 bar applied', result_at: expect.any(String) });
     // The API records "sent" once the broker acknowledged the publish; a quick device may have
     // answered (and its results been stored) before that event is written, so wait for it.
-    const feed = () => t.ctx.db.selectFrom('change_events').select('type').where('subject_id', '=', cmd.cmd_id).orderBy('id').execute();
+    const feed = () =>
+      t.ctx.db.selectFrom('change_events').select('type').where('subject_id', '=', cmd.cmd_id).orderBy('id').execute();
     await expect
       .poll(async () => (await feed()).map((e) => e.type), { timeout: 10_000 })
       .toEqual(['command.created', 'command.updated', 'command.updated', 'command.updated']);
     const audit = await t.ctx.db.selectFrom('audit_log').select('action').where('entity_id', '=', cmd.cmd_id).execute();
     expect(audit.map((a) => a.action)).toEqual(['command.create']);
-    const list = (await t.app.inject({ method: 'GET', url: `/api/v1/devices/${d.id}/commands`, headers: operator })).json();
+    const list = (
+      await t.app.inject({ method: 'GET', url: `/api/v1/devices/${d.id}/commands`, headers: operator })
+    ).json();
     expect(list.items[0].cmd_id).toBe(cmd.cmd_id);
   });
 
@@ -82,21 +125,42 @@ describe(`commands round trip (${backendName()})`, () => {
     reply = () => [{ status: 'failed', detail: 'motor overheated' }, { status: 'accepted' }];
     const d = fleet.devices.pump!;
     const cmd = (await send(d.id, { action: 'start_pump' })).json();
-    await expect.poll(() => t.ctx.db.selectFrom('telemetry').select('msg_id').where('msg_id', '=', `after-${cmd.cmd_id}`).execute(), { timeout: 10_000 }).toHaveLength(1);
+    await expect
+      .poll(
+        () => t.ctx.db.selectFrom('telemetry').select('msg_id').where('msg_id', '=', `after-${cmd.cmd_id}`).execute(),
+        { timeout: 10_000 },
+      )
+      .toHaveLength(1);
     // Results and telemetry travel different paths: wait for the result, then check it stays final.
-    await expect.poll(() => status(d.id, cmd.cmd_id), { timeout: 10_000 }).toMatchObject({ status: 'failed', detail: 'motor overheated' });
+    await expect
+      .poll(() => status(d.id, cmd.cmd_id), { timeout: 10_000 })
+      .toMatchObject({ status: 'failed', detail: 'motor overheated' });
   });
 
   it('expires a command with no result by expires_at', async () => {
     const d = fleet.devices.mute!;
     const cmd = (await send(d.id, { action: 'reboot', expires_in_s: 1 })).json();
     expect(cmd.status).toBe('sent');
-    await expect.poll(async () => (await monitor.tick(), (await status(d.id, cmd.cmd_id)).status), { timeout: 10_000, interval: 300 }).toBe('expired');
+    await expect
+      .poll(async () => (await monitor.tick(), (await status(d.id, cmd.cmd_id)).status), {
+        timeout: 10_000,
+        interval: 300,
+      })
+      .toBe('expired');
     // A result after expiry is too late: the command stays expired.
     await publish(pump, topic(d.site, d.id, 'cmd/result'), { cmd_id: cmd.cmd_id, status: 'done' });
     // A reading published after it, on the same connection, marks that the result was processed.
-    await publish(pump, topic(d.site, d.id, 'telemetry'), { schema_version: 1, msg_id: 'marker', ts: Date.now() / 1000, metrics: { x: 1 } });
-    await expect.poll(() => t.ctx.db.selectFrom('telemetry').select('msg_id').where('device_id', '=', d.id).execute(), { timeout: 10_000 }).toHaveLength(1);
+    await publish(pump, topic(d.site, d.id, 'telemetry'), {
+      schema_version: 1,
+      msg_id: 'marker',
+      ts: Date.now() / 1000,
+      metrics: { x: 1 },
+    });
+    await expect
+      .poll(() => t.ctx.db.selectFrom('telemetry').select('msg_id').where('device_id', '=', d.id).execute(), {
+        timeout: 10_000,
+      })
+      .toHaveLength(1);
     await ingest.drain();
     expect((await status(d.id, cmd.cmd_id)).status).toBe('expired');
   });
@@ -113,13 +177,22 @@ describe(`commands round trip (${backendName()})`, () => {
     let holding!: () => void;
     const held = new Promise<void>((resolve) => (holding = resolve));
     const first = t.ctx.db.transaction().execute(async (trx) => {
-      const applied = await applyCommandResult(trx, { cmdId: cmd.cmd_id, deviceId: d.id, status: 'accepted', detail: null });
+      const applied = await applyCommandResult(trx, {
+        cmdId: cmd.cmd_id,
+        deviceId: d.id,
+        status: 'accepted',
+        detail: null,
+      });
       holding();
       await released;
       return applied;
     });
     await held;
-    const second = t.ctx.db.transaction().execute((trx) => applyCommandResult(trx, { cmdId: cmd.cmd_id, deviceId: d.id, status: 'failed', detail: 'motor overheated' }));
+    const second = t.ctx.db
+      .transaction()
+      .execute((trx) =>
+        applyCommandResult(trx, { cmdId: cmd.cmd_id, deviceId: d.id, status: 'failed', detail: 'motor overheated' }),
+      );
     // PostgreSQL: the second UPDATE reaches the row lock before the first commits (PGlite has one
     // connection: the second just queues). Watched from a connection of its own, as the API's
     // small pool (listeners, the two transactions) may have none free.
@@ -128,7 +201,13 @@ describe(`commands round trip (${backendName()})`, () => {
       await watcher.connect();
       try {
         const lockWaits = async () =>
-          Number((await watcher.query(`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)).rows[0].n);
+          Number(
+            (
+              await watcher.query(
+                `select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+              )
+            ).rows[0].n,
+          );
         await expect.poll(lockWaits, { timeout: 10_000 }).toBe(1);
       } finally {
         await watcher.end();
@@ -147,11 +226,18 @@ describe(`commands round trip (${backendName()})`, () => {
     expect(bad.json().issues[0].path).toBe('body.action');
     expect((await send(d.id, { action: 'x', expires_in_s: 999_999 })).json().issues[0].path).toBe('body.expires_in_s');
     expect((await send(d.id, { action: 'reboot' }, await bearer(t.ctx.db, 'viewer'))).statusCode).toBe(403);
-    const other = await t.ctx.db.insertInto('customers').values({ id: `cus_${id}-x`, name: 'x' }).returning('id').executeTakeFirstOrThrow();
+    const other = await t.ctx.db
+      .insertInto('customers')
+      .values({ id: `cus_${id}-x`, name: 'x' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     const stranger = await bearer(t.ctx.db, 'operator', other.id);
     expect((await send(d.id, { action: 'reboot' }, stranger)).statusCode).toBe(404);
     expect((await send(`dev_${id}-ghost`, { action: 'reboot' })).statusCode).toBe(404);
-    expect((await t.app.inject({ method: 'GET', url: `/api/v1/devices/${d.id}/commands/cmd_nope`, headers: operator })).statusCode).toBe(404);
+    expect(
+      (await t.app.inject({ method: 'GET', url: `/api/v1/devices/${d.id}/commands/cmd_nope`, headers: operator }))
+        .statusCode,
+    ).toBe(404);
     await t.ctx.db.updateTable('devices').set({ site_id: null }).where('id', '=', fleet.devices.mute!.id).execute();
     const inStock = await send(fleet.devices.mute!.id, { action: 'reboot' });
     expect(inStock.statusCode).toBe(409);

@@ -42,17 +42,70 @@ describe(`CSV exports (${backendName()})`, () => {
         })) as never,
       )
       .execute();
-    for (const [fleet, device] of [[a, a.devices.named!], [b, b.devices.other!]] as const) {
-      await openAlert(db, 'test', { ruleId: 'device_down', subject: { type: 'device', id: device.id }, customerId: fleet.customer, siteId: device.site, severity: 'critical', title: `${device.id} is down`, dedupeKey: `csv:${device.id}` });
-      await db.insertInto('dead_letters').values({ reason: 'validation', topic: `fleetbook/v1/${device.site}/${device.id}/telemetry`, site_id: device.site, device_id: device.id, customer_id: fleet.customer, detail: 'metrics: expected a number', payload: '{"metrics":{"t":"x"}}', payload_encoding: 'utf8', payload_bytes: 20 }).execute();
+    for (const [fleet, device] of [
+      [a, a.devices.named!],
+      [b, b.devices.other!],
+    ] as const) {
+      await openAlert(db, 'test', {
+        ruleId: 'device_down',
+        subject: { type: 'device', id: device.id },
+        customerId: fleet.customer,
+        siteId: device.site,
+        severity: 'critical',
+        title: `${device.id} is down`,
+        dedupeKey: `csv:${device.id}`,
+      });
+      await db
+        .insertInto('dead_letters')
+        .values({
+          reason: 'validation',
+          topic: `fleetbook/v1/${device.site}/${device.id}/telemetry`,
+          site_id: device.site,
+          device_id: device.id,
+          customer_id: fleet.customer,
+          detail: 'metrics: expected a number',
+          payload: '{"metrics":{"t":"x"}}',
+          payload_encoding: 'utf8',
+          payload_bytes: 20,
+        })
+        .execute();
       const dep = `dep_${device.id.slice(4)}`;
-      await db.insertInto('deployments').values({ id: dep, site_id: device.site, customer_id: fleet.customer, name: dep, product_code: 'lorawan-gw', product_version: '2.1.0', state: 'live' } as never).execute();
+      await db
+        .insertInto('deployments')
+        .values({
+          id: dep,
+          site_id: device.site,
+          customer_id: fleet.customer,
+          name: dep,
+          product_code: 'lorawan-gw',
+          product_version: '2.1.0',
+          state: 'live',
+        } as never)
+        .execute();
       await db
         .insertInto('automation_runs')
-        .values({ id: `arun_${device.id.slice(4)}`, project: 'csv', deployment_id: dep, site_id: device.site, customer_id: fleet.customer, product_code: 'lorawan-gw', product_version: '2.1.0', spec: json({}), spec_digest: `sha256:${'0'.repeat(64)}`, source: 'runner', state: 'succeeded', created_by: 'test' } as never)
+        .values({
+          id: `arun_${device.id.slice(4)}`,
+          project: 'csv',
+          deployment_id: dep,
+          site_id: device.site,
+          customer_id: fleet.customer,
+          product_code: 'lorawan-gw',
+          product_version: '2.1.0',
+          spec: json({}),
+          spec_digest: `sha256:${'0'.repeat(64)}`,
+          source: 'runner',
+          state: 'succeeded',
+          created_by: 'test',
+        } as never)
         .execute();
       const hourAgo = new Date(Date.now() - 3600_000);
-      await db.insertInto('device_health_events').values([{ device_id: device.id, site_id: device.site, customer_id: fleet.customer, status: 'up', at: hourAgo }]).execute();
+      await db
+        .insertInto('device_health_events')
+        .values([
+          { device_id: device.id, site_id: device.site, customer_id: fleet.customer, status: 'up', at: hourAgo },
+        ])
+        .execute();
     }
   });
   afterAll(async () => {
@@ -61,7 +114,15 @@ describe(`CSV exports (${backendName()})`, () => {
 
   const get = async (path: string, headers: Record<string, string>, accept = 'text/csv') => {
     const res = await fetch(`${base}${path}`, { headers: { ...headers, accept } });
-    return { status: res.status, type: res.headers.get('content-type'), chunked: res.headers.get('transfer-encoding') === 'chunked', length: res.headers.get('content-length'), disposition: res.headers.get('content-disposition'), vary: res.headers.get('vary'), text: await res.text() };
+    return {
+      status: res.status,
+      type: res.headers.get('content-type'),
+      chunked: res.headers.get('transfer-encoding') === 'chunked',
+      length: res.headers.get('content-length'),
+      disposition: res.headers.get('content-disposition'),
+      vary: res.headers.get('vary'),
+      text: await res.text(),
+    };
   };
 
   it('devices: every row of the caller’s tenant in one streamed file, quoted per RFC 4180, no cursor, formulas defused', async () => {
@@ -92,16 +153,22 @@ describe(`CSV exports (${backendName()})`, () => {
   it('alerts, automation runs, dead letters and uptime: tenant-scoped, nested fields as their own columns', async () => {
     const scoped = await bearer(t.ctx.db, 'viewer', b.customer);
     const alerts = csvParse((await get('/alerts', scoped)).text);
-    expect(alerts.map((r) => [r['subject.type'], r['subject.id'], r.state])).toEqual([['device', b.devices.other!.id, 'open']]);
+    expect(alerts.map((r) => [r['subject.type'], r['subject.id'], r.state])).toEqual([
+      ['device', b.devices.other!.id, 'open'],
+    ]);
     const runs = csvParse((await get('/automation-runs', scoped)).text);
     expect(runs.map((r) => [r.id, r.state])).toEqual([[`arun_${b.devices.other!.id.slice(4)}`, 'succeeded']]);
     const dead = csvParse((await get('/dead-letters', scoped)).text);
-    expect(dead.map((r) => [r.device_id, r.reason, r.payload])).toEqual([[b.devices.other!.id, 'validation', '{"metrics":{"t":"x"}}']]);
+    expect(dead.map((r) => [r.device_id, r.reason, r.payload])).toEqual([
+      [b.devices.other!.id, 'validation', '{"metrics":{"t":"x"}}'],
+    ]);
     const uptime = await get('/uptime?group_by=customer', scoped);
     expect(uptime.disposition).toMatch(/filename="uptime-by-customer-/);
     const groups = csvParse(uptime.text);
     expect(groups.columns).toEqual(['group_by', 'from', 'to', 'id', 'name', 'uptime_pct', 'up_s', 'down_s', 'devices']);
-    expect(groups.map((r) => [r.group_by, r.id, r.uptime_pct, r.devices])).toEqual([['customer', b.customer, '100', '1']]);
+    expect(groups.map((r) => [r.group_by, r.id, r.uptime_pct, r.devices])).toEqual([
+      ['customer', b.customer, '100', '1'],
+    ]);
   });
 
   it('JSON stays the default: no Accept, */*, or JSON preferred by q', async () => {

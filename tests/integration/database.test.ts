@@ -16,11 +16,27 @@ describe(`database (${process.env.TEST_DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`
 
   it('migrates an empty database to the registry schema', async () => {
     const results = await migrateToLatest(t.handle.db);
-    expect(results.map((r) => [r.migrationName, r.status])).toEqual(Object.keys(migrations).sort().map((name) => [name, 'Success']));
+    expect(results.map((r) => [r.migrationName, r.status])).toEqual(
+      Object.keys(migrations)
+        .sort()
+        .map((name) => [name, 'Success']),
+    );
     const tables = await sql<{ table_name: string }>`
-      select table_name from information_schema.tables where table_schema = 'public' order by table_name`.execute(t.handle.db);
+      select table_name from information_schema.tables where table_schema = 'public' order by table_name`.execute(
+      t.handle.db,
+    );
     expect(tables.rows.map((r) => r.table_name)).toEqual(
-      expect.arrayContaining(['audit_log', 'customers', 'deployments', 'device_secrets', 'devices', 'inventory_items', 'product_versions', 'products', 'sites']),
+      expect.arrayContaining([
+        'audit_log',
+        'customers',
+        'deployments',
+        'device_secrets',
+        'devices',
+        'inventory_items',
+        'product_versions',
+        'products',
+        'sites',
+      ]),
     );
   });
 
@@ -63,10 +79,23 @@ describe(`database (${process.env.TEST_DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`
   it('enforces the domain checks in the schema itself', async () => {
     const db = t.handle.db;
     await expect(
-      db.insertInto('deployments').values({ id: 'dep_x', site_id: 'site_a', customer_id: 'cus_a', product_code: 'p', product_version: '1', state: 'exploded' as never }).execute(),
+      db
+        .insertInto('deployments')
+        .values({
+          id: 'dep_x',
+          site_id: 'site_a',
+          customer_id: 'cus_a',
+          product_code: 'p',
+          product_version: '1',
+          state: 'exploded' as never,
+        })
+        .execute(),
     ).rejects.toThrow(/check constraint/);
     await expect(
-      db.insertInto('sites').values({ id: 'site_orphan', customer_id: 'cus_missing', name: 'x', timezone: 'UTC' }).execute(),
+      db
+        .insertInto('sites')
+        .values({ id: 'site_orphan', customer_id: 'cus_missing', name: 'x', timezone: 'UTC' })
+        .execute(),
     ).rejects.toThrow(/foreign key/);
   });
 
@@ -98,7 +127,9 @@ describe('two replicas migrating at once', () => {
     const b = a.url ? await openDatabase({ kind: 'pg', url: a.url }) : a.handle;
     try {
       const [ra, rb] = await Promise.all([migrateToLatest(a.handle.db), migrateToLatest(b.db)]);
-      expect([...ra, ...rb].filter((r) => r.status === 'Success').map((r) => r.migrationName)).toEqual(Object.keys(migrations).sort());
+      expect([...ra, ...rb].filter((r) => r.status === 'Success').map((r) => r.migrationName)).toEqual(
+        Object.keys(migrations).sort(),
+      );
     } finally {
       if (b !== a.handle) await b.close();
       await a.drop();

@@ -177,7 +177,9 @@ describe('fleetbook start --demo: a demo that lives', () => {
     expect(late.rows[0]!.n).toBeGreaterThan(0);
     // The featured pump runs a setpoint other than the registry's: desired vs reported shows the drift.
     const pumpRow = await api(`/devices/${pump}`, deviceSchema);
-    expect(stateDrift(pumpRow.desired_state, pumpRow.observed_state).rows.find((r) => r.key === 'setpoint_bar')).toMatchObject({
+    expect(
+      stateDrift(pumpRow.desired_state, pumpRow.observed_state).rows.find((r) => r.key === 'setpoint_bar'),
+    ).toMatchObject({
       desired: 3.2,
       reported: 3,
       drift: 'differs',

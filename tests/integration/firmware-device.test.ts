@@ -76,13 +76,23 @@ async function startApi(broker: BrokerHandle, monitor = false): Promise<Api> {
 }
 
 const call = async (api: Api, method: 'GET' | 'POST', url: string, body?: unknown) => {
-  const res = await api.app.inject({ method, url: `/api/v1${url}`, headers: { ...admin, ...(body ? { 'content-type': 'application/json' } : {}) }, payload: body ? JSON.stringify(body) : undefined });
+  const res = await api.app.inject({
+    method,
+    url: `/api/v1${url}`,
+    headers: { ...admin, ...(body ? { 'content-type': 'application/json' } : {}) },
+    payload: body ? JSON.stringify(body) : undefined,
+  });
   return { status: res.statusCode, body: res.json() };
 };
 
-async function poll<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+async function poll<T>(
+  fn: () => Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs = 30_000,
+  what = 'condition',
+): Promise<T> {
   let last: T;
-  for (const deadline = Date.now() + timeoutMs; ; ) {
+  for (const deadline = Date.now() + timeoutMs; ;) {
     last = await fn();
     if (ok(last)) return last;
     if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
@@ -91,10 +101,18 @@ async function poll<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 
 }
 
 const storedRows = (device: string) =>
-  database.handle.db.selectFrom('telemetry').select(['msg_id', 'ts', 'metrics', 'received_at']).where('device_id', '=', device).orderBy('ts').execute();
+  database.handle.db
+    .selectFrom('telemetry')
+    .select(['msg_id', 'ts', 'metrics', 'received_at'])
+    .where('device_id', '=', device)
+    .orderBy('ts')
+    .execute();
 
 beforeAll(async () => {
-  [pump, soil] = await Promise.all([buildFirmware('pump-ctl', '1.5.0', { tests: false }), buildFirmware('soil-probe', undefined, { tests: false })]);
+  [pump, soil] = await Promise.all([
+    buildFirmware('pump-ctl', '1.5.0', { tests: false }),
+    buildFirmware('soil-probe', undefined, { tests: false }),
+  ]);
   database = await createTestDatabase();
   await loadProductCatalog(database.handle.db, path.join(PROJECT_ROOT, 'docs', 'products'));
   admin = await bearer(database.handle.db, 'admin');
@@ -110,8 +128,13 @@ afterAll(async () => {
 async function register(api: Api): Promise<Record<keyof typeof ids, string>> {
   const customer = `cus_${t}`;
   expect((await call(api, 'POST', '/customers', { id: customer, name: `Bench ${t}` })).status).toBe(201);
-  expect((await call(api, 'POST', '/sites', { id: SITE, customer_id: customer, name: 'Firmware bench' })).status).toBe(201);
-  const specs: Record<keyof typeof ids, { product_code: string; product_version: string; role: string; heartbeat_interval_s: number }> = {
+  expect((await call(api, 'POST', '/sites', { id: SITE, customer_id: customer, name: 'Firmware bench' })).status).toBe(
+    201,
+  );
+  const specs: Record<
+    keyof typeof ids,
+    { product_code: string; product_version: string; role: string; heartbeat_interval_s: number }
+  > = {
     pump: { product_code: 'pump-ctl', product_version: '1.5.0', role: 'controller', heartbeat_interval_s: 60 },
     soil: { product_code: 'soil-probe', product_version: '1.4.2', role: 'sensor', heartbeat_interval_s: 900 },
     // The outage device: a 5 s heartbeat, so a 30 s outage takes it down (and back up).
@@ -145,12 +168,29 @@ describe('the scaffolded device against the embedded broker (aedes, credentials 
           done(err);
         }),
     };
-    const broker = await openBroker({ kind: 'aedes', host: '127.0.0.1', port: 0, aedes, credentials: security.internal }, `fw-api-${t}`);
+    const broker = await openBroker(
+      { kind: 'aedes', host: '127.0.0.1', port: 0, aedes, credentials: security.internal },
+      `fw-api-${t}`,
+    );
     api = await startApi(broker);
     tokens = await register(api);
     const port = Number(new URL(broker.url).port);
-    pumpDevice = startDevice(pump.binary, { port, site: SITE, device: ids.pump, token: tokens.pump, stateDir: path.join(tmp, 'pump-state'), interval: 1 });
-    soilDevice = startDevice(soil.binary, { port, site: SITE, device: ids.soil, token: tokens.soil, stateDir: path.join(tmp, 'soil-state'), interval: 1 });
+    pumpDevice = startDevice(pump.binary, {
+      port,
+      site: SITE,
+      device: ids.pump,
+      token: tokens.pump,
+      stateDir: path.join(tmp, 'pump-state'),
+      interval: 1,
+    });
+    soilDevice = startDevice(soil.binary, {
+      port,
+      site: SITE,
+      device: ids.soil,
+      token: tokens.soil,
+      stateDir: path.join(tmp, 'soil-state'),
+      interval: 1,
+    });
     devices.push(pumpDevice, soilDevice);
     await pumpDevice.waitFor(/connected as /);
     await soilDevice.waitFor(/connected as /);
@@ -163,44 +203,107 @@ describe('the scaffolded device against the embedded broker (aedes, credentials 
   });
 
   it('stores its telemetry with the catalog’s metric names, and the device is up with its firmware and state', async () => {
-    const rows = await poll(() => storedRows(ids.pump), (r) => r.length >= 3, 30_000, 'three pump readings stored');
-    expect(Object.keys(rows[0]!.metrics).sort()).toEqual(['flow_lpm', 'motor_current_a', 'motor_temp_c', 'pressure_bar', 'rssi_dbm', 'run_hours_h', 'supply_v']);
+    const rows = await poll(
+      () => storedRows(ids.pump),
+      (r) => r.length >= 3,
+      30_000,
+      'three pump readings stored',
+    );
+    expect(Object.keys(rows[0]!.metrics).sort()).toEqual([
+      'flow_lpm',
+      'motor_current_a',
+      'motor_temp_c',
+      'pressure_bar',
+      'rssi_dbm',
+      'run_hours_h',
+      'supply_v',
+    ]);
     // ts is the device's reading time (its log), not the arrival time.
     const logged = pumpDevice.readings();
-    expect(logged.map((r) => r.ts)).toEqual(expect.arrayContaining(rows.slice(0, 3).map((r) => new Date(r.ts).getTime() / 1000)));
-    const device = await poll(() => call(api, 'GET', `/devices/${ids.pump}`), (d) => d.body.status === 'up' && !!d.body.observed_state.reported, 30_000, 'pump up with its state');
-    expect(device.body.observed_state).toMatchObject({ fw: '1.5.0', reported: { setpoint_bar: 4.25, status: 'stopped', buffer: { capacity: 256, dropped: 0 } } });
+    expect(logged.map((r) => r.ts)).toEqual(
+      expect.arrayContaining(rows.slice(0, 3).map((r) => new Date(r.ts).getTime() / 1000)),
+    );
+    const device = await poll(
+      () => call(api, 'GET', `/devices/${ids.pump}`),
+      (d) => d.body.status === 'up' && !!d.body.observed_state.reported,
+      30_000,
+      'pump up with its state',
+    );
+    expect(device.body.observed_state).toMatchObject({
+      fw: '1.5.0',
+      reported: { setpoint_bar: 4.25, status: 'stopped', buffer: { capacity: 256, dropped: 0 } },
+    });
 
-    const soilRows = await poll(() => storedRows(ids.soil), (r) => r.length >= 2, 30_000, 'soil readings stored');
+    const soilRows = await poll(
+      () => storedRows(ids.soil),
+      (r) => r.length >= 2,
+      30_000,
+      'soil readings stored',
+    );
     // The probe's own metrics only: rssi_dbm and snr_db are measured by the network (ChirpStack).
     expect(Object.keys(soilRows[0]!.metrics).sort()).toEqual(['battery_v', 'soil_moisture_pct', 'temp_c']);
     expect((await call(api, 'GET', `/devices/${ids.soil}`)).body.status).toBe('up');
   });
 
   it('set_setpoint 3.2 round trip: accepted, applied, done, and the retained state says so', async () => {
-    const sent = await call(api, 'POST', `/devices/${ids.pump}/commands`, { action: 'set_setpoint', params: { setpoint_bar: 3.2 }, expires_in_s: 60 });
+    const sent = await call(api, 'POST', `/devices/${ids.pump}/commands`, {
+      action: 'set_setpoint',
+      params: { setpoint_bar: 3.2 },
+      expires_in_s: 60,
+    });
     expect(sent.status).toBe(202);
-    const done = await poll(() => call(api, 'GET', `/devices/${ids.pump}/commands/${sent.body.cmd_id}`), (c) => ['done', 'failed'].includes(c.body.status), 20_000, 'command result');
+    const done = await poll(
+      () => call(api, 'GET', `/devices/${ids.pump}/commands/${sent.body.cmd_id}`),
+      (c) => ['done', 'failed'].includes(c.body.status),
+      20_000,
+      'command result',
+    );
     expect(done.body).toMatchObject({ status: 'done', detail: 'set setpoint_bar 3.2 bar' });
-    await poll(() => call(api, 'GET', `/devices/${ids.pump}`), (d) => d.body.observed_state.reported?.setpoint_bar === 3.2, 20_000, 'state with setpoint 3.2');
+    await poll(
+      () => call(api, 'GET', `/devices/${ids.pump}`),
+      (d) => d.body.observed_state.reported?.setpoint_bar === 3.2,
+      20_000,
+      'state with setpoint 3.2',
+    );
     expect(pumpDevice.log()).toContain(`${sent.body.cmd_id} set_setpoint done: set setpoint_bar 3.2 bar`);
   });
 
   it('an out-of-range setpoint comes back failed with the range as its reason, and nothing changes', async () => {
-    const sent = await call(api, 'POST', `/devices/${ids.pump}/commands`, { action: 'set_setpoint', params: { setpoint_bar: 12 }, expires_in_s: 60 });
-    const failed = await poll(() => call(api, 'GET', `/devices/${ids.pump}/commands/${sent.body.cmd_id}`), (c) => ['done', 'failed'].includes(c.body.status), 20_000, 'command result');
-    expect(failed.body).toMatchObject({ status: 'failed', detail: 'setpoint_bar 12 is out of range: expected 0.5 to 8 bar' });
+    const sent = await call(api, 'POST', `/devices/${ids.pump}/commands`, {
+      action: 'set_setpoint',
+      params: { setpoint_bar: 12 },
+      expires_in_s: 60,
+    });
+    const failed = await poll(
+      () => call(api, 'GET', `/devices/${ids.pump}/commands/${sent.body.cmd_id}`),
+      (c) => ['done', 'failed'].includes(c.body.status),
+      20_000,
+      'command result',
+    );
+    expect(failed.body).toMatchObject({
+      status: 'failed',
+      detail: 'setpoint_bar 12 is out of range: expected 0.5 to 8 bar',
+    });
     expect((await call(api, 'GET', `/devices/${ids.pump}`)).body.observed_state.reported.setpoint_bar).toBe(3.2);
   });
 
   it('an expired command is refused, never applied', async () => {
     // The device is frozen while the command's 1 s of life runs out; it then finds it expired.
     pumpDevice.child.kill('SIGSTOP');
-    const sent = await call(api, 'POST', `/devices/${ids.pump}/commands`, { action: 'set_setpoint', params: { setpoint_bar: 5 }, expires_in_s: 1 });
+    const sent = await call(api, 'POST', `/devices/${ids.pump}/commands`, {
+      action: 'set_setpoint',
+      params: { setpoint_bar: 5 },
+      expires_in_s: 1,
+    });
     expect(sent.status).toBe(202);
     await new Promise((r) => setTimeout(r, 2500));
     pumpDevice.child.kill('SIGCONT');
-    const refused = await poll(() => call(api, 'GET', `/devices/${ids.pump}/commands/${sent.body.cmd_id}`), (c) => c.body.status === 'failed', 20_000, 'refusal');
+    const refused = await poll(
+      () => call(api, 'GET', `/devices/${ids.pump}/commands/${sent.body.cmd_id}`),
+      (c) => c.body.status === 'failed',
+      20_000,
+      'refusal',
+    );
     expect(refused.body.detail).toMatch(/^expired at \d+, \d+ s before it arrived: refused$/);
     expect(pumpDevice.log()).toMatch(new RegExp(`${sent.body.cmd_id} set_setpoint refused: expired at`));
     await new Promise((r) => setTimeout(r, 1500));
@@ -208,8 +311,17 @@ describe('the scaffolded device against the embedded broker (aedes, credentials 
   });
 
   it('the soil probe refuses any command: it takes none', async () => {
-    const sent = await call(api, 'POST', `/devices/${ids.soil}/commands`, { action: 'set_setpoint', params: { setpoint_bar: 3 }, expires_in_s: 60 });
-    const failed = await poll(() => call(api, 'GET', `/devices/${ids.soil}/commands/${sent.body.cmd_id}`), (c) => c.body.status === 'failed', 20_000, 'refusal');
+    const sent = await call(api, 'POST', `/devices/${ids.soil}/commands`, {
+      action: 'set_setpoint',
+      params: { setpoint_bar: 3 },
+      expires_in_s: 60,
+    });
+    const failed = await poll(
+      () => call(api, 'GET', `/devices/${ids.soil}/commands/${sent.body.cmd_id}`),
+      (c) => c.body.status === 'failed',
+      20_000,
+      'refusal',
+    );
     expect(failed.body.detail).toBe('unknown action set_setpoint: this device takes no commands');
   });
 
@@ -219,9 +331,19 @@ describe('the scaffolded device against the embedded broker (aedes, credentials 
       expect(mine.length).toBeGreaterThan(5);
       expect(mine.filter((a) => !a.allowed)).toEqual([]);
       expect(mine.filter((a) => !a.topic.startsWith(`fleetbook/v1/${SITE}/${id}/`))).toEqual([]);
-      expect(new Set(mine.map((a) => a.topic.split('/').slice(4).join('/')))).toEqual(new Set(['telemetry', 'heartbeat', 'state', 'cmd/result']));
-      const byKind = mine.reduce<Record<string, number>>((m, a) => ({ ...m, [a.topic.split('/').slice(4).join('/')]: (m[a.topic.split('/').slice(4).join('/')] ?? 0) + 1 }), {});
-      console.info(`firmware on aedes: ${id} published ${mine.length} messages ${JSON.stringify(byKind)}, ${mine.filter((a) => !a.allowed).length} refused`);
+      expect(new Set(mine.map((a) => a.topic.split('/').slice(4).join('/')))).toEqual(
+        new Set(['telemetry', 'heartbeat', 'state', 'cmd/result']),
+      );
+      const byKind = mine.reduce<Record<string, number>>(
+        (m, a) => ({
+          ...m,
+          [a.topic.split('/').slice(4).join('/')]: (m[a.topic.split('/').slice(4).join('/')] ?? 0) + 1,
+        }),
+        {},
+      );
+      console.info(
+        `firmware on aedes: ${id} published ${mine.length} messages ${JSON.stringify(byKind)}, ${mine.filter((a) => !a.allowed).length} refused`,
+      );
     }
   });
 });
@@ -241,14 +363,17 @@ describe(`the scaffolded device against Mosquitto with the exported ACL, broker 
   async function startMosquitto(): Promise<void> {
     const child = spawn(MOSQUITTO, ['-c', path.join(confDir, 'test.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
     mosquitto = child;
-    for (const deadline = Date.now() + 10_000; ; ) {
+    for (const deadline = Date.now() + 10_000; ;) {
       const open = await new Promise<boolean>((resolve) => {
         const s = net.connect(port, '127.0.0.1');
         s.once('connect', () => (s.destroy(), resolve(true)));
         s.once('error', () => resolve(false));
       });
       if (open) return;
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`mosquitto did not start: ${fs.readFileSync(path.join(confDir, 'mosquitto.log'), 'utf8').slice(-2000)}`);
+      if (child.exitCode !== null || Date.now() > deadline)
+        throw new Error(
+          `mosquitto did not start: ${fs.readFileSync(path.join(confDir, 'mosquitto.log'), 'utf8').slice(-2000)}`,
+        );
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -265,7 +390,13 @@ describe(`the scaffolded device against Mosquitto with the exported ACL, broker 
     port = await freePort();
     apiPort = await freePort();
     // The registry's users and ACL, exactly as `fleetbook mosquitto export` writes them.
-    const exported = await buildMosquittoExport(database.handle.db, { apiPassword, dir: confDir, port, apiPort, persistenceDir: path.join(confDir, 'data') + '/' });
+    const exported = await buildMosquittoExport(database.handle.db, {
+      apiPassword,
+      dir: confDir,
+      port,
+      apiPort,
+      persistenceDir: path.join(confDir, 'data') + '/',
+    });
     writeMosquittoExport(confDir, exported);
     fs.mkdirSync(path.join(confDir, 'data'), { recursive: true });
     // Started as root it would drop to the mosquitto user, who cannot read this folder.
@@ -274,10 +405,19 @@ describe(`the scaffolded device against Mosquitto with the exported ACL, broker 
       `${fs.readFileSync(path.join(confDir, 'fleetbook.conf'), 'utf8')}user root\nlog_dest file ${path.join(confDir, 'mosquitto.log')}\nlog_type all\n`,
     );
     await startMosquitto();
-    const broker = await openBroker({ kind: 'external', url: `mqtt://fleetbook-api:${apiPassword}@127.0.0.1:${apiPort}` }, `fw-api-mosq-${t}`);
+    const broker = await openBroker(
+      { kind: 'external', url: `mqtt://fleetbook-api:${apiPassword}@127.0.0.1:${apiPort}` },
+      `fw-api-mosq-${t}`,
+    );
     api = await startApi(broker, true);
     // A second subscriber with a persistent session: the order in which readings arrive.
-    observer = mqtt.connect(`mqtt://127.0.0.1:${apiPort}`, { clientId: `fw-observer-${t}`, clean: false, username: 'fleetbook-api', password: apiPassword, reconnectPeriod: 500 });
+    observer = mqtt.connect(`mqtt://127.0.0.1:${apiPort}`, {
+      clientId: `fw-observer-${t}`,
+      clean: false,
+      username: 'fleetbook-api',
+      password: apiPassword,
+      reconnectPeriod: 500,
+    });
     await new Promise<void>((resolve) => observer.once('connect', () => resolve()));
     observer.on('message', (_topic, payload) => {
       const m = JSON.parse(payload.toString()) as { msg_id: string; ts: number };
@@ -293,65 +433,114 @@ describe(`the scaffolded device against Mosquitto with the exported ACL, broker 
     if (mosquitto) await stopMosquitto();
   });
 
-  it(`keeps measuring while the broker is down; every buffered reading arrives once, in order, with its ts; health never flips backwards`, { timeout: 240_000 }, async () => {
-    device = startDevice(pump.binary, { port, site: SITE, device: ids.outage, token: tokens.outage, stateDir: path.join(tmp, 'outage-state'), interval: 1, heartbeat: 5 });
-    devices.push(device);
-    await device.waitFor(/connected as /);
-    await poll(() => call(api, 'GET', `/devices/${ids.outage}`), (d) => d.body.status === 'up', 30_000, 'device up');
-    await poll(() => storedRows(ids.outage), (r) => r.length >= 3, 30_000, 'readings before the outage');
-    const lastSeenBefore = new Date((await call(api, 'GET', `/devices/${ids.outage}`)).body.last_seen).getTime();
+  it(
+    `keeps measuring while the broker is down; every buffered reading arrives once, in order, with its ts; health never flips backwards`,
+    { timeout: 240_000 },
+    async () => {
+      device = startDevice(pump.binary, {
+        port,
+        site: SITE,
+        device: ids.outage,
+        token: tokens.outage,
+        stateDir: path.join(tmp, 'outage-state'),
+        interval: 1,
+        heartbeat: 5,
+      });
+      devices.push(device);
+      await device.waitFor(/connected as /);
+      await poll(
+        () => call(api, 'GET', `/devices/${ids.outage}`),
+        (d) => d.body.status === 'up',
+        30_000,
+        'device up',
+      );
+      await poll(
+        () => storedRows(ids.outage),
+        (r) => r.length >= 3,
+        30_000,
+        'readings before the outage',
+      );
+      const lastSeenBefore = new Date((await call(api, 'GET', `/devices/${ids.outage}`)).body.last_seen).getTime();
 
-    // The outage.
-    const takenBefore = device.readings().length;
-    await stopMosquitto();
-    const stoppedAt = Date.now();
-    await new Promise((r) => setTimeout(r, OUTAGE_S * 1000));
-    const duringOutage = device.readings().slice(takenBefore);
-    expect(duringOutage.length).toBeGreaterThanOrEqual(OUTAGE_S - 3);
-    expect(device.log()).toContain('disconnected; buffering readings');
-    // 3 × 5 s without a message: the health monitor has marked it down meanwhile.
-    await poll(() => call(api, 'GET', `/devices/${ids.outage}`), (d) => d.body.status === 'down', 10_000, 'device down during the outage');
-    const restartedAt = Date.now();
-    await startMosquitto();
+      // The outage.
+      const takenBefore = device.readings().length;
+      await stopMosquitto();
+      const stoppedAt = Date.now();
+      await new Promise((r) => setTimeout(r, OUTAGE_S * 1000));
+      const duringOutage = device.readings().slice(takenBefore);
+      expect(duringOutage.length).toBeGreaterThanOrEqual(OUTAGE_S - 3);
+      expect(device.log()).toContain('disconnected; buffering readings');
+      // 3 × 5 s without a message: the health monitor has marked it down meanwhile.
+      await poll(
+        () => call(api, 'GET', `/devices/${ids.outage}`),
+        (d) => d.body.status === 'down',
+        10_000,
+        'device down during the outage',
+      );
+      const restartedAt = Date.now();
+      await startMosquitto();
 
-    // Every reading the device took until now arrives, once.
-    await device.waitFor(/connected as .*; \d+ readings buffered/, 30_000);
-    const taken = device.readings();
-    const rows = await poll(() => storedRows(ids.outage), (r) => r.length >= taken.length, 60_000, 'every reading stored');
-    const stored = new Map(rows.map((r) => [Number(r.msg_id.split('-')[1]), new Date(r.ts).getTime() / 1000]));
-    expect(new Set(rows.map((r) => r.msg_id)).size).toBe(rows.length);
-    for (const r of taken) expect(stored.get(r.seq), `reading ${r.seq}`).toBe(r.ts);
-    // Nothing was dropped: the buffer holds far more than the outage.
-    expect(device.log()).not.toContain('oldest dropped');
-    const copies = arrivals.length;
+      // Every reading the device took until now arrives, once.
+      await device.waitFor(/connected as .*; \d+ readings buffered/, 30_000);
+      const taken = device.readings();
+      const rows = await poll(
+        () => storedRows(ids.outage),
+        (r) => r.length >= taken.length,
+        60_000,
+        'every reading stored',
+      );
+      const stored = new Map(rows.map((r) => [Number(r.msg_id.split('-')[1]), new Date(r.ts).getTime() / 1000]));
+      expect(new Set(rows.map((r) => r.msg_id)).size).toBe(rows.length);
+      for (const r of taken) expect(stored.get(r.seq), `reading ${r.seq}`).toBe(r.ts);
+      // Nothing was dropped: the buffer holds far more than the outage.
+      expect(device.log()).not.toContain('oldest dropped');
+      const copies = arrivals.length;
 
-    // In order: the buffered readings arrived (first copies) in the order they were taken.
-    await poll(async () => arrivals.length, (n) => n >= taken.length, 30_000, 'observer saw every reading');
-    const firstArrivals: number[] = [];
-    for (const a of arrivals) {
-      const seq = Number(a.msg_id.split('-')[1]);
-      if (!firstArrivals.includes(seq)) firstArrivals.push(seq);
-    }
-    expect(firstArrivals).toEqual([...firstArrivals].sort((a, b) => a - b));
-    const outageSeqs = duringOutage.map((r) => r.seq);
-    expect(firstArrivals.filter((s) => outageSeqs.includes(s))).toEqual(outageSeqs);
+      // In order: the buffered readings arrived (first copies) in the order they were taken.
+      await poll(
+        async () => arrivals.length,
+        (n) => n >= taken.length,
+        30_000,
+        'observer saw every reading',
+      );
+      const firstArrivals: number[] = [];
+      for (const a of arrivals) {
+        const seq = Number(a.msg_id.split('-')[1]);
+        if (!firstArrivals.includes(seq)) firstArrivals.push(seq);
+      }
+      expect(firstArrivals).toEqual([...firstArrivals].sort((a, b) => a - b));
+      const outageSeqs = duringOutage.map((r) => r.seq);
+      expect(firstArrivals.filter((s) => outageSeqs.includes(s))).toEqual(outageSeqs);
 
-    // Health: up, down during the outage, up again after it — once; last_seen never went back.
-    const after = await poll(() => call(api, 'GET', `/devices/${ids.outage}`), (d) => d.body.status === 'up', 30_000, 'device up again');
-    await new Promise((r) => setTimeout(r, 3000));
-    const events = await database.handle.db.selectFrom('device_health_events').select(['status', 'at']).where('device_id', '=', ids.outage).orderBy('id').execute();
-    expect(events.map((e) => e.status)).toEqual(['up', 'down', 'up']);
-    expect(new Date(events[1]!.at).getTime()).toBeGreaterThan(stoppedAt);
-    expect(new Date(events[2]!.at).getTime()).toBeGreaterThanOrEqual(restartedAt - 1000);
-    expect(new Date(after.body.last_seen).getTime()).toBeGreaterThanOrEqual(lastSeenBefore);
-    // The latest metrics are the newest reading's, not a buffered one's.
-    const newest = Math.max(...rows.map((r) => new Date(r.ts).getTime()));
-    expect(new Date((await call(api, 'GET', `/devices/${ids.outage}`)).body.observed_state.metrics_at).getTime()).toBeGreaterThanOrEqual(newest - 2000);
-    console.info(
-      `firmware outage (${OUTAGE_S} s): ${taken.length} readings taken, ${duringOutage.length} while the broker was down; ${rows.length} stored, ` +
-        `${rows.length - new Set(rows.map((r) => r.msg_id)).size} duplicates stored; ${copies} copies seen by a subscriber; health ${events.map((e) => e.status).join(' → ')}`,
-    );
-  });
+      // Health: up, down during the outage, up again after it — once; last_seen never went back.
+      const after = await poll(
+        () => call(api, 'GET', `/devices/${ids.outage}`),
+        (d) => d.body.status === 'up',
+        30_000,
+        'device up again',
+      );
+      await new Promise((r) => setTimeout(r, 3000));
+      const events = await database.handle.db
+        .selectFrom('device_health_events')
+        .select(['status', 'at'])
+        .where('device_id', '=', ids.outage)
+        .orderBy('id')
+        .execute();
+      expect(events.map((e) => e.status)).toEqual(['up', 'down', 'up']);
+      expect(new Date(events[1]!.at).getTime()).toBeGreaterThan(stoppedAt);
+      expect(new Date(events[2]!.at).getTime()).toBeGreaterThanOrEqual(restartedAt - 1000);
+      expect(new Date(after.body.last_seen).getTime()).toBeGreaterThanOrEqual(lastSeenBefore);
+      // The latest metrics are the newest reading's, not a buffered one's.
+      const newest = Math.max(...rows.map((r) => new Date(r.ts).getTime()));
+      expect(
+        new Date((await call(api, 'GET', `/devices/${ids.outage}`)).body.observed_state.metrics_at).getTime(),
+      ).toBeGreaterThanOrEqual(newest - 2000);
+      console.info(
+        `firmware outage (${OUTAGE_S} s): ${taken.length} readings taken, ${duringOutage.length} while the broker was down; ${rows.length} stored, ` +
+          `${rows.length - new Set(rows.map((r) => r.msg_id)).size} duplicates stored; ${copies} copies seen by a subscriber; health ${events.map((e) => e.status).join(' → ')}`,
+      );
+    },
+  );
 
   it('publishes only under its own topics: Mosquitto’s ACL denied none of its publishes (and would have)', async () => {
     const log = () => fs.readFileSync(path.join(confDir, 'mosquitto.log'), 'utf8');
@@ -359,9 +548,19 @@ describe(`the scaffolded device against Mosquitto with the exported ACL, broker 
     expect(log()).not.toMatch(new RegExp(`Denied PUBLISH from ${ids.outage}`));
     // The control: the same identity publishing outside its topics is denied, and the log says so.
     await device.stop();
-    const spoof = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: ids.outage, username: ids.outage, password: tokens.outage, reconnectPeriod: 0 });
+    const spoof = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
+      clientId: ids.outage,
+      username: ids.outage,
+      password: tokens.outage,
+      reconnectPeriod: 0,
+    });
     await spoof.publishAsync(`fleetbook/v1/${SITE}/${ids.pump}/telemetry`, '{}', { qos: 1 });
     await spoof.endAsync();
-    await poll(async () => log(), (l) => new RegExp(`Denied PUBLISH from ${ids.outage}`).test(l), 10_000, 'a denied publish in the log');
+    await poll(
+      async () => log(),
+      (l) => new RegExp(`Denied PUBLISH from ${ids.outage}`).test(l),
+      10_000,
+      'a denied publish in the log',
+    );
   });
 });

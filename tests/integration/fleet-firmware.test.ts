@@ -20,7 +20,10 @@ describe('GET /api/v1/fleet/firmware', () => {
     const db = t.ctx.db;
     for (const [i, c] of customers.entries()) {
       await db.insertInto('customers').values({ id: c, name: c }).execute();
-      await db.insertInto('sites').values({ id: `site_${id}-${i}`, customer_id: c, name: `site ${i}`, timezone: 'UTC' }).execute();
+      await db
+        .insertInto('sites')
+        .values({ id: `site_${id}-${i}`, customer_id: c, name: `site ${i}`, timezone: 'UTC' })
+        .execute();
     }
     // pump-ctl 1.5.0's baseline is 1.5.0; lorawan-gw 2.1.0's is 2.1.3 (docs/products).
     const devices: Array<[string, number, string, string | null, string | null]> = [
@@ -59,20 +62,52 @@ describe('GET /api/v1/fleet/firmware', () => {
     const body = fleetFirmwareSchema.parse(res.body);
     expect(body.total).toEqual({ devices: 5, reported: 4, drift: 1 });
     expect(body.groups).toEqual([
-      { product_code: 'pump-ctl', product_version: '1.5.0', baseline: '1.5.0', firmware: '1.4.2', devices: 1, drift: true },
-      { product_code: 'pump-ctl', product_version: '1.5.0', baseline: '1.5.0', firmware: '1.5.0', devices: 2, drift: false },
-      { product_code: 'pump-ctl', product_version: '1.5.0', baseline: '1.5.0', firmware: null, devices: 1, drift: false },
+      {
+        product_code: 'pump-ctl',
+        product_version: '1.5.0',
+        baseline: '1.5.0',
+        firmware: '1.4.2',
+        devices: 1,
+        drift: true,
+      },
+      {
+        product_code: 'pump-ctl',
+        product_version: '1.5.0',
+        baseline: '1.5.0',
+        firmware: '1.5.0',
+        devices: 2,
+        drift: false,
+      },
+      {
+        product_code: 'pump-ctl',
+        product_version: '1.5.0',
+        baseline: '1.5.0',
+        firmware: null,
+        devices: 1,
+        drift: false,
+      },
       { product_code: 'pump-ctl', product_version: null, baseline: null, firmware: '1.5.0', devices: 1, drift: false },
     ]);
-    expect(body.drifting.map((d) => [d.id, d.firmware, d.baseline])).toEqual([[`dev_${id}-pump-old`, '1.4.2', '1.5.0']]);
+    expect(body.drifting.map((d) => [d.id, d.firmware, d.baseline])).toEqual([
+      [`dev_${id}-pump-old`, '1.4.2', '1.5.0'],
+    ]);
   });
 
   it('filters by product, limits the list but never the counts', async () => {
     const admin = await bearer(t.ctx.db, 'admin');
-    const gw = fleetFirmwareSchema.parse((await get(`?product_code=lorawan-gw&customer_id=${customers[1]}`, admin)).body);
+    const gw = fleetFirmwareSchema.parse(
+      (await get(`?product_code=lorawan-gw&customer_id=${customers[1]}`, admin)).body,
+    );
     expect(gw.total).toEqual({ devices: 2, reported: 2, drift: 1 });
-    expect(gw.drifting[0]).toMatchObject({ id: `dev_${id}-gw-old`, firmware: '2.1.0', baseline: '2.1.3', role: 'gateway' });
-    const none = fleetFirmwareSchema.parse((await get(`?product_code=lorawan-gw&customer_id=${customers[1]}&limit=0`, admin)).body);
+    expect(gw.drifting[0]).toMatchObject({
+      id: `dev_${id}-gw-old`,
+      firmware: '2.1.0',
+      baseline: '2.1.3',
+      role: 'gateway',
+    });
+    const none = fleetFirmwareSchema.parse(
+      (await get(`?product_code=lorawan-gw&customer_id=${customers[1]}&limit=0`, admin)).body,
+    );
     expect(none.drifting).toEqual([]);
     expect(none.total.drift).toBe(1);
   });
@@ -90,6 +125,9 @@ describe('GET /api/v1/fleet/firmware', () => {
     const res = await get('?limit=lots&product_code=Pump Ctl', await bearer(t.ctx.db, 'viewer'));
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('validation');
-    expect(res.body.issues.map((i: { path: string }) => i.path).sort()).toEqual(['querystring.limit', 'querystring.product_code']);
+    expect(res.body.issues.map((i: { path: string }) => i.path).sort()).toEqual([
+      'querystring.limit',
+      'querystring.product_code',
+    ]);
   });
 });

@@ -30,7 +30,8 @@ function expectedGroups(devices: Seeded[], key: (d: Seeded) => string | null): M
   }
   return out;
 }
-const asMap = (groups: Array<Counts & { key: string }>) => new Map(groups.map(({ key, up, down, unknown, total }) => [key, { up, down, unknown, total }]));
+const asMap = (groups: Array<Counts & { key: string }>) =>
+  new Map(groups.map(({ key, up, down, unknown, total }) => [key, { up, down, unknown, total }]));
 
 describe('GET /fleet/health: device counts per group, tenant-scoped', () => {
   let t: TestApp;
@@ -58,7 +59,14 @@ describe('GET /fleet/health: device counts per group, tenant-scoped', () => {
       const product = products[(i * 7) % 3]!;
       const status = (['up', 'down', 'unknown', 'up', 'down'] as const)[i % 5]!;
       const id = `${product === 'lorawan-gw' ? 'gw' : 'dev'}_fh-${String(i).padStart(3, '0')}`;
-      await must(admin.post('/devices', { id, site_id: site, product_code: product, role: product === 'lorawan-gw' ? 'gateway' : 'sensor' }));
+      await must(
+        admin.post('/devices', {
+          id,
+          site_id: site,
+          product_code: product,
+          role: product === 'lorawan-gw' ? 'gateway' : 'sensor',
+        }),
+      );
       if (status !== 'unknown') await sql`update devices set status = ${status} where id = ${id}`.execute(t.ctx.db);
       devices.push({ id, customer, site, product, status });
     }
@@ -83,7 +91,8 @@ describe('GET /fleet/health: device counts per group, tenant-scoped', () => {
     const downs = body.groups.map((g: Counts) => g.down);
     expect(downs).toEqual([...downs].sort((a, b) => b - a));
     const names = Object.fromEntries(body.groups.map((g: { key: string; name: string }) => [g.key, g.name]));
-    if (groupBy === 'site') expect(names).toMatchObject({ 'site_fh-a1': 'Alpha North', 'site_fh-b1': 'Beta Plant', '(none)': '(none)' });
+    if (groupBy === 'site')
+      expect(names).toMatchObject({ 'site_fh-a1': 'Alpha North', 'site_fh-b1': 'Beta Plant', '(none)': '(none)' });
     if (groupBy === 'customer') expect(names).toMatchObject({ 'cus_fh-a': 'Alpha Farms', 'cus_fh-b': 'Beta Pumps' });
     if (groupBy === 'product') expect(names['lorawan-gw']).not.toBe('lorawan-gw'); // the catalog's name
   });
@@ -92,7 +101,12 @@ describe('GET /fleet/health: device counts per group, tenant-scoped', () => {
     const own = devices.filter((d) => d.customer === 'cus_fh-a');
     for (const groupBy of ['site', 'product', 'customer'] as const) {
       const body = (await scopedA.get(`/fleet/health?group_by=${groupBy}`)).json();
-      const key = groupBy === 'site' ? (d: Seeded) => d.site : groupBy === 'product' ? (d: Seeded) => d.product : (d: Seeded) => d.customer;
+      const key =
+        groupBy === 'site'
+          ? (d: Seeded) => d.site
+          : groupBy === 'product'
+            ? (d: Seeded) => d.product
+            : (d: Seeded) => d.customer;
       expect(asMap(body.groups)).toEqual(expectedGroups(own, key));
       expect(body.total.total).toBe(own.length);
       // No other customer's key or name leaks into the answer.
@@ -107,9 +121,21 @@ describe('GET /fleet/health: device counts per group, tenant-scoped', () => {
 
   it('filters by site, customer and product', async () => {
     const body = (await viewer.get('/fleet/health?group_by=product&site_id=site_fh-a2')).json();
-    expect(asMap(body.groups)).toEqual(expectedGroups(devices.filter((d) => d.site === 'site_fh-a2'), (d) => d.product));
-    const pumps = (await viewer.get('/fleet/health?group_by=customer&product_code=pump-ctl&customer_id=cus_fh-b')).json();
-    expect(asMap(pumps.groups)).toEqual(expectedGroups(devices.filter((d) => d.product === 'pump-ctl' && d.customer === 'cus_fh-b'), (d) => d.customer));
+    expect(asMap(body.groups)).toEqual(
+      expectedGroups(
+        devices.filter((d) => d.site === 'site_fh-a2'),
+        (d) => d.product,
+      ),
+    );
+    const pumps = (
+      await viewer.get('/fleet/health?group_by=customer&product_code=pump-ctl&customer_id=cus_fh-b')
+    ).json();
+    expect(asMap(pumps.groups)).toEqual(
+      expectedGroups(
+        devices.filter((d) => d.product === 'pump-ctl' && d.customer === 'cus_fh-b'),
+        (d) => d.customer,
+      ),
+    );
   });
 
   it('follows the registry at once (no cache): a device going down moves its group', async () => {
@@ -132,7 +158,9 @@ describe('GET /fleet/health: device counts per group, tenant-scoped', () => {
   it('refuses a bad group_by or an unknown parameter (400), and anonymous callers (401)', async () => {
     const bad = await viewer.get('/fleet/health?group_by=deployment');
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().issues).toEqual([{ path: 'querystring.group_by', message: expect.stringContaining('expected one of site, product, customer') }]);
+    expect(bad.json().issues).toEqual([
+      { path: 'querystring.group_by', message: expect.stringContaining('expected one of site, product, customer') },
+    ]);
     expect((await viewer.get('/fleet/health?status=up')).statusCode).toBe(400);
     expect((await client(t.app, null).get('/fleet/health')).statusCode).toBe(401);
   });

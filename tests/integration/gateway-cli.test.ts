@@ -15,14 +15,37 @@ const golden = (name: string) => fs.readFileSync(path.resolve(__dirname, '../fix
 
 describe('fleetbook gateway', () => {
   it('conf prints what configure_gateway writes, byte for byte (AS923-3 on an SX1301)', async () => {
-    const cli = await runCli(['gateway', 'conf', '--region', 'AS923-3', '--chip', 'sx1301', '--gateway-id', '0016c001ff10a235', '--server', 'cs-farm-north']);
+    const cli = await runCli([
+      'gateway',
+      'conf',
+      '--region',
+      'AS923-3',
+      '--chip',
+      'sx1301',
+      '--gateway-id',
+      '0016c001ff10a235',
+      '--server',
+      'cs-farm-north',
+    ]);
     expect(cli.stderr).toBe('');
     expect(cli.code).toBe(0);
     expect(cli.stdout).toBe(golden('as923_3-sx1301.json'));
 
     const output = path.join(tmp.dir, 'gw', 'global_conf.json');
     const run = await runSpec({
-      spec: makeSpec([{ id: 'gw', type: 'configure_gateway', with: { region: 'AS923_3', concentrator: 'sx1301', server: 'cs-farm-north', gateway_eui: '0016c001ff10a235', output } }]),
+      spec: makeSpec([
+        {
+          id: 'gw',
+          type: 'configure_gateway',
+          with: {
+            region: 'AS923_3',
+            concentrator: 'sx1301',
+            server: 'cs-farm-north',
+            gateway_eui: '0016c001ff10a235',
+            output,
+          },
+        },
+      ]),
       reporter: new MemoryRunReporter(),
       env: process.env,
       retryDelayScale: 0,
@@ -37,8 +60,12 @@ describe('fleetbook gateway', () => {
   it('conf --chirpstack prints the extra_channels ChirpStack’s region file needs', async () => {
     const cli = await runCli(['gateway', 'conf', '--region', 'AS923-4', '--chirpstack']);
     expect(cli.code).toBe(0);
-    expect(cli.stdout.split('\n')[0]).toBe('# ChirpStack v4, region_as923_4.toml ([[regions]] id="as923_4"), under [regions.network]:');
-    expect(cli.stdout.match(/^frequency=(\d+)$/gm)).toEqual([917_700_000, 917_900_000, 918_100_000, 918_300_000, 918_500_000, 918_700_000].map((f) => `frequency=${f}`));
+    expect(cli.stdout.split('\n')[0]).toBe(
+      '# ChirpStack v4, region_as923_4.toml ([[regions]] id="as923_4"), under [regions.network]:',
+    );
+    expect(cli.stdout.match(/^frequency=(\d+)$/gm)).toEqual(
+      [917_700_000, 917_900_000, 918_100_000, 918_300_000, 918_500_000, 918_700_000].map((f) => `frequency=${f}`),
+    );
   });
 
   it('check refuses the old US915 plan with the HAL’s reason and the line, exit 1', async () => {
@@ -50,7 +77,9 @@ describe('fleetbook gateway', () => {
       `error ${file}:65 SX1301_conf.chan_Lora_std.if: IF FREQUENCY 400000 TOO HIGH (lora_gateway refuses it and lora_pkt_fwd exits): ` +
         "|if| + bandwidth/2 = 650 kHz is beyond 550 kHz, half the radio's 1,100 kHz RX window for 500 kHz channels; keep |if| ≤ 300 kHz",
     );
-    expect(lines.at(-1)).toBe(`${file}: sx1301, US915 (inferred); channels 903.9 904.1 904.3 904.5 904.7 904.9 905.1 905.3 904.6/500k MHz; 1 error(s), 0 warning(s)`);
+    expect(lines.at(-1)).toBe(
+      `${file}: sx1301, US915 (inferred); channels 903.9 904.1 904.3 904.5 904.7 904.9 905.1 905.3 904.6/500k MHz; 1 error(s), 0 warning(s)`,
+    );
   });
 
   it('check accepts Semtech’s own file (C comments included) with warnings only, exit 0; --json for scripts', async () => {
@@ -59,7 +88,10 @@ describe('fleetbook gateway', () => {
     expect(cli.code).toBe(0);
     const result = JSON.parse(cli.stdout);
     expect(result).toMatchObject({ chip: 'sx1302', region: 'US915', regionInferred: false, ok: true });
-    expect(result.problems.map((p: { path: string; line: number }) => `${p.path}@${p.line}`)).toEqual(['gateway_conf.serv_port_up@81', 'gateway_conf.serv_port_down@82']);
+    expect(result.problems.map((p: { path: string; line: number }) => `${p.path}@${p.line}`)).toEqual([
+      'gateway_conf.serv_port_up@81',
+      'gateway_conf.serv_port_down@82',
+    ]);
   });
 
   it('bad input: not JSON (with the line), an unknown region, a bad EUI', async () => {
@@ -67,10 +99,14 @@ describe('fleetbook gateway', () => {
     fs.writeFileSync(broken, '{\n  "SX130x_conf": {\n    "radio_0": { "enable": true, }\n  }\n}\n');
     const notJson = await runCli(['gateway', 'check', broken]);
     expect(notJson.code).toBe(1);
-    expect(notJson.stderr).toBe(`fleetbook: ${broken}:3: not JSON: line 3, column 34: expected a "key" in SX130x_conf.radio_0, found "}"\n`);
+    expect(notJson.stderr).toBe(
+      `fleetbook: ${broken}:3: not JSON: line 3, column 34: expected a "key" in SX130x_conf.radio_0, found "}"\n`,
+    );
     const region = await runCli(['gateway', 'conf', '--region', 'AU915']);
     expect(region.code).toBe(2);
-    expect(region.stderr).toBe('fleetbook: --region: expected one of EU868, US915, AS923_1, AS923_2, AS923_3, AS923_4 (AS923-1 … AS923-4 also accepted)\n');
+    expect(region.stderr).toBe(
+      'fleetbook: --region: expected one of EU868, US915, AS923_1, AS923_2, AS923_3, AS923_4 (AS923-1 … AS923-4 also accepted)\n',
+    );
     const eui = await runCli(['gateway', 'conf', '--region', 'EU868', '--gateway-id', 'zz']);
     expect(eui.code).toBe(2);
     expect(eui.stderr).toBe('fleetbook: --gateway-id: expected 16 hex digits (the gateway EUI)\n');

@@ -3,7 +3,17 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { healthSchema } from '../../data-api/src/contracts/health.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { bearer, connectDevice, count, nowS, publish, seedFleet, startTestIngest, tag, topic } from './ingest-fixtures.ts';
+import {
+  bearer,
+  connectDevice,
+  count,
+  nowS,
+  publish,
+  seedFleet,
+  startTestIngest,
+  tag,
+  topic,
+} from './ingest-fixtures.ts';
 
 describe('GET /api/v1/health', () => {
   let t: TestApp;
@@ -45,7 +55,15 @@ describe('GET /api/v1/health', () => {
     const op = doc.paths['/api/v1/health'].get;
     expect(op.responses['200']).toBeDefined();
     expect(op.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Health' });
-    expect(Object.keys(doc.components.schemas.Health.properties)).toEqual(['status', 'version', 'uptime_s', 'database', 'broker', 'build', 'ingest']);
+    expect(Object.keys(doc.components.schemas.Health.properties)).toEqual([
+      'status',
+      'version',
+      'uptime_s',
+      'database',
+      'broker',
+      'build',
+      'ingest',
+    ]);
     expect(doc.components.securitySchemes.bearer).toEqual(expect.objectContaining({ scheme: 'bearer' }));
   });
 
@@ -65,22 +83,45 @@ describe('GET /api/v1/health', () => {
       return Number(/^fleetbook_ingest_lag_seconds (\S+)$/m.exec(res.body)?.[1]);
     };
     try {
-      await publish(device, topic(a.site, a.id, 'telemetry'), { schema_version: 1, msg_id: 'before', ts: nowS(), metrics: { temp_c: 1 } });
-      await expect.poll(() => count(t.ctx.db, 'telemetry', (q) => q.where('device_id', '=', a.id)), { timeout: 10_000 }).toBe(1);
+      await publish(device, topic(a.site, a.id, 'telemetry'), {
+        schema_version: 1,
+        msg_id: 'before',
+        ts: nowS(),
+        metrics: { temp_c: 1 },
+      });
+      await expect
+        .poll(() => count(t.ctx.db, 'telemetry', (q) => q.where('device_id', '=', a.id)), { timeout: 10_000 })
+        .toBe(1);
       await ingest.drain();
       const idle = await health();
       expect(idle.code).toBe(200);
-      expect(idle.body.ingest).toMatchObject({ status: 'ok', scope: 'replica', instance: ingest.instance, lag_ms: 0, queued: 0, max_lag_ms: 300 });
+      expect(idle.body.ingest).toMatchObject({
+        status: 'ok',
+        scope: 'replica',
+        instance: ingest.instance,
+        lag_ms: 0,
+        queued: 0,
+        max_lag_ms: 300,
+      });
       const storedBefore = Date.parse(idle.body.ingest.last_stored_at!);
 
       // The database cannot take the insert: the message waits, received but not stored.
       const release = await holdTelemetryTable(t);
       try {
-        await publish(device, topic(a.site, a.id, 'telemetry'), { schema_version: 1, msg_id: 'held', ts: nowS(), metrics: { temp_c: 2 } });
+        await publish(device, topic(a.site, a.id, 'telemetry'), {
+          schema_version: 1,
+          msg_id: 'held',
+          ts: nowS(),
+          metrics: { temp_c: 2 },
+        });
         await expect.poll(async () => (await health()).body.ingest.lag_ms, { timeout: 10_000 }).toBeGreaterThan(300);
         const slow = await health();
         expect(slow.code).toBe(503);
-        expect(slow.body).toMatchObject({ status: 'degraded', broker: { status: 'up' }, ingest: { status: 'lagging', queued: 1 } });
+        expect(slow.body).toMatchObject({
+          status: 'degraded',
+          broker: { status: 'up' },
+          ingest: { status: 'lagging', queued: 1 },
+        });
         // Only the lag makes it degraded; the gauge says the same. (PGlite has one connection,
         // held too: its ping, and /metrics' alert counts, wait for it.)
         if (t.database.backend === 'pg') {

@@ -2,7 +2,11 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../data-api/src/telemetry/broker/embedded.ts';
-import { createBrokerSecurity, issueDeviceToken, type BrokerSecurity } from '../../data-api/src/telemetry/ingest/credentials.ts';
+import {
+  createBrokerSecurity,
+  issueDeviceToken,
+  type BrokerSecurity,
+} from '../../data-api/src/telemetry/ingest/credentials.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { bearer, seedFleet, tag, topic, type Fleet } from './ingest-fixtures.ts';
 
@@ -15,7 +19,13 @@ const t0 = tag();
 
 function connect(url: string, options: mqtt.IClientOptions = {}): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
-    const client = mqtt.connect(url, { clientId: `acl-${tag()}`, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, ...options });
+    const client = mqtt.connect(url, {
+      clientId: `acl-${tag()}`,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+      ...options,
+    });
     client.once('connect', () => resolve(client));
     client.once('error', (err) => {
       client.end(true);
@@ -25,7 +35,12 @@ function connect(url: string, options: mqtt.IClientOptions = {}): Promise<MqttCl
 }
 
 /** Resolves 'closed' if the broker drops the connection after a publish, 'acked' if it acknowledges it. */
-function publishOutcome(client: MqttClient, t: string, payload: string, options: { retain?: boolean } = {}): Promise<'acked' | 'closed'> {
+function publishOutcome(
+  client: MqttClient,
+  t: string,
+  payload: string,
+  options: { retain?: boolean } = {},
+): Promise<'acked' | 'closed'> {
   return new Promise((resolve) => {
     client.once('close', () => resolve('closed'));
     client.publish(t, payload, { qos: 1, ...options }, (err) => {
@@ -46,11 +61,15 @@ describe('embedded broker credentials and ACL (aedes)', () => {
 
   beforeAll(async () => {
     t = await createTestApp();
-    fleet = await seedFleet(t.ctx.db, t0, { sites: 2, devices: [{ name: 'a' }, { name: 'b' }, { name: 'gw', role: 'gateway' }, { name: 'no-token' }] });
+    fleet = await seedFleet(t.ctx.db, t0, {
+      sites: 2,
+      devices: [{ name: 'a' }, { name: 'b' }, { name: 'gw', role: 'gateway' }, { name: 'no-token' }],
+    });
     security = createBrokerSecurity(t.ctx.db, { enforce: true });
     broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, aedes: security.aedes });
     url = `mqtt://127.0.0.1:${broker.port}`;
-    for (const name of ['a', 'b', 'gw']) tokens[name] = (await issueDeviceToken(t.ctx.db, 'test', fleet.devices[name]!.id)).password;
+    for (const name of ['a', 'b', 'gw'])
+      tokens[name] = (await issueDeviceToken(t.ctx.db, 'test', fleet.devices[name]!.id)).password;
     observer = await connect(url, { ...security.internal });
     observer.on('message', (topicName) => seen.push(topicName));
     await observer.subscribeAsync('fleetbook/v1/#', { qos: 1 });
@@ -91,10 +110,18 @@ describe('embedded broker credentials and ACL (aedes)', () => {
   });
 
   it('refuses a wrong token, an unknown device and a device without a token at CONNECT', async () => {
-    await expect(connect(url, { username: dev('a').id, password: 'fbd_wrong' })).rejects.toThrow(/Bad username or password/i);
-    await expect(connect(url, { username: `dev_${t0}-ghost`, password: tokens.a })).rejects.toThrow(/Bad username or password/i);
-    await expect(connect(url, { username: dev('no-token').id, password: 'anything' })).rejects.toThrow(/Bad username or password/i);
-    await expect(connect(url, { username: 'fleetbook-api', password: 'guess' })).rejects.toThrow(/Bad username or password/i);
+    await expect(connect(url, { username: dev('a').id, password: 'fbd_wrong' })).rejects.toThrow(
+      /Bad username or password/i,
+    );
+    await expect(connect(url, { username: `dev_${t0}-ghost`, password: tokens.a })).rejects.toThrow(
+      /Bad username or password/i,
+    );
+    await expect(connect(url, { username: dev('no-token').id, password: 'anything' })).rejects.toThrow(
+      /Bad username or password/i,
+    );
+    await expect(connect(url, { username: 'fleetbook-api', password: 'guess' })).rejects.toThrow(
+      /Bad username or password/i,
+    );
   });
 
   it('stops a rotated token working at the next connect', async () => {
@@ -116,7 +143,9 @@ describe('embedded broker credentials and ACL (aedes)', () => {
     const a = await connect(url, { username: dev('a').id, password: tokens.a });
     const own = await a.subscribeAsync(topic(dev('a').site, dev('a').id, 'cmd'), { qos: 1 });
     expect(own[0]!.qos).toBe(1);
-    await expect(a.subscribeAsync(topic(dev('b').site, dev('b').id, 'cmd'), { qos: 1 })).rejects.toThrow(/Subscribe error/);
+    await expect(a.subscribeAsync(topic(dev('b').site, dev('b').id, 'cmd'), { qos: 1 })).rejects.toThrow(
+      /Subscribe error/,
+    );
     await expect(a.subscribeAsync('fleetbook/v1/#', { qos: 1 })).rejects.toThrow(/Subscribe error/);
     await a.endAsync();
   });
@@ -143,13 +172,19 @@ describe('embedded broker credentials and ACL (aedes)', () => {
     let ingestClosed = false;
     ingest.on('close', () => (ingestClosed = true));
     try {
-      await expect(connect(url, { username: dev('a').id, password: tokens.a, clientId: ingestId })).rejects.toThrow(/Identifier rejected/i);
-      await expect(connect(url, { username: dev('a').id, password: tokens.a, clientId: 'fleetbook-api-1' })).rejects.toThrow(/Identifier rejected/i);
+      await expect(connect(url, { username: dev('a').id, password: tokens.a, clientId: ingestId })).rejects.toThrow(
+        /Identifier rejected/i,
+      );
+      await expect(
+        connect(url, { username: dev('a').id, password: tokens.a, clientId: 'fleetbook-api-1' }),
+      ).rejects.toThrow(/Identifier rejected/i);
       await expect(connect(url, { clientId: ingestId })).rejects.toThrow(/Identifier rejected/i); // anonymous
       const open = createBrokerSecurity(t.ctx.db, { enforce: false });
       const openBroker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, aedes: open.aedes });
       try {
-        await expect(connect(`mqtt://127.0.0.1:${openBroker.port}`, { clientId: ingestId })).rejects.toThrow(/Identifier rejected/i);
+        await expect(connect(`mqtt://127.0.0.1:${openBroker.port}`, { clientId: ingestId })).rejects.toThrow(
+          /Identifier rejected/i,
+        );
       } finally {
         await openBroker.close();
       }
@@ -166,24 +201,48 @@ describe('embedded broker credentials and ACL (aedes)', () => {
 
   it('issues a device token through the admin route, shown once and stored hashed', async () => {
     const admin = await bearer(t.ctx.db, 'admin');
-    const res = await t.app.inject({ method: 'POST', url: `/api/v1/devices/${dev('gw').id}/mqtt-token`, headers: admin });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/devices/${dev('gw').id}/mqtt-token`,
+      headers: admin,
+    });
     expect(res.statusCode).toBe(201);
     const body = res.json();
-    expect(body).toMatchObject({ device_id: dev('gw').id, username: dev('gw').id, site_id: dev('gw').site, subscribe_topic: topic(dev('gw').site, dev('gw').id, 'cmd') });
+    expect(body).toMatchObject({
+      device_id: dev('gw').id,
+      username: dev('gw').id,
+      site_id: dev('gw').site,
+      subscribe_topic: topic(dev('gw').site, dev('gw').id, 'cmd'),
+    });
     expect(body.publish_topics).toContain(topic(dev('gw').site, dev('gw').id, 'batch'));
     expect(body.password).toMatch(/^fbd_/);
-    const stored = await t.ctx.db.selectFrom('device_credentials').select('password_hash').where('device_id', '=', dev('gw').id).executeTakeFirstOrThrow();
+    const stored = await t.ctx.db
+      .selectFrom('device_credentials')
+      .select('password_hash')
+      .where('device_id', '=', dev('gw').id)
+      .executeTakeFirstOrThrow();
     expect(stored.password_hash).toMatch(/^\$7\$101\$/);
     expect(stored.password_hash).not.toContain(body.password);
     const client = await connect(url, { username: body.username, password: body.password });
     await client.endAsync();
-    const audit = await t.ctx.db.selectFrom('audit_log').selectAll().where('action', '=', 'device.mqtt_token.issue').where('entity_id', '=', dev('gw').id).execute();
+    const audit = await t.ctx.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('action', '=', 'device.mqtt_token.issue')
+      .where('entity_id', '=', dev('gw').id)
+      .execute();
     expect(audit.length).toBeGreaterThan(0);
     expect(JSON.stringify(audit)).not.toContain(body.password);
 
     const viewer = await bearer(t.ctx.db, 'viewer');
-    expect((await t.app.inject({ method: 'POST', url: `/api/v1/devices/${dev('gw').id}/mqtt-token`, headers: viewer })).statusCode).toBe(403);
-    expect((await t.app.inject({ method: 'POST', url: `/api/v1/devices/dev_${t0}-ghost/mqtt-token`, headers: admin })).statusCode).toBe(404);
+    expect(
+      (await t.app.inject({ method: 'POST', url: `/api/v1/devices/${dev('gw').id}/mqtt-token`, headers: viewer }))
+        .statusCode,
+    ).toBe(403);
+    expect(
+      (await t.app.inject({ method: 'POST', url: `/api/v1/devices/dev_${t0}-ghost/mqtt-token`, headers: admin }))
+        .statusCode,
+    ).toBe(404);
   });
 });
 
@@ -199,7 +258,12 @@ describe('embedded broker limits (aedes): payload size, retain, zero-length clie
 
   beforeAll(async () => {
     // No credentials here: the limits hold for every client, before any ACL.
-    broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, maxPayloadBytes: 4096, onRefused: (r) => refusals.push(r.reason) });
+    broker = await startEmbeddedBroker({
+      host: '127.0.0.1',
+      port: 0,
+      maxPayloadBytes: 4096,
+      onRefused: (r) => refusals.push(r.reason),
+    });
     url = `mqtt://127.0.0.1:${broker.port}`;
   });
   afterAll(() => broker?.close());
@@ -208,7 +272,9 @@ describe('embedded broker limits (aedes): payload size, retain, zero-length clie
     const c = await connect(url);
     expect(await publishOutcome(c, topic(site, device, 'telemetry'), 'x'.repeat(4096))).toBe('acked');
     expect(await publishOutcome(c, topic(site, device, 'telemetry'), 'x'.repeat(4097))).toBe('closed');
-    expect(refusals.at(-1)).toBe(`payload of 4097 bytes on ${topic(site, device, 'telemetry')} is above the limit of 4096`);
+    expect(refusals.at(-1)).toBe(
+      `payload of 4097 bytes on ${topic(site, device, 'telemetry')} is above the limit of 4096`,
+    );
   });
 
   it('cuts off a packet announced far above the limit before reading it whole', async () => {
@@ -238,7 +304,9 @@ describe('embedded broker limits (aedes): payload size, retain, zero-length clie
     for (const kind of ['telemetry', 'heartbeat', 'batch']) {
       const d = await connect(url);
       expect(await publishOutcome(d, topic(site, device, kind), '{}', { retain: true })).toBe('closed');
-      expect(refusals.at(-1)).toBe(`retain on ${topic(site, device, kind)}: only a device's state is retained, never its ${kind}`);
+      expect(refusals.at(-1)).toBe(
+        `retain on ${topic(site, device, kind)}: only a device's state is retained, never its ${kind}`,
+      );
     }
     // Clearing a retained message (an empty retained publish) is always allowed.
     const e = await connect(url);

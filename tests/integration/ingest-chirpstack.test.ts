@@ -60,7 +60,10 @@ function uplink(devEui: string, applicationId: string, overrides: Record<string,
         crcStatus: 'CRC_OK',
       },
     ],
-    txInfo: { frequency: 923200000, modulation: { lora: { bandwidth: 125000, spreadingFactor: 7, codeRate: 'CR_4_5' } } },
+    txInfo: {
+      frequency: 923200000,
+      modulation: { lora: { bandwidth: 125000, spreadingFactor: 7, codeRate: 'CR_4_5' } },
+    },
     ...overrides,
   };
 }
@@ -78,7 +81,10 @@ describe(`ChirpStack v4 uplinks (${backendName()})`, () => {
   beforeAll(async () => {
     t = await createTestApp();
     // Registered upper case: DevEUIs compare case-insensitively.
-    fleet = await seedFleet(t.ctx.db, id, { sites: 1, devices: [{ name: 'soil', external_refs: { chirpstack: { dev_eui: eui.toUpperCase(), device_id: eui } } }] });
+    fleet = await seedFleet(t.ctx.db, id, {
+      sites: 1,
+      devices: [{ name: 'soil', external_refs: { chirpstack: { dev_eui: eui.toUpperCase(), device_id: eui } } }],
+    });
     ingest = await startTestIngest(t, { chirpstack: true });
     chirpstack = await connectDevice(t.testBroker.url);
   });
@@ -96,24 +102,55 @@ describe(`ChirpStack v4 uplinks (${backendName()})`, () => {
     const dev = fleet.devices.soil!.id;
     const event = uplink(eui, app);
     await publish(chirpstack, upTopic(eui), event);
-    await expect.poll(() => t.ctx.db.selectFrom('telemetry').selectAll().where('device_id', '=', dev).execute(), { timeout: 10_000 }).toHaveLength(1);
-    const row = await t.ctx.db.selectFrom('telemetry').selectAll().where('device_id', '=', dev).executeTakeFirstOrThrow();
+    await expect
+      .poll(() => t.ctx.db.selectFrom('telemetry').selectAll().where('device_id', '=', dev).execute(), {
+        timeout: 10_000,
+      })
+      .toHaveLength(1);
+    const row = await t.ctx.db
+      .selectFrom('telemetry')
+      .selectAll()
+      .where('device_id', '=', dev)
+      .executeTakeFirstOrThrow();
     expect(row.msg_id).toBe(event.deduplicationId);
     expect(new Date(row.ts).getTime()).toBe(Date.parse(event.time));
     // booleans become 0/1 and one level of nesting is flattened; the text `status` goes to a partial dead letter.
-    expect(row.metrics).toEqual({ soil_moisture_pct: 31.4, temp_c: 24.1, battery_v: 3.61, alarm: 0, nested_a: 1, rssi_dbm: -97, snr_db: 7.5 });
-    const device = await t.ctx.db.selectFrom('devices').select(['status', 'last_seen', 'observed_state']).where('id', '=', dev).executeTakeFirstOrThrow();
+    expect(row.metrics).toEqual({
+      soil_moisture_pct: 31.4,
+      temp_c: 24.1,
+      battery_v: 3.61,
+      alarm: 0,
+      nested_a: 1,
+      rssi_dbm: -97,
+      snr_db: 7.5,
+    });
+    const device = await t.ctx.db
+      .selectFrom('devices')
+      .select(['status', 'last_seen', 'observed_state'])
+      .where('id', '=', dev)
+      .executeTakeFirstOrThrow();
     expect(device.status).toBe('up'); // an uplink is a liveness signal
-    expect(device.observed_state).toMatchObject({ rssi_dbm: -97, snr_db: 7.5, gateway_id: '0016c001f11a2b3c', metrics: { temp_c: 24.1 } });
+    expect(device.observed_state).toMatchObject({
+      rssi_dbm: -97,
+      snr_db: 7.5,
+      gateway_id: '0016c001f11a2b3c',
+      metrics: { temp_c: 24.1 },
+    });
   });
 
   it('stores a repeated uplink (same deduplicationId) once', async () => {
     const dev = fleet.devices.soil!.id;
     const event = uplink(eui, app);
     for (let i = 0; i < 5; i++) await publish(chirpstack, upTopic(eui), event);
-    await expect.poll(() => t.ctx.db.selectFrom('telemetry').select('msg_id').where('device_id', '=', dev).execute(), { timeout: 10_000 }).toHaveLength(2);
+    await expect
+      .poll(() => t.ctx.db.selectFrom('telemetry').select('msg_id').where('device_id', '=', dev).execute(), {
+        timeout: 10_000,
+      })
+      .toHaveLength(2);
     await ingest.drain();
-    expect(await t.ctx.db.selectFrom('telemetry').select('msg_id').where('msg_id', '=', event.deduplicationId).execute()).toHaveLength(1);
+    expect(
+      await t.ctx.db.selectFrom('telemetry').select('msg_id').where('msg_id', '=', event.deduplicationId).execute(),
+    ).toHaveLength(1);
   });
 
   it('dead-letters an uplink whose DevEUI no device has, and a malformed one', async () => {
@@ -121,7 +158,17 @@ describe(`ChirpStack v4 uplinks (${backendName()})`, () => {
     await publish(chirpstack, upTopic(stranger), uplink(stranger, app));
     await publish(chirpstack, upTopic(eui), { deduplicationId: 'x', deviceInfo: { devEui: 'not-hex' } });
     await expect
-      .poll(() => t.ctx.db.selectFrom('dead_letters').select(['reason', 'detail', 'topic']).where('topic', 'in', [upTopic(stranger), upTopic(eui)]).where('reason', '!=', 'partial').orderBy('reason').execute(), { timeout: 10_000 })
+      .poll(
+        () =>
+          t.ctx.db
+            .selectFrom('dead_letters')
+            .select(['reason', 'detail', 'topic'])
+            .where('topic', 'in', [upTopic(stranger), upTopic(eui)])
+            .where('reason', '!=', 'partial')
+            .orderBy('reason')
+            .execute(),
+        { timeout: 10_000 },
+      )
       .toEqual([
         { reason: 'unknown_device', detail: expect.stringContaining(stranger), topic: upTopic(stranger) },
         { reason: 'validation', detail: expect.stringContaining('deviceInfo.devEui'), topic: upTopic(eui) },
@@ -144,18 +191,47 @@ describe(`registry cache invalidation through the change feed (${backendName()})
     try {
       const newcomer = `dev_${id}-new`;
       expect((await cache.devices([newcomer])).get(newcomer)).toBeNull();
-      expect((await cache.devices([fleet.devices.mover!.id])).get(fleet.devices.mover!.id)?.site_id).toBe(fleet.sites[0]);
+      expect((await cache.devices([fleet.devices.mover!.id])).get(fleet.devices.mover!.id)?.site_id).toBe(
+        fleet.sites[0],
+      );
       await t.ctx.db.transaction().execute(async (trx) => {
         await trx
           .insertInto('devices')
-          .values({ id: newcomer, site_id: fleet.sites[0]!, customer_id: fleet.customer, product_code: 'soil-probe', role: 'sensor', desired_state: json({}), observed_state: json({}), external_refs: json({}) } as never)
+          .values({
+            id: newcomer,
+            site_id: fleet.sites[0]!,
+            customer_id: fleet.customer,
+            product_code: 'soil-probe',
+            role: 'sensor',
+            desired_state: json({}),
+            observed_state: json({}),
+            external_refs: json({}),
+          } as never)
           .execute();
-        await emitChange(trx, { type: 'device.created', subject: { type: 'device', id: newcomer }, customerId: fleet.customer });
-        await trx.updateTable('devices').set({ site_id: fleet.sites[1]! }).where('id', '=', fleet.devices.mover!.id).execute();
-        await emitChange(trx, { type: 'device.updated', subject: { type: 'device', id: fleet.devices.mover!.id }, customerId: fleet.customer });
+        await emitChange(trx, {
+          type: 'device.created',
+          subject: { type: 'device', id: newcomer },
+          customerId: fleet.customer,
+        });
+        await trx
+          .updateTable('devices')
+          .set({ site_id: fleet.sites[1]! })
+          .where('id', '=', fleet.devices.mover!.id)
+          .execute();
+        await emitChange(trx, {
+          type: 'device.updated',
+          subject: { type: 'device', id: fleet.devices.mover!.id },
+          customerId: fleet.customer,
+        });
       });
-      await expect.poll(async () => (await cache.devices([newcomer])).get(newcomer)?.id, { timeout: 10_000 }).toBe(newcomer);
-      await expect.poll(async () => (await cache.devices([fleet.devices.mover!.id])).get(fleet.devices.mover!.id)?.site_id, { timeout: 10_000 }).toBe(fleet.sites[1]);
+      await expect
+        .poll(async () => (await cache.devices([newcomer])).get(newcomer)?.id, { timeout: 10_000 })
+        .toBe(newcomer);
+      await expect
+        .poll(async () => (await cache.devices([fleet.devices.mover!.id])).get(fleet.devices.mover!.id)?.site_id, {
+          timeout: 10_000,
+        })
+        .toBe(fleet.sites[1]);
     } finally {
       await cache.stop();
     }

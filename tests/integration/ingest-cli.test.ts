@@ -20,7 +20,10 @@ describe('fleetbook device token / mosquitto export / simulate (CLI)', () => {
     let fleet;
     try {
       await migrateToLatest(database.db);
-      fleet = await seedFleet(database.db, 'cli', { sites: 1, devices: [{ name: 'gw', role: 'gateway' }, { name: 'untokened' }] });
+      fleet = await seedFleet(database.db, 'cli', {
+        sites: 1,
+        devices: [{ name: 'gw', role: 'gateway' }, { name: 'untokened' }],
+      });
     } finally {
       await database.close();
     }
@@ -35,7 +38,22 @@ describe('fleetbook device token / mosquitto export / simulate (CLI)', () => {
     expect(issued.stdout).toContain(`may publish fleetbook/v1/${gw.site}/${gw.id}/batch`);
 
     const out = path.join(tmp, 'mosquitto');
-    const exported = await runCli(['mosquitto', 'export', '--out', out, '--data-dir', dataDir, '--api-password', 'api-secret', '--listener-port', '18830'], env, 120_000);
+    const exported = await runCli(
+      [
+        'mosquitto',
+        'export',
+        '--out',
+        out,
+        '--data-dir',
+        dataDir,
+        '--api-password',
+        'api-secret',
+        '--listener-port',
+        '18830',
+      ],
+      env,
+      120_000,
+    );
     expect(exported.stderr).toBe('');
     expect(exported.code).toBe(0);
     expect(exported.stdout).toContain('1 devices exported; 1 without a token or site left out');
@@ -47,16 +65,33 @@ describe('fleetbook device token / mosquitto export / simulate (CLI)', () => {
     expect(fs.statSync(path.join(out, 'fleetbook.passwd')).mode & 0o777).toBe(0o640);
     const acl = fs.readFileSync(path.join(out, 'fleetbook.acl'), 'utf8');
     expect(acl).toContain(`user ${gw.id}\ntopic write fleetbook/v1/${gw.site}/${gw.id}/telemetry`);
-    expect(acl).toContain(`topic write fleetbook/v1/${gw.site}/${gw.id}/batch\ntopic write fleetbook/v1/${gw.site}/${gw.id}/cmd/result\ntopic read fleetbook/v1/${gw.site}/${gw.id}/cmd`);
-    expect(acl).toContain('user fleetbook-api\ntopic read fleetbook/v1/#\ntopic read $share/+/fleetbook/v1/#\ntopic write fleetbook/v1/+/+/cmd');
+    expect(acl).toContain(
+      `topic write fleetbook/v1/${gw.site}/${gw.id}/batch\ntopic write fleetbook/v1/${gw.site}/${gw.id}/cmd/result\ntopic read fleetbook/v1/${gw.site}/${gw.id}/cmd`,
+    );
+    expect(acl).toContain(
+      'user fleetbook-api\ntopic read fleetbook/v1/#\ntopic read $share/+/fleetbook/v1/#\ntopic write fleetbook/v1/+/+/cmd',
+    );
     expect(acl).not.toContain(fleet.devices.untokened!.id);
     const conf = fs.readFileSync(path.join(out, 'fleetbook.conf'), 'utf8');
     expect(acl).toContain('topic read $SYS/broker/publish/messages/received');
     // Devices are named by their username on their listener; fleetbook keeps its ids on its own.
     expect(conf).toContain('listener 18830\nuse_username_as_clientid true\n');
     expect(conf).toMatch(/^listener 1884 127\.0\.0\.1$/m);
-    expect(exported.stdout).toContain('fleetbook connects on its own listener: MQTT_URL=mqtt://fleetbook-api:<password>@127.0.0.1:1884');
-    for (const line of ['listener 18830', 'set_tcp_nodelay true', 'max_packet_size 263168', 'persistence true', 'autosave_interval 60', 'max_inflight_messages 1000', 'max_queued_messages 1000000', 'allow_anonymous false', `password_file ${path.join(out, 'fleetbook.passwd')}`, `acl_file ${path.join(out, 'fleetbook.acl')}`]) {
+    expect(exported.stdout).toContain(
+      'fleetbook connects on its own listener: MQTT_URL=mqtt://fleetbook-api:<password>@127.0.0.1:1884',
+    );
+    for (const line of [
+      'listener 18830',
+      'set_tcp_nodelay true',
+      'max_packet_size 263168',
+      'persistence true',
+      'autosave_interval 60',
+      'max_inflight_messages 1000',
+      'max_queued_messages 1000000',
+      'allow_anonymous false',
+      `password_file ${path.join(out, 'fleetbook.passwd')}`,
+      `acl_file ${path.join(out, 'fleetbook.acl')}`,
+    ]) {
       expect(conf).toContain(`${line}\n`);
     }
   });
@@ -64,7 +99,9 @@ describe('fleetbook device token / mosquitto export / simulate (CLI)', () => {
   it('simulate explains what it needs when run without a token', { timeout: 60_000 }, async () => {
     const res = await runCli(['simulate', '--devices', '10', '--api', 'http://127.0.0.1:9'], { FLEETBOOK_TOKEN: '' });
     expect(res.code).toBe(2);
-    expect(res.stderr).toBe('fleetbook: an admin token is needed to provision the simulated fleet: pass --token (the first `npm start` prints one) or set FLEETBOOK_TOKEN\n');
+    expect(res.stderr).toBe(
+      'fleetbook: an admin token is needed to provision the simulated fleet: pass --token (the first `npm start` prints one) or set FLEETBOOK_TOKEN\n',
+    );
     const bad = await runCli(['simulate', '--rate', 'fast', '--token', 'x']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--rate: expected a positive number, got "fast"');

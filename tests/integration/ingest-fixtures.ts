@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { createToken } from '../../data-api/src/kernel/auth/service.ts';
 import { json, type Database } from '../../data-api/src/kernel/db/index.ts';
-import { forgetIngestSession, startIngest, type IngestHandle, type IngestOptions } from '../../data-api/src/telemetry/ingest/service.ts';
+import {
+  forgetIngestSession,
+  startIngest,
+  type IngestHandle,
+  type IngestOptions,
+} from '../../data-api/src/telemetry/ingest/service.ts';
 import type { TestApp } from '../helpers/app.ts';
 import type { Kysely } from 'kysely';
 
@@ -11,7 +16,8 @@ import type { Kysely } from 'kysely';
 // running in parallel against one Mosquitto never see each other's data as their own.
 
 export const onMosquitto = () => !!process.env.TEST_MQTT_URL;
-export const backendName = () => `${process.env.TEST_DATABASE_URL ? 'PostgreSQL' : 'PGlite'} + ${onMosquitto() ? 'Mosquitto' : 'aedes'}`;
+export const backendName = () =>
+  `${process.env.TEST_DATABASE_URL ? 'PostgreSQL' : 'PGlite'} + ${onMosquitto() ? 'Mosquitto' : 'aedes'}`;
 
 /** A short random tag for ids: `dev_<tag>-1`. */
 export const tag = () => randomBytes(4).toString('hex');
@@ -26,10 +32,23 @@ export interface Fleet {
 export async function seedFleet(
   db: Kysely<Database>,
   t: string,
-  spec: { sites: number; devices: Array<{ name: string; site?: number; role?: 'gateway' | 'sensor' | 'controller'; heartbeat_interval_s?: number; external_refs?: Record<string, unknown> }> },
+  spec: {
+    sites: number;
+    devices: Array<{
+      name: string;
+      site?: number;
+      role?: 'gateway' | 'sensor' | 'controller';
+      heartbeat_interval_s?: number;
+      external_refs?: Record<string, unknown>;
+    }>;
+  },
   customer = `cus_${t}`,
 ): Promise<Fleet> {
-  await db.insertInto('customers').values({ id: customer, name: `Customer ${t}` }).onConflict((c) => c.doNothing()).execute();
+  await db
+    .insertInto('customers')
+    .values({ id: customer, name: `Customer ${t}` })
+    .onConflict((c) => c.doNothing())
+    .execute();
   const sites: string[] = [];
   for (let i = 0; i < spec.sites; i++) {
     const id = `site_${t}-${i + 1}`;
@@ -63,7 +82,10 @@ export async function seedFleet(
 export const topic = (site: string, device: string, kind: string) => `fleetbook/v1/${site}/${device}/${kind}`;
 
 /** Starts an ingest on the test app with a unique session (and share group on Mosquitto). */
-export async function startTestIngest(t: TestApp, overrides: Partial<IngestOptions> = {}): Promise<IngestHandle & { instance: string; forget(): Promise<void> }> {
+export async function startTestIngest(
+  t: TestApp,
+  overrides: Partial<IngestOptions> = {},
+): Promise<IngestHandle & { instance: string; forget(): Promise<void> }> {
   const instance = overrides.instance ?? `test-${tag()}`;
   const handle = await startIngest(t.ctx, {
     instance,
@@ -81,7 +103,13 @@ export async function startTestIngest(t: TestApp, overrides: Partial<IngestOptio
 }
 
 export async function connectDevice(url: string, options: IClientOptions = {}): Promise<MqttClient> {
-  const client = mqtt.connect(url, { clientId: `t-${tag()}`, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, ...options });
+  const client = mqtt.connect(url, {
+    clientId: `t-${tag()}`,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    connectTimeout: 5000,
+    ...options,
+  });
   await new Promise<void>((resolve, reject) => {
     client.once('connect', () => resolve());
     client.once('error', reject);
@@ -89,15 +117,31 @@ export async function connectDevice(url: string, options: IClientOptions = {}): 
   return client;
 }
 
-export const publish = (client: MqttClient, t: string, payload: unknown, opts: { qos?: 0 | 1; retain?: boolean } = {}) =>
-  client.publishAsync(t, Buffer.isBuffer(payload) || typeof payload === 'string' ? payload : JSON.stringify(payload), { qos: opts.qos ?? 1, retain: opts.retain ?? false });
+export const publish = (
+  client: MqttClient,
+  t: string,
+  payload: unknown,
+  opts: { qos?: 0 | 1; retain?: boolean } = {},
+) =>
+  client.publishAsync(t, Buffer.isBuffer(payload) || typeof payload === 'string' ? payload : JSON.stringify(payload), {
+    qos: opts.qos ?? 1,
+    retain: opts.retain ?? false,
+  });
 
-export async function bearer(db: Kysely<Database>, role: 'viewer' | 'operator' | 'admin', customerId: string | null = null): Promise<Record<string, string>> {
+export async function bearer(
+  db: Kysely<Database>,
+  role: 'viewer' | 'operator' | 'admin',
+  customerId: string | null = null,
+): Promise<Record<string, string>> {
   const token = await createToken(db, { name: `${role}-${tag()}`, role, customerId });
   return { authorization: `Bearer ${token.token}` };
 }
 
-export const count = async (db: Kysely<Database>, table: 'telemetry' | 'dead_letters', where: (q: any) => any = (q) => q) =>
+export const count = async (
+  db: Kysely<Database>,
+  table: 'telemetry' | 'dead_letters',
+  where: (q: any) => any = (q) => q,
+) =>
   Number((await where(db.selectFrom(table).select((eb: any) => eb.fn.countAll().as('n'))).executeTakeFirstOrThrow()).n);
 
 export const nowS = () => Date.now() / 1000;

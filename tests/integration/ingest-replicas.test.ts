@@ -4,7 +4,19 @@ import type { MqttClient } from 'mqtt';
 import { createAppContext } from '../../data-api/src/app.ts';
 import { forgetIngestSession, startIngest } from '../../data-api/src/telemetry/ingest/service.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { backendName, connectDevice, count, nowS, onMosquitto, publish, seedFleet, startTestIngest, tag, topic, type Fleet } from './ingest-fixtures.ts';
+import {
+  backendName,
+  connectDevice,
+  count,
+  nowS,
+  onMosquitto,
+  publish,
+  seedFleet,
+  startTestIngest,
+  tag,
+  topic,
+  type Fleet,
+} from './ingest-fixtures.ts';
 
 // The ingest's persistent MQTT session (clean: false, a stable client id) and its
 // PUBACK-after-commit make delivery at-least-once end to end; the unique key on
@@ -20,7 +32,10 @@ describe(`ingest restarts and replicas (${backendName()})`, () => {
 
   beforeAll(async () => {
     t = await createTestApp();
-    fleet = await seedFleet(t.ctx.db, id, { sites: 1, devices: [{ name: 'restart' }, { name: 'crash' }, { name: 'replicas' }] });
+    fleet = await seedFleet(t.ctx.db, id, {
+      sites: 1,
+      devices: [{ name: 'restart' }, { name: 'crash' }, { name: 'replicas' }],
+    });
     device = await connectDevice(t.testBroker.url);
   });
   afterAll(async () => {
@@ -104,7 +119,9 @@ describe(`ingest restarts and replicas (${backendName()})`, () => {
     const b = await startIngest(ctxB, { instance: `replica-b-${id}`, sharedGroup: group, sites: fleet.sites });
     sessions.push(a.instance, `replica-b-${id}`);
     const total = 300;
-    await Promise.all(Array.from({ length: total }, (_, i) => publish(device, topic(d.site, d.id, 'telemetry'), reading(i))));
+    await Promise.all(
+      Array.from({ length: total }, (_, i) => publish(device, topic(d.site, d.id, 'telemetry'), reading(i))),
+    );
     await expect.poll(() => rows(d.id), { timeout: 20_000 }).toBe(total);
     await Promise.all([a.drain(), b.drain()]);
     const [sa, sb] = [a.stats(), b.stats()];

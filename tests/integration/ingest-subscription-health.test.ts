@@ -25,14 +25,19 @@ const startBroker = () =>
   startEmbeddedBroker({
     host: '127.0.0.1',
     port,
-    aedes: { authorizeSubscribe: (_client, sub, done) => done(null, refuse && sub.topic.startsWith('fleetbook/') ? null : sub) },
+    aedes: {
+      authorizeSubscribe: (_client, sub, done) => done(null, refuse && sub.topic.startsWith('fleetbook/') ? null : sub),
+    },
   });
 
 beforeAll(async () => {
   database = await createTestDatabase();
   broker = await startBroker();
   port = broker.port;
-  api = await openBroker({ kind: 'external', url: `mqtt://127.0.0.1:${port}` }, `fb-test-${randomBytes(4).toString('hex')}`);
+  api = await openBroker(
+    { kind: 'external', url: `mqtt://127.0.0.1:${port}` },
+    `fb-test-${randomBytes(4).toString('hex')}`,
+  );
   const ctx = headlessContext(database.handle, { broker: api });
   app = await buildApp(ctx);
   ingest = await startIngest(ctx, { instance: `health-${randomBytes(3).toString('hex')}`, sharedGroup: null });
@@ -47,26 +52,44 @@ afterAll(async () => {
 
 async function health() {
   const res = await app.inject({ method: 'GET', url: '/api/v1/health' });
-  return { status: res.statusCode, ingest: res.json().ingest as { status: string; reason: string | null; connected: boolean; subscribed: boolean } };
+  return {
+    status: res.statusCode,
+    ingest: res.json().ingest as { status: string; reason: string | null; connected: boolean; subscribed: boolean },
+  };
 }
 
 describe('health: the ingest connected but not subscribed', () => {
-  it('is 503 while the broker is away, 503 within 30 s while it refuses the subscription, 200 once it grants it', { timeout: 90_000 }, async () => {
-    expect(await health()).toMatchObject({ status: 200, ingest: { status: 'ok' } });
+  it(
+    'is 503 while the broker is away, 503 within 30 s while it refuses the subscription, 200 once it grants it',
+    { timeout: 90_000 },
+    async () => {
+      expect(await health()).toMatchObject({ status: 200, ingest: { status: 'ok' } });
 
-    refuse = true;
-    await broker.close();
-    await expect.poll(health, { timeout: 10_000, interval: 100 }).toMatchObject({ status: 503, ingest: { status: 'down', connected: false, reason: 'not connected to the MQTT broker' } });
+      refuse = true;
+      await broker.close();
+      await expect.poll(health, { timeout: 10_000, interval: 100 }).toMatchObject({
+        status: 503,
+        ingest: { status: 'down', connected: false, reason: 'not connected to the MQTT broker' },
+      });
 
-    broker = await startBroker();
-    const backAt = Date.now();
-    await expect
-      .poll(health, { timeout: 30_000, interval: 100 })
-      .toMatchObject({ status: 503, ingest: { status: 'down', connected: true, subscribed: false, reason: expect.stringMatching(/^the broker refused the subscription to fleetbook\/v1\/\+\/\+\/telemetry/) } });
-    expect(Date.now() - backAt).toBeLessThan(30_000);
+      broker = await startBroker();
+      const backAt = Date.now();
+      await expect.poll(health, { timeout: 30_000, interval: 100 }).toMatchObject({
+        status: 503,
+        ingest: {
+          status: 'down',
+          connected: true,
+          subscribed: false,
+          reason: expect.stringMatching(/^the broker refused the subscription to fleetbook\/v1\/\+\/\+\/telemetry/),
+        },
+      });
+      expect(Date.now() - backAt).toBeLessThan(30_000);
 
-    // The ingest asks again every 10 s: once the broker grants it, health is back.
-    refuse = false;
-    await expect.poll(health, { timeout: 30_000, interval: 200 }).toMatchObject({ status: 200, ingest: { status: 'ok', connected: true, subscribed: true } });
-  });
+      // The ingest asks again every 10 s: once the broker grants it, health is back.
+      refuse = false;
+      await expect
+        .poll(health, { timeout: 30_000, interval: 200 })
+        .toMatchObject({ status: 200, ingest: { status: 'ok', connected: true, subscribed: true } });
+    },
+  );
 });

@@ -16,7 +16,13 @@ describe('fleetbook lint', () => {
   });
 
   it('clean runbooks: exit 0 and a summary line', async () => {
-    const res = await runCli(['lint', ...CATALOG, `${FX}/schema/ok.mdx`, `${FX}/markdown.md`, `${FX}/task-list-mismatch/ok.mdx`]);
+    const res = await runCli([
+      'lint',
+      ...CATALOG,
+      `${FX}/schema/ok.mdx`,
+      `${FX}/markdown.md`,
+      `${FX}/task-list-mismatch/ok.mdx`,
+    ]);
     expect(res).toEqual({ code: 0, stdout: '0 errors, 0 warnings\n', stderr: '' });
   });
 
@@ -31,7 +37,14 @@ describe('fleetbook lint', () => {
   });
 
   it('errors: every problem of every file in one run, exit 1', async () => {
-    const res = await runCli(['lint', ...CATALOG, `${FX}/duplicate-runbook-id/not-ok.mdx`, `${FX}/duplicate-runbook-id/first.mdx`, `${FX}/unknown-product/not-ok.mdx`, `${FX}/bad-yaml.mdx`]);
+    const res = await runCli([
+      'lint',
+      ...CATALOG,
+      `${FX}/duplicate-runbook-id/not-ok.mdx`,
+      `${FX}/duplicate-runbook-id/first.mdx`,
+      `${FX}/unknown-product/not-ok.mdx`,
+      `${FX}/bad-yaml.mdx`,
+    ]);
     expect(res.code).toBe(1);
     expect(res.stderr).toBe('');
     expect(res.stdout.split('\n')).toEqual([

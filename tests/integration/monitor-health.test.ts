@@ -4,7 +4,18 @@ import { createAppContext } from '../../data-api/src/app.ts';
 import { json } from '../../data-api/src/kernel/db/index.ts';
 import { startMonitor, sweepDown, type MonitorHandle } from '../../data-api/src/health/monitor/service.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { backendName, bearer, connectDevice, nowS, publish, seedFleet, startTestIngest, tag, topic, type Fleet } from './ingest-fixtures.ts';
+import {
+  backendName,
+  bearer,
+  connectDevice,
+  nowS,
+  publish,
+  seedFleet,
+  startTestIngest,
+  tag,
+  topic,
+  type Fleet,
+} from './ingest-fixtures.ts';
 
 // contracts.md § Health: a device whose heartbeat or telemetry has not arrived for 3 × its
 // heartbeat_interval_s is down; the change opens an alert, and the next message marks it
@@ -21,7 +32,11 @@ describe(`health monitor (${backendName()})`, () => {
     t = await createTestApp();
     fleet = await seedFleet(t.ctx.db, id, {
       sites: 1,
-      devices: [{ name: 'flaky', heartbeat_interval_s: 1 }, { name: 'gw', role: 'gateway', heartbeat_interval_s: 1 }, { name: 'steady', heartbeat_interval_s: 3600 }],
+      devices: [
+        { name: 'flaky', heartbeat_interval_s: 1 },
+        { name: 'gw', role: 'gateway', heartbeat_interval_s: 1 },
+        { name: 'steady', heartbeat_interval_s: 3600 },
+      ],
     });
     ingest = await startTestIngest(t);
     // Ticked by hand below; the interval is long so the test decides when rounds run.
@@ -35,9 +50,17 @@ describe(`health monitor (${backendName()})`, () => {
     await t?.close();
   });
 
-  const status = async (deviceId: string) => (await t.ctx.db.selectFrom('devices').select('status').where('id', '=', deviceId).executeTakeFirstOrThrow()).status;
-  const alertsOf = (deviceId: string) => t.ctx.db.selectFrom('alerts').selectAll().where('subject_id', '=', deviceId).orderBy('id').execute();
-  const heartbeat = (name: string, ts = nowS()) => publish(device, topic(fleet.devices[name]!.site, fleet.devices[name]!.id, 'heartbeat'), { schema_version: 1, ts, uptime_s: 5, fw: '1.5.0' });
+  const status = async (deviceId: string) =>
+    (await t.ctx.db.selectFrom('devices').select('status').where('id', '=', deviceId).executeTakeFirstOrThrow()).status;
+  const alertsOf = (deviceId: string) =>
+    t.ctx.db.selectFrom('alerts').selectAll().where('subject_id', '=', deviceId).orderBy('id').execute();
+  const heartbeat = (name: string, ts = nowS()) =>
+    publish(device, topic(fleet.devices[name]!.site, fleet.devices[name]!.id, 'heartbeat'), {
+      schema_version: 1,
+      ts,
+      uptime_s: 5,
+      fw: '1.5.0',
+    });
 
   it('marks a silent device down, opens one alert, then up and resolved on its next message', async () => {
     const flaky = fleet.devices.flaky!.id;
@@ -45,18 +68,37 @@ describe(`health monitor (${backendName()})`, () => {
     await expect.poll(() => status(flaky), { timeout: 10_000 }).toBe('up');
 
     // Silent for more than 3 × 1 s: the monitor's next round finds it.
-    await expect.poll(async () => (await monitor.tick(), status(flaky)), { timeout: 15_000, interval: 500 }).toBe('down');
+    await expect
+      .poll(async () => (await monitor.tick(), status(flaky)), { timeout: 15_000, interval: 500 })
+      .toBe('down');
     expect(monitor.isLeader()).toBe(true);
     const [opened, ...more] = await alertsOf(flaky);
     expect(more).toEqual([]);
-    expect(opened).toMatchObject({ rule_id: 'device_down', subject_type: 'device', state: 'open', severity: 'warning', dedupe_key: `device_down:${flaky}`, customer_id: fleet.customer, site_id: fleet.devices.flaky!.site });
+    expect(opened).toMatchObject({
+      rule_id: 'device_down',
+      subject_type: 'device',
+      state: 'open',
+      severity: 'warning',
+      dedupe_key: `device_down:${flaky}`,
+      customer_id: fleet.customer,
+      site_id: fleet.devices.flaky!.site,
+    });
     // Further rounds while it stays silent open nothing new.
     await monitor.tick();
     expect(await alertsOf(flaky)).toHaveLength(1);
 
     // A backfilled reading from two hours ago is stored, but does not bring it back.
-    await publish(device, topic(fleet.devices.flaky!.site, flaky, 'telemetry'), { schema_version: 1, msg_id: 'old', ts: nowS() - 7200, metrics: { temp_c: 1 } });
-    await expect.poll(() => t.ctx.db.selectFrom('telemetry').select('msg_id').where('device_id', '=', flaky).execute(), { timeout: 10_000 }).toHaveLength(1);
+    await publish(device, topic(fleet.devices.flaky!.site, flaky, 'telemetry'), {
+      schema_version: 1,
+      msg_id: 'old',
+      ts: nowS() - 7200,
+      metrics: { temp_c: 1 },
+    });
+    await expect
+      .poll(() => t.ctx.db.selectFrom('telemetry').select('msg_id').where('device_id', '=', flaky).execute(), {
+        timeout: 10_000,
+      })
+      .toHaveLength(1);
     await ingest.drain();
     expect(await status(flaky)).toBe('down');
     expect((await alertsOf(flaky))[0]!.state).toBe('open');
@@ -66,12 +108,33 @@ describe(`health monitor (${backendName()})`, () => {
     const [resolved] = await alertsOf(flaky);
     expect(resolved).toMatchObject({ state: 'resolved', resolved_by: 'system:ingest' });
 
-    const history = await t.ctx.db.selectFrom('device_health_events').select('status').where('device_id', '=', flaky).orderBy('id').execute();
+    const history = await t.ctx.db
+      .selectFrom('device_health_events')
+      .select('status')
+      .where('device_id', '=', flaky)
+      .orderBy('id')
+      .execute();
     expect(history.map((h) => h.status)).toEqual(['up', 'down', 'up']);
-    const feed = await t.ctx.db.selectFrom('change_events').select(['type', 'payload']).where('subject_id', 'in', [flaky, opened!.id]).orderBy('id').execute();
-    expect(feed.map((e) => e.type)).toEqual(['device.health_changed', 'alert.opened', 'device.health_changed', 'alert.resolved', 'device.health_changed']);
+    const feed = await t.ctx.db
+      .selectFrom('change_events')
+      .select(['type', 'payload'])
+      .where('subject_id', 'in', [flaky, opened!.id])
+      .orderBy('id')
+      .execute();
+    expect(feed.map((e) => e.type)).toEqual([
+      'device.health_changed',
+      'alert.opened',
+      'device.health_changed',
+      'alert.resolved',
+      'device.health_changed',
+    ]);
     expect(feed[2]!.payload).toMatchObject({ status: 'down', previous: 'up' });
-    const audit = await t.ctx.db.selectFrom('audit_log').select(['action', 'actor']).where('entity_id', '=', opened!.id).orderBy('id').execute();
+    const audit = await t.ctx.db
+      .selectFrom('audit_log')
+      .select(['action', 'actor'])
+      .where('entity_id', '=', opened!.id)
+      .orderBy('id')
+      .execute();
     expect(audit).toEqual([
       { action: 'alert.open', actor: 'system:monitor' },
       { action: 'alert.resolve', actor: 'system:ingest' },
@@ -89,7 +152,11 @@ describe(`health monitor (${backendName()})`, () => {
   it('never opens two alerts for one outage, whatever number of replicas sweep at once', async () => {
     const steady = fleet.devices.steady!.id;
     // Last heard 4 hours ago, with a 1-hour interval: overdue.
-    await t.ctx.db.updateTable('devices').set({ status: 'up', last_seen: new Date(Date.now() - 4 * 3600_000), observed_state: json({ status: 'up' }) }).where('id', '=', steady).execute();
+    await t.ctx.db
+      .updateTable('devices')
+      .set({ status: 'up', last_seen: new Date(Date.now() - 4 * 3600_000), observed_state: json({ status: 'up' }) })
+      .where('id', '=', steady)
+      .execute();
     const ctxB = createAppContext({ ...t.ctx });
     const other = startMonitor(ctxB, { instance: `mon-b-${id}`, intervalMs: 3_600_000 });
     try {
@@ -98,7 +165,11 @@ describe(`health monitor (${backendName()})`, () => {
       expect([monitor.isLeader(), other.isLeader()].filter(Boolean)).toHaveLength(1);
       // And even two sweeps racing outside the lease open one alert.
       await t.ctx.db.updateTable('devices').set({ status: 'up' }).where('id', '=', steady).execute();
-      await t.ctx.db.updateTable('alerts').set({ state: 'resolved', resolved_at: new Date() }).where('subject_id', '=', steady).execute();
+      await t.ctx.db
+        .updateTable('alerts')
+        .set({ state: 'resolved', resolved_at: new Date() })
+        .where('subject_id', '=', steady)
+        .execute();
       await Promise.all([sweepDown(t.ctx.db), sweepDown(ctxB.db), sweepDown(t.ctx.db)]);
       const alerts = await alertsOf(steady);
       expect(alerts.filter((a) => a.state !== 'resolved')).toHaveLength(1);
@@ -118,7 +189,13 @@ describe(`health monitor (${backendName()})`, () => {
     const t0 = new Date('2026-01-01T00:00:00Z').getTime();
     const d = fleet.devices.steady!;
     const other = await seedFleet(t.ctx.db, `${id}x`, { sites: 1, devices: [{ name: 'x' }] });
-    const ev = (deviceId: string, site: string, customer: string, status: 'up' | 'down', s: number) => ({ device_id: deviceId, site_id: site, customer_id: customer, status, at: new Date(t0 + s * 1000) });
+    const ev = (deviceId: string, site: string, customer: string, status: 'up' | 'down', s: number) => ({
+      device_id: deviceId,
+      site_id: site,
+      customer_id: customer,
+      status,
+      at: new Date(t0 + s * 1000),
+    });
     await t.ctx.db
       .insertInto('device_health_events')
       .values([
@@ -130,7 +207,9 @@ describe(`health monitor (${backendName()})`, () => {
       .execute();
     const q = `from=${new Date(t0).toISOString()}&to=${new Date(t0 + 120_000).toISOString()}`;
     const viewer = await bearer(t.ctx.db, 'viewer');
-    const bySite = (await t.app.inject({ method: 'GET', url: `/api/v1/uptime?group_by=site&${q}`, headers: viewer })).json();
+    const bySite = (
+      await t.app.inject({ method: 'GET', url: `/api/v1/uptime?group_by=site&${q}`, headers: viewer })
+    ).json();
     expect(bySite.items).toEqual(
       expect.arrayContaining([
         { id: d.site, name: d.site, uptime_pct: 75, up_s: 90, down_s: 30, devices: 1 },
@@ -138,8 +217,12 @@ describe(`health monitor (${backendName()})`, () => {
       ]),
     );
     const scoped = await bearer(t.ctx.db, 'viewer', fleet.customer);
-    const byCustomer = (await t.app.inject({ method: 'GET', url: `/api/v1/uptime?group_by=customer&${q}`, headers: scoped })).json();
-    expect(byCustomer.items).toEqual([{ id: fleet.customer, name: `Customer ${id}`, uptime_pct: 75, up_s: 90, down_s: 30, devices: 1 }]);
+    const byCustomer = (
+      await t.app.inject({ method: 'GET', url: `/api/v1/uptime?group_by=customer&${q}`, headers: scoped })
+    ).json();
+    expect(byCustomer.items).toEqual([
+      { id: fleet.customer, name: `Customer ${id}`, uptime_pct: 75, up_s: 90, down_s: 30, devices: 1 },
+    ]);
     const bad = await t.app.inject({ method: 'GET', url: `/api/v1/uptime?group_by=planet`, headers: viewer });
     expect(bad.statusCode).toBe(400);
   });

@@ -42,8 +42,13 @@ describe('the OpenAPI document, as client generators read it', () => {
       encoding: 'utf8',
       env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
     });
-    const report = JSON.parse(lint.stdout) as { totals: { errors: number; warnings: number }; problems: Array<{ ruleId: string; severity: string; message: string; location: Array<{ pointer: string }> }> };
-    const errors = report.problems.filter((p) => p.severity === 'error').map((p) => `${p.ruleId} ${p.location[0]?.pointer}: ${p.message}`);
+    const report = JSON.parse(lint.stdout) as {
+      totals: { errors: number; warnings: number };
+      problems: Array<{ ruleId: string; severity: string; message: string; location: Array<{ pointer: string }> }>;
+    };
+    const errors = report.problems
+      .filter((p) => p.severity === 'error')
+      .map((p) => `${p.ruleId} ${p.location[0]?.pointer}: ${p.message}`);
     console.log(`redocly lint (recommended): ${report.totals.errors} errors, ${report.totals.warnings} warnings`);
     for (const p of report.problems) console.log(`  ${p.severity} ${p.ruleId} ${p.location[0]?.pointer}`);
     expect(errors).toEqual([]);
@@ -64,10 +69,24 @@ describe('the OpenAPI document, as client generators read it', () => {
 
     const surface = document.paths['/api/v1/surfaces/{name}'].get;
     expect(surface.parameters.filter((p: any) => p.in === 'query')).toEqual([
-      expect.objectContaining({ name: 'params', style: 'form', explode: true, schema: expect.objectContaining({ type: 'object' }) }),
+      expect.objectContaining({
+        name: 'params',
+        style: 'form',
+        explode: true,
+        schema: expect.objectContaining({ type: 'object' }),
+      }),
     ]);
-    for (const list of ['/api/v1/devices', '/api/v1/alerts', '/api/v1/automation-runs', '/api/v1/dead-letters', '/api/v1/uptime']) {
-      expect(Object.keys(document.paths[list].get.responses['200'].content), list).toEqual(['application/json', 'text/csv']);
+    for (const list of [
+      '/api/v1/devices',
+      '/api/v1/alerts',
+      '/api/v1/automation-runs',
+      '/api/v1/dead-letters',
+      '/api/v1/uptime',
+    ]) {
+      expect(Object.keys(document.paths[list].get.responses['200'].content), list).toEqual([
+        'application/json',
+        'text/csv',
+      ]);
     }
     const metrics = document.paths['/metrics'].get;
     expect(Object.keys(metrics.responses['200'].content)).toEqual(['text/plain; version=0.0.4']);
@@ -115,13 +134,24 @@ console.log(JSON.stringify({
       path.join(work, 'tsconfig.json'),
       JSON.stringify({
         compilerOptions: {
-          target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', strict: true, noEmit: true,
-          skipLibCheck: true, lib: ['ES2022', 'DOM'], types: ['node'], typeRoots: [path.join(PROJECT_ROOT, 'node_modules', '@types')],
+          target: 'ES2022',
+          module: 'ESNext',
+          moduleResolution: 'Bundler',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          lib: ['ES2022', 'DOM'],
+          types: ['node'],
+          typeRoots: [path.join(PROJECT_ROOT, 'node_modules', '@types')],
         },
         files: ['client.mts', 'fleetbook-api.d.ts'],
       }),
     );
-    const tsc = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', work], { encoding: 'utf8' });
+    const tsc = spawnSync(
+      process.execPath,
+      [path.join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', work],
+      { encoding: 'utf8' },
+    );
     expect(tsc.stdout + tsc.stderr).toBe('');
     expect(tsc.status).toBe(0);
 
@@ -129,12 +159,22 @@ console.log(JSON.stringify({
     // Not spawnSync: the API answering the client lives in this process.
     const run = await promisify(execFile)(
       process.execPath,
-      [path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(work, 'client.mts'), baseUrl, token, 'Generated Client Farms'],
+      [
+        path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+        path.join(work, 'client.mts'),
+        baseUrl,
+        token,
+        'Generated Client Farms',
+      ],
       { encoding: 'utf8', cwd: work },
     );
     expect(run.stderr).toBe('');
     const result = JSON.parse(run.stdout.trim());
-    const stored = await t.ctx.db.selectFrom('customers').select(['id', 'name']).where('name', '=', 'Generated Client Farms').executeTakeFirstOrThrow();
+    const stored = await t.ctx.db
+      .selectFrom('customers')
+      .select(['id', 'name'])
+      .where('name', '=', 'Generated Client Farms')
+      .executeTakeFirstOrThrow();
     expect(result.health).toEqual({ http: 200, status: expect.stringMatching(/^(ok|degraded)$/) });
     expect(result.created).toEqual({ http: 201, id: stored.id, name: 'Generated Client Farms' });
     expect(result.read).toEqual({ http: 200, name: 'Generated Client Farms' });

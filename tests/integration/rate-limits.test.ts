@@ -42,7 +42,12 @@ describe(`rate limits across two replicas (${backendName()})`, () => {
   });
 
   const claim = (app: App, remoteAddress: string) =>
-    app.inject({ method: 'POST', url: '/api/v1/stations/claim', remoteAddress, payload: { mac: 'aa:bb:cc:dd:ee:01', claim_code: 'WRONG-CODE-0000' } });
+    app.inject({
+      method: 'POST',
+      url: '/api/v1/stations/claim',
+      remoteAddress,
+      payload: { mac: 'aa:bb:cc:dd:ee:01', claim_code: 'WRONG-CODE-0000' },
+    });
 
   it('claims: 4 per client address in all, whichever replica answers; then 429 with Retry-After and the error body', async () => {
     const address = '198.51.100.7';
@@ -55,7 +60,12 @@ describe(`rate limits across two replicas (${backendName()})`, () => {
     expect(retryAfter).toBeLessThanOrEqual(DAY / 1000);
     expect(limited.headers['x-ratelimit-limit']).toBe('4');
     expect(limited.headers['x-ratelimit-remaining']).toBe('0');
-    expect(limited.json()).toEqual({ error: 'rate_limited', message: expect.stringMatching(/^too many requests to POST \/api\/v1\/stations\/claim: the limit is 4 per day per client address; retry after \d+ s$/) });
+    expect(limited.json()).toEqual({
+      error: 'rate_limited',
+      message: expect.stringMatching(
+        /^too many requests to POST \/api\/v1\/stations\/claim: the limit is 4 per day per client address; retry after \d+ s$/,
+      ),
+    });
     // Another address has its own count.
     expect((await claim(second.app, '198.51.100.8')).statusCode).toBe(401);
   });
@@ -76,10 +86,13 @@ describe(`rate limits across two replicas (${backendName()})`, () => {
 
   it('events: per station; token routes: per caller', async () => {
     const fleet = await seedFleet(t.ctx.db, id, { sites: 1, devices: [{ name: 's1' }, { name: 's2' }] });
-    const stationToken = async (device: string) => ({ authorization: `Bearer ${(await createToken(t.ctx.db, { name: `station-${device}`, role: 'station', stationId: device })).token}` });
+    const stationToken = async (device: string) => ({
+      authorization: `Bearer ${(await createToken(t.ctx.db, { name: `station-${device}`, role: 'station', stationId: device })).token}`,
+    });
     const s1 = await stationToken(fleet.devices.s1!.id);
     const s2 = await stationToken(fleet.devices.s2!.id);
-    const post = (app: App, headers: Record<string, string>) => app.inject({ method: 'POST', url: '/api/v1/events', headers, payload: { events: [] } });
+    const post = (app: App, headers: Record<string, string>) =>
+      app.inject({ method: 'POST', url: '/api/v1/events', headers, payload: { events: [] } });
     const s1Statuses = [];
     for (let i = 0; i < 5; i++) s1Statuses.push((await post(i % 2 ? second.app : t.app, s1)).statusCode);
     expect(s1Statuses).toEqual([400, 400, 400, 429, 429]); // an empty batch is a 400, and it counts
@@ -87,13 +100,15 @@ describe(`rate limits across two replicas (${backendName()})`, () => {
 
     const alice = await bearer(t.ctx.db, 'admin');
     const bob = await bearer(t.ctx.db, 'admin');
-    const list = (app: App, headers: Record<string, string>) => app.inject({ method: 'GET', url: '/api/v1/tokens', headers });
+    const list = (app: App, headers: Record<string, string>) =>
+      app.inject({ method: 'GET', url: '/api/v1/tokens', headers });
     const aliceStatuses = [];
     for (let i = 0; i < 4; i++) aliceStatuses.push((await list(i % 2 ? second.app : t.app, alice)).statusCode);
     expect(aliceStatuses).toEqual([200, 200, 200, 429]);
     expect((await list(t.app, bob)).statusCode).toBe(200);
     // Routes without a limit are untouched.
-    for (let i = 0; i < 5; i++) expect((await t.app.inject({ method: 'GET', url: '/api/v1/whoami', headers: alice })).statusCode).toBe(200);
+    for (let i = 0; i < 5; i++)
+      expect((await t.app.inject({ method: 'GET', url: '/api/v1/whoami', headers: alice })).statusCode).toBe(200);
   });
 
   it('the limits are in the OpenAPI document: the route says its limit and documents the 429', async () => {

@@ -40,12 +40,23 @@ function requirementOf(description: string | undefined): AuthRequirement | 'publ
 
 /** A path parameter value of the right shape, so an allowed call gets past validation. */
 function concrete(p: string): string {
-  const sample: Record<string, string> = { customers: 'cus_nobody', sites: 'site_nobody', deployments: 'dep_nobody', devices: 'dev_nobody', inventory: 'inv_nobody', tokens: 'tok_nobody', products: 'no-such-product' };
-  return p.replace(/\/([a-z-]+)\/\{(\w+)\}/g, (_m, seg: string) => `/${seg}/${sample[seg] ?? 'x'}`).replace(/\{\w+\}/g, 'x');
+  const sample: Record<string, string> = {
+    customers: 'cus_nobody',
+    sites: 'site_nobody',
+    deployments: 'dep_nobody',
+    devices: 'dev_nobody',
+    inventory: 'inv_nobody',
+    tokens: 'tok_nobody',
+    products: 'no-such-product',
+  };
+  return p
+    .replace(/\/([a-z-]+)\/\{(\w+)\}/g, (_m, seg: string) => `/${seg}/${sample[seg] ?? 'x'}`)
+    .replace(/\{\w+\}/g, 'x');
 }
 
 /** Routes of the registry, auth and audit areas: safe to call with an allowed role (no streams). */
-const OURS = /^\/api\/v1\/((customers|sites|deployments|devices|inventory|tokens)(\/\{id\})?|devices\/\{id\}\/desired-state|products(\/\{code\})?|whoami|audit)$/;
+const OURS =
+  /^\/api\/v1\/((customers|sites|deployments|devices|inventory|tokens)(\/\{id\})?|devices\/\{id\}\/desired-state|products(\/\{code\})?|whoami|audit)$/;
 
 describe('roles on every route (table-driven over the OpenAPI document)', () => {
   let t: TestApp;
@@ -57,7 +68,11 @@ describe('roles on every route (table-driven over the OpenAPI document)', () => 
     t = await createTestApp();
     for (const role of ROLES) tokens[role] = await bearer(t.ctx.db, role);
     revoked = await bearer(t.ctx.db, 'admin', null, 'revoked-admin');
-    await t.ctx.db.updateTable('api_tokens').set({ revoked_at: new Date() }).where('secret_hash', '=', hashToken(revoked)).execute();
+    await t.ctx.db
+      .updateTable('api_tokens')
+      .set({ revoked_at: new Date() })
+      .where('secret_hash', '=', hashToken(revoked))
+      .execute();
     const doc = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
     for (const [p, item] of Object.entries<Record<string, any>>(doc.paths)) {
       if (!p.startsWith('/api/v1/')) continue; // e.g. /metrics: outside the versioned API
@@ -72,9 +87,27 @@ describe('roles on every route (table-driven over the OpenAPI document)', () => 
   it('the document lists the registry routes, each with a stated requirement', () => {
     const names = operations.map((o) => `${o.method} ${o.path}`);
     for (const thing of ['customers', 'sites', 'deployments', 'devices', 'inventory']) {
-      expect(names).toEqual(expect.arrayContaining([`GET /api/v1/${thing}`, `POST /api/v1/${thing}`, `GET /api/v1/${thing}/{id}`, `PATCH /api/v1/${thing}/{id}`, `DELETE /api/v1/${thing}/{id}`]));
+      expect(names).toEqual(
+        expect.arrayContaining([
+          `GET /api/v1/${thing}`,
+          `POST /api/v1/${thing}`,
+          `GET /api/v1/${thing}/{id}`,
+          `PATCH /api/v1/${thing}/{id}`,
+          `DELETE /api/v1/${thing}/{id}`,
+        ]),
+      );
     }
-    expect(names).toEqual(expect.arrayContaining(['PUT /api/v1/devices/{id}/desired-state', 'GET /api/v1/products', 'GET /api/v1/products/{code}', 'GET /api/v1/audit', 'POST /api/v1/tokens', 'GET /api/v1/tokens', 'DELETE /api/v1/tokens/{id}']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'PUT /api/v1/devices/{id}/desired-state',
+        'GET /api/v1/products',
+        'GET /api/v1/products/{code}',
+        'GET /api/v1/audit',
+        'POST /api/v1/tokens',
+        'GET /api/v1/tokens',
+        'DELETE /api/v1/tokens/{id}',
+      ]),
+    );
     // Registry writes and tokens are admin's; reads any role's.
     for (const o of operations.filter((o) => OURS.test(o.path))) {
       const isTokenRoute = o.path.startsWith('/api/v1/tokens');
@@ -87,7 +120,9 @@ describe('roles on every route (table-driven over the OpenAPI document)', () => 
       if (o.need === 'public') expect(o.op.security, `${o.method} ${o.path}`).toEqual([]);
       else {
         expect(o.op.security, `${o.method} ${o.path}`).toEqual([{ bearer: [] }]);
-        expect(o.op.description).toMatch(/Requires: [a-z ()]+(, with a token not scoped to a customer \(shared by every customer\))?\.$/);
+        expect(o.op.description).toMatch(
+          /Requires: [a-z ()]+(, with a token not scoped to a customer \(shared by every customer\))?\.$/,
+        );
       }
     }
     // Health is open; nothing of the registry, tokens or audit is.
@@ -105,16 +140,22 @@ describe('roles on every route (table-driven over the OpenAPI document)', () => 
       const ok = Object.keys(o.op.responses).filter((c) => c.startsWith('2'));
       expect(ok, where).toHaveLength(1);
       if (ok[0] !== '204') expect(o.op.responses[ok[0]!].content['application/json'].schema, where).toBeTruthy();
-      for (const code of ['401', '403']) expect(o.op.responses[code]?.content['application/json'].schema, `${where} ${code}`).toBeTruthy();
+      for (const code of ['401', '403'])
+        expect(o.op.responses[code]?.content['application/json'].schema, `${where} ${code}`).toBeTruthy();
       const params = (o.op.parameters ?? []) as Array<{ in: string; name: string; schema: unknown }>;
       for (const name of [...o.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1])) {
         expect(params.find((p) => p.in === 'path' && p.name === name)?.schema, `${where} path ${name}`).toBeTruthy();
       }
-      if (['POST', 'PATCH', 'PUT'].includes(o.method)) expect(o.op.requestBody?.content['application/json'].schema, where).toBeTruthy();
+      if (['POST', 'PATCH', 'PUT'].includes(o.method))
+        expect(o.op.requestBody?.content['application/json'].schema, where).toBeTruthy();
     }
     const devices = operations.find((o) => o.method === 'GET' && o.path === '/api/v1/devices')!;
-    const query = (devices.op.parameters as Array<{ in: string; name: string }>).filter((p) => p.in === 'query').map((p) => p.name);
-    expect(query).toEqual(expect.arrayContaining(['limit', 'cursor', 'site_id', 'deployment_id', 'role', 'status', 'product_code', 'q']));
+    const query = (devices.op.parameters as Array<{ in: string; name: string }>)
+      .filter((p) => p.in === 'query')
+      .map((p) => p.name);
+    expect(query).toEqual(
+      expect.arrayContaining(['limit', 'cursor', 'site_id', 'deployment_id', 'role', 'status', 'product_code', 'q']),
+    );
     const del = operations.find((o) => o.method === 'DELETE' && o.path === '/api/v1/sites/{id}')!;
     expect((del.op.parameters as Array<{ name: string }>).map((p) => p.name)).toContain('cascade');
   });
@@ -124,12 +165,24 @@ describe('roles on every route (table-driven over the OpenAPI document)', () => 
     expect(guarded.length).toBeGreaterThan(30);
     for (const o of guarded) {
       const url = concrete(o.path);
-      const body = ['POST', 'PUT', 'PATCH'].includes(o.method) ? { payload: '{}', headers: { 'content-type': 'application/json' } } : {};
+      const body = ['POST', 'PUT', 'PATCH'].includes(o.method)
+        ? { payload: '{}', headers: { 'content-type': 'application/json' } }
+        : {};
       const none = await t.app.inject({ method: o.method as 'GET', url, ...body });
       expect(none.statusCode, `${o.method} ${url} without token`).toBe(401);
       expect(none.json()).toEqual({ error: 'unauthorized', message: 'a bearer token is required' });
-      for (const header of [`Bearer ${revoked}`, 'Bearer fbk_00000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 'Bearer not-a-token', 'Basic dXNlcjpwYXNz']) {
-        const res = await t.app.inject({ method: o.method as 'GET', url, ...body, headers: { ...(body.headers ?? {}), authorization: header } });
+      for (const header of [
+        `Bearer ${revoked}`,
+        'Bearer fbk_00000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+        'Bearer not-a-token',
+        'Basic dXNlcjpwYXNz',
+      ]) {
+        const res = await t.app.inject({
+          method: o.method as 'GET',
+          url,
+          ...body,
+          headers: { ...(body.headers ?? {}), authorization: header },
+        });
         expect(res.statusCode, `${o.method} ${url} with ${header.slice(0, 20)}`).toBe(401);
       }
     }
@@ -150,7 +203,10 @@ describe('roles on every route (table-driven over the OpenAPI document)', () => 
           method: o.method as 'GET',
           url,
           ...body,
-          headers: { authorization: `Bearer ${tokens[role]}`, ...(body.payload ? { 'content-type': 'application/json' } : {}) },
+          headers: {
+            authorization: `Bearer ${tokens[role]}`,
+            ...(body.payload ? { 'content-type': 'application/json' } : {}),
+          },
         });
         if (allowed) {
           expect([401, 403], `${role} ${o.method} ${url}: ${res.body}`).not.toContain(res.statusCode);
@@ -158,7 +214,10 @@ describe('roles on every route (table-driven over the OpenAPI document)', () => 
           passed++;
         } else {
           expect(res.statusCode, `${role} ${o.method} ${url}: ${res.body}`).toBe(403);
-          expect(res.json()).toEqual({ error: 'forbidden', message: expect.stringContaining(`(role ${role}) may not ${o.method}`) });
+          expect(res.json()).toEqual({
+            error: 'forbidden',
+            message: expect.stringContaining(`(role ${role}) may not ${o.method}`),
+          });
           denied++;
         }
       }
@@ -201,7 +260,12 @@ describe('tokens are stored hashed and shown once', () => {
     const admin = client(t.app, await bearer(t.ctx.db, 'admin', null, 'root'));
     await must(admin.post('/customers', { id: 'cus_tok', name: 'Tok' }));
     const created = await must(admin.post('/tokens', { name: 'grafana', role: 'viewer', customer_id: 'cus_tok' }));
-    expect(created).toMatchObject({ name: 'grafana', role: 'viewer', customer_id: 'cus_tok', token: expect.stringMatching(/^fbk_[0-9a-f]{8}_[A-Za-z0-9_-]{43}$/) });
+    expect(created).toMatchObject({
+      name: 'grafana',
+      role: 'viewer',
+      customer_id: 'cus_tok',
+      token: expect.stringMatching(/^fbk_[0-9a-f]{8}_[A-Za-z0-9_-]{43}$/),
+    });
     expect(created.token.startsWith(`fbk_${created.prefix}_`)).toBe(true);
     const secret = created.token.slice(`fbk_${created.prefix}_`.length);
 
@@ -210,7 +274,11 @@ describe('tokens are stored hashed and shown once', () => {
     expect(who).toEqual({ kind: 'token', name: 'grafana', role: 'viewer', customer_id: 'cus_tok' });
 
     // …and nothing stored or listed contains it: only sha256(token).
-    const row = await t.ctx.db.selectFrom('api_tokens').selectAll().where('id', '=', created.id).executeTakeFirstOrThrow();
+    const row = await t.ctx.db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('id', '=', created.id)
+      .executeTakeFirstOrThrow();
     expect(row.secret_hash).toBe(hashToken(created.token));
     const { rows } = await sql<{ dump: string }>`
       select (select coalesce(string_agg(t::text, '|'), '') from api_tokens t) ||
@@ -220,7 +288,9 @@ describe('tokens are stored hashed and shown once', () => {
     expect(rows[0]!.dump).not.toContain(created.token);
     const list = await admin.get('/tokens');
     expect(list.body).not.toContain(secret);
-    expect(list.json().items).toContainEqual(expect.objectContaining({ id: created.id, name: 'grafana', prefix: created.prefix, revoked_at: null }));
+    expect(list.json().items).toContainEqual(
+      expect.objectContaining({ id: created.id, name: 'grafana', prefix: created.prefix, revoked_at: null }),
+    );
     expect(list.json().items[0]).not.toHaveProperty('token');
     expect(list.json().items[0]).not.toHaveProperty('secret_hash');
 
@@ -259,17 +329,32 @@ describe('identity from an SSO proxy', () => {
   afterAll(async () => t?.close());
 
   const as = (remoteAddress: string, user?: string, groups?: string) =>
-    client(t.app, null, { remoteAddress, headers: { ...(user ? { 'x-forwarded-user': user } : {}), ...(groups ? { 'x-forwarded-groups': groups } : {}) } });
+    client(t.app, null, {
+      remoteAddress,
+      headers: { ...(user ? { 'x-forwarded-user': user } : {}), ...(groups ? { 'x-forwarded-groups': groups } : {}) },
+    });
 
   it('is honoured from a configured proxy address and mapped to a role', async () => {
     // contracts.md: the API can trust an identity header from a configured proxy address, mapped to a role.
-    expect((await as('10.0.0.5', 'alice', 'staff,fleet-admins').get('/whoami')).json()).toEqual({ kind: 'proxy', name: 'alice', role: 'admin', customer_id: null });
-    expect((await as('::ffff:10.0.0.5', 'olga', 'fleet-ops').get('/whoami')).json()).toMatchObject({ name: 'olga', role: 'operator' });
+    expect((await as('10.0.0.5', 'alice', 'staff,fleet-admins').get('/whoami')).json()).toEqual({
+      kind: 'proxy',
+      name: 'alice',
+      role: 'admin',
+      customer_id: null,
+    });
+    expect((await as('::ffff:10.0.0.5', 'olga', 'fleet-ops').get('/whoami')).json()).toMatchObject({
+      name: 'olga',
+      role: 'operator',
+    });
     expect((await as('fd00::5', 'bob').get('/whoami')).json()).toMatchObject({ name: 'bob', role: 'viewer' });
 
     // Writes go through with the mapped role and are audited under the proxy's user.
     await must(as('10.0.0.5', 'alice', 'fleet-admins').post('/customers', { id: 'cus_proxy', name: 'Via proxy' }));
-    const entry = await t.ctx.db.selectFrom('audit_log').selectAll().where('entity_id', '=', 'cus_proxy').executeTakeFirstOrThrow();
+    const entry = await t.ctx.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('entity_id', '=', 'cus_proxy')
+      .executeTakeFirstOrThrow();
     expect(entry.actor).toBe('alice');
     // A default-role user may read but not write.
     expect((await as('10.0.0.5', 'bob').get('/customers/cus_proxy')).statusCode).toBe(200);
@@ -285,21 +370,37 @@ describe('identity from an SSO proxy', () => {
     }
     expect((await as('10.0.0.5', undefined, 'fleet-admins').get('/customers')).statusCode).toBe(401);
     // Claiming to come through the proxy does not make it so: only the socket address counts.
-    const forwarded = client(t.app, null, { remoteAddress: '10.9.9.9', headers: { 'x-forwarded-for': '10.0.0.5', 'x-real-ip': '10.0.0.5', 'x-forwarded-user': 'mallory', 'x-forwarded-groups': 'fleet-admins' } });
+    const forwarded = client(t.app, null, {
+      remoteAddress: '10.9.9.9',
+      headers: {
+        'x-forwarded-for': '10.0.0.5',
+        'x-real-ip': '10.0.0.5',
+        'x-forwarded-user': 'mallory',
+        'x-forwarded-groups': 'fleet-admins',
+      },
+    });
     expect((await forwarded.get('/whoami')).statusCode).toBe(401);
     expect(await snapshot(t.ctx.db)).toEqual(before);
   });
 
   it('a bearer token wins over proxy headers', async () => {
     const token = await bearer(t.ctx.db, 'viewer', null, 'token-user');
-    const res = await client(t.app, token, { remoteAddress: '10.0.0.5', headers: { 'x-forwarded-user': 'alice', 'x-forwarded-groups': 'fleet-admins' } }).get('/whoami');
+    const res = await client(t.app, token, {
+      remoteAddress: '10.0.0.5',
+      headers: { 'x-forwarded-user': 'alice', 'x-forwarded-groups': 'fleet-admins' },
+    }).get('/whoami');
     expect(res.json()).toMatchObject({ kind: 'token', name: 'token-user', role: 'viewer' });
   });
 
   it('with no default role, a user in no mapped group is refused (403)', async () => {
     const strict = await createTestApp({ auth: { openReads: false, proxy: { ...proxy, defaultRole: null } } });
     try {
-      const res = await strict.app.inject({ method: 'GET', url: '/api/v1/whoami', remoteAddress: '10.0.0.5', headers: { 'x-forwarded-user': 'eve', 'x-forwarded-groups': 'staff' } });
+      const res = await strict.app.inject({
+        method: 'GET',
+        url: '/api/v1/whoami',
+        remoteAddress: '10.0.0.5',
+        headers: { 'x-forwarded-user': 'eve', 'x-forwarded-groups': 'staff' },
+      });
       expect(res.statusCode).toBe(403);
       expect(res.json().message).toBe('eve is in no group mapped to a fleetbook role');
     } finally {
@@ -321,9 +422,16 @@ describe('open localhost reads', () => {
       const res = await client(t.app, null, { remoteAddress: addr }).get('/customers');
       expect(res.statusCode, addr).toBe(200);
     }
-    expect((await client(t.app, null, { remoteAddress: '127.0.0.1' }).get('/whoami')).json()).toEqual({ kind: 'anonymous', name: 'localhost', role: 'viewer', customer_id: null });
+    expect((await client(t.app, null, { remoteAddress: '127.0.0.1' }).get('/whoami')).json()).toEqual({
+      kind: 'anonymous',
+      name: 'localhost',
+      role: 'viewer',
+      customer_id: null,
+    });
     expect((await client(t.app, null, { remoteAddress: '10.1.2.3' }).get('/customers')).statusCode).toBe(401);
-    expect((await client(t.app, null, { remoteAddress: '127.0.0.1' }).post('/customers', { name: 'x' })).statusCode).toBe(401);
+    expect(
+      (await client(t.app, null, { remoteAddress: '127.0.0.1' }).post('/customers', { name: 'x' })).statusCode,
+    ).toBe(401);
     // Token admin is still admin-only.
     expect((await client(t.app, null, { remoteAddress: '127.0.0.1' }).get('/tokens')).statusCode).toBe(403);
   });
@@ -334,10 +442,22 @@ describe('fleetbook token create (CLI)', () => {
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   /** The CLI needs a database a child process can open: the test's pg database, or a PGlite folder. */
-  async function cliDatabase(): Promise<{ args: string[]; env: Record<string, string>; seed(fn: (db: DatabaseHandle['db']) => Promise<unknown>): Promise<void>; open(): Promise<DatabaseHandle>; close(): Promise<void> }> {
+  async function cliDatabase(): Promise<{
+    args: string[];
+    env: Record<string, string>;
+    seed(fn: (db: DatabaseHandle['db']) => Promise<unknown>): Promise<void>;
+    open(): Promise<DatabaseHandle>;
+    close(): Promise<void>;
+  }> {
     if (process.env.TEST_DATABASE_URL) {
       const database = await createTestDatabase();
-      return { args: [], env: { DATABASE_URL: database.url! }, seed: async (fn) => void (await fn(database.handle.db)), open: async () => database.handle, close: () => database.drop() };
+      return {
+        args: [],
+        env: { DATABASE_URL: database.url! },
+        seed: async (fn) => void (await fn(database.handle.db)),
+        open: async () => database.handle,
+        close: () => database.drop(),
+      };
     }
     // PGlite is one process's database: the test lets go of the folder while the CLI runs.
     const dataDir = path.join(tmp, 'data');
@@ -363,30 +483,56 @@ describe('fleetbook token create (CLI)', () => {
   it('prints a token that works against the API, scoped to the customer it names', async () => {
     const cli = await cliDatabase();
     try {
-      await cli.seed((db) => db.insertInto('customers').values([{ id: 'cus_cli', name: 'CLI Co' }, { id: 'cus_cli-other', name: 'Other' }]).execute());
-      const res = await runCli(['token', 'create', '--name', 'ci-reader', '--role', 'viewer', '--customer', 'cus_cli', ...cli.args], { ...cli.env, LOG_LEVEL: 'silent' });
+      await cli.seed((db) =>
+        db
+          .insertInto('customers')
+          .values([
+            { id: 'cus_cli', name: 'CLI Co' },
+            { id: 'cus_cli-other', name: 'Other' },
+          ])
+          .execute(),
+      );
+      const res = await runCli(
+        ['token', 'create', '--name', 'ci-reader', '--role', 'viewer', '--customer', 'cus_cli', ...cli.args],
+        { ...cli.env, LOG_LEVEL: 'silent' },
+      );
       expect(res.code, res.stderr).toBe(0);
       const token = res.stdout.trim();
       expect(token).toMatch(/^fbk_[0-9a-f]{8}_[A-Za-z0-9_-]{43}$/);
-      expect(res.stderr).toMatch(/^token tok_[0-9a-f]+ \(viewer, customer cus_cli\): shown once, only its hash is stored\n$/);
+      expect(res.stderr).toMatch(
+        /^token tok_[0-9a-f]+ \(viewer, customer cus_cli\): shown once, only its hash is stored\n$/,
+      );
 
-      const bad = await runCli(['token', 'create', '--name', 'x', '--role', 'viewer', '--customer', 'cus_nope', ...cli.args], cli.env);
+      const bad = await runCli(
+        ['token', 'create', '--name', 'x', '--role', 'viewer', '--customer', 'cus_nope', ...cli.args],
+        cli.env,
+      );
       expect(bad.code).toBe(1);
       expect(bad.stderr).toBe('fleetbook: customer cus_nope not found\n');
       const badRole = await runCli(['token', 'create', '--name', 'x', '--role', 'root', ...cli.args], cli.env);
       expect(badRole.code).not.toBe(0);
-      expect(badRole.stderr).toContain("Allowed choices are viewer, operator, automation, admin");
+      expect(badRole.stderr).toContain('Allowed choices are viewer, operator, automation, admin');
 
       const handle = await cli.open();
       const stored = await handle.db.selectFrom('api_tokens').selectAll().execute();
       expect(stored).toHaveLength(1);
-      expect(stored[0]).toMatchObject({ name: 'ci-reader', role: 'viewer', customer_id: 'cus_cli', secret_hash: hashToken(token) });
+      expect(stored[0]).toMatchObject({
+        name: 'ci-reader',
+        role: 'viewer',
+        customer_id: 'cus_cli',
+        secret_hash: hashToken(token),
+      });
       expect(JSON.stringify(stored)).not.toContain(token.slice(14));
 
       const app = await buildApp(headlessContext(handle));
       try {
         const api = client(app, token);
-        expect((await api.get('/whoami')).json()).toEqual({ kind: 'token', name: 'ci-reader', role: 'viewer', customer_id: 'cus_cli' });
+        expect((await api.get('/whoami')).json()).toEqual({
+          kind: 'token',
+          name: 'ci-reader',
+          role: 'viewer',
+          customer_id: 'cus_cli',
+        });
         expect((await api.get('/customers')).json().items.map((c: { id: string }) => c.id)).toEqual(['cus_cli']);
         expect((await api.get('/customers/cus_cli-other')).statusCode).toBe(404);
         expect((await api.post('/customers', { name: 'x' })).statusCode).toBe(403);

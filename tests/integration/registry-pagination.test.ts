@@ -7,13 +7,18 @@ import { bearer, client, must, walk, type Client } from '../helpers/registry.ts'
 // product_code, text q; keyset pagination (limit, cursor). Issue: limit ≤ 500, opaque
 // cursor, stable under concurrent inserts; the same for the other lists.
 
-interface Item { id: string }
+interface Item {
+  id: string;
+}
 const ids = (items: Item[]) => items.map((i) => i.id);
 const sorted = (xs: string[]) => [...xs].sort();
 
 /** Ids spread over the whole key space, so inserts land before, inside and after any page. */
 const spreadIds = (prefix: string, n: number, tag: string) =>
-  Array.from({ length: n }, (_, i) => `${prefix}${'0123456789abcdefghijklmnopqrstuvwxyz'[(i * 7) % 36]}${tag}-${String(i).padStart(3, '0')}`);
+  Array.from(
+    { length: n },
+    (_, i) => `${prefix}${'0123456789abcdefghijklmnopqrstuvwxyz'[(i * 7) % 36]}${tag}-${String(i).padStart(3, '0')}`,
+  );
 
 describe('registry lists: filters and keyset pagination', () => {
   let t: TestApp;
@@ -29,9 +34,30 @@ describe('registry lists: filters and keyset pagination', () => {
     await must(admin.post('/customers', { id: 'cus_pg-2', name: 'Paging Two' }));
     await must(admin.post('/sites', { id: 'site_pg-a', customer_id: 'cus_pg-1', name: 'A' }));
     await must(admin.post('/sites', { id: 'site_pg-b', customer_id: 'cus_pg-2', name: 'B' }));
-    await must(admin.post('/deployments', { id: 'dep_pg-a-soil', site_id: 'site_pg-a', product_code: 'soil-probe', product_version: '1.4.2' }));
-    await must(admin.post('/deployments', { id: 'dep_pg-a-gw', site_id: 'site_pg-a', product_code: 'lorawan-gw', product_version: '2.1.0' }));
-    await must(admin.post('/deployments', { id: 'dep_pg-b-pump', site_id: 'site_pg-b', product_code: 'pump-ctl', product_version: '1.4.2' }));
+    await must(
+      admin.post('/deployments', {
+        id: 'dep_pg-a-soil',
+        site_id: 'site_pg-a',
+        product_code: 'soil-probe',
+        product_version: '1.4.2',
+      }),
+    );
+    await must(
+      admin.post('/deployments', {
+        id: 'dep_pg-a-gw',
+        site_id: 'site_pg-a',
+        product_code: 'lorawan-gw',
+        product_version: '2.1.0',
+      }),
+    );
+    await must(
+      admin.post('/deployments', {
+        id: 'dep_pg-b-pump',
+        site_id: 'site_pg-b',
+        product_code: 'pump-ctl',
+        product_version: '1.4.2',
+      }),
+    );
 
     // 90 devices through the API; statuses are the fleet's to report, so they are set in the database.
     const plan = [
@@ -50,12 +76,21 @@ describe('registry lists: filters and keyset pagination', () => {
             role: p.role,
             serial: `SER-${p.product.toUpperCase()}-${i}`,
             name: `${p.product} #${i}`,
-            ...(p.role === 'sensor' ? { external_refs: { chirpstack: { dev_eui: `a84041ff${String(i).padStart(8, '0')}` } } } : {}),
-            ...(p.role === 'controller' ? { external_refs: { rfid: { mac: `aa:bb:cc:dd:ee:${i.toString(16).padStart(2, '0')}` } } } : {}),
+            ...(p.role === 'sensor'
+              ? { external_refs: { chirpstack: { dev_eui: `a84041ff${String(i).padStart(8, '0')}` } } }
+              : {}),
+            ...(p.role === 'controller'
+              ? { external_refs: { rfid: { mac: `aa:bb:cc:dd:ee:${i.toString(16).padStart(2, '0')}` } } }
+              : {}),
           }),
         );
         const status = ['up', 'down', 'unknown'][i % 3]!;
-        if (status !== 'unknown') await t.ctx.db.updateTable('devices').set({ status: status as 'up' | 'down' }).where('id', '=', id).execute();
+        if (status !== 'unknown')
+          await t.ctx.db
+            .updateTable('devices')
+            .set({ status: status as 'up' | 'down' })
+            .where('id', '=', id)
+            .execute();
         devices.push({ id, site: p.site, dep: p.dep, role: p.role, status, product: p.product });
       }
     }
@@ -78,7 +113,10 @@ describe('registry lists: filters and keyset pagination', () => {
     ['status=down', (d: (typeof devices)[number]) => d.status === 'down'],
     ['product_code=soil-probe', (d: (typeof devices)[number]) => d.product === 'soil-probe'],
     ['site_id=site_pg-a&status=up', (d: (typeof devices)[number]) => d.site === 'site_pg-a' && d.status === 'up'],
-    ['site_id=site_pg-a&role=gateway&status=unknown', (d: (typeof devices)[number]) => d.site === 'site_pg-a' && d.role === 'gateway' && d.status === 'unknown'],
+    [
+      'site_id=site_pg-a&role=gateway&status=unknown',
+      (d: (typeof devices)[number]) => d.site === 'site_pg-a' && d.role === 'gateway' && d.status === 'unknown',
+    ],
     ['customer_id=cus_pg-2', (d: (typeof devices)[number]) => d.site === 'site_pg-b'],
   ])('filters by %s across pages', async (query, keep) => {
     const got = await walk<Item>(viewer, `/devices?${query}`, 4);
@@ -88,7 +126,22 @@ describe('registry lists: filters and keyset pagination', () => {
   });
 
   it.each([
-    ['id', 'pg-pump-ctl-02', ['dev_pg-pump-ctl-020', 'dev_pg-pump-ctl-021', 'dev_pg-pump-ctl-022', 'dev_pg-pump-ctl-023', 'dev_pg-pump-ctl-024', 'dev_pg-pump-ctl-025', 'dev_pg-pump-ctl-026', 'dev_pg-pump-ctl-027', 'dev_pg-pump-ctl-028', 'dev_pg-pump-ctl-029']],
+    [
+      'id',
+      'pg-pump-ctl-02',
+      [
+        'dev_pg-pump-ctl-020',
+        'dev_pg-pump-ctl-021',
+        'dev_pg-pump-ctl-022',
+        'dev_pg-pump-ctl-023',
+        'dev_pg-pump-ctl-024',
+        'dev_pg-pump-ctl-025',
+        'dev_pg-pump-ctl-026',
+        'dev_pg-pump-ctl-027',
+        'dev_pg-pump-ctl-028',
+        'dev_pg-pump-ctl-029',
+      ],
+    ],
     ['serial', 'ser-lorawan-gw-7', ['gw_pg-lorawan-gw-007']],
     ['name', 'soil-probe #49', ['dev_pg-soil-probe-049']],
     ['ChirpStack DevEUI', 'A84041FF00000012', ['dev_pg-soil-probe-012']],
@@ -108,17 +161,30 @@ describe('registry lists: filters and keyset pagination', () => {
     const first = (await viewer.get('/devices?limit=2')).json();
     expect(first.next_cursor).toEqual(expect.any(String));
     expect(first.next_cursor).not.toContain(first.items[1].id);
-    for (const bad of ['nope', first.next_cursor.slice(0, -3), Buffer.from('{"v":2,"after":"dev_x"}').toString('base64url'), Buffer.from(first.items[1].id).toString('base64url')]) {
+    for (const bad of [
+      'nope',
+      first.next_cursor.slice(0, -3),
+      Buffer.from('{"v":2,"after":"dev_x"}').toString('base64url'),
+      Buffer.from(first.items[1].id).toString('base64url'),
+    ]) {
       const res = await viewer.get(`/devices?cursor=${encodeURIComponent(bad)}`);
       expect(res.statusCode).toBe(400);
-      expect(res.json()).toMatchObject({ error: 'validation', issues: [{ path: 'querystring.cursor', message: expect.stringContaining('invalid cursor') }] });
+      expect(res.json()).toMatchObject({
+        error: 'validation',
+        issues: [{ path: 'querystring.cursor', message: expect.stringContaining('invalid cursor') }],
+      });
     }
   });
 
   it('limit is 1..500 (default 50)', async () => {
     expect((await viewer.get('/devices')).json().items).toHaveLength(50);
     expect((await viewer.get('/devices?limit=500')).statusCode).toBe(200);
-    for (const [limit, message] of [['501', 'expected at most 500'], ['0', 'expected at least 1'], ['2.5', 'expected a whole number'], ['lots', 'expected a number']]) {
+    for (const [limit, message] of [
+      ['501', 'expected at most 500'],
+      ['0', 'expected at least 1'],
+      ['2.5', 'expected a whole number'],
+      ['lots', 'expected a number'],
+    ]) {
       const res = await viewer.get(`/devices?limit=${limit}`);
       expect(res.statusCode).toBe(400);
       expect(res.json().issues).toEqual([{ path: 'querystring.limit', message: expect.stringContaining(message!) }]);
@@ -135,7 +201,9 @@ describe('registry lists: filters and keyset pagination', () => {
     // after the cursor: deterministic interleaving, not a race against the scheduler.
     const seen = await walk<Item>(viewer, '/devices', 5, async () => {
       for (const id of fresh.slice(inserted, inserted + 3)) {
-        await must(admin.post('/devices', { id, deployment_id: 'dep_pg-a-soil', product_code: 'soil-probe', role: 'sensor' }));
+        await must(
+          admin.post('/devices', { id, deployment_id: 'dep_pg-a-soil', product_code: 'soil-probe', role: 'sensor' }),
+        );
         inserted++;
       }
     });
@@ -150,7 +218,11 @@ describe('registry lists: filters and keyset pagination', () => {
   describe.each([
     ['customers', 'cus_', (id: string) => ({ id, name: id })],
     ['sites', 'site_', (id: string) => ({ id, customer_id: 'cus_pg-1', name: id })],
-    ['deployments', 'dep_', (id: string) => ({ id, site_id: 'site_pg-b', product_code: 'pump-ctl', product_version: '1.4.2' })],
+    [
+      'deployments',
+      'dep_',
+      (id: string) => ({ id, site_id: 'site_pg-b', product_code: 'pump-ctl', product_version: '1.4.2' }),
+    ],
     ['inventory', 'inv_', (id: string) => ({ id, sku: 'SKU-PG' })],
   ])('GET /%s', (path, prefix, body) => {
     it('pages every row exactly once, also while rows are inserted', async () => {
@@ -199,7 +271,9 @@ describe('registry lists: filters and keyset pagination', () => {
         await new Promise((r) => setImmediate(r));
       }
     })();
-    const seen = (await walk<{ id: number }>(viewer, '/audit', 9, () => new Promise((r) => setImmediate(r)))).map((e) => e.id);
+    const seen = (await walk<{ id: number }>(viewer, '/audit', 9, () => new Promise((r) => setImmediate(r)))).map(
+      (e) => e.id,
+    );
     await inserter;
     expect(new Set(seen).size).toBe(seen.length);
     for (const id of beforeIds) expect(seen.filter((s) => s === id)).toHaveLength(1);
@@ -208,8 +282,16 @@ describe('registry lists: filters and keyset pagination', () => {
   });
 
   it('keeps JSON columns as objects in lists', async () => {
-    await t.ctx.db.updateTable('devices').set({ observed_state: json({ fw: '2.1.0' }) }).where('id', '=', 'gw_pg-lorawan-gw-000').execute();
+    await t.ctx.db
+      .updateTable('devices')
+      .set({ observed_state: json({ fw: '2.1.0' }) })
+      .where('id', '=', 'gw_pg-lorawan-gw-000')
+      .execute();
     const page = (await viewer.get('/devices?deployment_id=dep_pg-a-gw&limit=1')).json();
-    expect(page.items[0]).toMatchObject({ id: 'gw_pg-lorawan-gw-000', observed_state: { fw: '2.1.0' }, external_refs: {} });
+    expect(page.items[0]).toMatchObject({
+      id: 'gw_pg-lorawan-gw-000',
+      observed_state: { fw: '2.1.0' },
+      external_refs: {},
+    });
   });
 });

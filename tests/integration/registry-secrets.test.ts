@@ -46,10 +46,7 @@ describe('LoRaWAN keys are write-only', () => {
       },
     });
     const logger = pino({ level: 'trace' }, sink);
-    app = await buildApp(
-      headlessContext(database.handle, { broker }),
-      { logger },
-    );
+    app = await buildApp(headlessContext(database.handle, { broker }), { logger });
     await app.ready();
     const record = (c: Client): Client => {
       const wrap = async (p: Promise<{ body: string }>) => {
@@ -71,7 +68,14 @@ describe('LoRaWAN keys are write-only', () => {
 
     await must(admin.post('/customers', { id: 'cus_sec', name: 'Secrets' }));
     await must(admin.post('/sites', { id: 'site_sec', customer_id: 'cus_sec', name: 'S' }));
-    await must(admin.post('/deployments', { id: 'dep_sec', site_id: 'site_sec', product_code: 'soil-probe', product_version: '1.4.2' }));
+    await must(
+      admin.post('/deployments', {
+        id: 'dep_sec',
+        site_id: 'site_sec',
+        product_code: 'soil-probe',
+        product_version: '1.4.2',
+      }),
+    );
   });
   afterAll(async () => {
     await app?.close();
@@ -94,7 +98,10 @@ describe('LoRaWAN keys are write-only', () => {
     expect(created.secrets_set).toEqual(['app_key', 'nwk_key']);
     expect(created).not.toHaveProperty('secrets');
 
-    const patched = await must(admin.patch('/devices/dev_sec-1', { name: 'Probe', secrets: { app_key: NEW_APP_KEY } }), 200);
+    const patched = await must(
+      admin.patch('/devices/dev_sec-1', { name: 'Probe', secrets: { app_key: NEW_APP_KEY } }),
+      200,
+    );
     expect(patched.secrets_set).toEqual(['app_key', 'nwk_key']);
     await must(admin.put('/devices/dev_sec-1/desired-state', { desired_state: { adr: true } }), 200);
 
@@ -103,7 +110,12 @@ describe('LoRaWAN keys are write-only', () => {
     expect(listed.items.find((d: { id: string }) => d.id === 'dev_sec-1').secrets_set).toEqual(['app_key', 'nwk_key']);
 
     // Stored (write-only) where the ingest/provisioning can use it.
-    const stored = await database.handle.db.selectFrom('device_secrets').select(['name', 'value']).where('device_id', '=', 'dev_sec-1').orderBy('name').execute();
+    const stored = await database.handle.db
+      .selectFrom('device_secrets')
+      .select(['name', 'value'])
+      .where('device_id', '=', 'dev_sec-1')
+      .orderBy('name')
+      .execute();
     expect(stored).toEqual([
       { name: 'app_key', value: NEW_APP_KEY },
       { name: 'nwk_key', value: NWK_KEY },
@@ -119,7 +131,13 @@ describe('LoRaWAN keys are write-only', () => {
       const res = await admin.patch('/devices/dev_sec-1', body);
       expect(res.statusCode).toBe(400);
     }
-    const dup = await admin.post('/devices', { id: 'dev_sec-1', deployment_id: 'dep_sec', product_code: 'soil-probe', role: 'sensor', secrets: { app_key: APP_KEY } });
+    const dup = await admin.post('/devices', {
+      id: 'dev_sec-1',
+      deployment_id: 'dep_sec',
+      product_code: 'soil-probe',
+      role: 'sensor',
+      secrets: { app_key: APP_KEY },
+    });
     expect(dup.statusCode).toBe(409);
     const forbidden = await viewer.patch('/devices/dev_sec-1', { secrets: { app_key: APP_KEY } });
     expect(forbidden.statusCode).toBe(403);
@@ -155,7 +173,11 @@ describe('LoRaWAN keys are write-only', () => {
 
   it('deleting the device deletes its keys', async () => {
     expect((await admin.del('/devices/dev_sec-1')).statusCode).toBe(204);
-    const left = await database.handle.db.selectFrom('device_secrets').selectAll().where('device_id', '=', 'dev_sec-1').execute();
+    const left = await database.handle.db
+      .selectFrom('device_secrets')
+      .selectAll()
+      .where('device_id', '=', 'dev_sec-1')
+      .execute();
     expect(left).toEqual([]);
     expect(leaks(logs)).toEqual([]);
   });

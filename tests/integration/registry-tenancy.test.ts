@@ -6,8 +6,22 @@ import { bearer, client, must, snapshot, walk, type Client } from '../helpers/re
 // only that customer's sites, deployments, devices … everywhere. Issue: lists filtered,
 // the other tenant's ids → 404, cannot create under another customer.
 
-const MINE = { customer: 'cus_ten-mine', site: 'site_ten-mine', deployment: 'dep_ten-mine', device: 'dev_ten-mine-1', gateway: 'gw_ten-mine', inventory: 'inv_ten-mine' };
-const THEIRS = { customer: 'cus_ten-theirs', site: 'site_ten-theirs', deployment: 'dep_ten-theirs', device: 'dev_ten-theirs-1', gateway: 'gw_ten-theirs', inventory: 'inv_ten-theirs' };
+const MINE = {
+  customer: 'cus_ten-mine',
+  site: 'site_ten-mine',
+  deployment: 'dep_ten-mine',
+  device: 'dev_ten-mine-1',
+  gateway: 'gw_ten-mine',
+  inventory: 'inv_ten-mine',
+};
+const THEIRS = {
+  customer: 'cus_ten-theirs',
+  site: 'site_ten-theirs',
+  deployment: 'dep_ten-theirs',
+  device: 'dev_ten-theirs-1',
+  gateway: 'gw_ten-theirs',
+  inventory: 'inv_ten-theirs',
+};
 
 describe('customer-scoped tokens', () => {
   let t: TestApp;
@@ -21,10 +35,39 @@ describe('customer-scoped tokens', () => {
     for (const x of [MINE, THEIRS]) {
       await must(root.post('/customers', { id: x.customer, name: x.customer }));
       await must(root.post('/sites', { id: x.site, customer_id: x.customer, name: x.site }));
-      await must(root.post('/deployments', { id: x.deployment, site_id: x.site, product_code: 'lorawan-gw', product_version: '2.1.0' }));
-      await must(root.post('/devices', { id: x.device, deployment_id: x.deployment, product_code: 'soil-probe', role: 'sensor', serial: `SER-${x.device}` }));
-      await must(root.post('/devices', { id: x.gateway, deployment_id: x.deployment, product_code: 'lorawan-gw', role: 'gateway' }));
-      await must(root.post('/inventory', { id: x.inventory, sku: 'GW-OUT-8CH', state: 'allocated', deployment_id: x.deployment }));
+      await must(
+        root.post('/deployments', {
+          id: x.deployment,
+          site_id: x.site,
+          product_code: 'lorawan-gw',
+          product_version: '2.1.0',
+        }),
+      );
+      await must(
+        root.post('/devices', {
+          id: x.device,
+          deployment_id: x.deployment,
+          product_code: 'soil-probe',
+          role: 'sensor',
+          serial: `SER-${x.device}`,
+        }),
+      );
+      await must(
+        root.post('/devices', {
+          id: x.gateway,
+          deployment_id: x.deployment,
+          product_code: 'lorawan-gw',
+          role: 'gateway',
+        }),
+      );
+      await must(
+        root.post('/inventory', {
+          id: x.inventory,
+          sku: 'GW-OUT-8CH',
+          state: 'allocated',
+          deployment_id: x.deployment,
+        }),
+      );
     }
     await must(root.post('/devices', { id: 'dev_ten-stock', product_code: 'soil-probe', role: 'sensor' }));
     await must(root.post('/inventory', { id: 'inv_ten-stock', sku: 'GW-OUT-8CH' }));
@@ -53,9 +96,18 @@ describe('customer-scoped tokens', () => {
   });
 
   it('device filters cannot reach into the other tenant', async () => {
-    for (const q of [`site_id=${THEIRS.site}`, `deployment_id=${THEIRS.deployment}`, `q=${THEIRS.device}`, 'role=gateway', `q=SER-`]) {
+    for (const q of [
+      `site_id=${THEIRS.site}`,
+      `deployment_id=${THEIRS.deployment}`,
+      `q=${THEIRS.device}`,
+      'role=gateway',
+      `q=SER-`,
+    ]) {
       const ids = (await scopedViewer.get(`/devices?${q}`)).json().items.map((d: { id: string }) => d.id);
-      expect(ids.every((id: string) => id.includes('ten-mine')), q).toBe(true);
+      expect(
+        ids.every((id: string) => id.includes('ten-mine')),
+        q,
+      ).toBe(true);
     }
   });
 
@@ -103,15 +155,62 @@ describe('customer-scoped tokens', () => {
   it('cannot create under another customer, nor outside any customer', async () => {
     const before = await snapshot(t.ctx.db);
     const cases: Array<[Promise<{ statusCode: number; json(): any }>, number, RegExp]> = [
-      [scopedAdmin.post('/customers', { id: 'cus_ten-new', name: 'New tenant' }), 403, /changes what every customer shares: a token scoped to customer cus_ten-mine may not/],
-      [scopedAdmin.post('/sites', { id: 'site_ten-x', customer_id: THEIRS.customer, name: 'x' }), 404, /customer cus_ten-theirs not found/],
-      [scopedAdmin.post('/deployments', { id: 'dep_ten-x', site_id: THEIRS.site, product_code: 'pump-ctl', product_version: '1.4.2' }), 404, /site site_ten-theirs not found/],
-      [scopedAdmin.post('/devices', { id: 'dev_ten-x', deployment_id: THEIRS.deployment, product_code: 'soil-probe', role: 'sensor' }), 404, /deployment dep_ten-theirs not found/],
-      [scopedAdmin.post('/devices', { id: 'dev_ten-y', site_id: THEIRS.site, product_code: 'soil-probe', role: 'sensor' }), 404, /site site_ten-theirs not found/],
-      [scopedAdmin.post('/devices', { id: 'dev_ten-z', product_code: 'soil-probe', role: 'sensor' }), 400, /must place the device at one of its sites/],
-      [scopedAdmin.post('/inventory', { id: 'inv_ten-x', sku: 'X', deployment_id: THEIRS.deployment }), 404, /deployment dep_ten-theirs not found/],
+      [
+        scopedAdmin.post('/customers', { id: 'cus_ten-new', name: 'New tenant' }),
+        403,
+        /changes what every customer shares: a token scoped to customer cus_ten-mine may not/,
+      ],
+      [
+        scopedAdmin.post('/sites', { id: 'site_ten-x', customer_id: THEIRS.customer, name: 'x' }),
+        404,
+        /customer cus_ten-theirs not found/,
+      ],
+      [
+        scopedAdmin.post('/deployments', {
+          id: 'dep_ten-x',
+          site_id: THEIRS.site,
+          product_code: 'pump-ctl',
+          product_version: '1.4.2',
+        }),
+        404,
+        /site site_ten-theirs not found/,
+      ],
+      [
+        scopedAdmin.post('/devices', {
+          id: 'dev_ten-x',
+          deployment_id: THEIRS.deployment,
+          product_code: 'soil-probe',
+          role: 'sensor',
+        }),
+        404,
+        /deployment dep_ten-theirs not found/,
+      ],
+      [
+        scopedAdmin.post('/devices', {
+          id: 'dev_ten-y',
+          site_id: THEIRS.site,
+          product_code: 'soil-probe',
+          role: 'sensor',
+        }),
+        404,
+        /site site_ten-theirs not found/,
+      ],
+      [
+        scopedAdmin.post('/devices', { id: 'dev_ten-z', product_code: 'soil-probe', role: 'sensor' }),
+        400,
+        /must place the device at one of its sites/,
+      ],
+      [
+        scopedAdmin.post('/inventory', { id: 'inv_ten-x', sku: 'X', deployment_id: THEIRS.deployment }),
+        404,
+        /deployment dep_ten-theirs not found/,
+      ],
       [scopedAdmin.post('/inventory', { id: 'inv_ten-y', sku: 'X' }), 400, /customer-scoped token/],
-      [scopedAdmin.post('/tokens', { name: 'theirs', role: 'admin', customer_id: THEIRS.customer }), 403, /its own customer/],
+      [
+        scopedAdmin.post('/tokens', { name: 'theirs', role: 'admin', customer_id: THEIRS.customer }),
+        403,
+        /its own customer/,
+      ],
     ];
     for (const [res, status, message] of cases) {
       const r = await res;
@@ -137,8 +236,22 @@ describe('customer-scoped tokens', () => {
 
   it('creates and changes freely inside its own tenant', async () => {
     await must(scopedAdmin.post('/sites', { id: 'site_ten-mine-2', customer_id: MINE.customer, name: 'Second' }));
-    await must(scopedAdmin.post('/deployments', { id: 'dep_ten-mine-2', site_id: 'site_ten-mine-2', product_code: 'pump-ctl', product_version: '1.4.2' }));
-    const dev = await must(scopedAdmin.post('/devices', { id: 'dev_ten-mine-2', deployment_id: 'dep_ten-mine-2', product_code: 'pump-ctl', role: 'controller' }));
+    await must(
+      scopedAdmin.post('/deployments', {
+        id: 'dep_ten-mine-2',
+        site_id: 'site_ten-mine-2',
+        product_code: 'pump-ctl',
+        product_version: '1.4.2',
+      }),
+    );
+    const dev = await must(
+      scopedAdmin.post('/devices', {
+        id: 'dev_ten-mine-2',
+        deployment_id: 'dep_ten-mine-2',
+        product_code: 'pump-ctl',
+        role: 'controller',
+      }),
+    );
     expect(dev.customer_id).toBe(MINE.customer);
     await must(scopedAdmin.patch(`/customers/${MINE.customer}`, { name: 'Mine, renamed' }), 200);
     await must(scopedAdmin.put('/devices/dev_ten-mine-2/desired-state', { desired_state: { pump: 'auto' } }), 200);
@@ -150,7 +263,11 @@ describe('customer-scoped tokens', () => {
   });
 
   it('the audit log and the token list show only the tenant’s own entries', async () => {
-    const entries = await walk<{ id: number; customer_id: string | null; entity_id: string }>(scopedViewer, '/audit', 500);
+    const entries = await walk<{ id: number; customer_id: string | null; entity_id: string }>(
+      scopedViewer,
+      '/audit',
+      500,
+    );
     expect(entries.length).toBeGreaterThan(5);
     expect(entries.every((e) => e.customer_id === MINE.customer)).toBe(true);
     expect((await scopedViewer.get(`/audit?entity_id=${THEIRS.device}`)).json().items).toEqual([]);
@@ -158,11 +275,20 @@ describe('customer-scoped tokens', () => {
 
     const tokens = (await scopedAdmin.get('/tokens')).json().items;
     expect(tokens.map((x: { name: string }) => x.name).sort()).toEqual(['mine-2', 'mine-admin', 'mine-viewer']);
-    const theirs = await t.ctx.db.selectFrom('api_tokens').select('id').where('name', '=', 'theirs-viewer').executeTakeFirstOrThrow();
+    const theirs = await t.ctx.db
+      .selectFrom('api_tokens')
+      .select('id')
+      .where('name', '=', 'theirs-viewer')
+      .executeTakeFirstOrThrow();
     expect((await scopedAdmin.del(`/tokens/${theirs.id}`)).statusCode).toBe(404);
   });
 
   it('whoami names the tenant', async () => {
-    expect((await scopedViewer.get('/whoami')).json()).toEqual({ kind: 'token', name: 'mine-viewer', role: 'viewer', customer_id: MINE.customer });
+    expect((await scopedViewer.get('/whoami')).json()).toEqual({
+      kind: 'token',
+      name: 'mine-viewer',
+      role: 'viewer',
+      customer_id: MINE.customer,
+    });
   });
 });

@@ -20,7 +20,8 @@ describe('retention of the change feed and of idempotency keys', () => {
       select now() - make_interval(days => ${ageDays}), 'test.event', 'test', 'evt-' || g, '{}'::jsonb
       from generate_series(1, ${n}) g`.execute(t.ctx.db);
   };
-  const ids = async () => (await t.ctx.db.selectFrom('change_events').select('id').orderBy('id').execute()).map((r) => Number(r.id));
+  const ids = async () =>
+    (await t.ctx.db.selectFrom('change_events').select('id').orderBy('id').execute()).map((r) => Number(r.id));
 
   it('drops events older than the window, but never the newest keepLast, and keeps young ones', async () => {
     await t.ctx.db.deleteFrom('change_events').execute();

@@ -40,12 +40,19 @@ function makeSite(dir: string) {
   );
   fs.writeFileSync(path.join(dir, 'package.json'), '{ "name": "run-page-build-test", "private": true }\n');
   fs.mkdirSync(path.join(dir, 'docs'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'docs/index.mdx'), '# Handbook\n\n[Runs](./projects/farm-north-lorawan/runs/index.mdx)\n');
+  fs.writeFileSync(
+    path.join(dir, 'docs/index.mdx'),
+    '# Handbook\n\n[Runs](./projects/farm-north-lorawan/runs/index.mdx)\n',
+  );
 }
 
 function hostileRun(artifactFile: string): RunRecord {
   const spec = makeSpec([
-    { id: 'vm', type: 'provision_vm', with: { node: 'pve1', template_vmid: 9000, name: 'cs-farm-north', ip: '10.0.0.21/24' } },
+    {
+      id: 'vm',
+      type: 'provision_vm',
+      with: { node: 'pve1', template_vmid: 9000, name: 'cs-farm-north', ip: '10.0.0.21/24' },
+    },
     { id: 'gw', type: 'configure_gateway', with: { region: 'AS923_1', server: 'cs-farm-north' } },
     { id: 'checks', type: 'run_health_checks', with: { checks: [{ tcp: 'cs-farm-north:22' }] } },
   ]);
@@ -63,17 +70,69 @@ function hostileRun(artifactFile: string): RunRecord {
     finished_at: '2025-05-01T10:33:00.000Z',
     duration_ms: 60_000,
     actions: [
-      { id: 'vm', type: 'provision_vm', state: 'succeeded', attempts: 1, duration_ms: 20_000, summary: `VM 123 ${firstHostile}`, log: HOSTILE.split('\n') },
-      { id: 'gw', type: 'configure_gateway', state: 'succeeded', attempts: 1, duration_ms: 100, summary: 'global_conf.json', log: Array.from({ length: 12_000 }, (_, i) => `{${i}} <line ${i}> \`\`\` import x from 'y'`) },
-      { id: 'checks', type: 'run_health_checks', state: 'failed', attempts: 1, duration_ms: 5000, error: `checks failed: ${firstHostile}`, log: ['FAIL  tcp  <b>{refused}</b>'] },
+      {
+        id: 'vm',
+        type: 'provision_vm',
+        state: 'succeeded',
+        attempts: 1,
+        duration_ms: 20_000,
+        summary: `VM 123 ${firstHostile}`,
+        log: HOSTILE.split('\n'),
+      },
+      {
+        id: 'gw',
+        type: 'configure_gateway',
+        state: 'succeeded',
+        attempts: 1,
+        duration_ms: 100,
+        summary: 'global_conf.json',
+        log: Array.from({ length: 12_000 }, (_, i) => `{${i}} <line ${i}> \`\`\` import x from 'y'`),
+      },
+      {
+        id: 'checks',
+        type: 'run_health_checks',
+        state: 'failed',
+        attempts: 1,
+        duration_ms: 5000,
+        error: `checks failed: ${firstHostile}`,
+        log: ['FAIL  tcp  <b>{refused}</b>'],
+      },
     ],
     timeline: [
       { at: '2025-05-01T10:32:00.000Z', state: 'queued', message: 'run queued: 3 actions', duration_ms: 0 },
-      { at: '2025-05-01T10:33:00.000Z', action_id: 'checks', state: 'failed', message: `run_health_checks failed: ${firstHostile}`, duration_ms: 5000 },
-      { at: '2025-05-01T10:33:00.000Z', state: 'failed', message: 'run failed: action "checks" failed', duration_ms: 60_000 },
+      {
+        at: '2025-05-01T10:33:00.000Z',
+        action_id: 'checks',
+        state: 'failed',
+        message: `run_health_checks failed: ${firstHostile}`,
+        duration_ms: 5000,
+      },
+      {
+        at: '2025-05-01T10:33:00.000Z',
+        state: 'failed',
+        message: 'run failed: action "checks" failed',
+        duration_ms: 60_000,
+      },
     ],
-    artifacts: [{ action_id: 'gw', name: 'global_conf.json', file: artifactFile, content_type: 'application/json', size: 20, sha256: 'a'.repeat(64) }],
-    tickets: [{ run_id: 'arun_01JC90A7X8YQ2P3R4S5T6V7W8X', deployment_id: spec.deployment_id, action_id: 'checks', summary: `ticket: ${firstHostile}`, severity: 'critical' }],
+    artifacts: [
+      {
+        action_id: 'gw',
+        name: 'global_conf.json',
+        file: artifactFile,
+        content_type: 'application/json',
+        size: 20,
+        sha256: 'a'.repeat(64),
+      },
+    ],
+    tickets: [
+      {
+        run_id: 'arun_01JC90A7X8YQ2P3R4S5T6V7W8X',
+        deployment_id: spec.deployment_id,
+        action_id: 'checks',
+        summary: `ticket: ${firstHostile}`,
+        severity: 'critical',
+      },
+    ],
     api: 'http://api.example:3000',
     warnings: [],
   };
@@ -119,8 +178,14 @@ describe('a run page with hostile logs in a real Docusaurus build', () => {
       execFile(
         process.execPath,
         [path.join(ROOT, 'node_modules/@docusaurus/core/bin/docusaurus.mjs'), 'build', site, '--no-minify'],
-        { cwd: site, env: { ...process.env, NODE_ENV: 'production', DOCUSAURUS_TELEMETRY_DISABLED: '1' }, maxBuffer: 64 * 1024 * 1024, timeout: 240_000 },
-        (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}\n${stderr}` }),
+        {
+          cwd: site,
+          env: { ...process.env, NODE_ENV: 'production', DOCUSAURUS_TELEMETRY_DISABLED: '1' },
+          maxBuffer: 64 * 1024 * 1024,
+          timeout: 240_000,
+        },
+        (err, stdout, stderr) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}\n${stderr}` }),
       );
     });
     expect(res.out).not.toMatch(/Error: |error TS|MDX compilation failed/);
@@ -145,10 +210,19 @@ describe('a run page with hostile logs in a real Docusaurus build', () => {
     // Links: the full log and the artifact are served as files; the run index links the page.
     // (the HTML minifier drops attribute quotes)
     const fileLinks = [...html.matchAll(/href="?(\/assets\/files\/[^"\s>]+)/g)].map((m) => m[1]!);
-    expect(fileLinks).toEqual([expect.stringMatching(/^\/assets\/files\/arun_01JC90A7X8YQ2P3R4S5T6V7W8X\.log-[0-9a-f]+\.txt$/), expect.stringMatching(/^\/assets\/files\/global_conf-[0-9a-f]+\.json$/)]);
+    expect(fileLinks).toEqual([
+      expect.stringMatching(/^\/assets\/files\/arun_01JC90A7X8YQ2P3R4S5T6V7W8X\.log-[0-9a-f]+\.txt$/),
+      expect.stringMatching(/^\/assets\/files\/global_conf-[0-9a-f]+\.json$/),
+    ]);
     for (const link of fileLinks) expect(fs.existsSync(path.join(build, link)), link).toBe(true);
-    expect(fs.readFileSync(path.join(build, fileLinks[0]!), 'utf8')).toContain("{11999} <line 11999> ``` import x from 'y'");
-    const [indexHtml] = findHtml(path.join(build, 'projects/farm-north-lorawan'), 'runs').filter((f) => !f.includes('arun_'));
-    expect(fs.readFileSync(indexHtml!, 'utf8')).toMatch(/<td><a [^>]*href="?\/projects\/farm-north-lorawan\/runs\/2025-05-01\/arun_01JC90A7X8YQ2P3R4S5T6V7W8X"?>arun_01JC90A7X8YQ2P3R4S5T6V7W8X<\/a>/);
+    expect(fs.readFileSync(path.join(build, fileLinks[0]!), 'utf8')).toContain(
+      "{11999} <line 11999> ``` import x from 'y'",
+    );
+    const [indexHtml] = findHtml(path.join(build, 'projects/farm-north-lorawan'), 'runs').filter(
+      (f) => !f.includes('arun_'),
+    );
+    expect(fs.readFileSync(indexHtml!, 'utf8')).toMatch(
+      /<td><a [^>]*href="?\/projects\/farm-north-lorawan\/runs\/2025-05-01\/arun_01JC90A7X8YQ2P3R4S5T6V7W8X"?>arun_01JC90A7X8YQ2P3R4S5T6V7W8X<\/a>/,
+    );
   }, 300_000);
 });

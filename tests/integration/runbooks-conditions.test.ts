@@ -59,10 +59,30 @@ describe('runbook checklist items with when:', () => {
     admin = client(t.app, await bearer(t.ctx.db, 'admin'));
     op = client(t.app, await bearer(t.ctx.db, 'operator', null, 'olga'));
     await must(admin.post('/customers', { id: 'cus_when', name: 'When farms' }));
-    await must(admin.post('/sites', { id: 'site_as923', customer_id: 'cus_when', name: 'Thai farm', region: 'AS923_1' }));
-    await must(admin.post('/sites', { id: 'site_eu868', customer_id: 'cus_when', name: 'Dutch farm', region: 'EU868' }));
-    await must(admin.post('/deployments', { id: 'dep_as923-new', site_id: 'site_as923', product_code: 'lorawan-gw', product_version: '2.1.0', state: 'installing' }));
-    await must(admin.post('/deployments', { id: 'dep_eu868-old', site_id: 'site_eu868', product_code: 'lorawan-gw', product_version: '2.0.0', state: 'installing' }));
+    await must(
+      admin.post('/sites', { id: 'site_as923', customer_id: 'cus_when', name: 'Thai farm', region: 'AS923_1' }),
+    );
+    await must(
+      admin.post('/sites', { id: 'site_eu868', customer_id: 'cus_when', name: 'Dutch farm', region: 'EU868' }),
+    );
+    await must(
+      admin.post('/deployments', {
+        id: 'dep_as923-new',
+        site_id: 'site_as923',
+        product_code: 'lorawan-gw',
+        product_version: '2.1.0',
+        state: 'installing',
+      }),
+    );
+    await must(
+      admin.post('/deployments', {
+        id: 'dep_eu868-old',
+        site_id: 'site_eu868',
+        product_code: 'lorawan-gw',
+        product_version: '2.0.0',
+        state: 'installing',
+      }),
+    );
   });
   afterAll(async () => {
     await t?.close();
@@ -72,7 +92,9 @@ describe('runbook checklist items with when:', () => {
   const items = (e: Execution) => e.gates.map((g) => [g.id, g.items.map((i) => i.id)]);
 
   it('an AS923 site with product 2.1.0 gets every item', async () => {
-    const e: Execution = await must(op.post('/runbook-executions', { runbook_id: 'rb-when', deployment_id: 'dep_as923-new' }));
+    const e: Execution = await must(
+      op.post('/runbook-executions', { runbook_id: 'rb-when', deployment_id: 'dep_as923-new' }),
+    );
     expect(items(e)).toEqual([
       ['g1-radio', ['plan', 'extra-channels']],
       ['g2-lbt', ['lbt']],
@@ -81,13 +103,29 @@ describe('runbook checklist items with when:', () => {
   });
 
   it('an EU868 site with product 2.0.0: the AS923 item and the LBT gate are left out, and do not block finishing', async () => {
-    const e: Execution = await must(op.post('/runbook-executions', { runbook_id: 'rb-when', deployment_id: 'dep_eu868-old' }));
+    const e: Execution = await must(
+      op.post('/runbook-executions', { runbook_id: 'rb-when', deployment_id: 'dep_eu868-old' }),
+    );
     expect(items(e)).toEqual([['g1-radio', ['plan']]]);
     expect(e.progress.total).toBe(1);
-    const row = await t.ctx.db.selectFrom('runbook_executions').select('snapshot').where('id', '=', e.id).executeTakeFirstOrThrow();
+    const row = await t.ctx.db
+      .selectFrom('runbook_executions')
+      .select('snapshot')
+      .where('id', '=', e.id)
+      .executeTakeFirstOrThrow();
     expect((row.snapshot as { skipped_items: unknown[] }).skipped_items).toEqual([
-      { gate_id: 'g1-radio', item_id: 'extra-channels', condition: '{"in":["AS923",{"var":"site.region"}]}', value: false },
-      { gate_id: 'g2-lbt', item_id: 'lbt', condition: '{"version_satisfies":[{"var":"product.version"},">=2.1"]}', value: false },
+      {
+        gate_id: 'g1-radio',
+        item_id: 'extra-channels',
+        condition: '{"in":["AS923",{"var":"site.region"}]}',
+        value: false,
+      },
+      {
+        gate_id: 'g2-lbt',
+        item_id: 'lbt',
+        condition: '{"version_satisfies":[{"var":"product.version"},">=2.1"]}',
+        value: false,
+      },
     ]);
     await must(op.post(`/runbook-executions/${e.id}/items/plan/tick`, {}), 200);
     const done = await must(op.post(`/runbook-executions/${e.id}/finish`, {}), 200);

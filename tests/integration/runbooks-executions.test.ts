@@ -35,7 +35,12 @@ function png(): Buffer {
   ihdr.writeUInt32BE(2, 4);
   ihdr.set([8, 2, 0, 0, 0], 8);
   const raw = Buffer.from([0, 255, 0, 0, 0, 255, 0, 0, 0, 0, 255, 255, 255, 255]);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 function crc32(buf: Buffer): number {
   let c = ~0;
@@ -53,21 +58,46 @@ describe('runbook executions API', () => {
   const tok: Record<string, string> = {};
   let admin: Client, alice: Client, bob: Client, lena: Client, viewer: Client, other: Client;
 
-  const upload = async (token: string, execId: string, item: string, bytes: Buffer, filename: string, kind: 'photo' | 'file' = 'photo', type = 'application/octet-stream') => {
+  const upload = async (
+    token: string,
+    execId: string,
+    item: string,
+    bytes: Buffer,
+    filename: string,
+    kind: 'photo' | 'file' = 'photo',
+    type = 'application/octet-stream',
+  ) => {
     const form = new FormData();
     form.append('file', new Blob([new Uint8Array(bytes)], { type }), filename);
-    const res = await fetch(`${base}/api/v1/runbook-executions/${execId}/items/${item}/evidence?kind=${kind}`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+    const res = await fetch(`${base}/api/v1/runbook-executions/${execId}/items/${item}/evidence?kind=${kind}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: form,
+    });
     return { status: res.status, body: await res.json() };
   };
-  const start = async (deployment = 'dep_rb-1', runbook = RB, as: Client = alice): Promise<Execution> => must(as.post('/runbook-executions', { runbook_id: runbook, deployment_id: deployment }));
-  const act = (as: Client, id: string, item: string, verb: string, body: unknown = {}) => as.post(`/runbook-executions/${id}/items/${item}/${verb}`, body);
+  const start = async (deployment = 'dep_rb-1', runbook = RB, as: Client = alice): Promise<Execution> =>
+    must(as.post('/runbook-executions', { runbook_id: runbook, deployment_id: deployment }));
+  const act = (as: Client, id: string, item: string, verb: string, body: unknown = {}) =>
+    as.post(`/runbook-executions/${id}/items/${item}/${verb}`, body);
   const counts = async () => {
     const out: Record<string, number> = {};
-    for (const table of ['runbook_item_states', 'runbook_evidence', 'runbook_execution_events', 'runbook_gate_signoffs', 'audit_log', 'change_events']) {
+    for (const table of [
+      'runbook_item_states',
+      'runbook_evidence',
+      'runbook_execution_events',
+      'runbook_gate_signoffs',
+      'audit_log',
+      'change_events',
+    ]) {
       const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}`.execute(t.ctx.db);
       out[table] = rows[0]!.n;
     }
-    const { rows } = await sql<{ s: string }>`select coalesce(string_agg(execution_id || item_id || checked::text || version::text, ',' order by execution_id, item_id), '') as s from runbook_item_states`.execute(t.ctx.db);
+    const { rows } = await sql<{
+      s: string;
+    }>`select coalesce(string_agg(execution_id || item_id || checked::text || version::text, ',' order by execution_id, item_id), '') as s from runbook_item_states`.execute(
+      t.ctx.db,
+    );
     out.items = rows[0]!.s.length;
     return { ...out, digest: rows[0]!.s };
   };
@@ -98,9 +128,34 @@ describe('runbook executions API', () => {
     await must(admin.post('/customers', { id: 'cus_rb-other', name: 'Other' }));
     await must(admin.post('/sites', { id: 'site_rb', customer_id: 'cus_rb', name: 'RB site' }));
     await must(admin.post('/sites', { id: 'site_rb-other', customer_id: 'cus_rb-other', name: 'Other site' }));
-    for (let i = 1; i <= 3; i++) await must(admin.post('/deployments', { id: `dep_rb-${i}`, site_id: 'site_rb', product_code: 'lorawan-gw', product_version: '2.1.0', state: 'installing' }));
-    await must(admin.post('/deployments', { id: 'dep_rb-pump', site_id: 'site_rb', product_code: 'pump-ctl', product_version: '1.4.2', state: 'planned' }));
-    await must(admin.post('/deployments', { id: 'dep_rb-other', site_id: 'site_rb-other', product_code: 'lorawan-gw', product_version: '2.1.0', state: 'installing' }));
+    for (let i = 1; i <= 3; i++)
+      await must(
+        admin.post('/deployments', {
+          id: `dep_rb-${i}`,
+          site_id: 'site_rb',
+          product_code: 'lorawan-gw',
+          product_version: '2.1.0',
+          state: 'installing',
+        }),
+      );
+    await must(
+      admin.post('/deployments', {
+        id: 'dep_rb-pump',
+        site_id: 'site_rb',
+        product_code: 'pump-ctl',
+        product_version: '1.4.2',
+        state: 'planned',
+      }),
+    );
+    await must(
+      admin.post('/deployments', {
+        id: 'dep_rb-other',
+        site_id: 'site_rb-other',
+        product_code: 'lorawan-gw',
+        product_version: '2.1.0',
+        state: 'installing',
+      }),
+    );
     await must(admin.put('/runbook-leads/lena', undefined), 200);
     tok.other = await bearer(db, 'operator', 'cus_rb-other', 'olga');
     other = client(t.app, tok.other);
@@ -114,41 +169,71 @@ describe('runbook executions API', () => {
     it('records runbook id, version and a snapshot of the gates; audited; on the change feed with the tenant', async () => {
       const e = await start();
       expect(e.id).toMatch(/^run_/);
-      expect(e).toMatchObject({ runbook: { id: RB, version: 1, kind: 'runbook', url: `/runbooks/${RB}` }, deployment_id: 'dep_rb-1', site_id: 'site_rb', customer_id: 'cus_rb', state: 'in_progress', started_by: 'alice' });
+      expect(e).toMatchObject({
+        runbook: { id: RB, version: 1, kind: 'runbook', url: `/runbooks/${RB}` },
+        deployment_id: 'dep_rb-1',
+        site_id: 'site_rb',
+        customer_id: 'cus_rb',
+        state: 'in_progress',
+        started_by: 'alice',
+      });
       expect(e.gates.map((g) => [g.id, g.sign_off, g.status])).toEqual([
         ['g1-prepare', 'lead', 'open'],
         ['g2-bench', null, 'locked'],
         ['g3-wrap-up', null, 'locked'],
       ]);
-      expect(e.gates[1]!.items.find((i) => i.id === 'psu-voltage')).toMatchObject({ evidence: 'value', expect: { min: 11.5, max: 12.5, unit: 'V' }, checked: false, version: 0 });
+      expect(e.gates[1]!.items.find((i) => i.id === 'psu-voltage')).toMatchObject({
+        evidence: 'value',
+        expect: { min: 11.5, max: 12.5, unit: 'V' },
+        checked: false,
+        version: 0,
+      });
       expect(e.progress).toEqual({ checked: 0, total: 11 });
       const audit = await t.ctx.db.selectFrom('audit_log').selectAll().where('entity_id', '=', e.id).execute();
-      expect(audit.map((a) => [a.actor, a.action, a.entity, a.customer_id])).toEqual([['alice', 'start', 'runbook_execution', 'cus_rb']]);
+      expect(audit.map((a) => [a.actor, a.action, a.entity, a.customer_id])).toEqual([
+        ['alice', 'start', 'runbook_execution', 'cus_rb'],
+      ]);
       const ev = await t.ctx.db.selectFrom('change_events').selectAll().where('subject_id', '=', e.id).execute();
-      expect(ev.map((x) => [x.type, x.subject_type, x.customer_id, x.site_id])).toEqual([['execution.started', 'execution', 'cus_rb', 'site_rb']]);
+      expect(ev.map((x) => [x.type, x.subject_type, x.customer_id, x.site_id])).toEqual([
+        ['execution.started', 'execution', 'cus_rb', 'site_rb'],
+      ]);
     });
 
     it('refuses unknown runbooks and deployments (404), viewers (403), a bad body (400)', async () => {
-      expect((await alice.post('/runbook-executions', { runbook_id: 'rb-nope', deployment_id: 'dep_rb-1' })).statusCode).toBe(404);
-      expect((await alice.post('/runbook-executions', { runbook_id: RB, deployment_id: 'dep_nope' })).statusCode).toBe(404);
-      expect((await viewer.post('/runbook-executions', { runbook_id: RB, deployment_id: 'dep_rb-1' })).statusCode).toBe(403);
+      expect(
+        (await alice.post('/runbook-executions', { runbook_id: 'rb-nope', deployment_id: 'dep_rb-1' })).statusCode,
+      ).toBe(404);
+      expect((await alice.post('/runbook-executions', { runbook_id: RB, deployment_id: 'dep_nope' })).statusCode).toBe(
+        404,
+      );
+      expect((await viewer.post('/runbook-executions', { runbook_id: RB, deployment_id: 'dep_rb-1' })).statusCode).toBe(
+        403,
+      );
       const bad = await alice.post('/runbook-executions', { runbook_id: RB, deployment_id: 'dep_rb-1', extra: 1 });
       expect(bad.statusCode).toBe(400);
       expect(bad.json().issues).toEqual([{ path: 'body.extra', message: 'unknown field "extra"' }]);
     });
 
     it('refuses a runbook for another product, and one whose `requires` is not done for the deployment (409)', async () => {
-      const wrong = await alice.post('/runbook-executions', { runbook_id: 'rb-lorawan-gateway-install', deployment_id: 'dep_rb-pump' });
+      const wrong = await alice.post('/runbook-executions', {
+        runbook_id: 'rb-lorawan-gateway-install',
+        deployment_id: 'dep_rb-pump',
+      });
       expect(wrong.statusCode).toBe(409);
       expect(wrong.json().message).toContain('is for product lorawan-gw');
-      const req = await alice.post('/runbook-executions', { runbook_id: 'rb-lorawan-gateway-install', deployment_id: 'dep_rb-2' });
+      const req = await alice.post('/runbook-executions', {
+        runbook_id: 'rb-lorawan-gateway-install',
+        deployment_id: 'dep_rb-2',
+      });
       expect(req.statusCode).toBe(409);
       expect(req.json().message).toContain('requires rb-site-survey done for deployment dep_rb-2');
     });
 
     it('a tenant-scoped operator cannot start on, see or touch another customer’s executions', async () => {
       const e = await start();
-      expect((await other.post('/runbook-executions', { runbook_id: RB, deployment_id: 'dep_rb-1' })).statusCode).toBe(404);
+      expect((await other.post('/runbook-executions', { runbook_id: RB, deployment_id: 'dep_rb-1' })).statusCode).toBe(
+        404,
+      );
       expect((await other.get(`/runbook-executions/${e.id}`)).statusCode).toBe(404);
       expect((await act(other, e.id, 'ppe', 'tick')).statusCode).toBe(404);
       const mine = await must(other.post('/runbook-executions', { runbook_id: RB, deployment_id: 'dep_rb-other' }));
@@ -160,8 +245,18 @@ describe('runbook executions API', () => {
   describe('ticks and gate order', () => {
     it('tick and untick record who and when and bump the item version', async () => {
       const e = await start();
-      const r: ItemActionResult = await must(act(alice, e.id, 'ppe', 'tick', { client_at: '2026-01-02T03:04:05.000Z' }), 200);
-      expect(r.item).toMatchObject({ id: 'ppe', gate_id: 'g1-prepare', checked: true, by: 'alice', version: 1, client_at: '2026-01-02T03:04:05.000Z' });
+      const r: ItemActionResult = await must(
+        act(alice, e.id, 'ppe', 'tick', { client_at: '2026-01-02T03:04:05.000Z' }),
+        200,
+      );
+      expect(r.item).toMatchObject({
+        id: 'ppe',
+        gate_id: 'g1-prepare',
+        checked: true,
+        by: 'alice',
+        version: 1,
+        client_at: '2026-01-02T03:04:05.000Z',
+      });
       expect(Date.now() - Date.parse(r.item.at!)).toBeLessThan(60_000);
       expect(r.execution.progress).toEqual({ checked: 1, total: 11 });
       const u: ItemActionResult = await must(act(bob, e.id, 'ppe', 'untick'), 200);
@@ -174,7 +269,10 @@ describe('runbook executions API', () => {
       const before = await counts();
       const res = await act(alice, e.id, 'unbox', 'tick');
       expect(res.statusCode).toBe(409);
-      expect(res.json()).toMatchObject({ error: 'conflict', message: expect.stringContaining('gate g1-prepare (Prepare at the desk) awaits sign-off by a lead') });
+      expect(res.json()).toMatchObject({
+        error: 'conflict',
+        message: expect.stringContaining('gate g1-prepare (Prepare at the desk) awaits sign-off by a lead'),
+      });
       expect((await act(alice, e.id, 'psu-voltage', 'value', { value: 12 })).statusCode).toBe(409);
       expect((await upload(tok.alice, e.id, 'label-photo', png(), 'label.png')).status).toBe(409);
       expect(await counts()).toEqual(before);
@@ -208,7 +306,9 @@ describe('runbook executions API', () => {
       const blocked: Execution = await must(alice.get(`/runbook-executions/${e.id}`), 200);
       expect(blocked.state).toBe('blocked');
       expect(blocked.gates[0]!.status).toBe('awaiting_sign_off');
-      const types = (await t.ctx.db.selectFrom('change_events').select('type').where('subject_id', '=', e.id).orderBy('id').execute()).map((r) => r.type);
+      const types = (
+        await t.ctx.db.selectFrom('change_events').select('type').where('subject_id', '=', e.id).orderBy('id').execute()
+      ).map((r) => r.type);
       expect(types).toContain('execution.blocked');
 
       const byOperator = await alice.post(`/runbook-executions/${e.id}/gates/g1-prepare/sign-off`, {});
@@ -217,9 +317,15 @@ describe('runbook executions API', () => {
       expect((await viewer.post(`/runbook-executions/${e.id}/gates/g1-prepare/sign-off`, {})).statusCode).toBe(403);
       expect((await alice.post(`/runbook-executions/${e.id}/gates/g2-bench/sign-off`, {})).statusCode).toBe(409); // needs no sign-off
 
-      const signed: Execution = await must(lena.post(`/runbook-executions/${e.id}/gates/g1-prepare/sign-off`, { note: 'prep looks good' }), 200);
+      const signed: Execution = await must(
+        lena.post(`/runbook-executions/${e.id}/gates/g1-prepare/sign-off`, { note: 'prep looks good' }),
+        200,
+      );
       expect(signed.state).toBe('in_progress');
-      expect(signed.gates[0]).toMatchObject({ status: 'complete', signed_off: { by: 'lena', role: 'lead', note: 'prep looks good' } });
+      expect(signed.gates[0]).toMatchObject({
+        status: 'complete',
+        signed_off: { by: 'lena', role: 'lead', note: 'prep looks good' },
+      });
       expect(signed.gates[1]!.status).toBe('open');
       expect((await lena.post(`/runbook-executions/${e.id}/gates/g1-prepare/sign-off`, {})).statusCode).toBe(409); // twice
       // Signed-off items are final (a note may still be added).
@@ -236,7 +342,10 @@ describe('runbook executions API', () => {
     it('an admin may sign off a lead gate', async () => {
       const e = await start();
       await finishPrepare(e.id);
-      const signed: Execution = await must(admin.post(`/runbook-executions/${e.id}/gates/g1-prepare/sign-off`, {}), 200);
+      const signed: Execution = await must(
+        admin.post(`/runbook-executions/${e.id}/gates/g1-prepare/sign-off`, {}),
+        200,
+      );
       expect(signed.gates[0]!.signed_off).toMatchObject({ by: 'root', role: 'lead' });
     });
   });
@@ -249,11 +358,24 @@ describe('runbook executions API', () => {
       const before = await counts();
       const refused = await act(alice, e.id, 'psu-voltage', 'value', { value: 13.1 });
       expect(refused.statusCode).toBe(400);
-      expect(refused.json()).toMatchObject({ error: 'validation', issues: [{ path: 'body.note', message: expect.stringContaining('value 13.1 V is outside the expected 11.5–12.5 V') }] });
+      expect(refused.json()).toMatchObject({
+        error: 'validation',
+        issues: [
+          { path: 'body.note', message: expect.stringContaining('value 13.1 V is outside the expected 11.5–12.5 V') },
+        ],
+      });
       expect(await counts()).toEqual(before);
 
-      const flagged: ItemActionResult = await must(act(alice, e.id, 'psu-voltage', 'value', { value: 13.1, note: 'bench PSU, not the field unit' }), 200);
-      expect(flagged.item).toMatchObject({ value: 13.1, flagged: true, checked: true, note: 'bench PSU, not the field unit' });
+      const flagged: ItemActionResult = await must(
+        act(alice, e.id, 'psu-voltage', 'value', { value: 13.1, note: 'bench PSU, not the field unit' }),
+        200,
+      );
+      expect(flagged.item).toMatchObject({
+        value: 13.1,
+        flagged: true,
+        checked: true,
+        note: 'bench PSU, not the field unit',
+      });
       const ok: ItemActionResult = await must(act(alice, e.id, 'psu-voltage', 'value', { value: 12.1 }), 200);
       expect(ok.item).toMatchObject({ value: 12.1, flagged: false, checked: true });
       const edge: ItemActionResult = await must(act(alice, e.id, 'psu-voltage', 'value', { value: 11.5 }), 200);
@@ -286,7 +408,12 @@ describe('runbook executions API', () => {
       expect(a.duplicate).toBe(false);
       expect(again.duplicate).toBe(true);
       expect(again.item.checked).toBe(false);
-      const rows = await t.ctx.db.selectFrom('runbook_execution_events').select('action').where('execution_id', '=', e.id).orderBy('id').execute();
+      const rows = await t.ctx.db
+        .selectFrom('runbook_execution_events')
+        .select('action')
+        .where('execution_id', '=', e.id)
+        .orderBy('id')
+        .execute();
       expect(rows.map((r) => r.action)).toEqual(['start', 'tick', 'untick']);
     });
   });
@@ -305,7 +432,15 @@ describe('runbook executions API', () => {
       // The declared type lies (text/plain): the bytes decide.
       const res = await upload(tok.alice, e.id, 'label-photo', bytes, 'IMG_0001.PNG', 'photo', 'text/plain');
       expect(res.status).toBe(201);
-      expect(res.body.evidence).toMatchObject({ kind: 'photo', sha256: sha, size: bytes.length, content_type: 'image/png', filename: 'IMG_0001.PNG', by: 'alice', item_id: 'label-photo' });
+      expect(res.body.evidence).toMatchObject({
+        kind: 'photo',
+        sha256: sha,
+        size: bytes.length,
+        content_type: 'image/png',
+        filename: 'IMG_0001.PNG',
+        by: 'alice',
+        item_id: 'label-photo',
+      });
       expect(res.body.item.evidence_items).toHaveLength(1);
       expect(fs.readFileSync(path.join(blobDir, sha.slice(0, 2), sha))).toEqual(bytes);
 
@@ -323,12 +458,37 @@ describe('runbook executions API', () => {
 
     it('refuses a photo item tick without a photo, a non-image as photo (415) and files off the allow-list (415)', async () => {
       const before = await counts();
-      const txt = await upload(tok.alice, e.id, 'label-photo', Buffer.from('not an image at all, just text'), 'fake.jpg', 'photo', 'image/jpeg');
+      const txt = await upload(
+        tok.alice,
+        e.id,
+        'label-photo',
+        Buffer.from('not an image at all, just text'),
+        'fake.jpg',
+        'photo',
+        'image/jpeg',
+      );
       expect(txt.status).toBe(415);
-      expect(txt.body).toMatchObject({ error: 'unsupported_media_type', message: expect.stringContaining('is not a JPEG, PNG, WebP or HEIC photo') });
-      const exe = await upload(tok.alice, e.id, 'unbox', Buffer.concat([Buffer.from('MZ'), Buffer.alloc(200, 1)]), 'tool.exe', 'file');
+      expect(txt.body).toMatchObject({
+        error: 'unsupported_media_type',
+        message: expect.stringContaining('is not a JPEG, PNG, WebP or HEIC photo'),
+      });
+      const exe = await upload(
+        tok.alice,
+        e.id,
+        'unbox',
+        Buffer.concat([Buffer.from('MZ'), Buffer.alloc(200, 1)]),
+        'tool.exe',
+        'file',
+      );
       expect(exe.status).toBe(415);
-      const html = await upload(tok.alice, e.id, 'unbox', Buffer.from('<!DOCTYPE html><script>alert(1)</script>'), 'notes.txt', 'file');
+      const html = await upload(
+        tok.alice,
+        e.id,
+        'unbox',
+        Buffer.from('<!DOCTYPE html><script>alert(1)</script>'),
+        'notes.txt',
+        'file',
+      );
       expect(html.status).toBe(415);
       expect(await counts()).toEqual(before);
       const csv = await upload(tok.alice, e.id, 'unbox', Buffer.from('point,rssi\nA,-97\n'), 'walk.csv', 'file');
@@ -336,7 +496,14 @@ describe('runbook executions API', () => {
       expect(csv.body.evidence.content_type).toBe('text/csv; charset=utf-8');
       // A JPEG by its bytes (SOI, then a frame header giving 2 × 2 pixels), whatever its name.
       const sof = Buffer.from([0xff, 0xc0, 0x00, 0x11, 8, 0, 2, 0, 2, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]);
-      const jpeg = await upload(tok.alice, e.id, 'cable', Buffer.concat([Buffer.from([0xff, 0xd8]), sof, Buffer.from([0xff, 0xd9])]), 'x.bin', 'photo');
+      const jpeg = await upload(
+        tok.alice,
+        e.id,
+        'cable',
+        Buffer.concat([Buffer.from([0xff, 0xd8]), sof, Buffer.from([0xff, 0xd9])]),
+        'x.bin',
+        'photo',
+      );
       expect(jpeg.body.evidence.content_type).toBe('image/jpeg');
     });
 
@@ -353,8 +520,14 @@ describe('runbook executions API', () => {
     });
 
     it('a link is evidence too; non-http links are refused', async () => {
-      const r: ItemActionResult = await must(act(alice, e.id, 'led', 'link', { url: 'https://cs.farm-north.example/gateways/0016c001ff10a2b3' }), 200);
-      expect(r.item.evidence_items.at(-1)).toMatchObject({ kind: 'link', url: 'https://cs.farm-north.example/gateways/0016c001ff10a2b3' });
+      const r: ItemActionResult = await must(
+        act(alice, e.id, 'led', 'link', { url: 'https://cs.farm-north.example/gateways/0016c001ff10a2b3' }),
+        200,
+      );
+      expect(r.item.evidence_items.at(-1)).toMatchObject({
+        kind: 'link',
+        url: 'https://cs.farm-north.example/gateways/0016c001ff10a2b3',
+      });
       expect((await act(alice, e.id, 'led', 'link', { url: 'javascript:alert(1)' })).statusCode).toBe(400);
     });
   });
@@ -368,14 +541,25 @@ describe('runbook executions API', () => {
       await finishPrepare(e.id);
       await must(lena.post(`/runbook-executions/${e.id}/gates/g1-prepare/sign-off`, {}), 200);
       await upload(tok.alice, e.id, 'label-photo', png(), 'label.png');
-      for (const item of ['unbox', 'label-photo', 'cable', 'led', 'lid', 'tidy']) await must(act(alice, e.id, item, 'tick'), 200);
+      for (const item of ['unbox', 'label-photo', 'cable', 'led', 'lid', 'tidy'])
+        await must(act(alice, e.id, item, 'tick'), 200);
       await must(act(alice, e.id, 'psu-voltage', 'value', { value: 12 }), 200);
       await must(act(alice, e.id, 'surprise', 'tick', { note: 'How fast the other screen updated' }), 200);
       const done: Execution = await must(alice.post(`/runbook-executions/${e.id}/finish`, {}), 200);
-      expect(done).toMatchObject({ state: 'done', finished_by: 'alice', progress: { checked: 11, total: 11 }, current_gate: null });
+      expect(done).toMatchObject({
+        state: 'done',
+        finished_by: 'alice',
+        progress: { checked: 11, total: 11 },
+        current_gate: null,
+      });
 
       const before = await counts();
-      for (const [verb, body] of [['tick', {}], ['untick', {}], ['value', { value: 12 }], ['note', { note: 'x' }]] as const) {
+      for (const [verb, body] of [
+        ['tick', {}],
+        ['untick', {}],
+        ['value', { value: 12 }],
+        ['note', { note: 'x' }],
+      ] as const) {
         const res = await act(alice, e.id, verb === 'value' ? 'psu-voltage' : 'tidy', verb, body);
         expect(res.statusCode).toBe(409);
         expect(res.json().message).toContain(`execution ${e.id} is done`);
@@ -392,7 +576,10 @@ describe('runbook executions API', () => {
     it('abandon needs a reason; an abandoned execution takes no ticks', async () => {
       const e = await start('dep_rb-2');
       expect((await alice.post(`/runbook-executions/${e.id}/abandon`, {})).statusCode).toBe(400);
-      const ab: Execution = await must(alice.post(`/runbook-executions/${e.id}/abandon`, { reason: 'storm, no access to the roof' }), 200);
+      const ab: Execution = await must(
+        alice.post(`/runbook-executions/${e.id}/abandon`, { reason: 'storm, no access to the roof' }),
+        200,
+      );
       expect(ab).toMatchObject({ state: 'abandoned', abandon_reason: 'storm, no access to the roof' });
       expect((await act(alice, e.id, 'ppe', 'tick')).statusCode).toBe(409);
     });
@@ -405,11 +592,22 @@ describe('runbook executions API', () => {
       const all = await must(viewer.get('/runbook-executions?deployment_id=dep_rb-3&limit=2'), 200);
       expect(all.items).toHaveLength(2);
       expect(all.items[0].id > all.items[1].id).toBe(true);
-      const next = await must(viewer.get(`/runbook-executions?deployment_id=dep_rb-3&limit=2&cursor=${encodeURIComponent(all.next_cursor)}`), 200);
+      const next = await must(
+        viewer.get(`/runbook-executions?deployment_id=dep_rb-3&limit=2&cursor=${encodeURIComponent(all.next_cursor)}`),
+        200,
+      );
       const seen = [...all.items, ...next.items].map((x: { id: string }) => x.id);
       for (const id of ids) expect(seen).toContain(id);
-      const open = await must(viewer.get(`/runbook-executions?runbook_id=${RB}&state=in_progress,blocked&limit=500`), 200);
-      expect(open.items.every((x: { state: string; runbook: { id: string } }) => ['in_progress', 'blocked'].includes(x.state) && x.runbook.id === RB)).toBe(true);
+      const open = await must(
+        viewer.get(`/runbook-executions?runbook_id=${RB}&state=in_progress,blocked&limit=500`),
+        200,
+      );
+      expect(
+        open.items.every(
+          (x: { state: string; runbook: { id: string } }) =>
+            ['in_progress', 'blocked'].includes(x.state) && x.runbook.id === RB,
+        ),
+      ).toBe(true);
       expect((await viewer.get('/runbook-executions?state=running')).statusCode).toBe(400);
     });
 
@@ -419,9 +617,27 @@ describe('runbook executions API', () => {
       await must(act(bob, e.id, 'ppe', 'note', { note: 'boots only' }), 200);
       await must(lena.post(`/runbook-executions/${e.id}/gates/g1-prepare/sign-off`, {}), 200);
       await must(act(bob, e.id, 'psu-voltage', 'value', { value: 12.4 }), 200);
-      const audit = await t.ctx.db.selectFrom('audit_log').select(['actor', 'action']).where('entity_id', '=', e.id).orderBy('id').execute();
-      expect(audit.map((a) => `${a.actor}:${a.action}`)).toEqual(['bob:start', 'bob:tick', 'bob:tick', 'bob:tick', 'bob:note', 'lena:sign_off', 'bob:value']);
-      const events = await t.ctx.db.selectFrom('change_events').select(['type', 'customer_id', 'site_id', 'payload']).where('subject_id', '=', e.id).orderBy('id').execute();
+      const audit = await t.ctx.db
+        .selectFrom('audit_log')
+        .select(['actor', 'action'])
+        .where('entity_id', '=', e.id)
+        .orderBy('id')
+        .execute();
+      expect(audit.map((a) => `${a.actor}:${a.action}`)).toEqual([
+        'bob:start',
+        'bob:tick',
+        'bob:tick',
+        'bob:tick',
+        'bob:note',
+        'lena:sign_off',
+        'bob:value',
+      ]);
+      const events = await t.ctx.db
+        .selectFrom('change_events')
+        .select(['type', 'customer_id', 'site_id', 'payload'])
+        .where('subject_id', '=', e.id)
+        .orderBy('id')
+        .execute();
       expect(events.map((x) => x.type)).toEqual([
         'execution.started',
         'execution.item_ticked',
@@ -433,9 +649,16 @@ describe('runbook executions API', () => {
         'execution.value_recorded',
       ]);
       expect(events.every((x) => x.customer_id === 'cus_rb' && x.site_id === 'site_rb')).toBe(true);
-      expect(events.at(-1)!.payload).toMatchObject({ execution_id: e.id, deployment_id: 'dep_rb-1', by: 'bob', item: { id: 'psu-voltage', value: 12.4 } });
+      expect(events.at(-1)!.payload).toMatchObject({
+        execution_id: e.id,
+        deployment_id: 'dep_rb-1',
+        by: 'bob',
+        item: { id: 'psu-voltage', value: 12.4 },
+      });
       const activity = await must(viewer.get(`/runbook-executions/${e.id}/activity`), 200);
-      expect(activity.items.map((a: { action: string; item_id: string | null }) => `${a.action}:${a.item_id ?? a.action}`)).toEqual([
+      expect(
+        activity.items.map((a: { action: string; item_id: string | null }) => `${a.action}:${a.item_id ?? a.action}`),
+      ).toEqual([
         'start:start',
         'tick:deployment-page',
         'tick:site-notes',
@@ -448,14 +671,21 @@ describe('runbook executions API', () => {
 
     it('ticks reach SSE clients as `event: change` (execution.*), filtered by topic and tenant', async () => {
       const e = await start('dep_rb-1');
-      const sub = await openSse(`${base}/api/v1/stream?topics=execution:${e.id}`, { authorization: `Bearer ${tok.viewer}` });
+      const sub = await openSse(`${base}/api/v1/stream?topics=execution:${e.id}`, {
+        authorization: `Bearer ${tok.viewer}`,
+      });
       const scoped = await openSse(`${base}/api/v1/stream?topics=execution`, { authorization: `Bearer ${tok.other}` });
       await expect.poll(() => sub.of('ready').length).toBe(1);
       await expect.poll(() => scoped.of('ready').length).toBe(1);
       await must(act(alice, e.id, 'ppe', 'tick'), 200);
       await expect.poll(() => sub.of('change').length).toBe(1);
       const msg = JSON.parse(sub.of('change')[0]!.data);
-      expect(msg).toMatchObject({ type: 'execution.item_ticked', subject: { type: 'execution', id: e.id }, site_id: 'site_rb', payload: { item: { id: 'ppe', checked: true, by: 'alice' } } });
+      expect(msg).toMatchObject({
+        type: 'execution.item_ticked',
+        subject: { type: 'execution', id: e.id },
+        site_id: 'site_rb',
+        payload: { item: { id: 'ppe', checked: true, by: 'alice' } },
+      });
       // The other tenant's stream heard nothing of it.
       await new Promise((r) => setTimeout(r, 200));
       expect(scoped.of('change')).toEqual([]);
@@ -465,7 +695,13 @@ describe('runbook executions API', () => {
 
     it('the OpenAPI document describes the execution routes', async () => {
       const doc = (await admin.get('/openapi.json')).json();
-      for (const p of ['/api/v1/runbook-executions', '/api/v1/runbook-executions/{id}/items/{item_id}/tick', '/api/v1/runbook-executions/{id}/items/{item_id}/evidence', '/api/v1/runbook-executions/{id}/gates/{gate_id}/sign-off', '/api/v1/tutorial-progress/{track}/steps/{step}']) {
+      for (const p of [
+        '/api/v1/runbook-executions',
+        '/api/v1/runbook-executions/{id}/items/{item_id}/tick',
+        '/api/v1/runbook-executions/{id}/items/{item_id}/evidence',
+        '/api/v1/runbook-executions/{id}/gates/{gate_id}/sign-off',
+        '/api/v1/tutorial-progress/{track}/steps/{step}',
+      ]) {
         expect(Object.keys(doc.paths)).toContain(p);
       }
     });

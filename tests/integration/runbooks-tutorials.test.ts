@@ -24,7 +24,11 @@ describe('tutorial progress API', () => {
     expect(all.person).toBe('ana');
     const basics = all.tracks.find((x) => x.track === 'fleetbook-basics')!;
     expect(basics.steps.map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(basics.steps[4]).toMatchObject({ id: 'tut-basics-5-execute-a-runbook', url: '/docs/tutorials/fleetbook-basics/tut-basics-5-execute-a-runbook', completed_at: null });
+    expect(basics.steps[4]).toMatchObject({
+      id: 'tut-basics-5-execute-a-runbook',
+      url: '/docs/tutorials/fleetbook-basics/tut-basics-5-execute-a-runbook',
+      completed_at: null,
+    });
     expect(basics.progress).toEqual({ checked: 0, total: 6 });
   });
 
@@ -40,9 +44,19 @@ describe('tutorial progress API', () => {
 
     const undone: TutorialTrack = await must(ana.del('/tutorial-progress/fleetbook-basics/steps/2'), 200);
     expect(undone.progress.checked).toBe(1);
-    const audit = await t.ctx.db.selectFrom('audit_log').select(['actor', 'action']).where('entity', '=', 'tutorial_progress').orderBy('id').execute();
+    const audit = await t.ctx.db
+      .selectFrom('audit_log')
+      .select(['actor', 'action'])
+      .where('entity', '=', 'tutorial_progress')
+      .orderBy('id')
+      .execute();
     expect(audit.map((a) => `${a.actor}:${a.action}`)).toEqual(['ana:step_done', 'ana:step_done', 'ana:step_undone']);
-    const events = await t.ctx.db.selectFrom('change_events').select('type').where('subject_type', '=', 'tutorial').orderBy('id').execute();
+    const events = await t.ctx.db
+      .selectFrom('change_events')
+      .select('type')
+      .where('subject_type', '=', 'tutorial')
+      .orderBy('id')
+      .execute();
     expect(events.map((e) => e.type)).toEqual(['tutorial.step_done', 'tutorial.step_done', 'tutorial.step_undone']);
   });
 

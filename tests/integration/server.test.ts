@@ -17,7 +17,10 @@ const silent = pino({ level: 'silent' });
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetbook-server-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-async function start(env: Record<string, string>, telemetry: Partial<TelemetryOptions> = {}): Promise<RunningFleetbook> {
+async function start(
+  env: Record<string, string>,
+  telemetry: Partial<TelemetryOptions> = {},
+): Promise<RunningFleetbook> {
   const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', FLEETBOOK_SITE_DIR: path.join(tmp, 'site'), ...env });
   // The demo fleet without its simulation: this test is about the process, not the devices.
   return startFleetbook(config, { buildSite: 'never', logger: silent, telemetry: { simulate: false, ...telemetry } });
@@ -26,46 +29,57 @@ async function start(env: Record<string, string>, telemetry: Partial<TelemetryOp
 const health = async (running: RunningFleetbook) => (await fetch(`${running.url}/api/v1/health`)).json();
 
 describe('fleetbook start (embedded PGlite + aedes)', () => {
-  it('serves health over real HTTP, accepts MQTT clients, and keeps data across a restart', { timeout: 180_000 }, async () => {
-    const dataDir = path.join(tmp, 'data');
-    const mqttPort = await freePort();
-    const env = { FLEETBOOK_DATA_DIR: dataDir, MQTT_PORT: String(mqttPort), FLEETBOOK_DEMO: '1' };
+  it(
+    'serves health over real HTTP, accepts MQTT clients, and keeps data across a restart',
+    { timeout: 180_000 },
+    async () => {
+      const dataDir = path.join(tmp, 'data');
+      const mqttPort = await freePort();
+      const env = { FLEETBOOK_DATA_DIR: dataDir, MQTT_PORT: String(mqttPort), FLEETBOOK_DEMO: '1' };
 
-    const first = await start(env);
-    try {
-      expect(await health(first)).toMatchObject({
-        status: 'ok',
-        database: { status: 'up', kind: 'pglite' },
-        broker: { status: 'up', kind: 'aedes' },
-      });
-      const device = mqtt.connect(`mqtt://127.0.0.1:${mqttPort}`, { clientId: 'probe-device' });
-      await new Promise((resolve, reject) => device.once('connect', resolve).once('error', reject));
-      await device.endAsync();
-      // The demo fleet is dated from when it was loaded: most of it was seen within the last minute.
-      const recent = await first.ctx.db
-        .selectFrom('devices')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('status', '=', 'up')
-        .where('last_seen', '>', new Date(Date.now() - 5 * 60_000))
-        .where('last_seen', '<=', new Date())
-        .executeTakeFirstOrThrow();
-      expect(Number(recent.n)).toBeGreaterThan(1000);
-      await first.ctx.db.insertInto('customers').values({ id: 'cus_survivor', name: 'Survives restarts' }).execute();
-    } finally {
-      await first.close();
-    }
-    expect(fs.existsSync(path.join(dataDir, 'pg'))).toBe(true);
+      const first = await start(env);
+      try {
+        expect(await health(first)).toMatchObject({
+          status: 'ok',
+          database: { status: 'up', kind: 'pglite' },
+          broker: { status: 'up', kind: 'aedes' },
+        });
+        const device = mqtt.connect(`mqtt://127.0.0.1:${mqttPort}`, { clientId: 'probe-device' });
+        await new Promise((resolve, reject) => device.once('connect', resolve).once('error', reject));
+        await device.endAsync();
+        // The demo fleet is dated from when it was loaded: most of it was seen within the last minute.
+        const recent = await first.ctx.db
+          .selectFrom('devices')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('status', '=', 'up')
+          .where('last_seen', '>', new Date(Date.now() - 5 * 60_000))
+          .where('last_seen', '<=', new Date())
+          .executeTakeFirstOrThrow();
+        expect(Number(recent.n)).toBeGreaterThan(1000);
+        await first.ctx.db.insertInto('customers').values({ id: 'cus_survivor', name: 'Survives restarts' }).execute();
+      } finally {
+        await first.close();
+      }
+      expect(fs.existsSync(path.join(dataDir, 'pg'))).toBe(true);
 
-    const second = await start(env);
-    try {
-      const row = await second.ctx.db.selectFrom('customers').select('name').where('id', '=', 'cus_survivor').executeTakeFirst();
-      expect(row?.name).toBe('Survives restarts');
-      const { count } = await second.ctx.db.selectFrom('devices').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
-      expect(Number(count)).toBeGreaterThan(1900); // demo loaded once, not twice
-    } finally {
-      await second.close();
-    }
-  });
+      const second = await start(env);
+      try {
+        const row = await second.ctx.db
+          .selectFrom('customers')
+          .select('name')
+          .where('id', '=', 'cus_survivor')
+          .executeTakeFirst();
+        expect(row?.name).toBe('Survives restarts');
+        const { count } = await second.ctx.db
+          .selectFrom('devices')
+          .select((eb) => eb.fn.countAll<number>().as('count'))
+          .executeTakeFirstOrThrow();
+        expect(Number(count)).toBeGreaterThan(1900); // demo loaded once, not twice
+      } finally {
+        await second.close();
+      }
+    },
+  );
 
   it('refuses a taken HTTP or MQTT port with a clear error', async () => {
     const blocker = net.createServer();
@@ -76,8 +90,15 @@ describe('fleetbook start (embedded PGlite + aedes)', () => {
       await expect(startFleetbook(config, { buildSite: 'never', logger: silent })).rejects.toThrow(
         new PortInUseError('HTTP', taken, '--port or PORT'),
       );
-      const config2 = loadConfig({ HOST: '127.0.0.1', PORT: '0', MQTT_PORT: String(taken), FLEETBOOK_DATA_DIR: path.join(tmp, 'y') });
-      await expect(startFleetbook(config2, { buildSite: 'never', logger: silent })).rejects.toThrow(/port \d+ \(MQTT\) is already in use/);
+      const config2 = loadConfig({
+        HOST: '127.0.0.1',
+        PORT: '0',
+        MQTT_PORT: String(taken),
+        FLEETBOOK_DATA_DIR: path.join(tmp, 'y'),
+      });
+      await expect(startFleetbook(config2, { buildSite: 'never', logger: silent })).rejects.toThrow(
+        /port \d+ \(MQTT\) is already in use/,
+      );
     } finally {
       blocker.close();
     }
@@ -117,9 +138,16 @@ describe('fleetbook start with DATABASE_URL and MQTT_URL', () => {
 
   it('fails with a message naming the database when it cannot connect', async () => {
     const port = await freePort(); // nothing listens there
-    const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', MQTT_PORT: '0', DATABASE_URL: `postgres://postgres:secret@127.0.0.1:${port}/x` });
+    const config = loadConfig({
+      HOST: '127.0.0.1',
+      PORT: '0',
+      MQTT_PORT: '0',
+      DATABASE_URL: `postgres://postgres:secret@127.0.0.1:${port}/x`,
+    });
     const err = await startFleetbook(config, { buildSite: 'never', logger: silent }).catch((e: Error) => e);
-    expect((err as Error).message).toMatch(/^cannot connect to PostgreSQL at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1/);
+    expect((err as Error).message).toMatch(
+      /^cannot connect to PostgreSQL at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1/,
+    );
     expect((err as Error).message).not.toContain('secret');
   });
 });

@@ -19,17 +19,45 @@ describe('RFID station events', () => {
     t.app.inject({
       method,
       url,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(payload !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(payload !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       ...(payload !== undefined ? { payload: JSON.stringify(payload) } : {}),
     });
   const post = (token: string, payload: unknown) => call('POST', '/api/v1/events', token, payload);
-  const ev = (over: Record<string, unknown> = {}) => ({ event_id: randomUUID(), type: 'tag_read', tag_id: 'E28011700000020F3A1B2C3D', ts: new Date().toISOString(), antenna: 1, rssi: -61.5, ...over });
+  const ev = (over: Record<string, unknown> = {}) => ({
+    event_id: randomUUID(),
+    type: 'tag_read',
+    tag_id: 'E28011700000020F3A1B2C3D',
+    ts: new Date().toISOString(),
+    antenna: 1,
+    rssi: -61.5,
+    ...over,
+  });
   const count = async (table: 'station_events' | 'audit_log' | 'change_events' | 'bundles') =>
-    Number((await t.ctx.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
-  const snapshot = async () => ({ events: await count('station_events'), audit: await count('audit_log'), changes: await count('change_events'), bundles: await count('bundles') });
+    Number(
+      (
+        await t.ctx.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  const snapshot = async () => ({
+    events: await count('station_events'),
+    audit: await count('audit_log'),
+    changes: await count('change_events'),
+    bundles: await count('bundles'),
+  });
 
   async function station(mac: string, site_id?: string, line?: string) {
-    const reg = await call('POST', '/api/v1/stations/claims', admin, { mac, claim_code: 'LABEL-CODE-0001', ...(site_id ? { site_id } : {}), ...(line ? { line } : {}) });
+    const reg = await call('POST', '/api/v1/stations/claims', admin, {
+      mac,
+      claim_code: 'LABEL-CODE-0001',
+      ...(site_id ? { site_id } : {}),
+      ...(line ? { line } : {}),
+    });
     expect(reg.statusCode).toBe(201);
     const res = await call('POST', '/api/v1/stations/claim', undefined, { mac, claim_code: 'LABEL-CODE-0001' });
     expect(res.statusCode).toBe(200);
@@ -40,7 +68,10 @@ describe('RFID station events', () => {
     t = await createTestApp();
     admin = (await createToken(t.ctx.db, { name: 'test-admin', role: 'admin' })).token;
     expect((await call('POST', '/api/v1/customers', admin, { id: 'cus_acme', name: 'Acme' })).statusCode).toBe(201);
-    expect((await call('POST', '/api/v1/sites', admin, { id: 'site_dc-1', customer_id: 'cus_acme', name: 'DC 1' })).statusCode).toBe(201);
+    expect(
+      (await call('POST', '/api/v1/sites', admin, { id: 'site_dc-1', customer_id: 'cus_acme', name: 'DC 1' }))
+        .statusCode,
+    ).toBe(201);
     mapped = await station('02:00:00:00:00:01', 'site_dc-1', 'door 1');
     other = await station('02:00:00:00:00:02', 'site_dc-1', 'door 2');
     loose = await station('02:00:00:00:00:03');
@@ -51,10 +82,33 @@ describe('RFID station events', () => {
     const event = ev();
     const first = await post(mapped.token, event);
     expect(first.statusCode).toBe(200);
-    expect(first.json()).toEqual({ station_id: mapped.station_id, event_id: event.event_id, status: 'accepted', duplicate: false, unmapped: false });
-    const row = await t.ctx.db.selectFrom('station_events').selectAll().where('event_id', '=', event.event_id).executeTakeFirstOrThrow();
-    expect(row).toMatchObject({ station_id: mapped.station_id, type: 'tag_read', tag_id: event.tag_id, antenna: 1, rssi: -61.5, site_id: 'site_dc-1', line: 'door 1', customer_id: 'cus_acme' });
-    const device = await t.ctx.db.selectFrom('devices').select('last_seen').where('id', '=', mapped.station_id).executeTakeFirstOrThrow();
+    expect(first.json()).toEqual({
+      station_id: mapped.station_id,
+      event_id: event.event_id,
+      status: 'accepted',
+      duplicate: false,
+      unmapped: false,
+    });
+    const row = await t.ctx.db
+      .selectFrom('station_events')
+      .selectAll()
+      .where('event_id', '=', event.event_id)
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({
+      station_id: mapped.station_id,
+      type: 'tag_read',
+      tag_id: event.tag_id,
+      antenna: 1,
+      rssi: -61.5,
+      site_id: 'site_dc-1',
+      line: 'door 1',
+      customer_id: 'cus_acme',
+    });
+    const device = await t.ctx.db
+      .selectFrom('devices')
+      .select('last_seen')
+      .where('id', '=', mapped.station_id)
+      .executeTakeFirstOrThrow();
     expect(device.last_seen).not.toBeNull();
 
     const before = await snapshot();
@@ -63,7 +117,15 @@ describe('RFID station events', () => {
     expect(again.statusCode).toBe(200);
     expect(again.json()).toMatchObject({ status: 'duplicate', duplicate: true });
     expect(await snapshot()).toEqual(before);
-    expect((await t.ctx.db.selectFrom('station_events').select('tag_id').where('event_id', '=', event.event_id).executeTakeFirstOrThrow()).tag_id).toBe(event.tag_id);
+    expect(
+      (
+        await t.ctx.db
+          .selectFrom('station_events')
+          .select('tag_id')
+          .where('event_id', '=', event.event_id)
+          .executeTakeFirstOrThrow()
+      ).tag_id,
+    ).toBe(event.tag_id);
   });
 
   it('leaves one audit entry and one change event per write', async () => {
@@ -73,8 +135,17 @@ describe('RFID station events', () => {
     const after = await snapshot();
     expect(after.audit - before.audit).toBe(1);
     expect(after.changes - before.changes).toBe(1);
-    const change = await t.ctx.db.selectFrom('change_events').selectAll().orderBy('id', 'desc').executeTakeFirstOrThrow();
-    expect(change).toMatchObject({ type: 'station.events', subject_id: mapped.station_id, customer_id: 'cus_acme', site_id: 'site_dc-1' });
+    const change = await t.ctx.db
+      .selectFrom('change_events')
+      .selectAll()
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
+    expect(change).toMatchObject({
+      type: 'station.events',
+      subject_id: mapped.station_id,
+      customer_id: 'cus_acme',
+      site_id: 'site_dc-1',
+    });
     expect(change.payload).toMatchObject({ accepted: 3, types: { tag_read: 2, heartbeat: 1 } });
   });
 
@@ -83,7 +154,10 @@ describe('RFID station events', () => {
     const res = await post(mapped.token, { event_id: 'nope', type: 'tag_read', ts: 'yesterday', colour: 'red' });
     expect(res.statusCode).toBe(400);
     expect(res.json().error).toBe('validation');
-    const paths = res.json().issues.map((i: { path: string }) => i.path).sort();
+    const paths = res
+      .json()
+      .issues.map((i: { path: string }) => i.path)
+      .sort();
     expect(paths).toEqual(expect.arrayContaining(['body.event_id', 'body.ts', 'body.colour']));
     expect(await snapshot()).toEqual(before);
   });
@@ -110,35 +184,66 @@ describe('RFID station events', () => {
     });
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    expect(body).toMatchObject({ station_id: mapped.station_id, accepted: 3, duplicates: 1, rejected: 6, duplicate: false, unmapped: false });
+    expect(body).toMatchObject({
+      station_id: mapped.station_id,
+      accepted: 3,
+      duplicates: 1,
+      rejected: 6,
+      duplicate: false,
+      unmapped: false,
+    });
     const byIndex = (i: number) => body.results.find((r: { index: number }) => r.index === i);
     expect(byIndex(0)).toEqual({ index: 0, event_id: good1.event_id, status: 'accepted' });
-    expect(byIndex(1)).toMatchObject({ status: 'rejected', issues: [{ path: 'body.events[1].tag_id', message: 'required for tag_read' }] });
+    expect(byIndex(1)).toMatchObject({
+      status: 'rejected',
+      issues: [{ path: 'body.events[1].tag_id', message: 'required for tag_read' }],
+    });
     expect(byIndex(1).reason).toContain('tag_id');
-    expect(byIndex(3)).toMatchObject({ status: 'rejected', issues: [{ path: 'body.events[3].ts', message: expect.stringContaining('milliseconds') }] });
+    expect(byIndex(3)).toMatchObject({
+      status: 'rejected',
+      issues: [{ path: 'body.events[3].ts', message: expect.stringContaining('milliseconds') }],
+    });
     expect(byIndex(4)).toMatchObject({ status: 'rejected', event_id: null, issues: [{ path: 'body.events[4]' }] });
     expect(byIndex(5)).toEqual({ index: 5, event_id: ulid, status: 'accepted' });
     expect(byIndex(6)).toMatchObject({ status: 'rejected', issues: [{ path: 'body.events[6].bundle_id' }] });
     expect(byIndex(7)).toMatchObject({ status: 'duplicate', event_id: good1.event_id });
-    expect(byIndex(8).issues.map((i: { path: string }) => i.path).sort()).toEqual(['body.events[8].antenna', 'body.events[8].rssi']);
-    expect(byIndex(9)).toMatchObject({ status: 'rejected', issues: [{ path: 'body.events[9].ts', message: expect.stringContaining('ahead of the server clock') }] });
+    expect(
+      byIndex(8)
+        .issues.map((i: { path: string }) => i.path)
+        .sort(),
+    ).toEqual(['body.events[8].antenna', 'body.events[8].rssi']);
+    expect(byIndex(9)).toMatchObject({
+      status: 'rejected',
+      issues: [{ path: 'body.events[9].ts', message: expect.stringContaining('ahead of the server clock') }],
+    });
 
-    const stored = await t.ctx.db.selectFrom('station_events').select(['event_id', 'ts']).where('event_id', 'in', [good1.event_id, good2.event_id, ulid]).execute();
+    const stored = await t.ctx.db
+      .selectFrom('station_events')
+      .select(['event_id', 'ts'])
+      .where('event_id', 'in', [good1.event_id, good2.event_id, ulid])
+      .execute();
     expect(stored).toHaveLength(3);
     // Epoch seconds become a timestamp.
     expect(new Date(stored.find((s) => s.event_id === good2.event_id)!.ts).getTime()).toBe(epoch * 1000);
     const rejectedIds = [1, 3, 6, 8, 9].map((i) => byIndex(i).event_id);
-    expect(await t.ctx.db.selectFrom('station_events').select('event_id').where('event_id', 'in', rejectedIds).execute()).toEqual([]);
+    expect(
+      await t.ctx.db.selectFrom('station_events').select('event_id').where('event_id', 'in', rejectedIds).execute(),
+    ).toEqual([]);
   });
 
   it('refuses a batch of 501 events with the 400 shape, storing none', async () => {
     const before = await snapshot();
     const res = await post(mapped.token, { events: Array.from({ length: 501 }, () => ev()) });
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toMatchObject({ error: 'validation', issues: [{ path: 'body.events', message: expect.stringContaining('500') }] });
+    expect(res.json()).toMatchObject({
+      error: 'validation',
+      issues: [{ path: 'body.events', message: expect.stringContaining('500') }],
+    });
     expect(await snapshot()).toEqual(before);
     // 500 is the limit, not beyond it.
-    const ok = await post(mapped.token, { events: Array.from({ length: 500 }, () => ev({ type: 'heartbeat', tag_id: undefined })) });
+    const ok = await post(mapped.token, {
+      events: Array.from({ length: 500 }, () => ev({ type: 'heartbeat', tag_id: undefined })),
+    });
     expect(ok.statusCode).toBe(200);
     expect(ok.json().accepted).toBe(500);
   });
@@ -150,10 +255,16 @@ describe('RFID station events', () => {
     const statuses = replies.map((r) => r.json().status);
     expect(statuses.filter((s) => s === 'accepted')).toHaveLength(1);
     expect(statuses.filter((s) => s === 'duplicate')).toHaveLength(99);
-    const rows = await t.ctx.db.selectFrom('station_events').select('event_id').where('event_id', '=', event.event_id).execute();
+    const rows = await t.ctx.db
+      .selectFrom('station_events')
+      .select('event_id')
+      .where('event_id', '=', event.event_id)
+      .execute();
     expect(rows).toHaveLength(1);
     const audits = await t.ctx.db.selectFrom('audit_log').select('after').where('action', '=', 'ingest').execute();
-    expect(audits.filter((a) => (a.after as { event_ids: string[] }).event_ids.includes(event.event_id))).toHaveLength(1);
+    expect(audits.filter((a) => (a.after as { event_ids: string[] }).event_ids.includes(event.event_id))).toHaveLength(
+      1,
+    );
   });
 
   it("a station posting another station's events gets 403 and nothing is stored", async () => {
@@ -168,7 +279,11 @@ describe('RFID station events', () => {
     expect(top.statusCode).toBe(403);
     expect(await snapshot()).toEqual(before);
     // Naming its own station is fine.
-    expect((await post(mapped.token, { station_id: mapped.station_id, events: [ev({ station_id: mapped.station_id })] })).json().accepted).toBe(1);
+    expect(
+      (
+        await post(mapped.token, { station_id: mapped.station_id, events: [ev({ station_id: mapped.station_id })] })
+      ).json().accepted,
+    ).toBe(1);
   });
 
   it("an event_id another station already used is rejected, not reported as the caller's duplicate", async () => {
@@ -187,14 +302,23 @@ describe('RFID station events', () => {
 
   it('bundles track their last station and last seen, moving forward in ts only', async () => {
     const t0 = Date.parse('2026-03-01T08:00:00Z') / 1000;
-    const bundle = async () => t.ctx.db.selectFrom('bundles').selectAll().where('id', '=', 'BND-42').executeTakeFirstOrThrow();
+    const bundle = async () =>
+      t.ctx.db.selectFrom('bundles').selectAll().where('id', '=', 'BND-42').executeTakeFirstOrThrow();
     await post(mapped.token, ev({ type: 'bundle_in', bundle_id: 'BND-42', ts: t0 + 60 }));
-    expect(await bundle()).toMatchObject({ last_station_id: mapped.station_id, line: 'door 1', last_event_type: 'bundle_in' });
+    expect(await bundle()).toMatchObject({
+      last_station_id: mapped.station_id,
+      line: 'door 1',
+      last_event_type: 'bundle_in',
+    });
     expect((await bundle()).last_seen.toISOString()).toBe('2026-03-01T08:01:00.000Z');
 
     // The other door saw it later: the bundle moves.
     await post(other.token, ev({ type: 'bundle_out', bundle_id: 'BND-42', ts: t0 + 120 }));
-    expect(await bundle()).toMatchObject({ last_station_id: other.station_id, line: 'door 2', last_event_type: 'bundle_out' });
+    expect(await bundle()).toMatchObject({
+      last_station_id: other.station_id,
+      line: 'door 2',
+      last_event_type: 'bundle_out',
+    });
 
     // A replayed, older read from the first door is stored but does not rewind the bundle.
     const late = ev({ bundle_id: 'BND-42', ts: t0 + 90 });
@@ -203,7 +327,9 @@ describe('RFID station events', () => {
     expect((await bundle()).last_seen.toISOString()).toBe('2026-03-01T08:02:00.000Z');
 
     // Within one batch the latest event wins, whatever its position.
-    await post(mapped.token, { events: [ev({ bundle_id: 'BND-42', ts: t0 + 300 }), ev({ bundle_id: 'BND-42', ts: t0 + 200 })] });
+    await post(mapped.token, {
+      events: [ev({ bundle_id: 'BND-42', ts: t0 + 300 }), ev({ bundle_id: 'BND-42', ts: t0 + 200 })],
+    });
     expect((await bundle()).last_seen.toISOString()).toBe('2026-03-01T08:05:00.000Z');
     expect((await bundle()).last_station_id).toBe(mapped.station_id);
   });
@@ -213,9 +339,19 @@ describe('RFID station events', () => {
     const res = await post(loose.token, event);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ status: 'accepted', unmapped: true });
-    const row = await t.ctx.db.selectFrom('station_events').selectAll().where('event_id', '=', event.event_id).executeTakeFirstOrThrow();
+    const row = await t.ctx.db
+      .selectFrom('station_events')
+      .selectAll()
+      .where('event_id', '=', event.event_id)
+      .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ station_id: loose.station_id, site_id: null, line: null, customer_id: null });
-    expect(await t.ctx.db.selectFrom('bundles').select('last_station_id').where('id', '=', 'BND-LOOSE').executeTakeFirstOrThrow()).toEqual({ last_station_id: loose.station_id });
+    expect(
+      await t.ctx.db
+        .selectFrom('bundles')
+        .select('last_station_id')
+        .where('id', '=', 'BND-LOOSE')
+        .executeTakeFirstOrThrow(),
+    ).toEqual({ last_station_id: loose.station_id });
   });
 
   it('a token whose station device was deleted is refused', async () => {

@@ -17,7 +17,11 @@ describe('GET /api/v1/stream (SSE)', () => {
   let tenantA: string;
 
   const post = (path: string, body: unknown) =>
-    fetch(base + path, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(base + path, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 
   beforeAll(async () => {
     t = await createTestApp();
@@ -49,7 +53,10 @@ describe('GET /api/v1/stream (SSE)', () => {
     expect(ids[1]).toBeGreaterThan(ids[0]!);
     expect(all.of('change').map((e) => JSON.parse(e.data).subject.id)).toEqual(['site_a1', 'site_b1']);
     await expect.poll(() => onlyA.of('change').length).toBe(1);
-    expect(JSON.parse(onlyA.of('change')[0]!.data)).toMatchObject({ type: 'site.created', subject: { type: 'site', id: 'site_a1' } });
+    expect(JSON.parse(onlyA.of('change')[0]!.data)).toMatchObject({
+      type: 'site.created',
+      subject: { type: 'site', id: 'site_a1' },
+    });
     await all.close();
     await onlyA.close();
   });
@@ -58,14 +65,23 @@ describe('GET /api/v1/stream (SSE)', () => {
     const sub = await openSse(`${base}/api/v1/stream?topics=site:site_a1`, { authorization: `Bearer ${viewer}` });
     await expect.poll(() => sub.of('ready').length).toBe(1);
     await post('/api/v1/sites', { id: 'site_a2', customer_id: 'cus_a', name: 'A2' });
-    await fetch(`${base}/api/v1/sites/site_a1`, { method: 'PATCH', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'A1 renamed' }) });
+    await fetch(`${base}/api/v1/sites/site_a1`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'A1 renamed' }),
+    });
     await expect.poll(() => sub.of('change').length).toBe(1);
-    expect(JSON.parse(sub.of('change')[0]!.data)).toMatchObject({ type: 'site.updated', payload: { name: 'A1 renamed' } });
+    expect(JSON.parse(sub.of('change')[0]!.data)).toMatchObject({
+      type: 'site.updated',
+      payload: { name: 'A1 renamed' },
+    });
     await sub.close();
   });
 
   it('rejects a malformed topics filter with the 400 shape', async () => {
-    const res = await fetch(`${base}/api/v1/stream?topics=${encodeURIComponent('site:<x>')}`, { headers: { authorization: `Bearer ${viewer}` } });
+    const res = await fetch(`${base}/api/v1/stream?topics=${encodeURIComponent('site:<x>')}`, {
+      headers: { authorization: `Bearer ${viewer}` },
+    });
     expect(res.status).toBe(400);
     expect((await res.json()).issues[0].path).toBe('querystring.topics');
   });
@@ -80,10 +96,17 @@ describe('GET /api/v1/stream (SSE)', () => {
     // Missed while disconnected:
     await post('/api/v1/customers', { id: 'cus_r2', name: 'R2' });
     await post('/api/v1/customers', { id: 'cus_r3', name: 'R3' });
-    const resumed = await openSse(`${base}/api/v1/stream?topics=customer`, { authorization: `Bearer ${viewer}`, 'last-event-id': lastSeen });
-    await expect.poll(() => resumed.of('change').map((e) => JSON.parse(e.data).subject.id)).toEqual(['cus_r2', 'cus_r3']);
+    const resumed = await openSse(`${base}/api/v1/stream?topics=customer`, {
+      authorization: `Bearer ${viewer}`,
+      'last-event-id': lastSeen,
+    });
+    await expect
+      .poll(() => resumed.of('change').map((e) => JSON.parse(e.data).subject.id))
+      .toEqual(['cus_r2', 'cus_r3']);
     await post('/api/v1/customers', { id: 'cus_r4', name: 'R4' });
-    await expect.poll(() => resumed.of('change').map((e) => JSON.parse(e.data).subject.id)).toEqual(['cus_r2', 'cus_r3', 'cus_r4']);
+    await expect
+      .poll(() => resumed.of('change').map((e) => JSON.parse(e.data).subject.id))
+      .toEqual(['cus_r2', 'cus_r3', 'cus_r4']);
     await resumed.close();
   });
 
@@ -100,12 +123,24 @@ describe('GET /api/v1/stream (SSE)', () => {
     await replica.listen({ port: 0, host: '127.0.0.1' });
     const replicaBase = `http://127.0.0.1:${(replica.server.address() as AddressInfo).port}`;
     try {
-      const sub = await openSse(`${replicaBase}/api/v1/stream?topics=site,telemetry`, { authorization: `Bearer ${viewer}` });
+      const sub = await openSse(`${replicaBase}/api/v1/stream?topics=site,telemetry`, {
+        authorization: `Bearer ${viewer}`,
+      });
       await expect.poll(() => sub.of('ready').length).toBe(1);
       await post('/api/v1/sites', { id: 'site_via_other_replica', customer_id: 'cus_b', name: 'X' });
-      await expect.poll(() => sub.of('change').map((e) => JSON.parse(e.data).subject.id)).toContain('site_via_other_replica');
-      await publishLive(t.ctx.db, { device_id: 'dev_live', site_id: 'site_b1', customer_id: 'cus_b', ts: 1795000000.25, metrics: { temp_c: 24.8 } });
-      await expect.poll(() => sub.of('telemetry').map((e) => JSON.parse(e.data))).toEqual([expect.objectContaining({ device_id: 'dev_live', metrics: { temp_c: 24.8 } })]);
+      await expect
+        .poll(() => sub.of('change').map((e) => JSON.parse(e.data).subject.id))
+        .toContain('site_via_other_replica');
+      await publishLive(t.ctx.db, {
+        device_id: 'dev_live',
+        site_id: 'site_b1',
+        customer_id: 'cus_b',
+        ts: 1795000000.25,
+        metrics: { temp_c: 24.8 },
+      });
+      await expect
+        .poll(() => sub.of('telemetry').map((e) => JSON.parse(e.data)))
+        .toEqual([expect.objectContaining({ device_id: 'dev_live', metrics: { temp_c: 24.8 } })]);
       expect(sub.of('telemetry')[0]!.id).toBeUndefined();
       await sub.close();
     } finally {

@@ -19,16 +19,23 @@ describe('surfaces under tenancy: REST and live updateDataModel over SSE', () =>
   const call = async (method: string, path: string, token: string, body?: unknown) => {
     const res = await fetch(`${base}/api/v1${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
     return res.status === 204 ? null : res.json();
   };
   /** The data model a surface GET or a `surface` event carries. */
-  const modelOf = (messages: Array<{ updateDataModel?: { value: Record<string, unknown> } }>) => messages.find((m) => m.updateDataModel)!.updateDataModel!.value;
+  const modelOf = (messages: Array<{ updateDataModel?: { value: Record<string, unknown> } }>) =>
+    messages.find((m) => m.updateDataModel)!.updateDataModel!.value;
   const surfaceData = (events: SseEvent[]) =>
-    events.map((e) => JSON.parse(e.data)).filter((e) => e.payload.kind === 'data').map((e) => ({ id: e.subject.id as string, model: modelOf(e.payload.messages) }));
+    events
+      .map((e) => JSON.parse(e.data))
+      .filter((e) => e.payload.kind === 'data')
+      .map((e) => ({ id: e.subject.id as string, model: modelOf(e.payload.messages) }));
   /** Anything that names customer B (its ids, sites, devices, names). */
   const B = /cus_tn-b|site_tn-b|dev_tn-b|Beta|beta-/;
   const A = /cus_tn-a|site_tn-a|dev_tn-a|Alpha|alpha-/;
@@ -39,11 +46,24 @@ describe('surfaces under tenancy: REST and live updateDataModel over SSE', () =>
     base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
     tok.admin = (await createToken(t.ctx.db, { name: 'admin', role: 'admin' })).token;
     tok.all = (await createToken(t.ctx.db, { name: 'viewer', role: 'viewer' })).token;
-    for (const [c, name] of [['a', 'Alpha Farms'], ['b', 'Beta Pumps']] as const) {
+    for (const [c, name] of [
+      ['a', 'Alpha Farms'],
+      ['b', 'Beta Pumps'],
+    ] as const) {
       await call('POST', '/customers', tok.admin, { id: `cus_tn-${c}`, name });
-      await call('POST', '/sites', tok.admin, { id: `site_tn-${c}1`, customer_id: `cus_tn-${c}`, name: `${name} site` });
+      await call('POST', '/sites', tok.admin, {
+        id: `site_tn-${c}1`,
+        customer_id: `cus_tn-${c}`,
+        name: `${name} site`,
+      });
       for (let i = 1; i <= 3; i++) {
-        await call('POST', '/devices', tok.admin, { id: `dev_tn-${c}${i}`, site_id: `site_tn-${c}1`, product_code: 'soil-probe', role: 'sensor', name: `${c === 'a' ? 'alpha' : 'beta'}-probe-${i}` });
+        await call('POST', '/devices', tok.admin, {
+          id: `dev_tn-${c}${i}`,
+          site_id: `site_tn-${c}1`,
+          product_code: 'soil-probe',
+          role: 'sensor',
+          name: `${c === 'a' ? 'alpha' : 'beta'}-probe-${i}`,
+        });
       }
       tok[c] = (await createToken(t.ctx.db, { name: `viewer-${c}`, role: 'viewer', customerId: `cus_tn-${c}` })).token;
     }
@@ -81,10 +101,13 @@ describe('surfaces under tenancy: REST and live updateDataModel over SSE', () =>
     await call('PATCH', '/devices/dev_tn-a1', tok.admin, { name: 'alpha-renamed' });
     await call('PATCH', '/devices/dev_tn-b1', tok.admin, { name: 'beta-renamed' });
 
-    const shows = (stream: { of(type: string): SseEvent[] }, name: string) => () => surfaceData(stream.of('surface')).some((d) => JSON.stringify(d.model).includes(name));
+    const shows = (stream: { of(type: string): SseEvent[] }, name: string) => () =>
+      surfaceData(stream.of('surface')).some((d) => JSON.stringify(d.model).includes(name));
     await expect.poll(shows(streams.a, 'alpha-renamed'), { timeout: 10_000 }).toBe(true);
     await expect.poll(shows(streams.b, 'beta-renamed'), { timeout: 10_000 }).toBe(true);
-    await expect.poll(() => shows(streams.all, 'alpha-renamed')() && shows(streams.all, 'beta-renamed')(), { timeout: 10_000 }).toBe(true);
+    await expect
+      .poll(() => shows(streams.all, 'alpha-renamed')() && shows(streams.all, 'beta-renamed')(), { timeout: 10_000 })
+      .toBe(true);
     await new Promise((r) => setTimeout(r, 1000)); // room for any stray update to arrive
 
     for (const d of surfaceData(streams.a.of('surface'))) {
@@ -99,7 +122,9 @@ describe('surfaces under tenancy: REST and live updateDataModel over SSE', () =>
     for (const d of surfaceData(streams.all.of('surface'))) expect(d.model.devices).toMatchObject({ total: 6 });
 
     // Resuming with Last-Event-ID replays the same way: A's own updates only.
-    const replay = await openSse(`${base}/api/v1/stream?topics=surface:fleet-overview&last_event_id=${before}`, { authorization: `Bearer ${tok.a}` });
+    const replay = await openSse(`${base}/api/v1/stream?topics=surface:fleet-overview&last_event_id=${before}`, {
+      authorization: `Bearer ${tok.a}`,
+    });
     await expect.poll(() => replay.of('ready').length).toBe(1);
     const replayed = surfaceData(replay.of('surface'));
     expect(replayed.length).toBeGreaterThan(0);
@@ -114,7 +139,9 @@ describe('surfaces under tenancy: REST and live updateDataModel over SSE', () =>
     const a = await openSse(`${base}/api/v1/stream?topics=surface:tenancy-probe`, { authorization: `Bearer ${tok.a}` });
     await expect.poll(() => a.of('ready').length).toBe(1);
     await call('PUT', '/surfaces/tenancy-probe', tok.admin, { ...fleetOverview, title: 'Tenancy probe' });
-    await expect.poll(() => a.of('surface').map((e) => JSON.parse(e.data).payload), { timeout: 10_000 }).toEqual([{ kind: 'definition', surface: 'tenancy-probe', messages: [] }]);
+    await expect
+      .poll(() => a.of('surface').map((e) => JSON.parse(e.data).payload), { timeout: 10_000 })
+      .toEqual([{ kind: 'definition', surface: 'tenancy-probe', messages: [] }]);
     await a.close();
   });
 });

@@ -24,12 +24,18 @@ describe(`telemetry queries, rollups and retention (${backendName()})`, () => {
     await sql`
       insert into telemetry (device_id, msg_id, ts, status, metrics)
       select ${dev}, x.msg, to_timestamp(x.ts / 1000.0), 'ok', jsonb_build_object('temp_c', x.v)
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(ts double precision, v double precision, msg text)`.execute(t.ctx.db);
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(ts double precision, v double precision, msg text)`.execute(
+      t.ctx.db,
+    );
   };
   const series = (n: number, start: number, stepMs: number, value: (i: number) => number, prefix: string) =>
     Array.from({ length: n }, (_, i) => ({ ts: start + i * stepMs, v: value(i), msg: `${prefix}-${i}` }));
   const query = async (params: Record<string, string>, headers = viewer) => {
-    const res = await t.app.inject({ method: 'GET', url: `/api/v1/devices/${dev}/telemetry?${new URLSearchParams(params)}`, headers });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/devices/${dev}/telemetry?${new URLSearchParams(params)}`,
+      headers,
+    });
     return { status: res.statusCode, body: res.json() };
   };
   // The rollup leaves arrivals of the last seconds for its next run (settleMs: 0 lifts
@@ -66,7 +72,13 @@ describe(`telemetry queries, rollups and retention (${backendName()})`, () => {
     expect(m1.body).toMatchObject({ device_id: dev, metric: 'temp_c', bucket: '1m', bucket_s: 60, sources: ['raw'] });
     expect(m1.body.points).toHaveLength(30);
     expect(m1.body.points[0]).toEqual({ t: iso(H - 2 * HOUR), avg: 2.5, min: 0, max: 5, count: 6 });
-    expect(m1.body.points[29]).toEqual({ t: iso(H - 2 * HOUR + 29 * 60_000), avg: 176.5, min: 174, max: 179, count: 6 });
+    expect(m1.body.points[29]).toEqual({
+      t: iso(H - 2 * HOUR + 29 * 60_000),
+      avg: 176.5,
+      min: 174,
+      max: 179,
+      count: 6,
+    });
     const m5 = await query({ ...range, bucket: '5m' });
     expect(m5.body.points.map((p: { count: number }) => p.count)).toEqual([30, 30, 30, 30, 30, 30]);
     const raw = await query({ ...range, bucket: 'raw' });
@@ -79,18 +91,42 @@ describe(`telemetry queries, rollups and retention (${backendName()})`, () => {
 
   it('rolls up incrementally, including late data for buckets already rolled up', async () => {
     await rollup();
-    const minute = await t.ctx.db.selectFrom('telemetry_1m').selectAll().where('device_id', '=', dev).where('bucket', '=', new Date(H - 48 * HOUR)).executeTakeFirstOrThrow();
+    const minute = await t.ctx.db
+      .selectFrom('telemetry_1m')
+      .selectAll()
+      .where('device_id', '=', dev)
+      .where('bucket', '=', new Date(H - 48 * HOUR))
+      .executeTakeFirstOrThrow();
     expect(minute).toMatchObject({ metric: 'temp_c', count: 2, sum: 21, min: 10, max: 11 });
     // A reading backfilled into that minute, after it was rolled up:
     await insert([{ ts: H - 48 * HOUR + 45_000, v: 100, msg: 'late' }]);
     await rollup();
-    const again = await t.ctx.db.selectFrom('telemetry_1m').selectAll().where('device_id', '=', dev).where('bucket', '=', new Date(H - 48 * HOUR)).executeTakeFirstOrThrow();
+    const again = await t.ctx.db
+      .selectFrom('telemetry_1m')
+      .selectAll()
+      .where('device_id', '=', dev)
+      .where('bucket', '=', new Date(H - 48 * HOUR))
+      .executeTakeFirstOrThrow();
     expect(again).toMatchObject({ count: 3, sum: 121, min: 10, max: 100 });
-    const hour = await t.ctx.db.selectFrom('telemetry_1h').selectAll().where('device_id', '=', dev).where('bucket', '=', new Date(H - 48 * HOUR)).executeTakeFirstOrThrow();
+    const hour = await t.ctx.db
+      .selectFrom('telemetry_1h')
+      .selectAll()
+      .where('device_id', '=', dev)
+      .where('bucket', '=', new Date(H - 48 * HOUR))
+      .executeTakeFirstOrThrow();
     expect(hour).toMatchObject({ count: 121, max: 100 });
     // Running again with nothing new changes nothing.
     await rollup();
-    expect((await t.ctx.db.selectFrom('telemetry_1h').select('count').where('device_id', '=', dev).where('bucket', '=', new Date(H - 48 * HOUR)).executeTakeFirstOrThrow()).count).toBe(121);
+    expect(
+      (
+        await t.ctx.db
+          .selectFrom('telemetry_1h')
+          .select('count')
+          .where('device_id', '=', dev)
+          .where('bucket', '=', new Date(H - 48 * HOUR))
+          .executeTakeFirstOrThrow()
+      ).count,
+    ).toBe(121);
   });
 
   it('drops raw rows past retention only once rolled up, and keeps rollups longer', async () => {
@@ -99,11 +135,18 @@ describe(`telemetry queries, rollups and retention (${backendName()})`, () => {
     expect(deleted.telemetry).toBe(240 + 1 + 60); // B, its late reading, C — but not the row the rollup has not seen
     expect(deleted.telemetry_1m).toBe(60); // C's minutes are older than 3 days
     expect(deleted.telemetry_1h).toBe(0);
-    const left = await t.ctx.db.selectFrom('telemetry').select('msg_id').where('device_id', '=', dev).where('ts', '<', new Date(Date.now() - 86_400_000)).execute();
+    const left = await t.ctx.db
+      .selectFrom('telemetry')
+      .select('msg_id')
+      .where('device_id', '=', dev)
+      .where('ts', '<', new Date(Date.now() - 86_400_000))
+      .execute();
     expect(left.map((r) => r.msg_id)).toEqual(['not-rolled-up-yet']);
     await rollup();
     await runRetention(t.ctx.db, RETENTION);
-    expect(await t.ctx.db.selectFrom('telemetry').select('msg_id').where('msg_id', '=', 'not-rolled-up-yet').execute()).toEqual([]);
+    expect(
+      await t.ctx.db.selectFrom('telemetry').select('msg_id').where('msg_id', '=', 'not-rolled-up-yet').execute(),
+    ).toEqual([]);
   });
 
   it('reads the finest level that covers the range, coarsening the bucket to it', async () => {
@@ -139,7 +182,11 @@ describe(`telemetry queries, rollups and retention (${backendName()})`, () => {
     expect(tooMany.body.issues[0].path).toBe('querystring.bucket');
     expect((await query({ metric: 'temp_c', from: iso(H), to: iso(H - HOUR) })).status).toBe(400);
     expect((await query({ metric: 'humidity_pct', from: iso(H - 2 * HOUR), to: iso(H) })).body.points).toEqual([]);
-    const other = await t.ctx.db.insertInto('customers').values({ id: `cus_${id}-x`, name: 'x' }).returning('id').executeTakeFirstOrThrow();
+    const other = await t.ctx.db
+      .insertInto('customers')
+      .values({ id: `cus_${id}-x`, name: 'x' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     expect((await query({ metric: 'temp_c' }, await bearer(t.ctx.db, 'viewer', other.id))).status).toBe(404);
   });
 });

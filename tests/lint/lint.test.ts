@@ -24,9 +24,14 @@ async function tool(name: string, args: string[]): Promise<{ code: number; stdou
 describe('lint', () => {
   it('ESLint reports no error beyond the recorded suppressions', async () => {
     const res = await tool('eslint', ['.', '--format', 'json']);
-    const files = JSON.parse(res.stdout || '[]') as Array<{ filePath: string; messages: Array<{ line: number; column: number; ruleId: string | null; message: string; severity: number }> }>;
+    const files = JSON.parse(res.stdout || '[]') as Array<{
+      filePath: string;
+      messages: Array<{ line: number; column: number; ruleId: string | null; message: string; severity: number }>;
+    }>;
     const errors = files.flatMap((f) =>
-      f.messages.filter((m) => m.severity === 2).map((m) => `${path.relative(root, f.filePath)}:${m.line}:${m.column} ${m.message} ${m.ruleId ?? ''}`),
+      f.messages
+        .filter((m) => m.severity === 2)
+        .map((m) => `${path.relative(root, f.filePath)}:${m.line}:${m.column} ${m.message} ${m.ruleId ?? ''}`),
     );
     expect(errors).toEqual([]);
     expect(res.code, res.stderr).toBe(0);
@@ -35,7 +40,19 @@ describe('lint', () => {
   // .madgerc skips `import type`: types vanish at run time, and a value cycle is what breaks a
   // module's initialisation order. ESLint's import-x/no-cycle sees both kinds in new code.
   it('no import cycle between files (madge)', async () => {
-    const res = await tool('madge', ['--circular', '--json', '--extensions', 'ts,tsx', '--ts-config', 'tsconfig.json', 'data-api', 'src', 'plugins', 'bench', 'scripts']);
+    const res = await tool('madge', [
+      '--circular',
+      '--json',
+      '--extensions',
+      'ts,tsx',
+      '--ts-config',
+      'tsconfig.json',
+      'data-api',
+      'src',
+      'plugins',
+      'bench',
+      'scripts',
+    ]);
     const cycles = JSON.parse(res.stdout) as string[][];
     expect(cycles.map((c) => c.join(' > '))).toEqual([]);
   });

@@ -15,7 +15,14 @@ const checkText = (text: string, opts: Parameters<typeof checkGlobalConf>[1] = {
 };
 const errors = (c: ReturnType<typeof checkGlobalConf>) => c.problems.filter((p) => p.severity === 'error');
 const conf = (region: string, concentrator = 'sx1302') =>
-  renderGlobalConf(configureGatewayWithSchema.parse({ region, concentrator, server: 'cs-farm-north', gateway_eui: '0016c001ff10a235' })) as Record<string, Record<string, any>>;
+  renderGlobalConf(
+    configureGatewayWithSchema.parse({
+      region,
+      concentrator,
+      server: 'cs-farm-north',
+      gateway_eui: '0016c001ff10a235',
+    }),
+  ) as Record<string, Record<string, any>>;
 
 describe('the HAL-equivalent check of global_conf.json', () => {
   it('refuses the US915 plan fleetbook generated before (500 kHz channel at IF +400 kHz on an SX1301) with the HAL’s reason', () => {
@@ -58,9 +65,13 @@ describe('the HAL-equivalent check of global_conf.json', () => {
   });
 
   it('says why an AS923 table above 16 dBm is unusual, without refusing Semtech’s USB file', () => {
-    const check = checkText(fs.readFileSync(path.join(PEERS, 'semtech-sx1302_hal/global_conf.json.sx1250.AS923.USB'), 'utf8'));
+    const check = checkText(
+      fs.readFileSync(path.join(PEERS, 'semtech-sx1302_hal/global_conf.json.sx1250.AS923.USB'), 'utf8'),
+    );
     expect(check.region).toBe('AS923');
-    expect(check.problems.filter((p) => p.message.includes("AS923's 16 dBm EIRP")).map((p) => p.line)).toEqual([54, 55, 56, 57, 58, 59, 60, 61]);
+    expect(check.problems.filter((p) => p.message.includes("AS923's 16 dBm EIRP")).map((p) => p.line)).toEqual([
+      54, 55, 56, 57, 58, 59, 60, 61,
+    ]);
   });
 
   it('refuses what lgw_txgain_setconf refuses, and a table that does not rise', () => {
@@ -84,7 +95,9 @@ describe('the HAL-equivalent check of global_conf.json', () => {
   it('refuses an SX1301 mixer gain outside 5–15 and a missing table on an SX1250 TX radio', () => {
     const old = conf('EU868', 'sx1301');
     old.SX1301_conf!.tx_lut_3.mix_gain = 4;
-    expect(errors(checkGlobalConf(old)).map((p) => p.message)).toEqual(['TX gain LUT: SX1257 mixer gain must be between [5..15] (got 4)']);
+    expect(errors(checkGlobalConf(old)).map((p) => p.message)).toEqual([
+      'TX gain LUT: SX1257 mixer gain must be between [5..15] (got 4)',
+    ]);
     const c = conf('US915');
     delete c.SX130x_conf!.radio_0.tx_gain_lut;
     expect(errors(checkGlobalConf(c)).map((p) => p.message)).toEqual([
@@ -97,10 +110,14 @@ describe('the HAL-equivalent check of global_conf.json', () => {
     c.SX130x_conf!.chan_multiSF_7.if = 700_000; // 700 + 62.5 = 762.5 ≤ 800: fine on the sx1302
     expect(errors(checkGlobalConf(c, { region: 'EU868' }))).toEqual([]);
     c.SX130x_conf!.chan_multiSF_7.if = -750_000;
-    expect(errors(checkGlobalConf(c, { region: 'EU868' })).map((p) => p.message)[0]).toMatch(/^IF FREQUENCY -750000 TOO LOW \(sx1302_hal refuses it/);
+    expect(errors(checkGlobalConf(c, { region: 'EU868' })).map((p) => p.message)[0]).toMatch(
+      /^IF FREQUENCY -750000 TOO LOW \(sx1302_hal refuses it/,
+    );
     const old = conf('EU868', 'sx1301');
     old.SX1301_conf!.chan_multiSF_7.if = 450_000;
-    expect(errors(checkGlobalConf(old)).map((p) => p.message)[0]).toMatch(/^IF FREQUENCY 450000 TOO HIGH .*925 kHz RX window for 125 kHz channels; keep \|if\| ≤ 400 kHz$/);
+    expect(errors(checkGlobalConf(old)).map((p) => p.message)[0]).toMatch(
+      /^IF FREQUENCY 450000 TOO HIGH .*925 kHz RX window for 125 kHz channels; keep \|if\| ≤ 400 kHz$/,
+    );
   });
 
   it('checks radios and channels against the region, and a channel on a disabled radio', () => {
@@ -132,7 +149,9 @@ describe('the HAL-equivalent check of global_conf.json', () => {
     const parsed = parseJsonc('{\n  /* a comment */ "a": 1, // another\n  "b": [1, 2]\n}');
     expect(parsed.value).toEqual({ a: 1, b: [1, 2] });
     expect(parsed.lines.get('b')).toBe(3);
-    expect(() => parseJsonc('{\n  "a": 1,\n  "b": 2\n  "c": 3\n}')).toThrow(new JsoncError('expected "," or "}" after "b", found "\\""', 4, 3));
+    expect(() => parseJsonc('{\n  "a": 1,\n  "b": 2\n  "c": 3\n}')).toThrow(
+      new JsoncError('expected "," or "}" after "b", found "\\""', 4, 3),
+    );
   });
 });
 
@@ -140,17 +159,25 @@ describe('configure_gateway schema and ChirpStack advice', () => {
   it('accepts AS923-2 as well as AS923_2, refuses an unknown region and a malformed EUI', () => {
     expect(configureGatewayWithSchema.parse({ region: 'AS923-2', server: 'x' }).region).toBe('AS923_2');
     const bad = configureGatewayWithSchema.safeParse({ region: 'AU915', server: 'x' });
-    expect(bad.success || bad.error.issues[0]!.message).toBe('expected one of EU868, US915, AS923_1, AS923_2, AS923_3, AS923_4 (AS923-1 … AS923-4 also accepted)');
-    expect(configureGatewayWithSchema.safeParse({ region: 'EU868', server: 'x', gateway_eui: 'xyz' }).success).toBe(false);
+    expect(bad.success || bad.error.issues[0]!.message).toBe(
+      'expected one of EU868, US915, AS923_1, AS923_2, AS923_3, AS923_4 (AS923-1 … AS923-4 also accepted)',
+    );
+    expect(configureGatewayWithSchema.safeParse({ region: 'EU868', server: 'x', gateway_eui: 'xyz' }).success).toBe(
+      false,
+    );
   });
 
   it('lists the six channels ChirpStack’s AS923 files lack as extra_channels, and US915 sub-band 2 as enabled_uplink_channels', () => {
-    expect(chirpstackRegionAdvice('AS923_1').extraChannels).toEqual([923_600_000, 923_800_000, 924_000_000, 924_200_000, 924_400_000, 924_600_000]);
+    expect(chirpstackRegionAdvice('AS923_1').extraChannels).toEqual([
+      923_600_000, 923_800_000, 924_000_000, 924_200_000, 924_400_000, 924_600_000,
+    ]);
     const as3 = chirpstackRegionAdvice('AS923_3');
     expect(as3.regionId).toBe('as923_3');
     expect(as3.toml).toContain('[[regions.network.extra_channels]]\nfrequency=917000000\nmin_dr=0\nmax_dr=5\n');
     expect(as3.toml.match(/extra_channels/g)).toHaveLength(6);
     expect(chirpstackRegionAdvice('EU868').extraChannels).toEqual([]);
-    expect(chirpstackRegionAdvice('US915').toml).toContain('enabled_uplink_channels=[8, 9, 10, 11, 12, 13, 14, 15, 65]');
+    expect(chirpstackRegionAdvice('US915').toml).toContain(
+      'enabled_uplink_channels=[8, 9, 10, 11, 12, 13, 14, 15, 65]',
+    );
   });
 });

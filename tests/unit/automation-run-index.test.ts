@@ -1,7 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { appendRunIndex, foldRuns, readRunIndex, writeRunIndex, type RunIndexEntry } from '../../data-api/src/automation/run-index.ts';
+import {
+  appendRunIndex,
+  foldRuns,
+  readRunIndex,
+  writeRunIndex,
+  type RunIndexEntry,
+} from '../../data-api/src/automation/run-index.ts';
 import { loadRunPages } from '../../plugins/run-pages/index.ts';
 import { tempDir } from '../helpers/automation.ts';
 
@@ -38,7 +44,13 @@ describe('run index and folding', () => {
   it('appends one line per run and reads them back newest first', () => {
     const runsDir = seed(path.join(tmp.dir, 'a'), 5);
     expect(fs.readFileSync(path.join(runsDir, 'index.jsonl'), 'utf8').trim().split('\n')).toHaveLength(5);
-    expect(readRunIndex(runsDir).map((e) => e.run_id)).toEqual(['arun_010004', 'arun_010003', 'arun_010002', 'arun_010001', 'arun_010000']);
+    expect(readRunIndex(runsDir).map((e) => e.run_id)).toEqual([
+      'arun_010004',
+      'arun_010003',
+      'arun_010002',
+      'arun_010001',
+      'arun_010000',
+    ]);
   });
 
   it('folds runs older than the fold age (from the newest run) into one page per month', () => {
@@ -49,8 +61,18 @@ describe('run index and folding', () => {
     expect(foldedBefore).toBe('2025-02-14');
     expect(recent).toHaveLength(31);
     expect([...months.keys()]).toEqual(['2025-02', '2025-01']);
-    expect(JSON.parse(fs.readFileSync(path.join(runsDir, 'fold.json'), 'utf8'))).toEqual({ fold_days: 30, folded_before: '2025-02-14' });
-    expect(written.map((f) => path.relative(runsDir, f)).sort()).toEqual(['_category_.json', 'archive/2025-01.mdx', 'archive/2025-02.mdx', 'fold.json', 'index.jsonl', 'index.mdx']);
+    expect(JSON.parse(fs.readFileSync(path.join(runsDir, 'fold.json'), 'utf8'))).toEqual({
+      fold_days: 30,
+      folded_before: '2025-02-14',
+    });
+    expect(written.map((f) => path.relative(runsDir, f)).sort()).toEqual([
+      '_category_.json',
+      'archive/2025-01.mdx',
+      'archive/2025-02.mdx',
+      'fold.json',
+      'index.jsonl',
+      'index.mdx',
+    ]);
 
     const index = fs.readFileSync(path.join(runsDir, 'index.mdx'), 'utf8');
     expect(index).toContain('75 runs, 67 succeeded, 8 failed; newest first.');
@@ -63,7 +85,16 @@ describe('run index and folding', () => {
     // The site build's routes, from index.jsonl and fold.json (no page is read): the recent runs
     // link their page in the build, folded runs the run route; one route per month.
     const [farm] = loadRunPages(docs).projects;
-    expect(farm!.index).toMatchObject({ project: 'farm', total: 75, succeeded: 67, foldedBefore: '2025-02-14', months: [{ month: '2025-02', runs: 13, failed: 2 }, { month: '2025-01', runs: 31, failed: 3 }] });
+    expect(farm!.index).toMatchObject({
+      project: 'farm',
+      total: 75,
+      succeeded: 67,
+      foldedBefore: '2025-02-14',
+      months: [
+        { month: '2025-02', runs: 13, failed: 2 },
+        { month: '2025-01', runs: 31, failed: 3 },
+      ],
+    });
     expect(farm!.index.recent).toHaveLength(31);
     expect(farm!.index.recent[0]!.href).toBe('/docs/projects/farm/runs/2025-03-16/arun_010074');
     expect(farm!.months.map((m) => m.month)).toEqual(['2025-02', '2025-01']);
@@ -78,11 +109,23 @@ describe('run index and folding', () => {
     const file = path.join(runsDir, 'archive', '2025-01.mdx');
     const sha = 'ab'.repeat(20);
     // A month page written in a git work tree has a commit column (`sha` or a link to the git web view).
-    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/(\[arun\\_010000\][^\n]*\|) +\|$/m, `$1 \`${sha.slice(0, 10)}\` |`).replace(/(\[arun\\_010001\][^\n]*\|) +\|$/m, `$1 [${sha.slice(0, 10)}](https://git.example.org/ops/handbook/commit/${sha}) |`));
+    fs.writeFileSync(
+      file,
+      fs
+        .readFileSync(file, 'utf8')
+        .replace(/(\[arun\\_010000\][^\n]*\|) +\|$/m, `$1 \`${sha.slice(0, 10)}\` |`)
+        .replace(
+          /(\[arun\\_010001\][^\n]*\|) +\|$/m,
+          `$1 [${sha.slice(0, 10)}](https://git.example.org/ops/handbook/commit/${sha}) |`,
+        ),
+    );
     const [farm] = loadRunPages(docs).projects;
     const january = farm!.months.find((m) => m.month === '2025-01')!;
     expect(january.runs.find((r) => r.run_id === 'arun_010000')!.commit).toEqual({ sha: sha.slice(0, 10) });
-    expect(january.runs.find((r) => r.run_id === 'arun_010001')!.commit).toEqual({ sha: sha.slice(0, 10), href: `https://git.example.org/ops/handbook/commit/${sha}` });
+    expect(january.runs.find((r) => r.run_id === 'arun_010001')!.commit).toEqual({
+      sha: sha.slice(0, 10),
+      href: `https://git.example.org/ops/handbook/commit/${sha}`,
+    });
     expect(january.runs.find((r) => r.run_id === 'arun_010002')!.commit).toBeUndefined();
   });
 
@@ -93,7 +136,9 @@ describe('run index and folding', () => {
     const day = '2025-03-17';
     fs.mkdirSync(path.join(runsDir, day), { recursive: true });
     appendRunIndex(runsDir, entry(999, day));
-    const written = writeRunIndex(docs, 'farm', { foldDays: 30 }).map((f) => path.relative(runsDir, f)).sort();
+    const written = writeRunIndex(docs, 'farm', { foldDays: 30 })
+      .map((f) => path.relative(runsDir, f))
+      .sort();
     expect(written).toEqual(['archive/2025-02.mdx', 'fold.json', 'index.jsonl', 'index.mdx']);
   });
 
@@ -104,7 +149,9 @@ describe('run index and folding', () => {
     const index = fs.readFileSync(path.join(docs, 'projects', 'farm', 'runs', 'index.mdx'), 'utf8');
     expect(index.split('\n').filter((l) => l.startsWith('| 2025'))).toHaveLength(50);
     expect(index).toContain('60 runs, 54 succeeded, 6 failed; newest first.');
-    expect(index).toContain("10 earlier runs: their pages are in the day folders, and the site's runs page lists every run.");
+    expect(index).toContain(
+      "10 earlier runs: their pages are in the day folders, and the site's runs page lists every run.",
+    );
     // The site's runs page has them all (from index.jsonl).
     expect(loadRunPages(docs).projects[0]!.index.recent).toHaveLength(60);
   });

@@ -23,7 +23,9 @@ import { specDigest } from '../../data-api/src/automation/spec-file.ts';
 import { makeSpec, tempDir } from '../helpers/automation.ts';
 
 // react-dom ships no types here (no @types/react-dom): one typed require.
-const { renderToStaticMarkup } = createRequire(import.meta.url)('react-dom/server') as { renderToStaticMarkup(element: unknown): string };
+const { renderToStaticMarkup } = createRequire(import.meta.url)('react-dom/server') as {
+  renderToStaticMarkup(element: unknown): string;
+};
 
 const HOSTILE = fs.readFileSync(path.resolve(__dirname, '../fixtures/hostile-logs.txt'), 'utf8');
 const tmp = tempDir('run-page');
@@ -31,7 +33,11 @@ afterAll(tmp.cleanup);
 
 function makeRun(overrides: Partial<RunRecord> = {}, log: string[] = ['ok']): RunRecord {
   const spec = makeSpec([
-    { id: 'vm', type: 'provision_vm', with: { node: 'pve1', template_vmid: 9000, name: 'cs-farm-north', ip: '10.0.0.21/24' } },
+    {
+      id: 'vm',
+      type: 'provision_vm',
+      with: { node: 'pve1', template_vmid: 9000, name: 'cs-farm-north', ip: '10.0.0.21/24' },
+    },
     { id: 'checks', type: 'run_health_checks', with: { checks: [{ tcp: '10.0.0.21:22' }] } },
   ]);
   return {
@@ -47,12 +53,34 @@ function makeRun(overrides: Partial<RunRecord> = {}, log: string[] = ['ok']): Ru
     finished_at: '2025-05-01T10:32:42.300Z',
     duration_ms: 42_300,
     actions: [
-      { id: 'vm', type: 'provision_vm', state: 'succeeded', attempts: 1, duration_ms: 30_000, summary: 'VM 123 cs-farm-north running', log },
-      { id: 'checks', type: 'run_health_checks', state: 'failed', attempts: 1, duration_ms: 12_000, error: 'FAIL <script>{x}</script> | `tick`', log: ['FAIL tcp 10.0.0.21:22 connection refused'] },
+      {
+        id: 'vm',
+        type: 'provision_vm',
+        state: 'succeeded',
+        attempts: 1,
+        duration_ms: 30_000,
+        summary: 'VM 123 cs-farm-north running',
+        log,
+      },
+      {
+        id: 'checks',
+        type: 'run_health_checks',
+        state: 'failed',
+        attempts: 1,
+        duration_ms: 12_000,
+        error: 'FAIL <script>{x}</script> | `tick`',
+        log: ['FAIL tcp 10.0.0.21:22 connection refused'],
+      },
     ],
     timeline: [
       { at: '2025-05-01T10:32:00.000Z', state: 'queued', message: 'run queued: 2 actions', duration_ms: 0 },
-      { at: '2025-05-01T10:32:42.000Z', action_id: 'checks', state: 'failed', message: 'run_health_checks failed: {oops} <div> | ```', duration_ms: 12_000 },
+      {
+        at: '2025-05-01T10:32:42.000Z',
+        action_id: 'checks',
+        state: 'failed',
+        message: 'run_health_checks failed: {oops} <div> | ```',
+        duration_ms: 12_000,
+      },
       { at: '2025-05-01T10:32:42.300Z', state: 'failed', message: 'run failed', duration_ms: 42_300 },
     ],
     artifacts: [],
@@ -64,7 +92,10 @@ function makeRun(overrides: Partial<RunRecord> = {}, log: string[] = ['ok']): Ru
 
 /** Compiles MDX the way Docusaurus does (MDX 3 + GFM + frontmatter) and renders it to HTML. */
 async function renderMdx(mdx: string): Promise<string> {
-  const mod = await evaluate(mdx, { ...(runtime as unknown as Parameters<typeof evaluate>[1]), remarkPlugins: [remarkGfm, remarkFrontmatter] });
+  const mod = await evaluate(mdx, {
+    ...(runtime as unknown as Parameters<typeof evaluate>[1]),
+    remarkPlugins: [remarkGfm, remarkFrontmatter],
+  });
   // No components: a run page must render in any Docusaurus site, not only one with fleetbook's theme.
   return renderToStaticMarkup(createElement(mod.default));
 }
@@ -170,7 +201,9 @@ describe('truncation', () => {
     expect(page).toContain('line 0 {0}');
     expect(page).toContain('line 39999 {39999}');
     expect(page).not.toContain('line 20000 {20000}');
-    expect(page).toContain('[arun\\_01JC90A7X8YQ2P3R4S5T6V7W8X\\.log\\.txt](./arun_01JC90A7X8YQ2P3R4S5T6V7W8X.log.txt)');
+    expect(page).toContain(
+      '[arun\\_01JC90A7X8YQ2P3R4S5T6V7W8X\\.log\\.txt](./arun_01JC90A7X8YQ2P3R4S5T6V7W8X.log.txt)',
+    );
     const full = fs.readFileSync(written.paths.fullLog, 'utf8');
     expect(full).toContain('line 20000 {20000}');
     expect(written.files).toContain(written.paths.fullLog);
@@ -180,9 +213,15 @@ describe('truncation', () => {
 describe('run index', () => {
   it('is regenerated from the run pages, newest first, linking each page', () => {
     const docs = path.join(tmp.dir, 'index-docs');
-    writeRunPage(makeRun({ run_id: 'arun_01AAA', started_at: '2025-04-30T08:00:00.000Z', state: 'succeeded', duration_ms: 1000 }), { docsRoot: docs });
+    writeRunPage(
+      makeRun({ run_id: 'arun_01AAA', started_at: '2025-04-30T08:00:00.000Z', state: 'succeeded', duration_ms: 1000 }),
+      { docsRoot: docs },
+    );
     writeRunPage(makeRun({ run_id: 'arun_01CCC', started_at: '2025-05-02T09:00:00.000Z' }), { docsRoot: docs });
-    const last = writeRunPage(makeRun({ run_id: 'arun_01BBB', started_at: '2025-05-01T12:00:00.000Z', state: 'succeeded' }), { docsRoot: docs });
+    const last = writeRunPage(
+      makeRun({ run_id: 'arun_01BBB', started_at: '2025-05-01T12:00:00.000Z', state: 'succeeded' }),
+      { docsRoot: docs },
+    );
     expect(readRunIndex(last.paths.runsDir).map((e) => [e.run_id, e.state, e.file])).toEqual([
       ['arun_01CCC', 'failed', '2025-05-02/arun_01CCC.mdx'],
       ['arun_01BBB', 'succeeded', '2025-05-01/arun_01BBB.mdx'],

@@ -20,7 +20,11 @@ const base = () => ({
   product_version: '2.1.0',
   targets: { gateways: ['gw_farm-north-1'], devices: [], stations: [] },
   actions: [
-    { id: 'vm', type: 'provision_vm', with: { node: 'pve1', template_vmid: 9000, name: 'cs-farm-north', ip: '10.0.0.21/24' } } as Record<string, unknown>,
+    {
+      id: 'vm',
+      type: 'provision_vm',
+      with: { node: 'pve1', template_vmid: 9000, name: 'cs-farm-north', ip: '10.0.0.21/24' },
+    } as Record<string, unknown>,
     { id: 'ticket', type: 'open_ticket_on_failure' } as Record<string, unknown>,
   ],
 });
@@ -37,9 +41,15 @@ describe('execution spec v1 schema (contracts.md "Execution spec v1")', () => {
     expect(loaded.ok).toBe(true);
     if (!loaded.ok) return;
     // contracts.md's example uses every action type but provision_lorawan_devices (issue 13 added it).
-    expect(loaded.spec.actions.map((a) => a.type)).toEqual(ACTION_TYPES.filter((t) => t !== 'provision_lorawan_devices'));
+    expect(loaded.spec.actions.map((a) => a.type)).toEqual(
+      ACTION_TYPES.filter((t) => t !== 'provision_lorawan_devices'),
+    );
     const vm = loaded.spec.actions[0]!;
-    expect(vm.type === 'provision_vm' && vm.with).toMatchObject({ full: true, start: true, token: { secret: 'env:PROXMOX_TOKEN' } });
+    expect(vm.type === 'provision_vm' && vm.with).toMatchObject({
+      full: true,
+      start: true,
+      token: { secret: 'env:PROXMOX_TOKEN' },
+    });
     const gw = loaded.spec.actions[2]!;
     expect(gw.type === 'configure_gateway' && gw.with).toMatchObject({ port: 1700, concentrator: 'sx1302' });
   });
@@ -57,15 +67,26 @@ describe('execution spec v1 schema (contracts.md "Execution spec v1")', () => {
     Object.assign(raw.actions[0]!.with as object, { vcpus: 4 });
     const found = issues(raw);
     expect(found.every((i) => i.rule === 'spec/unknown-field')).toBe(true);
-    expect(found.map((i) => i.path).sort()).toEqual(['actions.0.after', 'actions.0.with.vcpus', 'colour', 'targets.sensors']);
-    expect(issues(raw).find((i) => i.path === 'colour')?.message).toBe('Unexpected field "colour" in the spec, expected only the fields of the schema');
+    expect(found.map((i) => i.path).sort()).toEqual([
+      'actions.0.after',
+      'actions.0.with.vcpus',
+      'colour',
+      'targets.sensors',
+    ]);
+    expect(issues(raw).find((i) => i.path === 'colour')?.message).toBe(
+      'Unexpected field "colour" in the spec, expected only the fields of the schema',
+    );
   });
 
   it('names the unknown action type and the known ones (spec/unknown-action)', () => {
     const raw = base();
     raw.actions[0] = { id: 'x', type: 'reboot_gateway', with: {} };
     expect(issues(raw)).toEqual([
-      { rule: 'spec/unknown-action', path: 'actions.0.type', message: `Unexpected action type "reboot_gateway", expected one of ${ACTION_TYPES.join(', ')}` },
+      {
+        rule: 'spec/unknown-action',
+        path: 'actions.0.type',
+        message: `Unexpected action type "reboot_gateway", expected one of ${ACTION_TYPES.join(', ')}`,
+      },
     ]);
   });
 
@@ -86,7 +107,11 @@ describe('execution spec v1 schema (contracts.md "Execution spec v1")', () => {
   });
 
   it.each([
-    ['a token string in a secret field', { token: 'automation@pve!fleetbook=4c0e5a3e-1f2b-4c3d-9e8f-0a1b2c3d4e5f' }, 'actions.0.with.token'],
+    [
+      'a token string in a secret field',
+      { token: 'automation@pve!fleetbook=4c0e5a3e-1f2b-4c3d-9e8f-0a1b2c3d4e5f' },
+      'actions.0.with.token',
+    ],
     ['a PVEAPIToken header value anywhere', { name: 'cs', ciuser: 'PVEAPIToken=a@pve!b=c' }, 'actions.0.with.ciuser'],
     ['a reference holding the value itself', { token: { secret: 'hunter2hunter2' } }, 'actions.0.with.token.secret'],
   ])('refuses %s, naming the path (spec/inline-secret)', (_what, patch, where) => {
@@ -115,20 +140,35 @@ describe('execution spec v1 schema (contracts.md "Execution spec v1")', () => {
       ok_path: '/tmp/fleetbook-runner-AbC123xYz/gateway/etc/lora/global_conf.json',
       ok_rel_path: 'deploy/chirpstack-v4/configuration/chirpstack/region_as923.toml',
     };
-    expect(findInlineSecrets(value).map((f) => f.path.join('.'))).toEqual(['password', 'api_key', 'nested.0.private_key', 'note', 'url', 'random']);
+    expect(findInlineSecrets(value).map((f) => f.path.join('.'))).toEqual([
+      'password',
+      'api_key',
+      'nested.0.private_key',
+      'note',
+      'url',
+      'random',
+    ]);
   });
 
   it('a secret under an unknown field is still refused as a secret', () => {
     const raw = base();
     Object.assign(raw.actions[0]!.with as object, { root_password: 'hunter2' });
-    expect(issues(raw).map((i) => `${i.rule} ${i.path}`)).toEqual(['spec/unknown-field actions.0.with.root_password', 'spec/inline-secret actions.0.with.root_password']);
+    expect(issues(raw).map((i) => `${i.rule} ${i.path}`)).toEqual([
+      'spec/unknown-field actions.0.with.root_password',
+      'spec/inline-secret actions.0.with.root_password',
+    ]);
   });
 
   it('allows retries only on idempotent actions', () => {
     const raw = base();
     raw.actions[0]!.retries = 2;
     expect(issues(raw)).toEqual([
-      { rule: 'spec/unknown-field', path: 'actions.0.retries', message: 'Unexpected field "retries" in actions[0], expected no retries: provision_vm is not idempotent, so it is never retried' },
+      {
+        rule: 'spec/unknown-field',
+        path: 'actions.0.retries',
+        message:
+          'Unexpected field "retries" in actions[0], expected no retries: provision_vm is not idempotent, so it is never retried',
+      },
     ]);
     const ok = base();
     ok.actions.splice(1, 0, { id: 'stack', type: 'deploy_compose_stack', retries: 3, with: { stack: 'chirpstack' } });
@@ -139,7 +179,11 @@ describe('execution spec v1 schema (contracts.md "Execution spec v1")', () => {
     ['spec_version', 2, 'expected spec_version: 1'],
     ['deployment_id', 'farm-north', 'expected an id like dep_… (url-safe body of 1–64 characters)'],
     ['product_version', '2.1', 'expected a semantic version like 2.1.0'],
-    ['product_version', 2.1, 'expected a semantic version like 2.1.0, as a string (YAML reads 2.1 as a number: quote it)'],
+    [
+      'product_version',
+      2.1,
+      'expected a semantic version like 2.1.0, as a string (YAML reads 2.1 as a number: quote it)',
+    ],
     ['project', 'Farm North', 'expected a project slug (lowercase letters, digits, "-"), like farm-north-lorawan'],
   ])('checks %s (%j)', (field, value, message) => {
     const raw: Record<string, unknown> = base();
@@ -155,10 +199,22 @@ describe('execution spec v1 schema (contracts.md "Execution spec v1")', () => {
 
   it('reports the closest health check kind, or says which kinds exist', () => {
     const raw = base();
-    raw.actions[0] = { id: 'c', type: 'run_health_checks', with: { checks: [{ http: 'http://x', expect_status: 'ok' }, { ftp: 'x' }, { tcp: 'no-port' }] } };
+    raw.actions[0] = {
+      id: 'c',
+      type: 'run_health_checks',
+      with: { checks: [{ http: 'http://x', expect_status: 'ok' }, { ftp: 'x' }, { tcp: 'no-port' }] },
+    };
     expect(issues(raw)).toEqual([
-      { rule: 'spec/schema', path: 'actions.0.with.checks.0.expect_status', message: 'Invalid input: expected number, received string' },
-      { rule: 'spec/schema', path: 'actions.0.with.checks.1', message: 'expected exactly one check kind: tcp, udp, http, mqtt or device_up' },
+      {
+        rule: 'spec/schema',
+        path: 'actions.0.with.checks.0.expect_status',
+        message: 'Invalid input: expected number, received string',
+      },
+      {
+        rule: 'spec/schema',
+        path: 'actions.0.with.checks.1',
+        message: 'expected exactly one check kind: tcp, udp, http, mqtt or device_up',
+      },
       { rule: 'spec/schema', path: 'actions.0.with.checks.2.tcp', message: 'expected "host:port"' },
     ]);
   });
@@ -166,7 +222,9 @@ describe('execution spec v1 schema (contracts.md "Execution spec v1")', () => {
   it('a missing `with` is a missing field, except where every field has a default', () => {
     const raw = base();
     delete raw.actions[0]!.with;
-    expect(issues(raw)).toEqual([{ rule: 'spec/schema', path: 'actions.0.with', message: 'Missing field "with", expected an object' }]);
+    expect(issues(raw)).toEqual([
+      { rule: 'spec/schema', path: 'actions.0.with', message: 'Missing field "with", expected an object' },
+    ]);
   });
 });
 
@@ -198,7 +256,8 @@ describe('fleetbook spec validate: positions (file:line:column  message  rule-id
     expect(loaded.ok).toBe(false);
     if (loaded.ok) return;
     const lines = text.split('\n');
-    const line = lines.findIndex((l, i) => l.includes('"id": "vm"') && i > lines.findIndex((x) => x.includes('"id": "vm"'))) + 1;
+    const line =
+      lines.findIndex((l, i) => l.includes('"id": "vm"') && i > lines.findIndex((x) => x.includes('"id": "vm"'))) + 1;
     expect(loaded.diagnostics).toEqual([
       expect.objectContaining({ file: 'spec.json', line, column: 7, rule: 'spec/duplicate-action-id' }),
     ]);
@@ -229,9 +288,20 @@ describe('spec digest and JSON Schema', () => {
   });
 
   it('exports a strict JSON Schema with one definition per action and the secret reference', () => {
-    const schema = executionSpecJsonSchema() as { $schema: string; $defs: Record<string, { additionalProperties?: unknown; properties?: Record<string, unknown> }> };
+    const schema = executionSpecJsonSchema() as {
+      $schema: string;
+      $defs: Record<string, { additionalProperties?: unknown; properties?: Record<string, unknown> }>;
+    };
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
-    for (const id of ['ExecutionSpecV1', 'ProvisionVmAction', 'DeployComposeStackAction', 'ConfigureGatewayAction', 'RunHealthChecksAction', 'OpenTicketOnFailureAction', 'SecretRef']) {
+    for (const id of [
+      'ExecutionSpecV1',
+      'ProvisionVmAction',
+      'DeployComposeStackAction',
+      'ConfigureGatewayAction',
+      'RunHealthChecksAction',
+      'OpenTicketOnFailureAction',
+      'SecretRef',
+    ]) {
       expect(schema.$defs[id], id).toBeDefined();
       expect(schema.$defs[id]!.additionalProperties, id).toBe(false);
     }

@@ -33,7 +33,8 @@ function timedActions(spans: Span[], opts: { ms?: number; fail?: string[] } = {}
         spans.push(span);
         await new Promise((r) => setTimeout(r, opts.ms ?? 150));
         span.end = performance.now() - t0;
-        if (opts.fail?.includes(ctx.action.id)) throw new ActionError(`${ctx.action.id} could not reach the network server`);
+        if (opts.fail?.includes(ctx.action.id))
+          throw new ActionError(`${ctx.action.id} could not reach the network server`);
         return { summary: `${ctx.action.id} done`, outputs: { ok: true, port: 1700 } };
       },
     },
@@ -62,7 +63,12 @@ const context = (region: string) =>
   buildConditionData({
     deployment: { id: 'dep_farm-north', product_code: 'lorawan-gw', product_version: '2.1.0', state: 'installing' },
     site: { id: `site_${region.toLowerCase()}`, name: 'Farm', region },
-    product: { code: 'lorawan-gw', name: 'LoRaWAN gateway', category: 'lorawan', versions: [{ version: '2.1.0', firmware_baseline: '4.0.1' }] },
+    product: {
+      code: 'lorawan-gw',
+      name: 'LoRaWAN gateway',
+      category: 'lorawan',
+      versions: [{ version: '2.1.0', firmware_baseline: '4.0.1' }],
+    },
   });
 
 const byId = (spans: Span[]) => Object.fromEntries(spans.map((s) => [s.id, s]));
@@ -70,7 +76,12 @@ const byId = (spans: Span[]) => Object.fromEntries(spans.map((s) => [s.id, s]));
 describe('step trees: depends_on, when, parallel branches', () => {
   it('diamond a → {b, c} → d on an AS923 site: b and c run at once, d waits for both', async () => {
     const spans: Span[] = [];
-    const run = await runSpec({ spec: diamond(), reporter: new MemoryRunReporter(), actions: timedActions(spans), context: context('AS923_1') });
+    const run = await runSpec({
+      spec: diamond(),
+      reporter: new MemoryRunReporter(),
+      actions: timedActions(spans),
+      context: context('AS923_1'),
+    });
     expect(run.state).toBe('succeeded');
     const s = byId(spans);
     expect(Object.keys(s).sort()).toEqual(['a', 'b', 'c', 'd']);
@@ -81,15 +92,30 @@ describe('step trees: depends_on, when, parallel branches', () => {
     expect(s.c!.start).toBeLessThan(s.b!.end);
     // d starts only after both ended.
     expect(s.d!.start).toBeGreaterThanOrEqual(Math.max(s.b!.end, s.c!.end));
-    expect(run.actions.map((a) => `${a.id}:${a.state}`)).toEqual(['a:succeeded', 'b:succeeded', 'c:succeeded', 'd:succeeded', 'ticket:skipped']);
-    const order = run.timeline.filter((e) => e.action_id && e.state !== 'queued').map((e) => `${e.action_id} ${e.state}`);
+    expect(run.actions.map((a) => `${a.id}:${a.state}`)).toEqual([
+      'a:succeeded',
+      'b:succeeded',
+      'c:succeeded',
+      'd:succeeded',
+      'ticket:skipped',
+    ]);
+    const order = run.timeline
+      .filter((e) => e.action_id && e.state !== 'queued')
+      .map((e) => `${e.action_id} ${e.state}`);
     expect(order.slice(0, 4)).toEqual(['a running', 'a succeeded', 'b running', 'c running']);
-    expect(order.indexOf('d running')).toBeGreaterThan(Math.max(order.indexOf('b succeeded'), order.indexOf('c succeeded')));
+    expect(order.indexOf('d running')).toBeGreaterThan(
+      Math.max(order.indexOf('b succeeded'), order.indexOf('c succeeded')),
+    );
   });
 
   it('the same spec on an EU868 site: c is skipped with the condition and its value, d still runs after b', async () => {
     const spans: Span[] = [];
-    const run = await runSpec({ spec: diamond(), reporter: new MemoryRunReporter(), actions: timedActions(spans), context: context('EU868') });
+    const run = await runSpec({
+      spec: diamond(),
+      reporter: new MemoryRunReporter(),
+      actions: timedActions(spans),
+      context: context('EU868'),
+    });
     expect(run.state).toBe('succeeded');
     expect(spans.map((x) => x.id)).toEqual(['a', 'b', 'd']);
     const c = run.actions.find((a) => a.id === 'c')!;
@@ -106,10 +132,21 @@ describe('step trees: depends_on, when, parallel branches', () => {
   it('a failing b stops d (skipped, naming b), c still runs, the run is failed and the ticket names b', async () => {
     const spans: Span[] = [];
     const reporter = new MemoryRunReporter();
-    const run = await runSpec({ spec: diamond(), reporter, actions: timedActions(spans, { fail: ['b'] }), context: context('AS923_1') });
+    const run = await runSpec({
+      spec: diamond(),
+      reporter,
+      actions: timedActions(spans, { fail: ['b'] }),
+      context: context('AS923_1'),
+    });
     expect(run.state).toBe('failed');
     expect(spans.map((x) => x.id).sort()).toEqual(['a', 'b', 'c']);
-    expect(run.actions.map((a) => `${a.id}:${a.state}`)).toEqual(['a:succeeded', 'b:failed', 'c:succeeded', 'd:skipped', 'ticket:succeeded']);
+    expect(run.actions.map((a) => `${a.id}:${a.state}`)).toEqual([
+      'a:succeeded',
+      'b:failed',
+      'c:succeeded',
+      'd:skipped',
+      'ticket:succeeded',
+    ]);
     expect(run.actions.find((a) => a.id === 'd')!.skip).toEqual({ reason: 'dependency_failed', action_id: 'b' });
     expect(run.tickets).toHaveLength(1);
     expect(run.tickets[0]!.action_id).toBe('b');
@@ -118,15 +155,27 @@ describe('step trees: depends_on, when, parallel branches', () => {
 
   it('a failure skips its dependants transitively; unrelated branches finish', async () => {
     const spans: Span[] = [];
-    const spec = makeSpec([check('a'), check('b', { depends_on: ['a'] }), check('c', { depends_on: ['b'] }), check('x')]);
-    const run = await runSpec({ spec, reporter: new MemoryRunReporter(), actions: timedActions(spans, { ms: 20, fail: ['a'] }) });
+    const spec = makeSpec([
+      check('a'),
+      check('b', { depends_on: ['a'] }),
+      check('c', { depends_on: ['b'] }),
+      check('x'),
+    ]);
+    const run = await runSpec({
+      spec,
+      reporter: new MemoryRunReporter(),
+      actions: timedActions(spans, { ms: 20, fail: ['a'] }),
+    });
     expect(run.actions.map((a) => `${a.id}:${a.state}`)).toEqual(['a:failed', 'b:skipped', 'c:skipped', 'x:succeeded']);
     expect(run.actions.find((a) => a.id === 'c')!.skip).toEqual({ reason: 'dependency_failed', action_id: 'a' });
   });
 
   it('independent actions run in parallel, never more than max_parallel at once', async () => {
     const spans: Span[] = [];
-    const spec = makeSpec(Array.from({ length: 6 }, (_, i) => check(`n${i}`, { depends_on: [] })), { max_parallel: 2 });
+    const spec = makeSpec(
+      Array.from({ length: 6 }, (_, i) => check(`n${i}`, { depends_on: [] })),
+      { max_parallel: 2 },
+    );
     const run = await runSpec({ spec, reporter: new MemoryRunReporter(), actions: timedActions(spans, { ms: 60 }) });
     expect(run.state).toBe('succeeded');
     let peak = 0;
@@ -136,20 +185,32 @@ describe('step trees: depends_on, when, parallel branches', () => {
 
   it('a spec without depends_on is still a sequence, in spec order', async () => {
     const spans: Span[] = [];
-    const run = await runSpec({ spec: makeSpec([check('a'), check('b'), check('c')]), reporter: new MemoryRunReporter(), actions: timedActions(spans, { ms: 10 }) });
+    const run = await runSpec({
+      spec: makeSpec([check('a'), check('b'), check('c')]),
+      reporter: new MemoryRunReporter(),
+      actions: timedActions(spans, { ms: 10 }),
+    });
     expect(run.actions.map((a) => a.needs)).toEqual([[], ['a'], ['b']]);
     for (let i = 1; i < spans.length; i++) expect(spans[i]!.start).toBeGreaterThanOrEqual(spans[i - 1]!.end);
   });
 
   it('a condition reads the outputs of the actions it depends on', async () => {
     const spans: Span[] = [];
-    const spec = makeSpec([check('a'), check('b', { depends_on: ['a'], when: { '==': [{ var: 'outputs.a.port' }, 1700] } }), check('c', { depends_on: ['a'], when: { '==': [{ var: 'outputs.a.port' }, 1] } })]);
+    const spec = makeSpec([
+      check('a'),
+      check('b', { depends_on: ['a'], when: { '==': [{ var: 'outputs.a.port' }, 1700] } }),
+      check('c', { depends_on: ['a'], when: { '==': [{ var: 'outputs.a.port' }, 1] } }),
+    ]);
     const run = await runSpec({ spec, reporter: new MemoryRunReporter(), actions: timedActions(spans, { ms: 5 }) });
     expect(run.actions.map((a) => `${a.id}:${a.state}`)).toEqual(['a:succeeded', 'b:succeeded', 'c:skipped']);
   });
 
   it('the dry-run plan shows the tree, what the conditions skip and what waits for run time', () => {
-    const spec = makeSpec([check('a'), check('b', { depends_on: ['a'], when: { '==': [{ var: 'outputs.a.port' }, 1700] } }), check('c', { depends_on: ['a'], when: AS923_ONLY })]);
+    const spec = makeSpec([
+      check('a'),
+      check('b', { depends_on: ['a'], when: { '==': [{ var: 'outputs.a.port' }, 1700] } }),
+      check('c', { depends_on: ['a'], when: AS923_ONLY }),
+    ]);
     const plan = planRun(spec, { context: context('EU868'), env: {} });
     expect(plan.map((p) => [p.id, p.needs, p.condition?.verdict ?? 'always'])).toEqual([
       ['a', [], 'always'],
@@ -160,9 +221,15 @@ describe('step trees: depends_on, when, parallel branches', () => {
   });
 
   it('draws the tree as mermaid with each step in its state', () => {
-    const text = stepTreeMermaid(stepTree(diamond().actions), { a: 'succeeded', b: 'failed', c: 'skipped', d: 'skipped' });
+    const text = stepTreeMermaid(stepTree(diamond().actions), {
+      a: 'succeeded',
+      b: 'failed',
+      c: 'skipped',
+      d: 'skipped',
+    });
     expect(text.split('\n')[0]).toBe('flowchart LR');
-    for (const edge of ['s_a --> s_b', 's_a --> s_c', 's_b --> s_d', 's_c --> s_d', 's_d -. on failure .-> s_ticket']) expect(text).toContain(edge);
+    for (const edge of ['s_a --> s_b', 's_a --> s_c', 's_b --> s_d', 's_c --> s_d', 's_d -. on failure .-> s_ticket'])
+      expect(text).toContain(edge);
     expect(text).toContain('class s_a succeeded');
     expect(text).toContain('class s_b failed');
     expect(text).toContain('class s_c,s_d skipped');
@@ -184,12 +251,17 @@ ${actions}`;
     if (loaded.ok) throw new Error('expected the spec to be refused');
     return loaded.diagnostics.map(formatDiagnostic);
   };
-  const act = (id: string, more = '') => `  - id: ${id}\n    type: run_health_checks\n    with: { checks: [ { tcp: "127.0.0.1:1700" } ] }\n${more}`;
+  const act = (id: string, more = '') =>
+    `  - id: ${id}\n    type: run_health_checks\n    with: { checks: [ { tcp: "127.0.0.1:1700" } ] }\n${more}`;
 
   // Positions are 1-based line:column of the offending token (the depends_on entry, the `var` key, the operator).
   it('refuses a cycle at the depends_on entry that closes it', () => {
-    const out = diagnostics(yaml(act('a', '    depends_on: [c]\n') + act('b', '    depends_on: [a]\n') + act('c', '    depends_on: [b]\n')));
-    expect(out).toEqual(['spec.yaml:14:18  Unexpected dependency cycle a → b → c → a, expected a tree (remove one of these depends_on)  spec/dependency-cycle']);
+    const out = diagnostics(
+      yaml(act('a', '    depends_on: [c]\n') + act('b', '    depends_on: [a]\n') + act('c', '    depends_on: [b]\n')),
+    );
+    expect(out).toEqual([
+      'spec.yaml:14:18  Unexpected dependency cycle a → b → c → a, expected a tree (remove one of these depends_on)  spec/dependency-cycle',
+    ]);
   });
 
   it('refuses an unknown depends_on (with a suggestion) and an action waiting for itself', () => {
@@ -204,7 +276,10 @@ ${actions}`;
     const out = diagnostics(
       yaml(
         act('a') +
-          act('b', '    depends_on: [a]\n    when:\n      and:\n        - { "===": [ { var: site.regon }, "AS923_1" ] }\n        - { "eq": [1, 1] }\n') +
+          act(
+            'b',
+            '    depends_on: [a]\n    when:\n      and:\n        - { "===": [ { var: site.regon }, "AS923_1" ] }\n        - { "eq": [1, 1] }\n',
+          ) +
           act('c', '    when: { "==": [ { var: outputs.b.ok }, true ] }\n'),
       ),
     );
@@ -216,8 +291,12 @@ ${actions}`;
   });
 
   it('refuses a var outside the known roots and a condition that is a bare string', () => {
-    const out = diagnostics(yaml(act('a', '    when: { "==": [ { var: region }, "AS923_1" ] }\n') + act('b', '    when: always\n')));
-    expect(out[0]).toBe('spec.yaml:10:23  Unexpected "var" path "region", expected one under deployment, site, product, outputs, spec  spec/bad-condition');
+    const out = diagnostics(
+      yaml(act('a', '    when: { "==": [ { var: region }, "AS923_1" ] }\n') + act('b', '    when: always\n')),
+    );
+    expect(out[0]).toBe(
+      'spec.yaml:10:23  Unexpected "var" path "region", expected one under deployment, site, product, outputs, spec  spec/bad-condition',
+    );
     expect(out[1]).toMatch(/^spec\.yaml:14:5 {2}Unexpected condition "always", expected a JSONLogic object/);
   });
 });
@@ -229,8 +308,13 @@ describe('conditions (json-logic-js) and version_satisfies', () => {
     expect(evaluateCondition(logic, { product: { version: '1.4.2' } })).toEqual({ value: false, passed: false });
     // JSONLogic's own >= compares the strings and gets it wrong; that is why the operator exists.
     expect(evaluateCondition({ '>=': [{ var: 'v' }, '1.5'] }, { v: '1.10.0' }).passed).toBe(false);
-    expect(checkCondition({ version_satisfies: [{ var: 'product.version' }, '>=1..5'] }, { roots: ['product'] })).toEqual([
-      { path: ['version_satisfies', 1], message: 'Unexpected semver range ">=1..5", expected a range like ">=1.5" or "^2.0"' },
+    expect(
+      checkCondition({ version_satisfies: [{ var: 'product.version' }, '>=1..5'] }, { roots: ['product'] }),
+    ).toEqual([
+      {
+        path: ['version_satisfies', 1],
+        message: 'Unexpected semver range ">=1..5", expected a range like ">=1.5" or "^2.0"',
+      },
     ]);
   });
 

@@ -20,7 +20,10 @@ describe('config (one zod schema over env + flags)', () => {
   });
 
   it('DATABASE_URL and MQTT_URL switch to pg and an external broker; open reads default off', () => {
-    const config = loadConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/x', MQTT_URL: 'mqtt://127.0.0.1:1883' });
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/x',
+      MQTT_URL: 'mqtt://127.0.0.1:1883',
+    });
     expect(config.database).toEqual({ kind: 'pg', url: 'postgres://postgres@127.0.0.1:5432/x' });
     expect(config.broker).toEqual({ kind: 'external', url: 'mqtt://127.0.0.1:1883' });
     expect(config.auth.openReads).toBe(false);
@@ -29,12 +32,28 @@ describe('config (one zod schema over env + flags)', () => {
   it('rate limits: defaults from the contract, N/unit or off per route group, the store by name', () => {
     expect(loadConfig({}).rateLimits).toEqual({
       store: 'database',
-      limits: { claim: { max: 30, windowMs: 60_000 }, events: { max: 1200, windowMs: 60_000 }, tokens: { max: 30, windowMs: 60_000 } },
+      limits: {
+        claim: { max: 30, windowMs: 60_000 },
+        events: { max: 1200, windowMs: 60_000 },
+        tokens: { max: 30, windowMs: 60_000 },
+      },
     });
-    const set = loadConfig({ FLEETBOOK_RATE_LIMIT_CLAIM: '5/10s', FLEETBOOK_RATE_LIMIT_EVENTS: 'off', FLEETBOOK_RATE_LIMIT_TOKENS: '100 / hour', FLEETBOOK_RATE_LIMIT_STORE: 'memory' });
-    expect(set.rateLimits).toEqual({ store: 'memory', limits: { claim: { max: 5, windowMs: 10_000 }, events: null, tokens: { max: 100, windowMs: 3_600_000 } } });
-    expect(() => loadConfig({ FLEETBOOK_RATE_LIMIT_CLAIM: 'lots' })).toThrow(/^invalid configuration: FLEETBOOK_RATE_LIMIT_CLAIM: expected a limit like 30\/min/);
-    expect(() => loadConfig({ FLEETBOOK_RATE_LIMIT_TOKENS: '0/min' })).toThrow(/FLEETBOOK_RATE_LIMIT_TOKENS: expected a limit like/);
+    const set = loadConfig({
+      FLEETBOOK_RATE_LIMIT_CLAIM: '5/10s',
+      FLEETBOOK_RATE_LIMIT_EVENTS: 'off',
+      FLEETBOOK_RATE_LIMIT_TOKENS: '100 / hour',
+      FLEETBOOK_RATE_LIMIT_STORE: 'memory',
+    });
+    expect(set.rateLimits).toEqual({
+      store: 'memory',
+      limits: { claim: { max: 5, windowMs: 10_000 }, events: null, tokens: { max: 100, windowMs: 3_600_000 } },
+    });
+    expect(() => loadConfig({ FLEETBOOK_RATE_LIMIT_CLAIM: 'lots' })).toThrow(
+      /^invalid configuration: FLEETBOOK_RATE_LIMIT_CLAIM: expected a limit like 30\/min/,
+    );
+    expect(() => loadConfig({ FLEETBOOK_RATE_LIMIT_TOKENS: '0/min' })).toThrow(
+      /FLEETBOOK_RATE_LIMIT_TOKENS: expected a limit like/,
+    );
     expect(() => loadConfig({ FLEETBOOK_RATE_LIMIT_STORE: 'redis' })).toThrow(/FLEETBOOK_RATE_LIMIT_STORE/);
   });
 

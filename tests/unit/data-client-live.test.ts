@@ -51,8 +51,14 @@ async function until(check: () => boolean, ms = 2000): Promise<void> {
   }
 }
 
-const url = (topics: readonly string[], last: number | null) => `/stream?topics=${topics.join(',')}${last !== null ? `&last_event_id=${last}` : ''}`;
-const changeEvent = (id: number, type: string, subject: { type: string; id: string }, payload: Record<string, unknown>) =>
+const url = (topics: readonly string[], last: number | null) =>
+  `/stream?topics=${topics.join(',')}${last !== null ? `&last_event_id=${last}` : ''}`;
+const changeEvent = (
+  id: number,
+  type: string,
+  subject: { type: string; id: string },
+  payload: Record<string, unknown>,
+) =>
   `id: ${id}\nevent: change\ndata: ${JSON.stringify({ id, at: new Date().toISOString(), type, subject, site_id: null, payload })}\n\n`;
 
 let conn: LiveConnection | null = null;
@@ -82,7 +88,14 @@ describe('live connection', () => {
     f.calls[0]!.write('retry: 2000\n\nevent: ready\ndata: {"last_event_id":41}\n\n');
     await until(() => conn!.getState().status === 'online');
     expect(conn.getState().lastEventId).toBe(41);
-    f.calls[0]!.write(changeEvent(42, 'device.updated', { type: 'device', id: 'dev_a' }, { id: 'dev_a', name: 'renamed', updated_at: '2026-01-02T00:00:00.000Z' }));
+    f.calls[0]!.write(
+      changeEvent(
+        42,
+        'device.updated',
+        { type: 'device', id: 'dev_a' },
+        { id: 'dev_a', name: 'renamed', updated_at: '2026-01-02T00:00:00.000Z' },
+      ),
+    );
     f.calls[0]!.write(changeEvent(43, 'device.updated', { type: 'device', id: 'dev_b' }, { id: 'dev_b', name: 'b' }));
     await until(() => conn!.getState().lastEventId === 43);
     expect(seen).toEqual(['a:device.updated']);
@@ -134,11 +147,17 @@ describe('live connection', () => {
     const samples: number[] = [];
     conn.subscribe({ topics: ['device:gw_1'], onTelemetry: (s) => samples.push(s.metrics.t!) });
     await until(() => f.calls.length === 1);
-    f.calls[0]!.write('event: reset\ndata: {"reason":"outside the window"}\n\nevent: ready\ndata: {"last_event_id":9}\n\n');
+    f.calls[0]!.write(
+      'event: reset\ndata: {"reason":"outside the window"}\n\nevent: ready\ndata: {"last_event_id":9}\n\n',
+    );
     await until(() => conn!.getState().status === 'online');
     expect(conn.getState().epoch).toBe(1);
-    f.calls[0]!.write(`event: telemetry\ndata: ${JSON.stringify({ device_id: 'gw_1', site_id: 's', ts: 1, metrics: { t: 1 } })}\n\n`);
-    f.calls[0]!.write(`event: telemetry\ndata: ${JSON.stringify({ device_id: 'gw_2', site_id: 's', ts: 1, metrics: { t: 2 } })}\n\n`);
+    f.calls[0]!.write(
+      `event: telemetry\ndata: ${JSON.stringify({ device_id: 'gw_1', site_id: 's', ts: 1, metrics: { t: 1 } })}\n\n`,
+    );
+    f.calls[0]!.write(
+      `event: telemetry\ndata: ${JSON.stringify({ device_id: 'gw_2', site_id: 's', ts: 1, metrics: { t: 2 } })}\n\n`,
+    );
     await until(() => samples.length >= 1);
     await wait(20);
     expect(samples).toEqual([1]);

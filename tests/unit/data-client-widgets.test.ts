@@ -14,21 +14,43 @@ import { parseDuration, timeAgo } from '../../src/widgets/shared/format.ts';
 describe('FleetHealth uptime', () => {
   const item = { name: null, up_s: 90, down_s: 10, devices: 2 };
   it('reads /api/v1/uptime items by id; a group with nothing monitored has no figure (no data, not 0 %)', () => {
-    const body = { group_by: 'site', from: '2026-01-01T00:00:00Z', to: '2026-01-31T00:00:00Z', items: [{ ...item, id: 'site_a', uptime_pct: 99.5 }, { ...item, id: 'site_b', uptime_pct: null }] };
+    const body = {
+      group_by: 'site',
+      from: '2026-01-01T00:00:00Z',
+      to: '2026-01-31T00:00:00Z',
+      items: [
+        { ...item, id: 'site_a', uptime_pct: 99.5 },
+        { ...item, id: 'site_b', uptime_pct: null },
+      ],
+    };
     const m = uptimeByGroup(parseAnswer(uptimeSchema, '/uptime', body));
     expect([...m]).toEqual([['site_a', 99.5]]);
   });
   it('refuses an answer of another shape, naming the field', () => {
     const body = { group_by: 'site', from: 'x', to: 'y', items: [{ site_id: 'site_b', uptime: 0.5 }] };
     expect(() => parseAnswer(uptimeSchema, '/uptime', body)).toThrow(ContractMismatchError);
-    expect(() => parseAnswer(uptimeSchema, '/uptime', body)).toThrow(/\/uptime does not match its contract: items\.0\.id: /);
+    expect(() => parseAnswer(uptimeSchema, '/uptime', body)).toThrow(
+      /\/uptime does not match its contract: items\.0\.id: /,
+    );
   });
 });
 
 describe('TelemetryChart series', () => {
-  const series = (points: unknown[]) => ({ device_id: 'dev_a', metric: 'temp_c', from: 'a', to: 'b', bucket: '5m', bucket_s: 300, sources: ['raw'], points });
+  const series = (points: unknown[]) => ({
+    device_id: 'dev_a',
+    metric: 'temp_c',
+    from: 'a',
+    to: 'b',
+    bucket: '5m',
+    bucket_s: 300,
+    sources: ['raw'],
+    points,
+  });
   it('reads the API’s points (t, avg, min, max, count), oldest first', () => {
-    const body = series([{ t: '2026-01-01T00:05:00Z', avg: 2, min: 1, max: 3, count: 4 }, { t: '2026-01-01T00:00:00Z', avg: 1, min: 1, max: 1, count: 1 }]);
+    const body = series([
+      { t: '2026-01-01T00:05:00Z', avg: 2, min: 1, max: 3, count: 4 },
+      { t: '2026-01-01T00:00:00Z', avg: 1, min: 1, max: 1, count: 1 },
+    ]);
     expect(seriesPoints(parseAnswer(telemetrySeries, '/devices/dev_a/telemetry', body))).toEqual([
       { t: Date.parse('2026-01-01T00:00:00Z'), v: 1, min: 1, max: 1, n: 1 },
       { t: Date.parse('2026-01-01T00:05:00Z'), v: 2, min: 1, max: 3, n: 4 },
@@ -36,7 +58,9 @@ describe('TelemetryChart series', () => {
   });
   it('refuses a bare array or other field names instead of guessing', () => {
     expect(() => parseAnswer(telemetrySeries, '/t', [[1_700_000_000, 5]])).toThrow(ContractMismatchError);
-    expect(() => parseAnswer(telemetrySeries, '/t', series([{ ts: '2026-01-01T00:00:00Z', value: 5 }]))).toThrow(/points\.0\.t: /);
+    expect(() => parseAnswer(telemetrySeries, '/t', series([{ ts: '2026-01-01T00:00:00Z', value: 5 }]))).toThrow(
+      /points\.0\.t: /,
+    );
   });
 
   it('folds live samples into the current bucket (running average) or opens a new one', () => {
@@ -104,8 +128,14 @@ describe('RunTimeline answers', () => {
     ]);
   });
   it('reads a page of runs; a row of another shape is refused', () => {
-    expect(parseAnswer(automationRunPage, '/automation-runs', { items: [run], next_cursor: null }).items.map(toRunView).map((r) => r.id)).toEqual(['arun_1']);
-    expect(() => parseAnswer(automationRunPage, '/automation-runs', { items: [run, { nope: 1 }], next_cursor: null })).toThrow(/items\.1\.id: /);
+    expect(
+      parseAnswer(automationRunPage, '/automation-runs', { items: [run], next_cursor: null })
+        .items.map(toRunView)
+        .map((r) => r.id),
+    ).toEqual(['arun_1']);
+    expect(() =>
+      parseAnswer(automationRunPage, '/automation-runs', { items: [run, { nope: 1 }], next_cursor: null }),
+    ).toThrow(/items\.1\.id: /);
   });
 });
 

@@ -8,7 +8,11 @@ import { EMPTY_STORE, EntityStore, reduceChange, seedEntities } from '../../src/
 import { isValidTopic, topicUnion, TopicSet } from '../../src/data/topics.ts';
 
 let nextId = 1;
-const change = (type: string, subject: { type: string; id: string }, payload: Record<string, unknown> = {}): ChangeEventMessage => ({
+const change = (
+  type: string,
+  subject: { type: string; id: string },
+  payload: Record<string, unknown> = {},
+): ChangeEventMessage => ({
   id: nextId++,
   at: new Date().toISOString(),
   type,
@@ -16,11 +20,21 @@ const change = (type: string, subject: { type: string; id: string }, payload: Re
   site_id: null,
   payload,
 });
-const device = (id: string, patch: Record<string, unknown> = {}) => ({ id, name: id, status: 'unknown', updated_at: '2026-01-01T00:00:00.000Z', ...patch });
+const device = (id: string, patch: Record<string, unknown> = {}) => ({
+  id,
+  name: id,
+  status: 'unknown',
+  updated_at: '2026-01-01T00:00:00.000Z',
+  ...patch,
+});
 
 describe('topic union (one connection for every widget on the page)', () => {
   it('is sorted and deduplicated', () => {
-    expect(topicUnion([['device', 'alert'], ['alert'], ['surface:fleet-overview']])).toEqual(['alert', 'device', 'surface:fleet-overview']);
+    expect(topicUnion([['device', 'alert'], ['alert'], ['surface:fleet-overview']])).toEqual([
+      'alert',
+      'device',
+      'surface:fleet-overview',
+    ]);
   });
 
   it('lets a family subsume its single-subject topics', () => {
@@ -93,7 +107,14 @@ describe('entity store reducer', () => {
 
   it('upserts a whole entity from device.updated', () => {
     const s0 = seedEntities(EMPTY_STORE, 'device', [device('dev_a')]).state;
-    const r = reduceChange(s0, change('device.updated', { type: 'device', id: 'dev_a' }, device('dev_a', { name: 'Pump 1', updated_at: '2026-01-02T00:00:00.000Z' })));
+    const r = reduceChange(
+      s0,
+      change(
+        'device.updated',
+        { type: 'device', id: 'dev_a' },
+        device('dev_a', { name: 'Pump 1', updated_at: '2026-01-02T00:00:00.000Z' }),
+      ),
+    );
     expect(r.changed).toEqual(['device/dev_a']);
     expect(r.state.device!.dev_a!.name).toBe('Pump 1');
     expect(s0.device!.dev_a!.name).toBe('dev_a'); // immutable
@@ -101,7 +122,12 @@ describe('entity store reducer', () => {
 
   it('merges a partial payload (device.health_changed) into the row it has, ignores unknown rows', () => {
     const s0 = seedEntities(EMPTY_STORE, 'device', [device('dev_a')]).state;
-    const ev = (id: string) => change('device.health_changed', { type: 'device', id }, { device_id: id, status: 'up', previous: 'unknown', last_seen: '2026-01-03T00:00:00.000Z' });
+    const ev = (id: string) =>
+      change(
+        'device.health_changed',
+        { type: 'device', id },
+        { device_id: id, status: 'up', previous: 'unknown', last_seen: '2026-01-03T00:00:00.000Z' },
+      );
     const r = reduceChange(s0, ev('dev_a'));
     expect(r.state.device!.dev_a).toMatchObject({ status: 'up', last_seen: '2026-01-03T00:00:00.000Z', name: 'dev_a' });
     expect(r.state.device!.dev_a).not.toHaveProperty('previous');
@@ -115,18 +141,39 @@ describe('entity store reducer', () => {
   });
 
   it('keeps the newer copy when a REST page arrives after a change event', () => {
-    const s1 = reduceChange(EMPTY_STORE, change('device.updated', { type: 'device', id: 'dev_a' }, device('dev_a', { name: 'new', updated_at: '2026-01-05T00:00:00.000Z' }))).state;
+    const s1 = reduceChange(
+      EMPTY_STORE,
+      change(
+        'device.updated',
+        { type: 'device', id: 'dev_a' },
+        device('dev_a', { name: 'new', updated_at: '2026-01-05T00:00:00.000Z' }),
+      ),
+    ).state;
     const r = seedEntities(s1, 'device', [device('dev_a', { name: 'old', updated_at: '2026-01-04T00:00:00.000Z' })]);
     expect(r.changed).toEqual([]);
     expect(r.state.device!.dev_a!.name).toBe('new');
     // …and an older event never overwrites a newer row.
-    expect(reduceChange(s1, change('device.updated', { type: 'device', id: 'dev_a' }, device('dev_a', { name: 'older', updated_at: '2026-01-01T00:00:00.000Z' }))).changed).toEqual([]);
+    expect(
+      reduceChange(
+        s1,
+        change(
+          'device.updated',
+          { type: 'device', id: 'dev_a' },
+          device('dev_a', { name: 'older', updated_at: '2026-01-01T00:00:00.000Z' }),
+        ),
+      ).changed,
+    ).toEqual([]);
   });
 
   it('tombstones deleted entities so a late REST page cannot bring them back', () => {
-    const s1 = reduceChange(seedEntities(EMPTY_STORE, 'device', [device('dev_a')]).state, change('device.deleted', { type: 'device', id: 'dev_a' })).state;
+    const s1 = reduceChange(
+      seedEntities(EMPTY_STORE, 'device', [device('dev_a')]).state,
+      change('device.deleted', { type: 'device', id: 'dev_a' }),
+    ).state;
     expect(s1.device!.dev_a).toBeNull();
-    expect(seedEntities(s1, 'device', [device('dev_a', { updated_at: '2030-01-01T00:00:00.000Z' })]).changed).toEqual([]);
+    expect(seedEntities(s1, 'device', [device('dev_a', { updated_at: '2030-01-01T00:00:00.000Z' })]).changed).toEqual(
+      [],
+    );
   });
 
   it('notifies subscribers with the keys that changed, and only when something did', () => {
@@ -135,7 +182,13 @@ describe('entity store reducer', () => {
     store.subscribe((keys) => calls.push([...keys]));
     store.seed('device', [device('dev_a')]);
     store.seed('device', [device('dev_a')]);
-    store.apply(change('device.updated', { type: 'device', id: 'dev_a' }, device('dev_a', { status: 'down', updated_at: '2026-02-01T00:00:00.000Z' })));
+    store.apply(
+      change(
+        'device.updated',
+        { type: 'device', id: 'dev_a' },
+        device('dev_a', { status: 'down', updated_at: '2026-02-01T00:00:00.000Z' }),
+      ),
+    );
     expect(calls).toEqual([['device/dev_a'], ['device/dev_a']]);
     expect(store.get('device', 'dev_a')!.status).toBe('down');
   });

@@ -13,7 +13,9 @@ describe('demo fleet generator', () => {
     const later = new Date(Date.parse('2026-11-01T00:00:00Z') + 40 * 86_400_000);
     const shifted = generateDemoFleet(42, later);
     const days40 = 40 * 86_400_000;
-    expect(shifted.devices.map((d) => [d.id, d.serial, d.status])).toEqual(fleet.devices.map((d) => [d.id, d.serial, d.status]));
+    expect(shifted.devices.map((d) => [d.id, d.serial, d.status])).toEqual(
+      fleet.devices.map((d) => [d.id, d.serial, d.status]),
+    );
     shifted.devices.forEach((d, i) => {
       const before = fleet.devices[i]!.last_seen;
       if (before === null) expect(d.last_seen).toBeNull();
@@ -21,7 +23,9 @@ describe('demo fleet generator', () => {
       else expect(Math.abs(Date.parse(d.last_seen!) - Date.parse(before) - days40)).toBeLessThanOrEqual(1);
     });
     expect(shifted.deployments.map((d) => d.started_date)).toEqual(
-      fleet.deployments.map((d) => (d.started_date ? new Date(Date.parse(d.started_date) + days40).toISOString().slice(0, 10) : null)),
+      fleet.deployments.map((d) =>
+        d.started_date ? new Date(Date.parse(d.started_date) + days40).toISOString().slice(0, 10) : null,
+      ),
     );
     // Loaded now, most devices were seen within the last minute; a few went silent long enough
     // ago (beyond 3 × their heartbeat) for the monitor to mark them down; none in the future.
@@ -45,7 +49,9 @@ describe('demo fleet generator', () => {
   });
 
   it('uses the domain id prefixes and unique ids', () => {
-    const ids = [...fleet.customers, ...fleet.sites, ...fleet.deployments, ...fleet.devices, ...fleet.inventory].map((x) => x.id);
+    const ids = [...fleet.customers, ...fleet.sites, ...fleet.deployments, ...fleet.devices, ...fleet.inventory].map(
+      (x) => x.id,
+    );
     expect(new Set(ids).size).toBe(ids.length);
     for (const d of fleet.devices) expect(d.id).toMatch(d.role === 'gateway' ? /^gw_[a-z0-9-]+$/ : /^dev_[a-z0-9-]+$/);
     for (const d of fleet.deployments) expect(d.id).toMatch(/^dep_/);

@@ -25,7 +25,10 @@ describe('engines: every locked package runs on the Node version the README name
     const misses = Object.entries(lock.packages)
       .filter(([name, p]) => name && p.engines && !Array.isArray(p.engines) && p.engines.node)
       .filter(([, p]) => !semver.satisfies(version, (p.engines as { node: string }).node, { includePrerelease: true }))
-      .map(([name, p]) => `${name.replace(/^.*node_modules\//, '')}@${p.version} wants node ${(p.engines as { node: string }).node}`);
+      .map(
+        ([name, p]) =>
+          `${name.replace(/^.*node_modules\//, '')}@${p.version} wants node ${(p.engines as { node: string }).node}`,
+      );
     expect(Object.keys(lock.packages).length).toBeGreaterThan(100);
     expect(misses).toEqual([]);
   });

@@ -5,8 +5,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { configureGatewayWithSchema, type GatewayRegion } from '../../data-api/src/contracts/actions/configure_gateway.ts';
-import { channelFrequencies, renderGlobalConf, renderGlobalConfJson } from '../../data-api/src/automation/gateway/render.ts';
+import {
+  configureGatewayWithSchema,
+  type GatewayRegion,
+} from '../../data-api/src/contracts/actions/configure_gateway.ts';
+import {
+  channelFrequencies,
+  renderGlobalConf,
+  renderGlobalConfJson,
+} from '../../data-api/src/automation/gateway/render.ts';
 import { checkGlobalConf } from '../../data-api/src/automation/gateway/validate.ts';
 import { diffConf, flatten, reference, type Difference } from '../helpers/conf-diff.ts';
 
@@ -39,32 +46,113 @@ const as923 = (c: { region: GatewayRegion }) => c.region.startsWith('AS923');
 
 /** The intended differences from Semtech's references. The docs (docs/operating/lorawan-gateways.mdx) repeat them. */
 export const INTENDED_DIFFERENCES: Allowed[] = [
-  { kinds: ['changed'], path: /^gateway_conf\.(gateway_ID|server_address)$/, reason: 'per gateway: its EUI and the site’s ChirpStack host (Semtech’s files hold placeholders AA555A0000000000 and localhost)' },
-  { kinds: ['changed'], path: /^gateway_conf\.serv_port_(up|down)$/, reason: 'UDP 1700, where the ChirpStack gateway bridge listens (Semtech’s examples use 1680 and 1730)' },
-  { kinds: ['missing'], path: /^gateway_conf\.(gps_tty_path|ref_(latitude|longitude|altitude)|beacon_\w+)$/, reason: 'no GPS and no class B beaconing by default: a gateway with a GPS adds them in local_conf.json' },
-  { kinds: ['missing'], path: /^debug_conf\./, reason: 'sx1302_hal debug settings (reference payload ids, HAL log file) are for Semtech’s test benches' },
-  { kinds: ['missing'], path: /^SX130x_conf\.sx1261_conf\./, reason: 'the SX1261 companion radio (LBT, spectral scan) is not on every Corecell; without the section the HAL leaves it off' },
-  { kinds: ['missing'], path: /^SX130x_conf\.chan_multiSF_All\./, reason: 'spreading_factor_enable: the HAL default (SF7–12) is LoRaWAN’s set; SF5/6 are not LoRaWAN data rates' },
-  { kinds: ['missing'], path: /^SX1301_conf\.lbt_cfg\./, reason: 'listen-before-talk is off in Semtech’s file too (enable false), and needs an SX127x on the board' },
-  { kinds: ['missing'], path: /^SX1301_conf\.radio_0\.tx_notch_freq$/, reason: 'Semtech’s value 129 kHz is the HAL default (LGW_DEFAULT_NOTCH_FREQ)' },
-  { kinds: ['missing'], path: /^SX13\w+_conf\.chan_FSK\.(radio|if|bandwidth|datarate)$/, when: (c) => c.region === 'US915', reason: 'US915 has no FSK channel: the packet forwarder ignores the other keys of a disabled channel' },
-  { kinds: ['changed'], path: /^SX1301_conf\.radio_[01]\.freq$/, when: (c) => c.region === 'US915' && c.chip === 'sx1301', reason: 'sub-band 2 (903.9–905.3 MHz, ChirpStack’s us915_1) with Semtech’s sx1302 US915 radio layout (904.3 / 905.0 MHz); Semtech’s US902 SX1301 file is sub-band 1 (902.7 / 903.4 MHz)' },
-  { kinds: ['changed'], path: /^SX1301_conf\.radio_0\.tx_freq_min$/, when: (c) => c.region === 'US915' && c.chip === 'sx1301', reason: 'TX from 923 MHz, where US915 downlinks start (Semtech’s US902 file opens the whole 902–928 MHz band)' },
-  { kinds: ['extra'], path: /^SX1301_conf\.tx_lut@-?\d+\./, when: (c) => c.region === 'US915' && c.chip === 'sx1301', reason: 'Semtech’s US902 file has no TX gain table (lora_gateway then uses its built-in one); we write the reference design’s table from global_conf.json, entry for entry' },
-  { kinds: ['changed'], path: /^SX130x_conf\.com_(type|path)$/, when: as923, reason: 'Semtech’s only AS923 file is for the USB Corecell (/dev/ttyACM0); our gateways use the SPI Corecell like Semtech’s EU868 and US915 files' },
-  { kinds: ['missing'], path: /^SX130x_conf\.radio_0\.tx_gain_lut@(0|1[7-9]|2\d)\./, when: as923, reason: 'the table stops at AS923’s 16 dBm EIRP (RP002 default MaxEIRP); Semtech’s USB file goes to 24 dBm and has a 0 dBm entry' },
-  { kinds: ['missing'], path: /^SX1301_conf\.tx_lut@(2\d)\./, when: as923, reason: 'the table stops at AS923’s 16 dBm EIRP (RP002 default MaxEIRP)' },
+  {
+    kinds: ['changed'],
+    path: /^gateway_conf\.(gateway_ID|server_address)$/,
+    reason:
+      'per gateway: its EUI and the site’s ChirpStack host (Semtech’s files hold placeholders AA555A0000000000 and localhost)',
+  },
+  {
+    kinds: ['changed'],
+    path: /^gateway_conf\.serv_port_(up|down)$/,
+    reason: 'UDP 1700, where the ChirpStack gateway bridge listens (Semtech’s examples use 1680 and 1730)',
+  },
+  {
+    kinds: ['missing'],
+    path: /^gateway_conf\.(gps_tty_path|ref_(latitude|longitude|altitude)|beacon_\w+)$/,
+    reason: 'no GPS and no class B beaconing by default: a gateway with a GPS adds them in local_conf.json',
+  },
+  {
+    kinds: ['missing'],
+    path: /^debug_conf\./,
+    reason: 'sx1302_hal debug settings (reference payload ids, HAL log file) are for Semtech’s test benches',
+  },
+  {
+    kinds: ['missing'],
+    path: /^SX130x_conf\.sx1261_conf\./,
+    reason:
+      'the SX1261 companion radio (LBT, spectral scan) is not on every Corecell; without the section the HAL leaves it off',
+  },
+  {
+    kinds: ['missing'],
+    path: /^SX130x_conf\.chan_multiSF_All\./,
+    reason: 'spreading_factor_enable: the HAL default (SF7–12) is LoRaWAN’s set; SF5/6 are not LoRaWAN data rates',
+  },
+  {
+    kinds: ['missing'],
+    path: /^SX1301_conf\.lbt_cfg\./,
+    reason: 'listen-before-talk is off in Semtech’s file too (enable false), and needs an SX127x on the board',
+  },
+  {
+    kinds: ['missing'],
+    path: /^SX1301_conf\.radio_0\.tx_notch_freq$/,
+    reason: 'Semtech’s value 129 kHz is the HAL default (LGW_DEFAULT_NOTCH_FREQ)',
+  },
+  {
+    kinds: ['missing'],
+    path: /^SX13\w+_conf\.chan_FSK\.(radio|if|bandwidth|datarate)$/,
+    when: (c) => c.region === 'US915',
+    reason: 'US915 has no FSK channel: the packet forwarder ignores the other keys of a disabled channel',
+  },
+  {
+    kinds: ['changed'],
+    path: /^SX1301_conf\.radio_[01]\.freq$/,
+    when: (c) => c.region === 'US915' && c.chip === 'sx1301',
+    reason:
+      'sub-band 2 (903.9–905.3 MHz, ChirpStack’s us915_1) with Semtech’s sx1302 US915 radio layout (904.3 / 905.0 MHz); Semtech’s US902 SX1301 file is sub-band 1 (902.7 / 903.4 MHz)',
+  },
+  {
+    kinds: ['changed'],
+    path: /^SX1301_conf\.radio_0\.tx_freq_min$/,
+    when: (c) => c.region === 'US915' && c.chip === 'sx1301',
+    reason: 'TX from 923 MHz, where US915 downlinks start (Semtech’s US902 file opens the whole 902–928 MHz band)',
+  },
+  {
+    kinds: ['extra'],
+    path: /^SX1301_conf\.tx_lut@-?\d+\./,
+    when: (c) => c.region === 'US915' && c.chip === 'sx1301',
+    reason:
+      'Semtech’s US902 file has no TX gain table (lora_gateway then uses its built-in one); we write the reference design’s table from global_conf.json, entry for entry',
+  },
+  {
+    kinds: ['changed'],
+    path: /^SX130x_conf\.com_(type|path)$/,
+    when: as923,
+    reason:
+      'Semtech’s only AS923 file is for the USB Corecell (/dev/ttyACM0); our gateways use the SPI Corecell like Semtech’s EU868 and US915 files',
+  },
+  {
+    kinds: ['missing'],
+    path: /^SX130x_conf\.radio_0\.tx_gain_lut@(0|1[7-9]|2\d)\./,
+    when: as923,
+    reason:
+      'the table stops at AS923’s 16 dBm EIRP (RP002 default MaxEIRP); Semtech’s USB file goes to 24 dBm and has a 0 dBm entry',
+  },
+  {
+    kinds: ['missing'],
+    path: /^SX1301_conf\.tx_lut@(2\d)\./,
+    when: as923,
+    reason: 'the table stops at AS923’s 16 dBm EIRP (RP002 default MaxEIRP)',
+  },
   {
     kinds: ['changed'],
     path: /^SX13\w+_conf\.(radio_[01]\.(freq|tx_freq_min|tx_freq_max)|chan_\w+\.(radio|if|bandwidth|spread_factor|enable))$/,
     when: as923,
-    reason: 'RP002 AS923-1…4 plans (923.2/923.4 MHz minus the sub-plan’s offset, then six channels 200 kHz apart, LoRa std SF7BW250 and FSK above); Semtech’s AS923 file is a Japan plan (922.0–923.4 MHz, 500 kHz std channel) and its SX1301 stand-in is EU868. The absolute frequencies are checked against RP002 below',
+    reason:
+      'RP002 AS923-1…4 plans (923.2/923.4 MHz minus the sub-plan’s offset, then six channels 200 kHz apart, LoRa std SF7BW250 and FSK above); Semtech’s AS923 file is a Japan plan (922.0–923.4 MHz, 500 kHz std channel) and its SX1301 stand-in is EU868. The absolute frequencies are checked against RP002 below',
   },
 ];
 
 const used = new Set<Allowed>();
 const render = (region: GatewayRegion, chip: Chip) =>
-  renderGlobalConf(configureGatewayWithSchema.parse({ region, concentrator: chip, server: 'cs-farm-north', gateway_eui: '0016c001ff10a235' }));
+  renderGlobalConf(
+    configureGatewayWithSchema.parse({
+      region,
+      concentrator: chip,
+      server: 'cs-farm-north',
+      gateway_eui: '0016c001ff10a235',
+    }),
+  );
 const fileName = (region: GatewayRegion, chip: Chip) => `${region.toLowerCase()}-${chip}.json`;
 const golden = (name: string) => fs.readFileSync(path.resolve(__dirname, '../fixtures/gateway', name), 'utf8');
 
@@ -72,7 +160,9 @@ describe('global_conf.json against Semtech’s reference files, key by key', () 
   it.each(CASES)('$region on $chip differs from $ref only as intended', ({ region, chip, ref }) => {
     const diffs = diffConf(render(region, chip), reference(ref));
     const unexplained = diffs.filter((d) => {
-      const rule = INTENDED_DIFFERENCES.find((a) => a.kinds.includes(d.kind) && a.path.test(d.path) && (!a.when || a.when({ region, chip })));
+      const rule = INTENDED_DIFFERENCES.find(
+        (a) => a.kinds.includes(d.kind) && a.path.test(d.path) && (!a.when || a.when({ region, chip })),
+      );
       if (rule) used.add(rule);
       return !rule;
     });
@@ -87,7 +177,12 @@ describe('global_conf.json against Semtech’s reference files, key by key', () 
   });
 
   it.each(CASES)('$region on $chip renders exactly the golden file and passes the HAL check', ({ region, chip }) => {
-    const opts = configureGatewayWithSchema.parse({ region, concentrator: chip, server: 'cs-farm-north', gateway_eui: '0016c001ff10a235' });
+    const opts = configureGatewayWithSchema.parse({
+      region,
+      concentrator: chip,
+      server: 'cs-farm-north',
+      gateway_eui: '0016c001ff10a235',
+    });
     expect(renderGlobalConfJson(opts)).toBe(golden(fileName(region, chip)));
     const check = checkGlobalConf(render(region, chip), { region, port: 1700 });
     expect(check.problems).toEqual([]);
@@ -102,7 +197,8 @@ describe('global_conf.json against Semtech’s reference files, key by key', () 
       for (const [key, value] of flatten(render(region, chip))) {
         const m = /(tx_gain_lut|tx_lut)@(-?\d+)\.(\w+)$/.exec(key);
         if (!m) continue;
-        const refKey = chip === 'sx1302' ? `SX130x_conf.radio_0.tx_gain_lut@${m[2]}.${m[3]}` : `SX1301_conf.tx_lut@${m[2]}.${m[3]}`;
+        const refKey =
+          chip === 'sx1302' ? `SX130x_conf.radio_0.tx_gain_lut@${m[2]}.${m[3]}` : `SX1301_conf.tx_lut@${m[2]}.${m[3]}`;
         expect([key, (chip === 'sx1302' ? sx1250 : sx1257).get(refKey)]).toEqual([key, value]);
         compared++;
       }
@@ -111,10 +207,12 @@ describe('global_conf.json against Semtech’s reference files, key by key', () 
   });
 
   it('the SX1250 14 dBm entry is pa_gain 0 / pwr_idx 17, as in Semtech’s table (not pa_gain 1 / pwr_idx 6, which is 23 dBm)', () => {
-    const lut = ((render('EU868', 'sx1302').SX130x_conf as Record<string, Record<string, unknown>>).radio_0!.tx_gain_lut as Array<Record<string, number>>);
+    const lut = (render('EU868', 'sx1302').SX130x_conf as Record<string, Record<string, unknown>>).radio_0!
+      .tx_gain_lut as Array<Record<string, number>>;
     expect(lut.find((e) => e.rf_power === 14)).toEqual({ rf_power: 14, pa_gain: 0, pwr_idx: 17 });
     expect(lut.map((e) => e.rf_power)).toEqual([12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27]);
-    const as = ((render('AS923_3', 'sx1302').SX130x_conf as Record<string, Record<string, unknown>>).radio_0!.tx_gain_lut as Array<Record<string, number>>);
+    const as = (render('AS923_3', 'sx1302').SX130x_conf as Record<string, Record<string, unknown>>).radio_0!
+      .tx_gain_lut as Array<Record<string, number>>;
     expect(as.map((e) => e.rf_power)).toEqual([12, 13, 14, 15, 16]);
   });
 });

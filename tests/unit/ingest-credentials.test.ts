@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { devicePublishTopics, generateDeviceToken, hashDevicePassword, verifyDevicePassword } from '../../data-api/src/telemetry/ingest/credentials.ts';
+import {
+  devicePublishTopics,
+  generateDeviceToken,
+  hashDevicePassword,
+  verifyDevicePassword,
+} from '../../data-api/src/telemetry/ingest/credentials.ts';
 
 // contracts.md: device username = device id, password = device token, stored hashed;
 // exported for Mosquitto as a password file. The hash is Mosquitto's own PBKDF2-SHA512
 // `$7$` format, so the same stored value works in both brokers.
 describe('device MQTT credentials', () => {
   it('verifies a line written by mosquitto_passwd 2.0 (`mosquitto_passwd -b pw dev_x secret123`)', () => {
-    const fromMosquitto = '$7$101$D92Fgrs1lcjXWCq/$ehzys6HC4FAMWoQ0gDOOIAFkLGiBOcrqaDOTrbxGNFGgXtf2wzIY9l1vDosd9Rnmgnf8WFxF2BP53meLTZ/lcQ==';
+    const fromMosquitto =
+      '$7$101$D92Fgrs1lcjXWCq/$ehzys6HC4FAMWoQ0gDOOIAFkLGiBOcrqaDOTrbxGNFGgXtf2wzIY9l1vDosd9Rnmgnf8WFxF2BP53meLTZ/lcQ==';
     expect(verifyDevicePassword('secret123', fromMosquitto)).toBe(true);
     expect(verifyDevicePassword('secret124', fromMosquitto)).toBe(false);
   });

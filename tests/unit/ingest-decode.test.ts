@@ -8,11 +8,19 @@ import { DeviceStateThrottle, windowShare, type DeviceAgg } from '../../data-api
 const T = 'fleetbook/v1/site_farm-north/dev_farm-north-4-007';
 const now = Date.parse('2026-11-01T09:00:00Z');
 const decode = (kind: string, payload: unknown) =>
-  decodeMessage(`${T}/${kind}`, Buffer.isBuffer(payload) ? payload : Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload)), now);
+  decodeMessage(
+    `${T}/${kind}`,
+    Buffer.isBuffer(payload) ? payload : Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload)),
+    now,
+  );
 
 describe('topics', () => {
   it('parses and builds fleetbook/v1 topics', () => {
-    expect(parseTopic(`${T}/cmd/result`)).toEqual({ site_id: 'site_farm-north', device_id: 'dev_farm-north-4-007', kind: 'cmd/result' });
+    expect(parseTopic(`${T}/cmd/result`)).toEqual({
+      site_id: 'site_farm-north',
+      device_id: 'dev_farm-north-4-007',
+      kind: 'cmd/result',
+    });
     expect(parseTopic(`${T}/telemetry`)?.kind).toBe('telemetry');
     expect(parseTopic(`${T}/weather`)).toBeNull();
     expect(parseTopic('fleetbook/v2/a/b/telemetry')).toBeNull();
@@ -23,26 +31,59 @@ describe('topics', () => {
 
 describe('decodeMessage', () => {
   it('reads a v1 telemetry payload (ts in seconds → ms)', () => {
-    const out = decode('telemetry', { schema_version: 1, msg_id: '01JC', ts: 1795000000.25, status: 'running', metrics: { temp_c: 24.8, rssi_dbm: -97 } });
+    const out = decode('telemetry', {
+      schema_version: 1,
+      msg_id: '01JC',
+      ts: 1795000000.25,
+      status: 'running',
+      metrics: { temp_c: 24.8, rssi_dbm: -97 },
+    });
     expect(out.deadLetters).toEqual([]);
     expect(out.items).toEqual([
-      expect.objectContaining({ kind: 'telemetry', device_id: 'dev_farm-north-4-007', site_id: 'site_farm-north', msg_id: '01JC', ts: 1795000000250, status: 'running', metrics: { temp_c: 24.8, rssi_dbm: -97 }, via: 'direct' }),
+      expect.objectContaining({
+        kind: 'telemetry',
+        device_id: 'dev_farm-north-4-007',
+        site_id: 'site_farm-north',
+        msg_id: '01JC',
+        ts: 1795000000250,
+        status: 'running',
+        metrics: { temp_c: 24.8, rssi_dbm: -97 },
+        via: 'direct',
+      }),
     ]);
   });
 
   it('maps legacy v0 payloads forward (no schema_version, epoch ms, compact keys)', () => {
-    expect(telemetryV0.parse({ mid: 'a1', t: 1795000000250, st: 'run', d: { temp_c: 1 } })).toEqual({ schema_version: 1, msg_id: 'a1', ts: 1795000000.25, status: 'running', metrics: { temp_c: 1 } });
+    expect(telemetryV0.parse({ mid: 'a1', t: 1795000000250, st: 'run', d: { temp_c: 1 } })).toEqual({
+      schema_version: 1,
+      msg_id: 'a1',
+      ts: 1795000000.25,
+      status: 'running',
+      metrics: { temp_c: 1 },
+    });
     const hb = decode('heartbeat', { t: 1795000060000, up: 86400, fw: '1.3.0' });
-    expect(hb.items).toEqual([expect.objectContaining({ kind: 'heartbeat', ts: 1795000060000, uptime_s: 86400, fw: '1.3.0' })]);
+    expect(hb.items).toEqual([
+      expect.objectContaining({ kind: 'heartbeat', ts: 1795000060000, uptime_s: 86400, fw: '1.3.0' }),
+    ]);
     const zero = decode('telemetry', { schema_version: 0, mid: 'z', t: 1795000000000, d: { x: 1 } });
     expect(zero.items[0]).toMatchObject({ msg_id: 'z', ts: 1795000000000 });
   });
 
   it('refuses newer schema versions with their own reason, and names what is wrong otherwise', () => {
-    expect(decode('telemetry', { schema_version: 2, msg_id: 'a', ts: 1795000000, metrics: {} }).deadLetters[0]).toMatchObject({ reason: 'unsupported_schema_version' });
-    expect(decode('telemetry', { msg_id: 'a', ts: 1795000000, metrics: {} }).deadLetters[0]).toMatchObject({ reason: 'validation', detail: expect.stringContaining('no schema_version') });
-    expect(decode('telemetry', { schema_version: 1, msg_id: 'a', ts: 1795000000, status: 'exploded', metrics: {} }).deadLetters[0]!.detail).toContain('status');
-    expect(decode('telemetry', { schema_version: 1, msg_id: 'a', ts: 1795000000000, metrics: {} }).deadLetters[0]!.detail).toContain('milliseconds are not seconds');
+    expect(
+      decode('telemetry', { schema_version: 2, msg_id: 'a', ts: 1795000000, metrics: {} }).deadLetters[0],
+    ).toMatchObject({ reason: 'unsupported_schema_version' });
+    expect(decode('telemetry', { msg_id: 'a', ts: 1795000000, metrics: {} }).deadLetters[0]).toMatchObject({
+      reason: 'validation',
+      detail: expect.stringContaining('no schema_version'),
+    });
+    expect(
+      decode('telemetry', { schema_version: 1, msg_id: 'a', ts: 1795000000, status: 'exploded', metrics: {} })
+        .deadLetters[0]!.detail,
+    ).toContain('status');
+    expect(
+      decode('telemetry', { schema_version: 1, msg_id: 'a', ts: 1795000000000, metrics: {} }).deadLetters[0]!.detail,
+    ).toContain('milliseconds are not seconds');
     expect(decode('state', { schema_version: 1, ts: 1795000000 }).deadLetters[0]!.detail).toContain('reported');
     expect(decode('telemetry', Buffer.from([0xc3, 0x28])).deadLetters[0]!.detail).toContain('UTF-8');
     expect(decode('cmd', {}).deadLetters[0]!.detail).toContain('cloud → device');
@@ -51,7 +92,13 @@ describe('decodeMessage', () => {
   it('validates each batch element on its own', () => {
     const out = decodeMessage(
       'fleetbook/v1/site_a/gw_a-1/batch',
-      Buffer.from(JSON.stringify([{ schema_version: 1, device_id: 'dev_a-1', msg_id: 'x', ts: 1795000000, metrics: { v: 1 } }, { device_id: 'dev_a-2' }, 'nope'])),
+      Buffer.from(
+        JSON.stringify([
+          { schema_version: 1, device_id: 'dev_a-1', msg_id: 'x', ts: 1795000000, metrics: { v: 1 } },
+          { device_id: 'dev_a-2' },
+          'nope',
+        ]),
+      ),
       now,
     );
     expect(out.items.map((i) => i.kind)).toEqual(['seen', 'telemetry']);
@@ -71,7 +118,10 @@ describe('decodeMessage', () => {
           time: '2026-11-01T08:59:41.123456789+00:00',
           deviceInfo: { devEui: 'A84041000181C0DE' },
           object: { temp_c: 24.1, label: 'x', on: true, deep: { a: 1 }, Bad: 3, huge: 1e300 },
-          rxInfo: [{ gatewayId: 'g1', rssi: -109, snr: -2 }, { gatewayId: 'g2', rssi: -97, snr: 7.5 }],
+          rxInfo: [
+            { gatewayId: 'g1', rssi: -109, snr: -2 },
+            { gatewayId: 'g2', rssi: -97, snr: 7.5 },
+          ],
         }),
       ),
       now,
@@ -94,7 +144,11 @@ describe('decodeMessage', () => {
   });
 
   it('uses the arrival time for an uplink without `time`', () => {
-    const out = decodeMessage('application/x/device/a84041000181c0de/event/up', Buffer.from(JSON.stringify({ deduplicationId: 'd', deviceInfo: { devEui: 'a84041000181c0de' } })), now);
+    const out = decodeMessage(
+      'application/x/device/a84041000181c0de/event/up',
+      Buffer.from(JSON.stringify({ deduplicationId: 'd', deviceInfo: { devEui: 'a84041000181c0de' } })),
+      now,
+    );
     expect(out.items[0]).toMatchObject({ ts: now, metrics: {} });
   });
 });
@@ -102,7 +156,12 @@ describe('decodeMessage', () => {
 describe('capturePayload', () => {
   it('keeps UTF-8 as text and anything else as base64, capped', () => {
     expect(capturePayload('{"a":1}')).toEqual({ payload: '{"a":1}', encoding: 'utf8', bytes: 7, truncated: false });
-    expect(capturePayload(Buffer.from([0, 1, 2]))).toEqual({ payload: 'AAEC', encoding: 'base64', bytes: 3, truncated: false });
+    expect(capturePayload(Buffer.from([0, 1, 2]))).toEqual({
+      payload: 'AAEC',
+      encoding: 'base64',
+      bytes: 3,
+      truncated: false,
+    });
     const big = capturePayload('é'.repeat(DEAD_LETTER_PAYLOAD_CAP)); // 2 bytes each: the cut falls inside a character
     expect(big).toMatchObject({ encoding: 'utf8', bytes: 2 * DEAD_LETTER_PAYLOAD_CAP, truncated: true });
     expect(big.payload).toBe('é'.repeat(DEAD_LETTER_PAYLOAD_CAP / 2));
@@ -111,7 +170,18 @@ describe('capturePayload', () => {
 
 describe('DeviceStateThrottle', () => {
   const agg = (id: string, ts: number, metrics: Record<string, number>): DeviceAgg => ({
-    id, seen: ts, metrics_ts: ts, metrics, run_status: 'ok', fw_ts: null, fw: null, uptime_s: null, radio_ts: null, radio: null, reported_ts: null, reported: null,
+    id,
+    seen: ts,
+    metrics_ts: ts,
+    metrics,
+    run_status: 'ok',
+    fw_ts: null,
+    fw: null,
+    uptime_s: null,
+    radio_ts: null,
+    radio: null,
+    reported_ts: null,
+    reported: null,
   });
   const interval = () => 60;
   const exact = () => 1; // the whole window, for exact times below
@@ -149,8 +219,15 @@ describe('DeviceStateThrottle', () => {
     expect(new Set(shares.map((x) => Math.floor(x * 20))).size).toBe(10); // every twentieth of the window used
     const th = new DeviceStateThrottle(5000);
     const ids = ['dev_a-1', 'dev_a-2', 'dev_a-3', 'dev_a-4'];
-    th.take(ids.map((id) => agg(id, 0, { v: 0 })), interval, 0);
-    th.markWritten(ids.map((id) => ({ id, status: 'up' })), 0);
+    th.take(
+      ids.map((id) => agg(id, 0, { v: 0 })),
+      interval,
+      0,
+    );
+    th.markWritten(
+      ids.map((id) => ({ id, status: 'up' })),
+      0,
+    );
     const dueAt = ids.map((id) => {
       for (let t = 0; t <= 5000; t += 10) if (th.take([agg(id, t, { v: t })], interval, t).length) return t;
       return Infinity;
@@ -161,7 +238,13 @@ describe('DeviceStateThrottle', () => {
 
   it('never holds a device that was down, and holds at most half a short heartbeat interval', () => {
     const th = new DeviceStateThrottle(5000, exact);
-    th.markWritten([{ id: 'down', status: 'down' }, { id: 'fast', status: 'up' }], 0);
+    th.markWritten(
+      [
+        { id: 'down', status: 'down' },
+        { id: 'fast', status: 'up' },
+      ],
+      0,
+    );
     expect(th.take([agg('down', 10, { v: 1 })], interval, 10)).toHaveLength(1);
     expect(th.take([agg('fast', 400, { v: 1 })], () => 1, 400)).toHaveLength(0);
     expect(th.take([agg('fast', 500, { v: 2 })], () => 1, 500)).toHaveLength(1);

@@ -20,7 +20,10 @@ describe('telemetry query planning', () => {
 
   it('reads raw only when raw retention covers the start', () => {
     const plan = planQuery(new Date(now.getTime() - 7 * DAY), now, 60, retention, now);
-    expect(plan).toEqual({ bucketS: 60, segments: [{ level: 'raw', from: new Date(now.getTime() - 7 * DAY), to: now }] });
+    expect(plan).toEqual({
+      bucketS: 60,
+      segments: [{ level: 'raw', from: new Date(now.getTime() - 7 * DAY), to: now }],
+    });
   });
 
   it('splits an older range at bucket boundaries, coarsening the bucket to the level read', () => {

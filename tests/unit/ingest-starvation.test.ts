@@ -12,7 +12,9 @@ describe('StarvationWatch', () => {
     w.sample(110, 5, at(10));
     expect(w.verdict(5, at(10))).toBeNull(); // 10 so far: not enough to conclude
     w.sample(125, 5, at(20));
-    expect(w.verdict(5, at(20))).toBe('received nothing for 20 s while the broker took 25 publishes ($SYS/broker/publish/messages/received)');
+    expect(w.verdict(5, at(20))).toBe(
+      'received nothing for 20 s while the broker took 25 publishes ($SYS/broker/publish/messages/received)',
+    );
   });
 
   it('clears at once when a message arrives, and counts afresh from the next sample', () => {

@@ -6,12 +6,42 @@ import type { IncomingMessage, WriteResult } from '../../data-api/src/telemetry/
 const result = (): WriteResult => ({ rows: 0, inserted: 0, duplicates: 0, deadLetters: {}, cameUp: [], samples: [] });
 
 function message(items: Decoded['items']): Pending {
-  return { decoded: { topic: 't', items, deadLetters: [] }, receivedAt: Date.now(), messageId: undefined, generation: 0, rows: items.length, written: false };
+  return {
+    decoded: { topic: 't', items, deadLetters: [] },
+    receivedAt: Date.now(),
+    messageId: undefined,
+    generation: 0,
+    rows: items.length,
+    written: false,
+  };
 }
 const cmdResult = (device: string, status: 'accepted' | 'done'): Pending =>
-  message([{ kind: 'cmd_result', device_id: device, site_id: 's', cmd_id: 'c', status, detail: null, ts: Date.now(), raw: () => '' }]);
+  message([
+    {
+      kind: 'cmd_result',
+      device_id: device,
+      site_id: 's',
+      cmd_id: 'c',
+      status,
+      detail: null,
+      ts: Date.now(),
+      raw: () => '',
+    },
+  ]);
 const reading = (device: string): Pending =>
-  message([{ kind: 'telemetry', device_id: device, site_id: 's', msg_id: 'm', ts: Date.now(), status: null, metrics: {}, raw: () => '', via: 'direct' }]);
+  message([
+    {
+      kind: 'telemetry',
+      device_id: device,
+      site_id: 's',
+      msg_id: 'm',
+      ts: Date.now(),
+      status: null,
+      metrics: {},
+      raw: () => '',
+      via: 'direct',
+    },
+  ]);
 
 /** A pool whose writes wait until the test lets each one finish. */
 function pool() {
@@ -28,7 +58,12 @@ function pool() {
   return { p, writes };
 }
 const tick = () => new Promise((r) => setTimeout(r, 20));
-const kinds = (w: { take: IncomingMessage[] }) => w.take.map((m) => m.decoded.items.map((i) => (i.kind === 'cmd_result' ? `${i.device_id}:${i.status}` : `${i.kind}`)).join()).join();
+const kinds = (w: { take: IncomingMessage[] }) =>
+  w.take
+    .map((m) =>
+      m.decoded.items.map((i) => (i.kind === 'cmd_result' ? `${i.device_id}:${i.status}` : `${i.kind}`)).join(),
+    )
+    .join();
 
 describe('ingest writer pool', () => {
   it("writes a device's command results in arrival order, other batches alongside", async () => {

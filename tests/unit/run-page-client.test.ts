@@ -17,7 +17,11 @@ const RUN_ID = 'arun_01JC90A7X8YQ2P3R4S5T6V7W8X';
 
 function hostileRun(): RunRecord {
   const spec = makeSpec([
-    { id: 'vm', type: 'provision_vm', with: { node: 'pve1', template_vmid: 9000, name: 'cs-farm-north', ip: '10.0.0.21/24' } },
+    {
+      id: 'vm',
+      type: 'provision_vm',
+      with: { node: 'pve1', template_vmid: 9000, name: 'cs-farm-north', ip: '10.0.0.21/24' },
+    },
     { id: 'checks', type: 'run_health_checks', depends_on: ['vm'], with: { checks: [{ tcp: 'cs-farm-north:22' }] } },
   ]);
   const firstHostile = HOSTILE.split('\n').slice(0, 12).join(' ');
@@ -34,10 +38,34 @@ function hostileRun(): RunRecord {
     finished_at: '2025-05-01T10:33:00.000Z',
     duration_ms: 60_000,
     actions: [
-      { id: 'vm', type: 'provision_vm', state: 'succeeded', attempts: 1, duration_ms: 20_000, summary: `VM 123 ${firstHostile}`, log: HOSTILE.split('\n') },
-      { id: 'checks', type: 'run_health_checks', state: 'failed', attempts: 1, duration_ms: 5000, error: `checks failed: ${firstHostile}`, log: ['FAIL  tcp  <b>{refused}</b>'] },
+      {
+        id: 'vm',
+        type: 'provision_vm',
+        state: 'succeeded',
+        attempts: 1,
+        duration_ms: 20_000,
+        summary: `VM 123 ${firstHostile}`,
+        log: HOSTILE.split('\n'),
+      },
+      {
+        id: 'checks',
+        type: 'run_health_checks',
+        state: 'failed',
+        attempts: 1,
+        duration_ms: 5000,
+        error: `checks failed: ${firstHostile}`,
+        log: ['FAIL  tcp  <b>{refused}</b>'],
+      },
     ],
-    timeline: [{ at: '2025-05-01T10:33:00.000Z', action_id: 'checks', state: 'failed', message: `run_health_checks failed: ${firstHostile}`, duration_ms: 5000 }],
+    timeline: [
+      {
+        at: '2025-05-01T10:33:00.000Z',
+        action_id: 'checks',
+        state: 'failed',
+        message: `run_health_checks failed: ${firstHostile}`,
+        duration_ms: 5000,
+      },
+    ],
     artifacts: [],
     tickets: [],
     api: 'http://api.example:3000',
@@ -82,7 +110,11 @@ describe('a run page drawn from its MDX in the browser', () => {
   });
 
   it('the step tree is a mermaid block; logs keep the {0} meta', () => {
-    const code = nodes.filter((n) => n.type === 'code') as Array<{ lang?: string | null; meta?: string | null; value: string }>;
+    const code = nodes.filter((n) => n.type === 'code') as Array<{
+      lang?: string | null;
+      meta?: string | null;
+      value: string;
+    }>;
     expect(code.find((c) => c.lang === 'mermaid')!.value).toMatch(/^flowchart/);
     expect(code.filter((c) => c.lang === 'text').every((c) => c.meta === '{0}')).toBe(true);
   });

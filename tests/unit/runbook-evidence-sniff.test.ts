@@ -27,9 +27,13 @@ describe('content sniffing', () => {
 
   it('accepts files on the allow-list only, whatever their name says', () => {
     expect(sniffFile(ascii('%PDF-1.7\n'), 'report.pdf')?.contentType).toBe('application/pdf');
-    expect(sniffFile(bytes(0x50, 0x4b, 0x03, 0x04, 0), 'walk.kmz')?.contentType).toBe('application/vnd.google-earth.kmz');
+    expect(sniffFile(bytes(0x50, 0x4b, 0x03, 0x04, 0), 'walk.kmz')?.contentType).toBe(
+      'application/vnd.google-earth.kmz',
+    );
     expect(sniffFile(ascii('point,rssi\nA,-97\n'), 'walk.CSV')?.contentType).toBe('text/csv; charset=utf-8');
-    expect(sniffFile(ascii('<?xml version="1.0"?><kml>'), 'walk.kml')?.contentType).toBe('application/vnd.google-earth.kml+xml');
+    expect(sniffFile(ascii('<?xml version="1.0"?><kml>'), 'walk.kml')?.contentType).toBe(
+      'application/vnd.google-earth.kml+xml',
+    );
     expect(sniffFile(ascii('{"region": "AS923_1"}'), 'global_conf.json')?.contentType).toBe('application/json');
     expect(sniffFile(ascii('MZ\x90\x00'), 'tool.exe')).toBeNull();
     expect(sniffFile(ascii('MZ\x90\x00', 10), 'tool.txt')).toBeNull(); // binary with a text name
@@ -55,7 +59,9 @@ describe('the blob folder', () => {
       two.commit();
       expect(fs.readFileSync(store.resolve(one.relPath))).toEqual(data);
       expect(fs.readdirSync(path.join(dir, 'tmp'))).toEqual([]);
-      await expect(store.write(Readable.from([Buffer.alloc(600), Buffer.alloc(600)]), 1000)).rejects.toBeInstanceOf(BlobTooLargeError);
+      await expect(store.write(Readable.from([Buffer.alloc(600), Buffer.alloc(600)]), 1000)).rejects.toBeInstanceOf(
+        BlobTooLargeError,
+      );
       expect(fs.readdirSync(path.join(dir, 'tmp'))).toEqual([]);
       expect(() => store.resolve('../../etc/passwd')).toThrow('not a blob path');
     } finally {
@@ -76,9 +82,28 @@ describe('the runbook catalog the API reads', () => {
     const { runbooks, problems } = catalog.scan();
     expect(problems).toEqual([]);
     const ids = runbooks.map((r) => r.id);
-    for (const id of ['rb-site-survey', 'rb-lorawan-gateway-install', 'rb-practice-first-execution', 'rb-rfid-station-setup', 'rb-proxmox-vm-cloud-init', 'rb-pump-ctl-bring-up', 'tut-basics-1-run-locally']) expect(ids).toContain(id);
-    expect(catalog.get('rb-lorawan-gateway-install')).toMatchObject({ url: '/runbooks/rb-lorawan-gateway-install', product_code: 'lorawan-gw', requires: ['rb-site-survey'], version: 3 });
-    expect(catalog.tracks().get('fleetbook-basics')!.map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    for (const id of [
+      'rb-site-survey',
+      'rb-lorawan-gateway-install',
+      'rb-practice-first-execution',
+      'rb-rfid-station-setup',
+      'rb-proxmox-vm-cloud-init',
+      'rb-pump-ctl-bring-up',
+      'tut-basics-1-run-locally',
+    ])
+      expect(ids).toContain(id);
+    expect(catalog.get('rb-lorawan-gateway-install')).toMatchObject({
+      url: '/runbooks/rb-lorawan-gateway-install',
+      product_code: 'lorawan-gw',
+      requires: ['rb-site-survey'],
+      version: 3,
+    });
+    expect(
+      catalog
+        .tracks()
+        .get('fleetbook-basics')!
+        .map((s) => s.step),
+    ).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('builds URLs from the folder, the id, a slug and number prefixes', () => {

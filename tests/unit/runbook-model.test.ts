@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { computeGateStatuses, formatExpect, liveState, outOfRange, type Execution, type ItemState } from '../../data-api/src/contracts/executions.ts';
+import {
+  computeGateStatuses,
+  formatExpect,
+  liveState,
+  outOfRange,
+  type Execution,
+  type ItemState,
+} from '../../data-api/src/contracts/executions.ts';
 import { applyExecution, applyItem, ifVersionFor, overlay, whoWhen } from '../../src/runbook/model.ts';
 import type { QueueEntry } from '../../src/runbook/queue.ts';
 
@@ -42,13 +49,37 @@ function execution(): Execution {
     version: 0,
     updated_at: '2026-01-01T00:00:00.000Z',
     gates: [
-      { id: 'g1', title: 'One', sign_off: 'lead', status: 'open', progress: { checked: 0, total: 2 }, signed_off: null, items: [item('a', 'g1'), item('b', 'g1')] },
-      { id: 'g2', title: 'Two', sign_off: null, status: 'locked', progress: { checked: 0, total: 1 }, signed_off: null, items: [item('c', 'g2')] },
+      {
+        id: 'g1',
+        title: 'One',
+        sign_off: 'lead',
+        status: 'open',
+        progress: { checked: 0, total: 2 },
+        signed_off: null,
+        items: [item('a', 'g1'), item('b', 'g1')],
+      },
+      {
+        id: 'g2',
+        title: 'Two',
+        sign_off: null,
+        status: 'locked',
+        progress: { checked: 0, total: 1 },
+        signed_off: null,
+        items: [item('c', 'g2')],
+      },
     ],
   };
 }
 
-const entry = (seq: number, action: QueueEntry['action']): QueueEntry => ({ seq, action_id: `a${seq}`.padEnd(33, '0'), created_at: '2026-01-01T00:00:01.000Z', by: 'alice', action, attempts: 0, last_error: null });
+const entry = (seq: number, action: QueueEntry['action']): QueueEntry => ({
+  seq,
+  action_id: `a${seq}`.padEnd(33, '0'),
+  created_at: '2026-01-01T00:00:01.000Z',
+  by: 'alice',
+  action,
+  attempts: 0,
+  last_error: null,
+});
 
 describe('gate rules (shared by the API and the runner)', () => {
   it('an unsigned sign_off gate locks every gate after it, and is awaiting sign-off once its items are done', () => {
@@ -57,11 +88,25 @@ describe('gate rules (shared by the API and the runner)', () => {
       { id: 'g2', checklist: [{ id: 'b' }] },
       { id: 'g3', checklist: [{ id: 'c' }] },
     ];
-    expect(computeGateStatuses(gates, () => false, () => false).map((s) => s.status)).toEqual(['open', 'locked', 'locked']);
-    const done = computeGateStatuses(gates, (id) => id === 'a', () => false);
+    expect(
+      computeGateStatuses(
+        gates,
+        () => false,
+        () => false,
+      ).map((s) => s.status),
+    ).toEqual(['open', 'locked', 'locked']);
+    const done = computeGateStatuses(
+      gates,
+      (id) => id === 'a',
+      () => false,
+    );
     expect(done.map((s) => s.status)).toEqual(['awaiting_sign_off', 'locked', 'locked']);
     expect(liveState(done)).toBe('blocked');
-    const signed = computeGateStatuses(gates, (id) => id === 'a', (g) => g === 'g1');
+    const signed = computeGateStatuses(
+      gates,
+      (id) => id === 'a',
+      (g) => g === 'g1',
+    );
     expect(signed.map((s) => s.status)).toEqual(['complete', 'open', 'open']);
     expect(liveState(signed)).toBe('in_progress');
   });
@@ -111,7 +156,11 @@ describe('the runner model', () => {
 
   it('says who and when, and when a queued action was done offline', () => {
     expect(whoWhen({ by: null, at: null, client_at: null })).toBeNull();
-    expect(whoWhen({ by: 'alice', at: '2026-01-01T10:00:00.000Z', client_at: null }, 'en-GB')).toMatch(/^alice · \d\d:\d\d:\d\d$/);
-    expect(whoWhen({ by: 'alice', at: '2026-01-01T10:10:00.000Z', client_at: '2026-01-01T10:00:00.000Z' }, 'en-GB')).toMatch(/^alice · \d\d:\d\d:\d\d \(sent \d\d:\d\d:\d\d\)$/);
+    expect(whoWhen({ by: 'alice', at: '2026-01-01T10:00:00.000Z', client_at: null }, 'en-GB')).toMatch(
+      /^alice · \d\d:\d\d:\d\d$/,
+    );
+    expect(
+      whoWhen({ by: 'alice', at: '2026-01-01T10:10:00.000Z', client_at: '2026-01-01T10:00:00.000Z' }, 'en-GB'),
+    ).toMatch(/^alice · \d\d:\d\d:\d\d \(sent \d\d:\d\d:\d\d\)$/);
   });
 });

@@ -1,6 +1,14 @@
 import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ActionQueue, IndexedDbStorage, MemoryStorage, RejectedError, type QueueEntry, type QueueEvent, type QueueStorage } from '../../src/runbook/queue.ts';
+import {
+  ActionQueue,
+  IndexedDbStorage,
+  MemoryStorage,
+  RejectedError,
+  type QueueEntry,
+  type QueueEvent,
+  type QueueStorage,
+} from '../../src/runbook/queue.ts';
 
 // runbooks.md: "A network drop does not lose a tick: the browser queues it and sends it when
 // back online." The queue keeps actions in IndexedDB and sends them one at a time, in order.
@@ -35,7 +43,9 @@ describe('ActionQueue', () => {
     await h.queue.flush();
     expect(h.sent.map((e) => (e.action as { itemId: string }).itemId)).toEqual(['a', 'b', 'c']);
     expect(new Set(h.sent.map((e) => e.action_id)).size).toBe(3);
-    expect(h.sent.every((e) => /^a[0-9a-f]{32}$/.test(e.action_id) && !Number.isNaN(Date.parse(e.created_at)))).toBe(true);
+    expect(h.sent.every((e) => /^a[0-9a-f]{32}$/.test(e.action_id) && !Number.isNaN(Date.parse(e.created_at)))).toBe(
+      true,
+    );
     expect(h.queue.getSnapshot().entries).toEqual([]);
     expect(h.events.map((e) => e.type)).toEqual(['sent', 'sent', 'sent']);
   });
@@ -74,7 +84,9 @@ describe('ActionQueue', () => {
 
   it('an action the API refuses (4xx) is dropped and reported; the next ones still go', async () => {
     const h = harness(new MemoryStorage());
-    h.failWith((e) => (e.seq === 1 ? new RejectedError('item was changed by bob', 409, { current: { by: 'bob' } }) : null));
+    h.failWith((e) =>
+      e.seq === 1 ? new RejectedError('item was changed by bob', 409, { current: { by: 'bob' } }) : null,
+    );
     await h.queue.enqueue(tick('a'));
     await h.queue.enqueue(tick('b'));
     await h.queue.flush();
@@ -95,7 +107,11 @@ describe('ActionQueue', () => {
 
     const second = harness(new IndexedDbStorage(factory, 'fb-test'));
     await second.queue.ready();
-    expect(second.queue.getSnapshot().entries.map((e) => (e.action as { itemId: string }).itemId)).toEqual(['one', 'two', 'three']);
+    expect(second.queue.getSnapshot().entries.map((e) => (e.action as { itemId: string }).itemId)).toEqual([
+      'one',
+      'two',
+      'three',
+    ]);
     await second.queue.flush();
     expect(second.sent.map((e) => (e.action as { itemId: string }).itemId)).toEqual(['one', 'two', 'three']);
     // The ids survive too: a resend after a reload is recognised by the API.
@@ -120,7 +136,11 @@ describe('ActionQueue', () => {
     const h = harness(new MemoryStorage(), { online: () => false });
     for (const id of ['a', 'b']) await h.queue.enqueue(tick(id));
     h.queue.close();
-    const h2 = new ActionQueue({ storage: (h.queue as unknown as { options: { storage: QueueStorage } }).options.storage, send: async (e) => h.sent.push(e), retryDelays: [60_000] });
+    const h2 = new ActionQueue({
+      storage: (h.queue as unknown as { options: { storage: QueueStorage } }).options.storage,
+      send: async (e) => h.sent.push(e),
+      retryDelays: [60_000],
+    });
     await Promise.all([h2.flush(), h2.flush(), h2.flush()]);
     expect(h.sent.map((e) => e.seq)).toEqual([1, 2]);
     h2.close();

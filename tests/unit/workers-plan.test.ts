@@ -19,7 +19,9 @@ describe('FLEETBOOK_WORKERS', () => {
     expect(planWorkers(loadConfig({ DATABASE_URL: production.DATABASE_URL }), 8)).toEqual({ count: 1, note: null });
     const asked = planWorkers(loadConfig({ MQTT_URL: production.MQTT_URL, FLEETBOOK_WORKERS: '4' }), 8);
     expect(asked.count).toBe(1);
-    expect(asked.note).toMatch(/FLEETBOOK_WORKERS=4 needs PostgreSQL \(DATABASE_URL\) and an external broker \(MQTT_URL\)/);
+    expect(asked.note).toMatch(
+      /FLEETBOOK_WORKERS=4 needs PostgreSQL \(DATABASE_URL\) and an external broker \(MQTT_URL\)/,
+    );
   });
 
   it('refuses what is not a whole number from 1 to 64, naming the variable', () => {
@@ -40,6 +42,7 @@ describe('FLEETBOOK_WORKERS', () => {
   it('FLEETBOOK_INGEST_WORKERS: one ingesting worker unless more are asked for', () => {
     expect(loadTelemetryOptions({}).ingestWorkers).toBe(1);
     expect(loadTelemetryOptions({ FLEETBOOK_INGEST_WORKERS: '3' }).ingestWorkers).toBe(3);
-    for (const bad of ['0', 'two', '65']) expect(() => loadTelemetryOptions({ FLEETBOOK_INGEST_WORKERS: bad })).toThrow(/FLEETBOOK_INGEST_WORKERS/);
+    for (const bad of ['0', 'two', '65'])
+      expect(() => loadTelemetryOptions({ FLEETBOOK_INGEST_WORKERS: bad })).toThrow(/FLEETBOOK_INGEST_WORKERS/);
   });
 });

@@ -15,7 +15,11 @@ async function getJson(api: string, token: string | undefined, urlPath: string):
   return (await res.json()) as Record<string, unknown>;
 }
 
-export async function loadConditionData(spec: ExecutionSpec, api?: string, token?: string): Promise<{ data: ConditionData; warning?: string }> {
+export async function loadConditionData(
+  spec: ExecutionSpec,
+  api?: string,
+  token?: string,
+): Promise<{ data: ConditionData; warning?: string }> {
   if (!api) return { data: specConditionData(spec) };
   try {
     const deployment = await getJson(api, token, `/api/v1/deployments/${encodeURIComponent(spec.deployment_id)}`);
@@ -23,8 +27,17 @@ export async function loadConditionData(spec: ExecutionSpec, api?: string, token
       getJson(api, token, `/api/v1/sites/${encodeURIComponent(String(deployment.site_id))}`),
       getJson(api, token, `/api/v1/products/${encodeURIComponent(spec.product_code)}`).catch(() => null),
     ]);
-    return { data: buildConditionData({ deployment, site, product: product as Parameters<typeof buildConditionData>[0]['product'] }) };
+    return {
+      data: buildConditionData({
+        deployment,
+        site,
+        product: product as Parameters<typeof buildConditionData>[0]['product'],
+      }),
+    };
   } catch (err) {
-    return { data: specConditionData(spec), warning: `conditions read the spec only: the deployment, site or product could not be read from the API (${(err as Error).message})` };
+    return {
+      data: specConditionData(spec),
+      warning: `conditions read the spec only: the deployment, site or product could not be read from the API (${(err as Error).message})`,
+    };
   }
 }

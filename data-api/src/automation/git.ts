@@ -27,7 +27,11 @@ interface GitResult {
 function git(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<GitResult> {
   return new Promise((resolve) => {
     execFile('git', args, { cwd, env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 127) : 0;
+      const code = err
+        ? typeof (err as { code?: unknown }).code === 'number'
+          ? (err as { code: number }).code
+          : 127
+        : 0;
       resolve({ code, stdout: String(stdout), stderr: String(stderr) || (err && code === 127 ? err.message : '') });
     });
   });
@@ -35,7 +39,10 @@ function git(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<GitRe
 
 export function parseAuthor(author: string): { name: string; email: string } {
   const m = /^\s*(.+?)\s*<([^<>\s]+@[^<>\s]+)>\s*$/.exec(author);
-  if (!m) throw new GitError(`the git author must look like "Name <email>" (got ${JSON.stringify(author)}); set FLEETBOOK_GIT_AUTHOR or --git-author`);
+  if (!m)
+    throw new GitError(
+      `the git author must look like "Name <email>" (got ${JSON.stringify(author)}); set FLEETBOOK_GIT_AUTHOR or --git-author`,
+    );
   return { name: m[1]!, email: m[2]! };
 }
 
@@ -93,7 +100,15 @@ export async function commitRun(opts: CommitRunOptions): Promise<CommitRunResult
   const top0 = await git(['rev-parse', '--show-toplevel'], opts.cwd, baseEnv);
   if (top0.code !== 0) throw new GitError(`cannot commit the run page: ${opts.cwd} is not inside a git work tree`);
   const top = fs.realpathSync(top0.stdout.trim());
-  const rel = (file: string) => toPosix(path.relative(top, fs.existsSync(file) ? fs.realpathSync(file) : path.join(fs.realpathSync(path.dirname(file)), path.basename(file))));
+  const rel = (file: string) =>
+    toPosix(
+      path.relative(
+        top,
+        fs.existsSync(file)
+          ? fs.realpathSync(file)
+          : path.join(fs.realpathSync(path.dirname(file)), path.basename(file)),
+      ),
+    );
   const allowed = new Set(opts.files.map(rel));
   const run = (args: string[], env = baseEnv) => git(args, top, env);
 
@@ -104,7 +119,9 @@ export async function commitRun(opts: CommitRunOptions): Promise<CommitRunResult
   const outside = statusPaths(status.stdout).filter((p) => !allowed.has(p));
   if (outside.length > 0) {
     const list = outside.slice(0, 8).join(', ') + (outside.length > 8 ? ` and ${outside.length - 8} more` : '');
-    throw new GitError(`refusing to commit run ${opts.runId}: the work tree has changes outside the run's files (${list}); commit or stash them, then commit the run page by hand or run again`);
+    throw new GitError(
+      `refusing to commit run ${opts.runId}: the work tree has changes outside the run's files (${list}); commit or stash them, then commit the run page by hand or run again`,
+    );
   }
 
   const existing = [...allowed].filter((p) => fs.existsSync(path.join(top, p)));
@@ -123,7 +140,11 @@ export async function commitRun(opts: CommitRunOptions): Promise<CommitRunResult
 }
 
 /** Identity: explicit, then FLEETBOOK_GIT_AUTHOR, then the repository's, then ours. */
-async function identityEnv(author: string | undefined, top: string, baseEnv: NodeJS.ProcessEnv): Promise<NodeJS.ProcessEnv> {
+async function identityEnv(
+  author: string | undefined,
+  top: string,
+  baseEnv: NodeJS.ProcessEnv,
+): Promise<NodeJS.ProcessEnv> {
   const authorText = author ?? baseEnv.FLEETBOOK_GIT_AUTHOR;
   let identity: { name: string; email: string } | undefined = authorText ? parseAuthor(authorText) : undefined;
   if (!identity) {
@@ -131,7 +152,13 @@ async function identityEnv(author: string | undefined, top: string, baseEnv: Nod
     if (email.code !== 0 || !email.stdout.trim()) identity = parseAuthor(DEFAULT_GIT_AUTHOR);
   }
   return identity
-    ? { ...baseEnv, GIT_AUTHOR_NAME: identity.name, GIT_AUTHOR_EMAIL: identity.email, GIT_COMMITTER_NAME: identity.name, GIT_COMMITTER_EMAIL: identity.email }
+    ? {
+        ...baseEnv,
+        GIT_AUTHOR_NAME: identity.name,
+        GIT_AUTHOR_EMAIL: identity.email,
+        GIT_COMMITTER_NAME: identity.name,
+        GIT_COMMITTER_EMAIL: identity.email,
+      }
     : baseEnv;
 }
 
@@ -142,9 +169,18 @@ const runCommitPrefix = (project: string, runId: string) => `run(${project}): ${
  * The commit a run already made in this work tree's history (its runner stopped between the
  * commit and the finish write-back), or null. A picked-up run commits only when there is none.
  */
-export async function findRunCommit(cwd: string, project: string, runId: string, env: NodeJS.ProcessEnv = process.env): Promise<{ sha: string; message: string } | null> {
+export async function findRunCommit(
+  cwd: string,
+  project: string,
+  runId: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ sha: string; message: string } | null> {
   if (!fs.existsSync(cwd)) return null;
-  const found = await git(['log', '-n', '1', '--format=%H%x09%s', '--fixed-strings', `--grep=${runCommitPrefix(project, runId)}`], cwd, { ...env, LC_ALL: 'C' });
+  const found = await git(
+    ['log', '-n', '1', '--format=%H%x09%s', '--fixed-strings', `--grep=${runCommitPrefix(project, runId)}`],
+    cwd,
+    { ...env, LC_ALL: 'C' },
+  );
   if (found.code !== 0) return null;
   const [sha, ...subject] = found.stdout.trim().split('\t');
   const message = subject.join('\t');
@@ -160,11 +196,24 @@ export async function pushExistingRunCommit(opts: CommitRunOptions & { message: 
   return pushRunCommit(opts, top, opts.message, await identityEnv(opts.author, top, baseEnv));
 }
 
-async function pushRunCommit(opts: CommitRunOptions, top: string, message: string, env: NodeJS.ProcessEnv): Promise<CommitRunResult> {
+async function pushRunCommit(
+  opts: CommitRunOptions,
+  top: string,
+  message: string,
+  env: NodeJS.ProcessEnv,
+): Promise<CommitRunResult> {
   const log = opts.log ?? (() => {});
   const run = (args: string[], e = env) => git(args, top, e);
   const head = async () => (await run(['rev-parse', 'HEAD'])).stdout.trim();
-  const rel = (file: string) => toPosix(path.relative(top, fs.existsSync(file) ? fs.realpathSync(file) : path.join(fs.realpathSync(path.dirname(file)), path.basename(file))));
+  const rel = (file: string) =>
+    toPosix(
+      path.relative(
+        top,
+        fs.existsSync(file)
+          ? fs.realpathSync(file)
+          : path.join(fs.realpathSync(path.dirname(file)), path.basename(file)),
+      ),
+    );
   const branchRes = await run(['symbolic-ref', '--quiet', '--short', 'HEAD']);
   if (branchRes.code !== 0) throw new GitError('cannot push: HEAD is detached (check out a branch first)');
   const branch = branchRes.stdout.trim();
@@ -186,7 +235,9 @@ async function pushRunCommit(opts: CommitRunOptions, top: string, message: strin
     lastError = pushFailure(push);
     if (attempt === maxAttempts) break;
     const wait = backoffMs * 2 ** (attempt - 1) + Math.floor(Math.random() * backoffMs);
-    log(`push rejected (${lastError || 'unknown reason'}); fetching ${remote}/${target} and rebasing, retry in ${wait} ms`);
+    log(
+      `push rejected (${lastError || 'unknown reason'}); fetching ${remote}/${target} and rebasing, retry in ${wait} ms`,
+    );
     await sleep(wait);
     const fetch = await run(['fetch', '--quiet', remote, `+refs/heads/${target}:${tracking}`], env);
     if (fetch.code !== 0) {
@@ -195,16 +246,31 @@ async function pushRunCommit(opts: CommitRunOptions, top: string, message: strin
     }
     await rebaseOnto(tracking, run, env, regenerable, opts.regenerate, log);
   }
-  throw new GitError(`push to ${remote}/${target} failed after ${maxAttempts} attempts: ${lastError}; the commit ${(await head()).slice(0, 12)} is local, push it by hand (never force)`);
+  throw new GitError(
+    `push to ${remote}/${target} failed after ${maxAttempts} attempts: ${lastError}; the commit ${(await head()).slice(0, 12)} is local, push it by hand (never force)`,
+  );
 }
 
 /** Why a push failed, from `git push --porcelain`: the ref status and what the remote said. */
 function pushFailure(push: GitResult): string {
-  const lines = `${push.stdout}\n${push.stderr}`.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = `${push.stdout}\n${push.stderr}`
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const refs = lines.filter((l) => l.startsWith('!')).map((l) => l.split('\t').slice(2).join(' ').trim());
-  const remote = lines.filter((l) => l.startsWith('remote:')).map((l) => l.slice('remote:'.length).trim()).filter(Boolean);
+  const remote = lines
+    .filter((l) => l.startsWith('remote:'))
+    .map((l) => l.slice('remote:'.length).trim())
+    .filter(Boolean);
   const reason = [...refs, ...remote].join('; ');
-  return reason || lines.filter((l) => !l.startsWith('To ') && l !== 'Done').slice(-2).join(' ') || `git push exited with ${push.code}`;
+  return (
+    reason ||
+    lines
+      .filter((l) => !l.startsWith('To ') && l !== 'Done')
+      .slice(-2)
+      .join(' ') ||
+    `git push exited with ${push.code}`
+  );
 }
 
 async function rebaseOnto(
@@ -221,7 +287,9 @@ async function rebaseOnto(
     const conflicted = (await run(['diff', '--name-only', '--diff-filter=U'])).stdout.split('\n').filter(Boolean);
     if (conflicted.length === 0 || !regenerate || !conflicted.every((f) => regenerable.has(f))) {
       await run(['rebase', '--abort']);
-      throw new GitError(`rebase onto ${upstream} failed${conflicted.length ? ` with conflicts in ${conflicted.join(', ')}` : `: ${res.stderr.trim()}`}; nothing was pushed`);
+      throw new GitError(
+        `rebase onto ${upstream} failed${conflicted.length ? ` with conflicts in ${conflicted.join(', ')}` : `: ${res.stderr.trim()}`}; nothing was pushed`,
+      );
     }
     log(`rebase conflict in ${conflicted.join(', ')}: regenerating from the run pages`);
     regenerate();

@@ -66,7 +66,12 @@ export function httpRequest(opts: HttpRequestOptions): Promise<HttpResponse> {
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           cleanup();
-          resolve({ status: res.statusCode ?? 0, statusMessage: res.statusMessage ?? '', headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
+          resolve({
+            status: res.statusCode ?? 0,
+            statusMessage: res.statusMessage ?? '',
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          });
         });
         res.on('error', (err) => {
           cleanup();
@@ -76,9 +81,15 @@ export function httpRequest(opts: HttpRequestOptions): Promise<HttpResponse> {
     );
     const timeoutMs = opts.timeoutMs ?? 30_000;
     const timer = setTimeout(() => {
-      req.destroy(new HttpTransportError(`${opts.method ?? 'GET'} ${redact(url)}: no answer within ${formatMs(timeoutMs)}`, 'ETIMEDOUT'));
+      req.destroy(
+        new HttpTransportError(
+          `${opts.method ?? 'GET'} ${redact(url)}: no answer within ${formatMs(timeoutMs)}`,
+          'ETIMEDOUT',
+        ),
+      );
     }, timeoutMs);
-    const onAbort = () => req.destroy(new HttpTransportError(`${opts.method ?? 'GET'} ${redact(url)}: aborted`, 'EABORTED'));
+    const onAbort = () =>
+      req.destroy(new HttpTransportError(`${opts.method ?? 'GET'} ${redact(url)}: aborted`, 'EABORTED'));
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     const cleanup = () => {
       clearTimeout(timer);
@@ -87,7 +98,13 @@ export function httpRequest(opts: HttpRequestOptions): Promise<HttpResponse> {
     req.on('error', (err) => {
       cleanup();
       if (err instanceof HttpTransportError) reject(err);
-      else reject(new HttpTransportError(`${opts.method ?? 'GET'} ${redact(url)}: ${describeNetError(err)}`, (err as NodeJS.ErrnoException).code ?? 'ENET'));
+      else
+        reject(
+          new HttpTransportError(
+            `${opts.method ?? 'GET'} ${redact(url)}: ${describeNetError(err)}`,
+            (err as NodeJS.ErrnoException).code ?? 'ENET',
+          ),
+        );
     });
     if (opts.signal?.aborted) onAbort();
     if (opts.body !== undefined) req.write(opts.body);

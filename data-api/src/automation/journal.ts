@@ -42,7 +42,8 @@ export interface DeliveryStatus {
 // file order; they are replayed in that order, the first failure stops the replay (order is
 // kept), and nothing is ever rewritten or deleted.
 
-export type WritebackOp = 'create_run' | 'append_timeline' | 'attach_artifact' | 'finish_run' | 'open_ticket' | 'device_refs';
+export type WritebackOp =
+  'create_run' | 'append_timeline' | 'attach_artifact' | 'finish_run' | 'open_ticket' | 'device_refs';
 
 export interface JournalCall {
   type: 'call';
@@ -80,7 +81,14 @@ export class Journal {
   }
 
   ack(id: string, outcome: JournalAck['outcome'], status: number, detail?: string): void {
-    const line: JournalAck = { type: 'ack', id, at: new Date().toISOString(), outcome, status, ...(detail ? { detail } : {}) };
+    const line: JournalAck = {
+      type: 'ack',
+      id,
+      at: new Date().toISOString(),
+      outcome,
+      status,
+      ...(detail ? { detail } : {}),
+    };
     fs.appendFileSync(this.file, `${JSON.stringify(line)}\n`);
   }
 
@@ -135,7 +143,15 @@ export interface HttpRunReporterOptions {
 /** Statuses that say "not now" (the call is kept and replayed), as opposed to "never" (rejected). */
 function isRetryable(status: number): boolean {
   // 401/403/404: a token or a deployment of the API that is not there yet; fixable, so kept.
-  return status >= 500 || status === 408 || status === 425 || status === 429 || status === 401 || status === 403 || status === 404;
+  return (
+    status >= 500 ||
+    status === 408 ||
+    status === 425 ||
+    status === 429 ||
+    status === 401 ||
+    status === 403 ||
+    status === 404
+  );
 }
 
 /**
@@ -193,7 +209,14 @@ export class HttpRunReporter implements RunReporter {
   private async enqueue(runId: string, op: WritebackOp, urlPath: string, body: unknown): Promise<void> {
     const n = (this.counters.get(runId) ?? 0) + 1;
     this.counters.set(runId, n);
-    this.journal.append({ run_id: runId, op, method: 'POST', path: urlPath, body, idempotency_key: this.keyScope ? `${runId}/${this.keyScope}/${n}` : `${runId}/${n}` });
+    this.journal.append({
+      run_id: runId,
+      op,
+      method: 'POST',
+      path: urlPath,
+      body,
+      idempotency_key: this.keyScope ? `${runId}/${this.keyScope}/${n}` : `${runId}/${n}`,
+    });
     if (Date.now() >= this.nextAttemptAt) await this.flush();
   }
 
@@ -211,7 +234,9 @@ export class HttpRunReporter implements RunReporter {
     const lines = this.journal.read();
     const acks = new Map(lines.filter((l): l is JournalAck => l.type === 'ack').map((l) => [l.id, l.outcome]));
     const calls = lines.filter((l): l is JournalCall => l.type === 'call');
-    const neverCreated = new Set(calls.filter((c) => c.op === 'create_run' && acks.get(c.id) === 'rejected').map((c) => c.run_id));
+    const neverCreated = new Set(
+      calls.filter((c) => c.op === 'create_run' && acks.get(c.id) === 'rejected').map((c) => c.run_id),
+    );
     for (const call of calls.filter((c) => !acks.has(c.id))) {
       let status: number;
       let detail = '';

@@ -6,7 +6,14 @@ import path from 'node:path';
 import type { ActionRegistry } from './actions/index.ts';
 import { commitRun, findRunCommit, GitError, pushExistingRunCommit, type CommitRunResult } from './git.ts';
 import { formatMs } from './http.ts';
-import { HttpRunReporter, Journal, MemoryRunReporter, type DeliveryStatus, type HttpRunReporterOptions, type RunReporter } from './journal.ts';
+import {
+  HttpRunReporter,
+  Journal,
+  MemoryRunReporter,
+  type DeliveryStatus,
+  type HttpRunReporterOptions,
+  type RunReporter,
+} from './journal.ts';
 import { regenerateRunIndex } from './run-index.ts';
 import { runPagePaths, sanitizeText, writeRunPage } from './run-page.ts';
 import { loadConditionData } from './condition-context.ts';
@@ -60,7 +67,11 @@ const line = (s: string) => sanitizeText(s).replace(/\n/g, ' ');
 
 function repoRelative(file: string): string {
   try {
-    const top = execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd: path.dirname(file), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const top = execFileSync('git', ['rev-parse', '--show-toplevel'], {
+      cwd: path.dirname(file),
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
     return path.relative(top, file).split(path.sep).join('/');
   } catch {
     return path.relative(process.cwd(), file).split(path.sep).join('/');
@@ -73,13 +84,17 @@ export async function runAutomation(opts: AutomationRunOptions): Promise<Automat
   const loaded = opts.spec ? ({ ok: true, spec: opts.spec } as const) : loadSpecFile(opts.specFile);
   if (!loaded.ok) {
     for (const d of loaded.diagnostics) out(formatDiagnostic(d));
-    out(`fleetbook: ${opts.specFile} is not a valid execution spec (${loaded.diagnostics.length} error${loaded.diagnostics.length === 1 ? '' : 's'}); nothing was run`);
+    out(
+      `fleetbook: ${opts.specFile} is not a valid execution spec (${loaded.diagnostics.length} error${loaded.diagnostics.length === 1 ? '' : 's'}); nothing was run`,
+    );
     return { exitCode: 2 };
   }
   const spec = loaded.spec;
 
   // Only a spec with conditions needs the registry's view of its deployment.
-  const conditions = spec.actions.some((a) => a.when !== undefined) ? await loadConditionData(spec, opts.api, opts.token) : { data: undefined, warning: undefined };
+  const conditions = spec.actions.some((a) => a.when !== undefined)
+    ? await loadConditionData(spec, opts.api, opts.token)
+    : { data: undefined, warning: undefined };
   if (conditions.warning) out(`fleetbook: ${conditions.warning}`);
 
   if (opts.dryRun) return dryRun(opts, spec, env, conditions.data);
@@ -121,11 +136,14 @@ export async function runAutomation(opts: AutomationRunOptions): Promise<Automat
       onProgress: ({ entry, action, index, total }) => {
         if (!header) {
           header = true;
-          out(`fleetbook run ${line(spec.project)} · ${spec.deployment_id} · ${spec.product_code} ${spec.product_version} · ${total} actions`);
+          out(
+            `fleetbook run ${line(spec.project)} · ${spec.deployment_id} · ${spec.product_code} ${spec.product_version} · ${total} actions`,
+          );
         }
         if (!action || entry.state === 'queued') return;
         const tag = `[${index}/${total}] ${action.id} (${action.type})`;
-        if (entry.state === 'running') out(`${tag} ${entry.attempt && entry.attempt > 1 ? `attempt ${entry.attempt}` : 'running'}`);
+        if (entry.state === 'running')
+          out(`${tag} ${entry.attempt && entry.attempt > 1 ? `attempt ${entry.attempt}` : 'running'}`);
         else if (entry.state === 'skipped') out(`${tag} skipped: ${line(entry.message.replace(/^\S+ skipped: /, ''))}`);
         else {
           const detail = entry.state === 'failed' ? action.error : action.summary;
@@ -144,14 +162,19 @@ export async function runAutomation(opts: AutomationRunOptions): Promise<Automat
   let exitCode: 0 | 1 = run.state === 'succeeded' ? 0 : 1;
   // A picked-up run may have been committed before its runner stopped (between the commit and
   // the finish write-back): then that commit is the run's, and neither page nor commit is redone.
-  const committed = opts.commit || opts.push ? await earlierCommit(opts.docsDir, spec.project, run.run_id, resume, env) : null;
+  const committed =
+    opts.commit || opts.push ? await earlierCommit(opts.docsDir, spec.project, run.run_id, resume, env) : null;
   const paths = runPagePaths(opts.docsDir, spec.project, run.run_id, run.started_at);
   let written: ReturnType<typeof writeRunPage> | undefined;
-  if (committed) out(`page    ${path.relative(process.cwd(), paths.page)} (committed before the runner stopped: ${committed.sha.slice(0, 12)})`);
+  if (committed)
+    out(
+      `page    ${path.relative(process.cwd(), paths.page)} (committed before the runner stopped: ${committed.sha.slice(0, 12)})`,
+    );
   else {
     written = writeRunPage(run, { docsRoot: opts.docsDir, gitWebUrl: env.FLEETBOOK_GIT_WEB_URL });
     // Files an action cut off by the stop left in the run's folder belong to the run too.
-    if (resume) for (const f of filesUnder(written.paths.artifactsDir)) if (!written.files.includes(f)) written.files.push(f);
+    if (resume)
+      for (const f of filesUnder(written.paths.artifactsDir)) if (!written.files.includes(f)) written.files.push(f);
     opts.progress?.append({ type: 'page', page: written.paths.page });
     out(`page    ${path.relative(process.cwd(), written.paths.page)}`);
   }
@@ -176,13 +199,22 @@ export async function runAutomation(opts: AutomationRunOptions): Promise<Automat
     out(
       `api     ${delivery.delivered} write-back${delivery.delivered === 1 ? '' : 's'} delivered, ${delivery.pending} pending${delivery.rejected ? `, ${delivery.rejected} rejected` : ''} (journal ${delivery.journal})`,
     );
-    if (delivery.pending > 0) out(`api     the API did not take them all (${line(delivery.lastError ?? 'unreachable')}); they stay in the journal and are replayed by the next run or fleetbook run --replay`);
+    if (delivery.pending > 0)
+      out(
+        `api     the API did not take them all (${line(delivery.lastError ?? 'unreachable')}); they stay in the journal and are replayed by the next run or fleetbook run --replay`,
+      );
   }
   return { exitCode, run, page: paths.page, ...(commit ? { commit } : {}), delivery };
 }
 
 /** The commit a picked-up run made before its runner stopped: from its progress, else from git history. */
-async function earlierCommit(docsDir: string, project: string, runId: string, resume: ResumePoint | undefined, env: NodeJS.ProcessEnv) {
+async function earlierCommit(
+  docsDir: string,
+  project: string,
+  runId: string,
+  resume: ResumePoint | undefined,
+  env: NodeJS.ProcessEnv,
+) {
   if (!resume) return null;
   if (resume.commit) return resume.commit;
   const found = await findRunCommit(docsDir, project, runId, env);
@@ -190,36 +222,62 @@ async function earlierCommit(docsDir: string, project: string, runId: string, re
 }
 
 /** Another runner holds the run now: what was journaled is delivered, nothing more is written. */
-async function stopReleased(message: string, reporter: RunReporter, out: (line: string) => void): Promise<AutomationRunOutcome> {
+async function stopReleased(
+  message: string,
+  reporter: RunReporter,
+  out: (line: string) => void,
+): Promise<AutomationRunOutcome> {
   out(`fleetbook: ${message}; it writes no page, commit or finish`);
   return { exitCode: 1, delivery: await reporter.close() };
 }
 
 function filesUnder(dir: string): string[] {
   try {
-    return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+    return fs
+      .readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => path.join(e.parentPath, e.name));
   } catch {
     return [];
   }
 }
 
 /** `fleetbook run --replay`: deliver the journal's pending write-backs, in order. */
-export async function replayJournal(opts: { api: string; token?: string; journal?: string; out: (line: string) => void; reporter?: AutomationRunOptions['reporter'] }): Promise<0 | 1> {
+export async function replayJournal(opts: {
+  api: string;
+  token?: string;
+  journal?: string;
+  out: (line: string) => void;
+  reporter?: AutomationRunOptions['reporter'];
+}): Promise<0 | 1> {
   const journal = new Journal(opts.journal ?? DEFAULT_JOURNAL);
   const before = journal.pending().length;
   const reporter = new HttpRunReporter({ api: opts.api, token: opts.token, journal, ...opts.reporter });
   const status = await reporter.close();
-  opts.out(`replayed ${status.delivered} of ${before} pending write-backs; ${status.pending} still pending${status.rejected ? `, ${status.rejected} rejected` : ''} (journal ${journal.file})`);
+  opts.out(
+    `replayed ${status.delivered} of ${before} pending write-backs; ${status.pending} still pending${status.rejected ? `, ${status.rejected} rejected` : ''} (journal ${journal.file})`,
+  );
   if (status.pending > 0 && status.lastError) opts.out(`last error: ${line(status.lastError)}`);
   return status.pending > 0 ? 1 : 0;
 }
 
 /** `--dry-run`: the plan of each action (its tree position, condition, timeout, attempts) and its problems; nothing runs. */
-function dryRun(opts: AutomationRunOptions, spec: ExecutionSpec, env: NodeJS.ProcessEnv, context: ConditionData | undefined): AutomationRunOutcome {
+function dryRun(
+  opts: AutomationRunOptions,
+  spec: ExecutionSpec,
+  env: NodeJS.ProcessEnv,
+  context: ConditionData | undefined,
+): AutomationRunOutcome {
   const { out } = opts;
-  out(`dry run of ${opts.specFile}: ${spec.project} · ${spec.deployment_id} · ${spec.product_code} ${spec.product_version} · ${spec.actions.length} actions · ${specDigest(spec)}`);
+  out(
+    `dry run of ${opts.specFile}: ${spec.project} · ${spec.deployment_id} · ${spec.product_code} ${spec.product_version} · ${spec.actions.length} actions · ${specDigest(spec)}`,
+  );
   const tree = stepTree(spec.actions);
-  out(tree.mode === 'sequence' ? 'a sequence: each action waits for the one before it' : `a tree: up to ${spec.max_parallel} actions at once`);
+  out(
+    tree.mode === 'sequence'
+      ? 'a sequence: each action waits for the one before it'
+      : `a tree: up to ${spec.max_parallel} actions at once`,
+  );
   const steps = planRun(spec, { env, actions: opts.actions, context });
   let problems = 0;
   for (const step of steps) {
@@ -229,12 +287,18 @@ function dryRun(opts: AutomationRunOptions, spec: ExecutionSpec, env: NodeJS.Pro
         ? ` · when ${step.condition.text} (decided at run time)`
         : ` · when ${step.condition.text} → ${JSON.stringify(step.condition.value)}: ${step.condition.verdict === 'runs' ? 'runs' : 'skipped'}`
       : '';
-    out(`[${step.index}/${steps.length}] ${step.id} (${step.type})${after}${cond} timeout ${step.timeout_s} s${step.attempts > 1 ? `, up to ${step.attempts} attempts` : ''}`);
+    out(
+      `[${step.index}/${steps.length}] ${step.id} (${step.type})${after}${cond} timeout ${step.timeout_s} s${step.attempts > 1 ? `, up to ${step.attempts} attempts` : ''}`,
+    );
     for (const l of step.lines) out(`      ${line(l)}`);
     for (const p of step.problems) out(`      problem: ${line(p)}`);
     problems += step.problems.length;
   }
-  out(problems ? `dry run: ${problems} problem${problems === 1 ? '' : 's'}; the run would fail` : 'dry run: valid; nothing was changed');
+  out(
+    problems
+      ? `dry run: ${problems} problem${problems === 1 ? '' : 's'}; the run would fail`
+      : 'dry run: valid; nothing was changed',
+  );
   return { exitCode: problems ? 1 : 0 };
 }
 

@@ -14,7 +14,13 @@ export interface ProcessResult {
 export function runProcess(
   command: string,
   args: string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal; onLine?: (line: string, stream: 'stdout' | 'stderr') => void; killAfterMs?: number },
+  opts: {
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    signal?: AbortSignal;
+    onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+    killAfterMs?: number;
+  },
 ): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -80,7 +80,10 @@ export class RunProgress {
 }
 
 /** The resume point from this runner's own progress (null when it holds nothing of the run). */
-export function resumeFromProgress(lines: ProgressLine[], run: Pick<AutomationRun, 'timeline' | 'resumes' | 'started_at'>): ResumePoint | null {
+export function resumeFromProgress(
+  lines: ProgressLine[],
+  run: Pick<AutomationRun, 'timeline' | 'resumes' | 'started_at'>,
+): ResumePoint | null {
   const started = lines.find((l) => l.type === 'started');
   if (!started) return null;
   const ended = new Map<string, EndedAction>();
@@ -93,7 +96,14 @@ export function resumeFromProgress(lines: ProgressLine[], run: Pick<AutomationRu
       ended.set(l.record.id, { record: l.record, artifacts: l.artifacts, tickets: l.tickets });
     } else if (l.type === 'committed') commit = { sha: l.sha, pushed: l.pushed };
   }
-  return { startedAt: started.started_at, attempt: run.resumes, ended, interrupted: running, timeline: run.timeline, ...(commit ? { commit } : {}) };
+  return {
+    startedAt: started.started_at,
+    attempt: run.resumes,
+    ended,
+    interrupted: running,
+    timeline: run.timeline,
+    ...(commit ? { commit } : {}),
+  };
 }
 
 const ENDED: readonly ActionState[] = ['succeeded', 'failed', 'skipped'];
@@ -127,11 +137,17 @@ export function resumeFromTimeline(run: AutomationRun, actions: Array<{ id: stri
       duration_ms: last.duration_ms,
       ...(last.state === 'succeeded' && detail ? { summary: detail } : {}),
       ...(last.state === 'failed' ? { error: detail || 'failed' } : {}),
-      log: last.state === 'skipped' ? [`skipped: ${detail}`] : ['ran on the runner that stopped; its log and outputs stayed with that runner'],
+      log:
+        last.state === 'skipped'
+          ? [`skipped: ${detail}`]
+          : ['ran on the runner that stopped; its log and outputs stayed with that runner'],
       ...(last.skip ? { skip: last.skip } : {}),
     };
     ended.set(a.id, { record, artifacts: [], tickets: [] });
   }
-  const startedAt = run.started_at ?? run.timeline.find((e) => e.state === 'running' && e.action_id === undefined)?.at ?? run.created_at;
+  const startedAt =
+    run.started_at ??
+    run.timeline.find((e) => e.state === 'running' && e.action_id === undefined)?.at ??
+    run.created_at;
   return { startedAt, attempt: run.resumes, ended, interrupted, timeline: run.timeline };
 }

@@ -44,7 +44,10 @@ export function foldDaysFrom(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.FLEETBOOK_RUN_FOLD_DAYS;
   if (raw === undefined || raw === '') return DEFAULT_FOLD_DAYS;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`FLEETBOOK_RUN_FOLD_DAYS: expected a whole number of days (0: never fold), got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(
+      `FLEETBOOK_RUN_FOLD_DAYS: expected a whole number of days (0: never fold), got ${JSON.stringify(raw)}`,
+    );
   return n;
 }
 
@@ -59,7 +62,8 @@ function frontmatter(data: Record<string, unknown>): string {
   return `---\n${YAML.stringify(data, { defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN', lineWidth: 0 })}---\n`;
 }
 
-const newestFirst = (a: RunIndexEntry, b: RunIndexEntry) => (a.started === b.started ? (a.run_id < b.run_id ? 1 : -1) : a.started < b.started ? 1 : -1);
+const newestFirst = (a: RunIndexEntry, b: RunIndexEntry) =>
+  a.started === b.started ? (a.run_id < b.run_id ? 1 : -1) : a.started < b.started ? 1 : -1;
 
 // ---------------------------------------------------------------------------------------
 // index.jsonl
@@ -113,7 +117,14 @@ export function readRunIndex(runsDir: string): RunIndexEntry[] {
     text = fs.readFileSync(file, 'utf8');
   } catch {
     const scanned = scanRunPages(runsDir);
-    if (scanned.length > 0) fs.writeFileSync(file, scanned.map((e) => JSON.stringify(e)).reverse().join('\n') + '\n');
+    if (scanned.length > 0)
+      fs.writeFileSync(
+        file,
+        scanned
+          .map((e) => JSON.stringify(e))
+          .reverse()
+          .join('\n') + '\n',
+      );
     return scanned;
   }
   const byId = new Map<string, RunIndexEntry>();
@@ -135,7 +146,9 @@ export function appendRunIndex(runsDir: string, entry: RunIndexEntry): void {
   const file = indexFile(runsDir);
   if (!fs.existsSync(file)) {
     // A repository from before index.jsonl: index its pages once (oldest first, like appends).
-    const earlier = scanRunPages(runsDir).filter((e) => e.run_id !== entry.run_id).reverse();
+    const earlier = scanRunPages(runsDir)
+      .filter((e) => e.run_id !== entry.run_id)
+      .reverse();
     fs.writeFileSync(file, earlier.map((e) => `${JSON.stringify(e)}\n`).join(''));
   }
   fs.appendFileSync(file, `${JSON.stringify(entry)}\n`);
@@ -153,7 +166,10 @@ function minusDays(day: string, days: number): string {
 }
 
 /** Splits runs into the recent ones (pages built) and the folded ones, by month. */
-export function foldRuns(entries: RunIndexEntry[], foldDays: number): { foldedBefore: string | null; recent: RunIndexEntry[]; months: Map<string, RunIndexEntry[]> } {
+export function foldRuns(
+  entries: RunIndexEntry[],
+  foldDays: number,
+): { foldedBefore: string | null; recent: RunIndexEntry[]; months: Map<string, RunIndexEntry[]> } {
   const months = new Map<string, RunIndexEntry[]>();
   if (foldDays <= 0 || entries.length === 0) return { foldedBefore: null, recent: entries, months };
   const foldedBefore = minusDays(dayOf(entries[0]!.started), foldDays);
@@ -177,7 +193,14 @@ function duration(e: RunIndexEntry): string {
 export function renderRunIndex(project: string, entries: RunIndexEntry[], foldDays = DEFAULT_FOLD_DAYS): string {
   const { foldedBefore, recent, months } = foldRuns(entries, foldDays);
   const out: string[] = [];
-  out.push(frontmatter({ title: `Automation runs: ${project}`, sidebar_label: 'Runs', sidebar_position: 100, description: `Every automation run of ${project}, newest first.` }));
+  out.push(
+    frontmatter({
+      title: `Automation runs: ${project}`,
+      sidebar_label: 'Runs',
+      sidebar_position: 100,
+      description: `Every automation run of ${project}, newest first.`,
+    }),
+  );
   out.push(`{/* ${GENERATED} */}\n`);
   out.push(`# Automation runs: ${esc(project)}\n`);
   if (entries.length === 0) {
@@ -185,9 +208,13 @@ export function renderRunIndex(project: string, entries: RunIndexEntry[], foldDa
     return `${out.join('\n')}\n`;
   }
   const ok = entries.filter((e) => e.state === 'succeeded').length;
-  out.push(`${entries.length} run${entries.length === 1 ? '' : 's'}, ${ok} succeeded, ${entries.length - ok} failed; newest first.\n`);
+  out.push(
+    `${entries.length} run${entries.length === 1 ? '' : 's'}, ${ok} succeeded, ${entries.length - ok} failed; newest first.\n`,
+  );
   if (foldedBefore && months.size > 0) {
-    out.push(`Runs from ${esc(foldedBefore)} on have their own page; older runs are listed one month per page (their pages stay in git).\n`);
+    out.push(
+      `Runs from ${esc(foldedBefore)} on have their own page; older runs are listed one month per page (their pages stay in git).\n`,
+    );
   }
   out.push('| date (UTC) | run | state | duration | deployment | product |');
   out.push('| --- | --- | --- | --- | --- | --- |');
@@ -203,22 +230,39 @@ export function renderRunIndex(project: string, entries: RunIndexEntry[], foldDa
   out.push('');
   if (recent.length > RUN_INDEX_ROWS) {
     const more = recent.length - RUN_INDEX_ROWS;
-    out.push(`${more} earlier run${more === 1 ? '' : 's'}${foldedBefore ? ` since ${esc(foldedBefore)}` : ''}: ${more === 1 ? 'its page is' : 'their pages are'} in the day folders, and the site's runs page lists every run.\n`);
+    out.push(
+      `${more} earlier run${more === 1 ? '' : 's'}${foldedBefore ? ` since ${esc(foldedBefore)}` : ''}: ${more === 1 ? 'its page is' : 'their pages are'} in the day folders, and the site's runs page lists every run.\n`,
+    );
   }
   if (months.size > 0) {
     out.push('## Earlier months\n');
     for (const [month, runs] of [...months.entries()].sort((a, b) => (a[0] < b[0] ? 1 : -1))) {
       const failed = runs.filter((r) => r.state !== 'succeeded').length;
-      out.push(`- [${esc(month)}](./archive/${month}.mdx): ${runs.length} run${runs.length === 1 ? '' : 's'}${failed ? `, ${failed} failed` : ''}`);
+      out.push(
+        `- [${esc(month)}](./archive/${month}.mdx): ${runs.length} run${runs.length === 1 ? '' : 's'}${failed ? `, ${failed} failed` : ''}`,
+      );
     }
     out.push('');
   }
   return `${out.join('\n')}\n`;
 }
 
-export function renderArchiveMonth(project: string, month: string, runs: RunIndexEntry[], commits: ReadonlyMap<string, string>, gitWebUrl?: string): string {
+export function renderArchiveMonth(
+  project: string,
+  month: string,
+  runs: RunIndexEntry[],
+  commits: ReadonlyMap<string, string>,
+  gitWebUrl?: string,
+): string {
   const out: string[] = [];
-  out.push(frontmatter({ title: `Runs of ${project}, ${month}`, sidebar_label: month, description: `The automation runs of ${project} in ${month}.`, runs: runs.length }));
+  out.push(
+    frontmatter({
+      title: `Runs of ${project}, ${month}`,
+      sidebar_label: month,
+      description: `The automation runs of ${project} in ${month}.`,
+      runs: runs.length,
+    }),
+  );
   out.push(`{/* ${GENERATED} */}\n`);
   out.push(`# Runs of ${esc(project)}, ${esc(month)}\n`);
   out.push(
@@ -228,7 +272,11 @@ export function renderArchiveMonth(project: string, month: string, runs: RunInde
   out.push('| --- | --- | --- | --- | --- | --- |');
   for (const e of [...runs].sort(newestFirst)) {
     const sha = commits.get(e.run_id);
-    const commit = !sha ? '' : gitWebUrl ? `[${sha.slice(0, 10)}](${gitWebUrl.replace(/\/+$/, '')}/commit/${sha})` : `\`${sha.slice(0, 10)}\``;
+    const commit = !sha
+      ? ''
+      : gitWebUrl
+        ? `[${sha.slice(0, 10)}](${gitWebUrl.replace(/\/+$/, '')}/commit/${sha})`
+        : `\`${sha.slice(0, 10)}\``;
     out.push(
       `| ${esc(e.started.slice(0, 16).replace('T', ' '))} | [${esc(e.run_id)}](pathname://${runPageRoute(project, e.run_id)}) | ${stateMark(e.state)} ${esc(e.state)} | ${duration(e)} | ${esc(e.deployment_id)} | ${commit} |`,
     );
@@ -244,7 +292,15 @@ function monthCommits(runsDir: string, project: string, month: string): Map<stri
     const next = new Date(Date.parse(`${month}-01T00:00:00Z`) + 32 * 86_400_000).toISOString().slice(0, 7);
     const log = execFileSync(
       'git',
-      ['log', '--format=%H %s', `--grep=^run(${project}): `, `--since=${month}-01T00:00:00Z`, `--until=${next}-07T00:00:00Z`, '--', '.'],
+      [
+        'log',
+        '--format=%H %s',
+        `--grep=^run(${project}): `,
+        `--since=${month}-01T00:00:00Z`,
+        `--until=${next}-07T00:00:00Z`,
+        '--',
+        '.',
+      ],
       { cwd: runsDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 },
     );
     for (const line of log.split('\n')) {
@@ -308,9 +364,15 @@ export function writeRunIndex(docsRoot: string, project: string, opts: RunIndexO
     if (month < changedFrom) continue;
     const file = path.join(runsDir, 'archive', `${month}.mdx`);
     // Only a month that gained a folded run is rewritten (and asks git for its commits).
-    const existing = fs.existsSync(file) ? /^runs: (\d+)$/m.exec(fs.readFileSync(file, 'utf8').split('\n---\n')[0]!)?.[1] : undefined;
+    const existing = fs.existsSync(file)
+      ? /^runs: (\d+)$/m.exec(fs.readFileSync(file, 'utf8').split('\n---\n')[0]!)?.[1]
+      : undefined;
     if (existing !== undefined && Number(existing) === runs.length) continue;
-    writeIfChanged(file, renderArchiveMonth(project, month, runs, monthCommits(runsDir, project, month), opts.gitWebUrl), written);
+    writeIfChanged(
+      file,
+      renderArchiveMonth(project, month, runs, monthCommits(runsDir, project, month), opts.gitWebUrl),
+      written,
+    );
   }
   const category = path.join(runsDir, '_category_.json');
   if (!fs.existsSync(category)) {
@@ -319,7 +381,8 @@ export function writeRunIndex(docsRoot: string, project: string, opts: RunIndexO
   }
   // The run's commit names every index file, changed or not, so a rebase conflict in them is
   // recognised (and regenerated) as the index's.
-  for (const f of ['index.mdx', 'index.jsonl'].map((n) => path.join(runsDir, n))) if (!written.includes(f) && fs.existsSync(f)) written.push(f);
+  for (const f of ['index.mdx', 'index.jsonl'].map((n) => path.join(runsDir, n)))
+    if (!written.includes(f) && fs.existsSync(f)) written.push(f);
   return written;
 }
 

@@ -53,18 +53,24 @@ export function runPagePaths(docsRoot: string, project: string, runId: string, s
 // ---------------------------------------------------------------------------------------
 // Inert text
 
-const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[PX^_][^\x1b]*\x1b\\|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]/g;
+const ANSI =
+  /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[PX^_][^\x1b]*\x1b\\|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]/g;
 const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/g;
 
 /** Removes ANSI escapes and control characters (keeps newlines and tabs); CRLF and lone CR → LF. */
 export function sanitizeText(text: string): string {
-  const wellFormed = typeof (text as { toWellFormed?: () => string }).toWellFormed === 'function' ? (text as unknown as { toWellFormed: () => string }).toWellFormed() : text;
+  const wellFormed =
+    typeof (text as { toWellFormed?: () => string }).toWellFormed === 'function'
+      ? (text as unknown as { toWellFormed: () => string }).toWellFormed()
+      : text;
   return wellFormed.replace(ANSI, '').replace(/\r\n?/g, '\n').replace(CONTROL, '');
 }
 
 /** One line of inert MDX text: sanitized, on one line, every ASCII punctuation backslash-escaped. */
 export function escapeMdxInline(text: string, maxChars = Infinity): string {
-  let s = sanitizeText(text).replace(/[\n\t\u2028\u2029]+/g, ' ').trim();
+  let s = sanitizeText(text)
+    .replace(/[\n\t\u2028\u2029]+/g, ' ')
+    .trim();
   if (s.length > maxChars) s = `${s.slice(0, maxChars)}…`;
   return s.replace(/[!-/:-@[-`{-~]/g, '\\$&');
 }
@@ -100,7 +106,11 @@ function sliceBytes(s: string, bytes: number, fromEnd = false): string {
  * Fits logs into a byte budget: small logs stay whole, the large ones share the rest equally
  * (water-filling), each keeping its head and tail around a marker line.
  */
-export function truncateLogs(logs: string[], budget: number, fullLogName: string): { logs: string[]; truncated: boolean } {
+export function truncateLogs(
+  logs: string[],
+  budget: number,
+  fullLogName: string,
+): { logs: string[]; truncated: boolean } {
   const sizes = logs.map(byteLength);
   const total = sizes.reduce((a, b) => a + b, 0);
   if (total <= budget) return { logs, truncated: false };
@@ -215,13 +225,16 @@ export function renderRunPage(run: RunRecord, opts: RenderOptions = {}): Rendere
     failed
       ? `The run failed at action ${escapeMdxInline(failed.id)} (${escapeMdxInline(failed.type)}): ${escapeMdxInline(failed.error ?? 'failed', 500)}\n`
       : `${plural(run.actions.filter((a) => a.state === 'succeeded').length, 'action')} succeeded${
-          run.actions.some((a) => a.state === 'skipped') ? `, ${run.actions.filter((a) => a.state === 'skipped').length} skipped` : ''
+          run.actions.some((a) => a.state === 'skipped')
+            ? `, ${run.actions.filter((a) => a.state === 'skipped').length} skipped`
+            : ''
         }.\n`,
   );
   out.push('| # | action | type | state | attempts | duration | result |');
   out.push('| --- | --- | --- | --- | --- | --- | --- |');
   run.actions.forEach((a, i) => {
-    const result = a.state === 'failed' ? a.error ?? '' : a.state === 'skipped' ? (a.log.at(-1) ?? '') : (a.summary ?? '');
+    const result =
+      a.state === 'failed' ? (a.error ?? '') : a.state === 'skipped' ? (a.log.at(-1) ?? '') : (a.summary ?? '');
     out.push(
       `| ${i + 1} | ${escapeMdxInline(a.id)} | ${escapeMdxInline(a.type)} | ${stateMark(a.state)} ${a.state} | ${a.attempts} | ${a.state === 'skipped' ? '' : seconds(a.duration_ms)} | ${escapeMdxInline(result, 300)} |`,
     );
@@ -230,7 +243,9 @@ export function renderRunPage(run: RunRecord, opts: RenderOptions = {}): Rendere
   if (run.tickets.length > 0) {
     out.push('Tickets opened:\n');
     for (const t of run.tickets) {
-      const item = t.work_item_id ? ` (work item \`${t.work_item_id}\`${t.external_ref?.key ? `, ${escapeMdxInline(t.external_ref.key, 100)}` : ''})` : '';
+      const item = t.work_item_id
+        ? ` (work item \`${t.work_item_id}\`${t.external_ref?.key ? `, ${escapeMdxInline(t.external_ref.key, 100)}` : ''})`
+        : '';
       out.push(`- ${escapeMdxInline(t.severity ?? 'critical')}: ${escapeMdxInline(t.summary, 500)}${item}`);
     }
     out.push('');
@@ -244,7 +259,9 @@ export function renderRunPage(run: RunRecord, opts: RenderOptions = {}): Rendere
       ? 'The actions ran as a sequence (the spec names no `depends_on`).\n'
       : `Actions whose dependencies were done ran at once, up to ${run.spec.max_parallel ?? 4} at a time.\n`,
   );
-  out.push(`\`\`\`mermaid\n${stepTreeMermaid(tree, Object.fromEntries(run.actions.map((a) => [a.id, a.state])))}\n\`\`\`\n`);
+  out.push(
+    `\`\`\`mermaid\n${stepTreeMermaid(tree, Object.fromEntries(run.actions.map((a) => [a.id, a.state])))}\n\`\`\`\n`,
+  );
 
   // Timeline
   out.push('## Timeline\n');
@@ -260,7 +277,9 @@ export function renderRunPage(run: RunRecord, opts: RenderOptions = {}): Rendere
   // Logs
   out.push('## Logs\n');
   if (fitted.truncated) {
-    out.push(`The logs are longer than this page holds; each is cut in the middle. The full text: [${escapeMdxInline(fullLogName)}](./${encodeURIComponent(fullLogName)}).\n`);
+    out.push(
+      `The logs are longer than this page holds; each is cut in the middle. The full text: [${escapeMdxInline(fullLogName)}](./${encodeURIComponent(fullLogName)}).\n`,
+    );
   }
   run.actions.forEach((a, i) => {
     out.push(`### ${escapeMdxInline(a.id)} · ${escapeMdxInline(a.type)} · ${a.state}\n`);
@@ -280,7 +299,9 @@ export function renderRunPage(run: RunRecord, opts: RenderOptions = {}): Rendere
 
   // Configuration snapshot
   out.push('## Configuration snapshot\n');
-  out.push(`The spec as run (defaults applied), digest ${escapeMdxInline(run.spec_digest)}. Secrets appear as references (env:NAME, file:/path); their values are never written here.\n`);
+  out.push(
+    `The spec as run (defaults applied), digest ${escapeMdxInline(run.spec_digest)}. Secrets appear as references (env:NAME, file:/path); their values are never written here.\n`,
+  );
   out.push(`${codeBlock(redactedSnapshot(run.spec), 'yaml')}\n`);
 
   // Links
@@ -315,7 +336,10 @@ export interface WrittenRunPage {
 }
 
 /** Writes the run page (and the full log when truncated), appends it to the project's index and rewrites the index pages. */
-export function writeRunPage(run: RunRecord, opts: { docsRoot: string; maxLogBytes?: number } & RunIndexOptions): WrittenRunPage {
+export function writeRunPage(
+  run: RunRecord,
+  opts: { docsRoot: string; maxLogBytes?: number } & RunIndexOptions,
+): WrittenRunPage {
   const paths = runPagePaths(opts.docsRoot, run.project, run.run_id, run.started_at);
   fs.mkdirSync(paths.dayDir, { recursive: true });
   const rendered = renderRunPage(run, { maxLogBytes: opts.maxLogBytes, pageDir: paths.dayDir });

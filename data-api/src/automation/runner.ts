@@ -186,10 +186,19 @@ class SpecRun {
     this.secrets = new SecretResolver(this.env);
     this.total = spec.actions.length;
     const tree = stepTree(spec.actions);
-    this.records = spec.actions.map((a, i) => ({ id: a.id, type: a.type, state: 'queued', attempts: 0, duration_ms: 0, log: [], needs: tree.nodes[i]!.needs }));
+    this.records = spec.actions.map((a, i) => ({
+      id: a.id,
+      type: a.type,
+      state: 'queued',
+      attempts: 0,
+      duration_ms: 0,
+      log: [],
+      needs: tree.nodes[i]!.needs,
+    }));
     this.conditionData = opts.context ?? specConditionData(spec);
     this.artifactsDir = opts.artifactsDir?.(runId, started) ?? path.join(os.tmpdir(), 'fleetbook-artifacts', runId);
-    this.artifactPath = opts.artifactPath ?? ((file: string) => path.relative(process.cwd(), file).split(path.sep).join('/'));
+    this.artifactPath =
+      opts.artifactPath ?? ((file: string) => path.relative(process.cwd(), file).split(path.sep).join('/'));
 
     // Trackers that wrap the reporter: the caller (CLI) sees progress, the API sees the timeline.
     this.timeline = new Timeline(this.clock, (entry) => {
@@ -236,8 +245,14 @@ class SpecRun {
       }),
     );
     const queued = [
-      timeline.add({ state: 'queued', message: `run queued: ${total} action${total === 1 ? '' : 's'}`, duration_ms: 0 }),
-      ...spec.actions.map((a) => timeline.add({ action_id: a.id, state: 'queued', message: `${a.type} queued`, duration_ms: 0 })),
+      timeline.add({
+        state: 'queued',
+        message: `run queued: ${total} action${total === 1 ? '' : 's'}`,
+        duration_ms: 0,
+      }),
+      ...spec.actions.map((a) =>
+        timeline.add({ action_id: a.id, state: 'queued', message: `${a.type} queued`, duration_ms: 0 }),
+      ),
     ];
     await this.safe('timeline write-back', () => reporter.appendTimeline(runId, queued));
     await this.emit({ state: 'running', message: 'run started', duration_ms: 0 });
@@ -260,7 +275,12 @@ class SpecRun {
 
     const ticketsBefore = this.tickets.length;
     const ended = () =>
-      this.checkpoint({ type: 'action_ended', record, artifacts: this.artifacts.filter((a) => a.action_id === action.id), tickets: this.tickets.slice(ticketsBefore) });
+      this.checkpoint({
+        type: 'action_ended',
+        record,
+        artifacts: this.artifacts.filter((a) => a.action_id === action.id),
+        tickets: this.tickets.slice(ticketsBefore),
+      });
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       record.attempts = attempt;
       record.state = 'running';
@@ -284,7 +304,13 @@ class SpecRun {
         record.error = outcome.error;
         record.finished_at = this.clock().toISOString();
         record.duration_ms = elapsed();
-        await this.emit({ action_id: action.id, state: 'failed', message: `${action.type} failed: ${outcome.error}`, duration_ms: record.duration_ms, ...(maxAttempts > 1 ? { attempt } : {}) });
+        await this.emit({
+          action_id: action.id,
+          state: 'failed',
+          message: `${action.type} failed: ${outcome.error}`,
+          duration_ms: record.duration_ms,
+          ...(maxAttempts > 1 ? { attempt } : {}),
+        });
         ended();
         return false;
       }
@@ -311,7 +337,12 @@ class SpecRun {
   }
 
   /** One attempt of an action, cut off at its timeout: its result, or the (scrubbed) reason it failed. */
-  private async attempt(action: ActionSpec, attempt: number, timeoutS: number, log: (line: string) => void): Promise<{ result: ActionResult | void } | { error: string }> {
+  private async attempt(
+    action: ActionSpec,
+    attempt: number,
+    timeoutS: number,
+    log: (line: string) => void,
+  ): Promise<{ result: ActionResult | void } | { error: string }> {
     const mod = this.registry[action.type];
     const ctrl = new AbortController();
     const timeoutError = new ActionError(`timed out after ${formatMs(timeoutS * 1000)}`);
@@ -323,7 +354,9 @@ class SpecRun {
       // An action that ignores its signal still cannot hold the run past its timeout.
       result = await Promise.race([
         mod.execute(ctx),
-        new Promise<never>((_, reject) => ctrl.signal.addEventListener('abort', () => reject(ctrl.signal.reason), { once: true })),
+        new Promise<never>((_, reject) =>
+          ctrl.signal.addEventListener('abort', () => reject(ctrl.signal.reason), { once: true }),
+        ),
       ]);
     } catch (err) {
       clearTimeout(timer);
@@ -334,7 +367,12 @@ class SpecRun {
   }
 
   /** What an action's module sees: its `with`, the run, the secrets, the outputs so far, a reporter that records tickets, artifacts. */
-  private actionContext(action: ActionSpec, attempt: number, signal: AbortSignal, log: (line: string) => void): ActionContext {
+  private actionContext(
+    action: ActionSpec,
+    attempt: number,
+    signal: AbortSignal,
+    log: (line: string) => void,
+  ): ActionContext {
     const { reporter, runId, tickets, artifacts } = this;
     return {
       runId,
@@ -367,10 +405,24 @@ class SpecRun {
         fs.mkdirSync(path.dirname(file), { recursive: true });
         fs.writeFileSync(file, content);
         const buf = typeof content === 'string' ? Buffer.from(content) : content;
-        const rec: ArtifactRecord = { action_id: action.id, name: safeName, file, content_type: contentType, size: buf.length, sha256: createHash('sha256').update(buf).digest('hex') };
+        const rec: ArtifactRecord = {
+          action_id: action.id,
+          name: safeName,
+          file,
+          content_type: contentType,
+          size: buf.length,
+          sha256: createHash('sha256').update(buf).digest('hex'),
+        };
         artifacts.push(rec);
         await this.safe('artifact write-back', () =>
-          reporter.attachArtifact(runId, { name: rec.name, action_id: rec.action_id, path: this.artifactPath(file), content_type: rec.content_type, size: rec.size, sha256: rec.sha256 }),
+          reporter.attachArtifact(runId, {
+            name: rec.name,
+            action_id: rec.action_id,
+            path: this.artifactPath(file),
+            content_type: rec.content_type,
+            size: rec.size,
+            sha256: rec.sha256,
+          }),
         );
         return file;
       },
@@ -381,7 +433,13 @@ class SpecRun {
     record.state = 'skipped';
     record.skip = info;
     record.log.push(`skipped: ${why}`);
-    await this.emit({ action_id: record.id, state: 'skipped', message: `${record.type} skipped: ${why}`, duration_ms: 0, skip: info });
+    await this.emit({
+      action_id: record.id,
+      state: 'skipped',
+      message: `${record.type} skipped: ${why}`,
+      duration_ms: 0,
+      skip: info,
+    });
     this.checkpoint({ type: 'action_ended', record, artifacts: [], tickets: [] });
   }
 
@@ -409,7 +467,12 @@ class SpecRun {
     const error = `interrupted: the runner stopped while it ran; ${action.type} is not idempotent, so it is not repeated (check what it did by hand)`;
     Object.assign(record, { state: 'failed', error, attempts: 1, finished_at: this.clock().toISOString() });
     record.log.push(`failed: ${error}`);
-    await this.emit({ action_id: action.id, state: 'failed', message: `${action.type} failed: ${error}`, duration_ms: 0 });
+    await this.emit({
+      action_id: action.id,
+      state: 'failed',
+      message: `${action.type} failed: ${error}`,
+      duration_ms: 0,
+    });
     this.checkpoint({ type: 'action_ended', record, artifacts: [], tickets: [] });
     return true;
   }
@@ -460,14 +523,23 @@ class SpecRun {
       record.state = 'failed';
       record.error = `the when condition could not be evaluated: ${errorMessage(err)}`;
       record.log.push(`failed: ${record.error}`);
-      await this.emit({ action_id: action.id, state: 'failed', message: `${action.type} failed: ${record.error}`, duration_ms: 0 });
+      await this.emit({
+        action_id: action.id,
+        state: 'failed',
+        message: `${action.type} failed: ${record.error}`,
+        duration_ms: 0,
+      });
       this.failedRoot.set(action.id, action.id);
       this.failure ??= { action_id: action.id, type: action.type, error: record.error };
       return false;
     }
     if (!verdict.passed) {
       const condition = conditionText(action.when);
-      await this.skip(record, `when ${condition} gave ${JSON.stringify(verdict.value)}`, { reason: 'condition', condition, value: verdict.value as SkipInfo['value'] });
+      await this.skip(record, `when ${condition} gave ${JSON.stringify(verdict.value)}`, {
+        reason: 'condition',
+        condition,
+        value: verdict.value as SkipInfo['value'],
+      });
       return false;
     }
     return true;
@@ -509,7 +581,8 @@ class SpecRun {
     if (releasedBecause) throw new RunReleasedError(this.runId, releasedBecause);
     for (const record of steps) {
       // Only an invalid graph leaves actions behind (validation refuses cycles): say so, do not hang.
-      if (!begun.has(record.id)) await this.skip(record, 'its dependencies never finished', { reason: 'dependency_failed' });
+      if (!begun.has(record.id))
+        await this.skip(record, 'its dependencies never finished', { reason: 'dependency_failed' });
     }
   }
 
@@ -565,12 +638,24 @@ class SpecRun {
 
 /** What the spec itself says of the deployment and product: the condition data without an API. */
 export function specConditionData(spec: ExecutionSpec): ConditionData {
-  return buildConditionData({ fallback: { deployment_id: spec.deployment_id, product_code: spec.product_code, product_version: spec.product_version } });
+  return buildConditionData({
+    fallback: {
+      deployment_id: spec.deployment_id,
+      product_code: spec.product_code,
+      product_version: spec.product_version,
+    },
+  });
 }
 
 /** `spec` in a condition: the spec's own facts (not its actions). */
 function specFacts(spec: ExecutionSpec): Record<string, unknown> {
-  return { project: spec.project, deployment_id: spec.deployment_id, product_code: spec.product_code, product_version: spec.product_version, targets: spec.targets };
+  return {
+    project: spec.project,
+    deployment_id: spec.deployment_id,
+    product_code: spec.product_code,
+    product_version: spec.product_version,
+    targets: spec.targets,
+  };
 }
 
 export interface PlanStep {

@@ -23,13 +23,16 @@ export class SecretResolver {
     if (secret.startsWith('env:')) {
       const name = secret.slice(4);
       value = this.env[name];
-      if (value === undefined || value === '') throw new SecretError(`secret ${secret} is not set: export ${name}=… in the runner's environment`);
+      if (value === undefined || value === '')
+        throw new SecretError(`secret ${secret} is not set: export ${name}=… in the runner's environment`);
     } else {
       const file = secret.slice(5);
       try {
         value = fs.readFileSync(file, 'utf8').replace(/\r?\n$/, '');
       } catch (err) {
-        throw new SecretError(`secret ${secret} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        throw new SecretError(
+          `secret ${secret} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        );
       }
       if (value === '') throw new SecretError(`secret ${secret} is an empty file`);
     }
@@ -64,12 +67,16 @@ export class SecretResolver {
 }
 
 /** Every secret reference in a value, with its path (for --dry-run checks). */
-export function secretRefsIn(value: unknown, path: Array<string | number> = []): Array<{ path: Array<string | number>; ref: SecretRef }> {
+export function secretRefsIn(
+  value: unknown,
+  path: Array<string | number> = [],
+): Array<{ path: Array<string | number>; ref: SecretRef }> {
   const out: Array<{ path: Array<string | number>; ref: SecretRef }> = [];
   if (Array.isArray(value)) value.forEach((v, i) => out.push(...secretRefsIn(v, [...path, i])));
   else if (value !== null && typeof value === 'object') {
     const keys = Object.keys(value);
-    if (keys.length === 1 && keys[0] === 'secret' && typeof (value as SecretRef).secret === 'string') out.push({ path, ref: value as SecretRef });
+    if (keys.length === 1 && keys[0] === 'secret' && typeof (value as SecretRef).secret === 'string')
+      out.push({ path, ref: value as SecretRef });
     else for (const [k, v] of Object.entries(value)) out.push(...secretRefsIn(v, [...path, k]));
   }
   return out;

@@ -63,20 +63,37 @@ export function loadSpecFile(file: string): LoadedSpec {
     return {
       ok: false,
       file,
-      diagnostics: [{ file, line: 1, column: 1, message: code === 'ENOENT' ? 'Unexpected missing file, expected an execution spec (YAML or JSON)' : `Cannot read the file: ${(err as Error).message}`, rule: 'spec/yaml' }],
+      diagnostics: [
+        {
+          file,
+          line: 1,
+          column: 1,
+          message:
+            code === 'ENOENT'
+              ? 'Unexpected missing file, expected an execution spec (YAML or JSON)'
+              : `Cannot read the file: ${(err as Error).message}`,
+          rule: 'spec/yaml',
+        },
+      ],
     };
   }
   return parseSpecText(text, file);
 }
 
-function toDiagnostic(issue: SpecIssue, doc: Document, file: string, pos: (offset: number) => { line: number; column: number }): SpecDiagnostic {
+function toDiagnostic(
+  issue: SpecIssue,
+  doc: Document,
+  file: string,
+  pos: (offset: number) => { line: number; column: number },
+): SpecDiagnostic {
   let message = issue.message;
   if (issue.related) {
     const first = pos(locate(doc, issue.related));
     message += ` (first at ${first.line}:${first.column})`;
   }
   // zod's own messages do not say where; ours (the other rules) already do.
-  if (issue.rule === 'spec/schema' && issue.path.length > 0 && !message.startsWith('Missing field')) message = `${formatPath(issue.path)}: ${message}`;
+  if (issue.rule === 'spec/schema' && issue.path.length > 0 && !message.startsWith('Missing field'))
+    message = `${formatPath(issue.path)}: ${message}`;
   return { file, ...pos(locate(doc, issue.path)), message, rule: issue.rule };
 }
 
@@ -89,7 +106,10 @@ export function locate(doc: Document, path: ReadonlyArray<string | number>): num
   let best = (doc.contents as YamlNode | null)?.range?.[0] ?? 0;
   for (const seg of path) {
     if (isMap(node)) {
-      const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === seg || (isScalar(p.key) && String(p.key.value) === String(seg)));
+      const pair = node.items.find(
+        (p) =>
+          (isScalar(p.key) ? p.key.value : p.key) === seg || (isScalar(p.key) && String(p.key.value) === String(seg)),
+      );
       if (!pair) break;
       const key = pair.key as YamlNode | null;
       if (key?.range) best = key.range[0];

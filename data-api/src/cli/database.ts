@@ -9,7 +9,10 @@ import { overridesFrom } from './options.ts';
  * the flags and environment say (DATABASE_URL, or the embedded PGlite in --data-dir while
  * fleetbook is stopped), brings the schema up to date, runs `fn`, and closes it.
  */
-export async function withDatabase<T>(opts: Record<string, unknown>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(
+  opts: Record<string, unknown>,
+  fn: (db: Kysely<Database>) => Promise<T>,
+): Promise<T> {
   const config = loadConfig(process.env, overridesFrom(opts));
   const database = await openDatabase(config.database);
   try {

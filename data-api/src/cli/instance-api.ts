@@ -34,10 +34,15 @@ function callerFor(instance: LocalInstance): InstanceCall {
   return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const res = await fetch(`${instance.url}/api/v1${path}`, {
       method,
-      headers: { authorization: `Bearer ${instance.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${instance.token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     }).catch((err: Error) => {
-      throw new Error(`the running fleetbook (pid ${instance.pid}) holds the database but its API at ${instance.url} does not answer: ${err.message}`);
+      throw new Error(
+        `the running fleetbook (pid ${instance.pid}) holds the database but its API at ${instance.url} does not answer: ${err.message}`,
+      );
     });
     const text = await res.text();
     const json = text ? (JSON.parse(text) as Record<string, unknown>) : null;

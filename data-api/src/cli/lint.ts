@@ -14,14 +14,24 @@ function merge(...results: Array<LintResult | null>): LintResult {
   const all = results.filter((r): r is LintResult => r !== null);
   const messages = sortMessages(all.flatMap((r) => r.messages));
   const errorCount = messages.filter((m) => m.severity === 'error').length;
-  return { files: [...new Set(all.flatMap((r) => r.files))].sort(), messages, errorCount, warningCount: messages.length - errorCount };
+  return {
+    files: [...new Set(all.flatMap((r) => r.files))].sort(),
+    messages,
+    errorCount,
+    warningCount: messages.length - errorCount,
+  };
 }
 
 /** `fleetbook lint [paths…]`: the site build's runbook checks, every problem of every page in one run. */
 export function lintCommand(): Command {
   return new Command('lint')
-    .description('Check runbooks, SOPs, tutorials, product, prompt and template pages as the site build does (exit 1 on any error, 0 with only warnings)')
-    .argument('[paths...]', `files or folders to check; a file named here is checked as a runbook unless it is a product, prompt or template page (default: ${DEFAULT_PATHS.join(' ')})`)
+    .description(
+      'Check runbooks, SOPs, tutorials, product, prompt and template pages as the site build does (exit 1 on any error, 0 with only warnings)',
+    )
+    .argument(
+      '[paths...]',
+      `files or folders to check; a file named here is checked as a runbook unless it is a product, prompt or template page (default: ${DEFAULT_PATHS.join(' ')})`,
+    )
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--products-dir <dir>', 'the product catalog: product_code of <dir>/*/index.mdx', 'docs/products')
     .action(async (paths: string[], opts: { format: 'text' | 'json'; productsDir: string }) => {
@@ -32,10 +42,17 @@ export function lintCommand(): Command {
         const exists = (p: string) => fs.existsSync(path.resolve(cwd, p));
         // A product, prompt or template page named by hand is the library lint's, never checked as a runbook.
         const libraryFile = (p: string) =>
-          exists(p) && fs.statSync(path.resolve(cwd, p)).isFile() && isLibraryPage(path.relative(cwd, path.resolve(cwd, p)).split(path.sep).join('/'), { productsDir: opts.productsDir });
+          exists(p) &&
+          fs.statSync(path.resolve(cwd, p)).isFile() &&
+          isLibraryPage(path.relative(cwd, path.resolve(cwd, p)).split(path.sep).join('/'), {
+            productsDir: opts.productsDir,
+          });
         const runbookTargets = targets.filter((p) => !libraryFile(p));
         const library = await lintLibrary(targets.filter(exists), { cwd, productsDir: opts.productsDir });
-        const runbooks = runbookTargets.length || !targets.length ? await lintFiles(runbookTargets, { cwd, productsDir: opts.productsDir }) : null;
+        const runbooks =
+          runbookTargets.length || !targets.length
+            ? await lintFiles(runbookTargets, { cwd, productsDir: opts.productsDir })
+            : null;
         // Every other page of those paths: its frontmatter must parse, and a `kind` must be one we know.
         const claimed = new Set([...(library?.files ?? []), ...(runbooks?.files ?? [])]);
         const pages = lintPageFrontmatter(targets, { cwd, skip: claimed });

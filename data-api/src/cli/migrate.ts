@@ -15,7 +15,8 @@ export function migrateCommand(): Command {
         try {
           const results = await migrateToLatest(database.db);
           if (results.length === 0) process.stdout.write('schema is up to date\n');
-          for (const r of results) process.stdout.write(`${r.status === 'Success' ? 'applied' : r.status}  ${r.migrationName}\n`);
+          for (const r of results)
+            process.stdout.write(`${r.status === 'Success' ? 'applied' : r.status}  ${r.migrationName}\n`);
         } finally {
           await database.close();
         }

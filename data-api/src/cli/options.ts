@@ -20,6 +20,6 @@ export function overridesFrom(opts: Record<string, unknown>): ConfigOverrides {
     FLEETBOOK_DATA_DIR: opts.dataDir as string | undefined,
     LOG_LEVEL: opts.logLevel as string | undefined,
     FLEETBOOK_DEMO: opts.demo ? true : undefined,
-    FLEETBOOK_BUILD_SITE: opts.build === false ? 'never' : (opts.rebuild ? 'always' : undefined),
+    FLEETBOOK_BUILD_SITE: opts.build === false ? 'never' : opts.rebuild ? 'always' : undefined,
   };
 }

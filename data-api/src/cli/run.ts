@@ -6,7 +6,9 @@ import { exitWithError } from './errors.ts';
 /** `fleetbook run <spec>`: exit 0 when the run succeeded, 1 when it failed, 2 on an invalid spec. */
 export function runCommand(): Command {
   return new Command('run')
-    .description('Run an execution spec: actions in order, status timeline to the API, a run page in docs/, optionally a git commit')
+    .description(
+      'Run an execution spec: actions in order, status timeline to the API, a run page in docs/, optionally a git commit',
+    )
     .argument('[spec]', 'execution spec (YAML or JSON)')
     .option('--dry-run', 'validate and print the plan; change nothing')
     .option('--commit', 'commit the run page: one commit per run, "run(<project>): <run_id> <state>"')
@@ -16,7 +18,7 @@ export function runCommand(): Command {
     .option('--docs-dir <dir>', 'docs root the run page goes under', 'docs')
     .option('--journal <file>', 'write-back journal (JSONL)', DEFAULT_JOURNAL)
     .addOption(new Option('--git-author <author>', '"Name <email>" of the run commit').env('FLEETBOOK_GIT_AUTHOR'))
-    .option('--replay', 'only deliver the journal\'s pending write-backs to --api, then exit')
+    .option('--replay', "only deliver the journal's pending write-backs to --api, then exit")
     .action(async (specFile: string | undefined, opts) => {
       try {
         const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -25,7 +27,8 @@ export function runCommand(): Command {
           process.exitCode = await replayJournal({ api: opts.api, token: opts.token, journal: opts.journal, out });
           return;
         }
-        if (!specFile) throw Object.assign(new Error('missing the execution spec: fleetbook run <spec.yaml>'), { exitCode: 2 });
+        if (!specFile)
+          throw Object.assign(new Error('missing the execution spec: fleetbook run <spec.yaml>'), { exitCode: 2 });
         const outcome = await runAutomation({
           specFile,
           dryRun: Boolean(opts.dryRun),

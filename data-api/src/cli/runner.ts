@@ -3,19 +3,28 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { LEASE_SECONDS, leaseSecondsSchema } from '../contracts/automation-runs.ts';
 import { DEFAULT_JOURNAL_DIR, RunnerService } from '../automation/runner-service/service.ts';
-import { DEFAULT_SCHEDULES_FILE, loadSchedules, nextSlots, type Schedule } from '../automation/runner-service/schedules.ts';
+import {
+  DEFAULT_SCHEDULES_FILE,
+  loadSchedules,
+  nextSlots,
+  type Schedule,
+} from '../automation/runner-service/schedules.ts';
 import { exitWithError } from './errors.ts';
 
 const positive = (name: string) => (v: string) => {
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw Object.assign(new Error(`${name} expects a positive number, got ${JSON.stringify(v)}`), { exitCode: 2 });
+  if (!Number.isFinite(n) || n <= 0)
+    throw Object.assign(new Error(`${name} expects a positive number, got ${JSON.stringify(v)}`), { exitCode: 2 });
   return n;
 };
 
 /** --lease: the API's own schema for a claim's lease, so what the CLI takes the API takes too. */
 const leaseSeconds = (v: string) => {
   const parsed = leaseSecondsSchema.safeParse(v.trim() === '' ? NaN : Number(v));
-  if (!parsed.success) throw Object.assign(new Error(`--lease: ${parsed.error.issues[0]!.message}, got ${JSON.stringify(v)}`), { exitCode: 2 });
+  if (!parsed.success)
+    throw Object.assign(new Error(`--lease: ${parsed.error.issues[0]!.message}, got ${JSON.stringify(v)}`), {
+      exitCode: 2,
+    });
   return parsed.data;
 };
 
@@ -26,10 +35,16 @@ const leaseSeconds = (v: string) => {
  */
 export function runnerCommand(): Command {
   return new Command('runner')
-    .description('Run queued automation runs and scheduled ones (automation/schedules.yaml), as a service; any number of runners may share one API')
+    .description(
+      'Run queued automation runs and scheduled ones (automation/schedules.yaml), as a service; any number of runners may share one API',
+    )
     .addOption(new Option('--api <url>', 'data API (e.g. http://localhost:3000)').env('FLEETBOOK_API_URL'))
     .addOption(new Option('--token <token>', 'bearer token of the API (role automation)').env('FLEETBOOK_TOKEN'))
-    .addOption(new Option('--name <name>', 'runner name shown on claimed runs (default <hostname>-<pid>)').env('FLEETBOOK_RUNNER_NAME'))
+    .addOption(
+      new Option('--name <name>', 'runner name shown on claimed runs (default <hostname>-<pid>)').env(
+        'FLEETBOOK_RUNNER_NAME',
+      ),
+    )
     .option('--docs-dir <dir>', 'docs root the run pages go under', 'docs')
     .option('--root <dir>', 'repository root: automation/specs/ and the schedules file are read from here', '.')
     .option('--schedules <file>', 'schedules file (relative to --root)', DEFAULT_SCHEDULES_FILE)
@@ -61,7 +76,12 @@ export function runnerCommand(): Command {
             const loaded = loadSchedules(file);
             if (!loaded.ok) {
               for (const p of loaded.problems) out(p);
-              throw Object.assign(new Error(`${path.relative(process.cwd(), file)} is not a valid schedules file (${loaded.problems.length} problem${loaded.problems.length === 1 ? '' : 's'})`), { exitCode: 2 });
+              throw Object.assign(
+                new Error(
+                  `${path.relative(process.cwd(), file)} is not a valid schedules file (${loaded.problems.length} problem${loaded.problems.length === 1 ? '' : 's'})`,
+                ),
+                { exitCode: 2 },
+              );
             }
             schedules = loaded.schedules;
           }
@@ -69,7 +89,9 @@ export function runnerCommand(): Command {
         if (opts.check) {
           const now = new Date();
           for (const s of schedules) {
-            out(`${s.id}: ${s.cron} (${s.timezone})${s.enabled ? '' : ' disabled'} → ${s.spec ?? `health_checks of ${s.health_checks!.deployment_state} deployments (${s.health_checks!.project})`}`);
+            out(
+              `${s.id}: ${s.cron} (${s.timezone})${s.enabled ? '' : ' disabled'} → ${s.spec ?? `health_checks of ${s.health_checks!.deployment_state} deployments (${s.health_checks!.project})`}`,
+            );
             for (const slot of nextSlots(s, now)) out(`  next ${slot.toISOString()}`);
           }
           out(`${schedules.length} schedule${schedules.length === 1 ? '' : 's'} ok`);
@@ -104,7 +126,9 @@ export function runnerCommand(): Command {
         process.on('SIGTERM', onSignal);
         await service.start();
         const s = service.stats;
-        out(`runner ${service.name}: ${s.claimed} claimed, ${s.succeeded} succeeded, ${s.failed} failed, ${s.schedulesFired} slot${s.schedulesFired === 1 ? '' : 's'} fired${s.resumed ? `, ${s.resumed} picked up after a stop` : ''}${s.pendingWritebacks ? `, ${s.pendingWritebacks} run${s.pendingWritebacks === 1 ? '' : 's'} with write-backs still pending` : ''}`);
+        out(
+          `runner ${service.name}: ${s.claimed} claimed, ${s.succeeded} succeeded, ${s.failed} failed, ${s.schedulesFired} slot${s.schedulesFired === 1 ? '' : 's'} fired${s.resumed ? `, ${s.resumed} picked up after a stop` : ''}${s.pendingWritebacks ? `, ${s.pendingWritebacks} run${s.pendingWritebacks === 1 ? '' : 's'} with write-backs still pending` : ''}`,
+        );
         process.exitCode = s.pendingWritebacks ? 1 : 0;
       } catch (err) {
         exitWithError(err);

@@ -11,27 +11,50 @@ import { exitWithError } from './errors.ts';
  */
 export function simulateCommand(): Command {
   return new Command('simulate')
-    .description('Simulate a device fleet over MQTT against a running fleetbook (gateways batching, silent devices, backfill, faults)')
-    .option('--devices <n>', 'devices in the simulated fleet (sites of 250: 2 gateways, 25 controllers, sensors)', '2000')
+    .description(
+      'Simulate a device fleet over MQTT against a running fleetbook (gateways batching, silent devices, backfill, faults)',
+    )
+    .option(
+      '--devices <n>',
+      'devices in the simulated fleet (sites of 250: 2 gateways, 25 controllers, sensors)',
+      '2000',
+    )
     .option('--rate <n>', 'readings per second, fleet-wide', '5000')
     .option('--duration <s>', 'seconds to run; 0 = until Ctrl-C', '60')
     .option('--faults', 'devices going silent, gateways offline then backfilling, repeated batches, malformed messages')
-    .option('--url <mqtt-url>', 'broker to publish to (default: the embedded broker the API reports, else mqtt://127.0.0.1:1883)')
+    .option(
+      '--url <mqtt-url>',
+      'broker to publish to (default: the embedded broker the API reports, else mqtt://127.0.0.1:1883)',
+    )
     .addOption(new Option('--api <url>', 'the fleetbook API').default('http://127.0.0.1:3000').env('FLEETBOOK_API_URL'))
-    .addOption(new Option('--token <token>', 'an admin token (the first `npm start` prints one)').env('FLEETBOOK_TOKEN'))
+    .addOption(
+      new Option('--token <token>', 'an admin token (the first `npm start` prints one)').env('FLEETBOOK_TOKEN'),
+    )
     .action(async (opts) => {
       try {
         const devices = positive(opts.devices, '--devices');
         const rate = positive(opts.rate, '--rate');
         const duration = Number(opts.duration);
-        if (!Number.isFinite(duration) || duration < 0) throw Object.assign(new Error(`--duration: expected seconds ≥ 0, got "${opts.duration}"`), { exitCode: 2 });
+        if (!Number.isFinite(duration) || duration < 0)
+          throw Object.assign(new Error(`--duration: expected seconds ≥ 0, got "${opts.duration}"`), { exitCode: 2 });
         if (!opts.token) {
-          throw Object.assign(new Error('an admin token is needed to provision the simulated fleet: pass --token (the first `npm start` prints one) or set FLEETBOOK_TOKEN'), { exitCode: 2 });
+          throw Object.assign(
+            new Error(
+              'an admin token is needed to provision the simulated fleet: pass --token (the first `npm start` prints one) or set FLEETBOOK_TOKEN',
+            ),
+            { exitCode: 2 },
+          );
         }
         const api = String(opts.api).replace(/\/$/, '');
         const headers = { authorization: `Bearer ${opts.token}`, 'content-type': 'application/json' };
-        const res = await fetch(`${api}/api/v1/simulator/fleet`, { method: 'POST', headers, body: JSON.stringify({ devices }) }).catch((err: Error) => {
-          throw new Error(`cannot reach the fleetbook API at ${api}: ${err.message} (is \`fleetbook start\` running? --api)`);
+        const res = await fetch(`${api}/api/v1/simulator/fleet`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ devices }),
+        }).catch((err: Error) => {
+          throw new Error(
+            `cannot reach the fleetbook API at ${api}: ${err.message} (is \`fleetbook start\` running? --api)`,
+          );
         });
         if (!res.ok) throw new Error(`provisioning the simulated fleet failed: HTTP ${res.status} ${await res.text()}`);
         const fleet = simulatorFleetSchema.parse(await res.json());
@@ -50,7 +73,9 @@ export function simulateCommand(): Command {
           durationS: duration,
           faults: !!opts.faults,
           onProgress: (p) => {
-            void storedRows(api, headers).then((n) => (stored = n === null || storedAtStart === null ? null : n - storedAtStart));
+            void storedRows(api, headers).then(
+              (n) => (stored = n === null || storedAtStart === null ? null : n - storedAtStart),
+            );
             const line = progressLine(p, stored);
             process.stdout.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
           },
@@ -64,8 +89,16 @@ export function simulateCommand(): Command {
         process.stdout.write(
           [
             `sent ${report.readings} readings in ${report.messages} MQTT messages over ${report.elapsedS.toFixed(1)} s (${(report.readings / report.elapsedS).toFixed(0)} readings/s)`,
-            ...(opts.faults ? [`faults: ${report.malformed} malformed messages, ${report.backfilled} readings backfilled, ${report.duplicatesSent} readings sent twice`] : []),
-            ...(finalStored !== null && storedAtStart !== null ? [`stored by the ingest meanwhile: ${finalStored - storedAtStart} rows (fleetbook_ingest_rows_total of this replica)`] : []),
+            ...(opts.faults
+              ? [
+                  `faults: ${report.malformed} malformed messages, ${report.backfilled} readings backfilled, ${report.duplicatesSent} readings sent twice`,
+                ]
+              : []),
+            ...(finalStored !== null && storedAtStart !== null
+              ? [
+                  `stored by the ingest meanwhile: ${finalStored - storedAtStart} rows (fleetbook_ingest_rows_total of this replica)`,
+                ]
+              : []),
             ...(report.errors.length ? [`client errors: ${report.errors.slice(0, 5).join('; ')}`] : []),
           ].join('\n') + '\n',
         );
@@ -77,7 +110,8 @@ export function simulateCommand(): Command {
 
 function positive(value: string, flag: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw Object.assign(new Error(`${flag}: expected a positive number, got "${value}"`), { exitCode: 2 });
+  if (!Number.isFinite(n) || n <= 0)
+    throw Object.assign(new Error(`${flag}: expected a positive number, got "${value}"`), { exitCode: 2 });
   return n;
 }
 

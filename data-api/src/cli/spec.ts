@@ -5,11 +5,15 @@ import { exitWithError } from './errors.ts';
 
 /** `fleetbook spec validate <file…>` and `fleetbook spec schema` (execution spec v1). */
 export function specCommand(): Command {
-  const spec = new Command('spec').description('Execution specs (automation input): validate them, export their JSON Schema');
+  const spec = new Command('spec').description(
+    'Execution specs (automation input): validate them, export their JSON Schema',
+  );
 
   spec
     .command('validate')
-    .description('Check execution specs (YAML or JSON); problems print as file:line:column  message  rule-id; exit 1 on any error')
+    .description(
+      'Check execution specs (YAML or JSON); problems print as file:line:column  message  rule-id; exit 1 on any error',
+    )
     .argument('<files...>', 'spec files')
     .action((files: string[]) => {
       try {
@@ -33,7 +37,9 @@ export function specCommand(): Command {
 
   spec
     .command('schema')
-    .description('Print the JSON Schema of execution spec v1 (for editors: fleetbook spec schema > execution-spec.schema.json)')
+    .description(
+      'Print the JSON Schema of execution spec v1 (for editors: fleetbook spec schema > execution-spec.schema.json)',
+    )
     .action(() => {
       process.stdout.write(`${JSON.stringify(executionSpecJsonSchema(), null, 2)}\n`);
     });

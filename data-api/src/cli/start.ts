@@ -17,7 +17,9 @@ function demoLine(s: DemoSimulationStats): string {
 
 export function startCommand(): Command {
   return addRuntimeOptions(new Command('start'))
-    .description('Start fleetbook: the data API and the built site on one port, with embedded PostgreSQL and MQTT unless DATABASE_URL / MQTT_URL are set')
+    .description(
+      'Start fleetbook: the data API and the built site on one port, with embedded PostgreSQL and MQTT unless DATABASE_URL / MQTT_URL are set',
+    )
     .option('--demo', 'load the demo fleet (3 customers, 8 sites, 40 deployments, ~2,000 devices) and make it live')
     .option('--no-simulate', 'with --demo: load the fleet only (no simulated devices, no seeded week of history)')
     .option('--no-build', 'serve the site as built; never run docusaurus build')
@@ -41,14 +43,26 @@ export function startCommand(): Command {
           // subscriptions every ingesting worker would take every message, so worker 1 alone ingests.
           const shared = useSharedSubscriptions(telemetry.shared, 'external');
           const ingests = telemetry.ingest && shared && role.index <= telemetry.ingestWorkers;
-          startOptions.telemetry = { simulate: false, instance: workerInstance(telemetry.instance, role.index), ingest: ingests };
+          startOptions.telemetry = {
+            simulate: false,
+            instance: workerInstance(telemetry.instance, role.index),
+            ingest: ingests,
+          };
         }
         const running = await startFleetbook(config, startOptions);
-        const rel = (p: string) => (p.startsWith(process.cwd() + path.sep) ? `./${path.relative(process.cwd(), p)}` : p);
-        const db = config.database.kind === 'pglite' ? `embedded PGlite in ${rel(config.database.dataDir)}` : `PostgreSQL ${redactUrl(config.database.url)}`;
+        const rel = (p: string) =>
+          p.startsWith(process.cwd() + path.sep) ? `./${path.relative(process.cwd(), p)}` : p;
+        const db =
+          config.database.kind === 'pglite'
+            ? `embedded PGlite in ${rel(config.database.dataDir)}`
+            : `PostgreSQL ${redactUrl(config.database.url)}`;
         const embedded = running.ctx.broker?.embedded;
-        const moved = embedded && embedded.port !== embedded.requestedPort ? `; port ${embedded.requestedPort} is taken, so the next free one` : '';
-        const mqtt = config.broker.kind === 'aedes' ? `${running.mqttUrl} (embedded aedes${moved})` : redactUrl(running.mqttUrl);
+        const moved =
+          embedded && embedded.port !== embedded.requestedPort
+            ? `; port ${embedded.requestedPort} is taken, so the next free one`
+            : '';
+        const mqtt =
+          config.broker.kind === 'aedes' ? `${running.mqttUrl} (embedded aedes${moved})` : redactUrl(running.mqttUrl);
         const site = running.site.status();
         const lines = [
           `fleetbook ${VERSION} started in ${((Date.now() - started) / 1000).toFixed(1)} s`,

@@ -5,7 +5,9 @@ import { exitWithError } from './errors.ts';
 import { addRuntimeOptions } from './options.ts';
 
 const throughApi = (instance: { url: string; pid: number }) =>
-  process.stderr.write(`(the database is in use by fleetbook pid ${instance.pid}: through its API at ${instance.url})\n`);
+  process.stderr.write(
+    `(the database is in use by fleetbook pid ${instance.pid}: through its API at ${instance.url})\n`,
+  );
 
 interface TokenRow {
   id: string;
@@ -21,13 +23,19 @@ interface TokenRow {
  * --data-dir), or through the API of the fleetbook that holds the embedded database (npm start).
  */
 export function tokenCommand(): Command {
-  const token = new Command('token').description('Create, list and revoke API tokens (stored hashed; a secret is shown once)');
+  const token = new Command('token').description(
+    'Create, list and revoke API tokens (stored hashed; a secret is shown once)',
+  );
 
   token.addCommand(
     addRuntimeOptions(new Command('create'))
       .description('Create a token and print it once')
       .requiredOption('--name <name>', 'who or what uses it (shown in the audit log)')
-      .addOption(new Option('--role <role>', 'what it may do').choices(['viewer', 'operator', 'automation', 'admin']).makeOptionMandatory())
+      .addOption(
+        new Option('--role <role>', 'what it may do')
+          .choices(['viewer', 'operator', 'automation', 'admin'])
+          .makeOptionMandatory(),
+      )
       .option('--customer <id>', 'limit it to one customer (tenant)')
       .action(async (opts) => {
         try {
@@ -35,7 +43,11 @@ export function tokenCommand(): Command {
             opts,
             async (db) => {
               if (opts.customer) {
-                const found = await db.selectFrom('customers').select('id').where('id', '=', opts.customer).executeTakeFirst();
+                const found = await db
+                  .selectFrom('customers')
+                  .select('id')
+                  .where('id', '=', opts.customer)
+                  .executeTakeFirst();
                 if (!found) throw new Error(`customer ${opts.customer} not found`);
               }
               return createToken(db, { name: opts.name, role: opts.role, customerId: opts.customer ?? null });
@@ -49,7 +61,9 @@ export function tokenCommand(): Command {
             throughApi,
           );
           process.stdout.write(`${created.token}\n`);
-          process.stderr.write(`token ${created.id} (${created.role}${created.customer_id ? `, customer ${created.customer_id}` : ''}): shown once, only its hash is stored\n`);
+          process.stderr.write(
+            `token ${created.id} (${created.role}${created.customer_id ? `, customer ${created.customer_id}` : ''}): shown once, only its hash is stored\n`,
+          );
         } catch (err) {
           exitWithError(err);
         }
@@ -68,7 +82,9 @@ export function tokenCommand(): Command {
             throughApi,
           );
           for (const t of rows) {
-            process.stdout.write(`${t.id}  fbk_${t.prefix}_…  ${t.role.padEnd(10)} ${t.name}${t.customer_id ? `  customer=${t.customer_id}` : ''}${t.revoked_at ? '  (revoked)' : ''}\n`);
+            process.stdout.write(
+              `${t.id}  fbk_${t.prefix}_…  ${t.role.padEnd(10)} ${t.name}${t.customer_id ? `  customer=${t.customer_id}` : ''}${t.revoked_at ? '  (revoked)' : ''}\n`,
+            );
           }
         } catch (err) {
           exitWithError(err);

@@ -24,9 +24,14 @@ export const alertSchema = z
     acked_by: z.string().nullable(),
     resolved_at: z.string().nullable(),
     resolved_by: z.string().nullable(),
-    labels: z.record(z.string(), z.string()).describe('Alertmanager-style labels: what routing, grouping, silences and inhibition match'),
+    labels: z
+      .record(z.string(), z.string())
+      .describe('Alertmanager-style labels: what routing, grouping, silences and inhibition match'),
     annotations: z.record(z.string(), z.string()).describe('summary, runbook_url, device_url…'),
-    deliveries: z.array(deliverySummarySchema).optional().describe('per contact point, the latest message about this alert (lists and single reads)'),
+    deliveries: z
+      .array(deliverySummarySchema)
+      .optional()
+      .describe('per contact point, the latest message about this alert (lists and single reads)'),
   })
   .meta({ id: 'Alert' });
 export type Alert = z.infer<typeof alertSchema>;
@@ -35,7 +40,10 @@ export const alertListQuery = z.strictObject({
   ...pageQuery,
   state: z
     .string()
-    .regex(/^(open|acknowledged|resolved)(,(open|acknowledged|resolved))*$/, 'expected open, acknowledged, resolved, or a comma-separated list')
+    .regex(
+      /^(open|acknowledged|resolved)(,(open|acknowledged|resolved))*$/,
+      'expected open, acknowledged, resolved, or a comma-separated list',
+    )
     .optional()
     .describe('comma-separated: open,acknowledged'),
   severity: alertSeverity.optional(),
@@ -47,5 +55,7 @@ export const alertListQuery = z.strictObject({
 export type AlertListQuery = z.infer<typeof alertListQuery>;
 
 export const alertPage = pageOf(alertSchema, 'Alert');
-export const alertIdParams = z.object({ id: z.string().regex(/^alr_[A-Za-z0-9._-]{1,64}$/, 'expected an alert id (alr_…)') });
+export const alertIdParams = z.object({
+  id: z.string().regex(/^alr_[A-Za-z0-9._-]{1,64}$/, 'expected an alert id (alr_…)'),
+});
 export const alertActionBody = z.strictObject({ note: z.string().max(2000).optional() }).nullish();

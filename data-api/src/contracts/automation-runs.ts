@@ -17,7 +17,8 @@ export const RUN_SOURCES = ['runner', 'queue', 'schedule'] as const;
 
 /** Spec files a queued run may name: repository paths under this folder. */
 export const SPEC_DIR = 'automation/specs';
-export const SPEC_PATH_PATTERN = /^automation\/specs\/(?:[A-Za-z0-9_-][A-Za-z0-9._-]*\/)*[A-Za-z0-9_-][A-Za-z0-9._-]*\.(?:ya?ml|json)$/;
+export const SPEC_PATH_PATTERN =
+  /^automation\/specs\/(?:[A-Za-z0-9_-][A-Za-z0-9._-]*\/)*[A-Za-z0-9_-][A-Za-z0-9._-]*\.(?:ya?ml|json)$/;
 
 export const automationRunIdSchema = idSchema('automationRun');
 
@@ -29,8 +30,11 @@ export const automationRunIdSchema = idSchema('automationRun');
 export function runPageRoute(project: string, runId: string): string {
   return `/docs/projects/${encodeURIComponent(project)}/runs/${encodeURIComponent(runId)}`;
 }
-export const RUN_PAGE_ROUTE_PATTERN = /^\/docs\/projects\/([a-z0-9][a-z0-9-]{0,63})\/runs\/(arun_[A-Za-z0-9._-]{1,64})\/?$/;
-const runnerName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@:-]{0,99}$/, 'expected a runner name (letters, digits, . _ @ : -; at most 100)');
+export const RUN_PAGE_ROUTE_PATTERN =
+  /^\/docs\/projects\/([a-z0-9][a-z0-9-]{0,63})\/runs\/(arun_[A-Za-z0-9._-]{1,64})\/?$/;
+const runnerName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._@:-]{0,99}$/, 'expected a runner name (letters, digits, . _ @ : -; at most 100)');
 
 export const automationArtifactSchema = z
   .object({
@@ -53,8 +57,14 @@ export const automationTicketSchema = z
     action_id: z.string(),
     summary: z.string(),
     severity: z.enum(['info', 'warning', 'critical']),
-    alert_id: z.string().nullable().describe('the "automation run failed" alert it opened (null when one was already open)'),
-    work_item_id: z.string().nullable().describe('the work item (ticket) it opened; null for tickets recorded before work items'),
+    alert_id: z
+      .string()
+      .nullable()
+      .describe('the "automation run failed" alert it opened (null when one was already open)'),
+    work_item_id: z
+      .string()
+      .nullable()
+      .describe('the work item (ticket) it opened; null for tickets recorded before work items'),
     created_by: z.string(),
     created_at: timestamp,
   })
@@ -69,7 +79,9 @@ const runFields = {
   product_code: z.string(),
   product_version: z.string(),
   state: z.enum(AUTOMATION_RUN_STATES),
-  source: z.enum(RUN_SOURCES).describe('runner: reported by a runner already running it; queue / schedule: waited for a runner to claim it'),
+  source: z
+    .enum(RUN_SOURCES)
+    .describe('runner: reported by a runner already running it; queue / schedule: waited for a runner to claim it'),
   spec_ref: z.string().nullable().describe('automation/specs/… path, "inline", or "schedule:<id>"'),
   spec_digest: z.string(),
   schedule_id: z.string().nullable(),
@@ -117,11 +129,17 @@ export const automationRunListQuery = z.strictObject({
   deployment_id: idSchema('deployment').optional(),
   state: z
     .string()
-    .regex(/^(queued|running|succeeded|failed)(,(queued|running|succeeded|failed))*$/, 'expected one or more of queued, running, succeeded, failed (comma-separated)')
+    .regex(
+      /^(queued|running|succeeded|failed)(,(queued|running|succeeded|failed))*$/,
+      'expected one or more of queued, running, succeeded, failed (comma-separated)',
+    )
     .optional(),
   source: z
     .string()
-    .regex(/^(runner|queue|schedule)(,(runner|queue|schedule))*$/, 'expected one or more of runner, queue, schedule (comma-separated)')
+    .regex(
+      /^(runner|queue|schedule)(,(runner|queue|schedule))*$/,
+      'expected one or more of runner, queue, schedule (comma-separated)',
+    )
     .optional(),
 });
 export type AutomationRunListQuery = z.infer<typeof automationRunListQuery>;
@@ -135,19 +153,31 @@ const specRefFields = {
     .max(300)
     .regex(SPEC_PATH_PATTERN, `expected a repository path under ${SPEC_DIR}/ ending in .yaml, .yml or .json`)
     .optional()
-    .describe(`a spec file of the repository, e.g. ${SPEC_DIR}/farm-north-lorawan.yaml (read and validated when queued)`),
-  spec: z.record(z.string(), z.unknown()).optional().describe('an inline execution spec v1 (validated; secrets by reference only)'),
+    .describe(
+      `a spec file of the repository, e.g. ${SPEC_DIR}/farm-north-lorawan.yaml (read and validated when queued)`,
+    ),
+  spec: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe('an inline execution spec v1 (validated; secrets by reference only)'),
   id: automationRunIdSchema.optional().describe('default: arun_ + a new ULID'),
 };
 
 function exactlyOneSpec(body: { spec_path?: unknown; spec?: unknown }, ctx: z.RefinementCtx) {
   if ((body.spec_path === undefined) === (body.spec === undefined)) {
-    ctx.addIssue({ code: 'custom', path: ['spec_path'], message: 'expected exactly one of spec_path (a file under automation/specs/) or spec (an inline spec)' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['spec_path'],
+      message: 'expected exactly one of spec_path (a file under automation/specs/) or spec (an inline spec)',
+    });
   }
 }
 
 /** `POST /api/v1/deployments/:id/automation-runs` (the deployment page's "Run spec" button). */
-export const queueRunBodySchema = z.strictObject(specRefFields).superRefine(exactlyOneSpec).meta({ id: 'AutomationRunQueue' });
+export const queueRunBodySchema = z
+  .strictObject(specRefFields)
+  .superRefine(exactlyOneSpec)
+  .meta({ id: 'AutomationRunQueue' });
 
 /** `POST /api/v1/automation-runs` with `state: queued` and a spec reference (no spec_digest). */
 export const queueRunOnRunsBodySchema = z
@@ -186,7 +216,9 @@ export const claimBodySchema = z
   .meta({ id: 'AutomationRunClaim' });
 export type ClaimBody = z.infer<typeof claimBodySchema>;
 
-export const claimResultSchema = z.object({ run: automationRunSchema.nullable() }).meta({ id: 'AutomationRunClaimResult' });
+export const claimResultSchema = z
+  .object({ run: automationRunSchema.nullable() })
+  .meta({ id: 'AutomationRunClaimResult' });
 
 export const heartbeatBodySchema = z.strictObject({ runner: runnerName }).meta({ id: 'AutomationRunHeartbeat' });
 
@@ -198,7 +230,11 @@ export const resumeBodySchema = z
   })
   .meta({ id: 'AutomationRunResume' });
 export type ResumeBody = z.infer<typeof resumeBodySchema>;
-export const heartbeatResultSchema = z.object({ id: automationRunIdSchema, state: z.enum(AUTOMATION_RUN_STATES), lease_expires_at: timestamp.nullable() });
+export const heartbeatResultSchema = z.object({
+  id: automationRunIdSchema,
+  state: z.enum(AUTOMATION_RUN_STATES),
+  lease_expires_at: timestamp.nullable(),
+});
 
 /** Built-in schedule job: one run per matching deployment, a device_up check per device. */
 export const healthChecksJobSchema = z
@@ -216,15 +252,20 @@ export const healthChecksJobSchema = z
   .meta({ id: 'HealthChecksJob' });
 export type HealthChecksJob = z.infer<typeof healthChecksJobSchema>;
 
-export const scheduleIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'expected a schedule id like nightly-health-checks');
+export const scheduleIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'expected a schedule id like nightly-health-checks');
 
 export const scheduleFireBodySchema = z
   .strictObject({
     schedule_id: scheduleIdSchema,
     fire_time: timestamp.describe('the cron slot, not the time the runner noticed it'),
     runner: runnerName,
-    spec: z.record(z.string(), z.unknown()).optional().describe('one run of this inline spec (the runner read it from automation/specs/)'),
-    spec_path: z.string().max(300).regex(SPEC_PATH_PATTERN).optional().describe('recorded as the run\'s spec_ref'),
+    spec: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('one run of this inline spec (the runner read it from automation/specs/)'),
+    spec_path: z.string().max(300).regex(SPEC_PATH_PATTERN).optional().describe("recorded as the run's spec_ref"),
     health_checks: healthChecksJobSchema.optional(),
   })
   .superRefine((b, ctx) => {
@@ -292,7 +333,9 @@ export const automationPlanStepSchema = z
       })
       .nullable()
       .describe('its when: decided now over the registry, or at run time when it reads outputs'),
-    missing_secrets: z.array(z.object({ ref: z.string(), problem: z.string() })).describe('references the server cannot resolve now'),
+    missing_secrets: z
+      .array(z.object({ ref: z.string(), problem: z.string() }))
+      .describe('references the server cannot resolve now'),
   })
   .meta({ id: 'AutomationPlanStep' });
 
@@ -323,15 +366,23 @@ export const idempotencyHeaders = z.looseObject({
     .string()
     .regex(/^[\x21-\x7e]{1,200}$/, 'expected 1–200 printable ASCII characters without spaces')
     .optional()
-    .describe('a repeat of an applied write (same key, same body) gets the first answer and changes nothing; same key, other body: 409'),
+    .describe(
+      'a repeat of an applied write (same key, same body) gets the first answer and changes nothing; same key, other body: 409',
+    ),
 });
 
 /** POST /automation-runs takes either body: the runner's create (it has spec_digest) or a queue request. */
 export const createOrQueueBodySchema = z.union([createRunBodySchema, queueRunOnRunsBodySchema]);
-export const isRunnerCreate = (body: unknown): boolean => typeof body === 'object' && body !== null && 'spec_digest' in body;
+export const isRunnerCreate = (body: unknown): boolean =>
+  typeof body === 'object' && body !== null && 'spec_digest' in body;
 
 export const timelineResultSchema = z
-  .object({ run_id: automationRunIdSchema, state: z.enum(['queued', 'running', 'succeeded', 'failed']), appended: z.number().int(), timeline_count: z.number().int() })
+  .object({
+    run_id: automationRunIdSchema,
+    state: z.enum(['queued', 'running', 'succeeded', 'failed']),
+    appended: z.number().int(),
+    timeline_count: z.number().int(),
+  })
   .meta({ id: 'AutomationTimelineAppendResult' });
 
 export const specListQuery = z.strictObject({ deployment_id: idSchema('deployment').optional() });
@@ -341,5 +392,12 @@ export const specListSchema = z.object({ items: z.array(specFileSchema) });
 /** The part of a spec as run that the step tree needs (the browser reads it off a run); the full spec contract validated it before it ran. */
 export const runSpecTreeSchema = z.looseObject({
   max_parallel: z.number().int().optional(),
-  actions: z.array(z.looseObject({ id: z.string(), type: z.string(), depends_on: z.array(z.string()).optional(), when: z.unknown().optional() })),
+  actions: z.array(
+    z.looseObject({
+      id: z.string(),
+      type: z.string(),
+      depends_on: z.array(z.string()).optional(),
+      when: z.unknown().optional(),
+    }),
+  ),
 });

@@ -49,12 +49,16 @@ export function apiUrl(base: string, path: string): string {
 
 export const createRunBodySchema = z
   .strictObject({
-    id: idSchema('automationRun').describe('chosen by the runner (arun_ + ULID), so a run has its id before the API answers'),
+    id: idSchema('automationRun').describe(
+      'chosen by the runner (arun_ + ULID), so a run has its id before the API answers',
+    ),
     project: z.string(),
     deployment_id: z.string(),
     product_code: z.string(),
     product_version: z.string(),
-    spec: z.record(z.string(), z.unknown()).describe('the execution spec as run (defaults applied; secrets are references)'),
+    spec: z
+      .record(z.string(), z.unknown())
+      .describe('the execution spec as run (defaults applied; secrets are references)'),
     spec_digest: z.string().regex(/^sha256:[0-9a-f]{64}$/),
     state: z.literal('queued'),
     created_at: isoDateTime,
@@ -62,7 +66,9 @@ export const createRunBodySchema = z
   })
   .meta({ id: 'AutomationRunCreate' });
 
-export const appendTimelineBodySchema = z.strictObject({ entries: z.array(timelineEntrySchema).min(1) }).meta({ id: 'AutomationTimelineAppend' });
+export const appendTimelineBodySchema = z
+  .strictObject({ entries: z.array(timelineEntrySchema).min(1) })
+  .meta({ id: 'AutomationTimelineAppend' });
 
 export const attachArtifactBodySchema = z
   .strictObject({
@@ -94,9 +100,13 @@ export const openTicketBodySchema = z
     action_id: z.string().describe('the action that failed'),
     summary: z.string().min(1),
     severity: z.enum(['info', 'warning', 'critical']).default('critical'),
-    work_item_id: workItemIdSchema.optional().describe('the id of the work item to open (chosen by the runner, so its tracker webhook can name it)'),
+    work_item_id: workItemIdSchema
+      .optional()
+      .describe('the id of the work item to open (chosen by the runner, so its tracker webhook can name it)'),
     owner: ownerSchema.optional().describe('who the work item goes to'),
-    external_ref: externalRefSchema.optional().describe("the external tracker's copy, when its webhook answered with one"),
+    external_ref: externalRefSchema
+      .optional()
+      .describe("the external tracker's copy, when its webhook answered with one"),
   })
   .meta({ id: 'AutomationTicketOpen' }); // the body; AutomationTicket is the record (contracts/automation-runs.ts)
 
@@ -107,11 +117,14 @@ export const deviceRefsBodySchema = z
     device_id: deviceIdSchema.describe('the registry device'),
     chirpstack: z
       .strictObject({
-        dev_eui: z.string().regex(/^[0-9a-fA-F]{16}$/, 'expected a 16-hex-digit DevEUI').transform((s) => s.toLowerCase()),
+        dev_eui: z
+          .string()
+          .regex(/^[0-9a-fA-F]{16}$/, 'expected a 16-hex-digit DevEUI')
+          .transform((s) => s.toLowerCase()),
         application_id: z.guid(),
         device_profile_id: z.guid(),
       })
-      .describe('merged into the device\'s external_refs.chirpstack (other systems\' refs are kept)'),
+      .describe("merged into the device's external_refs.chirpstack (other systems' refs are kept)"),
   })
   .meta({ id: 'AutomationDeviceRefs' });
 

@@ -14,7 +14,9 @@ export const METRIC_SOURCES = ['device', 'network'] as const;
 export const PARAM_TYPES = ['number', 'integer', 'boolean', 'string'] as const;
 
 export const semverSchema = z.string().regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/, 'expected a version like 2.1.0');
-export const productCodeSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'expected a product code like lorawan-gw');
+export const productCodeSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'expected a product code like lorawan-gw');
 /** The API's rule for a command `action` (POST /devices/:id/commands). */
 export const commandActionRe = /^[a-z][a-z0-9_]{0,63}$/;
 /** A param is a JSON key: letters, digits, `_`, `-`, `.` (the firmware maps it to a C identifier). */
@@ -37,7 +39,12 @@ function uniqueNames<T>(key: (item: T) => string, what: string) {
       const name = key(item);
       const first = seen.get(name);
       if (first === undefined) seen.set(name, i);
-      else ctx.addIssue({ code: 'custom', path: [i], message: `${what} ${name} is declared twice (first at index ${first})` });
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: [i],
+          message: `${what} ${name} is declared twice (first at index ${first})`,
+        });
     });
   };
 }
@@ -84,7 +91,13 @@ export const lorawanEncodingSchema = z.strictObject({
   confirmed: z.boolean().optional(),
   opcode: z.number().int().min(0).max(255).optional(),
   fields: z
-    .array(z.strictObject({ param: z.string().regex(paramNameRe, 'expected a param name'), type: z.enum(LORAWAN_FIELD_TYPES), scale: z.number().positive().optional() }))
+    .array(
+      z.strictObject({
+        param: z.string().regex(paramNameRe, 'expected a param name'),
+        type: z.enum(LORAWAN_FIELD_TYPES),
+        scale: z.number().positive().optional(),
+      }),
+    )
     .max(16)
     .optional(),
 });
@@ -93,7 +106,11 @@ export type LorawanEncoding = z.infer<typeof lorawanEncodingSchema>;
 export const catalogCommandSchema = z.strictObject({
   action: z.string().regex(commandActionRe, 'expected a snake_case action, e.g. set_setpoint'),
   description: text(300),
-  params: z.array(commandParamSchema).max(8, 'at most 8 params').superRefine(uniqueNames((p: CommandParam) => p.name, 'param')).optional(),
+  params: z
+    .array(commandParamSchema)
+    .max(8, 'at most 8 params')
+    .superRefine(uniqueNames((p: CommandParam) => p.name, 'param'))
+    .optional(),
   since: semverSchema.optional(),
   /** LoRaWAN products: the downlink encoding of this command. */
   lorawan: lorawanEncodingSchema.optional(),
@@ -112,7 +129,9 @@ export type BomLine = z.infer<typeof bomLineSchema>;
 /** A datasheet is a file under static/: `/datasheets/…` on the site (a missing file is a lint error). */
 export const datasheetSchema = z.strictObject({
   title: text(),
-  file: z.string().regex(/^\/[A-Za-z0-9._/-]+$/, 'expected a site path under static/, e.g. /datasheets/pump-ctl/ctl-esp32-io8.pdf'),
+  file: z
+    .string()
+    .regex(/^\/[A-Za-z0-9._/-]+$/, 'expected a site path under static/, e.g. /datasheets/pump-ctl/ctl-esp32-io8.pdf'),
   sku: text(100).optional(),
 });
 export type Datasheet = z.infer<typeof datasheetSchema>;
@@ -141,9 +160,18 @@ export const productFrontmatterSchema = z.object({
   /** Run statuses its telemetry carries. */
   statuses: z.array(z.enum(RUN_STATUSES)).min(1).optional(),
   /** ISO 4217 currency of the BOM's unit costs. */
-  currency: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 currency code like EUR').optional(),
-  metrics: z.array(catalogMetricSchema).superRefine(uniqueNames((m: CatalogMetric) => m.name, 'metric')).optional(),
-  commands: z.array(catalogCommandSchema).superRefine(uniqueNames((c: CatalogCommand) => c.action, 'action')).optional(),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'expected an ISO 4217 currency code like EUR')
+    .optional(),
+  metrics: z
+    .array(catalogMetricSchema)
+    .superRefine(uniqueNames((m: CatalogMetric) => m.name, 'metric'))
+    .optional(),
+  commands: z
+    .array(catalogCommandSchema)
+    .superRefine(uniqueNames((c: CatalogCommand) => c.action, 'action'))
+    .optional(),
   versions: z
     .array(productVersionSchema)
     .min(1, 'a product needs at least one version')
@@ -182,7 +210,12 @@ export function bomTotals(bom: readonly BomLine[]): { lines: number; parts: numb
 }
 
 /** A device tag: what alert rule selectors (`select: { tags }`) and routing match on. */
-export const deviceTagSchema = z.string().regex(/^[a-z0-9][a-z0-9:_.-]{0,63}$/, 'expected a tag like irrigation or zone:a (lower case, digits, : _ . -; at most 64)');
+export const deviceTagSchema = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9:_.-]{0,63}$/,
+    'expected a tag like irrigation or zone:a (lower case, digits, : _ . -; at most 64)',
+  );
 /** A device's tags as written through the API: each once, at most 32. */
 export const deviceTagsSchema = z
   .array(deviceTagSchema)

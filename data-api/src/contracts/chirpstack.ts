@@ -29,9 +29,16 @@ export const chirpstackDeviceInfo = z
   .loose();
 
 const rxInfo = z
-  .object({ gatewayId: z.string().optional(), rssi: z.number().optional(), snr: z.number().optional(), channel: z.number().optional() })
+  .object({
+    gatewayId: z.string().optional(),
+    rssi: z.number().optional(),
+    snr: z.number().optional(),
+    channel: z.number().optional(),
+  })
   .loose();
-const txInfo = z.object({ frequency: z.number().optional(), modulation: z.record(z.string(), z.unknown()).optional() }).loose();
+const txInfo = z
+  .object({ frequency: z.number().optional(), modulation: z.record(z.string(), z.unknown()).optional() })
+  .loose();
 
 /** `…/event/up`. pbjson leaves out zero values: fCnt 0, fPort 0, dr 0 and `adr: false` may be absent. */
 export const chirpstackUplink = z

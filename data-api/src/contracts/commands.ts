@@ -12,7 +12,9 @@ export const commandSchema = z
     site_id: z.string(),
     action: z.string(),
     params: z.record(z.string(), z.unknown()),
-    status: commandStatus.describe('pending (not yet handed to the broker) → sent → accepted → done | failed; expired when no final result by expires_at'),
+    status: commandStatus.describe(
+      'pending (not yet handed to the broker) → sent → accepted → done | failed; expired when no final result by expires_at',
+    ),
     detail: z.string().nullable(),
     created_by: z.string(),
     created_at: z.string(),
@@ -31,9 +33,18 @@ export const commandCreateBody = z.strictObject({
     .record(z.string(), z.unknown())
     .refine((p) => JSON.stringify(p).length <= 16_384, 'expected params of at most 16 KB as JSON')
     .default({}),
-  expires_in_s: z.number().int().min(1).max(MAX_COMMAND_TTL_S).default(300).describe('the device must not act on it after this many seconds'),
+  expires_in_s: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_COMMAND_TTL_S)
+    .default(300)
+    .describe('the device must not act on it after this many seconds'),
 });
 
 export const deviceParams = z.object({ id: deviceIdField });
-export const commandParams = z.object({ id: deviceIdField, cmd_id: z.string().regex(/^cmd_[A-Za-z0-9._-]{1,64}$/, 'expected a command id (cmd_…)') });
+export const commandParams = z.object({
+  id: deviceIdField,
+  cmd_id: z.string().regex(/^cmd_[A-Za-z0-9._-]{1,64}$/, 'expected a command id (cmd_…)'),
+});
 export const commandListSchema = itemsOf(commandSchema);

@@ -30,10 +30,40 @@ function ensureOperators(): void {
 
 /** Operators a condition may use: json-logic-js's own (but `log`, a side effect) and ours. */
 export const CONDITION_OPERATORS = [
-  'var', 'missing', 'missing_some',
-  'if', '?:', '==', '===', '!=', '!==', '!', '!!', 'or', 'and',
-  '>', '>=', '<', '<=', 'max', 'min', '+', '-', '*', '/', '%',
-  'map', 'reduce', 'filter', 'all', 'none', 'some', 'merge', 'in', 'cat', 'substr',
+  'var',
+  'missing',
+  'missing_some',
+  'if',
+  '?:',
+  '==',
+  '===',
+  '!=',
+  '!==',
+  '!',
+  '!!',
+  'or',
+  'and',
+  '>',
+  '>=',
+  '<',
+  '<=',
+  'max',
+  'min',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  'map',
+  'reduce',
+  'filter',
+  'all',
+  'none',
+  'some',
+  'merge',
+  'in',
+  'cat',
+  'substr',
   VERSION_SATISFIES,
 ] as const;
 const OPERATORS = new Set<string>(CONDITION_OPERATORS);
@@ -94,14 +124,20 @@ export function checkCondition(logic: unknown, scope: ConditionScope): Condition
     const name = Array.isArray(arg) ? arg[0] : arg;
     const at = Array.isArray(arg) ? [...p, 0] : p;
     if (Array.isArray(arg) && arg.length > 2) {
-      issues.push({ path: p, message: `Unexpected ${arg.length} arguments to "var", expected a path and an optional default` });
+      issues.push({
+        path: p,
+        message: `Unexpected ${arg.length} arguments to "var", expected a path and an optional default`,
+      });
     }
     if (scoped || (typeof name === 'object' && name !== null)) {
       if (typeof name === 'object' && name !== null) walk(name, at, scoped);
       return;
     }
     if (typeof name !== 'string' || name === '') {
-      issues.push({ path: at, message: `Unexpected "var" path ${describe(name)}, expected a dotted name like "site.region" under ${scope.roots.join(', ')}` });
+      issues.push({
+        path: at,
+        message: `Unexpected "var" path ${describe(name)}, expected a dotted name like "site.region" under ${scope.roots.join(', ')}`,
+      });
       return;
     }
     const [root, second] = name.split('.');
@@ -143,7 +179,10 @@ export function checkCondition(logic: unknown, scope: ConditionScope): Condition
     if (keys.length !== 1) {
       issues.push({
         path: p,
-        message: keys.length === 0 ? 'Unexpected empty object, expected one operator like {"==": [a, b]}' : `Unexpected object with ${keys.length} keys (${keys.join(', ')}), expected one operator per object`,
+        message:
+          keys.length === 0
+            ? 'Unexpected empty object, expected one operator like {"==": [a, b]}'
+            : `Unexpected object with ${keys.length} keys (${keys.join(', ')}), expected one operator per object`,
       });
       return;
     }
@@ -151,17 +190,26 @@ export function checkCondition(logic: unknown, scope: ConditionScope): Condition
     const args = (node as Record<string, unknown>)[op];
     if (!OPERATORS.has(op)) {
       const hint = closest(op, OPERATORS);
-      issues.push({ path: [...p, op], message: `Unexpected operator "${op}", expected a JSONLogic operator${hint ? ` (did you mean "${hint}"?)` : ''}` });
+      issues.push({
+        path: [...p, op],
+        message: `Unexpected operator "${op}", expected a JSONLogic operator${hint ? ` (did you mean "${hint}"?)` : ''}`,
+      });
       return;
     }
     if (op === 'var') return checkVar(args, [...p, op], scoped);
     if (op === VERSION_SATISFIES) {
       if (!Array.isArray(args) || args.length !== 2) {
-        issues.push({ path: [...p, op], message: `Unexpected arguments to "${VERSION_SATISFIES}", expected [version, range] like [{"var": "product.version"}, ">=1.5"]` });
+        issues.push({
+          path: [...p, op],
+          message: `Unexpected arguments to "${VERSION_SATISFIES}", expected [version, range] like [{"var": "product.version"}, ">=1.5"]`,
+        });
         return;
       }
       if (typeof args[1] === 'string' && semver.validRange(args[1]) === null) {
-        issues.push({ path: [...p, op, 1], message: `Unexpected semver range ${JSON.stringify(args[1])}, expected a range like ">=1.5" or "^2.0"` });
+        issues.push({
+          path: [...p, op, 1],
+          message: `Unexpected semver range ${JSON.stringify(args[1])}, expected a range like ">=1.5" or "^2.0"`,
+        });
       }
     }
     if (SCOPED.has(op) && Array.isArray(args)) {
@@ -173,7 +221,10 @@ export function checkCondition(logic: unknown, scope: ConditionScope): Condition
     walk(args, Array.isArray(args) ? [...p, op] : [...p, op], scoped);
   };
   if (logic === null || Array.isArray(logic) || (typeof logic !== 'object' && typeof logic !== 'boolean')) {
-    issues.push({ path: [], message: `Unexpected condition ${describe(logic)}, expected a JSONLogic object like {"==": [{"var": "site.region"}, "AS923_1"]} or true/false` });
+    issues.push({
+      path: [],
+      message: `Unexpected condition ${describe(logic)}, expected a JSONLogic object like {"==": [{"var": "site.region"}, "AS923_1"]} or true/false`,
+    });
     return issues;
   }
   walk(logic, [], false);
@@ -196,7 +247,9 @@ export function evaluateCondition(logic: unknown, data: unknown): { value: unkno
 // z.unknown(), not z.json(): the OpenAPI generator cannot draw z.json()'s recursive union.
 export const conditionSchema = z
   .unknown()
-  .describe('JSONLogic condition (json-logic-js); false skips the step. Extra operator: version_satisfies [version, range]')
+  .describe(
+    'JSONLogic condition (json-logic-js); false skips the step. Extra operator: version_satisfies [version, range]',
+  )
   .meta({ id: 'Condition' });
 
 /** The fields a condition can read under each fixed root (registry rows, product facts, spec facts). */
@@ -249,8 +302,13 @@ export function buildConditionData(parts: {
   const fb = parts.fallback ?? {};
   const deployment: Record<string, unknown> = parts.deployment
     ? { ...parts.deployment }
-    : { id: fb.deployment_id ?? null, product_code: fb.product_code ?? null, product_version: fb.product_version ?? null };
-  const version = (typeof deployment.product_version === 'string' ? deployment.product_version : fb.product_version) ?? null;
+    : {
+        id: fb.deployment_id ?? null,
+        product_code: fb.product_code ?? null,
+        product_version: fb.product_version ?? null,
+      };
+  const version =
+    (typeof deployment.product_version === 'string' ? deployment.product_version : fb.product_version) ?? null;
   const p = parts.product;
   const entry = p?.versions?.find((v) => v.version === version);
   const product: Record<string, unknown> = {

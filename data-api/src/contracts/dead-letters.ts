@@ -4,7 +4,6 @@ import { isoDateTime as isoDate } from './primitives.ts';
 import { DEAD_LETTER_REASONS, deviceIdField } from './mqtt.ts';
 import { pageOf, pageQuery } from './pagination.ts';
 
-
 export const deadLetterSchema = z
   .object({
     id: z.number().int(),
@@ -22,15 +21,14 @@ export const deadLetterSchema = z
   .meta({ id: 'DeadLetter' });
 export type DeadLetterView = z.infer<typeof deadLetterSchema>;
 
-export const deadLetterQuery = z
-  .strictObject({
-    ...pageQuery,
-    reason: z.enum(DEAD_LETTER_REASONS).optional(),
-    device: z.string().max(100).optional().describe('device id (dev_… / gw_…)'),
-    site: z.string().max(100).optional(),
-    from: isoDate.optional().describe('received at or after'),
-    to: isoDate.optional().describe('received before'),
-  });
+export const deadLetterQuery = z.strictObject({
+  ...pageQuery,
+  reason: z.enum(DEAD_LETTER_REASONS).optional(),
+  device: z.string().max(100).optional().describe('device id (dev_… / gw_…)'),
+  site: z.string().max(100).optional(),
+  from: isoDate.optional().describe('received at or after'),
+  to: isoDate.optional().describe('received before'),
+});
 export type DeadLetterQuery = z.infer<typeof deadLetterQuery>;
 
 export const deadLetterPage = pageOf(deadLetterSchema, 'DeadLetter');

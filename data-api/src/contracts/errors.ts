@@ -2,6 +2,10 @@
 import * as z from 'zod';
 
 export const errorSchema = z
-  .object({ error: z.string(), message: z.string().optional(), issues: z.array(z.object({ path: z.string(), message: z.string() })).optional() })
+  .object({
+    error: z.string(),
+    message: z.string().optional(),
+    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
   .meta({ id: 'Error' });
 export type ErrorBody = z.infer<typeof errorSchema>;

@@ -41,7 +41,13 @@ function actionSchema<const D extends ActionDefinition>(def: D) {
   const withField = def.withOptional ? def.withSchema.prefault({}) : def.withSchema;
   const retryFields = def.idempotent
     ? {
-        retries: z.number().int().min(0).max(10).default(0).describe('extra attempts after a failure (idempotent actions only)'),
+        retries: z
+          .number()
+          .int()
+          .min(0)
+          .max(10)
+          .default(0)
+          .describe('extra attempts after a failure (idempotent actions only)'),
         retry_delay_s: secondsSchema.default(5).describe('pause between attempts'),
       }
     : {};
@@ -55,10 +61,14 @@ function actionSchema<const D extends ActionDefinition>(def: D) {
         .array(slugSchema)
         .max(100)
         .optional()
-        .describe('ids of the actions this one waits for; when any action names depends_on, actions without it start at once'),
+        .describe(
+          'ids of the actions this one waits for; when any action names depends_on, actions without it start at once',
+        ),
       when: conditionSchema
         .optional()
-        .describe('JSONLogic over deployment, site, product, spec and outputs.<id> of actions it depends on; false: skipped'),
+        .describe(
+          'JSONLogic over deployment, site, product, spec and outputs.<id> of actions it depends on; false: skipped',
+        ),
       timeout_s: secondsSchema.optional().describe(`time allowed per attempt (default ${def.defaultTimeoutS} s)`),
       ...retryFields,
     })
@@ -66,11 +76,21 @@ function actionSchema<const D extends ActionDefinition>(def: D) {
 }
 
 export const provisionVmActionSchema = actionSchema(provisionVmDefinition).meta({ id: 'ProvisionVmAction' });
-export const deployComposeStackActionSchema = actionSchema(deployComposeStackDefinition).meta({ id: 'DeployComposeStackAction' });
-export const configureGatewayActionSchema = actionSchema(configureGatewayDefinition).meta({ id: 'ConfigureGatewayAction' });
-export const runHealthChecksActionSchema = actionSchema(runHealthChecksDefinition).meta({ id: 'RunHealthChecksAction' });
-export const provisionLorawanDevicesActionSchema = actionSchema(provisionLorawanDevicesDefinition).meta({ id: 'ProvisionLorawanDevicesAction' });
-export const openTicketOnFailureActionSchema = actionSchema(openTicketOnFailureDefinition).meta({ id: 'OpenTicketOnFailureAction' });
+export const deployComposeStackActionSchema = actionSchema(deployComposeStackDefinition).meta({
+  id: 'DeployComposeStackAction',
+});
+export const configureGatewayActionSchema = actionSchema(configureGatewayDefinition).meta({
+  id: 'ConfigureGatewayAction',
+});
+export const runHealthChecksActionSchema = actionSchema(runHealthChecksDefinition).meta({
+  id: 'RunHealthChecksAction',
+});
+export const provisionLorawanDevicesActionSchema = actionSchema(provisionLorawanDevicesDefinition).meta({
+  id: 'ProvisionLorawanDevicesAction',
+});
+export const openTicketOnFailureActionSchema = actionSchema(openTicketOnFailureDefinition).meta({
+  id: 'OpenTicketOnFailureAction',
+});
 
 export const actionSpecSchema = z.discriminatedUnion('type', [
   provisionVmActionSchema,
@@ -86,12 +106,19 @@ export const executionSpecSchema = z
     spec_version: z.literal(1, { error: 'expected spec_version: 1' }),
     project: z
       .string()
-      .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'expected a project slug (lowercase letters, digits, "-"), like farm-north-lorawan' })
+      .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, {
+        message: 'expected a project slug (lowercase letters, digits, "-"), like farm-north-lorawan',
+      })
       .describe('run pages go under docs/projects/<project>/runs/'),
     deployment_id: idSchema('deployment'),
     product_code: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'expected a product code like lorawan-gw' }),
     product_version: z
-      .string({ error: (iss) => (iss.input === undefined ? undefined : 'expected a semantic version like 2.1.0, as a string (YAML reads 2.1 as a number: quote it)') })
+      .string({
+        error: (iss) =>
+          iss.input === undefined
+            ? undefined
+            : 'expected a semantic version like 2.1.0, as a string (YAML reads 2.1 as a number: quote it)',
+      })
       .regex(SEMVER, { message: 'expected a semantic version like 2.1.0' }),
     targets: z
       .strictObject({
@@ -113,7 +140,12 @@ export const executionSpecSchema = z
     (spec, ctx) => {
       // Runs even when other fields are invalid (`when`), so every problem shows in one pass.
       for (const found of findInlineSecrets(spec)) {
-        ctx.addIssue({ code: 'custom', path: found.path, message: found.message, params: { rule: 'spec/inline-secret' } });
+        ctx.addIssue({
+          code: 'custom',
+          path: found.path,
+          message: found.message,
+          params: { rule: 'spec/inline-secret' },
+        });
       }
       const actions = (spec as { actions?: unknown }).actions;
       if (!Array.isArray(actions)) return;
@@ -151,14 +183,19 @@ function checkTree(actions: unknown[], ctx: z.RefinementCtx): void {
   const steps = actions.flatMap((a, i) => {
     const raw = (a ?? {}) as RawAction;
     if (typeof raw.id !== 'string' || typeof raw.type !== 'string') return [];
-    const deps = Array.isArray(raw.depends_on) ? raw.depends_on.filter((d): d is string => typeof d === 'string') : undefined;
+    const deps = Array.isArray(raw.depends_on)
+      ? raw.depends_on.filter((d): d is string => typeof d === 'string')
+      : undefined;
     return [{ i, step: { id: raw.id, type: raw.type, depends_on: deps, when: raw.when } }];
   });
   const list = steps.map((s) => s.step);
   for (const p of graphProblems(list)) {
     const i = steps[p.action]!.i;
     const rule = p.kind === 'cycle' ? 'spec/dependency-cycle' : 'spec/unknown-dependency';
-    const path = p.kind === 'ticket' && p.entry === 0 && list[p.action]!.type === TICKET_ACTION ? ['actions', i, 'depends_on'] : ['actions', i, 'depends_on', p.entry];
+    const path =
+      p.kind === 'ticket' && p.entry === 0 && list[p.action]!.type === TICKET_ACTION
+        ? ['actions', i, 'depends_on']
+        : ['actions', i, 'depends_on', p.entry];
     ctx.addIssue({ code: 'custom', path, message: p.message, params: { rule } });
   }
   const tree = stepTree(list);
@@ -172,7 +209,12 @@ function checkTree(actions: unknown[], ctx: z.RefinementCtx): void {
       outputsHint: `add it to depends_on of "${step.id}"`,
     });
     for (const issue of issues) {
-      ctx.addIssue({ code: 'custom', path: ['actions', i, 'when', ...issue.path], message: issue.message, params: { rule: 'spec/bad-condition' } });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['actions', i, 'when', ...issue.path],
+        message: issue.message,
+        params: { rule: 'spec/bad-condition' },
+      });
     }
   });
 }
@@ -182,7 +224,8 @@ function checkTree(actions: unknown[], ctx: z.RefinementCtx): void {
 // as references. Refused: a string (or number) under a secret-named key, and values that look
 // like credentials wherever they are. The message names the path, never the value.
 
-const SECRET_KEY = /(^|[_-])(password|passwd|passphrase|pwd|pass|secret|secrets|token|tokens|api_?key|apikey|key|private_?key|access_?key|secret_?key|client_?secret|credential|credentials|auth|bearer|psk|app_?key)$/i;
+const SECRET_KEY =
+  /(^|[_-])(password|passwd|passphrase|pwd|pass|secret|secrets|token|tokens|api_?key|apikey|key|private_?key|access_?key|secret_?key|client_?secret|credential|credentials|auth|bearer|psk|app_?key)$/i;
 const SECRET_REF = /^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/\S.*)$/;
 const SECRET_VALUES: Array<[RegExp, string]> = [
   [/PVEAPIToken\s*=/i, 'a Proxmox API token'],
@@ -240,7 +283,10 @@ export function findInlineSecrets(value: unknown, path: Array<string | number> =
       if (entries.length === 1 && entries[0]![0] === 'secret') {
         const ref = entries[0]![1];
         if (typeof ref === 'string' && !SECRET_REF.test(ref)) {
-          found.push({ path: [...p, 'secret'], message: `Unexpected inline secret in "${formatPath([...p, 'secret'])}", expected "env:NAME" or "file:/path" (the reference, not the value)` });
+          found.push({
+            path: [...p, 'secret'],
+            message: `Unexpected inline secret in "${formatPath([...p, 'secret'])}", expected "env:NAME" or "file:/path" (the reference, not the value)`,
+          });
         }
         return;
       }
@@ -248,14 +294,20 @@ export function findInlineSecrets(value: unknown, path: Array<string | number> =
       return;
     }
     // An OpenSSH public key is public, whatever its field is called.
-    const publicKey = typeof v === 'string' && /^(ssh-[a-z0-9-]+|ecdsa-sha2-[a-z0-9-]+|sk-[a-z0-9@.-]+) AAAA[0-9A-Za-z+/=]+( .*)?$/.test(v);
+    const publicKey =
+      typeof v === 'string' &&
+      /^(ssh-[a-z0-9-]+|ecdsa-sha2-[a-z0-9-]+|sk-[a-z0-9@.-]+) AAAA[0-9A-Za-z+/=]+( .*)?$/.test(v);
     if (secretKey && !publicKey && (typeof v === 'number' || (typeof v === 'string' && v !== ''))) {
       found.push({ path: p, message: `Unexpected inline secret in "${formatPath(p)}", ${refHint}` });
       return;
     }
     if (typeof v === 'string') {
       const what = looksLikeSecretValue(v);
-      if (what) found.push({ path: p, message: `Unexpected inline secret in "${formatPath(p)}" (looks like ${what}), ${refHint}` });
+      if (what)
+        found.push({
+          path: p,
+          message: `Unexpected inline secret in "${formatPath(p)}" (looks like ${what}), ${refHint}`,
+        });
     }
   };
   walk(value, path, false);
@@ -290,12 +342,22 @@ function flattenIssue(issue: ZodIssueLike, base: Array<string | number>, out: Sp
   const path = [...base, ...(issue.path as Array<string | number>)];
   const params = (issue as { params?: { rule?: SpecRule; related?: Array<string | number> } }).params;
   if (issue.code === 'custom' && params?.rule) {
-    out.push({ rule: params.rule, path, message: issue.message, ...(params.related ? { related: params.related } : {}) });
+    out.push({
+      rule: params.rule,
+      path,
+      message: issue.message,
+      ...(params.related ? { related: params.related } : {}),
+    });
     return;
   }
   if (issue.code === 'unrecognized_keys') {
     const where = path.length ? formatPath(path) : 'the spec';
-    for (const key of issue.keys) out.push({ rule: 'spec/unknown-field', path: [...path, key], message: `Unexpected field "${key}" in ${where}, expected only the fields of the schema` });
+    for (const key of issue.keys)
+      out.push({
+        rule: 'spec/unknown-field',
+        path: [...path, key],
+        message: `Unexpected field "${key}" in ${where}, expected only the fields of the schema`,
+      });
     return;
   }
   if (issue.code === 'invalid_union') {
@@ -316,7 +378,11 @@ function flattenIssue(issue: ZodIssueLike, base: Array<string | number>, out: Sp
     }
   }
   if (issue.code === 'invalid_type' && / received undefined$/.test(issue.message) && path.length > 0) {
-    out.push({ rule: 'spec/schema', path, message: `Missing field "${String(path[path.length - 1])}", expected ${issue.expected === 'object' ? 'an object' : `a ${issue.expected}`}` });
+    out.push({
+      rule: 'spec/schema',
+      path,
+      message: `Missing field "${String(path[path.length - 1])}", expected ${issue.expected === 'object' ? 'an object' : `a ${issue.expected}`}`,
+    });
     return;
   }
   out.push({ rule: 'spec/schema', path, message: issue.message });
@@ -328,7 +394,11 @@ export function specIssuesFromZod(error: z.ZodError, raw?: unknown): SpecIssue[]
   for (const issue of error.issues) flattenIssue(issue, [], out);
   for (const issue of out) {
     const last = issue.path[issue.path.length - 1];
-    if (issue.rule === 'spec/unknown-field' && (last === 'retries' || last === 'retry_delay_s') && issue.path.length === 3) {
+    if (
+      issue.rule === 'spec/unknown-field' &&
+      (last === 'retries' || last === 'retry_delay_s') &&
+      issue.path.length === 3
+    ) {
       const type = valueAt(raw, [...issue.path.slice(0, -1), 'type']);
       if (typeof type === 'string' && actionDefinition(type)?.idempotent === false) {
         issue.message = `Unexpected field "${last}" in ${formatPath(issue.path.slice(0, -1))}, expected no retries: ${type} is not idempotent, so it is never retried`;
@@ -364,7 +434,8 @@ export function validateExecutionSpec(raw: unknown): SpecValidation {
   // still a secret in a committed file: scan the raw input too.
   const seen = new Set(issues.filter((i) => i.rule === 'spec/inline-secret').map((i) => formatPath(i.path)));
   for (const found of findInlineSecrets(raw)) {
-    if (!seen.has(formatPath(found.path))) issues.push({ rule: 'spec/inline-secret', path: found.path, message: found.message });
+    if (!seen.has(formatPath(found.path)))
+      issues.push({ rule: 'spec/inline-secret', path: found.path, message: found.message });
     seen.add(formatPath(found.path));
   }
   // "expected object, received string" at an inlined secret says less than the secret rule.

@@ -61,7 +61,9 @@ export const itemStateSchema = z
     gate_id: z.string(),
     text: z.string(),
     evidence: z.enum(EVIDENCE_KINDS),
-    expect: z.object({ min: z.number().optional(), max: z.number().optional(), unit: z.string().optional() }).nullable(),
+    expect: z
+      .object({ min: z.number().optional(), max: z.number().optional(), unit: z.string().optional() })
+      .nullable(),
     checked: z.boolean(),
     value: z.number().nullable(),
     /** The value is outside `expect`: stored only with a note saying why. */
@@ -123,7 +125,9 @@ export const executionSummarySchema = z
   })
   .meta({ id: 'ExecutionSummary' });
 
-export const executionSchema = executionSummarySchema.extend({ gates: z.array(gateStateSchema) }).meta({ id: 'Execution' });
+export const executionSchema = executionSummarySchema
+  .extend({ gates: z.array(gateStateSchema) })
+  .meta({ id: 'Execution' });
 
 export const activitySchema = z
   .object({
@@ -152,11 +156,21 @@ export const itemActionResultSchema = z
 
 export const clientMeta = {
   /** A client-chosen id (e.g. a UUID): the same action sent twice (an offline queue retrying) is applied once. */
-  action_id: z.string().min(8).max(100).regex(/^[A-Za-z0-9_-]+$/, 'expected a url-safe action id').optional(),
+  action_id: z
+    .string()
+    .min(8)
+    .max(100)
+    .regex(/^[A-Za-z0-9_-]+$/, 'expected a url-safe action id')
+    .optional(),
   /** When the person did it on their device: kept beside the server time. */
   client_at: timestamp.optional(),
 };
-const ifVersion = z.number().int().min(0).optional().describe('the item version the change was made on; a stale one gets 409 with the current item');
+const ifVersion = z
+  .number()
+  .int()
+  .min(0)
+  .optional()
+  .describe('the item version the change was made on; a stale one gets 409 with the current item');
 const note = z.string().trim().min(1, 'must not be empty').max(4000, 'at most 4000 characters');
 
 export const executionCreateSchema = z.strictObject({
@@ -189,7 +203,10 @@ export const executionListQuery = {
   site_id: idSchema('site').optional(),
   state: z
     .string()
-    .regex(new RegExp(`^(${EXECUTION_STATES.join('|')})(,(${EXECUTION_STATES.join('|')}))*$`), `expected one or more of ${EXECUTION_STATES.join(', ')}, comma-separated`)
+    .regex(
+      new RegExp(`^(${EXECUTION_STATES.join('|')})(,(${EXECUTION_STATES.join('|')}))*$`),
+      `expected one or more of ${EXECUTION_STATES.join(', ')}, comma-separated`,
+    )
     .optional()
     .describe('one state or a comma list, e.g. in_progress,blocked'),
 };
@@ -217,7 +234,9 @@ export const runbookInfoSchema = z
 
 /* ------------------------------------------------------------------ sign-off leads */
 
-export const leadSchema = z.object({ name: z.string(), granted_by: z.string(), granted_at: timestamp }).meta({ id: 'RunbookLead' });
+export const leadSchema = z
+  .object({ name: z.string(), granted_by: z.string(), granted_at: timestamp })
+  .meta({ id: 'RunbookLead' });
 export const whoamiSchema = z
   .object({
     name: z.string(),
@@ -296,7 +315,13 @@ export function computeGateStatuses(
     const total = g.checklist.length;
     const checked = g.checklist.filter((i) => isChecked(i.id)).length;
     const needsSignOff = !!g.sign_off && !isSigned(g.id);
-    const status: GateStatus = locked ? 'locked' : checked < total ? 'open' : needsSignOff ? 'awaiting_sign_off' : 'complete';
+    const status: GateStatus = locked
+      ? 'locked'
+      : checked < total
+        ? 'open'
+        : needsSignOff
+          ? 'awaiting_sign_off'
+          : 'complete';
     if (needsSignOff) locked = true;
     return { id: g.id, status, progress: { checked, total } };
   });
@@ -307,10 +332,17 @@ export function liveState(statuses: readonly { status: GateStatus }[]): 'in_prog
   return statuses.some((s) => s.status === 'awaiting_sign_off') ? 'blocked' : 'in_progress';
 }
 
-const tutorialTrackName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'expected a track name (the folder under docs/tutorials/)');
+const tutorialTrackName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'expected a track name (the folder under docs/tutorials/)');
 export const tutorialTrackParams = z.object({ track: tutorialTrackName });
-export const tutorialStepParams = z.object({ track: tutorialTrackName, step: z.coerce.number().int().min(1).max(1000) });
-export const tutorialPersonQuery = z.strictObject({ person: z.string().min(1).max(200).optional().describe('admins only: another person') });
+export const tutorialStepParams = z.object({
+  track: tutorialTrackName,
+  step: z.coerce.number().int().min(1).max(1000),
+});
+export const tutorialPersonQuery = z.strictObject({
+  person: z.string().min(1).max(200).optional().describe('admins only: another person'),
+});
 
 /* ------------------------------------------------------------------ routes: params, queries, answers */
 
@@ -326,13 +358,18 @@ export const conflictSchema = z
   .meta({ id: 'ExecutionConflict' });
 
 export const uploadQuery = z.strictObject({
-  kind: z.enum(['photo', 'file']).default('photo').describe('photo: JPEG, PNG, WebP or HEIC by magic bytes; file: the allow-list'),
+  kind: z
+    .enum(['photo', 'file'])
+    .default('photo')
+    .describe('photo: JPEG, PNG, WebP or HEIC by magic bytes; file: the allow-list'),
   ...clientMeta,
   // A query string carries text: the version is coerced (the JSON bodies take a number).
   if_version: z.coerce.number().int().min(0).optional(),
 });
 
-export const evidenceUploadResultSchema = itemActionResultSchema.extend({ evidence: evidenceSchema.nullable() }).meta({ id: 'EvidenceUploadResult' });
+export const evidenceUploadResultSchema = itemActionResultSchema
+  .extend({ evidence: evidenceSchema.nullable() })
+  .meta({ id: 'EvidenceUploadResult' });
 
 export const activityQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(200),
@@ -340,7 +377,10 @@ export const activityQuery = z.strictObject({
 });
 export const activityListSchema = z.object({ items: z.array(activitySchema) });
 
-export const runbookListQuery = z.strictObject({ kind: z.enum(['runbook', 'sop', 'tutorial']).optional(), product_code: z.string().max(64).optional() });
+export const runbookListQuery = z.strictObject({
+  kind: z.enum(['runbook', 'sop', 'tutorial']).optional(),
+  product_code: z.string().max(64).optional(),
+});
 export const runbookListSchema = z.object({ items: z.array(runbookInfoSchema) });
 export const runbookParams = z.object({ runbook_id: z.string().max(64) });
 export const leadListSchema = z.object({ items: z.array(leadSchema) });

@@ -25,7 +25,10 @@ export const firmwareGroupSchema = z.object({
   product_code: z.string(),
   product_version: z.string().nullable().describe('null: the device has no product version in the registry'),
   baseline: z.string().nullable().describe('the firmware the catalog says this version runs; null when it names none'),
-  firmware: z.string().nullable().describe('the firmware the devices report (heartbeat or state `fw`); null: not reported yet'),
+  firmware: z
+    .string()
+    .nullable()
+    .describe('the firmware the devices report (heartbeat or state `fw`); null: not reported yet'),
   devices: z.number().int(),
   drift: z.boolean().describe('the reported firmware differs from the baseline'),
 });
@@ -52,7 +55,9 @@ export const fleetFirmwareSchema = z
       reported: z.number().int().describe('devices that reported a firmware'),
       drift: z.number().int().describe('devices whose reported firmware differs from their baseline'),
     }),
-    groups: z.array(firmwareGroupSchema).describe('by product, version and reported firmware; drift first within a product'),
+    groups: z
+      .array(firmwareGroupSchema)
+      .describe('by product, version and reported firmware; drift first within a product'),
     drifting: z.array(driftingDeviceSchema).describe('the first `limit` drifting devices, by product and id'),
   })
   .meta({ id: 'FleetFirmware' });

@@ -21,7 +21,9 @@ const counts = {
 };
 
 export const fleetHealthGroupSchema = z.object({
-  key: z.string().describe('site id, product code or customer id; "(none)" for devices in stock (no site, no customer)'),
+  key: z
+    .string()
+    .describe('site id, product code or customer id; "(none)" for devices in stock (no site, no customer)'),
   name: z.string().describe('the site, product or customer name (the key when it has none)'),
   ...counts,
 });

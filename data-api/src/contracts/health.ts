@@ -5,7 +5,9 @@ export const componentStatus = z.enum(['up', 'down']);
 
 export const healthSchema = z
   .object({
-    status: z.enum(['ok', 'degraded']).describe('ok when the database and broker are up and this replica’s ingest is neither down nor lagging'),
+    status: z
+      .enum(['ok', 'degraded'])
+      .describe('ok when the database and broker are up and this replica’s ingest is neither down nor lagging'),
     version: z.string(),
     uptime_s: z.number(),
     database: z.object({
@@ -24,7 +26,9 @@ export const healthSchema = z
         .number()
         .int()
         .nullable()
-        .describe('embedded broker: the port configured; when it was taken (and not given with --mqtt-port), `port` is the next free one'),
+        .describe(
+          'embedded broker: the port configured; when it was taken (and not given with --mqtt-port), `port` is the next free one',
+        ),
     }),
     build: z.object({
       status: z.enum(['ready', 'building', 'failed', 'missing', 'disabled']),
@@ -40,8 +44,15 @@ export const healthSchema = z
               'lagging: lag_ms is above max_lag_ms; either makes the replica report degraded (503). off: no ingest runs in this process',
           ),
         reason: z.string().nullable().describe('why the ingest is down, in words; null otherwise'),
-        scope: z.literal('replica').describe('every replica stores its own share of the MQTT stream: this is this process’s ingest, not the cluster’s'),
-        instance: z.string().nullable().describe('the replica (FLEETBOOK_INSTANCE; MQTT session fleetbook-ingest-<instance>)'),
+        scope: z
+          .literal('replica')
+          .describe(
+            'every replica stores its own share of the MQTT stream: this is this process’s ingest, not the cluster’s',
+          ),
+        instance: z
+          .string()
+          .nullable()
+          .describe('the replica (FLEETBOOK_INSTANCE; MQTT session fleetbook-ingest-<instance>)'),
         connected: z.boolean().describe('its MQTT session is connected'),
         subscribed: z.boolean().describe('the broker granted every subscription on the current connection'),
         lag_ms: z.number().describe('age of the oldest message received but not yet stored; 0 when idle'),

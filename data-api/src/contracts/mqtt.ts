@@ -12,7 +12,8 @@ export const INGEST_KINDS = ['telemetry', 'heartbeat', 'state', 'batch', 'cmd/re
 export type IngestKind = (typeof INGEST_KINDS)[number];
 
 /** `fleetbook/v1/{site_id}/{device_id}/{kind}` */
-export const topicFor = (siteId: string, deviceId: string, kind: IngestKind | 'cmd'): string => `${TOPIC_ROOT}/${siteId}/${deviceId}/${kind}`;
+export const topicFor = (siteId: string, deviceId: string, kind: IngestKind | 'cmd'): string =>
+  `${TOPIC_ROOT}/${siteId}/${deviceId}/${kind}`;
 
 export interface ParsedTopic {
   site_id: string;
@@ -64,7 +65,10 @@ export const metricNameRe = /^[a-z][a-z0-9_]{0,63}$/;
 export const METRIC_LIMIT = 1e15;
 
 export const metricValue = z
-  .number({ error: (issue) => (typeof issue.input === 'number' ? 'expected a finite number (JSON has no Infinity or NaN)' : 'expected a number') })
+  .number({
+    error: (issue) =>
+      typeof issue.input === 'number' ? 'expected a finite number (JSON has no Infinity or NaN)' : 'expected a number',
+  })
   .refine((n) => Math.abs(n) <= METRIC_LIMIT, `expected a number between -1e15 and 1e15`);
 
 export const MAX_METRICS = 64;
@@ -124,7 +128,9 @@ export const stateV1 = z
     schema_version: z.literal(1),
     ts: epochSeconds,
     fw: fwField.optional(),
-    reported: z.record(z.string().max(128), z.unknown()).refine((r) => Object.keys(r).length <= 200, 'expected at most 200 reported keys'),
+    reported: z
+      .record(z.string().max(128), z.unknown())
+      .refine((r) => Object.keys(r).length <= 200, 'expected at most 200 reported keys'),
   })
   .meta({ id: 'StateV1', description: 'retained: the device’s last reported configuration' });
 export type StateV1 = z.infer<typeof stateV1>;
@@ -174,16 +180,52 @@ const epochMillis = z
   .max(4_102_444_800_000, 'expected epoch milliseconds before 2100-01-01');
 
 export const telemetryV0 = z
-  .object({ schema_version: z.literal(0).optional(), mid: msgIdField, t: epochMillis, st: legacyStatus.optional(), d: metricsField })
-  .transform((v): TelemetryV1 => ({ schema_version: 1, msg_id: v.mid, ts: v.t / 1000, ...(v.st ? { status: LEGACY_STATUS[v.st] } : {}), metrics: v.d }));
+  .object({
+    schema_version: z.literal(0).optional(),
+    mid: msgIdField,
+    t: epochMillis,
+    st: legacyStatus.optional(),
+    d: metricsField,
+  })
+  .transform((v): TelemetryV1 => ({
+    schema_version: 1,
+    msg_id: v.mid,
+    ts: v.t / 1000,
+    ...(v.st ? { status: LEGACY_STATUS[v.st] } : {}),
+    metrics: v.d,
+  }));
 
 export const batchItemV0 = z
-  .object({ schema_version: z.literal(0).optional(), dev: deviceIdField, mid: msgIdField, t: epochMillis, st: legacyStatus.optional(), d: metricsField })
-  .transform((v): BatchItemV1 => ({ schema_version: 1, device_id: v.dev, msg_id: v.mid, ts: v.t / 1000, ...(v.st ? { status: LEGACY_STATUS[v.st] } : {}), metrics: v.d }));
+  .object({
+    schema_version: z.literal(0).optional(),
+    dev: deviceIdField,
+    mid: msgIdField,
+    t: epochMillis,
+    st: legacyStatus.optional(),
+    d: metricsField,
+  })
+  .transform((v): BatchItemV1 => ({
+    schema_version: 1,
+    device_id: v.dev,
+    msg_id: v.mid,
+    ts: v.t / 1000,
+    ...(v.st ? { status: LEGACY_STATUS[v.st] } : {}),
+    metrics: v.d,
+  }));
 
 export const heartbeatV0 = z
-  .object({ schema_version: z.literal(0).optional(), t: epochMillis, up: z.number().int().min(0).max(1e10).optional(), fw: fwField.optional() })
-  .transform((v): HeartbeatV1 => ({ schema_version: 1, ts: v.t / 1000, ...(v.up !== undefined ? { uptime_s: v.up } : {}), ...(v.fw ? { fw: v.fw } : {}) }));
+  .object({
+    schema_version: z.literal(0).optional(),
+    t: epochMillis,
+    up: z.number().int().min(0).max(1e10).optional(),
+    fw: fwField.optional(),
+  })
+  .transform((v): HeartbeatV1 => ({
+    schema_version: 1,
+    ts: v.t / 1000,
+    ...(v.up !== undefined ? { uptime_s: v.up } : {}),
+    ...(v.fw ? { fw: v.fw } : {}),
+  }));
 
 // --- ChirpStack v4 events: contracts/chirpstack.ts ------------------------------------
 

@@ -11,10 +11,20 @@ export const openApiOperationSchema = z.looseObject({
   tags: z.array(z.string()).optional(),
   security: z.array(z.unknown()).optional(),
   parameters: z
-    .array(z.looseObject({ name: z.string(), in: z.string(), required: z.boolean().optional(), schema: z.unknown().optional(), description: z.string().optional() }))
+    .array(
+      z.looseObject({
+        name: z.string(),
+        in: z.string(),
+        required: z.boolean().optional(),
+        schema: z.unknown().optional(),
+        description: z.string().optional(),
+      }),
+    )
     .optional(),
   requestBody: z.looseObject({ content: mediaTypes.optional() }).optional(),
-  responses: z.record(z.string(), z.looseObject({ description: z.string().optional(), content: mediaTypes.optional() })).optional(),
+  responses: z
+    .record(z.string(), z.looseObject({ description: z.string().optional(), content: mediaTypes.optional() }))
+    .optional(),
 });
 export type OpenApiOperation = z.infer<typeof openApiOperationSchema>;
 

@@ -21,7 +21,8 @@ const pages = new WeakMap<z.ZodType, z.ZodType>();
  * InventoryItemPage). One instance per item schema, so the route and the browser that parses its answer share it.
  */
 export function pageOf<T extends z.ZodType>(item: T, name: string) {
-  const make = () => z.object({ items: z.array(item), next_cursor: z.string().nullable() }).meta({ id: `${componentName(name)}Page` });
+  const make = () =>
+    z.object({ items: z.array(item), next_cursor: z.string().nullable() }).meta({ id: `${componentName(name)}Page` });
   const page = (pages.get(item) as ReturnType<typeof make> | undefined) ?? make();
   pages.set(item, page);
   return page;

@@ -38,13 +38,20 @@ export const promptInputSchema = z
     required: z.boolean().optional(),
   })
   .superRefine((input, ctx) => {
-    if (input.type === 'enum' && !input.values) ctx.addIssue({ code: 'custom', path: ['values'], message: 'an enum input lists its `values`' });
-    if (input.type !== 'enum' && input.values) ctx.addIssue({ code: 'custom', path: ['values'], message: '`values` belongs to an enum input only' });
+    if (input.type === 'enum' && !input.values)
+      ctx.addIssue({ code: 'custom', path: ['values'], message: 'an enum input lists its `values`' });
+    if (input.type !== 'enum' && input.values)
+      ctx.addIssue({ code: 'custom', path: ['values'], message: '`values` belongs to an enum input only' });
   });
 export type PromptInput = z.infer<typeof promptInputSchema>;
 
 /** Docusaurus keys allowed beside ours. */
-const docusaurus = { sidebar_label: z.unknown().optional(), sidebar_position: z.unknown().optional(), description: z.unknown().optional(), tags: z.unknown().optional() };
+const docusaurus = {
+  sidebar_label: z.unknown().optional(),
+  sidebar_position: z.unknown().optional(),
+  description: z.unknown().optional(),
+  tags: z.unknown().optional(),
+};
 
 export const promptFrontmatterSchema = z.strictObject({
   id: z.string().regex(PROMPT_ID_PATTERN, 'expected a prompt id like prompt-sensor-driver'),

@@ -1,11 +1,25 @@
 // Shared by the API and the browser (no server-only imports here).
 import * as z from 'zod';
 import { isoDate as date, isoDateTime as timestamp, queryFlag } from './primitives.ts';
-import { bomLineSchema, datasheetSchema, DEVICE_ROLES, deviceTagsSchema, productCodeSchema, productSpecSchema, semverSchema } from './catalog.ts';
+import {
+  bomLineSchema,
+  datasheetSchema,
+  DEVICE_ROLES,
+  deviceTagsSchema,
+  productCodeSchema,
+  productSpecSchema,
+  semverSchema,
+} from './catalog.ts';
 import { deviceIdSchema, idSchema } from './ids.ts';
 import { pageOf } from './pagination.ts';
 
-export { bomLineSchema, DEVICE_ROLES, PRODUCT_CATEGORIES, productFrontmatterSchema, productVersionSchema } from './catalog.ts';
+export {
+  bomLineSchema,
+  DEVICE_ROLES,
+  PRODUCT_CATEGORIES,
+  productFrontmatterSchema,
+  productVersionSchema,
+} from './catalog.ts';
 
 const text = (max = 200) => z.string().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
 
@@ -44,7 +58,10 @@ export const siteSchema = z
     timezone: z.string(),
     location: z.object({ lat: z.number(), lon: z.number() }).nullable(),
     lan_notes: z.string().nullable(),
-    region: z.string().nullable().describe('radio region plan, e.g. AS923_1, EU868, US915 (what `when:` conditions ask)'),
+    region: z
+      .string()
+      .nullable()
+      .describe('radio region plan, e.g. AS923_1, EU868, US915 (what `when:` conditions ask)'),
     created_at: timestamp,
     updated_at: timestamp,
   })
@@ -77,7 +94,10 @@ export const DEPLOYMENT_STATES = ['planned', 'installing', 'live', 'paused', 're
 export const deploymentStateSchema = z.enum(DEPLOYMENT_STATES);
 
 /** domain.md: planned → installing → live ⇄ paused → retired (retire from any state but retired). */
-export const DEPLOYMENT_TRANSITIONS: Record<(typeof DEPLOYMENT_STATES)[number], readonly (typeof DEPLOYMENT_STATES)[number][]> = {
+export const DEPLOYMENT_TRANSITIONS: Record<
+  (typeof DEPLOYMENT_STATES)[number],
+  readonly (typeof DEPLOYMENT_STATES)[number][]
+> = {
   planned: ['installing', 'retired'],
   installing: ['live', 'retired'],
   live: ['paused', 'retired'],
@@ -128,7 +148,10 @@ export const DEVICE_STATUSES = ['up', 'down', 'unknown'] as const;
 export const externalRefsSchema = z.strictObject({
   chirpstack: z
     .strictObject({
-      dev_eui: z.string().regex(/^[0-9a-fA-F]{16}$/, 'expected a 16-hex-digit DevEUI').transform((s) => s.toLowerCase()),
+      dev_eui: z
+        .string()
+        .regex(/^[0-9a-fA-F]{16}$/, 'expected a 16-hex-digit DevEUI')
+        .transform((s) => s.toLowerCase()),
       device_id: z.string().max(100).optional(),
       application_id: z.string().max(100).optional(),
       /** Written by provision_lorawan_devices with application_id. */
@@ -138,15 +161,25 @@ export const externalRefsSchema = z.strictObject({
   rfid: z
     .strictObject({
       station_id: z.string().max(100).optional(),
-      mac: z.string().regex(/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/, 'expected a MAC like aa:bb:cc:dd:ee:ff').transform((s) => s.toLowerCase()).optional(),
+      mac: z
+        .string()
+        .regex(/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/, 'expected a MAC like aa:bb:cc:dd:ee:ff')
+        .transform((s) => s.toLowerCase())
+        .optional(),
     })
     .optional(),
 });
 
 /** LoRaWAN keys: written, never read back (domain.md). */
 export const deviceSecretsSchema = z.strictObject({
-  app_key: z.string().regex(/^[0-9a-fA-F]{32}$/, 'expected a 32-hex-digit AppKey').optional(),
-  nwk_key: z.string().regex(/^[0-9a-fA-F]{32}$/, 'expected a 32-hex-digit NwkKey').optional(),
+  app_key: z
+    .string()
+    .regex(/^[0-9a-fA-F]{32}$/, 'expected a 32-hex-digit AppKey')
+    .optional(),
+  nwk_key: z
+    .string()
+    .regex(/^[0-9a-fA-F]{32}$/, 'expected a 32-hex-digit NwkKey')
+    .optional(),
 });
 
 const jsonObject = z.record(z.string(), z.unknown());
@@ -181,12 +214,28 @@ export const deviceSchema = z
  * `GET /devices?sort=`: a device field, `-` first for descending; the id breaks ties, and
  * empty values (no name, never seen…) come last either way. The DeviceTable's headers use it.
  */
-export const DEVICE_SORT_KEYS = ['id', 'name', 'serial', 'status', 'last_seen', 'site_id', 'deployment_id', 'product_code', 'role', 'created_at'] as const;
+export const DEVICE_SORT_KEYS = [
+  'id',
+  'name',
+  'serial',
+  'status',
+  'last_seen',
+  'site_id',
+  'deployment_id',
+  'product_code',
+  'role',
+  'created_at',
+] as const;
 export type DeviceSortKey = (typeof DEVICE_SORT_KEYS)[number];
 export type DeviceSort = DeviceSortKey | `-${DeviceSortKey}`;
-const DEVICE_SORTS = [...DEVICE_SORT_KEYS, ...DEVICE_SORT_KEYS.map((k) => `-${k}` as const)] as [DeviceSort, ...DeviceSort[]];
+const DEVICE_SORTS = [...DEVICE_SORT_KEYS, ...DEVICE_SORT_KEYS.map((k) => `-${k}` as const)] as [
+  DeviceSort,
+  ...DeviceSort[],
+];
 export const deviceSortSchema = z
-  .enum(DEVICE_SORTS, { error: `expected one of ${DEVICE_SORT_KEYS.join(', ')}, optionally with a leading - for descending` })
+  .enum(DEVICE_SORTS, {
+    error: `expected one of ${DEVICE_SORT_KEYS.join(', ')}, optionally with a leading - for descending`,
+  })
   .default('id')
   .describe('order of the list: a field, or -field for descending; ties broken by id; empty values last');
 
@@ -260,7 +309,9 @@ export const productSchema = z
     category: z.string(),
     summary: z.string().nullable(),
     source_path: z.string(),
-    spec: productSpecSchema.describe('the device side: role, heartbeat, metrics with units and ranges, commands with params'),
+    spec: productSpecSchema.describe(
+      'the device side: role, heartbeat, metrics with units and ranges, commands with params',
+    ),
     versions: z.array(
       z.object({
         version: z.string(),
@@ -293,7 +344,9 @@ const textSearch = z.string().trim().min(1).max(100).optional().describe('text s
 /** The query string of each collection's list (besides limit and cursor); delete options. */
 export const customerFilters = { q: textSearch };
 export const siteFilters = { customer_id: idSchema('customer').optional(), q: textSearch };
-export const siteDeleteQuery = { cascade: queryFlag.optional().describe('admin only: also delete its deployments and devices') };
+export const siteDeleteQuery = {
+  cascade: queryFlag.optional().describe('admin only: also delete its deployments and devices'),
+};
 export const deploymentFilters = {
   site_id: idSchema('site').optional(),
   customer_id: idSchema('customer').optional(),
@@ -311,7 +364,12 @@ export const deviceFilters = {
   q: textSearch.describe('matches id, serial, name and external refs (DevEUI, MAC…)'),
   sort: deviceSortSchema,
 };
-export const inventoryFilters = { deployment_id: idSchema('deployment').optional(), state: z.enum(INVENTORY_STATES).optional(), sku: z.string().max(100).optional(), q: textSearch };
+export const inventoryFilters = {
+  deployment_id: idSchema('deployment').optional(),
+  state: z.enum(INVENTORY_STATES).optional(),
+  sku: z.string().max(100).optional(),
+  q: textSearch,
+};
 
 export const productParams = z.object({ code: z.string().max(64) });
 export const productListSchema = z.object({ items: z.array(productSchema) });

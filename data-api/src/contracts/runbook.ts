@@ -55,7 +55,8 @@ export const DOCUSAURUS_DOC_KEYS = [
 
 /** Ids of runbooks, gates and items: the url-safe body of docs/contracts/ids.mdx. */
 export const RUNBOOK_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-export const RUNBOOK_ID_RULE = 'a url-safe id (ASCII letters, digits, `-` and `_`, starting with a letter or digit, at most 64 characters)';
+export const RUNBOOK_ID_RULE =
+  'a url-safe id (ASCII letters, digits, `-` and `_`, starting with a letter or digit, at most 64 characters)';
 
 /** Rule ids of the lint (plugins/remark-runbook) that a refinement below belongs to. */
 export const RUNBOOK_RULE = {
@@ -97,7 +98,11 @@ export const expectSchema = z
     if (e.min === undefined && e.max === undefined) {
       ctx.addIssue({ code: 'custom', message: 'Unexpected `expect` without bounds, expected `min` and/or `max`' });
     } else if (e.min !== undefined && e.max !== undefined && e.min > e.max) {
-      ctx.addIssue({ code: 'custom', path: ['min'], message: `Unexpected \`expect.min\` ${e.min} above \`expect.max\` ${e.max}, expected min ≤ max` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['min'],
+        message: `Unexpected \`expect.min\` ${e.min} above \`expect.max\` ${e.max}, expected min ≤ max`,
+      });
     }
   });
 
@@ -111,7 +116,11 @@ export const autoCheckSchema = z
   })
   .superRefine((a, ctx) => {
     const n = Object.values(a).filter((v) => v !== undefined).length;
-    if (n !== 1) ctx.addIssue({ code: 'custom', message: `Unexpected ${n} probes in \`auto_check\`, expected exactly one of ${AUTO_CHECK_PROBES.map((p) => `\`${p}\``).join(', ')}` });
+    if (n !== 1)
+      ctx.addIssue({
+        code: 'custom',
+        message: `Unexpected ${n} probes in \`auto_check\`, expected exactly one of ${AUTO_CHECK_PROBES.map((p) => `\`${p}\``).join(', ')}`,
+      });
   });
 
 export const checklistItemSchema = z
@@ -123,7 +132,9 @@ export const checklistItemSchema = z
     auto_check: autoCheckSchema.optional(),
     when: conditionSchema
       .optional()
-      .describe('JSONLogic over deployment, site and product: the item is part of an execution only when true (runbook/bad-condition)'),
+      .describe(
+        'JSONLogic over deployment, site and product: the item is part of an execution only when true (runbook/bad-condition)',
+      ),
   })
   .superRefine((item, ctx) => {
     if (item.evidence === 'value' && item.expect === undefined) {
@@ -169,7 +180,10 @@ export const runbookFrontmatterSchema = z
     product_code: text.optional().describe('must exist in the product catalog (docs/products)'),
     product_versions: z
       .string()
-      .refine(isValidSemverRange, { params: { rule: RUNBOOK_RULE.invalidSemverRange }, message: 'expected a semver range' })
+      .refine(isValidSemverRange, {
+        params: { rule: RUNBOOK_RULE.invalidSemverRange },
+        message: 'expected a semver range',
+      })
       .optional(),
     estimated_minutes: z.int().min(1).optional(),
     requires: z.array(id).default([]).describe('runbooks to finish first (for the same deployment)'),
@@ -180,15 +194,34 @@ export const runbookFrontmatterSchema = z
   })
   .superRefine((fm, ctx) => {
     if (fm.kind === 'tutorial') {
-      if (fm.track === undefined) ctx.addIssue({ code: 'custom', path: ['track'], message: 'Missing `track`, expected the tutorial track (a tutorial needs `track` and `step`)' });
-      if (fm.step === undefined) ctx.addIssue({ code: 'custom', path: ['step'], message: 'Missing `step`, expected the position in the track (an integer ≥ 1)' });
+      if (fm.track === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['track'],
+          message: 'Missing `track`, expected the tutorial track (a tutorial needs `track` and `step`)',
+        });
+      if (fm.step === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['step'],
+          message: 'Missing `step`, expected the position in the track (an integer ≥ 1)',
+        });
     } else {
       for (const k of ['track', 'step'] as const) {
-        if (fm[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: `Unexpected \`${k}\` in a ${fm.kind}, expected it only when \`kind: tutorial\`` });
+        if (fm[k] !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: [k],
+            message: `Unexpected \`${k}\` in a ${fm.kind}, expected it only when \`kind: tutorial\``,
+          });
       }
     }
     if (fm.product_versions !== undefined && fm.product_code === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['product_versions'], message: 'Unexpected `product_versions` without `product_code`, expected both or neither' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['product_versions'],
+        message: 'Unexpected `product_versions` without `product_code`, expected both or neither',
+      });
     }
     for (const d of findDuplicates(fm.gates.map((g) => g.id))) {
       ctx.addIssue({

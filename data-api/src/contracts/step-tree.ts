@@ -69,16 +69,39 @@ export function graphProblems(actions: readonly StepLike[]): GraphProblem[] {
     deps.forEach((dep, j) => {
       const target = index.get(dep);
       if (target === undefined) {
-        const hint = closestId(dep, [...index.keys()].filter((k) => k !== a.id));
-        problems.push({ kind: 'unknown', action: i, entry: j, message: `Unexpected depends_on "${dep}" in action "${a.id}", expected the id of another action${hint ? ` (did you mean "${hint}"?)` : ''}` });
+        const hint = closestId(
+          dep,
+          [...index.keys()].filter((k) => k !== a.id),
+        );
+        problems.push({
+          kind: 'unknown',
+          action: i,
+          entry: j,
+          message: `Unexpected depends_on "${dep}" in action "${a.id}", expected the id of another action${hint ? ` (did you mean "${hint}"?)` : ''}`,
+        });
       } else if (dep === a.id) {
-        problems.push({ kind: 'self', action: i, entry: j, message: `Unexpected depends_on "${dep}": action "${a.id}" cannot wait for itself` });
+        problems.push({
+          kind: 'self',
+          action: i,
+          entry: j,
+          message: `Unexpected depends_on "${dep}": action "${a.id}" cannot wait for itself`,
+        });
       } else if (actions[target]!.type === TICKET_ACTION) {
-        problems.push({ kind: 'ticket', action: i, entry: j, message: `Unexpected depends_on "${dep}": ${TICKET_ACTION} runs after every other action, nothing can wait for it` });
+        problems.push({
+          kind: 'ticket',
+          action: i,
+          entry: j,
+          message: `Unexpected depends_on "${dep}": ${TICKET_ACTION} runs after every other action, nothing can wait for it`,
+        });
       } else usable.push({ to: dep, entry: j });
     });
     if (a.type === TICKET_ACTION && deps.length > 0) {
-      problems.push({ kind: 'ticket', action: i, entry: 0, message: `Unexpected depends_on in ${TICKET_ACTION} "${a.id}": it runs after every other action, when one failed` });
+      problems.push({
+        kind: 'ticket',
+        action: i,
+        entry: 0,
+        message: `Unexpected depends_on in ${TICKET_ACTION} "${a.id}": it runs after every other action, when one failed`,
+      });
     }
     if (!edges.has(a.id)) edges.set(a.id, usable);
   });
@@ -94,7 +117,12 @@ export function graphProblems(actions: readonly StepLike[]): GraphProblem[] {
         const cycle = [...stack.slice(stack.indexOf(to)), to];
         // Edges point from dependant to dependency; a cycle reads naturally in run order.
         const order = [...cycle].reverse();
-        problems.push({ kind: 'cycle', action: index.get(id)!, entry, message: `Unexpected dependency cycle ${order.join(' → ')}, expected a tree (remove one of these depends_on)` });
+        problems.push({
+          kind: 'cycle',
+          action: index.get(id)!,
+          entry,
+          message: `Unexpected dependency cycle ${order.join(' → ')}, expected a tree (remove one of these depends_on)`,
+        });
       } else if (s === undefined) visit(to);
     }
     stack.pop();
@@ -169,14 +197,21 @@ export function stepTreeMermaid(tree: StepTree, states: Readonly<Record<string, 
     return `"${text.replace(/"/g, '#quot;')}"`;
   };
   for (const n of tree.nodes) {
-    lines.push(n.ticket ? `  ${node(n.id)}[/${label(n)}/]` : n.conditional ? `  ${node(n.id)}{{${label(n)}}}` : `  ${node(n.id)}[${label(n)}]`);
+    lines.push(
+      n.ticket
+        ? `  ${node(n.id)}[/${label(n)}/]`
+        : n.conditional
+          ? `  ${node(n.id)}{{${label(n)}}}`
+          : `  ${node(n.id)}[${label(n)}]`,
+    );
   }
   const steps = tree.nodes.filter((n) => !n.ticket);
   for (const n of steps) for (const d of n.needs) lines.push(`  ${node(d)} --> ${node(n.id)}`);
   // The ticket hangs off the leaves, dashed: it runs last, only after a failure.
   const needed = new Set(steps.flatMap((n) => n.needs));
   for (const t of tree.nodes.filter((n) => n.ticket)) {
-    for (const leaf of steps.filter((n) => !needed.has(n.id))) lines.push(`  ${node(leaf.id)} -. on failure .-> ${node(t.id)}`);
+    for (const leaf of steps.filter((n) => !needed.has(n.id)))
+      lines.push(`  ${node(leaf.id)} -. on failure .-> ${node(t.id)}`);
   }
   lines.push(
     '  classDef queued fill:#eceff1,stroke:#90a4ae,color:#263238',

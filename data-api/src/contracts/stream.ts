@@ -34,7 +34,10 @@ export type LiveSample = z.infer<typeof liveSampleSchema>;
  * `automation`, `telemetry`, `surface`…) takes all its events; `family:<id>` one subject;
  * `site:<site_id>` everything at a site. No topics: everything the token may see.
  */
-export function topicMatches(topics: readonly string[], event: { type: string; subject: { type: string; id: string }; site_id: string | null }): boolean {
+export function topicMatches(
+  topics: readonly string[],
+  event: { type: string; subject: { type: string; id: string }; site_id: string | null },
+): boolean {
   if (topics.length === 0) return true;
   const family = event.type.split('.')[0]!;
   return topics.some((t) => {
@@ -50,7 +53,10 @@ export const streamQuerySchema = z.strictObject({
   topics: z
     .string()
     .max(2000)
-    .regex(/^[a-z_]+(:[A-Za-z0-9._~-]+)?(,[a-z_]+(:[A-Za-z0-9._~-]+)?)*$/, 'expected a comma list like device,alert,site:site_x,device:dev_y')
+    .regex(
+      /^[a-z_]+(:[A-Za-z0-9._~-]+)?(,[a-z_]+(:[A-Za-z0-9._~-]+)?)*$/,
+      'expected a comma list like device,alert,site:site_x,device:dev_y',
+    )
     .optional(),
   last_event_id: z.coerce.number().int().min(0).optional(),
 });

@@ -11,15 +11,40 @@ export const A2UI_VERSION = 'v0.9' as const;
 export const FLEETBOOK_CATALOG_ID = 'urn:fleetbook:a2ui:catalog:v1';
 
 export const BASIC_COMPONENTS = [
-  'Text', 'Image', 'Icon', 'Video', 'AudioPlayer', 'Row', 'Column', 'List', 'Card', 'Tabs', 'Divider', 'Modal',
-  'Button', 'TextField', 'CheckBox', 'ChoicePicker', 'Slider', 'DateTimeInput',
+  'Text',
+  'Image',
+  'Icon',
+  'Video',
+  'AudioPlayer',
+  'Row',
+  'Column',
+  'List',
+  'Card',
+  'Tabs',
+  'Divider',
+  'Modal',
+  'Button',
+  'TextField',
+  'CheckBox',
+  'ChoicePicker',
+  'Slider',
+  'DateTimeInput',
 ] as const;
 /** widgets.md: the fleetbook catalog of data components, props bound by JSON Pointer. */
-export const FLEETBOOK_COMPONENTS = ['DeviceTable', 'HealthBadge', 'TelemetryChart', 'AlertList', 'RunTimeline', 'Stat'] as const;
+export const FLEETBOOK_COMPONENTS = [
+  'DeviceTable',
+  'HealthBadge',
+  'TelemetryChart',
+  'AlertList',
+  'RunTimeline',
+  'Stat',
+] as const;
 export const CATALOG_COMPONENTS: readonly string[] = [...BASIC_COMPONENTS, ...FLEETBOOK_COMPONENTS];
 
 /** `fleet-overview`, `site-status`: lower-case words joined by `-`. */
-export const surfaceNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'expected a surface name like fleet-overview (lower case, digits, -)');
+export const surfaceNameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,62}$/, 'expected a surface name like fleet-overview (lower case, digits, -)');
 
 const jsonPointer = z.string().regex(/^(\/([^/~]|~[01])*)*$/, 'expected a JSON Pointer like /devices/0/name');
 
@@ -36,7 +61,12 @@ const envelope = <K extends string, S extends z.ZodType>(key: K, body: S) =>
 
 export const createSurfaceMessageSchema = envelope(
   'createSurface',
-  z.strictObject({ surfaceId: z.string().min(1), catalogId: z.string().min(1), theme: z.unknown().optional(), sendDataModel: z.boolean().optional() }),
+  z.strictObject({
+    surfaceId: z.string().min(1),
+    catalogId: z.string().min(1),
+    theme: z.unknown().optional(),
+    sendDataModel: z.boolean().optional(),
+  }),
 );
 export const updateComponentsMessageSchema = envelope(
   'updateComponents',
@@ -49,7 +79,12 @@ export const updateDataModelMessageSchema = envelope(
 export const deleteSurfaceMessageSchema = envelope('deleteSurface', z.strictObject({ surfaceId: z.string().min(1) }));
 
 export const a2uiMessageSchema = z
-  .union([createSurfaceMessageSchema, updateComponentsMessageSchema, updateDataModelMessageSchema, deleteSurfaceMessageSchema])
+  .union([
+    createSurfaceMessageSchema,
+    updateComponentsMessageSchema,
+    updateDataModelMessageSchema,
+    deleteSurfaceMessageSchema,
+  ])
   .meta({ id: 'A2uiMessage' });
 
 /** A user action coming back from a surface (A2UI v0.9 client-to-server). */
@@ -73,7 +108,13 @@ export type A2uiActionMessage = z.infer<typeof a2uiActionMessageSchema>;
 /* ------------------------------------------------------------- definitions */
 
 /** A query argument: a literal, or `{ "param": "site" }` taken from the surface's parameters. */
-export const queryArgSchema = z.union([z.string().max(200), z.number(), z.boolean(), z.null(), z.strictObject({ param: z.string().regex(/^[a-z_]{1,40}$/) })]);
+export const queryArgSchema = z.union([
+  z.string().max(200),
+  z.number(),
+  z.boolean(),
+  z.null(),
+  z.strictObject({ param: z.string().regex(/^[a-z_]{1,40}$/) }),
+]);
 
 /** The data queries a surface may use: named, server-side, tenant-scoped. */
 export const SURFACE_QUERIES = {
@@ -134,11 +175,16 @@ export const surfaceDefinitionSchema = z
     actions: z.array(z.enum(Object.keys(SURFACE_ACTIONS) as [SurfaceActionName, ...SurfaceActionName[]])).default([]),
   })
   .superRefine((def, ctx) => {
-    for (const issue of componentTreeIssues(def.components)) ctx.addIssue({ code: 'custom', path: ['components', ...issue.path], message: issue.message });
+    for (const issue of componentTreeIssues(def.components))
+      ctx.addIssue({ code: 'custom', path: ['components', ...issue.path], message: issue.message });
     for (const [pointer, q] of Object.entries(def.queries)) {
       for (const [name, arg] of Object.entries(q.args)) {
         if (arg && typeof arg === 'object' && !(arg.param in def.params)) {
-          ctx.addIssue({ code: 'custom', path: ['queries', pointer, 'args', name], message: `unknown parameter "${arg.param}": declare it in params` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['queries', pointer, 'args', name],
+            message: `unknown parameter "${arg.param}": declare it in params`,
+          });
         }
       }
     }
@@ -155,26 +201,44 @@ const CHILD_PROPS = ['children', 'child', 'trigger', 'content'];
  * The rules the protocol leaves to the sender: unique ids, exactly one `root`, every
  * component in the catalog, every child reference resolvable.
  */
-export function componentTreeIssues(components: readonly A2uiComponent[]): Array<{ path: (string | number)[]; message: string }> {
+export function componentTreeIssues(
+  components: readonly A2uiComponent[],
+): Array<{ path: (string | number)[]; message: string }> {
   const issues: Array<{ path: (string | number)[]; message: string }> = [];
   const first = new Map<string, number>();
   components.forEach((c, i) => {
-    if (first.has(c.id)) issues.push({ path: [i, 'id'], message: `duplicate component id "${c.id}" (first at components[${first.get(c.id)}])` });
+    if (first.has(c.id))
+      issues.push({
+        path: [i, 'id'],
+        message: `duplicate component id "${c.id}" (first at components[${first.get(c.id)}])`,
+      });
     else first.set(c.id, i);
     if (!CATALOG_COMPONENTS.includes(c.component)) {
-      issues.push({ path: [i, 'component'], message: `unexpected component "${c.component}", expected one of ${CATALOG_COMPONENTS.join(', ')}` });
+      issues.push({
+        path: [i, 'component'],
+        message: `unexpected component "${c.component}", expected one of ${CATALOG_COMPONENTS.join(', ')}`,
+      });
     }
   });
   if (!first.has('root')) issues.push({ path: [], message: 'expected one component with id "root"' });
   components.forEach((c, i) => {
     for (const prop of CHILD_PROPS) {
       const v = (c as Record<string, unknown>)[prop];
-      const refs = typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : v && typeof v === 'object' && typeof (v as { componentId?: unknown }).componentId === 'string' ? [(v as { componentId: string }).componentId] : [];
-      for (const ref of refs) if (!first.has(ref)) issues.push({ path: [i, prop], message: `unknown child id "${ref}"` });
+      const refs =
+        typeof v === 'string'
+          ? [v]
+          : Array.isArray(v)
+            ? v.filter((x): x is string => typeof x === 'string')
+            : v && typeof v === 'object' && typeof (v as { componentId?: unknown }).componentId === 'string'
+              ? [(v as { componentId: string }).componentId]
+              : [];
+      for (const ref of refs)
+        if (!first.has(ref)) issues.push({ path: [i, prop], message: `unknown child id "${ref}"` });
     }
     if (c.component === 'Tabs' && Array.isArray((c as { tabs?: unknown }).tabs)) {
-      ((c as unknown as { tabs: Array<{ child?: unknown }> }).tabs).forEach((t, j) => {
-        if (typeof t.child === 'string' && !first.has(t.child)) issues.push({ path: [i, 'tabs', j, 'child'], message: `unknown child id "${t.child}"` });
+      (c as unknown as { tabs: Array<{ child?: unknown }> }).tabs.forEach((t, j) => {
+        if (typeof t.child === 'string' && !first.has(t.child))
+          issues.push({ path: [i, 'tabs', j, 'child'], message: `unknown child id "${t.child}"` });
       });
     }
   });
@@ -226,6 +290,8 @@ export type SurfaceResponse = z.infer<typeof surfaceResponseSchema>;
 
 /** Routes: `/surfaces/:name`, its parameters in the query string, and the answers. */
 export const surfaceRouteParams = z.object({ name: surfaceNameSchema });
-export const surfaceArgsQuery = z.record(z.string().regex(/^[a-z_]{1,40}$/), z.string().max(200)).describe('the surface parameters, e.g. site=site_farm-north');
+export const surfaceArgsQuery = z
+  .record(z.string().regex(/^[a-z_]{1,40}$/), z.string().max(200))
+  .describe('the surface parameters, e.g. site=site_farm-north');
 export const surfaceListSchema = z.object({ items: z.array(surfaceSummarySchema) });
 export const a2uiMessagesSchema = z.object({ messages: z.array(a2uiMessageSchema) });

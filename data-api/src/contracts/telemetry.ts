@@ -9,7 +9,6 @@ export const bucketParam = z
   .regex(/^(raw|auto|[1-9][0-9]{0,4}[smhd])$/, 'expected raw, auto, or a duration like 30s, 1m, 5m, 1h, 1d')
   .default('auto');
 
-
 export const telemetryQuery = z
   .strictObject({
     metric: z.string().regex(metricNameRe, 'expected a metric name like temp_c'),
@@ -17,7 +16,10 @@ export const telemetryQuery = z
     to: isoDate.optional().describe('default: now'),
     bucket: bucketParam,
   })
-  .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), { message: 'from must be before to', path: ['from'] });
+  .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), {
+    message: 'from must be before to',
+    path: ['from'],
+  });
 export type TelemetryQuery = z.infer<typeof telemetryQuery>;
 
 export const telemetryParams = z.object({ id: deviceIdField });
@@ -28,7 +30,9 @@ export const telemetrySeries = z
     metric: z.string(),
     from: z.string(),
     to: z.string(),
-    bucket: z.string().describe('the bucket used: raw, or a duration (coarsened when older data only exists as rollups)'),
+    bucket: z
+      .string()
+      .describe('the bucket used: raw, or a duration (coarsened when older data only exists as rollups)'),
     bucket_s: z.number().int().describe('0 for raw'),
     sources: z.array(z.enum(['raw', '1m', '1h'])).describe('storage levels read, oldest part first'),
     points: z.array(

@@ -26,7 +26,9 @@ export const templateFrontmatterSchema = z.object({
   /** The name `fleetbook new` takes. */
   template: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected a template name like decision'),
   /** Where the page goes, relative to the site, with variables: `runbooks/{{slug}}.mdx`. */
-  target: z.string().regex(/^(docs|runbooks)\/[A-Za-z0-9{}._/-]+\.mdx$/, 'expected a path under docs/ or runbooks/ ending in .mdx'),
+  target: z
+    .string()
+    .regex(/^(docs|runbooks)\/[A-Za-z0-9{}._/-]+\.mdx$/, 'expected a path under docs/ or runbooks/ ending in .mdx'),
   /** Flags the template cannot do without. */
   needs: z.array(z.enum(TEMPLATE_NEEDS)).default([]),
   description: z.string().optional(),

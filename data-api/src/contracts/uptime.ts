@@ -2,14 +2,16 @@
 import { z } from 'zod';
 import { isoDateTime as isoDate } from './primitives.ts';
 
-
 export const uptimeQuery = z
   .strictObject({
     group_by: z.enum(['customer', 'site']).default('site'),
     from: isoDate.optional().describe('default: 30 days before `to`'),
     to: isoDate.optional().describe('default: now'),
   })
-  .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), { message: 'from must be before to', path: ['from'] });
+  .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), {
+    message: 'from must be before to',
+    path: ['from'],
+  });
 
 export const uptimeSchema = z
   .object({
@@ -20,7 +22,10 @@ export const uptimeSchema = z
       z.object({
         id: z.string(),
         name: z.string().nullable(),
-        uptime_pct: z.number().nullable().describe('up time / (up time + down time) × 100; null when nothing was monitored'),
+        uptime_pct: z
+          .number()
+          .nullable()
+          .describe('up time / (up time + down time) × 100; null when nothing was monitored'),
         up_s: z.number(),
         down_s: z.number(),
         devices: z.number().int().describe('devices with a known health state in the window'),

@@ -4,8 +4,27 @@
  */
 export interface DemoFleet {
   customers: Array<{ id: string; name: string }>;
-  sites: Array<{ id: string; customer_id: string; name: string; timezone: string; lat: number; lon: number; lan_notes: string; region: string }>;
-  deployments: Array<{ id: string; site_id: string; customer_id: string; name: string; product_code: string; product_version: string; state: string; planned_date: string; started_date: string | null }>;
+  sites: Array<{
+    id: string;
+    customer_id: string;
+    name: string;
+    timezone: string;
+    lat: number;
+    lon: number;
+    lan_notes: string;
+    region: string;
+  }>;
+  deployments: Array<{
+    id: string;
+    site_id: string;
+    customer_id: string;
+    name: string;
+    product_code: string;
+    product_version: string;
+    state: string;
+    planned_date: string;
+    started_date: string | null;
+  }>;
   devices: Array<{
     id: string;
     deployment_id: string | null;
@@ -43,14 +62,70 @@ const CUSTOMERS = [
 ];
 
 const SITES = [
-  { id: 'site_farm-north', customer_id: 'cus_greenacre', name: 'Farm North', timezone: 'Asia/Bangkok', lat: 18.79, lon: 98.98 },
-  { id: 'site_farm-south', customer_id: 'cus_greenacre', name: 'Farm South', timezone: 'Asia/Bangkok', lat: 13.36, lon: 100.98 },
-  { id: 'site_orchard-east', customer_id: 'cus_greenacre', name: 'Orchard East', timezone: 'Asia/Bangkok', lat: 12.61, lon: 102.1 },
-  { id: 'site_dc-laem-chabang', customer_id: 'cus_northport', name: 'DC Laem Chabang', timezone: 'Asia/Bangkok', lat: 13.08, lon: 100.88 },
-  { id: 'site_dc-bangna', customer_id: 'cus_northport', name: 'DC Bang Na', timezone: 'Asia/Bangkok', lat: 13.67, lon: 100.6 },
-  { id: 'site_dc-lat-krabang', customer_id: 'cus_northport', name: 'DC Lat Krabang', timezone: 'Asia/Bangkok', lat: 13.72, lon: 100.75 },
-  { id: 'site_pump-station-1', customer_id: 'cus_sunvale', name: 'Pump Station 1', timezone: 'Asia/Bangkok', lat: 14.02, lon: 100.53 },
-  { id: 'site_reservoir-west', customer_id: 'cus_sunvale', name: 'Reservoir West', timezone: 'Asia/Bangkok', lat: 14.2, lon: 99.9 },
+  {
+    id: 'site_farm-north',
+    customer_id: 'cus_greenacre',
+    name: 'Farm North',
+    timezone: 'Asia/Bangkok',
+    lat: 18.79,
+    lon: 98.98,
+  },
+  {
+    id: 'site_farm-south',
+    customer_id: 'cus_greenacre',
+    name: 'Farm South',
+    timezone: 'Asia/Bangkok',
+    lat: 13.36,
+    lon: 100.98,
+  },
+  {
+    id: 'site_orchard-east',
+    customer_id: 'cus_greenacre',
+    name: 'Orchard East',
+    timezone: 'Asia/Bangkok',
+    lat: 12.61,
+    lon: 102.1,
+  },
+  {
+    id: 'site_dc-laem-chabang',
+    customer_id: 'cus_northport',
+    name: 'DC Laem Chabang',
+    timezone: 'Asia/Bangkok',
+    lat: 13.08,
+    lon: 100.88,
+  },
+  {
+    id: 'site_dc-bangna',
+    customer_id: 'cus_northport',
+    name: 'DC Bang Na',
+    timezone: 'Asia/Bangkok',
+    lat: 13.67,
+    lon: 100.6,
+  },
+  {
+    id: 'site_dc-lat-krabang',
+    customer_id: 'cus_northport',
+    name: 'DC Lat Krabang',
+    timezone: 'Asia/Bangkok',
+    lat: 13.72,
+    lon: 100.75,
+  },
+  {
+    id: 'site_pump-station-1',
+    customer_id: 'cus_sunvale',
+    name: 'Pump Station 1',
+    timezone: 'Asia/Bangkok',
+    lat: 14.02,
+    lon: 100.53,
+  },
+  {
+    id: 'site_reservoir-west',
+    customer_id: 'cus_sunvale',
+    name: 'Reservoir West',
+    timezone: 'Asia/Bangkok',
+    lat: 14.2,
+    lon: 99.9,
+  },
 ];
 
 /** Which deployments each kind of site gets: product, version, devices per deployment. */
@@ -78,7 +153,12 @@ const PLANS: Record<string, Array<{ product: string; version: string; count: num
   ],
 };
 
-const ROLE: Record<string, string> = { 'lorawan-gw': 'gateway', 'soil-probe': 'sensor', 'rfid-station': 'station', 'pump-ctl': 'controller' };
+const ROLE: Record<string, string> = {
+  'lorawan-gw': 'gateway',
+  'soil-probe': 'sensor',
+  'rfid-station': 'station',
+  'pump-ctl': 'controller',
+};
 const STATES = ['live', 'live', 'live', 'installing', 'planned', 'paused', 'live', 'retired'];
 
 /**
@@ -89,15 +169,20 @@ const STATES = ['live', 'live', 'live', 'installing', 'planned', 'paused', 'live
  */
 export function generateDemoFleet(seed = 42, now = new Date('2026-11-01T00:00:00Z')): DemoFleet {
   const rand = mulberry32(seed);
-  const pick = <T,>(items: readonly T[]) => items[Math.floor(rand() * items.length)]!;
+  const pick = <T>(items: readonly T[]) => items[Math.floor(rand() * items.length)]!;
   const hex = (n: number) => Array.from({ length: n }, () => Math.floor(rand() * 16).toString(16)).join('');
   const day = (offsetDays: number) => new Date(now.getTime() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 
   const fleet: DemoFleet = { customers: CUSTOMERS, sites: [], deployments: [], devices: [], inventory: [] };
   for (const site of SITES) {
     // Thailand: the AS923_1 LoRaWAN region plan.
-    fleet.sites.push({ ...site, region: 'AS923_1', lan_notes: `Site LAN 10.${20 + fleet.sites.length}.0.0/24; gateway uplink over fibre, LTE backup.` });
-    const kind = site.id.includes('farm') || site.id.includes('orchard') ? 'farm' : site.id.includes('dc-') ? 'dc' : 'water';
+    fleet.sites.push({
+      ...site,
+      region: 'AS923_1',
+      lan_notes: `Site LAN 10.${20 + fleet.sites.length}.0.0/24; gateway uplink over fibre, LTE backup.`,
+    });
+    const kind =
+      site.id.includes('farm') || site.id.includes('orchard') ? 'farm' : site.id.includes('dc-') ? 'dc' : 'water';
     const slug = site.id.slice('site_'.length);
     PLANS[kind]!.forEach((plan, index) => {
       const depId = `dep_${slug}-${index + 1}`;
@@ -125,9 +210,15 @@ export function generateDemoFleet(seed = 42, now = new Date('2026-11-01T00:00:00
         // still up when loaded, so the health monitor's first pass marks them down and opens
         // their alerts, as for any device that stops reporting.
         const silent = live && roll >= 0.9 && roll < 0.97;
-        const status: 'up' | 'down' | 'unknown' = !live || roll >= 0.97 ? 'unknown' : roll >= 0.9 && roll < 0.935 ? 'down' : 'up';
+        const status: 'up' | 'down' | 'unknown' =
+          !live || roll >= 0.97 ? 'unknown' : roll >= 0.9 && roll < 0.935 ? 'down' : 'up';
         const heartbeatS = role === 'sensor' ? 300 : 60;
-        const lastSeen = status === 'unknown' ? null : new Date(now.getTime() - (silent ? 3 * heartbeatS * 1000 + 3_600_000 + rand() * 86_400_000 : rand() * 60_000)).toISOString();
+        const lastSeen =
+          status === 'unknown'
+            ? null
+            : new Date(
+                now.getTime() - (silent ? 3 * heartbeatS * 1000 + 3_600_000 + rand() * 86_400_000 : rand() * 60_000),
+              ).toISOString();
         const devEui = hex(16);
         fleet.devices.push({
           id,
@@ -149,7 +240,9 @@ export function generateDemoFleet(seed = 42, now = new Date('2026-11-01T00:00:00
                   last_seen: lastSeen,
                   fw: plan.version,
                   metrics: metricsFor(plan.product, rand),
-                  ...(role === 'sensor' ? { rssi_dbm: Math.round(-120 + rand() * 50), snr_db: Math.round((-5 + rand() * 15) * 10) / 10 } : {}),
+                  ...(role === 'sensor'
+                    ? { rssi_dbm: Math.round(-120 + rand() * 50), snr_db: Math.round((-5 + rand() * 15) * 10) / 10 }
+                    : {}),
                 },
           external_refs:
             role === 'sensor' || role === 'gateway'
@@ -176,7 +269,8 @@ export function generateDemoFleet(seed = 42, now = new Date('2026-11-01T00:00:00
 }
 
 function metricsFor(product: string, rand: () => number): Record<string, number> {
-  const r = (min: number, max: number, digits = 1) => Math.round((min + rand() * (max - min)) * 10 ** digits) / 10 ** digits;
+  const r = (min: number, max: number, digits = 1) =>
+    Math.round((min + rand() * (max - min)) * 10 ** digits) / 10 ** digits;
   switch (product) {
     case 'soil-probe':
       return { soil_moisture_pct: r(18, 42), temp_c: r(22, 34), battery_v: r(3.3, 3.7, 2) };

@@ -17,7 +17,12 @@ const CHUNK = 500;
  * rows that already exist (same id) are left as they are, so `--demo` can be passed at
  * every start.
  */
-export async function loadDemoData(db: Kysely<Database>, seed = 42, now = new Date(), options: { speed?: number } = {}) {
+export async function loadDemoData(
+  db: Kysely<Database>,
+  seed = 42,
+  now = new Date(),
+  options: { speed?: number } = {},
+) {
   const fleet = generateDemoFleet(seed, now);
   // A faster demo clock (tests) shortens every heartbeat, so "silent for 3 heartbeats" comes sooner too.
   const speed = options.speed ?? 1;
@@ -25,12 +30,21 @@ export async function loadDemoData(db: Kysely<Database>, seed = 42, now = new Da
     for (const d of fleet.devices) {
       d.heartbeat_interval_s = Math.max(1, Math.round(d.heartbeat_interval_s / speed));
       // …and every age with it: "seen a minute ago" stays younger than three heartbeats.
-      if (d.last_seen) d.last_seen = new Date(now.getTime() - (now.getTime() - Date.parse(d.last_seen)) / speed).toISOString();
+      if (d.last_seen)
+        d.last_seen = new Date(now.getTime() - (now.getTime() - Date.parse(d.last_seen)) / speed).toISOString();
     }
   }
   await db.transaction().execute(async (trx) => {
-    await trx.insertInto('customers').values(fleet.customers).onConflict((c) => c.doNothing()).execute();
-    await trx.insertInto('sites').values(fleet.sites).onConflict((c) => c.doNothing()).execute();
+    await trx
+      .insertInto('customers')
+      .values(fleet.customers)
+      .onConflict((c) => c.doNothing())
+      .execute();
+    await trx
+      .insertInto('sites')
+      .values(fleet.sites)
+      .onConflict((c) => c.doNothing())
+      .execute();
     await trx
       .insertInto('deployments')
       .values(fleet.deployments.map((d) => ({ ...d, state: d.state as any })))
@@ -57,7 +71,12 @@ export async function loadDemoData(db: Kysely<Database>, seed = 42, now = new Da
       .onConflict((c) => c.doNothing())
       .execute();
     const work = demoWorkItems(fleet, now);
-    if (work.length) await trx.insertInto('work_items').values(work).onConflict((c) => c.doNothing()).execute();
+    if (work.length)
+      await trx
+        .insertInto('work_items')
+        .values(work)
+        .onConflict((c) => c.doNothing())
+        .execute();
   });
   return {
     customers: fleet.customers.length,

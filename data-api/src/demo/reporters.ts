@@ -25,7 +25,8 @@ const PRODUCTS: DemoProduct[] = ['lorawan-gw', 'soil-probe', 'pump-ctl', 'rfid-s
  * About 8 % of the pump controllers run with a setpoint other than the registry's (someone
  * changed it on the panel), and the featured pump always does: the device page shows the drift.
  */
-export const isDrifting = (deviceId: string) => deviceId === 'dev_farm-north-4-001' || unitHash(`${deviceId}:drift`) < 0.08;
+export const isDrifting = (deviceId: string) =>
+  deviceId === 'dev_farm-north-4-001' || unitHash(`${deviceId}:drift`) < 0.08;
 
 export const isBrokenForGood = (deviceId: string) => unitHash(`${deviceId}:broken`) < 0.03;
 

@@ -54,7 +54,9 @@ export interface AppContext {
 }
 
 /** What a context is built from: everything but this process's own state (and a default retention). */
-export type AppContextParts = Omit<AppContext, 'metrics' | 'live' | 'ingests' | 'retention'> & { retention?: RetentionOptions };
+export type AppContextParts = Omit<AppContext, 'metrics' | 'live' | 'ingests' | 'retention'> & {
+  retention?: RetentionOptions;
+};
 
 declare module 'fastify' {
   interface FastifyInstance {

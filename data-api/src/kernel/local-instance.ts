@@ -25,7 +25,11 @@ export const LOCAL_CLI_TOKEN_NAME = 'fleetbook CLI (local instance)';
 export const instanceFile = (dataDir: string) => path.join(dataDir, 'instance.json');
 
 /** Publishes this process as the data dir's running instance; returns what undoes it at stop. */
-export async function publishLocalInstance(db: Kysely<Database>, dataDir: string, url: string): Promise<() => Promise<void>> {
+export async function publishLocalInstance(
+  db: Kysely<Database>,
+  dataDir: string,
+  url: string,
+): Promise<() => Promise<void>> {
   // A crashed run left its token behind: it is nobody's now.
   await db.deleteFrom('api_tokens').where('name', '=', LOCAL_CLI_TOKEN_NAME).execute();
   const created = await createToken(db, { name: LOCAL_CLI_TOKEN_NAME, role: 'admin' });

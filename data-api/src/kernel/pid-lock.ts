@@ -5,7 +5,12 @@ import fs from 'node:fs';
  * file created exclusively; a stale one (its process is gone) is taken over. Returns the
  * release function. `reentrant`: this same process may take it again.
  */
-export function acquirePidLock(lockFile: string, inUse: (pid: number) => Error, cannot: () => Error, options: { reentrant?: boolean } = {}): () => void {
+export function acquirePidLock(
+  lockFile: string,
+  inUse: (pid: number) => Error,
+  cannot: () => Error,
+  options: { reentrant?: boolean } = {},
+): () => void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       fs.writeFileSync(lockFile, String(process.pid), { flag: 'wx' });

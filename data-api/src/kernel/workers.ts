@@ -30,18 +30,25 @@ export interface WorkerPlan {
 }
 
 /** How many processes `fleetbook start` runs: several only on PostgreSQL with an external broker. */
-export function planWorkers(config: Pick<FleetbookConfig, 'workers' | 'database' | 'broker'>, cores = availableCores()): WorkerPlan {
+export function planWorkers(
+  config: Pick<FleetbookConfig, 'workers' | 'database' | 'broker'>,
+  cores = availableCores(),
+): WorkerPlan {
   const asked = config.workers ?? cores;
   if (asked <= 1) return { count: 1, note: null };
   if (config.database.kind !== 'pg' || config.broker.kind !== 'external') {
     // The embedded database (PGlite) and broker (aedes) belong to one process.
-    const note = config.workers !== null ? `FLEETBOOK_WORKERS=${asked} needs PostgreSQL (DATABASE_URL) and an external broker (MQTT_URL); the embedded ones run in one process` : null;
+    const note =
+      config.workers !== null
+        ? `FLEETBOOK_WORKERS=${asked} needs PostgreSQL (DATABASE_URL) and an external broker (MQTT_URL); the embedded ones run in one process`
+        : null;
     return { count: 1, note };
   }
   return { count: asked, note: null };
 }
 
-export const availableCores = (): number => (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
+export const availableCores = (): number =>
+  typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 
 /** This process as worker `index` (from 1) of `total`, or null for a primary or a single process. */
 export function workerRole(env: NodeJS.ProcessEnv = process.env): { index: number; total: number } | null {
@@ -106,15 +113,27 @@ export async function runPrimary(count: number, io: PrimaryIo = processIo): Prom
         if (workers.get(index) === worker) workers.delete(index);
         if (stopping) return;
         if (!ready) {
-          reject(Object.assign(new Error(`worker ${index} exited before it was ready (${signal ?? `code ${code}`})`), { exitCode: code || 1 }));
+          reject(
+            Object.assign(new Error(`worker ${index} exited before it was ready (${signal ?? `code ${code}`})`), {
+              exitCode: code || 1,
+            }),
+          );
           return;
         }
         const youngMs = Date.now() - bornAt;
-        const delay = (restarts.get(index) ?? 0) > 0 && youngMs < 10_000 ? Math.min(10_000, 500 * 2 ** (restarts.get(index) ?? 0)) : 500;
+        const delay =
+          (restarts.get(index) ?? 0) > 0 && youngMs < 10_000
+            ? Math.min(10_000, 500 * 2 ** (restarts.get(index) ?? 0))
+            : 500;
         restarts.set(index, youngMs < 10_000 ? (restarts.get(index) ?? 0) + 1 : 0);
-        io.err(`fleetbook: worker ${index} (pid ${worker.process.pid}) exited (${signal ?? `code ${code}`}); starting it again in ${delay} ms under the same instance\n`);
+        io.err(
+          `fleetbook: worker ${index} (pid ${worker.process.pid}) exited (${signal ?? `code ${code}`}); starting it again in ${delay} ms under the same instance\n`,
+        );
         setTimeout(() => {
-          if (!stopping) fork(index).catch((err: Error) => io.err(`fleetbook: worker ${index} did not start again: ${err.message}\n`));
+          if (!stopping)
+            fork(index).catch((err: Error) =>
+              io.err(`fleetbook: worker ${index} did not start again: ${err.message}\n`),
+            );
         }, delay).unref();
       });
     });
@@ -129,7 +148,8 @@ export async function runPrimary(count: number, io: PrimaryIo = processIo): Prom
       io.exit(130);
     }
     stopping = true;
-    if (started) io.out(`\n${signal}: stopping ${workers.size} workers (finishing requests, writing what the ingest holds)…\n`);
+    if (started)
+      io.out(`\n${signal}: stopping ${workers.size} workers (finishing requests, writing what the ingest holds)…\n`);
     await Promise.all(
       [...workers.values()].map(
         (w) =>

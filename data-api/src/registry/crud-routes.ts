@@ -12,7 +12,12 @@ import { ERROR_RESPONSES } from '../kernel/errors/responses.ts';
 type Db = Kysely<Database>;
 
 /** One registry collection: its schemas and the service calls behind the five routes. */
-export interface CrudSpec<Item extends z.ZodType, Create extends z.ZodType, Update extends z.ZodType, Query extends z.ZodRawShape> {
+export interface CrudSpec<
+  Item extends z.ZodType,
+  Create extends z.ZodType,
+  Update extends z.ZodType,
+  Query extends z.ZodRawShape,
+> {
   /** URL segment, e.g. `sites`. */
   path: string;
   /** Singular name for summaries, e.g. `site`. */
@@ -52,44 +57,90 @@ export function registerCrud<I extends z.ZodType, C extends z.ZodType, U extends
   const params = idParamsOf(spec.id);
   const tags = [spec.tag];
   const db = () => app.ctx.db;
-  const scope = (write: 'create' | 'update' | 'delete') => (spec.sharedWrites?.includes(write) ? 'unscoped' : 'tenant') as 'tenant' | 'unscoped';
+  const scope = (write: 'create' | 'update' | 'delete') =>
+    (spec.sharedWrites?.includes(write) ? 'unscoped' : 'tenant') as 'tenant' | 'unscoped';
 
   app.get(
     `/${spec.path}`,
     {
       config: { auth: 'viewer', csv: true },
-      schema: { summary: `List ${spec.path}`, tags, querystring: z.strictObject({ ...pageQuery, ...spec.filters }), response: { 200: pageOf(spec.item, spec.name[0]!.toUpperCase() + spec.name.slice(1)), ...ERROR_RESPONSES } },
+      schema: {
+        summary: `List ${spec.path}`,
+        tags,
+        querystring: z.strictObject({ ...pageQuery, ...spec.filters }),
+        response: { 200: pageOf(spec.item, spec.name[0]!.toUpperCase() + spec.name.slice(1)), ...ERROR_RESPONSES },
+      },
     },
     async (request, reply) =>
-      jsonOrCsv(request, reply, () => spec.list(db(), request.principal!, request.query), () => ({
-        name: spec.path,
-        columns: columnsOf(spec.item),
-        rows: allPages((limit, cursor) => spec.list(db(), request.principal!, { ...(request.query as object), limit, cursor })),
-      })),
+      jsonOrCsv(
+        request,
+        reply,
+        () => spec.list(db(), request.principal!, request.query),
+        () => ({
+          name: spec.path,
+          columns: columnsOf(spec.item),
+          rows: allPages((limit, cursor) =>
+            spec.list(db(), request.principal!, { ...(request.query as object), limit, cursor }),
+          ),
+        }),
+      ),
   );
   app.get(
     `/${spec.path}/:id`,
-    { config: { auth: 'viewer' }, schema: { summary: `Get a ${spec.name}`, tags, params, response: { 200: spec.item, ...ERROR_RESPONSES } } },
+    {
+      config: { auth: 'viewer' },
+      schema: { summary: `Get a ${spec.name}`, tags, params, response: { 200: spec.item, ...ERROR_RESPONSES } },
+    },
     async (request) => spec.get(db(), request.principal!, (request.params as { id: string }).id),
   );
   app.post(
     `/${spec.path}`,
-    { config: { auth: spec.writeRole, scope: scope('create') }, schema: { summary: `Create a ${spec.name}`, tags, body: spec.create, response: { 201: spec.item, ...ERROR_RESPONSES } } },
-    async (request, reply) => reply.status(201).send(await spec.add(db(), request.principal!, request.body as z.infer<C>)),
+    {
+      config: { auth: spec.writeRole, scope: scope('create') },
+      schema: {
+        summary: `Create a ${spec.name}`,
+        tags,
+        body: spec.create,
+        response: { 201: spec.item, ...ERROR_RESPONSES },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await spec.add(db(), request.principal!, request.body as z.infer<C>)),
   );
   app.patch(
     `/${spec.path}/:id`,
-    { config: { auth: spec.writeRole, scope: scope('update') }, schema: { summary: `Change a ${spec.name}`, tags, params, body: spec.update, response: { 200: spec.item, ...ERROR_RESPONSES } } },
-    async (request) => spec.patch(db(), request.principal!, (request.params as { id: string }).id, request.body as z.infer<U>),
+    {
+      config: { auth: spec.writeRole, scope: scope('update') },
+      schema: {
+        summary: `Change a ${spec.name}`,
+        tags,
+        params,
+        body: spec.update,
+        response: { 200: spec.item, ...ERROR_RESPONSES },
+      },
+    },
+    async (request) =>
+      spec.patch(db(), request.principal!, (request.params as { id: string }).id, request.body as z.infer<U>),
   );
   app.delete(
     `/${spec.path}/:id`,
     {
       config: { auth: spec.writeRole, scope: scope('delete') },
-      schema: { summary: `Delete a ${spec.name}`, tags, params, querystring: z.strictObject(spec.deleteQuery ?? {}), response: { 204: z.null(), ...ERROR_RESPONSES } },
+      schema: {
+        summary: `Delete a ${spec.name}`,
+        tags,
+        params,
+        querystring: z.strictObject(spec.deleteQuery ?? {}),
+        response: { 204: z.null(), ...ERROR_RESPONSES },
+      },
     },
     async (request, reply) => {
-      await spec.remove(db(), request.principal!, (request.params as { id: string }).id, request.query as { cascade?: boolean });
+      await spec.remove(
+        db(),
+        request.principal!,
+        (request.params as { id: string }).id,
+        request.query as { cascade?: boolean },
+      );
       return reply.status(204).send(null);
     },
   );

@@ -11,11 +11,24 @@ import { iso, likeContains, translateDbError } from '../kernel/db/values.ts';
 import { assertInScope, scopeOf } from '../kernel/auth/tenancy.ts';
 import { decodeCursor, toPage } from '../kernel/db/pagination.ts';
 
-export const toCustomer = (r: CustomerRow): Customer => ({ id: r.id, name: r.name, created_at: iso(r.created_at)!, updated_at: iso(r.updated_at)! });
+export const toCustomer = (r: CustomerRow): Customer => ({
+  id: r.id,
+  name: r.name,
+  created_at: iso(r.created_at)!,
+  updated_at: iso(r.updated_at)!,
+});
 
-export async function listCustomers(db: Kysely<Database>, who: Principal, q: { limit: number; cursor?: string; q?: string }) {
+export async function listCustomers(
+  db: Kysely<Database>,
+  who: Principal,
+  q: { limit: number; cursor?: string; q?: string },
+) {
   const after = decodeCursor(q.cursor);
-  let query = db.selectFrom('customers').selectAll().orderBy('id').limit(q.limit + 1);
+  let query = db
+    .selectFrom('customers')
+    .selectAll()
+    .orderBy('id')
+    .limit(q.limit + 1);
   const scope = scopeOf(who);
   if (scope) query = query.where('id', '=', scope);
   if (after) query = query.where('id', '>', after);
@@ -33,7 +46,11 @@ export async function getCustomer(db: Kysely<Database>, who: Principal, id: stri
   return toCustomer(row);
 }
 
-export async function createCustomer(db: Kysely<Database>, who: Principal, input: z.infer<typeof customerCreateSchema>): Promise<Customer> {
+export async function createCustomer(
+  db: Kysely<Database>,
+  who: Principal,
+  input: z.infer<typeof customerCreateSchema>,
+): Promise<Customer> {
   // A tenant-scoped token cannot create another tenant.
   if (scopeOf(who)) throw forbidden('a customer-scoped token cannot create customers');
   const id = input.id ?? generateId('customer');
@@ -46,20 +63,47 @@ export async function createCustomer(db: Kysely<Database>, who: Principal, input
       .catch((err) => translateDbError(err, 'customer', id));
     const after = toCustomer(row);
     await recordAudit(trx, who, { action: 'create', entity: 'customer', entityId: id, customerId: id, after });
-    await emitChange(trx, { type: 'customer.created', subject: { type: 'customer', id }, customerId: id, payload: after });
+    await emitChange(trx, {
+      type: 'customer.created',
+      subject: { type: 'customer', id },
+      customerId: id,
+      payload: after,
+    });
     return after;
   });
 }
 
-export async function updateCustomer(db: Kysely<Database>, who: Principal, id: string, patch: z.infer<typeof customerUpdateSchema>): Promise<Customer> {
+export async function updateCustomer(
+  db: Kysely<Database>,
+  who: Principal,
+  id: string,
+  patch: z.infer<typeof customerUpdateSchema>,
+): Promise<Customer> {
   assertInScope(who, id, 'customer', id);
   return db.transaction().execute(async (trx) => {
     const before = await trx.selectFrom('customers').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
     if (!before) throw notFound('customer', id);
-    const row = await trx.updateTable('customers').set({ ...patch, updated_at: new Date() }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+    const row = await trx
+      .updateTable('customers')
+      .set({ ...patch, updated_at: new Date() })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
     const after = toCustomer(row);
-    await recordAudit(trx, who, { action: 'update', entity: 'customer', entityId: id, customerId: id, before: toCustomer(before), after });
-    await emitChange(trx, { type: 'customer.updated', subject: { type: 'customer', id }, customerId: id, payload: after });
+    await recordAudit(trx, who, {
+      action: 'update',
+      entity: 'customer',
+      entityId: id,
+      customerId: id,
+      before: toCustomer(before),
+      after,
+    });
+    await emitChange(trx, {
+      type: 'customer.updated',
+      subject: { type: 'customer', id },
+      customerId: id,
+      payload: after,
+    });
     return after;
   });
 }
@@ -73,7 +117,13 @@ export async function deleteCustomer(db: Kysely<Database>, who: Principal, id: s
     if (site) throw conflict(`customer ${id} still has sites (e.g. ${site.id}): delete or move them first`);
     await trx.deleteFrom('api_tokens').where('customer_id', '=', id).execute();
     await trx.deleteFrom('customers').where('id', '=', id).execute();
-    await recordAudit(trx, who, { action: 'delete', entity: 'customer', entityId: id, customerId: id, before: toCustomer(before) });
+    await recordAudit(trx, who, {
+      action: 'delete',
+      entity: 'customer',
+      entityId: id,
+      customerId: id,
+      before: toCustomer(before),
+    });
     await emitChange(trx, { type: 'customer.deleted', subject: { type: 'customer', id }, customerId: id });
   });
 }

@@ -4,7 +4,12 @@ import { recordAudit } from '../kernel/audit/service.ts';
 import type { Principal } from '../kernel/auth/roles.ts';
 import { emitChange } from '../kernel/changes/service.ts';
 import { generateId } from '../contracts/ids.ts';
-import { DEPLOYMENT_TRANSITIONS, type Deployment, type deploymentCreateSchema, type deploymentUpdateSchema } from '../contracts/registry.ts';
+import {
+  DEPLOYMENT_TRANSITIONS,
+  type Deployment,
+  type deploymentCreateSchema,
+  type deploymentUpdateSchema,
+} from '../contracts/registry.ts';
 import type { Database, Deployment as DeploymentRow } from '../kernel/db/index.ts';
 import { conflict, notFound } from '../kernel/errors/index.ts';
 import { iso, likeContains, translateDbError } from '../kernel/db/values.ts';
@@ -39,7 +44,11 @@ export interface DeploymentListQuery {
 
 export async function listDeployments(db: Kysely<Database>, who: Principal, q: DeploymentListQuery) {
   const after = decodeCursor(q.cursor);
-  let query = db.selectFrom('deployments').selectAll().orderBy('id').limit(q.limit + 1);
+  let query = db
+    .selectFrom('deployments')
+    .selectAll()
+    .orderBy('id')
+    .limit(q.limit + 1);
   const scope = scopeOf(who);
   if (scope) query = query.where('customer_id', '=', scope);
   if (q.customer_id) query = query.where('customer_id', '=', q.customer_id);
@@ -54,9 +63,14 @@ export async function listDeployments(db: Kysely<Database>, who: Principal, q: D
   return toPage(await query.execute(), q.limit, toDeployment);
 }
 
-export const getDeployment = async (db: Kysely<Database>, who: Principal, id: string) => toDeployment(await findDeployment(db, who, id));
+export const getDeployment = async (db: Kysely<Database>, who: Principal, id: string) =>
+  toDeployment(await findDeployment(db, who, id));
 
-export async function createDeployment(db: Kysely<Database>, who: Principal, input: z.infer<typeof deploymentCreateSchema>): Promise<Deployment> {
+export async function createDeployment(
+  db: Kysely<Database>,
+  who: Principal,
+  input: z.infer<typeof deploymentCreateSchema>,
+): Promise<Deployment> {
   const site = await findSite(db, who, input.site_id);
   await assertProductVersion(db, input.product_code, input.product_version, 'body');
   const id = input.id ?? generateId('deployment');
@@ -78,13 +92,30 @@ export async function createDeployment(db: Kysely<Database>, who: Principal, inp
       .executeTakeFirstOrThrow()
       .catch((err) => translateDbError(err, 'deployment', id));
     const after = toDeployment(row);
-    await recordAudit(trx, who, { action: 'create', entity: 'deployment', entityId: id, customerId: row.customer_id, after });
-    await emitChange(trx, { type: 'deployment.created', subject: { type: 'deployment', id }, customerId: row.customer_id, siteId: row.site_id, payload: after });
+    await recordAudit(trx, who, {
+      action: 'create',
+      entity: 'deployment',
+      entityId: id,
+      customerId: row.customer_id,
+      after,
+    });
+    await emitChange(trx, {
+      type: 'deployment.created',
+      subject: { type: 'deployment', id },
+      customerId: row.customer_id,
+      siteId: row.site_id,
+      payload: after,
+    });
     return after;
   });
 }
 
-export async function updateDeployment(db: Kysely<Database>, who: Principal, id: string, patch: z.infer<typeof deploymentUpdateSchema>): Promise<Deployment> {
+export async function updateDeployment(
+  db: Kysely<Database>,
+  who: Principal,
+  id: string,
+  patch: z.infer<typeof deploymentUpdateSchema>,
+): Promise<Deployment> {
   return db.transaction().execute(async (trx) => {
     const before = await trx.selectFrom('deployments').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
     if (!before) throw notFound('deployment', id);
@@ -101,13 +132,30 @@ export async function updateDeployment(db: Kysely<Database>, who: Principal, id:
     const startsNow = patch.state === 'installing' && !before.started_date && patch.started_date === undefined;
     const row = await trx
       .updateTable('deployments')
-      .set({ ...patch, ...(startsNow ? { started_date: new Date().toISOString().slice(0, 10) } : {}), updated_at: new Date() })
+      .set({
+        ...patch,
+        ...(startsNow ? { started_date: new Date().toISOString().slice(0, 10) } : {}),
+        updated_at: new Date(),
+      })
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
     const after = toDeployment(row);
-    await recordAudit(trx, who, { action: patch.state && patch.state !== before.state ? `state:${patch.state}` : 'update', entity: 'deployment', entityId: id, customerId: row.customer_id, before: toDeployment(before), after });
-    await emitChange(trx, { type: 'deployment.updated', subject: { type: 'deployment', id }, customerId: row.customer_id, siteId: row.site_id, payload: after });
+    await recordAudit(trx, who, {
+      action: patch.state && patch.state !== before.state ? `state:${patch.state}` : 'update',
+      entity: 'deployment',
+      entityId: id,
+      customerId: row.customer_id,
+      before: toDeployment(before),
+      after,
+    });
+    await emitChange(trx, {
+      type: 'deployment.updated',
+      subject: { type: 'deployment', id },
+      customerId: row.customer_id,
+      siteId: row.site_id,
+      payload: after,
+    });
     return after;
   });
 }
@@ -117,11 +165,30 @@ export async function deleteDeployment(db: Kysely<Database>, who: Principal, id:
     const before = await trx.selectFrom('deployments').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
     if (!before) throw notFound('deployment', id);
     assertInScope(who, before.customer_id, 'deployment', id);
-    const device = await trx.selectFrom('devices').select('id').where('deployment_id', '=', id).limit(1).executeTakeFirst();
-    if (device) throw conflict(`deployment ${id} still has devices (e.g. ${device.id}): move or delete them first, or retire the deployment`);
+    const device = await trx
+      .selectFrom('devices')
+      .select('id')
+      .where('deployment_id', '=', id)
+      .limit(1)
+      .executeTakeFirst();
+    if (device)
+      throw conflict(
+        `deployment ${id} still has devices (e.g. ${device.id}): move or delete them first, or retire the deployment`,
+      );
     await releaseInventory(trx, who, [id], before.customer_id);
     await trx.deleteFrom('deployments').where('id', '=', id).execute();
-    await recordAudit(trx, who, { action: 'delete', entity: 'deployment', entityId: id, customerId: before.customer_id, before: toDeployment(before) });
-    await emitChange(trx, { type: 'deployment.deleted', subject: { type: 'deployment', id }, customerId: before.customer_id, siteId: before.site_id });
+    await recordAudit(trx, who, {
+      action: 'delete',
+      entity: 'deployment',
+      entityId: id,
+      customerId: before.customer_id,
+      before: toDeployment(before),
+    });
+    await emitChange(trx, {
+      type: 'deployment.deleted',
+      subject: { type: 'deployment', id },
+      customerId: before.customer_id,
+      siteId: before.site_id,
+    });
   });
 }

@@ -28,12 +28,25 @@ const PG_TIMESTAMPTZ = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d
 function assertTimestampKey(key: string): void {
   const m = PG_TIMESTAMPTZ.exec(key);
   const [y, mo, d, h, mi, s] = (m ?? []).slice(1, 7).map(Number) as number[];
-  const valid = m !== null && mo! >= 1 && mo! <= 12 && d! >= 1 && d! <= new Date(Date.UTC(y!, mo!, 0)).getUTCDate() && h! <= 23 && mi! <= 59 && s! <= 59;
-  if (!valid) throw validationError([{ path: 'querystring.cursor', message: 'invalid cursor: pass back the next_cursor of a previous page unchanged' }]);
+  const valid =
+    m !== null &&
+    mo! >= 1 &&
+    mo! <= 12 &&
+    d! >= 1 &&
+    d! <= new Date(Date.UTC(y!, mo!, 0)).getUTCDate() &&
+    h! <= 23 &&
+    mi! <= 59 &&
+    s! <= 59;
+  if (!valid)
+    throw validationError([
+      { path: 'querystring.cursor', message: 'invalid cursor: pass back the next_cursor of a previous page unchanged' },
+    ]);
 }
 
 export const parseSort = (sort: DeviceSort): { key: DeviceSortKey; desc: boolean } =>
-  sort.startsWith('-') ? { key: sort.slice(1) as DeviceSortKey, desc: true } : { key: sort as DeviceSortKey, desc: false };
+  sort.startsWith('-')
+    ? { key: sort.slice(1) as DeviceSortKey, desc: true }
+    : { key: sort as DeviceSortKey, desc: false };
 
 /**
  * Orders a device list by (key, id), empty keys last in both directions, and resumes after
@@ -45,7 +58,11 @@ export const parseSort = (sort: DeviceSort): { key: DeviceSortKey; desc: boolean
  * every reading updates it, and an index on it would turn those into non-HOT updates.
  * A row whose key changes during a walk can move across the cursor (inherent to keyset).
  */
-export function orderDevices<O>(query: SelectQueryBuilder<Database, 'devices', O>, sort: DeviceSort, after: SortedAfter | null) {
+export function orderDevices<O>(
+  query: SelectQueryBuilder<Database, 'devices', O>,
+  sort: DeviceSort,
+  after: SortedAfter | null,
+) {
   const { key, desc } = parseSort(sort);
   const id = sql.ref('devices.id');
   const cmp = sql.raw(desc ? '<' : '>');

@@ -4,7 +4,14 @@ import { recordAudit } from '../kernel/audit/service.ts';
 import type { Principal } from '../kernel/auth/roles.ts';
 import { emitChange } from '../kernel/changes/service.ts';
 import { generateId } from '../contracts/ids.ts';
-import type { Device, DeviceSort, desiredStateSchema, deviceCreateSchema, deviceSecretsSchema, deviceUpdateSchema } from '../contracts/registry.ts';
+import type {
+  Device,
+  DeviceSort,
+  desiredStateSchema,
+  deviceCreateSchema,
+  deviceSecretsSchema,
+  deviceUpdateSchema,
+} from '../contracts/registry.ts';
 import { json, type Database, type Device as DeviceRow } from '../kernel/db/index.ts';
 import { conflict, notFound, validationError } from '../kernel/errors/index.ts';
 import { iso, likeContains, translateDbError } from '../kernel/db/values.ts';
@@ -81,7 +88,12 @@ export async function listDevices(db: Kysely<Database>, who: Principal, q: Devic
   if (q.q) {
     const like = likeContains(q.q);
     query = query.where((eb) =>
-      eb.or([eb('id', 'ilike', like), eb('serial', 'ilike', like), eb('name', 'ilike', like), eb(sql`external_refs::text`, 'ilike', like)]),
+      eb.or([
+        eb('id', 'ilike', like),
+        eb('serial', 'ilike', like),
+        eb('name', 'ilike', like),
+        eb(sql`external_refs::text`, 'ilike', like),
+      ]),
     );
   }
   const rows = await orderDevices(query, sort, after).execute();
@@ -95,17 +107,28 @@ export async function findDevice(db: Kysely<Database>, who: Principal, id: strin
   return row;
 }
 
-export const getDevice = async (db: Kysely<Database>, who: Principal, id: string) => toDevice(await findDevice(db, who, id));
+export const getDevice = async (db: Kysely<Database>, who: Principal, id: string) =>
+  toDevice(await findDevice(db, who, id));
 
 /**
  * domain.md: a device's site must match its deployment's site. Given a deployment and no
  * site, the device takes the deployment's site; both given and different is refused.
  */
-async function placement(db: Kysely<Database>, who: Principal, deploymentId: string | null | undefined, siteId: string | null | undefined) {
+async function placement(
+  db: Kysely<Database>,
+  who: Principal,
+  deploymentId: string | null | undefined,
+  siteId: string | null | undefined,
+) {
   if (deploymentId) {
     const dep = await findDeployment(db, who, deploymentId);
     if (siteId && siteId !== dep.site_id) {
-      throw validationError([{ path: 'body.site_id', message: `must equal the site of deployment ${dep.id} (${dep.site_id}), got ${siteId}` }]);
+      throw validationError([
+        {
+          path: 'body.site_id',
+          message: `must equal the site of deployment ${dep.id} (${dep.site_id}), got ${siteId}`,
+        },
+      ]);
     }
     return { deployment_id: dep.id, site_id: dep.site_id, customer_id: dep.customer_id };
   }
@@ -114,7 +137,10 @@ async function placement(db: Kysely<Database>, who: Principal, deploymentId: str
     return { deployment_id: null, site_id: site.id, customer_id: site.customer_id };
   }
   // In stock: no site, no customer. Only an unscoped caller can own such a device.
-  if (scopeOf(who)) throw validationError([{ path: 'body.site_id', message: 'a customer-scoped token must place the device at one of its sites' }]);
+  if (scopeOf(who))
+    throw validationError([
+      { path: 'body.site_id', message: 'a customer-scoped token must place the device at one of its sites' },
+    ]);
   return { deployment_id: null, site_id: null, customer_id: null };
 }
 
@@ -137,7 +163,11 @@ export async function assertDevEuiFree(trx: Transaction<Database>, devEui: strin
   if (other) throw conflict(`DevEUI ${devEui} already belongs to device ${other.id}`);
 }
 
-async function writeSecrets(trx: Transaction<Database>, deviceId: string, secrets: z.infer<typeof deviceSecretsSchema> | undefined) {
+async function writeSecrets(
+  trx: Transaction<Database>,
+  deviceId: string,
+  secrets: z.infer<typeof deviceSecretsSchema> | undefined,
+) {
   for (const [name, value] of Object.entries(secrets ?? {})) {
     if (value === undefined) continue;
     await trx
@@ -148,10 +178,16 @@ async function writeSecrets(trx: Transaction<Database>, deviceId: string, secret
   }
 }
 
-export async function createDevice(db: Kysely<Database>, who: Principal, input: z.infer<typeof deviceCreateSchema>): Promise<Device> {
+export async function createDevice(
+  db: Kysely<Database>,
+  who: Principal,
+  input: z.infer<typeof deviceCreateSchema>,
+): Promise<Device> {
   const wantPrefix = input.role === 'gateway' ? 'gw_' : 'dev_';
   if (input.id && !input.id.startsWith(wantPrefix)) {
-    throw validationError([{ path: 'body.id', message: `a ${input.role} id starts with ${wantPrefix}, got ${input.id}` }]);
+    throw validationError([
+      { path: 'body.id', message: `a ${input.role} id starts with ${wantPrefix}, got ${input.id}` },
+    ]);
   }
   const place = await placement(db, who, input.deployment_id, input.site_id);
   await assertProductVersion(db, input.product_code, input.product_version, 'body');
@@ -178,17 +214,39 @@ export async function createDevice(db: Kysely<Database>, who: Principal, input: 
       .catch((err) => translateDbError(err, 'device', id));
     await writeSecrets(trx, id, input.secrets);
     const after = toDevice((await selectDevices(trx).where('id', '=', id).executeTakeFirst())!);
-    await recordAudit(trx, who, { action: 'create', entity: 'device', entityId: id, customerId: place.customer_id, after });
-    await emitChange(trx, { type: 'device.created', subject: { type: 'device', id }, customerId: place.customer_id, siteId: place.site_id, payload: after });
+    await recordAudit(trx, who, {
+      action: 'create',
+      entity: 'device',
+      entityId: id,
+      customerId: place.customer_id,
+      after,
+    });
+    await emitChange(trx, {
+      type: 'device.created',
+      subject: { type: 'device', id },
+      customerId: place.customer_id,
+      siteId: place.site_id,
+      payload: after,
+    });
     return after;
   });
 }
 
-export async function updateDevice(db: Kysely<Database>, who: Principal, id: string, patch: z.infer<typeof deviceUpdateSchema>): Promise<Device> {
+export async function updateDevice(
+  db: Kysely<Database>,
+  who: Principal,
+  id: string,
+  patch: z.infer<typeof deviceUpdateSchema>,
+): Promise<Device> {
   const current = await findDevice(db, who, id);
   const moving = patch.deployment_id !== undefined || patch.site_id !== undefined;
   const place = moving
-    ? await placement(db, who, patch.deployment_id === undefined ? current.deployment_id : patch.deployment_id, patch.site_id === undefined ? (patch.deployment_id ? undefined : current.site_id) : patch.site_id)
+    ? await placement(
+        db,
+        who,
+        patch.deployment_id === undefined ? current.deployment_id : patch.deployment_id,
+        patch.site_id === undefined ? (patch.deployment_id ? undefined : current.site_id) : patch.site_id,
+      )
     : null;
   if (patch.product_version) await assertProductVersion(db, current.product_code, patch.product_version, 'body');
   return db.transaction().execute(async (trx) => {
@@ -208,23 +266,47 @@ export async function updateDevice(db: Kysely<Database>, who: Principal, id: str
       .execute();
     await writeSecrets(trx, id, secrets);
     const after = toDevice((await selectDevices(trx).where('id', '=', id).executeTakeFirst())!);
-    await recordAudit(trx, who, { action: 'update', entity: 'device', entityId: id, customerId: after.customer_id, before: toDevice(before), after });
-    await emitChange(trx, { type: 'device.updated', subject: { type: 'device', id }, customerId: after.customer_id, siteId: after.site_id, payload: after });
+    await recordAudit(trx, who, {
+      action: 'update',
+      entity: 'device',
+      entityId: id,
+      customerId: after.customer_id,
+      before: toDevice(before),
+      after,
+    });
+    await emitChange(trx, {
+      type: 'device.updated',
+      subject: { type: 'device', id },
+      customerId: after.customer_id,
+      siteId: after.site_id,
+      payload: after,
+    });
     return after;
   });
 }
 
 /** Versioned target config: each change bumps desired_version; `if_version` guards races. */
-export async function setDesiredState(db: Kysely<Database>, who: Principal, id: string, input: z.infer<typeof desiredStateSchema>): Promise<Device> {
+export async function setDesiredState(
+  db: Kysely<Database>,
+  who: Principal,
+  id: string,
+  input: z.infer<typeof desiredStateSchema>,
+): Promise<Device> {
   await findDevice(db, who, id);
   return db.transaction().execute(async (trx) => {
     const before = await selectDevices(trx).where('id', '=', id).forUpdate().executeTakeFirstOrThrow();
     if (input.if_version !== undefined && input.if_version !== before.desired_version) {
-      throw conflict(`device ${id} desired_version is ${before.desired_version}, not ${input.if_version}: re-read and retry`);
+      throw conflict(
+        `device ${id} desired_version is ${before.desired_version}, not ${input.if_version}: re-read and retry`,
+      );
     }
     await trx
       .updateTable('devices')
-      .set((eb) => ({ desired_state: json(input.desired_state), desired_version: eb('desired_version', '+', 1), updated_at: new Date() }))
+      .set((eb) => ({
+        desired_state: json(input.desired_state),
+        desired_version: eb('desired_version', '+', 1),
+        updated_at: new Date(),
+      }))
       .where('id', '=', id)
       .execute();
     const after = toDevice((await selectDevices(trx).where('id', '=', id).executeTakeFirst())!);
@@ -236,7 +318,13 @@ export async function setDesiredState(db: Kysely<Database>, who: Principal, id: 
       before: { desired_state: before.desired_state, desired_version: before.desired_version },
       after: { desired_state: after.desired_state, desired_version: after.desired_version },
     });
-    await emitChange(trx, { type: 'device.desired_state', subject: { type: 'device', id }, customerId: after.customer_id, siteId: after.site_id, payload: { desired_state: after.desired_state, desired_version: after.desired_version } });
+    await emitChange(trx, {
+      type: 'device.desired_state',
+      subject: { type: 'device', id },
+      customerId: after.customer_id,
+      siteId: after.site_id,
+      payload: { desired_state: after.desired_state, desired_version: after.desired_version },
+    });
     return after;
   });
 }
@@ -245,7 +333,18 @@ export async function deleteDevice(db: Kysely<Database>, who: Principal, id: str
   const before = await findDevice(db, who, id);
   await db.transaction().execute(async (trx) => {
     await trx.deleteFrom('devices').where('id', '=', id).execute();
-    await recordAudit(trx, who, { action: 'delete', entity: 'device', entityId: id, customerId: before.customer_id, before: toDevice(before) });
-    await emitChange(trx, { type: 'device.deleted', subject: { type: 'device', id }, customerId: before.customer_id, siteId: before.site_id });
+    await recordAudit(trx, who, {
+      action: 'delete',
+      entity: 'device',
+      entityId: id,
+      customerId: before.customer_id,
+      before: toDevice(before),
+    });
+    await emitChange(trx, {
+      type: 'device.deleted',
+      subject: { type: 'device', id },
+      customerId: before.customer_id,
+      siteId: before.site_id,
+    });
   });
 }

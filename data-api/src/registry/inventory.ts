@@ -34,16 +34,35 @@ function inScope(db: Kysely<Database>, who: Principal) {
   return query;
 }
 
-export async function listInventory(db: Kysely<Database>, who: Principal, q: { limit: number; cursor?: string; deployment_id?: string; state?: InventoryItem['state']; sku?: string; q?: string }) {
+export async function listInventory(
+  db: Kysely<Database>,
+  who: Principal,
+  q: {
+    limit: number;
+    cursor?: string;
+    deployment_id?: string;
+    state?: InventoryItem['state'];
+    sku?: string;
+    q?: string;
+  },
+) {
   const after = decodeCursor(q.cursor);
-  let query = inScope(db, who).orderBy('inventory_items.id').limit(q.limit + 1);
+  let query = inScope(db, who)
+    .orderBy('inventory_items.id')
+    .limit(q.limit + 1);
   if (q.deployment_id) query = query.where('inventory_items.deployment_id', '=', q.deployment_id);
   if (q.state) query = query.where('inventory_items.state', '=', q.state);
   if (q.sku) query = query.where('inventory_items.sku', '=', q.sku);
   if (after) query = query.where('inventory_items.id', '>', after);
   if (q.q) {
     const like = likeContains(q.q);
-    query = query.where((eb) => eb.or([eb('inventory_items.id', 'ilike', like), eb('inventory_items.serial', 'ilike', like), eb('inventory_items.sku', 'ilike', like)]));
+    query = query.where((eb) =>
+      eb.or([
+        eb('inventory_items.id', 'ilike', like),
+        eb('inventory_items.serial', 'ilike', like),
+        eb('inventory_items.sku', 'ilike', like),
+      ]),
+    );
   }
   return toPage(await query.execute(), q.limit, toInventoryItem);
 }
@@ -54,7 +73,8 @@ async function findItem(db: Kysely<Database>, who: Principal, id: string): Promi
   return row;
 }
 
-export const getInventoryItem = async (db: Kysely<Database>, who: Principal, id: string) => toInventoryItem(await findItem(db, who, id));
+export const getInventoryItem = async (db: Kysely<Database>, who: Principal, id: string) =>
+  toInventoryItem(await findItem(db, who, id));
 
 const customerOf = async (db: Kysely<Database>, who: Principal, deploymentId: string | null | undefined) =>
   deploymentId ? (await findDeployment(db, who, deploymentId)).customer_id : null;
@@ -65,38 +85,80 @@ const customerOf = async (db: Kysely<Database>, who: Principal, deploymentId: st
  */
 function assertTenantKeepsItem(who: Principal, deploymentId: string | null | undefined): void {
   if (scopeOf(who) && !deploymentId) {
-    throw validationError([{ path: 'body.deployment_id', message: 'a customer-scoped token must allocate the item to one of its deployments' }]);
+    throw validationError([
+      {
+        path: 'body.deployment_id',
+        message: 'a customer-scoped token must allocate the item to one of its deployments',
+      },
+    ]);
   }
 }
 
-export async function createInventoryItem(db: Kysely<Database>, who: Principal, input: z.infer<typeof inventoryCreateSchema>): Promise<InventoryItem> {
+export async function createInventoryItem(
+  db: Kysely<Database>,
+  who: Principal,
+  input: z.infer<typeof inventoryCreateSchema>,
+): Promise<InventoryItem> {
   assertTenantKeepsItem(who, input.deployment_id);
   const customerId = await customerOf(db, who, input.deployment_id);
   const id = input.id ?? generateId('inventory');
   return db.transaction().execute(async (trx) => {
     const row = await trx
       .insertInto('inventory_items')
-      .values({ id, sku: input.sku, serial: input.serial ?? null, state: input.state, deployment_id: input.deployment_id ?? null })
+      .values({
+        id,
+        sku: input.sku,
+        serial: input.serial ?? null,
+        state: input.state,
+        deployment_id: input.deployment_id ?? null,
+      })
       .returningAll()
       .executeTakeFirstOrThrow()
       .catch((err) => translateDbError(err, 'inventory item', id));
     const after = toInventoryItem(row);
     await recordAudit(trx, who, { action: 'create', entity: 'inventory_item', entityId: id, customerId, after });
-    await emitChange(trx, { type: 'inventory.created', subject: { type: 'inventory_item', id }, customerId, payload: after });
+    await emitChange(trx, {
+      type: 'inventory.created',
+      subject: { type: 'inventory_item', id },
+      customerId,
+      payload: after,
+    });
     return after;
   });
 }
 
-export async function updateInventoryItem(db: Kysely<Database>, who: Principal, id: string, patch: z.infer<typeof inventoryUpdateSchema>): Promise<InventoryItem> {
+export async function updateInventoryItem(
+  db: Kysely<Database>,
+  who: Principal,
+  id: string,
+  patch: z.infer<typeof inventoryUpdateSchema>,
+): Promise<InventoryItem> {
   const before = await findItem(db, who, id);
   const deploymentId = patch.deployment_id === undefined ? before.deployment_id : patch.deployment_id;
   assertTenantKeepsItem(who, deploymentId);
   const customerId = await customerOf(db, who, deploymentId);
   return db.transaction().execute(async (trx) => {
-    const row = await trx.updateTable('inventory_items').set({ ...patch, updated_at: new Date() }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+    const row = await trx
+      .updateTable('inventory_items')
+      .set({ ...patch, updated_at: new Date() })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
     const after = toInventoryItem(row);
-    await recordAudit(trx, who, { action: 'update', entity: 'inventory_item', entityId: id, customerId, before: toInventoryItem(before), after });
-    await emitChange(trx, { type: 'inventory.updated', subject: { type: 'inventory_item', id }, customerId, payload: after });
+    await recordAudit(trx, who, {
+      action: 'update',
+      entity: 'inventory_item',
+      entityId: id,
+      customerId,
+      before: toInventoryItem(before),
+      after,
+    });
+    await emitChange(trx, {
+      type: 'inventory.updated',
+      subject: { type: 'inventory_item', id },
+      customerId,
+      payload: after,
+    });
     return after;
   });
 }
@@ -106,7 +168,13 @@ export async function deleteInventoryItem(db: Kysely<Database>, who: Principal, 
   const customerId = await customerOf(db, who, before.deployment_id);
   await db.transaction().execute(async (trx) => {
     await trx.deleteFrom('inventory_items').where('id', '=', id).execute();
-    await recordAudit(trx, who, { action: 'delete', entity: 'inventory_item', entityId: id, customerId, before: toInventoryItem(before) });
+    await recordAudit(trx, who, {
+      action: 'delete',
+      entity: 'inventory_item',
+      entityId: id,
+      customerId,
+      before: toInventoryItem(before),
+    });
     await emitChange(trx, { type: 'inventory.deleted', subject: { type: 'inventory_item', id }, customerId });
   });
 }
@@ -115,9 +183,19 @@ export async function deleteInventoryItem(db: Kysely<Database>, who: Principal, 
  * Deleting deployments returns the inventory allocated to them to stock; each released
  * item gets its own audit entry and change event, like any other write.
  */
-export async function releaseInventory(trx: Transaction<Database>, who: Principal, deploymentIds: string[], customerId: string | null): Promise<void> {
+export async function releaseInventory(
+  trx: Transaction<Database>,
+  who: Principal,
+  deploymentIds: string[],
+  customerId: string | null,
+): Promise<void> {
   if (deploymentIds.length === 0) return;
-  const before = await trx.selectFrom('inventory_items').selectAll().where('deployment_id', 'in', deploymentIds).orderBy('id').execute();
+  const before = await trx
+    .selectFrom('inventory_items')
+    .selectAll()
+    .where('deployment_id', 'in', deploymentIds)
+    .orderBy('id')
+    .execute();
   if (before.length === 0) return;
   const after = await trx
     .updateTable('inventory_items')
@@ -129,9 +207,21 @@ export async function releaseInventory(trx: Transaction<Database>, who: Principa
   await recordAuditMany(
     trx,
     who,
-    before.map((b) => ({ action: 'release', entity: 'inventory_item', entityId: b.id, customerId, before: toInventoryItem(b), after: byId.get(b.id) })),
+    before.map((b) => ({
+      action: 'release',
+      entity: 'inventory_item',
+      entityId: b.id,
+      customerId,
+      before: toInventoryItem(b),
+      after: byId.get(b.id),
+    })),
   );
   for (const b of before) {
-    await emitChange(trx, { type: 'inventory.updated', subject: { type: 'inventory_item', id: b.id }, customerId, payload: byId.get(b.id) });
+    await emitChange(trx, {
+      type: 'inventory.updated',
+      subject: { type: 'inventory_item', id: b.id },
+      customerId,
+      payload: byId.get(b.id),
+    });
   }
 }

@@ -22,11 +22,30 @@ export async function findDeployment(db: Kysely<Database>, who: Principal, id: s
 }
 
 /** The product catalog (docs/products) names what can be deployed. */
-export async function assertProductVersion(db: Kysely<Database>, code: string, version: string | null | undefined, path: string): Promise<void> {
+export async function assertProductVersion(
+  db: Kysely<Database>,
+  code: string,
+  version: string | null | undefined,
+  path: string,
+): Promise<void> {
   const product = await db.selectFrom('products').select('code').where('code', '=', code).executeTakeFirst();
-  if (!product) throw validationError([{ path: `${path}.product_code`, message: `unknown product ${code}: products are declared in docs/products/<code>/index.mdx` }]);
+  if (!product)
+    throw validationError([
+      {
+        path: `${path}.product_code`,
+        message: `unknown product ${code}: products are declared in docs/products/<code>/index.mdx`,
+      },
+    ]);
   if (version) {
-    const v = await db.selectFrom('product_versions').select('version').where('product_code', '=', code).where('version', '=', version).executeTakeFirst();
-    if (!v) throw validationError([{ path: `${path}.product_version`, message: `product ${code} has no version ${version}` }]);
+    const v = await db
+      .selectFrom('product_versions')
+      .select('version')
+      .where('product_code', '=', code)
+      .where('version', '=', version)
+      .executeTakeFirst();
+    if (!v)
+      throw validationError([
+        { path: `${path}.product_version`, message: `product ${code} has no version ${version}` },
+      ]);
   }
 }

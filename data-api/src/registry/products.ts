@@ -24,13 +24,20 @@ export function readProductCatalog(productsDir: string, root = path.dirname(path
   if (!fs.existsSync(productsDir)) return [];
   const products: ProductFile[] = [];
   const seen = new Map<string, string>();
-  for (const entry of fs.readdirSync(productsDir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const entry of fs
+    .readdirSync(productsDir, { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))) {
     if (!entry.isDirectory()) continue;
-    const file = ['index.mdx', 'index.md'].map((f) => path.join(productsDir, entry.name, f)).find((f) => fs.existsSync(f));
+    const file = ['index.mdx', 'index.md']
+      .map((f) => path.join(productsDir, entry.name, f))
+      .find((f) => fs.existsSync(f));
     if (!file) continue;
     const rel = path.relative(root, file);
     const match = /^---\r?\n([\s\S]*?)\r?\n---/.exec(fs.readFileSync(file, 'utf8'));
-    if (!match) throw new ProductCatalogError(`${rel}: no frontmatter: a product page declares product_code, name, category and versions`);
+    if (!match)
+      throw new ProductCatalogError(
+        `${rel}: no frontmatter: a product page declares product_code, name, category and versions`,
+      );
     let data: unknown;
     try {
       data = parseYaml(match[1]!);
@@ -43,7 +50,10 @@ export function readProductCatalog(productsDir: string, root = path.dirname(path
       throw new ProductCatalogError(`${rel}: ${formatPath(issue.path) || '(frontmatter)'}: ${issue.message}`);
     }
     const first = seen.get(parsed.data.product_code);
-    if (first) throw new ProductCatalogError(`${rel}: product_code: ${parsed.data.product_code} is already declared in ${first}`);
+    if (first)
+      throw new ProductCatalogError(
+        `${rel}: product_code: ${parsed.data.product_code} is already declared in ${first}`,
+      );
     seen.set(parsed.data.product_code, rel);
     products.push({ ...parsed.data, source_path: rel });
   }
@@ -59,9 +69,17 @@ export async function loadProductCatalog(db: Kysely<Database>, productsDir: stri
   await db.transaction().execute(async (trx) => {
     const codes = products.map((p) => p.product_code);
     // Versions go with their product (ON DELETE CASCADE).
-    await (codes.length ? trx.deleteFrom('products').where('code', 'not in', codes) : trx.deleteFrom('products')).execute();
+    await (
+      codes.length ? trx.deleteFrom('products').where('code', 'not in', codes) : trx.deleteFrom('products')
+    ).execute();
     for (const p of products) {
-      const row = { name: p.name, category: p.category, summary: p.summary ?? null, source_path: p.source_path, spec: json(productSpecOf(p)) };
+      const row = {
+        name: p.name,
+        category: p.category,
+        summary: p.summary ?? null,
+        source_path: p.source_path,
+        spec: json(productSpecOf(p)),
+      };
       await trx
         .insertInto('products')
         .values({ code: p.product_code, ...row, loaded_at: new Date() })
@@ -93,7 +111,17 @@ export async function listProducts(db: Kysely<Database>, code?: string): Promise
   if (code) q = q.where('code', '=', code);
   const rows = await q.execute();
   if (rows.length === 0) return [];
-  const versions = await db.selectFrom('product_versions').selectAll().where('product_code', 'in', rows.map((r) => r.code)).orderBy('product_code').orderBy('version').execute();
+  const versions = await db
+    .selectFrom('product_versions')
+    .selectAll()
+    .where(
+      'product_code',
+      'in',
+      rows.map((r) => r.code),
+    )
+    .orderBy('product_code')
+    .orderBy('version')
+    .execute();
   return rows.map((r) => ({
     code: r.code,
     name: r.name,
@@ -101,7 +129,15 @@ export async function listProducts(db: Kysely<Database>, code?: string): Promise
     summary: r.summary,
     source_path: r.source_path,
     // Loaded before this column existed: an empty spec until the next start reloads the catalog.
-    spec: productSpecSchema.parse({ statuses: ['ok'], metrics: [], commands: [], role: null, heartbeat_interval_s: null, currency: null, ...r.spec }),
+    spec: productSpecSchema.parse({
+      statuses: ['ok'],
+      metrics: [],
+      commands: [],
+      role: null,
+      heartbeat_interval_s: null,
+      currency: null,
+      ...r.spec,
+    }),
     versions: versions
       .filter((v) => v.product_code === r.code)
       .map((v) => ({

@@ -33,45 +33,124 @@ import { ERROR_RESPONSES } from '../kernel/errors/responses.ts';
 import { registerCrud } from './crud-routes.ts';
 import { createDeployment, deleteDeployment, getDeployment, listDeployments, updateDeployment } from './deployments.ts';
 import { createDevice, deleteDevice, getDevice, listDevices, setDesiredState, updateDevice } from './devices.ts';
-import { createInventoryItem, deleteInventoryItem, getInventoryItem, listInventory, updateInventoryItem } from './inventory.ts';
+import {
+  createInventoryItem,
+  deleteInventoryItem,
+  getInventoryItem,
+  listInventory,
+  updateInventoryItem,
+} from './inventory.ts';
 import { getProduct, listProducts } from './products.ts';
 import { createSite, deleteSite, getSite, listSites, updateSite } from './sites.ts';
 
 /** The registry: customers, sites, deployments, devices, inventory (domain.md). */
 export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
-  registerCrud(app, {
-    path: 'customers', name: 'customer', tag: 'registry', id: idSchema('customer'), writeRole: 'admin', sharedWrites: ['create', 'delete'],
-    item: customerSchema, create: customerCreateSchema, update: customerUpdateSchema, filters: customerFilters,
-    list: listCustomers, get: getCustomer, add: createCustomer, patch: updateCustomer, remove: (db, who, id) => deleteCustomer(db, who, id),
-  }, pageQuery);
+  registerCrud(
+    app,
+    {
+      path: 'customers',
+      name: 'customer',
+      tag: 'registry',
+      id: idSchema('customer'),
+      writeRole: 'admin',
+      sharedWrites: ['create', 'delete'],
+      item: customerSchema,
+      create: customerCreateSchema,
+      update: customerUpdateSchema,
+      filters: customerFilters,
+      list: listCustomers,
+      get: getCustomer,
+      add: createCustomer,
+      patch: updateCustomer,
+      remove: (db, who, id) => deleteCustomer(db, who, id),
+    },
+    pageQuery,
+  );
 
-  registerCrud(app, {
-    path: 'sites', name: 'site', tag: 'registry', id: idSchema('site'), writeRole: 'admin',
-    item: siteSchema, create: siteCreateSchema, update: siteUpdateSchema, filters: siteFilters,
-    deleteQuery: siteDeleteQuery,
-    list: listSites, get: getSite, add: createSite, patch: updateSite, remove: deleteSite,
-  }, pageQuery);
+  registerCrud(
+    app,
+    {
+      path: 'sites',
+      name: 'site',
+      tag: 'registry',
+      id: idSchema('site'),
+      writeRole: 'admin',
+      item: siteSchema,
+      create: siteCreateSchema,
+      update: siteUpdateSchema,
+      filters: siteFilters,
+      deleteQuery: siteDeleteQuery,
+      list: listSites,
+      get: getSite,
+      add: createSite,
+      patch: updateSite,
+      remove: deleteSite,
+    },
+    pageQuery,
+  );
 
-  registerCrud(app, {
-    path: 'deployments', name: 'deployment', tag: 'registry', id: idSchema('deployment'), writeRole: 'admin',
-    item: deploymentSchema, create: deploymentCreateSchema, update: deploymentUpdateSchema,
-    filters: deploymentFilters,
-    list: listDeployments, get: getDeployment, add: createDeployment, patch: updateDeployment, remove: (db, who, id) => deleteDeployment(db, who, id),
-  }, pageQuery);
+  registerCrud(
+    app,
+    {
+      path: 'deployments',
+      name: 'deployment',
+      tag: 'registry',
+      id: idSchema('deployment'),
+      writeRole: 'admin',
+      item: deploymentSchema,
+      create: deploymentCreateSchema,
+      update: deploymentUpdateSchema,
+      filters: deploymentFilters,
+      list: listDeployments,
+      get: getDeployment,
+      add: createDeployment,
+      patch: updateDeployment,
+      remove: (db, who, id) => deleteDeployment(db, who, id),
+    },
+    pageQuery,
+  );
 
-  registerCrud(app, {
-    path: 'devices', name: 'device', tag: 'registry', id: deviceIdSchema, writeRole: 'admin',
-    item: deviceSchema, create: deviceCreateSchema, update: deviceUpdateSchema,
-    filters: deviceFilters,
-    list: listDevices, get: getDevice, add: createDevice, patch: updateDevice, remove: (db, who, id) => deleteDevice(db, who, id),
-  }, pageQuery);
+  registerCrud(
+    app,
+    {
+      path: 'devices',
+      name: 'device',
+      tag: 'registry',
+      id: deviceIdSchema,
+      writeRole: 'admin',
+      item: deviceSchema,
+      create: deviceCreateSchema,
+      update: deviceUpdateSchema,
+      filters: deviceFilters,
+      list: listDevices,
+      get: getDevice,
+      add: createDevice,
+      patch: updateDevice,
+      remove: (db, who, id) => deleteDevice(db, who, id),
+    },
+    pageQuery,
+  );
 
-  registerCrud(app, {
-    path: 'inventory', name: 'inventory item', tag: 'registry', id: idSchema('inventory'), writeRole: 'admin',
-    item: inventoryItemSchema, create: inventoryCreateSchema, update: inventoryUpdateSchema,
-    filters: inventoryFilters,
-    list: listInventory, get: getInventoryItem, add: createInventoryItem, patch: updateInventoryItem, remove: (db, who, id) => deleteInventoryItem(db, who, id),
-  }, pageQuery);
+  registerCrud(
+    app,
+    {
+      path: 'inventory',
+      name: 'inventory item',
+      tag: 'registry',
+      id: idSchema('inventory'),
+      writeRole: 'admin',
+      item: inventoryItemSchema,
+      create: inventoryCreateSchema,
+      update: inventoryUpdateSchema,
+      filters: inventoryFilters,
+      list: listInventory,
+      get: getInventoryItem,
+      add: createInventoryItem,
+      patch: updateInventoryItem,
+      remove: (db, who, id) => deleteInventoryItem(db, who, id),
+    },
+    pageQuery,
+  );
 
   app.put(
     '/devices/:id/desired-state',
@@ -79,7 +158,8 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { auth: 'admin', scope: 'tenant' },
       schema: {
         summary: "Set a device's target configuration",
-        description: 'Each change bumps desired_version. Pass if_version to refuse a change made on stale data (409). observed_state is never writable.',
+        description:
+          'Each change bumps desired_version. Pass if_version to refuse a change made on stale data (409). observed_state is never writable.',
         tags: ['registry'],
         params: idParamsOf(deviceIdSchema),
         body: desiredStateSchema,
@@ -94,12 +174,23 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
 export const productRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/products',
-    { config: { auth: 'viewer' }, schema: { summary: 'The product catalog', tags: ['registry'], response: { 200: productListSchema } } },
+    {
+      config: { auth: 'viewer' },
+      schema: { summary: 'The product catalog', tags: ['registry'], response: { 200: productListSchema } },
+    },
     async () => ({ items: await listProducts(app.ctx.db) }),
   );
   app.get(
     '/products/:code',
-    { config: { auth: 'viewer' }, schema: { summary: 'One product with its versions', tags: ['registry'], params: productParams, response: { 200: productSchema, ...ERROR_RESPONSES } } },
+    {
+      config: { auth: 'viewer' },
+      schema: {
+        summary: 'One product with its versions',
+        tags: ['registry'],
+        params: productParams,
+        response: { 200: productSchema, ...ERROR_RESPONSES },
+      },
+    },
     async (request) => getProduct(app.ctx.db, request.params.code),
   );
 };

@@ -27,9 +27,17 @@ export const toSite = (r: SiteRow): Site => ({
   updated_at: iso(r.updated_at)!,
 });
 
-export async function listSites(db: Kysely<Database>, who: Principal, q: { limit: number; cursor?: string; customer_id?: string; q?: string }) {
+export async function listSites(
+  db: Kysely<Database>,
+  who: Principal,
+  q: { limit: number; cursor?: string; customer_id?: string; q?: string },
+) {
   const after = decodeCursor(q.cursor);
-  let query = db.selectFrom('sites').selectAll().orderBy('id').limit(q.limit + 1);
+  let query = db
+    .selectFrom('sites')
+    .selectAll()
+    .orderBy('id')
+    .limit(q.limit + 1);
   const scope = scopeOf(who);
   if (scope) query = query.where('customer_id', '=', scope);
   if (q.customer_id) query = query.where('customer_id', '=', q.customer_id);
@@ -43,7 +51,11 @@ export async function listSites(db: Kysely<Database>, who: Principal, q: { limit
 
 export const getSite = async (db: Kysely<Database>, who: Principal, id: string) => toSite(await findSite(db, who, id));
 
-export async function createSite(db: Kysely<Database>, who: Principal, input: z.infer<typeof siteCreateSchema>): Promise<Site> {
+export async function createSite(
+  db: Kysely<Database>,
+  who: Principal,
+  input: z.infer<typeof siteCreateSchema>,
+): Promise<Site> {
   assertInScope(who, input.customer_id, 'customer', input.customer_id);
   const customer = await db.selectFrom('customers').select('id').where('id', '=', input.customer_id).executeTakeFirst();
   if (!customer) throw notFound('customer', input.customer_id);
@@ -66,12 +78,23 @@ export async function createSite(db: Kysely<Database>, who: Principal, input: z.
       .catch((err) => translateDbError(err, 'site', id));
     const after = toSite(row);
     await recordAudit(trx, who, { action: 'create', entity: 'site', entityId: id, customerId: row.customer_id, after });
-    await emitChange(trx, { type: 'site.created', subject: { type: 'site', id }, customerId: row.customer_id, siteId: id, payload: after });
+    await emitChange(trx, {
+      type: 'site.created',
+      subject: { type: 'site', id },
+      customerId: row.customer_id,
+      siteId: id,
+      payload: after,
+    });
     return after;
   });
 }
 
-export async function updateSite(db: Kysely<Database>, who: Principal, id: string, patch: z.infer<typeof siteUpdateSchema>): Promise<Site> {
+export async function updateSite(
+  db: Kysely<Database>,
+  who: Principal,
+  id: string,
+  patch: z.infer<typeof siteUpdateSchema>,
+): Promise<Site> {
   return db.transaction().execute(async (trx) => {
     const before = await trx.selectFrom('sites').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
     if (!before) throw notFound('site', id);
@@ -88,8 +111,21 @@ export async function updateSite(db: Kysely<Database>, who: Principal, id: strin
       .returningAll()
       .executeTakeFirstOrThrow();
     const after = toSite(row);
-    await recordAudit(trx, who, { action: 'update', entity: 'site', entityId: id, customerId: row.customer_id, before: toSite(before), after });
-    await emitChange(trx, { type: 'site.updated', subject: { type: 'site', id }, customerId: row.customer_id, siteId: id, payload: after });
+    await recordAudit(trx, who, {
+      action: 'update',
+      entity: 'site',
+      entityId: id,
+      customerId: row.customer_id,
+      before: toSite(before),
+      after,
+    });
+    await emitChange(trx, {
+      type: 'site.updated',
+      subject: { type: 'site', id },
+      customerId: row.customer_id,
+      siteId: id,
+      payload: after,
+    });
     return after;
   });
 }
@@ -98,22 +134,36 @@ export async function updateSite(db: Kysely<Database>, who: Principal, id: strin
  * A site with deployments is kept (409) unless an admin asks for `cascade`: then its
  * devices and deployments go with it, and inventory allocated to them returns to stock.
  */
-export async function deleteSite(db: Kysely<Database>, who: Principal, id: string, opts: { cascade?: boolean }): Promise<void> {
+export async function deleteSite(
+  db: Kysely<Database>,
+  who: Principal,
+  id: string,
+  opts: { cascade?: boolean },
+): Promise<void> {
   if (opts.cascade && who.role !== 'admin') throw forbidden('only an admin may delete a site with cascade=true');
   await db.transaction().execute(async (trx) => {
     const before = await trx.selectFrom('sites').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
     if (!before) throw notFound('site', id);
     assertInScope(who, before.customer_id, 'site', id);
-    const deploymentRows = await trx.selectFrom('deployments').selectAll().where('site_id', '=', id).orderBy('id').execute();
+    const deploymentRows = await trx
+      .selectFrom('deployments')
+      .selectAll()
+      .where('site_id', '=', id)
+      .orderBy('id')
+      .execute();
     const deployments = deploymentRows.map((d) => d.id);
     const devices = await trx
       .selectFrom('devices')
       .selectAll()
-      .where((eb) => eb.or([eb('site_id', '=', id), ...(deployments.length > 0 ? [eb('deployment_id', 'in', deployments)] : [])]))
+      .where((eb) =>
+        eb.or([eb('site_id', '=', id), ...(deployments.length > 0 ? [eb('deployment_id', 'in', deployments)] : [])]),
+      )
       .orderBy('id')
       .execute();
     if ((deployments.length > 0 || devices.length > 0) && !opts.cascade) {
-      throw conflict(`site ${id} has ${deployments.length} deployment(s) and ${devices.length} device(s): delete them first, or ask an admin to delete with ?cascade=true`);
+      throw conflict(
+        `site ${id} has ${deployments.length} deployment(s) and ${devices.length} device(s): delete them first, or ask an admin to delete with ?cascade=true`,
+      );
     }
     if (deployments.length > 0) {
       await releaseInventory(trx, who, deployments, before.customer_id);
@@ -132,9 +182,26 @@ export async function deleteSite(db: Kysely<Database>, who: Principal, id: strin
     // Every record the cascade removed gets its own entry, so the audit log of a device or
     // deployment ends with its deletion (and what it was), not silently.
     await recordAuditMany(trx, who, [
-      ...deploymentRows.map((d) => ({ action: 'delete_cascade', entity: 'deployment', entityId: d.id, customerId: d.customer_id, before: toDeployment(d) })),
-      ...devices.map((d) => ({ action: 'delete_cascade', entity: 'device', entityId: d.id, customerId: d.customer_id, before: toDevice(d) })),
+      ...deploymentRows.map((d) => ({
+        action: 'delete_cascade',
+        entity: 'deployment',
+        entityId: d.id,
+        customerId: d.customer_id,
+        before: toDeployment(d),
+      })),
+      ...devices.map((d) => ({
+        action: 'delete_cascade',
+        entity: 'device',
+        entityId: d.id,
+        customerId: d.customer_id,
+        before: toDevice(d),
+      })),
     ]);
-    await emitChange(trx, { type: 'site.deleted', subject: { type: 'site', id }, customerId: before.customer_id, siteId: id });
+    await emitChange(trx, {
+      type: 'site.deleted',
+      subject: { type: 'site', id },
+      customerId: before.customer_id,
+      siteId: id,
+    });
   });
 }

@@ -28,7 +28,11 @@ export interface CatalogProblem {
  * route base, then the frontmatter id (or `slug`). Number prefixes (`01-`) are dropped like
  * Docusaurus does.
  */
-export function runbookUrl(relPath: string, fm: Pick<RunbookFrontmatter, 'id'> & { slug?: unknown }, dirs: CatalogDirs = DEFAULT_DIRS): string {
+export function runbookUrl(
+  relPath: string,
+  fm: Pick<RunbookFrontmatter, 'id'> & { slug?: unknown },
+  dirs: CatalogDirs = DEFAULT_DIRS,
+): string {
   const parts = relPath.split('/');
   parts.pop();
   const strip = (s: string) => s.replace(/^\d+[-_.]/, '');

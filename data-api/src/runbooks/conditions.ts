@@ -20,7 +20,9 @@ export interface SkippedItem {
 /** The registry rows a condition reads, for one deployment. */
 export async function conditionDataFor(db: Kysely<Database>, deploymentId: string): Promise<ConditionData> {
   const dep = await db.selectFrom('deployments').selectAll().where('id', '=', deploymentId).executeTakeFirst();
-  const site = dep ? await db.selectFrom('sites').selectAll().where('id', '=', dep.site_id).executeTakeFirst() : undefined;
+  const site = dep
+    ? await db.selectFrom('sites').selectAll().where('id', '=', dep.site_id).executeTakeFirst()
+    : undefined;
   const [product] = dep ? await listProducts(db, dep.product_code) : [];
   return buildConditionData({
     deployment: dep ? (toDeployment(dep) as unknown as Record<string, unknown>) : null,
@@ -29,7 +31,10 @@ export async function conditionDataFor(db: Kysely<Database>, deploymentId: strin
   });
 }
 
-export function applicableGates(gates: readonly Gate[], data: ConditionData): { gates: Gate[]; skipped: SkippedItem[] } {
+export function applicableGates(
+  gates: readonly Gate[],
+  data: ConditionData,
+): { gates: Gate[]; skipped: SkippedItem[] } {
   const skipped: SkippedItem[] = [];
   const kept: Gate[] = [];
   for (const gate of gates) {
@@ -42,7 +47,8 @@ export function applicableGates(gates: readonly Gate[], data: ConditionData): { 
         // The lint refuses bad conditions; one that still throws keeps its item (never hide work by accident).
         return true;
       }
-      if (!verdict.passed) skipped.push({ gate_id: gate.id, item_id: item.id, condition: conditionText(item.when), value: verdict.value });
+      if (!verdict.passed)
+        skipped.push({ gate_id: gate.id, item_id: item.id, condition: conditionText(item.when), value: verdict.value });
       return verdict.passed;
     });
     if (checklist.length > 0) kept.push({ ...gate, checklist });

@@ -1,5 +1,11 @@
 // Evidence of an item: a photo or a file uploaded (received by uploads.ts), and its bytes served back.
-import { evidenceParams, evidenceUploadResultSchema, itemParams, MAX_EVIDENCE_BYTES, uploadQuery } from '../contracts/executions.ts';
+import {
+  evidenceParams,
+  evidenceUploadResultSchema,
+  itemParams,
+  MAX_EVIDENCE_BYTES,
+  uploadQuery,
+} from '../contracts/executions.ts';
 import { ApiError } from '../kernel/errors/index.ts';
 import { tags, type RunbooksApp, type RunbooksDeps } from './route-deps.ts';
 import { RESPONSES } from './schemas.ts';
@@ -27,14 +33,23 @@ export function evidenceRoutes(app: RunbooksApp, { db, blobs, maxPixels }: Runbo
       const { id, item_id } = request.params;
       const q = request.query;
       const who = request.principal!;
-      const meta = { ...(q.action_id ? { action_id: q.action_id } : {}), ...(q.client_at ? { client_at: q.client_at } : {}), ...(q.if_version !== undefined ? { if_version: q.if_version } : {}) };
-      if (!request.isMultipart()) throw new ApiError('unsupported_media_type', 'expected multipart/form-data with one file field (e.g. curl -F file=@photo.jpg)');
+      const meta = {
+        ...(q.action_id ? { action_id: q.action_id } : {}),
+        ...(q.client_at ? { client_at: q.client_at } : {}),
+        ...(q.if_version !== undefined ? { if_version: q.if_version } : {}),
+      };
+      if (!request.isMultipart())
+        throw new ApiError(
+          'unsupported_media_type',
+          'expected multipart/form-data with one file field (e.g. curl -F file=@photo.jpg)',
+        );
       // Refuse before receiving the bytes when the gate rules would refuse the evidence anyway.
       const pre = await precheckEvidence(db(), who, id, item_id, meta, q.if_version, q.kind);
       const { pending, filename, sniffed } = await receiveUpload(request, blobs, {
         kind: q.kind,
         maxPixels,
-        tooLarge: (name) => `evidence ${name}is larger than ${MAX_EVIDENCE_BYTES / 1024 / 1024} MB: resize the photo or compress the file`,
+        tooLarge: (name) =>
+          `evidence ${name}is larger than ${MAX_EVIDENCE_BYTES / 1024 / 1024} MB: resize the photo or compress the file`,
       });
       if (pre.duplicate) pending.discard();
       else pending.commit();
@@ -43,7 +58,14 @@ export function evidenceRoutes(app: RunbooksApp, { db, blobs, maxPixels }: Runbo
         who,
         id,
         item_id,
-        { kind: q.kind, sha256: pending.sha256, size: pending.size, contentType: sniffed.contentType, filename, blobPath: pending.relPath },
+        {
+          kind: q.kind,
+          sha256: pending.sha256,
+          size: pending.size,
+          contentType: sniffed.contentType,
+          filename,
+          blobPath: pending.relPath,
+        },
         meta,
       );
       return reply.status(out.evidence ? 201 : 200).send({ ...out.result, evidence: out.evidence });
@@ -54,11 +76,28 @@ export function evidenceRoutes(app: RunbooksApp, { db, blobs, maxPixels }: Runbo
     '/runbook-executions/:id/evidence/:evidence_id',
     {
       config: { auth: 'viewer' },
-      schema: { summary: 'The bytes of an evidence upload, with its content type', description: 'Served with the sniffed content type, an ETag (the sha-256) and nosniff; 404 JSON when unknown.', tags, params: evidenceParams },
+      schema: {
+        summary: 'The bytes of an evidence upload, with its content type',
+        description: 'Served with the sniffed content type, an ETag (the sha-256) and nosniff; 404 JSON when unknown.',
+        tags,
+        params: evidenceParams,
+      },
     },
     async (request, reply) => {
-      const { evidence, blobPath } = await findEvidenceBlob(db(), request.principal!, request.params.id, request.params.evidence_id);
-      const blob = { id: evidence.id, sha256: evidence.sha256, size: evidence.size, contentType: evidence.content_type, filename: evidence.filename, blobPath };
+      const { evidence, blobPath } = await findEvidenceBlob(
+        db(),
+        request.principal!,
+        request.params.id,
+        request.params.evidence_id,
+      );
+      const blob = {
+        id: evidence.id,
+        sha256: evidence.sha256,
+        size: evidence.size,
+        contentType: evidence.content_type,
+        filename: evidence.filename,
+        blobPath,
+      };
       return sendBlob(request, reply, blobs, blob, 'evidence');
     },
   );

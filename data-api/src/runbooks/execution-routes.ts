@@ -13,7 +13,14 @@ import {
 import { pageOf } from '../contracts/pagination.ts';
 import { tags, type RunbooksApp, type RunbooksDeps } from './route-deps.ts';
 import { RESPONSES } from './schemas.ts';
-import { abandonExecution, finishExecution, getExecution, listActivity, listExecutions, startExecution } from './service.ts';
+import {
+  abandonExecution,
+  finishExecution,
+  getExecution,
+  listActivity,
+  listExecutions,
+  startExecution,
+} from './service.ts';
 
 /** POST/GET /runbook-executions, GET …/:id, …/:id/activity, POST …/:id/finish, …/:id/abandon. */
 export function executionRoutes(app: RunbooksApp, { db, catalog }: RunbooksDeps): void {
@@ -30,7 +37,8 @@ export function executionRoutes(app: RunbooksApp, { db, catalog }: RunbooksDeps)
         response: { 201: executionSchema, ...RESPONSES },
       },
     },
-    async (request, reply) => reply.status(201).send(await startExecution(db(), catalog, request.principal!, request.body)),
+    async (request, reply) =>
+      reply.status(201).send(await startExecution(db(), catalog, request.principal!, request.body)),
   );
 
   app.get(
@@ -39,7 +47,8 @@ export function executionRoutes(app: RunbooksApp, { db, catalog }: RunbooksDeps)
       config: { auth: 'viewer' },
       schema: {
         summary: 'List executions, newest first',
-        description: 'Filter by deployment (the deployment page), runbook (open executions of a runbook), site, state (comma list).',
+        description:
+          'Filter by deployment (the deployment page), runbook (open executions of a runbook), site, state (comma list).',
         tags,
         querystring: executionListQuerySchema,
         response: { 200: pageOf(executionSummarySchema, 'ExecutionSummary'), ...RESPONSES },
@@ -50,7 +59,15 @@ export function executionRoutes(app: RunbooksApp, { db, catalog }: RunbooksDeps)
 
   app.get(
     '/runbook-executions/:id',
-    { config: { auth: 'viewer' }, schema: { summary: 'An execution with its gates, items, sign-offs and evidence', tags, params: executionParams, response: { 200: executionSchema, ...RESPONSES } } },
+    {
+      config: { auth: 'viewer' },
+      schema: {
+        summary: 'An execution with its gates, items, sign-offs and evidence',
+        tags,
+        params: executionParams,
+        response: { 200: executionSchema, ...RESPONSES },
+      },
+    },
     async (request) => getExecution(db(), request.principal!, request.params.id),
   );
 
@@ -58,7 +75,13 @@ export function executionRoutes(app: RunbooksApp, { db, catalog }: RunbooksDeps)
     '/runbook-executions/:id/activity',
     {
       config: { auth: 'viewer' },
-      schema: { summary: 'Who did what and when, oldest first', tags, params: executionParams, querystring: activityQuery, response: { 200: activityListSchema, ...RESPONSES } },
+      schema: {
+        summary: 'Who did what and when, oldest first',
+        tags,
+        params: executionParams,
+        querystring: activityQuery,
+        response: { 200: activityListSchema, ...RESPONSES },
+      },
     },
     async (request) => listActivity(db(), request.principal!, request.params.id, request.query),
   );
@@ -67,7 +90,13 @@ export function executionRoutes(app: RunbooksApp, { db, catalog }: RunbooksDeps)
     '/runbook-executions/:id/finish',
     {
       config: { auth: 'operator', scope: 'tenant' },
-      schema: { summary: 'Finish an execution (every gate complete)', tags, params: executionParams, body: finishSchema, response: { 200: executionSchema, ...RESPONSES } },
+      schema: {
+        summary: 'Finish an execution (every gate complete)',
+        tags,
+        params: executionParams,
+        body: finishSchema,
+        response: { 200: executionSchema, ...RESPONSES },
+      },
     },
     async (request) => finishExecution(db(), request.principal!, request.params.id, request.body),
   );
@@ -76,7 +105,13 @@ export function executionRoutes(app: RunbooksApp, { db, catalog }: RunbooksDeps)
     '/runbook-executions/:id/abandon',
     {
       config: { auth: 'operator', scope: 'tenant' },
-      schema: { summary: 'Abandon an execution, with the reason', tags, params: executionParams, body: abandonSchema, response: { 200: executionSchema, ...RESPONSES } },
+      schema: {
+        summary: 'Abandon an execution, with the reason',
+        tags,
+        params: executionParams,
+        body: abandonSchema,
+        response: { 200: executionSchema, ...RESPONSES },
+      },
     },
     async (request) => abandonExecution(db(), request.principal!, request.params.id, request.body.reason, request.body),
   );

@@ -11,7 +11,6 @@ import { itemRoutes } from './item-routes.ts';
 import type { RunbooksDeps } from './route-deps.ts';
 import { signOffRoutes } from './sign-off-routes.ts';
 
-
 /**
  * Runbook executions (runbooks.md): start for a deployment, tick / untick / value / note /
  * link / evidence upload per item, gate sign-off, finish, abandon; the runbook catalog; the

@@ -2,4 +2,9 @@
 import { conflictSchema } from '../contracts/executions.ts';
 import { ERROR_RESPONSES } from '../kernel/errors/responses.ts';
 
-export const RESPONSES = { ...ERROR_RESPONSES, 409: conflictSchema, 413: ERROR_RESPONSES[400], 415: ERROR_RESPONSES[400] } as const;
+export const RESPONSES = {
+  ...ERROR_RESPONSES,
+  409: conflictSchema,
+  413: ERROR_RESPONSES[400],
+  415: ERROR_RESPONSES[400],
+} as const;

@@ -27,7 +27,14 @@ import {
 } from '../contracts/executions.ts';
 import { generateId } from '../contracts/ids.ts';
 import { itemTakes, type ChecklistItem, type EvidenceKind, type Gate, type SignOffRole } from '../contracts/runbook.ts';
-import { json, type Database, type RunbookEvidenceTable, type RunbookExecutionsTable, type RunbookGateSignoffsTable, type RunbookItemStatesTable } from '../kernel/db/index.ts';
+import {
+  json,
+  type Database,
+  type RunbookEvidenceTable,
+  type RunbookExecutionsTable,
+  type RunbookGateSignoffsTable,
+  type RunbookItemStatesTable,
+} from '../kernel/db/index.ts';
 import { ApiError, conflict, forbidden, notFound, validationError } from '../kernel/errors/index.ts';
 import { iso, translateDbError } from '../kernel/db/values.ts';
 import { assertInScope, scopeOf } from '../kernel/auth/tenancy.ts';
@@ -71,7 +78,8 @@ export interface ActionMeta {
 
 /* ------------------------------------------------------------------ views */
 
-const evidenceUrl = (r: EvidenceRow) => (r.kind === 'link' ? r.url! : `/api/v1/runbook-executions/${r.execution_id}/evidence/${r.id}`);
+const evidenceUrl = (r: EvidenceRow) =>
+  r.kind === 'link' ? r.url! : `/api/v1/runbook-executions/${r.execution_id}/evidence/${r.id}`;
 
 export const toEvidence = (r: EvidenceRow): Evidence => ({
   id: r.id,
@@ -116,7 +124,11 @@ interface Parts {
 function gateStatuses(snapshot: Snapshot, parts: Pick<Parts, 'items' | 'signoffs'>) {
   const checked = new Set(parts.items.filter((i) => i.checked).map((i) => i.item_id));
   const signed = new Set(parts.signoffs.map((s) => s.gate_id));
-  return computeGateStatuses(snapshot.gates, (id) => checked.has(id), (id) => signed.has(id));
+  return computeGateStatuses(
+    snapshot.gates,
+    (id) => checked.has(id),
+    (id) => signed.has(id),
+  );
 }
 
 function toSummary(row: ExecutionRow, parts: Pick<Parts, 'items' | 'signoffs'>): ExecutionSummary {
@@ -125,7 +137,13 @@ function toSummary(row: ExecutionRow, parts: Pick<Parts, 'items' | 'signoffs'>):
   const checked = parts.items.filter((i) => i.checked).length;
   return {
     id: row.id,
-    runbook: { id: row.runbook_id, version: row.runbook_version, title: row.runbook_title, kind: row.runbook_kind, url: row.runbook_url },
+    runbook: {
+      id: row.runbook_id,
+      version: row.runbook_version,
+      title: row.runbook_title,
+      kind: row.runbook_kind,
+      url: row.runbook_url,
+    },
     deployment_id: row.deployment_id,
     site_id: row.site_id,
     customer_id: row.customer_id,
@@ -163,9 +181,20 @@ function toExecution(row: ExecutionRow, parts: Parts): Execution {
 
 async function loadParts(trx: Trx, executionId: string): Promise<Parts> {
   const [items, signoffs, evidence] = await Promise.all([
-    trx.selectFrom('runbook_item_states').selectAll().where('execution_id', '=', executionId).orderBy('position').execute(),
+    trx
+      .selectFrom('runbook_item_states')
+      .selectAll()
+      .where('execution_id', '=', executionId)
+      .orderBy('position')
+      .execute(),
     trx.selectFrom('runbook_gate_signoffs').selectAll().where('execution_id', '=', executionId).execute(),
-    trx.selectFrom('runbook_evidence').selectAll().where('execution_id', '=', executionId).orderBy('at').orderBy('id').execute(),
+    trx
+      .selectFrom('runbook_evidence')
+      .selectAll()
+      .where('execution_id', '=', executionId)
+      .orderBy('at')
+      .orderBy('id')
+      .execute(),
   ]);
   return { items, signoffs, evidence };
 }
@@ -196,9 +225,17 @@ export interface ExecutionListQuery {
 }
 
 /** Newest first (ids are time-sortable), keyset-paginated. */
-export async function listExecutions(db: Db, who: Principal, q: ExecutionListQuery): Promise<{ items: ExecutionSummary[]; next_cursor: string | null }> {
+export async function listExecutions(
+  db: Db,
+  who: Principal,
+  q: ExecutionListQuery,
+): Promise<{ items: ExecutionSummary[]; next_cursor: string | null }> {
   const before = decodeCursor(q.cursor);
-  let query = db.selectFrom('runbook_executions').selectAll().orderBy('id', 'desc').limit(q.limit + 1);
+  let query = db
+    .selectFrom('runbook_executions')
+    .selectAll()
+    .orderBy('id', 'desc')
+    .limit(q.limit + 1);
   const scope = scopeOf(who);
   if (scope) query = query.where('customer_id', '=', scope);
   if (q.deployment_id) query = query.where('deployment_id', '=', q.deployment_id);
@@ -217,15 +254,30 @@ export async function listExecutions(db: Db, who: Principal, q: ExecutionListQue
       ])
     : [[], []];
   return {
-    items: page.map((r) => toSummary(r, { items: items.filter((i) => i.execution_id === r.id), signoffs: signoffs.filter((s) => s.execution_id === r.id) })),
+    items: page.map((r) =>
+      toSummary(r, {
+        items: items.filter((i) => i.execution_id === r.id),
+        signoffs: signoffs.filter((s) => s.execution_id === r.id),
+      }),
+    ),
     next_cursor: hasMore ? encodeCursor(page[page.length - 1]!.id) : null,
   };
 }
 
 /** The execution's history, oldest first ("who did what and when"). */
-export async function listActivity(db: Db, who: Principal, id: string, q: { limit: number; after?: number }): Promise<{ items: Activity[] }> {
+export async function listActivity(
+  db: Db,
+  who: Principal,
+  id: string,
+  q: { limit: number; after?: number },
+): Promise<{ items: Activity[] }> {
   await findExecution(db, who, id);
-  let query = db.selectFrom('runbook_execution_events').selectAll().where('execution_id', '=', id).orderBy('id').limit(q.limit);
+  let query = db
+    .selectFrom('runbook_execution_events')
+    .selectAll()
+    .where('execution_id', '=', id)
+    .orderBy('id')
+    .limit(q.limit);
   if (q.after !== undefined) query = query.where('id', '>', q.after);
   const rows = await query.execute();
   return {
@@ -244,9 +296,18 @@ export async function listActivity(db: Db, who: Principal, id: string, q: { limi
 
 /* ------------------------------------------------------------------ start */
 
-export async function startExecution(db: Db, catalog: RunbookCatalog, who: Principal, input: { id?: string; runbook_id: string; deployment_id: string }): Promise<Execution> {
+export async function startExecution(
+  db: Db,
+  catalog: RunbookCatalog,
+  who: Principal,
+  input: { id?: string; runbook_id: string; deployment_id: string },
+): Promise<Execution> {
   const runbook = catalog.get(input.runbook_id);
-  if (!runbook) throw new ApiError('not_found', `runbook ${input.runbook_id} not found: runbooks are the pages of runbooks/ and docs pages with a runbook kind`);
+  if (!runbook)
+    throw new ApiError(
+      'not_found',
+      `runbook ${input.runbook_id} not found: runbooks are the pages of runbooks/ and docs pages with a runbook kind`,
+    );
   const deployment = await findDeployment(db, who, input.deployment_id);
   assertRunbookFits(runbook, deployment);
   for (const required of runbook.requires) {
@@ -258,12 +319,18 @@ export async function startExecution(db: Db, catalog: RunbookCatalog, who: Princ
       .where('state', '=', 'done')
       .limit(1)
       .executeTakeFirst();
-    if (!done) throw conflict(`runbook ${runbook.id} requires ${required} done for deployment ${deployment.id} first: execute and finish ${required} for it, then start this one`);
+    if (!done)
+      throw conflict(
+        `runbook ${runbook.id} requires ${required} done for deployment ${deployment.id} first: execute and finish ${required} for it, then start this one`,
+      );
   }
 
   const id = input.id ?? generateId('execution');
   const applicable = applicableGates(runbook.gates, await conditionDataFor(db, deployment.id));
-  const snapshot: Snapshot = { gates: applicable.gates, ...(applicable.skipped.length ? { skipped_items: applicable.skipped } : {}) };
+  const snapshot: Snapshot = {
+    gates: applicable.gates,
+    ...(applicable.skipped.length ? { skipped_items: applicable.skipped } : {}),
+  };
   const now = new Date();
   return db.transaction().execute(async (trx) => {
     const row = await trx
@@ -290,35 +357,84 @@ export async function startExecution(db: Db, catalog: RunbookCatalog, who: Princ
     let position = 0;
     await trx
       .insertInto('runbook_item_states')
-      .values(snapshot.gates.flatMap((g) => g.checklist.map((item) => ({ execution_id: id, item_id: item.id, gate_id: g.id, position: position++, value: null, note: null, by: null }))))
+      .values(
+        snapshot.gates.flatMap((g) =>
+          g.checklist.map((item) => ({
+            execution_id: id,
+            item_id: item.id,
+            gate_id: g.id,
+            position: position++,
+            value: null,
+            note: null,
+            by: null,
+          })),
+        ),
+      )
       .execute();
     await trx
       .insertInto('runbook_execution_events')
-      .values({ execution_id: id, action: 'start', gate_id: null, item_id: null, by: who.name, action_id: null, detail: json({ runbook_id: runbook.id, runbook_version: runbook.version, deployment_id: deployment.id }) })
+      .values({
+        execution_id: id,
+        action: 'start',
+        gate_id: null,
+        item_id: null,
+        by: who.name,
+        action_id: null,
+        detail: json({ runbook_id: runbook.id, runbook_version: runbook.version, deployment_id: deployment.id }),
+      })
       .execute();
     const execution = toExecution(row, await loadParts(trx, id));
-    await recordAudit(trx, who, { action: 'start', entity: 'runbook_execution', entityId: id, customerId: row.customer_id, after: summaryForAudit(execution) });
-    await emitChange(trx, { type: 'execution.started', subject: { type: 'execution', id }, customerId: row.customer_id, siteId: row.site_id, payload: changePayload(execution, who, {}) });
+    await recordAudit(trx, who, {
+      action: 'start',
+      entity: 'runbook_execution',
+      entityId: id,
+      customerId: row.customer_id,
+      after: summaryForAudit(execution),
+    });
+    await emitChange(trx, {
+      type: 'execution.started',
+      subject: { type: 'execution', id },
+      customerId: row.customer_id,
+      siteId: row.site_id,
+      payload: changePayload(execution, who, {}),
+    });
     return execution;
   });
 }
 
-function assertRunbookFits(runbook: RunbookInfo, deployment: { id: string; product_code: string; product_version: string; state: string }): void {
-  if (deployment.state === 'retired') throw conflict(`deployment ${deployment.id} is retired: runbooks are executed for planned, installing, live or paused deployments`);
+function assertRunbookFits(
+  runbook: RunbookInfo,
+  deployment: { id: string; product_code: string; product_version: string; state: string },
+): void {
+  if (deployment.state === 'retired')
+    throw conflict(
+      `deployment ${deployment.id} is retired: runbooks are executed for planned, installing, live or paused deployments`,
+    );
   if (runbook.product_code && runbook.product_code !== deployment.product_code) {
-    throw conflict(`runbook ${runbook.id} is for product ${runbook.product_code}, but deployment ${deployment.id} is ${deployment.product_code}: pick a ${runbook.product_code} deployment`);
+    throw conflict(
+      `runbook ${runbook.id} is for product ${runbook.product_code}, but deployment ${deployment.id} is ${deployment.product_code}: pick a ${runbook.product_code} deployment`,
+    );
   }
   if (runbook.product_versions) {
     const v = semver.coerce(deployment.product_version);
     if (!v || !semver.satisfies(v, runbook.product_versions)) {
-      throw conflict(`runbook ${runbook.id} applies to ${runbook.product_code} ${runbook.product_versions}, but deployment ${deployment.id} runs ${deployment.product_version}: use the runbook for that version`);
+      throw conflict(
+        `runbook ${runbook.id} applies to ${runbook.product_code} ${runbook.product_versions}, but deployment ${deployment.id} runs ${deployment.product_version}: use the runbook for that version`,
+      );
     }
   }
 }
 
 /* ------------------------------------------------------------------ shared action plumbing */
 
-const summaryForAudit = (e: ExecutionSummary) => ({ id: e.id, runbook: e.runbook, deployment_id: e.deployment_id, state: e.state, version: e.version, progress: e.progress });
+const summaryForAudit = (e: ExecutionSummary) => ({
+  id: e.id,
+  runbook: e.runbook,
+  deployment_id: e.deployment_id,
+  state: e.state,
+  version: e.version,
+  progress: e.progress,
+});
 
 function changePayload(e: ExecutionSummary, who: Principal, extra: Record<string, unknown>): Record<string, unknown> {
   return {
@@ -346,7 +462,9 @@ function locate(snapshot: Snapshot, itemId: string): { gate: Gate; gateIndex: nu
 function assertOpen(row: ExecutionRow): void {
   if (FINAL_STATES.includes(row.state)) {
     const when = row.finished_at ? ` at ${iso(row.finished_at)}` : '';
-    throw conflict(`execution ${row.id} is ${row.state}${row.finished_by ? ` (by ${row.finished_by}${when})` : ''}: it takes no more changes; start a new execution to do the work again`);
+    throw conflict(
+      `execution ${row.id} is ${row.state}${row.finished_by ? ` (by ${row.finished_by}${when})` : ''}: it takes no more changes; start a new execution to do the work again`,
+    );
   }
 }
 
@@ -357,20 +475,34 @@ function assertGateReachable(row: ExecutionRow, snapshot: Snapshot, gateIndex: n
   for (const g of snapshot.gates.slice(0, gateIndex)) {
     if (g.sign_off && !signoffs.some((s) => s.gate_id === g.id)) {
       const target = snapshot.gates[gateIndex]!;
-      throw conflict(`gate ${g.id} (${g.title}) awaits sign-off by ${article(g.sign_off)} ${g.sign_off}: gate ${target.id} opens once it is signed off`);
+      throw conflict(
+        `gate ${g.id} (${g.title}) awaits sign-off by ${article(g.sign_off)} ${g.sign_off}: gate ${target.id} opens once it is signed off`,
+      );
     }
   }
 }
 
 async function priorAction(trx: Trx, executionId: string, meta: ActionMeta): Promise<boolean> {
   if (!meta.action_id) return false;
-  const hit = await trx.selectFrom('runbook_execution_events').select('id').where('execution_id', '=', executionId).where('action_id', '=', meta.action_id).executeTakeFirst();
+  const hit = await trx
+    .selectFrom('runbook_execution_events')
+    .select('id')
+    .where('execution_id', '=', executionId)
+    .where('action_id', '=', meta.action_id)
+    .executeTakeFirst();
   return !!hit;
 }
 
 /** Recomputes the live state and bumps the execution's version; returns the new row. */
-async function touchExecution(trx: Trx, row: ExecutionRow, parts: Pick<Parts, 'items' | 'signoffs'>, patch: Partial<Pick<ExecutionRow, 'state' | 'finished_by' | 'finished_at' | 'abandon_reason'>> = {}): Promise<ExecutionRow> {
-  const state = patch.state ?? (FINAL_STATES.includes(row.state) ? row.state : liveState(gateStatuses(row.snapshot as Snapshot, parts)));
+async function touchExecution(
+  trx: Trx,
+  row: ExecutionRow,
+  parts: Pick<Parts, 'items' | 'signoffs'>,
+  patch: Partial<Pick<ExecutionRow, 'state' | 'finished_by' | 'finished_at' | 'abandon_reason'>> = {},
+): Promise<ExecutionRow> {
+  const state =
+    patch.state ??
+    (FINAL_STATES.includes(row.state) ? row.state : liveState(gateStatuses(row.snapshot as Snapshot, parts)));
   return trx
     .updateTable('runbook_executions')
     .set({ ...patch, state, version: row.version + 1, updated_at: new Date() })
@@ -379,7 +511,15 @@ async function touchExecution(trx: Trx, row: ExecutionRow, parts: Pick<Parts, 'i
     .executeTakeFirstOrThrow();
 }
 
-async function logActivity(trx: Trx, executionId: string, who: Principal, action: string, where: { gate_id?: string | null; item_id?: string | null }, meta: ActionMeta, detail: Record<string, unknown>): Promise<void> {
+async function logActivity(
+  trx: Trx,
+  executionId: string,
+  who: Principal,
+  action: string,
+  where: { gate_id?: string | null; item_id?: string | null },
+  meta: ActionMeta,
+  detail: Record<string, unknown>,
+): Promise<void> {
   await trx
     .insertInto('runbook_execution_events')
     .values({
@@ -396,7 +536,13 @@ async function logActivity(trx: Trx, executionId: string, who: Principal, action
 }
 
 /** After a state change into `blocked`: its own event, for alert rules ("gate blocked") and dashboards. */
-async function emitBlocked(trx: Trx, before: ExecutionRow, after: ExecutionRow, summary: ExecutionSummary, who: Principal): Promise<void> {
+async function emitBlocked(
+  trx: Trx,
+  before: ExecutionRow,
+  after: ExecutionRow,
+  summary: ExecutionSummary,
+  who: Principal,
+): Promise<void> {
   if (before.state === after.state || after.state !== 'blocked') return;
   const gate = (after.snapshot as Snapshot).gates.find((g) => g.id === summary.current_gate);
   await emitChange(trx, {
@@ -426,7 +572,13 @@ const CHANGE_TYPE: Record<ItemAction['kind'] | 'evidence', string> = {
   evidence: 'execution.evidence_added',
 };
 
-const EVIDENCE_WORD: Record<string, string> = { photo: 'a photo', file: 'a file', link: 'a link', note: 'a note', value: 'a measured value' };
+const EVIDENCE_WORD: Record<string, string> = {
+  photo: 'a photo',
+  file: 'a file',
+  link: 'a link',
+  note: 'a note',
+  value: 'a measured value',
+};
 
 interface ItemContext {
   row: ExecutionRow;
@@ -437,35 +589,66 @@ interface ItemContext {
 }
 
 /** Locks the execution and checks everything an item change needs; null when `action_id` was applied before. */
-async function openItem(trx: Trx, who: Principal, executionId: string, itemId: string, meta: ActionMeta, kind: ItemAction['kind'] | 'evidence', ifVersion?: number): Promise<ItemContext | null> {
+async function openItem(
+  trx: Trx,
+  who: Principal,
+  executionId: string,
+  itemId: string,
+  meta: ActionMeta,
+  kind: ItemAction['kind'] | 'evidence',
+  ifVersion?: number,
+): Promise<ItemContext | null> {
   const row = await findExecution(trx, who, executionId, true);
   if (await priorAction(trx, executionId, meta)) return null;
   assertOpen(row);
   const snapshot = row.snapshot as Snapshot;
   const at = locate(snapshot, itemId);
-  if (!at) throw new ApiError('not_found', `checklist item ${itemId} is not in runbook ${row.runbook_id} version ${row.runbook_version} (execution ${row.id})`);
+  if (!at)
+    throw new ApiError(
+      'not_found',
+      `checklist item ${itemId} is not in runbook ${row.runbook_id} version ${row.runbook_version} (execution ${row.id})`,
+    );
   const parts = await loadParts(trx, executionId);
   assertGateReachable(row, snapshot, at.gateIndex, parts.signoffs);
   const current = parts.items.find((i) => i.item_id === itemId)!;
   const signed = parts.signoffs.find((s) => s.gate_id === at.gate.id);
   if (signed && kind !== 'note') {
-    throw conflict(`gate ${at.gate.id} was signed off by ${signed.by} at ${iso(signed.at)}: its items are final (a note can still be added)`);
+    throw conflict(
+      `gate ${at.gate.id} was signed off by ${signed.by} at ${iso(signed.at)}: its items are final (a note can still be added)`,
+    );
   }
   if (ifVersion !== undefined && ifVersion !== current.version) {
     const state = toItemState(at.item, at.gate.id, current, parts.evidence);
     const by = current.by ? ` by ${current.by}` : '';
     const when = current.at ? ` at ${iso(current.at)}` : '';
-    throw new ItemConflictError(`item ${itemId} was changed${by}${when} (now version ${current.version}; your change was made on version ${ifVersion}): review it and try again`, state);
+    throw new ItemConflictError(
+      `item ${itemId} was changed${by}${when} (now version ${current.version}; your change was made on version ${ifVersion}): review it and try again`,
+      state,
+    );
   }
   return { row, snapshot, at, parts, current };
 }
 
-async function currentItemResult(trx: Trx, who: Principal, executionId: string, itemId: string): Promise<ItemActionResult> {
+async function currentItemResult(
+  trx: Trx,
+  who: Principal,
+  executionId: string,
+  itemId: string,
+): Promise<ItemActionResult> {
   const row = await findExecution(trx, who, executionId);
   const parts = await loadParts(trx, executionId);
   const at = locate(row.snapshot as Snapshot, itemId);
-  if (!at) throw new ApiError('not_found', `checklist item ${itemId} is not in runbook ${row.runbook_id} version ${row.runbook_version} (execution ${row.id})`);
-  const item = toItemState(at.item, at.gate.id, parts.items.find((i) => i.item_id === itemId)!, parts.evidence);
+  if (!at)
+    throw new ApiError(
+      'not_found',
+      `checklist item ${itemId} is not in runbook ${row.runbook_id} version ${row.runbook_version} (execution ${row.id})`,
+    );
+  const item = toItemState(
+    at.item,
+    at.gate.id,
+    parts.items.find((i) => i.item_id === itemId)!,
+    parts.evidence,
+  );
   return { execution: toSummary(row, parts), item, duplicate: true };
 }
 
@@ -478,7 +661,14 @@ async function currentItemResult(trx: Trx, who: Principal, executionId: string, 
  * - a tick needs the item's evidence: a note, a value, a photo, a file or a link (409 otherwise);
  * - a value outside `expect` is stored flagged, and only with a note (400 without one).
  */
-export async function itemAction(db: Db, who: Principal, executionId: string, itemId: string, action: ItemAction, opts: ActionMeta & { if_version?: number } = {}): Promise<ItemActionResult> {
+export async function itemAction(
+  db: Db,
+  who: Principal,
+  executionId: string,
+  itemId: string,
+  action: ItemAction,
+  opts: ActionMeta & { if_version?: number } = {},
+): Promise<ItemActionResult> {
   return db.transaction().execute(async (trx) => {
     const ctx = await openItem(trx, who, executionId, itemId, opts, action.kind, opts.if_version);
     if (!ctx) return currentItemResult(trx, who, executionId, itemId);
@@ -491,15 +681,28 @@ export async function itemAction(db: Db, who: Principal, executionId: string, it
     let newEvidence: EvidenceRow | null = null;
     switch (action.kind) {
       case 'tick': {
-        if (current.checked && action.note === undefined) return { execution: toSummary(row, parts), item: toItemState(item, at.gate.id, current, parts.evidence), duplicate: false };
+        if (current.checked && action.note === undefined)
+          return {
+            execution: toSummary(row, parts),
+            item: toItemState(item, at.gate.id, current, parts.evidence),
+            duplicate: false,
+          };
         const note = action.note ?? current.note;
         const missing =
-          item.evidence === 'note' ? !note
-          : item.evidence === 'value' ? current.value === null
-          : item.evidence === 'photo' || item.evidence === 'file' || item.evidence === 'link' ? !mine.some((e) => e.kind === item.evidence)
-          : false;
+          item.evidence === 'note'
+            ? !note
+            : item.evidence === 'value'
+              ? current.value === null
+              : item.evidence === 'photo' || item.evidence === 'file' || item.evidence === 'link'
+                ? !mine.some((e) => e.kind === item.evidence)
+                : false;
         if (missing) {
-          const how = item.evidence === 'value' ? 'record the value' : item.evidence === 'note' ? 'send a note with the tick' : `attach ${EVIDENCE_WORD[item.evidence]}`;
+          const how =
+            item.evidence === 'value'
+              ? 'record the value'
+              : item.evidence === 'note'
+                ? 'send a note with the tick'
+                : `attach ${EVIDENCE_WORD[item.evidence]}`;
           throw conflict(`item ${itemId} needs ${EVIDENCE_WORD[item.evidence]} before it can be ticked: ${how} first`);
         }
         patch.checked = true;
@@ -507,15 +710,29 @@ export async function itemAction(db: Db, who: Principal, executionId: string, it
         break;
       }
       case 'untick':
-        if (!current.checked) return { execution: toSummary(row, parts), item: toItemState(item, at.gate.id, current, parts.evidence), duplicate: false };
+        if (!current.checked)
+          return {
+            execution: toSummary(row, parts),
+            item: toItemState(item, at.gate.id, current, parts.evidence),
+            duplicate: false,
+          };
         patch.checked = false;
         break;
       case 'value': {
-        if (item.evidence !== 'value') throw validationError([{ path: 'body.value', message: `item ${itemId} takes ${EVIDENCE_WORD[item.evidence] ?? 'a tick'}, not a measured value` }]);
+        if (item.evidence !== 'value')
+          throw validationError([
+            {
+              path: 'body.value',
+              message: `item ${itemId} takes ${EVIDENCE_WORD[item.evidence] ?? 'a tick'}, not a measured value`,
+            },
+          ]);
         const flagged = outOfRange(action.value, item.expect);
         if (flagged && !action.note) {
           throw validationError([
-            { path: 'body.note', message: `value ${action.value}${item.expect?.unit ? ` ${item.expect.unit}` : ''} is outside the expected ${formatExpect(item.expect)}: add a note saying why it is acceptable, or measure again` },
+            {
+              path: 'body.note',
+              message: `value ${action.value}${item.expect?.unit ? ` ${item.expect.unit}` : ''} is outside the expected ${formatExpect(item.expect)}: add a note saying why it is acceptable, or measure again`,
+            },
           ]);
         }
         patch.value = action.value;
@@ -532,7 +749,20 @@ export async function itemAction(db: Db, who: Principal, executionId: string, it
         assertItemTakes(item, 'link', 'body.url');
         newEvidence = await trx
           .insertInto('runbook_evidence')
-          .values({ id: generateId('evidence'), execution_id: row.id, gate_id: at.gate.id, item_id: itemId, kind: 'link', sha256: null, size: null, content_type: null, filename: null, blob_path: null, url: action.url, by: who.name })
+          .values({
+            id: generateId('evidence'),
+            execution_id: row.id,
+            gate_id: at.gate.id,
+            item_id: itemId,
+            kind: 'link',
+            sha256: null,
+            size: null,
+            content_type: null,
+            filename: null,
+            blob_path: null,
+            url: action.url,
+            by: who.name,
+          })
           .returningAll()
           .executeTakeFirstOrThrow();
         parts.evidence.push(newEvidence);
@@ -565,10 +795,18 @@ async function applyItemChange(
     .executeTakeFirstOrThrow();
   parts.items = parts.items.map((i) => (i.item_id === updated.item_id ? updated : i));
   const after = await touchExecution(trx, row, parts);
-  const before = toItemState(at.item, at.gate.id, current, parts.evidence.filter((e) => e !== newEvidence));
+  const before = toItemState(
+    at.item,
+    at.gate.id,
+    current,
+    parts.evidence.filter((e) => e !== newEvidence),
+  );
   const item = toItemState(at.item, at.gate.id, updated, parts.evidence);
   const summary = toSummary(after, parts);
-  await logActivity(trx, row.id, who, kind, { gate_id: at.gate.id, item_id: current.item_id }, meta, { ...detail, version: updated.version });
+  await logActivity(trx, row.id, who, kind, { gate_id: at.gate.id, item_id: current.item_id }, meta, {
+    ...detail,
+    version: updated.version,
+  });
   await recordAudit(trx, who, {
     action: kind,
     entity: 'runbook_execution',
@@ -582,7 +820,11 @@ async function applyItemChange(
     subject: { type: 'execution', id: row.id },
     customerId: row.customer_id,
     siteId: row.site_id,
-    payload: changePayload(summary, who, { gate_id: at.gate.id, item, ...(newEvidence ? { evidence: toEvidence(newEvidence) } : {}) }),
+    payload: changePayload(summary, who, {
+      gate_id: at.gate.id,
+      item,
+      ...(newEvidence ? { evidence: toEvidence(newEvidence) } : {}),
+    }),
   });
   await emitBlocked(trx, row, after, summary, who);
   return { execution: summary, item, duplicate: false };
@@ -594,13 +836,30 @@ const stripEvidence = (i: ItemState) => ({ ...i, evidence_items: i.evidence_item
 
 /** Checks before the bytes are received (so a refused upload is not stored): same rules as a tick. */
 /** The item's `evidence` decides what it takes (contracts/runbook.ts itemTakes): anything else is a 400 at `at`. */
-function assertItemTakes(item: { id: string; evidence: EvidenceKind }, kind: 'photo' | 'file' | 'link', at: string): void {
+function assertItemTakes(
+  item: { id: string; evidence: EvidenceKind },
+  kind: 'photo' | 'file' | 'link',
+  at: string,
+): void {
   if (itemTakes(item.evidence, kind)) return;
-  const how = item.evidence === 'link' ? 'a link (POST …/link)' : item.evidence === 'photo' ? 'a photo (kind=photo: JPEG, PNG, WebP or HEIC)' : 'a file or a photo';
+  const how =
+    item.evidence === 'link'
+      ? 'a link (POST …/link)'
+      : item.evidence === 'photo'
+        ? 'a photo (kind=photo: JPEG, PNG, WebP or HEIC)'
+        : 'a file or a photo';
   throw validationError([{ path: at, message: `item ${item.id} takes ${how} as evidence, not a ${kind}` }]);
 }
 
-export async function precheckEvidence(db: Db, who: Principal, executionId: string, itemId: string, meta: ActionMeta, ifVersion: number | undefined, kind: 'photo' | 'file'): Promise<{ duplicate: boolean }> {
+export async function precheckEvidence(
+  db: Db,
+  who: Principal,
+  executionId: string,
+  itemId: string,
+  meta: ActionMeta,
+  ifVersion: number | undefined,
+  kind: 'photo' | 'file',
+): Promise<{ duplicate: boolean }> {
   return db.transaction().execute(async (trx) => {
     const ctx = await openItem(trx, who, executionId, itemId, meta, 'evidence', ifVersion);
     if (ctx) assertItemTakes(ctx.at.item, kind, 'querystring.kind');
@@ -617,7 +876,14 @@ export interface EvidenceBlob {
   blobPath: string;
 }
 
-export async function addEvidence(db: Db, who: Principal, executionId: string, itemId: string, blob: EvidenceBlob, opts: ActionMeta & { if_version?: number } = {}): Promise<{ result: ItemActionResult; evidence: Evidence | null }> {
+export async function addEvidence(
+  db: Db,
+  who: Principal,
+  executionId: string,
+  itemId: string,
+  blob: EvidenceBlob,
+  opts: ActionMeta & { if_version?: number } = {},
+): Promise<{ result: ItemActionResult; evidence: Evidence | null }> {
   return db.transaction().execute(async (trx) => {
     const ctx = await openItem(trx, who, executionId, itemId, opts, 'evidence', opts.if_version);
     if (!ctx) return { result: await currentItemResult(trx, who, executionId, itemId), evidence: null };
@@ -642,17 +908,37 @@ export async function addEvidence(db: Db, who: Principal, executionId: string, i
       .executeTakeFirstOrThrow();
     ctx.parts.evidence.push(row);
     const evidence = toEvidence(row);
-    const result = await applyItemChange(trx, who, ctx, 'evidence', {}, opts, { evidence_id: row.id, kind: blob.kind, sha256: blob.sha256, size: blob.size, content_type: blob.contentType }, row);
+    const result = await applyItemChange(
+      trx,
+      who,
+      ctx,
+      'evidence',
+      {},
+      opts,
+      { evidence_id: row.id, kind: blob.kind, sha256: blob.sha256, size: blob.size, content_type: blob.contentType },
+      row,
+    );
     return { result, evidence };
   });
 }
 
 /** The stored bytes of one evidence item (tenant-checked through its execution). */
-export async function findEvidenceBlob(db: Db, who: Principal, executionId: string, evidenceId: string): Promise<{ evidence: Evidence; blobPath: string }> {
+export async function findEvidenceBlob(
+  db: Db,
+  who: Principal,
+  executionId: string,
+  evidenceId: string,
+): Promise<{ evidence: Evidence; blobPath: string }> {
   await findExecution(db, who, executionId);
-  const row = await db.selectFrom('runbook_evidence').selectAll().where('id', '=', evidenceId).where('execution_id', '=', executionId).executeTakeFirst();
+  const row = await db
+    .selectFrom('runbook_evidence')
+    .selectAll()
+    .where('id', '=', evidenceId)
+    .where('execution_id', '=', executionId)
+    .executeTakeFirst();
   if (!row) throw notFound('evidence', evidenceId);
-  if (!row.blob_path) throw new ApiError('not_found', `evidence ${evidenceId} is a link (${row.url}): it has no stored bytes`);
+  if (!row.blob_path)
+    throw new ApiError('not_found', `evidence ${evidenceId} is a link (${row.url}): it has no stored bytes`);
   return { evidence: toEvidence(row), blobPath: row.blob_path };
 }
 
@@ -673,38 +959,75 @@ export async function canSignOff(trx: Trx, who: Principal, role: SignOffRole): P
   return allows(who, role);
 }
 
-export async function signOffGate(db: Db, who: Principal, executionId: string, gateId: string, body: { note?: string } & ActionMeta): Promise<Execution> {
+export async function signOffGate(
+  db: Db,
+  who: Principal,
+  executionId: string,
+  gateId: string,
+  body: { note?: string } & ActionMeta,
+): Promise<Execution> {
   return db.transaction().execute(async (trx) => {
     const row = await findExecution(trx, who, executionId, true);
     if (await priorAction(trx, executionId, body)) return toExecution(row, await loadParts(trx, executionId));
     assertOpen(row);
     const snapshot = row.snapshot as Snapshot;
     const gateIndex = snapshot.gates.findIndex((g) => g.id === gateId);
-    if (gateIndex < 0) throw new ApiError('not_found', `gate ${gateId} is not in runbook ${row.runbook_id} version ${row.runbook_version} (execution ${row.id})`);
+    if (gateIndex < 0)
+      throw new ApiError(
+        'not_found',
+        `gate ${gateId} is not in runbook ${row.runbook_id} version ${row.runbook_version} (execution ${row.id})`,
+      );
     const gate = snapshot.gates[gateIndex]!;
-    if (!gate.sign_off) throw conflict(`gate ${gateId} (${gate.title}) needs no sign-off: it completes when its items are ticked`);
+    if (!gate.sign_off)
+      throw conflict(`gate ${gateId} (${gate.title}) needs no sign-off: it completes when its items are ticked`);
     const parts = await loadParts(trx, executionId);
     const existing = parts.signoffs.find((s) => s.gate_id === gateId);
     if (existing) throw conflict(`gate ${gateId} was already signed off by ${existing.by} at ${iso(existing.at)}`);
     assertGateReachable(row, snapshot, gateIndex, parts.signoffs);
     const open = gate.checklist.filter((i) => !parts.items.find((s) => s.item_id === i.id)?.checked).map((i) => i.id);
-    if (open.length) throw conflict(`gate ${gateId} has unchecked items (${open.join(', ')}): tick them before the sign-off`);
+    if (open.length)
+      throw conflict(`gate ${gateId} has unchecked items (${open.join(', ')}): tick them before the sign-off`);
     if (!(await canSignOff(trx, who, gate.sign_off))) {
-      const hint = gate.sign_off === 'lead' ? `; an admin can list an operator as a lead with PUT /api/v1/runbook-leads/${encodeURIComponent(who.name)}` : '';
-      throw forbidden(`gate ${gateId} needs sign-off by ${article(gate.sign_off)} ${gate.sign_off}: ${who.name} (role ${who.role}) is not one${hint}`);
+      const hint =
+        gate.sign_off === 'lead'
+          ? `; an admin can list an operator as a lead with PUT /api/v1/runbook-leads/${encodeURIComponent(who.name)}`
+          : '';
+      throw forbidden(
+        `gate ${gateId} needs sign-off by ${article(gate.sign_off)} ${gate.sign_off}: ${who.name} (role ${who.role}) is not one${hint}`,
+      );
     }
     const signed = await trx
       .insertInto('runbook_gate_signoffs')
-      .values({ execution_id: executionId, gate_id: gateId, by: who.name, role: gate.sign_off === 'lead' ? 'lead' : who.role, note: body.note ?? null })
+      .values({
+        execution_id: executionId,
+        gate_id: gateId,
+        by: who.name,
+        role: gate.sign_off === 'lead' ? 'lead' : who.role,
+        note: body.note ?? null,
+      })
       .returningAll()
       .executeTakeFirstOrThrow();
     parts.signoffs.push(signed);
     const after = await touchExecution(trx, row, parts);
     const execution = toExecution(after, parts);
-    const flagged = execution.gates[gateIndex]!.items.filter((i) => i.flagged).map((i) => ({ id: i.id, value: i.value, note: i.note }));
+    const flagged = execution.gates[gateIndex]!.items.filter((i) => i.flagged).map((i) => ({
+      id: i.id,
+      value: i.value,
+      note: i.note,
+    }));
     const signedOff = { by: signed.by, role: signed.role, at: iso(signed.at)!, note: signed.note };
-    await logActivity(trx, executionId, who, 'sign_off', { gate_id: gateId }, body, { role: signed.role, note: signed.note, flagged });
-    await recordAudit(trx, who, { action: 'sign_off', entity: 'runbook_execution', entityId: executionId, customerId: row.customer_id, after: { gate_id: gateId, signed_off: signedOff, flagged } });
+    await logActivity(trx, executionId, who, 'sign_off', { gate_id: gateId }, body, {
+      role: signed.role,
+      note: signed.note,
+      flagged,
+    });
+    await recordAudit(trx, who, {
+      action: 'sign_off',
+      entity: 'runbook_execution',
+      entityId: executionId,
+      customerId: row.customer_id,
+      after: { gate_id: gateId, signed_off: signedOff, flagged },
+    });
     await emitChange(trx, {
       type: 'execution.gate_signed_off',
       subject: { type: 'execution', id: executionId },
@@ -716,15 +1039,33 @@ export async function signOffGate(db: Db, who: Principal, executionId: string, g
   });
 }
 
-export async function finishExecution(db: Db, who: Principal, executionId: string, meta: ActionMeta): Promise<Execution> {
+export async function finishExecution(
+  db: Db,
+  who: Principal,
+  executionId: string,
+  meta: ActionMeta,
+): Promise<Execution> {
   return endExecution(db, who, executionId, meta, 'done', null);
 }
 
-export async function abandonExecution(db: Db, who: Principal, executionId: string, reason: string, meta: ActionMeta): Promise<Execution> {
+export async function abandonExecution(
+  db: Db,
+  who: Principal,
+  executionId: string,
+  reason: string,
+  meta: ActionMeta,
+): Promise<Execution> {
   return endExecution(db, who, executionId, meta, 'abandoned', reason);
 }
 
-async function endExecution(db: Db, who: Principal, executionId: string, meta: ActionMeta, state: 'done' | 'abandoned', reason: string | null): Promise<Execution> {
+async function endExecution(
+  db: Db,
+  who: Principal,
+  executionId: string,
+  meta: ActionMeta,
+  state: 'done' | 'abandoned',
+  reason: string | null,
+): Promise<Execution> {
   return db.transaction().execute(async (trx) => {
     const row = await findExecution(trx, who, executionId, true);
     if (await priorAction(trx, executionId, meta)) return toExecution(row, await loadParts(trx, executionId));
@@ -734,16 +1075,34 @@ async function endExecution(db: Db, who: Principal, executionId: string, meta: A
       const statuses = gateStatuses(row.snapshot as Snapshot, parts);
       const unfinished = statuses.filter((s) => s.status !== 'complete');
       if (unfinished.length) {
-        const what = unfinished.map((s) => (s.status === 'awaiting_sign_off' ? `${s.id} awaits sign-off` : `${s.id} has ${s.progress.total - s.progress.checked} unchecked item(s)`));
-        throw conflict(`execution ${executionId} cannot finish yet: ${what.join('; ')}. Abandon it with a reason if the work cannot be completed`);
+        const what = unfinished.map((s) =>
+          s.status === 'awaiting_sign_off'
+            ? `${s.id} awaits sign-off`
+            : `${s.id} has ${s.progress.total - s.progress.checked} unchecked item(s)`,
+        );
+        throw conflict(
+          `execution ${executionId} cannot finish yet: ${what.join('; ')}. Abandon it with a reason if the work cannot be completed`,
+        );
       }
     }
     const now = new Date();
-    const after = await touchExecution(trx, row, parts, { state, finished_by: who.name, finished_at: now, abandon_reason: reason });
+    const after = await touchExecution(trx, row, parts, {
+      state,
+      finished_by: who.name,
+      finished_at: now,
+      abandon_reason: reason,
+    });
     const execution = toExecution(after, parts);
     const action = state === 'done' ? 'finish' : 'abandon';
     await logActivity(trx, executionId, who, action, {}, meta, reason ? { reason } : {});
-    await recordAudit(trx, who, { action, entity: 'runbook_execution', entityId: executionId, customerId: row.customer_id, before: { state: row.state }, after: summaryForAudit(execution) });
+    await recordAudit(trx, who, {
+      action,
+      entity: 'runbook_execution',
+      entityId: executionId,
+      customerId: row.customer_id,
+      before: { state: row.state },
+      after: summaryForAudit(execution),
+    });
     await emitChange(trx, {
       type: state === 'done' ? 'execution.finished' : 'execution.abandoned',
       subject: { type: 'execution', id: executionId },
@@ -771,8 +1130,19 @@ export async function grantLead(db: Db, who: Principal, name: string) {
       .returningAll()
       .executeTakeFirstOrThrow();
     const lead = { name: row.name, granted_by: row.granted_by, granted_at: iso(row.granted_at)! };
-    await recordAudit(trx, who, { action: 'grant', entity: 'runbook_lead', entityId: name, customerId: null, after: lead });
-    await emitChange(trx, { type: 'runbook_lead.granted', subject: { type: 'runbook_lead', id: name }, customerId: null, payload: lead });
+    await recordAudit(trx, who, {
+      action: 'grant',
+      entity: 'runbook_lead',
+      entityId: name,
+      customerId: null,
+      after: lead,
+    });
+    await emitChange(trx, {
+      type: 'runbook_lead.granted',
+      subject: { type: 'runbook_lead', id: name },
+      customerId: null,
+      payload: lead,
+    });
     return lead;
   });
 }
@@ -781,8 +1151,18 @@ export async function revokeLead(db: Db, who: Principal, name: string): Promise<
   await db.transaction().execute(async (trx) => {
     const row = await trx.deleteFrom('runbook_leads').where('name', '=', name).returningAll().executeTakeFirst();
     if (!row) throw notFound('runbook lead', name);
-    await recordAudit(trx, who, { action: 'revoke', entity: 'runbook_lead', entityId: name, customerId: null, before: { name: row.name, granted_by: row.granted_by } });
-    await emitChange(trx, { type: 'runbook_lead.deleted', subject: { type: 'runbook_lead', id: name }, customerId: null });
+    await recordAudit(trx, who, {
+      action: 'revoke',
+      entity: 'runbook_lead',
+      entityId: name,
+      customerId: null,
+      before: { name: row.name, granted_by: row.granted_by },
+    });
+    await emitChange(trx, {
+      type: 'runbook_lead.deleted',
+      subject: { type: 'runbook_lead', id: name },
+      customerId: null,
+    });
   });
 }
 

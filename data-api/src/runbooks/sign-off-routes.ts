@@ -1,6 +1,14 @@
 // Gate sign-off, and the people who may sign off `lead` gates.
 import { z } from 'zod';
-import { gateParams, executionSchema, leadListSchema, leadParams, leadSchema, signOffRequestSchema, whoamiSchema } from '../contracts/executions.ts';
+import {
+  gateParams,
+  executionSchema,
+  leadListSchema,
+  leadParams,
+  leadSchema,
+  signOffRequestSchema,
+  whoamiSchema,
+} from '../contracts/executions.ts';
 import { tags, type RunbooksApp, type RunbooksDeps } from './route-deps.ts';
 import { RESPONSES } from './schemas.ts';
 import { grantLead, listLeads, revokeLead, signOffGate, whoami } from './service.ts';
@@ -28,22 +36,47 @@ export function signOffRoutes(app: RunbooksApp, { db }: RunbooksDeps): void {
 
   app.get(
     '/runbook-leads',
-    { config: { auth: 'viewer' }, schema: { summary: 'People who may sign off `lead` gates (besides admins)', tags, response: { 200: leadListSchema, ...RESPONSES } } },
+    {
+      config: { auth: 'viewer' },
+      schema: {
+        summary: 'People who may sign off `lead` gates (besides admins)',
+        tags,
+        response: { 200: leadListSchema, ...RESPONSES },
+      },
+    },
     async () => listLeads(db()),
   );
   app.get(
     '/runbook-leads/me',
-    { config: { auth: 'viewer' }, schema: { summary: 'Who the caller is, and whether they may sign off `lead` gates', tags, response: { 200: whoamiSchema, ...RESPONSES } } },
+    {
+      config: { auth: 'viewer' },
+      schema: {
+        summary: 'Who the caller is, and whether they may sign off `lead` gates',
+        tags,
+        response: { 200: whoamiSchema, ...RESPONSES },
+      },
+    },
     async (request) => whoami(db(), request.principal!),
   );
   app.put(
     '/runbook-leads/:name',
-    { config: { auth: 'admin', scope: 'unscoped' }, schema: { summary: 'List a person (token or SSO name) as a lead', tags, params: leadParams, response: { 200: leadSchema, ...RESPONSES } } },
+    {
+      config: { auth: 'admin', scope: 'unscoped' },
+      schema: {
+        summary: 'List a person (token or SSO name) as a lead',
+        tags,
+        params: leadParams,
+        response: { 200: leadSchema, ...RESPONSES },
+      },
+    },
     async (request) => grantLead(db(), request.principal!, request.params.name),
   );
   app.delete(
     '/runbook-leads/:name',
-    { config: { auth: 'admin', scope: 'unscoped' }, schema: { summary: 'Remove a lead', tags, params: leadParams, response: { 204: z.null(), ...RESPONSES } } },
+    {
+      config: { auth: 'admin', scope: 'unscoped' },
+      schema: { summary: 'Remove a lead', tags, params: leadParams, response: { 204: z.null(), ...RESPONSES } },
+    },
     async (request, reply) => {
       await revokeLead(db(), request.principal!, request.params.name);
       return reply.status(204).send(null);

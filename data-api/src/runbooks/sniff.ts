@@ -19,11 +19,22 @@ const ascii = (buf: Uint8Array, from: number, to: number) => String.fromCharCode
 /** JPEG, PNG, WebP, HEIC/HEIF (and AVIF, the same container) by magic bytes; null otherwise. */
 export function sniffImage(head: Uint8Array): Sniffed | null {
   if (startsWith(head, [0xff, 0xd8, 0xff])) return { contentType: 'image/jpeg', image: true };
-  if (startsWith(head, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return { contentType: 'image/png', image: true };
-  if (head.length >= 12 && ascii(head, 0, 4) === 'RIFF' && ascii(head, 8, 12) === 'WEBP') return { contentType: 'image/webp', image: true };
+  if (startsWith(head, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))
+    return { contentType: 'image/png', image: true };
+  if (head.length >= 12 && ascii(head, 0, 4) === 'RIFF' && ascii(head, 8, 12) === 'WEBP')
+    return { contentType: 'image/webp', image: true };
   if (head.length >= 12 && ascii(head, 4, 8) === 'ftyp') {
     const brand = ascii(head, 8, 12);
-    if (HEIF_BRANDS.has(brand)) return { contentType: brand === 'avif' ? 'image/avif' : brand.startsWith('hei') || brand.startsWith('hev') ? 'image/heic' : 'image/heif', image: true };
+    if (HEIF_BRANDS.has(brand))
+      return {
+        contentType:
+          brand === 'avif'
+            ? 'image/avif'
+            : brand.startsWith('hei') || brand.startsWith('hev')
+              ? 'image/heic'
+              : 'image/heif',
+        image: true,
+      };
   }
   return null;
 }
@@ -73,7 +84,12 @@ function looksLikeText(head: Uint8Array): boolean {
   }
 }
 
-export const FILE_ALLOW_LIST = 'PDF, ZIP/KMZ/XLSX/DOCX, gzip, JPEG/PNG/WebP/HEIC, or text (' + Object.keys(TEXT_TYPES).map((e) => `.${e}`).join(' ') + ')';
+export const FILE_ALLOW_LIST =
+  'PDF, ZIP/KMZ/XLSX/DOCX, gzip, JPEG/PNG/WebP/HEIC, or text (' +
+  Object.keys(TEXT_TYPES)
+    .map((e) => `.${e}`)
+    .join(' ') +
+  ')';
 
 /**
  * A `file` upload: images, PDF, zip containers, gzip, or text with an allowed extension.

@@ -87,7 +87,10 @@ export async function receiveUpload(
   const part = await request.file({ limits: { fileSize: MAX_EVIDENCE_BYTES, files: 1 } }).catch((err: unknown) => {
     throw multipartError(err);
   });
-  if (!part) throw new ApiError('validation', 'body.file: expected one file in the multipart body', [{ path: 'body.file', message: 'expected one file' }]);
+  if (!part)
+    throw new ApiError('validation', 'body.file: expected one file in the multipart body', [
+      { path: 'body.file', message: 'expected one file' },
+    ]);
   let filename;
   try {
     filename = storableFilename(part.filename);

@@ -15,7 +15,17 @@ export interface SiteBuildStatus {
 }
 
 /** Everything the static site is built from: a newer file here means a rebuild. */
-export const SITE_SOURCES = ['docs', 'runbooks', 'src', 'plugins', 'static', 'docusaurus.config.ts', 'sidebars.ts', 'sidebars.runbooks.ts', 'data-api/src/contracts'];
+export const SITE_SOURCES = [
+  'docs',
+  'runbooks',
+  'src',
+  'plugins',
+  'static',
+  'docusaurus.config.ts',
+  'sidebars.ts',
+  'sidebars.runbooks.ts',
+  'data-api/src/contracts',
+];
 const STAMP = '.fleetbook-build.json';
 /** Generations kept besides the served one: the previous (requests in flight may still read it). */
 const KEEP_PREVIOUS = 1;
@@ -56,7 +66,9 @@ export class SiteBuilder {
   ) {
     this.root = options.root ?? PROJECT_ROOT;
     const stamp = readStamp(siteDir);
-    this.state = stamp ? { status: 'ready', builtAt: stamp.built_at, buildId: stamp.build_id ?? null } : { status: 'missing', builtAt: null };
+    this.state = stamp
+      ? { status: 'ready', builtAt: stamp.built_at, buildId: stamp.build_id ?? null }
+      : { status: 'missing', builtAt: null };
   }
 
   status(): SiteBuildStatus {
@@ -110,9 +122,18 @@ export class SiteBuilder {
       await done;
       // rspack's persistent cache can keep what it read of a file edited mid-build under the
       // file's new time; the build that follows such an edit reads everything afresh.
-      if (SITE_SOURCES.some((rel) => newestMtime(path.join(this.root, rel)) > startedAt.getTime())) this.coldNext = true;
+      if (SITE_SOURCES.some((rel) => newestMtime(path.join(this.root, rel)) > startedAt.getTime()))
+        this.coldNext = true;
       const builtAt = new Date().toISOString();
-      fs.writeFileSync(path.join(outDir, STAMP), JSON.stringify({ built_at: builtAt, started_at: startedAt.toISOString(), build_id: buildId, public_url: this.options.publicUrl ?? null }));
+      fs.writeFileSync(
+        path.join(outDir, STAMP),
+        JSON.stringify({
+          built_at: builtAt,
+          started_at: startedAt.toISOString(),
+          build_id: buildId,
+          public_url: this.options.publicUrl ?? null,
+        }),
+      );
       swapInto(this.siteDir, outDir);
       pruneGenerations(gens, outDir);
       this.state = { status: 'ready', builtAt, buildId };
@@ -120,7 +141,12 @@ export class SiteBuilder {
       this.options.onBuilt?.(this.state);
     } catch (err) {
       fs.rmSync(outDir, { recursive: true, force: true });
-      this.state = { status: 'failed', builtAt: previous.builtAt, buildId: previous.buildId ?? null, error: (err as Error).message };
+      this.state = {
+        status: 'failed',
+        builtAt: previous.builtAt,
+        buildId: previous.buildId ?? null,
+        error: (err as Error).message,
+      };
       this.log(`site build failed (still serving the previous build): ${(err as Error).message}`);
     } finally {
       this.child = null;
@@ -165,7 +191,13 @@ function pruneGenerations(gens: string, current: string): void {
   for (const old of entries.slice(KEEP_PREVIOUS)) fs.rmSync(old.dir, { recursive: true, force: true });
 }
 
-function runDocusaurusBuild(root: string, outDir: string, buildId: string, cold: boolean, publicUrl: string | null): { child: ChildProcess; done: Promise<void> } {
+function runDocusaurusBuild(
+  root: string,
+  outDir: string,
+  buildId: string,
+  cold: boolean,
+  publicUrl: string | null,
+): { child: ChildProcess; done: Promise<void> } {
   const require = createRequire(path.join(root, 'package.json'));
   const bin = require.resolve('@docusaurus/core/bin/docusaurus.mjs');
   let child!: ChildProcess;
@@ -173,7 +205,13 @@ function runDocusaurusBuild(root: string, outDir: string, buildId: string, cold:
     child = spawn(process.execPath, [bin, 'build', '--out-dir', outDir], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_ENV: 'production', FLEETBOOK_BUILD_ID: buildId, ...(cold ? { DOCUSAURUS_NO_PERSISTENT_CACHE: '1' } : {}), ...(publicUrl ? { FLEETBOOK_PUBLIC_URL: publicUrl } : {}) },
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        FLEETBOOK_BUILD_ID: buildId,
+        ...(cold ? { DOCUSAURUS_NO_PERSISTENT_CACHE: '1' } : {}),
+        ...(publicUrl ? { FLEETBOOK_PUBLIC_URL: publicUrl } : {}),
+      },
     });
     let tail = '';
     const keep = (chunk: Buffer) => {
@@ -185,7 +223,11 @@ function runDocusaurusBuild(root: string, outDir: string, buildId: string, cold:
     child.on('exit', (code, signal) => {
       if (code === 0) resolve();
       else {
-        const lastError = tail.split('\n').filter((l) => /error/i.test(l)).slice(-3).join(' | ');
+        const lastError = tail
+          .split('\n')
+          .filter((l) => /error/i.test(l))
+          .slice(-3)
+          .join(' | ');
         reject(new Error(`docusaurus build exited with ${signal ?? code}${lastError ? `: ${lastError}` : ''}`));
       }
     });
@@ -193,7 +235,9 @@ function runDocusaurusBuild(root: string, outDir: string, buildId: string, cold:
   return { child, done };
 }
 
-function readStamp(siteDir: string): { built_at: string; started_at?: string; build_id?: string; public_url?: string | null } | null {
+function readStamp(
+  siteDir: string,
+): { built_at: string; started_at?: string; build_id?: string; public_url?: string | null } | null {
   try {
     return JSON.parse(fs.readFileSync(path.join(siteDir, STAMP), 'utf8'));
   } catch {

@@ -25,7 +25,8 @@ export async function siteRoutes(app: FastifyInstance) {
     // A run page: the built page when there is one, else the live shell (drawn from the API).
     const run = answerRunPage(siteDir, urlPath);
     if (run?.kind === 'static') return reply.redirect(run.url, 302);
-    if (run?.kind === 'shell') return reply.header('cache-control', 'no-cache').sendFile(run.file, { cacheControl: false });
+    if (run?.kind === 'shell')
+      return reply.header('cache-control', 'no-cache').sendFile(run.file, { cacheControl: false });
     for (const candidate of [`${urlPath}.html`, `${urlPath}/index.html`, urlPath]) {
       const file = path.join(siteDir, path.normalize(candidate));
       if (file.startsWith(siteDir) && isFile(file)) return reply.sendFile(path.relative(siteDir, file));
@@ -33,7 +34,8 @@ export async function siteRoutes(app: FastifyInstance) {
     // A run page the build holds as MDX: the shell that draws it (plugins/run-pages).
     const shell = runPageShell(siteDir, urlPath);
     if (shell) return reply.sendFile(shell);
-    if (status.status !== 'ready' && !isFile(path.join(siteDir, 'index.html'))) return holdingPage(reply, status.status, status.error);
+    if (status.status !== 'ready' && !isFile(path.join(siteDir, 'index.html')))
+      return holdingPage(reply, status.status, status.error);
     if (isFile(path.join(siteDir, '404.html'))) return reply.status(404).sendFile('404.html');
     return reply.status(404).type('text/plain').send('not found');
   });

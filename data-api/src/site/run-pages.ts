@@ -15,7 +15,8 @@ export const RUN_PAGE_SHELL = 'docs/projects/:project/runs/:day/:run.html';
 /** The shell of a folded month's page (plugins/run-pages RUN_MONTH_SHELL); its rows are `<YYYY-MM>.json`. */
 export const RUN_MONTH_SHELL = 'docs/projects/:project/runs/archive/:month.html';
 const MONTH_URL = /^\/docs\/projects\/([a-z0-9][a-z0-9-]{0,63})\/runs\/archive\/(\d{4}-\d{2})$/;
-const DAY_RUN_URL = /^\/docs\/projects\/([a-z0-9][a-z0-9-]{0,63})\/runs\/(\d{4}-\d{2}-\d{2})\/(arun_[A-Za-z0-9._-]{1,64})$/;
+const DAY_RUN_URL =
+  /^\/docs\/projects\/([a-z0-9][a-z0-9-]{0,63})\/runs\/(\d{4}-\d{2}-\d{2})\/(arun_[A-Za-z0-9._-]{1,64})$/;
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
 
 /** Milliseconds of a ULID body (the first 10 characters), or null. */
@@ -51,7 +52,8 @@ export function answerRunPage(siteDir: string, urlPath: string): RunPageAnswer {
   const days = t === null ? [] : [0, -1, 1].map((d) => new Date(t + d * 86_400_000).toISOString().slice(0, 10));
   for (const day of days) {
     const page = path.join(runsDir, day, runId);
-    if (isFile(`${page}.html`) || (isFile(`${page}.mdx`) && isFile(path.join(siteDir, RUN_PAGE_SHELL)))) return { kind: 'static', url: `/docs/projects/${project}/runs/${day}/${runId}` };
+    if (isFile(`${page}.html`) || (isFile(`${page}.mdx`) && isFile(path.join(siteDir, RUN_PAGE_SHELL))))
+      return { kind: 'static', url: `/docs/projects/${project}/runs/${day}/${runId}` };
   }
   const shell = path.join(siteDir, LIVE_RUN_SHELL);
   return isFile(shell) ? { kind: 'shell', file: LIVE_RUN_SHELL } : null;
@@ -65,12 +67,18 @@ export function runPageShell(siteDir: string, urlPath: string): string | null {
   const run = DAY_RUN_URL.exec(urlPath);
   if (run) {
     const [, project, day, runId] = run as unknown as [string, string, string, string];
-    return isFile(path.join(siteDir, 'docs', 'projects', project, 'runs', day, `${runId}.mdx`)) && isFile(path.join(siteDir, RUN_PAGE_SHELL)) ? RUN_PAGE_SHELL : null;
+    return isFile(path.join(siteDir, 'docs', 'projects', project, 'runs', day, `${runId}.mdx`)) &&
+      isFile(path.join(siteDir, RUN_PAGE_SHELL))
+      ? RUN_PAGE_SHELL
+      : null;
   }
   const month = MONTH_URL.exec(urlPath);
   if (month) {
     const [, project, m] = month as unknown as [string, string, string];
-    return isFile(path.join(siteDir, 'docs', 'projects', project, 'runs', 'archive', `${m}.json`)) && isFile(path.join(siteDir, RUN_MONTH_SHELL)) ? RUN_MONTH_SHELL : null;
+    return isFile(path.join(siteDir, 'docs', 'projects', project, 'runs', 'archive', `${m}.json`)) &&
+      isFile(path.join(siteDir, RUN_MONTH_SHELL))
+      ? RUN_MONTH_SHELL
+      : null;
   }
   return null;
 }

@@ -37,7 +37,9 @@ export function watchSite(builder: SiteBuilder, opts: SiteWatchOptions): SiteWat
       timer = null;
       const files = [...changed];
       changed = new Set();
-      opts.log(`site sources changed (${files.slice(0, 3).join(', ')}${files.length > 3 ? ` and ${files.length - 3} more` : ''}): rebuilding in the background`);
+      opts.log(
+        `site sources changed (${files.slice(0, 3).join(', ')}${files.length > 3 ? ` and ${files.length - 3} more` : ''}): rebuilding in the background`,
+      );
       void builder.build();
     }, opts.debounceMs);
   };
@@ -47,7 +49,9 @@ export function watchSite(builder: SiteBuilder, opts: SiteWatchOptions): SiteWat
     if (!fs.existsSync(target)) continue;
     const isDir = fs.statSync(target).isDirectory();
     try {
-      const w = fs.watch(target, { recursive: isDir }, (_event, name) => schedule(isDir ? `${rel}/${String(name ?? '')}` : rel));
+      const w = fs.watch(target, { recursive: isDir }, (_event, name) =>
+        schedule(isDir ? `${rel}/${String(name ?? '')}` : rel),
+      );
       w.on('error', (err) => opts.log(`site watch on ${rel} stopped: ${err.message}`));
       watchers.push(w);
     } catch (err) {
@@ -88,10 +92,24 @@ export function watchSite(builder: SiteBuilder, opts: SiteWatchOptions): SiteWat
 
 function git(root: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('git', args, { cwd: root, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' }, timeout: 120_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(String(stderr || err.message).trim().split('\n').slice(-2).join(' ')));
-      else resolve(String(stdout).trim());
-    });
+    execFile(
+      'git',
+      args,
+      { cwd: root, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' }, timeout: 120_000 },
+      (err, stdout, stderr) => {
+        if (err)
+          reject(
+            new Error(
+              String(stderr || err.message)
+                .trim()
+                .split('\n')
+                .slice(-2)
+                .join(' '),
+            ),
+          );
+        else resolve(String(stdout).trim());
+      },
+    );
   });
 }
 

@@ -38,18 +38,26 @@ export class LiveTelemetry {
     this.timer = null;
     const payloads: string[] = [];
     for (const s of this.latest.values()) {
-      const sample: LiveSample = { device_id: s.device_id, site_id: s.site_id, customer_id: s.customer_id, ts: Date.parse(s.ts) / 1000, status: s.status, metrics: s.metrics };
+      const sample: LiveSample = {
+        device_id: s.device_id,
+        site_id: s.site_id,
+        customer_id: s.customer_id,
+        ts: Date.parse(s.ts) / 1000,
+        status: s.status,
+        metrics: s.metrics,
+      };
       const text = JSON.stringify(sample);
       if (text.length < MAX_NOTIFY_BYTES) payloads.push(text);
       if (payloads.length >= MAX_PER_FLUSH) break;
     }
     this.latest.clear();
     if (!payloads.length) return Promise.resolve();
-    this.flushing = sql`select pg_notify(${LIVE_CHANNEL}, p) from jsonb_array_elements_text(${JSON.stringify(payloads)}::jsonb) as p`
-      .execute(this.ctx.db)
-      .then(() => {})
-      .catch(() => {})
-      .finally(() => (this.flushing = null));
+    this.flushing =
+      sql`select pg_notify(${LIVE_CHANNEL}, p) from jsonb_array_elements_text(${JSON.stringify(payloads)}::jsonb) as p`
+        .execute(this.ctx.db)
+        .then(() => {})
+        .catch(() => {})
+        .finally(() => (this.flushing = null));
     return this.flushing;
   }
 
@@ -61,4 +69,3 @@ export class LiveTelemetry {
     await this.flushing;
   }
 }
-

@@ -23,20 +23,27 @@ const STATE = 'telemetry';
  * Only client backends count: autovacuum workers never insert telemetry, and one
  * analysing a busy table would otherwise hold the watermark back for its whole run.
  */
-export async function runRollup(db: Kysely<Database>, options: { maxSteps?: number; settleMs?: number } = {}): Promise<{ minutes: number; hours: number; watermark: Date | null }> {
+export async function runRollup(
+  db: Kysely<Database>,
+  options: { maxSteps?: number; settleMs?: number } = {},
+): Promise<{ minutes: number; hours: number; watermark: Date | null }> {
   const settleMs = options.settleMs ?? SETTLE_MS;
   let minutes = 0;
   let hours = 0;
   let watermark: Date | null = null;
   for (let step = 0; step < (options.maxSteps ?? 50); step++) {
     const done = await db.transaction().execute(async (trx) => {
-      let state = await sql<{ watermark: Date }>`select watermark from telemetry_rollup_state where name = ${STATE} for update`.execute(trx);
+      let state = await sql<{
+        watermark: Date;
+      }>`select watermark from telemetry_rollup_state where name = ${STATE} for update`.execute(trx);
       if (!state.rows.length) {
         await sql`
           insert into telemetry_rollup_state (name, watermark)
           select ${STATE}, min(received_at) - interval '1 millisecond' from telemetry having min(received_at) is not null
           on conflict (name) do nothing`.execute(trx);
-        state = await sql<{ watermark: Date }>`select watermark from telemetry_rollup_state where name = ${STATE} for update`.execute(trx);
+        state = await sql<{
+          watermark: Date;
+        }>`select watermark from telemetry_rollup_state where name = ${STATE} for update`.execute(trx);
         if (!state.rows.length) return true; // no telemetry yet
       }
       const from = new Date(state.rows[0]!.watermark);
@@ -74,7 +81,9 @@ export async function runRollup(db: Kysely<Database>, options: { maxSteps?: numb
         if (table === 'telemetry_1m') minutes += Number(res.numAffectedRows ?? 0);
         else hours += Number(res.numAffectedRows ?? 0);
       }
-      await sql`update telemetry_rollup_state set watermark = ${to}, updated_at = now() where name = ${STATE}`.execute(trx);
+      await sql`update telemetry_rollup_state set watermark = ${to}, updated_at = now() where name = ${STATE}`.execute(
+        trx,
+      );
       watermark = to;
       return cut >= now - settleMs;
     });
@@ -87,9 +96,15 @@ export async function runRollup(db: Kysely<Database>, options: { maxSteps?: numb
  * Retention (contracts.md: raw 30 days, rollups longer): deletes in chunks so no single
  * statement holds locks for long. Raw rows go only once the rollup has folded them in.
  */
-export async function runRetention(db: Kysely<Database>, retention: RetentionOptions = DEFAULT_RETENTION, chunk = 10_000): Promise<Record<string, number>> {
+export async function runRetention(
+  db: Kysely<Database>,
+  retention: RetentionOptions = DEFAULT_RETENTION,
+  chunk = 10_000,
+): Promise<Record<string, number>> {
   const deleted: Record<string, number> = {};
-  const state = await sql<{ watermark: Date }>`select watermark from telemetry_rollup_state where name = ${STATE}`.execute(db);
+  const state = await sql<{
+    watermark: Date;
+  }>`select watermark from telemetry_rollup_state where name = ${STATE}`.execute(db);
   const rolledUpTo = state.rows[0]?.watermark ?? null;
   const jobs: Array<[string, ReturnType<typeof sql>]> = [
     [
@@ -98,10 +113,22 @@ export async function runRetention(db: Kysely<Database>, retention: RetentionOpt
             select ctid from telemetry where ts < now() - make_interval(days => ${retention.rawDays})
               and received_at <= ${rolledUpTo ?? new Date(0)} limit ${chunk})`,
     ],
-    ['telemetry_1m', sql`delete from telemetry_1m where ctid in (select ctid from telemetry_1m where bucket < now() - make_interval(days => ${retention.rollup1mDays}) limit ${chunk})`],
-    ['telemetry_1h', sql`delete from telemetry_1h where ctid in (select ctid from telemetry_1h where bucket < now() - make_interval(days => ${retention.rollup1hDays}) limit ${chunk})`],
-    ['dead_letters', sql`delete from dead_letters where ctid in (select ctid from dead_letters where received_at < now() - make_interval(days => ${retention.deadLetterDays}) limit ${chunk})`],
-    ['device_health_events', sql`delete from device_health_events where ctid in (select ctid from device_health_events where at < now() - make_interval(days => ${retention.rollup1hDays}) limit ${chunk})`],
+    [
+      'telemetry_1m',
+      sql`delete from telemetry_1m where ctid in (select ctid from telemetry_1m where bucket < now() - make_interval(days => ${retention.rollup1mDays}) limit ${chunk})`,
+    ],
+    [
+      'telemetry_1h',
+      sql`delete from telemetry_1h where ctid in (select ctid from telemetry_1h where bucket < now() - make_interval(days => ${retention.rollup1hDays}) limit ${chunk})`,
+    ],
+    [
+      'dead_letters',
+      sql`delete from dead_letters where ctid in (select ctid from dead_letters where received_at < now() - make_interval(days => ${retention.deadLetterDays}) limit ${chunk})`,
+    ],
+    [
+      'device_health_events',
+      sql`delete from device_health_events where ctid in (select ctid from device_health_events where at < now() - make_interval(days => ${retention.rollup1hDays}) limit ${chunk})`,
+    ],
   ];
   for (const [table, statement] of jobs) {
     deleted[table] = 0;

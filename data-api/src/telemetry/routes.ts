@@ -19,6 +19,7 @@ export const telemetryRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: telemetrySeries },
       },
     },
-    async (request) => queryTelemetry(app.ctx.db, request.principal!, request.params.id, request.query, app.ctx.retention),
+    async (request) =>
+      queryTelemetry(app.ctx.db, request.principal!, request.params.id, request.query, app.ctx.retention),
   );
 };

@@ -18,12 +18,21 @@ const LEVEL_S: Record<Level, number> = { raw: 0, '1m': 60, '1h': 3600 };
 
 export function parseBucket(bucket: string, rangeS: number): number {
   if (bucket === 'raw') return 0;
-  if (bucket === 'auto') return AUTO_STEPS.find((s) => rangeS / s <= AUTO_TARGET_POINTS) ?? AUTO_STEPS[AUTO_STEPS.length - 1]!;
+  if (bucket === 'auto')
+    return AUTO_STEPS.find((s) => rangeS / s <= AUTO_TARGET_POINTS) ?? AUTO_STEPS[AUTO_STEPS.length - 1]!;
   return Number(bucket.slice(0, -1)) * UNIT_S[bucket.slice(-1) as keyof typeof UNIT_S];
 }
 
 export const formatBucket = (s: number): string =>
-  s === 0 ? 'raw' : s % 86_400 === 0 ? `${s / 86_400}d` : s % 3600 === 0 ? `${s / 3600}h` : s % 60 === 0 ? `${s / 60}m` : `${s}s`;
+  s === 0
+    ? 'raw'
+    : s % 86_400 === 0
+      ? `${s / 86_400}d`
+      : s % 3600 === 0
+        ? `${s / 3600}h`
+        : s % 60 === 0
+          ? `${s / 60}m`
+          : `${s}s`;
 
 /**
  * Plans which storage levels answer [from, to): raw where raw is still kept, then 1-minute
@@ -45,7 +54,8 @@ export function planQuery(from: Date, to: Date, bucketS: number, retention: Rete
   const coarsest = Math.max(...used.map((l) => LEVEL_S[l]));
   if (coarsest > 0) effective = Math.ceil(effective / coarsest) * coarsest;
   const origin = Date.parse(BUCKET_ORIGIN);
-  const alignUp = (ms: number) => (effective === 0 ? ms : origin + Math.ceil((ms - origin) / (effective * 1000)) * effective * 1000);
+  const alignUp = (ms: number) =>
+    effective === 0 ? ms : origin + Math.ceil((ms - origin) / (effective * 1000)) * effective * 1000;
   // Segments: [from, b1) from the oldest level, …, [bn, to) from raw.
   const segments: Array<{ level: Level; from: Date; to: Date }> = [];
   let start = f;
@@ -66,7 +76,11 @@ export async function queryTelemetry(
   q: TelemetryQuery,
   retention: RetentionOptions = DEFAULT_RETENTION,
 ): Promise<TelemetrySeries> {
-  const device = await db.selectFrom('devices').select(['id', 'customer_id']).where('id', '=', deviceId).executeTakeFirst();
+  const device = await db
+    .selectFrom('devices')
+    .select(['id', 'customer_id'])
+    .where('id', '=', deviceId)
+    .executeTakeFirst();
   if (!device || (who.customerId !== null && device.customer_id !== who.customerId)) throw notFound('device', deviceId);
 
   const to = q.to ? new Date(q.to) : new Date();
@@ -75,7 +89,12 @@ export async function queryTelemetry(
   const requested = parseBucket(q.bucket, rangeS);
   const plan = planQuery(from, to, requested, retention);
   if (plan.bucketS > 0 && rangeS / plan.bucketS > MAX_POINTS) {
-    throw validationError([{ path: 'querystring.bucket', message: `a ${formatBucket(plan.bucketS)} bucket over this range gives more than ${MAX_POINTS} points: use a larger bucket or a shorter range` }]);
+    throw validationError([
+      {
+        path: 'querystring.bucket',
+        message: `a ${formatBucket(plan.bucketS)} bucket over this range gives more than ${MAX_POINTS} points: use a larger bucket or a shorter range`,
+      },
+    ]);
   }
 
   if (plan.bucketS === 0) {
@@ -84,7 +103,12 @@ export async function queryTelemetry(
       where device_id = ${deviceId} and ts >= ${from} and ts < ${to} and jsonb_typeof(metrics->${q.metric}) = 'number'
       order by ts limit ${MAX_POINTS + 1}`.execute(db);
     if (rows.rows.length > MAX_POINTS) {
-      throw validationError([{ path: 'querystring.bucket', message: `more than ${MAX_POINTS} raw readings in this range: ask for a bucket (e.g. 1m) or a shorter range` }]);
+      throw validationError([
+        {
+          path: 'querystring.bucket',
+          message: `more than ${MAX_POINTS} raw readings in this range: ask for a bucket (e.g. 1m) or a shorter range`,
+        },
+      ]);
     }
     return {
       device_id: deviceId,
@@ -94,7 +118,13 @@ export async function queryTelemetry(
       bucket: 'raw',
       bucket_s: 0,
       sources: ['raw'],
-      points: rows.rows.map((r) => ({ t: new Date(r.t).toISOString(), avg: Number(r.v), min: Number(r.v), max: Number(r.v), count: 1 })),
+      points: rows.rows.map((r) => ({
+        t: new Date(r.t).toISOString(),
+        avg: Number(r.v),
+        min: Number(r.v),
+        max: Number(r.v),
+        count: 1,
+      })),
     };
   }
 
@@ -118,6 +148,12 @@ export async function queryTelemetry(
     bucket: formatBucket(plan.bucketS),
     bucket_s: plan.bucketS,
     sources: plan.segments.map((s) => s.level),
-    points: rows.rows.map((r) => ({ t: new Date(r.t).toISOString(), avg: Number(r.avg), min: Number(r.min), max: Number(r.max), count: Number(r.count) })),
+    points: rows.rows.map((r) => ({
+      t: new Date(r.t).toISOString(),
+      avg: Number(r.avg),
+      min: Number(r.min),
+      max: Number(r.max),
+      count: Number(r.count),
+    })),
   };
 }

@@ -3,7 +3,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { MAX_EVIDENCE_BYTES } from '../contracts/executions.ts';
-import { attachmentUploadQuery, workItemAttachmentParams, workItemAttachmentSchema, workItemParams as params } from '../contracts/work-items.ts';
+import {
+  attachmentUploadQuery,
+  workItemAttachmentParams,
+  workItemAttachmentSchema,
+  workItemParams as params,
+} from '../contracts/work-items.ts';
 import type { Database } from '../kernel/db/index.ts';
 import { ApiError } from '../kernel/errors/index.ts';
 import { ERROR_RESPONSES } from '../kernel/errors/responses.ts';
@@ -18,7 +23,10 @@ const RESPONSES = { ...ERROR_RESPONSES, 413: ERROR_RESPONSES[400], 415: ERROR_RE
 const WRITE = 'operator_or_automation' as const;
 
 /** POST /work-items/:id/attachments, GET /work-items/:id/attachments/:attachment_id. */
-export function attachmentRoutes(app: Parameters<FastifyPluginAsyncZod>[0], deps: { db(): Kysely<Database>; blobs: BlobStore; maxPixels: number }): void {
+export function attachmentRoutes(
+  app: Parameters<FastifyPluginAsyncZod>[0],
+  deps: { db(): Kysely<Database>; blobs: BlobStore; maxPixels: number },
+): void {
   const { db, blobs, maxPixels } = deps;
   app.post(
     '/work-items/:id/attachments',

@@ -16,14 +16,7 @@ import {
 import { ERROR_RESPONSES } from '../kernel/errors/responses.ts';
 import { BlobStore, defaultBlobDir } from '../runbooks/blobs.ts';
 import { maxPixelsFromEnv } from '../runbooks/image-size.ts';
-import {
-  addComment,
-  createWorkItem,
-  deleteWorkItem,
-  getWorkItem,
-  listWorkItems,
-  updateWorkItem,
-} from './service.ts';
+import { addComment, createWorkItem, deleteWorkItem, getWorkItem, listWorkItems, updateWorkItem } from './service.ts';
 import { attachmentRoutes } from './attachment-routes.ts';
 
 const tags = ['work items'];

@@ -57,11 +57,20 @@ describe('remark-library rules (fleetbook lint over a small site)', () => {
     const remarkParse = (await import('remark-parse')).default;
     const remarkFrontmatter = (await import('remark-frontmatter')).default;
     const remarkMdx = (await import('remark-mdx')).default;
-    const processor = unified().use(remarkParse).use(remarkFrontmatter, ['yaml']).use(remarkMdx).use(remarkLibrary, { siteDir: site });
-    const file = (rel: string) => new VFile({ path: path.join(site, rel), cwd: site, value: fs.readFileSync(path.join(site, rel), 'utf8') });
-    await expect(processor.run(processor.parse(file('docs/products/gadget/index.mdx')), file('docs/products/gadget/index.mdx'))).resolves.toBeDefined();
+    const processor = unified()
+      .use(remarkParse)
+      .use(remarkFrontmatter, ['yaml'])
+      .use(remarkMdx)
+      .use(remarkLibrary, { siteDir: site });
+    const file = (rel: string) =>
+      new VFile({ path: path.join(site, rel), cwd: site, value: fs.readFileSync(path.join(site, rel), 'utf8') });
+    await expect(
+      processor.run(processor.parse(file('docs/products/gadget/index.mdx')), file('docs/products/gadget/index.mdx')),
+    ).resolves.toBeDefined();
     const broken = file('docs/products/broken/index.mdx');
-    await expect(processor.run(processor.parse(broken), broken)).rejects.toThrow(/library lint failed:\ndocs\/products\/broken\/index\.mdx:5:11 {2}Unexpected `toaster`[\s\S]*4 errors, 0 warnings/);
+    await expect(processor.run(processor.parse(broken), broken)).rejects.toThrow(
+      /library lint failed:\ndocs\/products\/broken\/index\.mdx:5:11 {2}Unexpected `toaster`[\s\S]*4 errors, 0 warnings/,
+    );
   });
 
   it('a missing datasheet is found as soon as the file goes', async () => {
@@ -71,7 +80,9 @@ describe('remark-library rules (fleetbook lint over a small site)', () => {
       expect((await lintLibrary(['docs/products/gadget/index.mdx'], { cwd: copy })).errorCount).toBe(0);
       fs.rmSync(path.join(copy, 'static', 'datasheets', 'gadget.pdf'));
       const after = await lintLibrary(['docs/products/gadget/index.mdx'], { cwd: copy });
-      expect(after.messages.map((m) => `${m.line}:${m.column} ${m.ruleId}`)).toEqual(['12:38 product/missing-datasheet']);
+      expect(after.messages.map((m) => `${m.line}:${m.column} ${m.ruleId}`)).toEqual([
+        '12:38 product/missing-datasheet',
+      ]);
     } finally {
       fs.rmSync(copy, { recursive: true, force: true });
     }

@@ -15,7 +15,10 @@ function prompts(page: LibraryPage): Array<{ node: Code; uses: Array<{ name: str
     const start = node.position?.start.offset ?? 0;
     // The value starts after the opening fence's line.
     const valueAt = page.source.indexOf('\n', start) + 1;
-    const uses = [...node.value.matchAll(PROMPT_PLACEHOLDER)].map((m) => ({ name: m[1]!, place: page.span(valueAt + m.index!, valueAt + m.index! + m[0].length) }));
+    const uses = [...node.value.matchAll(PROMPT_PLACEHOLDER)].map((m) => ({
+      name: m[1]!,
+      place: page.span(valueAt + m.index!, valueAt + m.index! + m[0].length),
+    }));
     out.push({ node, uses });
   });
   return out;
@@ -36,7 +39,10 @@ export const unknownProduct: PageRule = {
     if (!isObj(page.data) || !Array.isArray(page.data.products) || !env.products) return;
     page.data.products.forEach((code, i) => {
       if (typeof code !== 'string' || code === '*' || env.products!.has(code)) return;
-      report(`Unexpected product ${q(code)}, expected one of ${list([...env.products!].sort())} or \`*\``, page.locate(['products', i]));
+      report(
+        `Unexpected product ${q(code)}, expected one of ${list([...env.products!].sort())} or \`*\``,
+        page.locate(['products', i]),
+      );
     });
   },
 };
@@ -48,7 +54,8 @@ export const missingPrompt: PageRule = {
   kind: 'prompt',
   description: 'A prompt page holds its text in a `prompt` code block.',
   check({ page, report }) {
-    if (page.tree && prompts(page).length === 0) report('Missing prompt text, expected a ```prompt code block in the body', page.top());
+    if (page.tree && prompts(page).length === 0)
+      report('Missing prompt text, expected a ```prompt code block in the body', page.top());
   },
 };
 
@@ -62,7 +69,11 @@ export const undeclaredInput: PageRule = {
     const names = declared(page).map((d) => d.name);
     for (const block of prompts(page)) {
       for (const use of block.uses) {
-        if (!names.includes(use.name)) report(`Unexpected input \`{{${use.name}}}\`, expected one of the declared inputs${names.length ? ` ${list(names)}` : ' (none declared)'}`, use.place);
+        if (!names.includes(use.name))
+          report(
+            `Unexpected input \`{{${use.name}}}\`, expected one of the declared inputs${names.length ? ` ${list(names)}` : ' (none declared)'}`,
+            use.place,
+          );
       }
     }
   },
@@ -78,7 +89,11 @@ export const unusedInput: PageRule = {
     if (!page.tree) return;
     const used = new Set(prompts(page).flatMap((b) => b.uses.map((u) => u.name)));
     for (const d of declared(page)) {
-      if (!used.has(d.name)) report(`Unexpected unused input \`${d.name}\`, expected \`{{${d.name}}}\` in the prompt text`, page.locate(['inputs', d.index, 'name']));
+      if (!used.has(d.name))
+        report(
+          `Unexpected unused input \`${d.name}\`, expected \`{{${d.name}}}\` in the prompt text`,
+          page.locate(['inputs', d.index, 'name']),
+        );
     }
   },
 };
@@ -100,9 +115,14 @@ export const duplicatePromptId: SiteRule = {
         continue;
       }
       const at = owner.locate(['id']);
-      report(page, `Unexpected duplicate prompt id ${q(id)}, expected each id once (first in ${owner.path}:${at.start.line}:${at.start.column})`, page.locate(['id']), {
-        cause: { path: owner.path, place: at, reason: 'first defined here' },
-      });
+      report(
+        page,
+        `Unexpected duplicate prompt id ${q(id)}, expected each id once (first in ${owner.path}:${at.start.line}:${at.start.column})`,
+        page.locate(['id']),
+        {
+          cause: { path: owner.path, place: at, reason: 'first defined here' },
+        },
+      );
     }
   },
 };

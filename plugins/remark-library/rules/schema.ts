@@ -18,7 +18,8 @@ function describe(value: unknown): string {
 
 function valueAt(data: unknown, at: readonly PropertyKey[]): unknown {
   let v = data;
-  for (const seg of at) v = Array.isArray(v) && typeof seg === 'number' ? v[seg] : isObj(v) ? v[String(seg)] : undefined;
+  for (const seg of at)
+    v = Array.isArray(v) && typeof seg === 'number' ? v[seg] : isObj(v) ? v[String(seg)] : undefined;
   return v;
 }
 
@@ -37,7 +38,11 @@ function schemaRule(kind: PageKind, schema: ZodType, topKeys: readonly string[] 
       // A non-strict contract (Docusaurus keys sit beside ours): a typo at the top would pass silently.
       if (topKeys && isObj(page.data)) {
         for (const key of Object.keys(page.data)) {
-          if (!topKeys.includes(key)) report(`Unexpected key \`${key}\`, expected one of ${list(topKeys.filter((k) => !(DOCUSAURUS_DOC_KEYS as readonly string[]).includes(k)))} or a Docusaurus doc key`, page.locate([key], 'key'));
+          if (!topKeys.includes(key))
+            report(
+              `Unexpected key \`${key}\`, expected one of ${list(topKeys.filter((k) => !(DOCUSAURUS_DOC_KEYS as readonly string[]).includes(k)))} or a Docusaurus doc key`,
+              page.locate([key], 'key'),
+            );
         }
       }
       const res = schema.safeParse(page.data);
@@ -46,20 +51,49 @@ function schemaRule(kind: PageKind, schema: ZodType, topKeys: readonly string[] 
         const at = issue.path as (string | number)[];
         const where = pathText(at);
         if (issue.code === 'unrecognized_keys') {
-          for (const key of issue.keys) report(`Unexpected key \`${key}\`${where ? ` in \`${where}\`` : ''}, expected ${issue.message.includes('key') ? 'a key of the contract' : issue.message}`, page.locate([...at, key], 'key'));
+          for (const key of issue.keys)
+            report(
+              `Unexpected key \`${key}\`${where ? ` in \`${where}\`` : ''}, expected ${issue.message.includes('key') ? 'a key of the contract' : issue.message}`,
+              page.locate([...at, key], 'key'),
+            );
           continue;
         }
         const value = valueAt(page.data, at);
-        if (value === undefined && issue.code !== 'custom') report(`Missing \`${where}\`, expected ${issue.message.replace(/^Invalid input: expected /, 'a ').replace(/, received undefined$/, '')}`, page.locate(at));
-        else report(issue.code === 'custom' ? `Unexpected \`${where}\`: ${issue.message}` : `Unexpected ${describe(value)} for \`${where}\`, ${issue.message.replace(/^Invalid (input|option): /, '')}`, page.locate(at));
+        if (value === undefined && issue.code !== 'custom')
+          report(
+            `Missing \`${where}\`, expected ${issue.message.replace(/^Invalid input: expected /, 'a ').replace(/, received undefined$/, '')}`,
+            page.locate(at),
+          );
+        else
+          report(
+            issue.code === 'custom'
+              ? `Unexpected \`${where}\`: ${issue.message}`
+              : `Unexpected ${describe(value)} for \`${where}\`, ${issue.message.replace(/^Invalid (input|option): /, '')}`,
+            page.locate(at),
+          );
       }
     },
   };
 }
 
-export const productSchema = schemaRule('product', productFrontmatterSchema, ['title', ...Object.keys(productFrontmatterSchema.shape), ...DOCUSAURUS_DOC_KEYS], 'the product: product_code, name, category, versions');
-export const promptSchema = schemaRule('prompt', promptFrontmatterSchema, null, 'the prompt: id, title, kind: prompt, purpose, version, products, inputs');
-export const templateSchema = schemaRule('template', templateFrontmatterSchema, [...Object.keys(templateFrontmatterSchema.shape), ...DOCUSAURUS_DOC_KEYS], 'the template: title, template, target, needs');
+export const productSchema = schemaRule(
+  'product',
+  productFrontmatterSchema,
+  ['title', ...Object.keys(productFrontmatterSchema.shape), ...DOCUSAURUS_DOC_KEYS],
+  'the product: product_code, name, category, versions',
+);
+export const promptSchema = schemaRule(
+  'prompt',
+  promptFrontmatterSchema,
+  null,
+  'the prompt: id, title, kind: prompt, purpose, version, products, inputs',
+);
+export const templateSchema = schemaRule(
+  'template',
+  templateFrontmatterSchema,
+  [...Object.keys(templateFrontmatterSchema.shape), ...DOCUSAURUS_DOC_KEYS],
+  'the template: title, template, target, needs',
+);
 
 export const missingDatasheet: PageRule = {
   id: 'product/missing-datasheet',
@@ -75,7 +109,10 @@ export const missingDatasheet: PageRule = {
         if (!isObj(d) || typeof d.file !== 'string' || !d.file.startsWith('/')) return;
         const file = path.join(env.siteDir, env.staticDir, ...d.file.split('/').filter(Boolean));
         if (fs.existsSync(file) && fs.statSync(file).isFile()) return;
-        report(`Unexpected datasheet ${q(d.file)}: no file ${env.staticDir}${d.file}, expected the datasheet under ${env.staticDir}/`, page.locate(['versions', vi, 'datasheets', di, 'file']));
+        report(
+          `Unexpected datasheet ${q(d.file)}: no file ${env.staticDir}${d.file}, expected the datasheet under ${env.staticDir}/`,
+          page.locate(['versions', vi, 'datasheets', di, 'file']),
+        );
       });
     });
   },

@@ -12,7 +12,8 @@ export const missingTemplate: PageRule = {
   kind: 'template',
   description: 'A template page holds the page to create in a ````mdx block (four backticks).',
   check({ page, report }) {
-    if (!TEMPLATE_BLOCK.test(page.source)) report('Missing template, expected the page to create in a ````mdx block (four backticks)', page.top());
+    if (!TEMPLATE_BLOCK.test(page.source))
+      report('Missing template, expected the page to create in a ````mdx block (four backticks)', page.top());
   },
 };
 
@@ -32,7 +33,10 @@ export const unknownVariable: PageRule = {
       for (const m of text.matchAll(TAG)) {
         const root = m[2]!.split('.')[0]!;
         if ((TEMPLATE_VARIABLES as readonly string[]).includes(root)) continue;
-        report(`Unexpected variable ${q(m[2])}, expected one of ${list(TEMPLATE_VARIABLES)}`, page.span(offset + m.index!, offset + m.index! + m[0].length));
+        report(
+          `Unexpected variable ${q(m[2])}, expected one of ${list(TEMPLATE_VARIABLES)}`,
+          page.span(offset + m.index!, offset + m.index! + m[0].length),
+        );
       }
     }
   },

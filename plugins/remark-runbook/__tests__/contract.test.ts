@@ -32,7 +32,12 @@ const example = (): RunbookFrontmatterInput => ({
       id: 'g2-backhaul',
       title: 'Backhaul and forwarder',
       checklist: [
-        { id: 'udp1700', text: 'Packet forwarder reaches the network server on UDP 1700', evidence: 'none', auto_check: { udp: '{{site.network_server}}:1700' } },
+        {
+          id: 'udp1700',
+          text: 'Packet forwarder reaches the network server on UDP 1700',
+          evidence: 'none',
+          auto_check: { udp: '{{site.network_server}}:1700' },
+        },
       ],
     },
   ],
@@ -40,7 +45,13 @@ const example = (): RunbookFrontmatterInput => ({
 
 const issues = (data: unknown) => {
   const r = runbookFrontmatterSchema.safeParse(data);
-  return r.success ? [] : r.error.issues.map((i) => ({ code: i.code, path: i.path, ...('params' in i && i.params ? { rule: (i.params as { rule?: string }).rule } : {}) }));
+  return r.success
+    ? []
+    : r.error.issues.map((i) => ({
+        code: i.code,
+        path: i.path,
+        ...('params' in i && i.params ? { rule: (i.params as { rule?: string }).rule } : {}),
+      }));
 };
 
 describe('runbook frontmatter v1', () => {
@@ -50,7 +61,14 @@ describe('runbook frontmatter v1', () => {
 
   it('defaults `requires` to [] and accepts Docusaurus doc keys beside ours', () => {
     const { requires: _, ...rest } = example();
-    const r = runbookFrontmatterSchema.parse({ ...rest, sidebar_position: 2, sidebar_label: 'Install', tags: ['lorawan'], slug: '/install', last_update: { date: '2025-01-01' } });
+    const r = runbookFrontmatterSchema.parse({
+      ...rest,
+      sidebar_position: 2,
+      sidebar_label: 'Install',
+      tags: ['lorawan'],
+      slug: '/install',
+      last_update: { date: '2025-01-01' },
+    });
     expect(r.requires).toEqual([]);
     expect(r.sidebar_position).toBe(2);
   });
@@ -72,11 +90,15 @@ describe('runbook frontmatter v1', () => {
   it('tags its semantic refinements with the lint rule that reports them', () => {
     const data = example();
     data.product_versions = 'two to three';
-    expect(issues(data)).toEqual([{ code: 'custom', path: ['product_versions'], rule: RUNBOOK_RULE.invalidSemverRange }]);
+    expect(issues(data)).toEqual([
+      { code: 'custom', path: ['product_versions'], rule: RUNBOOK_RULE.invalidSemverRange },
+    ]);
 
     const noExpect = example();
     delete noExpect.gates[0]!.checklist[1]!.expect;
-    expect(issues(noExpect)).toEqual([{ code: 'custom', path: ['gates', 0, 'checklist', 1, 'evidence'], rule: RUNBOOK_RULE.valueWithoutExpect }]);
+    expect(issues(noExpect)).toEqual([
+      { code: 'custom', path: ['gates', 0, 'checklist', 1, 'evidence'], rule: RUNBOOK_RULE.valueWithoutExpect },
+    ]);
 
     const dupGate = example();
     dupGate.gates[1]!.id = 'g1-power';
@@ -84,7 +106,9 @@ describe('runbook frontmatter v1', () => {
 
     const dupItem = example();
     dupItem.gates[1]!.checklist[0]!.id = 'mount';
-    expect(issues(dupItem)).toEqual([{ code: 'custom', path: ['gates', 1, 'checklist', 0, 'id'], rule: RUNBOOK_RULE.duplicateItemId }]);
+    expect(issues(dupItem)).toEqual([
+      { code: 'custom', path: ['gates', 1, 'checklist', 0, 'id'], rule: RUNBOOK_RULE.duplicateItemId },
+    ]);
   });
 
   it('a tutorial has a track and a 1-based step; other kinds have neither', () => {
@@ -93,7 +117,9 @@ describe('runbook frontmatter v1', () => {
       { code: 'custom', path: ['track'] },
       { code: 'custom', path: ['step'] },
     ]);
-    expect(issues({ ...example(), kind: 'tutorial', track: 'first-day', step: 0 })).toEqual([{ code: 'too_small', path: ['step'] }]);
+    expect(issues({ ...example(), kind: 'tutorial', track: 'first-day', step: 0 })).toEqual([
+      { code: 'too_small', path: ['step'] },
+    ]);
     expect(issues({ ...example(), step: 2 })).toEqual([{ code: 'custom', path: ['step'] }]);
   });
 
@@ -110,6 +136,8 @@ describe('runbook frontmatter v1', () => {
 
   it('ids are url-safe (docs/contracts/ids.mdx)', () => {
     expect(issues({ ...example(), id: 'rb/install' })).toEqual([{ code: 'invalid_format', path: ['id'] }]);
-    expect(issues({ ...example(), requires: ['rb site survey'] })).toEqual([{ code: 'invalid_format', path: ['requires', 0] }]);
+    expect(issues({ ...example(), requires: ['rb site survey'] })).toEqual([
+      { code: 'invalid_format', path: ['requires', 0] },
+    ]);
   });
 });

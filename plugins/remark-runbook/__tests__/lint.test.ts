@@ -12,7 +12,9 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'remark-runbook-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 async function lint(files: string[], cwd = FIXTURES): Promise<string[]> {
-  return formatText(await lintFiles(files, { cwd })).trimEnd().split('\n');
+  return formatText(await lintFiles(files, { cwd }))
+    .trimEnd()
+    .split('\n');
 }
 
 describe('lintFiles', () => {
@@ -90,7 +92,11 @@ describe('lintFiles', () => {
   });
 
   it('every file of a run in one result, sorted by file then position', async () => {
-    const out = await lint(['value-without-expect/not-ok.mdx', 'duplicate-gate-id/not-ok.mdx', 'missing-owner/not-ok.mdx']);
+    const out = await lint([
+      'value-without-expect/not-ok.mdx',
+      'duplicate-gate-id/not-ok.mdx',
+      'missing-owner/not-ok.mdx',
+    ]);
     expect(out).toEqual([
       'duplicate-gate-id/not-ok.mdx:17:9  Unexpected duplicate gate id `g1`, expected unique gate ids (first at 11:9)  runbook/duplicate-gate-id',
       'missing-owner/not-ok.mdx:2:1  warning: Missing `owner`, expected the team that owns this runbook, e.g. `owner: ops`  runbook/missing-owner',
@@ -101,7 +107,12 @@ describe('lintFiles', () => {
 
   it('folders: the runbooks folder (minus overview index and _partials) and docs pages that declare a runbook kind', async () => {
     const res = await lintFiles(['runbooks/', 'docs/'], { cwd: path.join(FIXTURES, 'simple-site') });
-    expect(res.files).toEqual(['docs/tutorials/first-day/step-1.mdx', 'docs/tutorials/first-day/step-2.mdx', 'docs/weekly.mdx', 'runbooks/pump-service.mdx']);
+    expect(res.files).toEqual([
+      'docs/tutorials/first-day/step-1.mdx',
+      'docs/tutorials/first-day/step-2.mdx',
+      'docs/weekly.mdx',
+      'runbooks/pump-service.mdx',
+    ]);
     expect(res.messages).toEqual([]);
   });
 
@@ -156,7 +167,24 @@ describe('tutorial tracks in docs/tutorials/<track>/', () => {
   it('a page sits in the folder of its track', async () => {
     const site = path.join(tmp, 'tutorial-site');
     const page = (track: string, step: number) =>
-      ['---', `id: rb-t-${track}-${step}`, 'title: T', 'kind: tutorial', 'version: 1', 'owner: ops', 'estimated_minutes: 5', `track: ${track}`, `step: ${step}`, 'gates:', '  - id: g1', '    title: G', '    checklist:', '      - { id: done, text: Done, evidence: none }', '---', ''].join('\n');
+      [
+        '---',
+        `id: rb-t-${track}-${step}`,
+        'title: T',
+        'kind: tutorial',
+        'version: 1',
+        'owner: ops',
+        'estimated_minutes: 5',
+        `track: ${track}`,
+        `step: ${step}`,
+        'gates:',
+        '  - id: g1',
+        '    title: G',
+        '    checklist:',
+        '      - { id: done, text: Done, evidence: none }',
+        '---',
+        '',
+      ].join('\n');
     fs.mkdirSync(path.join(site, 'docs/tutorials/first-day'), { recursive: true });
     fs.writeFileSync(path.join(site, 'docs/tutorials/first-day/a.mdx'), page('first-day', 1));
     fs.writeFileSync(path.join(site, 'docs/tutorials/first-day/b.mdx'), page('first-days', 2));
@@ -174,7 +202,16 @@ describe('a generated 5,000-item checklist', () => {
   const GATES = 50;
   const PER_GATE = 100;
   function write(name: string, mutate: (lines: string[]) => void = () => {}): { file: string; lines: string[] } {
-    const lines = ['---', 'id: rb-huge', 'title: Huge', 'kind: runbook', 'version: 1', 'owner: ops', 'estimated_minutes: 600', 'gates:'];
+    const lines = [
+      '---',
+      'id: rb-huge',
+      'title: Huge',
+      'kind: runbook',
+      'version: 1',
+      'owner: ops',
+      'estimated_minutes: 600',
+      'gates:',
+    ];
     const body: string[] = ['', '# Huge', ''];
     for (let g = 0; g < GATES; g++) {
       lines.push(`  - id: g${g}`, `    title: Gate ${g}`, '    checklist:');
@@ -199,17 +236,21 @@ describe('a generated 5,000-item checklist', () => {
     expect(res.messages).toEqual([]);
   });
 
-  it('a duplicate id near the end is found at its exact line, with the first one in the message', { timeout: 120_000 }, async () => {
-    const { file, lines } = write('huge-dup.mdx', (l) => {
-      const at = l.indexOf('      - { id: item-49-98, text: "Step 49.98", evidence: none }');
-      l[at] = '      - { id: item-0-0, text: "Step 49.98", evidence: none }';
-    });
-    const dupLine = lines.indexOf('      - { id: item-0-0, text: "Step 49.98", evidence: none }') + 1;
-    const firstLine = lines.indexOf('      - { id: item-0-0, text: "Step 0.0", evidence: none }') + 1;
-    expect(await lint([path.basename(file)], tmp)).toEqual([
-      `huge-dup.mdx:${dupLine}:15  Unexpected duplicate item id \`item-0-0\`, expected unique item ids in a runbook (first at ${firstLine}:15)  runbook/duplicate-item-id`,
-      `huge-dup.mdx:${lines.indexOf('- [ ] Step 49.98 \\{#item-49-98\\}') + 1}:18  Unexpected task-list id \`item-49-98\`, expected the id of a checklist item of the frontmatter (did you mean \`item-4-98\`?)  runbook/task-list-mismatch`,
-      '2 errors, 0 warnings',
-    ]);
-  });
+  it(
+    'a duplicate id near the end is found at its exact line, with the first one in the message',
+    { timeout: 120_000 },
+    async () => {
+      const { file, lines } = write('huge-dup.mdx', (l) => {
+        const at = l.indexOf('      - { id: item-49-98, text: "Step 49.98", evidence: none }');
+        l[at] = '      - { id: item-0-0, text: "Step 49.98", evidence: none }';
+      });
+      const dupLine = lines.indexOf('      - { id: item-0-0, text: "Step 49.98", evidence: none }') + 1;
+      const firstLine = lines.indexOf('      - { id: item-0-0, text: "Step 0.0", evidence: none }') + 1;
+      expect(await lint([path.basename(file)], tmp)).toEqual([
+        `huge-dup.mdx:${dupLine}:15  Unexpected duplicate item id \`item-0-0\`, expected unique item ids in a runbook (first at ${firstLine}:15)  runbook/duplicate-item-id`,
+        `huge-dup.mdx:${lines.indexOf('- [ ] Step 49.98 \\{#item-49-98\\}') + 1}:18  Unexpected task-list id \`item-49-98\`, expected the id of a checklist item of the frontmatter (did you mean \`item-4-98\`?)  runbook/task-list-mismatch`,
+        '2 errors, 0 warnings',
+      ]);
+    },
+  );
 });

@@ -71,7 +71,10 @@ describe('remark-runbook in the build', () => {
   });
 
   it('fails the build with the same `file:line:column  message  rule-id` lines as fleetbook lint', async () => {
-    const broken = WEEKLY.replace('id: rb-site-weekly', 'id: rb-site-broken').replace('evidence: none', 'evidence: selfie');
+    const broken = WEEKLY.replace('id: rb-site-weekly', 'id: rb-site-broken').replace(
+      'evidence: none',
+      'evidence: selfie',
+    );
     const err = await run('runbooks/broken.mdx', broken).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RunbookLintError);
     expect((err as Error).message).toBe(
@@ -86,7 +89,9 @@ describe('remark-runbook in the build', () => {
   });
 
   it('reports vfile messages (fatal for errors) when not throwing', async () => {
-    const broken = WEEKLY.replace('id: rb-site-weekly', 'id: rb-site-broken').replace('evidence: none', 'evidence: selfie').replace('owner: ops\n', '');
+    const broken = WEEKLY.replace('id: rb-site-weekly', 'id: rb-site-broken')
+      .replace('evidence: none', 'evidence: selfie')
+      .replace('owner: ops\n', '');
     const { file } = await run('runbooks/broken.mdx', broken, { throwOnError: false });
     expect(file.messages.map((m) => [m.ruleId, m.source, m.fatal, m.line, m.column, m.url])).toEqual([
       ['missing-owner', 'runbook', false, 2, 1, '/docs/contracts/runbooks#runbookmissing-owner'],
@@ -99,16 +104,31 @@ describe('remark-runbook in the build', () => {
     const copy = WEEKLY.replace('title: Weekly pump round', 'title: A copy');
     const { file } = await run('runbooks/copy.mdx', copy, { throwOnError: false });
     expect(file.messages.map((m) => [m.ruleId, m.line, m.column, m.reason])).toEqual([
-      ['duplicate-runbook-id', 2, 5, 'Unexpected duplicate runbook id `rb-site-weekly`, expected an id unique across runbooks (first in docs/weekly.mdx:2:5)'],
+      [
+        'duplicate-runbook-id',
+        2,
+        5,
+        'Unexpected duplicate runbook id `rb-site-weekly`, expected an id unique across runbooks (first in docs/weekly.mdx:2:5)',
+      ],
     ]);
-    expect(file.messages[0]!.cause).toMatchObject({ message: 'first defined here', file: 'docs/weekly.mdx', line: 2, column: 5 });
+    expect(file.messages[0]!.cause).toMatchObject({
+      message: 'first defined here',
+      file: 'docs/weekly.mdx',
+      line: 2,
+      column: 5,
+    });
   });
 
   it('prints warnings once (client and server compilations may both run a page)', async () => {
     const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const noOwner = WEEKLY.replace('owner: ops\n', '');
     const file = () => new VFile({ path: path.join(SITE, 'docs/weekly.mdx'), value: noOwner });
-    const processor = unified().use(remarkParse).use(remarkFrontmatter, ['yaml']).use(remarkGfm).use(remarkMdx).use(remarkRunbook, { siteDir: SITE });
+    const processor = unified()
+      .use(remarkParse)
+      .use(remarkFrontmatter, ['yaml'])
+      .use(remarkGfm)
+      .use(remarkMdx)
+      .use(remarkRunbook, { siteDir: SITE });
     for (let i = 0; i < 2; i++) {
       const f = file();
       await processor.run(processor.parse(f), f);
@@ -128,7 +148,9 @@ describe('options', () => {
     expect(() => validateOptions({ runbookDir: 'x' })).toThrow(
       'remark-runbook: invalid options: unexpected option `runbookDir`, expected one of `siteDir`, `runbooksDir`, `docsDir`, `productsDir`, `tutorialsDir`, `crossFile`, `appendChecklist`, `throwOnError`, `printWarnings`',
     );
-    expect(() => validateOptions({ throwOnError: 'yes' })).toThrow(/^remark-runbook: invalid options: `throwOnError`: /);
+    expect(() => validateOptions({ throwOnError: 'yes' })).toThrow(
+      /^remark-runbook: invalid options: `throwOnError`: /,
+    );
   });
 });
 

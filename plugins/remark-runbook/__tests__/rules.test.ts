@@ -9,7 +9,9 @@ const FIXTURES = fileURLToPath(new URL('../__fixtures__/', import.meta.url));
 
 /** Lints fixture files (paths relative to __fixtures__, which is a tiny site with a catalog). */
 async function lint(...files: string[]): Promise<string[]> {
-  return formatText(await lintFiles(files, { cwd: FIXTURES })).trimEnd().split('\n');
+  return formatText(await lintFiles(files, { cwd: FIXTURES }))
+    .trimEnd()
+    .split('\n');
 }
 
 const CLEAN = ['0 errors, 0 warnings'];
@@ -17,7 +19,10 @@ const CLEAN = ['0 errors, 0 warnings'];
 /** rule → files linted with both ok.mdx and not-ok.mdx (okWith: with ok.mdx only), expected not-ok output. */
 const cases: Record<string, { with?: string[]; okWith?: string[]; expected: string[] }> = {
   syntax: {
-    expected: ['syntax/not-ok.mdx:10:1  Unexpected YAML (Map keys must be unique), expected valid YAML frontmatter  runbook/syntax', '1 error, 0 warnings'],
+    expected: [
+      'syntax/not-ok.mdx:10:1  Unexpected YAML (Map keys must be unique), expected valid YAML frontmatter  runbook/syntax',
+      '1 error, 0 warnings',
+    ],
   },
   schema: {
     expected: [
@@ -46,7 +51,10 @@ const cases: Record<string, { with?: string[]; okWith?: string[]; expected: stri
     ],
   },
   'duplicate-gate-id': {
-    expected: ['duplicate-gate-id/not-ok.mdx:17:9  Unexpected duplicate gate id `g1`, expected unique gate ids (first at 11:9)  runbook/duplicate-gate-id', '1 error, 0 warnings'],
+    expected: [
+      'duplicate-gate-id/not-ok.mdx:17:9  Unexpected duplicate gate id `g1`, expected unique gate ids (first at 11:9)  runbook/duplicate-gate-id',
+      '1 error, 0 warnings',
+    ],
   },
   'duplicate-item-id': {
     expected: [
@@ -72,7 +80,10 @@ const cases: Record<string, { with?: string[]; okWith?: string[]; expected: stri
     ],
   },
   'unknown-product': {
-    expected: ['unknown-product/not-ok.mdx:7:15  Unexpected product `lorawan-gateway`, expected one of `lorawan-gw`, `pump-ctl`  runbook/unknown-product', '1 error, 0 warnings'],
+    expected: [
+      'unknown-product/not-ok.mdx:7:15  Unexpected product `lorawan-gateway`, expected one of `lorawan-gw`, `pump-ctl`  runbook/unknown-product',
+      '1 error, 0 warnings',
+    ],
   },
   'invalid-semver-range': {
     expected: [
@@ -103,7 +114,7 @@ const cases: Record<string, { with?: string[]; okWith?: string[]; expected: stri
   'task-list-mismatch': {
     expected: [
       // `pus` is also why `psu` is missing from the body.
-      'task-list-mismatch/not-ok.mdx:15:15  Missing item `psu` in the body\'s task list, expected a line `- [ ] PSU voltage \\{#psu\\}`  runbook/item-not-in-body',
+      "task-list-mismatch/not-ok.mdx:15:15  Missing item `psu` in the body's task list, expected a line `- [ ] PSU voltage \\{#psu\\}`  runbook/item-not-in-body",
       'task-list-mismatch/not-ok.mdx:22:19  Unexpected task-list id `pus`, expected the id of a checklist item of the frontmatter (did you mean `psu`?)  runbook/task-list-mismatch',
       'task-list-mismatch/not-ok.mdx:24:31  Unexpected second task-list item `mount`, expected each item once (first at 21:25)  runbook/task-list-mismatch',
       'task-list-mismatch/not-ok.mdx:25:1  Unexpected task-list item without an id, expected it to end with `\\{#id\\}` naming a checklist item of the frontmatter  runbook/task-list-mismatch',
@@ -112,18 +123,24 @@ const cases: Record<string, { with?: string[]; okWith?: string[]; expected: stri
   },
   'item-not-in-body': {
     expected: [
-      'item-not-in-body/not-ok.mdx:15:15  Missing item `psu` in the body\'s task list, expected a line `- [ ] PSU voltage \\{#psu\\}`  runbook/item-not-in-body',
-      'item-not-in-body/not-ok.mdx:16:15  Missing item `glands` in the body\'s task list, expected a line `- [ ] Glands tightened \\{#glands\\}`  runbook/item-not-in-body',
+      "item-not-in-body/not-ok.mdx:15:15  Missing item `psu` in the body's task list, expected a line `- [ ] PSU voltage \\{#psu\\}`  runbook/item-not-in-body",
+      "item-not-in-body/not-ok.mdx:16:15  Missing item `glands` in the body's task list, expected a line `- [ ] Glands tightened \\{#glands\\}`  runbook/item-not-in-body",
       '2 errors, 0 warnings',
     ],
   },
   'tutorial-step': {
     with: ['tutorial-step/first.mdx'],
     // ok.mdx is step 2, not-ok.mdx step 4: linted with first.mdx alone, 2 and 3 are missing.
-    expected: ['tutorial-step/not-ok.mdx:9:7  Unexpected step 4 in track `fx-track`, expected step 2 (steps count 1, 2, 3… without gaps)  runbook/tutorial-step', '1 error, 0 warnings'],
+    expected: [
+      'tutorial-step/not-ok.mdx:9:7  Unexpected step 4 in track `fx-track`, expected step 2 (steps count 1, 2, 3… without gaps)  runbook/tutorial-step',
+      '1 error, 0 warnings',
+    ],
   },
   'missing-owner': {
-    expected: ['missing-owner/not-ok.mdx:2:1  warning: Missing `owner`, expected the team that owns this runbook, e.g. `owner: ops`  runbook/missing-owner', '0 errors, 1 warning'],
+    expected: [
+      'missing-owner/not-ok.mdx:2:1  warning: Missing `owner`, expected the team that owns this runbook, e.g. `owner: ops`  runbook/missing-owner',
+      '0 errors, 1 warning',
+    ],
   },
   'missing-estimate': {
     expected: [
@@ -158,13 +175,22 @@ describe('rules', () => {
 
 describe('cross-file rules', () => {
   it('duplicate-runbook-id: the message carries a cause pointing at the first occurrence', async () => {
-    const res = await lintFiles(['duplicate-runbook-id/first.mdx', 'duplicate-runbook-id/not-ok.mdx'], { cwd: FIXTURES });
+    const res = await lintFiles(['duplicate-runbook-id/first.mdx', 'duplicate-runbook-id/not-ok.mdx'], {
+      cwd: FIXTURES,
+    });
     expect(res.messages).toHaveLength(1);
-    expect(res.messages[0]!.cause).toEqual({ path: 'duplicate-runbook-id/first.mdx', line: 2, column: 5, reason: 'first defined here' });
+    expect(res.messages[0]!.cause).toEqual({
+      path: 'duplicate-runbook-id/first.mdx',
+      line: 2,
+      column: 5,
+      reason: 'first defined here',
+    });
   });
 
   it('duplicate-runbook-id: the first file by path keeps the id, whatever the order given', async () => {
-    expect(await lint('duplicate-runbook-id/not-ok.mdx', 'duplicate-runbook-id/first.mdx')).toEqual(cases['duplicate-runbook-id']!.expected);
+    expect(await lint('duplicate-runbook-id/not-ok.mdx', 'duplicate-runbook-id/first.mdx')).toEqual(
+      cases['duplicate-runbook-id']!.expected,
+    );
   });
 
   it('requires-cycle: a runbook that requires itself', async () => {
@@ -175,7 +201,12 @@ describe('cross-file rules', () => {
   });
 
   it('requires-cycle: a runbook that only requires a runbook of a cycle is not in it', async () => {
-    const out = await lint('requires-cycle/ok.mdx', 'requires-cycle/base.mdx', 'requires-cycle/not-ok.mdx', 'requires-cycle/other.mdx');
+    const out = await lint(
+      'requires-cycle/ok.mdx',
+      'requires-cycle/base.mdx',
+      'requires-cycle/not-ok.mdx',
+      'requires-cycle/other.mdx',
+    );
     expect(out.filter((l) => l.includes('ok.mdx:') && !l.includes('not-ok.mdx'))).toEqual([]);
     expect(out.at(-1)).toBe('2 errors, 0 warnings');
   });

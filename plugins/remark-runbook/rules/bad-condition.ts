@@ -1,4 +1,8 @@
-import { CHECKLIST_CONDITION_ROOTS, CONDITION_FIELDS, checkCondition } from '../../../data-api/src/contracts/condition.ts';
+import {
+  CHECKLIST_CONDITION_ROOTS,
+  CONDITION_FIELDS,
+  checkCondition,
+} from '../../../data-api/src/contracts/condition.ts';
 import type { FileRule } from '../types.ts';
 import { itemsOf } from './util.ts';
 
@@ -6,7 +10,8 @@ export const badCondition: FileRule = {
   id: 'runbook/bad-condition',
   severity: 'error',
   scope: 'file',
-  description: 'A checklist item\'s `when` is JSONLogic with known operators, reading deployment, site or product fields.',
+  description:
+    "A checklist item's `when` is JSONLogic with known operators, reading deployment, site or product fields.",
   check({ file, report }) {
     for (const { gi, item, ii } of itemsOf(file.data)) {
       if (item.when === undefined) continue;

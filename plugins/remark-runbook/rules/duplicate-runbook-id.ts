@@ -17,9 +17,14 @@ export const duplicateRunbookId: SiteRule = {
         continue;
       }
       const first = owner.locate(['id']);
-      report(file, `Unexpected duplicate runbook id ${q(id)}, expected an id unique across runbooks (first in ${owner.path}:${first.start.line}:${first.start.column})`, file.locate(['id']), {
-        cause: { path: owner.path, place: first, reason: 'first defined here' },
-      });
+      report(
+        file,
+        `Unexpected duplicate runbook id ${q(id)}, expected an id unique across runbooks (first in ${owner.path}:${first.start.line}:${first.start.column})`,
+        file.locate(['id']),
+        {
+          cause: { path: owner.path, place: first, reason: 'first defined here' },
+        },
+      );
     }
   },
 };

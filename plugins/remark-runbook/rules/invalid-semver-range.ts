@@ -10,6 +10,9 @@ export const invalidSemverRange: FileRule = {
   check({ file, report }) {
     const v = isObj(file.data) ? file.data.product_versions : undefined;
     if (typeof v !== 'string' || isValidSemverRange(v)) return;
-    report(`Unexpected semver range ${q(v)}, expected a range such as ">=2.0 <3" or "^1.4"`, file.locate(['product_versions']));
+    report(
+      `Unexpected semver range ${q(v)}, expected a range such as ">=2.0 <3" or "^1.4"`,
+      file.locate(['product_versions']),
+    );
   },
 };

@@ -14,7 +14,10 @@ export const itemNotInBody: FileRule = {
       if (typeof item.id !== 'string' || listed.has(item.id)) continue;
       const text = typeof item.text === 'string' ? `${item.text} ` : '';
       const line = `- [ ] ${text}${mdx ? `\\{#${item.id}\\}` : `{#${item.id}}`}`;
-      report(`Missing item ${q(item.id)} in the body's task list, expected a line \`${line}\``, file.locate(['gates', gi, 'checklist', ii, 'id']));
+      report(
+        `Missing item ${q(item.id)} in the body's task list, expected a line \`${line}\``,
+        file.locate(['gates', gi, 'checklist', ii, 'id']),
+      );
     }
   },
 };

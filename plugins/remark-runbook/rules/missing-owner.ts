@@ -7,6 +7,7 @@ export const missingOwner: FileRule = {
   scope: 'file',
   description: 'A runbook names the team that owns it (`owner`).',
   check({ file, report }) {
-    if (isObj(file.data) && file.data.owner === undefined) report('Missing `owner`, expected the team that owns this runbook, e.g. `owner: ops`', file.top());
+    if (isObj(file.data) && file.data.owner === undefined)
+      report('Missing `owner`, expected the team that owns this runbook, e.g. `owner: ops`', file.top());
   },
 };

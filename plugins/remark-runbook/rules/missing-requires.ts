@@ -12,7 +12,12 @@ export const missingRequires: SiteRule = {
       const requires = isObj(file.data) ? file.data.requires : undefined;
       if (!Array.isArray(requires)) continue;
       requires.forEach((r, i) => {
-        if (typeof r === 'string' && !ids.has(r)) report(file, `Unexpected requires ${q(r)}, expected the id of an existing runbook${didYouMean(r, ids)}`, file.locate(['requires', i]));
+        if (typeof r === 'string' && !ids.has(r))
+          report(
+            file,
+            `Unexpected requires ${q(r)}, expected the id of an existing runbook${didYouMean(r, ids)}`,
+            file.locate(['requires', i]),
+          );
       });
     }
   },

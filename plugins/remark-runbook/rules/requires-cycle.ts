@@ -61,7 +61,10 @@ export const requiresCycle: SiteRule = {
       if (!isObj(file.data) || typeof file.data.id !== 'string' || owner.has(file.data.id)) continue;
       owner.set(file.data.id, file);
       const req = Array.isArray(file.data.requires) ? file.data.requires : [];
-      edges.set(file.data.id, req.filter((r): r is string => typeof r === 'string'));
+      edges.set(
+        file.data.id,
+        req.filter((r): r is string => typeof r === 'string'),
+      );
     }
     for (const comp of components([...owner.keys()], edges)) {
       const set = new Set(comp);
@@ -74,7 +77,11 @@ export const requiresCycle: SiteRule = {
         req.forEach((r, i) => {
           if (typeof r !== 'string' || !set.has(r)) return;
           const loop = [id, ...(r === id ? [id] : path(r, id, edges, set))];
-          report(file, `Unexpected requires cycle ${loop.map((x) => `\`${x}\``).join(' → ')}, expected runbooks that do not require each other in a loop`, file.locate(['requires', i]));
+          report(
+            file,
+            `Unexpected requires cycle ${loop.map((x) => `\`${x}\``).join(' → ')}, expected runbooks that do not require each other in a loop`,
+            file.locate(['requires', i]),
+          );
         });
       }
     }

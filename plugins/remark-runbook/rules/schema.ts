@@ -75,7 +75,10 @@ function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 /** Issues another rule reports with its own id. */
-function ownedElsewhere(issue: { code: string; path: readonly PropertyKey[]; params?: unknown }, value: unknown): boolean {
+function ownedElsewhere(
+  issue: { code: string; path: readonly PropertyKey[]; params?: unknown },
+  value: unknown,
+): boolean {
   if (isObj(issue.params) && typeof issue.params.rule === 'string') return true;
   const key = issue.path[issue.path.length - 1];
   return issue.code === 'invalid_value' && (key === 'evidence' || key === 'sign_off') && value !== undefined;
@@ -96,7 +99,10 @@ export const schema: FileRule = {
   description: 'The frontmatter matches runbook frontmatter v1: known keys, right types, required keys present.',
   check({ file, report }) {
     if (!file.frontmatter) {
-      report('Missing frontmatter, expected a `---` block with runbook frontmatter v1 at the top of the page', file.top());
+      report(
+        'Missing frontmatter, expected a `---` block with runbook frontmatter v1 at the top of the page',
+        file.top(),
+      );
       return;
     }
     if (!file.parsed || file.parsed.success) return;
@@ -108,7 +114,10 @@ export const schema: FileRule = {
         const { keys, extra } = allowedKeys(issue.path);
         const inWhat = where ? ` in \`${where}\`` : '';
         for (const key of issue.keys) {
-          report(`Unexpected key \`${key}\`${inWhat}, expected one of ${list(keys)}${extra}`, file.locate([...(issue.path as (string | number)[]), key], 'key'));
+          report(
+            `Unexpected key \`${key}\`${inWhat}, expected one of ${list(keys)}${extra}`,
+            file.locate([...(issue.path as (string | number)[]), key], 'key'),
+          );
         }
         continue;
       }
@@ -119,7 +128,8 @@ export const schema: FileRule = {
       }
       const expected = EXPECTED[fieldKey(issue.path)] ?? issue.message;
       if (value === undefined) report(`Missing \`${where}\`, expected ${expected}`, place);
-      else if (issue.code === 'too_small' && Array.isArray(value) && value.length === 0) report(`Unexpected empty \`${where}\`, expected ${expected}`, place);
+      else if (issue.code === 'too_small' && Array.isArray(value) && value.length === 0)
+        report(`Unexpected empty \`${where}\`, expected ${expected}`, place);
       else {
         // A typo of one of the allowed values (`kind: runbok`) says which it likely meant.
         const values = issue.code === 'invalid_value' ? (issue as { values?: unknown[] }).values : undefined;

@@ -14,15 +14,25 @@ export const taskListMismatch: FileRule = {
     const seen = new Map<string, (typeof file.tasks)[number]>();
     for (const task of file.tasks) {
       if (task.id === null) {
-        report(`Unexpected task-list item without an id, expected it to end with ${marker} naming a checklist item of the frontmatter`, task.place);
+        report(
+          `Unexpected task-list item without an id, expected it to end with ${marker} naming a checklist item of the frontmatter`,
+          task.place,
+        );
       } else if (!ids.has(task.id)) {
-        report(`Unexpected task-list id ${q(task.id)}, expected the id of a checklist item of the frontmatter${didYouMean(task.id, ids)}`, task.idPlace ?? task.place);
+        report(
+          `Unexpected task-list id ${q(task.id)}, expected the id of a checklist item of the frontmatter${didYouMean(task.id, ids)}`,
+          task.idPlace ?? task.place,
+        );
       } else if (seen.has(task.id)) {
         const first = seen.get(task.id)!;
         const firstPlace = first.idPlace ?? first.place;
-        report(`Unexpected second task-list item ${q(task.id)}, expected each item once (first at ${at(firstPlace)})`, task.idPlace ?? task.place, {
-          cause: { path: file.path, place: firstPlace, reason: 'first listed here' },
-        });
+        report(
+          `Unexpected second task-list item ${q(task.id)}, expected each item once (first at ${at(firstPlace)})`,
+          task.idPlace ?? task.place,
+          {
+            cause: { path: file.path, place: firstPlace, reason: 'first listed here' },
+          },
+        );
       } else {
         seen.set(task.id, task);
       }

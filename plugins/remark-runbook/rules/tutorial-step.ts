@@ -5,7 +5,8 @@ export const tutorialStep: SiteRule = {
   id: 'runbook/tutorial-step',
   severity: 'error',
   scope: 'site',
-  description: 'Tutorial steps of a track count 1, 2, 3… with no gap and no repeat; a track lives in docs/tutorials/<track>/.',
+  description:
+    'Tutorial steps of a track count 1, 2, 3… with no gap and no repeat; a track lives in docs/tutorials/<track>/.',
   check({ files, tutorialsDir, report }) {
     const dir = tutorialsDir.replace(/^\.\//, '').replace(/\/+$/, '');
     const tracks = new Map<string, { file: RunbookFile; step: number }[]>();
@@ -16,7 +17,9 @@ export const tutorialStep: SiteRule = {
         const rest = file.path.slice(dir.length + 1).split('/');
         const folder = rest.length > 1 ? rest[0]! : null;
         if (folder !== d.track) {
-          const expected = folder ? `${q(folder)} (the folder ${dir}/${folder}/)` : `the page in its track folder ${dir}/${d.track}/`;
+          const expected = folder
+            ? `${q(folder)} (the folder ${dir}/${folder}/)`
+            : `the page in its track folder ${dir}/${d.track}/`;
           report(file, `Unexpected track ${q(d.track)}, expected ${expected}`, file.locate(['track']));
         }
       }
@@ -34,14 +37,24 @@ export const tutorialStep: SiteRule = {
           continue;
         }
         const p = owner.locate(['step']);
-        report(file, `Unexpected duplicate step ${step} in track ${q(track)}, expected each step once (first in ${owner.path}:${p.start.line}:${p.start.column})`, file.locate(['step']), {
-          cause: { path: owner.path, place: p, reason: 'first defined here' },
-        });
+        report(
+          file,
+          `Unexpected duplicate step ${step} in track ${q(track)}, expected each step once (first in ${owner.path}:${p.start.line}:${p.start.column})`,
+          file.locate(['step']),
+          {
+            cause: { path: owner.path, place: p, reason: 'first defined here' },
+          },
+        );
       }
       let prev = 0;
       for (const step of [...first.keys()].sort((a, b) => a - b)) {
         const file = first.get(step)!;
-        if (step !== prev + 1) report(file, `Unexpected step ${step} in track ${q(track)}, expected step ${prev + 1} (steps count 1, 2, 3… without gaps)`, file.locate(['step']));
+        if (step !== prev + 1)
+          report(
+            file,
+            `Unexpected step ${step} in track ${q(track)}, expected step ${prev + 1} (steps count 1, 2, 3… without gaps)`,
+            file.locate(['step']),
+          );
         prev = step;
       }
     }

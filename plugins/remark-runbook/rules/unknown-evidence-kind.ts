@@ -10,7 +10,10 @@ export const unknownEvidenceKind: FileRule = {
   check({ file, report }) {
     for (const { gi, item, ii } of itemsOf(file.data)) {
       if (item.evidence === undefined || (EVIDENCE_KINDS as readonly unknown[]).includes(item.evidence)) continue;
-      report(`Unexpected evidence kind ${q(item.evidence)}, expected one of ${list(EVIDENCE_KINDS)}`, file.locate(['gates', gi, 'checklist', ii, 'evidence']));
+      report(
+        `Unexpected evidence kind ${q(item.evidence)}, expected one of ${list(EVIDENCE_KINDS)}`,
+        file.locate(['gates', gi, 'checklist', ii, 'evidence']),
+      );
     }
   },
 };

@@ -9,7 +9,10 @@ export const unknownProduct: FileRule = {
   check({ file, products, productsDir, report }) {
     const code = isObj(file.data) ? file.data.product_code : undefined;
     if (typeof code !== 'string' || code.trim() === '' || products?.has(code)) return;
-    const expected = products && products.size ? `one of ${list([...products].sort())}` : `a product of the catalog (none found in ${productsDir}/*/index.mdx)`;
+    const expected =
+      products && products.size
+        ? `one of ${list([...products].sort())}`
+        : `a product of the catalog (none found in ${productsDir}/*/index.mdx)`;
     report(`Unexpected product ${q(code)}, expected ${expected}`, file.locate(['product_code']));
   },
 };

@@ -10,7 +10,10 @@ export const unknownSignOffRole: FileRule = {
   check({ file, report }) {
     for (const { gate, gi } of gatesOf(file.data)) {
       if (gate.sign_off === undefined || (SIGN_OFF_ROLES as readonly unknown[]).includes(gate.sign_off)) continue;
-      report(`Unexpected sign-off role ${q(gate.sign_off)}, expected one of ${list(SIGN_OFF_ROLES)}`, file.locate(['gates', gi, 'sign_off']));
+      report(
+        `Unexpected sign-off role ${q(gate.sign_off)}, expected one of ${list(SIGN_OFF_ROLES)}`,
+        file.locate(['gates', gi, 'sign_off']),
+      );
     }
   },
 };

@@ -9,7 +9,7 @@ export function isObj(v: unknown): v is Obj {
 
 /** `code` span for a message; long values are cut. */
 export function q(v: unknown): string {
-  const s = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+  const s = typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
   return `\`${s.length > 60 ? `${s.slice(0, 57)}…` : s}\``;
 }
 
@@ -40,13 +40,18 @@ export function gatesOf(data: unknown): GateRef[] {
 /** Checklist items written as mappings, in document order. */
 export function itemsOf(data: unknown): ItemRef[] {
   return gatesOf(data).flatMap(({ gate, gi }) =>
-    Array.isArray(gate.checklist) ? gate.checklist.flatMap((item, ii) => (isObj(item) ? [{ gate, gi, item, ii }] : [])) : [],
+    Array.isArray(gate.checklist)
+      ? gate.checklist.flatMap((item, ii) => (isObj(item) ? [{ gate, gi, item, ii }] : []))
+      : [],
   );
 }
 
 /** `gates[0].checklist[2].expect` */
 export function pathText(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((s, seg) => (typeof seg === 'number' ? `${s}[${seg}]` : s ? `${s}.${String(seg)}` : String(seg)), '');
+  return path.reduce<string>(
+    (s, seg) => (typeof seg === 'number' ? `${s}[${seg}]` : s ? `${s}.${String(seg)}` : String(seg)),
+    '',
+  );
 }
 
 function distance(a: string, b: string, max: number): number {
@@ -58,7 +63,8 @@ function distance(a: string, b: string, max: number): number {
     for (let j = 1; j <= b.length; j++) {
       cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
       // A swap of two neighbours (`pus` for `psu`) is one edit.
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) cur[j] = Math.min(cur[j]!, prev2[j - 2]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        cur[j] = Math.min(cur[j]!, prev2[j - 2]! + 1);
     }
     [prev2, prev] = [prev, cur];
   }

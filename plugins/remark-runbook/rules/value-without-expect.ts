@@ -10,7 +10,10 @@ export const valueWithoutExpect: FileRule = {
     for (const { gi, item, ii } of itemsOf(file.data)) {
       if (item.evidence !== 'value' || item.expect !== undefined) continue;
       const name = typeof item.id === 'string' ? ` ${q(item.id)}` : '';
-      report(`Unexpected \`value\` item${name} without \`expect\`, expected \`expect: { min, max, unit }\``, file.locate(['gates', gi, 'checklist', ii, 'evidence']));
+      report(
+        `Unexpected \`value\` item${name} without \`expect\`, expected \`expect: { min, max, unit }\``,
+        file.locate(['gates', gi, 'checklist', ii, 'evidence']),
+      );
     }
   },
 };

@@ -1,6 +1,10 @@
 import React, { useMemo, useState, type ReactNode } from 'react';
 import useIsBrowser from '@docusaurus/useIsBrowser';
-import { openApiDocumentSchema, openApiOperationSchema, type OpenApiOperation as Operation } from '../../../data-api/src/contracts/openapi.ts';
+import {
+  openApiDocumentSchema,
+  openApiOperationSchema,
+  type OpenApiOperation as Operation,
+} from '../../../data-api/src/contracts/openapi.ts';
 import { useResource } from '../../data/useResource.ts';
 import styles from './styles.module.css';
 
@@ -32,29 +36,41 @@ export function ApiReference(): ReactNode {
     return [...byTag.entries()].sort(([a], [b]) => a.localeCompare(b));
   }, [doc.data, filter]);
 
-  if (!isBrowser || doc.status === 'loading') return <div data-testid="api-reference" data-state="loading">ApiReference: reading the OpenAPI document…</div>;
+  if (!isBrowser || doc.status === 'loading')
+    return (
+      <div data-testid="api-reference" data-state="loading">
+        ApiReference: reading the OpenAPI document…
+      </div>
+    );
   if (doc.status === 'error') {
     return (
       <div data-testid="api-reference" data-state="unreachable" className={styles.note}>
-        The data API is not reachable from this page ({doc.error.message}). Start fleetbook (<code>npm start</code>) and reload, or read{' '}
-        <code>/api/v1/openapi.json</code> from a running API.
+        The data API is not reachable from this page ({doc.error.message}). Start fleetbook (<code>npm start</code>) and
+        reload, or read <code>/api/v1/openapi.json</code> from a running API.
       </div>
     );
   }
   return (
     <div data-testid="api-reference" data-state="ready">
       <p>
-        <strong>{doc.data.info.title}</strong> {doc.data.info.version} — {Object.keys(doc.data.paths).length} paths. Raw document:{' '}
-        <a href="/api/v1/openapi.json">openapi.json</a>.
+        <strong>{doc.data.info.title}</strong> {doc.data.info.version} — {Object.keys(doc.data.paths).length} paths. Raw
+        document: <a href="/api/v1/openapi.json">openapi.json</a>.
       </p>
-      <input className={styles.filter} placeholder="Filter: method, path or summary" value={filter} onChange={(e) => setFilter(e.target.value)} aria-label="Filter endpoints" />
+      <input
+        className={styles.filter}
+        placeholder="Filter: method, path or summary"
+        value={filter}
+        onChange={(e) => setFilter(e.target.value)}
+        aria-label="Filter endpoints"
+      />
       {groups.map(([tag, ops]) => (
         <section key={tag}>
           <h3 className={styles.tag}>{tag}</h3>
           {ops.map(({ method, path, op }) => (
             <details key={`${method} ${path}`} className={styles.op} data-testid={`api-op-${method}-${path}`}>
               <summary>
-                <span className={`${styles.method} ${styles[method]}`}>{method.toUpperCase()}</span> <code>{path}</code> <span className={styles.summary}>{op.summary}</span>
+                <span className={`${styles.method} ${styles[method]}`}>{method.toUpperCase()}</span> <code>{path}</code>{' '}
+                <span className={styles.summary}>{op.summary}</span>
               </summary>
               {op.description && <p className={styles.description}>{op.description}</p>}
               {op.parameters && op.parameters.length > 0 && (
@@ -82,9 +98,15 @@ export function ApiReference(): ReactNode {
                   </tbody>
                 </table>
               )}
-              {op.requestBody && <SchemaBlock title="Request body" schema={op.requestBody.content?.['application/json']?.schema} />}
+              {op.requestBody && (
+                <SchemaBlock title="Request body" schema={op.requestBody.content?.['application/json']?.schema} />
+              )}
               {Object.entries(op.responses ?? {}).map(([status, r]) => (
-                <SchemaBlock key={status} title={`Response ${status}`} schema={r.content?.['application/json']?.schema} />
+                <SchemaBlock
+                  key={status}
+                  title={`Response ${status}`}
+                  schema={r.content?.['application/json']?.schema}
+                />
               ))}
             </details>
           ))}

@@ -61,7 +61,13 @@ export default function LiveRunPage(): ReactNode {
       <main className="container margin-vert--lg">
         {/* One shell serves every live run, rendered at the route's pattern: the run's name and a
             "not found" come from the browser's address, never from the prerendered page. */}
-        <BrowserOnly fallback={<p data-testid="live-run-page" data-state="placeholder">Loading the run from the data API…</p>}>
+        <BrowserOnly
+          fallback={
+            <p data-testid="live-run-page" data-state="placeholder">
+              Loading the run from the data API…
+            </p>
+          }
+        >
           {() =>
             run && project ? (
               <>

@@ -40,7 +40,14 @@ export function NewBuildBanner(): ReactNode {
       <button
         type="button"
         onClick={() => window.location.reload()}
-        style={{ marginLeft: '0.5rem', padding: '0.2rem 0.6rem', borderRadius: 4, border: 0, cursor: 'pointer', fontWeight: 600 }}
+        style={{
+          marginLeft: '0.5rem',
+          padding: '0.2rem 0.6rem',
+          borderRadius: 4,
+          border: 0,
+          cursor: 'pointer',
+          fontWeight: 600,
+        }}
       >
         Reload
       </button>

@@ -1,11 +1,16 @@
 import React, { type ReactNode } from 'react';
 import { useDoc } from '@docusaurus/plugin-content-docs/client';
 import { useBaseUrlUtils } from '@docusaurus/useBaseUrl';
-import { bomTotals, productFrontmatterSchema, type ProductFrontmatter } from '../../../data-api/src/contracts/catalog.ts';
+import {
+  bomTotals,
+  productFrontmatterSchema,
+  type ProductFrontmatter,
+} from '../../../data-api/src/contracts/catalog.ts';
 import styles from './styles.module.css';
 
 /** Newest first: 1.10.0 after 1.9.0. */
-const byVersionDesc = (a: { version: string }, b: { version: string }) => b.version.localeCompare(a.version, undefined, { numeric: true });
+const byVersionDesc = (a: { version: string }, b: { version: string }) =>
+  b.version.localeCompare(a.version, undefined, { numeric: true });
 
 function money(value: number | undefined, currency: string | undefined): string {
   if (value === undefined) return '—';
@@ -50,8 +55,20 @@ export function ProductSheet(): ReactNode {
                   <code>{v.version}</code>
                 </td>
                 <td>{v.released ?? '—'}</td>
-                <td data-testid={`firmware-baseline-${v.version}`}>{v.firmware_baseline ? <code>{v.firmware_baseline}</code> : '—'}</td>
-                <td>{v.changes?.length ? <ul className={styles.changes}>{v.changes.map((c) => <li key={c}>{c}</li>)}</ul> : '—'}</td>
+                <td data-testid={`firmware-baseline-${v.version}`}>
+                  {v.firmware_baseline ? <code>{v.firmware_baseline}</code> : '—'}
+                </td>
+                <td>
+                  {v.changes?.length ? (
+                    <ul className={styles.changes}>
+                      {v.changes.map((c) => (
+                        <li key={c}>{c}</li>
+                      ))}
+                    </ul>
+                  ) : (
+                    '—'
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -61,7 +78,12 @@ export function ProductSheet(): ReactNode {
       {versions.map((v) => {
         const totals = bomTotals(v.bom);
         return (
-          <section key={v.version} data-testid={`product-bom-${v.version}`} data-parts={totals.parts} data-cost={totals.cost ?? ''}>
+          <section
+            key={v.version}
+            data-testid={`product-bom-${v.version}`}
+            data-parts={totals.parts}
+            data-cost={totals.cost ?? ''}
+          >
             <h3>Bill of materials, {v.version}</h3>
             <div className={styles.wrap}>
               <table>
@@ -83,7 +105,9 @@ export function ProductSheet(): ReactNode {
                       <td>{l.description ?? ''}</td>
                       <td className={styles.num}>{l.qty}</td>
                       <td className={styles.num}>{money(l.unit_cost, p.currency)}</td>
-                      <td className={styles.num}>{money(l.unit_cost === undefined ? undefined : l.unit_cost * l.qty, p.currency)}</td>
+                      <td className={styles.num}>
+                        {money(l.unit_cost === undefined ? undefined : l.unit_cost * l.qty, p.currency)}
+                      </td>
                     </tr>
                   ))}
                 </tbody>

@@ -8,7 +8,10 @@ import { RunRows } from './RunRows.tsx';
 export default function RunIndex({ runs }: { runs: ProjectRuns }): ReactNode {
   const failed = runs.total - runs.succeeded;
   return (
-    <Layout title={`Automation runs: ${runs.project}`} description={`Every automation run of ${runs.project}, newest first.`}>
+    <Layout
+      title={`Automation runs: ${runs.project}`}
+      description={`Every automation run of ${runs.project}, newest first.`}
+    >
       <main className="container margin-vert--lg">
         <article className="markdown" data-testid="run-index">
           <h1>Automation runs: {runs.project}</h1>
@@ -17,7 +20,9 @@ export default function RunIndex({ runs }: { runs: ProjectRuns }): ReactNode {
           ) : (
             <p>
               {runs.total} run{runs.total === 1 ? '' : 's'}, {runs.succeeded} succeeded, {failed} failed; newest first.
-              {runs.foldedBefore && runs.months.length > 0 && ` Runs from ${runs.foldedBefore} on have their own page; older runs are listed one month per page (their pages stay in git).`}
+              {runs.foldedBefore &&
+                runs.months.length > 0 &&
+                ` Runs from ${runs.foldedBefore} on have their own page; older runs are listed one month per page (their pages stay in git).`}
             </p>
           )}
           {runs.recent.length > 0 && <RunRows rows={runs.recent} />}
@@ -28,7 +33,8 @@ export default function RunIndex({ runs }: { runs: ProjectRuns }): ReactNode {
                 {runs.months.map((m) => (
                   <li key={m.month}>
                     {/* A plain link: Docusaurus's broken-link check takes a parameter route's literal path for its only page. */}
-                    <a href={`/docs/projects/${runs.project}/runs/archive/${m.month}`}>{m.month}</a>: {m.runs} run{m.runs === 1 ? '' : 's'}
+                    <a href={`/docs/projects/${runs.project}/runs/archive/${m.month}`}>{m.month}</a>: {m.runs} run
+                    {m.runs === 1 ? '' : 's'}
                     {m.failed > 0 ? `, ${m.failed} failed` : ''}
                   </li>
                 ))}

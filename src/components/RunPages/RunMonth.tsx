@@ -26,7 +26,12 @@ function Month({ url, project }: { url: string; project: string }): ReactNode {
       stop = true;
     };
   }, [url]);
-  if (month === null) return <p data-testid="run-month" data-state="loading">Loading the month…</p>;
+  if (month === null)
+    return (
+      <p data-testid="run-month" data-state="loading">
+        Loading the month…
+      </p>
+    );
   if ('error' in month) {
     return (
       <p data-testid="run-month" data-state="missing">
@@ -38,8 +43,9 @@ function Month({ url, project }: { url: string; project: string }): ReactNode {
   return (
     <div data-testid="run-month" data-state="ready">
       <p>
-        {runs.length} run{runs.length === 1 ? '' : 's'}, folded into this page after {month.data.month} was more than the fold age old. Each run opens from the
-        data API; its full page (MDX) is in git, in the commit shown. <Link to={`/docs/projects/${project}/runs`}>All runs of {project}</Link>.
+        {runs.length} run{runs.length === 1 ? '' : 's'}, folded into this page after {month.data.month} was more than
+        the fold age old. Each run opens from the data API; its full page (MDX) is in git, in the commit shown.{' '}
+        <Link to={`/docs/projects/${project}/runs`}>All runs of {project}</Link>.
       </p>
       <RunRows rows={runs} commits />
     </div>
@@ -56,7 +62,13 @@ export default function RunMonth(): ReactNode {
         <article className="markdown">
           <h1>{m ? title : 'Month not found'}</h1>
           {m && (
-            <BrowserOnly fallback={<p data-testid="run-month" data-state="placeholder">Loading the month…</p>}>
+            <BrowserOnly
+              fallback={
+                <p data-testid="run-month" data-state="placeholder">
+                  Loading the month…
+                </p>
+              }
+            >
               {() => <Month url={pathname.replace(/\/+$/, '')} project={m[1]!} />}
             </BrowserOnly>
           )}

@@ -6,7 +6,8 @@ import { useLocation } from '@docusaurus/router';
 import Layout from '@theme/Layout';
 import { RunPageBody } from './RunPageBody.tsx';
 
-const DAY_RUN = /^\/docs\/projects\/([a-z0-9][a-z0-9-]{0,63})\/runs\/(\d{4}-\d{2}-\d{2})\/(arun_[A-Za-z0-9._-]{1,64})\/?$/;
+const DAY_RUN =
+  /^\/docs\/projects\/([a-z0-9][a-z0-9-]{0,63})\/runs\/(\d{4}-\d{2}-\d{2})\/(arun_[A-Za-z0-9._-]{1,64})\/?$/;
 
 function Page({ pageUrl, project, run }: { pageUrl: string; project: string; run: string }): ReactNode {
   const [mdx, setMdx] = useState<{ text: string } | { error: string } | null>(null);
@@ -23,7 +24,12 @@ function Page({ pageUrl, project, run }: { pageUrl: string; project: string; run
       stop = true;
     };
   }, [pageUrl]);
-  if (mdx === null) return <p data-testid="run-page" data-state="loading">Loading the run page…</p>;
+  if (mdx === null)
+    return (
+      <p data-testid="run-page" data-state="loading">
+        Loading the run page…
+      </p>
+    );
   if ('error' in mdx) {
     return (
       <div data-testid="run-page" data-state="missing">
@@ -52,7 +58,13 @@ export default function RunPage(): ReactNode {
           <div className="markdown">
             {/* The build holds one shell for every run page, rendered at the route's pattern: only the
                 browser knows the address, so "not found" is never said before hydration. */}
-            <BrowserOnly fallback={<p data-testid="run-page" data-state="placeholder">Loading the run page…</p>}>
+            <BrowserOnly
+              fallback={
+                <p data-testid="run-page" data-state="placeholder">
+                  Loading the run page…
+                </p>
+              }
+            >
               {() => (m ? <Page pageUrl={pageUrl} project={m[1]!} run={m[3]!} /> : <h1>Run not found</h1>)}
             </BrowserOnly>
           </div>

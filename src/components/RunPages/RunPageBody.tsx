@@ -43,7 +43,17 @@ function MdNode({ node, pageUrl }: { node: Nodes; pageUrl: string }): ReactNode 
     }
     case 'listItem':
       // Tight list items hold paragraphs that render inline.
-      return <li>{node.children.map((c, i) => (c.type === 'paragraph' && node.spread === false ? <React.Fragment key={i}>{children(c, pageUrl)}</React.Fragment> : <MdNode key={i} node={c} pageUrl={pageUrl} />))}</li>;
+      return (
+        <li>
+          {node.children.map((c, i) =>
+            c.type === 'paragraph' && node.spread === false ? (
+              <React.Fragment key={i}>{children(c, pageUrl)}</React.Fragment>
+            ) : (
+              <MdNode key={i} node={c} pageUrl={pageUrl} />
+            ),
+          )}
+        </li>
+      );
     case 'table': {
       const [head, ...body] = node.children;
       const align = node.align ?? [];

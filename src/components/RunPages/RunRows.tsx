@@ -29,7 +29,21 @@ export function RunRows({ rows, commits = false }: { rows: RunRow[]; commits?: b
             </td>
             <td>{r.duration_s !== null ? `${r.duration_s.toFixed(1)} s` : ''}</td>
             <td>{r.deployment_id}</td>
-            <td>{commits ? r.commit ? r.commit.href ? <a href={r.commit.href}>{r.commit.sha.slice(0, 10)}</a> : <code>{r.commit.sha.slice(0, 10)}</code> : '' : r.product}</td>
+            <td>
+              {commits ? (
+                r.commit ? (
+                  r.commit.href ? (
+                    <a href={r.commit.href}>{r.commit.sha.slice(0, 10)}</a>
+                  ) : (
+                    <code>{r.commit.sha.slice(0, 10)}</code>
+                  )
+                ) : (
+                  ''
+                )
+              ) : (
+                r.product
+              )}
+            </td>
           </tr>
         ))}
       </tbody>

@@ -9,7 +9,8 @@ import { gfmFromMarkdown } from 'mdast-util-gfm';
 import { gfm } from 'micromark-extension-gfm';
 import type { Root } from 'mdast';
 
-const STATE_MARK = /^<(?:span\s+className="fb-state fb-state--([a-z]+)"[^>]*\/?>(?:<\/span>)?|StateIcon\s+state="([a-z]+)"\s*\/>)$/;
+const STATE_MARK =
+  /^<(?:span\s+className="fb-state fb-state--([a-z]+)"[^>]*\/?>(?:<\/span>)?|StateIcon\s+state="([a-z]+)"\s*\/>)$/;
 
 /** The state mark of a run page (an inline HTML node): its state, or null. */
 export function stateOfMark(html: string): string | null {
@@ -33,4 +34,3 @@ export function siteHref(href: string, pageUrl: string): string {
   const p = url.pathname.replace(/\/index\.mdx$/, '').replace(/\.mdx$/, '');
   return `${p}${url.hash}`;
 }
-

@@ -41,7 +41,15 @@ function useUrlFilters(enabled: boolean): { rule?: string; site?: string; subjec
 
 const DELIVERY_MARK: Record<string, string> = { sent: '✓', failed: '✗', pending: '…', sending: '…' };
 
-const PREFIX_TYPE: Array<[string, string]> = [['gw_', 'device'], ['dev_', 'device'], ['site_', 'site'], ['dep_', 'deployment'], ['arun_', 'automation_run'], ['run_', 'execution'], ['cus_', 'customer']];
+const PREFIX_TYPE: Array<[string, string]> = [
+  ['gw_', 'device'],
+  ['dev_', 'device'],
+  ['site_', 'site'],
+  ['dep_', 'deployment'],
+  ['arun_', 'automation_run'],
+  ['run_', 'execution'],
+  ['cus_', 'customer'],
+];
 
 export function parseSubject(subject: string | undefined): { type?: string; id?: string } {
   if (!subject) return {};
@@ -52,7 +60,16 @@ export function parseSubject(subject: string | undefined): { type?: string; id?:
 }
 
 /** Open and acknowledged alerts, live; acknowledge and resolve for operators (the API checks again). */
-export function AlertList({ state = 'open,acknowledged', severity, subject: subjectProp, rule: ruleProp, site: siteProp, fromUrl = false, pageSize = 25, title }: AlertListProps): ReactNode {
+export function AlertList({
+  state = 'open,acknowledged',
+  severity,
+  subject: subjectProp,
+  rule: ruleProp,
+  site: siteProp,
+  fromUrl = false,
+  pageSize = 25,
+  title,
+}: AlertListProps): ReactNode {
   const url = useUrlFilters(fromUrl);
   const subject = subjectProp ?? url.subject;
   const rule = ruleProp ?? url.rule;
@@ -118,7 +135,11 @@ export function AlertList({ state = 'open,acknowledged', severity, subject: subj
       unavailableText="AlertList: this data API does not serve alerts yet (GET /api/v1/alerts answered 404)."
       data={{ rows: shown.length, operator: operator ? 'yes' : 'no' }}
     >
-      {failure && <p className={s.error} role="alert">{failure}</p>}
+      {failure && (
+        <p className={s.error} role="alert">
+          {failure}
+        </p>
+      )}
       <div className={s.tableWrap} {...scrollRegion('Alerts')}>
         <table className={s.table}>
           <thead>
@@ -141,15 +162,26 @@ export function AlertList({ state = 'open,acknowledged', severity, subject: subj
                 data-severity={a.severity}
                 style={url.alert === a.id ? { outline: '2px solid var(--ifm-color-primary)' } : undefined}
               >
-                <td><StatusBadge status={a.severity} /></td>
+                <td>
+                  <StatusBadge status={a.severity} />
+                </td>
                 <td>
                   <TextWithTimes text={a.title} now={now} />
                   {a.acked_by && <div className={s.muted}>acknowledged by {a.acked_by}</div>}
                   {a.deliveries && a.deliveries.length > 0 && (
-                    <div className={s.muted} data-testid={`alert-deliveries-${a.id}`} title="latest message per contact point (GET /api/v1/alerts/:id/notifications has every attempt)">
+                    <div
+                      className={s.muted}
+                      data-testid={`alert-deliveries-${a.id}`}
+                      title="latest message per contact point (GET /api/v1/alerts/:id/notifications has every attempt)"
+                    >
                       told:{' '}
                       {a.deliveries.map((d, i) => (
-                        <span key={d.contact_point} data-contact-point={d.contact_point} data-state={d.state} data-status={d.status}>
+                        <span
+                          key={d.contact_point}
+                          data-contact-point={d.contact_point}
+                          data-state={d.state}
+                          data-status={d.status}
+                        >
                           {i > 0 && ' · '}
                           {d.contact_point} {d.status === 'resolved' ? 'resolved ' : ''}
                           {DELIVERY_MARK[d.state]} {d.state}
@@ -159,20 +191,38 @@ export function AlertList({ state = 'open,acknowledged', severity, subject: subj
                     </div>
                   )}
                 </td>
-                <td><StatusBadge status={a.state} testId={`alert-state-${a.id}`} /></td>
-                <td className={s.optional}><code className={s.mono}>{a.subject.type}:{a.subject.id}</code></td>
+                <td>
+                  <StatusBadge status={a.state} testId={`alert-state-${a.id}`} />
+                </td>
+                <td className={s.optional}>
+                  <code className={s.mono}>
+                    {a.subject.type}:{a.subject.id}
+                  </code>
+                </td>
                 <td>
                   <RelativeTime iso={a.opened_at} now={now} />
                 </td>
                 {operator && (
                   <td style={{ whiteSpace: 'nowrap' }}>
                     {a.state === 'open' && (
-                      <button type="button" className={s.button} disabled={!!busy} onClick={() => act(a, 'acknowledge')} data-testid={`alert-ack-${a.id}`}>
+                      <button
+                        type="button"
+                        className={s.button}
+                        disabled={!!busy}
+                        onClick={() => act(a, 'acknowledge')}
+                        data-testid={`alert-ack-${a.id}`}
+                      >
                         Acknowledge
                       </button>
                     )}{' '}
                     {a.state !== 'resolved' && (
-                      <button type="button" className={s.button} disabled={!!busy} onClick={() => act(a, 'resolve')} data-testid={`alert-resolve-${a.id}`}>
+                      <button
+                        type="button"
+                        className={s.button}
+                        disabled={!!busy}
+                        onClick={() => act(a, 'resolve')}
+                        data-testid={`alert-resolve-${a.id}`}
+                      >
                         Resolve
                       </button>
                     )}

@@ -7,7 +7,12 @@ import styles from './styles.module.css';
 type Part = 'up' | 'down' | 'building' | 'unknown';
 
 /** Lagging shows amber, like a build in progress: working, not keeping up. */
-const INGEST_STATE: Record<Health['ingest']['status'], Part> = { ok: 'up', down: 'down', lagging: 'building', off: 'unknown' };
+const INGEST_STATE: Record<Health['ingest']['status'], Part> = {
+  ok: 'up',
+  down: 'down',
+  lagging: 'building',
+  off: 'unknown',
+};
 
 function Dot({ state, label, detail }: { state: Part; label: string; detail?: string }): ReactNode {
   return (
@@ -49,8 +54,16 @@ export function ApiStatus({ refreshMs = 5000 }: { refreshMs?: number }): ReactNo
           label="Database"
           detail={`${h.database.kind === 'pglite' ? 'embedded PGlite' : 'PostgreSQL'} · ${h.database.status}`}
         />
-        <Dot state={h.broker.status} label="Broker" detail={`${h.broker.kind === 'aedes' ? 'embedded MQTT' : 'MQTT'} · ${h.broker.status}`} />
-        <Dot state={INGEST_STATE[h.ingest.status]} label="Ingest" detail={h.ingest.reason ? `${h.ingest.status}: ${h.ingest.reason}` : h.ingest.status} />
+        <Dot
+          state={h.broker.status}
+          label="Broker"
+          detail={`${h.broker.kind === 'aedes' ? 'embedded MQTT' : 'MQTT'} · ${h.broker.status}`}
+        />
+        <Dot
+          state={INGEST_STATE[h.ingest.status]}
+          label="Ingest"
+          detail={h.ingest.reason ? `${h.ingest.status}: ${h.ingest.reason}` : h.ingest.status}
+        />
         <Dot state={buildState} label="Site" detail={`build ${h.build.status}`} />
       </ul>
       {health.status === 'stale' && (

@@ -17,7 +17,6 @@ export interface DeploymentBoardProps {
   title?: ReactNode;
 }
 
-
 /** Deployments as cards in one column per state, live, with their runbook executions when the API has them. */
 export function DeploymentBoard({ site, product, customer, states, title }: DeploymentBoardProps): ReactNode {
   const q = new URLSearchParams({ limit: '500' });
@@ -30,14 +29,18 @@ export function DeploymentBoard({ site, product, customer, states, title }: Depl
     refetchOn: (e) => e.type === 'deployment.created' || e.type === 'deployment.deleted',
   });
   const rows = useLiveRows<Deployment>('deployment', res.data?.items ?? null);
-  const executions = useLiveResource(`/runbook-executions?limit=500${site ? `&site_id=${encodeURIComponent(site)}` : ''}`, executionSummaryPage, {
-    topics: ['execution'],
-    refetchOn: (e) => e.type.startsWith('execution.'),
-    missingIsUnavailable: true,
-  });
+  const executions = useLiveResource(
+    `/runbook-executions?limit=500${site ? `&site_id=${encodeURIComponent(site)}` : ''}`,
+    executionSummaryPage,
+    {
+      topics: ['execution'],
+      refetchOn: (e) => e.type.startsWith('execution.'),
+      missingIsUnavailable: true,
+    },
+  );
   const execBy = useMemo(() => {
     const m = new Map<string, ExecutionSummary[]>();
-    for (const x of executions.status === 'ready' ? executions.data.items ?? [] : []) {
+    for (const x of executions.status === 'ready' ? (executions.data.items ?? []) : []) {
       if (!x.deployment_id) continue;
       m.set(x.deployment_id, [...(m.get(x.deployment_id) ?? []), x]);
     }
@@ -63,7 +66,12 @@ export function DeploymentBoard({ site, product, customer, states, title }: Depl
     >
       <div className={styles.board}>
         {columns.map((state) => (
-          <div key={state} className={styles.column} data-testid={`deployment-column-${state}`} data-count={byState.get(state)?.length ?? 0}>
+          <div
+            key={state}
+            className={styles.column}
+            data-testid={`deployment-column-${state}`}
+            data-count={byState.get(state)?.length ?? 0}
+          >
             <h4 className={styles.columnTitle}>
               <StatusBadge status={state} /> <span className={s.muted}>{byState.get(state)?.length ?? 0}</span>
             </h4>
@@ -75,11 +83,19 @@ export function DeploymentBoard({ site, product, customer, states, title }: Depl
                   {!site && <> · {d.site_id}</>}
                 </div>
                 {(d.started_date || d.planned_date) && (
-                  <div className={s.muted}>{d.started_date ? `started ${d.started_date}` : `planned ${d.planned_date}`}</div>
+                  <div className={s.muted}>
+                    {d.started_date ? `started ${d.started_date}` : `planned ${d.planned_date}`}
+                  </div>
                 )}
                 {(execBy.get(d.id) ?? []).slice(0, 3).map((x) => (
-                  <div key={x.id} className={styles.execution} data-testid={`deployment-execution-${x.id}`} data-state={x.state}>
-                    ▸ {x.runbook.url ? <a href={x.runbook.url}>{x.runbook.title}</a> : x.runbook.title} <StatusBadge status={x.state} />
+                  <div
+                    key={x.id}
+                    className={styles.execution}
+                    data-testid={`deployment-execution-${x.id}`}
+                    data-state={x.state}
+                  >
+                    ▸ {x.runbook.url ? <a href={x.runbook.url}>{x.runbook.title}</a> : x.runbook.title}{' '}
+                    <StatusBadge status={x.state} />
                     <span className={s.muted}>
                       {' '}
                       {x.progress.checked}/{x.progress.total}

@@ -25,28 +25,33 @@ export function DeviceHealth({ device, metrics }: DeviceHealthProps): ReactNode 
     missingIsUnavailable: true,
   });
   const [row] = useLiveRows<Device>('device', res.data ? [res.data] : null);
-  const alerts = useLiveResource(`/alerts?subject_type=device&subject_id=${encodeURIComponent(device)}&limit=5`, alertPage, {
-    topics: [`alert`],
-    refetchOn: (e) => e.type.startsWith('alert.') && (e.payload as { alert?: Alert }).alert?.subject.id === device,
-    missingIsUnavailable: true,
-  });
+  const alerts = useLiveResource(
+    `/alerts?subject_type=device&subject_id=${encodeURIComponent(device)}&limit=5`,
+    alertPage,
+    {
+      topics: [`alert`],
+      refetchOn: (e) => e.type.startsWith('alert.') && (e.payload as { alert?: Alert }).alert?.subject.id === device,
+      missingIsUnavailable: true,
+    },
+  );
   const [live, setLive] = useState<{ ts: number; metrics: Record<string, number> } | null>(null);
   useLiveTopics(topics, {
     onTelemetry: (sample) => {
-      if (sample.device_id === device) setLive((cur) => ({ ts: sample.ts, metrics: { ...(cur?.metrics ?? {}), ...sample.metrics } }));
+      if (sample.device_id === device)
+        setLive((cur) => ({ ts: sample.ts, metrics: { ...(cur?.metrics ?? {}), ...sample.metrics } }));
     },
   });
 
   const observed = (row?.observed_state ?? {}) as { metrics?: Record<string, number>; metrics_at?: string };
   const values: Record<string, number> = { ...(observed.metrics ?? {}), ...(live?.metrics ?? {}) };
   const names = metrics?.length ? metrics : Object.keys(values).sort();
-  const metricsAt = live ? new Date(live.ts * 1000).toISOString() : observed.metrics_at ?? null;
+  const metricsAt = live ? new Date(live.ts * 1000).toISOString() : (observed.metrics_at ?? null);
 
   return (
     <WidgetFrame
       name="DeviceHealth"
       testId="device-health"
-      title={row ? row.name ?? row.id : device}
+      title={row ? (row.name ?? row.id) : device}
       state={res}
       connection={res.connection}
       unavailableText={`DeviceHealth: device ${device} is not in the registry.`}
@@ -78,9 +83,14 @@ export function DeviceHealth({ device, metrics }: DeviceHealthProps): ReactNode 
               </div>
             </div>
           </div>
-          <h4 style={{ margin: '0.75rem 0 0.25rem' }}>Metrics {metricsAt && <small className={s.muted}>
+          <h4 style={{ margin: '0.75rem 0 0.25rem' }}>
+            Metrics{' '}
+            {metricsAt && (
+              <small className={s.muted}>
                 · <RelativeTime iso={metricsAt} now={now} />
-              </small>}</h4>
+              </small>
+            )}
+          </h4>
           {names.length === 0 ? (
             <p className={s.note}>No telemetry from this device yet.</p>
           ) : (
@@ -158,7 +168,13 @@ function DesiredVsReported({ device, now }: { device: Device; now: number }): Re
                   </td>
                   <td>{shown(r.desired)}</td>
                   <td>{shown(r.reported)}</td>
-                  <td>{r.drift === 'same' || r.drift === 'unmanaged' ? DRIFT_TEXT[r.drift] : <strong>{DRIFT_TEXT[r.drift]}</strong>}</td>
+                  <td>
+                    {r.drift === 'same' || r.drift === 'unmanaged' ? (
+                      DRIFT_TEXT[r.drift]
+                    ) : (
+                      <strong>{DRIFT_TEXT[r.drift]}</strong>
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>

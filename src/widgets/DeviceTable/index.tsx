@@ -7,7 +7,18 @@ import { devicesPath, useDevicePage } from './useDevicePage.ts';
 import { RelativeTime } from '../shared/Time.tsx';
 import { CsvButton } from '../shared/CsvButton.tsx';
 
-export const DEVICE_COLUMNS = ['id', 'name', 'status', 'last_seen', 'firmware', 'site', 'deployment', 'product', 'role', 'serial'] as const;
+export const DEVICE_COLUMNS = [
+  'id',
+  'name',
+  'status',
+  'last_seen',
+  'firmware',
+  'site',
+  'deployment',
+  'product',
+  'role',
+  'serial',
+] as const;
 export type DeviceColumn = (typeof DEVICE_COLUMNS)[number];
 
 const LABEL: Record<DeviceColumn, string> = {
@@ -53,7 +64,7 @@ export interface DeviceTableProps {
 
 export const firmwareOf = (d: Device): string => {
   const fw = (d.observed_state as { fw?: unknown })?.fw;
-  return typeof fw === 'string' ? fw : d.product_version ?? '—';
+  return typeof fw === 'string' ? fw : (d.product_version ?? '—');
 };
 
 function cell(d: Device, col: DeviceColumn, now: number): ReactNode {
@@ -87,7 +98,9 @@ function cell(d: Device, col: DeviceColumn, now: number): ReactNode {
  * devices as fast as 100, not just the page on screen.
  */
 export function DeviceTable(props: DeviceTableProps): ReactNode {
-  const columns = props.columns?.length ? props.columns : (['name', 'status', 'last_seen', 'firmware', 'site', 'product'] as DeviceColumn[]);
+  const columns = props.columns?.length
+    ? props.columns
+    : (['name', 'status', 'last_seen', 'firmware', 'site', 'product'] as DeviceColumn[]);
   const pageSize = Math.min(Math.max(props.pageSize ?? 25, 1), 500);
   const [text, setText] = useState('');
   const [q, setQ] = useState('');
@@ -114,7 +127,8 @@ export function DeviceTable(props: DeviceTableProps): ReactNode {
   };
   const { resource, rows, page, hasPrev, hasNext, next, prev } = useDevicePage(filters, pageSize);
 
-  const toggle = (col: DeviceColumn) => setSort((cur) => (cur?.col === col ? (cur.dir === 1 ? { col, dir: -1 } : null) : { col, dir: 1 }));
+  const toggle = (col: DeviceColumn) =>
+    setSort((cur) => (cur?.col === col ? (cur.dir === 1 ? { col, dir: -1 } : null) : { col, dir: 1 }));
 
   const toolbar = (
     <>
@@ -128,7 +142,13 @@ export function DeviceTable(props: DeviceTableProps): ReactNode {
         data-testid="device-table-filter"
       />
       {!props.status && (
-        <select className={s.select} aria-label="Status" value={status} onChange={(e) => setStatus(e.target.value)} data-testid="device-table-status">
+        <select
+          className={s.select}
+          aria-label="Status"
+          value={status}
+          onChange={(e) => setStatus(e.target.value)}
+          data-testid="device-table-status"
+        >
           <option value="">any status</option>
           <option value="up">up</option>
           <option value="down">down</option>
@@ -156,9 +176,18 @@ export function DeviceTable(props: DeviceTableProps): ReactNode {
           <thead>
             <tr>
               {columns.map((c) => (
-                <th key={c} className={clsx(OPTIONAL.has(c) && s.optional)} aria-sort={sort?.col === c ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'}>
+                <th
+                  key={c}
+                  className={clsx(OPTIONAL.has(c) && s.optional)}
+                  aria-sort={sort?.col === c ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'}
+                >
                   {SORT_KEY[c] ? (
-                    <button type="button" className={s.sortButton} onClick={() => toggle(c)} data-testid={`device-table-sort-${c}`}>
+                    <button
+                      type="button"
+                      className={s.sortButton}
+                      onClick={() => toggle(c)}
+                      data-testid={`device-table-sort-${c}`}
+                    >
                       {LABEL[c]}
                       {sort?.col === c ? (sort.dir === 1 ? ' ▲' : ' ▼') : ''}
                     </button>

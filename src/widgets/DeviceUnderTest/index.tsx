@@ -61,7 +61,9 @@ export function DeviceUnderTest({ product, metrics = [] }: DeviceUnderTestProps)
           </button>
         </form>
       </header>
-      {!device && <p className={s.note}>Type the device id of the board on the bench (as registered, e.g. dev_bench-pump-001).</p>}
+      {!device && (
+        <p className={s.note}>Type the device id of the board on the bench (as registered, e.g. dev_bench-pump-001).</p>
+      )}
       {draft && !valid && <p className={s.error}>Expected a device id: dev_… or gw_…</p>}
       {device && (
         <>
@@ -70,7 +72,12 @@ export function DeviceUnderTest({ product, metrics = [] }: DeviceUnderTestProps)
             <>
               <label className={s.muted}>
                 chart{' '}
-                <select className={s.select} value={metric} onChange={(e) => setMetric(e.target.value)} data-testid="device-under-test-metric">
+                <select
+                  className={s.select}
+                  value={metric}
+                  onChange={(e) => setMetric(e.target.value)}
+                  data-testid="device-under-test-metric"
+                >
                   {metrics.map((m) => (
                     <option key={m} value={m}>
                       {m}

@@ -106,10 +106,15 @@ export function FirmwareDrift({ product, site, customer, limit = 10, title }: Fi
             </table>
           </div>
           {data.drifting.length > 0 && (
-            <div className={s.tableWrap} {...scrollRegion('Devices off their baseline')} style={{ marginTop: '0.75rem' }}>
+            <div
+              className={s.tableWrap}
+              {...scrollRegion('Devices off their baseline')}
+              style={{ marginTop: '0.75rem' }}
+            >
               <table className={s.table}>
                 <caption className={s.muted} style={{ captionSide: 'top', textAlign: 'left' }}>
-                  Off their baseline{total.drift > data.drifting.length ? ` (first ${data.drifting.length} of ${total.drift})` : ''}
+                  Off their baseline
+                  {total.drift > data.drifting.length ? ` (first ${data.drifting.length} of ${total.drift})` : ''}
                 </caption>
                 <thead>
                   <tr>

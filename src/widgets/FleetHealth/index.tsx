@@ -20,17 +20,29 @@ export interface FleetHealthProps {
 }
 
 /** Up / down / unknown devices per site, product or customer, with uptime over a window. */
-export function FleetHealth({ groupBy = 'site', window = '30d', customer, site, product, title }: FleetHealthProps): ReactNode {
+export function FleetHealth({
+  groupBy = 'site',
+  window = '30d',
+  customer,
+  site,
+  product,
+  title,
+}: FleetHealthProps): ReactNode {
   const fleet = useFleetHealth({ groupBy, customer, site, product });
   const windowMs = parseDuration(window) ?? 30 * 86_400_000;
   // Rounded to the minute so the path (and the fetch) is stable between renders.
   const to = Math.floor(Date.now() / 60_000) * 60_000;
   const uptimePath =
-    groupBy === 'product' ? null : `/uptime?group_by=${groupBy}&from=${new Date(to - windowMs).toISOString()}&to=${new Date(to).toISOString()}`;
+    groupBy === 'product'
+      ? null
+      : `/uptime?group_by=${groupBy}&from=${new Date(to - windowMs).toISOString()}&to=${new Date(to).toISOString()}`;
   const uptime = useLiveResource(uptimePath, uptimeSchema, { missingIsUnavailable: true, refreshMs: 300_000 });
 
   const counts = fleet.data;
-  const uptimeBy = useMemo(() => (uptime.status === 'ready' ? uptimeByGroup(uptime.data) : null), [uptime.status, uptime.data]);
+  const uptimeBy = useMemo(
+    () => (uptime.status === 'ready' ? uptimeByGroup(uptime.data) : null),
+    [uptime.status, uptime.data],
+  );
 
   const t = counts?.total;
   return (
@@ -38,12 +50,20 @@ export function FleetHealth({ groupBy = 'site', window = '30d', customer, site, 
       name="FleetHealth"
       testId="fleet-health"
       title={title ?? `Fleet health by ${groupBy}`}
-      toolbar={uptime.status === 'ready' ? <CsvButton path={uptimePath} name={`uptime-by-${groupBy}`} testId="fleet-health" /> : undefined}
+      toolbar={
+        uptime.status === 'ready' ? (
+          <CsvButton path={uptimePath} name={`uptime-by-${groupBy}`} testId="fleet-health" />
+        ) : undefined
+      }
       state={fleet}
       connection={fleet.connection}
       empty={!!counts && counts.total.total === 0}
       emptyText="No devices in the registry for this selection."
-      data={t ? { up: t.up, down: t.down, unknown: t.unknown, total: t.total, 'group-by': groupBy } : { 'group-by': groupBy }}
+      data={
+        t
+          ? { up: t.up, down: t.down, unknown: t.unknown, total: t.total, 'group-by': groupBy }
+          : { 'group-by': groupBy }
+      }
     >
       {counts && t && (
         <>
@@ -61,7 +81,11 @@ export function FleetHealth({ groupBy = 'site', window = '30d', customer, site, 
               <div className={s.statLabel}>devices</div>
             </div>
           </div>
-          <div className={s.tableWrap} {...scrollRegion(typeof title === 'string' ? title : `Fleet health by ${groupBy}`)} style={{ marginTop: '0.75rem' }}>
+          <div
+            className={s.tableWrap}
+            {...scrollRegion(typeof title === 'string' ? title : `Fleet health by ${groupBy}`)}
+            style={{ marginTop: '0.75rem' }}
+          >
             <table className={s.table}>
               <thead>
                 <tr>
@@ -75,13 +99,21 @@ export function FleetHealth({ groupBy = 'site', window = '30d', customer, site, 
               </thead>
               <tbody>
                 {counts.groups.map((g) => (
-                  <tr key={g.key} data-testid={`fleet-health-row-${g.key}`} data-up={g.up} data-down={g.down} data-unknown={g.unknown}>
+                  <tr
+                    key={g.key}
+                    data-testid={`fleet-health-row-${g.key}`}
+                    data-up={g.up}
+                    data-down={g.down}
+                    data-unknown={g.unknown}
+                  >
                     <td>
                       {g.name}
                       <div className={`${s.muted} ${s.mono}`}>{g.key}</div>
                     </td>
                     <td>{g.up}</td>
-                    <td style={g.down ? { color: 'var(--fleetbook-text-danger)', fontWeight: 700 } : undefined}>{g.down}</td>
+                    <td style={g.down ? { color: 'var(--fleetbook-text-danger)', fontWeight: 700 } : undefined}>
+                      {g.down}
+                    </td>
                     <td>{g.unknown}</td>
                     <td className={s.optional}>{g.total}</td>
                     {uptimeBy && (

@@ -4,7 +4,9 @@ import { useLiveResource } from '../../data/useLive.ts';
 
 /** Events that can move a count: a device added, removed, moved or changing health; sites removed or filled. */
 const movesCounts = (e: ChangeEventMessage) =>
-  (e.type.startsWith('device.') && e.type !== 'device.desired_state') || e.type === 'site.deleted' || e.type === 'site.devices_provisioned';
+  (e.type.startsWith('device.') && e.type !== 'device.desired_state') ||
+  e.type === 'site.deleted' ||
+  e.type === 'site.devices_provisioned';
 
 /**
  * Up / down / unknown per group from `GET /fleet/health` (counted by the API in one grouped
@@ -15,5 +17,8 @@ export function useFleetHealth(f: { groupBy: FleetGroupBy; customer?: string; si
   if (f.customer) q.set('customer_id', f.customer);
   if (f.site) q.set('site_id', f.site);
   if (f.product) q.set('product_code', f.product);
-  return useLiveResource(`/fleet/health?${q.toString()}`, fleetHealthSchema, { topics: ['device', 'site'], refetchOn: movesCounts });
+  return useLiveResource(`/fleet/health?${q.toString()}`, fleetHealthSchema, {
+    topics: ['device', 'site'],
+    refetchOn: movesCounts,
+  });
 }

@@ -32,10 +32,18 @@ function errorText(err: unknown): string {
 
 function Plan({ plan }: { plan: AutomationPlan }): ReactNode {
   return (
-    <div data-testid="run-spec-plan" data-mode={plan.mode} data-skipped={plan.skipped.join(',')} data-missing-secrets={plan.missing_secrets}>
+    <div
+      data-testid="run-spec-plan"
+      data-mode={plan.mode}
+      data-skipped={plan.skipped.join(',')}
+      data-missing-secrets={plan.missing_secrets}
+    >
       <p className={s.muted}>
-        {plan.mode === 'tree' ? `A step tree: up to ${plan.max_parallel} actions at once.` : 'A sequence: each action waits for the one before it.'}{' '}
-        Deployment <code>{plan.deployment_id}</code>, digest <code className={s.mono}>{plan.spec_digest.slice(0, 19)}…</code>
+        {plan.mode === 'tree'
+          ? `A step tree: up to ${plan.max_parallel} actions at once.`
+          : 'A sequence: each action waits for the one before it.'}{' '}
+        Deployment <code>{plan.deployment_id}</code>, digest{' '}
+        <code className={s.mono}>{plan.spec_digest.slice(0, 19)}…</code>
       </p>
       <Mermaid value={plan.mermaid} />
       <div className={s.tableWrap} {...scrollRegion('Run spec')}>
@@ -82,8 +90,8 @@ function Plan({ plan }: { plan: AutomationPlan }): ReactNode {
       </div>
       {plan.missing_secrets > 0 && (
         <p className={s.error} role="alert">
-          {plan.missing_secrets} secret reference{plan.missing_secrets === 1 ? '' : 's'} cannot be resolved on this server: the run would fail at those actions
-          unless its runner has them.
+          {plan.missing_secrets} secret reference{plan.missing_secrets === 1 ? '' : 's'} cannot be resolved on this
+          server: the run would fail at those actions unless its runner has them.
         </p>
       )}
     </div>
@@ -98,7 +106,11 @@ function Plan({ plan }: { plan: AutomationPlan }): ReactNode {
 export function RunSpec({ project, deployment, title }: RunSpecProps): ReactNode {
   const client = useDataClient();
   const who = useWhoami();
-  const specs = useLiveResource(`/automation-specs${deployment ? `?deployment_id=${encodeURIComponent(deployment)}` : ''}`, specListSchema, { missingIsUnavailable: true });
+  const specs = useLiveResource(
+    `/automation-specs${deployment ? `?deployment_id=${encodeURIComponent(deployment)}` : ''}`,
+    specListSchema,
+    { missingIsUnavailable: true },
+  );
   const items = (specs.data?.items ?? []).filter((f) => f.valid && (!project || f.project === project));
   const [chosen, setChosen] = useState<string>('');
   const [plan, setPlan] = useState<AutomationPlan | null>(null);
@@ -127,7 +139,11 @@ export function RunSpec({ project, deployment, title }: RunSpecProps): ReactNode
     setBusy(true);
     setError(null);
     try {
-      const raw = await client.request<unknown>('POST', `/deployments/${encodeURIComponent(plan.deployment_id)}/automation-runs`, { spec_path: plan.spec_path });
+      const raw = await client.request<unknown>(
+        'POST',
+        `/deployments/${encodeURIComponent(plan.deployment_id)}/automation-runs`,
+        { spec_path: plan.spec_path },
+      );
       const run = automationRunSchema.parse(raw);
       setQueued({ id: run.id, project: run.project });
     } catch (err) {
@@ -159,7 +175,12 @@ export function RunSpec({ project, deployment, title }: RunSpecProps): ReactNode
         <>
           <label>
             Spec{' '}
-            <select className={s.select} data-testid="run-spec-select" value={chosen} onChange={(e) => setChosen(e.target.value)}>
+            <select
+              className={s.select}
+              data-testid="run-spec-select"
+              value={chosen}
+              onChange={(e) => setChosen(e.target.value)}
+            >
               <option value="">choose a spec…</option>
               {items.map((f) => (
                 <option key={f.path} value={f.path}>
@@ -172,7 +193,13 @@ export function RunSpec({ project, deployment, title }: RunSpecProps): ReactNode
           {plan && <Plan plan={plan} />}
           {plan && (
             <p>
-              <button type="button" className={s.button} data-testid="run-spec-button" disabled={busy} onClick={() => void queue()}>
+              <button
+                type="button"
+                className={s.button}
+                data-testid="run-spec-button"
+                disabled={busy}
+                onClick={() => void queue()}
+              >
                 {busy ? 'Queueing…' : `Queue run of ${plan.spec_path.split('/').pop()}`}
               </button>{' '}
               <span className={s.muted}>a runner service (fleetbook runner) claims it</span>

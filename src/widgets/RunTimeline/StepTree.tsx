@@ -9,7 +9,12 @@ import { stepTree, stepTreeMermaid, type StepLike } from '../../../data-api/src/
 export function StepTree({ actions, states }: { actions: StepLike[]; states: Record<string, string> }): ReactNode {
   const tree = stepTree(actions);
   return (
-    <div data-testid="run-tree" data-mode={tree.mode} data-states={JSON.stringify(states)} style={{ margin: '0.75rem 0' }}>
+    <div
+      data-testid="run-tree"
+      data-mode={tree.mode}
+      data-states={JSON.stringify(states)}
+      style={{ margin: '0.75rem 0' }}
+    >
       <Mermaid value={stepTreeMermaid(tree, states)} />
     </div>
   );

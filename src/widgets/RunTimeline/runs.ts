@@ -1,5 +1,9 @@
 // Pure: automation-run answers (parsed with their contract) → what the timeline shows.
-import { runSpecTreeSchema, type AutomationRun, type AutomationRunSummary } from '../../../data-api/src/contracts/automation-runs.ts';
+import {
+  runSpecTreeSchema,
+  type AutomationRun,
+  type AutomationRunSummary,
+} from '../../../data-api/src/contracts/automation-runs.ts';
 import type { StepLike } from '../../../data-api/src/contracts/step-tree.ts';
 import type { TimelineEntry } from '../../../data-api/src/contracts/automation-timeline.ts';
 
@@ -21,10 +25,18 @@ export function toRunView(run: AutomationRunSummary | AutomationRun): RunView {
 }
 
 /** The state of each action: its last timeline entry. */
-export function actionStates(timeline: readonly TimelineEntry[]): Array<{ action: string; state: string; message: string; duration_ms: number; at: string }> {
+export function actionStates(
+  timeline: readonly TimelineEntry[],
+): Array<{ action: string; state: string; message: string; duration_ms: number; at: string }> {
   const by = new Map<string, TimelineEntry>();
   for (const e of timeline) if (e.action_id) by.set(e.action_id, e);
-  return [...by.entries()].map(([action, e]) => ({ action, state: e.state, message: e.message, duration_ms: e.duration_ms, at: e.at }));
+  return [...by.entries()].map(([action, e]) => ({
+    action,
+    state: e.state,
+    message: e.message,
+    duration_ms: e.duration_ms,
+    at: e.at,
+  }));
 }
 
 export function formatDuration(ms: number | null | undefined): string {

@@ -1,5 +1,10 @@
 import React, { useState, type FormEvent, type ReactNode } from 'react';
-import { silenceCreateSchema, silenceList, silenceSchema, type Silence } from '../../../data-api/src/contracts/notifications.ts';
+import {
+  silenceCreateSchema,
+  silenceList,
+  silenceSchema,
+  type Silence,
+} from '../../../data-api/src/contracts/notifications.ts';
 import { canOperate, useWhoami } from '../../data/useWhoami.ts';
 import { useLiveResource } from '../../data/useLive.ts';
 import { useDataClient } from '../../data/useResource.ts';

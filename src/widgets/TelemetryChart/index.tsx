@@ -20,7 +20,14 @@ export interface TelemetryChartProps {
 }
 
 /** A metric over time: server-side buckets by REST, then live samples appended as they arrive. */
-export function TelemetryChart({ device, metric, range = '24h', bucket, title, height = 240 }: TelemetryChartProps): ReactNode {
+export function TelemetryChart({
+  device,
+  metric,
+  range = '24h',
+  bucket,
+  title,
+  height = 240,
+}: TelemetryChartProps): ReactNode {
   const rangeMs = parseDuration(range) ?? 86_400_000;
   const b = bucket ?? autoBucket(rangeMs);
   const bucketMs = parseDuration(b) ?? 0;
@@ -47,16 +54,30 @@ export function TelemetryChart({ device, metric, range = '24h', bucket, title, h
 
   const { colorMode } = useColorMode();
   const dark = colorMode === 'dark';
-  const colors = { line: dark ? '#4cc38a' : '#1f7a4d', grid: dark ? '#444950' : '#dadde1', text: dark ? '#c4c7cc' : '#525860' };
+  const colors = {
+    line: dark ? '#4cc38a' : '#1f7a4d',
+    grid: dark ? '#444950' : '#dadde1',
+    text: dark ? '#c4c7cc' : '#525860',
+  };
   const last = points[points.length - 1];
-  const fmt = useMemo(() => (rangeMs > 2 * 86_400_000 ? { month: 'short', day: 'numeric' } : { hour: '2-digit', minute: '2-digit' }) as Intl.DateTimeFormatOptions, [rangeMs]);
+  const fmt = useMemo(
+    () =>
+      (rangeMs > 2 * 86_400_000
+        ? { month: 'short', day: 'numeric' }
+        : { hour: '2-digit', minute: '2-digit' }) as Intl.DateTimeFormatOptions,
+    [rangeMs],
+  );
 
   return (
     <WidgetFrame
       name="TelemetryChart"
       testId="telemetry-chart"
       title={title ?? `${metric} · ${device}`}
-      toolbar={<span className={s.muted}>{range}, {b} buckets{last ? ` · latest ${Number(last.v.toFixed(2))}` : ''}</span>}
+      toolbar={
+        <span className={s.muted}>
+          {range}, {b} buckets{last ? ` · latest ${Number(last.v.toFixed(2))}` : ''}
+        </span>
+      }
       state={res}
       connection={res.connection}
       empty={res.status === 'ready' && points.length === 0}
@@ -82,9 +103,20 @@ export function TelemetryChart({ device, metric, range = '24h', bucket, title, h
             <Tooltip
               labelFormatter={(t) => new Date(Number(t)).toLocaleString()}
               formatter={(v) => [Number(Number(v).toFixed(3)), metric]}
-              contentStyle={{ background: dark ? '#242526' : '#fff', border: `1px solid ${colors.grid}`, color: colors.text }}
+              contentStyle={{
+                background: dark ? '#242526' : '#fff',
+                border: `1px solid ${colors.grid}`,
+                color: colors.text,
+              }}
             />
-            <Line type="monotone" dataKey="v" stroke={colors.line} strokeWidth={2} dot={points.length < 40} isAnimationActive={false} />
+            <Line
+              type="monotone"
+              dataKey="v"
+              stroke={colors.line}
+              strokeWidth={2}
+              dot={points.length < 40}
+              isAnimationActive={false}
+            />
           </LineChart>
         </ResponsiveContainer>
       </div>

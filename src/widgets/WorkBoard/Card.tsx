@@ -1,6 +1,11 @@
 import React, { useState, type ReactNode } from 'react';
 import clsx from 'clsx';
-import { WORK_ITEM_STATES, workItemSchema, type WorkItem, type WorkItemState } from '../../../data-api/src/contracts/work-items.ts';
+import {
+  WORK_ITEM_STATES,
+  workItemSchema,
+  type WorkItem,
+  type WorkItemState,
+} from '../../../data-api/src/contracts/work-items.ts';
 import { useDataClient } from '../../data/useResource.ts';
 import { frameStyles as s } from '../shared/WidgetFrame.tsx';
 import { isOverdue, localDay } from './model.ts';

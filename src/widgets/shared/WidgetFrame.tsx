@@ -37,18 +37,29 @@ export function WidgetFrame(props: WidgetFrameProps): ReactNode {
   const isBrowser = useIsBrowser();
   const { name, testId, title, toolbar, state, connection } = props;
   // Widget-specific data-* for tests; the frame's own (state, live, widget…) always win.
-  const dataAttrs = Object.fromEntries(Object.entries(props.data ?? {}).filter(([k]) => !RESERVED.has(k)).map(([k, v]) => [`data-${k}`, String(v)]));
+  const dataAttrs = Object.fromEntries(
+    Object.entries(props.data ?? {})
+      .filter(([k]) => !RESERVED.has(k))
+      .map(([k, v]) => [`data-${k}`, String(v)]),
+  );
 
   if (!isBrowser) return <Placeholder name={name} testId={testId} title={title} className={props.className} />;
 
   const stale = unreachableText(state, connection);
   const shown =
-    state.status === 'loading' ? 'loading'
-    : state.status === 'error' ? (connection.status === 'offline' || isNetworkError(state.error) ? 'unreachable' : 'error')
-    : state.status === 'unavailable' ? 'unavailable'
-    : stale ? 'stale'
-    : props.empty ? 'empty'
-    : 'ready';
+    state.status === 'loading'
+      ? 'loading'
+      : state.status === 'error'
+        ? connection.status === 'offline' || isNetworkError(state.error)
+          ? 'unreachable'
+          : 'error'
+        : state.status === 'unavailable'
+          ? 'unavailable'
+          : stale
+            ? 'stale'
+            : props.empty
+              ? 'empty'
+              : 'ready';
 
   return (
     <section
@@ -83,8 +94,16 @@ export function WidgetFrame(props: WidgetFrameProps): ReactNode {
           {name} could not load: {state.error?.message}
         </p>
       )}
-      {shown === 'unavailable' && <p className={styles.note} data-testid={`${testId}-unavailable`}>{props.unavailableText ?? `${name}: this data API does not offer this data yet.`}</p>}
-      {shown === 'empty' && <p className={styles.note} data-testid={`${testId}-empty`}>{props.emptyText ?? 'Nothing to show.'}</p>}
+      {shown === 'unavailable' && (
+        <p className={styles.note} data-testid={`${testId}-unavailable`}>
+          {props.unavailableText ?? `${name}: this data API does not offer this data yet.`}
+        </p>
+      )}
+      {shown === 'empty' && (
+        <p className={styles.note} data-testid={`${testId}-empty`}>
+          {props.emptyText ?? 'Nothing to show.'}
+        </p>
+      )}
       {(shown === 'ready' || shown === 'stale') && props.children}
     </section>
   );
@@ -112,14 +131,42 @@ export function StatusBadge({ status, testId }: { status: string; testId?: strin
   );
 }
 
-export function Pager({ page, hasPrev, hasNext, onPrev, onNext, testId, label }: { page: number; hasPrev: boolean; hasNext: boolean; onPrev(): void; onNext(): void; testId: string; label?: string }): ReactNode {
+export function Pager({
+  page,
+  hasPrev,
+  hasNext,
+  onPrev,
+  onNext,
+  testId,
+  label,
+}: {
+  page: number;
+  hasPrev: boolean;
+  hasNext: boolean;
+  onPrev(): void;
+  onNext(): void;
+  testId: string;
+  label?: string;
+}): ReactNode {
   return (
     <nav className={styles.pager} aria-label="pages">
-      <button type="button" className={styles.button} disabled={!hasPrev} onClick={onPrev} data-testid={`${testId}-prev`}>
+      <button
+        type="button"
+        className={styles.button}
+        disabled={!hasPrev}
+        onClick={onPrev}
+        data-testid={`${testId}-prev`}
+      >
         ← Previous
       </button>
       <span className={styles.pageLabel}>{label ?? `page ${page + 1}`}</span>
-      <button type="button" className={styles.button} disabled={!hasNext} onClick={onNext} data-testid={`${testId}-next`}>
+      <button
+        type="button"
+        className={styles.button}
+        disabled={!hasNext}
+        onClick={onNext}
+        data-testid={`${testId}-next`}
+      >
         Next →
       </button>
     </nav>

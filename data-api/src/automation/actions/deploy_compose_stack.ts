@@ -5,7 +5,10 @@
 // (`${VAR:?message}`) or a missing file stops the action with Compose's message before `up`
 // touches a running stack.
 import { runProcess, shellQuote } from '../process.ts';
-import { deployComposeStackDefinition, type DeployComposeStackWith } from '../../contracts/actions/deploy_compose_stack.ts';
+import {
+  deployComposeStackDefinition,
+  type DeployComposeStackWith,
+} from '../../contracts/actions/deploy_compose_stack.ts';
 import { ActionError, type ActionContext, type ActionModule } from './types.ts';
 
 type Step = 'config' | 'up';
@@ -18,10 +21,17 @@ export function composeArgs(w: DeployComposeStackWith, step: Step = 'up'): strin
 }
 
 /** The program and argv that run it: docker locally, or ssh with one quoted remote command. */
-export function commandFor(w: DeployComposeStackWith, step: Step = 'up'): { command: string; args: string[]; display: string } {
+export function commandFor(
+  w: DeployComposeStackWith,
+  step: Step = 'up',
+): { command: string; args: string[]; display: string } {
   const compose = composeArgs(w, step);
   if (!w.host) return { command: 'docker', args: compose, display: ['docker', ...compose].map(shellQuote).join(' ') };
-  const remote = [...(w.project_dir ? ['cd', shellQuote(w.project_dir), '&&'] : []), 'docker', ...compose.map(shellQuote)].join(' ');
+  const remote = [
+    ...(w.project_dir ? ['cd', shellQuote(w.project_dir), '&&'] : []),
+    'docker',
+    ...compose.map(shellQuote),
+  ].join(' ');
   const args = [
     '-o',
     'BatchMode=yes',
@@ -33,7 +43,11 @@ export function commandFor(w: DeployComposeStackWith, step: Step = 'up'): { comm
     '--',
     remote,
   ];
-  return { command: 'ssh', args, display: ['ssh', ...args.slice(0, -1)].map(shellQuote).join(' ') + ` ${shellQuote(remote)}` };
+  return {
+    command: 'ssh',
+    args,
+    display: ['ssh', ...args.slice(0, -1)].map(shellQuote).join(' ') + ` ${shellQuote(remote)}`,
+  };
 }
 
 /** Runs one step; resolves with the failure text, or undefined when it exited 0. */
@@ -81,6 +95,9 @@ export const deployComposeStack: ActionModule<DeployComposeStackWith> = {
   plan: (w) => {
     const where = `${w.host ? `on ${w.host} over ssh` : 'locally'}`;
     const dir = w.project_dir && !w.host ? ` (in ${w.project_dir})` : '';
-    return [`${where}: ${commandFor(w, 'config').display}${dir}, stopping if Compose refuses the files`, `then ${commandFor(w).display}`];
+    return [
+      `${where}: ${commandFor(w, 'config').display}${dir}, stopping if Compose refuses the files`,
+      `then ${commandFor(w).display}`,
+    ];
   },
 };

@@ -5,7 +5,10 @@
 import { generateId } from '../../contracts/ids.ts';
 import { PRIORITY_OF_SEVERITY, type ExternalRefInput } from '../../contracts/work-items.ts';
 import { apiUrl } from '../../contracts/automation-write-back.ts';
-import { openTicketOnFailureDefinition, type OpenTicketOnFailureWith } from '../../contracts/actions/open_ticket_on_failure.ts';
+import {
+  openTicketOnFailureDefinition,
+  type OpenTicketOnFailureWith,
+} from '../../contracts/actions/open_ticket_on_failure.ts';
 import { sendToTracker } from './tracker-webhook.ts';
 import { ActionError, type ActionContext, type ActionModule } from './types.ts';
 

@@ -31,9 +31,14 @@ class ProxmoxClient {
     private readonly ctx: ActionContext<ProvisionVmWith>,
   ) {}
 
-  async call<T>(method: 'GET' | 'POST' | 'PUT', path: string, params?: Record<string, string | number | boolean | undefined>): Promise<T> {
+  async call<T>(
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    params?: Record<string, string | number | boolean | undefined>,
+  ): Promise<T> {
     const form = new URLSearchParams();
-    for (const [k, v] of Object.entries(params ?? {})) if (v !== undefined) form.set(k, typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
+    for (const [k, v] of Object.entries(params ?? {}))
+      if (v !== undefined) form.set(k, typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
     const body = method === 'GET' ? undefined : form.toString();
     let res: HttpResponse;
     try {
@@ -62,12 +67,24 @@ class ProxmoxClient {
     if (res.status < 200 || res.status >= 300) {
       // A property string's errors come one per line ("format error\nipconfig0.ip: …"): one line here.
       const errors = json?.errors
-        ? ` (${Object.entries(json.errors).map(([k, v]) => `${k}: ${String(v).trim().replace(/\s*\n+\s*/g, ': ')}`).join('; ')})`
+        ? ` (${Object.entries(json.errors)
+            .map(
+              ([k, v]) =>
+                `${k}: ${String(v)
+                  .trim()
+                  .replace(/\s*\n+\s*/g, ': ')}`,
+            )
+            .join('; ')})`
         : '';
       const hint = res.status === 401 ? ' — check the API token (USER@REALM!TOKENID=SECRET) and its privileges' : '';
-      throw new ActionError(`Proxmox ${method} ${path} failed: HTTP ${res.status} ${res.statusMessage}${errors}${hint}`);
+      throw new ActionError(
+        `Proxmox ${method} ${path} failed: HTTP ${res.status} ${res.statusMessage}${errors}${hint}`,
+      );
     }
-    if (!json || !('data' in json)) throw new ActionError(`Proxmox ${method} ${path}: expected a JSON reply { "data": … }, got ${JSON.stringify(res.body.slice(0, 200))}`);
+    if (!json || !('data' in json))
+      throw new ActionError(
+        `Proxmox ${method} ${path}: expected a JSON reply { "data": … }, got ${JSON.stringify(res.body.slice(0, 200))}`,
+      );
     return json.data as T;
   }
 
@@ -76,12 +93,17 @@ class ProxmoxClient {
     const started = Date.now();
     let polls = 0;
     for (;;) {
-      const status = await this.call<ProxmoxTaskStatus>('GET', `/nodes/${encodeURIComponent(node)}/tasks/${encodeURIComponent(upid)}/status`);
+      const status = await this.call<ProxmoxTaskStatus>(
+        'GET',
+        `/nodes/${encodeURIComponent(node)}/tasks/${encodeURIComponent(upid)}/status`,
+      );
       polls++;
       if (status.status === 'stopped') {
         const exit = status.exitstatus ?? '';
         if (exit === 'OK' || exit.startsWith('WARNINGS')) {
-          this.ctx.log(`${what}: task finished ${exit} after ${((Date.now() - started) / 1000).toFixed(1)} s (${polls} polls)`);
+          this.ctx.log(
+            `${what}: task finished ${exit} after ${((Date.now() - started) / 1000).toFixed(1)} s (${polls} polls)`,
+          );
           return;
         }
         throw new ActionError(`${what} failed: task ${upid} ended with "${exit || 'no exit status'}"`);
@@ -112,7 +134,12 @@ function cloneOptions(w: ProvisionVmWith) {
 
 function describeClone(w: ProvisionVmWith): string {
   const o = cloneOptions(w);
-  const extra = [o.target && `onto node ${o.target}`, o.storage && `storage ${o.storage}`, o.format && `format ${o.format}`, o.pool && `pool ${o.pool}`];
+  const extra = [
+    o.target && `onto node ${o.target}`,
+    o.storage && `storage ${o.storage}`,
+    o.format && `format ${o.format}`,
+    o.pool && `pool ${o.pool}`,
+  ];
   return `${w.full ? 'full' : 'linked'} clone${extra.some(Boolean) ? `, ${extra.filter(Boolean).join(', ')}` : ''}`;
 }
 
@@ -134,8 +161,12 @@ function describeConfig(w: ProvisionVmWith): string {
 
 async function execute(ctx: ActionContext<ProvisionVmWith>) {
   const w = ctx.with;
-  let token = ctx.secrets.resolve(w.token).trim().replace(/^PVEAPIToken=/, '');
-  if (!TOKEN.test(token)) throw new ActionError(`the Proxmox token in ${w.token.secret} must look like USER@REALM!TOKENID=SECRET`);
+  let token = ctx.secrets
+    .resolve(w.token)
+    .trim()
+    .replace(/^PVEAPIToken=/, '');
+  if (!TOKEN.test(token))
+    throw new ActionError(`the Proxmox token in ${w.token.secret} must look like USER@REALM!TOKENID=SECRET`);
   const base = (w.api_url ?? `https://${w.node}:8006`).replace(/\/+$/, '');
   const pve = new ProxmoxClient(base, token, ctx);
   token = '';
@@ -149,9 +180,16 @@ async function execute(ctx: ActionContext<ProvisionVmWith>) {
   let vmid = w.vmid ?? (await nextId());
   let cloneTask: string;
   for (let attempt = 1; ; attempt++) {
-    ctx.log(`Proxmox ${base}, node ${w.node}: cloning template ${w.template_vmid} to VM ${vmid} "${w.name}" (${describeClone(w)})`);
+    ctx.log(
+      `Proxmox ${base}, node ${w.node}: cloning template ${w.template_vmid} to VM ${vmid} "${w.name}" (${describeClone(w)})`,
+    );
     try {
-      cloneTask = await pve.call<string>('POST', `/nodes/${node}/qemu/${w.template_vmid}/clone`, { newid: vmid, name: w.name, full: w.full, ...cloneOptions(w) });
+      cloneTask = await pve.call<string>('POST', `/nodes/${node}/qemu/${w.template_vmid}/clone`, {
+        newid: vmid,
+        name: w.name,
+        full: w.full,
+        ...cloneOptions(w),
+      });
       break;
     } catch (err) {
       // nextid reserves nothing: two runs cloning at once (runner services) can be handed the
@@ -189,14 +227,18 @@ async function execute(ctx: ActionContext<ProvisionVmWith>) {
 
     for (const r of w.resize ?? []) {
       ctx.log(`resizing ${r.disk} of VM ${vmid} to ${r.size}`);
-      const resizeTask = await pve.call<string | null>('PUT', `/nodes/${vmNode}/qemu/${vmid}/resize`, { disk: r.disk, size: r.size });
+      const resizeTask = await pve.call<string | null>('PUT', `/nodes/${vmNode}/qemu/${vmid}/resize`, {
+        disk: r.disk,
+        size: r.size,
+      });
       if (isUpid(resizeTask)) await pve.waitTask(vmNodeName, resizeTask, `resize of ${r.disk} of VM ${vmid}`);
     }
 
     if (w.start) {
       ctx.log(`starting VM ${vmid}`);
       const startTask = await pve.call<string>('POST', `/nodes/${vmNode}/qemu/${vmid}/status/start`);
-      if (!isUpid(startTask)) throw new ActionError(`Proxmox start returned no task id (got ${JSON.stringify(startTask)})`);
+      if (!isUpid(startTask))
+        throw new ActionError(`Proxmox start returned no task id (got ${JSON.stringify(startTask)})`);
       await pve.waitTask(vmNodeName, startTask, `start of VM ${vmid}`);
     }
 
@@ -205,13 +247,16 @@ async function execute(ctx: ActionContext<ProvisionVmWith>) {
       ctx.log(`waiting for the QEMU guest agent of VM ${vmid}`);
       for (;;) {
         try {
-          const reply = await pve.call<{ result?: Array<{ name: string; 'ip-addresses'?: Array<{ 'ip-address': string; prefix?: number }> }> }>(
-            'GET',
-            `/nodes/${vmNode}/qemu/${vmid}/agent/network-get-interfaces`,
-          );
+          const reply = await pve.call<{
+            result?: Array<{ name: string; 'ip-addresses'?: Array<{ 'ip-address': string; prefix?: number }> }>;
+          }>('GET', `/nodes/${vmNode}/qemu/${vmid}/agent/network-get-interfaces`);
           addresses = (reply.result ?? [])
             .filter((i) => i.name !== 'lo')
-            .flatMap((i) => (i['ip-addresses'] ?? []).map((a) => `${i.name} ${a['ip-address']}${a.prefix !== undefined ? `/${a.prefix}` : ''}`));
+            .flatMap((i) =>
+              (i['ip-addresses'] ?? []).map(
+                (a) => `${i.name} ${a['ip-address']}${a.prefix !== undefined ? `/${a.prefix}` : ''}`,
+              ),
+            );
           ctx.log(`guest agent: ${addresses.join(', ') || 'no addresses yet'}`);
           break;
         } catch (err) {
@@ -222,11 +267,20 @@ async function execute(ctx: ActionContext<ProvisionVmWith>) {
       }
     }
     return {
-      outputs: { vmid, node: vmNodeName, name: w.name, ip: w.ip, ...(w.ip6 ? { ip6: w.ip6 } : {}), ...(addresses.length ? { addresses } : {}) },
+      outputs: {
+        vmid,
+        node: vmNodeName,
+        name: w.name,
+        ip: w.ip,
+        ...(w.ip6 ? { ip6: w.ip6 } : {}),
+        ...(addresses.length ? { addresses } : {}),
+      },
       summary: `VM ${vmid} ${w.name} ${w.start ? 'running' : 'created'}${vmNodeName !== w.node ? ` on ${vmNodeName}` : ''}`,
     };
   } catch (err) {
-    ctx.log(`VM ${vmid} may exist now (the clone was requested): remove it, or set with.vmid to another id, before running this spec again`);
+    ctx.log(
+      `VM ${vmid} may exist now (the clone was requested): remove it, or set with.vmid to another id, before running this spec again`,
+    );
     throw err;
   }
 }

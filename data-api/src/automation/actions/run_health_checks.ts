@@ -18,7 +18,11 @@ import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
 import { apiUrl, automationRoutes } from '../../contracts/automation-write-back.ts';
 import { describeNetError, formatMs, httpRequest, sleep } from '../http.ts';
-import { runHealthChecksDefinition, type HealthCheck, type RunHealthChecksWith } from '../../contracts/actions/run_health_checks.ts';
+import {
+  runHealthChecksDefinition,
+  type HealthCheck,
+  type RunHealthChecksWith,
+} from '../../contracts/actions/run_health_checks.ts';
 import { ActionError, type ActionContext, type ActionModule } from './types.ts';
 
 export interface CheckResult {
@@ -84,7 +88,13 @@ function checkTcp(check: Check<'tcp'>, timeoutMs: number, signal: AbortSignal): 
 
 /** Semtech UDP PUSH_DATA: version 2, token, identifier 0x00, gateway EUI, JSON. */
 export function semtechPushData(token: Buffer, gatewayEui: string): Buffer {
-  return Buffer.concat([Buffer.from([0x02]), token, Buffer.from([0x00]), Buffer.from(gatewayEui, 'hex'), Buffer.from('{}')]);
+  return Buffer.concat([
+    Buffer.from([0x02]),
+    token,
+    Buffer.from([0x00]),
+    Buffer.from(gatewayEui, 'hex'),
+    Buffer.from('{}'),
+  ]);
 }
 
 function checkUdp(check: Check<'udp'>, timeoutMs: number, signal: AbortSignal): Promise<string> {
@@ -110,16 +120,31 @@ function checkUdp(check: Check<'udp'>, timeoutMs: number, signal: AbortSignal): 
     };
     const timer = setTimeout(() => {
       if (check.expect === 'reply') finish(new ActionError(`no reply within ${formatMs(timeoutMs)}`));
-      else finish(null, `no reply and no ICMP error within ${formatMs(timeoutMs)} (sent ${probeKind === 'semtech' ? 'PUSH_DATA' : 'an empty datagram'}; UDP cannot prove more)`);
+      else
+        finish(
+          null,
+          `no reply and no ICMP error within ${formatMs(timeoutMs)} (sent ${probeKind === 'semtech' ? 'PUSH_DATA' : 'an empty datagram'}; UDP cannot prove more)`,
+        );
     }, timeoutMs);
     const onAbort = () => finish(new ActionError('stopped (timeout)'));
     signal.addEventListener('abort', onAbort, { once: true });
     socket.on('error', (err) => {
       const code = (err as NodeJS.ErrnoException).code;
-      finish(new ActionError(code === 'ECONNREFUSED' ? 'port unreachable (ICMP error): nothing listens there' : describeNetError(err)));
+      finish(
+        new ActionError(
+          code === 'ECONNREFUSED' ? 'port unreachable (ICMP error): nothing listens there' : describeNetError(err),
+        ),
+      );
     });
     socket.on('message', (msg) => {
-      if (probeKind === 'semtech' && msg.length >= 4 && msg[0] === 0x02 && msg[3] === 0x01 && msg.subarray(1, 3).equals(token)) finish(null, 'PUSH_ACK received');
+      if (
+        probeKind === 'semtech' &&
+        msg.length >= 4 &&
+        msg[0] === 0x02 &&
+        msg[3] === 0x01 &&
+        msg.subarray(1, 3).equals(token)
+      )
+        finish(null, 'PUSH_ACK received');
       else finish(null, `reply received (${msg.length} bytes)`);
     });
     socket.connect(port, host, () => {
@@ -131,15 +156,28 @@ function checkUdp(check: Check<'udp'>, timeoutMs: number, signal: AbortSignal): 
 }
 
 async function checkHttp(check: Check<'http'>, timeoutMs: number, signal: AbortSignal): Promise<string> {
-  const res = await httpRequest({ method: check.method, url: check.http, timeoutMs, signal, tls: { insecure: check.tls_insecure } }).catch((err: Error) => {
+  const res = await httpRequest({
+    method: check.method,
+    url: check.http,
+    timeoutMs,
+    signal,
+    tls: { insecure: check.tls_insecure },
+  }).catch((err: Error) => {
     throw new ActionError(err.message.replace(/^(GET|HEAD) \S+: /, ''));
   });
-  if (res.status !== check.expect_status) throw new ActionError(`HTTP ${res.status} ${res.statusMessage}, expected ${check.expect_status}`);
-  if (check.contains && !res.body.includes(check.contains)) throw new ActionError(`HTTP ${res.status}, but the body does not contain ${JSON.stringify(check.contains)}`);
+  if (res.status !== check.expect_status)
+    throw new ActionError(`HTTP ${res.status} ${res.statusMessage}, expected ${check.expect_status}`);
+  if (check.contains && !res.body.includes(check.contains))
+    throw new ActionError(`HTTP ${res.status}, but the body does not contain ${JSON.stringify(check.contains)}`);
   return `HTTP ${res.status}${check.contains ? `, body contains ${JSON.stringify(check.contains)}` : ''}`;
 }
 
-async function checkMqtt(check: Check<'mqtt'>, timeoutMs: number, signal: AbortSignal, ctx: ActionContext<RunHealthChecksWith>): Promise<string> {
+async function checkMqtt(
+  check: Check<'mqtt'>,
+  timeoutMs: number,
+  signal: AbortSignal,
+  ctx: ActionContext<RunHealthChecksWith>,
+): Promise<string> {
   const password = check.password ? ctx.secrets.resolve(check.password) : undefined;
   const topic = check.topic ?? `fleetbook/healthcheck/${ctx.runId}`;
   const client = mqtt.connect(check.mqtt, {
@@ -171,7 +209,12 @@ async function checkMqtt(check: Check<'mqtt'>, timeoutMs: number, signal: AbortS
   }
 }
 
-async function checkDeviceUp(check: Check<'device_up'>, timeoutMs: number, signal: AbortSignal, ctx: ActionContext<RunHealthChecksWith>): Promise<string> {
+async function checkDeviceUp(
+  check: Check<'device_up'>,
+  timeoutMs: number,
+  signal: AbortSignal,
+  ctx: ActionContext<RunHealthChecksWith>,
+): Promise<string> {
   const api = ctx.reporter.api;
   if (!api) throw new ActionError('device_up needs the API: run with --api URL (and --token)');
   const url = apiUrl(api.base, automationRoutes.device(check.device_up));
@@ -197,7 +240,8 @@ async function checkDeviceUp(check: Check<'device_up'>, timeoutMs: number, signa
       if (status === 'up') return `${check.device_up} is up`;
       last = `status ${status}`;
     } else last = res.status === 0 ? res.statusMessage : `HTTP ${res.status}`;
-    if (Date.now() + 1000 > until) throw new ActionError(`${check.device_up} not up within ${formatMs(timeoutMs)} (last: ${last})`);
+    if (Date.now() + 1000 > until)
+      throw new ActionError(`${check.device_up} not up within ${formatMs(timeoutMs)} (last: ${last})`);
     await sleep(1000, signal);
   }
 }
@@ -230,7 +274,9 @@ async function execute(ctx: ActionContext<RunHealthChecksWith>) {
   }
   const failed = results.filter((r) => !r.ok);
   if (failed.length > 0 || results.length < ctx.with.checks.length) {
-    throw new ActionError(`${failed.length} of ${ctx.with.checks.length} checks failed: ${failed.map((f) => `${f.name} (${f.detail})`).join('; ')}`);
+    throw new ActionError(
+      `${failed.length} of ${ctx.with.checks.length} checks failed: ${failed.map((f) => `${f.name} (${f.detail})`).join('; ')}`,
+    );
   }
   return { outputs: { checks: results }, summary: `${results.length} checks passed` };
 }

@@ -102,7 +102,13 @@ export function chirpstackRegionFile(region: GatewayRegion): string {
   lines.push('', '[regions.network.class_b]', 'ping_slot_dr = 3', 'ping_slot_frequency = 0');
   const defaults = defaultChannels(region);
   for (const freq of f.multiSF.filter((x) => !defaults.includes(x) && region !== 'US915')) {
-    lines.push('', '[[regions.network.extra_channels]]', `frequency = ${freq}`, `min_dr = ${n.minDr}`, `max_dr = ${n.maxDr}`);
+    lines.push(
+      '',
+      '[[regions.network.extra_channels]]',
+      `frequency = ${freq}`,
+      `min_dr = ${n.minDr}`,
+      `max_dr = ${n.maxDr}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -31,8 +31,14 @@ export function chirpstackRegionAdvice(region: GatewayRegion): ChirpstackRegionA
   }
   const extra = channelFrequencies(region).multiSF.filter((f) => !cs.defaultChannels.includes(f));
   if (!extra.length) {
-    return { regionId: cs.id, extraChannels: [], toml: `${head}\n# nothing to add: ChirpStack's file already declares all ${plan.multiSF.length} channels of this plan\n` };
+    return {
+      regionId: cs.id,
+      extraChannels: [],
+      toml: `${head}\n# nothing to add: ChirpStack's file already declares all ${plan.multiSF.length} channels of this plan\n`,
+    };
   }
-  const blocks = extra.map((f) => `[[regions.network.extra_channels]]\nfrequency=${f}\nmin_dr=${MIN_DR}\nmax_dr=${MAX_DR}\n`);
+  const blocks = extra.map(
+    (f) => `[[regions.network.extra_channels]]\nfrequency=${f}\nmin_dr=${MIN_DR}\nmax_dr=${MAX_DR}\n`,
+  );
   return { regionId: cs.id, extraChannels: extra, toml: `${head}\n${blocks.join('\n')}` };
 }

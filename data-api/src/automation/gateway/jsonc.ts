@@ -70,7 +70,7 @@ export function parseJsonc(text: string): ParsedJsonc {
       i++;
       const obj: Record<string, unknown> = {};
       skip();
-      if (src[i] === '}') return i++, obj;
+      if (src[i] === '}') return (i++, obj);
       for (;;) {
         skip();
         if (src[i] !== '"') fail(`expected a "key" in ${path || 'the top-level object'}, found ${show(src[i])}`);
@@ -87,7 +87,7 @@ export function parseJsonc(text: string): ParsedJsonc {
           i++;
           continue;
         }
-        if (src[i] === '}') return i++, obj;
+        if (src[i] === '}') return (i++, obj);
         fail(`expected "," or "}" after "${key}", found ${show(src[i])}`);
       }
     }
@@ -95,7 +95,7 @@ export function parseJsonc(text: string): ParsedJsonc {
       i++;
       const arr: unknown[] = [];
       skip();
-      if (src[i] === ']') return i++, arr;
+      if (src[i] === ']') return (i++, arr);
       for (;;) {
         skip();
         const child = `${path}[${arr.length}]`;
@@ -106,7 +106,7 @@ export function parseJsonc(text: string): ParsedJsonc {
           i++;
           continue;
         }
-        if (src[i] === ']') return i++, arr;
+        if (src[i] === ']') return (i++, arr);
         fail(`expected "," or "]" in ${path}, found ${show(src[i])}`);
       }
     }

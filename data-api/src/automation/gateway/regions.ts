@@ -122,7 +122,12 @@ export const REGION_PLANS: Record<GatewayRegion, RegionPlan> = {
     loraStd: { radio: 1, if: -200 * kHz, bandwidth: 250_000, spread_factor: 7 }, // 868.3
     fsk: { radio: 1, if: 300 * kHz, bandwidth: 125_000, datarate: 50_000 }, // 868.8
     // ChirpStack's region_eu868.toml already lists 867.1 … 867.9 as extra channels.
-    chirpstack: { id: 'eu868', defaultChannels: [868_100_000, 868_300_000, 868_500_000, 867_100_000, 867_300_000, 867_500_000, 867_700_000, 867_900_000] },
+    chirpstack: {
+      id: 'eu868',
+      defaultChannels: [
+        868_100_000, 868_300_000, 868_500_000, 867_100_000, 867_300_000, 867_500_000, 867_700_000, 867_900_000,
+      ],
+    },
   },
   US915: {
     region: 'US915',

@@ -10,7 +10,10 @@ export { channelFrequencies, REGION_PLANS } from './regions.ts';
 
 const RSSI_TCOMP = { coeff_a: 0, coeff_b: 0, coeff_c: 20.41, coeff_d: 2162.56, coeff_e: 0 };
 
-export type GlobalConfOptions = Pick<ConfigureGatewayWith, 'region' | 'server' | 'port' | 'gateway_eui' | 'concentrator'>;
+export type GlobalConfOptions = Pick<
+  ConfigureGatewayWith,
+  'region' | 'server' | 'port' | 'gateway_eui' | 'concentrator'
+>;
 
 /** The global_conf.json object. */
 export function renderGlobalConf(opts: GlobalConfOptions): Record<string, unknown> {
@@ -26,7 +29,9 @@ export function renderGlobalConf(opts: GlobalConfOptions): Record<string, unknow
     if: plan.loraStd.if,
     bandwidth: plan.loraStd.bandwidth,
     spread_factor: plan.loraStd.spread_factor,
-    ...(sx1302 ? { implicit_hdr: false, implicit_payload_length: 17, implicit_crc_en: false, implicit_coderate: 1 } : {}),
+    ...(sx1302
+      ? { implicit_hdr: false, implicit_payload_length: 17, implicit_crc_en: false, implicit_coderate: 1 }
+      : {}),
   };
   channels.chan_FSK = plan.fsk ? { enable: true, ...plan.fsk } : { enable: false };
 
@@ -40,7 +45,9 @@ export function renderGlobalConf(opts: GlobalConfOptions): Record<string, unknow
       ...(sx1302 ? { rssi_tcomp: { ...RSSI_TCOMP } } : {}),
       tx_enable: tx,
       ...(tx ? { tx_freq_min: plan.txFreq.min, tx_freq_max: plan.txFreq.max } : {}),
-      ...(tx && sx1302 ? { tx_gain_lut: gainTableFor(SX1250_TX_GAIN_LUT, plan.limits.maxEirpDbm).map((e) => ({ ...e })) } : {}),
+      ...(tx && sx1302
+        ? { tx_gain_lut: gainTableFor(SX1250_TX_GAIN_LUT, plan.limits.maxEirpDbm).map((e) => ({ ...e })) }
+        : {}),
     };
   };
 
@@ -67,7 +74,9 @@ export function renderGlobalConf(opts: GlobalConfOptions): Record<string, unknow
           radio_0: radio(0),
           radio_1: radio(1),
           ...channels,
-          ...Object.fromEntries(gainTableFor(SX1257_TX_LUT, plan.limits.maxEirpDbm).map((e, i) => [`tx_lut_${i}`, { ...e }])),
+          ...Object.fromEntries(
+            gainTableFor(SX1257_TX_LUT, plan.limits.maxEirpDbm).map((e, i) => [`tx_lut_${i}`, { ...e }]),
+          ),
         },
       };
 

@@ -92,7 +92,10 @@ export function checkGlobalConf(conf: unknown, opts: CheckOptions = {}): ConfChe
   }
   const section = isObj(conf.SX130x_conf) ? 'SX130x_conf' : isObj(conf.SX1301_conf) ? 'SX1301_conf' : null;
   if (!section) {
-    error('(file)', 'no SX130x_conf (sx1302_hal) or SX1301_conf (lora_gateway) section: the packet forwarder cannot configure a concentrator');
+    error(
+      '(file)',
+      'no SX130x_conf (sx1302_hal) or SX1301_conf (lora_gateway) section: the packet forwarder cannot configure a concentrator',
+    );
     checkGatewayConf(conf, opts, error, warn);
     return result(null, null, false);
   }
@@ -106,7 +109,10 @@ export function checkGlobalConf(conf: unknown, opts: CheckOptions = {}): ConfChe
     const path = `${section}.radio_${r}`;
     const radio = sx[`radio_${r}`];
     if (!isObj(radio)) {
-      error(path, `radio_${r} is missing: the packet forwarder needs both RF chains described (enable: false to leave one off)`);
+      error(
+        path,
+        `radio_${r} is missing: the packet forwarder needs both RF chains described (enable: false to leave one off)`,
+      );
       radios.push({ enabled: false, freq: null, type: null, tx: false });
       continue;
     }
@@ -115,7 +121,10 @@ export function checkGlobalConf(conf: unknown, opts: CheckOptions = {}): ConfChe
     const types = chip === 'sx1302' ? ['SX1250', 'SX1255', 'SX1257'] : ['SX1255', 'SX1257'];
     const type = typeof radio.type === 'string' ? radio.type : null;
     if (enabled && (!type || !types.includes(type))) {
-      error(`${path}.type`, `expected one of ${types.join(', ')} for ${hal} (got ${JSON.stringify(radio.type)}): the HAL refuses an unknown radio type`);
+      error(
+        `${path}.type`,
+        `expected one of ${types.join(', ')} for ${hal} (got ${JSON.stringify(radio.type)}): the HAL refuses an unknown radio type`,
+      );
     }
     const freq = isInt(radio.freq) && radio.freq > 0 ? radio.freq : null;
     if (enabled && freq === null) error(`${path}.freq`, 'expected the radio centre frequency in Hz (a whole number)');
@@ -124,12 +133,17 @@ export function checkGlobalConf(conf: unknown, opts: CheckOptions = {}): ConfChe
     if (tx) {
       const min = radio.tx_freq_min;
       const max = radio.tx_freq_max;
-      if (!isInt(min) || !isInt(max)) error(`${path}.tx_freq_min`, 'a TX radio needs tx_freq_min and tx_freq_max in Hz');
+      if (!isInt(min) || !isInt(max))
+        error(`${path}.tx_freq_min`, 'a TX radio needs tx_freq_min and tx_freq_max in Hz');
       else if (min >= max) error(`${path}.tx_freq_min`, `tx_freq_min ${mhz(min)} is not below tx_freq_max ${mhz(max)}`);
     }
     radios.push({ enabled, freq, type, tx });
   }
-  if (!radios.some((r) => r.tx)) warn(`${section}.radio_0.tx_enable`, 'no radio has tx_enable: the gateway can receive but never send a downlink (joins fail)');
+  if (!radios.some((r) => r.tx))
+    warn(
+      `${section}.radio_0.tx_enable`,
+      'no radio has tx_enable: the gateway can receive but never send a downlink (joins fail)',
+    );
 
   // --- channels ----------------------------------------------------------------------
   const channelDefs: Array<{ key: string; kind: ConfChannel['kind'] }> = [
@@ -163,11 +177,17 @@ export function checkGlobalConf(conf: unknown, opts: CheckOptions = {}): ConfChe
       bandwidth = ch.bandwidth as number;
       const sfMin = chip === 'sx1302' ? 5 : 7;
       if (!isInt(ch.spread_factor) || ch.spread_factor < sfMin || ch.spread_factor > 12) {
-        error(`${path}.spread_factor`, `expected a spreading factor ${sfMin}–12 (got ${JSON.stringify(ch.spread_factor)})`);
+        error(
+          `${path}.spread_factor`,
+          `expected a spreading factor ${sfMin}–12 (got ${JSON.stringify(ch.spread_factor)})`,
+        );
       }
     } else if (kind === 'FSK') {
       if (!isInt(ch.bandwidth) || ch.bandwidth <= 0 || ch.bandwidth > 500_000) {
-        error(`${path}.bandwidth`, `expected the FSK bandwidth in Hz, at most 500000 (got ${JSON.stringify(ch.bandwidth)})`);
+        error(
+          `${path}.bandwidth`,
+          `expected the FSK bandwidth in Hz, at most 500000 (got ${JSON.stringify(ch.bandwidth)})`,
+        );
         continue;
       }
       bandwidth = ch.bandwidth;
@@ -177,7 +197,10 @@ export function checkGlobalConf(conf: unknown, opts: CheckOptions = {}): ConfChe
     }
     const radio = radios[ch.radio]!;
     if (!radio.enabled) {
-      error(`${path}.radio`, `${key} is on radio ${ch.radio}, which is disabled: the HAL cannot attach an IF chain to a disabled RF chain`);
+      error(
+        `${path}.radio`,
+        `${key} is on radio ${ch.radio}, which is disabled: the HAL cannot attach an IF chain to a disabled RF chain`,
+      );
       continue;
     }
     // The HAL's window (lgw_rxif_setconf).
@@ -188,7 +211,9 @@ export function checkGlobalConf(conf: unknown, opts: CheckOptions = {}): ConfChe
         `${path}.if`,
         `IF FREQUENCY ${ch.if} TOO ${ch.if > 0 ? 'HIGH' : 'LOW'} (${hal} refuses it and lora_pkt_fwd exits): |if| + bandwidth/2 = ` +
           `${khz(reach)} is beyond ${khz(window / 2)}, half the radio's ${khz(window)} RX window` +
-          (chip === 'sx1301' ? ` for ${khz(bandwidth)} channels; keep |if| ≤ ${khz(window / 2 - bandwidth / 2)}` : `; keep |if| ≤ ${khz(window / 2 - bandwidth / 2)}`),
+          (chip === 'sx1301'
+            ? ` for ${khz(bandwidth)} channels; keep |if| ≤ ${khz(window / 2 - bandwidth / 2)}`
+            : `; keep |if| ≤ ${khz(window / 2 - bandwidth / 2)}`),
       );
     }
     if (radio.freq !== null) channels.push({ name: key, radio: ch.radio, freq: radio.freq + ch.if, bandwidth, kind });
@@ -197,7 +222,8 @@ export function checkGlobalConf(conf: unknown, opts: CheckOptions = {}): ConfChe
   const seen = new Map<number, string>();
   for (const c of channels.filter((c) => c.kind === 'multiSF')) {
     const other = seen.get(c.freq);
-    if (other) warn(`${section}.${c.name}`, `${c.name} listens on ${mhz(c.freq)} like ${other}: a demodulator is wasted`);
+    if (other)
+      warn(`${section}.${c.name}`, `${c.name} listens on ${mhz(c.freq)} like ${other}: a demodulator is wasted`);
     else seen.set(c.freq, c.name);
   }
 
@@ -210,18 +236,32 @@ export function checkGlobalConf(conf: unknown, opts: CheckOptions = {}): ConfChe
     const inBand = (lo: number, hi: number, b: { min: number; max: number }) => lo >= b.min && hi <= b.max;
     radios.forEach((r, i) => {
       if (r.enabled && r.freq !== null && !inBand(r.freq, r.freq, limits.band)) {
-        error(`${section}.radio_${i}.freq`, `radio ${i} is centred on ${mhz(r.freq)}, outside ${band}'s ${mhz(limits.band.min)}–${mhz(limits.band.max)}`);
+        error(
+          `${section}.radio_${i}.freq`,
+          `radio ${i} is centred on ${mhz(r.freq)}, outside ${band}'s ${mhz(limits.band.min)}–${mhz(limits.band.max)}`,
+        );
       }
     });
     for (const c of channels) {
       if (!inBand(c.freq - c.bandwidth / 2, c.freq + c.bandwidth / 2, limits.band)) {
-        error(`${section}.${c.name}.if`, `${c.name} on ${mhz(c.freq)} (${khz(c.bandwidth)} wide) is outside ${band}'s ${mhz(limits.band.min)}–${mhz(limits.band.max)}`);
+        error(
+          `${section}.${c.name}.if`,
+          `${c.name} on ${mhz(c.freq)} (${khz(c.bandwidth)} wide) is outside ${band}'s ${mhz(limits.band.min)}–${mhz(limits.band.max)}`,
+        );
       }
     }
     radios.forEach((r, i) => {
       const radio = sx[`radio_${i}`] as Obj;
-      if (r.tx && isInt(radio.tx_freq_min) && isInt(radio.tx_freq_max) && !inBand(radio.tx_freq_min, radio.tx_freq_max, limits.txBand)) {
-        error(`${section}.radio_${i}.tx_freq_min`, `TX range ${mhz(radio.tx_freq_min)}–${mhz(radio.tx_freq_max)} leaves ${band}'s downlink band ${mhz(limits.txBand.min)}–${mhz(limits.txBand.max)}`);
+      if (
+        r.tx &&
+        isInt(radio.tx_freq_min) &&
+        isInt(radio.tx_freq_max) &&
+        !inBand(radio.tx_freq_min, radio.tx_freq_max, limits.txBand)
+      ) {
+        error(
+          `${section}.radio_${i}.tx_freq_min`,
+          `TX range ${mhz(radio.tx_freq_min)}–${mhz(radio.tx_freq_max)} leaves ${band}'s downlink band ${mhz(limits.txBand.min)}–${mhz(limits.txBand.max)}`,
+        );
       }
     });
   } else {
@@ -233,7 +273,10 @@ export function checkGlobalConf(conf: unknown, opts: CheckOptions = {}): ConfChe
   const limit = band ? REGION_LIMITS[band] : null;
   const checkTable = (path: string, entries: Array<{ path: string; e: Obj }>, radioType: string | null) => {
     if (entries.length < 1 || entries.length > TX_GAIN_LUT_SIZE_MAX) {
-      error(path, `TX gain LUT must have at least one entry and maximum ${TX_GAIN_LUT_SIZE_MAX} entries (${hal}; this one has ${entries.length})`);
+      error(
+        path,
+        `TX gain LUT must have at least one entry and maximum ${TX_GAIN_LUT_SIZE_MAX} entries (${hal}; this one has ${entries.length})`,
+      );
     }
     let previous: number | null = null;
     for (const { path: p, e } of entries) {
@@ -243,7 +286,8 @@ export function checkGlobalConf(conf: unknown, opts: CheckOptions = {}): ConfChe
       }
       const gain = (k: string, max: number, what: string, min = 0) => {
         if (e[k] === undefined) return;
-        if (!isInt(e[k]) || (e[k] as number) < min || (e[k] as number) > max) error(`${p}.${k}`, `TX gain LUT: ${what} (got ${JSON.stringify(e[k])})`);
+        if (!isInt(e[k]) || (e[k] as number) < min || (e[k] as number) > max)
+          error(`${p}.${k}`, `TX gain LUT: ${what} (got ${JSON.stringify(e[k])})`);
       };
       gain('dig_gain', 3, `${chip === 'sx1302' ? 'SX1302' : 'SX1301'} digital gain must be between 0 and 3`);
       gain('pa_gain', 3, 'External PA gain must not exceed 3');
@@ -252,24 +296,39 @@ export function checkGlobalConf(conf: unknown, opts: CheckOptions = {}): ConfChe
         if (e.pwr_idx === undefined) error(`${p}.pwr_idx`, 'an SX1250 table entry needs pwr_idx (0–22)');
       } else {
         gain('mix_gain', 15, 'SX1257 mixer gain must be between [5..15]', 5);
-        if (chip === 'sx1301' && e.mix_gain === undefined) error(`${p}.mix_gain`, 'an SX1257 table entry needs mix_gain (5–15)');
+        if (chip === 'sx1301' && e.mix_gain === undefined)
+          error(`${p}.mix_gain`, 'an SX1257 table entry needs mix_gain (5–15)');
       }
       if (previous !== null && e.rf_power <= previous) {
-        error(`${p}.rf_power`, `rf_power ${e.rf_power} dBm after ${previous} dBm: the table must rise monotonically (the packet forwarder picks the highest entry not above the requested power)`);
+        error(
+          `${p}.rf_power`,
+          `rf_power ${e.rf_power} dBm after ${previous} dBm: the table must rise monotonically (the packet forwarder picks the highest entry not above the requested power)`,
+        );
       }
       previous = e.rf_power;
       // Above the limit is legal only where a country allows more: the entry is never used while the
       // network server keeps to the region's power, so it is a warning (fleetbook's tables stop at the limit).
       if (limit && e.rf_power + antennaGain > limit.maxEirpDbm) {
-        warn(`${p}.rf_power`, `${e.rf_power} dBm + antenna_gain ${antennaGain} dBi is above ${limit.name}'s ${limit.maxEirpDbm} dBm EIRP (${limit.why})`);
+        warn(
+          `${p}.rf_power`,
+          `${e.rf_power} dBm + antenna_gain ${antennaGain} dBi is above ${limit.name}'s ${limit.maxEirpDbm} dBm EIRP (${limit.why})`,
+        );
       }
       if (radioType === 'SX1250' && isInt(e.pa_gain) && isInt(e.pwr_idx)) {
         const measured = sx1250ReferencePower(e.pa_gain, e.pwr_idx);
         if (measured !== undefined && measured - e.rf_power >= 3) {
-          error(`${p}.rf_power`, `claims ${e.rf_power} dBm, but Semtech's SX1250 table gives ${measured} dBm for pa_gain ${e.pa_gain} / pwr_idx ${e.pwr_idx}: the radio would send ${measured - e.rf_power} dB more than the network server asked for` +
-            (limit && measured + antennaGain > limit.maxEirpDbm ? `, above ${limit.name}'s ${limit.maxEirpDbm} dBm` : ''));
+          error(
+            `${p}.rf_power`,
+            `claims ${e.rf_power} dBm, but Semtech's SX1250 table gives ${measured} dBm for pa_gain ${e.pa_gain} / pwr_idx ${e.pwr_idx}: the radio would send ${measured - e.rf_power} dB more than the network server asked for` +
+              (limit && measured + antennaGain > limit.maxEirpDbm
+                ? `, above ${limit.name}'s ${limit.maxEirpDbm} dBm`
+                : ''),
+          );
         } else if (measured !== undefined && e.rf_power - measured >= 3) {
-          warn(`${p}.rf_power`, `claims ${e.rf_power} dBm, but Semtech's SX1250 table gives ${measured} dBm for pa_gain ${e.pa_gain} / pwr_idx ${e.pwr_idx}: downlinks would be ${e.rf_power - measured} dB weaker than planned`);
+          warn(
+            `${p}.rf_power`,
+            `claims ${e.rf_power} dBm, but Semtech's SX1250 table gives ${measured} dBm for pa_gain ${e.pa_gain} / pwr_idx ${e.pwr_idx}: downlinks would be ${e.rf_power - measured} dB weaker than planned`,
+          );
         }
       }
     }
@@ -279,8 +338,16 @@ export function checkGlobalConf(conf: unknown, opts: CheckOptions = {}): ConfChe
       if (!r.tx) return;
       const path = `${section}.radio_${i}.tx_gain_lut`;
       const lut = (sx[`radio_${i}`] as Obj).tx_gain_lut;
-      if (!Array.isArray(lut)) return error(path, 'a TX radio needs a tx_gain_lut: without one lgw_txgain_setconf fails and the packet forwarder exits');
-      checkTable(path, lut.map((e, k) => ({ path: `${path}[${k}]`, e: isObj(e) ? e : {} })), r.type);
+      if (!Array.isArray(lut))
+        return error(
+          path,
+          'a TX radio needs a tx_gain_lut: without one lgw_txgain_setconf fails and the packet forwarder exits',
+        );
+      checkTable(
+        path,
+        lut.map((e, k) => ({ path: `${path}[${k}]`, e: isObj(e) ? e : {} })),
+        r.type,
+      );
     });
   } else {
     const entries = Object.keys(sx)
@@ -288,21 +355,37 @@ export function checkGlobalConf(conf: unknown, opts: CheckOptions = {}): ConfChe
       .sort((a, b) => Number(a.slice(7)) - Number(b.slice(7)))
       .map((k) => ({ path: `${section}.${k}`, e: isObj(sx[k]) ? (sx[k] as Obj) : {} }));
     if (entries.length) checkTable(`${section}.tx_lut_0`, entries, radios.find((r) => r.tx)?.type ?? 'SX1257');
-    else warn(`${section}.tx_lut_0`, "no tx_lut_N entries: lora_gateway falls back to its built-in table, which is not calibrated for this board's PA");
+    else
+      warn(
+        `${section}.tx_lut_0`,
+        "no tx_lut_N entries: lora_gateway falls back to its built-in table, which is not calibrated for this board's PA",
+      );
   }
   if (chip === 'sx1301' && (sx.clksrc === 0 || sx.clksrc === 1) && !radios[sx.clksrc]?.enabled) {
-    error(`${section}.clksrc`, `clksrc ${sx.clksrc} names radio ${sx.clksrc}, which is disabled: the SX1301 would have no clock`);
+    error(
+      `${section}.clksrc`,
+      `clksrc ${sx.clksrc} names radio ${sx.clksrc}, which is disabled: the SX1301 would have no clock`,
+    );
   }
 
   checkGatewayConf(conf, opts, error, warn);
   return result(chip, band, inferred && band !== null);
 }
 
-function checkGatewayConf(conf: Obj, opts: CheckOptions, error: (p: string, m: string) => void, warn: (p: string, m: string) => void): void {
+function checkGatewayConf(
+  conf: Obj,
+  opts: CheckOptions,
+  error: (p: string, m: string) => void,
+  warn: (p: string, m: string) => void,
+): void {
   const gw = conf.gateway_conf;
-  if (!isObj(gw)) return error('gateway_conf', 'gateway_conf is missing: the packet forwarder has no server to send to');
+  if (!isObj(gw))
+    return error('gateway_conf', 'gateway_conf is missing: the packet forwarder has no server to send to');
   if (gw.gateway_ID !== undefined && (typeof gw.gateway_ID !== 'string' || !/^[0-9A-Fa-f]{16}$/.test(gw.gateway_ID))) {
-    error('gateway_conf.gateway_ID', `expected the gateway EUI as 16 hex digits (got ${JSON.stringify(gw.gateway_ID)})`);
+    error(
+      'gateway_conf.gateway_ID',
+      `expected the gateway EUI as 16 hex digits (got ${JSON.stringify(gw.gateway_ID)})`,
+    );
   }
   if (gw.server_address !== undefined && (typeof gw.server_address !== 'string' || !gw.server_address.trim())) {
     error('gateway_conf.server_address', 'expected the network server host name or address');
@@ -311,7 +394,8 @@ function checkGatewayConf(conf: Obj, opts: CheckOptions, error: (p: string, m: s
   for (const key of ['serv_port_up', 'serv_port_down'] as const) {
     const port = gw[key];
     if (port === undefined) continue;
-    if (!isInt(port) || port < 1 || port > 65535) error(`gateway_conf.${key}`, `expected a UDP port 1–65535 (got ${JSON.stringify(port)})`);
+    if (!isInt(port) || port < 1 || port > 65535)
+      error(`gateway_conf.${key}`, `expected a UDP port 1–65535 (got ${JSON.stringify(port)})`);
     else if (port !== expected) {
       const message = `UDP port ${port}, but the ChirpStack gateway bridge listens on ${expected}${opts.port ? '' : ' (its default)'}: uplinks would go nowhere`;
       if (opts.port) error(`gateway_conf.${key}`, message);
@@ -342,5 +426,10 @@ function lineOf(lines: Map<string, number> | undefined, path: string): number | 
 
 /** One line per problem: `error  line 74  SX1301_conf.chan_Lora_std.if: IF FREQUENCY …`. */
 export function formatProblems(problems: ConfProblem[], file?: string): string[] {
-  return problems.map((p) => `${p.severity === 'error' ? 'error  ' : 'warning'} ${file ? `${file}:${p.line ?? '?'}` : p.line !== undefined ? `line ${p.line}` : ''} ${p.path}: ${p.message}`.replace(/ {2,}/g, ' '));
+  return problems.map((p) =>
+    `${p.severity === 'error' ? 'error  ' : 'warning'} ${file ? `${file}:${p.line ?? '?'}` : p.line !== undefined ? `line ${p.line}` : ''} ${p.path}: ${p.message}`.replace(
+      / {2,}/g,
+      ' ',
+    ),
+  );
 }

@@ -2,7 +2,13 @@
 // a run go through the journal and the HTTP reporter (automation/journal.ts), not through here.
 // URLs come from contracts/automation-write-back.ts, bodies from contracts/automation-runs.ts.
 import { apiUrl, automationRoutes } from '../../contracts/automation-write-back.ts';
-import type { AutomationRun, ClaimBody, ResumeBody, ScheduleFireBody, ScheduleFireResult } from '../../contracts/automation-runs.ts';
+import type {
+  AutomationRun,
+  ClaimBody,
+  ResumeBody,
+  ScheduleFireBody,
+  ScheduleFireResult,
+} from '../../contracts/automation-runs.ts';
 
 export class ApiCallError extends Error {
   constructor(
@@ -33,13 +39,21 @@ export class RunnerClient {
     try {
       res = await this.fetchImpl(apiUrl(this.opts.api, urlPath), {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(this.opts.token ? { authorization: `Bearer ${this.opts.token}` } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          ...(this.opts.token ? { authorization: `Bearer ${this.opts.token}` } : {}),
+        },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
       });
     } catch (err) {
       const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-      const why = e.name === 'TimeoutError' ? 'no answer in time' : e.cause?.code === 'ECONNREFUSED' ? 'connection refused' : (e.cause?.message ?? e.message ?? String(err));
+      const why =
+        e.name === 'TimeoutError'
+          ? 'no answer in time'
+          : e.cause?.code === 'ECONNREFUSED'
+            ? 'connection refused'
+            : (e.cause?.message ?? e.message ?? String(err));
       throw new ApiCallError(`POST ${urlPath}: ${why}`, 0);
     }
     const text = await res.text();
@@ -57,10 +71,13 @@ export class RunnerClient {
 
   /** 1 when some run waits for a runner (queued by the queue or a schedule), else 0. */
   async queuedCount(): Promise<number> {
-    const res = await this.fetchImpl(apiUrl(this.opts.api, `${automationRoutes.createRun()}?state=queued&source=queue,schedule&limit=1`), {
-      headers: this.opts.token ? { authorization: `Bearer ${this.opts.token}` } : {},
-      signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
-    });
+    const res = await this.fetchImpl(
+      apiUrl(this.opts.api, `${automationRoutes.createRun()}?state=queued&source=queue,schedule&limit=1`),
+      {
+        headers: this.opts.token ? { authorization: `Bearer ${this.opts.token}` } : {},
+        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
+      },
+    );
     if (!res.ok) throw new ApiCallError(`GET queued runs: HTTP ${res.status}`, res.status);
     return ((await res.json()) as { items: unknown[] }).items.length;
   }

@@ -48,12 +48,22 @@ export const scheduleSchema = z
       .default(3600)
       .describe('a slot missed while no runner was up still fires if a runner sees it within this many seconds'),
     enabled: z.boolean().default(true),
-    spec: z.string().regex(SPEC_PATH_PATTERN, 'expected a spec file under automation/specs/ (.yaml, .yml or .json)').optional().describe('one run of this spec per slot'),
-    health_checks: healthChecksJobSchema.optional().describe('one run per deployment in deployment_state: a device_up check per device, a ticket on failure'),
+    spec: z
+      .string()
+      .regex(SPEC_PATH_PATTERN, 'expected a spec file under automation/specs/ (.yaml, .yml or .json)')
+      .optional()
+      .describe('one run of this spec per slot'),
+    health_checks: healthChecksJobSchema
+      .optional()
+      .describe('one run per deployment in deployment_state: a device_up check per device, a ticket on failure'),
   })
   .superRefine((s, ctx) => {
     if ((s.spec === undefined) === (s.health_checks === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['spec'], message: 'expected exactly one of spec (a file under automation/specs/) or health_checks' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['spec'],
+        message: 'expected exactly one of spec (a file under automation/specs/) or health_checks',
+      });
     }
     const zone = zoneProblem(s.timezone);
     if (zone) ctx.addIssue({ code: 'custom', path: ['timezone'], message: zone });
@@ -71,13 +81,19 @@ export const schedulesFileSchema = z
     f.schedules.forEach((s, i) => {
       const seen = first.get(s.id);
       if (seen === undefined) first.set(s.id, i);
-      else ctx.addIssue({ code: 'custom', path: ['schedules', i, 'id'], message: `duplicate schedule id "${s.id}" (first used by schedules[${seen}])` });
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: ['schedules', i, 'id'],
+          message: `duplicate schedule id "${s.id}" (first used by schedules[${seen}])`,
+        });
     });
   });
 
 export type Schedule = z.output<typeof scheduleSchema>;
 
-export type LoadedSchedules = { ok: true; file: string; schedules: Schedule[] } | { ok: false; file: string; problems: string[] };
+export type LoadedSchedules =
+  { ok: true; file: string; schedules: Schedule[] } | { ok: false; file: string; problems: string[] };
 
 /** Reads and validates a schedules file; problems read `file:line:column  message`. */
 export function loadSchedules(file: string): LoadedSchedules {
@@ -85,7 +101,13 @@ export function loadSchedules(file: string): LoadedSchedules {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    return { ok: false, file, problems: [`${file}:1:1  cannot read the schedules file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`] };
+    return {
+      ok: false,
+      file,
+      problems: [
+        `${file}:1:1  cannot read the schedules file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      ],
+    };
   }
   return parseSchedules(text, file);
 }
@@ -97,16 +119,28 @@ export function parseSchedules(text: string, file: string): LoadedSchedules {
     const { line, col } = lineCounter.linePos(offset);
     return `${file}:${line}:${col}`;
   };
-  if (doc.errors.length) return { ok: false, file, problems: doc.errors.map((e) => `${pos(e.pos[0])}  Unexpected YAML: ${e.message.split('\n')[0]}`) };
+  if (doc.errors.length)
+    return {
+      ok: false,
+      file,
+      problems: doc.errors.map((e) => `${pos(e.pos[0])}  Unexpected YAML: ${e.message.split('\n')[0]}`),
+    };
   const result = schedulesFileSchema.safeParse(doc.toJS() ?? {});
   if (result.success) return { ok: true, file, schedules: result.data.schedules };
   const problems = result.error.issues.map((i) => {
     const p = i.path as Array<string | number>;
     const keys = i.code === 'unrecognized_keys' ? i.keys : [];
-    if (keys.length) return keys.map((k) => `${pos(locate(doc, [...p, k]))}  ${formatPath([...p, k])}: unexpected field "${k}"`).join('\n');
+    if (keys.length)
+      return keys
+        .map((k) => `${pos(locate(doc, [...p, k]))}  ${formatPath([...p, k])}: unexpected field "${k}"`)
+        .join('\n');
     return `${pos(locate(doc, p))}  ${formatPath(p)}: ${i.message}`;
   });
-  const at = (p: string) => p.slice(file.length + 1).split(':').map(Number) as [number, number];
+  const at = (p: string) =>
+    p
+      .slice(file.length + 1)
+      .split(':')
+      .map(Number) as [number, number];
   const sorted = problems.flatMap((p) => p.split('\n')).sort((a, b) => at(a)[0] - at(b)[0] || at(a)[1] - at(b)[1]);
   return { ok: false, file, problems: sorted };
 }
@@ -114,7 +148,10 @@ export function parseSchedules(text: string, file: string): LoadedSchedules {
 /** The latest slot at or before `now`, if it is still within the schedule's catch-up window. */
 export function dueSlot(schedule: Schedule, now: Date, minWindowMs = 0): Date | null {
   if (!schedule.enabled) return null;
-  const expr = CronExpressionParser.parse(schedule.cron, { currentDate: new Date(now.getTime() + 1), tz: schedule.timezone });
+  const expr = CronExpressionParser.parse(schedule.cron, {
+    currentDate: new Date(now.getTime() + 1),
+    tz: schedule.timezone,
+  });
   const slot = expr.prev().toDate();
   const window = Math.max(schedule.catch_up_s * 1000, minWindowMs);
   return now.getTime() - slot.getTime() <= window ? slot : null;

@@ -76,7 +76,14 @@ export interface RunnerStats {
 
 export class RunnerService {
   readonly name: string;
-  readonly stats: RunnerStats = { claimed: 0, succeeded: 0, failed: 0, schedulesFired: 0, pendingWritebacks: 0, resumed: 0 };
+  readonly stats: RunnerStats = {
+    claimed: 0,
+    succeeded: 0,
+    failed: 0,
+    schedulesFired: 0,
+    pendingWritebacks: 0,
+    resumed: 0,
+  };
   private readonly client: RunnerClient;
   private readonly active = new Map<string, Promise<void>>();
   private readonly seenSlots = new Set<string>();
@@ -95,7 +102,9 @@ export class RunnerService {
     this.out = opts.out ?? (() => {});
     this.clock = opts.clock ?? (() => new Date());
     if ((opts.commit || opts.push) && (opts.concurrency ?? 1) > 1) {
-      throw new RunnerConfigError('--concurrency above 1 cannot be combined with --commit or --push: a work tree takes one run at a time (start more runners, each with its own clone)');
+      throw new RunnerConfigError(
+        '--concurrency above 1 cannot be combined with --commit or --push: a work tree takes one run at a time (start more runners, each with its own clone)',
+      );
     }
   }
 
@@ -106,7 +115,9 @@ export class RunnerService {
   /** Runs until stop() (or, with drain, until there is nothing left to do). */
   start(): Promise<void> {
     this.unlock = lockJournalDir(this.journalDir);
-    this.out(`runner ${this.name}: ${this.opts.api} · ${this.concurrency} at a time · ${this.opts.schedules?.length ?? 0} schedule${this.opts.schedules?.length === 1 ? '' : 's'} · journals in ${this.journalDir}`);
+    this.out(
+      `runner ${this.name}: ${this.opts.api} · ${this.concurrency} at a time · ${this.opts.schedules?.length ?? 0} schedule${this.opts.schedules?.length === 1 ? '' : 's'} · journals in ${this.journalDir}`,
+    );
     this.loop = this.run().finally(() => {
       this.unlock?.();
       this.unlock = undefined;
@@ -190,7 +201,9 @@ export class RunnerService {
   /** Where a picked-up run goes on: this runner's own progress file when it has one, else the API's timeline. */
   private resumePointOf(run: AutomationRun): ResumePoint {
     const own = resumeFromProgress(RunProgress.for(this.journalDir, run.id).read(), run);
-    return own ?? resumeFromTimeline(run, (run.spec as { actions?: Array<{ id: string; type: string }> }).actions ?? []);
+    return (
+      own ?? resumeFromTimeline(run, (run.spec as { actions?: Array<{ id: string; type: string }> }).actions ?? [])
+    );
   }
 
   /**
@@ -213,7 +226,10 @@ export class RunnerService {
       if (new Journal(path.join(this.journalDir, `${runId}.jsonl`)).pending().length > 0) continue;
       let run: AutomationRun;
       try {
-        run = await this.client.resume(runId, { runner: this.name, lease_s: this.opts.leaseS ?? LEASE_SECONDS.default });
+        run = await this.client.resume(runId, {
+          runner: this.name,
+          lease_s: this.opts.leaseS ?? LEASE_SECONDS.default,
+        });
       } catch (err) {
         if (err instanceof ApiCallError && (err.status === 409 || err.status === 404)) {
           // Finished, or taken over by another runner after the lease lapsed: not ours any more.
@@ -243,7 +259,8 @@ export class RunnerService {
         const loaded = loadSpecFile(path.join(this.opts.root, schedule.spec));
         if (!loaded.ok) {
           this.seenSlots.add(key);
-          for (const d of loaded.diagnostics) this.out(`schedule ${schedule.id}: ${formatDiagnostic({ ...d, file: schedule.spec })}`);
+          for (const d of loaded.diagnostics)
+            this.out(`schedule ${schedule.id}: ${formatDiagnostic({ ...d, file: schedule.spec })}`);
           this.out(`schedule ${schedule.id}: slot ${slot.toISOString()} skipped: ${schedule.spec} is not a valid spec`);
           continue;
         }
@@ -266,7 +283,15 @@ export class RunnerService {
         }
       } catch (err) {
         // A 4xx will not get better: report it once. Otherwise try again next poll, within the window.
-        if (err instanceof ApiCallError && err.status >= 400 && err.status < 500 && err.status !== 401 && err.status !== 404 && err.status !== 429) this.seenSlots.add(key);
+        if (
+          err instanceof ApiCallError &&
+          err.status >= 400 &&
+          err.status < 500 &&
+          err.status !== 401 &&
+          err.status !== 404 &&
+          err.status !== 429
+        )
+          this.seenSlots.add(key);
         this.out(`schedule ${schedule.id}: ${(err as Error).message}`);
       }
     }
@@ -330,10 +355,25 @@ export class RunnerService {
 
   /** A claimed run this runner cannot execute: a failed timeline entry and a finish, through the journal. */
   private async failUnrunnable(run: AutomationRun, journal: string, message: string) {
-    const reporter = new HttpRunReporter({ api: this.opts.api, token: this.opts.token, journal: new Journal(journal), ...this.opts.reporter });
+    const reporter = new HttpRunReporter({
+      api: this.opts.api,
+      token: this.opts.token,
+      journal: new Journal(journal),
+      ...this.opts.reporter,
+    });
     const now = this.clock().toISOString();
-    await reporter.appendTimeline(run.id, [{ at: now, state: 'failed', message: message.slice(0, 4000), duration_ms: 0 }]);
-    await reporter.finishRun(run.id, { state: 'failed', started_at: run.started_at ?? now, finished_at: now, duration_ms: 0, page_path: null, commit_sha: null, pushed: false });
+    await reporter.appendTimeline(run.id, [
+      { at: now, state: 'failed', message: message.slice(0, 4000), duration_ms: 0 },
+    ]);
+    await reporter.finishRun(run.id, {
+      state: 'failed',
+      started_at: run.started_at ?? now,
+      finished_at: now,
+      duration_ms: 0,
+      page_path: null,
+      commit_sha: null,
+      pushed: false,
+    });
     const status = await reporter.close();
     if (status.pending === 0) fs.rmSync(journal, { force: true });
   }
@@ -353,10 +393,18 @@ export class RunnerService {
   /** Journals of earlier runs (this process or a previous one) with write-backs the API has not taken yet. */
   async replayJournals(): Promise<void> {
     for (const file of this.pendingJournals()) {
-      const reporter = new HttpRunReporter({ api: this.opts.api, token: this.opts.token, journal: new Journal(file), ...this.opts.reporter, closeAttempts: 0 });
+      const reporter = new HttpRunReporter({
+        api: this.opts.api,
+        token: this.opts.token,
+        journal: new Journal(file),
+        ...this.opts.reporter,
+        closeAttempts: 0,
+      });
       const status = await reporter.close();
       if (status.pending === 0) {
-        this.out(`runner: delivered ${status.delivered} pending write-back${status.delivered === 1 ? '' : 's'} of ${path.basename(file, '.jsonl')}`);
+        this.out(
+          `runner: delivered ${status.delivered} pending write-back${status.delivered === 1 ? '' : 's'} of ${path.basename(file, '.jsonl')}`,
+        );
         fs.rmSync(file, { force: true });
       } else break; // the API is still away: keep the order, try next poll
     }
@@ -368,8 +416,10 @@ function lockJournalDir(dir: string): () => void {
   fs.mkdirSync(dir, { recursive: true });
   return acquirePidLock(
     path.join(dir, 'runner.lock'),
-    (pid) => new RunnerConfigError(`the journal folder ${dir} is in use by runner process ${pid}: give each runner its own --journal-dir`),
+    (pid) =>
+      new RunnerConfigError(
+        `the journal folder ${dir} is in use by runner process ${pid}: give each runner its own --journal-dir`,
+      ),
     () => new RunnerConfigError(`cannot lock the journal folder ${dir}`),
   );
 }
-

@@ -17,7 +17,12 @@ export interface HealthCheckDevice {
   role: string;
 }
 
-export function buildHealthCheckSpec(deployment: HealthCheckDeployment, devices: HealthCheckDevice[], job: HealthChecksJob, scheduleId: string): ExecutionSpecInput {
+export function buildHealthCheckSpec(
+  deployment: HealthCheckDeployment,
+  devices: HealthCheckDevice[],
+  job: HealthChecksJob,
+  scheduleId: string,
+): ExecutionSpecInput {
   const checked = devices.slice(0, job.max_devices);
   return {
     spec_version: 1,
@@ -37,7 +42,13 @@ export function buildHealthCheckSpec(deployment: HealthCheckDeployment, devices:
         description: `schedule ${scheduleId}: every device of ${deployment.id} reports up`,
         // Checks run one after the other; leave room for each to wait its full timeout.
         timeout_s: Math.min(86_400, checked.length * (job.timeout_s + 2) + 30),
-        with: { checks: checked.map((d) => ({ name: d.name ? `${d.name} (${d.id})` : d.id, device_up: d.id, timeout_s: job.timeout_s })) },
+        with: {
+          checks: checked.map((d) => ({
+            name: d.name ? `${d.name} (${d.id})` : d.id,
+            device_up: d.id,
+            timeout_s: job.timeout_s,
+          })),
+        },
       },
       { id: 'ticket', type: 'open_ticket_on_failure', with: { severity: job.severity } },
     ],

@@ -13,7 +13,13 @@ import { findDeployment } from '../../registry/lookups.ts';
 import { conditionDataFor } from '../../runbooks/conditions.ts';
 import { loadRepoSpec } from './specs.ts';
 
-export async function planSpecFile(db: Kysely<Database>, who: Principal, root: string, specPath: string, env: NodeJS.ProcessEnv = process.env): Promise<AutomationPlan> {
+export async function planSpecFile(
+  db: Kysely<Database>,
+  who: Principal,
+  root: string,
+  specPath: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<AutomationPlan> {
   const spec = loadRepoSpec(root, specPath, 'body.spec_path');
   await findDeployment(db, who, spec.deployment_id); // 404 / tenant scope, like queueing it
   const steps = planRun(spec, { env, context: await conditionDataFor(db, spec.deployment_id) });
@@ -35,7 +41,13 @@ export async function planSpecFile(db: Kysely<Database>, who: Principal, root: s
       lines: s.lines,
       timeout_s: s.timeout_s,
       attempts: s.attempts,
-      condition: s.condition ? { text: s.condition.text, verdict: s.condition.verdict, ...(s.condition.value !== undefined ? { value: s.condition.value as never } : {}) } : null,
+      condition: s.condition
+        ? {
+            text: s.condition.text,
+            verdict: s.condition.verdict,
+            ...(s.condition.value !== undefined ? { value: s.condition.value as never } : {}),
+          }
+        : null,
       missing_secrets: s.missingSecrets,
     })),
     missing_secrets: steps.reduce((n, s) => n + s.missingSecrets.length, 0),

@@ -12,7 +12,9 @@ export async function pruneRunRequests(db: Kysely<Database>, days = 30, chunk = 
   for (let i = 0; i < 100; i++) {
     const res = await sql`
       delete from automation_run_requests where (tenant, key) in (
-        select tenant, key from automation_run_requests where at < now() - make_interval(days => ${days}) limit ${chunk})`.execute(db);
+        select tenant, key from automation_run_requests where at < now() - make_interval(days => ${days}) limit ${chunk})`.execute(
+      db,
+    );
     const n = Number(res.numAffectedRows ?? 0);
     deleted += n;
     if (n < chunk) break;

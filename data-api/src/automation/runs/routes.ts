@@ -30,7 +30,8 @@ import { writeBackRoutes } from './write-back-routes.ts';
 const compile = validatorCompiler as unknown as (req: { schema: unknown; httpPart?: string }) => (data: unknown) => any;
 const pickBodySchema = ((req: { schema: unknown; httpPart?: string }) =>
   req.httpPart === 'body'
-    ? (data: unknown) => compile({ ...req, schema: isRunnerCreate(data) ? createRunBodySchema : queueRunOnRunsBodySchema })(data)
+    ? (data: unknown) =>
+        compile({ ...req, schema: isRunnerCreate(data) ? createRunBodySchema : queueRunOnRunsBodySchema })(data)
     : compile(req)) as any;
 
 /**
@@ -50,23 +51,37 @@ export const automationRunRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { auth: 'viewer', csv: true },
       schema: {
         summary: 'List automation runs, newest first',
-        description: 'Filters: project, deployment_id, state (comma list). Keyset pagination (limit, cursor). Items carry the timeline, artifacts and tickets, not the spec.',
+        description:
+          'Filters: project, deployment_id, state (comma list). Keyset pagination (limit, cursor). Items carry the timeline, artifacts and tickets, not the spec.',
         tags,
         querystring: automationRunListQuery,
         response: { 200: pageOf(automationRunSummarySchema, 'AutomationRun'), ...RESPONSES },
       },
     },
     async (request, reply) =>
-      jsonOrCsv(request, reply, () => listRuns(db(), request.principal!, request.query), () => ({
-        name: 'automation-runs',
-        columns: columnsOf(automationRunSummarySchema),
-        rows: allPages((limit, cursor) => listRuns(db(), request.principal!, { ...request.query, limit, cursor })),
-      })),
+      jsonOrCsv(
+        request,
+        reply,
+        () => listRuns(db(), request.principal!, request.query),
+        () => ({
+          name: 'automation-runs',
+          columns: columnsOf(automationRunSummarySchema),
+          rows: allPages((limit, cursor) => listRuns(db(), request.principal!, { ...request.query, limit, cursor })),
+        }),
+      ),
   );
 
   app.get(
     '/automation-runs/:id',
-    { config: { auth: 'viewer' }, schema: { summary: 'One automation run with its spec, timeline, artifacts and tickets', tags, params: runParams, response: { 200: automationRunSchema, ...RESPONSES } } },
+    {
+      config: { auth: 'viewer' },
+      schema: {
+        summary: 'One automation run with its spec, timeline, artifacts and tickets',
+        tags,
+        params: runParams,
+        response: { 200: automationRunSchema, ...RESPONSES },
+      },
+    },
     async (request) => getRun(db(), request.principal!, request.params.id),
   );
 
@@ -99,9 +114,17 @@ export const automationRunRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const who = request.principal!;
       const body = request.body;
-      if (isRunnerCreate(body)) return send(reply, await createRun(db(), who, body as CreateRunInput, keyOf(request.headers)));
+      if (isRunnerCreate(body))
+        return send(reply, await createRun(db(), who, body as CreateRunInput, keyOf(request.headers)));
       const q = body as z.infer<typeof queueRunOnRunsBodySchema>;
-      return send(reply, await queueRun(db(), who, q.deployment_id, q, { root: root(), deploymentAt: 'body.deployment_id', meta: keyOf(request.headers) }));
+      return send(
+        reply,
+        await queueRun(db(), who, q.deployment_id, q, {
+          root: root(),
+          deploymentAt: 'body.deployment_id',
+          meta: keyOf(request.headers),
+        }),
+      );
     },
   );
 
@@ -122,7 +145,14 @@ export const automationRunRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      send(reply, await queueRun(db(), request.principal!, request.params.id, request.body, { root: root(), deploymentAt: null, meta: keyOf(request.headers) })),
+      send(
+        reply,
+        await queueRun(db(), request.principal!, request.params.id, request.body, {
+          root: root(),
+          deploymentAt: null,
+          meta: keyOf(request.headers),
+        }),
+      ),
   );
 
   writeBackRoutes(app, db);

@@ -60,7 +60,14 @@ export function runnerRoutes(app: RunsApp, db: () => Kysely<Database>): void {
     '/automation-runs/:id/heartbeat',
     {
       config: { auth: 'automation', scope: 'tenant' },
-      schema: { summary: 'The runner holding a claimed run renews its lease', description: '409 when the run is no longer held by this runner.', tags, params: runParams, body: heartbeatBodySchema, response: { 200: heartbeatResultSchema, ...RESPONSES } },
+      schema: {
+        summary: 'The runner holding a claimed run renews its lease',
+        description: '409 when the run is no longer held by this runner.',
+        tags,
+        params: runParams,
+        body: heartbeatBodySchema,
+        response: { 200: heartbeatResultSchema, ...RESPONSES },
+      },
     },
     async (request) => heartbeat(db(), request.principal!, request.params.id, request.body.runner),
   );
@@ -71,7 +78,8 @@ export function runnerRoutes(app: RunsApp, db: () => Kysely<Database>): void {
       config: { auth: 'automation', scope: 'tenant' },
       schema: {
         summary: 'Fire one slot of a schedule (automation/schedules.yaml), once across runners',
-        description: 'The first runner to send (schedule_id, fire_time) queues its runs (201, fired: true); every other gets 200 with fired: false and what the first one queued.',
+        description:
+          'The first runner to send (schedule_id, fire_time) queues its runs (201, fired: true); every other gets 200 with fired: false and what the first one queued.',
         tags,
         body: scheduleFireBodySchema,
         response: { 200: scheduleFireResultSchema, 201: scheduleFireResultSchema, ...RESPONSES },

@@ -10,7 +10,11 @@ import { openAlert } from '../../health/alerts/service.ts';
 import { recordAudit } from '../../kernel/audit/service.ts';
 import type { Principal } from '../../kernel/auth/roles.ts';
 import type { AppendTimelineBody, AttachArtifactBody, FinishRunBody } from '../../contracts/automation-write-back.ts';
-import type { createRunBodySchema, deviceRefsBodySchema, openTicketBodySchema } from '../../contracts/automation-write-back.ts';
+import type {
+  createRunBodySchema,
+  deviceRefsBodySchema,
+  openTicketBodySchema,
+} from '../../contracts/automation-write-back.ts';
 import { canonicalJson, specDigest } from '../spec-file.ts';
 import type { TimelineEntry } from '../../contracts/automation-timeline.ts';
 import { emitChange } from '../../kernel/changes/service.ts';
@@ -66,7 +70,6 @@ export const RUN_FAILED_RULE = 'automation_run_failed';
 export const runFailedKey = (runId: string) => `${RUN_FAILED_RULE}:${runId}`;
 /** A running run nobody claimed (a CLI run) blocks claims of its deployment this long after its last write. */
 const UNCLAIMED_ACTIVE_MINUTES = 15;
-
 
 // ---------------------------------------------------------------------------------------
 // Views
@@ -152,9 +155,21 @@ async function loadParts(db: Trx, ids: string[]): Promise<Map<string, Parts>> {
   const out = new Map<string, Parts>(ids.map((id) => [id, { timeline: [], artifacts: [], tickets: [] }]));
   if (ids.length === 0) return out;
   const [timeline, artifacts, tickets] = await Promise.all([
-    db.selectFrom('automation_run_timeline').selectAll().where('run_id', 'in', ids).orderBy('run_id').orderBy('seq').execute(),
+    db
+      .selectFrom('automation_run_timeline')
+      .selectAll()
+      .where('run_id', 'in', ids)
+      .orderBy('run_id')
+      .orderBy('seq')
+      .execute(),
     db.selectFrom('automation_run_artifacts').selectAll().where('run_id', 'in', ids).orderBy('id').execute(),
-    db.selectFrom('automation_tickets').selectAll().where('run_id', 'in', ids).orderBy('created_at').orderBy('id').execute(),
+    db
+      .selectFrom('automation_tickets')
+      .selectAll()
+      .where('run_id', 'in', ids)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute(),
   ]);
   for (const t of timeline) out.get(t.run_id)!.timeline.push(t);
   for (const a of artifacts) out.get(a.run_id)!.artifacts.push(a);
@@ -170,9 +185,17 @@ async function viewOf(db: Trx, row: RunRow): Promise<AutomationRun> {
 // Reads
 
 /** Newest first (run ids are time-sortable ULIDs), keyset-paginated; a tenant sees its own runs only. */
-export async function listRuns(db: Db, who: Principal, q: AutomationRunListQuery): Promise<{ items: AutomationRunSummary[]; next_cursor: string | null }> {
+export async function listRuns(
+  db: Db,
+  who: Principal,
+  q: AutomationRunListQuery,
+): Promise<{ items: AutomationRunSummary[]; next_cursor: string | null }> {
   const before = decodeCursor(q.cursor);
-  let query = db.selectFrom('automation_runs').selectAll().orderBy('id', 'desc').limit(q.limit + 1);
+  let query = db
+    .selectFrom('automation_runs')
+    .selectAll()
+    .orderBy('id', 'desc')
+    .limit(q.limit + 1);
   if (who.customerId) query = query.where('customer_id', '=', who.customerId);
   if (q.project) query = query.where('project', '=', q.project);
   if (q.deployment_id) query = query.where('deployment_id', '=', q.deployment_id);
@@ -180,7 +203,10 @@ export async function listRuns(db: Db, who: Principal, q: AutomationRunListQuery
   if (q.source) query = query.where('source', 'in', q.source.split(',') as RunRow['source'][]);
   if (before) query = query.where('id', '<', before);
   const page = toPage(await query.execute(), q.limit, (r) => r);
-  const parts = await loadParts(db, page.items.map((r) => r.id));
+  const parts = await loadParts(
+    db,
+    page.items.map((r) => r.id),
+  );
   return { items: page.items.map((r) => toSummary(r, parts.get(r.id)!)), next_cursor: page.next_cursor };
 }
 
@@ -219,7 +245,9 @@ async function idempotent<T>(
 ): Promise<WriteResult<T>> {
   if (!req.key) return { ...(await db.transaction().execute(apply)), replayed: false };
   const key = req.key;
-  const hash = createHash('sha256').update(canonicalJson({ op: req.op, run: req.subject ?? req.runId, body: req.body })).digest('hex');
+  const hash = createHash('sha256')
+    .update(canonicalJson({ op: req.op, run: req.subject ?? req.runId, body: req.body }))
+    .digest('hex');
   // Keys are per tenant: a scoped token can neither replay nor use up another customer's key.
   const tenant = who.customerId ?? '';
   return db.transaction().execute(async (trx) => {
@@ -230,14 +258,26 @@ async function idempotent<T>(
       .returning('key')
       .executeTakeFirst();
     if (!taken) {
-      const first = await trx.selectFrom('automation_run_requests').selectAll().where('tenant', '=', tenant).where('key', '=', key).executeTakeFirstOrThrow();
+      const first = await trx
+        .selectFrom('automation_run_requests')
+        .selectAll()
+        .where('tenant', '=', tenant)
+        .where('key', '=', key)
+        .executeTakeFirstOrThrow();
       if (first.request_sha256 !== hash) {
-        throw conflict(`Idempotency-Key ${key} was already used for another request (${first.op} of ${first.run_id}): send a new key for a new request`);
+        throw conflict(
+          `Idempotency-Key ${key} was already used for another request (${first.op} of ${first.run_id}): send a new key for a new request`,
+        );
       }
       return { status: first.status ?? 200, body: first.response as T, replayed: true };
     }
     const result = await apply(trx);
-    await trx.updateTable('automation_run_requests').set({ status: result.status, response: json(result.body) }).where('tenant', '=', tenant).where('key', '=', key).execute();
+    await trx
+      .updateTable('automation_run_requests')
+      .set({ status: result.status, response: json(result.body) })
+      .where('tenant', '=', tenant)
+      .where('key', '=', key)
+      .execute();
     return { ...result, replayed: false };
   });
 }
@@ -266,7 +306,13 @@ async function record(
     subject: { type: RUN_SUBJECT, id: row.id },
     customerId: row.customer_id,
     siteId: row.site_id,
-    payload: { run_id: row.id, project: row.project, deployment_id: row.deployment_id, state: row.state, ...extra.payload },
+    payload: {
+      run_id: row.id,
+      project: row.project,
+      deployment_id: row.deployment_id,
+      state: row.state,
+      ...extra.payload,
+    },
   });
 }
 
@@ -278,7 +324,9 @@ async function lockRun(trx: Trx, who: Principal, id: string): Promise<RunRow> {
 
 function assertOpen(row: RunRow, what: string): void {
   if (FINISHED_RUN_STATES.includes(row.state)) {
-    throw conflict(`automation run ${row.id} is ${row.state}${row.finished_at ? ` since ${iso(row.finished_at)}` : ''}: it takes no more ${what}`);
+    throw conflict(
+      `automation run ${row.id} is ${row.state}${row.finished_at ? ` since ${iso(row.finished_at)}` : ''}: it takes no more ${what}`,
+    );
   }
 }
 
@@ -287,7 +335,9 @@ async function deploymentFor(trx: Trx, who: Principal, id: string, at: string | 
   const row = await trx.selectFrom('deployments').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row || (who.customerId !== null && row.customer_id !== who.customerId)) {
     if (at === null) throw notFound('deployment', id);
-    throw validationError([{ path: at, message: `unknown deployment ${id}: create it in the registry first (POST /api/v1/deployments)` }]);
+    throw validationError([
+      { path: at, message: `unknown deployment ${id}: create it in the registry first (POST /api/v1/deployments)` },
+    ]);
   }
   return row;
 }
@@ -298,7 +348,12 @@ const leaseFrom = (leaseS: number | null) => (leaseS ? sql<Date>`now() + make_in
  * `POST /automation-runs` by a runner: the run it is about to execute (state queued, id chosen
  * by the runner). 409 when the id exists (the runner counts that as delivered: a claimed run).
  */
-export async function createRun(db: Db, who: Principal, body: CreateRunInput, meta: WriteMeta = {}): Promise<WriteResult<AutomationRun>> {
+export async function createRun(
+  db: Db,
+  who: Principal,
+  body: CreateRunInput,
+  meta: WriteMeta = {},
+): Promise<WriteResult<AutomationRun>> {
   const spec = validateInlineSpec(body.spec, 'body.spec');
   const mismatch = (['project', 'deployment_id', 'product_code', 'product_version'] as const)
     .filter((f) => spec[f] !== body[f])
@@ -353,18 +408,38 @@ export async function queueRun(
   input: QueueInput,
   opts: { root: string; deploymentAt: string | null; meta?: WriteMeta },
 ): Promise<WriteResult<AutomationRun>> {
-  const spec = input.spec_path !== undefined ? loadRepoSpec(opts.root, input.spec_path, 'body.spec_path') : validateInlineSpec(input.spec, 'body.spec');
+  const spec =
+    input.spec_path !== undefined
+      ? loadRepoSpec(opts.root, input.spec_path, 'body.spec_path')
+      : validateInlineSpec(input.spec, 'body.spec');
   if (spec.deployment_id !== deploymentId) {
     const at = input.spec_path !== undefined ? 'body.spec_path' : 'body.spec.deployment_id';
-    throw validationError([{ path: at, message: `the spec is for deployment ${spec.deployment_id}, not ${deploymentId}` }]);
+    throw validationError([
+      { path: at, message: `the spec is for deployment ${spec.deployment_id}, not ${deploymentId}` },
+    ]);
   }
   const id = input.id ?? generateId('automationRun');
-  return idempotent(db, who, { key: opts.meta?.idempotencyKey, runId: id, subject: input.id ?? deploymentId, op: 'queue', body: { deploymentId, input } }, async (trx) => {
-    const dep = await deploymentFor(trx, who, deploymentId, opts.deploymentAt);
-    if (dep.state === 'retired') throw conflict(`deployment ${dep.id} is retired: no more automation runs for it`);
-    const row = await insertQueued(trx, who, dep, spec, { id, specRef: input.spec_path ?? 'inline', source: 'queue' });
-    return { status: 201, body: await viewOf(trx, row) };
-  });
+  return idempotent(
+    db,
+    who,
+    {
+      key: opts.meta?.idempotencyKey,
+      runId: id,
+      subject: input.id ?? deploymentId,
+      op: 'queue',
+      body: { deploymentId, input },
+    },
+    async (trx) => {
+      const dep = await deploymentFor(trx, who, deploymentId, opts.deploymentAt);
+      if (dep.state === 'retired') throw conflict(`deployment ${dep.id} is retired: no more automation runs for it`);
+      const row = await insertQueued(trx, who, dep, spec, {
+        id,
+        specRef: input.spec_path ?? 'inline',
+        source: 'queue',
+      });
+      return { status: 201, body: await viewOf(trx, row) };
+    },
+  );
 }
 
 async function insertQueued(
@@ -399,17 +474,35 @@ async function insertQueued(
     .returningAll()
     .executeTakeFirst();
   if (!row) throw conflict(`automation run ${opts.id} already exists`);
-  const why = opts.source === 'schedule' ? `schedule ${opts.scheduleId} (${opts.fireTime})` : `${actor} (${opts.specRef})`;
+  const why =
+    opts.source === 'schedule' ? `schedule ${opts.scheduleId} (${opts.fireTime})` : `${actor} (${opts.specRef})`;
   await trx
     .insertInto('automation_run_timeline')
-    .values({ run_id: row.id, seq: 1, at: new Date(), action_id: null, state: 'queued', message: `queued by ${why}: waiting for a runner`, duration_ms: 0, attempt: null })
+    .values({
+      run_id: row.id,
+      seq: 1,
+      at: new Date(),
+      action_id: null,
+      state: 'queued',
+      message: `queued by ${why}: waiting for a runner`,
+      duration_ms: 0,
+      attempt: null,
+    })
     .execute();
-  await record(trx, who, row, 'queued', { after: { spec_ref: row.spec_ref, spec_digest: row.spec_digest, source: row.source, schedule_id: row.schedule_id } });
+  await record(trx, who, row, 'queued', {
+    after: { spec_ref: row.spec_ref, spec_digest: row.spec_digest, source: row.source, schedule_id: row.schedule_id },
+  });
   return row;
 }
 
 /** Appends status entries; the run's first `running` entry (no action_id) starts it. 409 once finished. */
-export async function appendTimeline(db: Db, who: Principal, id: string, body: AppendTimelineBody, meta: WriteMeta = {}) {
+export async function appendTimeline(
+  db: Db,
+  who: Principal,
+  id: string,
+  body: AppendTimelineBody,
+  meta: WriteMeta = {},
+) {
   return idempotent(db, who, { key: meta.idempotencyKey, runId: id, op: 'timeline', body }, async (trx) => {
     const before = await lockRun(trx, who, id);
     assertOpen(before, 'timeline entries');
@@ -430,7 +523,8 @@ export async function appendTimeline(db: Db, who: Principal, id: string, body: A
         })),
       )
       .execute();
-    const start = before.state === 'queued' ? entries.find((e) => e.action_id === undefined && e.state === 'running') : undefined;
+    const start =
+      before.state === 'queued' ? entries.find((e) => e.action_id === undefined && e.state === 'running') : undefined;
     const row = await trx
       .updateTable('automation_runs')
       .set({
@@ -446,17 +540,34 @@ export async function appendTimeline(db: Db, who: Principal, id: string, body: A
       after: { entries: entries.length, states: entries.map((e) => `${e.action_id ?? '(run)'}:${e.state}`) },
       payload: { entries },
     });
-    return { status: 201, body: { run_id: id, state: row.state, appended: entries.length, timeline_count: row.timeline_count } };
+    return {
+      status: 201,
+      body: { run_id: id, state: row.state, appended: entries.length, timeline_count: row.timeline_count },
+    };
   });
 }
 
-export async function attachArtifact(db: Db, who: Principal, id: string, body: AttachArtifactBody, meta: WriteMeta = {}) {
+export async function attachArtifact(
+  db: Db,
+  who: Principal,
+  id: string,
+  body: AttachArtifactBody,
+  meta: WriteMeta = {},
+) {
   return idempotent(db, who, { key: meta.idempotencyKey, runId: id, op: 'artifact', body }, async (trx) => {
     const row = await lockRun(trx, who, id);
     assertOpen(row, 'artifacts');
     const inserted = await trx
       .insertInto('automation_run_artifacts')
-      .values({ run_id: id, name: body.name, action_id: body.action_id ?? null, path: body.path, content_type: body.content_type, size: body.size, sha256: body.sha256 })
+      .values({
+        run_id: id,
+        name: body.name,
+        action_id: body.action_id ?? null,
+        path: body.path,
+        content_type: body.content_type,
+        size: body.size,
+        sha256: body.sha256,
+      })
       .returningAll()
       .executeTakeFirstOrThrow();
     await trx.updateTable('automation_runs').set({ updated_at: new Date() }).where('id', '=', id).execute();
@@ -468,10 +579,14 @@ export async function attachArtifact(db: Db, who: Principal, id: string, body: A
 
 /** A ticket record linked to the run and its deployment, and the "automation run failed" alert (once per run). */
 export async function openTicket(db: Db, who: Principal, id: string, body: OpenTicketInput, meta: WriteMeta = {}) {
-  if (body.run_id !== id) throw validationError([{ path: 'body.run_id', message: `expected ${id}, the run in the path` }]);
+  if (body.run_id !== id)
+    throw validationError([{ path: 'body.run_id', message: `expected ${id}, the run in the path` }]);
   return idempotent(db, who, { key: meta.idempotencyKey, runId: id, op: 'ticket', body }, async (trx) => {
     const row = await lockRun(trx, who, id);
-    if (body.deployment_id !== row.deployment_id) throw validationError([{ path: 'body.deployment_id', message: `expected ${row.deployment_id}, the deployment of run ${id}` }]);
+    if (body.deployment_id !== row.deployment_id)
+      throw validationError([
+        { path: 'body.deployment_id', message: `expected ${row.deployment_id}, the deployment of run ${id}` },
+      ]);
     assertOpen(row, 'tickets');
     const ticketId = `tkt_${ulidBody()}`;
     const alert = await openAlert(trx, who.name, {
@@ -481,11 +596,27 @@ export async function openTicket(db: Db, who: Principal, id: string, body: OpenT
       siteId: row.site_id,
       severity: body.severity,
       title: `Automation run ${id} failed (${row.project}, ${row.deployment_id}): ${body.summary}`.slice(0, 300),
-      details: { run_id: id, project: row.project, deployment_id: row.deployment_id, action_id: body.action_id, summary: body.summary, ticket_id: ticketId },
+      details: {
+        run_id: id,
+        project: row.project,
+        deployment_id: row.deployment_id,
+        action_id: body.action_id,
+        summary: body.summary,
+        ticket_id: ticketId,
+      },
       dedupeKey: runFailedKey(id),
     });
     // The ticket is a real work item (domain.md), linked to the run, its deployment and the alert.
-    const alertId = alert?.id ?? (await trx.selectFrom('alerts').select('id').where('dedupe_key', '=', runFailedKey(id)).where('state', '<>', 'resolved').executeTakeFirst())?.id;
+    const alertId =
+      alert?.id ??
+      (
+        await trx
+          .selectFrom('alerts')
+          .select('id')
+          .where('dedupe_key', '=', runFailedKey(id))
+          .where('state', '<>', 'resolved')
+          .executeTakeFirst()
+      )?.id;
     const workItem = await createWorkItemIn(
       trx,
       who,
@@ -493,7 +624,11 @@ export async function openTicket(db: Db, who: Principal, id: string, body: OpenT
         ...(body.work_item_id ? { id: body.work_item_id } : {}),
         kind: 'ticket',
         title: body.summary.trim().slice(0, 300) || `Automation run ${id} failed`,
-        description: `Automation run ${id} (project ${row.project}, deployment ${row.deployment_id}) failed at action "${body.action_id}".\n\n${body.summary}`.slice(0, 20_000),
+        description:
+          `Automation run ${id} (project ${row.project}, deployment ${row.deployment_id}) failed at action "${body.action_id}".\n\n${body.summary}`.slice(
+            0,
+            20_000,
+          ),
         state: 'open',
         owner: body.owner ?? null,
         priority: PRIORITY_OF_SEVERITY[body.severity],
@@ -533,14 +668,26 @@ export async function openTicket(db: Db, who: Principal, id: string, body: OpenT
  * repeat answers `changed: false`.
  */
 export async function setDeviceRefs(db: Db, who: Principal, id: string, body: DeviceRefsInput, meta: WriteMeta = {}) {
-  if (body.run_id !== id) throw validationError([{ path: 'body.run_id', message: `expected ${id}, the run in the path` }]);
+  if (body.run_id !== id)
+    throw validationError([{ path: 'body.run_id', message: `expected ${id}, the run in the path` }]);
   return idempotent(db, who, { key: meta.idempotencyKey, runId: id, op: 'device_refs', body }, async (trx) => {
     const row = await lockRun(trx, who, id);
     assertOpen(row, 'device refs');
-    const before = await selectDevices(trx as Kysely<Database>).where('id', '=', body.device_id).forUpdate().executeTakeFirst();
-    const inRun = before && before.customer_id === row.customer_id && (before.deployment_id === row.deployment_id || before.site_id === row.site_id);
+    const before = await selectDevices(trx as Kysely<Database>)
+      .where('id', '=', body.device_id)
+      .forUpdate()
+      .executeTakeFirst();
+    const inRun =
+      before &&
+      before.customer_id === row.customer_id &&
+      (before.deployment_id === row.deployment_id || before.site_id === row.site_id);
     if (!before || !inRun) {
-      throw validationError([{ path: 'body.device_id', message: `device ${body.device_id} is not a device of deployment ${row.deployment_id} or its site` }]);
+      throw validationError([
+        {
+          path: 'body.device_id',
+          message: `device ${body.device_id} is not a device of deployment ${row.deployment_id} or its site`,
+        },
+      ]);
     }
     const refs = before.external_refs as Record<string, unknown>;
     const current = (refs.chirpstack ?? {}) as Record<string, unknown>;
@@ -553,7 +700,11 @@ export async function setDeviceRefs(db: Db, who: Principal, id: string, body: De
         .set({ external_refs: json({ ...refs, chirpstack: merged }), updated_at: new Date() })
         .where('id', '=', body.device_id)
         .execute();
-      const after = toDevice((await selectDevices(trx as Kysely<Database>).where('id', '=', body.device_id).executeTakeFirstOrThrow()));
+      const after = toDevice(
+        await selectDevices(trx as Kysely<Database>)
+          .where('id', '=', body.device_id)
+          .executeTakeFirstOrThrow(),
+      );
       await recordAudit(trx, who, {
         action: 'update',
         entity: 'device',
@@ -562,10 +713,19 @@ export async function setDeviceRefs(db: Db, who: Principal, id: string, body: De
         before: { external_refs: refs },
         after: { external_refs: after.external_refs, automation_run_id: id, action_id: body.action_id },
       });
-      await emitChange(trx, { type: 'device.updated', subject: { type: 'device', id: body.device_id }, customerId: after.customer_id, siteId: after.site_id, payload: after });
+      await emitChange(trx, {
+        type: 'device.updated',
+        subject: { type: 'device', id: body.device_id },
+        customerId: after.customer_id,
+        siteId: after.site_id,
+        payload: after,
+      });
       await trx.updateTable('automation_runs').set({ updated_at: new Date() }).where('id', '=', id).execute();
     }
-    return { status: 200, body: { device_id: body.device_id, changed, external_refs: changed ? { ...refs, chirpstack: merged } : refs } };
+    return {
+      status: 200,
+      body: { device_id: body.device_id, changed, external_refs: changed ? { ...refs, chirpstack: merged } : refs },
+    };
   });
 }
 
@@ -595,7 +755,13 @@ export async function finishRun(db: Db, who: Principal, id: string, body: Finish
     const view = await viewOf(trx, row);
     await record(trx, who, row, 'finished', {
       before: { state: before.state },
-      after: { state: row.state, page_path: row.page_path, commit_sha: row.commit_sha, pushed: row.pushed, duration_ms: body.duration_ms },
+      after: {
+        state: row.state,
+        page_path: row.page_path,
+        commit_sha: row.commit_sha,
+        pushed: row.pushed,
+        duration_ms: body.duration_ms,
+      },
       payload: { page_path: row.page_path, commit_sha: row.commit_sha, duration_ms: body.duration_ms },
     });
     return { status: 200, body: view };
@@ -634,7 +800,12 @@ export async function claimRun(db: Db, who: Principal, body: ClaimBody): Promise
                   .select('x.id')
                   .whereRef('x.deployment_id', '=', 'r.deployment_id')
                   .where('x.state', '=', 'running')
-                  .where((w) => w.or([w('x.claimed_by', 'is not', null), w('x.updated_at', '>', sql<Date>`now() - make_interval(mins => ${UNCLAIMED_ACTIVE_MINUTES})`)])),
+                  .where((w) =>
+                    w.or([
+                      w('x.claimed_by', 'is not', null),
+                      w('x.updated_at', '>', sql<Date>`now() - make_interval(mins => ${UNCLAIMED_ACTIVE_MINUTES})`),
+                    ]),
+                  ),
               ),
             ),
           )
@@ -663,7 +834,11 @@ export async function claimRun(db: Db, who: Principal, body: ClaimBody): Promise
         if (body.project) candidate = candidate.where('r.project', '=', body.project);
         const found = await candidate.executeTakeFirst();
         if (!found) return null;
-        const before = await trx.selectFrom('automation_runs').select('timeline_count').where('id', '=', found.id).executeTakeFirstOrThrow();
+        const before = await trx
+          .selectFrom('automation_runs')
+          .select('timeline_count')
+          .where('id', '=', found.id)
+          .executeTakeFirstOrThrow();
         const row = await trx
           .updateTable('automation_runs')
           .set({
@@ -681,9 +856,22 @@ export async function claimRun(db: Db, who: Principal, body: ClaimBody): Promise
           .executeTakeFirstOrThrow();
         await trx
           .insertInto('automation_run_timeline')
-          .values({ run_id: row.id, seq: row.timeline_count, at: new Date(), action_id: null, state: 'running', message: `claimed by runner ${body.runner}`, duration_ms: 0, attempt: null })
+          .values({
+            run_id: row.id,
+            seq: row.timeline_count,
+            at: new Date(),
+            action_id: null,
+            state: 'running',
+            message: `claimed by runner ${body.runner}`,
+            duration_ms: 0,
+            attempt: null,
+          })
           .execute();
-        await record(trx, who, row, 'claimed', { before: { state: 'queued' }, after: { state: 'running', claimed_by: body.runner, lease_s: body.lease_s }, payload: { claimed_by: body.runner } });
+        await record(trx, who, row, 'claimed', {
+          before: { state: 'queued' },
+          after: { state: 'running', claimed_by: body.runner, lease_s: body.lease_s },
+          payload: { claimed_by: body.runner },
+        });
         return viewOf(trx, row);
       });
     } catch (err) {
@@ -757,12 +945,17 @@ export async function resumeRun(db: Db, who: Principal, id: string, body: Resume
   const outcome = await db.transaction().execute(async (trx): Promise<{ refused: string } | { run: AutomationRun }> => {
     const before = await lockRun(trx, who, id);
     if (before.state !== 'running' || before.claimed_by === null) {
-      const why = before.state === 'running' ? 'it was not claimed by a runner' : `it is ${before.state}${before.error ? ` (${before.error})` : ''}`;
+      const why =
+        before.state === 'running'
+          ? 'it was not claimed by a runner'
+          : `it is ${before.state}${before.error ? ` (${before.error})` : ''}`;
       return { refused: `automation run ${id} cannot be resumed: ${why}` };
     }
     const lapsed = before.lease_expires_at !== null && before.lease_expires_at.getTime() < Date.now();
     if (before.claimed_by !== body.runner && !lapsed) {
-      return { refused: `automation run ${id} is held by runner ${before.claimed_by} until ${iso(before.lease_expires_at)}: only it may resume the run before its lease lapses` };
+      return {
+        refused: `automation run ${id} is held by runner ${before.claimed_by} until ${iso(before.lease_expires_at)}: only it may resume the run before its lease lapses`,
+      };
     }
     if (before.resumes >= MAX_RUN_RESUMES) {
       const error = `runner ${before.claimed_by} stopped mid-run ${before.resumes + 1} times: the run is not picked up again (at most ${MAX_RUN_RESUMES})`;
@@ -775,7 +968,13 @@ export async function resumeRun(db: Db, who: Principal, id: string, body: Resume
   return outcome.run;
 }
 
-async function pickUp(trx: Trx, who: Principal, before: RunRow, runner: string, leaseS: number): Promise<AutomationRun> {
+async function pickUp(
+  trx: Trx,
+  who: Principal,
+  before: RunRow,
+  runner: string,
+  leaseS: number,
+): Promise<AutomationRun> {
   const n = before.resumes + 1;
   const how =
     before.claimed_by === runner
@@ -797,7 +996,16 @@ async function pickUp(trx: Trx, who: Principal, before: RunRow, runner: string, 
     .executeTakeFirstOrThrow();
   await trx
     .insertInto('automation_run_timeline')
-    .values({ run_id: row.id, seq: row.timeline_count, at: new Date(), action_id: null, state: 'running', message: `${how} (pick-up ${n} of at most ${MAX_RUN_RESUMES})`, duration_ms: 0, attempt: null })
+    .values({
+      run_id: row.id,
+      seq: row.timeline_count,
+      at: new Date(),
+      action_id: null,
+      state: 'running',
+      message: `${how} (pick-up ${n} of at most ${MAX_RUN_RESUMES})`,
+      duration_ms: 0,
+      attempt: null,
+    })
     .execute();
   await record(trx, who, row, 'resumed', {
     before: { claimed_by: before.claimed_by, lease_expires_at: iso(before.lease_expires_at) },
@@ -840,13 +1048,29 @@ export async function expireLostRuns(db: Db, actor: string): Promise<string[]> {
 async function failLost(trx: Trx, actor: string, before: RunRow, error: string): Promise<void> {
   const row = await trx
     .updateTable('automation_runs')
-    .set({ state: 'failed', error, finished_at: sql<Date>`now()`, lease_expires_at: null, timeline_count: before.timeline_count + 1, updated_at: new Date() })
+    .set({
+      state: 'failed',
+      error,
+      finished_at: sql<Date>`now()`,
+      lease_expires_at: null,
+      timeline_count: before.timeline_count + 1,
+      updated_at: new Date(),
+    })
     .where('id', '=', before.id)
     .returningAll()
     .executeTakeFirstOrThrow();
   await trx
     .insertInto('automation_run_timeline')
-    .values({ run_id: row.id, seq: row.timeline_count, at: new Date(), action_id: null, state: 'failed', message: `run failed: ${error}`, duration_ms: 0, attempt: null })
+    .values({
+      run_id: row.id,
+      seq: row.timeline_count,
+      at: new Date(),
+      action_id: null,
+      state: 'failed',
+      message: `run failed: ${error}`,
+      duration_ms: 0,
+      attempt: null,
+    })
     .execute();
   await openAlert(trx, actor, {
     ruleId: RUN_FAILED_RULE,
@@ -858,7 +1082,11 @@ async function failLost(trx: Trx, actor: string, before: RunRow, error: string):
     details: { run_id: row.id, project: row.project, deployment_id: row.deployment_id, reason: 'runner_lost' },
     dedupeKey: runFailedKey(row.id),
   });
-  await record(trx, actor, row, 'lost', { before: { state: 'running', claimed_by: before.claimed_by }, after: { state: 'failed', error }, payload: { error } });
+  await record(trx, actor, row, 'lost', {
+    before: { state: 'running', claimed_by: before.claimed_by },
+    after: { state: 'failed', error },
+    payload: { error },
+  });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -880,13 +1108,25 @@ export async function fireSchedule(db: Db, who: Principal, body: ScheduleFireBod
   const tenant = who.customerId ?? '';
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext(${`schedule-fire:${body.schedule_id}@${fireTime}`}))`.execute(trx);
-    const fires = await trx.selectFrom('automation_schedule_fires').selectAll().where('schedule_id', '=', body.schedule_id).where('fire_time', '=', fireAt).execute();
-    const first = fires.find((f) => f.tenant === tenant) ?? (tenant !== '' ? fires.find((f) => f.tenant === '') : undefined);
+    const fires = await trx
+      .selectFrom('automation_schedule_fires')
+      .selectAll()
+      .where('schedule_id', '=', body.schedule_id)
+      .where('fire_time', '=', fireAt)
+      .execute();
+    const first =
+      fires.find((f) => f.tenant === tenant) ?? (tenant !== '' ? fires.find((f) => f.tenant === '') : undefined);
     if (first) {
-      const seen = tenant === '' ? { run_ids: first.run_ids, skipped: first.skipped } : await tenantShare(trx, tenant, first.run_ids, first.skipped);
+      const seen =
+        tenant === ''
+          ? { run_ids: first.run_ids, skipped: first.skipped }
+          : await tenantShare(trx, tenant, first.run_ids, first.skipped);
       return { schedule_id: body.schedule_id, fire_time: fireTime, fired: false, fired_by: first.fired_by, ...seen };
     }
-    await trx.insertInto('automation_schedule_fires').values({ schedule_id: body.schedule_id, fire_time: fireTime, tenant, fired_by: body.runner }).execute();
+    await trx
+      .insertInto('automation_schedule_fires')
+      .values({ schedule_id: body.schedule_id, fire_time: fireTime, tenant, fired_by: body.runner })
+      .execute();
     // Customers whose scoped runner already fired their share of this slot.
     const firedApart = new Set(fires.map((f) => f.tenant));
     const ours = (dep: Deployment) => (tenant === '' ? !firedApart.has(dep.customer_id) : dep.customer_id === tenant);
@@ -903,8 +1143,13 @@ export async function fireSchedule(db: Db, who: Principal, body: ScheduleFireBod
       runIds.push(row.id);
     };
     if (spec) {
-      const dep = await trx.selectFrom('deployments').selectAll().where('id', '=', spec.deployment_id).executeTakeFirst();
-      if (!dep || (who.customerId !== null && dep.customer_id !== who.customerId)) skipped.push({ deployment_id: spec.deployment_id, reason: 'unknown deployment' });
+      const dep = await trx
+        .selectFrom('deployments')
+        .selectAll()
+        .where('id', '=', spec.deployment_id)
+        .executeTakeFirst();
+      if (!dep || (who.customerId !== null && dep.customer_id !== who.customerId))
+        skipped.push({ deployment_id: spec.deployment_id, reason: 'unknown deployment' });
       else if (!ours(dep)) skipped.push({ deployment_id: dep.id, reason: 'fired by its customer' });
       else if (dep.state === 'retired') skipped.push({ deployment_id: dep.id, reason: 'retired' });
       else await queue(dep, spec);
@@ -924,7 +1169,10 @@ export async function fireSchedule(db: Db, who: Principal, body: ScheduleFireBod
           skipped.push({ deployment_id: dep.id, reason: 'no devices' });
           continue;
         }
-        const generated = validateInlineSpec(buildHealthCheckSpec(dep, devices, job, body.schedule_id), `schedule ${body.schedule_id} (${dep.id})`);
+        const generated = validateInlineSpec(
+          buildHealthCheckSpec(dep, devices, job, body.schedule_id),
+          `schedule ${body.schedule_id} (${dep.id})`,
+        );
         await queue(dep, generated);
       }
     }
@@ -942,15 +1190,41 @@ export async function fireSchedule(db: Db, who: Principal, body: ScheduleFireBod
       customerId: who.customerId,
       after: { runner: body.runner, run_ids: runIds, skipped },
     });
-    return { schedule_id: body.schedule_id, fire_time: fireTime, fired: true, fired_by: body.runner, run_ids: runIds, skipped };
+    return {
+      schedule_id: body.schedule_id,
+      fire_time: fireTime,
+      fired: true,
+      fired_by: body.runner,
+      run_ids: runIds,
+      skipped,
+    };
   });
 }
 
 /** What a fleet-wide fire queued and skipped, cut to one customer's runs and deployments. */
-async function tenantShare(trx: Trx, customerId: string, runIds: string[], skipped: Array<{ deployment_id: string; reason: string }>) {
-  const runs = runIds.length ? await trx.selectFrom('automation_runs').select('id').where('id', 'in', runIds).where('customer_id', '=', customerId).execute() : [];
+async function tenantShare(
+  trx: Trx,
+  customerId: string,
+  runIds: string[],
+  skipped: Array<{ deployment_id: string; reason: string }>,
+) {
+  const runs = runIds.length
+    ? await trx
+        .selectFrom('automation_runs')
+        .select('id')
+        .where('id', 'in', runIds)
+        .where('customer_id', '=', customerId)
+        .execute()
+    : [];
   const depIds = skipped.map((s) => s.deployment_id);
-  const deps = depIds.length ? await trx.selectFrom('deployments').select('id').where('id', 'in', depIds).where('customer_id', '=', customerId).execute() : [];
+  const deps = depIds.length
+    ? await trx
+        .selectFrom('deployments')
+        .select('id')
+        .where('id', 'in', depIds)
+        .where('customer_id', '=', customerId)
+        .execute()
+    : [];
   const mine = new Set([...runs.map((r) => r.id), ...deps.map((d) => d.id)]);
   return { run_ids: runIds.filter((id) => mine.has(id)), skipped: skipped.filter((s) => mine.has(s.deployment_id)) };
 }

@@ -1,6 +1,11 @@
 // The specs of the repository: the dry-run plan of one, and the list "Run spec" offers.
 import type { Kysely } from 'kysely';
-import { automationPlanBodySchema, automationPlanSchema, specListQuery, specListSchema } from '../../contracts/automation-runs.ts';
+import {
+  automationPlanBodySchema,
+  automationPlanSchema,
+  specListQuery,
+  specListSchema,
+} from '../../contracts/automation-runs.ts';
 import type { Database } from '../../kernel/db/index.ts';
 import { ERROR_RESPONSES as RESPONSES } from '../../kernel/errors/responses.ts';
 import { planSpecFile } from './plan.ts';

@@ -4,7 +4,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SPEC_DIR, SPEC_PATH_PATTERN, type SpecFile } from '../../contracts/automation-runs.ts';
-import { formatPath as formatSpecPath, validateExecutionSpec, type ExecutionSpec } from '../../contracts/execution-spec.ts';
+import {
+  formatPath as formatSpecPath,
+  validateExecutionSpec,
+  type ExecutionSpec,
+} from '../../contracts/execution-spec.ts';
 import { formatDiagnostic, loadSpecFile } from '../spec-file.ts';
 import { validationError, type ValidationIssue } from '../../kernel/errors/index.ts';
 
@@ -24,15 +28,26 @@ export function resolveSpecPath(root: string, specPath: string, at: string): str
   const base = path.resolve(root, SPEC_DIR);
   const file = path.resolve(root, specPath);
   if (!SPEC_PATH_PATTERN.test(specPath) || !file.startsWith(base + path.sep)) {
-    throw validationError([{ path: at, message: `expected a repository path under ${SPEC_DIR}/ ending in .yaml, .yml or .json (got ${JSON.stringify(specPath)})` }]);
+    throw validationError([
+      {
+        path: at,
+        message: `expected a repository path under ${SPEC_DIR}/ ending in .yaml, .yml or .json (got ${JSON.stringify(specPath)})`,
+      },
+    ]);
   }
   // A symlink must not lead out of the folder either.
   try {
     const real = fs.realpathSync(file);
-    if (!real.startsWith(fs.realpathSync(base) + path.sep)) throw validationError([{ path: at, message: `${specPath} points outside ${SPEC_DIR}/` }]);
+    if (!real.startsWith(fs.realpathSync(base) + path.sep))
+      throw validationError([{ path: at, message: `${specPath} points outside ${SPEC_DIR}/` }]);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw validationError([{ path: at, message: `no spec file ${specPath} in the repository the API serves (${SPEC_DIR}/ holds the specs; list them with GET /api/v1/automation-specs)` }]);
+      throw validationError([
+        {
+          path: at,
+          message: `no spec file ${specPath} in the repository the API serves (${SPEC_DIR}/ holds the specs; list them with GET /api/v1/automation-specs)`,
+        },
+      ]);
     }
     throw err;
   }
@@ -44,7 +59,9 @@ export function loadRepoSpec(root: string, specPath: string, at: string): Execut
   const file = resolveSpecPath(root, specPath, at);
   const loaded = loadSpecFile(file);
   if (loaded.ok) return loaded.spec;
-  throw validationError(loaded.diagnostics.map((d) => ({ path: at, message: formatDiagnostic({ ...d, file: specPath }) })));
+  throw validationError(
+    loaded.diagnostics.map((d) => ({ path: at, message: formatDiagnostic({ ...d, file: specPath }) })),
+  );
 }
 
 /** Every spec file under automation/specs/, valid or not, optionally only those for one deployment. */
@@ -66,14 +83,32 @@ export function listSpecFiles(root: string, deploymentId?: string): SpecFile[] {
     if (loaded.ok) {
       const s = loaded.spec;
       if (deploymentId && s.deployment_id !== deploymentId) continue;
-      out.push({ path: rel, valid: true, project: s.project, deployment_id: s.deployment_id, product_code: s.product_code, product_version: s.product_version, actions: s.actions.map((a) => ({ id: a.id, type: a.type })), problems: [] });
+      out.push({
+        path: rel,
+        valid: true,
+        project: s.project,
+        deployment_id: s.deployment_id,
+        product_code: s.product_code,
+        product_version: s.product_version,
+        actions: s.actions.map((a) => ({ id: a.id, type: a.type })),
+        problems: [],
+      });
     } else {
       const raw = loaded.diagnostics;
       // An invalid file still says which deployment it is for when it can.
       const text = fs.readFileSync(abs, 'utf8');
       const dep = /^deployment_id:\s*["']?([\w.-]+)/m.exec(text)?.[1] ?? null;
       if (deploymentId && dep !== deploymentId) continue;
-      out.push({ path: rel, valid: false, project: /^project:\s*["']?([\w.-]+)/m.exec(text)?.[1] ?? null, deployment_id: dep, product_code: null, product_version: null, actions: [], problems: raw.map((d) => formatDiagnostic({ ...d, file: rel })) });
+      out.push({
+        path: rel,
+        valid: false,
+        project: /^project:\s*["']?([\w.-]+)/m.exec(text)?.[1] ?? null,
+        deployment_id: dep,
+        product_code: null,
+        product_version: null,
+        actions: [],
+        problems: raw.map((d) => formatDiagnostic({ ...d, file: rel })),
+      });
     }
   }
   return out.sort((a, b) => a.path.localeCompare(b.path));

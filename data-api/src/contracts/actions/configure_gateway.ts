@@ -12,7 +12,9 @@ export const gatewayRegionSchema = z
 
 export const configureGatewayWithSchema = z
   .strictObject({
-    region: gatewayRegionSchema.describe('channel plan: EU868, US915 (sub-band 2), AS923_1 … AS923_4 (RP002 AS923-1 … -4)'),
+    region: gatewayRegionSchema.describe(
+      'channel plan: EU868, US915 (sub-band 2), AS923_1 … AS923_4 (RP002 AS923-1 … -4)',
+    ),
     server: hostSchema.describe('network server (ChirpStack gateway bridge) host'),
     port: portSchema.default(1700).describe('UDP port, serv_port_up and serv_port_down'),
     gateway_eui: z
@@ -20,7 +22,10 @@ export const configureGatewayWithSchema = z
       .regex(/^[0-9A-Fa-f]{16}$/, { message: 'expected 16 hex digits (the gateway EUI)' })
       .default('AA555A0000000000')
       .describe('gateway_ID (EUI-64); usually overridden per gateway in local_conf.json'),
-    concentrator: z.enum(['sx1302', 'sx1301']).default('sx1302').describe('sx1302: SX130x_conf (sx1302_hal); sx1301: SX1301_conf (legacy packet_forwarder)'),
+    concentrator: z
+      .enum(['sx1302', 'sx1301'])
+      .default('sx1302')
+      .describe('sx1302: SX130x_conf (sx1302_hal); sx1301: SX1301_conf (legacy packet_forwarder)'),
     output: z.string().min(1).optional().describe('also write the file here (besides the run artifact)'),
   })
   .meta({ id: 'ConfigureGatewayWith' });

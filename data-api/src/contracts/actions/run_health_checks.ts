@@ -7,14 +7,25 @@ const common = {
   timeout_s: secondsSchema.optional().describe('time allowed for this check (default 5 s; device_up: 60 s)'),
 };
 
-export const tcpCheckSchema = z.strictObject({ tcp: hostPortSchema.describe('connect to host:port'), ...common }).meta({ id: 'TcpCheck' });
+export const tcpCheckSchema = z
+  .strictObject({ tcp: hostPortSchema.describe('connect to host:port'), ...common })
+  .meta({ id: 'TcpCheck' });
 
 export const udpCheckSchema = z
   .strictObject({
     udp: hostPortSchema.describe('send a probe datagram to host:port'),
-    probe: z.enum(['semtech', 'empty']).optional().describe('semtech: a Semtech UDP PUSH_DATA (default for port 1700); empty: a zero-length datagram'),
-    expect: z.enum(['reply', 'no_error']).default('no_error').describe('reply: a datagram must come back; no_error: passes unless an ICMP error arrives'),
-    gateway_eui: z.string().regex(/^[0-9A-Fa-f]{16}$/, { message: 'expected 16 hex digits' }).default('0000000000000000'),
+    probe: z
+      .enum(['semtech', 'empty'])
+      .optional()
+      .describe('semtech: a Semtech UDP PUSH_DATA (default for port 1700); empty: a zero-length datagram'),
+    expect: z
+      .enum(['reply', 'no_error'])
+      .default('no_error')
+      .describe('reply: a datagram must come back; no_error: passes unless an ICMP error arrives'),
+    gateway_eui: z
+      .string()
+      .regex(/^[0-9A-Fa-f]{16}$/, { message: 'expected 16 hex digits' })
+      .default('0000000000000000'),
     ...common,
   })
   .meta({ id: 'UdpCheck' });
@@ -32,7 +43,9 @@ export const httpCheckSchema = z
 
 export const mqttCheckSchema = z
   .strictObject({
-    mqtt: httpUrlSchema(['mqtt:', 'mqtts:', 'tcp:', 'ws:', 'wss:'], 'mqtt://cs-farm-north:1883').describe('connect, then publish one message at QoS 1'),
+    mqtt: httpUrlSchema(['mqtt:', 'mqtts:', 'tcp:', 'ws:', 'wss:'], 'mqtt://cs-farm-north:1883').describe(
+      'connect, then publish one message at QoS 1',
+    ),
     topic: z.string().min(1).optional().describe('topic to publish to; default fleetbook/healthcheck/<run_id>'),
     username: z.string().min(1).optional(),
     password: secretRefSchema.optional(),
@@ -42,7 +55,9 @@ export const mqttCheckSchema = z
 
 export const deviceUpCheckSchema = z
   .strictObject({
-    device_up: deviceIdSchema.describe('the registry must report this device up (GET /api/v1/devices/{id}); polled until timeout_s'),
+    device_up: deviceIdSchema.describe(
+      'the registry must report this device up (GET /api/v1/devices/{id}); polled until timeout_s',
+    ),
     ...common,
   })
   .meta({ id: 'DeviceUpCheck' });
@@ -50,9 +65,12 @@ export const deviceUpCheckSchema = z
 export const CHECK_KINDS = ['tcp', 'udp', 'http', 'mqtt', 'device_up'] as const;
 export type CheckKind = (typeof CHECK_KINDS)[number];
 
-export const healthCheckSchema = z.union([tcpCheckSchema, udpCheckSchema, httpCheckSchema, mqttCheckSchema, deviceUpCheckSchema], {
-  error: 'expected exactly one check kind: tcp, udp, http, mqtt or device_up',
-});
+export const healthCheckSchema = z.union(
+  [tcpCheckSchema, udpCheckSchema, httpCheckSchema, mqttCheckSchema, deviceUpCheckSchema],
+  {
+    error: 'expected exactly one check kind: tcp, udp, http, mqtt or device_up',
+  },
+);
 export type HealthCheck = z.output<typeof healthCheckSchema>;
 
 export const runHealthChecksWithSchema = z

@@ -168,7 +168,11 @@ export async function startDemoSimulation(
 }
 
 /** Who reports in the demo: every reporter but those broken for good (unless an incident casts them), sensors on a gateway of their site. */
-function castSims(reporters: Awaited<ReturnType<typeof demoReporters>>, incidents: ReturnType<typeof castIncidents>, started: number): { sims: Map<string, Sim>; silentForGood: number } {
+function castSims(
+  reporters: Awaited<ReturnType<typeof demoReporters>>,
+  incidents: ReturnType<typeof castIncidents>,
+  started: number,
+): { sims: Map<string, Sim>; silentForGood: number } {
   const sims = new Map<string, Sim>();
   let silentForGood = 0;
   for (const d of reporters) {
@@ -206,7 +210,13 @@ function castSims(reporters: Awaited<ReturnType<typeof demoReporters>>, incident
 }
 
 /** A device's own MQTT connection (its token as password); resolves once connected, or after 10 s (it keeps trying). */
-function connectSim(s: Sim, url: string, runId: string, token: string | undefined, logger: Logger | undefined): Promise<void> {
+function connectSim(
+  s: Sim,
+  url: string,
+  runId: string,
+  token: string | undefined,
+  logger: Logger | undefined,
+): Promise<void> {
   return new Promise<void>((resolve) => {
     const client = mqtt.connect(url, {
       clientId: `demo-${runId}-${s.device.id}`,
@@ -216,9 +226,7 @@ function connectSim(s: Sim, url: string, runId: string, token: string | undefine
       connectTimeout: 10_000,
     });
     s.client = client;
-    client.on('error', (err) =>
-      logger?.debug({ device: s.device.id, err: err.message }, 'demo device: MQTT error'),
-    );
+    client.on('error', (err) => logger?.debug({ device: s.device.id, err: err.message }, 'demo device: MQTT error'));
     const timer = setTimeout(resolve, 10_000);
     client.once('connect', () => {
       clearTimeout(timer);
@@ -233,7 +241,12 @@ function reportDesiredStates(speakers: Sim[]): void {
     const desired = desiredStateFor(s.device.product_code);
     if (!Object.keys(desired).length || !s.client?.connected) continue;
     const reported = isDrifting(s.device.id) ? { ...desired, setpoint_bar: 3.0 } : desired;
-    const state = { schema_version: 1, ts: Date.now() / 1000, ...(s.device.product_version ? { fw: s.device.product_version } : {}), reported };
+    const state = {
+      schema_version: 1,
+      ts: Date.now() / 1000,
+      ...(s.device.product_version ? { fw: s.device.product_version } : {}),
+      reported,
+    };
     s.client.publish(topicFor(s.device.site_id, s.device.id, 'state'), JSON.stringify(state), { qos: 1, retain: true });
   }
 }

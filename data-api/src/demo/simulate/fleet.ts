@@ -22,9 +22,15 @@ export function simFleetLayout(total: number): SimDevice[] {
     const gateways = Math.min(GATEWAYS_PER_SITE, here);
     const controllers = Math.min(CONTROLLERS_PER_SITE, here - gateways);
     for (let g = 1; g <= gateways; g++) devices.push({ id: `gw_sim-${s}-${g}`, site_id: site, role: 'gateway' });
-    for (let c = 1; c <= controllers; c++) devices.push({ id: `dev_sim-${s}-c${c}`, site_id: site, role: 'controller' });
+    for (let c = 1; c <= controllers; c++)
+      devices.push({ id: `dev_sim-${s}-c${c}`, site_id: site, role: 'controller' });
     for (let n = 1; n <= here - gateways - controllers; n++) {
-      devices.push({ id: `dev_sim-${s}-${n}`, site_id: site, role: 'sensor', gateway_id: `gw_sim-${s}-${((n - 1) % gateways) + 1}` });
+      devices.push({
+        id: `dev_sim-${s}-${n}`,
+        site_id: site,
+        role: 'sensor',
+        gateway_id: `gw_sim-${s}-${((n - 1) % gateways) + 1}`,
+      });
     }
   }
   return devices;
@@ -39,7 +45,9 @@ export async function provisionSimFleet(db: Kysely<Database>, actor: string, tot
   const devices = simFleetLayout(total);
   const sites = [...new Set(devices.map((d) => d.site_id))];
   await db.transaction().execute(async (trx) => {
-    await sql`insert into customers (id, name) values (${SIM_CUSTOMER}, 'Simulated fleet') on conflict do nothing`.execute(trx);
+    await sql`insert into customers (id, name) values (${SIM_CUSTOMER}, 'Simulated fleet') on conflict do nothing`.execute(
+      trx,
+    );
     const siteRows = sites.map((id) => ({ id, customer_id: SIM_CUSTOMER, name: `Simulated ${id.slice(5)}` }));
     await sql`
       insert into sites (id, customer_id, name, timezone)
@@ -69,10 +77,26 @@ export async function provisionSimFleet(db: Kysely<Database>, actor: string, tot
           as x(id text, site_id text, customer_id text, deployment_id text, product_code text, role text, name text)
         on conflict do nothing`.execute(trx);
     }
-    await recordAudit(trx, actor, { action: 'simulator.provision', entity: 'customer', entityId: SIM_CUSTOMER, customerId: SIM_CUSTOMER, after: { devices: devices.length, sites: sites.length } });
+    await recordAudit(trx, actor, {
+      action: 'simulator.provision',
+      entity: 'customer',
+      entityId: SIM_CUSTOMER,
+      customerId: SIM_CUSTOMER,
+      after: { devices: devices.length, sites: sites.length },
+    });
     // Ingest caches learn of the new devices through the change feed.
-    for (const site of sites) await emitChange(trx, { type: 'site.devices_provisioned', subject: { type: 'site', id: site }, customerId: SIM_CUSTOMER, siteId: site });
+    for (const site of sites)
+      await emitChange(trx, {
+        type: 'site.devices_provisioned',
+        subject: { type: 'site', id: site },
+        customerId: SIM_CUSTOMER,
+        siteId: site,
+      });
   });
-  const tokens = await issueDeviceTokens(db, actor, devices.map((d) => d.id));
+  const tokens = await issueDeviceTokens(
+    db,
+    actor,
+    devices.map((d) => d.id),
+  );
   return devices.map((d) => ({ ...d, token: tokens.get(d.id) }));
 }

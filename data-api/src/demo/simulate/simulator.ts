@@ -68,9 +68,19 @@ interface Conn {
 
 const metricsFor = (role: SimDevice['role'], i: number, t: number): Record<string, number> => {
   const wave = Math.sin(t / 60_000 + i);
-  if (role === 'controller') return { flow_lpm: Math.round(200 + 80 * wave), pressure_bar: Math.round((3 + 0.5 * wave) * 100) / 100, motor_temp_c: Math.round((50 + 8 * wave) * 10) / 10 };
+  if (role === 'controller')
+    return {
+      flow_lpm: Math.round(200 + 80 * wave),
+      pressure_bar: Math.round((3 + 0.5 * wave) * 100) / 100,
+      motor_temp_c: Math.round((50 + 8 * wave) * 10) / 10,
+    };
   if (role === 'gateway') return { cpu_pct: Math.round(20 + 10 * wave), temp_c: Math.round((40 + 5 * wave) * 10) / 10 };
-  return { soil_moisture_pct: Math.round((30 + 6 * wave) * 10) / 10, temp_c: Math.round((26 + 3 * wave) * 10) / 10, battery_v: Math.round((3.5 + 0.1 * wave) * 100) / 100, rssi_dbm: -90 - (i % 25) };
+  return {
+    soil_moisture_pct: Math.round((30 + 6 * wave) * 10) / 10,
+    temp_c: Math.round((26 + 3 * wave) * 10) / 10,
+    battery_v: Math.round((3.5 + 0.1 * wave) * 100) / 100,
+    rssi_dbm: -90 - (i % 25),
+  };
 };
 
 export class Simulation {
@@ -102,12 +112,15 @@ export class Simulation {
   constructor(private readonly options: SimulationOptions) {
     this.ids = options.record ? new Set() : null;
     this.publishedAt = options.record ? new Map() : null;
-    this.producers = options.devices.filter((d) => d.role !== 'gateway' || !options.devices.some((s) => s.gateway_id === d.id));
+    this.producers = options.devices.filter(
+      (d) => d.role !== 'gateway' || !options.devices.some((s) => s.gateway_id === d.id),
+    );
     for (const d of options.devices) {
       if (d.role === 'sensor' && d.gateway_id) continue;
       this.conns.set(d.id, { device: d, client: null, online: true, buffer: [], sensors: [] });
     }
-    for (const d of options.devices) if (d.role === 'sensor' && d.gateway_id) this.conns.get(d.gateway_id)?.sensors.push(d);
+    for (const d of options.devices)
+      if (d.role === 'sensor' && d.gateway_id) this.conns.get(d.gateway_id)?.sensors.push(d);
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
 
@@ -119,7 +132,10 @@ export class Simulation {
     this.timers.push(setInterval(() => this.tick(tickMs), tickMs));
     this.timers.push(setInterval(() => this.flushGateways(), this.options.gatewayFlushMs ?? 1000));
     this.timers.push(setInterval(() => this.heartbeats(), this.options.heartbeatEveryMs ?? 30_000));
-    if (this.options.onProgress) this.timers.push(setInterval(() => this.options.onProgress!(this.progress()), this.options.progressEveryMs ?? 1000));
+    if (this.options.onProgress)
+      this.timers.push(
+        setInterval(() => this.options.onProgress!(this.progress()), this.options.progressEveryMs ?? 1000),
+      );
     if (this.options.faults) this.timers.push(setInterval(() => this.injectFaults(), 2000));
     if (this.options.durationS > 0) this.timers.push(setTimeout(() => void this.stop(), this.options.durationS * 1000));
     this.heartbeats();
@@ -164,7 +180,9 @@ export class Simulation {
     // Credit from the time that really passed: a busy event loop fires ticks late.
     const elapsed = Math.min(1000, now - (this.lastTick || now - tickMs));
     this.lastTick = now;
-    this.credit = Number.isFinite(this.options.rate) ? Math.min(this.credit + (this.options.rate * elapsed) / 1000, this.options.rate) : maxInFlight - this.inFlight;
+    this.credit = Number.isFinite(this.options.rate)
+      ? Math.min(this.credit + (this.options.rate * elapsed) / 1000, this.options.rate)
+      : maxInFlight - this.inFlight;
     while (this.credit >= 1 && this.inFlight < maxInFlight) {
       this.credit -= 1;
       const d = this.producers[this.cursor++ % this.producers.length]!;
@@ -174,18 +192,37 @@ export class Simulation {
       if (d.role === 'sensor' && d.gateway_id) {
         const gw = this.conns.get(d.gateway_id);
         if (!gw) continue;
-        gw.buffer.push({ schema_version: 1, device_id: d.id, msg_id: msgId, ts: now / 1000, status: 'ok', metrics: metricsFor('sensor', i, now) });
+        gw.buffer.push({
+          schema_version: 1,
+          device_id: d.id,
+          msg_id: msgId,
+          ts: now / 1000,
+          status: 'ok',
+          metrics: metricsFor('sensor', i, now),
+        });
         if (gw.online && gw.buffer.length >= 500) this.flushGateway(gw);
       } else {
         const c = this.conns.get(d.id);
         if (!c?.client || !c.online) continue;
-        const payload: TelemetryV1 = { schema_version: 1, msg_id: msgId, ts: now / 1000, status: 'running', metrics: metricsFor(d.role, i, now) };
+        const payload: TelemetryV1 = {
+          schema_version: 1,
+          msg_id: msgId,
+          ts: now / 1000,
+          status: 'running',
+          metrics: metricsFor(d.role, i, now),
+        };
         this.publish(c, 'telemetry', JSON.stringify(payload), [`${d.id} ${msgId}`]);
       }
     }
   }
 
-  private publish(c: Conn, kind: 'telemetry' | 'heartbeat' | 'batch', payload: string, readingIds: string[], countReadings = true): void {
+  private publish(
+    c: Conn,
+    kind: 'telemetry' | 'heartbeat' | 'batch',
+    payload: string,
+    readingIds: string[],
+    countReadings = true,
+  ): void {
     const client = c.client;
     if (!client) return;
     this.inFlight += Math.max(1, readingIds.length);
@@ -214,7 +251,12 @@ export class Simulation {
     while (c.buffer.length) {
       const items = c.buffer.splice(0, Math.min(500, MAX_BATCH_ITEMS));
       const payload = JSON.stringify(items);
-      this.publish(c, 'batch', payload, items.map((i) => `${i.device_id} ${i.msg_id}`));
+      this.publish(
+        c,
+        'batch',
+        payload,
+        items.map((i) => `${i.device_id} ${i.msg_id}`),
+      );
       if (this.options.faults && Math.random() < 0.01) {
         // A gateway that did not see the PUBACK sends the batch again: stored once.
         this.duplicatesSent += items.length;
@@ -228,14 +270,25 @@ export class Simulation {
     const ts = Date.now() / 1000;
     for (const c of this.conns.values()) {
       if (!c.online || (this.silentUntil.get(c.device.id) ?? 0) > Date.now()) continue;
-      this.publish(c, 'heartbeat', JSON.stringify({ schema_version: 1, ts, uptime_s: Math.round((Date.now() - this.started) / 1000), fw: '2.1.0' }), [], false);
+      this.publish(
+        c,
+        'heartbeat',
+        JSON.stringify({
+          schema_version: 1,
+          ts,
+          uptime_s: Math.round((Date.now() - this.started) / 1000),
+          fw: '2.1.0',
+        }),
+        [],
+        false,
+      );
     }
   }
 
   private injectFaults(): void {
     if (this.stopping) return;
     const now = Date.now();
-    const pick = <T,>(list: T[]) => list[Math.floor(Math.random() * list.length)];
+    const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)];
     // Devices going silent for 10–20 s, then coming back.
     for (let i = 0; i < Math.max(1, Math.round(this.producers.length * 0.01)); i++) {
       const d = pick(this.producers);
@@ -297,7 +350,13 @@ export class Simulation {
     const deadline = Date.now() + 30_000;
     while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     await Promise.all([...this.conns.values()].map((c) => c.client?.endAsync().catch(() => {})));
-    const report: SimulationReport = { ...this.progress(), ids: this.ids, publishedAt: this.publishedAt, startedAt: this.started, errors: this.errors };
+    const report: SimulationReport = {
+      ...this.progress(),
+      ids: this.ids,
+      publishedAt: this.publishedAt,
+      startedAt: this.started,
+      errors: this.errors,
+    };
     this.resolveDone(report);
     return report;
   }

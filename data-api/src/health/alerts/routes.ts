@@ -11,18 +11,26 @@ export const alertRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { auth: 'viewer', csv: true },
       schema: {
         summary: 'List alerts',
-        description: 'Newest first. Filters: state (comma-separated), severity, subject_type, subject_id, rule_id. Keyset pagination.',
+        description:
+          'Newest first. Filters: state (comma-separated), severity, subject_type, subject_id, rule_id. Keyset pagination.',
         tags: ['alerts'],
         querystring: alertListQuery,
         response: { 200: alertPage },
       },
     },
     async (request, reply) =>
-      jsonOrCsv(request, reply, () => listAlerts(app.ctx.db, request.principal!, request.query), () => ({
-        name: 'alerts',
-        columns: columnsOf(alertSchema),
-        rows: allPages((limit, cursor) => listAlerts(app.ctx.db, request.principal!, { ...request.query, limit, cursor })),
-      })),
+      jsonOrCsv(
+        request,
+        reply,
+        () => listAlerts(app.ctx.db, request.principal!, request.query),
+        () => ({
+          name: 'alerts',
+          columns: columnsOf(alertSchema),
+          rows: allPages((limit, cursor) =>
+            listAlerts(app.ctx.db, request.principal!, { ...request.query, limit, cursor }),
+          ),
+        }),
+      ),
   );
 
   app.get(
@@ -40,7 +48,8 @@ export const alertRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { auth: 'operator', scope: 'tenant' },
       schema: {
         summary: 'Acknowledge an alert',
-        description: 'open → acknowledged (audited, on the change feed). Acknowledging again changes nothing; a resolved alert answers 409.',
+        description:
+          'open → acknowledged (audited, on the change feed). Acknowledging again changes nothing; a resolved alert answers 409.',
         tags: ['alerts'],
         params: alertIdParams,
         body: alertActionBody,

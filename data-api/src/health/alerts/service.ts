@@ -41,24 +41,45 @@ export const toAlert = (r: AlertRow): Alert => ({
 });
 
 /** Per alert and contact point, its latest message: what the alert row shows. */
-export async function deliverySummaries(db: Kysely<Database>, alertIds: string[]): Promise<Map<string, DeliverySummary[]>> {
+export async function deliverySummaries(
+  db: Kysely<Database>,
+  alertIds: string[],
+): Promise<Map<string, DeliverySummary[]>> {
   const out = new Map<string, DeliverySummary[]>();
   if (!alertIds.length) return out;
-  const rows = await sql<{ alert_id: string; contact_point: string; step: number; status: 'firing' | 'resolved'; state: DeliverySummary['state']; attempts: number; updated_at: Date }>`
+  const rows = await sql<{
+    alert_id: string;
+    contact_point: string;
+    step: number;
+    status: 'firing' | 'resolved';
+    state: DeliverySummary['state'];
+    attempts: number;
+    updated_at: Date;
+  }>`
     select distinct on (na.alert_id, n.contact_point) na.alert_id, n.contact_point, n.step, n.status, n.state, n.attempts, n.updated_at
     from notification_alerts na join notifications n on n.id = na.notification_id
     where na.alert_id in (select jsonb_array_elements_text(${JSON.stringify(alertIds)}::jsonb))
     order by na.alert_id, n.contact_point, n.created_at desc, n.id desc`.execute(db);
   for (const r of rows.rows) {
     const list = out.get(r.alert_id) ?? [];
-    list.push({ contact_point: r.contact_point, step: r.step, status: r.status, state: r.state, attempts: r.attempts, at: new Date(r.updated_at).toISOString() });
+    list.push({
+      contact_point: r.contact_point,
+      step: r.step,
+      status: r.status,
+      state: r.state,
+      attempts: r.attempts,
+      at: new Date(r.updated_at).toISOString(),
+    });
     out.set(r.alert_id, list);
   }
   return out;
 }
 
 const withDeliveries = async (db: Kysely<Database>, alerts: Alert[]): Promise<Alert[]> => {
-  const summaries = await deliverySummaries(db, alerts.map((a) => a.id));
+  const summaries = await deliverySummaries(
+    db,
+    alerts.map((a) => a.id),
+  );
   return alerts.map((a) => ({ ...a, deliveries: summaries.get(a.id) ?? [] }));
 };
 
@@ -93,7 +114,13 @@ export async function openAlert(trx: Db, actor: string, input: OpenAlertInput): 
     returning *`.execute(trx);
   const row = result.rows[0];
   if (!row) return null;
-  await recordAudit(trx, actor, { action: 'alert.open', entity: 'alert', entityId: row.id, customerId: row.customer_id, after: toAlert(row) });
+  await recordAudit(trx, actor, {
+    action: 'alert.open',
+    entity: 'alert',
+    entityId: row.id,
+    customerId: row.customer_id,
+    after: toAlert(row),
+  });
   await emitChange(trx, {
     type: 'alert.opened',
     subject: { type: 'alert', id: row.id },
@@ -135,10 +162,26 @@ export async function openAlerts(trx: Db, actor: string, inputs: OpenAlertInput[
     returning *`.execute(trx);
   const opened = result.rows.sort((a, b) => (a.id < b.id ? -1 : 1));
   if (!opened.length) return opened;
-  await recordAuditMany(trx, actor, opened.map((row) => ({ action: 'alert.open', entity: 'alert', entityId: row.id, customerId: row.customer_id, after: toAlert(row) })));
+  await recordAuditMany(
+    trx,
+    actor,
+    opened.map((row) => ({
+      action: 'alert.open',
+      entity: 'alert',
+      entityId: row.id,
+      customerId: row.customer_id,
+      after: toAlert(row),
+    })),
+  );
   await emitChanges(
     trx,
-    opened.map((row) => ({ type: 'alert.opened', subject: { type: 'alert', id: row.id }, customerId: row.customer_id, siteId: row.site_id, payload: { alert: toAlert(row) } })),
+    opened.map((row) => ({
+      type: 'alert.opened',
+      subject: { type: 'alert', id: row.id },
+      customerId: row.customer_id,
+      siteId: row.site_id,
+      payload: { alert: toAlert(row) },
+    })),
   );
   return opened;
 }
@@ -152,8 +195,27 @@ export async function resolveAlertsByKey(trx: Db, actor: string, keys: string[])
     returning *`.execute(trx);
   const rows = result.rows.sort((a, b) => (a.id < b.id ? -1 : 1));
   if (!rows.length) return rows;
-  await recordAuditMany(trx, actor, rows.map((row) => ({ action: 'alert.resolve', entity: 'alert', entityId: row.id, customerId: row.customer_id, after: toAlert(row) })));
-  await emitChanges(trx, rows.map((row) => ({ type: 'alert.resolved', subject: { type: 'alert', id: row.id }, customerId: row.customer_id, siteId: row.site_id, payload: { alert: toAlert(row) } })));
+  await recordAuditMany(
+    trx,
+    actor,
+    rows.map((row) => ({
+      action: 'alert.resolve',
+      entity: 'alert',
+      entityId: row.id,
+      customerId: row.customer_id,
+      after: toAlert(row),
+    })),
+  );
+  await emitChanges(
+    trx,
+    rows.map((row) => ({
+      type: 'alert.resolved',
+      subject: { type: 'alert', id: row.id },
+      customerId: row.customer_id,
+      siteId: row.site_id,
+      payload: { alert: toAlert(row) },
+    })),
+  );
   return rows;
 }
 
@@ -161,18 +223,30 @@ function decodeCursor(cursor: string | undefined): string | null {
   if (cursor === undefined) return null;
   try {
     const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: number; before?: unknown };
-    if (parsed.v === 1 && typeof parsed.before === 'string' && parsed.before.startsWith('alr_') && !unstorableText(parsed.before)) return parsed.before;
+    if (
+      parsed.v === 1 &&
+      typeof parsed.before === 'string' &&
+      parsed.before.startsWith('alr_') &&
+      !unstorableText(parsed.before)
+    )
+      return parsed.before;
   } catch {
     // fall through
   }
-  throw validationError([{ path: 'querystring.cursor', message: 'invalid cursor: pass back the next_cursor of a previous page unchanged' }]);
+  throw validationError([
+    { path: 'querystring.cursor', message: 'invalid cursor: pass back the next_cursor of a previous page unchanged' },
+  ]);
 }
 const encodeCursor = (id: string) => Buffer.from(JSON.stringify({ v: 1, before: id })).toString('base64url');
 
 /** Newest first (alert ids are time-sortable ULIDs), keyset-paginated. */
 export async function listAlerts(db: Kysely<Database>, who: Principal, q: AlertListQuery) {
   const before = decodeCursor(q.cursor);
-  let query = db.selectFrom('alerts').selectAll().orderBy('id', 'desc').limit(q.limit + 1);
+  let query = db
+    .selectFrom('alerts')
+    .selectAll()
+    .orderBy('id', 'desc')
+    .limit(q.limit + 1);
   if (who.customerId) query = query.where('customer_id', '=', who.customerId);
   if (q.state) query = query.where('state', 'in', q.state.split(',') as Alert['state'][]);
   if (q.severity) query = query.where('severity', '=', q.severity);
@@ -192,7 +266,9 @@ function visible(row: AlertRow | undefined, who: Principal, id: string): AlertRo
 }
 
 export async function getAlert(db: Kysely<Database>, who: Principal, id: string): Promise<Alert> {
-  const alert = toAlert(visible(await db.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst(), who, id));
+  const alert = toAlert(
+    visible(await db.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst(), who, id),
+  );
   return (await withDeliveries(db, [alert]))[0]!;
 }
 
@@ -201,24 +277,52 @@ export const acknowledgeAlert = (db: Kysely<Database>, who: Principal, id: strin
   transition(db, who, id, note, 'acknowledged');
 
 /** open | acknowledged → resolved. Resolving a resolved alert is a conflict. */
-export const resolveAlert = (db: Kysely<Database>, who: Principal, id: string, note?: string): Promise<Alert> => transition(db, who, id, note, 'resolved');
+export const resolveAlert = (db: Kysely<Database>, who: Principal, id: string, note?: string): Promise<Alert> =>
+  transition(db, who, id, note, 'resolved');
 
 /** A user's transition of one alert, under its row lock: audited and on the change feed. */
-async function transition(db: Kysely<Database>, who: Principal, id: string, note: string | undefined, to: 'acknowledged' | 'resolved'): Promise<Alert> {
+async function transition(
+  db: Kysely<Database>,
+  who: Principal,
+  id: string,
+  note: string | undefined,
+  to: 'acknowledged' | 'resolved',
+): Promise<Alert> {
   return db.transaction().execute(async (trx) => {
-    const before = visible(await trx.selectFrom('alerts').selectAll().where('id', '=', id).forUpdate().executeTakeFirst(), who, id);
+    const before = visible(
+      await trx.selectFrom('alerts').selectAll().where('id', '=', id).forUpdate().executeTakeFirst(),
+      who,
+      id,
+    );
     if (before.state === 'resolved') throw conflict(`alert ${id} is already resolved`);
     if (before.state === to) return toAlert(before);
     const now = new Date();
     const after = await trx
       .updateTable('alerts')
-      .set(to === 'acknowledged' ? { state: to, acked_at: now, acked_by: who.name, updated_at: now } : { state: to, resolved_at: now, resolved_by: who.name, updated_at: now })
+      .set(
+        to === 'acknowledged'
+          ? { state: to, acked_at: now, acked_by: who.name, updated_at: now }
+          : { state: to, resolved_at: now, resolved_by: who.name, updated_at: now },
+      )
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
     const action = to === 'acknowledged' ? 'acknowledge' : 'resolve';
-    await recordAudit(trx, who, { action: `alert.${action}`, entity: 'alert', entityId: id, customerId: after.customer_id, before: toAlert(before), after: { ...toAlert(after), ...(note ? { note } : {}) } });
-    await emitChange(trx, { type: `alert.${to}`, subject: { type: 'alert', id }, customerId: after.customer_id, siteId: after.site_id, payload: { alert: toAlert(after) } });
+    await recordAudit(trx, who, {
+      action: `alert.${action}`,
+      entity: 'alert',
+      entityId: id,
+      customerId: after.customer_id,
+      before: toAlert(before),
+      after: { ...toAlert(after), ...(note ? { note } : {}) },
+    });
+    await emitChange(trx, {
+      type: `alert.${to}`,
+      subject: { type: 'alert', id },
+      customerId: after.customer_id,
+      siteId: after.site_id,
+      payload: { alert: toAlert(after) },
+    });
     return toAlert(after);
   });
 }

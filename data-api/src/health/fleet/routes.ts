@@ -13,7 +13,8 @@ export const fleetRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { auth: 'viewer' },
       schema: {
         summary: 'Devices up, down and unknown per site, product or customer',
-        description: 'Counts from the registry (live status), one grouped query. A customer-scoped token counts only its own devices. Filters: site_id, customer_id, product_code.',
+        description:
+          'Counts from the registry (live status), one grouped query. A customer-scoped token counts only its own devices. Filters: site_id, customer_id, product_code.',
         tags: ['health'],
         querystring: fleetHealthQuery,
         response: { 200: fleetHealthSchema, ...ERROR_RESPONSES },

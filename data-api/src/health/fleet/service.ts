@@ -13,7 +13,11 @@ const NO_GROUP = '(none)';
  * `customerId` is the caller's tenant (null: unscoped); it is applied in SQL, whatever the
  * filters say, so a scoped caller never counts (or names) another customer's devices.
  */
-export async function fleetHealth(db: Kysely<Database>, customerId: string | null, f: FleetHealthQuery): Promise<FleetHealth> {
+export async function fleetHealth(
+  db: Kysely<Database>,
+  customerId: string | null,
+  f: FleetHealthQuery,
+): Promise<FleetHealth> {
   const by = COLUMN[f.group_by];
   let q = db
     .selectFrom('devices')
@@ -25,7 +29,9 @@ export async function fleetHealth(db: Kysely<Database>, customerId: string | nul
   if (f.product_code) q = q.where('product_code', '=', f.product_code);
   const rows = await q.execute();
 
-  const names = await groupNames(db, f.group_by, [...new Set(rows.map((r) => r.key).filter((k): k is string => k !== null))]);
+  const names = await groupNames(db, f.group_by, [
+    ...new Set(rows.map((r) => r.key).filter((k): k is string => k !== null)),
+  ]);
   const total = { up: 0, down: 0, unknown: 0, total: 0 };
   const groups = new Map<string, FleetHealthGroup>();
   for (const r of rows) {
@@ -39,14 +45,25 @@ export async function fleetHealth(db: Kysely<Database>, customerId: string | nul
     total[status] += n;
     total.total += n;
   }
-  return { group_by: f.group_by, total, groups: [...groups.values()].sort((a, b) => b.down - a.down || a.name.localeCompare(b.name) || a.key.localeCompare(b.key)) };
+  return {
+    group_by: f.group_by,
+    total,
+    groups: [...groups.values()].sort(
+      (a, b) => b.down - a.down || a.name.localeCompare(b.name) || a.key.localeCompare(b.key),
+    ),
+  };
 }
 
 /** Names of the groups counted (only those: never a list of every customer). */
 async function groupNames(db: Kysely<Database>, by: FleetGroupBy, keys: string[]): Promise<Map<string, string>> {
   if (!keys.length) return new Map();
   const rows =
-    by === 'product' ? await db.selectFrom('products').select(['code as id', 'name']).where('code', 'in', keys).execute()
-    : await db.selectFrom(by === 'site' ? 'sites' : 'customers').select(['id', 'name']).where('id', 'in', keys).execute();
+    by === 'product'
+      ? await db.selectFrom('products').select(['code as id', 'name']).where('code', 'in', keys).execute()
+      : await db
+          .selectFrom(by === 'site' ? 'sites' : 'customers')
+          .select(['id', 'name'])
+          .where('id', 'in', keys)
+          .execute();
   return new Map(rows.map((r) => [r.id, r.name]));
 }

@@ -7,7 +7,12 @@ import type { Database } from '../../kernel/db/index.ts';
  * (the lease runs out), and is visible (`select * from leases`). Correctness never rests
  * on it alone: every job it guards is also safe when two replicas run it at once.
  */
-export async function tryAcquireLease(db: Kysely<Database>, name: string, holder: string, ttlMs: number): Promise<boolean> {
+export async function tryAcquireLease(
+  db: Kysely<Database>,
+  name: string,
+  holder: string,
+  ttlMs: number,
+): Promise<boolean> {
   const result = await sql<{ holder: string }>`
     insert into leases (name, holder, expires_at) values (${name}, ${holder}, now() + make_interval(secs => ${ttlMs / 1000}))
     on conflict (name) do update

@@ -11,20 +11,26 @@ export const monitorRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { auth: 'viewer', csv: true },
       schema: {
         summary: 'Uptime per customer or site',
-        description: 'From the device health history (up/down transitions): up time / (up + down) per group over [from, to). Default window: the last 30 days.',
+        description:
+          'From the device health history (up/down transitions): up time / (up + down) per group over [from, to). Default window: the last 30 days.',
         tags: ['health'],
         querystring: uptimeQuery,
         response: { 200: uptimeSchema },
       },
     },
     async (request, reply) =>
-      jsonOrCsv(request, reply, () => computeUptime(app.ctx.db, request.principal!, request.query), () => ({
-        name: `uptime-by-${request.query.group_by}`,
-        columns: ['group_by', 'from', 'to', ...columnsOf(uptimeSchema.shape.items.element)],
-        rows: (async function* () {
-          const { items, ...window } = await computeUptime(app.ctx.db, request.principal!, request.query);
-          for (const item of items) yield { ...window, ...item };
-        })(),
-      })),
+      jsonOrCsv(
+        request,
+        reply,
+        () => computeUptime(app.ctx.db, request.principal!, request.query),
+        () => ({
+          name: `uptime-by-${request.query.group_by}`,
+          columns: ['group_by', 'from', 'to', ...columnsOf(uptimeSchema.shape.items.element)],
+          rows: (async function* () {
+            const { items, ...window } = await computeUptime(app.ctx.db, request.principal!, request.query);
+            for (const item of items) yield { ...window, ...item };
+          })(),
+        }),
+      ),
   );
 };

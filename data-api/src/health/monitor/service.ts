@@ -74,7 +74,9 @@ export async function sweepDown(db: Kysely<Database>): Promise<DownTransition[]>
       await sql`
         insert into device_health_events (device_id, site_id, customer_id, status, at)
         select id, site_id, customer_id, 'down', now()
-        from jsonb_to_recordset(${JSON.stringify(down)}::jsonb) as x(id text, site_id text, customer_id text)`.execute(trx);
+        from jsonb_to_recordset(${JSON.stringify(down)}::jsonb) as x(id text, site_id text, customer_id text)`.execute(
+        trx,
+      );
       for (const d of down) {
         const lastSeen = new Date(d.last_seen).toISOString();
         await openAlert(trx, ACTOR, {
@@ -123,7 +125,9 @@ export function startMonitor(ctx: AppContext, options: MonitorOptions): MonitorH
   let running: Promise<void> | null = null;
   let housekeeping: Promise<void> | null = null;
   let stopped = false;
-  const unregister = metrics.gauge('fleetbook_monitor_leader', '1 on the replica that runs the background jobs', () => (leader ? 1 : 0));
+  const unregister = metrics.gauge('fleetbook_monitor_leader', '1 on the replica that runs the background jobs', () =>
+    leader ? 1 : 0,
+  );
 
   async function round(): Promise<void> {
     try {

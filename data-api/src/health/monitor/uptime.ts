@@ -9,7 +9,11 @@ import type { Uptime } from '../../contracts/uptime.ts';
  * window; time in `up` and `down` is summed per group. Time in no known state (a device
  * never heard from) counts for neither.
  */
-export async function computeUptime(db: Kysely<Database>, who: Principal, q: { group_by: 'customer' | 'site'; from?: string; to?: string }): Promise<Uptime> {
+export async function computeUptime(
+  db: Kysely<Database>,
+  who: Principal,
+  q: { group_by: 'customer' | 'site'; from?: string; to?: string },
+): Promise<Uptime> {
   const to = q.to ? new Date(q.to) : new Date();
   const from = q.from ? new Date(q.from) : new Date(to.getTime() - 30 * 86_400_000);
   const key = q.group_by === 'customer' ? sql.ref('customer_id') : sql.ref('site_id');

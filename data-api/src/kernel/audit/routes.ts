@@ -5,8 +5,15 @@ import { ERROR_RESPONSES } from '../errors/responses.ts';
 
 function decodeAuditCursor(cursor: string | undefined): number | null {
   if (cursor === undefined) return null;
-  const id = Number(Buffer.from(cursor, 'base64url').toString('utf8').replace(/^audit:/, ''));
-  if (!Number.isSafeInteger(id) || id <= 0) throw validationError([{ path: 'querystring.cursor', message: 'invalid cursor: pass back the next_cursor of a previous page unchanged' }]);
+  const id = Number(
+    Buffer.from(cursor, 'base64url')
+      .toString('utf8')
+      .replace(/^audit:/, ''),
+  );
+  if (!Number.isSafeInteger(id) || id <= 0)
+    throw validationError([
+      { path: 'querystring.cursor', message: 'invalid cursor: pass back the next_cursor of a previous page unchanged' },
+    ]);
   return id;
 }
 
@@ -26,7 +33,11 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const qs = request.query;
       const before = decodeAuditCursor(qs.cursor);
-      let query = app.ctx.db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(qs.limit + 1);
+      let query = app.ctx.db
+        .selectFrom('audit_log')
+        .selectAll()
+        .orderBy('id', 'desc')
+        .limit(qs.limit + 1);
       const scope = request.principal!.customerId;
       if (scope) query = query.where('customer_id', '=', scope);
       if (qs.entity) query = query.where('entity', '=', qs.entity);
@@ -39,7 +50,10 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
       const rows = await query.execute();
       const more = rows.length > qs.limit;
       const items = (more ? rows.slice(0, qs.limit) : rows).map((r) => ({ ...r, at: r.at.toISOString() }));
-      return { items, next_cursor: more ? Buffer.from(`audit:${items[items.length - 1]!.id}`).toString('base64url') : null };
+      return {
+        items,
+        next_cursor: more ? Buffer.from(`audit:${items[items.length - 1]!.id}`).toString('base64url') : null,
+      };
     },
   );
 };

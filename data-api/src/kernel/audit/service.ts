@@ -22,13 +22,24 @@ const toRow = (who: Principal | string, entry: AuditInput) => ({
 });
 
 /** Every write through the API leaves one audit entry, in the write's own transaction. */
-export async function recordAudit(trx: Transaction<Database> | Kysely<Database>, who: Principal | string, entry: AuditInput): Promise<void> {
+export async function recordAudit(
+  trx: Transaction<Database> | Kysely<Database>,
+  who: Principal | string,
+  entry: AuditInput,
+): Promise<void> {
   await trx.insertInto('audit_log').values(toRow(who, entry)).execute();
 }
 
 /** One entry per record a single request changed (e.g. a cascading delete), in bulk. */
-export async function recordAuditMany(trx: Transaction<Database> | Kysely<Database>, who: Principal | string, entries: AuditInput[]): Promise<void> {
+export async function recordAuditMany(
+  trx: Transaction<Database> | Kysely<Database>,
+  who: Principal | string,
+  entries: AuditInput[],
+): Promise<void> {
   for (let i = 0; i < entries.length; i += 500) {
-    await trx.insertInto('audit_log').values(entries.slice(i, i + 500).map((e) => toRow(who, e))).execute();
+    await trx
+      .insertInto('audit_log')
+      .values(entries.slice(i, i + 500).map((e) => toRow(who, e)))
+      .execute();
   }
 }

@@ -26,11 +26,17 @@ const role = z.enum(['viewer', 'operator', 'automation', 'admin']);
 /** `fleet-admins=admin,fleet-ops=operator` → { 'fleet-admins': 'admin', … } */
 export const roleMapSchema = z.string().transform((value, ctx) => {
   const map: ProxyIdentityOptions['roleMap'] = {};
-  for (const pair of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const pair of value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [group, r] = pair.split('=').map((s) => s.trim());
     const parsed = role.safeParse(r);
     if (!group || !parsed.success) {
-      ctx.addIssue({ code: 'custom', message: `expected group=role pairs (roles: viewer, operator, automation, admin), got "${pair}"` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected group=role pairs (roles: viewer, operator, automation, admin), got "${pair}"`,
+      });
       return z.NEVER;
     }
     map[group] = parsed.data;

@@ -49,7 +49,9 @@ export const authPlugin = fp(async function auth(app: FastifyInstance) {
     const methods = [route.method].flat().map(String);
     const scope = route.config?.scope;
     if (methods.some((m) => WRITE_METHODS.has(m)) && !scope) {
-      throw new Error(`write route ${methods.join(',')} ${route.url} declares no tenant scope (config.scope: 'tenant' or 'unscoped')`);
+      throw new Error(
+        `write route ${methods.join(',')} ${route.url} declares no tenant scope (config.scope: 'tenant' or 'unscoped')`,
+      );
     }
     for (const method of methods) app.routeAccess.push({ method, url: route.url, auth: need, scope: scope ?? null });
     const schema = (route.schema ??= {}) as Record<string, unknown>;
@@ -57,11 +59,15 @@ export const authPlugin = fp(async function auth(app: FastifyInstance) {
     else {
       schema.security = [{ bearer: [] }];
       const who =
-        need === 'viewer' ? 'any role'
-        : need === 'operator_or_automation' ? 'operator or automation (or admin)'
-        : need === 'station' ? 'station token'
-        : need === 'admin' ? 'admin'
-        : `${need} (or admin)`;
+        need === 'viewer'
+          ? 'any role'
+          : need === 'operator_or_automation'
+            ? 'operator or automation (or admin)'
+            : need === 'station'
+              ? 'station token'
+              : need === 'admin'
+                ? 'admin'
+                : `${need} (or admin)`;
       const tenancy = scope === 'unscoped' ? ', with a token not scoped to a customer (shared by every customer)' : '';
       schema.description = `${schema.description ? `${schema.description}\n\n` : ''}Requires: ${who}${tenancy}.`;
       // Every guarded route can answer 401 and 403: say so in its documented responses.
@@ -82,7 +88,9 @@ export const authPlugin = fp(async function auth(app: FastifyInstance) {
     const principal = request.principal;
     if (!principal) throw unauthorized();
     if (!allows(principal, need)) {
-      throw forbidden(`${principal.name} (role ${principal.role}) may not ${request.method} ${request.routeOptions.url}: requires ${need}`);
+      throw forbidden(
+        `${principal.name} (role ${principal.role}) may not ${request.method} ${request.routeOptions.url}: requires ${need}`,
+      );
     }
     if (request.routeOptions.config?.scope === 'unscoped' && principal.customerId !== null) {
       throw forbidden(

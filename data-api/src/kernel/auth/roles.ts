@@ -13,7 +13,8 @@ export interface Principal {
 }
 
 /** What a route needs: `public` needs nothing; a role needs that role (admin has all). */
-export type AuthRequirement = 'public' | 'viewer' | 'operator' | 'automation' | 'admin' | 'station' | 'operator_or_automation';
+export type AuthRequirement =
+  'public' | 'viewer' | 'operator' | 'automation' | 'admin' | 'station' | 'operator_or_automation';
 
 /**
  * Who a write route lets a customer-scoped principal be. `tenant`: a scoped principal may

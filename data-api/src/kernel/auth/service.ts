@@ -63,13 +63,23 @@ export async function listTokens(db: Kysely<Database>) {
 }
 
 export async function revokeToken(db: Kysely<Database>, id: string): Promise<boolean> {
-  const res = await db.updateTable('api_tokens').set({ revoked_at: new Date() }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+  const res = await db
+    .updateTable('api_tokens')
+    .set({ revoked_at: new Date() })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
   return Number(res.numUpdatedRows) > 0;
 }
 
 /** Embedded mode's first start: one admin token, printed once, so a newcomer can write. */
 export async function ensureFirstAdminToken(db: Kysely<Database>): Promise<CreatedToken | null> {
-  const existing = await db.selectFrom('api_tokens').select('id').where('role', '=', 'admin').limit(1).executeTakeFirst();
+  const existing = await db
+    .selectFrom('api_tokens')
+    .select('id')
+    .where('role', '=', 'admin')
+    .limit(1)
+    .executeTakeFirst();
   if (existing) return null;
   return createToken(db, { name: 'embedded-admin', role: 'admin' });
 }

@@ -16,7 +16,11 @@ export const DEFAULT_CHANGE_RETENTION: ChangeRetention = { days: 7, keepLast: RE
  * `reset` (re-fetch by REST), exactly as when it falls out of the replay window, so nothing
  * is silently skipped. Deletes in chunks: no long lock on a table every write appends to.
  */
-export async function pruneChangeEvents(db: Kysely<Database>, retention: ChangeRetention = DEFAULT_CHANGE_RETENTION, chunk = 10_000): Promise<number> {
+export async function pruneChangeEvents(
+  db: Kysely<Database>,
+  retention: ChangeRetention = DEFAULT_CHANGE_RETENTION,
+  chunk = 10_000,
+): Promise<number> {
   let deleted = 0;
   for (let i = 0; i < 100; i++) {
     const res = await sql`

@@ -36,7 +36,10 @@ const EMIT_CHUNK = 1000;
  * ingest uses it when many devices come up in one batch (a fleet reconnecting after an
  * outage), where one round trip per event would hold the change lock for seconds.
  */
-export async function emitChanges(trx: Transaction<Database> | Kysely<Database>, changes: ChangeInput[]): Promise<number[]> {
+export async function emitChanges(
+  trx: Transaction<Database> | Kysely<Database>,
+  changes: ChangeInput[],
+): Promise<number[]> {
   if (!changes.length) return [];
   // Serialise event-writing transactions from here to commit, so ids become visible in
   // id order: a reader that has seen event N can never later find a committed N-1.
@@ -69,7 +72,17 @@ export async function emitChanges(trx: Transaction<Database> | Kysely<Database>,
  * Live telemetry for SSE clients on every replica: a NOTIFY, nothing stored. Callers
  * coalesce per device (a few per second at most).
  */
-export async function publishLive(db: Kysely<Database>, sample: { device_id: string; site_id: string | null; customer_id: string | null; ts: number; status?: string | null; metrics: Record<string, number> }): Promise<void> {
+export async function publishLive(
+  db: Kysely<Database>,
+  sample: {
+    device_id: string;
+    site_id: string | null;
+    customer_id: string | null;
+    ts: number;
+    status?: string | null;
+    metrics: Record<string, number>;
+  },
+): Promise<void> {
   const payload = JSON.stringify(sample);
   if (payload.length > MAX_NOTIFY_BYTES) return;
   await sql`select pg_notify(${LIVE_CHANNEL}, ${payload})`.execute(db);

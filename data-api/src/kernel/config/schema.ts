@@ -36,7 +36,6 @@ const urlWithProtocols = (protocols: string[], example: string) =>
     { message: `expected a URL like ${example}` },
   );
 
-
 function intervalMs(text: string): number {
   const m = /^(\d+)(s|m|h)?$/.exec(text)!;
   return Number(m[1]) * ({ s: 1000, m: 60_000, h: 3_600_000 } as const)[(m[2] ?? 's') as 's' | 'm' | 'h'];
@@ -72,10 +71,20 @@ export const configInputSchema = z
     FLEETBOOK_RATE_LIMIT_STORE: z.enum(['database', 'memory']).default('database'),
     FLEETBOOK_DEMO: flag.default(false),
     // HTTP workers sharing the port (node:cluster); default: the machine's cores. See kernel/workers.ts.
-    FLEETBOOK_WORKERS: z.coerce.number({ error: 'expected a number' }).int('expected a whole number').min(1, 'expected at least 1').max(64, 'expected at most 64').optional(),
+    FLEETBOOK_WORKERS: z.coerce
+      .number({ error: 'expected a number' })
+      .int('expected a whole number')
+      .min(1, 'expected at least 1')
+      .max(64, 'expected at most 64')
+      .optional(),
     FLEETBOOK_BUILD_SITE: z.enum(['auto', 'never', 'always']).default('auto'),
     FLEETBOOK_SITE_WATCH: flag.default(true),
-    FLEETBOOK_SITE_DEBOUNCE_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(0).max(600_000).default(2000),
+    FLEETBOOK_SITE_DEBOUNCE_MS: z.coerce
+      .number({ error: 'expected milliseconds' })
+      .int()
+      .min(0)
+      .max(600_000)
+      .default(2000),
     FLEETBOOK_GIT_PULL: z
       .string()
       .regex(/^(0|[1-9][0-9]*)(s|m|h)?$/, 'expected an interval like 60 (seconds), 30s, 5m or 1h; 0 or unset: never')
@@ -111,7 +120,9 @@ export const configInputSchema = z
         openReads: raw.FLEETBOOK_OPEN_READS ?? embeddedDb,
         proxy: raw.FLEETBOOK_TRUSTED_PROXIES
           ? {
-              trustedAddresses: raw.FLEETBOOK_TRUSTED_PROXIES.split(',').map((s) => s.trim()).filter(Boolean),
+              trustedAddresses: raw.FLEETBOOK_TRUSTED_PROXIES.split(',')
+                .map((s) => s.trim())
+                .filter(Boolean),
               userHeader: raw.FLEETBOOK_PROXY_USER_HEADER.toLowerCase(),
               groupsHeader: raw.FLEETBOOK_PROXY_GROUPS_HEADER.toLowerCase(),
               roleMap: raw.FLEETBOOK_PROXY_ROLE_MAP ?? {},
@@ -120,7 +131,9 @@ export const configInputSchema = z
           : null,
       } satisfies AuthOptions,
       corsOrigins: raw.FLEETBOOK_CORS_ORIGINS
-        ? raw.FLEETBOOK_CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean)
+        ? raw.FLEETBOOK_CORS_ORIGINS.split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
         : ['http://localhost:3001', 'http://127.0.0.1:3001'],
       publicUrl: raw.FLEETBOOK_PUBLIC_URL ?? null,
       /** rules.yaml, policies.yaml, contact-points.yaml; null: the repository's notifications/ folder. */
@@ -128,9 +141,18 @@ export const configInputSchema = z
       rateLimits: {
         store: raw.FLEETBOOK_RATE_LIMIT_STORE,
         limits: {
-          claim: raw.FLEETBOOK_RATE_LIMIT_CLAIM === undefined ? defaultRateLimits().limits.claim : raw.FLEETBOOK_RATE_LIMIT_CLAIM,
-          events: raw.FLEETBOOK_RATE_LIMIT_EVENTS === undefined ? defaultRateLimits().limits.events : raw.FLEETBOOK_RATE_LIMIT_EVENTS,
-          tokens: raw.FLEETBOOK_RATE_LIMIT_TOKENS === undefined ? defaultRateLimits().limits.tokens : raw.FLEETBOOK_RATE_LIMIT_TOKENS,
+          claim:
+            raw.FLEETBOOK_RATE_LIMIT_CLAIM === undefined
+              ? defaultRateLimits().limits.claim
+              : raw.FLEETBOOK_RATE_LIMIT_CLAIM,
+          events:
+            raw.FLEETBOOK_RATE_LIMIT_EVENTS === undefined
+              ? defaultRateLimits().limits.events
+              : raw.FLEETBOOK_RATE_LIMIT_EVENTS,
+          tokens:
+            raw.FLEETBOOK_RATE_LIMIT_TOKENS === undefined
+              ? defaultRateLimits().limits.tokens
+              : raw.FLEETBOOK_RATE_LIMIT_TOKENS,
         },
       } satisfies RateLimits,
       demo: raw.FLEETBOOK_DEMO,

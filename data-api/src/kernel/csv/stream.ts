@@ -28,7 +28,9 @@ export function sendCsv(reply: FastifyReply, csv: CsvExport): FastifyReply {
 }
 
 /** Every row of a keyset-paginated list, page after page: the export has no cursor. */
-export async function* allPages<T>(page: (limit: number, cursor: string | undefined) => Promise<{ items: T[]; next_cursor: string | null }>): AsyncIterable<T> {
+export async function* allPages<T>(
+  page: (limit: number, cursor: string | undefined) => Promise<{ items: T[]; next_cursor: string | null }>,
+): AsyncIterable<T> {
   let cursor: string | undefined;
   do {
     const result = await page(MAX_PAGE, cursor);
@@ -41,7 +43,12 @@ export async function* allPages<T>(page: (limit: number, cursor: string | undefi
  * The answer of a list route that also speaks CSV: the CSV export when asked for by `Accept`,
  * the JSON page otherwise. Either way `Vary: Accept`, so caches keep them apart.
  */
-export async function jsonOrCsv<T>(request: FastifyRequest, reply: FastifyReply, json: () => Promise<T>, csv: () => CsvExport): Promise<T | FastifyReply> {
+export async function jsonOrCsv<T>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  json: () => Promise<T>,
+  csv: () => CsvExport,
+): Promise<T | FastifyReply> {
   reply.header('vary', 'Accept');
   return wantsCsv(request) ? sendCsv(reply, csv()) : json();
 }

@@ -7,12 +7,16 @@ import type { z } from 'zod';
 export function columnsOf(item: z.ZodType, prefix = ''): string[] {
   const shape = shapeOf(item);
   if (!shape) throw new Error('CSV columns come from an object schema');
-  return Object.entries(shape).flatMap(([key, field]) => (shapeOf(field) ? columnsOf(field, `${prefix}${key}.`) : [`${prefix}${key}`]));
+  return Object.entries(shape).flatMap(([key, field]) =>
+    shapeOf(field) ? columnsOf(field, `${prefix}${key}.`) : [`${prefix}${key}`],
+  );
 }
 
 /** The value of a column (`subject.id`) in a row. */
 export function valueAt(row: unknown, column: string): unknown {
-  return column.split('.').reduce<unknown>((v, key) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), row);
+  return column
+    .split('.')
+    .reduce<unknown>((v, key) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), row);
 }
 
 const shapeOf = (schema: z.ZodType): Record<string, z.ZodType> | undefined =>

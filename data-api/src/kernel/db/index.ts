@@ -60,7 +60,9 @@ export class DatabaseInUseError extends Error {
     readonly dataDir: string,
     readonly pid: number,
   ) {
-    super(`the embedded database in ${dataDir} is in use by process ${pid} (a running fleetbook): stop it first, or use the API`);
+    super(
+      `the embedded database in ${dataDir} is in use by process ${pid} (a running fleetbook): stop it first, or use the API`,
+    );
     this.name = 'DatabaseInUseError';
   }
 }
@@ -84,7 +86,10 @@ async function openPg(url: string, max = 10, onError: (err: Error) => void = () 
     connectionString: url,
     max,
     // Counts and bigserial ids fit in a JS number for any fleet we will see.
-    types: { getTypeParser: (oid: number, format?: any) => (oid === INT8_OID ? Number : oid === DATE_OID ? (v: string) => v : pg.types.getTypeParser(oid, format)) } as any,
+    types: {
+      getTypeParser: (oid: number, format?: any) =>
+        oid === INT8_OID ? Number : oid === DATE_OID ? (v: string) => v : pg.types.getTypeParser(oid, format),
+    } as any,
   });
   // Fail fast with a clear message instead of on the first request.
   const client = await pool.connect().catch(async (err: Error) => {

@@ -9,7 +9,11 @@ import { migrations } from '../../../migrations/index.ts';
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResult[]> {
   // Areas number their migrations in their own ranges and land in any order: a database that
   // already ran 0095 still takes a 0090 that landed after it (each migration stands alone).
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations }, allowUnorderedMigrations: true });
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    allowUnorderedMigrations: true,
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');

@@ -9,7 +9,10 @@ export function encodeCursor(lastId: string): string {
   return Buffer.from(JSON.stringify({ v: 1, after: lastId })).toString('base64url');
 }
 
-const invalid = () => validationError([{ path: 'querystring.cursor', message: 'invalid cursor: pass back the next_cursor of a previous page unchanged' }]);
+const invalid = () =>
+  validationError([
+    { path: 'querystring.cursor', message: 'invalid cursor: pass back the next_cursor of a previous page unchanged' },
+  ]);
 
 type Parsed = { v: 1; after: string } | { v: 2; sort: string; k: string | null; after: string };
 
@@ -20,7 +23,8 @@ function parseCursor(cursor: string): Parsed {
     if (findUnstorable(p).length > 0) throw invalid();
     const after = typeof p.after === 'string' && p.after.length > 0 ? p.after : null;
     if (p.v === 1 && after) return { v: 1, after };
-    if (p.v === 2 && after && typeof p.sort === 'string' && (p.k === null || typeof p.k === 'string')) return { v: 2, sort: p.sort, k: p.k, after };
+    if (p.v === 2 && after && typeof p.sort === 'string' && (p.k === null || typeof p.k === 'string'))
+      return { v: 2, sort: p.sort, k: p.k, after };
   } catch {
     // fall through to the error below
   }
@@ -53,7 +57,9 @@ export interface SortedAfter {
  * id keeps the plain cursor above.
  */
 export function encodeSortedCursor(sort: string, key: string | null, lastId: string): string {
-  return sort === 'id' ? encodeCursor(lastId) : Buffer.from(JSON.stringify({ v: 2, sort, k: key, after: lastId })).toString('base64url');
+  return sort === 'id'
+    ? encodeCursor(lastId)
+    : Buffer.from(JSON.stringify({ v: 2, sort, k: key, after: lastId })).toString('base64url');
 }
 
 export function decodeSortedCursor(cursor: string | undefined, sort: string): SortedAfter | null {
@@ -61,7 +67,12 @@ export function decodeSortedCursor(cursor: string | undefined, sort: string): So
   const parsed = parseCursor(cursor);
   const madeFor = parsed.v === 1 ? 'id' : parsed.sort;
   if (madeFor !== sort) {
-    throw validationError([{ path: 'querystring.cursor', message: `this cursor pages sort=${madeFor}, not sort=${sort}: pass the same sort with it, or start again without a cursor` }]);
+    throw validationError([
+      {
+        path: 'querystring.cursor',
+        message: `this cursor pages sort=${madeFor}, not sort=${sort}: pass the same sort with it, or start again without a cursor`,
+      },
+    ]);
   }
   return parsed.v === 1 ? { key: parsed.after, id: parsed.after } : { key: parsed.k, id: parsed.after };
 }

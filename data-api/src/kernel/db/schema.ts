@@ -676,7 +676,11 @@ export interface WorkItemsTable {
   runbook_execution_id: string | null;
   runbook_item_id: string | null;
   automation_run_id: string | null;
-  external_ref: ColumnType<{ system: string; key: string | null; url: string | null } | null, string | null | undefined, string | null>;
+  external_ref: ColumnType<
+    { system: string; key: string | null; url: string | null } | null,
+    string | null | undefined,
+    string | null
+  >;
   created_by: string;
   created_at: CreatedAt;
   updated_at: Timestamp;

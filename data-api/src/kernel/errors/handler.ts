@@ -16,10 +16,16 @@ export const errorHandlerPlugin = fp(async function errorHandler(app: FastifyIns
       const where = err.validationContext ?? 'body';
       const issues: ValidationIssue[] = err.validation.flatMap((v) => {
         // The provider flattens zod's path into instancePath; array indexes come back as digits.
-        const path: PropertyKey[] = v.instancePath.split('/').filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+        const path: PropertyKey[] = v.instancePath
+          .split('/')
+          .filter(Boolean)
+          .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
         const unknownKeys = v.keyword === 'unrecognized_keys' ? ((v.params as { keys?: string[] }).keys ?? []) : [];
         if (unknownKeys.length > 0) {
-          return unknownKeys.map((key) => ({ path: formatPath([where, ...path, key]), message: `unknown field "${key}"` }));
+          return unknownKeys.map((key) => ({
+            path: formatPath([where, ...path, key]),
+            message: `unknown field "${key}"`,
+          }));
         }
         return [{ path: formatPath([where, ...path]), message: v.message ?? 'invalid' }];
       });
@@ -51,5 +57,4 @@ export const errorHandlerPlugin = fp(async function errorHandler(app: FastifyIns
     request.log.error({ err }, 'unhandled error');
     return reply.status(500).send({ error: 'internal', message: 'internal error' });
   });
-
 });

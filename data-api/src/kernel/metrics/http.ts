@@ -7,12 +7,19 @@ import fp from 'fastify-plugin';
  * `route="site"` and `route="unmatched"`, so a crawler cannot grow the series.
  */
 export const httpMetricsPlugin = fp(async function httpMetrics(app: FastifyInstance) {
-  const histogram = app.ctx.metrics.histogram('http_request_duration_seconds', 'HTTP request duration by route and status', {
-    labelNames: ['method', 'route', 'status_code'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-  });
+  const histogram = app.ctx.metrics.histogram(
+    'http_request_duration_seconds',
+    'HTTP request duration by route and status',
+    {
+      labelNames: ['method', 'route', 'status_code'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    },
+  );
   app.addHook('onResponse', async (request, reply) => {
-    histogram.observe({ method: request.method, route: routeLabel(request.routeOptions.url), status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    histogram.observe(
+      { method: request.method, route: routeLabel(request.routeOptions.url), status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
   });
 });
 

@@ -9,11 +9,15 @@ export type DeliveryOutcome = 'delivered' | 'retry' | 'failed';
  * `_count` is the attempt count; `outcome="retry"` is a failure that will be tried again.
  */
 export function notificationDeliverySeconds(ctx: AppContext): Histogram<'channel' | 'outcome'> {
-  return ctx.metrics.histogram('fleetbook_notification_delivery_seconds', 'Notification delivery attempts by channel and outcome', {
-    labelNames: ['channel', 'outcome'] as const,
-    // Chat webhooks answer in ~100 ms; SMTP and provider APIs can take their whole timeout.
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-  });
+  return ctx.metrics.histogram(
+    'fleetbook_notification_delivery_seconds',
+    'Notification delivery attempts by channel and outcome',
+    {
+      labelNames: ['channel', 'outcome'] as const,
+      // Chat webhooks answer in ~100 ms; SMTP and provider APIs can take their whole timeout.
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    },
+  );
 }
 
 /** The outcome label of a channel's DeliveryResult. */

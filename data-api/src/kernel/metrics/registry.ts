@@ -49,7 +49,11 @@ export class MetricsRegistry {
     collectDefaultMetrics({ register: this.prom });
     // Gauges named like counters (promtool: "non-counter metrics should not have _total suffix");
     // each is the sum of its by-type twin (`sum(nodejs_active_handles)`), which stays.
-    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+    for (const name of [
+      'nodejs_active_handles_total',
+      'nodejs_active_requests_total',
+      'nodejs_active_resources_total',
+    ]) {
       this.prom.removeSingleMetric(name);
     }
   }
@@ -75,14 +79,24 @@ export class MetricsRegistry {
   }
 
   /** A histogram (created once per name; a second call returns the first). */
-  histogram<L extends string>(name: string, help: string, options: { labelNames?: readonly L[]; buckets?: number[] } = {}): Histogram<L> {
+  histogram<L extends string>(
+    name: string,
+    help: string,
+    options: { labelNames?: readonly L[]; buckets?: number[] } = {},
+  ): Histogram<L> {
     if (this.defs.has(name)) throw new Error(`metric ${name} is a ${this.defs.get(name)!.type}, not a histogram`);
     const existing = this.prom.getSingleMetric(name);
     if (existing) {
       if (!(existing instanceof Histogram)) throw new Error(`metric ${name} is not a histogram`);
       return existing as Histogram<L>;
     }
-    return new Histogram<L>({ name, help, labelNames: options.labelNames ?? [], buckets: options.buckets, registers: [this.prom] });
+    return new Histogram<L>({
+      name,
+      help,
+      labelNames: options.labelNames ?? [],
+      buckets: options.buckets,
+      registers: [this.prom],
+    });
   }
 
   get contentType(): string {
@@ -99,7 +113,11 @@ export class MetricsRegistry {
     // Map iteration also visits the collect-errors counter when a failing collector creates it.
     for (const [name, def] of this.defs) {
       if (def.type === 'counter') {
-        const metric = this.promMetric(name, def, [...def.values.values()].map((v) => v.labels));
+        const metric = this.promMetric(
+          name,
+          def,
+          [...def.values.values()].map((v) => v.labels),
+        );
         // A counter nobody has counted yet still exists, at 0 (so rate() and alerts see it).
         if (def.values.size === 0) metric.inc(0);
         for (const { labels, value } of def.values.values()) metric.inc(sorted(labels), value);
@@ -116,10 +134,16 @@ export class MetricsRegistry {
             merged.set(key, { labels: s.labels ?? {}, value: (prev?.value ?? 0) + s.value });
           }
         } catch {
-          this.counter('fleetbook_metrics_collect_errors_total', 'Gauge collectors that failed during a scrape').inc({ metric: name });
+          this.counter('fleetbook_metrics_collect_errors_total', 'Gauge collectors that failed during a scrape').inc({
+            metric: name,
+          });
         }
       }
-      const metric = this.promMetric(name, def, [...merged.values()].map((s) => s.labels ?? {}));
+      const metric = this.promMetric(
+        name,
+        def,
+        [...merged.values()].map((s) => s.labels ?? {}),
+      );
       if (merged.size === 0 && def.collect.length === 0) metric.set(0);
       for (const s of merged.values()) metric.set(sorted(s.labels ?? {}), s.value);
     }
@@ -145,11 +169,14 @@ export class MetricsRegistry {
 
 /** Counts a database error of a background component (ingest, monitor, rollup…). */
 export function countDbError(ctx: AppContext, component: string): void {
-  ctx.metrics.counter('fleetbook_db_errors_total', 'Database errors in background components, by component').inc({ component });
+  ctx.metrics
+    .counter('fleetbook_db_errors_total', 'Database errors in background components, by component')
+    .inc({ component });
 }
 
 // prom-client writes labels in the order given: sorted, one series always reads the same.
-const sorted = (labels: Labels): Labels => Object.fromEntries(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
+const sorted = (labels: Labels): Labels =>
+  Object.fromEntries(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
 
 const labelKey = (labels: Labels) =>
   Object.keys(labels)

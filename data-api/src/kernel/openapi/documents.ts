@@ -34,7 +34,10 @@ export function documentQueryMap(schema: JsonSchema, name = 'params'): void {
  * twins included; they are not part of the HTTP API).
  */
 export function finishDocument<T>(document: T): T {
-  const doc = document as { paths?: Record<string, Record<string, JsonSchema>>; components?: { schemas?: Record<string, unknown> } };
+  const doc = document as {
+    paths?: Record<string, Record<string, JsonSchema>>;
+    components?: { schemas?: Record<string, unknown> };
+  };
   for (const operations of Object.values(doc.paths ?? {})) {
     for (const operation of Object.values(operations)) {
       const parameter = operation[QUERY_OBJECT];
@@ -52,7 +55,10 @@ export function finishDocument<T>(document: T): T {
       if (Array.isArray(node)) return node.forEach(visit);
       if (!node || typeof node !== 'object') return;
       for (const [key, value] of Object.entries(node)) {
-        const name = key === '$ref' && typeof value === 'string' ? /^#\/components\/schemas\/([^/#]+)/.exec(value)?.[1] : undefined;
+        const name =
+          key === '$ref' && typeof value === 'string'
+            ? /^#\/components\/schemas\/([^/#]+)/.exec(value)?.[1]
+            : undefined;
         if (name !== undefined) {
           const decoded = decodeURIComponent(name).replace(/~1/g, '/').replace(/~0/g, '~');
           if (!used.has(decoded)) {
@@ -104,7 +110,10 @@ export function documentOkMediaType(schema: JsonSchema, mediaType: string): void
   const ok = response?.['200'];
   if (!response || !ok || ok.content) return;
   const { description, ...body } = ok;
-  response['200'] = { description: description ?? 'Default Response', content: { [mediaType]: { schema: bare(body) } } };
+  response['200'] = {
+    description: description ?? 'Default Response',
+    content: { [mediaType]: { schema: bare(body) } },
+  };
 }
 
 /** The 200 answer of a list that also streams CSV: both media types, the CSV one a plain string. */
@@ -120,7 +129,8 @@ export function documentCsv(schema: JsonSchema): void {
       'text/csv': {
         schema: {
           type: 'string',
-          description: 'RFC 4180, a header row then one row per item; nested values as JSON. Sent with `Accept: text/csv`.',
+          description:
+            'RFC 4180, a header row then one row per item; nested values as JSON. Sent with `Accept: text/csv`.',
         },
       },
     },

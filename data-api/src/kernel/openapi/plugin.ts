@@ -28,7 +28,8 @@ export const openapiPlugin = fp(async function openapi(app: FastifyInstance) {
     if (!schema || schema.hide) return;
     schema.operationId ??= operationIdFor(route.method, route.url);
     const other = seen.get(schema.operationId);
-    if (other) throw new Error(`operationId ${schema.operationId} of ${route.method} ${route.url} is already ${other}'s`);
+    if (other)
+      throw new Error(`operationId ${schema.operationId} of ${route.method} ${route.url} is already ${other}'s`);
     seen.set(schema.operationId, `${route.method} ${route.url}`);
   });
 

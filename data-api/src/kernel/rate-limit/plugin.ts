@@ -35,9 +35,13 @@ export const rateLimitPlugin = fp(async function rateLimits(app: FastifyInstance
     errorResponseBuilder: (request, context) => {
       const name = request.routeOptions.config.limit;
       const limit = name ? settings.limits[name] : null;
-      const rule = name && limit ? `${describeLimit(limit)} per ${RATE_LIMITED[name].per}` : `${context.max} per window`;
+      const rule =
+        name && limit ? `${describeLimit(limit)} per ${RATE_LIMITED[name].per}` : `${context.max} per window`;
       const route = `${request.method} ${request.routeOptions.url}`;
-      return new ApiError('rate_limited', `too many requests to ${route}: the limit is ${rule}; retry after ${Math.ceil(context.ttl / 1000)} s`);
+      return new ApiError(
+        'rate_limited',
+        `too many requests to ${route}: the limit is ${rule}; retry after ${Math.ceil(context.ttl / 1000)} s`,
+      );
     },
   });
 });
@@ -52,7 +56,9 @@ export function limitFor(ctx: AppContext, name: RateLimitName): RateLimitOptions
 /** The OpenAPI note of a limited route. */
 export function limitNote(ctx: AppContext, name: RateLimitName): string {
   const limit = (ctx.rateLimits ?? defaultRateLimits()).limits[name];
-  return limit ? `Rate limit: ${describeLimit(limit)} per ${RATE_LIMITED[name].per} (429 with Retry-After beyond).` : '';
+  return limit
+    ? `Rate limit: ${describeLimit(limit)} per ${RATE_LIMITED[name].per} (429 with Retry-After beyond).`
+    : '';
 }
 
 const KEYS: Record<RateLimitName, (request: FastifyRequest) => string> = {

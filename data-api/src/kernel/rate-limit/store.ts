@@ -18,7 +18,10 @@ export function databaseStore(db: Kysely<Database>) {
     ) {}
 
     incr(key: string, callback: Callback, timeWindow: number): void {
-      void this.count(`${this.prefix}${key}`, timeWindow).then((r) => callback(null, r), (err: Error) => callback(err));
+      void this.count(`${this.prefix}${key}`, timeWindow).then(
+        (r) => callback(null, r),
+        (err: Error) => callback(err),
+      );
     }
 
     // The plugin passes the route's merged options, `routeInfo` among them (typed as RouteOptions).
@@ -36,7 +39,11 @@ export function databaseStore(db: Kysely<Database>) {
         on conflict (key, window_start) do update set hits = rate_limit_hits.hits + 1
         returning hits, greatest(0, extract(epoch from (expires_at - now())) * 1000)::float8 as ttl_ms`.execute(db);
       if (++hits % 500 === 0) {
-        void db.deleteFrom('rate_limit_hits').where('expires_at', '<', sql<Date>`now()`).execute().catch(() => {});
+        void db
+          .deleteFrom('rate_limit_hits')
+          .where('expires_at', '<', sql<Date>`now()`)
+          .execute()
+          .catch(() => {});
       }
       return { current: Number(rows[0]!.hits), ttl: Math.ceil(Number(rows[0]!.ttl_ms)) };
     }

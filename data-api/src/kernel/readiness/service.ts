@@ -27,7 +27,10 @@ export async function checkHealth(ctx: AppContext): Promise<Health> {
   const site = ctx.siteStatus();
   const ingest = ingestHealth(ctx);
   return {
-    status: database.status === 'up' && broker.status === 'up' && (ingest.status === 'ok' || ingest.status === 'off') ? 'ok' : 'degraded',
+    status:
+      database.status === 'up' && broker.status === 'up' && (ingest.status === 'ok' || ingest.status === 'off')
+        ? 'ok'
+        : 'degraded',
     version: ctx.version,
     uptime_s: Math.round((Date.now() - startedAt) / 1000),
     database,

@@ -47,7 +47,10 @@ export class StreamHub {
   ) {}
 
   async start(): Promise<void> {
-    const latest = await this.db.selectFrom('change_events').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst();
+    const latest = await this.db
+      .selectFrom('change_events')
+      .select((eb) => eb.fn.max('id').as('max'))
+      .executeTakeFirst();
     this.lastId = Number(latest?.max ?? 0);
     this.unlisten.push(await this.database.listen(CHANGES_CHANNEL, () => this.poll()));
     this.unlisten.push(await this.database.listen(LIVE_CHANNEL, (payload) => this.fanOutLive(payload)));
@@ -74,17 +77,36 @@ export class StreamHub {
 
   /** The newest committed event id: a fresh client's baseline (it gets what comes after). */
   async committedId(): Promise<number> {
-    const row = await this.db.selectFrom('change_events').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('change_events')
+      .select((eb) => eb.fn.max('id').as('max'))
+      .executeTakeFirst();
     return Math.max(Number(row?.max ?? 0), this.lastId);
   }
 
   /** Events after `afterId` the client may see, or null when `afterId` is outside the window. */
-  async replay(afterId: number, client: Pick<StreamClient, 'topics' | 'customerId'>): Promise<ChangeEventMessage[] | null> {
-    const oldest = await this.db.selectFrom('change_events').select((eb) => eb.fn.min('id').as('min')).executeTakeFirst();
-    const rows = await this.db.selectFrom('change_events').selectAll().where('id', '>', afterId).where('id', '<=', this.lastId).orderBy('id').limit(REPLAY_LIMIT + 1).execute();
+  async replay(
+    afterId: number,
+    client: Pick<StreamClient, 'topics' | 'customerId'>,
+  ): Promise<ChangeEventMessage[] | null> {
+    const oldest = await this.db
+      .selectFrom('change_events')
+      .select((eb) => eb.fn.min('id').as('min'))
+      .executeTakeFirst();
+    const rows = await this.db
+      .selectFrom('change_events')
+      .selectAll()
+      .where('id', '>', afterId)
+      .where('id', '<=', this.lastId)
+      .orderBy('id')
+      .limit(REPLAY_LIMIT + 1)
+      .execute();
     const min = Number(oldest?.min ?? 0);
     if (rows.length > REPLAY_LIMIT || (min > 0 && afterId < min - 1)) return null;
-    return rows.filter((r) => visibleTo(client.customerId, audienceOf(r))).map(toMessage).filter((m) => topicMatches(client.topics, m));
+    return rows
+      .filter((r) => visibleTo(client.customerId, audienceOf(r)))
+      .map(toMessage)
+      .filter((m) => topicMatches(client.topics, m));
   }
 
   /** Coalesced reads: at most one query in flight, one more queued behind it. */
@@ -106,13 +128,20 @@ export class StreamHub {
 
   private async readNew(): Promise<void> {
     for (;;) {
-      const rows = await this.db.selectFrom('change_events').selectAll().where('id', '>', this.lastId).orderBy('id').limit(1000).execute();
+      const rows = await this.db
+        .selectFrom('change_events')
+        .selectAll()
+        .where('id', '>', this.lastId)
+        .orderBy('id')
+        .limit(1000)
+        .execute();
       for (const row of rows) {
         this.lastId = row.id;
         const message = toMessage(row);
         const audience = audienceOf(row);
         for (const client of this.clients) {
-          if (visibleTo(client.customerId, audience) && topicMatches(client.topics, message)) client.sendChange(message);
+          if (visibleTo(client.customerId, audience) && topicMatches(client.topics, message))
+            client.sendChange(message);
         }
       }
       if (rows.length < 1000) return;
@@ -128,9 +157,17 @@ export class StreamHub {
       this.onError(err);
       return;
     }
-    const asEvent = { type: 'telemetry.sample', subject: { type: 'device', id: sample.device_id }, site_id: sample.site_id };
+    const asEvent = {
+      type: 'telemetry.sample',
+      subject: { type: 'device', id: sample.device_id },
+      site_id: sample.site_id,
+    };
     for (const client of this.clients) {
-      if (visibleTo(client.customerId, { type: asEvent.type, customerId: sample.customer_id ?? null, payload: {} }) && topicMatches(client.topics, asEvent)) client.sendLive(sample);
+      if (
+        visibleTo(client.customerId, { type: asEvent.type, customerId: sample.customer_id ?? null, payload: {} }) &&
+        topicMatches(client.topics, asEvent)
+      )
+        client.sendLive(sample);
     }
   }
 }

@@ -67,7 +67,9 @@ export const streamRoutes: FastifyPluginAsyncZod = async (app) => {
         if (e.id <= replayed) return;
         replayed = e.id;
         // Surface updates (A2UI updateDataModel in the payload) travel as `event: surface`.
-        res.write(`id: ${e.id}\nevent: ${e.type.startsWith('surface.') ? 'surface' : 'change'}\ndata: ${JSON.stringify(e)}\n\n`);
+        res.write(
+          `id: ${e.id}\nevent: ${e.type.startsWith('surface.') ? 'surface' : 'change'}\ndata: ${JSON.stringify(e)}\n\n`,
+        );
       };
       const client: StreamClient = {
         topics,
@@ -106,7 +108,9 @@ export const streamRoutes: FastifyPluginAsyncZod = async (app) => {
       } else {
         const events = await app.hub.replay(lastEventId, client).catch(() => null);
         if (events === null) {
-          res.write(`event: reset\ndata: ${JSON.stringify({ reason: 'Last-Event-ID is outside the replay window: re-fetch by REST' })}\n\n`);
+          res.write(
+            `event: reset\ndata: ${JSON.stringify({ reason: 'Last-Event-ID is outside the replay window: re-fetch by REST' })}\n\n`,
+          );
           replayed = app.hub.latestId();
         } else {
           for (const e of events) writeChange(e);

@@ -9,7 +9,11 @@
  * another customer, and an unscoped client's surface is never overwritten by one customer's
  * subset. A surface definition change carries no data ("re-read it"): everyone gets it.
  */
-export function visibleTo(clientCustomerId: string | null, event: { type: string; customerId: string | null; payload: Record<string, unknown> }): boolean {
-  if (event.type === 'surface.updated') return event.payload.kind === 'definition' || clientCustomerId === event.customerId;
+export function visibleTo(
+  clientCustomerId: string | null,
+  event: { type: string; customerId: string | null; payload: Record<string, unknown> },
+): boolean {
+  if (event.type === 'surface.updated')
+    return event.payload.kind === 'definition' || clientCustomerId === event.customerId;
   return clientCustomerId === null || clientCustomerId === event.customerId;
 }

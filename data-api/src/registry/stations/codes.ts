@@ -10,7 +10,11 @@ const PARAMS = { N: 16_384, r: 8, p: 1 } as const;
 const KEY_LEN = 32;
 
 function derive(code: string, salt: Buffer, params: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) => scrypt(code, salt, KEY_LEN, { ...params, maxmem: 64 * 1024 * 1024 }, (err, key) => (err ? reject(err) : resolve(key))));
+  return new Promise((resolve, reject) =>
+    scrypt(code, salt, KEY_LEN, { ...params, maxmem: 64 * 1024 * 1024 }, (err, key) =>
+      err ? reject(err) : resolve(key),
+    ),
+  );
 }
 
 /** `scrypt$N$r$p$<salt>$<key>` (base64url): self-describing, so the cost can be raised later. */

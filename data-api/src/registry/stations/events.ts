@@ -25,8 +25,15 @@ const BATCH_KEYS = new Set(['station_id', 'events']);
 const LIST_CAP = 100;
 
 /** One event checked on its own: the parsed event, or the issues that reject it. */
-function check(raw: unknown, at: PropertyKey[], now: number): { event: StationEventInput } | { issues: ValidationIssue[]; eventId: string | null } {
-  const eventId = raw && typeof raw === 'object' && typeof (raw as { event_id?: unknown }).event_id === 'string' ? ((raw as { event_id: string }).event_id) : null;
+function check(
+  raw: unknown,
+  at: PropertyKey[],
+  now: number,
+): { event: StationEventInput } | { issues: ValidationIssue[]; eventId: string | null } {
+  const eventId =
+    raw && typeof raw === 'object' && typeof (raw as { event_id?: unknown }).event_id === 'string'
+      ? (raw as { event_id: string }).event_id
+      : null;
   const parsed = stationEventInputSchema.safeParse(raw);
   if (!parsed.success) {
     const issues = parsed.error.issues.flatMap((i): ValidationIssue[] =>
@@ -44,7 +51,8 @@ function check(raw: unknown, at: PropertyKey[], now: number): { event: StationEv
   return { event: parsed.data };
 }
 
-const named = (raw: unknown): unknown => (raw && typeof raw === 'object' ? (raw as { station_id?: unknown }).station_id : undefined);
+const named = (raw: unknown): unknown =>
+  raw && typeof raw === 'object' ? (raw as { station_id?: unknown }).station_id : undefined;
 
 /**
  * POST /events. Idempotent on event_id: an id already stored (by any request, even one
@@ -55,22 +63,36 @@ const named = (raw: unknown): unknown => (raw && typeof raw === 'object' ? (raw 
  */
 export async function ingestEvents(db: Kysely<Database>, who: Principal, body: Body): Promise<SingleAck | BatchAck> {
   const stationId = who.stationId;
-  if (who.role !== 'station' || !stationId) throw forbidden(`${who.name} is not a station token: events are posted with the token from POST /api/v1/stations/claim`);
+  if (who.role !== 'station' || !stationId)
+    throw forbidden(
+      `${who.name} is not a station token: events are posted with the token from POST /api/v1/stations/claim`,
+    );
 
   const batch = body.events !== undefined;
   const rawEvents: unknown[] = batch ? body.events! : [body];
   if (batch) {
     const unknown = Object.keys(body).filter((k) => !BATCH_KEYS.has(k));
-    if (unknown.length > 0) throw validationError(unknown.map((key) => ({ path: `body.${key}`, message: `unknown field "${key}"` })));
+    if (unknown.length > 0)
+      throw validationError(unknown.map((key) => ({ path: `body.${key}`, message: `unknown field "${key}"` })));
   }
   // contracts.md: a station token posts only its own events. Checked before anything else,
   // on every event, valid or not: a body naming another station is refused whole.
-  const claimed = [batch ? body.station_id : undefined, ...rawEvents.map(named)].find((s) => s !== undefined && s !== stationId);
-  if (claimed !== undefined) throw forbidden(`this token belongs to station ${stationId}; it may not post events for ${String(claimed)}`);
+  const claimed = [batch ? body.station_id : undefined, ...rawEvents.map(named)].find(
+    (s) => s !== undefined && s !== stationId,
+  );
+  if (claimed !== undefined)
+    throw forbidden(`this token belongs to station ${stationId}; it may not post events for ${String(claimed)}`);
 
-  const device = await db.selectFrom('devices').select(['id', 'role', 'site_id', 'customer_id']).where('id', '=', stationId).executeTakeFirst();
-  if (!device || device.role !== 'station') throw forbidden(`station ${stationId} is no longer in the registry: claim it again (POST /api/v1/stations/claim)`);
-  const line = (await db.selectFrom('stations').select('line').where('device_id', '=', stationId).executeTakeFirst())?.line ?? null;
+  const device = await db
+    .selectFrom('devices')
+    .select(['id', 'role', 'site_id', 'customer_id'])
+    .where('id', '=', stationId)
+    .executeTakeFirst();
+  if (!device || device.role !== 'station')
+    throw forbidden(`station ${stationId} is no longer in the registry: claim it again (POST /api/v1/stations/claim)`);
+  const line =
+    (await db.selectFrom('stations').select('line').where('device_id', '=', stationId).executeTakeFirst())?.line ??
+    null;
   const unmapped = device.site_id === null || line === null;
 
   const now = Date.now();
@@ -80,7 +102,13 @@ export async function ingestEvents(db: Kysely<Database>, who: Principal, body: B
   rawEvents.forEach((raw, index) => {
     const checked = check(raw, batch ? ['body', 'events', index] : ['body'], now);
     if ('issues' in checked) {
-      results.push({ index, event_id: checked.eventId, status: 'rejected', reason: checked.issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues: checked.issues });
+      results.push({
+        index,
+        event_id: checked.eventId,
+        status: 'rejected',
+        reason: checked.issues.map((i) => `${i.path}: ${i.message}`).join('; '),
+        issues: checked.issues,
+      });
       return;
     }
     const e = checked.event;
@@ -107,14 +135,22 @@ export async function ingestEvents(db: Kysely<Database>, who: Principal, body: B
   });
   if (!batch && results[0]!.status === 'rejected') throw validationError(results[0]!.issues!);
 
-  const stored = rows.length === 0 ? { accepted: [] as EventRow[], foreign: new Set<string>(), moved: [] as string[] } : await store(db, who, stationId, device, line, rows);
+  const stored =
+    rows.length === 0
+      ? { accepted: [] as EventRow[], foreign: new Set<string>(), moved: [] as string[] }
+      : await store(db, who, stationId, device, line, rows);
   const storedIds = new Set(stored.accepted.map((a) => a.event_id));
   for (const r of results) {
     if (r.status !== 'accepted' || r.event_id === null) continue;
     if (stored.foreign.has(r.event_id)) {
       r.status = 'rejected';
       r.reason = 'event_id was already used by another station: generate event ids as UUIDs or ULIDs';
-      r.issues = [{ path: formatPath(batch ? ['body', 'events', r.index, 'event_id'] : ['body', 'event_id']), message: 'already used by another station' }];
+      r.issues = [
+        {
+          path: formatPath(batch ? ['body', 'events', r.index, 'event_id'] : ['body', 'event_id']),
+          message: 'already used by another station',
+        },
+      ];
     } else if (!storedIds.has(r.event_id)) {
       r.status = 'duplicate';
     }
@@ -122,8 +158,15 @@ export async function ingestEvents(db: Kysely<Database>, who: Principal, body: B
 
   if (!batch) {
     const r = results[0]!;
-    if (r.status === 'rejected') throw conflict(`event ${r.event_id} was already posted by another station: generate event ids as UUIDs or ULIDs`);
-    return { station_id: stationId, event_id: r.event_id!, status: r.status as 'accepted' | 'duplicate', duplicate: r.status === 'duplicate', unmapped };
+    if (r.status === 'rejected')
+      throw conflict(`event ${r.event_id} was already posted by another station: generate event ids as UUIDs or ULIDs`);
+    return {
+      station_id: stationId,
+      event_id: r.event_id!,
+      status: r.status as 'accepted' | 'duplicate',
+      duplicate: r.status === 'duplicate',
+      unmapped,
+    };
   }
   const count = (s: EventResult['status']) => results.filter((r) => r.status === s).length;
   const duplicates = count('duplicate');
@@ -149,14 +192,28 @@ async function store(
 ) {
   return db.transaction().execute(async (trx) => {
     const inserted = new Set(
-      (await trx.insertInto('station_events').values(rows).onConflict((oc) => oc.column('event_id').doNothing()).returning('event_id').execute()).map((r) => r.event_id),
+      (
+        await trx
+          .insertInto('station_events')
+          .values(rows)
+          .onConflict((oc) => oc.column('event_id').doNothing())
+          .returning('event_id')
+          .execute()
+      ).map((r) => r.event_id),
     );
     const accepted = rows.filter((r) => inserted.has(r.event_id));
     const lost = rows.filter((r) => !inserted.has(r.event_id)).map((r) => r.event_id);
     const foreign = new Set(
       lost.length === 0
         ? []
-        : (await trx.selectFrom('station_events').select('event_id').where('event_id', 'in', lost).where('station_id', '!=', stationId).execute()).map((r) => r.event_id),
+        : (
+            await trx
+              .selectFrom('station_events')
+              .select('event_id')
+              .where('event_id', 'in', lost)
+              .where('station_id', '!=', stationId)
+              .execute()
+          ).map((r) => r.event_id),
     );
     if (accepted.length === 0) return { accepted, foreign, moved: [] as string[] };
 
@@ -233,7 +290,11 @@ async function store(
       entity: 'station',
       entityId: stationId,
       customerId: device.customer_id,
-      after: { ...summary, event_ids: accepted.slice(0, LIST_CAP).map((r) => r.event_id), event_ids_truncated: accepted.length > LIST_CAP },
+      after: {
+        ...summary,
+        event_ids: accepted.slice(0, LIST_CAP).map((r) => r.event_id),
+        event_ids_truncated: accepted.length > LIST_CAP,
+      },
     });
     await emitChange(trx, {
       type: 'station.events',

@@ -81,7 +81,13 @@ export const stationRoutes: FastifyPluginAsyncZod = async (app) => {
     '/stations/:id/status',
     {
       config: { auth: 'viewer' },
-      schema: { summary: 'Station health and its latest events', tags, params: stationParams, querystring: stationStatusQuerySchema, response: { 200: stationStatusSchema, ...ERROR_RESPONSES } },
+      schema: {
+        summary: 'Station health and its latest events',
+        tags,
+        params: stationParams,
+        querystring: stationStatusQuerySchema,
+        response: { 200: stationStatusSchema, ...ERROR_RESPONSES },
+      },
     },
     async (request) => getStationStatus(app.ctx.db, request.principal!, request.params.id, request.query.events),
   );

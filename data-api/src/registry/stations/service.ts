@@ -34,7 +34,8 @@ type ClaimRow = Selectable<Database['station_claims']>;
 export const STATION_PRODUCT = 'rfid-station';
 /** The API's own body limit (app.ts): a station must keep each request under it. */
 const MAX_BODY_BYTES = 1024 * 1024;
-const GENERIC_CLAIM_FAILURE = 'unknown MAC or wrong claim code: check the label, or ask an admin to register the station (POST /api/v1/stations/claims)';
+const GENERIC_CLAIM_FAILURE =
+  'unknown MAC or wrong claim code: check the label, or ask an admin to register the station (POST /api/v1/stations/claims)';
 
 /* ---------------------------------------------------------------------- shared */
 
@@ -75,12 +76,14 @@ function configFor(station: Station): StationConfig {
   };
 }
 
-const stationRow = (db: Db, id: string) => db.selectFrom('stations').selectAll().where('device_id', '=', id).executeTakeFirst();
+const stationRow = (db: Db, id: string) =>
+  db.selectFrom('stations').selectAll().where('device_id', '=', id).executeTakeFirst();
 
 /** A station is a registry device whose role is `station`; anything else is "no such station". */
 async function findStation(db: Kysely<Database>, who: Principal, id: string): Promise<DeviceRow> {
   const device = await findDevice(db, who, id);
-  if (device.role !== 'station') throw new ApiError('not_found', `station ${id} not found (device ${id} has role ${device.role})`);
+  if (device.role !== 'station')
+    throw new ApiError('not_found', `station ${id} not found (device ${id} has role ${device.role})`);
   return device;
 }
 
@@ -99,7 +102,8 @@ const toClaim = (r: ClaimRow): StationClaim => ({
   created_at: iso(r.created_at)!,
 });
 
-const claimRow = (db: Db, mac: string) => db.selectFrom('station_claims').selectAll().where('mac', '=', mac).executeTakeFirst();
+const claimRow = (db: Db, mac: string) =>
+  db.selectFrom('station_claims').selectAll().where('mac', '=', mac).executeTakeFirst();
 
 /**
  * An admin pre-registers a station: its MAC and the claim code printed on its label (or
@@ -107,9 +111,16 @@ const claimRow = (db: Db, mac: string) => db.selectFrom('station_claims').select
  * stays in its tenant. A MAC that already belongs to a station device (created through the
  * registry) links the claim to that device: claiming then re-issues its identity.
  */
-export async function createClaim(db: Kysely<Database>, who: Principal, input: z.output<typeof stationClaimCreateSchema>): Promise<StationClaim & { claim_code?: string }> {
+export async function createClaim(
+  db: Kysely<Database>,
+  who: Principal,
+  input: z.output<typeof stationClaimCreateSchema>,
+): Promise<StationClaim & { claim_code?: string }> {
   const site = input.site_id ? await findSite(db, who, input.site_id) : null;
-  if (!site && scopeOf(who)) throw validationError([{ path: 'body.site_id', message: 'a customer-scoped token must register the station at one of its sites' }]);
+  if (!site && scopeOf(who))
+    throw validationError([
+      { path: 'body.site_id', message: 'a customer-scoped token must register the station at one of its sites' },
+    ]);
   if (await claimRow(db, input.mac)) throw conflict(`a claim for MAC ${input.mac} already exists`);
 
   const existing = await db
@@ -121,10 +132,19 @@ export async function createClaim(db: Kysely<Database>, who: Principal, input: z
   if (existing) {
     const scope = scopeOf(who);
     if (existing.role !== 'station' || (scope !== null && existing.customer_id !== scope)) {
-      throw conflict(scope === null ? `MAC ${input.mac} already belongs to device ${existing.id} (role ${existing.role})` : `MAC ${input.mac} is already registered`);
+      throw conflict(
+        scope === null
+          ? `MAC ${input.mac} already belongs to device ${existing.id} (role ${existing.role})`
+          : `MAC ${input.mac} is already registered`,
+      );
     }
     if (site && existing.site_id !== site.id) {
-      throw validationError([{ path: 'body.site_id', message: `station ${existing.id} with this MAC is at ${existing.site_id ?? 'no site'}: leave site_id out, and move it with POST /api/v1/stations/${existing.id}/map` }]);
+      throw validationError([
+        {
+          path: 'body.site_id',
+          message: `station ${existing.id} with this MAC is at ${existing.site_id ?? 'no site'}: leave site_id out, and move it with POST /api/v1/stations/${existing.id}/map`,
+        },
+      ]);
     }
   }
 
@@ -149,8 +169,20 @@ export async function createClaim(db: Kysely<Database>, who: Principal, input: z
     if (!row) throw conflict(`a claim for MAC ${input.mac} already exists`);
     const after = toClaim(row);
     // The code (and its hash) never reach the audit log or the feed.
-    await recordAudit(trx, who, { action: 'create', entity: 'station_claim', entityId: row.mac, customerId: row.customer_id, after });
-    await emitChange(trx, { type: 'station.claim_registered', subject: { type: 'station_claim', id: row.mac }, customerId: row.customer_id, siteId: row.site_id, payload: after });
+    await recordAudit(trx, who, {
+      action: 'create',
+      entity: 'station_claim',
+      entityId: row.mac,
+      customerId: row.customer_id,
+      after,
+    });
+    await emitChange(trx, {
+      type: 'station.claim_registered',
+      subject: { type: 'station_claim', id: row.mac },
+      customerId: row.customer_id,
+      siteId: row.site_id,
+      payload: after,
+    });
     return generated ? { ...after, claim_code: generated } : after;
   });
 }
@@ -180,13 +212,22 @@ export async function claimStation(
 
   return db.transaction().execute(async (trx) => {
     // Locked: two claims racing for one MAC create one device; the later one re-issues.
-    const c = await trx.selectFrom('station_claims').selectAll().where('mac', '=', mac).forUpdate().executeTakeFirstOrThrow();
+    const c = await trx
+      .selectFrom('station_claims')
+      .selectAll()
+      .where('mac', '=', mac)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
     const actor = `claim:${mac}`;
     const now = new Date();
-    let device = c.station_id ? await trx.selectFrom('devices').selectAll().where('id', '=', c.station_id).forUpdate().executeTakeFirst() : undefined;
+    let device = c.station_id
+      ? await trx.selectFrom('devices').selectAll().where('id', '=', c.station_id).forUpdate().executeTakeFirst()
+      : undefined;
     const first = device === undefined;
     if (!device) {
-      const site = c.site_id ? await trx.selectFrom('sites').select(['id', 'customer_id']).where('id', '=', c.site_id).executeTakeFirst() : undefined;
+      const site = c.site_id
+        ? await trx.selectFrom('sites').select(['id', 'customer_id']).where('id', '=', c.site_id).executeTakeFirst()
+        : undefined;
       const id = generateId('device');
       device = await trx
         .insertInto('devices')
@@ -208,14 +249,34 @@ export async function claimStation(
         .returningAll()
         .executeTakeFirstOrThrow();
       const created = toDevice(device);
-      await recordAudit(trx, actor, { action: 'create', entity: 'device', entityId: id, customerId: device.customer_id, after: created });
-      await emitChange(trx, { type: 'device.created', subject: { type: 'device', id }, customerId: device.customer_id, siteId: device.site_id, payload: created });
+      await recordAudit(trx, actor, {
+        action: 'create',
+        entity: 'device',
+        entityId: id,
+        customerId: device.customer_id,
+        after: created,
+      });
+      await emitChange(trx, {
+        type: 'device.created',
+        subject: { type: 'device', id },
+        customerId: device.customer_id,
+        siteId: device.site_id,
+        payload: created,
+      });
     }
     const id = device.id;
     // The claim's line seeds a station that has none; a mapping made since is kept.
     const station = await trx
       .insertInto('stations')
-      .values({ device_id: id, mac, line: c.line, claimed_at: now, mapped_at: c.line && device.site_id ? now : null, mapped_by: c.line && device.site_id ? c.created_by : null, updated_at: now })
+      .values({
+        device_id: id,
+        mac,
+        line: c.line,
+        claimed_at: now,
+        mapped_at: c.line && device.site_id ? now : null,
+        mapped_by: c.line && device.site_id ? c.created_by : null,
+        updated_at: now,
+      })
       .onConflict((oc) =>
         oc.column('device_id').doUpdateSet((eb) => ({
           claimed_at: now,
@@ -235,7 +296,11 @@ export async function claimStation(
       .returning('id')
       .execute();
     const token = await createToken(trx, { name: `station:${id}`, role: 'station', stationId: id });
-    await trx.updateTable('station_claims').set((eb) => ({ station_id: id, claimed_at: now, claim_count: eb('claim_count', '+', 1) })).where('mac', '=', mac).execute();
+    await trx
+      .updateTable('station_claims')
+      .set((eb) => ({ station_id: id, claimed_at: now, claim_count: eb('claim_count', '+', 1) }))
+      .where('mac', '=', mac)
+      .execute();
 
     const summary = toStation(device, station);
     await recordAudit(trx, actor, {
@@ -243,7 +308,14 @@ export async function claimStation(
       entity: 'station',
       entityId: id,
       customerId: device.customer_id,
-      after: { mac, token_id: token.id, token_prefix: token.prefix, revoked_tokens: revoked.map((r) => r.id), site_id: summary.site_id, line: summary.line },
+      after: {
+        mac,
+        token_id: token.id,
+        token_prefix: token.prefix,
+        revoked_tokens: revoked.map((r) => r.id),
+        site_id: summary.site_id,
+        line: summary.line,
+      },
     });
     await emitChange(trx, {
       type: 'station.claimed',
@@ -262,13 +334,24 @@ export async function claimStation(
  * Assigns a station to a site and a line. The device follows: its site and customer
  * become the site's. Both the station and the site must be in the caller's tenant.
  */
-export async function mapStation(db: Kysely<Database>, who: Principal, id: string, input: z.output<typeof stationMapSchema>): Promise<Station> {
+export async function mapStation(
+  db: Kysely<Database>,
+  who: Principal,
+  id: string,
+  input: z.output<typeof stationMapSchema>,
+): Promise<Station> {
   const current = await findStation(db, who, id);
   const site = await findSite(db, who, input.site_id);
   if (current.deployment_id) {
-    const dep = await db.selectFrom('deployments').select(['id', 'site_id']).where('id', '=', current.deployment_id).executeTakeFirst();
+    const dep = await db
+      .selectFrom('deployments')
+      .select(['id', 'site_id'])
+      .where('id', '=', current.deployment_id)
+      .executeTakeFirst();
     if (dep && dep.site_id !== site.id) {
-      throw conflict(`station ${id} belongs to deployment ${dep.id} at ${dep.site_id}: move it out of the deployment first (PATCH /api/v1/devices/${id}), then map it to ${site.id}`);
+      throw conflict(
+        `station ${id} belongs to deployment ${dep.id} at ${dep.site_id}: move it out of the deployment first (PATCH /api/v1/devices/${id}), then map it to ${site.id}`,
+      );
     }
   }
   return db.transaction().execute(async (trx) => {
@@ -285,8 +368,17 @@ export async function mapStation(db: Kysely<Database>, who: Principal, id: strin
       .executeTakeFirstOrThrow();
     const station = await trx
       .insertInto('stations')
-      .values({ device_id: id, mac: rfidMac(before), line: input.line, mapped_at: now, mapped_by: who.name, updated_at: now })
-      .onConflict((oc) => oc.column('device_id').doUpdateSet({ line: input.line, mapped_at: now, mapped_by: who.name, updated_at: now }))
+      .values({
+        device_id: id,
+        mac: rfidMac(before),
+        line: input.line,
+        mapped_at: now,
+        mapped_by: who.name,
+        updated_at: now,
+      })
+      .onConflict((oc) =>
+        oc.column('device_id').doUpdateSet({ line: input.line, mapped_at: now, mapped_by: who.name, updated_at: now }),
+      )
       .returningAll()
       .executeTakeFirstOrThrow();
     const after = toStation(device, station);
@@ -298,9 +390,21 @@ export async function mapStation(db: Kysely<Database>, who: Principal, id: strin
       before: { site_id: before.site_id, customer_id: before.customer_id, line: beforeStation?.line ?? null },
       after: { site_id: after.site_id, customer_id: after.customer_id, line: after.line },
     });
-    await emitChange(trx, { type: 'station.mapped', subject: { type: 'station', id }, customerId: after.customer_id, siteId: after.site_id, payload: after });
+    await emitChange(trx, {
+      type: 'station.mapped',
+      subject: { type: 'station', id },
+      customerId: after.customer_id,
+      siteId: after.site_id,
+      payload: after,
+    });
     const deviceAfter = toDevice(device);
-    await emitChange(trx, { type: 'device.updated', subject: { type: 'device', id }, customerId: after.customer_id, siteId: after.site_id, payload: deviceAfter });
+    await emitChange(trx, {
+      type: 'device.updated',
+      subject: { type: 'device', id },
+      customerId: after.customer_id,
+      siteId: after.site_id,
+      payload: deviceAfter,
+    });
     return after;
   });
 }
@@ -322,7 +426,14 @@ export const toStationEvent = (r: Selectable<Database['station_events']>): Stati
 });
 
 function latestEvents(db: Kysely<Database>, id: string, limit: number) {
-  return db.selectFrom('station_events').selectAll().where('station_id', '=', id).orderBy('ts', 'desc').orderBy('event_id', 'desc').limit(limit).execute();
+  return db
+    .selectFrom('station_events')
+    .selectAll()
+    .where('station_id', '=', id)
+    .orderBy('ts', 'desc')
+    .orderBy('event_id', 'desc')
+    .limit(limit)
+    .execute();
 }
 
 /**
@@ -330,12 +441,32 @@ function latestEvents(db: Kysely<Database>, id: string, limit: number) {
  * 3 × heartbeat_interval_s (the contract's rule for every device), down after, unknown
  * before its first event. Every query walks the (station_id, …, ts) indexes.
  */
-export async function getStationStatus(db: Kysely<Database>, who: Principal, id: string, limit: number, now = new Date()): Promise<StationStatus> {
+export async function getStationStatus(
+  db: Kysely<Database>,
+  who: Principal,
+  id: string,
+  limit: number,
+  now = new Date(),
+): Promise<StationStatus> {
   const device = await findStation(db, who, id);
   const [station, lastEvent, lastHeartbeat, lastHour, events] = await Promise.all([
     stationRow(db, id),
-    db.selectFrom('station_events').select('ts').where('station_id', '=', id).where('type', '!=', 'heartbeat').orderBy('ts', 'desc').limit(1).executeTakeFirst(),
-    db.selectFrom('station_events').select('ts').where('station_id', '=', id).where('type', '=', 'heartbeat').orderBy('ts', 'desc').limit(1).executeTakeFirst(),
+    db
+      .selectFrom('station_events')
+      .select('ts')
+      .where('station_id', '=', id)
+      .where('type', '!=', 'heartbeat')
+      .orderBy('ts', 'desc')
+      .limit(1)
+      .executeTakeFirst(),
+    db
+      .selectFrom('station_events')
+      .select('ts')
+      .where('station_id', '=', id)
+      .where('type', '=', 'heartbeat')
+      .orderBy('ts', 'desc')
+      .limit(1)
+      .executeTakeFirst(),
     db
       .selectFrom('station_events')
       .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -346,7 +477,12 @@ export async function getStationStatus(db: Kysely<Database>, who: Principal, id:
     limit > 0 ? latestEvents(db, id, limit) : Promise.resolve([]),
   ]);
   const lastContact = device.last_seen ? new Date(device.last_seen) : null;
-  const status = lastContact === null ? 'unknown' : now.getTime() - lastContact.getTime() <= 3 * device.heartbeat_interval_s * 1000 ? 'up' : 'down';
+  const status =
+    lastContact === null
+      ? 'unknown'
+      : now.getTime() - lastContact.getTime() <= 3 * device.heartbeat_interval_s * 1000
+        ? 'up'
+        : 'down';
   return {
     station: toStation(device, station),
     health: {

@@ -43,7 +43,8 @@ export function readTemplates(siteDir: string): Map<string, Template> {
     const fm = /^---\r?\n([\s\S]*?)\r?\n---/.exec(source);
     const parsed = fm ? templateFrontmatterSchema.safeParse(parseYaml(fm[1]!)) : null;
     const block = TEMPLATE_BLOCK.exec(source);
-    if (parsed?.success && block) out.set(parsed.data.template, { file: `docs/templates/${name}`, frontmatter: parsed.data, body: block[1]! });
+    if (parsed?.success && block)
+      out.set(parsed.data.template, { file: `docs/templates/${name}`, frontmatter: parsed.data, body: block[1]! });
   }
   return out;
 }
@@ -67,7 +68,9 @@ function versionRange(versions: string[]): string {
 /** The next decision number: one more than the highest `NNNN-` file of the folder. */
 function nextNumber(siteDir: string, targetTemplate: string): string {
   const dir = path.join(siteDir, path.dirname(targetTemplate));
-  const taken = fs.existsSync(dir) ? fs.readdirSync(dir).flatMap((f) => (/^(\d{4})-/.exec(f) ? [Number(/^(\d{4})-/.exec(f)![1])] : [])) : [];
+  const taken = fs.existsSync(dir)
+    ? fs.readdirSync(dir).flatMap((f) => (/^(\d{4})-/.exec(f) ? [Number(/^(\d{4})-/.exec(f)![1])] : []))
+    : [];
   return String(Math.max(0, ...taken) + 1).padStart(4, '0');
 }
 
@@ -75,10 +78,14 @@ export function newPage(o: NewPageOptions): { path: string; id: string | null } 
   const siteDir = path.resolve(o.siteDir);
   const templates = readTemplates(siteDir);
   const template = templates.get(o.template);
-  if (!template) throw new NewPageError(`unknown template ${o.template}: expected one of ${[...templates.keys()].sort().join(', ') || '(none in docs/templates)'}`);
+  if (!template)
+    throw new NewPageError(
+      `unknown template ${o.template}: expected one of ${[...templates.keys()].sort().join(', ') || '(none in docs/templates)'}`,
+    );
   const title = o.title.trim();
   const slug = slugify(title);
-  if (!slug) throw new NewPageError('--title: expected a title with letters or digits, e.g. "Replace a pump controller"');
+  if (!slug)
+    throw new NewPageError('--title: expected a title with letters or digits, e.g. "Replace a pump controller"');
   for (const need of template.frontmatter.needs) {
     if (!o[need]) throw new NewPageError(`the ${o.template} template needs --${need}`);
   }
@@ -87,17 +94,34 @@ export function newPage(o: NewPageOptions): { path: string; id: string | null } 
   let product = null as (typeof catalog)[number] | null;
   if (o.product) {
     product = catalog.find((p) => p.product_code === o.product) ?? null;
-    if (!product) throw new NewPageError(`unknown product ${o.product}: expected one of ${catalog.map((p) => p.product_code).sort().join(', ')}`);
+    if (!product)
+      throw new NewPageError(
+        `unknown product ${o.product}: expected one of ${catalog
+          .map((p) => p.product_code)
+          .sort()
+          .join(', ')}`,
+      );
   }
   if (o.project !== undefined) {
-    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(o.project)) throw new NewPageError('--project: expected a project slug like farm-north-lorawan (a-z, 0-9, -)');
-    const projects = fs.existsSync(path.join(siteDir, 'docs', 'projects')) ? fs.readdirSync(path.join(siteDir, 'docs', 'projects'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name) : [];
+    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(o.project))
+      throw new NewPageError('--project: expected a project slug like farm-north-lorawan (a-z, 0-9, -)');
+    const projects = fs.existsSync(path.join(siteDir, 'docs', 'projects'))
+      ? fs
+          .readdirSync(path.join(siteDir, 'docs', 'projects'), { withFileTypes: true })
+          .filter((e) => e.isDirectory())
+          .map((e) => e.name)
+      : [];
     const exists = projects.includes(o.project);
     // The project template creates the project; every other template refers to one that exists.
-    if (o.template !== 'project' && !exists) throw new NewPageError(`unknown project ${o.project}: expected one of ${projects.sort().join(', ') || '(none in docs/projects)'}`);
+    if (o.template !== 'project' && !exists)
+      throw new NewPageError(
+        `unknown project ${o.project}: expected one of ${projects.sort().join(', ') || '(none in docs/projects)'}`,
+      );
   }
 
-  const supply = product?.metrics?.find((m) => m.unit === 'V' && (m.source ?? 'device') === 'device' && m.min !== undefined && m.max !== undefined);
+  const supply = product?.metrics?.find(
+    (m) => m.unit === 'V' && (m.source ?? 'device') === 'device' && m.min !== undefined && m.max !== undefined,
+  );
   const view = {
     /** In the body (MDX); `title_yaml` inside a double-quoted YAML string. */
     title: mdxText(title),
@@ -112,11 +136,20 @@ export function newPage(o: NewPageOptions): { path: string; id: string | null } 
     product_versions: product ? versionRange(product.versions.map((v) => v.version)) : '',
     product_versions_text: product ? mdxText(versionRange(product.versions.map((v) => v.version))) : '',
     project: o.project ?? '',
-    supply: supply ? { name: supply.name, description: mdxText(supply.description), description_yaml: JSON.stringify(supply.description).slice(1, -1), min: supply.min, max: supply.max } : null,
+    supply: supply
+      ? {
+          name: supply.name,
+          description: mdxText(supply.description),
+          description_yaml: JSON.stringify(supply.description).slice(1, -1),
+          min: supply.min,
+          max: supply.max,
+        }
+      : null,
   };
   const target = render(template.frontmatter.target, view, `${template.file} (target)`);
   const file = path.join(siteDir, target);
-  if (fs.existsSync(file) && !o.force) throw new NewPageError(`${target} exists: pass --force to overwrite it, or choose another --title`);
+  if (fs.existsSync(file) && !o.force)
+    throw new NewPageError(`${target} exists: pass --force to overwrite it, or choose another --title`);
   const page = render(template.body, view, template.file);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, page.endsWith('\n') ? page : `${page}\n`);

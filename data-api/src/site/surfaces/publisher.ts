@@ -120,8 +120,17 @@ export class SurfacePublisher {
       const hash = createHash('sha256').update(JSON.stringify(data)).digest('base64url');
       if (hash === w.hash) continue;
       w.hash = hash;
-      const payload: SurfaceEventPayload = { kind: 'data', surface: w.name, messages: [dataMessage(w.surfaceId, data)] };
-      await emitChange(this.db, { type: 'surface.updated', subject: { type: 'surface', id: w.surfaceId }, customerId: w.customerId, payload: payload as unknown as Record<string, unknown> });
+      const payload: SurfaceEventPayload = {
+        kind: 'data',
+        surface: w.name,
+        messages: [dataMessage(w.surfaceId, data)],
+      };
+      await emitChange(this.db, {
+        type: 'surface.updated',
+        subject: { type: 'surface', id: w.surfaceId },
+        customerId: w.customerId,
+        payload: payload as unknown as Record<string, unknown>,
+      });
     }
   }
 }

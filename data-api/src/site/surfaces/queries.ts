@@ -12,10 +12,21 @@ type Args = Record<string, string | number | boolean | null>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
 const limitOf = (v: unknown, dflt: number) => Math.max(1, Math.min(200, typeof v === 'number' ? Math.floor(v) : dflt));
 
-export async function runQuery(db: Db, kind: SurfaceQueryKind, args: Args, customerId: string | null): Promise<unknown> {
+export async function runQuery(
+  db: Db,
+  kind: SurfaceQueryKind,
+  args: Args,
+  customerId: string | null,
+): Promise<unknown> {
   switch (kind) {
     case 'device_counts':
-      return (await fleetHealth(db, customerId, { group_by: 'site', site_id: str(args.site_id), product_code: str(args.product_code) })).total;
+      return (
+        await fleetHealth(db, customerId, {
+          group_by: 'site',
+          site_id: str(args.site_id),
+          product_code: str(args.product_code),
+        })
+      ).total;
     case 'device_counts_by': {
       const by = args.group_by === 'customer' ? 'customer' : args.group_by === 'product' ? 'product' : 'site';
       return (await fleetHealth(db, customerId, { group_by: by, site_id: str(args.site_id) })).groups;
@@ -23,7 +34,16 @@ export async function runQuery(db: Db, kind: SurfaceQueryKind, args: Args, custo
     case 'devices': {
       let q = db
         .selectFrom('devices')
-        .select(['id', 'name', 'status', 'last_seen', 'product_code', 'product_version', 'site_id', sql<string | null>`observed_state->>'fw'`.as('fw')])
+        .select([
+          'id',
+          'name',
+          'status',
+          'last_seen',
+          'product_code',
+          'product_version',
+          'site_id',
+          sql<string | null>`observed_state->>'fw'`.as('fw'),
+        ])
         .orderBy(sql`case status when 'down' then 0 when 'unknown' then 1 else 2 end`)
         .orderBy('id')
         .limit(limitOf(args.limit, 25));
@@ -41,7 +61,10 @@ export async function runQuery(db: Db, kind: SurfaceQueryKind, args: Args, custo
       }));
     }
     case 'deployment_counts': {
-      let q = db.selectFrom('deployments').select(['state', (eb) => eb.fn.countAll<string>().as('n')]).groupBy('state');
+      let q = db
+        .selectFrom('deployments')
+        .select(['state', (eb) => eb.fn.countAll<string>().as('n')])
+        .groupBy('state');
       if (customerId) q = q.where('customer_id', '=', customerId);
       if (str(args.site_id)) q = q.where('site_id', '=', str(args.site_id)!);
       if (str(args.product_code)) q = q.where('product_code', '=', str(args.product_code)!);
@@ -50,14 +73,20 @@ export async function runQuery(db: Db, kind: SurfaceQueryKind, args: Args, custo
       return out;
     }
     case 'deployments': {
-      let q = db.selectFrom('deployments').select(['id', 'name', 'product_code', 'product_version', 'state', 'site_id']).orderBy('id').limit(limitOf(args.limit, 50));
+      let q = db
+        .selectFrom('deployments')
+        .select(['id', 'name', 'product_code', 'product_version', 'state', 'site_id'])
+        .orderBy('id')
+        .limit(limitOf(args.limit, 50));
       if (customerId) q = q.where('customer_id', '=', customerId);
       if (str(args.site_id)) q = q.where('site_id', '=', str(args.site_id)!);
       if (str(args.state)) q = q.where('state', '=', str(args.state) as 'live');
       return q.execute();
     }
     case 'alerts': {
-      const states = (str(args.state) ?? 'open,acknowledged').split(',').filter((s) => ['open', 'acknowledged', 'resolved'].includes(s)) as Array<'open' | 'acknowledged' | 'resolved'>;
+      const states = (str(args.state) ?? 'open,acknowledged')
+        .split(',')
+        .filter((s) => ['open', 'acknowledged', 'resolved'].includes(s)) as Array<'open' | 'acknowledged' | 'resolved'>;
       try {
         let q = db
           .selectFrom('alerts')
@@ -67,7 +96,11 @@ export async function runQuery(db: Db, kind: SurfaceQueryKind, args: Args, custo
           .limit(limitOf(args.limit, 10));
         if (customerId) q = q.where('customer_id', '=', customerId);
         if (str(args.site_id)) q = q.where('site_id', '=', str(args.site_id)!);
-        return (await q.execute()).map((a) => ({ ...a, opened_at: iso(a.opened_at as Date), subject: { type: a.subject_type, id: a.subject_id } }));
+        return (await q.execute()).map((a) => ({
+          ...a,
+          opened_at: iso(a.opened_at as Date),
+          subject: { type: a.subject_type, id: a.subject_id },
+        }));
       } catch (err) {
         if (missingTable(err)) return [];
         throw err;
@@ -75,7 +108,11 @@ export async function runQuery(db: Db, kind: SurfaceQueryKind, args: Args, custo
     }
     case 'alert_counts': {
       try {
-        let q = db.selectFrom('alerts').select(['state', 'severity', (eb) => eb.fn.countAll<string>().as('n')]).where('state', '!=', 'resolved').groupBy(['state', 'severity']);
+        let q = db
+          .selectFrom('alerts')
+          .select(['state', 'severity', (eb) => eb.fn.countAll<string>().as('n')])
+          .where('state', '!=', 'resolved')
+          .groupBy(['state', 'severity']);
         if (customerId) q = q.where('customer_id', '=', customerId);
         if (str(args.site_id)) q = q.where('site_id', '=', str(args.site_id)!);
         const out = { open: 0, acknowledged: 0, critical: 0 };

@@ -22,7 +22,10 @@ export const surfaceRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/surfaces',
-    { config: { auth: 'viewer' }, schema: { summary: 'List the surfaces', tags: ['surfaces'], response: { 200: surfaceListSchema } } },
+    {
+      config: { auth: 'viewer' },
+      schema: { summary: 'List the surfaces', tags: ['surfaces'], response: { 200: surfaceListSchema } },
+    },
     async () => ({ items: await listSurfaces(app.ctx.db) }),
   );
 
@@ -41,7 +44,12 @@ export const surfaceRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const { params: resolved, ...body } = await renderSurface(app.ctx.db, request.principal!, request.params.name, request.query);
+      const { params: resolved, ...body } = await renderSurface(
+        app.ctx.db,
+        request.principal!,
+        request.params.name,
+        request.query,
+      );
       publisher.watch(body.surfaceId, request.params.name, resolved, request.principal!.customerId);
       return body;
     },
@@ -53,7 +61,8 @@ export const surfaceRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { auth: 'automation', scope: 'unscoped' },
       schema: {
         summary: 'Publish a surface at run time',
-        description: 'Creates or replaces the run-time definition (it overrides a repository surface of the same name). Pages showing it re-read it at once, without a site rebuild.',
+        description:
+          'Creates or replaces the run-time definition (it overrides a repository surface of the same name). Pages showing it re-read it at once, without a site rebuild.',
         tags: ['surfaces'],
         params,
         body: surfaceDefinitionSchema,
@@ -70,7 +79,12 @@ export const surfaceRoutes: FastifyPluginAsyncZod = async (app) => {
     '/surfaces/:name',
     {
       config: { auth: 'automation', scope: 'unscoped' },
-      schema: { summary: 'Remove a run-time surface', tags: ['surfaces'], params, response: { 204: z.null(), ...ERROR_RESPONSES } },
+      schema: {
+        summary: 'Remove a run-time surface',
+        tags: ['surfaces'],
+        params,
+        response: { 204: z.null(), ...ERROR_RESPONSES },
+      },
     },
     async (request, reply) => {
       await deleteSurface(app.ctx.db, request.principal!, request.params.name);
@@ -84,7 +98,8 @@ export const surfaceRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { auth: 'viewer', scope: 'tenant' },
       schema: {
         summary: 'Take a user action from a surface',
-        description: 'An A2UI v0.9 action message. Each action needs its own role (refresh: any; acknowledge_alert, resolve_alert: operator); the answer holds the messages to apply.',
+        description:
+          'An A2UI v0.9 action message. Each action needs its own role (refresh: any; acknowledge_alert, resolve_alert: operator); the answer holds the messages to apply.',
         tags: ['surfaces'],
         params,
         querystring: surfaceQuery,

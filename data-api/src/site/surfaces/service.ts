@@ -30,7 +30,9 @@ const REPOSITORY: ReadonlyMap<string, SurfaceDefinition> = new Map(
   Object.entries(repositorySurfaces).map(([name, def]) => {
     const parsed = surfaceDefinitionSchema.safeParse(def);
     if (!parsed.success) {
-      throw new Error(`data-api/surfaces: surface "${name}" is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      throw new Error(
+        `data-api/surfaces: surface "${name}" is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
     }
     return [name, parsed.data];
   }),
@@ -47,7 +49,13 @@ export interface LoadedSurface {
 export async function loadSurface(db: Db, name: string): Promise<LoadedSurface> {
   const row = await db.selectFrom('surfaces').selectAll().where('name', '=', name).executeTakeFirst();
   if (row) {
-    return { name, def: surfaceDefinitionSchema.parse(row.definition), source: 'runtime', updated_at: new Date(row.updated_at).toISOString(), updated_by: row.updated_by };
+    return {
+      name,
+      def: surfaceDefinitionSchema.parse(row.definition),
+      source: 'runtime',
+      updated_at: new Date(row.updated_at).toISOString(),
+      updated_by: row.updated_by,
+    };
   }
   const def = REPOSITORY.get(name);
   if (!def) throw notFound('surface', name);
@@ -57,11 +65,19 @@ export async function loadSurface(db: Db, name: string): Promise<LoadedSurface> 
 export async function listSurfaces(db: Db): Promise<SurfaceSummary[]> {
   const rows = await db.selectFrom('surfaces').selectAll().execute();
   const out = new Map<string, SurfaceSummary>();
-  const summary = (name: string, def: SurfaceDefinition, source: 'repository' | 'runtime', at: string | null, by: string | null): SurfaceSummary => ({
+  const summary = (
+    name: string,
+    def: SurfaceDefinition,
+    source: 'repository' | 'runtime',
+    at: string | null,
+    by: string | null,
+  ): SurfaceSummary => ({
     name,
     title: def.title,
     description: def.description,
-    params: Object.fromEntries(Object.entries(def.params).map(([k, p]) => [k, { description: p.description, required: p.required }])),
+    params: Object.fromEntries(
+      Object.entries(def.params).map(([k, p]) => [k, { description: p.description, required: p.required }]),
+    ),
     source,
     updated_at: at,
     updated_by: by,
@@ -69,7 +85,8 @@ export async function listSurfaces(db: Db): Promise<SurfaceSummary[]> {
   for (const [name, def] of REPOSITORY) out.set(name, summary(name, def, 'repository', null, null));
   for (const r of rows) {
     const parsed = surfaceDefinitionSchema.safeParse(r.definition);
-    if (parsed.success) out.set(r.name, summary(r.name, parsed.data, 'runtime', new Date(r.updated_at).toISOString(), r.updated_by));
+    if (parsed.success)
+      out.set(r.name, summary(r.name, parsed.data, 'runtime', new Date(r.updated_at).toISOString(), r.updated_by));
   }
   return [...out.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -78,7 +95,12 @@ export async function listSurfaces(db: Db): Promise<SurfaceSummary[]> {
 export function resolveParams(def: SurfaceDefinition, query: Record<string, string>): Record<string, string> {
   const issues: Array<{ path: string; message: string }> = [];
   const out: Record<string, string> = {};
-  for (const key of Object.keys(query)) if (!(key in def.params)) issues.push({ path: `query.${key}`, message: `unknown parameter "${key}"; this surface takes ${Object.keys(def.params).join(', ') || 'none'}` });
+  for (const key of Object.keys(query))
+    if (!(key in def.params))
+      issues.push({
+        path: `query.${key}`,
+        message: `unknown parameter "${key}"; this surface takes ${Object.keys(def.params).join(', ') || 'none'}`,
+      });
   for (const [key, p] of Object.entries(def.params)) {
     const v = query[key];
     if (v === undefined || v === '') {
@@ -94,12 +116,19 @@ export function resolveParams(def: SurfaceDefinition, query: Record<string, stri
 }
 
 /** Runs the surface's queries and builds its data model (static data, then query results at their pointers). */
-export async function buildDataModel(db: Db, def: SurfaceDefinition, params: Record<string, string>, customerId: string | null): Promise<Record<string, unknown>> {
+export async function buildDataModel(
+  db: Db,
+  def: SurfaceDefinition,
+  params: Record<string, string>,
+  customerId: string | null,
+): Promise<Record<string, unknown>> {
   const model: Record<string, unknown> = structuredClone(def.data);
   const entries = Object.entries(def.queries);
   const results = await Promise.all(
     entries.map(([, q]) => {
-      const args = Object.fromEntries(Object.entries(q.args).map(([k, v]) => [k, v && typeof v === 'object' ? (params[v.param] ?? null) : v]));
+      const args = Object.fromEntries(
+        Object.entries(q.args).map(([k, v]) => [k, v && typeof v === 'object' ? (params[v.param] ?? null) : v]),
+      );
       return runQuery(db, q.query, args, customerId);
     }),
   );
@@ -108,7 +137,10 @@ export async function buildDataModel(db: Db, def: SurfaceDefinition, params: Rec
 }
 
 export function setPointer(target: Record<string, unknown>, pointer: string, value: unknown): void {
-  const parts = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (parts.length === 0) return;
   let node: Record<string, unknown> = target;
   for (const part of parts.slice(0, -1)) {
@@ -119,10 +151,18 @@ export function setPointer(target: Record<string, unknown>, pointer: string, val
   node[parts[parts.length - 1]!] = value;
 }
 
-export const dataMessage = (surfaceId: string, value: Record<string, unknown>): A2uiMessage => ({ version: A2UI_VERSION, updateDataModel: { surfaceId, path: '/', value } });
+export const dataMessage = (surfaceId: string, value: Record<string, unknown>): A2uiMessage => ({
+  version: A2UI_VERSION,
+  updateDataModel: { surfaceId, path: '/', value },
+});
 
 /** createSurface + updateComponents + updateDataModel: everything a renderer needs to draw it now. */
-export async function renderSurface(db: Db, who: Principal, name: string, query: Record<string, string>): Promise<SurfaceResponse & { params: Record<string, string> }> {
+export async function renderSurface(
+  db: Db,
+  who: Principal,
+  name: string,
+  query: Record<string, string>,
+): Promise<SurfaceResponse & { params: Record<string, string> }> {
   const loaded = await loadSurface(db, name);
   const params = resolveParams(loaded.def, query);
   const surfaceId = surfaceKey(name, params);
@@ -132,29 +172,65 @@ export async function renderSurface(db: Db, who: Principal, name: string, query:
     { version: A2UI_VERSION, updateComponents: { surfaceId, components: loaded.def.components } },
     dataMessage(surfaceId, data),
   ];
-  const title = params.site && data.site && typeof data.site === 'object' && 'name' in data.site ? `${loaded.def.title}: ${String((data.site as { name: string }).name)}` : loaded.def.title;
-  return { surface: name, surfaceId, title, topics: [...new Set([`surface:${name}`, `surface:${surfaceId}`])], messages, params };
+  const title =
+    params.site && data.site && typeof data.site === 'object' && 'name' in data.site
+      ? `${loaded.def.title}: ${String((data.site as { name: string }).name)}`
+      : loaded.def.title;
+  return {
+    surface: name,
+    surfaceId,
+    title,
+    topics: [...new Set([`surface:${name}`, `surface:${surfaceId}`])],
+    messages,
+    params,
+  };
 }
 
 /** Publish (or republish) a surface at run time; every page showing it re-reads it. */
-export async function putSurface(db: Db, who: Principal, name: string, def: SurfaceDefinition): Promise<{ created: boolean; summary: SurfaceSummary }> {
+export async function putSurface(
+  db: Db,
+  who: Principal,
+  name: string,
+  def: SurfaceDefinition,
+): Promise<{ created: boolean; summary: SurfaceSummary }> {
   return db.transaction().execute(async (trx) => {
     const before = await trx.selectFrom('surfaces').selectAll().where('name', '=', name).forUpdate().executeTakeFirst();
     if (before) {
-      await trx.updateTable('surfaces').set({ definition: json(def), version: before.version + 1, updated_by: who.name, updated_at: new Date() }).where('name', '=', name).execute();
+      await trx
+        .updateTable('surfaces')
+        .set({ definition: json(def), version: before.version + 1, updated_by: who.name, updated_at: new Date() })
+        .where('name', '=', name)
+        .execute();
     } else {
-      await trx.insertInto('surfaces').values({ name, definition: json(def), created_by: who.name, updated_by: who.name }).execute();
+      await trx
+        .insertInto('surfaces')
+        .values({ name, definition: json(def), created_by: who.name, updated_by: who.name })
+        .execute();
     }
-    await recordAudit(trx, who, { action: before ? 'update' : 'create', entity: 'surface', entityId: name, customerId: null, before: before?.definition, after: def });
+    await recordAudit(trx, who, {
+      action: before ? 'update' : 'create',
+      entity: 'surface',
+      entityId: name,
+      customerId: null,
+      before: before?.definition,
+      after: def,
+    });
     const payload: SurfaceEventPayload = { kind: 'definition', surface: name, messages: [] };
-    await emitChange(trx, { type: 'surface.updated', subject: { type: 'surface', id: name }, customerId: null, payload: payload as unknown as Record<string, unknown> });
+    await emitChange(trx, {
+      type: 'surface.updated',
+      subject: { type: 'surface', id: name },
+      customerId: null,
+      payload: payload as unknown as Record<string, unknown>,
+    });
     return {
       created: !before,
       summary: {
         name,
         title: def.title,
         description: def.description,
-        params: Object.fromEntries(Object.entries(def.params).map(([k, p]) => [k, { description: p.description, required: p.required }])),
+        params: Object.fromEntries(
+          Object.entries(def.params).map(([k, p]) => [k, { description: p.description, required: p.required }]),
+        ),
         source: 'runtime' as const,
         updated_at: new Date().toISOString(),
         updated_by: who.name,
@@ -169,9 +245,20 @@ export async function deleteSurface(db: Db, who: Principal, name: string): Promi
     const before = await trx.selectFrom('surfaces').selectAll().where('name', '=', name).executeTakeFirst();
     if (!before) throw notFound('run-time surface', name);
     await trx.deleteFrom('surfaces').where('name', '=', name).execute();
-    await recordAudit(trx, who, { action: 'delete', entity: 'surface', entityId: name, customerId: null, before: before.definition });
+    await recordAudit(trx, who, {
+      action: 'delete',
+      entity: 'surface',
+      entityId: name,
+      customerId: null,
+      before: before.definition,
+    });
     const payload: SurfaceEventPayload = { kind: 'definition', surface: name, messages: [] };
-    await emitChange(trx, { type: 'surface.updated', subject: { type: 'surface', id: name }, customerId: null, payload: payload as unknown as Record<string, unknown> });
+    await emitChange(trx, {
+      type: 'surface.updated',
+      subject: { type: 'surface', id: name },
+      customerId: null,
+      payload: payload as unknown as Record<string, unknown>,
+    });
   });
 }
 
@@ -182,21 +269,38 @@ export interface ActionHandlers {
 }
 
 /** A user action from a surface: role-checked, performed, answered with the messages to apply. */
-export async function performAction(db: Db, who: Principal, name: string, query: Record<string, string>, message: A2uiActionMessage, handlers: ActionHandlers): Promise<{ messages: A2uiMessage[] }> {
+export async function performAction(
+  db: Db,
+  who: Principal,
+  name: string,
+  query: Record<string, string>,
+  message: A2uiActionMessage,
+  handlers: ActionHandlers,
+): Promise<{ messages: A2uiMessage[] }> {
   const loaded = await loadSurface(db, name);
   const params = resolveParams(loaded.def, query);
   const surfaceId = surfaceKey(name, params);
   const action = message.action;
-  if (action.surfaceId !== surfaceId) throw validationError([{ path: 'body.action.surfaceId', message: `expected ${surfaceId}, the surface these parameters draw` }]);
+  if (action.surfaceId !== surfaceId)
+    throw validationError([
+      { path: 'body.action.surfaceId', message: `expected ${surfaceId}, the surface these parameters draw` },
+    ]);
   const known = action.name as SurfaceActionName;
   if (!(known in SURFACE_ACTIONS) || !loaded.def.actions.includes(known)) {
-    throw validationError([{ path: 'body.action.name', message: `unexpected action "${action.name}", expected one of ${loaded.def.actions.join(', ') || '(none: this surface takes no actions)'}` }]);
+    throw validationError([
+      {
+        path: 'body.action.name',
+        message: `unexpected action "${action.name}", expected one of ${loaded.def.actions.join(', ') || '(none: this surface takes no actions)'}`,
+      },
+    ]);
   }
   const need = SURFACE_ACTIONS[known].role;
-  if (!allows(who, need)) throw forbidden(`${who.name} (role ${who.role}) may not ${known} on surface ${name}: requires ${need}`);
+  if (!allows(who, need))
+    throw forbidden(`${who.name} (role ${who.role}) may not ${known} on surface ${name}: requires ${need}`);
   if (known === 'acknowledge_alert' || known === 'resolve_alert') {
     const id = action.context.alert_id;
-    if (typeof id !== 'string' || !/^alr_[A-Za-z0-9._-]{1,64}$/.test(id)) throw validationError([{ path: 'body.action.context.alert_id', message: 'expected an alert id (alr_…)' }]);
+    if (typeof id !== 'string' || !/^alr_[A-Za-z0-9._-]{1,64}$/.test(id))
+      throw validationError([{ path: 'body.action.context.alert_id', message: 'expected an alert id (alr_…)' }]);
     const fn = known === 'acknowledge_alert' ? handlers.acknowledgeAlert : handlers.resolveAlert;
     if (!fn) throw new ApiError('unavailable', 'alerting is not installed on this data API');
     await fn(db, who, id);

@@ -38,7 +38,8 @@ const EMPTY_CLIENT_ID = Symbol('fleetbook.emptyClientId');
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
   const hooks = options.aedes ?? {};
   const maxPayloadBytes = options.maxPayloadBytes ?? MAX_PAYLOAD_BYTES;
-  const refused = (client: Client | null, reason: string) => options.onRefused?.({ client: client?.id ?? null, reason });
+  const refused = (client: Client | null, reason: string) =>
+    options.onRefused?.({ client: client?.id ?? null, reason });
 
   const aedes = await Aedes.createBroker({
     ...hooks,
@@ -50,7 +51,9 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     authenticate(client, username, password, done) {
       if ((client as unknown as Record<symbol, boolean>)[EMPTY_CLIENT_ID] && !client.clean) {
         refused(null, 'a zero-length client id needs a clean session');
-        const err = Object.assign(new Error('identifier rejected: a zero-length client id needs a clean session'), { returnCode: 2 });
+        const err = Object.assign(new Error('identifier rejected: a zero-length client id needs a clean session'), {
+          returnCode: 2,
+        });
         return done(err as AuthenticateError, false);
       }
       if (hooks.authenticate) hooks.authenticate(client, username, password, done);
@@ -70,7 +73,9 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const maxPacketBytes = maxPayloadBytes + PACKET_HEADROOM_BYTES;
   const server = net.createServer((socket) => {
     aedes.handle(socket);
-    guardPacketSize(socket, maxPacketBytes, (announced) => refused(null, `a packet of ${announced} bytes from ${socket.remoteAddress} is above ${maxPacketBytes}`));
+    guardPacketSize(socket, maxPacketBytes, (announced) =>
+      refused(null, `a packet of ${announced} bytes from ${socket.remoteAddress} is above ${maxPacketBytes}`),
+    );
   });
   const listen = (port: number) =>
     new Promise<void>((resolve, reject) => {

@@ -3,8 +3,7 @@ import { redactUrl } from '../../kernel/util/url.ts';
 import { startEmbeddedBroker, type EmbeddedBroker, type EmbeddedBrokerOptions } from './embedded.ts';
 
 export type BrokerOptions =
-  | ({ kind: 'aedes'; credentials?: BrokerCredentials } & EmbeddedBrokerOptions)
-  | { kind: 'external'; url: string };
+  ({ kind: 'aedes'; credentials?: BrokerCredentials } & EmbeddedBrokerOptions) | { kind: 'external'; url: string };
 
 /** How the API's own clients log in to the embedded broker when it enforces credentials. */
 export interface BrokerCredentials {
@@ -26,7 +25,10 @@ export interface BrokerHandle {
 }
 
 /** Starts the embedded broker (or not) and connects the API's client to the broker in use. */
-export async function openBroker(options: BrokerOptions, clientId = `fleetbook-api-${process.pid}`): Promise<BrokerHandle> {
+export async function openBroker(
+  options: BrokerOptions,
+  clientId = `fleetbook-api-${process.pid}`,
+): Promise<BrokerHandle> {
   let embedded: EmbeddedBroker | undefined;
   let url: string;
   if (options.kind === 'aedes') {
@@ -63,9 +65,19 @@ export async function openBroker(options: BrokerOptions, clientId = `fleetbook-a
 export const RECONNECT_MS = 250;
 
 /** Connects or fails within `timeoutMs` with a message naming the broker. */
-export function connectClient(url: string, clientId: string, timeoutMs = 5000, credentials?: BrokerCredentials): Promise<MqttClient> {
+export function connectClient(
+  url: string,
+  clientId: string,
+  timeoutMs = 5000,
+  credentials?: BrokerCredentials,
+): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
-    const client = mqtt.connect(url, { clientId, reconnectPeriod: RECONNECT_MS, connectTimeout: timeoutMs, ...credentials });
+    const client = mqtt.connect(url, {
+      clientId,
+      reconnectPeriod: RECONNECT_MS,
+      connectTimeout: timeoutMs,
+      ...credentials,
+    });
     const timer = setTimeout(() => {
       client.end(true);
       reject(new Error(`cannot connect to the MQTT broker at ${redactUrl(url)} within ${timeoutMs} ms`));

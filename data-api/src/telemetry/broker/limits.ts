@@ -12,12 +12,17 @@ import { parseTopic } from '../../contracts/mqtt.ts';
 export const PACKET_HEADROOM_BYTES = 1024;
 
 /** Why a publish is refused, or null: a payload above the limit, or `retain` on anything but a device's `state`. */
-export function publishRefusal(packet: Pick<PublishPacket, 'topic' | 'payload' | 'retain'>, maxPayloadBytes: number): string | null {
+export function publishRefusal(
+  packet: Pick<PublishPacket, 'topic' | 'payload' | 'retain'>,
+  maxPayloadBytes: number,
+): string | null {
   const size = typeof packet.payload === 'string' ? Buffer.byteLength(packet.payload) : packet.payload.length;
-  if (size > maxPayloadBytes) return `payload of ${size} bytes on ${packet.topic} is above the limit of ${maxPayloadBytes}`;
+  if (size > maxPayloadBytes)
+    return `payload of ${size} bytes on ${packet.topic} is above the limit of ${maxPayloadBytes}`;
   // An empty retained publish only clears what is retained: always allowed.
   const kind = parseTopic(packet.topic)?.kind;
-  if (packet.retain && size > 0 && kind !== undefined && kind !== 'state') return `retain on ${packet.topic}: only a device's state is retained, never its ${kind}`;
+  if (packet.retain && size > 0 && kind !== undefined && kind !== 'state')
+    return `retain on ${packet.topic}: only a device's state is retained, never its ${kind}`;
   return null;
 }
 
@@ -27,13 +32,17 @@ export function publishRefusal(packet: Pick<PublishPacket, 'topic' | 'payload' |
  * only the fixed headers of the bytes the broker consumes: with aedes reading on 'readable',
  * 'data' is emitted for exactly what it reads.
  */
-export function guardPacketSize(socket: net.Socket, maxPacketBytes: number, onTooLarge: (announced: number) => void): void {
+export function guardPacketSize(
+  socket: net.Socket,
+  maxPacketBytes: number,
+  onTooLarge: (announced: number) => void,
+): void {
   let state: 'type' | 'length' | 'body' = 'type';
   let length = 0;
   let multiplier = 1;
   let remaining = 0;
   socket.on('data', (chunk: Buffer) => {
-    for (let i = 0; i < chunk.length; ) {
+    for (let i = 0; i < chunk.length;) {
       if (state === 'body') {
         const take = Math.min(remaining, chunk.length - i);
         remaining -= take;

@@ -1,6 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { createCommand, getCommand, listCommands } from './service.ts';
-import { commandCreateBody, commandListSchema, commandParams, commandSchema, deviceParams } from '../../contracts/commands.ts';
+import {
+  commandCreateBody,
+  commandListSchema,
+  commandParams,
+  commandSchema,
+  deviceParams,
+} from '../../contracts/commands.ts';
 
 export const commandRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
@@ -28,7 +34,12 @@ export const commandRoutes: FastifyPluginAsyncZod = async (app) => {
     '/devices/:id/commands',
     {
       config: { auth: 'viewer' },
-      schema: { summary: 'Recent commands of a device (newest first, at most 50)', tags: ['commands'], params: deviceParams, response: { 200: commandListSchema } },
+      schema: {
+        summary: 'Recent commands of a device (newest first, at most 50)',
+        tags: ['commands'],
+        params: deviceParams,
+        response: { 200: commandListSchema },
+      },
     },
     async (request) => ({ items: await listCommands(app.ctx.db, request.principal!, request.params.id) }),
   );
@@ -37,7 +48,12 @@ export const commandRoutes: FastifyPluginAsyncZod = async (app) => {
     '/devices/:id/commands/:cmd_id',
     {
       config: { auth: 'viewer' },
-      schema: { summary: 'One command and its status', tags: ['commands'], params: commandParams, response: { 200: commandSchema } },
+      schema: {
+        summary: 'One command and its status',
+        tags: ['commands'],
+        params: commandParams,
+        response: { 200: commandSchema },
+      },
     },
     async (request) => getCommand(app.ctx.db, request.principal!, request.params.id, request.params.cmd_id),
   );

@@ -37,13 +37,23 @@ export const toCommand = (r: Row): Command => ({
 
 /** The device, if the caller may see it (another tenant's device is a 404, like a missing one). */
 async function visibleDevice(db: Db, who: Principal, id: string) {
-  const device = await db.selectFrom('devices').select(['id', 'site_id', 'customer_id', 'product_code', 'external_refs']).where('id', '=', id).executeTakeFirst();
+  const device = await db
+    .selectFrom('devices')
+    .select(['id', 'site_id', 'customer_id', 'product_code', 'external_refs'])
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!device || (who.customerId !== null && device.customer_id !== who.customerId)) throw notFound('device', id);
   return device;
 }
 
 const change = (trx: Db, type: string, row: Row) =>
-  emitChange(trx, { type, subject: { type: 'command', id: row.id }, customerId: row.customer_id, siteId: row.site_id, payload: { command: toCommand(row) } });
+  emitChange(trx, {
+    type,
+    subject: { type: 'command', id: row.id },
+    customerId: row.customer_id,
+    siteId: row.site_id,
+    payload: { command: toCommand(row) },
+  });
 
 export interface CreateCommandInput {
   action: string;
@@ -56,7 +66,13 @@ export interface CreateCommandInput {
  * `cmd` topic at QoS 1. If the broker does not take it within `publishTimeoutMs`, the
  * command is returned as `pending` (the client keeps it queued) and expires by itself.
  */
-export async function createCommand(ctx: AppContext, who: Principal, deviceId: string, input: CreateCommandInput, publishTimeoutMs = 5000): Promise<Command> {
+export async function createCommand(
+  ctx: AppContext,
+  who: Principal,
+  deviceId: string,
+  input: CreateCommandInput,
+  publishTimeoutMs = 5000,
+): Promise<Command> {
   const broker = ctx.broker;
   if (!broker) throw new ApiError('unavailable', 'no MQTT broker: commands cannot be sent');
   const row = await ctx.db.transaction().execute(async (trx) => {
@@ -69,7 +85,13 @@ export async function createCommand(ctx: AppContext, who: Principal, deviceId: s
               now() + make_interval(secs => ${input.expires_in_s}), ${downlink ? json(downlink) : null}::jsonb)
       returning *`.execute(trx);
     const created = inserted.rows[0]!;
-    await recordAudit(trx, who, { action: 'command.create', entity: 'command', entityId: created.id, customerId: created.customer_id, after: toCommand(created) });
+    await recordAudit(trx, who, {
+      action: 'command.create',
+      entity: 'command',
+      entityId: created.id,
+      customerId: created.customer_id,
+      after: toCommand(created),
+    });
     await change(trx, 'command.created', created);
     return created;
   });
@@ -94,7 +116,9 @@ export async function createCommand(ctx: AppContext, who: Principal, deviceId: s
   };
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), publishTimeoutMs)));
-  const outcome = await Promise.race([published.then(() => 'sent' as const), timeout]).finally(() => clearTimeout(timer));
+  const outcome = await Promise.race([published.then(() => 'sent' as const), timeout]).finally(() =>
+    clearTimeout(timer),
+  );
   if (outcome === 'timeout') {
     // Still queued in the client: record `sent` whenever the broker finally takes it.
     published.then(markSent).catch(() => {});
@@ -122,13 +146,29 @@ async function lorawanDownlink(
   const cs = device.external_refs?.chirpstack as { dev_eui?: string; application_id?: string } | undefined;
   if (!cs?.dev_eui) return null;
   if (!cs.application_id) {
-    throw conflict(`device ${device.id} is a ChirpStack device without external_refs.chirpstack.application_id: provision it (provision_lorawan_devices) or set it, so that its downlink topic is known`);
+    throw conflict(
+      `device ${device.id} is a ChirpStack device without external_refs.chirpstack.application_id: provision it (provision_lorawan_devices) or set it, so that its downlink topic is known`,
+    );
   }
-  const product = await trx.selectFrom('products').select('spec').where('code', '=', device.product_code).executeTakeFirst();
-  const spec = productSpecSchema.safeParse({ statuses: ['ok'], metrics: [], commands: [], role: null, heartbeat_interval_s: null, currency: null, ...product?.spec });
+  const product = await trx
+    .selectFrom('products')
+    .select('spec')
+    .where('code', '=', device.product_code)
+    .executeTakeFirst();
+  const spec = productSpecSchema.safeParse({
+    statuses: ['ok'],
+    metrics: [],
+    commands: [],
+    role: null,
+    heartbeat_interval_s: null,
+    currency: null,
+    ...product?.spec,
+  });
   const command = spec.success ? spec.data.commands.find((c) => c.action === input.action) : undefined;
   if (!command?.lorawan) {
-    throw conflict(`product ${device.product_code} declares no LoRaWAN encoding for action ${input.action} (commands[].lorawan in its product page): there are no downlink bytes to send`);
+    throw conflict(
+      `product ${device.product_code} declares no LoRaWAN encoding for action ${input.action} (commands[].lorawan in its product page): there are no downlink bytes to send`,
+    );
   }
   let bytes: Buffer;
   try {
@@ -170,23 +210,49 @@ export async function applyChirpstackAck(
   const confirmed = row.downlink.confirmed;
   const result =
     ack.event === 'txack'
-      ? { status: confirmed ? ('accepted' as const) : ('done' as const), detail: confirmed ? 'transmitted by a gateway; waiting for the device to acknowledge' : 'transmitted by a gateway (unconfirmed downlink)' }
+      ? {
+          status: confirmed ? ('accepted' as const) : ('done' as const),
+          detail: confirmed
+            ? 'transmitted by a gateway; waiting for the device to acknowledge'
+            : 'transmitted by a gateway (unconfirmed downlink)',
+        }
       : ack.acknowledged
         ? { status: 'done' as const, detail: 'acknowledged by the device' }
         : { status: 'failed' as const, detail: 'the device did not acknowledge the confirmed downlink' };
   return applyCommandResult(trx, { cmdId: row.id, deviceId: ack.deviceId, ...result });
 }
 
-export async function getCommand(db: Kysely<Database>, who: Principal, deviceId: string, cmdId: string): Promise<Command> {
+export async function getCommand(
+  db: Kysely<Database>,
+  who: Principal,
+  deviceId: string,
+  cmdId: string,
+): Promise<Command> {
   await visibleDevice(db, who, deviceId);
-  const row = await db.selectFrom('commands').selectAll().where('id', '=', cmdId).where('device_id', '=', deviceId).executeTakeFirst();
+  const row = await db
+    .selectFrom('commands')
+    .selectAll()
+    .where('id', '=', cmdId)
+    .where('device_id', '=', deviceId)
+    .executeTakeFirst();
   if (!row) throw notFound('command', cmdId);
   return toCommand(row);
 }
 
-export async function listCommands(db: Kysely<Database>, who: Principal, deviceId: string, limit = 50): Promise<Command[]> {
+export async function listCommands(
+  db: Kysely<Database>,
+  who: Principal,
+  deviceId: string,
+  limit = 50,
+): Promise<Command[]> {
   await visibleDevice(db, who, deviceId);
-  const rows = await db.selectFrom('commands').selectAll().where('device_id', '=', deviceId).orderBy('id', 'desc').limit(limit).execute();
+  const rows = await db
+    .selectFrom('commands')
+    .selectAll()
+    .where('device_id', '=', deviceId)
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
   return rows.map(toCommand);
 }
 
@@ -215,7 +281,12 @@ export async function applyCommandResult(
     await change(trx, 'command.updated', row);
     return 'applied';
   }
-  const exists = await trx.selectFrom('commands').select('id').where('id', '=', result.cmdId).where('device_id', '=', result.deviceId).executeTakeFirst();
+  const exists = await trx
+    .selectFrom('commands')
+    .select('id')
+    .where('id', '=', result.cmdId)
+    .where('device_id', '=', result.deviceId)
+    .executeTakeFirst();
   return exists ? 'ignored' : 'unknown';
 }
 

@@ -44,6 +44,9 @@ export class AckTracker {
   private ack(m: Ackable): void {
     if (m.messageId === undefined || m.generation !== this.generation || !this.client.connected) return;
     // mqtt.js has no public "ack later"; _sendPacket is how it sends its own PUBACKs.
-    (this.client as unknown as { _sendPacket(packet: object, cb?: () => void): void })._sendPacket({ cmd: 'puback', messageId: m.messageId });
+    (this.client as unknown as { _sendPacket(packet: object, cb?: () => void): void })._sendPacket({
+      cmd: 'puback',
+      messageId: m.messageId,
+    });
   }
 }

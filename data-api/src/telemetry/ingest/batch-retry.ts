@@ -7,7 +7,13 @@ import { parseTopic } from '../../contracts/mqtt.ts';
 import type { Database } from '../../kernel/db/index.ts';
 import type { Decoded } from './decode.ts';
 import type { RegistryCache } from './registry-cache.ts';
-import { writeBatch, type DeviceStateThrottle, type IncomingMessage, type ReadingsHook, type WriteResult } from './writer.ts';
+import {
+  writeBatch,
+  type DeviceStateThrottle,
+  type IncomingMessage,
+  type ReadingsHook,
+  type WriteResult,
+} from './writer.ts';
 
 export interface BatchWriterDeps {
   db: Kysely<Database>;
@@ -83,7 +89,8 @@ function poisoned(decoded: Decoded, err: Error): Decoded {
 
 function merged(a: WriteResult, b: WriteResult): WriteResult {
   const deadLetters = { ...a.deadLetters };
-  for (const [k, v] of Object.entries(b.deadLetters)) deadLetters[k as keyof typeof deadLetters] = (deadLetters[k as keyof typeof deadLetters] ?? 0) + v!;
+  for (const [k, v] of Object.entries(b.deadLetters))
+    deadLetters[k as keyof typeof deadLetters] = (deadLetters[k as keyof typeof deadLetters] ?? 0) + v!;
   return {
     rows: a.rows + b.rows,
     inserted: a.inserted + b.inserted,

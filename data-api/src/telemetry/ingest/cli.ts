@@ -4,7 +4,13 @@ import { Command } from 'commander';
 import { withDatabase } from '../../cli/database.ts';
 import { exitWithError } from '../../cli/errors.ts';
 import { addRuntimeOptions } from '../../cli/options.ts';
-import { API_MQTT_USER, CHIRPSTACK_MQTT_USER, devicePublishTopics, issueChirpstackToken, issueDeviceToken } from './credentials.ts';
+import {
+  API_MQTT_USER,
+  CHIRPSTACK_MQTT_USER,
+  devicePublishTopics,
+  issueChirpstackToken,
+  issueDeviceToken,
+} from './credentials.ts';
 import { loadTelemetryOptions } from './options.ts';
 import { buildMosquittoExport, writeMosquittoExport } from './mosquitto-export.ts';
 
@@ -18,10 +24,20 @@ export function mosquittoCommand(): Command {
     .requiredOption('--out <dir>', 'folder to write fleetbook.passwd, fleetbook.acl and fleetbook.conf into')
     .option('--listener-port <port>', 'the devices’ listener (every client named by its username)', '1883')
     .option('--api-listener-port <port>', 'fleetbook’s own listener (MQTT_URL of the API)', '1884')
-    .option('--api-listener-bind <address>', 'address of fleetbook’s listener: where only the API reaches it', '127.0.0.1')
-    .option('--api-password <password>', `password of the API's MQTT user (${API_MQTT_USER}); default: the one in MQTT_URL, else a new one is generated and printed`)
+    .option(
+      '--api-listener-bind <address>',
+      'address of fleetbook’s listener: where only the API reaches it',
+      '127.0.0.1',
+    )
+    .option(
+      '--api-password <password>',
+      `password of the API's MQTT user (${API_MQTT_USER}); default: the one in MQTT_URL, else a new one is generated and printed`,
+    )
     .option('--persistence-dir <dir>', 'persistence_location written into fleetbook.conf', '/var/lib/mosquitto/')
-    .option('--chirpstack-user <name>', 'a user for ChirpStack’s MQTT integration (default: the one `fleetbook device chirpstack-token` issued)')
+    .option(
+      '--chirpstack-user <name>',
+      'a user for ChirpStack’s MQTT integration (default: the one `fleetbook device chirpstack-token` issued)',
+    )
     .option('--chirpstack-password <password>', 'its password')
     .action(async (opts) => {
       try {
@@ -37,7 +53,9 @@ export function mosquittoCommand(): Command {
             apiPort: Number(opts.apiListenerPort),
             apiBind: opts.apiListenerBind,
             persistenceDir: opts.persistenceDir,
-            ...(opts.chirpstackUser ? { chirpstack: { username: opts.chirpstackUser, password: opts.chirpstackPassword ?? '' } } : {}),
+            ...(opts.chirpstackUser
+              ? { chirpstack: { username: opts.chirpstackUser, password: opts.chirpstackPassword ?? '' } }
+              : {}),
           }),
         );
         const files = writeMosquittoExport(out, exported);
@@ -53,7 +71,9 @@ export function mosquittoCommand(): Command {
         exitWithError(err);
       }
     });
-  return new Command('mosquitto').description('Mosquitto configuration for fleetbook (users, ACLs, tuned settings)').addCommand(exportCmd);
+  return new Command('mosquitto')
+    .description('Mosquitto configuration for fleetbook (users, ACLs, tuned settings)')
+    .addCommand(exportCmd);
 }
 
 export function deviceCommand(): Command {
@@ -64,7 +84,10 @@ export function deviceCommand(): Command {
       try {
         const issued = await withDatabase(opts, async (db) => {
           const result = await issueDeviceToken(db, 'cli', deviceId);
-          return { ...result, topics: result.site_id ? devicePublishTopics(result.site_id, deviceId, result.role) : [] };
+          return {
+            ...result,
+            topics: result.site_id ? devicePublishTopics(result.site_id, deviceId, result.role) : [],
+          };
         });
         process.stdout.write(
           [
@@ -79,8 +102,14 @@ export function deviceCommand(): Command {
       }
     });
   const chirpstack = addRuntimeOptions(new Command('chirpstack-token'))
-    .description("Issue (or rotate) the MQTT password of ChirpStack's integration user on fleetbook's broker (events in, downlink commands out); prints it once")
-    .option('--username <name>', 'the user ChirpStack logs in as ([integration.mqtt] username in chirpstack.toml)', CHIRPSTACK_MQTT_USER)
+    .description(
+      "Issue (or rotate) the MQTT password of ChirpStack's integration user on fleetbook's broker (events in, downlink commands out); prints it once",
+    )
+    .option(
+      '--username <name>',
+      'the user ChirpStack logs in as ([integration.mqtt] username in chirpstack.toml)',
+      CHIRPSTACK_MQTT_USER,
+    )
     .action(async (opts) => {
       try {
         const issued = await withDatabase(opts, (db) => issueChirpstackToken(db, 'cli', opts.username));

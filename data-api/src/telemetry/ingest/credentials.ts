@@ -59,9 +59,17 @@ export interface IssuedCredential {
 }
 
 /** Issues (or rotates) the MQTT password of a device. The previous one stops working at the next connect. */
-export async function issueDeviceToken(db: Kysely<Database>, who: Principal | string, deviceId: string): Promise<IssuedCredential> {
+export async function issueDeviceToken(
+  db: Kysely<Database>,
+  who: Principal | string,
+  deviceId: string,
+): Promise<IssuedCredential> {
   return db.transaction().execute(async (trx) => {
-    const device = await trx.selectFrom('devices').select(['id', 'site_id', 'customer_id', 'role']).where('id', '=', deviceId).executeTakeFirst();
+    const device = await trx
+      .selectFrom('devices')
+      .select(['id', 'site_id', 'customer_id', 'role'])
+      .where('id', '=', deviceId)
+      .executeTakeFirst();
     const scope = typeof who === 'string' ? null : who.customerId;
     if (!device || (scope !== null && device.customer_id !== scope)) throw notFound('device', deviceId);
     const password = generateDeviceToken();
@@ -73,13 +81,30 @@ export async function issueDeviceToken(db: Kysely<Database>, who: Principal | st
         returning created_at`.execute(trx)
     ).rows[0]!;
     // The audit records that a credential was issued, never the credential.
-    await recordAudit(trx, who, { action: 'device.mqtt_token.issue', entity: 'device', entityId: deviceId, customerId: device.customer_id, after: { username: deviceId } });
-    return { device_id: deviceId, site_id: device.site_id, role: device.role, username: deviceId, password, created_at: new Date(row.created_at).toISOString() };
+    await recordAudit(trx, who, {
+      action: 'device.mqtt_token.issue',
+      entity: 'device',
+      entityId: deviceId,
+      customerId: device.customer_id,
+      after: { username: deviceId },
+    });
+    return {
+      device_id: deviceId,
+      site_id: device.site_id,
+      role: device.role,
+      username: deviceId,
+      password,
+      created_at: new Date(row.created_at).toISOString(),
+    };
   });
 }
 
 /** Issues tokens for many devices in one transaction (simulator, fleet provisioning). */
-export async function issueDeviceTokens(db: Kysely<Database>, actor: string, deviceIds: string[]): Promise<Map<string, string>> {
+export async function issueDeviceTokens(
+  db: Kysely<Database>,
+  actor: string,
+  deviceIds: string[],
+): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   if (!deviceIds.length) return out;
   const rows = deviceIds.map((id) => {
@@ -93,9 +118,17 @@ export async function issueDeviceTokens(db: Kysely<Database>, actor: string, dev
         insert into device_credentials (device_id, password_hash, created_by)
         select device_id, password_hash, created_by
         from jsonb_to_recordset(${JSON.stringify(rows.slice(i, i + 500))}::jsonb) as x(device_id text, password_hash text, created_by text)
-        on conflict (device_id) do update set password_hash = excluded.password_hash, created_by = excluded.created_by, created_at = now()`.execute(trx);
+        on conflict (device_id) do update set password_hash = excluded.password_hash, created_by = excluded.created_by, created_at = now()`.execute(
+        trx,
+      );
     }
-    await recordAudit(trx, actor, { action: 'device.mqtt_token.issue_bulk', entity: 'device', entityId: `${deviceIds.length} devices`, customerId: null, after: { count: deviceIds.length } });
+    await recordAudit(trx, actor, {
+      action: 'device.mqtt_token.issue_bulk',
+      entity: 'device',
+      entityId: `${deviceIds.length} devices`,
+      customerId: null,
+      after: { count: deviceIds.length },
+    });
   });
   return out;
 }
@@ -136,7 +169,10 @@ export function devicePublishTopics(siteId: string, deviceId: string, role: stri
  *   publish nor subscribe; wrong credentials are refused at CONNECT.
  * With enforcement off (FLEETBOOK_MQTT_AUTH=off) every client may do anything.
  */
-export function createBrokerSecurity(db: Kysely<Database>, options: { enforce: boolean; chirpstack?: ChirpstackTopics }): BrokerSecurity {
+export function createBrokerSecurity(
+  db: Kysely<Database>,
+  options: { enforce: boolean; chirpstack?: ChirpstackTopics },
+): BrokerSecurity {
   const chirpstack = options.chirpstack ?? DEFAULT_CHIRPSTACK_TOPICS;
   const internal = { username: API_MQTT_USER, password: randomBytes(24).toString('base64url') };
   const internalSecret = Buffer.from(internal.password);
@@ -179,9 +215,16 @@ export function createBrokerSecurity(db: Kysely<Database>, options: { enforce: b
       .select(['devices.id', 'devices.site_id', 'devices.role', 'device_credentials.password_hash'])
       .where('devices.id', '=', deviceId)
       .executeTakeFirst();
-    if (row) return verifyDevicePassword(password, row.password_hash) ? { kind: 'device', deviceId: row.id, siteId: row.site_id, role: row.role } : null;
+    if (row)
+      return verifyDevicePassword(password, row.password_hash)
+        ? { kind: 'device', deviceId: row.id, siteId: row.site_id, role: row.role }
+        : null;
     // Not a device: ChirpStack's integration user (`fleetbook device chirpstack-token`)?
-    const user = await db.selectFrom('mqtt_integration_users').select(['username', 'password_hash']).where('username', '=', deviceId).executeTakeFirst();
+    const user = await db
+      .selectFrom('mqtt_integration_users')
+      .select(['username', 'password_hash'])
+      .where('username', '=', deviceId)
+      .executeTakeFirst();
     if (!user || !verifyDevicePassword(password, user.password_hash)) return null;
     return { kind: 'chirpstack', username: user.username };
   }
@@ -190,7 +233,11 @@ export function createBrokerSecurity(db: Kysely<Database>, options: { enforce: b
     // Wills of vanished clients (client null) are re-checked against nothing: allow.
     const identity = client ? (client as unknown as WithIdentity)[IDENTITY] : { kind: 'internal' as const };
     if (!identity || identity.kind === 'internal' || identity.kind === 'open') return done(null);
-    if (identity.kind === 'device' && identity.siteId && devicePublishTopics(identity.siteId, identity.deviceId, identity.role).includes(packet.topic)) {
+    if (
+      identity.kind === 'device' &&
+      identity.siteId &&
+      devicePublishTopics(identity.siteId, identity.deviceId, identity.role).includes(packet.topic)
+    ) {
       return done(null);
     }
     // ChirpStack publishes its events (up, join, ack, txack, status…) and nothing else.
@@ -201,9 +248,18 @@ export function createBrokerSecurity(db: Kysely<Database>, options: { enforce: b
   const authorizeSubscribe: NonNullable<AedesOptions['authorizeSubscribe']> = (client, sub, done) => {
     const identity = (client as unknown as WithIdentity)[IDENTITY];
     if (!identity || identity.kind === 'internal' || identity.kind === 'open') return done(null, sub);
-    if (identity.kind === 'device' && identity.siteId && sub.topic === `${TOPIC_ROOT}/${identity.siteId}/${identity.deviceId}/cmd`) return done(null, sub);
+    if (
+      identity.kind === 'device' &&
+      identity.siteId &&
+      sub.topic === `${TOPIC_ROOT}/${identity.siteId}/${identity.deviceId}/cmd`
+    )
+      return done(null, sub);
     // ChirpStack reads the downlink commands fleetbook queues (command/down), and only those topics.
-    if (identity.kind === 'chirpstack' && (sub.topic === chirpstack.commandFilter() || (!/[#+]/.test(sub.topic) && topicMatches(chirpstack.commandFilter(), sub.topic)))) {
+    if (
+      identity.kind === 'chirpstack' &&
+      (sub.topic === chirpstack.commandFilter() ||
+        (!/[#+]/.test(sub.topic) && topicMatches(chirpstack.commandFilter(), sub.topic)))
+    ) {
       return done(null, sub);
     }
     // A refused subscription gets a failure SUBACK (0x80); the connection stays up.
@@ -230,9 +286,19 @@ export const CHIRPSTACK_MQTT_USER = 'chirpstack';
  * Issues (or rotates) the password of ChirpStack's MQTT integration user on fleetbook's broker.
  * Printed once; only the hash is kept (the embedded broker checks it, `mosquitto export` copies it).
  */
-export async function issueChirpstackToken(db: Kysely<Database>, who: string, username = CHIRPSTACK_MQTT_USER): Promise<{ username: string; password: string }> {
-  if (!/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/.test(username) || username.startsWith(RESERVED_CLIENT_ID_PREFIX) || /^(dev|gw)_/.test(username)) {
-    throw new Error(`username ${username}: expected letters, digits, _ . - (not fleetbook-…, dev_… or gw_…, which name fleetbook and devices)`);
+export async function issueChirpstackToken(
+  db: Kysely<Database>,
+  who: string,
+  username = CHIRPSTACK_MQTT_USER,
+): Promise<{ username: string; password: string }> {
+  if (
+    !/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/.test(username) ||
+    username.startsWith(RESERVED_CLIENT_ID_PREFIX) ||
+    /^(dev|gw)_/.test(username)
+  ) {
+    throw new Error(
+      `username ${username}: expected letters, digits, _ . - (not fleetbook-…, dev_… or gw_…, which name fleetbook and devices)`,
+    );
   }
   const password = `fbi_${randomBytes(32).toString('base64url')}`;
   const hash = hashDevicePassword(password);

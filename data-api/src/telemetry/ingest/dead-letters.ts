@@ -13,14 +13,24 @@ function decodeCursor(cursor: string | undefined): number | null {
   } catch {
     // fall through
   }
-  throw validationError([{ path: 'querystring.cursor', message: 'invalid cursor: pass back the next_cursor of a previous page unchanged' }]);
+  throw validationError([
+    { path: 'querystring.cursor', message: 'invalid cursor: pass back the next_cursor of a previous page unchanged' },
+  ]);
 }
 const encodeCursor = (id: number) => Buffer.from(JSON.stringify({ v: 1, before: id })).toString('base64url');
 
 /** Newest first, keyset-paginated on id. A customer-scoped token sees its own sites' only. */
-export async function listDeadLetters(db: Kysely<Database>, who: Principal, q: DeadLetterQuery): Promise<{ items: DeadLetterView[]; next_cursor: string | null }> {
+export async function listDeadLetters(
+  db: Kysely<Database>,
+  who: Principal,
+  q: DeadLetterQuery,
+): Promise<{ items: DeadLetterView[]; next_cursor: string | null }> {
   const before = decodeCursor(q.cursor);
-  let query = db.selectFrom('dead_letters').selectAll().orderBy('id', 'desc').limit(q.limit + 1);
+  let query = db
+    .selectFrom('dead_letters')
+    .selectAll()
+    .orderBy('id', 'desc')
+    .limit(q.limit + 1);
   if (who.customerId) query = query.where('customer_id', '=', who.customerId);
   if (q.reason) query = query.where('reason', '=', q.reason);
   if (q.device) query = query.where('device_id', '=', q.device);

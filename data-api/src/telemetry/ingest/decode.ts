@@ -34,16 +34,70 @@ import { fastBatchItemV1, fastTelemetryV1 } from './fast-telemetry.ts';
 export const DEAD_LETTER_PAYLOAD_CAP = 8 * 1024;
 
 export type Item =
-  | { kind: 'telemetry'; device_id: string; site_id: string | null; msg_id: string; ts: number; status: string | null; metrics: Record<string, number>; radio?: Radio; raw: () => string; via: 'direct' | 'batch' | 'chirpstack'; gateway_id?: string }
-  | { kind: 'heartbeat'; device_id: string; site_id: string; ts: number; uptime_s?: number; fw?: string; raw: () => string }
-  | { kind: 'state'; device_id: string; site_id: string; ts: number; fw?: string; reported: Record<string, unknown>; raw: () => string }
-  | { kind: 'cmd_result'; device_id: string; site_id: string; cmd_id: string; status: 'accepted' | 'done' | 'failed'; detail: string | null; ts: number; raw: () => string }
+  | {
+      kind: 'telemetry';
+      device_id: string;
+      site_id: string | null;
+      msg_id: string;
+      ts: number;
+      status: string | null;
+      metrics: Record<string, number>;
+      radio?: Radio;
+      raw: () => string;
+      via: 'direct' | 'batch' | 'chirpstack';
+      gateway_id?: string;
+    }
+  | {
+      kind: 'heartbeat';
+      device_id: string;
+      site_id: string;
+      ts: number;
+      uptime_s?: number;
+      fw?: string;
+      raw: () => string;
+    }
+  | {
+      kind: 'state';
+      device_id: string;
+      site_id: string;
+      ts: number;
+      fw?: string;
+      reported: Record<string, unknown>;
+      raw: () => string;
+    }
+  | {
+      kind: 'cmd_result';
+      device_id: string;
+      site_id: string;
+      cmd_id: string;
+      status: 'accepted' | 'done' | 'failed';
+      detail: string | null;
+      ts: number;
+      raw: () => string;
+    }
   /** A gateway that published a batch is alive, whatever its batch holds. */
   | { kind: 'seen'; device_id: string; site_id: string; ts: number; raw: () => string }
   /** A ChirpStack uplink: its device is known only once the DevEUI is looked up. `unmapped`: codec fields not stored. */
-  | { kind: 'chirpstack'; dev_eui: string; msg_id: string; ts: number; metrics: Record<string, number>; unmapped: Unmapped[]; radio?: Radio; raw: () => string }
+  | {
+      kind: 'chirpstack';
+      dev_eui: string;
+      msg_id: string;
+      ts: number;
+      metrics: Record<string, number>;
+      unmapped: Unmapped[];
+      radio?: Radio;
+      raw: () => string;
+    }
   /** A ChirpStack ack/txack: settles the command whose downlink carried `queue_item_id`. */
-  | { kind: 'chirpstack_ack'; dev_eui: string; queue_item_id: string; event: 'ack' | 'txack'; acknowledged: boolean; ts: number; raw: () => string };
+  | {
+      kind: 'chirpstack_ack';
+      dev_eui: string;
+      queue_item_id: string;
+      event: 'ack' | 'txack';
+      acknowledged: boolean;
+      ts: number;
+      raw: () => string;
+    };
 
 /** What the network saw of the last uplink: kept in observed_state (rssi/snr of the best gateway). */
 export interface Radio {
@@ -73,7 +127,12 @@ export interface Decoded {
 }
 
 /** Decodes one MQTT message. `receivedAt` is epoch milliseconds. */
-export function decodeMessage(topic: string, payload: Buffer, receivedAt: number, chirpstack: ChirpstackTopics = DEFAULT_CHIRPSTACK_TOPICS): Decoded {
+export function decodeMessage(
+  topic: string,
+  payload: Buffer,
+  receivedAt: number,
+  chirpstack: ChirpstackTopics = DEFAULT_CHIRPSTACK_TOPICS,
+): Decoded {
   const out: Decoded = { topic, items: [], deadLetters: [] };
   const parsedTopic = parseTopic(topic);
   const chirp = !parsedTopic ? chirpstack.parseEvent(topic) : null;
@@ -101,7 +160,10 @@ export function decodeMessage(topic: string, payload: Buffer, receivedAt: number
     return out;
   }
   // As TextDecoder does: a leading byte-order mark is not part of the text.
-  const text = payload[0] === 0xef && payload[1] === 0xbb && payload[2] === 0xbf ? payload.toString('utf8', 3) : payload.toString('utf8');
+  const text =
+    payload[0] === 0xef && payload[1] === 0xbb && payload[2] === 0xbf
+      ? payload.toString('utf8', 3)
+      : payload.toString('utf8');
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -125,51 +187,104 @@ export function decodeMessage(topic: string, payload: Buffer, receivedAt: number
 
   if (kind === 'cmd/result') {
     const parsed = commandResult.safeParse(value);
-    if (!parsed.success) return dead('validation', describe(parsed.error)), out;
-    out.items.push({ kind: 'cmd_result', device_id: deviceId, site_id: siteId, cmd_id: parsed.data.cmd_id, status: parsed.data.status, detail: parsed.data.detail ?? null, ts: receivedAt, raw });
+    if (!parsed.success) return (dead('validation', describe(parsed.error)), out);
+    out.items.push({
+      kind: 'cmd_result',
+      device_id: deviceId,
+      site_id: siteId,
+      cmd_id: parsed.data.cmd_id,
+      status: parsed.data.status,
+      detail: parsed.data.detail ?? null,
+      ts: receivedAt,
+      raw,
+    });
     return out;
   }
 
   if (kind === 'batch') {
-    if (!Array.isArray(value)) return dead('validation', 'a batch is a JSON array of telemetry payloads'), out;
-    if (value.length === 0) return dead('validation', 'a batch is empty'), out;
-    if (value.length > MAX_BATCH_ITEMS) return dead('validation', `a batch holds at most ${MAX_BATCH_ITEMS} readings, got ${value.length}`), out;
+    if (!Array.isArray(value)) return (dead('validation', 'a batch is a JSON array of telemetry payloads'), out);
+    if (value.length === 0) return (dead('validation', 'a batch is empty'), out);
+    if (value.length > MAX_BATCH_ITEMS)
+      return (dead('validation', `a batch holds at most ${MAX_BATCH_ITEMS} readings, got ${value.length}`), out);
     out.items.push({ kind: 'seen', device_id: deviceId, site_id: siteId, ts: receivedAt, raw });
     value.forEach((element, index) => {
       const elementText = () => JSON.stringify(element) ?? 'null';
       const version = versionOf(element, batchItemV1, batchItemV0, fastBatchItemV1);
-      const elementDevice = typeof (element as { device_id?: unknown })?.device_id === 'string' ? (element as { device_id: string }).device_id : null;
+      const elementDevice =
+        typeof (element as { device_id?: unknown })?.device_id === 'string'
+          ? (element as { device_id: string }).device_id
+          : null;
       if ('reason' in version) {
-        dead(version.reason, `batch[${index}]: ${version.detail}`, { payload: elementText(), device_id: elementDevice ?? deviceId });
+        dead(version.reason, `batch[${index}]: ${version.detail}`, {
+          payload: elementText(),
+          device_id: elementDevice ?? deviceId,
+        });
         return;
       }
       const item = version.data;
-      out.items.push({ kind: 'telemetry', device_id: item.device_id, site_id: siteId, msg_id: item.msg_id, ts: item.ts * 1000, status: item.status ?? null, metrics: item.metrics, via: 'batch', gateway_id: deviceId, raw: elementText });
+      out.items.push({
+        kind: 'telemetry',
+        device_id: item.device_id,
+        site_id: siteId,
+        msg_id: item.msg_id,
+        ts: item.ts * 1000,
+        status: item.status ?? null,
+        metrics: item.metrics,
+        via: 'batch',
+        gateway_id: deviceId,
+        raw: elementText,
+      });
     });
     return out;
   }
 
   if (kind === 'telemetry') {
     const version = versionOf(value, telemetryV1, telemetryV0, fastTelemetryV1);
-    if ('reason' in version) return dead(version.reason, version.detail), out;
+    if ('reason' in version) return (dead(version.reason, version.detail), out);
     const t = version.data;
-    out.items.push({ kind: 'telemetry', device_id: deviceId, site_id: siteId, msg_id: t.msg_id, ts: t.ts * 1000, status: t.status ?? null, metrics: t.metrics, via: 'direct', raw });
+    out.items.push({
+      kind: 'telemetry',
+      device_id: deviceId,
+      site_id: siteId,
+      msg_id: t.msg_id,
+      ts: t.ts * 1000,
+      status: t.status ?? null,
+      metrics: t.metrics,
+      via: 'direct',
+      raw,
+    });
     return out;
   }
 
   if (kind === 'heartbeat') {
     const version = versionOf(value, heartbeatV1, heartbeatV0);
-    if ('reason' in version) return dead(version.reason, version.detail), out;
+    if ('reason' in version) return (dead(version.reason, version.detail), out);
     const h = version.data;
-    out.items.push({ kind: 'heartbeat', device_id: deviceId, site_id: siteId, ts: h.ts * 1000, ...(h.uptime_s !== undefined ? { uptime_s: h.uptime_s } : {}), ...(h.fw ? { fw: h.fw } : {}), raw });
+    out.items.push({
+      kind: 'heartbeat',
+      device_id: deviceId,
+      site_id: siteId,
+      ts: h.ts * 1000,
+      ...(h.uptime_s !== undefined ? { uptime_s: h.uptime_s } : {}),
+      ...(h.fw ? { fw: h.fw } : {}),
+      raw,
+    });
     return out;
   }
 
   // state: v1 only (legacy firmware never published state)
   const version = versionOf(value, stateV1, null);
-  if ('reason' in version) return dead(version.reason, version.detail), out;
+  if ('reason' in version) return (dead(version.reason, version.detail), out);
   const s = version.data;
-  out.items.push({ kind: 'state', device_id: deviceId, site_id: siteId, ts: s.ts * 1000, ...(s.fw ? { fw: s.fw } : {}), reported: s.reported, raw });
+  out.items.push({
+    kind: 'state',
+    device_id: deviceId,
+    site_id: siteId,
+    ts: s.ts * 1000,
+    ...(s.fw ? { fw: s.fw } : {}),
+    reported: s.reported,
+    raw,
+  });
   return out;
 }
 
@@ -185,11 +300,15 @@ function versionOf<V1 extends z.ZodType, V0 extends z.ZodType>(
 ): { data: z.output<V1> } | { reason: DeadLetterReason; detail: string } {
   const quick = fast?.(value);
   if (quick) return { data: quick };
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { reason: 'validation', detail: 'expected a JSON object' };
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return { reason: 'validation', detail: 'expected a JSON object' };
   const claimed = claimedVersion(value);
   if (claimed === 'invalid') return { reason: 'validation', detail: 'schema_version: expected a whole number' };
   if (typeof claimed === 'number' && claimed > CURRENT_SCHEMA_VERSION) {
-    return { reason: 'unsupported_schema_version', detail: `schema_version ${claimed} is newer than this ingest understands (≤ ${CURRENT_SCHEMA_VERSION})` };
+    return {
+      reason: 'unsupported_schema_version',
+      detail: `schema_version ${claimed} is newer than this ingest understands (≤ ${CURRENT_SCHEMA_VERSION})`,
+    };
   }
   if (claimed === CURRENT_SCHEMA_VERSION) {
     const parsed = v1.safeParse(value);
@@ -200,7 +319,10 @@ function versionOf<V1 extends z.ZodType, V0 extends z.ZodType>(
   if (parsed.success) return { data: parsed.data as z.output<V1> };
   return {
     reason: 'validation',
-    detail: claimed === 'absent' ? `no schema_version, and not a legacy v0 payload either: ${describe(parsed.error)}` : describe(parsed.error),
+    detail:
+      claimed === 'absent'
+        ? `no schema_version, and not a legacy v0 payload either: ${describe(parsed.error)}`
+        : describe(parsed.error),
   };
 }
 
@@ -222,7 +344,8 @@ function describe(error: z.ZodError): string {
  * Recursive but bounded: it stops at MAX_DEPTH, so a hostile payload cannot blow the stack.
  */
 function checkShape(v: unknown, depth: number, nulPossible: boolean): string | null {
-  if (typeof v === 'string') return nulPossible && v.includes('\u0000') ? 'strings must not contain NUL (\\u0000)' : null;
+  if (typeof v === 'string')
+    return nulPossible && v.includes('\u0000') ? 'strings must not contain NUL (\\u0000)' : null;
   if (typeof v !== 'object' || v === null) return null;
   if (depth >= MAX_DEPTH) return `nested deeper than ${MAX_DEPTH} levels`;
   if (Array.isArray(v)) {
@@ -243,7 +366,12 @@ function checkShape(v: unknown, depth: number, nulPossible: boolean): string | n
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** What a dead letter keeps of the raw payload: UTF-8 text when it is, else base64; capped. */
-export function capturePayload(payload: Buffer | string): { payload: string; encoding: 'utf8' | 'base64'; bytes: number; truncated: boolean } {
+export function capturePayload(payload: Buffer | string): {
+  payload: string;
+  encoding: 'utf8' | 'base64';
+  bytes: number;
+  truncated: boolean;
+} {
   const buf = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
   const bytes = buf.length;
   const truncated = bytes > DEAD_LETTER_PAYLOAD_CAP;
@@ -264,11 +392,23 @@ export function capturePayload(payload: Buffer | string): { payload: string; enc
 type Dead = (reason: DeadLetterReason, detail: string, extra?: Partial<DeadLetter>) => number;
 
 /** A ChirpStack event (up, ack, txack) on its application topic: a reading or a downlink ack of the device with that DevEUI. */
-function decodeChirpstack(event: string, value: unknown, text: string, receivedAt: number, out: Decoded, dead: Dead): Decoded {
+function decodeChirpstack(
+  event: string,
+  value: unknown,
+  text: string,
+  receivedAt: number,
+  out: Decoded,
+  dead: Dead,
+): Decoded {
   if (event !== 'up') {
     const parsed = (event === 'ack' ? chirpstackAck : chirpstackTxAck).safeParse(value);
-    if (!parsed.success) return dead('validation', describe(parsed.error)), out;
-    const ev = parsed.data as { deviceInfo: { devEui: string }; queueItemId: string; acknowledged?: boolean; time?: string };
+    if (!parsed.success) return (dead('validation', describe(parsed.error)), out);
+    const ev = parsed.data as {
+      deviceInfo: { devEui: string };
+      queueItemId: string;
+      acknowledged?: boolean;
+      time?: string;
+    };
     const ts = ev.time ? Date.parse(ev.time) : NaN;
     out.items.push({
       kind: 'chirpstack_ack',
@@ -284,7 +424,7 @@ function decodeChirpstack(event: string, value: unknown, text: string, receivedA
   }
 
   const parsed = chirpstackUplink.safeParse(value);
-  if (!parsed.success) return dead('validation', describe(parsed.error)), out;
+  if (!parsed.success) return (dead('validation', describe(parsed.error)), out);
   const up = parsed.data;
   const ts = up.time ? Date.parse(up.time) : NaN;
   const { metrics, unmapped } = mapCodecObject(up.object);

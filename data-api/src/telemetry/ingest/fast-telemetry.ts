@@ -26,11 +26,14 @@ export function fastTelemetryV1(value: unknown): TelemetryV1 | null {
   const v = value as Record<string, unknown>;
   if (v.schema_version !== 1) return null;
   const { msg_id, ts, status, metrics } = v;
-  if (typeof msg_id !== 'string' || msg_id.length === 0 || msg_id.length > MSG_ID_MAX || !msgIdRe.test(msg_id)) return null;
+  if (typeof msg_id !== 'string' || msg_id.length === 0 || msg_id.length > MSG_ID_MAX || !msgIdRe.test(msg_id))
+    return null;
   if (typeof ts !== 'number' || !(ts >= EPOCH_SECONDS.min && ts <= EPOCH_SECONDS.max)) return null;
   if (status !== undefined && !RUN_STATUSES.has(status)) return null;
   if (!plainMetrics(metrics)) return null;
-  return status === undefined ? { schema_version: 1, msg_id, ts, metrics } : { schema_version: 1, msg_id, ts, status: status as TelemetryV1['status'], metrics };
+  return status === undefined
+    ? { schema_version: 1, msg_id, ts, metrics }
+    : { schema_version: 1, msg_id, ts, status: status as TelemetryV1['status'], metrics };
 }
 
 export function fastBatchItemV1(value: unknown): BatchItemV1 | null {
@@ -43,7 +46,8 @@ export function fastBatchItemV1(value: unknown): BatchItemV1 | null {
 
 /** metricsField: a plain object of at most MAX_METRICS snake_case names → finite numbers within ±METRIC_LIMIT. */
 function plainMetrics(m: unknown): m is Record<string, number> {
-  if (typeof m !== 'object' || m === null || Array.isArray(m) || Object.getPrototypeOf(m) !== Object.prototype) return false;
+  if (typeof m !== 'object' || m === null || Array.isArray(m) || Object.getPrototypeOf(m) !== Object.prototype)
+    return false;
   let n = 0;
   for (const key in m) {
     if (!Object.hasOwn(m, key) || ++n > MAX_METRICS || !metricNameRe.test(key)) return false;

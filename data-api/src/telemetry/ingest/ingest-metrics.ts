@@ -24,7 +24,15 @@ export interface IngestProbe {
 }
 
 export class IngestMetrics {
-  readonly stats: IngestStats = { received: 0, rowsInserted: 0, duplicates: 0, deadLetters: 0, batches: 0, pending: 0, dbErrors: 0 };
+  readonly stats: IngestStats = {
+    received: 0,
+    rowsInserted: 0,
+    duplicates: 0,
+    deadLetters: 0,
+    batches: 0,
+    pending: 0,
+    dbErrors: 0,
+  };
   /** When a batch was last committed (epoch ms). */
   lastStoredAt: number | null = null;
   /** When a message last arrived from the broker (epoch ms). */
@@ -42,12 +50,22 @@ export class IngestMetrics {
     const metrics = (this.metrics = ctx.metrics);
     this.mReceived = metrics.counter('fleetbook_ingest_messages_total', 'MQTT messages received by the ingest');
     this.mRows = metrics.counter('fleetbook_ingest_rows_total', 'Telemetry rows written (new readings)');
-    this.mDuplicates = metrics.counter('fleetbook_ingest_duplicates_total', 'Readings already stored (repeated msg_id): absorbed');
-    this.mDead = metrics.counter('fleetbook_ingest_dead_letters_total', 'Messages (or batch elements) dead-lettered, by reason');
+    this.mDuplicates = metrics.counter(
+      'fleetbook_ingest_duplicates_total',
+      'Readings already stored (repeated msg_id): absorbed',
+    );
+    this.mDead = metrics.counter(
+      'fleetbook_ingest_dead_letters_total',
+      'Messages (or batch elements) dead-lettered, by reason',
+    );
     this.mBatches = metrics.counter('fleetbook_ingest_batches_total', 'Batches written to the database');
-    this.batchDuration = metrics.histogram('fleetbook_ingest_batch_duration_seconds', 'Duration of each batch write to the database', {
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    });
+    this.batchDuration = metrics.histogram(
+      'fleetbook_ingest_batch_duration_seconds',
+      'Duration of each batch write to the database',
+      {
+        buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      },
+    );
   }
 
   /** The status probe (/health) and the gauges; returns the unregister functions (call them on stop). */
@@ -55,24 +73,48 @@ export class IngestMetrics {
     const metrics = this.metrics;
     return [
       registerIngestStatus(this.ctx, probe.status),
-      metrics.gauge('fleetbook_ingest_pending_messages', 'Messages received but not yet stored (queued or being written)', () => probe.status().queued),
-      metrics.gauge('fleetbook_ingest_lag_seconds', 'Age of the oldest message received but not yet stored (0 when idle)', () => probe.status().lagMs / 1000),
-      metrics.gauge('fleetbook_ingest_last_stored_timestamp_seconds', 'When the ingest last committed a batch (epoch seconds)', () =>
-        this.lastStoredAt === null ? [] : [{ value: this.lastStoredAt / 1000 }],
+      metrics.gauge(
+        'fleetbook_ingest_pending_messages',
+        'Messages received but not yet stored (queued or being written)',
+        () => probe.status().queued,
+      ),
+      metrics.gauge(
+        'fleetbook_ingest_lag_seconds',
+        'Age of the oldest message received but not yet stored (0 when idle)',
+        () => probe.status().lagMs / 1000,
+      ),
+      metrics.gauge(
+        'fleetbook_ingest_last_stored_timestamp_seconds',
+        'When the ingest last committed a batch (epoch seconds)',
+        () => (this.lastStoredAt === null ? [] : [{ value: this.lastStoredAt / 1000 }]),
       ),
       metrics.gauge('fleetbook_ingest_batch_seconds', 'Duration of the last batch write', () => this.lastBatchSeconds),
-      metrics.gauge('fleetbook_ingest_connected', '1 when the ingest’s MQTT session is connected', () => (probe.connected() ? 1 : 0)),
-      metrics.gauge('fleetbook_ingest_subscribed', '1 when the broker granted every subscription of the ingest on this connection', () => (probe.subscribed() ? 1 : 0)),
-      metrics.gauge('fleetbook_ingest_up', '1 when the ingest is connected, subscribed and not starved (what /health reports)', () => (probe.status().down ? 0 : 1)),
+      metrics.gauge('fleetbook_ingest_connected', '1 when the ingest’s MQTT session is connected', () =>
+        probe.connected() ? 1 : 0,
+      ),
+      metrics.gauge(
+        'fleetbook_ingest_subscribed',
+        '1 when the broker granted every subscription of the ingest on this connection',
+        () => (probe.subscribed() ? 1 : 0),
+      ),
+      metrics.gauge(
+        'fleetbook_ingest_up',
+        '1 when the ingest is connected, subscribed and not starved (what /health reports)',
+        () => (probe.status().down ? 0 : 1),
+      ),
     ];
   }
 
   /** External brokers: their client count ($SYS), when known. */
   registerBrokerClients(count: () => number | null): () => void {
-    return this.metrics.gauge('fleetbook_broker_clients', 'Clients connected to the MQTT broker ($SYS on external brokers)', () => {
-      const n = count();
-      return n === null ? [] : [{ value: n }];
-    });
+    return this.metrics.gauge(
+      'fleetbook_broker_clients',
+      'Clients connected to the MQTT broker ($SYS on external brokers)',
+      () => {
+        const n = count();
+        return n === null ? [] : [{ value: n }];
+      },
+    );
   }
 
   received(): void {

@@ -18,7 +18,11 @@ export interface TelemetryServices {
  * simulation for one running API. Call after the broker and database are open; stop
  * before they close, so the last batch is written and acknowledged.
  */
-export async function startTelemetryServices(ctx: AppContext, options: TelemetryOptions, logger?: Logger): Promise<TelemetryServices> {
+export async function startTelemetryServices(
+  ctx: AppContext,
+  options: TelemetryOptions,
+  logger?: Logger,
+): Promise<TelemetryServices> {
   ctx.retention = options.retention;
   let ingest: IngestHandle | null = null;
   if (options.ingest && ctx.broker) {
@@ -44,7 +48,12 @@ export async function startTelemetryServices(ctx: AppContext, options: Telemetry
       logger,
     });
   }
-  const monitor = startMonitor(ctx, { instance: options.instance, intervalMs: options.monitorIntervalMs, retention: options.retention, logger });
+  const monitor = startMonitor(ctx, {
+    instance: options.instance,
+    intervalMs: options.monitorIntervalMs,
+    retention: options.retention,
+    logger,
+  });
   let simulation: DemoSimulation | null = null;
   try {
     if (options.simulate) simulation = await startDemoSimulation(ctx, { logger, speed: options.demoSpeed });
@@ -61,8 +70,10 @@ export async function startTelemetryServices(ctx: AppContext, options: Telemetry
         await simulation?.stop().catch(() => {});
         // Embedded broker: its queues die with the process, so first turn the devices away,
         // then let the ingest take everything the broker already accepted from them.
-        const aedes = ctx.broker?.embedded?.aedes as unknown as { clients?: Record<string, { id: string; close(): void }> } | undefined;
-        for (const client of Object.values(aedes?.clients ?? {})) if (!client.id.startsWith('fleetbook-')) client.close();
+        const aedes = ctx.broker?.embedded?.aedes as unknown as
+          { clients?: Record<string, { id: string; close(): void }> } | undefined;
+        for (const client of Object.values(aedes?.clients ?? {}))
+          if (!client.id.startsWith('fleetbook-')) client.close();
         await ingest?.stop();
         await monitor.stop();
       })()),

@@ -53,7 +53,10 @@ export interface MosquittoExport {
  * Device passwords are copied as stored (they are kept in Mosquitto's `$7$` format); the
  * ACL gives each device exactly what the embedded broker allows it.
  */
-export async function buildMosquittoExport(db: Kysely<Database>, options: MosquittoExportOptions): Promise<MosquittoExport> {
+export async function buildMosquittoExport(
+  db: Kysely<Database>,
+  options: MosquittoExportOptions,
+): Promise<MosquittoExport> {
   const devices = await db
     .selectFrom('devices')
     .leftJoin('device_credentials', 'device_credentials.device_id', 'devices.id')
@@ -67,7 +70,12 @@ export async function buildMosquittoExport(db: Kysely<Database>, options: Mosqui
   const commands = topics.commandFilter();
   const integration = options.chirpstack
     ? [{ username: options.chirpstack.username, password_hash: hashDevicePassword(options.chirpstack.password) }]
-    : await db.selectFrom('mqtt_integration_users').select(['username', 'password_hash']).where('kind', '=', 'chirpstack').orderBy('username').execute();
+    : await db
+        .selectFrom('mqtt_integration_users')
+        .select(['username', 'password_hash'])
+        .where('kind', '=', 'chirpstack')
+        .orderBy('username')
+        .execute();
   for (const u of integration) passwd.push(`${u.username}:${u.password_hash}`);
   const acl = [
     stamp,
@@ -97,7 +105,12 @@ export async function buildMosquittoExport(db: Kysely<Database>, options: Mosqui
       continue;
     }
     passwd.push(`${d.id}:${d.password_hash}`);
-    acl.push('', `user ${d.id}`, ...devicePublishTopics(d.site_id, d.id, d.role).map((t) => `topic write ${t}`), `topic read ${TOPIC_ROOT}/${d.site_id}/${d.id}/cmd`);
+    acl.push(
+      '',
+      `user ${d.id}`,
+      ...devicePublishTopics(d.site_id, d.id, d.role).map((t) => `topic write ${t}`),
+      `topic read ${TOPIC_ROOT}/${d.site_id}/${d.id}/cmd`,
+    );
     exported++;
   }
   const persistence = options.persistenceDir === undefined ? '/var/lib/mosquitto/' : options.persistenceDir;
@@ -131,7 +144,13 @@ export async function buildMosquittoExport(db: Kysely<Database>, options: Mosqui
     `password_file ${path.join(options.dir, 'fleetbook.passwd')}`,
     `acl_file ${path.join(options.dir, 'fleetbook.acl')}`,
   ];
-  return { passwd: passwd.join('\n') + '\n', acl: acl.join('\n') + '\n', conf: conf.join('\n') + '\n', devices: exported, skipped };
+  return {
+    passwd: passwd.join('\n') + '\n',
+    acl: acl.join('\n') + '\n',
+    conf: conf.join('\n') + '\n',
+    devices: exported,
+    skipped,
+  };
 }
 
 /** Writes fleetbook.passwd (0640), fleetbook.acl and fleetbook.conf into `dir`. */

@@ -30,7 +30,12 @@ export const TELEMETRY_DEFAULTS = {
   deadLetterDays: 30,
 } as const;
 
-const positiveInt = (max: number) => z.coerce.number({ error: 'expected a number' }).int('expected a whole number').min(1, 'expected at least 1').max(max, `expected at most ${max}`);
+const positiveInt = (max: number) =>
+  z.coerce
+    .number({ error: 'expected a number' })
+    .int('expected a whole number')
+    .min(1, 'expected at least 1')
+    .max(max, `expected at most ${max}`);
 const instanceRe = /^[A-Za-z0-9._-]{1,64}$/;
 
 const schema = z
@@ -39,16 +44,27 @@ const schema = z
     FLEETBOOK_MQTT_AUTH: flag.default(true),
     FLEETBOOK_MQTT_MAX_PAYLOAD_BYTES: positiveInt(268_435_455).default(MAX_PAYLOAD_BYTES),
     FLEETBOOK_MQTT_SHARED: z.enum(['auto', 'on', 'off']).default('auto'),
-    FLEETBOOK_MQTT_SHARED_GROUP: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected 1–64 of A-Z a-z 0-9 . _ -').default(TELEMETRY_DEFAULTS.sharedGroup),
+    FLEETBOOK_MQTT_SHARED_GROUP: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected 1–64 of A-Z a-z 0-9 . _ -')
+      .default(TELEMETRY_DEFAULTS.sharedGroup),
     FLEETBOOK_CHIRPSTACK: flag.default(false),
     // ChirpStack's [integration.mqtt] event_topic / command_topic, when changed there.
     FLEETBOOK_CHIRPSTACK_EVENT_TOPIC: z
       .string()
-      .superRefine((v, c) => void (templateProblem(v, 'event') && c.addIssue({ code: 'custom', message: templateProblem(v, 'event')! })))
+      .superRefine(
+        (v, c) =>
+          void (templateProblem(v, 'event') && c.addIssue({ code: 'custom', message: templateProblem(v, 'event')! })),
+      )
       .default(CHIRPSTACK_EVENT_TOPIC),
     FLEETBOOK_CHIRPSTACK_COMMAND_TOPIC: z
       .string()
-      .superRefine((v, c) => void (templateProblem(v, 'command') && c.addIssue({ code: 'custom', message: templateProblem(v, 'command')! })))
+      .superRefine(
+        (v, c) =>
+          void (
+            templateProblem(v, 'command') && c.addIssue({ code: 'custom', message: templateProblem(v, 'command')! })
+          ),
+      )
       .default(CHIRPSTACK_COMMAND_TOPIC),
     FLEETBOOK_INGEST: flag.default(true),
     // Of the FLEETBOOK_WORKERS, how many run an ingest session (the rest serve HTTP only); see kernel/workers.ts.
@@ -70,7 +86,11 @@ const schema = z
     // Unset: on with --demo (a demo that lives), off otherwise.
     FLEETBOOK_SIMULATE: flag.optional(),
     // The demo's clock: heartbeats and scripted incidents run this many times faster (tests).
-    FLEETBOOK_DEMO_SPEED: z.coerce.number({ error: 'expected a number' }).min(1, 'expected at least 1').max(600, 'expected at most 600').default(1),
+    FLEETBOOK_DEMO_SPEED: z.coerce
+      .number({ error: 'expected a number' })
+      .min(1, 'expected at least 1')
+      .max(600, 'expected at most 600')
+      .default(1),
   })
   .transform((raw) => ({
     /** Names this replica: its MQTT session id is `fleetbook-ingest-<instance>`. */
@@ -81,7 +101,10 @@ const schema = z
     shared: raw.FLEETBOOK_MQTT_SHARED,
     sharedGroup: raw.FLEETBOOK_MQTT_SHARED_GROUP,
     chirpstack: raw.FLEETBOOK_CHIRPSTACK,
-    chirpstackTopics: new ChirpstackTopics(raw.FLEETBOOK_CHIRPSTACK_EVENT_TOPIC, raw.FLEETBOOK_CHIRPSTACK_COMMAND_TOPIC),
+    chirpstackTopics: new ChirpstackTopics(
+      raw.FLEETBOOK_CHIRPSTACK_EVENT_TOPIC,
+      raw.FLEETBOOK_CHIRPSTACK_COMMAND_TOPIC,
+    ),
     ingest: raw.FLEETBOOK_INGEST,
     /** Workers 1..ingestWorkers of `fleetbook start` ingest, each its own session in the shared subscription. */
     ingestWorkers: raw.FLEETBOOK_INGEST_WORKERS,
@@ -133,7 +156,10 @@ export function loadTelemetryOptions(env: NodeJS.ProcessEnv = process.env): Tele
 
 /** The host name, made safe for an MQTT client id. Stable across restarts of one host. */
 function defaultInstance(): string {
-  const host = os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64);
+  const host = os
+    .hostname()
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .slice(0, 64);
   return host || 'default';
 }
 
@@ -142,4 +168,3 @@ export function useSharedSubscriptions(mode: TelemetryOptions['shared'], brokerK
   if (mode === 'auto') return brokerKind === 'external';
   return mode === 'on';
 }
-

@@ -4,7 +4,13 @@ import { columnsOf } from '../../kernel/csv/write.ts';
 import { topicFor } from '../../contracts/mqtt.ts';
 import { devicePublishTopics, issueDeviceToken } from './credentials.ts';
 import { listDeadLetters } from './dead-letters.ts';
-import { deadLetterPage, deadLetterQuery, deadLetterSchema, deviceTokenParams, deviceTokenSchema } from '../../contracts/dead-letters.ts';
+import {
+  deadLetterPage,
+  deadLetterQuery,
+  deadLetterSchema,
+  deviceTokenParams,
+  deviceTokenSchema,
+} from '../../contracts/dead-letters.ts';
 
 export const ingestRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
@@ -22,11 +28,18 @@ export const ingestRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      jsonOrCsv(request, reply, () => listDeadLetters(app.ctx.db, request.principal!, request.query), () => ({
-        name: 'dead-letters',
-        columns: columnsOf(deadLetterSchema),
-        rows: allPages((limit, cursor) => listDeadLetters(app.ctx.db, request.principal!, { ...request.query, limit, cursor })),
-      })),
+      jsonOrCsv(
+        request,
+        reply,
+        () => listDeadLetters(app.ctx.db, request.principal!, request.query),
+        () => ({
+          name: 'dead-letters',
+          columns: columnsOf(deadLetterSchema),
+          rows: allPages((limit, cursor) =>
+            listDeadLetters(app.ctx.db, request.principal!, { ...request.query, limit, cursor }),
+          ),
+        }),
+      ),
   );
 
   app.post(

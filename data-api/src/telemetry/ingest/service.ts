@@ -83,8 +83,15 @@ export interface IngestHandle {
 }
 
 /** The subscriptions of one ingest replica. */
-export function ingestSubscriptions(sharedGroup: string | null, chirpstack: boolean, sites?: string[], topics: ChirpstackTopics = DEFAULT_CHIRPSTACK_TOPICS): string[] {
-  const filters = (sites?.length ? sites : ['+']).flatMap((site) => INGEST_KINDS.map((k) => `${TOPIC_ROOT}/${site}/+/${k}`));
+export function ingestSubscriptions(
+  sharedGroup: string | null,
+  chirpstack: boolean,
+  sites?: string[],
+  topics: ChirpstackTopics = DEFAULT_CHIRPSTACK_TOPICS,
+): string[] {
+  const filters = (sites?.length ? sites : ['+']).flatMap((site) =>
+    INGEST_KINDS.map((k) => `${TOPIC_ROOT}/${site}/+/${k}`),
+  );
   if (chirpstack) filters.push(...topics.filters());
   return sharedGroup ? filters.map((f) => `$share/${sharedGroup}/${f}`) : filters;
 }
@@ -109,7 +116,12 @@ export async function startIngest(ctx: AppContext, options: IngestOptions): Prom
   const credentials = options.credentials ?? (options.url ? undefined : broker?.credentials);
   const log = options.logger;
   const clientId = `fleetbook-ingest-${options.instance}`;
-  const subscriptions = ingestSubscriptions(options.sharedGroup, options.chirpstack ?? false, options.sites, options.chirpstackTopics);
+  const subscriptions = ingestSubscriptions(
+    options.sharedGroup,
+    options.chirpstack ?? false,
+    options.sites,
+    options.chirpstackTopics,
+  );
 
   const cache = new RegistryCache(ctx.db, ctx.database);
   await cache.start();
@@ -119,7 +131,9 @@ export async function startIngest(ctx: AppContext, options: IngestOptions): Prom
   const stats = metrics.stats;
   const maxLagMs = options.maxLagMs ?? TELEMETRY_DEFAULTS.maxLagMs;
   const external = broker?.kind === 'external' || options.url !== undefined;
-  const starvation = new StarvationWatch(options.sites?.length ? 0 : (options.starvedAfterPublishes ?? TELEMETRY_DEFAULTS.starvedAfterPublishes));
+  const starvation = new StarvationWatch(
+    options.sites?.length ? 0 : (options.starvedAfterPublishes ?? TELEMETRY_DEFAULTS.starvedAfterPublishes),
+  );
 
   const client: MqttClient = mqtt.connect(url, {
     clientId,
@@ -133,8 +147,23 @@ export async function startIngest(ctx: AppContext, options: IngestOptions): Prom
     ...credentials,
   });
   const acks = new AckTracker(client);
-  const subscription = new IngestSubscription(client, { clientId, filters: subscriptions, external, acks, closing: () => pool.closing, log });
-  const write = batchWriter({ db: ctx.db, cache, throttle, onReadings: options.onReadings, log, dbError: () => metrics.dbError(), closing: () => pool.closing });
+  const subscription = new IngestSubscription(client, {
+    clientId,
+    filters: subscriptions,
+    external,
+    acks,
+    closing: () => pool.closing,
+    log,
+  });
+  const write = batchWriter({
+    db: ctx.db,
+    cache,
+    throttle,
+    onReadings: options.onReadings,
+    log,
+    dbError: () => metrics.dbError(),
+    closing: () => pool.closing,
+  });
   const pool = new WriterPool({
     maxRows: options.batchMaxRows ?? TELEMETRY_DEFAULTS.batchMaxRows,
     maxDelayMs: options.batchMaxDelayMs ?? TELEMETRY_DEFAULTS.batchMaxDelayMs,
@@ -169,12 +198,31 @@ export async function startIngest(ctx: AppContext, options: IngestOptions): Prom
       down,
     };
   };
-  const unregister = metrics.register({ status, connected: () => client.connected, subscribed: () => subscription.subscribed });
+  const unregister = metrics.register({
+    status,
+    connected: () => client.connected,
+    subscribed: () => subscription.subscribed,
+  });
   const sys = { brokerClients: null as number | null };
   if (broker?.kind === 'external') unregister.push(metrics.registerBrokerClients(() => sys.brokerClients));
 
-  const connection = followConnection(client, { clientId, url, subscription, acks, starvation, closing: () => pool.closing, log });
-  client.handleMessage = messageHandler({ pool, acks, metrics, starvation, sys, chirpstackTopics: options.chirpstackTopics });
+  const connection = followConnection(client, {
+    clientId,
+    url,
+    subscription,
+    acks,
+    starvation,
+    closing: () => pool.closing,
+    log,
+  });
+  client.handleMessage = messageHandler({
+    pool,
+    acks,
+    metrics,
+    starvation,
+    sys,
+    chirpstackTopics: options.chirpstackTopics,
+  });
 
   // Connect and subscribe (QoS 1). A subscription refused at start is an error worth failing on.
   await new Promise<void>((resolve, reject) => {
@@ -213,14 +261,23 @@ export async function startIngest(ctx: AppContext, options: IngestOptions): Prom
 /** Connects, reconnects and subscribes on every connect; says once per outage that the broker is gone. */
 function followConnection(
   client: MqttClient,
-  d: { clientId: string; url: string; subscription: IngestSubscription; acks: AckTracker; starvation: StarvationWatch; closing(): boolean; log?: Logger },
+  d: {
+    clientId: string;
+    url: string;
+    subscription: IngestSubscription;
+    acks: AckTracker;
+    starvation: StarvationWatch;
+    closing(): boolean;
+    log?: Logger;
+  },
 ): { subscribing: Promise<string[]> } {
   const { clientId, url, log } = d;
   const state = { subscribing: Promise.resolve([] as string[]) };
   let offlineSince: number | null = null;
   client.on('connect', (connack) => {
     d.starvation.reset();
-    if (offlineSince !== null) log?.warn({ clientId, offline_ms: Date.now() - offlineSince }, 'ingest reconnected to the MQTT broker');
+    if (offlineSince !== null)
+      log?.warn({ clientId, offline_ms: Date.now() - offlineSince }, 'ingest reconnected to the MQTT broker');
     offlineSince = null;
     state.subscribing = d.subscription.subscribe(connack.sessionPresent);
   });
@@ -230,7 +287,10 @@ function followConnection(
     d.subscription.subscribed = false;
     if (offlineSince === null && !d.closing()) {
       offlineSince = Date.now();
-      log?.warn({ clientId, broker: redactUrl(url), retry_ms: RECONNECT_MS }, 'ingest lost the MQTT broker; reconnecting');
+      log?.warn(
+        { clientId, broker: redactUrl(url), retry_ms: RECONNECT_MS },
+        'ingest lost the MQTT broker; reconnecting',
+      );
     }
   });
   // While the broker is away every attempt fails: say so once per outage, not four times a second.
@@ -256,7 +316,8 @@ function messageHandler(d: {
     if (publish.topic.startsWith('$SYS/')) {
       const n = Number(publish.payload.toString());
       if (Number.isFinite(n) && publish.topic === SYS_CLIENTS) d.sys.brokerClients = n;
-      if (Number.isFinite(n) && publish.topic === SYS_PUBLISHES_RECEIVED) d.starvation.sample(n, metrics.stats.received);
+      if (Number.isFinite(n) && publish.topic === SYS_PUBLISHES_RECEIVED)
+        d.starvation.sample(n, metrics.stats.received);
       return done();
     }
     const qos1 = publish.qos > 0;
@@ -267,7 +328,14 @@ function messageHandler(d: {
     const payload = typeof publish.payload === 'string' ? Buffer.from(publish.payload) : publish.payload;
     const decoded = decodeMessage(publish.topic, payload, receivedAt, d.chirpstackTopics);
     const rows = decoded.items.length + decoded.deadLetters.length;
-    const entry: Pending = { decoded, receivedAt, messageId: qos1 ? publish.messageId : undefined, generation: acks.generation, rows, written: false };
+    const entry: Pending = {
+      decoded,
+      receivedAt,
+      messageId: qos1 ? publish.messageId : undefined,
+      generation: acks.generation,
+      rows,
+      written: false,
+    };
     if (qos1) acks.track(entry);
     metrics.received();
     pool.add(entry, () => done(qos1 ? DEFER_ACK : undefined));
@@ -327,8 +395,19 @@ function ending(d: {
  * test cleaning up): connects with its client id and a clean session, then leaves. Until
  * this runs, the broker keeps queueing that replica's share of the messages.
  */
-export async function forgetIngestSession(url: string, instance: string, credentials?: { username: string; password: string }): Promise<void> {
-  const client = mqtt.connect(url, { clientId: `fleetbook-ingest-${instance}`, clean: true, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, ...credentials });
+export async function forgetIngestSession(
+  url: string,
+  instance: string,
+  credentials?: { username: string; password: string },
+): Promise<void> {
+  const client = mqtt.connect(url, {
+    clientId: `fleetbook-ingest-${instance}`,
+    clean: true,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    connectTimeout: 5000,
+    ...credentials,
+  });
   await new Promise<void>((resolve, reject) => {
     client.once('connect', () => resolve());
     client.once('error', reject);

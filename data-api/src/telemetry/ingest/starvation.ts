@@ -45,7 +45,8 @@ export class StarvationWatch {
 
   /** Why the replica is starved, or null; `received` is this replica's count now. */
   verdict(received: number, now = Date.now()): string | null {
-    if (this.minPublishes <= 0 || received !== this.lastReceived || this.quietPublishes < this.minPublishes) return null;
+    if (this.minPublishes <= 0 || received !== this.lastReceived || this.quietPublishes < this.minPublishes)
+      return null;
     const seconds = Math.round((now - (this.quietSince ?? now)) / 1000);
     return `received nothing for ${seconds} s while the broker took ${this.quietPublishes} publishes ($SYS/broker/publish/messages/received)`;
   }

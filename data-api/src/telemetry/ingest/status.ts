@@ -45,7 +45,8 @@ export function ingestStatusOf(ctx: AppContext): IngestStatus | null {
       worst = { ...s };
       continue;
     }
-    if (s.lagMs - s.maxLagMs > worst.lagMs - worst.maxLagMs) Object.assign(worst, { instance: s.instance, lagMs: s.lagMs, maxLagMs: s.maxLagMs });
+    if (s.lagMs - s.maxLagMs > worst.lagMs - worst.maxLagMs)
+      Object.assign(worst, { instance: s.instance, lagMs: s.lagMs, maxLagMs: s.maxLagMs });
     if (s.down && !worst.down) Object.assign(worst, { instance: s.instance, down: s.down });
     worst.queued += s.queued;
     worst.connected &&= s.connected;

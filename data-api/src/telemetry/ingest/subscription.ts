@@ -63,7 +63,10 @@ export class IngestSubscription {
     }
     // The broker's own counts (Mosquitto): clients for /metrics, publishes for the starvation check.
     if (o.external) client.subscribe([SYS_CLIENTS, SYS_PUBLISHES_RECEIVED], { qos: 0 });
-    o.log?.info({ clientId: o.clientId, subscriptions: o.filters, session_present: sessionPresent }, 'ingest subscribed');
+    o.log?.info(
+      { clientId: o.clientId, subscriptions: o.filters, session_present: sessionPresent },
+      'ingest subscribed',
+    );
     return [];
   }
 }

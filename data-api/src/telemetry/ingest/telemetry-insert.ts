@@ -19,7 +19,11 @@ export interface TelemetryRow {
  * PGlite. The benchmark's database ceiling runs this same function (`table` is its copy).
  * Returns the rows that were new (repeats are absorbed).
  */
-export async function insertTelemetryRows(db: Kysely<Database>, rows: TelemetryRow[], table = 'telemetry'): Promise<Array<{ device_id: string; msg_id: string }>> {
+export async function insertTelemetryRows(
+  db: Kysely<Database>,
+  rows: TelemetryRow[],
+  table = 'telemetry',
+): Promise<Array<{ device_id: string; msg_id: string }>> {
   if (!rows.length) return [];
   const inserted = await sql<{ device_id: string; msg_id: string }>`
     insert into ${sql.table(table)} (device_id, msg_id, ts, status, metrics)

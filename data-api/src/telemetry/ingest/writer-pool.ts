@@ -124,7 +124,11 @@ export class WriterPool {
   /** Another writer may start when none runs, or a full batch waits, or the oldest reading waited maxDelayMs. */
   private mayStart(): boolean {
     const { maxWriters, maxRows, maxDelayMs } = this.o;
-    return this.pending.length > 0 && this.active < maxWriters && (this.active === 0 || this.closingNow || this.pendingRows >= maxRows || this.oldestAge() >= maxDelayMs);
+    return (
+      this.pending.length > 0 &&
+      this.active < maxWriters &&
+      (this.active === 0 || this.closingNow || this.pendingRows >= maxRows || this.oldestAge() >= maxDelayMs)
+    );
   }
 
   private schedule(): void {
@@ -135,7 +139,10 @@ export class WriterPool {
     }
     this.pump();
     if (this.pending.length && this.active > 0 && this.active < this.o.maxWriters && !this.delayTimer) {
-      this.delayTimer = setTimeout(() => ((this.delayTimer = null), this.pump()), Math.max(1, this.o.maxDelayMs - this.oldestAge()));
+      this.delayTimer = setTimeout(
+        () => ((this.delayTimer = null), this.pump()),
+        Math.max(1, this.o.maxDelayMs - this.oldestAge()),
+      );
     }
   }
 
@@ -166,9 +173,16 @@ export class WriterPool {
     // A device's command results are applied in the order they arrived (accepted, then done): a
     // batch with results for a device waits for the earlier batches still writing results for it.
     // It waits before its transaction starts, so it holds no lock an earlier batch could need.
-    const earlier = commands.size ? [...this.writing].filter((b) => [...commands].some((k) => b.commands.has(k))).map((b) => b.settled) : [];
+    const earlier = commands.size
+      ? [...this.writing].filter((b) => [...commands].some((k) => b.commands.has(k))).map((b) => b.settled)
+      : [];
     let settle!: () => void;
-    const batch: InFlight = { oldest: take[0]?.receivedAt ?? Date.now(), messages: take.length, commands, settled: new Promise<void>((r) => (settle = r)) };
+    const batch: InFlight = {
+      oldest: take[0]?.receivedAt ?? Date.now(),
+      messages: take.length,
+      commands,
+      settled: new Promise<void>((r) => (settle = r)),
+    };
     this.writing.add(batch);
     let result: WriteResult | null;
     let started = performance.now();

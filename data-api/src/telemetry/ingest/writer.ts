@@ -60,7 +60,11 @@ const ACTOR = 'system:ingest';
  * the registry facts of their devices: alert rules are evaluated on the readings as they are
  * stored, and their transitions commit (or not) with them. (The notifications evaluator.)
  */
-export type ReadingsHook = (trx: Transaction<Database>, readings: StoredReading[], device: (id: string) => DeviceInfo | null) => Promise<void>;
+export type ReadingsHook = (
+  trx: Transaction<Database>,
+  readings: StoredReading[],
+  device: (id: string) => DeviceInfo | null,
+) => Promise<void>;
 
 type Item = Decoded['items'][number];
 type Letter = DeadLetter & { customer_id: string | null };
@@ -92,11 +96,28 @@ export async function writeBatch(
   onReadings?: ReadingsHook,
 ): Promise<WriteResult> {
   const plan = await planBatch(cache, messages);
-  const result: WriteResult = { rows: plan.rows.length, inserted: 0, duplicates: 0, deadLetters: {}, cameUp: [], samples: [] };
+  const result: WriteResult = {
+    rows: plan.rows.length,
+    inserted: 0,
+    duplicates: 0,
+    deadLetters: {},
+    cameUp: [],
+    samples: [],
+  };
 
   // One global row order: two writers (or two replicas) inserting the same readings can
   // then only wait for each other, never deadlock.
-  plan.rows.sort((a, b) => (a.device_id < b.device_id ? -1 : a.device_id > b.device_id ? 1 : a.msg_id < b.msg_id ? -1 : a.msg_id > b.msg_id ? 1 : 0));
+  plan.rows.sort((a, b) =>
+    a.device_id < b.device_id
+      ? -1
+      : a.device_id > b.device_id
+        ? 1
+        : a.msg_id < b.msg_id
+          ? -1
+          : a.msg_id > b.msg_id
+            ? 1
+            : 0,
+  );
 
   const taken = { states: [] as DeviceAgg[] };
   try {
@@ -121,10 +142,19 @@ async function planBatch(cache: RegistryCache, messages: IncomingMessage[]): Pro
     }
   const devices = ids.size ? await cache.devices(ids) : new Map<string, DeviceInfo | null>();
   const byEui = euis.size ? await cache.devEuis(euis) : new Map<string, DeviceInfo | null>();
-  const plan: BatchPlan = { devices, rows: [], rowSite: new Map(), deadLetters: [], aggs: new Map(), commandResults: [], downlinkAcks: [] };
+  const plan: BatchPlan = {
+    devices,
+    rows: [],
+    rowSite: new Map(),
+    deadLetters: [],
+    aggs: new Map(),
+    commandResults: [],
+    downlinkAcks: [],
+  };
 
   for (const { decoded, receivedAt } of messages) {
-    for (const dl of decoded.deadLetters) plan.deadLetters.push({ ...dl, customer_id: customerOf(devices, dl.device_id) });
+    for (const dl of decoded.deadLetters)
+      plan.deadLetters.push({ ...dl, customer_id: customerOf(devices, dl.device_id) });
     let gatewayProblem = false;
     for (const item of decoded.items) {
       if (item.kind === 'chirpstack_ack' || item.kind === 'chirpstack') {
@@ -138,9 +168,24 @@ async function planBatch(cache: RegistryCache, messages: IncomingMessage[]): Pro
         if (item.kind === 'seen') {
           // The gateway itself is unknown or misplaced: the whole batch is one dead letter.
           gatewayProblem = true;
-          plan.deadLetters.push({ ...problem, detail: `gateway: ${problem.detail}`, topic: decoded.topic, site_id: item.site_id, device_id: item.device_id, customer_id: info?.customer_id ?? null, payload: item.raw() });
+          plan.deadLetters.push({
+            ...problem,
+            detail: `gateway: ${problem.detail}`,
+            topic: decoded.topic,
+            site_id: item.site_id,
+            device_id: item.device_id,
+            customer_id: info?.customer_id ?? null,
+            payload: item.raw(),
+          });
         } else {
-          plan.deadLetters.push({ ...problem, topic: decoded.topic, site_id: item.site_id, device_id: item.device_id, customer_id: info?.customer_id ?? null, payload: item.raw() });
+          plan.deadLetters.push({
+            ...problem,
+            topic: decoded.topic,
+            site_id: item.site_id,
+            device_id: item.device_id,
+            customer_id: info?.customer_id ?? null,
+            payload: item.raw(),
+          });
         }
         continue;
       }
@@ -151,9 +196,23 @@ async function planBatch(cache: RegistryCache, messages: IncomingMessage[]): Pro
 }
 
 /** A ChirpStack uplink (a reading of the device with that DevEUI) or downlink ack. */
-function planChirpstack(plan: BatchPlan, info: DeviceInfo | null, item: Extract<Item, { kind: 'chirpstack' | 'chirpstack_ack' }>, topic: string, receivedAt: number): void {
+function planChirpstack(
+  plan: BatchPlan,
+  info: DeviceInfo | null,
+  item: Extract<Item, { kind: 'chirpstack' | 'chirpstack_ack' }>,
+  topic: string,
+  receivedAt: number,
+): void {
   if (!info) {
-    plan.deadLetters.push({ reason: 'unknown_device', detail: `no device has external_refs.chirpstack.dev_eui = ${item.dev_eui}`, topic, site_id: null, device_id: null, customer_id: null, payload: item.raw() });
+    plan.deadLetters.push({
+      reason: 'unknown_device',
+      detail: `no device has external_refs.chirpstack.dev_eui = ${item.dev_eui}`,
+      topic,
+      site_id: null,
+      device_id: null,
+      customer_id: null,
+      payload: item.raw(),
+    });
     return;
   }
   if (item.kind === 'chirpstack_ack') {
@@ -163,25 +222,44 @@ function planChirpstack(plan: BatchPlan, info: DeviceInfo | null, item: Extract<
   if (item.unmapped.length) {
     // Stored, but not all of it: say which codec fields were left out, and why.
     const fields = item.unmapped.map((u) => `${u.field} (${u.why})`).join('; ');
-    plan.deadLetters.push({ reason: 'partial', detail: `stored ${Object.keys(item.metrics).length} metric(s); not mapped: ${fields}`, topic, site_id: info.site_id, device_id: info.id, customer_id: info.customer_id, payload: item.raw() });
+    plan.deadLetters.push({
+      reason: 'partial',
+      detail: `stored ${Object.keys(item.metrics).length} metric(s); not mapped: ${fields}`,
+      topic,
+      site_id: info.site_id,
+      device_id: info.id,
+      customer_id: info.customer_id,
+      payload: item.raw(),
+    });
   }
   plan.rows.push({ device_id: info.id, msg_id: item.msg_id, ts: item.ts / 1000, status: 'ok', metrics: item.metrics });
   plan.rowSite.set(info.id, info);
   const a = aggOf(plan, info.id);
   live(a, item.ts, receivedAt);
-  if (newer(a, 'metrics', item.ts)) (a.metrics = item.metrics), (a.run_status = 'ok');
+  if (newer(a, 'metrics', item.ts)) ((a.metrics = item.metrics), (a.run_status = 'ok'));
   if (item.radio && newer(a, 'radio', item.ts)) a.radio = item.radio;
 }
 
 /** A fact of a registered device, on its own topic or in a gateway's batch. */
-function planDeviceItem(plan: BatchPlan, item: Exclude<Item, { kind: 'chirpstack' | 'chirpstack_ack' }>, info: DeviceInfo, receivedAt: number): void {
+function planDeviceItem(
+  plan: BatchPlan,
+  item: Exclude<Item, { kind: 'chirpstack' | 'chirpstack_ack' }>,
+  info: DeviceInfo,
+  receivedAt: number,
+): void {
   const a = aggOf(plan, item.device_id);
   switch (item.kind) {
     case 'telemetry': {
-      plan.rows.push({ device_id: item.device_id, msg_id: item.msg_id, ts: item.ts / 1000, status: item.status, metrics: item.metrics });
+      plan.rows.push({
+        device_id: item.device_id,
+        msg_id: item.msg_id,
+        ts: item.ts / 1000,
+        status: item.status,
+        metrics: item.metrics,
+      });
       plan.rowSite.set(item.device_id, info);
       live(a, item.ts, receivedAt);
-      if (newer(a, 'metrics', item.ts)) (a.metrics = item.metrics), (a.run_status = item.status);
+      if (newer(a, 'metrics', item.ts)) ((a.metrics = item.metrics), (a.run_status = item.status));
       const m = item.metrics;
       if ((m.rssi_dbm !== undefined || m.snr_db !== undefined) && newer(a, 'radio', item.ts)) {
         const radio: Radio = (a.radio = {});
@@ -192,7 +270,7 @@ function planDeviceItem(plan: BatchPlan, item: Exclude<Item, { kind: 'chirpstack
     }
     case 'heartbeat':
       live(a, item.ts, receivedAt);
-      if (newer(a, 'fw', item.ts)) (a.fw = item.fw ?? a.fw), (a.uptime_s = item.uptime_s ?? a.uptime_s);
+      if (newer(a, 'fw', item.ts)) ((a.fw = item.fw ?? a.fw), (a.uptime_s = item.uptime_s ?? a.uptime_s));
       break;
     case 'state':
       live(a, item.ts, receivedAt);
@@ -211,7 +289,24 @@ function planDeviceItem(plan: BatchPlan, item: Exclude<Item, { kind: 'chirpstack
 
 function aggOf(plan: BatchPlan, id: string): DeviceAgg {
   let a = plan.aggs.get(id);
-  if (!a) plan.aggs.set(id, (a = { id, seen: null, metrics_ts: null, metrics: null, run_status: null, fw_ts: null, fw: null, uptime_s: null, radio_ts: null, radio: null, reported_ts: null, reported: null }));
+  if (!a)
+    plan.aggs.set(
+      id,
+      (a = {
+        id,
+        seen: null,
+        metrics_ts: null,
+        metrics: null,
+        run_status: null,
+        fw_ts: null,
+        fw: null,
+        uptime_s: null,
+        radio_ts: null,
+        radio: null,
+        reported_ts: null,
+        reported: null,
+      }),
+    );
   return a;
 }
 
@@ -240,13 +335,22 @@ async function writePlan(
     for (const r of rows) {
       if (fresh && !fresh.has(`${r.device_id}\u0000${r.msg_id}`)) continue;
       const info = rowSite.get(r.device_id)!;
-      result.samples.push({ device_id: r.device_id, site_id: info.site_id, customer_id: info.customer_id, ts: new Date(r.ts * 1000).toISOString(), status: r.status, metrics: r.metrics });
+      result.samples.push({
+        device_id: r.device_id,
+        site_id: info.site_id,
+        customer_id: info.customer_id,
+        ts: new Date(r.ts * 1000).toISOString(),
+        status: r.status,
+        metrics: r.metrics,
+      });
     }
     if (onReadings && result.samples.length) await onReadings(trx, result.samples, (id) => rowSite.get(id) ?? null);
   }
 
   const now = Date.now();
-  const states = throttle ? throttle.take([...aggs.values()], (id) => (devices.get(id) ?? rowSite.get(id))?.heartbeat_interval_s ?? 60, now) : [...aggs.values()];
+  const states = throttle
+    ? throttle.take([...aggs.values()], (id) => (devices.get(id) ?? rowSite.get(id))?.heartbeat_interval_s ?? 60, now)
+    : [...aggs.values()];
   taken.states = throttle ? states : [];
   if (states.length) {
     const written = await updateDevices(trx, states);
@@ -260,20 +364,50 @@ async function writePlan(
 /** Command results and ChirpStack downlink acks; one naming a command never sent is a dead letter. */
 async function applyCommands(trx: Transaction<Database>, plan: BatchPlan): Promise<void> {
   for (const { item, info } of plan.commandResults) {
-    const applied = await applyCommandResult(trx, { cmdId: item.cmd_id, deviceId: item.device_id, status: item.status, detail: item.detail });
+    const applied = await applyCommandResult(trx, {
+      cmdId: item.cmd_id,
+      deviceId: item.device_id,
+      status: item.status,
+      detail: item.detail,
+    });
     if (applied === 'unknown') {
-      plan.deadLetters.push({ reason: 'unknown_command', detail: `device ${item.device_id} was never sent ${item.cmd_id}`, topic: `fleetbook/v1/${item.site_id}/${item.device_id}/cmd/result`, site_id: item.site_id, device_id: item.device_id, customer_id: info.customer_id, payload: item.raw() });
+      plan.deadLetters.push({
+        reason: 'unknown_command',
+        detail: `device ${item.device_id} was never sent ${item.cmd_id}`,
+        topic: `fleetbook/v1/${item.site_id}/${item.device_id}/cmd/result`,
+        site_id: item.site_id,
+        device_id: item.device_id,
+        customer_id: info.customer_id,
+        payload: item.raw(),
+      });
     }
   }
   for (const { item, info, topic } of plan.downlinkAcks) {
-    const applied = await applyChirpstackAck(trx, { deviceId: info.id, queueItemId: item.queue_item_id, event: item.event, acknowledged: item.acknowledged });
+    const applied = await applyChirpstackAck(trx, {
+      deviceId: info.id,
+      queueItemId: item.queue_item_id,
+      event: item.event,
+      acknowledged: item.acknowledged,
+    });
     if (applied === 'unknown') {
-      plan.deadLetters.push({ reason: 'unknown_command', detail: `device ${info.id} was sent no downlink with queue item ${item.queue_item_id}`, topic, site_id: info.site_id, device_id: info.id, customer_id: info.customer_id, payload: item.raw() });
+      plan.deadLetters.push({
+        reason: 'unknown_command',
+        detail: `device ${info.id} was sent no downlink with queue item ${item.queue_item_id}`,
+        topic,
+        site_id: info.site_id,
+        device_id: info.id,
+        customer_id: info.customer_id,
+        payload: item.raw(),
+      });
     }
   }
 }
 
-async function insertDeadLetters(trx: Transaction<Database>, deadLetters: Letter[], result: WriteResult): Promise<void> {
+async function insertDeadLetters(
+  trx: Transaction<Database>,
+  deadLetters: Letter[],
+  result: WriteResult,
+): Promise<void> {
   const dlRows = deadLetters.map((dl) => {
     const captured = capturePayload(dl.payload);
     result.deadLetters[dl.reason] = (result.deadLetters[dl.reason] ?? 0) + 1;
@@ -309,10 +443,17 @@ function newer(a: DeviceAgg, field: 'metrics' | 'fw' | 'radio' | 'reported', ts:
 }
 const NEWER_KEYS = { metrics: 'metrics_ts', fw: 'fw_ts', radio: 'radio_ts', reported: 'reported_ts' } as const;
 
-function registryProblem(info: DeviceInfo | null, deviceId: string, topicSite: string | null): { reason: DeadLetterReason; detail: string } | null {
+function registryProblem(
+  info: DeviceInfo | null,
+  deviceId: string,
+  topicSite: string | null,
+): { reason: DeadLetterReason; detail: string } | null {
   if (!info) return { reason: 'unknown_device', detail: `device ${deviceId} is not in the registry` };
   if (topicSite !== null && info.site_id !== topicSite) {
-    return { reason: 'site_mismatch', detail: `topic names site ${topicSite}, the registry has ${deviceId} at ${info.site_id ?? 'no site (in stock)'}` };
+    return {
+      reason: 'site_mismatch',
+      detail: `topic names site ${topicSite}, the registry has ${deviceId} at ${info.site_id ?? 'no site (in stock)'}`,
+    };
   }
   return null;
 }
@@ -324,7 +465,8 @@ function customerOf(devices: Map<string, DeviceInfo | null>, id: string | null):
 /** PostgreSQL text and jsonb refuse U+0000. */
 const noNul = (s: string): string => s.replace(/\u0000/g, '\\u0000');
 
-const isoSql = (expr: ReturnType<typeof sql>) => sql`to_char(${expr} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const isoSql = (expr: ReturnType<typeof sql>) =>
+  sql`to_char(${expr} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
  * One UPDATE for every device of the batch. Liveness only moves forward (greatest), and a
@@ -332,7 +474,10 @@ const isoSql = (expr: ReturnType<typeof sql>) => sql`to_char(${expr} at time zon
  * late data from an offline buffer never flips health. Rows are locked in id order so two
  * replicas writing the same devices cannot deadlock.
  */
-async function updateDevices(trx: Transaction<Database>, aggs: DeviceAgg[]): Promise<{ cameUp: string[]; rows: Array<{ id: string; status: string }> }> {
+async function updateDevices(
+  trx: Transaction<Database>,
+  aggs: DeviceAgg[],
+): Promise<{ cameUp: string[]; rows: Array<{ id: string; status: string }> }> {
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   const payload = aggs.map((a) => ({
     id: a.id,
@@ -348,7 +493,14 @@ async function updateDevices(trx: Transaction<Database>, aggs: DeviceAgg[]): Pro
     reported_at: a.reported ? iso(a.reported_ts) : null,
     reported: a.reported,
   }));
-  const updated = await sql<{ id: string; site_id: string | null; customer_id: string | null; old_status: string; status: string; last_seen: Date | null }>`
+  const updated = await sql<{
+    id: string;
+    site_id: string | null;
+    customer_id: string | null;
+    old_status: string;
+    status: string;
+    last_seen: Date | null;
+  }>`
     with v as (
       select * from jsonb_to_recordset(${JSON.stringify(payload)}::jsonb) as x(
         id text, seen timestamptz, metrics_at text, metrics jsonb, run_status text, fw_at text, fw text, uptime_s double precision,
@@ -385,8 +537,14 @@ async function updateDevices(trx: Transaction<Database>, aggs: DeviceAgg[]): Pro
   if (!up.length) return { cameUp: [], rows: updated.rows };
   await sql`
     insert into device_health_events (device_id, site_id, customer_id, status, at)
-    select id, site_id, customer_id, 'up', now() from jsonb_to_recordset(${JSON.stringify(up)}::jsonb) as x(id text, site_id text, customer_id text)`.execute(trx);
-  await resolveAlertsByKey(trx, ACTOR, up.filter((r) => r.old_status === 'down').map((r) => deviceDownKey(r.id)));
+    select id, site_id, customer_id, 'up', now() from jsonb_to_recordset(${JSON.stringify(up)}::jsonb) as x(id text, site_id text, customer_id text)`.execute(
+    trx,
+  );
+  await resolveAlertsByKey(
+    trx,
+    ACTOR,
+    up.filter((r) => r.old_status === 'down').map((r) => deviceDownKey(r.id)),
+  );
   await emitChanges(
     trx,
     up.map((r) => ({
@@ -394,7 +552,12 @@ async function updateDevices(trx: Transaction<Database>, aggs: DeviceAgg[]): Pro
       subject: { type: 'device', id: r.id },
       customerId: r.customer_id,
       siteId: r.site_id,
-      payload: { device_id: r.id, status: 'up', previous: r.old_status, last_seen: r.last_seen ? new Date(r.last_seen).toISOString() : null },
+      payload: {
+        device_id: r.id,
+        status: 'up',
+        previous: r.old_status,
+        last_seen: r.last_seen ? new Date(r.last_seen).toISOString() : null,
+      },
     })),
   );
   return { cameUp: up.map((r) => r.id), rows: updated.rows };

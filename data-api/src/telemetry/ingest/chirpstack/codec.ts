@@ -50,12 +50,15 @@ export function mapCodecObject(object: Record<string, unknown> | undefined): Cod
     if (typeof value === 'number') n = Number.isFinite(value) ? value : null;
     else if (typeof value === 'boolean') n = value ? 1 : 0;
     else if (typeof value === 'string' && NUMERIC.test(value)) n = Number(value);
-    if (n === null) return unmapped.push({ field, why: typeof value === 'number' ? 'not a finite number' : describe(value) });
+    if (n === null)
+      return unmapped.push({ field, why: typeof value === 'number' ? 'not a finite number' : describe(value) });
     if (Math.abs(n) > METRIC_LIMIT) return unmapped.push({ field, why: `${n} is beyond ±1e15` });
-    if (!metricNameRe.test(name)) return unmapped.push({ field, why: `"${name}" is not a metric name (a-z first, then a-z 0-9 _)` });
+    if (!metricNameRe.test(name))
+      return unmapped.push({ field, why: `"${name}" is not a metric name (a-z first, then a-z 0-9 _)` });
     const first = sources.get(name);
     if (first !== undefined) return unmapped.push({ field, why: `maps to ${name}, already taken by ${first}` });
-    if (Object.keys(metrics).length >= MAX_METRICS) return unmapped.push({ field, why: `more than ${MAX_METRICS} metrics` });
+    if (Object.keys(metrics).length >= MAX_METRICS)
+      return unmapped.push({ field, why: `more than ${MAX_METRICS} metrics` });
     sources.set(name, field);
     metrics[name] = n;
   };

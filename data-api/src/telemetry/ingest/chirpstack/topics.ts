@@ -19,12 +19,15 @@ export function templateProblem(template: string, kind: 'event' | 'command'): st
   const vars = [...template.matchAll(PLACEHOLDER)].map((m) => m[1]!);
   const need = kind === 'event' ? EVENT_VARS : COMMAND_VARS;
   const unknown = vars.filter((v) => !need.includes(v));
-  if (unknown.length) return `unknown placeholder ${unknown.map((v) => `{{${v}}}`).join(', ')}; expected ${need.map((v) => `{{${v}}}`).join(', ')}`;
+  if (unknown.length)
+    return `unknown placeholder ${unknown.map((v) => `{{${v}}}`).join(', ')}; expected ${need.map((v) => `{{${v}}}`).join(', ')}`;
   const missing = need.filter((v) => !vars.includes(v));
   if (missing.length) return `missing ${missing.map((v) => `{{${v}}}`).join(', ')}`;
-  if (/[#+]/.test(template.replace(PLACEHOLDER, ''))) return 'no MQTT wildcards (+ or #): placeholders stand for the variable parts';
+  if (/[#+]/.test(template.replace(PLACEHOLDER, '')))
+    return 'no MQTT wildcards (+ or #): placeholders stand for the variable parts';
   for (const level of template.split('/')) {
-    if (level.includes('{{') && level.replace(PLACEHOLDER, '') !== '') return `a placeholder must fill a whole topic level (got "${level}")`;
+    if (level.includes('{{') && level.replace(PLACEHOLDER, '') !== '')
+      return `a placeholder must fill a whole topic level (got "${level}")`;
   }
   return null;
 }
@@ -43,7 +46,9 @@ export class ChirpstackTopics {
 
   /** The subscriptions: one per event the ingest reads (up, ack, txack). */
   filters(): string[] {
-    return CHIRPSTACK_EVENTS.map((event) => this.eventTemplate.replace(PLACEHOLDER, (_, v: string) => (v === 'event' ? event : '+')));
+    return CHIRPSTACK_EVENTS.map((event) =>
+      this.eventTemplate.replace(PLACEHOLDER, (_, v: string) => (v === 'event' ? event : '+')),
+    );
   }
 
   parseEvent(topic: string): ChirpstackEventTopic | null {
