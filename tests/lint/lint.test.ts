@@ -3,9 +3,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
-// The habits that keep the tree readable, as a test layer: CI fails on a lint error or an import
-// cycle, and prints which. (Prettier's config is in place — `npm run format` — and joins this layer
-// once the whole tree is formatted in one commit of its own.)
+// The habits that keep the tree readable, as a test layer: CI fails on a lint error, an import
+// cycle or an unformatted file, and prints which (`npm run format` mends the last).
 const root = path.resolve(import.meta.dirname, '../..');
 const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
 const run = promisify(execFile);
@@ -34,6 +33,14 @@ describe('lint', () => {
         .map((m) => `${path.relative(root, f.filePath)}:${m.line}:${m.column} ${m.message} ${m.ruleId ?? ''}`),
     );
     expect(errors).toEqual([]);
+    expect(res.code, res.stderr).toBe(0);
+  });
+
+  it('every file is formatted by Prettier (.prettierrc.json, .prettierignore)', async () => {
+    const res = await tool('prettier', ['--list-different', '.']);
+    const unformatted = res.stdout.split('\n').filter(Boolean);
+    expect(unformatted).toEqual([]);
+    // 1: files differ (listed above); 2: Prettier itself failed (a syntax error), which stderr names.
     expect(res.code, res.stderr).toBe(0);
   });
 
