@@ -191,11 +191,28 @@ export function renderRunPage(run: RunRecord, opts: RenderOptions = {}): Rendere
   const fullLogName = `${run.run_id}.log.txt`;
   const logs = run.actions.map((a) => sanitizeText(a.log.join('\n')));
   const fitted = truncateLogs(logs, opts.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES, fullLogName);
-  const started = new Date(run.started_at);
-  const hhmm = started.toISOString().slice(11, 16);
-  const out: string[] = [];
+  // One section per helper, in page order.
+  const out: string[] = [
+    ...headerSection(run),
+    ...summarySection(run),
+    ...stepTreeSection(run),
+    ...timelineSection(run),
+    ...logsSection(run, fitted, fullLogName),
+    ...artifactsSection(run, opts.pageDir),
+    ...snapshotSection(run),
+    ...linksSection(run),
+    ...warningsSection(run),
+  ];
+  const fullLog = fitted.truncated
+    ? run.actions.map((a) => `===== ${a.id} (${a.type}) ${a.state} =====\n${a.log.join('\n')}\n`).join('\n')
+    : undefined;
+  return { mdx: `${out.join('\n')}\n`, ...(fullLog !== undefined ? { fullLog } : {}) };
+}
 
-  out.push(
+/** Frontmatter, title and the one-line run header. */
+function headerSection(run: RunRecord): string[] {
+  const hhmm = new Date(run.started_at).toISOString().slice(11, 16);
+  return [
     frontmatter({
       title: `Run ${run.run_id} ${run.state}`,
       sidebar_label: `${hhmm} ${run.state} ${run.run_id.slice(-6)}`,
@@ -211,15 +228,15 @@ export function renderRunPage(run: RunRecord, opts: RenderOptions = {}): Rendere
       finished: run.finished_at,
       duration_s: Math.round(run.duration_ms / 100) / 10,
     }),
-  );
-  out.push(`{/* Written by fleetbook run. Regenerated, not edited: the run record is the source. */}\n`);
-  out.push(`# Run ${escapeMdxInline(run.run_id)}\n`);
-  out.push(
+    `{/* Written by fleetbook run. Regenerated, not edited: the run record is the source. */}\n`,
+    `# Run ${escapeMdxInline(run.run_id)}\n`,
     `**${stateMark(run.state)} ${run.state}** · project ${escapeMdxInline(run.project)} · deployment ${escapeMdxInline(run.deployment_id)} · product ${escapeMdxInline(run.product_code)} ${escapeMdxInline(run.product_version)} · started ${escapeMdxInline(run.started_at)} · ${seconds(run.duration_ms)}\n`,
-  );
+  ];
+}
 
-  // Summary
-  out.push('## Summary\n');
+/** Outcome sentence, the action table and any tickets opened. */
+function summarySection(run: RunRecord): string[] {
+  const out: string[] = ['## Summary\n'];
   const failed = run.actions.find((a) => a.state === 'failed');
   out.push(
     failed
@@ -250,21 +267,23 @@ export function renderRunPage(run: RunRecord, opts: RenderOptions = {}): Rendere
     }
     out.push('');
   }
+  return out;
+}
 
-  // Step tree: what waited for what, each step in its state (mermaid, drawn by the site).
-  out.push('## Step tree\n');
+/** What waited for what, each step in its state (mermaid, drawn by the site). */
+function stepTreeSection(run: RunRecord): string[] {
   const tree = stepTree(run.spec.actions);
-  out.push(
+  return [
+    '## Step tree\n',
     tree.mode === 'sequence'
       ? 'The actions ran as a sequence (the spec names no `depends_on`).\n'
       : `Actions whose dependencies were done ran at once, up to ${run.spec.max_parallel ?? 4} at a time.\n`,
-  );
-  out.push(
     `\`\`\`mermaid\n${stepTreeMermaid(tree, Object.fromEntries(run.actions.map((a) => [a.id, a.state])))}\n\`\`\`\n`,
-  );
+  ];
+}
 
-  // Timeline
-  out.push('## Timeline\n');
+function timelineSection(run: RunRecord): string[] {
+  const out: string[] = ['## Timeline\n'];
   out.push('| time (UTC) | action | state | duration | message |');
   out.push('| --- | --- | --- | --- | --- |');
   for (const e of run.timeline) {
@@ -273,9 +292,11 @@ export function renderRunPage(run: RunRecord, opts: RenderOptions = {}): Rendere
     );
   }
   out.push('');
+  return out;
+}
 
-  // Logs
-  out.push('## Logs\n');
+function logsSection(run: RunRecord, fitted: ReturnType<typeof truncateLogs>, fullLogName: string): string[] {
+  const out: string[] = ['## Logs\n'];
   if (fitted.truncated) {
     out.push(
       `The logs are longer than this page holds; each is cut in the middle. The full text: [${escapeMdxInline(fullLogName)}](./${encodeURIComponent(fullLogName)}).\n`,
@@ -285,27 +306,31 @@ export function renderRunPage(run: RunRecord, opts: RenderOptions = {}): Rendere
     out.push(`### ${escapeMdxInline(a.id)} · ${escapeMdxInline(a.type)} · ${a.state}\n`);
     out.push(fitted.logs[i] ? `${codeBlock(fitted.logs[i]!)}\n` : '(no output)\n');
   });
+  return out;
+}
 
-  // Artifacts
-  if (run.artifacts.length > 0) {
-    out.push('## Artifacts\n');
-    for (const a of run.artifacts) {
-      const link = opts.pageDir ? relLink(opts.pageDir, a.file) : undefined;
-      const label = `${escapeMdxInline(a.action_id)}/${escapeMdxInline(a.name)}`;
-      out.push(`- ${link ? `[${label}](${link})` : label} · ${a.size} bytes · sha256 ${a.sha256.slice(0, 12)}…`);
-    }
-    out.push('');
+function artifactsSection(run: RunRecord, pageDir: string | undefined): string[] {
+  if (run.artifacts.length === 0) return [];
+  const out: string[] = ['## Artifacts\n'];
+  for (const a of run.artifacts) {
+    const link = pageDir ? relLink(pageDir, a.file) : undefined;
+    const label = `${escapeMdxInline(a.action_id)}/${escapeMdxInline(a.name)}`;
+    out.push(`- ${link ? `[${label}](${link})` : label} · ${a.size} bytes · sha256 ${a.sha256.slice(0, 12)}…`);
   }
+  out.push('');
+  return out;
+}
 
-  // Configuration snapshot
-  out.push('## Configuration snapshot\n');
-  out.push(
+function snapshotSection(run: RunRecord): string[] {
+  return [
+    '## Configuration snapshot\n',
     `The spec as run (defaults applied), digest ${escapeMdxInline(run.spec_digest)}. Secrets appear as references (env:NAME, file:/path); their values are never written here.\n`,
-  );
-  out.push(`${codeBlock(redactedSnapshot(run.spec), 'yaml')}\n`);
+    `${codeBlock(redactedSnapshot(run.spec), 'yaml')}\n`,
+  ];
+}
 
-  // Links
-  out.push('## Links\n');
+function linksSection(run: RunRecord): string[] {
+  const out: string[] = ['## Links\n'];
   if (run.api) {
     // /api paths are not site routes: plain text, so the site's broken-link check stays meaningful.
     out.push(`- Run in the API: \`${apiUrl(run.api, automationRoutes.run(run.run_id))}\``);
@@ -315,16 +340,15 @@ export function renderRunPage(run: RunRecord, opts: RenderOptions = {}): Rendere
   }
   out.push(`- Runs of this project: [index](../index.mdx)`);
   out.push('');
-  if (run.warnings.length > 0) {
-    out.push('## Warnings\n');
-    for (const w of run.warnings) out.push(`- ${escapeMdxInline(w, 500)}`);
-    out.push('');
-  }
+  return out;
+}
 
-  const fullLog = fitted.truncated
-    ? run.actions.map((a) => `===== ${a.id} (${a.type}) ${a.state} =====\n${a.log.join('\n')}\n`).join('\n')
-    : undefined;
-  return { mdx: `${out.join('\n')}\n`, ...(fullLog !== undefined ? { fullLog } : {}) };
+function warningsSection(run: RunRecord): string[] {
+  if (run.warnings.length === 0) return [];
+  const out: string[] = ['## Warnings\n'];
+  for (const w of run.warnings) out.push(`- ${escapeMdxInline(w, 500)}`);
+  out.push('');
+  return out;
 }
 
 export interface WrittenRunPage {
