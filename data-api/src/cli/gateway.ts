@@ -29,7 +29,14 @@ function optionError(error: { issues: Array<{ path: PropertyKey[]; message: stri
  * `fleetbook gateway check <file>` checks any global_conf.json as the HAL would.
  */
 export function gatewayCommand(): Command {
-  const conf = new Command('conf')
+  return new Command('gateway')
+    .description('LoRaWAN gateway configuration: render and check packet forwarder files')
+    .addCommand(confCommand())
+    .addCommand(checkCommand());
+}
+
+function confCommand(): Command {
+  return new Command('conf')
     .description(
       'Print the Semtech packet forwarder global_conf.json for a region plan (what configure_gateway writes), checked as the HAL would',
     )
@@ -85,8 +92,21 @@ export function gatewayCommand(): Command {
         }
       },
     );
+}
 
-  const check = new Command('check')
+/** `--region` for check: any configure_gateway plan, or the AS923 family as a whole. */
+function checkRegionOption(value: string | undefined): Parameters<typeof regionBandOf>[0] | undefined {
+  if (!value) return undefined;
+  const r = value.toUpperCase();
+  if (r === 'AS923') return 'AS923';
+  const parsed = configureGatewayWithSchema.shape.region.safeParse(r);
+  if (!parsed.success)
+    throw Object.assign(new Error(`--region: ${parsed.error.issues[0]!.message}, or AS923`), { exitCode: 2 });
+  return parsed.data;
+}
+
+function checkCommand(): Command {
+  return new Command('check')
     .description(
       'Check a global_conf.json (comments allowed, as Semtech writes them) as the concentrator HAL would: IF windows, radios, region bands, TX gain table, ports',
     )
@@ -104,17 +124,7 @@ export function gatewayCommand(): Command {
     .action((file: string, opts: { region?: string; port?: number; json?: boolean }) => {
       try {
         const text = file === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(file, 'utf8');
-        let region: Parameters<typeof regionBandOf>[0] | undefined;
-        if (opts.region) {
-          const r = opts.region.toUpperCase();
-          if (r === 'AS923') region = 'AS923';
-          else {
-            const parsed = configureGatewayWithSchema.shape.region.safeParse(r);
-            if (!parsed.success)
-              throw Object.assign(new Error(`--region: ${parsed.error.issues[0]!.message}, or AS923`), { exitCode: 2 });
-            region = parsed.data;
-          }
-        }
+        const region = checkRegionOption(opts.region);
         let parsed;
         try {
           parsed = parseJsonc(text);
@@ -145,9 +155,4 @@ export function gatewayCommand(): Command {
         exitWithError(err);
       }
     });
-
-  return new Command('gateway')
-    .description('LoRaWAN gateway configuration: render and check packet forwarder files')
-    .addCommand(conf)
-    .addCommand(check);
 }
