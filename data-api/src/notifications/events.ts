@@ -227,128 +227,144 @@ async function subjectsOf(db: Kysely<Database>, c: CompiledRule<StateRule>): Pro
   const rule = c.rule;
   const forSecs = (c.forMs ?? 0) / 1000;
   switch (rule.event) {
-    case 'deployment_state': {
-      const rows = await db
-        .selectFrom('deployments')
-        .select(['id', 'site_id', 'customer_id', 'product_code', 'product_version', 'state', 'name', 'updated_at'])
-        .where('state', 'in', rule.states ?? [])
-        .where('updated_at', '<=', sql<Date>`now() - make_interval(secs => ${forSecs})`)
-        .execute();
-      return rows.map((d) => ({
-        type: 'deployment',
-        id: d.id,
-        selectable: selectable({ ...d, deployment_id: d.id }),
-        labels: placeLabels({ ...d, deployment_id: d.id }),
-        values: {
-          event: { state: d.state, since: new Date(d.updated_at).toISOString() },
-          deployment: { id: d.id, name: d.name ?? d.id, state: d.state },
-        },
-        since: new Date(d.updated_at),
-      }));
-    }
-    case 'gate_waiting_sign_off': {
-      const rows = await db
-        .selectFrom('runbook_executions')
-        .select([
-          'id',
-          'runbook_id',
-          'runbook_title',
-          'deployment_id',
-          'site_id',
-          'customer_id',
-          'updated_at',
-          'started_by',
-        ])
-        .where('state', '=', 'blocked')
-        .where('updated_at', '<=', sql<Date>`now() - make_interval(secs => ${forSecs})`)
-        .execute();
-      return rows.map((e) => ({
-        type: 'execution',
-        id: e.id,
-        selectable: selectable(e),
-        labels: placeLabels(e),
-        values: {
-          event: { since: new Date(e.updated_at).toISOString() },
-          execution: { id: e.id, runbook_id: e.runbook_id, runbook_title: e.runbook_title, started_by: e.started_by },
-          deployment: { id: e.deployment_id },
-        },
-        since: new Date(e.updated_at),
-      }));
-    }
-    case 'automation_run_failed': {
-      // Failed recently, and no later success of the same project on the same deployment.
-      const rows = await sql<{
-        id: string;
-        project: string;
-        deployment_id: string;
-        site_id: string;
-        customer_id: string;
-        product_code: string;
-        product_version: string;
-        error: string | null;
-        finished_at: Date;
-      }>`
-        select r.id, r.project, r.deployment_id, r.site_id, r.customer_id, r.product_code, r.product_version, r.error, r.finished_at
-        from automation_runs r
-        where r.state = 'failed' and r.finished_at > now() - interval '${sql.raw(RECENT)}'
-          and not exists (select 1 from automation_runs s where s.deployment_id = r.deployment_id and s.project = r.project and s.state = 'succeeded' and s.finished_at > r.finished_at)`.execute(
-        db,
-      );
-      return rows.rows.map((r) => ({
-        type: 'automation_run',
-        id: r.id,
-        selectable: selectable(r),
-        labels: placeLabels(r),
-        values: {
-          event: { error: r.error },
-          run: { id: r.id, project: r.project, error: r.error ?? '' },
-          deployment: { id: r.deployment_id },
-        },
-        since: new Date(r.finished_at),
-      }));
-    }
-    case 'command_expired': {
-      const rows = await sql<{
-        id: string;
-        device_id: string;
-        action: string;
-        site_id: string;
-        customer_id: string | null;
-        updated_at: Date;
-        name: string | null;
-        deployment_id: string | null;
-        product_code: string;
-        product_version: string | null;
-        role: string;
-        tags: string[];
-      }>`
-        select c.id, c.device_id, c.action, c.site_id, c.customer_id, c.updated_at, d.name, d.deployment_id, d.product_code, d.product_version, d.role, d.tags
-        from commands c join devices d on d.id = c.device_id
-        where c.status = 'expired' and c.updated_at > now() - interval '${sql.raw(RECENT)}'`.execute(db);
-      return rows.rows.map((r) => ({
-        type: 'command',
-        id: r.id,
-        selectable: {
-          id: r.device_id,
-          name: r.name,
-          site_id: r.site_id,
-          customer_id: r.customer_id,
-          deployment_id: r.deployment_id,
-          product_code: r.product_code,
-          product_version: r.product_version,
-          role: r.role,
-          tags: r.tags ?? [],
-        },
-        labels: { ...placeLabels(r), device: r.device_id, role: r.role },
-        values: {
-          event: { action: r.action },
-          command: { id: r.id, action: r.action },
-          device: { id: r.device_id, name: r.name ?? r.device_id },
-        },
-        since: new Date(r.updated_at),
-      }));
-    }
+    case 'deployment_state':
+      return deploymentsInState(db, rule.states ?? [], forSecs);
+    case 'gate_waiting_sign_off':
+      return gatesWaiting(db, forSecs);
+    case 'automation_run_failed':
+      return failedRuns(db);
+    case 'command_expired':
+      return expiredCommands(db);
     default:
       return [];
   }
+}
+
+async function deploymentsInState(
+  db: Kysely<Database>,
+  states: NonNullable<StateRule['states']>,
+  forSecs: number,
+): Promise<Subject[]> {
+  const rows = await db
+    .selectFrom('deployments')
+    .select(['id', 'site_id', 'customer_id', 'product_code', 'product_version', 'state', 'name', 'updated_at'])
+    .where('state', 'in', states)
+    .where('updated_at', '<=', sql<Date>`now() - make_interval(secs => ${forSecs})`)
+    .execute();
+  return rows.map((d) => ({
+    type: 'deployment',
+    id: d.id,
+    selectable: selectable({ ...d, deployment_id: d.id }),
+    labels: placeLabels({ ...d, deployment_id: d.id }),
+    values: {
+      event: { state: d.state, since: new Date(d.updated_at).toISOString() },
+      deployment: { id: d.id, name: d.name ?? d.id, state: d.state },
+    },
+    since: new Date(d.updated_at),
+  }));
+}
+
+async function gatesWaiting(db: Kysely<Database>, forSecs: number): Promise<Subject[]> {
+  const rows = await db
+    .selectFrom('runbook_executions')
+    .select([
+      'id',
+      'runbook_id',
+      'runbook_title',
+      'deployment_id',
+      'site_id',
+      'customer_id',
+      'updated_at',
+      'started_by',
+    ])
+    .where('state', '=', 'blocked')
+    .where('updated_at', '<=', sql<Date>`now() - make_interval(secs => ${forSecs})`)
+    .execute();
+  return rows.map((e) => ({
+    type: 'execution',
+    id: e.id,
+    selectable: selectable(e),
+    labels: placeLabels(e),
+    values: {
+      event: { since: new Date(e.updated_at).toISOString() },
+      execution: { id: e.id, runbook_id: e.runbook_id, runbook_title: e.runbook_title, started_by: e.started_by },
+      deployment: { id: e.deployment_id },
+    },
+    since: new Date(e.updated_at),
+  }));
+}
+
+/** Failed recently, and no later success of the same project on the same deployment. */
+async function failedRuns(db: Kysely<Database>): Promise<Subject[]> {
+  const rows = await sql<{
+    id: string;
+    project: string;
+    deployment_id: string;
+    site_id: string;
+    customer_id: string;
+    product_code: string;
+    product_version: string;
+    error: string | null;
+    finished_at: Date;
+  }>`
+    select r.id, r.project, r.deployment_id, r.site_id, r.customer_id, r.product_code, r.product_version, r.error, r.finished_at
+    from automation_runs r
+    where r.state = 'failed' and r.finished_at > now() - interval '${sql.raw(RECENT)}'
+      and not exists (select 1 from automation_runs s where s.deployment_id = r.deployment_id and s.project = r.project and s.state = 'succeeded' and s.finished_at > r.finished_at)`.execute(
+    db,
+  );
+  return rows.rows.map((r) => ({
+    type: 'automation_run',
+    id: r.id,
+    selectable: selectable(r),
+    labels: placeLabels(r),
+    values: {
+      event: { error: r.error },
+      run: { id: r.id, project: r.project, error: r.error ?? '' },
+      deployment: { id: r.deployment_id },
+    },
+    since: new Date(r.finished_at),
+  }));
+}
+
+async function expiredCommands(db: Kysely<Database>): Promise<Subject[]> {
+  const rows = await sql<{
+    id: string;
+    device_id: string;
+    action: string;
+    site_id: string;
+    customer_id: string | null;
+    updated_at: Date;
+    name: string | null;
+    deployment_id: string | null;
+    product_code: string;
+    product_version: string | null;
+    role: string;
+    tags: string[];
+  }>`
+    select c.id, c.device_id, c.action, c.site_id, c.customer_id, c.updated_at, d.name, d.deployment_id, d.product_code, d.product_version, d.role, d.tags
+    from commands c join devices d on d.id = c.device_id
+    where c.status = 'expired' and c.updated_at > now() - interval '${sql.raw(RECENT)}'`.execute(db);
+  return rows.rows.map((r) => ({
+    type: 'command',
+    id: r.id,
+    selectable: {
+      id: r.device_id,
+      name: r.name,
+      site_id: r.site_id,
+      customer_id: r.customer_id,
+      deployment_id: r.deployment_id,
+      product_code: r.product_code,
+      product_version: r.product_version,
+      role: r.role,
+      tags: r.tags ?? [],
+    },
+    labels: { ...placeLabels(r), device: r.device_id, role: r.role },
+    values: {
+      event: { action: r.action },
+      command: { id: r.id, action: r.action },
+      device: { id: r.device_id, name: r.name ?? r.device_id },
+    },
+    since: new Date(r.updated_at),
+  }));
 }
