@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../kernel/db/index.ts';
 import { insertTelemetryRows, type TelemetryRow } from '../telemetry/ingest/telemetry-insert.ts';
+import { insertHealthEvents, type DemoHealthEvent } from './health-events.ts';
 import type { DemoReporter } from './reporters.ts';
 import { readingFor, unitHash, type DemoProduct } from './signals.ts';
 
@@ -77,8 +78,8 @@ export async function seedDemoHistory(
   }
   await flush();
 
-  const events = reporters.flatMap((d) => {
-    const up = {
+  const events = reporters.flatMap((d): DemoHealthEvent[] => {
+    const up: DemoHealthEvent = {
       device_id: d.id,
       site_id: d.site_id,
       customer_id: d.customer_id,
@@ -88,12 +89,6 @@ export async function seedDemoHistory(
     const downAt = d.last_seen ? d.last_seen.getTime() + 3 * d.heartbeat_interval_s * 1000 : null;
     return downAt !== null && downAt < now ? [up, { ...up, status: 'down', at: new Date(downAt).toISOString() }] : [up];
   });
-  for (let i = 0; i < events.length; i += CHUNK) {
-    await sql`
-      insert into device_health_events (device_id, site_id, customer_id, status, at)
-      select device_id, site_id, customer_id, status, at
-      from jsonb_to_recordset(${JSON.stringify(events.slice(i, i + CHUNK))}::jsonb)
-        as x(device_id text, site_id text, customer_id text, status text, at timestamptz)`.execute(db);
-  }
+  await insertHealthEvents(db, events);
   return { readings, health_events: events.length };
 }

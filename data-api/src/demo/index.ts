@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { json, type Database } from '../kernel/db/index.ts';
 import { generateDemoFleet } from './fleet.ts';
+import { currentStateEvent, insertHealthEvents, type DemoHealthEvent } from './health-events.ts';
 import { demoWorkItems } from './work-items.ts';
 
 export { generateDemoFleet } from './fleet.ts';
@@ -50,11 +51,13 @@ export async function loadDemoData(
       .values(fleet.deployments.map((d) => ({ ...d, state: d.state as any })))
       .onConflict((c) => c.doNothing())
       .execute();
+    const health: DemoHealthEvent[] = [];
     for (let i = 0; i < fleet.devices.length; i += CHUNK) {
-      await trx
+      const chunk = fleet.devices.slice(i, i + CHUNK);
+      const inserted = await trx
         .insertInto('devices')
         .values(
-          fleet.devices.slice(i, i + CHUNK).map((d) => ({
+          chunk.map((d) => ({
             ...d,
             role: d.role as any,
             desired_state: json(desiredStateFor(d.product_code)),
@@ -63,8 +66,16 @@ export async function loadDemoData(
           })),
         )
         .onConflict((c) => c.doNothing())
+        .returning('id')
         .execute();
+      // Only devices loaded now: a restart with --demo leaves the history the fleet has made since.
+      const fresh = new Set(inserted.map((r) => r.id));
+      for (const d of chunk) {
+        const event = fresh.has(d.id) ? currentStateEvent(d, now) : null;
+        if (event) health.push(event);
+      }
     }
+    await insertHealthEvents(trx, health);
     await trx
       .insertInto('inventory_items')
       .values(fleet.inventory.map((i) => ({ ...i, state: i.state as any })))
