@@ -217,8 +217,8 @@ function settingDefault(p: ParamModel): string {
   return cDouble(p.min ?? p.max ?? 0);
 }
 
-/** The product version to scaffold, checked; the error lists what there is. */
-export function firmwareModel(products: readonly ProductFrontmatter[], code: string, version?: string): FirmwareModel {
+/** The product and version asked for; the error lists what there is. */
+function productVersion(products: readonly ProductFrontmatter[], code: string, version?: string) {
   const product = products.find((p) => p.product_code === code);
   if (!product) {
     throw new ScaffoldError(
@@ -234,6 +234,81 @@ export function firmwareModel(products: readonly ProductFrontmatter[], code: str
   const wanted = version ?? [...versions].sort(semver.compare).at(-1)!;
   const v = product.versions.find((x) => x.version === wanted);
   if (!v) throw new ScaffoldError(`${code} has no version ${wanted}: expected one of ${versions.join(', ')}`);
+  return { product, v, wanted };
+}
+
+/** One command of the product, with its params and what the scaffold's app does with it. */
+function commandModel(
+  c: CatalogCommand,
+  index: number,
+  c_name: string,
+  statuses: readonly string[],
+  mappings: CNameMapping[],
+): CommandModel {
+  const paramC = cNames(
+    'param',
+    (c.params ?? []).map((p) => p.name),
+    mappings,
+  );
+  const params = (c.params ?? []).map((p, i) => paramModel(p, paramC[i]!, c_name, i));
+  const handler: CommandModel['handler'] =
+    c.action === 'start' && statuses.includes('running')
+      ? 'start'
+      : c.action === 'stop' && statuses.includes('stopped')
+        ? 'stop'
+        : c.action.startsWith('set_') && params.length > 0
+          ? 'setting'
+          : 'stub';
+  const example = Object.fromEntries(
+    params.map((p) => [p.name, p.type === 'boolean' ? true : p.type === 'string' ? 'x' : Number(p.c_ok)]),
+  );
+  return {
+    action: c.action,
+    c_name,
+    enum: `FB_CMD_${upper(c_name)}`,
+    description: c.description,
+    handler,
+    is_start: handler === 'start',
+    is_stop: handler === 'stop',
+    is_setting: handler === 'setting',
+    is_stub: handler === 'stub',
+    handler_text: {
+      start: 'status `running` (add the trip-input check)',
+      stop: 'status `stopped`',
+      setting: 'saves the value and reports it in `state`',
+      stub: 'refused (`failed`) until you implement it',
+    }[handler],
+    params,
+    param_count: params.length,
+    c_params: params.length ? `params_${c_name}` : 'NULL',
+    example_params: JSON.stringify(example),
+    detail_format: cString(
+      `set ${params.map((p) => `${p.name} ${p.type === 'string' ? '%s' : p.type === 'boolean' ? '%d' : '%g'}${p.unit ? ` ${p.unit.replace(/%/g, '%%')}` : ''}`).join(', ')}`,
+    ),
+    detail_args: params.map((p) => `, settings.${p.c_name}`).join(''),
+    index,
+  };
+}
+
+function metricModels(measured: readonly CatalogMetric[], metricC: readonly string[]): FirmwareModel['metrics'] {
+  return measured.map((m, index) => ({
+    ...m,
+    c_name: metricC[index]!,
+    enum: `FB_METRIC_${upper(metricC[index]!)}`,
+    c_unit: cString(m.unit),
+    c_min: cDouble(m.min ?? 0),
+    c_max: cDouble(m.max ?? (m.min ?? 0) + 100),
+    c_description: cString(m.description),
+    c_comment: m.description.replace(/\*\//g, '* /').replace(/\.$/, ''),
+    index,
+    range_text: rangeText(m.min, m.max, m.unit),
+    has_range: m.min !== undefined || m.max !== undefined,
+  }));
+}
+
+/** The product version to scaffold, checked; the error lists what there is. */
+export function firmwareModel(products: readonly ProductFrontmatter[], code: string, version?: string): FirmwareModel {
+  const { product, v, wanted } = productVersion(products, code, version);
 
   const all = (product.metrics ?? []).filter((m) => inVersion(m.since, wanted));
   const measured = all.filter((m) => (m.source ?? 'device') === 'device');
@@ -245,6 +320,7 @@ export function firmwareModel(products: readonly ProductFrontmatter[], code: str
   const commands = (product.commands ?? []).filter((c) => inVersion(c.since, wanted));
   const statuses = product.statuses ?? ['ok'];
 
+  // The order of the cNames calls decides the mappings' order (the CLI prints them): metrics, actions, params.
   const mappings: CNameMapping[] = [];
   const metricC = cNames(
     'metric',
@@ -256,53 +332,7 @@ export function firmwareModel(products: readonly ProductFrontmatter[], code: str
     commands.map((c) => c.action),
     mappings,
   );
-
-  const commandModels: CommandModel[] = commands.map((c, index) => {
-    const paramC = cNames(
-      'param',
-      (c.params ?? []).map((p) => p.name),
-      mappings,
-    );
-    const params = (c.params ?? []).map((p, i) => paramModel(p, paramC[i]!, actionC[index]!, i));
-    const handler: CommandModel['handler'] =
-      c.action === 'start' && statuses.includes('running')
-        ? 'start'
-        : c.action === 'stop' && statuses.includes('stopped')
-          ? 'stop'
-          : c.action.startsWith('set_') && params.length > 0
-            ? 'setting'
-            : 'stub';
-    const example = Object.fromEntries(
-      params.map((p) => [p.name, p.type === 'boolean' ? true : p.type === 'string' ? 'x' : Number(p.c_ok)]),
-    );
-    return {
-      action: c.action,
-      c_name: actionC[index]!,
-      enum: `FB_CMD_${upper(actionC[index]!)}`,
-      description: c.description,
-      handler,
-      is_start: handler === 'start',
-      is_stop: handler === 'stop',
-      is_setting: handler === 'setting',
-      is_stub: handler === 'stub',
-      handler_text: {
-        start: 'status `running` (add the trip-input check)',
-        stop: 'status `stopped`',
-        setting: 'saves the value and reports it in `state`',
-        stub: 'refused (`failed`) until you implement it',
-      }[handler],
-      params,
-      param_count: params.length,
-      c_params: params.length ? `params_${actionC[index]}` : 'NULL',
-      example_params: JSON.stringify(example),
-      detail_format: cString(
-        `set ${params.map((p) => `${p.name} ${p.type === 'string' ? '%s' : p.type === 'boolean' ? '%d' : '%g'}${p.unit ? ` ${p.unit.replace(/%/g, '%%')}` : ''}`).join(', ')}`,
-      ),
-      detail_args: params.map((p) => `, settings.${p.c_name}`).join(''),
-      index,
-    };
-  });
-
+  const commandModels = commands.map((c, index) => commandModel(c, index, actionC[index]!, statuses, mappings));
   const settings = settingsOf(commandModels);
 
   const statusEnum = (s: string) => `FB_STATUS_${upper(s)}`;
@@ -322,19 +352,7 @@ export function firmwareModel(products: readonly ProductFrontmatter[], code: str
       binary: `${code}-device`,
       cmake_project: `${c_name}_firmware`,
     },
-    metrics: measured.map((m, index) => ({
-      ...m,
-      c_name: metricC[index]!,
-      enum: `FB_METRIC_${upper(metricC[index]!)}`,
-      c_unit: cString(m.unit),
-      c_min: cDouble(m.min ?? 0),
-      c_max: cDouble(m.max ?? (m.min ?? 0) + 100),
-      c_description: cString(m.description),
-      c_comment: m.description.replace(/\*\//g, '* /').replace(/\.$/, ''),
-      index,
-      range_text: rangeText(m.min, m.max, m.unit),
-      has_range: m.min !== undefined || m.max !== undefined,
-    })),
+    metrics: metricModels(measured, metricC),
     network_metrics: all.filter((m) => m.source === 'network'),
     statuses: statuses.map((name, index) => ({ name, enum: statusEnum(name), index })),
     initial_status: statusEnum(statuses.includes('stopped') ? 'stopped' : statuses[0]!),
@@ -378,12 +396,24 @@ function commandJson(
   });
 }
 
+type AddCase = (fn: string, json: string, verdict: string, expect: string, checks?: string[], en?: string) => void;
+
 /** The parser's generated test cases: the contract's refusals, then each command and param of the product. */
 export function commandCases(commands: readonly CommandModel[]): CommandCase[] {
   const cases: CommandCase[] = [];
-  const add = (fn: string, json: string, verdict: string, expect: string, checks: string[] = [], en = '-1') =>
+  const add: AddCase = (fn, json, verdict, expect, checks = [], en = '-1') =>
     cases.push({ fn: `test_${fn}`, json: cString(json), verdict, expect: cString(expect), checks, enum: en });
-  const first = commands[0];
+  contractCases(add, commands[0]);
+  for (const c of commands) {
+    const ok = JSON.parse(c.example_params) as Record<string, unknown>;
+    commandCasesOf(add, c, ok);
+    for (const p of c.params) paramCases(add, c, p, ok);
+  }
+  return cases;
+}
+
+/** What the contract refuses whatever the product: expired, unknown, no or a bad cmd_id, not JSON, no expiry. */
+function contractCases(add: AddCase, first: CommandModel | undefined): void {
   const firstParams = first ? JSON.parse(first.example_params) : {};
   const action = first?.action ?? 'start';
   add(
@@ -417,100 +447,102 @@ export function commandCases(commands: readonly CommandModel[]): CommandCase[] {
     'FB_CMD_INVALID',
     'expires_at missing',
   );
-  for (const c of commands) {
-    const ok = JSON.parse(c.example_params) as Record<string, unknown>;
-    const checks = c.params.map((p) =>
-      p.type === 'string'
-        ? `assert_string_equal(cmd.params[${p.enum}].text, ${JSON.stringify(ok[p.name])});`
-        : p.type === 'boolean'
-          ? `assert_true(cmd.params[${p.enum}].number == 1.0);`
-          : `assert_true(fabs(cmd.params[${p.enum}].number - (${p.c_ok})) < 1e-9);`,
-    );
+}
+
+/** A command with its example params is accepted (each param parsed); with an extra param it is refused. */
+function commandCasesOf(add: AddCase, c: CommandModel, ok: Record<string, unknown>): void {
+  const checks = c.params.map((p) =>
+    p.type === 'string'
+      ? `assert_string_equal(cmd.params[${p.enum}].text, ${JSON.stringify(ok[p.name])});`
+      : p.type === 'boolean'
+        ? `assert_true(cmd.params[${p.enum}].number == 1.0);`
+        : `assert_true(fabs(cmd.params[${p.enum}].number - (${p.c_ok})) < 1e-9);`,
+  );
+  add(
+    `accepts_${c.c_name}`,
+    commandJson(`cmd_${c.c_name}`, c.action, ok, TEST_NOW),
+    'FB_CMD_OK',
+    '',
+    [...c.params.map((p) => `assert_true(cmd.params[${p.enum}].present);`), ...checks],
+    c.enum,
+  );
+  add(
+    `refuses_${c.c_name}_with_an_unexpected_param`,
+    commandJson('cmd_extra', c.action, { ...ok, bogus_param: 1 }, TEST_NOW + 60),
+    'FB_CMD_BAD_PARAM',
+    'unexpected param bogus_param',
+    [],
+    c.enum,
+  );
+}
+
+/** A param missing, out of its range or of the wrong type is refused. */
+function paramCases(add: AddCase, c: CommandModel, p: ParamModel, ok: Record<string, unknown>): void {
+  const without = Object.fromEntries(Object.entries(ok).filter(([k]) => k !== p.name));
+  const fn = `${c.c_name}_${p.c_name}`;
+  if (p.required)
     add(
-      `accepts_${c.c_name}`,
-      commandJson(`cmd_${c.c_name}`, c.action, ok, TEST_NOW),
-      'FB_CMD_OK',
-      '',
-      [...c.params.map((p) => `assert_true(cmd.params[${p.enum}].present);`), ...checks],
-      c.enum,
-    );
-    add(
-      `refuses_${c.c_name}_with_an_unexpected_param`,
-      commandJson('cmd_extra', c.action, { ...ok, bogus_param: 1 }, TEST_NOW + 60),
+      `refuses_${fn}_missing`,
+      commandJson('cmd_missing', c.action, without, TEST_NOW + 60),
       'FB_CMD_BAD_PARAM',
-      'unexpected param bogus_param',
+      `missing param ${p.name}`,
       [],
       c.enum,
     );
-    for (const p of c.params) {
-      const without = Object.fromEntries(Object.entries(ok).filter(([k]) => k !== p.name));
-      const fn = `${c.c_name}_${p.c_name}`;
-      if (p.required)
-        add(
-          `refuses_${fn}_missing`,
-          commandJson('cmd_missing', c.action, without, TEST_NOW + 60),
-          'FB_CMD_BAD_PARAM',
-          `missing param ${p.name}`,
-          [],
-          c.enum,
-        );
-      if (p.c_below !== null)
-        add(
-          `refuses_${fn}_below_its_range`,
-          commandJson('cmd_below', c.action, { ...ok, [p.name]: Number(p.c_below) }, TEST_NOW + 60),
-          'FB_CMD_BAD_PARAM',
-          `${p.name} ${Number(p.c_below)} is out of range`,
-          [],
-          c.enum,
-        );
-      if (p.c_above !== null)
-        add(
-          `refuses_${fn}_above_its_range`,
-          commandJson('cmd_above', c.action, { ...ok, [p.name]: Number(p.c_above) }, TEST_NOW + 60),
-          'FB_CMD_BAD_PARAM',
-          `${p.name} ${Number(p.c_above)} is out of range`,
-          [],
-          c.enum,
-        );
-      if (p.type === 'number' || p.type === 'integer')
-        add(
-          `refuses_${fn}_as_text`,
-          commandJson('cmd_text', c.action, { ...ok, [p.name]: '3' }, TEST_NOW + 60),
-          'FB_CMD_BAD_PARAM',
-          'expected a number',
-          [],
-          c.enum,
-        );
-      if (p.type === 'integer')
-        add(
-          `refuses_${fn}_with_a_fraction`,
-          commandJson('cmd_frac', c.action, { ...ok, [p.name]: Number(p.c_ok) + 0.5 }, TEST_NOW + 60),
-          'FB_CMD_BAD_PARAM',
-          'whole number',
-          [],
-          c.enum,
-        );
-      if (p.type === 'string')
-        add(
-          `refuses_${fn}_too_long`,
-          commandJson('cmd_long', c.action, { ...ok, [p.name]: 'x'.repeat(p.max_length + 1) }, TEST_NOW + 60),
-          'FB_CMD_BAD_PARAM',
-          `at most ${p.max_length} characters`,
-          [],
-          c.enum,
-        );
-      if (p.type === 'boolean')
-        add(
-          `refuses_${fn}_as_a_number`,
-          commandJson('cmd_bool', c.action, { ...ok, [p.name]: 1 }, TEST_NOW + 60),
-          'FB_CMD_BAD_PARAM',
-          'expected true or false',
-          [],
-          c.enum,
-        );
-    }
-  }
-  return cases;
+  if (p.c_below !== null)
+    add(
+      `refuses_${fn}_below_its_range`,
+      commandJson('cmd_below', c.action, { ...ok, [p.name]: Number(p.c_below) }, TEST_NOW + 60),
+      'FB_CMD_BAD_PARAM',
+      `${p.name} ${Number(p.c_below)} is out of range`,
+      [],
+      c.enum,
+    );
+  if (p.c_above !== null)
+    add(
+      `refuses_${fn}_above_its_range`,
+      commandJson('cmd_above', c.action, { ...ok, [p.name]: Number(p.c_above) }, TEST_NOW + 60),
+      'FB_CMD_BAD_PARAM',
+      `${p.name} ${Number(p.c_above)} is out of range`,
+      [],
+      c.enum,
+    );
+  if (p.type === 'number' || p.type === 'integer')
+    add(
+      `refuses_${fn}_as_text`,
+      commandJson('cmd_text', c.action, { ...ok, [p.name]: '3' }, TEST_NOW + 60),
+      'FB_CMD_BAD_PARAM',
+      'expected a number',
+      [],
+      c.enum,
+    );
+  if (p.type === 'integer')
+    add(
+      `refuses_${fn}_with_a_fraction`,
+      commandJson('cmd_frac', c.action, { ...ok, [p.name]: Number(p.c_ok) + 0.5 }, TEST_NOW + 60),
+      'FB_CMD_BAD_PARAM',
+      'whole number',
+      [],
+      c.enum,
+    );
+  if (p.type === 'string')
+    add(
+      `refuses_${fn}_too_long`,
+      commandJson('cmd_long', c.action, { ...ok, [p.name]: 'x'.repeat(p.max_length + 1) }, TEST_NOW + 60),
+      'FB_CMD_BAD_PARAM',
+      `at most ${p.max_length} characters`,
+      [],
+      c.enum,
+    );
+  if (p.type === 'boolean')
+    add(
+      `refuses_${fn}_as_a_number`,
+      commandJson('cmd_bool', c.action, { ...ok, [p.name]: 1 }, TEST_NOW + 60),
+      'FB_CMD_BAD_PARAM',
+      'expected true or false',
+      [],
+      c.enum,
+    );
 }
 
 /** The settings a device keeps: the parameters of its `set_…` commands. */
