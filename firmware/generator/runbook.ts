@@ -65,25 +65,25 @@ export function runbookPath(model: FirmwareModel): string {
   return `runbooks/${model.product.code}-${model.product.version}-bring-up.mdx`;
 }
 
-export function bringUpGates(model: FirmwareModel): Gate[] {
-  const { product, metrics, commands } = model;
-  const ranged = (m: (typeof metrics)[number]) => m.min !== undefined && m.max !== undefined;
-  const volts = metrics.filter((m) => m.unit === 'V' && ranged(m));
-  const signal = [...metrics, ...model.network_metrics].filter(
-    (m) => m.unit === 'dBm' && m.min !== undefined && m.max !== undefined,
-  );
+type Metric = FirmwareModel['metrics'][number];
+const ranged = (m: Metric) => m.min !== undefined && m.max !== undefined;
 
+/** Power: the board on the bench, and each supply voltage the product reports with a range. */
+function powerItems(metrics: readonly Metric[]): Item[] {
   const power: Item[] = [
     item('board-photo', 'Board photographed on the bench with its serial label readable', 'photo'),
   ];
-  for (const m of volts)
+  for (const m of metrics.filter((x) => x.unit === 'V' && ranged(x)))
     power.push(
       item(`supply-${slug(m.name)}`, `${m.description} (${m.name}), measured at the terminals`, 'value', {
         expect: { min: m.min, max: m.max, unit: m.unit },
       }),
     );
+  return power;
+}
 
-  const flash = [
+function flashItems(product: FirmwareModel['product']): Item[] {
+  return [
     item(
       'identity',
       'Device identity provisioned: site, device id and the token from `fleetbook device token`',
@@ -97,8 +97,14 @@ export function bringUpGates(model: FirmwareModel): Gate[] {
     item('unit-tests', 'The core unit tests pass on the build machine (ctest)', 'none'),
     item('flash-log', 'Flash log saved', 'file'),
   ];
+}
 
-  const connectivity = [
+/** Connectivity: network, broker, and the signal strengths (the device's or the network's) with a range. */
+function connectivityItems(model: FirmwareModel): Item[] {
+  const signal = [...model.metrics, ...model.network_metrics].filter(
+    (m) => m.unit === 'dBm' && m.min !== undefined && m.max !== undefined,
+  );
+  return [
     item('network', 'Network up and the clock set by SNTP (the log shows readings, not "clock not set")', 'note'),
     item('broker', 'Connected to the broker with its own identity; it publishes only under its own topics', 'none', {
       auto_check: { mqtt: `fleetbook/v1/{{site.id}}/{{device.id}}/state` },
@@ -109,8 +115,11 @@ export function bringUpGates(model: FirmwareModel): Gate[] {
       }),
     ),
   ];
+}
 
-  const telemetry = [
+function telemetryItems(model: FirmwareModel): Item[] {
+  const { product, metrics } = model;
+  return [
     item(
       'heartbeat',
       `Heartbeats every ${product.heartbeat_interval_s} s and the device shows up in fleetbook`,
@@ -133,7 +142,10 @@ export function bringUpGates(model: FirmwareModel): Gate[] {
       'none',
     ),
   ];
+}
 
+/** Each command round trip, a range refusal where a param has a maximum, and an expired command. */
+function commandItems(commands: FirmwareModel['commands']): Item[] {
   const roundTrips: Item[] = [];
   for (const c of commands) {
     const example = Object.entries(JSON.parse(c.example_params) as Record<string, unknown>)
@@ -167,8 +179,11 @@ export function bringUpGates(model: FirmwareModel): Gate[] {
       'none',
     ),
   );
+  return roundTrips;
+}
 
-  const soak = [
+function soakItems(): Item[] {
+  return [
     item('soak-hours', 'Hours powered and connected without a reboot', 'value', {
       expect: { min: 24, max: 10000, unit: 'h' },
     }),
@@ -180,49 +195,51 @@ export function bringUpGates(model: FirmwareModel): Gate[] {
     }),
     item('soak-notes', 'Anything odd during the soak (reboots, gaps, warnings in the log), or "none"', 'note'),
   ];
+}
 
+export function bringUpGates(model: FirmwareModel): Gate[] {
   return [
     {
       id: 'g1-power',
       title: 'Power',
       sign_off: null,
       intro: 'A current-limited bench supply and the board with its sensors; no load on the outputs.',
-      items: power,
+      items: powerItems(model.metrics),
     },
     {
       id: 'g2-flash',
       title: 'Flash',
       sign_off: null,
       intro: 'Build the scaffold, flash it, and provision the identity (see the project README).',
-      items: flash,
+      items: flashItems(model.product),
     },
     {
       id: 'g3-connectivity',
       title: 'Connectivity',
       sign_off: null,
       intro: 'The device reaches the broker as itself: username = device id, password = its token.',
-      items: connectivity,
+      items: connectivityItems(model),
     },
     {
       id: 'g4-telemetry',
       title: 'Telemetry seen in the API',
       sign_off: null,
       intro: 'The device must appear in fleetbook as a user sees it, not only in the broker log.',
-      items: telemetry,
+      items: telemetryItems(model),
     },
     {
       id: 'g5-commands',
       title: 'Commands round trip',
       sign_off: null,
       intro: 'Send each command from fleetbook (API or CLI) and watch its result.',
-      items: roundTrips,
+      items: commandItems(model.commands),
     },
     {
       id: 'g6-soak',
       title: 'Soak',
       sign_off: 'lead',
       intro: 'Leave the board powered and connected on the bench for at least 24 hours.',
-      items: soak,
+      items: soakItems(),
     },
   ];
 }
