@@ -30,7 +30,16 @@ const page = (title: string, body: string) =>
   `button{font:inherit;padding:.6rem 1.2rem;border-radius:6px;border:0;background:#2e8555;color:#fff;cursor:pointer}li{margin:.3rem 0}</style></head>` +
   `<body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
 
+type App = Parameters<FastifyPluginAsyncZod>[0];
+
+// Registered in this order (the OpenAPI document lists them so).
 export const notificationRoutes: FastifyPluginAsyncZod = async (app) => {
+  silenceRoutes(app);
+  alertRoutes(app);
+  ackLinkRoutes(app);
+};
+
+function silenceRoutes(app: App): void {
   app.get(
     '/silences',
     {
@@ -75,7 +84,10 @@ export const notificationRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => expireSilence(app.ctx.db, request.principal!, request.params.id),
   );
+}
 
+/** The delivery log of an alert and the alert rules with their live counts. */
+function alertRoutes(app: App): void {
   app.get(
     '/alerts/:id/notifications',
     {
@@ -108,7 +120,9 @@ export const notificationRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => listAlertRules(app.ctx, request.principal!),
   );
+}
 
+function ackLinkRoutes(app: App): void {
   // The link in a message: GET shows what it acknowledges (mail scanners follow links: a GET
   // never changes anything), the button POSTs. The signature is the authorisation.
   // Tenant scope: the link acknowledges only the alerts of its own message.
@@ -201,4 +215,4 @@ export const notificationRoutes: FastifyPluginAsyncZod = async (app) => {
       );
     },
   );
-};
+}
