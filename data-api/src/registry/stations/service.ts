@@ -224,46 +224,7 @@ export async function claimStation(
       ? await trx.selectFrom('devices').selectAll().where('id', '=', c.station_id).forUpdate().executeTakeFirst()
       : undefined;
     const first = device === undefined;
-    if (!device) {
-      const site = c.site_id
-        ? await trx.selectFrom('sites').select(['id', 'customer_id']).where('id', '=', c.site_id).executeTakeFirst()
-        : undefined;
-      const id = generateId('device');
-      device = await trx
-        .insertInto('devices')
-        .values({
-          id,
-          deployment_id: null,
-          site_id: site?.id ?? null,
-          customer_id: site?.customer_id ?? null,
-          product_code: STATION_PRODUCT,
-          product_version: null,
-          role: 'station',
-          serial: null,
-          name: c.name,
-          desired_state: json({}),
-          observed_state: json({}),
-          external_refs: json({ rfid: { station_id: id, mac } }),
-          heartbeat_interval_s: DEFAULT_STATION_HEARTBEAT_S,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      const created = toDevice(device);
-      await recordAudit(trx, actor, {
-        action: 'create',
-        entity: 'device',
-        entityId: id,
-        customerId: device.customer_id,
-        after: created,
-      });
-      await emitChange(trx, {
-        type: 'device.created',
-        subject: { type: 'device', id },
-        customerId: device.customer_id,
-        siteId: device.site_id,
-        payload: created,
-      });
-    }
+    device ??= await createStationDevice(trx, c, actor);
     const id = device.id;
     // The claim's line seeds a station that has none; a mapping made since is kept.
     const station = await trx
@@ -326,6 +287,49 @@ export async function claimStation(
     });
     return { station_id: id, token: token.token, config: configFor(summary) };
   });
+}
+
+/** The first claim of a MAC registers the station as a device, in the claim's site (and so its customer). */
+async function createStationDevice(trx: Transaction<Database>, c: ClaimRow, actor: string): Promise<DeviceRow> {
+  const site = c.site_id
+    ? await trx.selectFrom('sites').select(['id', 'customer_id']).where('id', '=', c.site_id).executeTakeFirst()
+    : undefined;
+  const id = generateId('device');
+  const device = await trx
+    .insertInto('devices')
+    .values({
+      id,
+      deployment_id: null,
+      site_id: site?.id ?? null,
+      customer_id: site?.customer_id ?? null,
+      product_code: STATION_PRODUCT,
+      product_version: null,
+      role: 'station',
+      serial: null,
+      name: c.name,
+      desired_state: json({}),
+      observed_state: json({}),
+      external_refs: json({ rfid: { station_id: id, mac: c.mac } }),
+      heartbeat_interval_s: DEFAULT_STATION_HEARTBEAT_S,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const created = toDevice(device);
+  await recordAudit(trx, actor, {
+    action: 'create',
+    entity: 'device',
+    entityId: id,
+    customerId: device.customer_id,
+    after: created,
+  });
+  await emitChange(trx, {
+    type: 'device.created',
+    subject: { type: 'device', id },
+    customerId: device.customer_id,
+    siteId: device.site_id,
+    payload: created,
+  });
+  return device;
 }
 
 /* ------------------------------------------------------------------------- map */
