@@ -216,7 +216,7 @@ describe('the site, served by fleetbook start, in Chromium', () => {
     await context.close();
   });
 
-  it('accessibility (axe-core): the landing page and the API reference, light and dark: no critical or serious finding', async () => {
+  it('accessibility (axe-core): the landing page, the API reference and a docs page with wide tables on a phone, light and dark: no critical or serious finding', async () => {
     const found: Record<string, ReturnType<typeof countByImpact>> = {};
     const problems: string[] = [];
     const check = async (page: Page, name: string) => {
@@ -241,6 +241,19 @@ describe('the site, served by fleetbook start, in Chromium', () => {
       await page.getByTestId('api-op-get-/api/v1/devices').locator('summary').click();
       await check(page, `api-reference ${scheme}`);
       await page.screenshot({ path: screenshotPath(`api-reference-${scheme}`), fullPage: false });
+      await context.close();
+    }
+    // A docs page whose markdown tables are wider than a phone: they scroll in their frame, which
+    // the keyboard reaches.
+    for (const scheme of ['light', 'dark'] as const) {
+      const context = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: scheme });
+      const page = await context.newPage();
+      await page.goto(base + '/docs/getting-started');
+      const tables = page.locator('.markdown table');
+      const scrolling = await tables.evaluateAll((all) => all.filter((t) => t.scrollWidth > t.clientWidth).length);
+      expect(scrolling).toBeGreaterThan(0);
+      expect(await tables.evaluateAll((all) => all.every((t) => (t as HTMLElement).tabIndex === 0))).toBe(true);
+      await check(page, `docs with wide tables ${scheme} (phone)`);
       await context.close();
     }
     console.log(
