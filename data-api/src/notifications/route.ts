@@ -2,7 +2,7 @@
 // down from the root to the deepest matching policies; the first matching child wins unless
 // it says `continue`. Settings not given are inherited. Then each alert joins the group of
 // each policy it reached (group.ts), and the dispatcher marks it done.
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import {
   GROUP_ALL,
   matcherTest,
@@ -186,106 +186,12 @@ export async function routePendingAlerts(
     );
     if (!rows.rows.length) return 0;
     await enrich(trx as unknown as Kysely<Database>, rules, rows.rows);
-    const root = routes.get('root')!;
     const now = Date.now();
-    // Group keys of new alerts, with what their policy says about waiting.
-    const joins = new Map<string, { route: CompiledRoute; labels: Record<string, string>; alerts: string[] }>();
-    for (const row of rows.rows) {
-      if (row.state !== 'open') continue;
-      for (const route of matchRoutes(root, row.labels)) {
-        const g = groupOf(route, row.labels);
-        const entry = joins.get(g.key) ?? { route, labels: g.labels, alerts: [] };
-        entry.alerts.push(row.id);
-        joins.set(g.key, entry);
-      }
-    }
-    if (joins.size) {
-      const keys = [...joins.keys()];
-      const existing = await trx
-        .selectFrom('notification_groups')
-        .selectAll()
-        .where('group_key', 'in', keys)
-        .forUpdate()
-        .execute();
-      const byKey = new Map(existing.map((g) => [g.group_key, g]));
-      const fresh = keys.filter((k) => !byKey.has(k));
-      if (fresh.length) {
-        const inserted = await trx
-          .insertInto('notification_groups')
-          .values(
-            fresh.map((k) => {
-              const j = joins.get(k)!;
-              return {
-                id: generateId('notificationGroup'),
-                group_key: k,
-                route_id: j.route.id,
-                group_labels: json(j.labels),
-                next_flush_at: new Date(now + j.route.groupWaitMs),
-              };
-            }),
-          )
-          .onConflict((oc) => oc.column('group_key').doNothing())
-          .returningAll()
-          .execute();
-        for (const g of inserted) byKey.set(g.group_key, g);
-        // Lost a race with another replica creating the same group: take theirs.
-        const missing = fresh.filter((k) => !byKey.has(k));
-        if (missing.length)
-          for (const g of await trx
-            .selectFrom('notification_groups')
-            .selectAll()
-            .where('group_key', 'in', missing)
-            .forUpdate()
-            .execute())
-            byKey.set(g.group_key, g);
-      }
-      for (const g of existing) {
-        const j = joins.get(g.group_key)!;
-        // Told before: the news waits for the group's interval (Alertmanager's group_interval).
-        const at = g.last_flush_at
-          ? Math.max(now, new Date(g.last_flush_at).getTime() + j.route.groupIntervalMs)
-          : now + j.route.groupWaitMs;
-        const current = g.next_flush_at ? new Date(g.next_flush_at).getTime() : Infinity;
-        if (at < current)
-          await trx
-            .updateTable('notification_groups')
-            .set({ next_flush_at: new Date(at) })
-            .where('id', '=', g.id)
-            .execute();
-      }
-      const members = [...joins.entries()].flatMap(([k, j]) =>
-        j.alerts.map((alert_id) => ({ group_id: byKey.get(k)!.id, alert_id })),
-      );
-      await trx
-        .insertInto('notification_group_alerts')
-        .values(members)
-        .onConflict((oc) => oc.columns(['group_id', 'alert_id']).doNothing())
-        .execute();
-    }
+    const joins = joinsOf(routes.get('root')!, rows.rows);
+    if (joins.size) await joinGroups(trx, joins, now);
     // Resolved alerts: their groups owe a resolved message (at the group's interval).
     const resolved = rows.rows.filter((r) => r.state === 'resolved').map((r) => r.id);
-    if (resolved.length) {
-      const groups = await sql<{
-        id: string;
-        route_id: string;
-        last_flush_at: Date | null;
-        next_flush_at: Date | null;
-      }>`
-        select g.id, g.route_id, g.last_flush_at, g.next_flush_at from notification_groups g
-        where g.id in (select group_id from notification_group_alerts where alert_id in (select jsonb_array_elements_text(${JSON.stringify(resolved)}::jsonb)))
-        for update`.execute(trx);
-      for (const g of groups.rows) {
-        const interval = routes.get(g.route_id)?.groupIntervalMs ?? 0;
-        const at = g.last_flush_at ? Math.max(now, new Date(g.last_flush_at).getTime() + interval) : now;
-        const current = g.next_flush_at ? new Date(g.next_flush_at).getTime() : Infinity;
-        if (at < current)
-          await trx
-            .updateTable('notification_groups')
-            .set({ next_flush_at: new Date(at) })
-            .where('id', '=', g.id)
-            .execute();
-      }
-    }
+    if (resolved.length) await dueForResolved(trx, routes, resolved, now);
     await trx
       .updateTable('alerts')
       .set({ dispatch_pending: false })
@@ -297,4 +203,115 @@ export async function routePendingAlerts(
       .execute();
     return rows.rows.length;
   });
+}
+
+type Joins = Map<string, { route: CompiledRoute; labels: Record<string, string>; alerts: string[] }>;
+
+/** Group keys of new alerts, with what their policy says about waiting. */
+function joinsOf(root: CompiledRoute, rows: AlertRow[]): Joins {
+  const joins: Joins = new Map();
+  for (const row of rows) {
+    if (row.state !== 'open') continue;
+    for (const route of matchRoutes(root, row.labels)) {
+      const g = groupOf(route, row.labels);
+      const entry = joins.get(g.key) ?? { route, labels: g.labels, alerts: [] };
+      entry.alerts.push(row.id);
+      joins.set(g.key, entry);
+    }
+  }
+  return joins;
+}
+
+/** New alerts join their groups: a group is created (first message after group_wait) or brought forward. */
+async function joinGroups(trx: Transaction<Database>, joins: Joins, now: number): Promise<void> {
+  const keys = [...joins.keys()];
+  const existing = await trx
+    .selectFrom('notification_groups')
+    .selectAll()
+    .where('group_key', 'in', keys)
+    .forUpdate()
+    .execute();
+  const byKey = new Map(existing.map((g) => [g.group_key, g]));
+  const fresh = keys.filter((k) => !byKey.has(k));
+  if (fresh.length) {
+    const inserted = await trx
+      .insertInto('notification_groups')
+      .values(
+        fresh.map((k) => {
+          const j = joins.get(k)!;
+          return {
+            id: generateId('notificationGroup'),
+            group_key: k,
+            route_id: j.route.id,
+            group_labels: json(j.labels),
+            next_flush_at: new Date(now + j.route.groupWaitMs),
+          };
+        }),
+      )
+      .onConflict((oc) => oc.column('group_key').doNothing())
+      .returningAll()
+      .execute();
+    for (const g of inserted) byKey.set(g.group_key, g);
+    // Lost a race with another replica creating the same group: take theirs.
+    const missing = fresh.filter((k) => !byKey.has(k));
+    if (missing.length)
+      for (const g of await trx
+        .selectFrom('notification_groups')
+        .selectAll()
+        .where('group_key', 'in', missing)
+        .forUpdate()
+        .execute())
+        byKey.set(g.group_key, g);
+  }
+  for (const g of existing) {
+    const j = joins.get(g.group_key)!;
+    // Told before: the news waits for the group's interval (Alertmanager's group_interval).
+    const at = g.last_flush_at
+      ? Math.max(now, new Date(g.last_flush_at).getTime() + j.route.groupIntervalMs)
+      : now + j.route.groupWaitMs;
+    const current = g.next_flush_at ? new Date(g.next_flush_at).getTime() : Infinity;
+    if (at < current)
+      await trx
+        .updateTable('notification_groups')
+        .set({ next_flush_at: new Date(at) })
+        .where('id', '=', g.id)
+        .execute();
+  }
+  const members = [...joins.entries()].flatMap(([k, j]) =>
+    j.alerts.map((alert_id) => ({ group_id: byKey.get(k)!.id, alert_id })),
+  );
+  await trx
+    .insertInto('notification_group_alerts')
+    .values(members)
+    .onConflict((oc) => oc.columns(['group_id', 'alert_id']).doNothing())
+    .execute();
+}
+
+/** The groups of resolved alerts become due for the resolved message (at the group's interval). */
+async function dueForResolved(
+  trx: Transaction<Database>,
+  routes: Map<string, CompiledRoute>,
+  resolved: string[],
+  now: number,
+): Promise<void> {
+  const groups = await sql<{
+    id: string;
+    route_id: string;
+    last_flush_at: Date | null;
+    next_flush_at: Date | null;
+  }>`
+    select g.id, g.route_id, g.last_flush_at, g.next_flush_at from notification_groups g
+    where g.id in (select group_id from notification_group_alerts where alert_id in (select jsonb_array_elements_text(${JSON.stringify(resolved)}::jsonb)))
+    for update`.execute(trx);
+  for (const g of groups.rows) {
+    const interval = routes.get(g.route_id)?.groupIntervalMs ?? 0;
+    const at = g.last_flush_at ? Math.max(now, new Date(g.last_flush_at).getTime() + interval) : now;
+    const current = g.next_flush_at ? new Date(g.next_flush_at).getTime() : Infinity;
+    if (at < current)
+      await trx
+        .updateTable('notification_groups')
+        .set({ next_flush_at: new Date(at) })
+        .where('id', '=', g.id)
+        .execute();
+  }
 }
