@@ -17,6 +17,114 @@ function money(value: number | undefined, currency: string | undefined): string 
   return currency ? new Intl.NumberFormat('en', { style: 'currency', currency }).format(value) : value.toFixed(2);
 }
 
+type Version = ProductFrontmatter['versions'][number];
+
+/** Each version with its release, firmware baseline and what changed, newest first. */
+function Revisions({ versions }: { versions: readonly Version[] }): ReactNode {
+  return (
+    <div className={styles.wrap}>
+      <table data-testid="product-revisions">
+        <thead>
+          <tr>
+            <th>version</th>
+            <th>released</th>
+            <th>firmware baseline</th>
+            <th>what changed</th>
+          </tr>
+        </thead>
+        <tbody>
+          {versions.map((v) => (
+            <tr key={v.version} data-version={v.version}>
+              <td>
+                <code>{v.version}</code>
+              </td>
+              <td>{v.released ?? '—'}</td>
+              <td data-testid={`firmware-baseline-${v.version}`}>
+                {v.firmware_baseline ? <code>{v.firmware_baseline}</code> : '—'}
+              </td>
+              <td>
+                {v.changes?.length ? (
+                  <ul className={styles.changes}>
+                    {v.changes.map((c) => (
+                      <li key={c}>{c}</li>
+                    ))}
+                  </ul>
+                ) : (
+                  '—'
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** One version's bill of materials with its totals, and its datasheets. */
+function VersionBom({ v, currency }: { v: Version; currency: string | undefined }): ReactNode {
+  const { withBaseUrl } = useBaseUrlUtils();
+  const totals = bomTotals(v.bom);
+  return (
+    <section data-testid={`product-bom-${v.version}`} data-parts={totals.parts} data-cost={totals.cost ?? ''}>
+      <h3>Bill of materials, {v.version}</h3>
+      <div className={styles.wrap}>
+        <table>
+          <thead>
+            <tr>
+              <th>SKU</th>
+              <th>part</th>
+              <th className={styles.num}>qty</th>
+              <th className={styles.num}>unit cost</th>
+              <th className={styles.num}>line</th>
+            </tr>
+          </thead>
+          <tbody>
+            {v.bom.map((l) => (
+              <tr key={l.sku}>
+                <td>
+                  <code>{l.sku}</code>
+                </td>
+                <td>{l.description ?? ''}</td>
+                <td className={styles.num}>{l.qty}</td>
+                <td className={styles.num}>{money(l.unit_cost, currency)}</td>
+                <td className={styles.num}>
+                  {money(l.unit_cost === undefined ? undefined : l.unit_cost * l.qty, currency)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+          <tfoot>
+            <tr>
+              <th colSpan={2}>
+                total: {totals.lines} lines, {totals.parts} parts
+              </th>
+              <th className={styles.num}>{totals.parts}</th>
+              <th />
+              <th className={styles.num} data-testid={`product-bom-total-${v.version}`}>
+                {totals.cost === null ? 'not every line has a cost' : money(totals.cost, currency)}
+              </th>
+            </tr>
+          </tfoot>
+        </table>
+      </div>
+      {v.datasheets?.length ? (
+        <p className={styles.datasheets}>
+          Datasheets:{' '}
+          {v.datasheets.map((d, i) => (
+            <React.Fragment key={d.file}>
+              {i > 0 && ' · '}
+              <a href={withBaseUrl(d.file)} target="_blank" rel="noopener" data-testid="product-datasheet">
+                {d.title}
+              </a>
+            </React.Fragment>
+          ))}
+        </p>
+      ) : null}
+    </section>
+  );
+}
+
 /**
  * A product page's static sheet, from its own frontmatter (the catalog): revisions with the
  * firmware baseline, the BOM of each version with its totals, and the datasheets. Rendered at
@@ -24,7 +132,6 @@ function money(value: number | undefined, currency: string | undefined): string 
  */
 export function ProductSheet(): ReactNode {
   const { frontMatter } = useDoc();
-  const { withBaseUrl } = useBaseUrlUtils();
   const parsed = productFrontmatterSchema.safeParse(frontMatter);
   if (!parsed.success) {
     return (
@@ -38,109 +145,11 @@ export function ProductSheet(): ReactNode {
   return (
     <div className={styles.sheet} data-testid="product-sheet" data-product={p.product_code}>
       <h3>Revisions</h3>
-      <div className={styles.wrap}>
-        <table data-testid="product-revisions">
-          <thead>
-            <tr>
-              <th>version</th>
-              <th>released</th>
-              <th>firmware baseline</th>
-              <th>what changed</th>
-            </tr>
-          </thead>
-          <tbody>
-            {versions.map((v) => (
-              <tr key={v.version} data-version={v.version}>
-                <td>
-                  <code>{v.version}</code>
-                </td>
-                <td>{v.released ?? '—'}</td>
-                <td data-testid={`firmware-baseline-${v.version}`}>
-                  {v.firmware_baseline ? <code>{v.firmware_baseline}</code> : '—'}
-                </td>
-                <td>
-                  {v.changes?.length ? (
-                    <ul className={styles.changes}>
-                      {v.changes.map((c) => (
-                        <li key={c}>{c}</li>
-                      ))}
-                    </ul>
-                  ) : (
-                    '—'
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Revisions versions={versions} />
 
-      {versions.map((v) => {
-        const totals = bomTotals(v.bom);
-        return (
-          <section
-            key={v.version}
-            data-testid={`product-bom-${v.version}`}
-            data-parts={totals.parts}
-            data-cost={totals.cost ?? ''}
-          >
-            <h3>Bill of materials, {v.version}</h3>
-            <div className={styles.wrap}>
-              <table>
-                <thead>
-                  <tr>
-                    <th>SKU</th>
-                    <th>part</th>
-                    <th className={styles.num}>qty</th>
-                    <th className={styles.num}>unit cost</th>
-                    <th className={styles.num}>line</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {v.bom.map((l) => (
-                    <tr key={l.sku}>
-                      <td>
-                        <code>{l.sku}</code>
-                      </td>
-                      <td>{l.description ?? ''}</td>
-                      <td className={styles.num}>{l.qty}</td>
-                      <td className={styles.num}>{money(l.unit_cost, p.currency)}</td>
-                      <td className={styles.num}>
-                        {money(l.unit_cost === undefined ? undefined : l.unit_cost * l.qty, p.currency)}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-                <tfoot>
-                  <tr>
-                    <th colSpan={2}>
-                      total: {totals.lines} lines, {totals.parts} parts
-                    </th>
-                    <th className={styles.num}>{totals.parts}</th>
-                    <th />
-                    <th className={styles.num} data-testid={`product-bom-total-${v.version}`}>
-                      {totals.cost === null ? 'not every line has a cost' : money(totals.cost, p.currency)}
-                    </th>
-                  </tr>
-                </tfoot>
-              </table>
-            </div>
-            {v.datasheets?.length ? (
-              <p className={styles.datasheets}>
-                Datasheets:{' '}
-                {v.datasheets.map((d, i) => (
-                  <React.Fragment key={d.file}>
-                    {i > 0 && ' · '}
-                    <a href={withBaseUrl(d.file)} target="_blank" rel="noopener" data-testid="product-datasheet">
-                      {d.title}
-                    </a>
-                  </React.Fragment>
-                ))}
-              </p>
-            ) : null}
-          </section>
-        );
-      })}
+      {versions.map((v) => (
+        <VersionBom key={v.version} v={v} currency={p.currency} />
+      ))}
     </div>
   );
 }
