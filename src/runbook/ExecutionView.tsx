@@ -65,8 +65,6 @@ export function ExecutionView(props: ExecutionViewProps): ReactNode {
   const enqueue = (action: QueuedAction) => void queue?.enqueue(action, who?.name ?? null);
   const mine = snapshot.entries.filter((e) => e.action.executionId === view.id);
   const general = refusals.filter((r) => !r.itemId && !r.gateId);
-  const [abandoning, setAbandoning] = useState(false);
-  const [reason, setReason] = useState('');
   const versionNote = view.runbook.version !== props.runbook.version;
 
   return (
@@ -77,33 +75,7 @@ export function ExecutionView(props: ExecutionViewProps): ReactNode {
       data-state={view.state}
       data-version={view.version}
     >
-      <div className={styles.execHeader}>
-        <div>
-          <div>
-            <code data-testid="runner-execution-id">{view.id}</code> for{' '}
-            <strong data-testid="runner-deployment">{view.deployment_id}</strong>{' '}
-            <span
-              className={clsx(styles.badge, styles[`state_${view.state}`])}
-              data-testid="runner-state"
-              data-state={view.state}
-            >
-              {view.state.replace('_', ' ')}
-            </span>
-          </div>
-          <div className={styles.muted}>
-            started by {view.started_by} · {time(view.started_at)}
-            {view.finished_at
-              ? ` · ${view.state === 'done' ? 'finished' : 'abandoned'} by ${view.finished_by} · ${time(view.finished_at)}`
-              : ''}
-          </div>
-        </div>
-        <div className={styles.execActions}>
-          <Progress checked={view.progress.checked} total={view.progress.total} testId="runner-progress" />
-          <button type="button" className={styles.linkButton} onClick={props.onClose} data-testid="runner-close">
-            other executions
-          </button>
-        </div>
-      </div>
+      <ExecutionHeader view={view} onClose={props.onClose} />
 
       {versionNote && (
         <p className={styles.notice} data-testid="runner-version-note">
@@ -151,52 +123,103 @@ export function ExecutionView(props: ExecutionViewProps): ReactNode {
         ))}
       </ol>
 
-      {!final && (
-        <div className={styles.footer}>
-          <button
-            type="button"
-            className={clsx(styles.button, styles.primary)}
-            disabled={!canWrite || view.gates.some((g) => g.status !== 'complete')}
-            onClick={() => enqueue({ kind: 'finish', executionId: view.id, body: {} })}
-            data-testid="runner-finish"
-          >
-            Finish
-          </button>
-          {!abandoning ? (
-            <button
-              type="button"
-              className={styles.button}
-              disabled={!canWrite}
-              onClick={() => setAbandoning(true)}
-              data-testid="runner-abandon"
-            >
-              Abandon…
-            </button>
-          ) : (
-            <form
-              className={styles.row}
-              onSubmit={(ev) => {
-                ev.preventDefault();
-                if (!reason.trim()) return;
-                enqueue({ kind: 'abandon', executionId: view.id, body: { reason: reason.trim() } });
-                setAbandoning(false);
-              }}
-            >
-              <input
-                className={styles.input}
-                value={reason}
-                onChange={(e) => setReason(e.target.value)}
-                placeholder="why (weather, no access…)"
-                data-testid="runner-abandon-reason"
-              />
-              <button type="submit" className={styles.button} data-testid="runner-abandon-confirm">
-                Abandon
-              </button>
-            </form>
-          )}
-        </div>
-      )}
+      <ExecutionFooter view={view} final={final} canWrite={canWrite} enqueue={enqueue} />
       <History executionId={view.id} version={view.version} />
+    </div>
+  );
+}
+
+/** Which execution, for which deployment, its state and who started (and finished) it. */
+function ExecutionHeader({ view, onClose }: { view: ViewExecution; onClose(): void }): ReactNode {
+  return (
+    <div className={styles.execHeader}>
+      <div>
+        <div>
+          <code data-testid="runner-execution-id">{view.id}</code> for{' '}
+          <strong data-testid="runner-deployment">{view.deployment_id}</strong>{' '}
+          <span
+            className={clsx(styles.badge, styles[`state_${view.state}`])}
+            data-testid="runner-state"
+            data-state={view.state}
+          >
+            {view.state.replace('_', ' ')}
+          </span>
+        </div>
+        <div className={styles.muted}>
+          started by {view.started_by} · {time(view.started_at)}
+          {view.finished_at
+            ? ` · ${view.state === 'done' ? 'finished' : 'abandoned'} by ${view.finished_by} · ${time(view.finished_at)}`
+            : ''}
+        </div>
+      </div>
+      <div className={styles.execActions}>
+        <Progress checked={view.progress.checked} total={view.progress.total} testId="runner-progress" />
+        <button type="button" className={styles.linkButton} onClick={onClose} data-testid="runner-close">
+          other executions
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/** Finish, or abandon with a reason. Always mounted, empty once final: its state lives as long as the view's. */
+function ExecutionFooter({
+  view,
+  final,
+  canWrite,
+  enqueue,
+}: {
+  view: ViewExecution;
+  final: boolean;
+  canWrite: boolean;
+  enqueue(action: QueuedAction): void;
+}): ReactNode {
+  const [abandoning, setAbandoning] = useState(false);
+  const [reason, setReason] = useState('');
+  if (final) return null;
+  return (
+    <div className={styles.footer}>
+      <button
+        type="button"
+        className={clsx(styles.button, styles.primary)}
+        disabled={!canWrite || view.gates.some((g) => g.status !== 'complete')}
+        onClick={() => enqueue({ kind: 'finish', executionId: view.id, body: {} })}
+        data-testid="runner-finish"
+      >
+        Finish
+      </button>
+      {!abandoning ? (
+        <button
+          type="button"
+          className={styles.button}
+          disabled={!canWrite}
+          onClick={() => setAbandoning(true)}
+          data-testid="runner-abandon"
+        >
+          Abandon…
+        </button>
+      ) : (
+        <form
+          className={styles.row}
+          onSubmit={(ev) => {
+            ev.preventDefault();
+            if (!reason.trim()) return;
+            enqueue({ kind: 'abandon', executionId: view.id, body: { reason: reason.trim() } });
+            setAbandoning(false);
+          }}
+        >
+          <input
+            className={styles.input}
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+            placeholder="why (weather, no access…)"
+            data-testid="runner-abandon-reason"
+          />
+          <button type="submit" className={styles.button} data-testid="runner-abandon-confirm">
+            Abandon
+          </button>
+        </form>
+      )}
     </div>
   );
 }
