@@ -53,14 +53,6 @@ export function ItemRow({
   dismiss,
   enqueue,
 }: ItemRowProps): ReactNode {
-  const base = { executionId, itemId: item.id };
-  const evidenceReady = hasEvidence(item);
-  const toggle = () => {
-    const if_version = ifVersionFor(item);
-    enqueue({ kind: item.checked ? 'untick' : 'tick', ...base, body: if_version === undefined ? {} : { if_version } });
-  };
-  const when = whoWhen(item);
-
   return (
     <li
       className={clsx(
@@ -75,23 +67,67 @@ export function ItemRow({
       data-flagged={String(item.flagged)}
       data-version={item.version}
     >
-      <div className={styles.itemMain}>
-        <label className={styles.check}>
-          <input
-            type="checkbox"
-            checked={item.checked}
-            disabled={disabled || (!item.checked && !evidenceReady)}
-            onChange={toggle}
-            data-testid={`runner-check-${item.id}`}
-            title={!item.checked && !evidenceReady ? `needs a ${EVIDENCE_LABEL[item.evidence]} first` : undefined}
-          />
-          <span className={styles.itemText}>{item.text}</span>
-        </label>
-        <span className={styles.chip}>
-          {EVIDENCE_LABEL[item.evidence]}
-          {item.expect ? ` ${formatExpect(item.expect)}` : ''}
-        </span>
-      </div>
+      <ItemCheck item={item} executionId={executionId} disabled={disabled} enqueue={enqueue} />
+      <ItemRecord item={item} />
+
+      <ItemInputs item={item} executionId={executionId} disabled={disabled} noteOnly={noteOnly} enqueue={enqueue} />
+
+      {item.evidence_items.length > 0 && (
+        <ul className={styles.evidence}>
+          {item.evidence_items.map((e) => (
+            <EvidenceView key={e.id} evidence={e} />
+          ))}
+        </ul>
+      )}
+
+      <ItemRefusals item={item} refusals={refusals} dismiss={dismiss} />
+    </li>
+  );
+}
+
+/** The checkbox (held back until the item's evidence is there), the item's text and what it needs. */
+function ItemCheck({
+  item,
+  executionId,
+  disabled,
+  enqueue,
+}: Pick<ItemRowProps, 'item' | 'executionId' | 'disabled' | 'enqueue'>): ReactNode {
+  const evidenceReady = hasEvidence(item);
+  const toggle = () => {
+    const if_version = ifVersionFor(item);
+    enqueue({
+      kind: item.checked ? 'untick' : 'tick',
+      executionId,
+      itemId: item.id,
+      body: if_version === undefined ? {} : { if_version },
+    });
+  };
+  return (
+    <div className={styles.itemMain}>
+      <label className={styles.check}>
+        <input
+          type="checkbox"
+          checked={item.checked}
+          disabled={disabled || (!item.checked && !evidenceReady)}
+          onChange={toggle}
+          data-testid={`runner-check-${item.id}`}
+          title={!item.checked && !evidenceReady ? `needs a ${EVIDENCE_LABEL[item.evidence]} first` : undefined}
+        />
+        <span className={styles.itemText}>{item.text}</span>
+      </label>
+      <span className={styles.chip}>
+        {EVIDENCE_LABEL[item.evidence]}
+        {item.expect ? ` ${formatExpect(item.expect)}` : ''}
+      </span>
+    </div>
+  );
+}
+
+/** What is recorded: who ticked it when (or that it is queued), the value, a flag, the note. */
+function ItemRecord({ item }: { item: ViewItem }): ReactNode {
+  const when = whoWhen(item);
+  return (
+    <>
       <div className={styles.itemMeta} data-testid={`runner-item-meta-${item.id}`}>
         {item.pending > 0 ? (
           <span className={styles.pendingText}>queued · waiting to be sent</span>
@@ -120,7 +156,21 @@ export function ItemRow({
           Note: {item.note}
         </p>
       )}
+    </>
+  );
+}
 
+/** The input the item's evidence asks for, a note, and a ticket; a signed-off gate keeps only note and ticket. */
+function ItemInputs({
+  item,
+  executionId,
+  disabled,
+  noteOnly,
+  enqueue,
+}: Pick<ItemRowProps, 'item' | 'executionId' | 'disabled' | 'noteOnly' | 'enqueue'>): ReactNode {
+  const base = { executionId, itemId: item.id };
+  return (
+    <>
       {!disabled && item.evidence === 'value' && (
         <ValueInput
           item={item}
@@ -169,35 +219,30 @@ export function ItemRow({
         </details>
       )}
       {(noteOnly || !disabled) && <RaiseTicket executionId={executionId} itemId={item.id} itemText={item.text} />}
+    </>
+  );
+}
 
-      {item.evidence_items.length > 0 && (
-        <ul className={styles.evidence}>
-          {item.evidence_items.map((e) => (
-            <EvidenceView key={e.id} evidence={e} />
-          ))}
-        </ul>
-      )}
-
-      {refusals.map((r) =>
-        r.current ? (
-          <div key={r.seq} className={styles.problem} role="alert" data-testid={`runner-conflict-${item.id}`}>
-            Your {r.kind} was not applied: this item was changed by <strong>{r.current.by ?? 'someone'}</strong>
-            {r.current.at ? ` at ${new Date(r.current.at).toLocaleTimeString()}` : ''} (it is now{' '}
-            {r.current.checked ? 'ticked' : 'not ticked'}). Check it and decide again.{' '}
-            <button type="button" className={styles.linkButton} onClick={() => dismiss(r.seq)}>
-              OK
-            </button>
-          </div>
-        ) : (
-          <div key={r.seq} className={styles.problem} role="alert" data-testid={`runner-refusal-${item.id}`}>
-            Not applied ({r.kind}): {r.message}{' '}
-            <button type="button" className={styles.linkButton} onClick={() => dismiss(r.seq)}>
-              OK
-            </button>
-          </div>
-        ),
-      )}
-    </li>
+/** The server's refusals of this item's changes: a conflict (changed by someone else) or another refusal. */
+function ItemRefusals({ item, refusals, dismiss }: Pick<ItemRowProps, 'item' | 'refusals' | 'dismiss'>): ReactNode {
+  return refusals.map((r) =>
+    r.current ? (
+      <div key={r.seq} className={styles.problem} role="alert" data-testid={`runner-conflict-${item.id}`}>
+        Your {r.kind} was not applied: this item was changed by <strong>{r.current.by ?? 'someone'}</strong>
+        {r.current.at ? ` at ${new Date(r.current.at).toLocaleTimeString()}` : ''} (it is now{' '}
+        {r.current.checked ? 'ticked' : 'not ticked'}). Check it and decide again.{' '}
+        <button type="button" className={styles.linkButton} onClick={() => dismiss(r.seq)}>
+          OK
+        </button>
+      </div>
+    ) : (
+      <div key={r.seq} className={styles.problem} role="alert" data-testid={`runner-refusal-${item.id}`}>
+        Not applied ({r.kind}): {r.message}{' '}
+        <button type="button" className={styles.linkButton} onClick={() => dismiss(r.seq)}>
+          OK
+        </button>
+      </div>
+    ),
   );
 }
 
