@@ -3,10 +3,10 @@ import { alertPage, alertSchema, type Alert } from '../../../data-api/src/contra
 import { useLiveResource, useLiveRows } from '../../data/useLive.ts';
 import { useDataClient } from '../../data/useResource.ts';
 import { useNow } from '../shared/useNow.ts';
-import { frameStyles as s, Pager, StatusBadge, WidgetFrame, scrollRegion } from '../shared/WidgetFrame.tsx';
+import { frameStyles as s, Pager, WidgetFrame, scrollRegion } from '../shared/WidgetFrame.tsx';
 import { canOperate, useWhoami } from '../../data/useWhoami.ts';
-import { RelativeTime, TextWithTimes } from '../shared/Time.tsx';
 import { CsvButton } from '../shared/CsvButton.tsx';
+import { AlertRow, type AlertAction } from './AlertRow.tsx';
 
 export interface AlertListProps {
   /** `open`, `acknowledged`, `resolved`, or a comma list (default `open,acknowledged`). */
@@ -39,8 +39,6 @@ function useUrlFilters(enabled: boolean): { rule?: string; site?: string; subjec
   return filters;
 }
 
-const DELIVERY_MARK: Record<string, string> = { sent: '✓', failed: '✗', pending: '…', sending: '…' };
-
 const PREFIX_TYPE: Array<[string, string]> = [
   ['gw_', 'device'],
   ['dev_', 'device'],
@@ -59,6 +57,46 @@ export function parseSubject(subject: string | undefined): { type?: string; id?:
   return { type: t?.[1], id: subject };
 }
 
+/** The API query for these filters and page (also what the CSV button downloads). */
+function alertQuery(
+  f: { state: string; severity?: string; subject?: string; rule?: string; site?: string; pageSize: number },
+  cursor: string | undefined,
+): URLSearchParams {
+  const subj = parseSubject(f.subject);
+  const q = new URLSearchParams({ limit: String(f.pageSize), state: f.state });
+  if (f.severity) q.set('severity', f.severity);
+  if (subj.type) q.set('subject_type', subj.type);
+  if (subj.id) q.set('subject_id', subj.id);
+  if (f.rule) q.set('rule_id', f.rule);
+  if (f.site) q.set('site_id', f.site);
+  if (cursor) q.set('cursor', cursor);
+  return q;
+}
+
+/** Acknowledge / resolve: one at a time; the answer goes into the live store, a failure is shown above the table. */
+function useAlertActions(): {
+  busy: string | null;
+  failure: string | null;
+  act: (alert: Alert, action: AlertAction) => Promise<void>;
+} {
+  const client = useDataClient();
+  const [busy, setBusy] = useState<string | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+  const act = async (alert: Alert, action: AlertAction) => {
+    setBusy(`${alert.id}:${action}`);
+    setFailure(null);
+    try {
+      const after = await client.send(alertSchema, 'POST', `/alerts/${encodeURIComponent(alert.id)}/${action}`, {});
+      client.store.seed('alert', [{ ...after, updated_at: null }]);
+    } catch (err) {
+      setFailure(`${action} ${alert.id}: ${(err as Error).message}`);
+    } finally {
+      setBusy(null);
+    }
+  };
+  return { busy, failure, act };
+}
+
 /** Open and acknowledged alerts, live; acknowledge and resolve for operators (the API checks again). */
 export function AlertList({
   state = 'open,acknowledged',
@@ -74,22 +112,12 @@ export function AlertList({
   const subject = subjectProp ?? url.subject;
   const rule = ruleProp ?? url.rule;
   const site = siteProp ?? url.site;
-  const client = useDataClient();
   const now = useNow();
   const who = useWhoami();
   const operator = canOperate(who.data?.role);
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const [busy, setBusy] = useState<string | null>(null);
-  const [failure, setFailure] = useState<string | null>(null);
-  const subj = parseSubject(subject);
-  const q = new URLSearchParams({ limit: String(pageSize), state });
-  if (severity) q.set('severity', severity);
-  if (subj.type) q.set('subject_type', subj.type);
-  if (subj.id) q.set('subject_id', subj.id);
-  if (rule) q.set('rule_id', rule);
-  if (site) q.set('site_id', site);
-  const cursor = cursors[cursors.length - 1];
-  if (cursor) q.set('cursor', cursor);
+  const { busy, failure, act } = useAlertActions();
+  const q = alertQuery({ state, severity, subject, rule, site, pageSize }, cursors[cursors.length - 1]);
   const res = useLiveResource(`/alerts?${q.toString()}`, alertPage, {
     topics: ['alert'],
     seed: (page) => ({ type: 'alert', rows: page.items.map((a) => ({ ...a, updated_at: null })) }),
@@ -99,19 +127,6 @@ export function AlertList({
   const rows = useLiveRows<Alert & { id: string }>('alert', res.data?.items ?? null);
   const wanted = new Set(state.split(','));
   const shown = rows.filter((a) => wanted.has(a.state));
-
-  const act = async (alert: Alert, action: 'acknowledge' | 'resolve') => {
-    setBusy(`${alert.id}:${action}`);
-    setFailure(null);
-    try {
-      const after = await client.send(alertSchema, 'POST', `/alerts/${encodeURIComponent(alert.id)}/${action}`, {});
-      client.store.seed('alert', [{ ...after, updated_at: null }]);
-    } catch (err) {
-      setFailure(`${action} ${alert.id}: ${(err as Error).message}`);
-    } finally {
-      setBusy(null);
-    }
-  };
 
   return (
     <WidgetFrame
@@ -154,81 +169,15 @@ export function AlertList({
           </thead>
           <tbody>
             {shown.map((a) => (
-              <tr
+              <AlertRow
                 key={a.id}
-                id={a.id}
-                data-testid={`alert-row-${a.id}`}
-                data-state={a.state}
-                data-severity={a.severity}
-                style={url.alert === a.id ? { outline: '2px solid var(--ifm-color-primary)' } : undefined}
-              >
-                <td>
-                  <StatusBadge status={a.severity} />
-                </td>
-                <td>
-                  <TextWithTimes text={a.title} now={now} />
-                  {a.acked_by && <div className={s.muted}>acknowledged by {a.acked_by}</div>}
-                  {a.deliveries && a.deliveries.length > 0 && (
-                    <div
-                      className={s.muted}
-                      data-testid={`alert-deliveries-${a.id}`}
-                      title="latest message per contact point (GET /api/v1/alerts/:id/notifications has every attempt)"
-                    >
-                      told:{' '}
-                      {a.deliveries.map((d, i) => (
-                        <span
-                          key={d.contact_point}
-                          data-contact-point={d.contact_point}
-                          data-state={d.state}
-                          data-status={d.status}
-                        >
-                          {i > 0 && ' · '}
-                          {d.contact_point} {d.status === 'resolved' ? 'resolved ' : ''}
-                          {DELIVERY_MARK[d.state]} {d.state}
-                          {d.attempts > 1 ? ` (${d.attempts} attempts)` : ''}
-                        </span>
-                      ))}
-                    </div>
-                  )}
-                </td>
-                <td>
-                  <StatusBadge status={a.state} testId={`alert-state-${a.id}`} />
-                </td>
-                <td className={s.optional}>
-                  <code className={s.mono}>
-                    {a.subject.type}:{a.subject.id}
-                  </code>
-                </td>
-                <td>
-                  <RelativeTime iso={a.opened_at} now={now} />
-                </td>
-                {operator && (
-                  <td style={{ whiteSpace: 'nowrap' }}>
-                    {a.state === 'open' && (
-                      <button
-                        type="button"
-                        className={s.button}
-                        disabled={!!busy}
-                        onClick={() => act(a, 'acknowledge')}
-                        data-testid={`alert-ack-${a.id}`}
-                      >
-                        Acknowledge
-                      </button>
-                    )}{' '}
-                    {a.state !== 'resolved' && (
-                      <button
-                        type="button"
-                        className={s.button}
-                        disabled={!!busy}
-                        onClick={() => act(a, 'resolve')}
-                        data-testid={`alert-resolve-${a.id}`}
-                      >
-                        Resolve
-                      </button>
-                    )}
-                  </td>
-                )}
-              </tr>
+                alert={a}
+                now={now}
+                highlighted={url.alert === a.id}
+                operator={operator}
+                busy={!!busy}
+                onAct={act}
+              />
             ))}
           </tbody>
         </table>
