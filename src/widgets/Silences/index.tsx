@@ -1,66 +1,38 @@
-import React, { useState, type FormEvent, type ReactNode } from 'react';
+import React, { useState, type ReactNode } from 'react';
 import {
-  silenceCreateSchema,
   silenceList,
   silenceSchema,
   type Silence,
+  type SilenceCreate,
 } from '../../../data-api/src/contracts/notifications.ts';
 import { canOperate, useWhoami } from '../../data/useWhoami.ts';
 import { useLiveResource } from '../../data/useLive.ts';
 import { useDataClient } from '../../data/useResource.ts';
-import { shortDateTime } from '../shared/format.ts';
-import { frameStyles as s, StatusBadge, WidgetFrame, scrollRegion } from '../shared/WidgetFrame.tsx';
+import { frameStyles as s, WidgetFrame } from '../shared/WidgetFrame.tsx';
+import { SilenceForm } from './SilenceForm.tsx';
+import { SilenceTable } from './SilenceTable.tsx';
 
 export interface SilencesProps {
   title?: ReactNode;
 }
 
 /**
- * Pending and active silences, and for operators a form to add one (label matchers, a duration,
- * why) and a button to end one. The form checks with the API's own schema before it sends.
+ * Adding and ending silences. What the API answered is kept in `extra` until the list itself has it
+ * (the feed may lag the answer); one `busy` and one `problem` for both.
  */
-export function Silences({ title }: SilencesProps): ReactNode {
+function useSilenceWrites() {
   const client = useDataClient();
-  const who = useWhoami();
-  const operator = canOperate(who.data?.role);
-  const res = useLiveResource('/silences', silenceList, {
-    topics: ['silence'],
-    refetchOn: (e) => e.type.startsWith('silence.'),
-    refreshMs: 30_000,
-  });
-  const [matchers, setMatchers] = useState('');
-  const [duration, setDuration] = useState('2h');
-  const [comment, setComment] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [extra, setExtra] = useState<Silence[]>([]);
-  const items = [
-    ...extra.filter((x) => !res.data?.items.some((i) => i.id === x.id)),
-    ...(res.data?.items ?? []),
-  ].filter((x) => x.state !== 'expired');
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    const body = {
-      matchers: matchers
-        .split(/\n|,(?=\s*[a-zA-Z_]+\s*(?:=|!=|=~|!~))/)
-        .map((m) => m.trim())
-        .filter(Boolean),
-      duration,
-      comment,
-    };
-    const parsed = silenceCreateSchema.safeParse(body);
-    if (!parsed.success) {
-      setProblem(parsed.error.issues.map((i) => `${i.path.join('.') || 'silence'}: ${i.message}`).join('; '));
-      return;
-    }
+  const create = async (body: SilenceCreate, onCreated: () => void) => {
     setBusy(true);
     setProblem(null);
     try {
-      const created = await client.send(silenceSchema, 'POST', '/silences', parsed.data);
+      const created = await client.send(silenceSchema, 'POST', '/silences', body);
       setExtra((x) => [created, ...x]);
-      setMatchers('');
-      setComment('');
+      onCreated();
     } catch (err) {
       setProblem((err as Error).message);
     } finally {
@@ -80,6 +52,27 @@ export function Silences({ title }: SilencesProps): ReactNode {
     }
   };
 
+  return { problem, setProblem, busy, extra, create, expire };
+}
+
+/**
+ * Pending and active silences, and for operators a form to add one (label matchers, a duration,
+ * why) and a button to end one. The form checks with the API's own schema before it sends.
+ */
+export function Silences({ title }: SilencesProps): ReactNode {
+  const who = useWhoami();
+  const operator = canOperate(who.data?.role);
+  const res = useLiveResource('/silences', silenceList, {
+    topics: ['silence'],
+    refetchOn: (e) => e.type.startsWith('silence.'),
+    refreshMs: 30_000,
+  });
+  const { problem, setProblem, busy, extra, create, expire } = useSilenceWrites();
+  const items = [
+    ...extra.filter((x) => !res.data?.items.some((i) => i.id === x.id)),
+    ...(res.data?.items ?? []),
+  ].filter((x) => x.state !== 'expired');
+
   return (
     <WidgetFrame
       name="Silences"
@@ -93,94 +86,9 @@ export function Silences({ title }: SilencesProps): ReactNode {
       {items.length === 0 ? (
         <p className={s.muted}>No silence is pending or active: every alert that matches a policy is sent.</p>
       ) : (
-        <div className={s.tableWrap} {...scrollRegion('Silences')}>
-          <table className={s.table}>
-            <thead>
-              <tr>
-                <th>matchers</th>
-                <th>state</th>
-                <th>until</th>
-                <th className={s.optional}>why</th>
-                {operator && <th />}
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((x) => (
-                <tr key={x.id} data-testid={`silence-${x.id}`} data-state={x.state}>
-                  <td className={s.mono}>{x.matchers.join(', ')}</td>
-                  <td>
-                    <StatusBadge status={x.state} />
-                  </td>
-                  <td>{shortDateTime(x.ends_at)}</td>
-                  <td className={s.optional}>
-                    {x.comment} <span className={s.muted}>({x.created_by})</span>
-                  </td>
-                  {operator && (
-                    <td>
-                      <button
-                        type="button"
-                        className={s.button}
-                        disabled={busy}
-                        onClick={() => expire(x.id)}
-                        data-testid={`silence-expire-${x.id}`}
-                      >
-                        End now
-                      </button>
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <SilenceTable items={items} operator={operator} busy={busy} onExpire={expire} />
       )}
-      {operator && (
-        <form
-          onSubmit={submit}
-          data-testid="silence-form"
-          style={{ display: 'grid', gap: '0.4rem', marginTop: '0.75rem', maxWidth: '36rem' }}
-        >
-          <label>
-            Matchers (one a line: <code>site="site_farm-north"</code>, <code>alertname=~"soil_.*"</code>)
-            <textarea
-              value={matchers}
-              onChange={(e) => setMatchers(e.target.value)}
-              rows={2}
-              style={{ width: '100%' }}
-              data-testid="silence-matchers"
-            />
-          </label>
-          <label>
-            For{' '}
-            <input
-              value={duration}
-              onChange={(e) => setDuration(e.target.value)}
-              size={6}
-              data-testid="silence-duration"
-            />{' '}
-            (30m, 2h, 1d)
-          </label>
-          <label>
-            Why{' '}
-            <input
-              value={comment}
-              onChange={(e) => setComment(e.target.value)}
-              style={{ width: '100%' }}
-              data-testid="silence-comment"
-            />
-          </label>
-          {problem && (
-            <p className={s.error} role="alert" data-testid="silence-problem">
-              {problem}
-            </p>
-          )}
-          <div>
-            <button type="submit" className={s.button} disabled={busy} data-testid="silence-submit">
-              Silence
-            </button>
-          </div>
-        </form>
-      )}
+      {operator && <SilenceForm busy={busy} problem={problem} setProblem={setProblem} create={create} />}
     </WidgetFrame>
   );
 }
