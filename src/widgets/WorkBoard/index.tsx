@@ -8,10 +8,11 @@ import {
 import { TOKEN_KEY } from '../../data/client.ts';
 import { useLiveResource, useLiveRows } from '../../data/useLive.ts';
 import { useWhoami } from '../../data/useWhoami.ts';
-import { frameStyles as s, StatusBadge, WidgetFrame } from '../shared/WidgetFrame.tsx';
-import { WorkCard } from './Card.tsx';
+import { frameStyles as s, WidgetFrame } from '../shared/WidgetFrame.tsx';
+import { BoardColumns } from './Columns.tsx';
 import { columnsOf, distinct, matches, type BoardFilter } from './model.ts';
 import { NewItemForm } from './NewItem.tsx';
+import { ANY, BoardToolbar, UNOWNED } from './Toolbar.tsx';
 import styles from './styles.module.css';
 
 export interface WorkBoardProps {
@@ -35,8 +36,17 @@ export interface WorkBoardProps {
 }
 
 const canWrite = (role: string | undefined) => role === 'operator' || role === 'automation' || role === 'admin';
-const ANY = '';
-const UNOWNED = '(unassigned)';
+
+/** The API query: the board's fixed selection, and closed items only since `closedSince`. */
+function workQuery(f: Omit<BoardFilter, 'unowned'>, closedSince: string): URLSearchParams {
+  const q = new URLSearchParams({ limit: '500', closed_since: closedSince });
+  if (f.site) q.set('site_id', f.site);
+  if (f.deployment) q.set('deployment_id', f.deployment);
+  if (f.customer) q.set('customer_id', f.customer);
+  if (f.kind) q.set('kind', f.kind);
+  if (f.owner) q.set('owner', f.owner);
+  return q;
+}
 
 /** Tickets and tasks in one column per state, live; filter by site and owner; operators move and take cards. */
 export function WorkBoard(props: WorkBoardProps): ReactNode {
@@ -48,13 +58,7 @@ export function WorkBoard(props: WorkBoardProps): ReactNode {
   const [siteFilter, setSiteFilter] = useState(ANY);
   const [ownerFilter, setOwnerFilter] = useState(ANY);
 
-  const q = new URLSearchParams({ limit: '500', closed_since: closedSince });
-  if (site) q.set('site_id', site);
-  if (deployment) q.set('deployment_id', deployment);
-  if (customer) q.set('customer_id', customer);
-  if (kind) q.set('kind', kind);
-  if (mine) q.set('owner', 'me');
-  else if (props.owner) q.set('owner', props.owner);
+  const q = workQuery({ site, deployment, customer, kind, owner: mine ? 'me' : props.owner }, closedSince);
 
   const known = useRef(new Set<string>());
   // The browser parses what it fetched with the contract (useLiveResource), never guesses.
@@ -91,53 +95,18 @@ export function WorkBoard(props: WorkBoardProps): ReactNode {
   const owners = distinct(onBoard, (i) => i.owner);
 
   const toolbar = (
-    <>
-      {who.data && who.data.kind !== 'anonymous' && (
-        <span className={s.muted} data-testid="work-board-who">
-          as {who.data.name} ({who.data.role})
-        </span>
-      )}
-      {!site && !deployment && sites.length > 0 && (
-        <label className={s.muted}>
-          site{' '}
-          <select
-            className={s.select}
-            value={siteFilter}
-            onChange={(e) => setSiteFilter(e.target.value)}
-            data-testid="work-board-site"
-          >
-            <option value={ANY}>all</option>
-            {sites.map((x) => (
-              <option key={x} value={x}>
-                {x}
-              </option>
-            ))}
-          </select>
-        </label>
-      )}
-      {!mine && !props.owner && (
-        <label className={s.muted}>
-          owner{' '}
-          <select
-            className={s.select}
-            value={ownerFilter}
-            onChange={(e) => setOwnerFilter(e.target.value)}
-            data-testid="work-board-owner"
-          >
-            <option value={ANY}>anyone</option>
-            {me && owners.includes(me) && <option value={me}>me ({me})</option>}
-            <option value={UNOWNED}>unassigned</option>
-            {owners
-              .filter((o) => o !== me)
-              .map((o) => (
-                <option key={o} value={o}>
-                  {o}
-                </option>
-              ))}
-          </select>
-        </label>
-      )}
-    </>
+    <BoardToolbar
+      who={who.data}
+      sites={sites}
+      owners={owners}
+      me={me}
+      siteMenu={!site && !deployment}
+      ownerMenu={!mine && !props.owner}
+      siteFilter={siteFilter}
+      setSiteFilter={setSiteFilter}
+      ownerFilter={ownerFilter}
+      setOwnerFilter={setOwnerFilter}
+    />
   );
 
   if (signedOut) return <SignIn title={title ?? 'My work'} onSaved={() => who.reload()} />;
@@ -159,23 +128,7 @@ export function WorkBoard(props: WorkBoardProps): ReactNode {
       }}
     >
       {writer && create && <NewItemForm links={{ site, deployment, customer }} owner={mine ? me : undefined} />}
-      <div className={styles.board}>
-        {columns.map((col) => (
-          <div
-            key={col}
-            className={styles.column}
-            data-testid={`work-column-${col}`}
-            data-count={byState.get(col)?.length ?? 0}
-          >
-            <h4 className={styles.columnTitle}>
-              <StatusBadge status={col} /> <span className={s.muted}>{byState.get(col)?.length ?? 0}</span>
-            </h4>
-            {(byState.get(col) ?? []).map((item) => (
-              <WorkCard key={item.id} item={item} writer={writer} me={me} showSite={!site} />
-            ))}
-          </div>
-        ))}
-      </div>
+      <BoardColumns columns={columns} byState={byState} writer={writer} me={me} showSite={!site} />
     </WidgetFrame>
   );
 }
