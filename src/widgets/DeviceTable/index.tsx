@@ -92,6 +92,66 @@ function cell(d: Device, col: DeviceColumn, now: number): ReactNode {
   }
 }
 
+type DeviceSort = { col: DeviceColumn; dir: 1 | -1 } | null;
+
+/** The table: a header per column (a sort button where the API can sort by it), a row per device. */
+function DeviceRows({
+  columns,
+  rows,
+  sort,
+  onSort,
+  now,
+}: {
+  columns: DeviceColumn[];
+  rows: Device[];
+  sort: DeviceSort;
+  onSort: (col: DeviceColumn) => void;
+  now: number;
+}): ReactNode {
+  return (
+    <div className={s.tableWrap} {...scrollRegion('Devices')}>
+      <table className={s.table}>
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th
+                key={c}
+                className={clsx(OPTIONAL.has(c) && s.optional)}
+                aria-sort={sort?.col === c ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'}
+              >
+                {SORT_KEY[c] ? (
+                  <button
+                    type="button"
+                    className={s.sortButton}
+                    onClick={() => onSort(c)}
+                    data-testid={`device-table-sort-${c}`}
+                  >
+                    {LABEL[c]}
+                    {sort?.col === c ? (sort.dir === 1 ? ' ▲' : ' ▼') : ''}
+                  </button>
+                ) : (
+                  LABEL[c]
+                )}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((d) => (
+            <tr key={d.id} data-testid={`device-row-${d.id}`} data-status={d.status}>
+              {columns.map((c) => (
+                <td key={c} className={clsx(OPTIONAL.has(c) && s.optional)}>
+                  {cell(d, c, now)}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 /**
  * Registry devices with live status, last seen and firmware. Filters, sort and paging go to
  * the API (`sort=` with a keyset cursor), so a sorted walk covers the whole fleet, 100k
@@ -105,7 +165,7 @@ export function DeviceTable(props: DeviceTableProps): ReactNode {
   const [text, setText] = useState('');
   const [q, setQ] = useState('');
   const [status, setStatus] = useState<string>(props.status ?? '');
-  const [sort, setSort] = useState<{ col: DeviceColumn; dir: 1 | -1 } | null>(null);
+  const [sort, setSort] = useState<DeviceSort>(null);
   const now = useNow();
 
   useEffect(() => {
@@ -171,46 +231,7 @@ export function DeviceTable(props: DeviceTableProps): ReactNode {
       emptyText={q || status ? 'No device matches these filters.' : 'No devices here yet.'}
       data={{ rows: rows.length, page, sort: apiSort ?? '' }}
     >
-      <div className={s.tableWrap} {...scrollRegion('Devices')}>
-        <table className={s.table}>
-          <thead>
-            <tr>
-              {columns.map((c) => (
-                <th
-                  key={c}
-                  className={clsx(OPTIONAL.has(c) && s.optional)}
-                  aria-sort={sort?.col === c ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'}
-                >
-                  {SORT_KEY[c] ? (
-                    <button
-                      type="button"
-                      className={s.sortButton}
-                      onClick={() => toggle(c)}
-                      data-testid={`device-table-sort-${c}`}
-                    >
-                      {LABEL[c]}
-                      {sort?.col === c ? (sort.dir === 1 ? ' ▲' : ' ▼') : ''}
-                    </button>
-                  ) : (
-                    LABEL[c]
-                  )}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((d) => (
-              <tr key={d.id} data-testid={`device-row-${d.id}`} data-status={d.status}>
-                {columns.map((c) => (
-                  <td key={c} className={clsx(OPTIONAL.has(c) && s.optional)}>
-                    {cell(d, c, now)}
-                  </td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DeviceRows columns={columns} rows={rows} sort={sort} onSort={toggle} now={now} />
       <Pager
         testId="device-table"
         page={page}
