@@ -104,17 +104,7 @@ export async function startFleetbook(config: FleetbookConfig, options: StartOpti
       );
     }
 
-    const site = new SiteBuilder(config.siteDir, (msg) => logger.info(msg), {
-      publicUrl: config.publicUrl,
-      // Open pages learn that a newer build is served (the handbook banner offers a reload).
-      onBuilt: (status) =>
-        void emitChange(database.db, {
-          type: 'handbook.built',
-          subject: { type: 'handbook', id: 'site' },
-          customerId: null,
-          payload: { build_id: status.buildId ?? null, built_at: status.builtAt },
-        }).catch((err: Error) => logger.warn({ err: err.message }, 'could not announce the new site build')),
-    });
+    const site = siteBuilder(config, database, logger);
     const ctx = createAppContext({
       version: VERSION,
       database,
@@ -138,33 +128,10 @@ export async function startFleetbook(config: FleetbookConfig, options: StartOpti
 
     // --demo lives unless told not to (--no-simulate, FLEETBOOK_SIMULATE=0): devices report, a week of history.
     const simulate = telemetryOptions.simulate ?? config.demo;
-    if (config.demo) {
-      const counts = await loadDemoData(database.db, 42, new Date(), { speed: telemetryOptions.demoSpeed });
-      logger.info(counts, 'demo data loaded');
-      if (simulate) {
-        const seeded = await seedDemoHistory(database.db, await demoReporters(database.db));
-        if (seeded) logger.info(seeded, 'demo history seeded (7 days)');
-      }
-    }
+    if (config.demo) await loadDemo(database, telemetryOptions, simulate, logger);
 
     // Before the ingest (it evaluates the rules on what it stores); stopped after it.
-    if (notifications) {
-      ctx.notifications = await startNotificationEngine(ctx, notifications, {
-        instance: telemetryOptions.instance,
-        externalUrl: config.publicUrl ?? `http://localhost:${config.port}`,
-        logger,
-      });
-      const engine = ctx.notifications;
-      cleanups.push(() => engine.stop());
-      logger.info(
-        {
-          rules: notifications.rules.rules.length,
-          contact_points: notifications.contactPoints.size,
-          dir: notifications.dir,
-        },
-        'notifications engine started',
-      );
-    }
+    if (notifications) cleanups.push(await startNotifications(ctx, notifications, config, telemetryOptions, logger));
 
     // After the broker, before the app; stopped (last batch written and acknowledged) before broker and database close.
     const telemetry = await startTelemetryServices(ctx, { ...telemetryOptions, simulate }, logger);
@@ -177,16 +144,8 @@ export async function startFleetbook(config: FleetbookConfig, options: StartOpti
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     const url = `http://${shownHost}:${address.port}`;
     // Embedded: the CLI cannot open the database while we hold it, so it reaches us here.
-    if (config.database.kind === 'pglite') {
-      const callable = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-      const unpublish = await publishLocalInstance(
-        database.db,
-        config.dataDir,
-        `http://${callable.includes(':') ? `[${callable}]` : callable}:${address.port}`,
-      );
-      // Runs before app.close() (cleanups run in reverse): the database is still open.
-      cleanups.push(unpublish);
-    }
+    // Its unpublish runs before app.close() (cleanups run in reverse): the database is still open.
+    if (config.database.kind === 'pglite') cleanups.push(await publishForCli(config, database, address.port));
     const mqttUrl = broker.embedded ? `mqtt://${shownHost}:${broker.embedded.port}` : broker.url;
 
     const buildSite = options.buildSite ?? config.buildSite;
@@ -221,6 +180,74 @@ export async function startFleetbook(config: FleetbookConfig, options: StartOpti
     await cleanup();
     throw err;
   }
+}
+
+/** The site builder; open pages learn that a newer build is served (the handbook banner offers a reload). */
+function siteBuilder(config: FleetbookConfig, database: DatabaseHandle, logger: Logger): SiteBuilder {
+  return new SiteBuilder(config.siteDir, (msg) => logger.info(msg), {
+    publicUrl: config.publicUrl,
+    onBuilt: (status) =>
+      void emitChange(database.db, {
+        type: 'handbook.built',
+        subject: { type: 'handbook', id: 'site' },
+        customerId: null,
+        payload: { build_id: status.buildId ?? null, built_at: status.builtAt },
+      }).catch((err: Error) => logger.warn({ err: err.message }, 'could not announce the new site build')),
+  });
+}
+
+/** --demo: the demo fleet, and a week of history when it is simulated. */
+async function loadDemo(
+  database: DatabaseHandle,
+  telemetryOptions: TelemetryOptions,
+  simulate: boolean,
+  logger: Logger,
+): Promise<void> {
+  const counts = await loadDemoData(database.db, 42, new Date(), { speed: telemetryOptions.demoSpeed });
+  logger.info(counts, 'demo data loaded');
+  if (simulate) {
+    const seeded = await seedDemoHistory(database.db, await demoReporters(database.db));
+    if (seeded) logger.info(seeded, 'demo history seeded (7 days)');
+  }
+}
+
+/** Starts the notifications engine on ctx; returns its stop, for the cleanups. */
+async function startNotifications(
+  ctx: AppContext,
+  notifications: NotificationConfig,
+  config: FleetbookConfig,
+  telemetryOptions: TelemetryOptions,
+  logger: Logger,
+): Promise<() => Promise<void>> {
+  ctx.notifications = await startNotificationEngine(ctx, notifications, {
+    instance: telemetryOptions.instance,
+    externalUrl: config.publicUrl ?? `http://localhost:${config.port}`,
+    logger,
+  });
+  const engine = ctx.notifications;
+  logger.info(
+    {
+      rules: notifications.rules.rules.length,
+      contact_points: notifications.contactPoints.size,
+      dir: notifications.dir,
+    },
+    'notifications engine started',
+  );
+  return () => engine.stop();
+}
+
+/** Publishes the address the CLI reaches us at (embedded mode); returns the unpublish. */
+async function publishForCli(
+  config: FleetbookConfig,
+  database: DatabaseHandle,
+  port: number,
+): Promise<() => Promise<void>> {
+  const callable = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  return publishLocalInstance(
+    database.db,
+    config.dataDir,
+    `http://${callable.includes(':') ? `[${callable}]` : callable}:${port}`,
+  );
 }
 
 /** A notifications/ folder with an error: printed as the lint prints it, exit 2 (like a bad config). */
