@@ -68,6 +68,25 @@ export function regionBandOf(region: GatewayRegion | RegionBand): RegionBand {
   return region in REGION_LIMITS ? (region as RegionBand) : REGION_PLANS[region as GatewayRegion].limits.name;
 }
 
+type Report = (path: string, message: string) => void;
+
+/** What every section checker shares: the concentrator section, its chip and HAL, and where problems go. */
+interface Concentrator {
+  section: 'SX130x_conf' | 'SX1301_conf';
+  chip: Chip;
+  hal: 'sx1302_hal' | 'lora_gateway';
+  sx: Obj;
+  error: Report;
+  warn: Report;
+}
+
+interface RadioState {
+  enabled: boolean;
+  freq: number | null;
+  type: string | null;
+  tx: boolean;
+}
+
 export function checkGlobalConf(conf: unknown, opts: CheckOptions = {}): ConfCheck {
   const problems: ConfProblem[] = [];
   const add = (severity: ConfProblem['severity'], path: string, message: string) => {
@@ -76,7 +95,7 @@ export function checkGlobalConf(conf: unknown, opts: CheckOptions = {}): ConfChe
   };
   const error = (path: string, message: string) => add('error', path, message);
   const warn = (path: string, message: string) => add('warning', path, message);
-  const channels: ConfChannel[] = [];
+  let channels: ConfChannel[] = [];
   const result = (chip: Chip | null, region: RegionBand | null, regionInferred: boolean): ConfCheck => ({
     chip,
     region,
@@ -101,238 +120,233 @@ export function checkGlobalConf(conf: unknown, opts: CheckOptions = {}): ConfChe
   }
   const chip: Chip = section === 'SX130x_conf' ? 'sx1302' : 'sx1301';
   const hal = chip === 'sx1302' ? 'sx1302_hal' : 'lora_gateway';
-  const sx = conf[section] as Obj;
+  const c: Concentrator = { section, chip, hal, sx: conf[section] as Obj, error, warn };
 
-  // --- radios ------------------------------------------------------------------------
-  const radios: Array<{ enabled: boolean; freq: number | null; type: string | null; tx: boolean }> = [];
-  for (const r of [0, 1] as const) {
-    const path = `${section}.radio_${r}`;
-    const radio = sx[`radio_${r}`];
-    if (!isObj(radio)) {
-      error(
-        path,
-        `radio_${r} is missing: the packet forwarder needs both RF chains described (enable: false to leave one off)`,
-      );
-      radios.push({ enabled: false, freq: null, type: null, tx: false });
-      continue;
-    }
-    if (typeof radio.enable !== 'boolean') error(`${path}.enable`, 'expected true or false');
-    const enabled = radio.enable === true;
-    const types = chip === 'sx1302' ? ['SX1250', 'SX1255', 'SX1257'] : ['SX1255', 'SX1257'];
-    const type = typeof radio.type === 'string' ? radio.type : null;
-    if (enabled && (!type || !types.includes(type))) {
-      error(
-        `${path}.type`,
-        `expected one of ${types.join(', ')} for ${hal} (got ${JSON.stringify(radio.type)}): the HAL refuses an unknown radio type`,
-      );
-    }
-    const freq = isInt(radio.freq) && radio.freq > 0 ? radio.freq : null;
-    if (enabled && freq === null) error(`${path}.freq`, 'expected the radio centre frequency in Hz (a whole number)');
-    const tx = enabled && radio.tx_enable === true;
-    if (enabled && typeof radio.tx_enable !== 'boolean') error(`${path}.tx_enable`, 'expected true or false');
-    if (tx) {
-      const min = radio.tx_freq_min;
-      const max = radio.tx_freq_max;
-      if (!isInt(min) || !isInt(max))
-        error(`${path}.tx_freq_min`, 'a TX radio needs tx_freq_min and tx_freq_max in Hz');
-      else if (min >= max) error(`${path}.tx_freq_min`, `tx_freq_min ${mhz(min)} is not below tx_freq_max ${mhz(max)}`);
-    }
-    radios.push({ enabled, freq, type, tx });
-  }
+  // Section by section, in this order: the problems come out in file order.
+  const radios = checkRadios(c);
+  channels = checkChannels(c, radios);
+  const { band, inferred } = checkRegion(c, radios, channels, opts);
+  checkTxGain(c, radios, band);
+  checkClockSource(c, radios);
+  checkGatewayConf(conf, opts, error, warn);
+  return result(chip, band, inferred && band !== null);
+}
+
+/** radio_0 and radio_1: type, centre frequency, TX range; what each RF chain can do, for the later checks. */
+function checkRadios(c: Concentrator): RadioState[] {
+  const radios = ([0, 1] as const).map((r) => checkRadio(c, r));
   if (!radios.some((r) => r.tx))
-    warn(
-      `${section}.radio_0.tx_enable`,
+    c.warn(
+      `${c.section}.radio_0.tx_enable`,
       'no radio has tx_enable: the gateway can receive but never send a downlink (joins fail)',
     );
+  return radios;
+}
 
-  // --- channels ----------------------------------------------------------------------
-  const channelDefs: Array<{ key: string; kind: ConfChannel['kind'] }> = [
-    ...Array.from({ length: 8 }, (_, i) => ({ key: `chan_multiSF_${i}`, kind: 'multiSF' as const })),
-    { key: 'chan_Lora_std', kind: 'LoRa std' },
-    { key: 'chan_FSK', kind: 'FSK' },
-  ];
-  for (const { key, kind } of channelDefs) {
-    const path = `${section}.${key}`;
-    const ch = sx[key];
-    if (ch === undefined) continue; // absent = disabled (the packet forwarder skips it)
-    if (!isObj(ch)) {
-      error(path, 'expected an object { enable, radio, if, … }');
-      continue;
-    }
-    if (ch.enable !== true) continue;
-    if (ch.radio !== 0 && ch.radio !== 1) {
-      error(`${path}.radio`, `expected 0 or 1 (got ${JSON.stringify(ch.radio)})`);
-      continue;
-    }
-    if (!isInt(ch.if)) {
-      error(`${path}.if`, 'expected the IF offset from the radio centre in Hz (a whole number)');
-      continue;
-    }
-    let bandwidth = 125_000;
-    if (kind === 'LoRa std') {
-      if (!LORA_BANDWIDTHS.includes(ch.bandwidth as number)) {
-        error(`${path}.bandwidth`, `expected 125000, 250000 or 500000 (got ${JSON.stringify(ch.bandwidth)})`);
-        continue;
-      }
-      bandwidth = ch.bandwidth as number;
-      const sfMin = chip === 'sx1302' ? 5 : 7;
-      if (!isInt(ch.spread_factor) || ch.spread_factor < sfMin || ch.spread_factor > 12) {
-        error(
-          `${path}.spread_factor`,
-          `expected a spreading factor ${sfMin}–12 (got ${JSON.stringify(ch.spread_factor)})`,
-        );
-      }
-    } else if (kind === 'FSK') {
-      if (!isInt(ch.bandwidth) || ch.bandwidth <= 0 || ch.bandwidth > 500_000) {
-        error(
-          `${path}.bandwidth`,
-          `expected the FSK bandwidth in Hz, at most 500000 (got ${JSON.stringify(ch.bandwidth)})`,
-        );
-        continue;
-      }
-      bandwidth = ch.bandwidth;
-      if (!isInt(ch.datarate) || ch.datarate < 500 || ch.datarate > 250_000) {
-        error(`${path}.datarate`, `expected an FSK datarate of 500–250000 bit/s (got ${JSON.stringify(ch.datarate)})`);
-      }
-    }
-    const radio = radios[ch.radio]!;
-    if (!radio.enabled) {
-      error(
-        `${path}.radio`,
-        `${key} is on radio ${ch.radio}, which is disabled: the HAL cannot attach an IF chain to a disabled RF chain`,
-      );
-      continue;
-    }
-    // The HAL's window (lgw_rxif_setconf).
-    const window = chip === 'sx1302' ? SX1302_RX_WINDOW : (SX1301_RX_WINDOW[bandwidth] ?? SX1301_RX_WINDOW[125_000]!);
-    const reach = Math.abs(ch.if) + bandwidth / 2;
-    if (reach > window / 2) {
-      error(
-        `${path}.if`,
-        `IF FREQUENCY ${ch.if} TOO ${ch.if > 0 ? 'HIGH' : 'LOW'} (${hal} refuses it and lora_pkt_fwd exits): |if| + bandwidth/2 = ` +
-          `${khz(reach)} is beyond ${khz(window / 2)}, half the radio's ${khz(window)} RX window` +
-          (chip === 'sx1301'
-            ? ` for ${khz(bandwidth)} channels; keep |if| ≤ ${khz(window / 2 - bandwidth / 2)}`
-            : `; keep |if| ≤ ${khz(window / 2 - bandwidth / 2)}`),
-      );
-    }
-    if (radio.freq !== null) channels.push({ name: key, radio: ch.radio, freq: radio.freq + ch.if, bandwidth, kind });
+function checkRadio(c: Concentrator, r: 0 | 1): RadioState {
+  const { section, chip, hal, sx, error } = c;
+  const path = `${section}.radio_${r}`;
+  const radio = sx[`radio_${r}`];
+  if (!isObj(radio)) {
+    error(
+      path,
+      `radio_${r} is missing: the packet forwarder needs both RF chains described (enable: false to leave one off)`,
+    );
+    return { enabled: false, freq: null, type: null, tx: false };
   }
-  if (!channels.length) error(section, 'no enabled channel: the gateway would hear nothing');
+  if (typeof radio.enable !== 'boolean') error(`${path}.enable`, 'expected true or false');
+  const enabled = radio.enable === true;
+  const types = chip === 'sx1302' ? ['SX1250', 'SX1255', 'SX1257'] : ['SX1255', 'SX1257'];
+  const type = typeof radio.type === 'string' ? radio.type : null;
+  if (enabled && (!type || !types.includes(type))) {
+    error(
+      `${path}.type`,
+      `expected one of ${types.join(', ')} for ${hal} (got ${JSON.stringify(radio.type)}): the HAL refuses an unknown radio type`,
+    );
+  }
+  const freq = isInt(radio.freq) && radio.freq > 0 ? radio.freq : null;
+  if (enabled && freq === null) error(`${path}.freq`, 'expected the radio centre frequency in Hz (a whole number)');
+  const tx = enabled && radio.tx_enable === true;
+  if (enabled && typeof radio.tx_enable !== 'boolean') error(`${path}.tx_enable`, 'expected true or false');
+  if (tx) {
+    const min = radio.tx_freq_min;
+    const max = radio.tx_freq_max;
+    if (!isInt(min) || !isInt(max)) error(`${path}.tx_freq_min`, 'a TX radio needs tx_freq_min and tx_freq_max in Hz');
+    else if (min >= max) error(`${path}.tx_freq_min`, `tx_freq_min ${mhz(min)} is not below tx_freq_max ${mhz(max)}`);
+  }
+  return { enabled, freq, type, tx };
+}
+
+const CHANNEL_DEFS: Array<{ key: string; kind: ConfChannel['kind'] }> = [
+  ...Array.from({ length: 8 }, (_, i) => ({ key: `chan_multiSF_${i}`, kind: 'multiSF' as const })),
+  { key: 'chan_Lora_std', kind: 'LoRa std' },
+  { key: 'chan_FSK', kind: 'FSK' },
+];
+
+/** The IF chains: each enabled one checked against its radio; the channels the gateway hears. */
+function checkChannels(c: Concentrator, radios: RadioState[]): ConfChannel[] {
+  const channels: ConfChannel[] = [];
+  for (const { key, kind } of CHANNEL_DEFS) {
+    const channel = checkChannel(c, radios, key, kind);
+    if (channel) channels.push(channel);
+  }
+  if (!channels.length) c.error(c.section, 'no enabled channel: the gateway would hear nothing');
   const seen = new Map<number, string>();
-  for (const c of channels.filter((c) => c.kind === 'multiSF')) {
-    const other = seen.get(c.freq);
+  for (const ch of channels.filter((ch) => ch.kind === 'multiSF')) {
+    const other = seen.get(ch.freq);
     if (other)
-      warn(`${section}.${c.name}`, `${c.name} listens on ${mhz(c.freq)} like ${other}: a demodulator is wasted`);
-    else seen.set(c.freq, c.name);
+      c.warn(`${c.section}.${ch.name}`, `${ch.name} listens on ${mhz(ch.freq)} like ${other}: a demodulator is wasted`);
+    else seen.set(ch.freq, ch.name);
   }
+  return channels;
+}
 
-  // --- region ------------------------------------------------------------------------
+/** One IF chain; null when it is off, refused, or its radio has no frequency. */
+function checkChannel(
+  c: Concentrator,
+  radios: RadioState[],
+  key: string,
+  kind: ConfChannel['kind'],
+): ConfChannel | null {
+  const { section, chip, hal, sx, error } = c;
+  const path = `${section}.${key}`;
+  const ch = sx[key];
+  if (ch === undefined) return null; // absent = disabled (the packet forwarder skips it)
+  if (!isObj(ch)) {
+    error(path, 'expected an object { enable, radio, if, … }');
+    return null;
+  }
+  if (ch.enable !== true) return null;
+  if (ch.radio !== 0 && ch.radio !== 1) {
+    error(`${path}.radio`, `expected 0 or 1 (got ${JSON.stringify(ch.radio)})`);
+    return null;
+  }
+  if (!isInt(ch.if)) {
+    error(`${path}.if`, 'expected the IF offset from the radio centre in Hz (a whole number)');
+    return null;
+  }
+  const bandwidth = channelBandwidth(c, path, kind, ch);
+  if (bandwidth === null) return null;
+  const radio = radios[ch.radio]!;
+  if (!radio.enabled) {
+    error(
+      `${path}.radio`,
+      `${key} is on radio ${ch.radio}, which is disabled: the HAL cannot attach an IF chain to a disabled RF chain`,
+    );
+    return null;
+  }
+  // The HAL's window (lgw_rxif_setconf).
+  const window = chip === 'sx1302' ? SX1302_RX_WINDOW : (SX1301_RX_WINDOW[bandwidth] ?? SX1301_RX_WINDOW[125_000]!);
+  const reach = Math.abs(ch.if) + bandwidth / 2;
+  if (reach > window / 2) {
+    error(
+      `${path}.if`,
+      `IF FREQUENCY ${ch.if} TOO ${ch.if > 0 ? 'HIGH' : 'LOW'} (${hal} refuses it and lora_pkt_fwd exits): |if| + bandwidth/2 = ` +
+        `${khz(reach)} is beyond ${khz(window / 2)}, half the radio's ${khz(window)} RX window` +
+        (chip === 'sx1301'
+          ? ` for ${khz(bandwidth)} channels; keep |if| ≤ ${khz(window / 2 - bandwidth / 2)}`
+          : `; keep |if| ≤ ${khz(window / 2 - bandwidth / 2)}`),
+    );
+  }
+  return radio.freq !== null ? { name: key, radio: ch.radio, freq: radio.freq + ch.if, bandwidth, kind } : null;
+}
+
+/** The channel's bandwidth (multiSF: always 125 kHz), its modulation settings checked; null when refused. */
+function channelBandwidth(c: Concentrator, path: string, kind: ConfChannel['kind'], ch: Obj): number | null {
+  const { chip, error } = c;
+  if (kind === 'LoRa std') {
+    if (!LORA_BANDWIDTHS.includes(ch.bandwidth as number)) {
+      error(`${path}.bandwidth`, `expected 125000, 250000 or 500000 (got ${JSON.stringify(ch.bandwidth)})`);
+      return null;
+    }
+    const sfMin = chip === 'sx1302' ? 5 : 7;
+    if (!isInt(ch.spread_factor) || ch.spread_factor < sfMin || ch.spread_factor > 12) {
+      error(
+        `${path}.spread_factor`,
+        `expected a spreading factor ${sfMin}–12 (got ${JSON.stringify(ch.spread_factor)})`,
+      );
+    }
+    return ch.bandwidth as number;
+  }
+  if (kind === 'FSK') {
+    if (!isInt(ch.bandwidth) || ch.bandwidth <= 0 || ch.bandwidth > 500_000) {
+      error(
+        `${path}.bandwidth`,
+        `expected the FSK bandwidth in Hz, at most 500000 (got ${JSON.stringify(ch.bandwidth)})`,
+      );
+      return null;
+    }
+    if (!isInt(ch.datarate) || ch.datarate < 500 || ch.datarate > 250_000) {
+      error(`${path}.datarate`, `expected an FSK datarate of 500–250000 bit/s (got ${JSON.stringify(ch.datarate)})`);
+    }
+    return ch.bandwidth;
+  }
+  return 125_000;
+}
+
+/** The region named, or inferred from the channels; radios, channels and TX ranges must stay in its bands. */
+function checkRegion(
+  c: Concentrator,
+  radios: RadioState[],
+  channels: ConfChannel[],
+  opts: CheckOptions,
+): { band: RegionBand | null; inferred: boolean } {
+  const { section, sx, error } = c;
   let band: RegionBand | null = opts.region ? regionBandOf(opts.region) : null;
   const inferred = !band;
   if (!band) band = inferBand(channels);
-  if (band) {
-    const limits = REGION_LIMITS[band];
-    const inBand = (lo: number, hi: number, b: { min: number; max: number }) => lo >= b.min && hi <= b.max;
-    radios.forEach((r, i) => {
-      if (r.enabled && r.freq !== null && !inBand(r.freq, r.freq, limits.band)) {
-        error(
-          `${section}.radio_${i}.freq`,
-          `radio ${i} is centred on ${mhz(r.freq)}, outside ${band}'s ${mhz(limits.band.min)}–${mhz(limits.band.max)}`,
-        );
-      }
-    });
-    for (const c of channels) {
-      if (!inBand(c.freq - c.bandwidth / 2, c.freq + c.bandwidth / 2, limits.band)) {
-        error(
-          `${section}.${c.name}.if`,
-          `${c.name} on ${mhz(c.freq)} (${khz(c.bandwidth)} wide) is outside ${band}'s ${mhz(limits.band.min)}–${mhz(limits.band.max)}`,
-        );
-      }
-    }
-    radios.forEach((r, i) => {
-      const radio = sx[`radio_${i}`] as Obj;
-      if (
-        r.tx &&
-        isInt(radio.tx_freq_min) &&
-        isInt(radio.tx_freq_max) &&
-        !inBand(radio.tx_freq_min, radio.tx_freq_max, limits.txBand)
-      ) {
-        error(
-          `${section}.radio_${i}.tx_freq_min`,
-          `TX range ${mhz(radio.tx_freq_min)}–${mhz(radio.tx_freq_max)} leaves ${band}'s downlink band ${mhz(limits.txBand.min)}–${mhz(limits.txBand.max)}`,
-        );
-      }
-    });
-  } else {
-    warn(section, 'the channels fit no known region (EU868, US915, AS923): region checks skipped; pass --region');
+  if (!band) {
+    c.warn(section, 'the channels fit no known region (EU868, US915, AS923): region checks skipped; pass --region');
+    return { band, inferred };
   }
-
-  // --- TX gain -----------------------------------------------------------------------
-  const antennaGain = typeof sx.antenna_gain === 'number' ? sx.antenna_gain : 0;
-  const limit = band ? REGION_LIMITS[band] : null;
-  const checkTable = (path: string, entries: Array<{ path: string; e: Obj }>, radioType: string | null) => {
-    if (entries.length < 1 || entries.length > TX_GAIN_LUT_SIZE_MAX) {
+  const limits = REGION_LIMITS[band];
+  const inBand = (lo: number, hi: number, b: { min: number; max: number }) => lo >= b.min && hi <= b.max;
+  radios.forEach((r, i) => {
+    if (r.enabled && r.freq !== null && !inBand(r.freq, r.freq, limits.band)) {
       error(
-        path,
-        `TX gain LUT must have at least one entry and maximum ${TX_GAIN_LUT_SIZE_MAX} entries (${hal}; this one has ${entries.length})`,
+        `${section}.radio_${i}.freq`,
+        `radio ${i} is centred on ${mhz(r.freq)}, outside ${band}'s ${mhz(limits.band.min)}–${mhz(limits.band.max)}`,
       );
     }
-    let previous: number | null = null;
-    for (const { path: p, e } of entries) {
-      if (!isInt(e.rf_power)) {
-        error(`${p}.rf_power`, 'expected the output power in dBm (a whole number)');
-        continue;
-      }
-      const gain = (k: string, max: number, what: string, min = 0) => {
-        if (e[k] === undefined) return;
-        if (!isInt(e[k]) || (e[k] as number) < min || (e[k] as number) > max)
-          error(`${p}.${k}`, `TX gain LUT: ${what} (got ${JSON.stringify(e[k])})`);
-      };
-      gain('dig_gain', 3, `${chip === 'sx1302' ? 'SX1302' : 'SX1301'} digital gain must be between 0 and 3`);
-      gain('pa_gain', 3, 'External PA gain must not exceed 3');
-      if (radioType === 'SX1250') {
-        gain('pwr_idx', 22, 'SX1250 power index must not exceed 22');
-        if (e.pwr_idx === undefined) error(`${p}.pwr_idx`, 'an SX1250 table entry needs pwr_idx (0–22)');
-      } else {
-        gain('mix_gain', 15, 'SX1257 mixer gain must be between [5..15]', 5);
-        if (chip === 'sx1301' && e.mix_gain === undefined)
-          error(`${p}.mix_gain`, 'an SX1257 table entry needs mix_gain (5–15)');
-      }
-      if (previous !== null && e.rf_power <= previous) {
-        error(
-          `${p}.rf_power`,
-          `rf_power ${e.rf_power} dBm after ${previous} dBm: the table must rise monotonically (the packet forwarder picks the highest entry not above the requested power)`,
-        );
-      }
-      previous = e.rf_power;
-      // Above the limit is legal only where a country allows more: the entry is never used while the
-      // network server keeps to the region's power, so it is a warning (fleetbook's tables stop at the limit).
-      if (limit && e.rf_power + antennaGain > limit.maxEirpDbm) {
-        warn(
-          `${p}.rf_power`,
-          `${e.rf_power} dBm + antenna_gain ${antennaGain} dBi is above ${limit.name}'s ${limit.maxEirpDbm} dBm EIRP (${limit.why})`,
-        );
-      }
-      if (radioType === 'SX1250' && isInt(e.pa_gain) && isInt(e.pwr_idx)) {
-        const measured = sx1250ReferencePower(e.pa_gain, e.pwr_idx);
-        if (measured !== undefined && measured - e.rf_power >= 3) {
-          error(
-            `${p}.rf_power`,
-            `claims ${e.rf_power} dBm, but Semtech's SX1250 table gives ${measured} dBm for pa_gain ${e.pa_gain} / pwr_idx ${e.pwr_idx}: the radio would send ${measured - e.rf_power} dB more than the network server asked for` +
-              (limit && measured + antennaGain > limit.maxEirpDbm
-                ? `, above ${limit.name}'s ${limit.maxEirpDbm} dBm`
-                : ''),
-          );
-        } else if (measured !== undefined && e.rf_power - measured >= 3) {
-          warn(
-            `${p}.rf_power`,
-            `claims ${e.rf_power} dBm, but Semtech's SX1250 table gives ${measured} dBm for pa_gain ${e.pa_gain} / pwr_idx ${e.pwr_idx}: downlinks would be ${e.rf_power - measured} dB weaker than planned`,
-          );
-        }
-      }
+  });
+  for (const ch of channels) {
+    if (!inBand(ch.freq - ch.bandwidth / 2, ch.freq + ch.bandwidth / 2, limits.band)) {
+      error(
+        `${section}.${ch.name}.if`,
+        `${ch.name} on ${mhz(ch.freq)} (${khz(ch.bandwidth)} wide) is outside ${band}'s ${mhz(limits.band.min)}–${mhz(limits.band.max)}`,
+      );
     }
-  };
+  }
+  radios.forEach((r, i) => {
+    const radio = sx[`radio_${i}`] as Obj;
+    if (
+      r.tx &&
+      isInt(radio.tx_freq_min) &&
+      isInt(radio.tx_freq_max) &&
+      !inBand(radio.tx_freq_min, radio.tx_freq_max, limits.txBand)
+    ) {
+      error(
+        `${section}.radio_${i}.tx_freq_min`,
+        `TX range ${mhz(radio.tx_freq_min)}–${mhz(radio.tx_freq_max)} leaves ${band}'s downlink band ${mhz(limits.txBand.min)}–${mhz(limits.txBand.max)}`,
+      );
+    }
+  });
+  return { band, inferred };
+}
+
+/** What a TX gain table is checked against: the chip's HAL, the radio type, the region's EIRP. */
+interface TxGainContext {
+  c: Concentrator;
+  radioType: string | null;
+  limit: RegionLimits | null;
+  antennaGain: number;
+}
+
+/** sx1302_hal: one tx_gain_lut per TX radio; lora_gateway: tx_lut_N entries for the board. */
+function checkTxGain(c: Concentrator, radios: RadioState[], band: RegionBand | null): void {
+  const { section, chip, sx, error, warn } = c;
+  const antennaGain = typeof sx.antenna_gain === 'number' ? sx.antenna_gain : 0;
+  const limit = band ? REGION_LIMITS[band] : null;
   if (chip === 'sx1302') {
     radios.forEach((r, i) => {
       if (!r.tx) return;
@@ -343,10 +357,10 @@ export function checkGlobalConf(conf: unknown, opts: CheckOptions = {}): ConfChe
           path,
           'a TX radio needs a tx_gain_lut: without one lgw_txgain_setconf fails and the packet forwarder exits',
         );
-      checkTable(
+      checkTxGainTable(
+        { c, radioType: r.type, limit, antennaGain },
         path,
         lut.map((e, k) => ({ path: `${path}[${k}]`, e: isObj(e) ? e : {} })),
-        r.type,
       );
     });
   } else {
@@ -354,22 +368,104 @@ export function checkGlobalConf(conf: unknown, opts: CheckOptions = {}): ConfChe
       .filter((k) => /^tx_lut_\d+$/.test(k))
       .sort((a, b) => Number(a.slice(7)) - Number(b.slice(7)))
       .map((k) => ({ path: `${section}.${k}`, e: isObj(sx[k]) ? (sx[k] as Obj) : {} }));
-    if (entries.length) checkTable(`${section}.tx_lut_0`, entries, radios.find((r) => r.tx)?.type ?? 'SX1257');
-    else
+    if (entries.length) {
+      const radioType = radios.find((r) => r.tx)?.type ?? 'SX1257';
+      checkTxGainTable({ c, radioType, limit, antennaGain }, `${section}.tx_lut_0`, entries);
+    } else
       warn(
         `${section}.tx_lut_0`,
         "no tx_lut_N entries: lora_gateway falls back to its built-in table, which is not calibrated for this board's PA",
       );
   }
-  if (chip === 'sx1301' && (sx.clksrc === 0 || sx.clksrc === 1) && !radios[sx.clksrc]?.enabled) {
+}
+
+/** The HAL's lgw_txgain_setconf rules, then what each entry would really send. */
+function checkTxGainTable(t: TxGainContext, path: string, entries: Array<{ path: string; e: Obj }>): void {
+  const { hal, error } = t.c;
+  if (entries.length < 1 || entries.length > TX_GAIN_LUT_SIZE_MAX) {
     error(
+      path,
+      `TX gain LUT must have at least one entry and maximum ${TX_GAIN_LUT_SIZE_MAX} entries (${hal}; this one has ${entries.length})`,
+    );
+  }
+  let previous: number | null = null;
+  for (const { path: p, e } of entries) {
+    if (!isInt(e.rf_power)) {
+      error(`${p}.rf_power`, 'expected the output power in dBm (a whole number)');
+      continue;
+    }
+    checkTxGainSettings(t, p, e);
+    if (previous !== null && e.rf_power <= previous) {
+      error(
+        `${p}.rf_power`,
+        `rf_power ${e.rf_power} dBm after ${previous} dBm: the table must rise monotonically (the packet forwarder picks the highest entry not above the requested power)`,
+      );
+    }
+    previous = e.rf_power;
+    checkTxGainPower(t, p, e as Obj & { rf_power: number });
+  }
+}
+
+/** The gain registers' ranges (digital, PA, mixer or SX1250 power index), as the HAL checks them. */
+function checkTxGainSettings({ c, radioType }: TxGainContext, p: string, e: Obj): void {
+  const { chip, error } = c;
+  const gain = (k: string, max: number, what: string, min = 0) => {
+    if (e[k] === undefined) return;
+    if (!isInt(e[k]) || (e[k] as number) < min || (e[k] as number) > max)
+      error(`${p}.${k}`, `TX gain LUT: ${what} (got ${JSON.stringify(e[k])})`);
+  };
+  gain('dig_gain', 3, `${chip === 'sx1302' ? 'SX1302' : 'SX1301'} digital gain must be between 0 and 3`);
+  gain('pa_gain', 3, 'External PA gain must not exceed 3');
+  if (radioType === 'SX1250') {
+    gain('pwr_idx', 22, 'SX1250 power index must not exceed 22');
+    if (e.pwr_idx === undefined) error(`${p}.pwr_idx`, 'an SX1250 table entry needs pwr_idx (0–22)');
+  } else {
+    gain('mix_gain', 15, 'SX1257 mixer gain must be between [5..15]', 5);
+    if (chip === 'sx1301' && e.mix_gain === undefined)
+      error(`${p}.mix_gain`, 'an SX1257 table entry needs mix_gain (5–15)');
+  }
+}
+
+/** An entry's power: within the region's EIRP, and (SX1250) what Semtech's table says those settings really send. */
+function checkTxGainPower(
+  { c, radioType, limit, antennaGain }: TxGainContext,
+  p: string,
+  e: Obj & { rf_power: number },
+): void {
+  const { error, warn } = c;
+  // Above the limit is legal only where a country allows more: the entry is never used while the
+  // network server keeps to the region's power, so it is a warning (fleetbook's tables stop at the limit).
+  if (limit && e.rf_power + antennaGain > limit.maxEirpDbm) {
+    warn(
+      `${p}.rf_power`,
+      `${e.rf_power} dBm + antenna_gain ${antennaGain} dBi is above ${limit.name}'s ${limit.maxEirpDbm} dBm EIRP (${limit.why})`,
+    );
+  }
+  if (radioType !== 'SX1250' || !isInt(e.pa_gain) || !isInt(e.pwr_idx)) return;
+  const measured = sx1250ReferencePower(e.pa_gain, e.pwr_idx);
+  if (measured !== undefined && measured - e.rf_power >= 3) {
+    error(
+      `${p}.rf_power`,
+      `claims ${e.rf_power} dBm, but Semtech's SX1250 table gives ${measured} dBm for pa_gain ${e.pa_gain} / pwr_idx ${e.pwr_idx}: the radio would send ${measured - e.rf_power} dB more than the network server asked for` +
+        (limit && measured + antennaGain > limit.maxEirpDbm ? `, above ${limit.name}'s ${limit.maxEirpDbm} dBm` : ''),
+    );
+  } else if (measured !== undefined && e.rf_power - measured >= 3) {
+    warn(
+      `${p}.rf_power`,
+      `claims ${e.rf_power} dBm, but Semtech's SX1250 table gives ${measured} dBm for pa_gain ${e.pa_gain} / pwr_idx ${e.pwr_idx}: downlinks would be ${e.rf_power - measured} dB weaker than planned`,
+    );
+  }
+}
+
+/** SX1301: the clock comes from one radio (clksrc), which must be on. */
+function checkClockSource(c: Concentrator, radios: RadioState[]): void {
+  const { section, chip, sx } = c;
+  if (chip === 'sx1301' && (sx.clksrc === 0 || sx.clksrc === 1) && !radios[sx.clksrc]?.enabled) {
+    c.error(
       `${section}.clksrc`,
       `clksrc ${sx.clksrc} names radio ${sx.clksrc}, which is disabled: the SX1301 would have no clock`,
     );
   }
-
-  checkGatewayConf(conf, opts, error, warn);
-  return result(chip, band, inferred && band !== null);
 }
 
 function checkGatewayConf(
