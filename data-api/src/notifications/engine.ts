@@ -3,8 +3,10 @@
 // groups (group.ts) and works the outbox (outbox.ts), each claiming its share with SKIP
 // LOCKED; one replica (a lease) runs the sweeps that have no reading to start from: pending
 // rules whose `for` ran out, no-data rules and the state rules.
+import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { AppContext } from '../kernel/context.ts';
+import type { Database } from '../kernel/db/index.ts';
 import { parseDuration } from '../contracts/notification-rules.ts';
 import type { ReadingsHook } from '../telemetry/ingest/writer.ts';
 import { notificationDeliverySeconds } from '../kernel/metrics/notifications.ts';
@@ -19,7 +21,7 @@ import {
   type EvaluationStats,
 } from './evaluate.ts';
 import { sweepStateRules } from './events.ts';
-import { flushDueGroups, type FlushStats } from './group.ts';
+import { flushDueGroups, type FlushContext, type FlushStats } from './group.ts';
 import { compileInhibitRules, Inhibitor, type CompiledInhibitRule } from './inhibit.ts';
 import { sweepNoData } from './nodata.ts';
 import { OutboxWorker } from './outbox.ts';
@@ -74,48 +76,13 @@ export async function startNotificationEngine(
   const cache = new RuleStateCache();
   await cache.reload(db);
   const ackKey = await ackLinkKey(db);
-  const delivery = notificationDeliverySeconds(ctx);
   const ackTtlMs = parseDuration(config.policies.delivery.ack_link_ttl) ?? 86_400_000;
-  const outbox = new OutboxWorker(db, {
-    instance: options.instance,
-    contactPoints: config.contactPoints,
-    delivery: config.policies.delivery,
-    concurrency: options.concurrency,
-    pollMs: options.tickMs,
-    env: options.env,
-    observe: (channel, result, willRetry, seconds) =>
-      delivery.observe({ channel, outcome: result.ok ? 'delivered' : willRetry ? 'retry' : 'failed' }, seconds),
-    logger: log,
-  });
+  const outbox = newOutbox(ctx, config, options);
   const evaluation: EvaluationStats = { readings: 0, transitions: 0, opened: 0, resolved: 0 };
   const flushes: FlushStats = { groups: 0, messages: 0, suppressed: 0 };
 
-  const metrics = ctx.metrics;
-  const mOpened = metrics.counter(
-    'fleetbook_notification_alerts_opened_total',
-    'Alerts opened by alert rules (threshold, no data, state)',
-  );
-  const mMessages = metrics.counter(
-    'fleetbook_notification_messages_total',
-    'Messages written to the outbox, by status',
-  );
   let leader = false;
-  const unregister = [
-    metrics.gauge('fleetbook_notifications_leader', '1 on the replica that runs the notification sweeps', () =>
-      leader ? 1 : 0,
-    ),
-    metrics.gauge('fleetbook_notification_outbox', 'Messages of this replica by outcome since start', () => [
-      { labels: { outcome: 'sent' }, value: outbox.stats.sent },
-      { labels: { outcome: 'failed' }, value: outbox.stats.failed },
-      { labels: { outcome: 'retried' }, value: outbox.stats.retried },
-      { labels: { outcome: 'rate_limited' }, value: outbox.stats.deferred },
-    ]),
-  ];
-
-  let running: Promise<void> | null = null;
-  let again = false;
-  let stopped = false;
-  let lastSweep = 0;
+  const { mOpened, mMessages, unregister } = engineMetrics(ctx, outbox, () => leader);
   const sweepMs = options.sweepMs ?? 10_000;
 
   async function sweeps(): Promise<void> {
@@ -128,84 +95,41 @@ export async function startNotificationEngine(
     if (opened) mOpened.inc({ kind: 'sweep' }, opened);
   }
 
-  // The sweeps run beside the rounds, never inside one: a sweep over the whole fleet (no-data,
-  // state rules) took hundreds of milliseconds on a loaded machine, and a crossing that woke the
-  // engine meanwhile waited for it (the p99 of crossing → first message, issue 14's benchmark).
-  let sweeping: Promise<void> | null = null;
-  const sweepNow = (): Promise<void> =>
-    (sweeping ??= (async () => {
-      try {
-        lastSweep = Date.now();
-        await sweeps();
-      } catch (err) {
-        log?.error({ err: (err as Error).message }, 'notifications: sweep failed');
-      } finally {
-        sweeping = null;
-      }
-    })());
-
-  async function round(sweep: boolean): Promise<void> {
-    try {
-      if (sweep) await sweepNow();
-      else if (!sweeping && Date.now() - lastSweep >= sweepMs)
-        void sweepNow().then(() => {
-          if (!stopped) void run();
-        });
-      while ((await routePendingAlerts(db, rules, routes)) > 0);
-      let judged: Promise<{ silences: ActiveSilence[]; inhibitor: Inhibitor }> | null = null;
-      const s = await flushDueGroups(db, {
-        routes,
-        judges: (trx) =>
-          (judged ??= Promise.all([activeSilences(trx), Inhibitor.load(trx, inhibitRules)]).then(
-            ([silences, inhibitor]) => ({ silences, inhibitor }),
-          )),
-        externalUrl: options.externalUrl,
-        ackKey,
-        ackTtlMs,
-        maxAlerts: config.policies.delivery.max_alerts_per_message,
-      });
-      flushes.groups += s.groups;
-      flushes.messages += s.messages;
-      flushes.suppressed += s.suppressed;
-      if (s.messages) {
-        mMessages.inc({}, s.messages);
-        outbox.wake();
-      }
-    } catch (err) {
-      log?.error({ err: (err as Error).message }, 'notifications: round failed');
+  async function routeAndFlush(): Promise<void> {
+    while ((await routePendingAlerts(db, rules, routes)) > 0);
+    const s = await flushWithJudges(db, inhibitRules, {
+      routes,
+      externalUrl: options.externalUrl,
+      ackKey,
+      ackTtlMs,
+      maxAlerts: config.policies.delivery.max_alerts_per_message,
+    });
+    flushes.groups += s.groups;
+    flushes.messages += s.messages;
+    flushes.suppressed += s.suppressed;
+    if (s.messages) {
+      mMessages.inc({}, s.messages);
+      outbox.wake();
     }
   }
 
-  const run = (sweep = false): Promise<void> => {
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = round(sweep).finally(() => {
-      running = null;
-      if (again && !stopped) {
-        again = false;
-        void run();
-      }
-    });
-    return running;
-  };
+  const rounds = new Rounds(sweepMs, sweeps, routeAndFlush, log);
 
   const unlisten = await ctx.database.listen(NOTIFY_CHANNEL, (payload) => {
     if (payload === '') {
       // The listening connection came back: what was said meanwhile is lost, re-read it.
       void cache.reload(db).catch(() => {});
-      void run();
+      void rounds.run();
       return;
     }
     if (cache.onNotify(payload)) return;
-    if (payload === 'w' && !stopped) {
-      void run();
+    if (payload === 'w' && !rounds.stopped) {
+      void rounds.run();
       outbox.wake();
     }
   });
   const timer = setInterval(() => {
-    if (!stopped) void run();
+    if (!rounds.stopped) void rounds.run();
   }, options.tickMs ?? 1000);
   timer.unref();
   outbox.start();
@@ -223,34 +147,155 @@ export async function startNotificationEngine(
     },
     isLeader: () => leader,
     async tick(opts = {}) {
-      await running;
-      await run(opts.sweep ?? false);
+      await rounds.running;
+      await rounds.run(opts.sweep ?? false);
       await outbox.idle();
     },
     async settle() {
       for (let i = 0; i < 50; i++) {
-        await running;
-        await run();
+        await rounds.running;
+        await rounds.run();
         await outbox.idle();
-        const pending = await db
-          .selectFrom('notifications')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('state', 'in', ['pending', 'sending'])
-          .where('next_attempt_at', '<=', new Date())
-          .executeTakeFirst();
-        if (Number(pending?.n ?? 0) === 0 && !running) return;
+        if ((await dueMessages(db)) === 0 && !rounds.running) return;
       }
     },
     async stop() {
-      stopped = true;
+      rounds.stopped = true;
       clearInterval(timer);
       await unlisten();
-      await running;
-      await sweeping;
+      await rounds.running;
+      await rounds.sweeping;
       await outbox.stop();
       for (const u of unregister) u();
       if (leader) await releaseLease(db, NOTIFICATIONS_LEASE, options.instance).catch(() => {});
       leader = false;
     },
   };
+}
+
+/**
+ * Runs the engine's rounds one at a time: a wake-up during a round asks for one more after it.
+ * The sweeps run beside the rounds, never inside one: a sweep over the whole fleet (no-data,
+ * state rules) took hundreds of milliseconds on a loaded machine, and a crossing that woke the
+ * engine meanwhile waited for it (the p99 of crossing → first message, issue 14's benchmark).
+ */
+class Rounds {
+  running: Promise<void> | null = null;
+  sweeping: Promise<void> | null = null;
+  stopped = false;
+  private again = false;
+  private lastSweep = 0;
+
+  constructor(
+    private readonly sweepMs: number,
+    private readonly sweeps: () => Promise<void>,
+    private readonly work: () => Promise<void>,
+    private readonly log: Logger | undefined,
+  ) {}
+
+  readonly sweepNow = (): Promise<void> =>
+    (this.sweeping ??= (async () => {
+      try {
+        this.lastSweep = Date.now();
+        await this.sweeps();
+      } catch (err) {
+        this.log?.error({ err: (err as Error).message }, 'notifications: sweep failed');
+      } finally {
+        this.sweeping = null;
+      }
+    })());
+
+  readonly run = (sweep = false): Promise<void> => {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.round(sweep).finally(() => {
+      this.running = null;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        void this.run();
+      }
+    });
+    return this.running;
+  };
+
+  private async round(sweep: boolean): Promise<void> {
+    try {
+      if (sweep) await this.sweepNow();
+      else if (!this.sweeping && Date.now() - this.lastSweep >= this.sweepMs)
+        void this.sweepNow().then(() => {
+          if (!this.stopped) void this.run();
+        });
+      await this.work();
+    } catch (err) {
+      this.log?.error({ err: (err as Error).message }, 'notifications: round failed');
+    }
+  }
+}
+
+function newOutbox(ctx: AppContext, config: NotificationConfig, options: EngineOptions): OutboxWorker {
+  const delivery = notificationDeliverySeconds(ctx);
+  return new OutboxWorker(ctx.db, {
+    instance: options.instance,
+    contactPoints: config.contactPoints,
+    delivery: config.policies.delivery,
+    concurrency: options.concurrency,
+    pollMs: options.tickMs,
+    env: options.env,
+    observe: (channel, result, willRetry, seconds) =>
+      delivery.observe({ channel, outcome: result.ok ? 'delivered' : willRetry ? 'retry' : 'failed' }, seconds),
+    logger: options.logger,
+  });
+}
+
+function engineMetrics(ctx: AppContext, outbox: OutboxWorker, isLeader: () => boolean) {
+  const metrics = ctx.metrics;
+  const mOpened = metrics.counter(
+    'fleetbook_notification_alerts_opened_total',
+    'Alerts opened by alert rules (threshold, no data, state)',
+  );
+  const mMessages = metrics.counter(
+    'fleetbook_notification_messages_total',
+    'Messages written to the outbox, by status',
+  );
+  const unregister = [
+    metrics.gauge('fleetbook_notifications_leader', '1 on the replica that runs the notification sweeps', () =>
+      isLeader() ? 1 : 0,
+    ),
+    metrics.gauge('fleetbook_notification_outbox', 'Messages of this replica by outcome since start', () => [
+      { labels: { outcome: 'sent' }, value: outbox.stats.sent },
+      { labels: { outcome: 'failed' }, value: outbox.stats.failed },
+      { labels: { outcome: 'retried' }, value: outbox.stats.retried },
+      { labels: { outcome: 'rate_limited' }, value: outbox.stats.deferred },
+    ]),
+  ];
+  return { mOpened, mMessages, unregister };
+}
+
+/** Flushes the due groups; silences and inhibitions are read at most once a call, through the flush's transaction. */
+function flushWithJudges(
+  db: Kysely<Database>,
+  inhibitRules: CompiledInhibitRule[],
+  flush: Omit<FlushContext, 'judges'>,
+): Promise<FlushStats> {
+  let judged: Promise<{ silences: ActiveSilence[]; inhibitor: Inhibitor }> | null = null;
+  return flushDueGroups(db, {
+    ...flush,
+    judges: (trx) =>
+      (judged ??= Promise.all([activeSilences(trx), Inhibitor.load(trx, inhibitRules)]).then(
+        ([silences, inhibitor]) => ({ silences, inhibitor }),
+      )),
+  });
+}
+
+/** Messages of every replica due now and not yet sent. */
+async function dueMessages(db: Kysely<Database>): Promise<number> {
+  const pending = await db
+    .selectFrom('notifications')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('state', 'in', ['pending', 'sending'])
+    .where('next_attempt_at', '<=', new Date())
+    .executeTakeFirst();
+  return Number(pending?.n ?? 0);
 }
