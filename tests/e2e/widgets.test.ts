@@ -579,8 +579,10 @@ describe('live widgets and surfaces, served by fleetbook start, in Chromium', ()
     const health = page.getByTestId('fleet-health').first();
     await expect.poll(() => table.getAttribute('data-live'), { timeout: 30_000 }).toBe('online');
     await expect.poll(() => health.getAttribute('data-state'), { timeout: 30_000 }).toBe('ready');
+    // Live (the stream is open) says nothing of the first page of rows: wait for the table's own data.
+    await expect.poll(() => table.getAttribute('data-state'), { timeout: 30_000 }).toBe('ready');
+    await expect.poll(() => table.locator('tbody tr').count(), { timeout: 30_000 }).toBeGreaterThan(0);
     const rows = await table.locator('tbody tr').count();
-    expect(rows).toBeGreaterThan(0);
 
     await stop();
     await expect.poll(() => table.getAttribute('data-state'), { timeout: 10_000 }).toBe('stale');
