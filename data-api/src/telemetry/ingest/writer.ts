@@ -608,6 +608,12 @@ function mergeAgg(into: DeviceAgg, from: DeviceAgg): DeviceAgg {
 export class DeviceStateThrottle {
   private readonly written = new Map<string, { at: number; status: string }>();
   private readonly held = new Map<string, { agg: DeviceAgg; dueAt: number }>();
+  /**
+   * When held facts fall due, soonest first, so a batch looks only at those due and not at every
+   * held device (thousands, on every batch). Lazy: an entry whose device is no longer held at
+   * that time is skipped; one that is being written is dropped and pushed again when it settles.
+   */
+  private readonly due = new DueQueue();
   private readonly writing = new Set<string>();
   private readonly shares = new Map<string, number>();
 
@@ -623,63 +629,144 @@ export class DeviceStateThrottle {
     return Math.min(this.everyMs, (intervalS * 1000) / 2) * share;
   }
 
+  private hold(id: string, agg: DeviceAgg, dueAt: number): void {
+    this.held.set(id, { agg, dueAt });
+    this.due.push(dueAt, id);
+  }
+
   take(aggs: DeviceAgg[], intervalOf: (id: string) => number, now: number): DeviceAgg[] {
     const out: DeviceAgg[] = [];
     for (const agg of aggs) {
       const held = this.held.get(agg.id);
       const merged = held ? mergeAgg(held.agg, agg) : agg;
       const last = this.written.get(agg.id);
-      const window = this.windowOf(agg.id, intervalOf(agg.id));
       if (this.writing.has(agg.id)) {
         // The write in flight counts as written now: an up device waits for its next window.
-        if (!held) this.held.set(agg.id, { agg: merged, dueAt: last?.status === 'up' ? now + window : 0 });
-      } else if (!last || last.status !== 'up' || now - last.at >= window) {
-        this.held.delete(agg.id);
+        if (!held)
+          this.hold(agg.id, merged, last?.status === 'up' ? now + this.windowOf(agg.id, intervalOf(agg.id)) : 0);
+      } else if (!last || last.status !== 'up') {
+        if (held) this.held.delete(agg.id);
         out.push(merged);
-      } else if (!held) {
-        this.held.set(agg.id, { agg: merged, dueAt: last.at + window });
+      } else {
+        const window = this.windowOf(agg.id, intervalOf(agg.id));
+        if (now - last.at >= window) {
+          if (held) this.held.delete(agg.id);
+          out.push(merged);
+        } else if (!held) this.hold(agg.id, merged, last.at + window);
       }
     }
     // Whatever is held and due goes now too, even for devices that fell silent.
-    for (const [id, h] of this.held) {
-      if (h.dueAt <= now && !this.writing.has(id)) {
-        this.held.delete(id);
-        out.push(h.agg);
-      }
+    for (let id = this.nextDue(now); id !== null; id = this.nextDue(now)) {
+      out.push(this.held.get(id)!.agg);
+      this.held.delete(id);
     }
     for (const a of out) this.writing.add(a.id);
     return out;
   }
 
+  /** The next held device due at `now` and not being written (taken off the queue), or null. */
+  private nextDue(now: number): string | null {
+    for (;;) {
+      const top = this.due.peek();
+      if (!top || top.dueAt > now) return null;
+      this.due.pop();
+      const h = this.held.get(top.id);
+      // Stale (taken or re-held since), or being written (pushed again when it settles).
+      if (!h || h.dueAt !== top.dueAt || this.writing.has(top.id)) continue;
+      return top.id;
+    }
+  }
+
   markWritten(rows: Array<{ id: string; status: string }>, now: number): void {
     for (const r of rows) {
       this.written.set(r.id, { at: now, status: r.status });
-      this.writing.delete(r.id);
+      this.settleOne(r.id);
     }
   }
 
   /** The write of these (taken) devices is over, committed or not (markWritten settles those it names). */
   settle(aggs: DeviceAgg[]): void {
-    for (const a of aggs) this.writing.delete(a.id);
+    for (const a of aggs) this.settleOne(a.id);
+  }
+
+  private settleOne(id: string): void {
+    if (!this.writing.delete(id)) return;
+    const h = this.held.get(id);
+    if (h) this.due.push(h.dueAt, id);
   }
 
   /** Held facts whose window has ended (or all of them), not being written. */
   hasDue(now: number, all = false): boolean {
-    for (const [id, h] of this.held) if ((all || h.dueAt <= now) && !this.writing.has(id)) return true;
-    return false;
+    if (all) {
+      for (const [id] of this.held) if (!this.writing.has(id)) return true;
+      return false;
+    }
+    const id = this.nextDue(now);
+    if (id === null) return false;
+    this.due.push(this.held.get(id)!.dueAt, id); // only looked at: back in the queue
+    return true;
   }
 
   /** Puts back facts taken for a write that failed (due at once). */
   restore(aggs: DeviceAgg[]): void {
     for (const agg of aggs) {
       const held = this.held.get(agg.id);
-      this.held.set(agg.id, { agg: held ? mergeAgg(agg, held.agg) : agg, dueAt: 0 });
+      this.hold(agg.id, held ? mergeAgg(agg, held.agg) : agg, 0);
     }
   }
 
   /** Makes everything held due (before a stop). */
   releaseAll(): void {
-    for (const h of this.held.values()) h.dueAt = 0;
+    for (const [id, h] of this.held) {
+      h.dueAt = 0;
+      this.due.push(0, id);
+    }
+  }
+}
+
+/** A binary min-heap of (dueAt, device id). */
+class DueQueue {
+  private readonly times: number[] = [];
+  private readonly ids: string[] = [];
+
+  push(dueAt: number, id: string): void {
+    const { times, ids } = this;
+    let i = times.length;
+    times.push(dueAt);
+    ids.push(id);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (times[parent]! <= dueAt) break;
+      times[i] = times[parent]!;
+      ids[i] = ids[parent]!;
+      i = parent;
+    }
+    times[i] = dueAt;
+    ids[i] = id;
+  }
+
+  peek(): { dueAt: number; id: string } | null {
+    return this.times.length ? { dueAt: this.times[0]!, id: this.ids[0]! } : null;
+  }
+
+  pop(): void {
+    const { times, ids } = this;
+    const lastTime = times.pop()!;
+    const lastId = ids.pop()!;
+    const n = times.length;
+    if (!n) return;
+    let i = 0;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= n) break;
+      if (child + 1 < n && times[child + 1]! < times[child]!) child++;
+      if (times[child]! >= lastTime) break;
+      times[i] = times[child]!;
+      ids[i] = ids[child]!;
+      i = child;
+    }
+    times[i] = lastTime;
+    ids[i] = lastId;
   }
 }
 
