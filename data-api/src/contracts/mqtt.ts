@@ -23,14 +23,20 @@ export interface ParsedTopic {
 
 /** Splits a fleetbook topic, or returns null when it is not one. */
 export function parseTopic(topic: string): ParsedTopic | null {
-  const parts = topic.split('/');
-  if (parts.length < 5 || parts[0] !== 'fleetbook' || parts[1] !== 'v1') return null;
-  const [, , site_id, device_id, ...rest] = parts;
-  const kind = rest.join('/');
+  // By index rather than split/join: the ingest parses every message's topic.
+  if (!topic.startsWith(TOPIC_PREFIX)) return null;
+  const siteEnd = topic.indexOf('/', TOPIC_PREFIX.length);
+  const deviceEnd = siteEnd < 0 ? -1 : topic.indexOf('/', siteEnd + 1);
+  if (deviceEnd < 0) return null;
+  const site_id = topic.slice(TOPIC_PREFIX.length, siteEnd);
+  const device_id = topic.slice(siteEnd + 1, deviceEnd);
+  const kind = topic.slice(deviceEnd + 1);
   if (!site_id || !device_id) return null;
-  if (kind !== 'cmd' && !(INGEST_KINDS as readonly string[]).includes(kind)) return null;
+  if (kind !== 'cmd' && !TOPIC_KINDS.has(kind)) return null;
   return { site_id, device_id, kind: kind as ParsedTopic['kind'] };
 }
+const TOPIC_PREFIX = `${TOPIC_ROOT}/`;
+const TOPIC_KINDS: ReadonlySet<string> = new Set(INGEST_KINDS);
 
 /** ChirpStack v4 MQTT integration: `application/{application_id}/device/{dev_eui}/event/up`. */
 export const CHIRPSTACK_UPLINK_TOPIC = 'application/+/device/+/event/up';

@@ -11,13 +11,12 @@ import {
   commandResult,
   heartbeatV0,
   heartbeatV1,
-  metricNameRe,
-  METRIC_LIMIT,
   parseTopic,
   stateV1,
   telemetryV0,
   telemetryV1,
   type DeadLetterReason,
+  type IngestKind,
 } from '../../contracts/mqtt.ts';
 import { chirpstackAck, chirpstackTxAck, chirpstackUplink } from '../../contracts/chirpstack.ts';
 import { mapCodecObject, type Unmapped } from './chirpstack/codec.ts';
@@ -126,6 +125,22 @@ export interface Decoded {
   deadLetters: DeadLetter[];
 }
 
+/**
+ * One message being decoded: where its items and dead letters go, and what its dead letters
+ * name by default. One object per message instead of closures (tsx names every closure it
+ * creates, a defineProperty each: measurable at tens of thousands of messages a second).
+ */
+interface Message {
+  out: Decoded;
+  site: string | null;
+  device: string | null;
+  payload: Buffer;
+  receivedAt: number;
+  /** The payload as text and as parsed JSON, once `readJson` accepted it. */
+  text: string;
+  value: unknown;
+}
+
 /** Decodes one MQTT message. `receivedAt` is epoch milliseconds. */
 export function decodeMessage(
   topic: string,
@@ -133,159 +148,192 @@ export function decodeMessage(
   receivedAt: number,
   chirpstack: ChirpstackTopics = DEFAULT_CHIRPSTACK_TOPICS,
 ): Decoded {
-  const out: Decoded = { topic, items: [], deadLetters: [] };
   const parsedTopic = parseTopic(topic);
   const chirp = !parsedTopic ? chirpstack.parseEvent(topic) : null;
-  const site = parsedTopic?.site_id ?? null;
-  const device = parsedTopic?.device_id ?? null;
-  const dead = (reason: DeadLetterReason, detail: string, extra: Partial<DeadLetter> = {}) =>
-    out.deadLetters.push({ reason, detail, topic, site_id: site, device_id: device, payload, ...extra });
-
-  if (!parsedTopic && !chirp) {
-    dead('validation', 'not a fleetbook/v1 or ChirpStack uplink topic');
-    return out;
-  }
+  const m: Message = {
+    out: { topic, items: [], deadLetters: [] },
+    site: parsedTopic?.site_id ?? null,
+    device: parsedTopic?.device_id ?? null,
+    payload,
+    receivedAt,
+    text: '',
+    value: undefined,
+  };
+  if (!parsedTopic && !chirp) return dead(m, 'validation', 'not a fleetbook/v1 or ChirpStack uplink topic');
   // Other ChirpStack events (join, status, log, location) are not ours to keep.
-  if (chirp && chirp.event !== 'up' && chirp.event !== 'ack' && chirp.event !== 'txack') return out;
-  if (parsedTopic?.kind === 'cmd') {
-    dead('validation', 'cmd is a cloud → device topic; devices publish cmd/result');
-    return out;
-  }
+  if (chirp && chirp.event !== 'up' && chirp.event !== 'ack' && chirp.event !== 'txack') return m.out;
+  if (parsedTopic?.kind === 'cmd')
+    return dead(m, 'validation', 'cmd is a cloud → device topic; devices publish cmd/result');
+  if (!readJson(m)) return m.out;
+  if (chirp) return decodeChirpstack(chirp.event, m);
+  return BY_KIND[parsedTopic!.kind as IngestKind](m);
+}
+
+/** A dead letter of the message (topic, site, device and payload its own unless `extra` says otherwise). */
+function dead(m: Message, reason: DeadLetterReason, detail: string, extra?: Partial<DeadLetter>): Decoded {
+  const { out } = m;
+  out.deadLetters.push({
+    reason,
+    detail,
+    topic: out.topic,
+    site_id: m.site,
+    device_id: m.device,
+    payload: m.payload,
+    ...extra,
+  });
+  return out;
+}
+
+/** Size, UTF-8, JSON, depth and NUL checks; fills `text` and `value`, or dead-letters the message (false). */
+function readJson(m: Message): boolean {
+  const { payload } = m;
   if (payload.length > MAX_PAYLOAD_BYTES) {
-    dead('oversize', `payload is ${payload.length} bytes; the limit is ${MAX_PAYLOAD_BYTES}`);
-    return out;
+    dead(m, 'oversize', `payload is ${payload.length} bytes; the limit is ${MAX_PAYLOAD_BYTES}`);
+    return false;
   }
   if (!isUtf8(payload)) {
-    dead('validation', 'payload is not UTF-8 text (binary?)');
-    return out;
+    dead(m, 'validation', 'payload is not UTF-8 text (binary?)');
+    return false;
   }
   // As TextDecoder does: a leading byte-order mark is not part of the text.
   const text =
     payload[0] === 0xef && payload[1] === 0xbb && payload[2] === 0xbf
       ? payload.toString('utf8', 3)
       : payload.toString('utf8');
-  let value: unknown;
   try {
-    value = JSON.parse(text);
+    m.value = JSON.parse(text);
   } catch (err) {
-    dead('validation', `payload is not JSON: ${(err as Error).message}`);
-    return out;
+    dead(m, 'validation', `payload is not JSON: ${(err as Error).message}`);
+    return false;
   }
+  m.text = text;
   // JSON can only carry a NUL as the escape \u0000: without one in the text, strings need no scan.
-  const depthProblem = checkShape(value, 0, text.includes('\\u0000'));
+  const depthProblem = checkShape(m.value, 0, text.includes('\\u0000'));
   if (depthProblem) {
-    dead('validation', depthProblem);
-    return out;
+    dead(m, 'validation', depthProblem);
+    return false;
   }
+  return true;
+}
 
-  if (chirp) return decodeChirpstack(chirp.event, value, text, receivedAt, out, dead);
+/** `raw` of an item: the text it came from (a factory, so no per-message named closure). */
+const textOf = (text: string) => () => text;
+/** `raw` of a batch element: its JSON, made only when a dead letter needs it. */
+const elementTextOf = (element: unknown) => () => JSON.stringify(element) ?? 'null';
 
-  const { kind } = parsedTopic!;
-  const deviceId = device!;
-  const siteId = site!;
-  const raw = () => text;
+const BY_KIND: Record<IngestKind, (m: Message) => Decoded> = {
+  'cmd/result': decodeCommandResult,
+  batch: decodeBatch,
+  telemetry: decodeTelemetry,
+  heartbeat: decodeHeartbeat,
+  state: decodeState,
+};
 
-  if (kind === 'cmd/result') {
-    const parsed = commandResult.safeParse(value);
-    if (!parsed.success) return (dead('validation', describe(parsed.error)), out);
-    out.items.push({
-      kind: 'cmd_result',
-      device_id: deviceId,
-      site_id: siteId,
-      cmd_id: parsed.data.cmd_id,
-      status: parsed.data.status,
-      detail: parsed.data.detail ?? null,
-      ts: receivedAt,
-      raw,
-    });
-    return out;
-  }
+function decodeCommandResult(m: Message): Decoded {
+  const parsed = commandResult.safeParse(m.value);
+  if (!parsed.success) return dead(m, 'validation', describe(parsed.error));
+  m.out.items.push({
+    kind: 'cmd_result',
+    device_id: m.device!,
+    site_id: m.site!,
+    cmd_id: parsed.data.cmd_id,
+    status: parsed.data.status,
+    detail: parsed.data.detail ?? null,
+    ts: m.receivedAt,
+    raw: textOf(m.text),
+  });
+  return m.out;
+}
 
-  if (kind === 'batch') {
-    if (!Array.isArray(value)) return (dead('validation', 'a batch is a JSON array of telemetry payloads'), out);
-    if (value.length === 0) return (dead('validation', 'a batch is empty'), out);
-    if (value.length > MAX_BATCH_ITEMS)
-      return (dead('validation', `a batch holds at most ${MAX_BATCH_ITEMS} readings, got ${value.length}`), out);
-    out.items.push({ kind: 'seen', device_id: deviceId, site_id: siteId, ts: receivedAt, raw });
-    value.forEach((element, index) => {
-      const elementText = () => JSON.stringify(element) ?? 'null';
-      const version = versionOf(element, batchItemV1, batchItemV0, fastBatchItemV1);
+/** A gateway's batch: the gateway is seen, each element is a reading of its own device (or a dead letter of its own). */
+function decodeBatch(m: Message): Decoded {
+  const { value, out } = m;
+  if (!Array.isArray(value)) return dead(m, 'validation', 'a batch is a JSON array of telemetry payloads');
+  if (value.length === 0) return dead(m, 'validation', 'a batch is empty');
+  if (value.length > MAX_BATCH_ITEMS)
+    return dead(m, 'validation', `a batch holds at most ${MAX_BATCH_ITEMS} readings, got ${value.length}`);
+  const gatewayId = m.device!;
+  out.items.push({ kind: 'seen', device_id: gatewayId, site_id: m.site!, ts: m.receivedAt, raw: textOf(m.text) });
+  for (let index = 0; index < value.length; index++) {
+    const element: unknown = value[index];
+    const version = versionOf(element, batchItemV1, batchItemV0, fastBatchItemV1);
+    if ('reason' in version) {
       const elementDevice =
         typeof (element as { device_id?: unknown })?.device_id === 'string'
           ? (element as { device_id: string }).device_id
           : null;
-      if ('reason' in version) {
-        dead(version.reason, `batch[${index}]: ${version.detail}`, {
-          payload: elementText(),
-          device_id: elementDevice ?? deviceId,
-        });
-        return;
-      }
-      const item = version.data;
-      out.items.push({
-        kind: 'telemetry',
-        device_id: item.device_id,
-        site_id: siteId,
-        msg_id: item.msg_id,
-        ts: item.ts * 1000,
-        status: item.status ?? null,
-        metrics: item.metrics,
-        via: 'batch',
-        gateway_id: deviceId,
-        raw: elementText,
+      dead(m, version.reason, `batch[${index}]: ${version.detail}`, {
+        payload: elementTextOf(element)(),
+        device_id: elementDevice ?? gatewayId,
       });
-    });
-    return out;
-  }
-
-  if (kind === 'telemetry') {
-    const version = versionOf(value, telemetryV1, telemetryV0, fastTelemetryV1);
-    if ('reason' in version) return (dead(version.reason, version.detail), out);
-    const t = version.data;
+      continue;
+    }
+    const item = version.data;
     out.items.push({
       kind: 'telemetry',
-      device_id: deviceId,
-      site_id: siteId,
-      msg_id: t.msg_id,
-      ts: t.ts * 1000,
-      status: t.status ?? null,
-      metrics: t.metrics,
-      via: 'direct',
-      raw,
+      device_id: item.device_id,
+      site_id: m.site,
+      msg_id: item.msg_id,
+      ts: item.ts * 1000,
+      status: item.status ?? null,
+      metrics: item.metrics,
+      via: 'batch',
+      gateway_id: gatewayId,
+      raw: elementTextOf(element),
     });
-    return out;
   }
+  return out;
+}
 
-  if (kind === 'heartbeat') {
-    const version = versionOf(value, heartbeatV1, heartbeatV0);
-    if ('reason' in version) return (dead(version.reason, version.detail), out);
-    const h = version.data;
-    out.items.push({
-      kind: 'heartbeat',
-      device_id: deviceId,
-      site_id: siteId,
-      ts: h.ts * 1000,
-      ...(h.uptime_s !== undefined ? { uptime_s: h.uptime_s } : {}),
-      ...(h.fw ? { fw: h.fw } : {}),
-      raw,
-    });
-    return out;
-  }
+function decodeTelemetry(m: Message): Decoded {
+  const version = versionOf(m.value, telemetryV1, telemetryV0, fastTelemetryV1);
+  if ('reason' in version) return dead(m, version.reason, version.detail);
+  const t = version.data;
+  m.out.items.push({
+    kind: 'telemetry',
+    device_id: m.device!,
+    site_id: m.site,
+    msg_id: t.msg_id,
+    ts: t.ts * 1000,
+    status: t.status ?? null,
+    metrics: t.metrics,
+    via: 'direct',
+    raw: textOf(m.text),
+  });
+  return m.out;
+}
 
-  // state: v1 only (legacy firmware never published state)
-  const version = versionOf(value, stateV1, null);
-  if ('reason' in version) return (dead(version.reason, version.detail), out);
+function decodeHeartbeat(m: Message): Decoded {
+  const version = versionOf(m.value, heartbeatV1, heartbeatV0);
+  if ('reason' in version) return dead(m, version.reason, version.detail);
+  const h = version.data;
+  m.out.items.push({
+    kind: 'heartbeat',
+    device_id: m.device!,
+    site_id: m.site!,
+    ts: h.ts * 1000,
+    ...(h.uptime_s !== undefined ? { uptime_s: h.uptime_s } : {}),
+    ...(h.fw ? { fw: h.fw } : {}),
+    raw: textOf(m.text),
+  });
+  return m.out;
+}
+
+/** state: v1 only (legacy firmware never published state). */
+function decodeState(m: Message): Decoded {
+  const version = versionOf(m.value, stateV1, null);
+  if ('reason' in version) return dead(m, version.reason, version.detail);
   const s = version.data;
-  out.items.push({
+  m.out.items.push({
     kind: 'state',
-    device_id: deviceId,
-    site_id: siteId,
+    device_id: m.device!,
+    site_id: m.site!,
     ts: s.ts * 1000,
     ...(s.fw ? { fw: s.fw } : {}),
     reported: s.reported,
-    raw,
+    raw: textOf(m.text),
   });
-  return out;
+  return m.out;
 }
 
 /**
@@ -389,20 +437,12 @@ export function capturePayload(payload: Buffer | string): {
   return { payload: head.toString('base64'), encoding: 'base64', bytes, truncated };
 }
 
-type Dead = (reason: DeadLetterReason, detail: string, extra?: Partial<DeadLetter>) => number;
-
 /** A ChirpStack event (up, ack, txack) on its application topic: a reading or a downlink ack of the device with that DevEUI. */
-function decodeChirpstack(
-  event: string,
-  value: unknown,
-  text: string,
-  receivedAt: number,
-  out: Decoded,
-  dead: Dead,
-): Decoded {
+function decodeChirpstack(event: string, m: Message): Decoded {
+  const { value, text, receivedAt, out } = m;
   if (event !== 'up') {
     const parsed = (event === 'ack' ? chirpstackAck : chirpstackTxAck).safeParse(value);
-    if (!parsed.success) return (dead('validation', describe(parsed.error)), out);
+    if (!parsed.success) return dead(m, 'validation', describe(parsed.error));
     const ev = parsed.data as {
       deviceInfo: { devEui: string };
       queueItemId: string;
@@ -418,13 +458,13 @@ function decodeChirpstack(
       // pbjson leaves `acknowledged: false` out.
       acknowledged: ev.acknowledged === true,
       ts: Number.isFinite(ts) ? ts : receivedAt,
-      raw: () => text,
+      raw: textOf(text),
     });
     return out;
   }
 
   const parsed = chirpstackUplink.safeParse(value);
-  if (!parsed.success) return (dead('validation', describe(parsed.error)), out);
+  if (!parsed.success) return dead(m, 'validation', describe(parsed.error));
   const up = parsed.data;
   const ts = up.time ? Date.parse(up.time) : NaN;
   const { metrics, unmapped } = mapCodecObject(up.object);
@@ -451,7 +491,7 @@ function decodeChirpstack(
     metrics,
     unmapped,
     radio,
-    raw: () => text,
+    raw: textOf(text),
   });
   return out;
 }

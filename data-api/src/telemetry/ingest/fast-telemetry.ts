@@ -12,6 +12,12 @@ import {
 } from '../../contracts/mqtt.ts';
 
 const RUN_STATUSES: ReadonlySet<unknown> = new Set(deviceRunStatus.options);
+// Local copies: run through tsx, every use of an imported binding is a getter call, and these
+// are read for every reading (the regexps and limits once per metric).
+const MSG_ID = { max: MSG_ID_MAX, re: msgIdRe };
+const TS = { min: EPOCH_SECONDS.min, max: EPOCH_SECONDS.max };
+const METRICS = { max: MAX_METRICS, limit: METRIC_LIMIT, nameRe: metricNameRe };
+const DEVICE_ID_RE = deviceIdRe;
 
 /**
  * The hot path of validation: a v1 telemetry payload (or batch element) that is plainly
@@ -26,9 +32,9 @@ export function fastTelemetryV1(value: unknown): TelemetryV1 | null {
   const v = value as Record<string, unknown>;
   if (v.schema_version !== 1) return null;
   const { msg_id, ts, status, metrics } = v;
-  if (typeof msg_id !== 'string' || msg_id.length === 0 || msg_id.length > MSG_ID_MAX || !msgIdRe.test(msg_id))
+  if (typeof msg_id !== 'string' || msg_id.length === 0 || msg_id.length > MSG_ID.max || !MSG_ID.re.test(msg_id))
     return null;
-  if (typeof ts !== 'number' || !(ts >= EPOCH_SECONDS.min && ts <= EPOCH_SECONDS.max)) return null;
+  if (typeof ts !== 'number' || !(ts >= TS.min && ts <= TS.max)) return null;
   if (status !== undefined && !RUN_STATUSES.has(status)) return null;
   if (!plainMetrics(metrics)) return null;
   return status === undefined
@@ -38,7 +44,7 @@ export function fastTelemetryV1(value: unknown): TelemetryV1 | null {
 
 export function fastBatchItemV1(value: unknown): BatchItemV1 | null {
   const device_id = (value as { device_id?: unknown } | null)?.device_id;
-  if (typeof device_id !== 'string' || !deviceIdRe.test(device_id)) return null;
+  if (typeof device_id !== 'string' || !DEVICE_ID_RE.test(device_id)) return null;
   const t = fastTelemetryV1(value) as BatchItemV1 | null;
   if (t) t.device_id = device_id; // our own fresh object: no copy
   return t;
@@ -50,9 +56,9 @@ function plainMetrics(m: unknown): m is Record<string, number> {
     return false;
   let n = 0;
   for (const key in m) {
-    if (!Object.hasOwn(m, key) || ++n > MAX_METRICS || !metricNameRe.test(key)) return false;
+    if (!Object.hasOwn(m, key) || ++n > METRICS.max || !METRICS.nameRe.test(key)) return false;
     const x = (m as Record<string, unknown>)[key];
-    if (typeof x !== 'number' || !(Math.abs(x) <= METRIC_LIMIT)) return false;
+    if (typeof x !== 'number' || !(Math.abs(x) <= METRICS.limit)) return false;
   }
   return true;
 }
