@@ -126,31 +126,17 @@ export async function startIngest(ctx: AppContext, options: IngestOptions): Prom
   const cache = new RegistryCache(ctx.db, ctx.database);
   await cache.start();
   const throttle = new DeviceStateThrottle(options.stateEveryMs ?? 5000);
-  const live = ctx.live;
   const metrics = new IngestMetrics(ctx);
-  const stats = metrics.stats;
-  const maxLagMs = options.maxLagMs ?? TELEMETRY_DEFAULTS.maxLagMs;
-  const external = broker?.kind === 'external' || options.url !== undefined;
   const starvation = new StarvationWatch(
     options.sites?.length ? 0 : (options.starvedAfterPublishes ?? TELEMETRY_DEFAULTS.starvedAfterPublishes),
   );
 
-  const client: MqttClient = mqtt.connect(url, {
-    clientId,
-    clean: false,
-    protocolVersion: 4,
-    reconnectPeriod: RECONNECT_MS,
-    connectTimeout: 5000,
-    keepalive: 30,
-    // We subscribe on every connect ourselves: mqtt.js would skip it when sessionPresent is set.
-    resubscribe: false,
-    ...credentials,
-  });
+  const client = connectClient(url, clientId, credentials);
   const acks = new AckTracker(client);
   const subscription = new IngestSubscription(client, {
     clientId,
     filters: subscriptions,
-    external,
+    external: broker?.kind === 'external' || options.url !== undefined,
     acks,
     closing: () => pool.closing,
     log,
@@ -164,40 +150,9 @@ export async function startIngest(ctx: AppContext, options: IngestOptions): Prom
     dbError: () => metrics.dbError(),
     closing: () => pool.closing,
   });
-  const pool = new WriterPool({
-    maxRows: options.batchMaxRows ?? TELEMETRY_DEFAULTS.batchMaxRows,
-    maxDelayMs: options.batchMaxDelayMs ?? TELEMETRY_DEFAULTS.batchMaxDelayMs,
-    maxPending: options.maxPendingMessages ?? TELEMETRY_DEFAULTS.maxPendingMessages,
-    maxWriters: options.maxConcurrentWrites ?? (ctx.database.kind === 'pg' ? 4 : 1),
-    write,
-    statesDue: () => throttle.hasDue(Date.now()),
-    done: (take, result, seconds) => {
-      metrics.batch(seconds, result, log);
-      if (!result) return;
-      if (result.samples.length) live.publish(result.samples);
-      acks.written(take);
-    },
-  });
+  const pool = writerPool(ctx, options, { write, throttle, metrics, acks });
 
-  const status = (): IngestStatus => {
-    const { oldest, queued } = pool.backlog();
-    const down = !client.connected
-      ? 'not connected to the MQTT broker'
-      : !subscription.subscribed
-        ? (subscription.error ?? 'connected to the MQTT broker, not subscribed yet')
-        : starvation.verdict(stats.received);
-    return {
-      instance: options.instance,
-      lagMs: oldest === Infinity ? 0 : Math.max(0, Date.now() - oldest),
-      queued,
-      lastStoredAt: metrics.lastStoredAt,
-      lastReceivedAt: metrics.lastReceivedAt,
-      maxLagMs,
-      connected: client.connected,
-      subscribed: subscription.subscribed,
-      down,
-    };
-  };
+  const status = statusProbe({ instance: options.instance, options, client, subscription, starvation, pool, metrics });
   const unregister = metrics.register({
     status,
     connected: () => client.connected,
@@ -224,13 +179,112 @@ export async function startIngest(ctx: AppContext, options: IngestOptions): Prom
     chirpstackTopics: options.chirpstackTopics,
   });
 
-  // Connect and subscribe (QoS 1). A subscription refused at start is an error worth failing on.
+  await connected(client, url, connection, subscription, async () => {
+    pool.shutDown();
+    for (const u of unregister) u();
+    await Promise.all([client.endAsync(true), cache.stop()]);
+  });
+
+  return {
+    clientId,
+    subscriptions,
+    cache,
+    stats: () => ({ ...metrics.stats, pending: pool.size }),
+    status,
+    drain: () => pool.drain(),
+    ...ending({ client, pool, acks, stats: metrics.stats, throttle, write, live: ctx.live, cache, unregister }),
+  };
+}
+
+/** The ingest's MQTT client: a persistent session (clean: false) under a stable client id. */
+function connectClient(
+  url: string,
+  clientId: string,
+  credentials: { username: string; password: string } | undefined,
+): MqttClient {
+  return mqtt.connect(url, {
+    clientId,
+    clean: false,
+    protocolVersion: 4,
+    reconnectPeriod: RECONNECT_MS,
+    connectTimeout: 5000,
+    keepalive: 30,
+    // We subscribe on every connect ourselves: mqtt.js would skip it when sessionPresent is set.
+    resubscribe: false,
+    ...credentials,
+  });
+}
+
+/** The writers: batches of received messages; each committed batch goes to the live feed and is acknowledged. */
+function writerPool(
+  ctx: AppContext,
+  options: IngestOptions,
+  d: { write: BatchWriter; throttle: DeviceStateThrottle; metrics: IngestMetrics; acks: AckTracker },
+): WriterPool {
+  const log = options.logger;
+  return new WriterPool({
+    maxRows: options.batchMaxRows ?? TELEMETRY_DEFAULTS.batchMaxRows,
+    maxDelayMs: options.batchMaxDelayMs ?? TELEMETRY_DEFAULTS.batchMaxDelayMs,
+    maxPending: options.maxPendingMessages ?? TELEMETRY_DEFAULTS.maxPendingMessages,
+    maxWriters: options.maxConcurrentWrites ?? (ctx.database.kind === 'pg' ? 4 : 1),
+    write: d.write,
+    statesDue: () => d.throttle.hasDue(Date.now()),
+    done: (take, result, seconds) => {
+      d.metrics.batch(seconds, result, log);
+      if (!result) return;
+      if (result.samples.length) ctx.live.publish(result.samples);
+      d.acks.written(take);
+    },
+  });
+}
+
+/** Connection, subscription and backlog of this replica, as /health and the gauges read them. */
+function statusProbe(d: {
+  instance: string;
+  options: IngestOptions;
+  client: MqttClient;
+  subscription: IngestSubscription;
+  starvation: StarvationWatch;
+  pool: WriterPool;
+  metrics: IngestMetrics;
+}): () => IngestStatus {
+  const { client, subscription, pool, metrics } = d;
+  const maxLagMs = d.options.maxLagMs ?? TELEMETRY_DEFAULTS.maxLagMs;
+  return () => {
+    const { oldest, queued } = pool.backlog();
+    const down = !client.connected
+      ? 'not connected to the MQTT broker'
+      : !subscription.subscribed
+        ? (subscription.error ?? 'connected to the MQTT broker, not subscribed yet')
+        : d.starvation.verdict(metrics.stats.received);
+    return {
+      instance: d.instance,
+      lagMs: oldest === Infinity ? 0 : Math.max(0, Date.now() - oldest),
+      queued,
+      lastStoredAt: metrics.lastStoredAt,
+      lastReceivedAt: metrics.lastReceivedAt,
+      maxLagMs,
+      connected: client.connected,
+      subscribed: subscription.subscribed,
+      down,
+    };
+  };
+}
+
+/**
+ * Waits for the first connection (5 s) and its subscriptions (QoS 1): a broker out of reach or a
+ * subscription refused at start is an error worth failing on, after `teardown`.
+ */
+async function connected(
+  client: MqttClient,
+  url: string,
+  connection: { subscribing: Promise<string[]> },
+  subscription: IngestSubscription,
+  teardown: () => Promise<void>,
+): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
-      pool.shutDown();
-      client.end(true);
-      void cache.stop();
-      for (const u of unregister) u();
+      void teardown().catch(() => {});
       reject(new Error(`ingest: cannot connect to the MQTT broker at ${redactUrl(url)} within 5000 ms`));
     }, 5000);
     client.once('connect', () => {
@@ -240,22 +294,9 @@ export async function startIngest(ctx: AppContext, options: IngestOptions): Prom
   });
   const refused = await connection.subscribing;
   if (refused.length) {
-    pool.shutDown();
-    await client.endAsync(true);
-    await cache.stop();
-    for (const u of unregister) u();
+    await teardown();
     throw new Error(`ingest: ${subscription.error}`);
   }
-
-  return {
-    clientId,
-    subscriptions,
-    cache,
-    stats: () => ({ ...stats, pending: pool.size }),
-    status,
-    drain: () => pool.drain(),
-    ...ending({ client, pool, acks, stats, throttle, write, live, cache, unregister }),
-  };
 }
 
 /** Connects, reconnects and subscribes on every connect; says once per outage that the broker is gone. */
