@@ -606,16 +606,14 @@ function mergeAgg(into: DeviceAgg, from: DeviceAgg): DeviceAgg {
  * live samples, of every reading in its batch.
  */
 export class DeviceStateThrottle {
-  private readonly written = new Map<string, { at: number; status: string }>();
-  private readonly held = new Map<string, { agg: DeviceAgg; dueAt: number }>();
+  /** Everything the throttle knows of a device, in one record: one lookup per device per batch. */
+  private readonly slots = new Map<string, Slot>();
   /**
    * When held facts fall due, soonest first, so a batch looks only at those due and not at every
    * held device (thousands, on every batch). Lazy: an entry whose device is no longer held at
    * that time is skipped; one that is being written is dropped and pushed again when it settles.
    */
   private readonly due = new DueQueue();
-  private readonly writing = new Set<string>();
-  private readonly shares = new Map<string, number>();
 
   constructor(
     private readonly everyMs = 5000,
@@ -623,136 +621,158 @@ export class DeviceStateThrottle {
     private readonly spread: (id: string) => number = windowShare,
   ) {}
 
-  private windowOf(id: string, intervalS: number): number {
-    let share = this.shares.get(id);
-    if (share === undefined) this.shares.set(id, (share = this.spread(id)));
-    return Math.min(this.everyMs, (intervalS * 1000) / 2) * share;
+  private slot(id: string): Slot {
+    let s = this.slots.get(id);
+    if (!s) {
+      s = { share: this.spread(id), writtenAt: 0, writtenStatus: null, held: null, dueAt: 0, writing: false };
+      this.slots.set(id, s);
+    }
+    return s;
   }
 
-  private hold(id: string, agg: DeviceAgg, dueAt: number): void {
-    this.held.set(id, { agg, dueAt });
-    this.due.push(dueAt, id);
+  private windowOf(s: Slot, intervalS: number): number {
+    return Math.min(this.everyMs, (intervalS * 1000) / 2) * s.share;
+  }
+
+  private hold(s: Slot, agg: DeviceAgg, dueAt: number): void {
+    s.held = agg;
+    s.dueAt = dueAt;
+    this.due.push(dueAt, s);
   }
 
   take(aggs: DeviceAgg[], intervalOf: (id: string) => number, now: number): DeviceAgg[] {
     const out: DeviceAgg[] = [];
+    const taken: Slot[] = [];
     for (const agg of aggs) {
-      const held = this.held.get(agg.id);
-      const merged = held ? mergeAgg(held.agg, agg) : agg;
-      const last = this.written.get(agg.id);
-      if (this.writing.has(agg.id)) {
+      const s = this.slot(agg.id);
+      const held = s.held;
+      const merged = held ? mergeAgg(held, agg) : agg;
+      if (s.writing) {
         // The write in flight counts as written now: an up device waits for its next window.
-        if (!held)
-          this.hold(agg.id, merged, last?.status === 'up' ? now + this.windowOf(agg.id, intervalOf(agg.id)) : 0);
-      } else if (!last || last.status !== 'up') {
-        if (held) this.held.delete(agg.id);
+        if (!held) this.hold(s, merged, s.writtenStatus === 'up' ? now + this.windowOf(s, intervalOf(agg.id)) : 0);
+      } else if (s.writtenStatus !== 'up' || now - s.writtenAt >= this.windowOf(s, intervalOf(agg.id))) {
+        s.held = null;
         out.push(merged);
-      } else {
-        const window = this.windowOf(agg.id, intervalOf(agg.id));
-        if (now - last.at >= window) {
-          if (held) this.held.delete(agg.id);
-          out.push(merged);
-        } else if (!held) this.hold(agg.id, merged, last.at + window);
+        taken.push(s);
+      } else if (!held) {
+        this.hold(s, merged, s.writtenAt + this.windowOf(s, intervalOf(agg.id)));
       }
     }
     // Whatever is held and due goes now too, even for devices that fell silent.
-    for (let id = this.nextDue(now); id !== null; id = this.nextDue(now)) {
-      out.push(this.held.get(id)!.agg);
-      this.held.delete(id);
+    for (let s = this.nextDue(now); s !== null; s = this.nextDue(now)) {
+      out.push(s.held!);
+      s.held = null;
+      taken.push(s);
     }
-    for (const a of out) this.writing.add(a.id);
+    for (const s of taken) s.writing = true;
     return out;
   }
 
   /** The next held device due at `now` and not being written (taken off the queue), or null. */
-  private nextDue(now: number): string | null {
+  private nextDue(now: number): Slot | null {
     for (;;) {
       const top = this.due.peek();
       if (!top || top.dueAt > now) return null;
       this.due.pop();
-      const h = this.held.get(top.id);
-      // Stale (taken or re-held since), or being written (pushed again when it settles).
-      if (!h || h.dueAt !== top.dueAt || this.writing.has(top.id)) continue;
-      return top.id;
+      const s = top.slot;
+      // Stale (taken or held again since), or being written (pushed again when it settles).
+      if (!s.held || s.dueAt !== top.dueAt || s.writing) continue;
+      return s;
     }
   }
 
   markWritten(rows: Array<{ id: string; status: string }>, now: number): void {
     for (const r of rows) {
-      this.written.set(r.id, { at: now, status: r.status });
-      this.settleOne(r.id);
+      const s = this.slot(r.id);
+      s.writtenAt = now;
+      s.writtenStatus = r.status;
+      this.settleSlot(s);
     }
   }
 
   /** The write of these (taken) devices is over, committed or not (markWritten settles those it names). */
   settle(aggs: DeviceAgg[]): void {
-    for (const a of aggs) this.settleOne(a.id);
+    for (const a of aggs) {
+      const s = this.slots.get(a.id);
+      if (s) this.settleSlot(s);
+    }
   }
 
-  private settleOne(id: string): void {
-    if (!this.writing.delete(id)) return;
-    const h = this.held.get(id);
-    if (h) this.due.push(h.dueAt, id);
+  private settleSlot(s: Slot): void {
+    if (!s.writing) return;
+    s.writing = false;
+    if (s.held) this.due.push(s.dueAt, s);
   }
 
   /** Held facts whose window has ended (or all of them), not being written. */
   hasDue(now: number, all = false): boolean {
     if (all) {
-      for (const [id] of this.held) if (!this.writing.has(id)) return true;
+      for (const s of this.slots.values()) if (s.held && !s.writing) return true;
       return false;
     }
-    const id = this.nextDue(now);
-    if (id === null) return false;
-    this.due.push(this.held.get(id)!.dueAt, id); // only looked at: back in the queue
+    const s = this.nextDue(now);
+    if (s === null) return false;
+    this.due.push(s.dueAt, s); // only looked at: back in the queue
     return true;
   }
 
   /** Puts back facts taken for a write that failed (due at once). */
   restore(aggs: DeviceAgg[]): void {
     for (const agg of aggs) {
-      const held = this.held.get(agg.id);
-      this.hold(agg.id, held ? mergeAgg(agg, held.agg) : agg, 0);
+      const s = this.slot(agg.id);
+      this.hold(s, s.held ? mergeAgg(agg, s.held) : agg, 0);
     }
   }
 
   /** Makes everything held due (before a stop). */
   releaseAll(): void {
-    for (const [id, h] of this.held) {
-      h.dueAt = 0;
-      this.due.push(0, id);
-    }
+    for (const s of this.slots.values()) if (s.held) this.hold(s, s.held, 0);
   }
 }
 
-/** A binary min-heap of (dueAt, device id). */
+/** One device in the throttle. */
+interface Slot {
+  /** Its share (0.5–1) of the window. */
+  share: number;
+  /** When its state was last written, and the status it had then (null: never written). */
+  writtenAt: number;
+  writtenStatus: string | null;
+  /** Facts waiting for its window (merged, newest wins), due at `dueAt`. */
+  held: DeviceAgg | null;
+  dueAt: number;
+  /** A batch is writing its state now. */
+  writing: boolean;
+}
+
+/** A binary min-heap of (dueAt, device). */
 class DueQueue {
   private readonly times: number[] = [];
-  private readonly ids: string[] = [];
+  private readonly slots: Slot[] = [];
 
-  push(dueAt: number, id: string): void {
-    const { times, ids } = this;
+  push(dueAt: number, slot: Slot): void {
+    const { times, slots } = this;
     let i = times.length;
     times.push(dueAt);
-    ids.push(id);
+    slots.push(slot);
     while (i > 0) {
       const parent = (i - 1) >> 1;
       if (times[parent]! <= dueAt) break;
       times[i] = times[parent]!;
-      ids[i] = ids[parent]!;
+      slots[i] = slots[parent]!;
       i = parent;
     }
     times[i] = dueAt;
-    ids[i] = id;
+    slots[i] = slot;
   }
 
-  peek(): { dueAt: number; id: string } | null {
-    return this.times.length ? { dueAt: this.times[0]!, id: this.ids[0]! } : null;
+  peek(): { dueAt: number; slot: Slot } | null {
+    return this.times.length ? { dueAt: this.times[0]!, slot: this.slots[0]! } : null;
   }
 
   pop(): void {
-    const { times, ids } = this;
+    const { times, slots } = this;
     const lastTime = times.pop()!;
-    const lastId = ids.pop()!;
+    const lastSlot = slots.pop()!;
     const n = times.length;
     if (!n) return;
     let i = 0;
@@ -762,11 +782,11 @@ class DueQueue {
       if (child + 1 < n && times[child + 1]! < times[child]!) child++;
       if (times[child]! >= lastTime) break;
       times[i] = times[child]!;
-      ids[i] = ids[child]!;
+      slots[i] = slots[child]!;
       i = child;
     }
     times[i] = lastTime;
-    ids[i] = lastId;
+    slots[i] = lastSlot;
   }
 }
 
