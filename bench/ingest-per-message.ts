@@ -367,6 +367,9 @@ async function publishRole(m: Extract<ToChild, { role: 'publish' }>, send: (m: F
                 } else if (inFlight === 0) resolve();
               });
             }
+            // Resumed after the other connections handed out the last message: nothing in flight
+            // here, so no callback would ever resolve this one (the run waited forever).
+            if (inFlight === 0 && next >= m.messages) resolve();
           };
           pump();
         }),
