@@ -17,7 +17,8 @@ import { openDatabase, type DatabaseHandle } from '../data-api/src/kernel/db/ind
 import { migrateToLatest } from '../data-api/src/kernel/db/migrator.ts';
 import { decodeMessage } from '../data-api/src/telemetry/ingest/decode.ts';
 import { RegistryCache } from '../data-api/src/telemetry/ingest/registry-cache.ts';
-import { writeBatch, type IncomingMessage, type ReadingsHook } from '../data-api/src/telemetry/ingest/writer.ts';
+import { writeBatch, type IncomingMessage } from '../data-api/src/telemetry/ingest/writer.ts';
+import type { ReadingsHook } from '../data-api/src/telemetry/ingest/readings.ts';
 import { channelFor } from '../data-api/src/notifications/channels/index.ts';
 import { startNotificationEngine, type NotificationEngine } from '../data-api/src/notifications/engine.ts';
 import {

@@ -10,7 +10,7 @@ import { openAlerts, resolveAlertsByKey, type OpenAlertInput } from '../health/a
 import type { NoDataRule, AlertRule, StateRule, ThresholdRule } from '../contracts/notification-rules.ts';
 import { parseDuration } from '../contracts/notification-rules.ts';
 import type { Database } from '../kernel/db/index.ts';
-import type { StoredReading } from '../telemetry/ingest/writer.ts';
+import type { StoredReading } from '../telemetry/ingest/readings.ts';
 import type { NotificationConfig } from './rules.ts';
 import {
   alertLabels,

@@ -1,8 +1,8 @@
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { LIVE_CHANNEL, MAX_NOTIFY_BYTES } from '../kernel/changes/service.ts';
-import type { AppContext } from '../kernel/context.ts';
+import type { Database } from '../kernel/db/index.ts';
 import type { LiveSample } from '../contracts/stream.ts';
-import type { StoredReading } from './ingest/writer.ts';
+import type { StoredReading } from './ingest/readings.ts';
 
 /**
  * The flush window is added to every live sample's publish → pixel time (uniform 0..window),
@@ -24,7 +24,8 @@ export class LiveTelemetry {
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
 
-  constructor(private readonly ctx: AppContext) {}
+  // Only the database: kernel/context.ts holds this class, so naming AppContext here would be a cycle.
+  constructor(private readonly ctx: { db: Kysely<Database> }) {}
 
   publish(samples: StoredReading[]): void {
     for (const s of samples) {

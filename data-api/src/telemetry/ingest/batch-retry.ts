@@ -7,13 +7,8 @@ import { parseTopic } from '../../contracts/mqtt.ts';
 import type { Database } from '../../kernel/db/index.ts';
 import type { Decoded } from './decode.ts';
 import type { RegistryCache } from './registry-cache.ts';
-import {
-  writeBatch,
-  type DeviceStateThrottle,
-  type IncomingMessage,
-  type ReadingsHook,
-  type WriteResult,
-} from './writer.ts';
+import { writeBatch, type DeviceStateThrottle, type IncomingMessage, type WriteResult } from './writer.ts';
+import type { ReadingsHook } from './readings.ts';
 
 export interface BatchWriterDeps {
   db: Kysely<Database>;

@@ -16,7 +16,8 @@ import { StarvationWatch } from './starvation.ts';
 import type { IngestStatus } from './status.ts';
 import { IngestSubscription, SYS_CLIENTS, SYS_PUBLISHES_RECEIVED } from './subscription.ts';
 import { WriterPool, type Pending } from './writer-pool.ts';
-import { DeviceStateThrottle, type ReadingsHook } from './writer.ts';
+import { DeviceStateThrottle } from './writer.ts';
+import type { ReadingsHook } from './readings.ts';
 
 export type { IngestStats } from './ingest-metrics.ts';
 

@@ -1,5 +1,3 @@
-import type { AppContext } from '../../kernel/context.ts';
-
 /** What one running ingest says of itself: /health reads it. */
 export interface IngestStatus {
   /** Its MQTT session name: `fleetbook-ingest-<instance>`. */
@@ -25,19 +23,21 @@ export interface IngestStatus {
 type Probe = () => IngestStatus;
 /** The ingests running in this process (AppContext.ingests). */
 export type IngestProbes = Set<Probe>;
+/** What these functions need of a context (an AppContext is one; kernel/context.ts imports this module). */
+type WithIngests = { ingests: IngestProbes };
 
 /**
  * The ingests running in this process, per API context. Their state is a per-process fact
  * (each replica stores only its share of a shared subscription), so there is no
  * cluster-wide registry. Returns the unregister function (call it on stop).
  */
-export function registerIngestStatus(ctx: AppContext, probe: Probe): () => void {
+export function registerIngestStatus(ctx: WithIngests, probe: Probe): () => void {
   ctx.ingests.add(probe);
   return () => void ctx.ingests.delete(probe);
 }
 
 /** This process's ingest (the worst of its ingests), or null when none runs here. */
-export function ingestStatusOf(ctx: AppContext): IngestStatus | null {
+export function ingestStatusOf(ctx: WithIngests): IngestStatus | null {
   let worst: IngestStatus | null = null;
   for (const probe of ctx.ingests) {
     const s = probe();

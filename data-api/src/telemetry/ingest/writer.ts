@@ -7,24 +7,12 @@ import type { Database } from '../../kernel/db/index.ts';
 import { capturePayload, type DeadLetter, type Decoded, type Radio } from './decode.ts';
 import type { DeviceInfo, RegistryCache } from './registry-cache.ts';
 import { insertTelemetryRows, type TelemetryRow } from './telemetry-insert.ts';
+import type { ReadingsHook, StoredReading } from './readings.ts';
 
 /** One MQTT message after decoding, with when it arrived (epoch ms). */
 export interface IncomingMessage {
   decoded: Decoded;
   receivedAt: number;
-}
-
-/**
- * A reading as this batch stored it (ts: the ISO reading time); the live feed turns it into the wire's
- * LiveSample (contracts/stream.ts, epoch seconds), the notifications evaluator reads it as is.
- */
-export interface StoredReading {
-  device_id: string;
-  site_id: string | null;
-  customer_id: string | null;
-  ts: string;
-  status: string | null;
-  metrics: Record<string, number>;
 }
 
 export interface WriteResult {
@@ -54,17 +42,6 @@ export interface DeviceAgg {
 }
 
 const ACTOR = 'system:ingest';
-
-/**
- * Called inside the batch's transaction with the readings it stored (repeats left out) and
- * the registry facts of their devices: alert rules are evaluated on the readings as they are
- * stored, and their transitions commit (or not) with them. (The notifications evaluator.)
- */
-export type ReadingsHook = (
-  trx: Transaction<Database>,
-  readings: StoredReading[],
-  device: (id: string) => DeviceInfo | null,
-) => Promise<void>;
 
 type Item = Decoded['items'][number];
 type Letter = DeadLetter & { customer_id: string | null };

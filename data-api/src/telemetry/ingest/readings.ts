@@ -1,0 +1,29 @@
+// The readings a batch stored and the hook that receives them: the live feed (telemetry/live.ts)
+// and the notifications evaluator read them without importing the writer and what it imports.
+import type { Transaction } from 'kysely';
+import type { Database } from '../../kernel/db/index.ts';
+import type { DeviceInfo } from './registry-cache.ts';
+
+/**
+ * A reading as this batch stored it (ts: the ISO reading time); the live feed turns it into the wire's
+ * LiveSample (contracts/stream.ts, epoch seconds), the notifications evaluator reads it as is.
+ */
+export interface StoredReading {
+  device_id: string;
+  site_id: string | null;
+  customer_id: string | null;
+  ts: string;
+  status: string | null;
+  metrics: Record<string, number>;
+}
+
+/**
+ * Called inside the batch's transaction with the readings it stored (repeats left out) and
+ * the registry facts of their devices: alert rules are evaluated on the readings as they are
+ * stored, and their transitions commit (or not) with them. (The notifications evaluator.)
+ */
+export type ReadingsHook = (
+  trx: Transaction<Database>,
+  readings: StoredReading[],
+  device: (id: string) => DeviceInfo | null,
+) => Promise<void>;
