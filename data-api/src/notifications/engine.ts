@@ -5,10 +5,10 @@
 // rules whose `for` ran out, no-data rules and the state rules.
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { AppContext } from '../kernel/context.ts';
-import type { Database } from '../kernel/db/index.ts';
+import type { Database, DatabaseHandle } from '../kernel/db/index.ts';
+import type { MetricsRegistry } from '../kernel/metrics/registry.ts';
 import { parseDuration } from '../contracts/notification-rules.ts';
-import type { ReadingsHook } from '../telemetry/ingest/writer.ts';
+import type { ReadingsHook } from '../telemetry/ingest/readings.ts';
 import { notificationDeliverySeconds } from '../kernel/metrics/notifications.ts';
 import { releaseLease, tryAcquireLease } from '../health/monitor/lease.ts';
 import { ackLinkKey } from './deliver.ts';
@@ -25,7 +25,8 @@ import { flushDueGroups, type FlushContext, type FlushStats } from './group.ts';
 import { compileInhibitRules, Inhibitor, type CompiledInhibitRule } from './inhibit.ts';
 import { sweepNoData } from './nodata.ts';
 import { OutboxWorker } from './outbox.ts';
-import { compileRoutes, routePendingAlerts, type CompiledRoute } from './route.ts';
+import type { CompiledRoute } from './compiled-route.ts';
+import { compileRoutes, routePendingAlerts } from './route.ts';
 import type { NotificationConfig } from './rules.ts';
 import { activeSilences, type ActiveSilence } from './silence.ts';
 
@@ -63,8 +64,15 @@ export interface NotificationEngine {
   stop(): Promise<void>;
 }
 
+/** What the engine uses of its AppContext (kernel/context.ts holds the engine, so naming AppContext would be a cycle). */
+export interface EngineContext {
+  db: Kysely<Database>;
+  database: DatabaseHandle;
+  metrics: MetricsRegistry;
+}
+
 export async function startNotificationEngine(
-  ctx: AppContext,
+  ctx: EngineContext,
   config: NotificationConfig,
   options: EngineOptions,
 ): Promise<NotificationEngine> {
@@ -234,7 +242,7 @@ class Rounds {
   }
 }
 
-function newOutbox(ctx: AppContext, config: NotificationConfig, options: EngineOptions): OutboxWorker {
+function newOutbox(ctx: EngineContext, config: NotificationConfig, options: EngineOptions): OutboxWorker {
   const delivery = notificationDeliverySeconds(ctx);
   return new OutboxWorker(ctx.db, {
     instance: options.instance,
@@ -249,7 +257,7 @@ function newOutbox(ctx: AppContext, config: NotificationConfig, options: EngineO
   });
 }
 
-function engineMetrics(ctx: AppContext, outbox: OutboxWorker, isLeader: () => boolean) {
+function engineMetrics(ctx: EngineContext, outbox: OutboxWorker, isLeader: () => boolean) {
   const metrics = ctx.metrics;
   const mOpened = metrics.counter(
     'fleetbook_notification_alerts_opened_total',

@@ -1,5 +1,5 @@
 import type { Histogram } from 'prom-client';
-import type { AppContext } from '../context.ts';
+import type { WithMetrics } from './registry.ts';
 
 export type DeliveryOutcome = 'delivered' | 'retry' | 'failed';
 
@@ -8,7 +8,7 @@ export type DeliveryOutcome = 'delivered' | 'retry' | 'failed';
  * attempt (webhook, slack, email, whatsapp), from hand-over to the channel's answer. Its
  * `_count` is the attempt count; `outcome="retry"` is a failure that will be tried again.
  */
-export function notificationDeliverySeconds(ctx: AppContext): Histogram<'channel' | 'outcome'> {
+export function notificationDeliverySeconds(ctx: WithMetrics): Histogram<'channel' | 'outcome'> {
   return ctx.metrics.histogram(
     'fleetbook_notification_delivery_seconds',
     'Notification delivery attempts by channel and outcome',

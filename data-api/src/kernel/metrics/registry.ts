@@ -1,5 +1,4 @@
 import { collectDefaultMetrics, Counter as PromCounter, Gauge as PromGauge, Histogram, Registry } from 'prom-client';
-import type { AppContext } from '../context.ts';
 
 /**
  * One prom-client registry per AppContext (tests run several apps in one process), with the
@@ -167,8 +166,16 @@ export class MetricsRegistry {
   }
 }
 
+/**
+ * What the metric helpers need of a context: its registry. An AppContext is one; naming only
+ * this keeps the metrics modules from importing kernel/context.ts, which imports them.
+ */
+export interface WithMetrics {
+  metrics: MetricsRegistry;
+}
+
 /** Counts a database error of a background component (ingest, monitor, rollup…). */
-export function countDbError(ctx: AppContext, component: string): void {
+export function countDbError(ctx: WithMetrics, component: string): void {
   ctx.metrics
     .counter('fleetbook_db_errors_total', 'Database errors in background components, by component')
     .inc({ component });
