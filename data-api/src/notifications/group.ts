@@ -10,7 +10,7 @@ import { ackUrl, buildNotification, enqueueAll, newNotificationId } from './deli
 import { planFlush, type Member } from './escalate.ts';
 import { notifyWake } from './evaluate.ts';
 import type { Inhibitor } from './inhibit.ts';
-import type { CompiledRoute } from './route.ts';
+import type { CompiledRoute } from './compiled-route.ts';
 import { silencedBy, sitesInMaintenance, type ActiveSilence } from './silence.ts';
 
 type Labels = Record<string, string>;

@@ -16,6 +16,7 @@ import { generateId } from '../contracts/ids.ts';
 import { json, type AlertsTable, type Database } from '../kernel/db/index.ts';
 import { loadSubjects, type RuleSet } from './evaluate.ts';
 import { BUILTIN_EVENTS } from './events.ts';
+import type { CompiledRoute } from './compiled-route.ts';
 import { groupOf } from './group.ts';
 import {
   alertLabels,
@@ -26,28 +27,6 @@ import {
   renderTemplate,
   siteUrl,
 } from './labels.ts';
-
-export interface EscalationStep {
-  afterMs: number;
-  contactPoints: string[];
-}
-
-export interface CompiledRoute {
-  /** `root`, `root.0`, `root.0.2`: the path in the tree (stable while policies.yaml is). */
-  id: string;
-  test: (labels: Record<string, string>) => boolean;
-  receiverName: string;
-  steps: EscalationStep[];
-  /** Start the steps again every repeat interval while unacknowledged (else: repeat the last step). */
-  cycle: boolean;
-  groupBy: string[] | typeof GROUP_ALL;
-  groupWaitMs: number;
-  groupIntervalMs: number;
-  repeatIntervalMs: number;
-  muteDuringMaintenance: boolean;
-  continue: boolean;
-  children: CompiledRoute[];
-}
 
 const ms = (text: string) => parseDuration(text) ?? 0;
 
