@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AutomationRun } from '../contracts/automation-runs.ts';
 import type { OpenTicketBody } from '../contracts/automation-write-back.ts';
-import type { ActionRecord, ArtifactRecord } from './runner.ts';
+import type { ActionRecord, ArtifactRecord } from './records.ts';
 import type { ActionState, TimelineEntry } from '../contracts/automation-timeline.ts';
 
 export const PROGRESS_SUFFIX = '.progress.jsonl';

@@ -22,39 +22,11 @@ import { SecretResolver, secretRefsIn } from './secrets.ts';
 import { specDigest } from './spec-file.ts';
 import { buildConditionData, conditionText, evaluateCondition, type ConditionData } from '../contracts/condition.ts';
 import { stepTree, TICKET_ACTION } from '../contracts/step-tree.ts';
-import type { ActionState, SkipInfo, TimelineEntry } from '../contracts/automation-timeline.ts';
+import type { SkipInfo, TimelineEntry } from '../contracts/automation-timeline.ts';
 import { Timeline } from './timeline.ts';
+import type { ActionRecord, ArtifactRecord } from './records.ts';
 
 export { TICKET_ACTION };
-
-export interface ActionRecord {
-  id: string;
-  type: string;
-  state: ActionState;
-  attempts: number;
-  started_at?: string;
-  finished_at?: string;
-  duration_ms: number;
-  summary?: string;
-  error?: string;
-  /** Log lines, scrubbed of resolved secret values. */
-  log: string[];
-  outputs?: Record<string, unknown>;
-  /** Effective dependencies (the previous action in a spec without depends_on). */
-  needs?: string[];
-  /** For skipped actions: why (the condition and its value, or the failed dependency). */
-  skip?: SkipInfo;
-}
-
-export interface ArtifactRecord {
-  action_id: string;
-  name: string;
-  /** Absolute path of the file. */
-  file: string;
-  content_type: string;
-  size: number;
-  sha256: string;
-}
 
 export interface RunRecord {
   run_id: string;
