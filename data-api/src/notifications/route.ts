@@ -248,13 +248,7 @@ async function joinGroups(trx: Transaction<Database>, joins: Joins, now: number)
     const at = g.last_flush_at
       ? Math.max(now, new Date(g.last_flush_at).getTime() + j.route.groupIntervalMs)
       : now + j.route.groupWaitMs;
-    const current = g.next_flush_at ? new Date(g.next_flush_at).getTime() : Infinity;
-    if (at < current)
-      await trx
-        .updateTable('notification_groups')
-        .set({ next_flush_at: new Date(at) })
-        .where('id', '=', g.id)
-        .execute();
+    await flushNoLaterThan(trx, g, at);
   }
   const members = [...joins.entries()].flatMap(([k, j]) =>
     j.alerts.map((alert_id) => ({ group_id: byKey.get(k)!.id, alert_id })),
@@ -264,6 +258,21 @@ async function joinGroups(trx: Transaction<Database>, joins: Joins, now: number)
     .values(members)
     .onConflict((oc) => oc.columns(['group_id', 'alert_id']).doNothing())
     .execute();
+}
+
+/** Moves a group's next flush to `at` when that is sooner (a flush already due earlier stays). */
+async function flushNoLaterThan(
+  trx: Transaction<Database>,
+  g: { id: string; next_flush_at: Date | string | null },
+  at: number,
+): Promise<void> {
+  const current = g.next_flush_at ? new Date(g.next_flush_at).getTime() : Infinity;
+  if (at < current)
+    await trx
+      .updateTable('notification_groups')
+      .set({ next_flush_at: new Date(at) })
+      .where('id', '=', g.id)
+      .execute();
 }
 
 /** The groups of resolved alerts become due for the resolved message (at the group's interval). */
@@ -285,12 +294,6 @@ async function dueForResolved(
   for (const g of groups.rows) {
     const interval = routes.get(g.route_id)?.groupIntervalMs ?? 0;
     const at = g.last_flush_at ? Math.max(now, new Date(g.last_flush_at).getTime() + interval) : now;
-    const current = g.next_flush_at ? new Date(g.next_flush_at).getTime() : Infinity;
-    if (at < current)
-      await trx
-        .updateTable('notification_groups')
-        .set({ next_flush_at: new Date(at) })
-        .where('id', '=', g.id)
-        .execute();
+    await flushNoLaterThan(trx, g, at);
   }
 }
