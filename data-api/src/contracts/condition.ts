@@ -7,6 +7,7 @@ import jsonLogic from 'json-logic-js';
 import semver from 'semver';
 // `import * as z`: Docusaurus loads this file through jiti (see contracts/runbook.ts).
 import * as z from 'zod';
+import { JSONLOGIC_OPERATIONS, type JsonLogicOperation } from './jsonlogic.ts';
 import { deploymentSchema, siteSchema } from './registry.ts';
 
 /**
@@ -30,40 +31,7 @@ function ensureOperators(): void {
 
 /** Operators a condition may use: json-logic-js's own (but `log`, a side effect) and ours. */
 export const CONDITION_OPERATORS = [
-  'var',
-  'missing',
-  'missing_some',
-  'if',
-  '?:',
-  '==',
-  '===',
-  '!=',
-  '!==',
-  '!',
-  '!!',
-  'or',
-  'and',
-  '>',
-  '>=',
-  '<',
-  '<=',
-  'max',
-  'min',
-  '+',
-  '-',
-  '*',
-  '/',
-  '%',
-  'map',
-  'reduce',
-  'filter',
-  'all',
-  'none',
-  'some',
-  'merge',
-  'in',
-  'cat',
-  'substr',
+  ...JSONLOGIC_OPERATIONS.filter((op): op is Exclude<JsonLogicOperation, 'log'> => op !== 'log'),
   VERSION_SATISFIES,
 ] as const;
 const OPERATORS = new Set<string>(CONDITION_OPERATORS);

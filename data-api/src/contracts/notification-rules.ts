@@ -7,6 +7,7 @@
 import semver from 'semver';
 import * as z from 'zod';
 import { DEVICE_ROLES, deviceTagSchema, productCodeSchema } from './catalog.ts';
+import { JSONLOGIC_OPERATIONS } from './jsonlogic.ts';
 
 /* ------------------------------------------------------------------ primitives */
 
@@ -59,44 +60,6 @@ export const metricNameSchema = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'expe
 
 /* ------------------------------------------------------------------ JSONLogic */
 
-/** The operations of JsonLogic (jsonlogic.com/operations.html) that json-logic-js implements. */
-export const JSONLOGIC_OPERATIONS = [
-  'var',
-  'missing',
-  'missing_some',
-  'if',
-  '?:',
-  '==',
-  '===',
-  '!=',
-  '!==',
-  '!',
-  '!!',
-  'or',
-  'and',
-  '>',
-  '>=',
-  '<',
-  '<=',
-  'max',
-  'min',
-  '+',
-  '-',
-  '*',
-  '/',
-  '%',
-  'map',
-  'reduce',
-  'filter',
-  'all',
-  'none',
-  'some',
-  'merge',
-  'in',
-  'cat',
-  'substr',
-  'log',
-] as const;
 const OPERATIONS = new Set<string>(JSONLOGIC_OPERATIONS);
 
 export interface LogicProblem {

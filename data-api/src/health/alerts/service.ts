@@ -162,11 +162,23 @@ export async function openAlerts(trx: Db, actor: string, inputs: OpenAlertInput[
     returning *`.execute(trx);
   const opened = result.rows.sort((a, b) => (a.id < b.id ? -1 : 1));
   if (!opened.length) return opened;
+  await recordTransitions(trx, actor, opened, 'alert.open', 'alert.opened');
+  return opened;
+}
+
+/** The audit entries and change events of alerts opened or resolved together. */
+async function recordTransitions(
+  trx: Db,
+  actor: string,
+  rows: AlertRow[],
+  action: 'alert.open' | 'alert.resolve',
+  type: 'alert.opened' | 'alert.resolved',
+): Promise<void> {
   await recordAuditMany(
     trx,
     actor,
-    opened.map((row) => ({
-      action: 'alert.open',
+    rows.map((row) => ({
+      action,
       entity: 'alert',
       entityId: row.id,
       customerId: row.customer_id,
@@ -175,15 +187,14 @@ export async function openAlerts(trx: Db, actor: string, inputs: OpenAlertInput[
   );
   await emitChanges(
     trx,
-    opened.map((row) => ({
-      type: 'alert.opened',
+    rows.map((row) => ({
+      type,
       subject: { type: 'alert', id: row.id },
       customerId: row.customer_id,
       siteId: row.site_id,
       payload: { alert: toAlert(row) },
     })),
   );
-  return opened;
 }
 
 /** Resolves every unresolved alert with one of these dedupe keys (system transitions). */
@@ -195,27 +206,7 @@ export async function resolveAlertsByKey(trx: Db, actor: string, keys: string[])
     returning *`.execute(trx);
   const rows = result.rows.sort((a, b) => (a.id < b.id ? -1 : 1));
   if (!rows.length) return rows;
-  await recordAuditMany(
-    trx,
-    actor,
-    rows.map((row) => ({
-      action: 'alert.resolve',
-      entity: 'alert',
-      entityId: row.id,
-      customerId: row.customer_id,
-      after: toAlert(row),
-    })),
-  );
-  await emitChanges(
-    trx,
-    rows.map((row) => ({
-      type: 'alert.resolved',
-      subject: { type: 'alert', id: row.id },
-      customerId: row.customer_id,
-      siteId: row.site_id,
-      payload: { alert: toAlert(row) },
-    })),
-  );
+  await recordTransitions(trx, actor, rows, 'alert.resolve', 'alert.resolved');
   return rows;
 }
 
