@@ -570,17 +570,27 @@ export async function attachArtifact(
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await trx.updateTable('automation_runs').set({ updated_at: new Date() }).where('id', '=', id).execute();
+    await touchRun(trx, id);
     const artifact = toArtifact(inserted);
     await record(trx, who, row, 'artifact', { after: artifact, payload: { artifact } });
     return { status: 201, body: artifact };
   });
 }
 
-/** A ticket record linked to the run and its deployment, and the "automation run failed" alert (once per run). */
-export async function openTicket(db: Db, who: Principal, id: string, body: OpenTicketInput, meta: WriteMeta = {}) {
+/** A write-back body names its run: the one in the path. */
+function assertRunInPath(body: { run_id: string }, id: string): void {
   if (body.run_id !== id)
     throw validationError([{ path: 'body.run_id', message: `expected ${id}, the run in the path` }]);
+}
+
+/** A write-back changed the run: its `updated_at` says so (lists sort and poll by it). */
+async function touchRun(trx: Transaction<Database>, id: string): Promise<void> {
+  await trx.updateTable('automation_runs').set({ updated_at: new Date() }).where('id', '=', id).execute();
+}
+
+/** A ticket record linked to the run and its deployment, and the "automation run failed" alert (once per run). */
+export async function openTicket(db: Db, who: Principal, id: string, body: OpenTicketInput, meta: WriteMeta = {}) {
+  assertRunInPath(body, id);
   return idempotent(db, who, { key: meta.idempotencyKey, runId: id, op: 'ticket', body }, async (trx) => {
     const row = await lockRun(trx, who, id);
     if (body.deployment_id !== row.deployment_id)
@@ -654,7 +664,7 @@ export async function openTicket(db: Db, who: Principal, id: string, body: OpenT
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await trx.updateTable('automation_runs').set({ updated_at: new Date() }).where('id', '=', id).execute();
+    await touchRun(trx, id);
     const ticket = toTicket(inserted);
     await record(trx, who, row, 'ticket', { after: ticket, payload: { ticket } });
     return { status: 201, body: ticket };
@@ -668,8 +678,7 @@ export async function openTicket(db: Db, who: Principal, id: string, body: OpenT
  * repeat answers `changed: false`.
  */
 export async function setDeviceRefs(db: Db, who: Principal, id: string, body: DeviceRefsInput, meta: WriteMeta = {}) {
-  if (body.run_id !== id)
-    throw validationError([{ path: 'body.run_id', message: `expected ${id}, the run in the path` }]);
+  assertRunInPath(body, id);
   return idempotent(db, who, { key: meta.idempotencyKey, runId: id, op: 'device_refs', body }, async (trx) => {
     const row = await lockRun(trx, who, id);
     assertOpen(row, 'device refs');
@@ -720,7 +729,7 @@ export async function setDeviceRefs(db: Db, who: Principal, id: string, body: De
         siteId: after.site_id,
         payload: after,
       });
-      await trx.updateTable('automation_runs').set({ updated_at: new Date() }).where('id', '=', id).execute();
+      await touchRun(trx, id);
     }
     return {
       status: 200,
