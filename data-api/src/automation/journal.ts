@@ -12,6 +12,7 @@ import {
 import { sleep } from './http.ts';
 import type { TimelineEntry } from '../contracts/automation-timeline.ts';
 import { ulidBody } from '../contracts/ids.ts';
+import { readJsonLines } from './jsonl.ts';
 
 /** Where the runner reports a run. The HTTP implementation writes back to the API; tests and offline runs keep it in memory. */
 export interface RunReporter {
@@ -93,23 +94,8 @@ export class Journal {
   }
 
   read(): JournalLine[] {
-    let text: string;
-    try {
-      text = fs.readFileSync(this.file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
-    const lines: JournalLine[] = [];
-    for (const raw of text.split('\n')) {
-      if (!raw.trim()) continue;
-      try {
-        lines.push(JSON.parse(raw) as JournalLine);
-      } catch {
-        // A line cut short by a crash mid-write: its call was never sent (the write comes first).
-      }
-    }
-    return lines;
+    // A line cut short by a crash mid-write: its call was never sent (the write comes first).
+    return readJsonLines<JournalLine>(this.file);
   }
 
   pending(): JournalCall[] {

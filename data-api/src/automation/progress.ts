@@ -10,6 +10,7 @@ import type { AutomationRun } from '../contracts/automation-runs.ts';
 import type { OpenTicketBody } from '../contracts/automation-write-back.ts';
 import type { ActionRecord, ArtifactRecord } from './records.ts';
 import type { ActionState, TimelineEntry } from '../contracts/automation-timeline.ts';
+import { readJsonLines } from './jsonl.ts';
 
 export const PROGRESS_SUFFIX = '.progress.jsonl';
 
@@ -55,23 +56,8 @@ export class RunProgress {
   }
 
   read(): ProgressLine[] {
-    let text: string;
-    try {
-      text = fs.readFileSync(this.file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
-    const lines: ProgressLine[] = [];
-    for (const raw of text.split('\n')) {
-      if (!raw.trim()) continue;
-      try {
-        lines.push(JSON.parse(raw) as ProgressLine);
-      } catch {
-        // cut short by the kill: the event it describes did not finish being recorded
-      }
-    }
-    return lines;
+    // A line cut short by the kill: the event it describes did not finish being recorded.
+    return readJsonLines<ProgressLine>(this.file);
   }
 
   remove(): void {

@@ -2,6 +2,14 @@
 // types, answers parsed with their schemas, errors with the API's message and the fields it named.
 import type { z } from 'zod';
 
+/** Why a fetch to the API threw (no HTTP answer): a timeout, a refused connection, or the cause's words. */
+export function fetchFailure(err: unknown, refused = 'connection refused'): string {
+  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (e.name === 'TimeoutError') return 'no answer in time';
+  if (e.cause?.code === 'ECONNREFUSED') return refused;
+  return e.cause?.message ?? e.message ?? String(err);
+}
+
 export class ApiClientError extends Error {
   constructor(
     message: string,
@@ -38,13 +46,7 @@ export class ApiClient {
         signal: AbortSignal.timeout(this.opts.timeoutMs ?? 15_000),
       });
     } catch (err) {
-      const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-      const why =
-        e.name === 'TimeoutError'
-          ? 'no answer in time'
-          : e.cause?.code === 'ECONNREFUSED'
-            ? 'connection refused (is fleetbook running? --api or FLEETBOOK_API_URL)'
-            : (e.cause?.message ?? e.message);
+      const why = fetchFailure(err, 'connection refused (is fleetbook running? --api or FLEETBOOK_API_URL)');
       throw new ApiClientError(`${method} ${url}: ${why}`, 0);
     }
     const text = await res.text();

@@ -2,6 +2,7 @@
 // a run go through the journal and the HTTP reporter (automation/journal.ts), not through here.
 // URLs come from contracts/automation-write-back.ts, bodies from contracts/automation-runs.ts.
 import { apiUrl, automationRoutes } from '../../contracts/automation-write-back.ts';
+import { fetchFailure } from '../../kernel/api-client.ts';
 import type {
   AutomationRun,
   ClaimBody,
@@ -47,14 +48,7 @@ export class RunnerClient {
         signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
       });
     } catch (err) {
-      const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-      const why =
-        e.name === 'TimeoutError'
-          ? 'no answer in time'
-          : e.cause?.code === 'ECONNREFUSED'
-            ? 'connection refused'
-            : (e.cause?.message ?? e.message ?? String(err));
-      throw new ApiCallError(`POST ${urlPath}: ${why}`, 0);
+      throw new ApiCallError(`POST ${urlPath}: ${fetchFailure(err)}`, 0);
     }
     const text = await res.text();
     if (!res.ok) {
