@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { LineCounter, parseDocument, type Document } from 'yaml';
 import {
   formatPath,
   validateExecutionSpec,
@@ -8,6 +8,7 @@ import {
   type SpecIssue,
   type SpecRule,
 } from '../contracts/execution-spec.ts';
+import { locate } from '../kernel/validation/yaml-locate.ts';
 
 /** One problem, positioned: printed as `file:line:column  message  rule-id` (like the runbook lint). */
 export interface SpecDiagnostic {
@@ -95,33 +96,6 @@ function toDiagnostic(
   if (issue.rule === 'spec/schema' && issue.path.length > 0 && !message.startsWith('Missing field'))
     message = `${formatPath(issue.path)}: ${message}`;
   return { file, ...pos(locate(doc, issue.path)), message, rule: issue.rule };
-}
-
-/**
- * Offset of the key (or sequence item) a path names; for a path that does not exist (a missing
- * field) the deepest existing ancestor's key.
- */
-export function locate(doc: Document, path: ReadonlyArray<string | number>): number {
-  let node: unknown = doc.contents;
-  let best = (doc.contents as YamlNode | null)?.range?.[0] ?? 0;
-  for (const seg of path) {
-    if (isMap(node)) {
-      const pair = node.items.find(
-        (p) =>
-          (isScalar(p.key) ? p.key.value : p.key) === seg || (isScalar(p.key) && String(p.key.value) === String(seg)),
-      );
-      if (!pair) break;
-      const key = pair.key as YamlNode | null;
-      if (key?.range) best = key.range[0];
-      node = pair.value;
-    } else if (isSeq(node) && typeof seg === 'number') {
-      const item = node.items[seg] as YamlNode | undefined;
-      if (!item) break;
-      if (item.range) best = item.range[0];
-      node = item;
-    } else break;
-  }
-  return best;
 }
 
 /** JSON with object keys sorted at every level: the same spec always has the same bytes. */

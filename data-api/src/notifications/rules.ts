@@ -4,7 +4,7 @@
 // file:line:column with a rule id, like `fleetbook lint`. The API refuses to start on an error.
 import fs from 'node:fs';
 import path from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type * as z from 'zod';
 import {
   contactPointsFileSchema,
@@ -23,6 +23,7 @@ import {
   type RulesFile,
 } from '../contracts/notification-rules.ts';
 import { formatPath } from '../kernel/errors/index.ts';
+import { locate } from '../kernel/validation/yaml-locate.ts';
 
 export const RULE_FILES = {
   rules: 'rules.yaml',
@@ -122,30 +123,6 @@ function readYaml(dir: string, name: string, display: string, out: Diagnostic[])
     return null;
   }
   return { file: display, doc, raw: doc.toJS({ maxAliasCount: 100 }) ?? {}, pos };
-}
-
-/**
- * Offset of the node a path names: the key of a map entry, the item of a sequence; for a
- * path that does not exist (a missing field), its deepest existing ancestor.
- */
-export function locate(doc: Document, at: ReadonlyArray<PropertyKey>): number {
-  let node: unknown = doc.contents;
-  let best = (doc.contents as YamlNode | null)?.range?.[0] ?? 0;
-  for (const seg of at) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
-      if (!pair) break;
-      const key = pair.key as YamlNode | null;
-      if (key?.range) best = key.range[0];
-      node = pair.value;
-    } else if (isSeq(node) && typeof seg === 'number') {
-      const item = node.items[seg] as YamlNode | undefined;
-      if (!item) break;
-      if (item.range) best = item.range[0];
-      node = item;
-    } else break;
-  }
-  return best;
 }
 
 /** Offset of the VALUE a path names (for messages about a value, e.g. an unknown metric). */

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { CronExpressionParser } from 'cron-parser';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { locate } from '../spec-file.ts';
+import { locate } from '../../kernel/validation/yaml-locate.ts';
 import { healthChecksJobSchema, scheduleIdSchema, SPEC_PATH_PATTERN } from '../../contracts/automation-runs.ts';
 import { formatPath } from '../../contracts/execution-spec.ts';
 

@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { contactPointsFileSchema, type ContactPoint } from '../../contracts/notification-channels.ts';
 import { formatPath } from '../../kernel/errors/index.ts';
-import { formatDiagnostic, locate } from '../rules.ts';
+import { locate } from '../../kernel/validation/yaml-locate.ts';
+import { formatDiagnostic } from '../rules.ts';
 
 export type ContactPointsRead = { ok: true; points: ContactPoint[] } | { ok: false; problems: string[] };
 
