@@ -13,6 +13,9 @@ export default tseslint.config(
     ignores: [
       'node_modules/',
       'build/',
+      // The site server's build generations, as .gitignore has them (left beside the repo after a test run).
+      'build.gen/',
+      'build.swap-*/',
       '.docusaurus/',
       '.fleetbook/',
       'test-results/',
