@@ -3,6 +3,7 @@ import net from 'node:net';
 import { buildApp } from '../data-api/src/app.ts';
 import { openDatabase } from '../data-api/src/kernel/db/index.ts';
 import { headlessContext } from '../tests/helpers/app.ts';
+import { processCpuMs } from './cpu.ts';
 
 /**
  * The API in `count` cluster workers sharing one port, as `fleetbook start` runs it with
@@ -10,7 +11,10 @@ import { headlessContext } from '../tests/helpers/app.ts';
  * database, the primary (this benchmark) only distributing connections. Minus the broker and
  * the background services, like benchContext.
  */
-export async function startApiWorkers(dbUrl: string, count: number): Promise<{ base: string; close(): Promise<void> }> {
+export async function startApiWorkers(
+  dbUrl: string,
+  count: number,
+): Promise<{ base: string; cpuMs(): Promise<number>; close(): Promise<void> }> {
   const port = await new Promise<number>((resolve) => {
     const probe = net.createServer().listen(0, '127.0.0.1', () => {
       const { port } = probe.address() as net.AddressInfo;
@@ -32,6 +36,24 @@ export async function startApiWorkers(dbUrl: string, count: number): Promise<{ b
   );
   return {
     base: `http://127.0.0.1:${port}`,
+    /** The CPU ms every worker process has used so far (all its threads), summed. */
+    async cpuMs() {
+      const each = await Promise.all(
+        workers.map(
+          (w) =>
+            new Promise<number>((resolve) => {
+              const onMessage = (m: { type?: string; ms?: number }) => {
+                if (m.type !== 'cpu') return;
+                w.off('message', onMessage);
+                resolve(m.ms!);
+              };
+              w.on('message', onMessage);
+              w.send({ type: 'cpu?' });
+            }),
+        ),
+      );
+      return each.reduce((a, b) => a + b, 0);
+    },
     async close() {
       await Promise.all(
         workers.map(
@@ -57,6 +79,9 @@ async function workerMain(dbUrl: string, port: number): Promise<void> {
         .then(() => database.close())
         .then(() => process.exit(0)),
   );
+  process.on('message', (m: { type?: string }) => {
+    if (m.type === 'cpu?') process.send!({ type: 'cpu', ms: processCpuMs() });
+  });
   process.send!({ type: 'listening' });
 }
 

@@ -13,7 +13,8 @@ import { notificationsBenchmark } from './notifications.ts';
 // Options: --pages N (default 300); --only <site|registry|page|runbooks|automation|runs|ingest|firmware|faults> runs one benchmark;
 // page: --widget-pages N (default 1000), --loads N (default 7), --pixel-samples N (default 120),
 //   --pixel-rate MSGS_PER_S (default 1000), --page-parts nav,pixel,build (default all) (see bench/page.ts);
-// registry: --registry-devices N, --registry-sites N, --registry-duration S, --registry-connections N (see bench/registry.ts).
+// registry: --registry-devices N, --registry-sites N, --registry-duration S, --registry-connections N, --registry-workers N,
+//   --registry-no-demo (see bench/registry.ts).
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

@@ -13,6 +13,7 @@ import { benchContext, listenApi } from './lib.ts';
 import { startApiWorkers } from './api-workers.ts';
 import { availableCores } from '../data-api/src/kernel/workers.ts';
 import { createPgDatabase, dropPgDatabase } from '../tests/helpers/database.ts';
+import { mainThreadCpuMs, perRequest, pgBackendsCpuMs, pgCpuBetween, processCpuMs } from './cpu.ts';
 
 /**
  * Registry list latency: 100,000 devices over 50 sites in a real PostgreSQL, the API
@@ -22,7 +23,10 @@ import { createPgDatabase, dropPgDatabase } from '../tests/helpers/database.ts';
  *
  * Each is measured at 1 connection (latency without queueing) and at --connections (under load).
  * Options (argv): --registry-devices N (100000), --registry-sites N (50), --registry-duration S (10),
- * --registry-connections N (10).
+ * --registry-connections N (10), --registry-workers N (cores), --registry-no-demo (skip the seeding times).
+ * Beside latency, each run's CPU per request: the API's (the in-process API's main thread; the
+ * workers' processes, every thread) or the bare loop's (this process: pg's parsing), and the
+ * PostgreSQL backends' of the bench database. On two shared cores this is what load moves least.
  * Database: a fresh one created next to TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test).
  */
 export interface RegistryBenchOptions {
@@ -32,6 +36,8 @@ export interface RegistryBenchOptions {
   connections: number;
   /** The API again in this many cluster workers (FLEETBOOK_WORKERS, issue #18); 1: not measured. */
   workers: number;
+  /** Time `--demo` seeding too (off with --registry-no-demo). */
+  demo: boolean;
   baseUrl: string;
 }
 
@@ -41,6 +47,10 @@ export interface LatencyFigures {
   rps: number;
   requests: number;
   errors: number;
+  /** CPU ms per request of the API process(es), or of the bare loop's client; null when not measurable here. */
+  cpuMs: number | null;
+  /** CPU ms per request of the PostgreSQL backends serving the run. */
+  pgCpuMs: number | null;
 }
 
 export interface RegistryBenchResult {
@@ -59,7 +69,7 @@ export interface RegistryBenchResult {
     ratio: { p50: number; p99: number; rps: number; workersP50: number | null };
   }>;
   seedSeconds: number;
-  demo: { pg: { seconds: number; devices: number }; pglite: { seconds: number; devices: number } };
+  demo: { pg: { seconds: number; devices: number }; pglite: { seconds: number; devices: number } } | null;
 }
 
 function argvNumber(name: string, fallback: number): number {
@@ -75,6 +85,7 @@ export function registryBenchOptions(): RegistryBenchOptions {
     durationS: argvNumber('registry-duration', 10),
     connections: argvNumber('registry-connections', 10),
     workers: argvNumber('registry-workers', availableCores()),
+    demo: !process.argv.includes('--registry-no-demo'),
     baseUrl: process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test',
   };
 }
@@ -114,6 +125,24 @@ function percentile(sortedMs: number[], p: number): number {
   return sortedMs[Math.min(sortedMs.length - 1, Math.ceil((p / 100) * sortedMs.length) - 1)]!;
 }
 
+/** CPU counters at one instant: the measured side's (ms, or null) and each bench-database backend's. */
+interface CpuMark {
+  own: number | null;
+  pg: Map<number, number>;
+}
+
+async function markCpu(own: () => number | null | Promise<number | null>, baseUrl: string, url: string) {
+  const pg = await pgBackendsCpuMs(baseUrl, new URL(url).pathname.slice(1));
+  return { own: await own(), pg } satisfies CpuMark;
+}
+
+function cpuPerRequest(before: CpuMark, after: CpuMark, requests: number) {
+  return {
+    cpuMs: perRequest(before.own === null || after.own === null ? null : after.own - before.own, requests),
+    pgCpuMs: perRequest(pgCpuBetween(before.pg, after.pg), requests),
+  };
+}
+
 /** The bare query the API runs for one page, sent through pg by `connections` concurrent loops. */
 async function sqlBaseline(
   url: string,
@@ -143,6 +172,7 @@ async function sqlBaseline(
     );
     const latencies: number[] = [];
     let errors = 0;
+    const before = await markCpu(processCpuMs, o.baseUrl, url);
     const started = performance.now();
     const until = started + o.durationS * 1000;
     await Promise.all(
@@ -159,6 +189,7 @@ async function sqlBaseline(
       }),
     );
     const seconds = (performance.now() - started) / 1000;
+    const after = await markCpu(processCpuMs, o.baseUrl, url);
     latencies.sort((a, b) => a - b);
     return {
       p50: percentile(latencies, 50),
@@ -166,6 +197,7 @@ async function sqlBaseline(
       rps: latencies.length / seconds,
       requests: latencies.length,
       errors,
+      ...cpuPerRequest(before, after, latencies.length),
     };
   } finally {
     await pool.end();
@@ -257,13 +289,16 @@ export async function registryBenchmark(
     const levels = [...new Set([1, o.connections])];
     const api: LatencyFigures[] = [];
     for (const connections of levels) {
+      const before = await markCpu(mainThreadCpuMs, o.baseUrl, url);
       const http = await autocannon({ url: base, connections, duration: o.durationS, workers: 1, headers, requests });
+      const after = await markCpu(mainThreadCpuMs, o.baseUrl, url);
       api.push({
         p50: http.latency.p50,
         p99: http.latency.p99,
         rps: http.requests.average,
         requests: http.requests.total,
         errors: http.errors + http.non2xx,
+        ...cpuPerRequest(before, after, http.requests.total),
       });
     }
     await app.close();
@@ -276,6 +311,7 @@ export async function registryBenchmark(
       try {
         await autocannon({ url: cluster.base, connections: o.connections, duration: 2, headers, requests }); // warm-up
         for (const connections of levels) {
+          const before = await markCpu(() => cluster.cpuMs(), o.baseUrl, url);
           const http = await autocannon({
             url: cluster.base,
             connections,
@@ -284,12 +320,14 @@ export async function registryBenchmark(
             headers,
             requests,
           });
+          const after = await markCpu(() => cluster.cpuMs(), o.baseUrl, url);
           apiWorkers.push({
             p50: http.latency.p50,
             p99: http.latency.p99,
             rps: http.requests.average,
             requests: http.requests.total,
             errors: http.errors + http.non2xx,
+            ...cpuPerRequest(before, after, http.requests.total),
           });
         }
       } finally {
@@ -315,7 +353,7 @@ export async function registryBenchmark(
         },
       });
     }
-    const demo = await timeDemo(o);
+    const demo = o.demo ? await timeDemo(o) : null;
     return {
       options: o,
       site,
@@ -347,6 +385,8 @@ export function printRegistryBenchmark(r: RegistryBenchResult): void {
     'req/s': Math.round(f.rps),
     requests: f.requests,
     errors: f.errors,
+    'CPU ms/req': f.cpuMs === null ? '-' : +f.cpuMs.toFixed(3),
+    'PG CPU ms/req': f.pgCpuMs === null ? '-' : +f.pgCpuMs.toFixed(3),
   });
   console.table(
     r.runs.flatMap((run) => [
@@ -368,6 +408,18 @@ export function printRegistryBenchmark(r: RegistryBenchResult): void {
     'goal: API p99 < 10 ms, ratio ≤ 2 (autocannon reports whole milliseconds); #18: p50 at 10 connections ≤ 2 × bare SQL with the workers',
   );
   console.log(
-    `--demo seeding (loadDemoData, fresh database): PostgreSQL ${r.demo.pg.seconds.toFixed(2)} s, PGlite ${r.demo.pglite.seconds.toFixed(2)} s (${r.demo.pg.devices} devices)`,
+    'CPU ms/req: the API (1 process: its main thread; workers: their processes, every thread) or the bare loop (this process, pg client); PG: the bench database backends',
   );
+  for (const run of r.runs) {
+    const w = run.apiWorkers?.cpuMs ?? null;
+    const bare = run.sql.cpuMs;
+    if (bare === null) continue;
+    const api = run.api.cpuMs === null ? '' : `API 1 process ${(run.api.cpuMs / bare).toFixed(2)}×`;
+    const workers = w === null ? '' : `${api ? ', ' : ''}${o.workers} workers ${(w / bare).toFixed(2)}×`;
+    console.log(`${run.connections} connection(s): CPU per request vs the bare loop's: ${api}${workers}`);
+  }
+  if (r.demo)
+    console.log(
+      `--demo seeding (loadDemoData, fresh database): PostgreSQL ${r.demo.pg.seconds.toFixed(2)} s, PGlite ${r.demo.pglite.seconds.toFixed(2)} s (${r.demo.pg.devices} devices)`,
+    );
 }
