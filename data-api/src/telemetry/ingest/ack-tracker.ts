@@ -62,7 +62,8 @@ export class AckTracker {
    * The PUBACKs of queue[from, to) that are owed on this connection, in order, in one write:
    * mqtt.js has no public "ack later", and its per-packet path (_sendPacket: encode, event,
    * cork) cost more than the rest of the ingest's per-message work. PUBACKs touch none of
-   * its state (no store, no keepalive), so writing their bytes to its stream is equivalent.
+   * its state (no store), so writing their bytes to its stream is equivalent; the keepalive is
+   * told (below).
    */
   private send(queue: Ackable[], from: number, to: number): void {
     const stream = this.client.stream;
@@ -77,6 +78,12 @@ export class AckTracker {
       bytes.writeUInt16BE(m.messageId, at + 2);
       at += PUBACK_BYTES;
     }
-    if (at) stream.write(at === bytes.length ? bytes : bytes.subarray(0, at));
+    if (!at) return;
+    stream.write(at === bytes.length ? bytes : bytes.subarray(0, at));
+    // Sent packets are keepalive traffic (MQTT 3.1.1 §3.1.2.10: PINGREQ only "in the absence of
+    // sending any other Control Packets"). mqtt.js does not see these writes, so it would ping
+    // every keepalive, and under a backlog the PINGRESP waits behind thousands of PUBLISHes
+    // until it gives up on a broker that is sending all the while ("Keepalive timeout").
+    this.client.reschedulePing(true);
   }
 }
