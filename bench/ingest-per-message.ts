@@ -8,6 +8,8 @@ import { openDatabase, type DatabaseHandle } from '../data-api/src/kernel/db/ind
 import { forgetIngestSession, startIngest } from '../data-api/src/telemetry/ingest/service.ts';
 import { insertTelemetryRows, type TelemetryRow } from '../data-api/src/telemetry/ingest/telemetry-insert.ts';
 import { headlessContext } from '../tests/helpers/app.ts';
+import { cpuSince } from './proc-cpu.ts';
+import { RawPublisher } from './raw-publisher.ts';
 
 /**
  * One reading per MQTT message (issue #18): the way directly connected devices (the pump
@@ -45,6 +47,11 @@ export interface PerMessageFigures {
   duplicateRows: number;
   /** Consumer CPU (all its processes) per 1,000 stored messages: independent of the machine's load. */
   cpuMsPer1k: number;
+  /** The publishers' CPU per 1,000 acknowledged messages (the load generator's share of the cores). */
+  publisherCpuMsPer1k: number;
+  /** The broker's and the database's CPU (its backends and background processes) per 1,000 stored messages. */
+  brokerCpuMsPer1k: number | null;
+  databaseCpuMsPer1k: number;
   load: number;
 }
 
@@ -56,6 +63,8 @@ export interface PerMessageEnv {
   /** Where the consumers connect (fleetbook's own listener, the API user). */
   consumeUrl: string;
   devices: Array<{ id: string; site_id: string }>;
+  /** The broker's process (its CPU is measured), when it runs on this machine. */
+  brokerPid: number | null;
 }
 
 type Role = 'publish' | 'bare' | 'ingest';
@@ -76,10 +85,11 @@ type ToChild =
 type FromChild =
   | { type: 'ready' }
   | { type: 'progress'; n: number }
-  | { type: 'published'; acknowledged: number; seconds: number }
+  | { type: 'published'; acknowledged: number; seconds: number; cpuMs: number }
   | { type: 'stopped'; cpuMs: number }
   | { type: 'error'; message: string };
 
+const per1k = (ms: number, n: number) => Math.round((ms / Math.max(1, n)) * 1000 * 10) / 10;
 const loadNow = () => Math.round(os.loadavg()[0]! * 100) / 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -115,7 +125,10 @@ export function printPerMessage(figures: PerMessageFigures[], o: PerMessageOptio
       stored: f.stored,
       lost: f.lost,
       'duplicate rows': f.duplicateRows,
-      'CPU ms/1k msgs': f.cpuMsPer1k,
+      'CPU ms/1k: consumer': f.cpuMsPer1k,
+      'CPU ms/1k: publishers': f.publisherCpuMsPer1k,
+      broker: f.brokerCpuMsPer1k ?? '–',
+      database: f.databaseCpuMsPer1k,
       load: f.load,
     })),
   );
@@ -162,6 +175,8 @@ async function run(
     ),
   );
   try {
+    const brokerCpu = await cpuSince(async () => (env.brokerPid ? [env.brokerPid] : []));
+    const databaseCpu = await cpuSince(() => databasePids(env.database));
     const publisher = await startChild(
       {
         type: 'start',
@@ -194,6 +209,7 @@ async function run(
       }
       await sleep(250);
     }
+    const [brokerMs, databaseMs] = [await brokerCpu(), await databaseCpu()];
     let cpuMs = 0;
     for (const c of consumers) {
       c.child.send({ type: 'stop' } satisfies ToChild);
@@ -217,7 +233,10 @@ async function run(
       publishedPerS: published.acknowledged / published.seconds,
       lost: published.acknowledged - distinct,
       duplicateRows: rows - distinct,
-      cpuMsPer1k: Math.round((cpuMs / Math.max(1, distinct)) * 1000 * 10) / 10,
+      cpuMsPer1k: per1k(cpuMs, distinct),
+      publisherCpuMsPer1k: per1k(published.cpuMs, published.acknowledged),
+      brokerCpuMsPer1k: env.brokerPid ? per1k(brokerMs, published.acknowledged) : null,
+      databaseCpuMsPer1k: per1k(databaseMs, distinct),
       load: loadNow(),
     };
     process.stdout.write(` ${Math.round(f.storedPerS)} stored msgs/s, ${f.lost} lost (load ${f.load})\n`);
@@ -234,6 +253,16 @@ async function run(
       for (const instance of instances) await forgetIngestSession(env.consumeUrl, instance).catch(() => {});
     else await forgetSession(env.consumeUrl, `bench-bare-${runId}`).catch(() => {});
   }
+}
+
+/** The database's backends and PostgreSQL's own background processes (WAL writer, checkpointer…) on this machine. */
+async function databasePids(database: DatabaseHandle): Promise<number[]> {
+  const rows = (
+    await sql<{
+      pid: number;
+    }>`select pid from pg_stat_activity where datname = current_database() or datname is null`.execute(database.db)
+  ).rows;
+  return rows.map((r) => Number(r.pid));
 }
 
 /** Ends a persistent session (connects with its id and a clean session). */
@@ -318,22 +347,25 @@ const cpuMsSince = (start: NodeJS.CpuUsage) => {
   return (u.user + u.system) / 1000;
 };
 
-/** `connections` clients publishing one telemetry reading per message, flat out, at most 500 unacknowledged each. */
+/**
+ * `connections` clients publishing one telemetry reading per message, flat out, at most 500
+ * unacknowledged each. They write QoS 1 frames themselves (raw-publisher.ts): the load
+ * generator should cost the shared cores as little as it can.
+ */
 async function publishRole(m: Extract<ToChild, { role: 'publish' }>, send: (m: FromChild) => void): Promise<void> {
-  const clients = await Promise.all(
-    Array.from({ length: m.connections }, async (_, i) => {
-      const c = mqtt.connect(m.url, {
-        clientId: `bench-pub-${m.runId}-${i}`,
-        protocolVersion: 4,
-        clean: true,
-        reconnectPeriod: 0,
-      });
-      await new Promise<void>((resolve, reject) => c.once('connect', () => resolve()).once('error', reject));
-      return c;
-    }),
-  );
   let paused = false;
+  let next = 0;
+  let acknowledged = 0;
   const resumers: Array<() => void> = [];
+  const pumps: Array<() => void> = [];
+  const clients = await Promise.all(
+    Array.from({ length: m.connections }, (_, i) =>
+      RawPublisher.connect(m.url, `bench-pub-${m.runId}-${i}`, () => {
+        acknowledged++;
+        pumps[i]!();
+      }),
+    ),
+  );
   process.on('message', (msg: ToChild) => {
     if (msg.type !== 'pause') return;
     paused = msg.value;
@@ -341,44 +373,43 @@ async function publishRole(m: Extract<ToChild, { role: 'publish' }>, send: (m: F
   });
   send({ type: 'ready' });
   const started = Date.now();
-  let next = 0;
-  let acknowledged = 0;
+  const cpu = process.cpuUsage();
   const progress = setInterval(() => send({ type: 'progress', n: acknowledged }), 100);
   await Promise.all(
     clients.map(
-      (client) =>
+      (client, i) =>
         new Promise<void>((resolve) => {
-          let inFlight = 0;
-          const pump = () => {
-            if (paused) {
-              resumers.push(pump);
+          let waiting = false;
+          const pump = (pumps[i] = () => {
+            if (next >= m.messages) {
+              if (client.inFlight === 0) resolve();
               return;
             }
-            while (inFlight < 500 && next < m.messages) {
+            if (paused) {
+              // Resume when the consumer caught up, or on the last PUBACK of this connection.
+              if (!waiting && client.inFlight === 0) {
+                waiting = true;
+                resumers.push(() => ((waiting = false), pump()));
+              }
+              return;
+            }
+            // Top up in steps of 50: one write per step, not one per PUBACK.
+            if (client.inFlight > 450) return;
+            while (client.inFlight < 500 && next < m.messages) {
               const n = next++;
               const d = m.devices[n % m.devices.length]!;
               const payload = `{"schema_version":1,"msg_id":"${m.runId}-${n.toString(36)}","ts":${Date.now() / 1000},"status":"running","metrics":{"flow_lpm":${200 + (n % 80)},"pressure_bar":3.1,"motor_temp_c":51.5}}`;
-              inFlight++;
-              client.publish(`fleetbook/v1/${d.site_id}/${d.id}/telemetry`, payload, { qos: 1 }, (err) => {
-                inFlight--;
-                if (!err) acknowledged++;
-                if (next < m.messages) {
-                  if (inFlight === 0 || !paused) pump();
-                } else if (inFlight === 0) resolve();
-              });
+              client.publish(`fleetbook/v1/${d.site_id}/${d.id}/telemetry`, payload);
             }
-            // Resumed after the other connections handed out the last message: nothing in flight
-            // here, so no callback would ever resolve this one (the run waited forever).
-            if (inFlight === 0 && next >= m.messages) resolve();
-          };
+          });
           pump();
         }),
     ),
   );
   const seconds = (Date.now() - started) / 1000;
   clearInterval(progress);
-  await Promise.all(clients.map((c) => c.endAsync()));
-  send({ type: 'published', acknowledged, seconds });
+  await Promise.all(clients.map((c) => c.end()));
+  send({ type: 'published', acknowledged, seconds, cpuMs: cpuMsSince(cpu) });
 }
 
 /** The bare pipeline: mqtt.js acknowledges on receipt; 1,000 rows (or 50 ms) a batch, one INSERT at a time. */

@@ -1,4 +1,4 @@
-import { fork, spawnSync } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -29,6 +29,7 @@ import { createPgDatabase, dropPgDatabase } from '../tests/helpers/database.ts';
 import { mosquittoVersion, startPrivateMosquitto } from '../tests/helpers/mosquitto.ts';
 import { freePort } from '../tests/helpers/ports.ts';
 import { headlessContext } from '../tests/helpers/app.ts';
+import { procCpuMs } from './proc-cpu.ts';
 
 /**
  * The ingest benchmark (issue #5): the simulator's real MQTT clients → a TUNED Mosquitto
@@ -172,6 +173,7 @@ export async function ingestBenchmark(partial: Partial<IngestBenchOptions> = {})
             publishUrl: `mqtt://${BENCH_PUBLISHER}:${publisherPassword}@127.0.0.1:${apiPort}`,
             consumeUrl: apiUrl,
             devices: fleet.filter((d) => d.role !== 'gateway'),
+            brokerPid: mosquitto.pid(),
           },
           o.perMessage,
         )
@@ -581,23 +583,6 @@ class CpuMeter {
       broker: brokerNow !== undefined && this.broker !== null ? brokerNow - this.broker : null,
     };
   }
-}
-
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
-
-/** utime + stime (ms) of each process still there, from /proc/<pid>/stat. */
-function procCpuMs(pids: number[]): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const pid of pids) {
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(pid, ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK);
-    } catch {
-      // gone, or not on this machine
-    }
-  }
-  return out;
 }
 
 /** The server processes of this database's connections, when the server runs on this machine (PGlite: none). */
