@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { createToken } from './auth/service.ts';
+import { forgetTokens } from './auth/token-cache.ts';
 import type { Database } from './db/index.ts';
 
 /**
@@ -32,6 +33,7 @@ export async function publishLocalInstance(
 ): Promise<() => Promise<void>> {
   // A crashed run left its token behind: it is nobody's now.
   await db.deleteFrom('api_tokens').where('name', '=', LOCAL_CLI_TOKEN_NAME).execute();
+  forgetTokens();
   const created = await createToken(db, { name: LOCAL_CLI_TOKEN_NAME, role: 'admin' });
   const file = instanceFile(dataDir);
   const body: LocalInstance = { pid: process.pid, url, token: created.token, started_at: new Date().toISOString() };
@@ -42,6 +44,7 @@ export async function publishLocalInstance(
   return async () => {
     fs.rmSync(file, { force: true });
     await db.deleteFrom('api_tokens').where('id', '=', created.id).execute();
+    forgetTokens();
   };
 }
 

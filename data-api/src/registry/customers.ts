@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { recordAudit } from '../kernel/audit/service.ts';
 import type { Principal } from '../kernel/auth/roles.ts';
+import { forgetTokens } from '../kernel/auth/token-cache.ts';
 import { emitChange } from '../kernel/changes/service.ts';
 import { generateId } from '../contracts/ids.ts';
 import type { customerCreateSchema, customerUpdateSchema, Customer } from '../contracts/registry.ts';
@@ -126,4 +127,5 @@ export async function deleteCustomer(db: Kysely<Database>, who: Principal, id: s
     });
     await emitChange(trx, { type: 'customer.deleted', subject: { type: 'customer', id }, customerId: id });
   });
+  forgetTokens(); // its tokens went with it
 }

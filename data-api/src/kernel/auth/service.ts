@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database, TokenRole } from '../db/index.ts';
 import type { Principal } from './roles.ts';
+import { cachedPrincipal, forgetTokens } from './token-cache.ts';
 import { generateToken, hashToken, looksLikeToken } from './tokens.ts';
 
 export interface NewToken {
@@ -40,17 +41,30 @@ export async function createToken(db: Kysely<Database>, input: NewToken): Promis
   return { ...row, token };
 }
 
-/** The principal a bearer token stands for, or null (unknown, malformed or revoked). */
+/**
+ * The principal a bearer token stands for, or null (unknown, malformed or revoked). Found
+ * tokens are remembered for a second (token-cache.ts says how that bounds a revocation).
+ */
 export async function principalForToken(db: Kysely<Database>, token: string): Promise<Principal | null> {
   if (!looksLikeToken(token)) return null;
-  const row = await db
-    .selectFrom('api_tokens')
-    .select(['id', 'name', 'role', 'customer_id', 'station_id'])
-    .where('secret_hash', '=', hashToken(token))
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
-  if (!row) return null;
-  return { kind: 'token', name: row.name, role: row.role, customerId: row.customer_id, stationId: row.station_id };
+  const hash = hashToken(token);
+  return cachedPrincipal(db, hash, async () => {
+    const row = await db
+      .selectFrom('api_tokens')
+      .select(['id', 'name', 'role', 'customer_id', 'station_id'])
+      .where('secret_hash', '=', hash)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (!row) return null;
+    // Frozen: one cached object is every request's principal until it expires.
+    return Object.freeze({
+      kind: 'token',
+      name: row.name,
+      role: row.role,
+      customerId: row.customer_id,
+      stationId: row.station_id,
+    });
+  });
 }
 
 export async function listTokens(db: Kysely<Database>) {
@@ -69,6 +83,7 @@ export async function revokeToken(db: Kysely<Database>, id: string): Promise<boo
     .where('id', '=', id)
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
+  forgetTokens();
   return Number(res.numUpdatedRows) > 0;
 }
 

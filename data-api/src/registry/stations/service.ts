@@ -2,6 +2,7 @@ import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { z } from 'zod';
 import { recordAudit } from '../../kernel/audit/service.ts';
 import type { Principal } from '../../kernel/auth/roles.ts';
+import { forgetTokens } from '../../kernel/auth/token-cache.ts';
 import { createToken } from '../../kernel/auth/service.ts';
 import { emitChange } from '../../kernel/changes/service.ts';
 import { generateId } from '../../contracts/ids.ts';
@@ -210,7 +211,7 @@ export async function claimStation(
   }
   limiter.succeed(mac);
 
-  return db.transaction().execute(async (trx) => {
+  const claimed = await db.transaction().execute(async (trx) => {
     // Locked: two claims racing for one MAC create one device; the later one re-issues.
     const c = await trx
       .selectFrom('station_claims')
@@ -287,6 +288,8 @@ export async function claimStation(
     });
     return { station_id: id, token: token.token, config: configFor(summary) };
   });
+  forgetTokens(); // a re-claim revoked the station's earlier tokens
+  return claimed;
 }
 
 /** The first claim of a MAC registers the station as a device, in the claim's site (and so its customer). */
