@@ -81,6 +81,19 @@ function toPosix(p: string): string {
   return p.split(path.sep).join('/');
 }
 
+/**
+ * A run file's path as git names it: relative to the work tree's top, which is a real path, so
+ * the file's links are resolved too. A file that does not exist resolves through its directory.
+ */
+function pathInRepo(top: string, file: string): string {
+  return toPosix(
+    path.relative(
+      top,
+      fs.existsSync(file) ? fs.realpathSync(file) : path.join(fs.realpathSync(path.dirname(file)), path.basename(file)),
+    ),
+  );
+}
+
 /** `git status --porcelain -z` → paths (renames give both). */
 function statusPaths(out: string): string[] {
   const parts = out.split('\0').filter(Boolean);
@@ -100,16 +113,7 @@ export async function commitRun(opts: CommitRunOptions): Promise<CommitRunResult
   const top0 = await git(['rev-parse', '--show-toplevel'], opts.cwd, baseEnv);
   if (top0.code !== 0) throw new GitError(`cannot commit the run page: ${opts.cwd} is not inside a git work tree`);
   const top = fs.realpathSync(top0.stdout.trim());
-  const rel = (file: string) =>
-    toPosix(
-      path.relative(
-        top,
-        fs.existsSync(file)
-          ? fs.realpathSync(file)
-          : path.join(fs.realpathSync(path.dirname(file)), path.basename(file)),
-      ),
-    );
-  const allowed = new Set(opts.files.map(rel));
+  const allowed = new Set(opts.files.map((f) => pathInRepo(top, f)));
   const run = (args: string[], env = baseEnv) => git(args, top, env);
 
   const env = await identityEnv(opts.author, top, baseEnv);
@@ -205,15 +209,6 @@ async function pushRunCommit(
   const log = opts.log ?? (() => {});
   const run = (args: string[], e = env) => git(args, top, e);
   const head = async () => (await run(['rev-parse', 'HEAD'])).stdout.trim();
-  const rel = (file: string) =>
-    toPosix(
-      path.relative(
-        top,
-        fs.existsSync(file)
-          ? fs.realpathSync(file)
-          : path.join(fs.realpathSync(path.dirname(file)), path.basename(file)),
-      ),
-    );
   const branchRes = await run(['symbolic-ref', '--quiet', '--short', 'HEAD']);
   if (branchRes.code !== 0) throw new GitError('cannot push: HEAD is detached (check out a branch first)');
   const branch = branchRes.stdout.trim();
@@ -223,7 +218,7 @@ async function pushRunCommit(
   const tracking = `refs/remotes/${remote}/${target}`;
   const maxAttempts = opts.maxAttempts ?? 5;
   const backoffMs = opts.backoffMs ?? 500;
-  const regenerable = new Set((opts.regenerable ?? []).map(rel));
+  const regenerable = new Set((opts.regenerable ?? []).map((f) => pathInRepo(top, f)));
 
   let lastError = '';
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
