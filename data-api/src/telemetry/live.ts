@@ -3,42 +3,61 @@ import { LIVE_CHANNEL, MAX_NOTIFY_BYTES } from '../kernel/changes/service.ts';
 import type { Database } from '../kernel/db/index.ts';
 import type { LiveSample } from '../contracts/stream.ts';
 import type { StoredReading } from './ingest/readings.ts';
+import { LivePacer } from './live-pacer.ts';
 
 /**
- * The flush window is added to every live sample's publish → pixel time (uniform 0..window),
- * and widgets.md's budget is p99 < 250 ms at 1,000 msgs/s: a 250 ms window alone spent it
- * (bench/publish-to-pixel.ts measured p99 294 ms); 50 ms leaves room for the rest of the path.
+ * NOTIFY statements at most this often. Samples go out as soon as their batch commits (a
+ * fixed 50 ms window added 50 ms to the samples that made it: the rate cap kept a window's
+ * first ones), unless a statement went out less than this long ago or is still running.
  */
-const COALESCE_MS = 50;
-/** At most this many samples per flush (4,000 a second): live is best effort, REST is the truth. */
-const MAX_PER_FLUSH = 200;
+const FLUSH_EVERY_MS = 10;
 
 /**
  * Live telemetry for the stream (architecture.md: not in the change table): the ingest
- * hands over the samples of each committed batch; the newest per device is sent every
- * 50 ms on the stream's NOTIFY channel (`LIVE_CHANNEL`), so every replica's SSE clients
- * see every device whichever replica ingested it. All of a flush goes in one statement.
+ * hands over the samples of each committed batch; they go out on the stream's NOTIFY
+ * channel (`LIVE_CHANNEL`) paced by LivePacer (newest per device, each device at most every
+ * 50 ms), so every replica's SSE clients see every device whichever replica ingested it.
+ * All of a flush goes in one statement, and one statement at a time: a device's samples
+ * keep their order, and under load a flush takes everything that came while one ran.
  */
 export class LiveTelemetry {
-  private readonly latest = new Map<string, StoredReading>();
+  private readonly pacer = new LivePacer();
   private timer: NodeJS.Timeout | null = null;
+  /** When the armed timer fires. */
+  private timerAt = 0;
   private flushing: Promise<void> | null = null;
+  private flushedAt = -Infinity;
 
   // Only the database: kernel/context.ts holds this class, so naming AppContext here would be a cycle.
   constructor(private readonly ctx: { db: Kysely<Database> }) {}
 
   publish(samples: StoredReading[]): void {
-    for (const s of samples) {
-      const prev = this.latest.get(s.device_id);
-      if (!prev || prev.ts <= s.ts) this.latest.set(s.device_id, s);
-    }
-    if (this.latest.size && !this.timer) this.timer = setTimeout(() => void this.flush(), COALESCE_MS);
+    this.pacer.add(samples);
+    let at = Infinity;
+    for (const s of samples) at = Math.min(at, this.pacer.dueAt(s.device_id));
+    // A timer armed for a paced device must not hold back a device that may go sooner.
+    if (at < Infinity) this.schedule(at, Date.now());
   }
 
-  private flush(): Promise<void> {
+  /** Arms the flush for `at` (not sooner than FLUSH_EVERY_MS after the last), unless one runs or comes sooner. */
+  private schedule(at: number, now: number): void {
+    if (this.flushing || !this.pacer.size) return;
+    const when = Math.max(at, this.flushedAt + FLUSH_EVERY_MS);
+    if (this.timer) {
+      if (this.timerAt <= when) return;
+      clearTimeout(this.timer);
+    }
+    this.timerAt = when;
+    this.timer = setTimeout(() => void this.flush(), Math.max(0, when - now));
+  }
+
+  private flush(all = false): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    const now = Date.now();
+    const { samples, nextAt } = this.pacer.take(now, all);
     const payloads: string[] = [];
-    for (const s of this.latest.values()) {
+    for (const s of samples) {
       const sample: LiveSample = {
         device_id: s.device_id,
         site_id: s.site_id,
@@ -49,24 +68,28 @@ export class LiveTelemetry {
       };
       const text = JSON.stringify(sample);
       if (text.length < MAX_NOTIFY_BYTES) payloads.push(text);
-      if (payloads.length >= MAX_PER_FLUSH) break;
     }
-    this.latest.clear();
-    if (!payloads.length) return Promise.resolve();
+    if (!payloads.length) {
+      if (nextAt !== null) this.schedule(nextAt, now);
+      return Promise.resolve();
+    }
+    this.flushedAt = now;
     this.flushing =
       sql`select pg_notify(${LIVE_CHANNEL}, p) from jsonb_array_elements_text(${JSON.stringify(payloads)}::jsonb) as p`
         .execute(this.ctx.db)
         .then(() => {})
         .catch(() => {})
-        .finally(() => (this.flushing = null));
+        .finally(() => {
+          this.flushing = null;
+          // What came while it ran (or waits for its device's turn) goes next.
+          this.schedule(Date.now(), Date.now());
+        });
     return this.flushing;
   }
 
+  /** Sends everything held now, paced or not (the ingest is stopping); later samples are paced again. */
   async stop(): Promise<void> {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      await this.flush();
-    }
     await this.flushing;
+    await this.flush(true);
   }
 }
