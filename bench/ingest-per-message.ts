@@ -47,6 +47,8 @@ export interface PerMessageFigures {
   duplicateRows: number;
   /** Consumer CPU (all its processes) per 1,000 stored messages: independent of the machine's load. */
   cpuMsPer1k: number;
+  /** Stored messages ÷ database transactions of the consumer. */
+  messagesPerBatch: number;
   /** The publishers' CPU per 1,000 acknowledged messages (the load generator's share of the cores). */
   publisherCpuMsPer1k: number;
   /** The broker's and the database's CPU (its backends and background processes) per 1,000 stored messages. */
@@ -86,7 +88,7 @@ type FromChild =
   | { type: 'ready' }
   | { type: 'progress'; n: number }
   | { type: 'published'; acknowledged: number; seconds: number; cpuMs: number }
-  | { type: 'stopped'; cpuMs: number }
+  | { type: 'stopped'; cpuMs: number; batches: number }
   | { type: 'error'; message: string };
 
 const per1k = (ms: number, n: number) => Math.round((ms / Math.max(1, n)) * 1000 * 10) / 10;
@@ -125,6 +127,7 @@ export function printPerMessage(figures: PerMessageFigures[], o: PerMessageOptio
       stored: f.stored,
       lost: f.lost,
       'duplicate rows': f.duplicateRows,
+      'msgs/batch': f.messagesPerBatch,
       'CPU ms/1k: consumer': f.cpuMsPer1k,
       'CPU ms/1k: publishers': f.publisherCpuMsPer1k,
       broker: f.brokerCpuMsPer1k ?? '–',
@@ -211,9 +214,12 @@ async function run(
     }
     const [brokerMs, databaseMs] = [await brokerCpu(), await databaseCpu()];
     let cpuMs = 0;
+    let batches = 0;
     for (const c of consumers) {
       c.child.send({ type: 'stop' } satisfies ToChild);
-      cpuMs += ((await c.next()) as Extract<FromChild, { type: 'stopped' }>).cpuMs;
+      const stopped = (await c.next()) as Extract<FromChild, { type: 'stopped' }>;
+      cpuMs += stopped.cpuMs;
+      batches += stopped.batches;
       c.child.disconnect();
     }
     const figures = (
@@ -234,6 +240,7 @@ async function run(
       lost: published.acknowledged - distinct,
       duplicateRows: rows - distinct,
       cpuMsPer1k: per1k(cpuMs, distinct),
+      messagesPerBatch: Math.round(distinct / Math.max(1, batches)),
       publisherCpuMsPer1k: per1k(published.cpuMs, published.acknowledged),
       brokerCpuMsPer1k: env.brokerPid ? per1k(brokerMs, published.acknowledged) : null,
       databaseCpuMsPer1k: per1k(databaseMs, distinct),
@@ -425,6 +432,7 @@ async function bareRole(m: Extract<ToChild, { role: 'bare' }>, send: (m: FromChi
   client.on('close', () => ending || process.stderr.write('bare subscriber: connection closed (reconnecting)\n'));
   let rows: TelemetryRow[] = [];
   let stored = 0;
+  let batches = 0;
   const progress = setInterval(() => send({ type: 'progress', n: stored }), 100);
   let writing: Promise<void> | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -435,7 +443,7 @@ async function bareRole(m: Extract<ToChild, { role: 'bare' }>, send: (m: FromChi
     const take = rows;
     rows = [];
     writing = insertTelemetryRows(database.db, take)
-      .then(() => void (stored += take.length))
+      .then(() => void ((stored += take.length), batches++))
       .finally(() => {
         writing = null;
         if (rows.length >= 1000) flush();
@@ -465,7 +473,7 @@ async function bareRole(m: Extract<ToChild, { role: 'bare' }>, send: (m: FromChi
   ending = true;
   await client.endAsync();
   await database.close();
-  send({ type: 'stopped', cpuMs });
+  send({ type: 'stopped', cpuMs, batches });
 }
 
 /** fleetbook's ingest as a worker of `fleetbook start` runs it: its own session in the shared group. */
@@ -492,7 +500,7 @@ async function ingestRole(m: Extract<ToChild, { role: 'ingest' }>, send: (m: Fro
   await ingest.stop({ drainMs: 200 });
   const cpuMs = cpuMsSince(cpu);
   await database.close();
-  send({ type: 'stopped', cpuMs });
+  send({ type: 'stopped', cpuMs, batches: ingest.stats().batches });
 }
 
 if (require.main === module && process.argv.includes('--per-message-worker')) childMain();
