@@ -141,6 +141,16 @@ export function printPerMessage(figures: PerMessageFigures[], o: PerMessageOptio
       `goal (#18): ≥ 40,000 msgs/s and ≥ 1.2 × bare, 0 lost, 0 duplicated: best ${Math.round(best.storedPerS)} msgs/s, ${(best.storedPerS / bare.storedPerS).toFixed(2)} × bare, lost ${best.lost}, duplicates ${best.duplicateRows}`,
     );
   }
+  for (const f of figures) {
+    // What the rest of the machine costs per message bounds every consumer: with all the cores
+    // given to the publishers, the broker and the database, and none to the consumer itself.
+    if (f.brokerCpuMsPer1k === null) continue;
+    const others = f.publisherCpuMsPer1k + f.brokerCpuMsPer1k + f.databaseCpuMsPer1k;
+    const cores = os.cpus().length;
+    console.log(
+      `  ${f.run}: publishers + broker + database ${others.toFixed(1)} CPU ms per 1k messages → no consumer exceeds ${Math.round((cores * 1e6) / others)} msgs/s on ${cores} cores; with this consumer's ${f.cpuMsPer1k}: ${Math.round((cores * 1e6) / (others + f.cpuMsPer1k))}`,
+    );
+  }
 }
 
 async function run(
