@@ -11,6 +11,21 @@ export function addRuntimeOptions(cmd: Command): Command {
     .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent');
 }
 
+/**
+ * Flags of commands that talk to a data API: where it is, the bearer token (`tokenNeed` says
+ * which role the command wants, for the help) and `--json`; URL and token from env too.
+ */
+export function addApiOptions(cmd: Command, tokenNeed: string): Command {
+  return cmd
+    .addOption(
+      new Option('--api <url>', 'data API (e.g. http://localhost:3000)')
+        .env('FLEETBOOK_API_URL')
+        .default('http://localhost:3000'),
+    )
+    .addOption(new Option('--token <token>', `bearer token (${tokenNeed})`).env('FLEETBOOK_TOKEN'))
+    .option('--json', 'print the API answer as JSON');
+}
+
 /** commander's parsed flags → the env names loadConfig() knows. */
 export function overridesFrom(opts: Record<string, unknown>): ConfigOverrides {
   return {

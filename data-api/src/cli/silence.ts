@@ -1,8 +1,9 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { silenceCreateSchema, silenceIdSchema, type Silence } from '../contracts/notifications.ts';
 import { ApiClientError } from '../kernel/api-client.ts';
 import { SilencesClient } from '../notifications/silence-client.ts';
 import { exitWithError } from './errors.ts';
+import { addApiOptions } from './options.ts';
 
 // `fleetbook silence add|list|expire`, as `amtool silence add|query|expire` works: matchers as
 // arguments (site="site_farm-north" alertname=~"soil_.*"), a duration or an end, a comment;
@@ -25,16 +26,8 @@ const usageError = (message: string) => Object.assign(new Error(message), { exit
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 const pad = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s.padEnd(n));
 
-function connection(cmd: Command): Command {
-  return cmd
-    .addOption(
-      new Option('--api <url>', 'data API (e.g. http://localhost:3000)')
-        .env('FLEETBOOK_API_URL')
-        .default('http://localhost:3000'),
-    )
-    .addOption(new Option('--token <token>', 'bearer token (operator to add or expire)').env('FLEETBOOK_TOKEN'))
-    .option('--json', 'print the API answer as JSON');
-}
+/** --api, --token and --json. */
+const connection = (cmd: Command): Command => addApiOptions(cmd, 'operator to add or expire');
 
 function printTable(items: Silence[]): void {
   out(`${pad('ID', 30)} ${pad('STATE', 8)} ${pad('ENDS', 20)} ${pad('CREATED BY', 14)} ${pad('MATCHERS', 50)} COMMENT`);

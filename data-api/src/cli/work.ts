@@ -13,6 +13,7 @@ import {
 import { ApiClientError } from '../kernel/api-client.ts';
 import { WorkItemsClient } from '../work-items/client.ts';
 import { exitWithError } from './errors.ts';
+import { addApiOptions } from './options.ts';
 
 /** Link flags → link fields (the same on list, create and update). */
 const LINK_FLAGS = {
@@ -42,16 +43,8 @@ const FLAG_OF: Record<string, string> = {
 
 const usageError = (message: string) => Object.assign(new Error(message), { exitCode: 2 });
 
-function connection(cmd: Command): Command {
-  return cmd
-    .addOption(
-      new Option('--api <url>', 'data API (e.g. http://localhost:3000)')
-        .env('FLEETBOOK_API_URL')
-        .default('http://localhost:3000'),
-    )
-    .addOption(new Option('--token <token>', 'bearer token (operator or automation to write)').env('FLEETBOOK_TOKEN'))
-    .option('--json', 'print the API answer as JSON');
-}
+/** --api, --token and --json. */
+const connection = (cmd: Command): Command => addApiOptions(cmd, 'operator or automation to write');
 
 function linkOptions(cmd: Command): Command {
   return cmd
