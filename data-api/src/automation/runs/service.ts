@@ -5,7 +5,7 @@
 // carry an Idempotency-Key are applied once: a repeat gets the first answer and changes nothing.
 // No HTTP here: the routes hand in validated bodies and the key.
 import { createHash } from 'node:crypto';
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction, type UpdateObject } from 'kysely';
 import { openAlert } from '../../health/alerts/service.ts';
 import { recordAudit } from '../../kernel/audit/service.ts';
 import type { Principal } from '../../kernel/auth/roles.ts';
@@ -848,34 +848,19 @@ export async function claimRun(db: Db, who: Principal, body: ClaimBody): Promise
           .select('timeline_count')
           .where('id', '=', found.id)
           .executeTakeFirstOrThrow();
-        const row = await trx
-          .updateTable('automation_runs')
-          .set({
+        const row = await updateWithEntry(
+          trx,
+          { id: found.id, timeline_count: before.timeline_count },
+          {
             state: 'running',
             claimed_by: body.runner,
             claimed_at: sql<Date>`now()`,
             lease_s: body.lease_s,
             lease_expires_at: leaseFrom(body.lease_s),
             started_at: sql<Date>`coalesce(started_at, now())`,
-            timeline_count: before.timeline_count + 1,
-            updated_at: new Date(),
-          })
-          .where('id', '=', found.id)
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await trx
-          .insertInto('automation_run_timeline')
-          .values({
-            run_id: row.id,
-            seq: row.timeline_count,
-            at: new Date(),
-            action_id: null,
-            state: 'running',
-            message: `claimed by runner ${body.runner}`,
-            duration_ms: 0,
-            attempt: null,
-          })
-          .execute();
+          },
+          { state: 'running', message: `claimed by runner ${body.runner}` },
+        );
         await record(trx, who, row, 'claimed', {
           before: { state: 'queued' },
           after: { state: 'running', claimed_by: body.runner, lease_s: body.lease_s },
@@ -890,6 +875,39 @@ export async function claimRun(db: Db, who: Principal, body: ClaimBody): Promise
     }
   }
   return null;
+}
+
+/**
+ * What the service itself does to a run (claimed, picked up, lost) changes its row and appends
+ * one run-level timeline entry saying so, in the same transaction: the entry's seq is the row's
+ * new timeline_count. The caller holds the row's lock.
+ */
+async function updateWithEntry(
+  trx: Trx,
+  before: Pick<RunRow, 'id' | 'timeline_count'>,
+  changes: UpdateObject<Database, 'automation_runs'>,
+  entry: { state: 'running' | 'failed'; message: string },
+): Promise<RunRow> {
+  const row = await trx
+    .updateTable('automation_runs')
+    .set({ ...changes, timeline_count: before.timeline_count + 1, updated_at: new Date() })
+    .where('id', '=', before.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await trx
+    .insertInto('automation_run_timeline')
+    .values({
+      run_id: row.id,
+      seq: row.timeline_count,
+      at: new Date(),
+      action_id: null,
+      state: entry.state,
+      message: entry.message,
+      duration_ms: 0,
+      attempt: null,
+    })
+    .execute();
+  return row;
 }
 
 /** A runner says it still holds the run: the lease moves on. 409 when the run is no longer its. */
@@ -989,33 +1007,18 @@ async function pickUp(
     before.claimed_by === runner
       ? `resumed by runner ${runner} after a restart`
       : `taken over by runner ${runner}: runner ${before.claimed_by} lost (no heartbeat or write-back since ${iso(before.lease_expires_at)})`;
-  const row = await trx
-    .updateTable('automation_runs')
-    .set({
+  const row = await updateWithEntry(
+    trx,
+    before,
+    {
       claimed_by: runner,
       claimed_at: sql<Date>`now()`,
       lease_s: leaseS,
       lease_expires_at: leaseFrom(leaseS),
       resumes: n,
-      timeline_count: before.timeline_count + 1,
-      updated_at: new Date(),
-    })
-    .where('id', '=', before.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  await trx
-    .insertInto('automation_run_timeline')
-    .values({
-      run_id: row.id,
-      seq: row.timeline_count,
-      at: new Date(),
-      action_id: null,
-      state: 'running',
-      message: `${how} (pick-up ${n} of at most ${MAX_RUN_RESUMES})`,
-      duration_ms: 0,
-      attempt: null,
-    })
-    .execute();
+    },
+    { state: 'running', message: `${how} (pick-up ${n} of at most ${MAX_RUN_RESUMES})` },
+  );
   await record(trx, who, row, 'resumed', {
     before: { claimed_by: before.claimed_by, lease_expires_at: iso(before.lease_expires_at) },
     after: { claimed_by: runner, lease_s: leaseS, resumes: n },
@@ -1055,32 +1058,12 @@ export async function expireLostRuns(db: Db, actor: string): Promise<string[]> {
 
 /** A claimed run ends as failed without its runner: a timeline entry, the alert, the audit. */
 async function failLost(trx: Trx, actor: string, before: RunRow, error: string): Promise<void> {
-  const row = await trx
-    .updateTable('automation_runs')
-    .set({
-      state: 'failed',
-      error,
-      finished_at: sql<Date>`now()`,
-      lease_expires_at: null,
-      timeline_count: before.timeline_count + 1,
-      updated_at: new Date(),
-    })
-    .where('id', '=', before.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  await trx
-    .insertInto('automation_run_timeline')
-    .values({
-      run_id: row.id,
-      seq: row.timeline_count,
-      at: new Date(),
-      action_id: null,
-      state: 'failed',
-      message: `run failed: ${error}`,
-      duration_ms: 0,
-      attempt: null,
-    })
-    .execute();
+  const row = await updateWithEntry(
+    trx,
+    before,
+    { state: 'failed', error, finished_at: sql<Date>`now()`, lease_expires_at: null },
+    { state: 'failed', message: `run failed: ${error}` },
+  );
   await openAlert(trx, actor, {
     ruleId: RUN_FAILED_RULE,
     subject: { type: RUN_SUBJECT, id: row.id },
