@@ -1,6 +1,6 @@
 import cors from '@fastify/cors';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
-import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext, AppContextParts } from './kernel/context.ts';
 import { MetricsRegistry } from './kernel/metrics/registry.ts';
 import { LiveTelemetry } from './telemetry/live.ts';
@@ -31,6 +31,7 @@ import { simulatorRoutes } from './demo/simulate/routes.ts';
 import { telemetryRoutes } from './telemetry/routes.ts';
 import { automationRunRoutes } from './automation/runs/routes.ts';
 import { requestGuardsPlugin, validatorCompiler } from './kernel/validation/compiler.ts';
+import { serializerCompiler } from './kernel/validation/serializer.ts';
 import { workItemRoutes } from './work-items/routes.ts';
 
 export interface BuildAppOptions {

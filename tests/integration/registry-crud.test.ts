@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { devicePage } from '../../data-api/src/contracts/registry.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { bearer, client, must, snapshot, type Client } from '../helpers/registry.ts';
 
@@ -584,6 +585,42 @@ describe('registry CRUD', () => {
       expect((await viewer.get('/devices/dev_crud-probe-1')).json().observed_state).toEqual({
         status: 'up',
         fw: '1.4.2',
+      });
+    });
+
+    it('lists devices exactly as their contract would answer them (the page is sent as built, not through zod)', async () => {
+      // kernel/validation/serializer.ts: the device page skips zod's parse; the bytes must not change.
+      await must(
+        admin.patch('/devices/dev_crud-probe-2', {
+          tags: ['north', 'pilot'],
+          external_refs: { chirpstack: { dev_eui: '70b3d57ed0000abc' } },
+          secrets: { app_key: '00112233445566778899aabbccddeeff' },
+        }),
+        200,
+      );
+      await t.ctx.db
+        .updateTable('devices')
+        .set({
+          status: 'up',
+          last_seen: new Date('2026-11-01T10:00:00.123Z'),
+          observed_state: JSON.stringify({
+            '10': 'a key that sorts first',
+            fw: '1.4.2',
+            metrics: { battery_v: 3.6 },
+          }) as never,
+        })
+        .where('id', '=', 'dev_crud-probe-2')
+        .execute();
+      for (const query of ['limit=1', 'limit=500', 'sort=-last_seen&limit=2', 'status=up']) {
+        const res = await viewer.get(`/devices?${query}`);
+        expect(res.statusCode).toBe(200);
+        expect(res.body).toBe(JSON.stringify(devicePage.parse(JSON.parse(res.body))));
+      }
+      const page = (await viewer.get('/devices?limit=500')).json();
+      expect(page.items.find((d: { id: string }) => d.id === 'dev_crud-probe-2')).toMatchObject({
+        tags: ['north', 'pilot'],
+        secrets_set: ['app_key'],
+        last_seen: '2026-11-01T10:00:00.123Z',
       });
     });
 

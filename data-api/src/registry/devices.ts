@@ -4,14 +4,16 @@ import { recordAudit } from '../kernel/audit/service.ts';
 import type { Principal } from '../kernel/auth/roles.ts';
 import { emitChange } from '../kernel/changes/service.ts';
 import { generateId } from '../contracts/ids.ts';
-import type {
-  Device,
-  DeviceSort,
-  desiredStateSchema,
-  deviceCreateSchema,
-  deviceSecretsSchema,
-  deviceUpdateSchema,
+import {
+  devicePage,
+  type Device,
+  type DeviceSort,
+  type desiredStateSchema,
+  type deviceCreateSchema,
+  type deviceSecretsSchema,
+  type deviceUpdateSchema,
 } from '../contracts/registry.ts';
+import { sentAsBuilt } from '../kernel/validation/serializer.ts';
 import { json, type Database, type Device as DeviceRow } from '../kernel/db/index.ts';
 import { conflict, notFound, validationError } from '../kernel/errors/index.ts';
 import { iso, likeContains, translateDbError } from '../kernel/db/values.ts';
@@ -44,6 +46,10 @@ export const toDevice = (r: Row): Device => ({
   created_at: iso(r.created_at)!,
   updated_at: iso(r.updated_at)!,
 });
+
+// toDevice builds every field of deviceSchema in its order: device pages go out as built, not
+// through zod's copy (registry-crud's list test holds the body to the schema).
+sentAsBuilt(devicePage);
 
 /** Device columns plus the names (never the values) of its secrets. */
 export function selectDevices(db: Kysely<Database>) {
