@@ -318,51 +318,43 @@ async function commitRunPage(
   let commit: CommitRunResult | undefined;
   let failed = false;
   const message = `run(${spec.project}): ${run.run_id} ${run.state}`;
+  // Pushing the earlier commit or making a new one: a git failure is reported and fails the run;
+  // anything else is a bug and throws.
+  const tryCommit = async (make: () => Promise<CommitRunResult>) => {
+    try {
+      commit = await make();
+      opts.progress?.append({ type: 'committed', sha: commit.sha, pushed: commit.pushed });
+    } catch (err) {
+      if (!(err instanceof GitError)) throw err;
+      out(`fleetbook: ${err.message}`);
+      failed = true;
+    }
+  };
+  const gitOpts = {
+    project: spec.project,
+    runId: run.run_id,
+    state: run.state,
+    author: opts.gitAuthor,
+    env,
+    log: (l: string) => out(`git     ${l}`),
+    ...(opts.gitBackoffMs !== undefined ? { backoffMs: opts.gitBackoffMs } : {}),
+  };
   if (committed && (!opts.push || committed.pushed)) {
     commit = { sha: committed.sha, message, pushed: committed.pushed, attempts: 0 };
   } else if (committed) {
-    try {
-      commit = await pushExistingRunCommit({
-        cwd: opts.docsDir,
-        files: [],
-        project: spec.project,
-        runId: run.run_id,
-        state: run.state,
-        message,
-        author: opts.gitAuthor,
-        env,
-        log: (l) => out(`git     ${l}`),
-        ...(opts.gitBackoffMs !== undefined ? { backoffMs: opts.gitBackoffMs } : {}),
-      });
-      opts.progress?.append({ type: 'committed', sha: commit.sha, pushed: commit.pushed });
-    } catch (err) {
-      if (!(err instanceof GitError)) throw err;
-      out(`fleetbook: ${err.message}`);
-      failed = true;
-    }
+    await tryCommit(() => pushExistingRunCommit({ ...gitOpts, cwd: opts.docsDir, files: [], message }));
   } else if (written && (opts.commit || opts.push)) {
-    try {
-      commit = await commitRun({
+    await tryCommit(() =>
+      commitRun({
+        ...gitOpts,
         cwd: written.paths.dayDir,
         files: written.files,
-        project: spec.project,
-        runId: run.run_id,
-        state: run.state,
-        author: opts.gitAuthor,
         push: opts.push,
-        env,
         // The index files of the run's commit: a rebase conflict there is resolved by regenerating them.
         regenerable: written.indexFiles,
         regenerate: () => void regenerateRunIndex(opts.docsDir, spec.project, { gitWebUrl: env.FLEETBOOK_GIT_WEB_URL }),
-        log: (l) => out(`git     ${l}`),
-        ...(opts.gitBackoffMs !== undefined ? { backoffMs: opts.gitBackoffMs } : {}),
-      });
-      opts.progress?.append({ type: 'committed', sha: commit.sha, pushed: commit.pushed });
-    } catch (err) {
-      if (!(err instanceof GitError)) throw err;
-      out(`fleetbook: ${err.message}`);
-      failed = true;
-    }
+      }),
+    );
   }
   return { ...(commit ? { commit } : {}), failed };
 }
