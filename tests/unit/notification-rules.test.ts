@@ -118,6 +118,23 @@ describe('bad rules, each at its line', () => {
     ]);
   });
 
+  it("checks the data a `some` reads against the kind's variables, not the element's own `var`", () => {
+    const dir = filesWith({
+      'rules.yaml': [
+        'rules:',
+        '  - id: quiet_pilot',
+        '    kind: no_data',
+        '    for: 10m',
+        '    summary: quiet',
+        "    when: { some: [{ var: devices.tags }, { '==': [{ var: '' }, pilot] }] }",
+        '',
+      ].join('\n'),
+    });
+    expect(lines(dir).lines).toEqual([
+      'rules.yaml:6:22  Unexpected variable "devices.tags" in when, expected one under metric, last_seen, silent_s, device (did you mean "device"?)  notifications/bad-jsonlogic',
+    ]);
+  });
+
   it('reports YAML it cannot parse at its position', () => {
     const dir = filesWith({ 'rules.yaml': 'rules:\n  - id: a\n    kind: [threshold\n' });
     const out = lines(dir).lines;

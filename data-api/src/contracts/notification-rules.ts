@@ -7,7 +7,7 @@
 import semver from 'semver';
 import * as z from 'zod';
 import { DEVICE_ROLES, deviceTagSchema, productCodeSchema } from './catalog.ts';
-import { JSONLOGIC_OPERATIONS } from './jsonlogic.ts';
+import { checkLogic, JSONLOGIC_OPERATIONS, type LogicProblem, type LogicWords } from './jsonlogic.ts';
 
 /* ------------------------------------------------------------------ primitives */
 
@@ -60,12 +60,15 @@ export const metricNameSchema = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'expe
 
 /* ------------------------------------------------------------------ JSONLogic */
 
-const OPERATIONS = new Set<string>(JSONLOGIC_OPERATIONS);
-
-export interface LogicProblem {
-  path: Array<string | number>;
-  message: string;
-}
+/** The rules' own wording of the JsonLogic problems (`fleetbook rules validate` prints it). */
+const WHEN_WORDS: LogicWords = {
+  object: (keys) =>
+    `Unexpected object with ${keys.length} keys in JSONLogic, expected one operation like {">": [{"var": "value"}, 90]}`,
+  operation: (op, hint) =>
+    `Unexpected JSONLogic operation "${op}", expected one of ${JSONLOGIC_OPERATIONS.join(' ')}${hint}`,
+  root: (name, roots, hint) => `Unexpected variable "${name}" in when, expected one under ${roots.join(', ')}${hint}`,
+  name: (value, roots) => `Unexpected variable ${value} in when, expected a dotted name under ${roots.join(', ')}`,
+};
 
 /**
  * The problems of a JsonLogic expression that can be seen without running it: unknown
@@ -76,49 +79,7 @@ export function checkJsonLogic(
   roots: readonly string[],
   path: Array<string | number> = [],
 ): LogicProblem[] {
-  const out: LogicProblem[] = [];
-  const walk = (node: unknown, p: Array<string | number>) => {
-    if (Array.isArray(node)) return node.forEach((n, i) => walk(n, [...p, i]));
-    if (node === null || typeof node !== 'object') return;
-    const keys = Object.keys(node);
-    if (keys.length !== 1) {
-      out.push({
-        path: p,
-        message: `Unexpected object with ${keys.length} keys in JSONLogic, expected one operation like {">": [{"var": "value"}, 90]}`,
-      });
-      return;
-    }
-    const op = keys[0]!;
-    const args = (node as Record<string, unknown>)[op];
-    if (!OPERATIONS.has(op)) {
-      out.push({
-        path: [...p, op],
-        message: `Unexpected JSONLogic operation "${op}", expected one of ${JSONLOGIC_OPERATIONS.join(' ')}`,
-      });
-      return;
-    }
-    if (op === 'var') {
-      const name = Array.isArray(args) ? args[0] : args;
-      // Inside map/filter/reduce `var` names the current item: only top-level names are checked.
-      if (
-        typeof name === 'string' &&
-        name !== '' &&
-        !p.some((s) => s === 'map' || s === 'filter' || s === 'reduce' || s === 'all' || s === 'none' || s === 'some')
-      ) {
-        const root = name.split('.')[0]!;
-        if (!roots.includes(root)) {
-          out.push({
-            path: [...p, op],
-            message: `Unexpected variable "${name}" in when, expected one under ${roots.join(', ')}`,
-          });
-        }
-      }
-      return;
-    }
-    walk(args, [...p, op]);
-  };
-  walk(rule, path);
-  return out;
+  return checkLogic(rule, { roots, words: WHEN_WORDS }, path);
 }
 
 /** What `when` sees, by rule kind (documented on the contract page). */
