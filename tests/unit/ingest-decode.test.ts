@@ -236,6 +236,31 @@ describe('DeviceStateThrottle', () => {
     expect(new Set(dueAt).size).toBe(ids.length);
   });
 
+  it('writes at most `limit` states in a batch; the rest are due at once, for the next batch', () => {
+    const th = new DeviceStateThrottle(5000, exact);
+    const ids = Array.from({ length: 5 }, (_, i) => `d${i}`);
+    const first = th.take(
+      ids.map((id) => agg(id, 1000, { v: 1 })),
+      interval,
+      1000,
+      2,
+    );
+    expect(first.map((a) => a.id)).toEqual(['d0', 'd1']);
+    expect(th.hasDue(1000)).toBe(true);
+    // A newer fact of a device over the limit merges into what is held; d0 and d1 are being written.
+    const second = th.take([agg('d2', 1100, { v: 2 }), agg('d0', 1100, { v: 2 })], interval, 1100, 2);
+    expect(second.map((a) => [a.id, a.metrics])).toEqual([
+      ['d2', { v: 2 }],
+      ['d3', { v: 1 }],
+    ]);
+    expect(th.take([], interval, 1200).map((a) => a.id)).toEqual(['d4']);
+    th.markWritten(
+      [...first, ...second].map((a) => ({ id: a.id, status: 'up' })),
+      1200,
+    );
+    expect(th.take([], interval, 1300).map((a) => [a.id, a.metrics])).toEqual([['d0', { v: 2 }]]);
+  });
+
   it('never holds a device that was down, and holds at most half a short heartbeat interval', () => {
     const th = new DeviceStateThrottle(5000, exact);
     th.markWritten(

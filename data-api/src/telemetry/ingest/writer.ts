@@ -43,6 +43,16 @@ export interface DeviceAgg {
 
 const ACTOR = 'system:ingest';
 
+/**
+ * Device states a batch with readings writes at most; the rest wait for the next batch (or
+ * the state-only write, telemetry/ingest/writer-pool.ts). When a whole fleet comes up at once
+ * (a start, a reconnect) every device's first message changes its health: an UPDATE, a health
+ * event and a change event each, and one batch carrying hundreds of them held its readings,
+ * and their live samples, for hundreds of milliseconds. Steady state needs far fewer (each
+ * device at most once per window).
+ */
+const STATES_PER_READINGS_BATCH = 100;
+
 type Item = Decoded['items'][number];
 type Letter = DeadLetter & { customer_id: string | null };
 
@@ -326,7 +336,12 @@ async function writePlan(
 
   const now = Date.now();
   const states = throttle
-    ? throttle.take([...aggs.values()], (id) => (devices.get(id) ?? rowSite.get(id))?.heartbeat_interval_s ?? 60, now)
+    ? throttle.take(
+        [...aggs.values()],
+        (id) => (devices.get(id) ?? rowSite.get(id))?.heartbeat_interval_s ?? 60,
+        now,
+        rows.length ? STATES_PER_READINGS_BATCH : Infinity,
+      )
     : [...aggs.values()];
   taken.states = throttle ? states : [];
   if (states.length) {
@@ -570,8 +585,9 @@ function mergeAgg(into: DeviceAgg, from: DeviceAgg): DeviceAgg {
  * reading would cost the database more than the readings themselves. Facts that arrive
  * within the window are merged in memory (newest wins) and written when it ends. The
  * window is at most half the device's heartbeat interval, so the monitor never sees a
- * last_seen older than it should; a device not known to be up is always written at once
- * (it may be coming back). stop() writes everything still held.
+ * last_seen older than it should; a device not known to be up is written at once (it may be
+ * coming back), by this batch or, over its STATES_PER_READINGS_BATCH, the next. stop() writes
+ * everything still held.
  *
  * A device is written by one batch at a time: while a batch writes it, another batch's facts
  * for it are held (the second UPDATE would only wait for the first one's row lock, and with
@@ -617,7 +633,12 @@ export class DeviceStateThrottle {
     this.due.push(dueAt, s);
   }
 
-  take(aggs: DeviceAgg[], intervalOf: (id: string) => number, now: number): DeviceAgg[] {
+  /**
+   * The device states a batch writes: its own that are due, then those held and due, at most
+   * `limit` (a batch with readings: see STATES_PER_READINGS_BATCH); what is over it stays held,
+   * due at once, for the next batch.
+   */
+  take(aggs: DeviceAgg[], intervalOf: (id: string) => number, now: number, limit = Infinity): DeviceAgg[] {
     const out: DeviceAgg[] = [];
     const taken: Slot[] = [];
     for (const agg of aggs) {
@@ -628,6 +649,10 @@ export class DeviceStateThrottle {
         // The write in flight counts as written now: an up device waits for its next window.
         if (!held) this.hold(s, merged, s.writtenStatus === 'up' ? now + this.windowOf(s, intervalOf(agg.id)) : 0);
       } else if (s.writtenStatus !== 'up' || now - s.writtenAt >= this.windowOf(s, intervalOf(agg.id))) {
+        if (out.length >= limit) {
+          if (!held || s.dueAt > now) this.hold(s, merged, now);
+          continue;
+        }
         s.held = null;
         out.push(merged);
         taken.push(s);
@@ -636,7 +661,9 @@ export class DeviceStateThrottle {
       }
     }
     // Whatever is held and due goes now too, even for devices that fell silent.
-    for (let s = this.nextDue(now); s !== null; s = this.nextDue(now)) {
+    while (out.length < limit) {
+      const s = this.nextDue(now);
+      if (s === null) break;
       out.push(s.held!);
       s.held = null;
       taken.push(s);
