@@ -2,6 +2,7 @@ import React, { useMemo, type ReactNode } from 'react';
 import { executionSummaryPage, type ExecutionSummary } from '../../../data-api/src/contracts/executions.ts';
 import { DEPLOYMENT_STATES, deploymentPage, type Deployment } from '../../../data-api/src/contracts/registry.ts';
 import { useLiveResource, useLiveRows } from '../../data/useLive.ts';
+import { Board, boardStyles } from '../shared/Board.tsx';
 import { frameStyles as s, StatusBadge, WidgetFrame } from '../shared/WidgetFrame.tsx';
 import styles from './styles.module.css';
 
@@ -64,50 +65,41 @@ export function DeploymentBoard({ site, product, customer, states, title }: Depl
       emptyText="No deployments for this selection."
       data={Object.fromEntries(columns.map((c) => [`count-${c}`, byState.get(c)?.length ?? 0]))}
     >
-      <div className={styles.board}>
-        {columns.map((state) => (
-          <div
-            key={state}
-            className={styles.column}
-            data-testid={`deployment-column-${state}`}
-            data-count={byState.get(state)?.length ?? 0}
-          >
-            <h4 className={styles.columnTitle}>
-              <StatusBadge status={state} /> <span className={s.muted}>{byState.get(state)?.length ?? 0}</span>
-            </h4>
-            {(byState.get(state) ?? []).map((d) => (
-              <article key={d.id} className={styles.card} data-testid={`deployment-card-${d.id}`} data-state={d.state}>
-                <div className={styles.cardTitle}>{d.name ?? d.id}</div>
-                <div className={s.muted}>
-                  {d.product_code} {d.product_version}
-                  {!site && <> · {d.site_id}</>}
-                </div>
-                {(d.started_date || d.planned_date) && (
-                  <div className={s.muted}>
-                    {d.started_date ? `started ${d.started_date}` : `planned ${d.planned_date}`}
-                  </div>
-                )}
-                {(execBy.get(d.id) ?? []).slice(0, 3).map((x) => (
-                  <div
-                    key={x.id}
-                    className={styles.execution}
-                    data-testid={`deployment-execution-${x.id}`}
-                    data-state={x.state}
-                  >
-                    ▸ {x.runbook.url ? <a href={x.runbook.url}>{x.runbook.title}</a> : x.runbook.title}{' '}
-                    <StatusBadge status={x.state} />
-                    <span className={s.muted}>
-                      {' '}
-                      {x.progress.checked}/{x.progress.total}
-                      {x.current_gate ? ` · gate ${x.current_gate}` : ''}
-                    </span>
-                  </div>
-                ))}
-              </article>
+      <Board
+        columns={columns}
+        byColumn={byState}
+        testId="deployment-column"
+        card={(d) => (
+          <article key={d.id} className={boardStyles.card} data-testid={`deployment-card-${d.id}`} data-state={d.state}>
+            <div className={boardStyles.cardTitle}>{d.name ?? d.id}</div>
+            <div className={s.muted}>
+              {d.product_code} {d.product_version}
+              {!site && <> · {d.site_id}</>}
+            </div>
+            {(d.started_date || d.planned_date) && (
+              <div className={s.muted}>
+                {d.started_date ? `started ${d.started_date}` : `planned ${d.planned_date}`}
+              </div>
+            )}
+            {(execBy.get(d.id) ?? []).slice(0, 3).map((x) => (
+              <div
+                key={x.id}
+                className={styles.execution}
+                data-testid={`deployment-execution-${x.id}`}
+                data-state={x.state}
+              >
+                ▸ {x.runbook.url ? <a href={x.runbook.url}>{x.runbook.title}</a> : x.runbook.title}{' '}
+                <StatusBadge status={x.state} />
+                <span className={s.muted}>
+                  {' '}
+                  {x.progress.checked}/{x.progress.total}
+                  {x.current_gate ? ` · gate ${x.current_gate}` : ''}
+                </span>
+              </div>
             ))}
-          </div>
-        ))}
-      </div>
+          </article>
+        )}
+      />
     </WidgetFrame>
   );
 }

@@ -7,6 +7,7 @@ import {
   type WorkItemState,
 } from '../../../data-api/src/contracts/work-items.ts';
 import { useDataClient } from '../../data/useResource.ts';
+import { boardStyles } from '../shared/Board.tsx';
 import { frameStyles as s } from '../shared/WidgetFrame.tsx';
 import { isOverdue, localDay } from './model.ts';
 import styles from './styles.module.css';
@@ -66,14 +67,14 @@ export function WorkCard({
 
   return (
     <article
-      className={clsx(styles.card, styles[`p_${item.priority}`])}
+      className={clsx(boardStyles.card, boardStyles.accent, styles[`p_${item.priority}`])}
       data-testid={`work-card-${item.id}`}
       data-state={item.state}
       data-priority={item.priority}
       data-owner={item.owner ?? ''}
       data-version={item.version}
     >
-      <div className={styles.cardTitle}>{item.title}</div>
+      <div className={boardStyles.cardTitle}>{item.title}</div>
       <div className={styles.meta}>
         <span className={styles.chip}>{item.kind}</span>
         <span>{item.priority}</span>

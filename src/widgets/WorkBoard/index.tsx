@@ -8,8 +8,9 @@ import {
 import { TOKEN_KEY } from '../../data/client.ts';
 import { useLiveResource, useLiveRows } from '../../data/useLive.ts';
 import { useWhoami } from '../../data/useWhoami.ts';
+import { Board } from '../shared/Board.tsx';
 import { frameStyles as s, WidgetFrame } from '../shared/WidgetFrame.tsx';
-import { BoardColumns } from './Columns.tsx';
+import { WorkCard } from './Card.tsx';
 import { columnsOf, distinct, matches, type BoardFilter } from './model.ts';
 import { NewItemForm } from './NewItem.tsx';
 import { ANY, BoardToolbar, UNOWNED } from './Toolbar.tsx';
@@ -128,7 +129,14 @@ export function WorkBoard(props: WorkBoardProps): ReactNode {
       }}
     >
       {writer && create && <NewItemForm links={{ site, deployment, customer }} owner={mine ? me : undefined} />}
-      <BoardColumns columns={columns} byState={byState} writer={writer} me={me} showSite={!site} />
+      {/* Cards most urgent first (columnsOf); they name their site unless the board is one site's. */}
+      <Board
+        columns={columns}
+        byColumn={byState}
+        testId="work-column"
+        minColumn="10.5rem"
+        card={(item) => <WorkCard key={item.id} item={item} writer={writer} me={me} showSite={!site} />}
+      />
     </WidgetFrame>
   );
 }
