@@ -2,6 +2,9 @@
 // for rule `when:` expressions (contracts/notification-rules.ts) and action/checklist conditions
 // (contracts/condition.ts). Each caller words its own messages. No server-only imports: the
 // site build reads this file too.
+
+import { closest } from './edit-distance.ts';
+
 /** The operations of JsonLogic (jsonlogic.com/operations.html) that json-logic-js implements. */
 export const JSONLOGIC_OPERATIONS = [
   'var',
@@ -88,27 +91,8 @@ export function describeValue(v: unknown): string {
 
 /** ` (did you mean "x"?)` for the candidate a typo is closest to, or ''. */
 export function didYouMean(word: string, candidates: Iterable<string>, shown = (c: string) => c): string {
-  let best: string | undefined;
-  let bestD = Math.min(2, Math.floor(word.length / 3)) + 1;
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestD) [best, bestD] = [c, d];
-  }
+  const best = closest(word, candidates, Math.min(2, Math.floor(word.length / 3)), (s) => s.toLowerCase());
   return best === undefined ? '' : ` (did you mean "${shown(best)}"?)`;
-}
-
-function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j]!;
-      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return prev[b.length]!;
 }
 
 /**

@@ -8,6 +8,8 @@
 // open_ticket_on_failure is never in the tree: it runs after every other action, only when one
 // failed.
 
+import { closest } from './edit-distance.ts';
+
 export const TICKET_ACTION = 'open_ticket_on_failure';
 
 export interface StepLike {
@@ -132,30 +134,8 @@ export function graphProblems(actions: readonly StepLike[]): GraphProblem[] {
   return problems;
 }
 
-function closestId(word: string, ids: string[]): string | undefined {
-  let best: string | undefined;
-  // One edit for short ids (`vn` for `vm`), two for longer ones.
-  let bestD = (word.length <= 4 ? 1 : 2) + 1;
-  for (const id of ids) {
-    const d = levenshtein(word, id);
-    if (d < bestD) [best, bestD] = [id, d];
-  }
-  return best;
-}
-
-function levenshtein(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return row[b.length]!;
-}
+/** One edit for short ids (`vn` for `vm`), two for longer ones. */
+const closestId = (word: string, ids: string[]): string | undefined => closest(word, ids, word.length <= 4 ? 1 : 2);
 
 /** Every action an action (transitively) waits for: the outputs its condition may read. */
 export function ancestors(tree: StepTree, id: string): Set<string> {
