@@ -9,8 +9,8 @@ const asBuilt = new WeakSet<object>();
  * lists them (e.g. the device page: toPage of toDevice): they are sent as built, without zod's
  * parse, which copies every object to check and strip it (an eighth of the API's CPU on a page
  * of 50 devices, plus its garbage; issue #18). The bytes are the same as long as the answer
- * matches its schema; a
- * test of each marked route holds it to that (the body is a fixed point of the schema's parse).
+ * matches its schema; a test of each marked route holds it to that (the body is a fixed point
+ * of the schema's parse).
  */
 export function sentAsBuilt<T extends object>(schema: T): T {
   asBuilt.add(schema);
