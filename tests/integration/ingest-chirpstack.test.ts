@@ -236,4 +236,29 @@ describe(`registry cache invalidation through the change feed (${backendName()})
       await cache.stop();
     }
   });
+
+  it('loads the registry at start: a known device costs no query, and a change event still replaces it', async () => {
+    const fleet = await seedFleet(t.ctx.db, tag(), { sites: 2, devices: [{ name: 'early' }] });
+    const dev = fleet.devices.early!.id;
+    const cache = new RegistryCache(t.ctx.db, t.ctx.database, { ttlMs: 3_600_000 });
+    await cache.start();
+    try {
+      expect((await cache.devices([dev])).get(dev)?.site_id).toBe(fleet.sites[0]);
+      expect(cache.misses).toBe(0);
+      await t.ctx.db.transaction().execute(async (trx) => {
+        await trx.updateTable('devices').set({ site_id: fleet.sites[1]! }).where('id', '=', dev).execute();
+        await emitChange(trx, {
+          type: 'device.updated',
+          subject: { type: 'device', id: dev },
+          customerId: fleet.customer,
+        });
+      });
+      await expect
+        .poll(async () => (await cache.devices([dev])).get(dev)?.site_id, { timeout: 10_000 })
+        .toBe(fleet.sites[1]);
+      expect(cache.misses).toBe(1);
+    } finally {
+      await cache.stop();
+    }
+  });
 });

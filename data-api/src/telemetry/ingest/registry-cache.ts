@@ -29,6 +29,9 @@ export interface RegistryCacheOptions {
   negativeTtlMs?: number;
 }
 
+/** Devices loaded at start (a larger registry is read as messages name its devices). */
+const PRELOAD_DEVICES = 50_000;
+
 /**
  * Device lookups for the ingest: id → site/customer, and ChirpStack DevEUI → device.
  * Entries are invalidated by the change feed (any `device.*` or `site.*` event: every
@@ -44,6 +47,8 @@ export class RegistryCache {
   private eventTimer: NodeJS.Timeout | null = null;
   /** Lookups that hit the database (for tests and /metrics). */
   misses = 0;
+  /** Counts invalidations (a load that overlapped one is dropped). */
+  private generation = 0;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -54,15 +59,37 @@ export class RegistryCache {
     this.negativeTtlMs = options.negativeTtlMs ?? 5_000;
   }
 
+  /** Follows the change feed, then loads the registry (after: a change during the load is not missed). */
   async start(): Promise<void> {
-    if (!this.database) return;
-    this.unlisten = await this.database.listen(CHANGES_CHANNEL, (payload) => {
-      const id = Number(payload);
-      if (!Number.isFinite(id)) return;
-      this.pendingEvents.push(id);
-      // Coalesce bursts of notifications into one read of the event table.
-      this.eventTimer ??= setTimeout(() => void this.readEvents(), 20);
-    });
+    if (this.database)
+      this.unlisten = await this.database.listen(CHANGES_CHANNEL, (payload) => {
+        const id = Number(payload);
+        if (!Number.isFinite(id)) return;
+        this.pendingEvents.push(id);
+        // Coalesce bursts of notifications into one read of the event table.
+        this.eventTimer ??= setTimeout(() => void this.readEvents(), 20);
+      });
+    await this.preload();
+  }
+
+  /**
+   * Loads up to PRELOAD_DEVICES devices at start: when a fleet reconnects at once (a broker or
+   * API restart), every device's first message would otherwise miss, and the first batches
+   * wait for registry queries while the readings pile up. Their entries expire spread over the
+   * second half of the TTL, so they are not all read again in the same second a minute later.
+   */
+  private async preload(): Promise<void> {
+    const generation = this.generation;
+    const rows = await sql<DeviceInfo>`
+      select id, site_id, customer_id, role, heartbeat_interval_s, name, deployment_id, product_code, product_version, tags
+      from devices order by id limit ${PRELOAD_DEVICES}`
+      .execute(this.db)
+      .catch(() => null); // the lookups read what they need
+    // An invalidation came in meanwhile: what was read may be older than it.
+    if (!rows || generation !== this.generation) return;
+    const now = Date.now();
+    for (const info of rows.rows)
+      if (!this.byId.has(info.id)) this.byId.set(info.id, { info, at: now - Math.random() * this.ttlMs * 0.5 });
   }
 
   async stop(): Promise<void> {
@@ -74,11 +101,13 @@ export class RegistryCache {
 
   /** Forget everything (tests; or after a registry import). */
   clear(): void {
+    this.generation++;
     this.byId.clear();
     this.byEui.clear();
   }
 
   invalidateDevice(id: string): void {
+    this.generation++;
     this.byId.delete(id);
     for (const [eui, entry] of this.byEui) if (!entry.info || entry.info.id === id) this.byEui.delete(eui);
     // A new device may be the one an unknown id was waiting for.
@@ -86,6 +115,7 @@ export class RegistryCache {
   }
 
   invalidateSite(siteId: string): void {
+    this.generation++;
     for (const [key, entry] of this.byId) if (!entry.info || entry.info.site_id === siteId) this.byId.delete(key);
     for (const [key, entry] of this.byEui) if (!entry.info || entry.info.site_id === siteId) this.byEui.delete(key);
   }
