@@ -16,8 +16,24 @@ function statCpuMs(path: string): number | null {
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_S;
   } catch {
-    return null;
+    return null; // gone, or not on this machine
   }
+}
+
+/** utime + stime (ms) of each of these processes still there. */
+export function procCpuMs(pids: number[]): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const pid of pids) {
+    const ms = statCpuMs(`/proc/${pid}/stat`);
+    if (ms !== null) out.set(pid, ms);
+  }
+  return out;
+}
+
+/** CPU ms of a set of processes since this call (a process started since counts whole; one that exited is missed). */
+export async function cpuSince(pids: () => Promise<number[]>): Promise<() => Promise<number>> {
+  const before = procCpuMs(await pids());
+  return async () => cpuBetween(before, procCpuMs(await pids()));
 }
 
 /**
@@ -44,19 +60,14 @@ export async function pgBackendsCpuMs(baseUrl: string, database: string): Promis
       'select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
       [database],
     );
-    const sample = new Map<number, number>();
-    for (const { pid } of rows) {
-      const ms = statCpuMs(`/proc/${pid}/stat`);
-      if (ms !== null) sample.set(pid, ms);
-    }
-    return sample;
+    return procCpuMs(rows.map((r) => r.pid));
   } finally {
     await client.end();
   }
 }
 
-/** The CPU ms the backends of `before` and `after` spent between the two samples. */
-export function pgCpuBetween(before: Map<number, number>, after: Map<number, number>): number {
+/** The CPU ms the processes of `before` and `after` spent between the two samples. */
+export function cpuBetween(before: Map<number, number>, after: Map<number, number>): number {
   let total = 0;
   for (const [pid, ms] of after) total += ms - (before.get(pid) ?? 0);
   return total;

@@ -8,7 +8,7 @@ import { openDatabase, type DatabaseHandle } from '../data-api/src/kernel/db/ind
 import { forgetIngestSession, startIngest } from '../data-api/src/telemetry/ingest/service.ts';
 import { insertTelemetryRows, type TelemetryRow } from '../data-api/src/telemetry/ingest/telemetry-insert.ts';
 import { headlessContext } from '../tests/helpers/app.ts';
-import { cpuSince } from './proc-cpu.ts';
+import { cpuSince } from './cpu.ts';
 import { RawPublisher } from './raw-publisher.ts';
 
 /**

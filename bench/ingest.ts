@@ -29,7 +29,7 @@ import { createPgDatabase, dropPgDatabase } from '../tests/helpers/database.ts';
 import { mosquittoVersion, startPrivateMosquitto } from '../tests/helpers/mosquitto.ts';
 import { freePort } from '../tests/helpers/ports.ts';
 import { headlessContext } from '../tests/helpers/app.ts';
-import { procCpuMs } from './proc-cpu.ts';
+import { procCpuMs } from './cpu.ts';
 
 /**
  * The ingest benchmark (issue #5): the simulator's real MQTT clients → a TUNED Mosquitto

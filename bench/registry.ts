@@ -13,7 +13,7 @@ import { benchContext, listenApi } from './lib.ts';
 import { startApiWorkers } from './api-workers.ts';
 import { availableCores } from '../data-api/src/kernel/workers.ts';
 import { createPgDatabase, dropPgDatabase } from '../tests/helpers/database.ts';
-import { mainThreadCpuMs, perRequest, pgBackendsCpuMs, pgCpuBetween, processCpuMs } from './cpu.ts';
+import { mainThreadCpuMs, perRequest, pgBackendsCpuMs, cpuBetween, processCpuMs } from './cpu.ts';
 
 /**
  * Registry list latency: 100,000 devices over 50 sites in a real PostgreSQL, the API
@@ -139,7 +139,7 @@ async function markCpu(own: () => number | null | Promise<number | null>, baseUr
 function cpuPerRequest(before: CpuMark, after: CpuMark, requests: number) {
   return {
     cpuMs: perRequest(before.own === null || after.own === null ? null : after.own - before.own, requests),
-    pgCpuMs: perRequest(pgCpuBetween(before.pg, after.pg), requests),
+    pgCpuMs: perRequest(cpuBetween(before.pg, after.pg), requests),
   };
 }
 
