@@ -310,7 +310,7 @@ const whenData = (value: number, metric: string, r: StoredReading, device: Subje
   metric,
   metrics: r.metrics,
   status: r.status,
-  ts: r.ts,
+  ts: new Date(r.ts * 1000).toISOString(),
   device,
 });
 
@@ -359,7 +359,7 @@ export async function evaluateReadings(
   const noData = rules.noData;
   // No closure is made per reading or rule: this loop runs for every reading the ingest stores.
   for (const r of ordered) {
-    const at = Date.parse(r.ts);
+    const at = Math.round(r.ts * 1000); // epoch ms
     if (now - at > STALE_MS) continue;
     let device: SubjectDevice | null | undefined;
     for (const metric in r.metrics) {

@@ -5,14 +5,16 @@ import type { Database } from '../../kernel/db/index.ts';
 import type { DeviceInfo } from './registry-cache.ts';
 
 /**
- * A reading as this batch stored it (ts: the ISO reading time); the live feed turns it into the wire's
- * LiveSample (contracts/stream.ts, epoch seconds), the notifications evaluator reads it as is.
+ * A reading as this batch stored it. It has the fields of the wire's LiveSample (contracts/stream.ts)
+ * in their order, ts in epoch seconds as the row has it: the live feed sends it as it is, and only
+ * what wants a date string (an alert rule's `when:`) formats one.
  */
 export interface StoredReading {
   device_id: string;
   site_id: string | null;
   customer_id: string | null;
-  ts: string;
+  /** epoch seconds */
+  ts: number;
   status: string | null;
   metrics: Record<string, number>;
 }

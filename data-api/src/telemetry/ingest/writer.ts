@@ -326,7 +326,7 @@ async function writePlan(
         device_id: r.device_id,
         site_id: info.site_id,
         customer_id: info.customer_id,
-        ts: new Date(r.ts * 1000).toISOString(),
+        ts: r.ts,
         status: r.status,
         metrics: r.metrics,
       });
