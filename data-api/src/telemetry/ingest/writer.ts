@@ -555,7 +555,7 @@ async function updateDevices(
   return { cameUp: up.map((r) => r.id), rows: updated.rows };
 }
 
-/** Keeps the newest of each fact of two aggregates of one device. */
+/** Keeps the newest of each fact of two aggregates of one device, in `into` (returned). */
 function mergeAgg(into: DeviceAgg, from: DeviceAgg): DeviceAgg {
   if (from.seen !== null && (into.seen === null || from.seen > into.seen)) into.seen = from.seen;
   if (from.metrics && (into.metrics_ts === null || from.metrics_ts! >= into.metrics_ts)) {
@@ -644,6 +644,8 @@ export class DeviceStateThrottle {
     for (const agg of aggs) {
       const s = this.slot(agg.id);
       const held = s.held;
+      // With facts held, mergeAgg merges into that record itself: a device that stays held below
+      // (not re-held) still carries this batch's facts.
       const merged = held ? mergeAgg(held, agg) : agg;
       if (s.writing) {
         // The write in flight counts as written now: an up device waits for its next window.
