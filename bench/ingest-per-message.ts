@@ -19,7 +19,9 @@ import { RawPublisher } from './raw-publisher.ts';
  *
  * - bare: one mqtt.js subscriber (persistent session; it PUBACKs on receipt) → JSON.parse → batched
  *   jsonb_to_recordset INSERT (the ingest's own statement), one at a time. No validation, no
- *   registry, no health, no live stream, no dead letters: the single-thread baseline.
+ *   registry, no health, no live stream, no dead letters: the single-thread baseline. Twice:
+ *   with 1,000-row INSERTs, as #18 defines it (the ratios are to this one), and with INSERTs
+ *   that take everything that waited (the fewest round trips a single thread can make).
  * - fleetbook's ingest (startIngest, PUBACK after commit) in 1 process, as before #18;
  * - fleetbook's ingest in N processes sharing `$share/<group>/…`, as N workers of
  *   `fleetbook start` (FLEETBOOK_INGEST_WORKERS) run it.
@@ -80,7 +82,7 @@ type ToChild =
       connections: number;
       runId: string;
     }
-  | { type: 'start'; role: 'bare'; url: string; dbUrl: string; clientId: string }
+  | { type: 'start'; role: 'bare'; url: string; dbUrl: string; clientId: string; maxRows: number | null }
   | { type: 'start'; role: 'ingest'; url: string; dbUrl: string; instance: string; group: string }
   | { type: 'stop' }
   | { type: 'pause'; value: boolean };
@@ -91,22 +93,28 @@ type FromChild =
   | { type: 'stopped'; cpuMs: number; batches: number }
   | { type: 'error'; message: string };
 
+/** #18's baseline: the ratios are to this run. */
+const BARE_LABEL = 'bare: mqtt.js → JSON.parse → 1,000-row INSERTs, one at a time (1 thread; #18)';
 const per1k = (ms: number, n: number) => Math.round((ms / Math.max(1, n)) * 1000 * 10) / 10;
 const loadNow = () => Math.round(os.loadavg()[0]! * 100) / 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function perMessageRuns(env: PerMessageEnv, o: PerMessageOptions): Promise<PerMessageFigures[]> {
   const out: PerMessageFigures[] = [];
-  if (!process.env.BENCH_PER_MESSAGE_SKIP_BARE)
-    out.push(await run(env, o, 'bare: mqtt.js → JSON.parse → batched INSERT (1 thread)', 'bare', 1));
-  out.push(await run(env, o, 'fleetbook ingest, 1 process (before #18)', 'ingest', 1));
+  if (!process.env.BENCH_PER_MESSAGE_SKIP_BARE) {
+    out.push(await run(env, o, BARE_LABEL, { role: 'bare', maxRows: 1000 }, 1));
+    out.push(
+      await run(env, o, 'bare: the same, each INSERT takes all that waited', { role: 'bare', maxRows: null }, 1),
+    );
+  }
+  out.push(await run(env, o, 'fleetbook ingest, 1 process (before #18)', { role: 'ingest' }, 1));
   if (o.workers > 1)
     out.push(
       await run(
         env,
         o,
         `fleetbook ingest, ${o.workers} processes ($share, FLEETBOOK_INGEST_WORKERS=${o.workers})`,
-        'ingest',
+        { role: 'ingest' },
         o.workers,
       ),
     );
@@ -114,7 +122,7 @@ export async function perMessageRuns(env: PerMessageEnv, o: PerMessageOptions): 
 }
 
 export function printPerMessage(figures: PerMessageFigures[], o: PerMessageOptions): void {
-  const bare = figures.find((f) => f.run.startsWith('bare'));
+  const bare = figures.find((f) => f.run === BARE_LABEL);
   console.log(
     `\none reading per MQTT message, QoS 1, ${o.messages} messages, ${o.connections} publisher connections (same broker, database and publishers for every row):`,
   );
@@ -122,7 +130,7 @@ export function printPerMessage(figures: PerMessageFigures[], o: PerMessageOptio
     figures.map((f) => ({
       run: f.run,
       'stored msgs/s': Math.round(f.storedPerS),
-      '÷ bare': bare ? +(f.storedPerS / bare.storedPerS).toFixed(2) : '–',
+      '÷ bare (1,000 rows)': bare ? +(f.storedPerS / bare.storedPerS).toFixed(2) : '–',
       'published/s': Math.round(f.publishedPerS),
       stored: f.stored,
       lost: f.lost,
@@ -157,7 +165,7 @@ async function run(
   env: PerMessageEnv,
   o: PerMessageOptions,
   label: string,
-  role: 'bare' | 'ingest',
+  consumer: { role: 'bare'; maxRows: number | null } | { role: 'ingest' },
   processes: number,
 ): Promise<PerMessageFigures> {
   const runId = randomBytes(3).toString('hex');
@@ -180,8 +188,8 @@ async function run(
   const consumers = await Promise.all(
     instances.map((instance, i) =>
       startChild(
-        role === 'bare'
-          ? { type: 'start', role: 'bare', url: env.consumeUrl, dbUrl: env.dbUrl, clientId: `bench-bare-${runId}` }
+        consumer.role === 'bare'
+          ? { type: 'start', url: env.consumeUrl, dbUrl: env.dbUrl, clientId: `bench-bare-${runId}`, ...consumer }
           : { type: 'start', role: 'ingest', url: env.consumeUrl, dbUrl: env.dbUrl, instance, group },
         (n) => ((storedBy[i] = n), steer()),
       ),
@@ -266,7 +274,7 @@ async function run(
       ),
     );
     for (const c of consumers) if (c.child.exitCode === null) c.child.kill('SIGKILL');
-    if (role === 'ingest')
+    if (consumer.role === 'ingest')
       for (const instance of instances) await forgetIngestSession(env.consumeUrl, instance).catch(() => {});
     else await forgetSession(env.consumeUrl, `bench-bare-${runId}`).catch(() => {});
   }
@@ -431,8 +439,8 @@ async function publishRole(m: Extract<ToChild, { role: 'publish' }>, send: (m: F
 
 /**
  * The bare pipeline: mqtt.js acknowledges on receipt; a batch goes at 1,000 rows or 50 ms, one
- * INSERT at a time, and takes everything that arrived while the previous one ran (under load,
- * batches of several thousand rows: the fewest round trips a single thread can make).
+ * INSERT at a time, of at most `maxRows` rows (null: everything that arrived while the previous
+ * one ran; under load, batches of several thousand rows).
  */
 async function bareRole(m: Extract<ToChild, { role: 'bare' }>, send: (m: FromChild) => void): Promise<void> {
   const database = await openDatabase({ kind: 'pg', url: m.dbUrl, max: 2 });
@@ -454,8 +462,8 @@ async function bareRole(m: Extract<ToChild, { role: 'bare' }>, send: (m: FromChi
     if (timer) clearTimeout(timer);
     timer = null;
     if (writing || !rows.length) return;
-    const take = rows;
-    rows = [];
+    const take = m.maxRows === null ? rows : rows.slice(0, m.maxRows);
+    rows = m.maxRows === null ? [] : rows.slice(take.length);
     writing = insertTelemetryRows(database.db, take)
       .then(() => void ((stored += take.length), batches++))
       .finally(() => {

@@ -70,7 +70,8 @@ const DEFAULTS: IngestBenchOptions = {
 };
 
 /** Issue #5's goals. */
-const GOAL = { storedPerS: 30_000, ofLowerCeiling: 0.4, sseP99Ms: 100 };
+/** #18: flat out ≥ 0.7 of the lower ceiling (the INSERT's, here); SSE p99 < 100 ms over the whole run. */
+const GOAL = { storedPerS: 30_000, ofLowerCeiling: 0.7, sseP99Ms: 100 };
 /** Latency "after warm-up" leaves out readings published in a run's first seconds (every device comes up at once). */
 const WARMUP_MS = 5000;
 
@@ -267,6 +268,7 @@ function printTables(
       },
     ]);
   }
+  if (!runs.length) return; // only the ceilings, or only the per-message run (printed on its own)
   console.log('throughput (lost / duplicates checked against the table; ratios to the ceilings above):');
   console.table(
     runs.map((f) => ({
