@@ -22,6 +22,7 @@ import * as m0096 from './0096_timeline_skip.ts';
 import * as m0100 from './0100_chirpstack_downlinks.ts';
 import * as m0101 from './0101_mqtt_integration_users.ts';
 import * as m0105 from './0105_rate_limits.ts';
+import * as m0106 from './0106_device_secrets_set.ts';
 
 /**
  * Every migration, by sortable name. A static map rather than a folder scan, so the
@@ -51,4 +52,5 @@ export const migrations: Record<string, Migration> = {
   '0100_chirpstack_downlinks': m0100,
   '0101_mqtt_integration_users': m0101,
   '0105_rate_limits': m0105,
+  '0106_device_secrets_set': m0106,
 };

@@ -11,6 +11,7 @@ import { createTestBroker, type TestBroker } from '../helpers/broker.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { bearer, client, must, type Client } from '../helpers/registry.ts';
 import { headlessContext } from '../helpers/app.ts';
+import { migrations } from '../../data-api/migrations/index.ts';
 
 // domain.md: LoRaWAN keys (app_key) are secrets: stored write-only, never returned, never
 // written to a page. Issue: never logged — not in responses, logs, audit rows or change events.
@@ -169,6 +170,22 @@ describe('LoRaWAN keys are write-only', () => {
     expect(logs).toContain('/api/v1/devices/dev_sec-1');
     expect(logs.split('\n').filter(Boolean).length).toBeGreaterThan(20);
     expect(leaks(logs)).toEqual([]);
+  });
+
+  it('a database migrated from before secrets_set was stored gets the names of the keys it holds', async () => {
+    const db = database.handle.db;
+    await must(
+      admin.post('/devices', { id: 'dev_sec-2', deployment_id: 'dep_sec', product_code: 'soil-probe', role: 'sensor' }),
+    );
+    const m = migrations['0106_device_secrets_set']!;
+    await m.down!(db);
+    await m.up(db);
+    const rows = await db.selectFrom('devices').select(['id', 'secrets_set']).orderBy('id').execute();
+    expect(rows).toEqual([
+      { id: 'dev_sec-1', secrets_set: ['app_key', 'nwk_key'] },
+      { id: 'dev_sec-2', secrets_set: [] },
+    ]);
+    expect((await must(viewer.get('/devices/dev_sec-1'), 200)).secrets_set).toEqual(['app_key', 'nwk_key']);
   });
 
   it('deleting the device deletes its keys', async () => {

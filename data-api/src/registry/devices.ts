@@ -22,9 +22,7 @@ import { assertProductVersion, findDeployment, findSite } from './lookups.ts';
 import { orderDevices } from './device-sort.ts';
 import { decodeSortedCursor, encodeSortedCursor, toPage } from '../kernel/db/pagination.ts';
 
-type Row = DeviceRow & { secrets_set?: string[] | null };
-
-export const toDevice = (r: Row): Device => ({
+export const toDevice = (r: DeviceRow): Device => ({
   id: r.id,
   deployment_id: r.deployment_id,
   site_id: r.site_id,
@@ -42,7 +40,7 @@ export const toDevice = (r: Row): Device => ({
   external_refs: r.external_refs,
   heartbeat_interval_s: r.heartbeat_interval_s,
   tags: r.tags ?? [],
-  secrets_set: r.secrets_set ?? [],
+  secrets_set: r.secrets_set,
   created_at: iso(r.created_at)!,
   updated_at: iso(r.updated_at)!,
 });
@@ -51,18 +49,9 @@ export const toDevice = (r: Row): Device => ({
 // through zod's copy (registry-crud's list test holds the body to the schema).
 sentAsBuilt(devicePage);
 
-/** Device columns plus the names (never the values) of its secrets. */
+/** Device columns, secrets_set among them: the names (never the values) of its secrets. */
 export function selectDevices(db: Kysely<Database>) {
-  return db
-    .selectFrom('devices')
-    .selectAll('devices')
-    .select((eb) =>
-      eb
-        .selectFrom('device_secrets')
-        .select(sql<string[]>`coalesce(array_agg(name order by name), '{}')`.as('names'))
-        .whereRef('device_secrets.device_id', '=', 'devices.id')
-        .as('secrets_set'),
-    );
+  return db.selectFrom('devices').selectAll('devices');
 }
 
 export interface DeviceListQuery {
@@ -106,7 +95,7 @@ export async function listDevices(db: Kysely<Database>, who: Principal, q: Devic
   return toPage(rows, q.limit, toDevice, (last) => encodeSortedCursor(sort, last.sort_key, last.id));
 }
 
-export async function findDevice(db: Kysely<Database>, who: Principal, id: string): Promise<Row> {
+export async function findDevice(db: Kysely<Database>, who: Principal, id: string): Promise<DeviceRow> {
   const row = await selectDevices(db).where('id', '=', id).executeTakeFirst();
   if (!row) throw notFound('device', id);
   assertInScope(who, row.customer_id, 'device', id);
@@ -169,11 +158,16 @@ export async function assertDevEuiFree(trx: Transaction<Database>, devEui: strin
   if (other) throw conflict(`DevEUI ${devEui} already belongs to device ${other.id}`);
 }
 
+/**
+ * Upserts the given secrets, then rewrites the device's secrets_set (their names, sorted) from
+ * device_secrets in the same transaction: the one writer of both, so they cannot disagree.
+ */
 async function writeSecrets(
   trx: Transaction<Database>,
   deviceId: string,
   secrets: z.infer<typeof deviceSecretsSchema> | undefined,
 ) {
+  let wrote = false;
   for (const [name, value] of Object.entries(secrets ?? {})) {
     if (value === undefined) continue;
     await trx
@@ -181,7 +175,16 @@ async function writeSecrets(
       .values({ device_id: deviceId, name, value })
       .onConflict((oc) => oc.columns(['device_id', 'name']).doUpdateSet({ value, updated_at: new Date() }))
       .execute();
+    wrote = true;
   }
+  if (!wrote) return;
+  await trx
+    .updateTable('devices')
+    .set({
+      secrets_set: sql<string[]>`array(select name from device_secrets where device_id = ${deviceId} order by name)`,
+    })
+    .where('id', '=', deviceId)
+    .execute();
 }
 
 export async function createDevice(

@@ -90,11 +90,13 @@ export interface DevicesTable {
   heartbeat_interval_s: Generated<number>;
   /** Free tags for alert rule selectors and routing (migration 0080). */
   tags: ColumnType<string[], string[] | undefined, string[]>;
+  /** The names of its device_secrets, sorted (migration 0106): written with them, read by every device answer. */
+  secrets_set: ColumnType<string[], string[] | undefined, string[]>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
 
-/** Write-only secrets (LoRaWAN app_key…): no route ever selects from this table. */
+/** Write-only secrets (LoRaWAN app_key…): no route ever reads a value back; their names are devices.secrets_set. */
 export interface DeviceSecretsTable {
   device_id: string;
   name: string;
