@@ -22,7 +22,7 @@ import { RawPublisher } from './raw-publisher.ts';
  *   registry, no health, no live stream, no dead letters: the single-thread baseline. Twice:
  *   with 1,000-row INSERTs, as #18 defines it (the ratios are to this one), and with INSERTs
  *   that take everything that waited (the fewest round trips a single thread can make).
- * - fleetbook's ingest (startIngest, PUBACK after commit) in 1 process, as before #18;
+ * - fleetbook's ingest (startIngest, PUBACK after commit) in 1 process, as `fleetbook start` runs it by default;
  * - fleetbook's ingest in N processes sharing `$share/<group>/…`, as N workers of
  *   `fleetbook start` (FLEETBOOK_INGEST_WORKERS) run it.
  *
@@ -107,7 +107,9 @@ export async function perMessageRuns(env: PerMessageEnv, o: PerMessageOptions): 
       await run(env, o, 'bare: the same, each INSERT takes all that waited', { role: 'bare', maxRows: null }, 1),
     );
   }
-  out.push(await run(env, o, 'fleetbook ingest, 1 process (before #18)', { role: 'ingest' }, 1));
+  out.push(
+    await run(env, o, 'fleetbook ingest, 1 process (FLEETBOOK_INGEST_WORKERS=1, the default)', { role: 'ingest' }, 1),
+  );
   if (o.workers > 1)
     out.push(
       await run(
