@@ -8,6 +8,7 @@ import { openDatabase, type DatabaseHandle } from '../data-api/src/kernel/db/ind
 import { forgetIngestSession, startIngest } from '../data-api/src/telemetry/ingest/service.ts';
 import { insertTelemetryRows, type TelemetryRow } from '../data-api/src/telemetry/ingest/telemetry-insert.ts';
 import { headlessContext } from '../tests/helpers/app.ts';
+import { checkpoint } from './checkpoint.ts';
 import { cpuSince } from './cpu.ts';
 import { RawPublisher } from './raw-publisher.ts';
 
@@ -173,6 +174,7 @@ async function run(
   const runId = randomBytes(3).toString('hex');
   const group = `bench${runId}`;
   const instances = Array.from({ length: processes }, (_, i) => `bench-pm-${runId}-w${i + 1}`);
+  await checkpoint(env.database.db);
   process.stdout.write(`  per message, ${label}: running…`);
   // Flat out, the broker takes messages far faster than any consumer here: the publishers
   // pause while more than 50,000 acknowledged messages are not yet stored, so the run measures

@@ -29,6 +29,7 @@ import { createPgDatabase, dropPgDatabase } from '../tests/helpers/database.ts';
 import { mosquittoVersion, startPrivateMosquitto } from '../tests/helpers/mosquitto.ts';
 import { freePort } from '../tests/helpers/ports.ts';
 import { headlessContext } from '../tests/helpers/app.ts';
+import { checkpoint } from './checkpoint.ts';
 import { procCpuMs } from './cpu.ts';
 
 /**
@@ -381,6 +382,7 @@ async function pipelineRun(
   seconds: number,
   label: string,
 ): Promise<RunFigures> {
+  await checkpoint(p.ctx.db);
   const before = p.ingest.stats();
   process.stdout.write(`  ${label}: running…`);
   const sse = await startSseClient(p.streamUrl, p.token);
@@ -681,6 +683,7 @@ async function brokerOnly(
 /** The database's own ceiling: the ingest's INSERT (the same statement), 1,000 rows a batch, two connections. */
 async function insertOnly(database: DatabaseHandle, seconds: number): Promise<{ rowsPerS: number; load: number }> {
   await sql`create table bench_insert (like telemetry including all)`.execute(database.db);
+  await checkpoint(database.db);
   process.stdout.write('  database alone: running…');
   let rows = 0;
   const until = Date.now() + seconds * 1000;
