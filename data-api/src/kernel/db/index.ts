@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { Database } from './schema.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
+import { timestamptzParser } from './timestamptz.ts';
 import { redactUrl } from '../util/url.ts';
 import { acquirePidLock } from '../pid-lock.ts';
 
@@ -23,6 +24,7 @@ export interface DatabaseHandle {
 const INT8_OID = 20;
 /** DATE columns stay `YYYY-MM-DD` strings: a calendar date has no time zone to shift. */
 const DATE_OID = 1082;
+const TIMESTAMPTZ_OID = 1184;
 
 /** Opens the database chosen by config: embedded PGlite or a real PostgreSQL through `pg`. */
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
@@ -82,13 +84,20 @@ function lockDataDir(dataDir: string): () => void {
 
 async function openPg(url: string, max = 10, onError: (err: Error) => void = () => {}): Promise<DatabaseHandle> {
   const pg = (await import('pg')).default;
+  const parseTimestamptz = timestamptzParser(pg.types.getTypeParser(TIMESTAMPTZ_OID, 'text'));
   const pool = new pg.Pool({
     connectionString: url,
     max,
     // Counts and bigserial ids fit in a JS number for any fleet we will see.
     types: {
       getTypeParser: (oid: number, format?: any) =>
-        oid === INT8_OID ? Number : oid === DATE_OID ? (v: string) => v : pg.types.getTypeParser(oid, format),
+        oid === INT8_OID
+          ? Number
+          : oid === DATE_OID
+            ? (v: string) => v
+            : oid === TIMESTAMPTZ_OID && format !== 'binary'
+              ? parseTimestamptz
+              : pg.types.getTypeParser(oid, format),
     } as any,
   });
   // Fail fast with a clear message instead of on the first request.
