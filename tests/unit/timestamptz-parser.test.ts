@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { timestamptzParser } from '../../data-api/src/kernel/db/timestamptz.ts';
+import { mulberry32 } from '../../data-api/src/demo/fleet.ts';
 
 const pgParse = pg.types.getTypeParser(1184, 'text') as (text: string) => unknown;
 const parse = timestamptzParser(pgParse);
@@ -8,19 +9,9 @@ const parse = timestamptzParser(pgParse);
 /** What a parse gave, comparable with toEqual: a Date's time value (NaN for invalid), else the value. */
 const read = (v: unknown) => (v instanceof Date ? { date: v.getTime() } : { value: v });
 
-/** A seeded generator (mulberry32), so a failure names a text that fails again. */
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('timestamptzParser reads what pg reads', () => {
   it('for PostgreSQL text in UTC with 0 to 6 fraction digits, at 100,000 random instants', () => {
-    const next = random(1184);
+    const next = mulberry32(1184); // seeded: a failure names a text that fails again
     const from = Date.UTC(1000, 0);
     const span = Date.UTC(9999, 11, 31) - from;
     const wrong: string[] = [];
