@@ -8,6 +8,13 @@ import { collectDefaultMetrics, Counter as PromCounter, Gauge as PromGauge, Hist
  * histograms (`histogram()`): observe them directly.
  */
 type Labels = Record<string, string>;
+
+/**
+ * prom-client writes a NaN sample as `Nan` (its lib/util.js); the text format spells it `NaN`,
+ * and strict parsers refuse the other. Default metrics do give NaN: the event-loop delay's mean
+ * and stddev, when a scrape comes before the monitor recorded a delay since the last one.
+ */
+const spellNaN = (text: string): string => text.replace(/ Nan$/gm, ' NaN');
 type Sample = { labels?: Labels; value: number };
 type Collector = () => number | Sample[] | Promise<number | Sample[]>;
 
@@ -146,7 +153,7 @@ export class MetricsRegistry {
       if (merged.size === 0 && def.collect.length === 0) metric.set(0);
       for (const s of merged.values()) metric.set(sorted(s.labels ?? {}), s.value);
     }
-    return this.prom.metrics();
+    return spellNaN(await this.prom.metrics());
   }
 
   /** The prom-client metric behind a def, emptied, (re)made when its label names changed. */
