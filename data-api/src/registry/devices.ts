@@ -167,17 +167,15 @@ async function writeSecrets(
   deviceId: string,
   secrets: z.infer<typeof deviceSecretsSchema> | undefined,
 ) {
-  let wrote = false;
-  for (const [name, value] of Object.entries(secrets ?? {})) {
-    if (value === undefined) continue;
+  const given = Object.entries(secrets ?? {}).filter(([, value]) => value !== undefined);
+  if (!given.length) return;
+  for (const [name, value] of given) {
     await trx
       .insertInto('device_secrets')
       .values({ device_id: deviceId, name, value })
       .onConflict((oc) => oc.columns(['device_id', 'name']).doUpdateSet({ value, updated_at: new Date() }))
       .execute();
-    wrote = true;
   }
-  if (!wrote) return;
   await trx
     .updateTable('devices')
     .set({

@@ -8,6 +8,8 @@ import { collectDefaultMetrics, Counter as PromCounter, Gauge as PromGauge, Hist
  * histograms (`histogram()`): observe them directly.
  */
 type Labels = Record<string, string>;
+type Sample = { labels?: Labels; value: number };
+type Collector = () => number | Sample[] | Promise<number | Sample[]>;
 
 /**
  * prom-client writes a NaN sample as `Nan` (its lib/util.js); the text format spells it `NaN`,
@@ -15,8 +17,6 @@ type Labels = Record<string, string>;
  * and stddev, when a scrape comes before the monitor recorded a delay since the last one.
  */
 const spellNaN = (text: string): string => text.replace(/ Nan$/gm, ' NaN');
-type Sample = { labels?: Labels; value: number };
-type Collector = () => number | Sample[] | Promise<number | Sample[]>;
 
 interface CounterDef {
   type: 'counter';

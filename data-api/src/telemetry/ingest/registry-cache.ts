@@ -17,6 +17,11 @@ export interface DeviceInfo {
   tags: string[];
 }
 
+/** The columns of a DeviceInfo, as every query of the cache selects them. */
+const DEVICE_INFO = sql.raw(
+  'id, site_id, customer_id, role, heartbeat_interval_s, name, deployment_id, product_code, product_version, tags',
+);
+
 interface Entry {
   info: DeviceInfo | null;
   at: number;
@@ -81,8 +86,7 @@ export class RegistryCache {
   private async preload(): Promise<void> {
     const generation = this.generation;
     const rows = await sql<DeviceInfo>`
-      select id, site_id, customer_id, role, heartbeat_interval_s, name, deployment_id, product_code, product_version, tags
-      from devices order by id limit ${PRELOAD_DEVICES}`
+      select ${DEVICE_INFO} from devices order by id limit ${PRELOAD_DEVICES}`
       .execute(this.db)
       .catch(() => null); // the lookups read what they need
     // An invalidation came in meanwhile: what was read may be older than it.
@@ -147,7 +151,7 @@ export class RegistryCache {
   devices(ids: Iterable<string>): Promise<Map<string, DeviceInfo | null>> {
     return this.lookup(this.byId, ids, async (missing) => {
       const rows = await sql<DeviceInfo>`
-        select id, site_id, customer_id, role, heartbeat_interval_s, name, deployment_id, product_code, product_version, tags from devices
+        select ${DEVICE_INFO} from devices
         where id in (select jsonb_array_elements_text(${JSON.stringify(missing)}::jsonb))`.execute(this.db);
       return new Map(rows.rows.map((r) => [r.id, r]));
     });
@@ -157,8 +161,7 @@ export class RegistryCache {
   devEuis(euis: Iterable<string>): Promise<Map<string, DeviceInfo | null>> {
     return this.lookup(this.byEui, euis, async (missing) => {
       const rows = await sql<DeviceInfo & { eui: string }>`
-        select lower(external_refs->'chirpstack'->>'dev_eui') as eui, id, site_id, customer_id, role, heartbeat_interval_s,
-               name, deployment_id, product_code, product_version, tags
+        select lower(external_refs->'chirpstack'->>'dev_eui') as eui, ${DEVICE_INFO}
         from devices
         where lower(external_refs->'chirpstack'->>'dev_eui') in (select jsonb_array_elements_text(${JSON.stringify(missing)}::jsonb))
         order by id`.execute(this.db);
