@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { sql } from 'kysely';
 import pg from 'pg';
+import type { DatabaseHandle } from '../data-api/src/kernel/db/index.ts';
 
 /**
  * CPU time read around a measured run, so a figure is per request and survives load: on two
@@ -64,6 +66,24 @@ export async function pgBackendsCpuMs(baseUrl: string, database: string): Promis
   } finally {
     await client.end();
   }
+}
+
+/**
+ * The PostgreSQL processes a run's database work costs on this machine: the backends of this
+ * database and the server's background processes (WAL writer, checkpointer…), which write what
+ * the backends commit. Empty for PGlite, and for a server on another machine (its pids are not
+ * postgres processes here).
+ */
+export async function databaseServerPids(database: DatabaseHandle): Promise<number[]> {
+  if (database.kind !== 'pg') return [];
+  const { rows } = await sql<{
+    pid: number;
+  }>`select pid from pg_stat_activity where datname = current_database() or datname is null`.execute(database.db);
+  return rows
+    .map((r) => Number(r.pid))
+    .filter(
+      (pid) => existsSync(`/proc/${pid}/comm`) && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres',
+    );
 }
 
 /** The CPU ms the processes of `before` and `after` spent between the two samples. */

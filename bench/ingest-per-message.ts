@@ -9,7 +9,7 @@ import { forgetIngestSession, startIngest } from '../data-api/src/telemetry/inge
 import { insertTelemetryRows, type TelemetryRow } from '../data-api/src/telemetry/ingest/telemetry-insert.ts';
 import { headlessContext } from '../tests/helpers/app.ts';
 import { checkpoint } from './checkpoint.ts';
-import { cpuSince } from './cpu.ts';
+import { cpuSince, databaseServerPids } from './cpu.ts';
 import { RawPublisher } from './raw-publisher.ts';
 
 /**
@@ -201,7 +201,7 @@ async function run(
   );
   try {
     const brokerCpu = await cpuSince(async () => (env.brokerPid ? [env.brokerPid] : []));
-    const databaseCpu = await cpuSince(() => databasePids(env.database));
+    const databaseCpu = await cpuSince(() => databaseServerPids(env.database));
     const publisher = await startChild(
       {
         type: 'start',
@@ -282,16 +282,6 @@ async function run(
       for (const instance of instances) await forgetIngestSession(env.consumeUrl, instance).catch(() => {});
     else await forgetSession(env.consumeUrl, `bench-bare-${runId}`).catch(() => {});
   }
-}
-
-/** The database's backends and PostgreSQL's own background processes (WAL writer, checkpointer…) on this machine. */
-async function databasePids(database: DatabaseHandle): Promise<number[]> {
-  const rows = (
-    await sql<{
-      pid: number;
-    }>`select pid from pg_stat_activity where datname = current_database() or datname is null`.execute(database.db)
-  ).rows;
-  return rows.map((r) => Number(r.pid));
 }
 
 /** Ends a persistent session (connects with its id and a clean session). */

@@ -30,7 +30,7 @@ import { mosquittoVersion, startPrivateMosquitto } from '../tests/helpers/mosqui
 import { freePort } from '../tests/helpers/ports.ts';
 import { headlessContext } from '../tests/helpers/app.ts';
 import { checkpoint } from './checkpoint.ts';
-import { procCpuMs } from './cpu.ts';
+import { databaseServerPids, procCpuMs } from './cpu.ts';
 
 /**
  * The ingest benchmark (issue #5): the simulator's real MQTT clients → a TUNED Mosquitto
@@ -357,7 +357,7 @@ async function startPipeline(
     return {
       ctx,
       ingest,
-      outside: { database: () => databasePids(database), broker: brokerPid },
+      outside: { database: () => databaseServerPids(database), broker: brokerPid },
       streamUrl: `http://127.0.0.1:${port}/api/v1/stream?topics=telemetry`,
       token,
       async close() {
@@ -586,19 +586,6 @@ class CpuMeter {
       broker: brokerNow !== undefined && this.broker !== null ? brokerNow - this.broker : null,
     };
   }
-}
-
-/** The server processes of this database's connections, when the server runs on this machine (PGlite: none). */
-async function databasePids(database: DatabaseHandle): Promise<number[]> {
-  if (database.kind !== 'pg') return [];
-  const rows = (
-    await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database()`.execute(database.db)
-  ).rows;
-  return rows
-    .map((r) => Number(r.pid))
-    .filter(
-      (pid) => fs.existsSync(`/proc/${pid}/comm`) && fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres',
-    );
 }
 
 class LatencyList {
