@@ -2,7 +2,7 @@
 // messages, reporters and exit codes as remark-runbook's).
 import fs from 'node:fs';
 import path from 'node:path';
-import { sortMessages } from '../remark-runbook/engine.ts';
+import { lintMessage, sortMessages } from '../remark-runbook/engine.ts';
 import { listPages, siteIndex } from '../remark-runbook/site.ts';
 import type { Cause } from '../remark-runbook/types.ts';
 import { analyzePage, pageKind } from './analyze.ts';
@@ -21,27 +21,7 @@ function message(
   place: Place,
   cause?: Cause,
 ): LintMessage {
-  return {
-    path: page.path,
-    line: place.start.line,
-    column: place.start.column,
-    endLine: place.end.line,
-    endColumn: place.end.column,
-    severity: rule.severity,
-    ruleId: rule.id,
-    reason,
-    url: ruleUrl(rule.id),
-    ...(cause
-      ? {
-          cause: {
-            path: cause.path,
-            line: cause.place.start.line,
-            column: cause.place.start.column,
-            reason: cause.reason,
-          },
-        }
-      : {}),
-  };
+  return lintMessage(rule, page.path, ruleUrl(rule.id), reason, place, cause);
 }
 
 export function environment(opts: PluginOptions): LibraryEnv {

@@ -12,9 +12,20 @@ export interface RuleEnv {
   tutorialsDir: string;
 }
 
-function message(rule: Rule, file: RunbookFile, reason: string, place: Place, cause?: Cause): LintMessage {
+/**
+ * The message of one rule's report on the page at `path`; `url` is where the rule is documented.
+ * The library's engine builds its messages here too.
+ */
+export function lintMessage(
+  rule: Pick<Rule, 'id' | 'severity'>,
+  path: string,
+  url: string,
+  reason: string,
+  place: Place,
+  cause?: Cause,
+): LintMessage {
   return {
-    path: file.path,
+    path,
     line: place.start.line,
     column: place.start.column,
     endLine: place.end.line,
@@ -22,7 +33,7 @@ function message(rule: Rule, file: RunbookFile, reason: string, place: Place, ca
     severity: rule.severity,
     ruleId: rule.id,
     reason,
-    url: ruleUrl(rule.id),
+    url,
     ...(cause
       ? {
           cause: {
@@ -34,6 +45,10 @@ function message(rule: Rule, file: RunbookFile, reason: string, place: Place, ca
         }
       : {}),
   };
+}
+
+function message(rule: Rule, file: RunbookFile, reason: string, place: Place, cause?: Cause): LintMessage {
+  return lintMessage(rule, file.path, ruleUrl(rule.id), reason, place, cause);
 }
 
 /** Rules that look at one page. */
