@@ -1,8 +1,6 @@
 import type { z } from 'zod';
-import { recordAudit } from '../kernel/audit/service.ts';
 import type { Principal } from '../kernel/auth/roles.ts';
 import { forgetTokens } from '../kernel/auth/token-cache.ts';
-import { emitChange } from '../kernel/changes/service.ts';
 import { generateId } from '../contracts/ids.ts';
 import type { customerCreateSchema, customerUpdateSchema, Customer } from '../contracts/registry.ts';
 import type { Customer as CustomerRow, Database } from '../kernel/db/index.ts';
@@ -11,6 +9,7 @@ import type { Kysely } from 'kysely';
 import { iso, likeContains, translateDbError } from '../kernel/db/values.ts';
 import { assertInScope, scopeOf } from '../kernel/auth/tenancy.ts';
 import { decodeCursor, toPage } from '../kernel/db/pagination.ts';
+import { recordWrite } from './record.ts';
 
 export const toCustomer = (r: CustomerRow): Customer => ({
   id: r.id,
@@ -63,12 +62,12 @@ export async function createCustomer(
       .executeTakeFirstOrThrow()
       .catch((err) => translateDbError(err, 'customer', id));
     const after = toCustomer(row);
-    await recordAudit(trx, who, { action: 'create', entity: 'customer', entityId: id, customerId: id, after });
-    await emitChange(trx, {
+    await recordWrite(trx, who, {
+      action: 'create',
       type: 'customer.created',
       subject: { type: 'customer', id },
       customerId: id,
-      payload: after,
+      after,
     });
     return after;
   });
@@ -91,19 +90,13 @@ export async function updateCustomer(
       .returningAll()
       .executeTakeFirstOrThrow();
     const after = toCustomer(row);
-    await recordAudit(trx, who, {
+    await recordWrite(trx, who, {
       action: 'update',
-      entity: 'customer',
-      entityId: id,
-      customerId: id,
-      before: toCustomer(before),
-      after,
-    });
-    await emitChange(trx, {
       type: 'customer.updated',
       subject: { type: 'customer', id },
       customerId: id,
-      payload: after,
+      before: toCustomer(before),
+      after,
     });
     return after;
   });
@@ -118,14 +111,13 @@ export async function deleteCustomer(db: Kysely<Database>, who: Principal, id: s
     if (site) throw conflict(`customer ${id} still has sites (e.g. ${site.id}): delete or move them first`);
     await trx.deleteFrom('api_tokens').where('customer_id', '=', id).execute();
     await trx.deleteFrom('customers').where('id', '=', id).execute();
-    await recordAudit(trx, who, {
+    await recordWrite(trx, who, {
       action: 'delete',
-      entity: 'customer',
-      entityId: id,
+      type: 'customer.deleted',
+      subject: { type: 'customer', id },
       customerId: id,
       before: toCustomer(before),
     });
-    await emitChange(trx, { type: 'customer.deleted', subject: { type: 'customer', id }, customerId: id });
   });
   forgetTokens(); // its tokens went with it
 }

@@ -1,8 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { z } from 'zod';
-import { recordAudit } from '../kernel/audit/service.ts';
 import type { Principal } from '../kernel/auth/roles.ts';
-import { emitChange } from '../kernel/changes/service.ts';
 import { generateId } from '../contracts/ids.ts';
 import {
   DEPLOYMENT_TRANSITIONS,
@@ -17,6 +15,7 @@ import { assertInScope, scopeOf } from '../kernel/auth/tenancy.ts';
 import { decodeCursor, toPage } from '../kernel/db/pagination.ts';
 import { releaseInventory } from './inventory.ts';
 import { assertProductVersion, findDeployment, findSite } from './lookups.ts';
+import { recordWrite } from './record.ts';
 
 export const toDeployment = (r: DeploymentRow): Deployment => ({
   id: r.id,
@@ -92,19 +91,13 @@ export async function createDeployment(
       .executeTakeFirstOrThrow()
       .catch((err) => translateDbError(err, 'deployment', id));
     const after = toDeployment(row);
-    await recordAudit(trx, who, {
+    await recordWrite(trx, who, {
       action: 'create',
-      entity: 'deployment',
-      entityId: id,
-      customerId: row.customer_id,
-      after,
-    });
-    await emitChange(trx, {
       type: 'deployment.created',
       subject: { type: 'deployment', id },
       customerId: row.customer_id,
       siteId: row.site_id,
-      payload: after,
+      after,
     });
     return after;
   });
@@ -141,20 +134,14 @@ export async function updateDeployment(
       .returningAll()
       .executeTakeFirstOrThrow();
     const after = toDeployment(row);
-    await recordAudit(trx, who, {
+    await recordWrite(trx, who, {
       action: patch.state && patch.state !== before.state ? `state:${patch.state}` : 'update',
-      entity: 'deployment',
-      entityId: id,
-      customerId: row.customer_id,
-      before: toDeployment(before),
-      after,
-    });
-    await emitChange(trx, {
       type: 'deployment.updated',
       subject: { type: 'deployment', id },
       customerId: row.customer_id,
       siteId: row.site_id,
-      payload: after,
+      before: toDeployment(before),
+      after,
     });
     return after;
   });
@@ -177,18 +164,13 @@ export async function deleteDeployment(db: Kysely<Database>, who: Principal, id:
       );
     await releaseInventory(trx, who, [id], before.customer_id);
     await trx.deleteFrom('deployments').where('id', '=', id).execute();
-    await recordAudit(trx, who, {
+    await recordWrite(trx, who, {
       action: 'delete',
-      entity: 'deployment',
-      entityId: id,
-      customerId: before.customer_id,
-      before: toDeployment(before),
-    });
-    await emitChange(trx, {
       type: 'deployment.deleted',
       subject: { type: 'deployment', id },
       customerId: before.customer_id,
       siteId: before.site_id,
+      before: toDeployment(before),
     });
   });
 }

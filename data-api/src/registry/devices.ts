@@ -1,8 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { z } from 'zod';
-import { recordAudit } from '../kernel/audit/service.ts';
 import type { Principal } from '../kernel/auth/roles.ts';
-import { emitChange } from '../kernel/changes/service.ts';
 import { generateId } from '../contracts/ids.ts';
 import {
   devicePage,
@@ -20,6 +18,7 @@ import { iso, likeContains, translateDbError } from '../kernel/db/values.ts';
 import { assertInScope, scopeOf } from '../kernel/auth/tenancy.ts';
 import { assertProductVersion, findDeployment, findSite } from './lookups.ts';
 import { orderDevices } from './device-sort.ts';
+import { recordWrite } from './record.ts';
 import { decodeSortedCursor, encodeSortedCursor, toPage } from '../kernel/db/pagination.ts';
 
 export const toDevice = (r: DeviceRow): Device => ({
@@ -221,19 +220,13 @@ export async function createDevice(
       .catch((err) => translateDbError(err, 'device', id));
     await writeSecrets(trx, id, input.secrets);
     const after = toDevice((await selectDevices(trx).where('id', '=', id).executeTakeFirst())!);
-    await recordAudit(trx, who, {
+    await recordWrite(trx, who, {
       action: 'create',
-      entity: 'device',
-      entityId: id,
-      customerId: place.customer_id,
-      after,
-    });
-    await emitChange(trx, {
       type: 'device.created',
       subject: { type: 'device', id },
       customerId: place.customer_id,
       siteId: place.site_id,
-      payload: after,
+      after,
     });
     return after;
   });
@@ -273,20 +266,14 @@ export async function updateDevice(
       .execute();
     await writeSecrets(trx, id, secrets);
     const after = toDevice((await selectDevices(trx).where('id', '=', id).executeTakeFirst())!);
-    await recordAudit(trx, who, {
+    await recordWrite(trx, who, {
       action: 'update',
-      entity: 'device',
-      entityId: id,
-      customerId: after.customer_id,
-      before: toDevice(before),
-      after,
-    });
-    await emitChange(trx, {
       type: 'device.updated',
       subject: { type: 'device', id },
       customerId: after.customer_id,
       siteId: after.site_id,
-      payload: after,
+      before: toDevice(before),
+      after,
     });
     return after;
   });
@@ -317,20 +304,14 @@ export async function setDesiredState(
       .where('id', '=', id)
       .execute();
     const after = toDevice((await selectDevices(trx).where('id', '=', id).executeTakeFirst())!);
-    await recordAudit(trx, who, {
+    await recordWrite(trx, who, {
       action: 'desired_state',
-      entity: 'device',
-      entityId: id,
-      customerId: after.customer_id,
-      before: { desired_state: before.desired_state, desired_version: before.desired_version },
-      after: { desired_state: after.desired_state, desired_version: after.desired_version },
-    });
-    await emitChange(trx, {
       type: 'device.desired_state',
       subject: { type: 'device', id },
       customerId: after.customer_id,
       siteId: after.site_id,
-      payload: { desired_state: after.desired_state, desired_version: after.desired_version },
+      before: { desired_state: before.desired_state, desired_version: before.desired_version },
+      after: { desired_state: after.desired_state, desired_version: after.desired_version },
     });
     return after;
   });
@@ -340,18 +321,13 @@ export async function deleteDevice(db: Kysely<Database>, who: Principal, id: str
   const before = await findDevice(db, who, id);
   await db.transaction().execute(async (trx) => {
     await trx.deleteFrom('devices').where('id', '=', id).execute();
-    await recordAudit(trx, who, {
+    await recordWrite(trx, who, {
       action: 'delete',
-      entity: 'device',
-      entityId: id,
-      customerId: before.customer_id,
-      before: toDevice(before),
-    });
-    await emitChange(trx, {
       type: 'device.deleted',
       subject: { type: 'device', id },
       customerId: before.customer_id,
       siteId: before.site_id,
+      before: toDevice(before),
     });
   });
 }

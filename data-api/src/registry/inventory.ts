@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { z } from 'zod';
-import { recordAudit, recordAuditMany } from '../kernel/audit/service.ts';
+import { recordAuditMany } from '../kernel/audit/service.ts';
 import type { Principal } from '../kernel/auth/roles.ts';
 import { emitChange } from '../kernel/changes/service.ts';
 import { generateId } from '../contracts/ids.ts';
@@ -10,6 +10,7 @@ import { notFound, validationError } from '../kernel/errors/index.ts';
 import { iso, likeContains, translateDbError } from '../kernel/db/values.ts';
 import { scopeOf } from '../kernel/auth/tenancy.ts';
 import { findDeployment } from './lookups.ts';
+import { recordWrite } from './record.ts';
 import { decodeCursor, toPage } from '../kernel/db/pagination.ts';
 
 export const toInventoryItem = (r: InventoryRow): InventoryItem => ({
@@ -116,12 +117,12 @@ export async function createInventoryItem(
       .executeTakeFirstOrThrow()
       .catch((err) => translateDbError(err, 'inventory item', id));
     const after = toInventoryItem(row);
-    await recordAudit(trx, who, { action: 'create', entity: 'inventory_item', entityId: id, customerId, after });
-    await emitChange(trx, {
+    await recordWrite(trx, who, {
+      action: 'create',
       type: 'inventory.created',
       subject: { type: 'inventory_item', id },
       customerId,
-      payload: after,
+      after,
     });
     return after;
   });
@@ -145,19 +146,13 @@ export async function updateInventoryItem(
       .returningAll()
       .executeTakeFirstOrThrow();
     const after = toInventoryItem(row);
-    await recordAudit(trx, who, {
+    await recordWrite(trx, who, {
       action: 'update',
-      entity: 'inventory_item',
-      entityId: id,
-      customerId,
-      before: toInventoryItem(before),
-      after,
-    });
-    await emitChange(trx, {
       type: 'inventory.updated',
       subject: { type: 'inventory_item', id },
       customerId,
-      payload: after,
+      before: toInventoryItem(before),
+      after,
     });
     return after;
   });
@@ -168,14 +163,13 @@ export async function deleteInventoryItem(db: Kysely<Database>, who: Principal, 
   const customerId = await customerOf(db, who, before.deployment_id);
   await db.transaction().execute(async (trx) => {
     await trx.deleteFrom('inventory_items').where('id', '=', id).execute();
-    await recordAudit(trx, who, {
+    await recordWrite(trx, who, {
       action: 'delete',
-      entity: 'inventory_item',
-      entityId: id,
+      type: 'inventory.deleted',
+      subject: { type: 'inventory_item', id },
       customerId,
       before: toInventoryItem(before),
     });
-    await emitChange(trx, { type: 'inventory.deleted', subject: { type: 'inventory_item', id }, customerId });
   });
 }
 

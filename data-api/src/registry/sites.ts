@@ -11,6 +11,7 @@ import { iso, likeContains, translateDbError } from '../kernel/db/values.ts';
 import { assertInScope, scopeOf } from '../kernel/auth/tenancy.ts';
 import { toDeployment } from './deployments.ts';
 import { findSite } from './lookups.ts';
+import { recordWrite } from './record.ts';
 import { toDevice } from './devices.ts';
 import { releaseInventory } from './inventory.ts';
 import { decodeCursor, toPage } from '../kernel/db/pagination.ts';
@@ -77,13 +78,13 @@ export async function createSite(
       .executeTakeFirstOrThrow()
       .catch((err) => translateDbError(err, 'site', id));
     const after = toSite(row);
-    await recordAudit(trx, who, { action: 'create', entity: 'site', entityId: id, customerId: row.customer_id, after });
-    await emitChange(trx, {
+    await recordWrite(trx, who, {
+      action: 'create',
       type: 'site.created',
       subject: { type: 'site', id },
       customerId: row.customer_id,
       siteId: id,
-      payload: after,
+      after,
     });
     return after;
   });
@@ -111,20 +112,14 @@ export async function updateSite(
       .returningAll()
       .executeTakeFirstOrThrow();
     const after = toSite(row);
-    await recordAudit(trx, who, {
+    await recordWrite(trx, who, {
       action: 'update',
-      entity: 'site',
-      entityId: id,
-      customerId: row.customer_id,
-      before: toSite(before),
-      after,
-    });
-    await emitChange(trx, {
       type: 'site.updated',
       subject: { type: 'site', id },
       customerId: row.customer_id,
       siteId: id,
-      payload: after,
+      before: toSite(before),
+      after,
     });
     return after;
   });

@@ -25,6 +25,7 @@ import { iso } from '../../kernel/db/values.ts';
 import { assertInScope, scopeOf } from '../../kernel/auth/tenancy.ts';
 import { findDevice, toDevice } from '../devices.ts';
 import { findSite } from '../lookups.ts';
+import { recordWrite } from '../record.ts';
 import { generateClaimCode, hashClaimCode, verifyClaimCode, type ClaimLimiter } from './codes.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -170,19 +171,13 @@ export async function createClaim(
     if (!row) throw conflict(`a claim for MAC ${input.mac} already exists`);
     const after = toClaim(row);
     // The code (and its hash) never reach the audit log or the feed.
-    await recordAudit(trx, who, {
+    await recordWrite(trx, who, {
       action: 'create',
-      entity: 'station_claim',
-      entityId: row.mac,
-      customerId: row.customer_id,
-      after,
-    });
-    await emitChange(trx, {
       type: 'station.claim_registered',
       subject: { type: 'station_claim', id: row.mac },
       customerId: row.customer_id,
       siteId: row.site_id,
-      payload: after,
+      after,
     });
     return generated ? { ...after, claim_code: generated } : after;
   });
@@ -317,20 +312,13 @@ async function createStationDevice(trx: Transaction<Database>, c: ClaimRow, acto
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  const created = toDevice(device);
-  await recordAudit(trx, actor, {
+  await recordWrite(trx, actor, {
     action: 'create',
-    entity: 'device',
-    entityId: id,
-    customerId: device.customer_id,
-    after: created,
-  });
-  await emitChange(trx, {
     type: 'device.created',
     subject: { type: 'device', id },
     customerId: device.customer_id,
     siteId: device.site_id,
-    payload: created,
+    after: toDevice(device),
   });
   return device;
 }
