@@ -5,7 +5,7 @@ import type { Database } from '../kernel/db/index.ts';
 import type { Kysely } from 'kysely';
 import { idParamsOf } from '../contracts/ids.ts';
 import { pageOf } from '../contracts/pagination.ts';
-import { allPages, jsonOrCsv } from '../kernel/csv/stream.ts';
+import { pageOrCsv } from '../kernel/csv/stream.ts';
 import { columnsOf } from '../kernel/csv/write.ts';
 import { ERROR_RESPONSES } from '../kernel/errors/responses.ts';
 
@@ -72,18 +72,10 @@ export function registerCrud<I extends z.ZodType, C extends z.ZodType, U extends
       },
     },
     async (request, reply) =>
-      jsonOrCsv(
-        request,
-        reply,
-        () => spec.list(db(), request.principal!, request.query),
-        () => ({
-          name: spec.path,
-          columns: columnsOf(spec.item),
-          rows: allPages((limit, cursor) =>
-            spec.list(db(), request.principal!, { ...(request.query as object), limit, cursor }),
-          ),
-        }),
-      ),
+      pageOrCsv(request, reply, request.query as object, (q) => spec.list(db(), request.principal!, q), {
+        name: spec.path,
+        columns: columnsOf(spec.item),
+      }),
   );
   app.get(
     `/${spec.path}/:id`,

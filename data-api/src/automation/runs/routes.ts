@@ -14,7 +14,7 @@ import {
   runParams,
 } from '../../contracts/automation-runs.ts';
 import { pageOf } from '../../contracts/pagination.ts';
-import { allPages, jsonOrCsv } from '../../kernel/csv/stream.ts';
+import { pageOrCsv } from '../../kernel/csv/stream.ts';
 import { columnsOf } from '../../kernel/csv/write.ts';
 import { forbidden } from '../../kernel/errors/index.ts';
 import { PROJECT_ROOT } from '../../kernel/paths.ts';
@@ -59,16 +59,10 @@ export const automationRunRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      jsonOrCsv(
-        request,
-        reply,
-        () => listRuns(db(), request.principal!, request.query),
-        () => ({
-          name: 'automation-runs',
-          columns: columnsOf(automationRunSummarySchema),
-          rows: allPages((limit, cursor) => listRuns(db(), request.principal!, { ...request.query, limit, cursor })),
-        }),
-      ),
+      pageOrCsv(request, reply, request.query, (q) => listRuns(db(), request.principal!, q), {
+        name: 'automation-runs',
+        columns: columnsOf(automationRunSummarySchema),
+      }),
   );
 
   app.get(

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { allPages, jsonOrCsv } from '../../kernel/csv/stream.ts';
+import { pageOrCsv } from '../../kernel/csv/stream.ts';
 import { columnsOf } from '../../kernel/csv/write.ts';
 import { acknowledgeAlert, getAlert, listAlerts, resolveAlert } from './service.ts';
 import { alertActionBody, alertIdParams, alertListQuery, alertPage, alertSchema } from '../../contracts/alerts.ts';
@@ -19,18 +19,10 @@ export const alertRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      jsonOrCsv(
-        request,
-        reply,
-        () => listAlerts(app.ctx.db, request.principal!, request.query),
-        () => ({
-          name: 'alerts',
-          columns: columnsOf(alertSchema),
-          rows: allPages((limit, cursor) =>
-            listAlerts(app.ctx.db, request.principal!, { ...request.query, limit, cursor }),
-          ),
-        }),
-      ),
+      pageOrCsv(request, reply, request.query, (q) => listAlerts(app.ctx.db, request.principal!, q), {
+        name: 'alerts',
+        columns: columnsOf(alertSchema),
+      }),
   );
 
   app.get(

@@ -52,3 +52,22 @@ export async function jsonOrCsv<T>(
   reply.header('vary', 'Accept');
   return wantsCsv(request) ? sendCsv(reply, csv()) : json();
 }
+
+/**
+ * The answer of a keyset-paginated list route that also speaks CSV: the page `query` asks for,
+ * or (by `Accept`) every page, read with the same filters, as the export named `csv.name`.
+ */
+export function pageOrCsv<Q extends object, P extends { items: unknown[]; next_cursor: string | null }>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  query: Q,
+  list: (query: Q) => Promise<P>,
+  csv: { name: string; columns: string[] },
+): Promise<P | FastifyReply> {
+  return jsonOrCsv(
+    request,
+    reply,
+    () => list(query),
+    () => ({ ...csv, rows: allPages((limit, cursor) => list({ ...query, limit, cursor })) }),
+  );
+}

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { allPages, jsonOrCsv } from '../../kernel/csv/stream.ts';
+import { pageOrCsv } from '../../kernel/csv/stream.ts';
 import { columnsOf } from '../../kernel/csv/write.ts';
 import { topicFor } from '../../contracts/mqtt.ts';
 import { devicePublishTopics, issueDeviceToken } from './credentials.ts';
@@ -28,18 +28,10 @@ export const ingestRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      jsonOrCsv(
-        request,
-        reply,
-        () => listDeadLetters(app.ctx.db, request.principal!, request.query),
-        () => ({
-          name: 'dead-letters',
-          columns: columnsOf(deadLetterSchema),
-          rows: allPages((limit, cursor) =>
-            listDeadLetters(app.ctx.db, request.principal!, { ...request.query, limit, cursor }),
-          ),
-        }),
-      ),
+      pageOrCsv(request, reply, request.query, (q) => listDeadLetters(app.ctx.db, request.principal!, q), {
+        name: 'dead-letters',
+        columns: columnsOf(deadLetterSchema),
+      }),
   );
 
   app.post(
