@@ -464,12 +464,11 @@ const isoSql = (expr: ReturnType<typeof sql>) =>
  * One UPDATE for every device of the batch. Liveness only moves forward (greatest), and a
  * device comes up only when the message is recent (within 3 × its heartbeat interval):
  * late data from an offline buffer never flips health. Rows are locked in id order so two
- * replicas writing the same devices cannot deadlock.
+ * replicas writing the same devices cannot deadlock. Each CTE is joined once, by hash on the
+ * id: a plan that rescans a CTE per row grows with the square of the batch (a whole fleet
+ * coming up is thousands of rows), and tests/integration/ingest-state-update.test.ts checks it.
  */
-async function updateDevices(
-  trx: Transaction<Database>,
-  aggs: DeviceAgg[],
-): Promise<{ cameUp: string[]; rows: Array<{ id: string; status: string }> }> {
+export function deviceStateUpdate(aggs: DeviceAgg[]) {
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   const payload = aggs.map((a) => ({
     id: a.id,
@@ -485,7 +484,7 @@ async function updateDevices(
     reported_at: a.reported ? iso(a.reported_ts) : null,
     reported: a.reported,
   }));
-  const updated = await sql<{
+  return sql<{
     id: string;
     site_id: string | null;
     customer_id: string | null;
@@ -499,13 +498,13 @@ async function updateDevices(
         radio_at text, radio jsonb, reported_at text, reported jsonb)
     ),
     old as (
-      select d.id, d.status as old_status from devices d where d.id in (select id from v) order by d.id for update
+      select d.id, d.status, d.last_seen, d.heartbeat_interval_s from devices d where d.id in (select id from v) order by d.id for update
     ),
     n as (
-      select d.id,
-        case when v.seen is not null and v.seen > now() - make_interval(secs => 3 * d.heartbeat_interval_s) then 'up' else d.status end as status,
-        case when v.seen is null then d.last_seen else greatest(d.last_seen, v.seen) end as last_seen
-      from devices d join v on v.id = d.id join old on old.id = d.id
+      select v.*, old.status as old_status,
+        case when v.seen is not null and v.seen > now() - make_interval(secs => 3 * old.heartbeat_interval_s) then 'up' else old.status end as status,
+        case when v.seen is null then old.last_seen else greatest(old.last_seen, v.seen) end as last_seen
+      from v join old on old.id = v.id
     )
     update devices d set
       status = n.status,
@@ -513,18 +512,24 @@ async function updateDevices(
       observed_state = d.observed_state
         || jsonb_build_object('status', n.status)
         || case when n.last_seen is null then '{}'::jsonb else jsonb_build_object('last_seen', ${isoSql(sql`n.last_seen`)}) end
-        || case when v.metrics_at is not null and v.metrics_at >= coalesce(d.observed_state->>'metrics_at', '')
-             then jsonb_build_object('metrics', v.metrics, 'metrics_at', v.metrics_at, 'run_status', v.run_status) else '{}'::jsonb end
-        || case when v.fw_at is not null and v.fw_at >= coalesce(d.observed_state->>'fw_at', '')
-             then jsonb_strip_nulls(jsonb_build_object('fw', v.fw, 'uptime_s', v.uptime_s, 'fw_at', v.fw_at)) else '{}'::jsonb end
-        || case when v.radio_at is not null and v.radio_at >= coalesce(d.observed_state->>'radio_at', '')
-             then v.radio || jsonb_build_object('radio_at', v.radio_at) else '{}'::jsonb end
-        || case when v.reported_at is not null and v.reported_at >= coalesce(d.observed_state->>'reported_at', '')
-             then jsonb_build_object('reported', v.reported, 'reported_at', v.reported_at) else '{}'::jsonb end
-    from v, n, old
-    where d.id = v.id and n.id = v.id and old.id = v.id
-    returning d.id, d.site_id, d.customer_id, old.old_status, d.status, d.last_seen`.execute(trx);
+        || case when n.metrics_at is not null and n.metrics_at >= coalesce(d.observed_state->>'metrics_at', '')
+             then jsonb_build_object('metrics', n.metrics, 'metrics_at', n.metrics_at, 'run_status', n.run_status) else '{}'::jsonb end
+        || case when n.fw_at is not null and n.fw_at >= coalesce(d.observed_state->>'fw_at', '')
+             then jsonb_strip_nulls(jsonb_build_object('fw', n.fw, 'uptime_s', n.uptime_s, 'fw_at', n.fw_at)) else '{}'::jsonb end
+        || case when n.radio_at is not null and n.radio_at >= coalesce(d.observed_state->>'radio_at', '')
+             then n.radio || jsonb_build_object('radio_at', n.radio_at) else '{}'::jsonb end
+        || case when n.reported_at is not null and n.reported_at >= coalesce(d.observed_state->>'reported_at', '')
+             then jsonb_build_object('reported', n.reported, 'reported_at', n.reported_at) else '{}'::jsonb end
+    from n
+    where d.id = n.id
+    returning d.id, d.site_id, d.customer_id, n.old_status, d.status, d.last_seen`;
+}
 
+async function updateDevices(
+  trx: Transaction<Database>,
+  aggs: DeviceAgg[],
+): Promise<{ cameUp: string[]; rows: Array<{ id: string; status: string }> }> {
+  const updated = await deviceStateUpdate(aggs).execute(trx);
   const up = updated.rows.filter((r) => r.status === 'up' && r.old_status !== 'up');
   if (!up.length) return { cameUp: [], rows: updated.rows };
   await sql`
