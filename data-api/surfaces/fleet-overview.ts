@@ -1,4 +1,5 @@
 import type { SurfaceDefinitionInput } from '../src/contracts/surfaces.ts';
+import { deviceHealthStats, installingStat } from './parts.ts';
 
 /** The CTO's first glance: devices up/down/unknown, deployments, open alerts, what is down. */
 export const fleetOverview: SurfaceDefinitionInput = {
@@ -28,20 +29,11 @@ export const fleetOverview: SurfaceDefinitionInput = {
       text: 'Counts come from the registry and the health monitor; they change here as devices go up or down.',
     },
     { id: 'devicesRow', component: 'Row', children: ['up', 'down', 'unknown', 'total'] },
-    { id: 'up', component: 'Stat', label: 'devices up', value: { path: '/devices/up' }, tone: 'good', weight: 1 },
-    { id: 'down', component: 'Stat', label: 'devices down', value: { path: '/devices/down' }, tone: 'bad', weight: 1 },
-    { id: 'unknown', component: 'Stat', label: 'never reported', value: { path: '/devices/unknown' }, weight: 1 },
+    ...deviceHealthStats,
     { id: 'total', component: 'Stat', label: 'devices', value: { path: '/devices/total' }, weight: 1 },
     { id: 'opsRow', component: 'Row', children: ['live', 'installing', 'openAlerts', 'critical'] },
     { id: 'live', component: 'Stat', label: 'deployments live', value: { path: '/deployments/live' }, weight: 1 },
-    {
-      id: 'installing',
-      component: 'Stat',
-      label: 'installing',
-      value: { path: '/deployments/installing' },
-      tone: 'warn',
-      weight: 1,
-    },
+    installingStat,
     {
       id: 'openAlerts',
       component: 'Stat',

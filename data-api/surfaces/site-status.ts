@@ -1,4 +1,5 @@
 import type { SurfaceDefinitionInput } from '../src/contracts/surfaces.ts';
+import { deviceHealthStats, installingStat } from './parts.ts';
 
 /** One site for the people at it or responsible for it: devices, deployments, alerts. */
 export const siteStatus: SurfaceDefinitionInput = {
@@ -25,19 +26,10 @@ export const siteStatus: SurfaceDefinitionInput = {
     { id: 'name', component: 'Text', variant: 'h3', text: { path: '/site/name' } },
     { id: 'customer', component: 'Text', variant: 'caption', text: { path: '/site/customer_name' } },
     { id: 'devicesRow', component: 'Row', children: ['up', 'down', 'unknown'] },
-    { id: 'up', component: 'Stat', label: 'devices up', value: { path: '/devices/up' }, tone: 'good', weight: 1 },
-    { id: 'down', component: 'Stat', label: 'devices down', value: { path: '/devices/down' }, tone: 'bad', weight: 1 },
-    { id: 'unknown', component: 'Stat', label: 'never reported', value: { path: '/devices/unknown' }, weight: 1 },
+    ...deviceHealthStats,
     { id: 'deploymentsRow', component: 'Row', children: ['planned', 'installing', 'live', 'paused'] },
     { id: 'planned', component: 'Stat', label: 'planned', value: { path: '/deployments/planned' }, weight: 1 },
-    {
-      id: 'installing',
-      component: 'Stat',
-      label: 'installing',
-      value: { path: '/deployments/installing' },
-      tone: 'warn',
-      weight: 1,
-    },
+    installingStat,
     { id: 'live', component: 'Stat', label: 'live', value: { path: '/deployments/live' }, tone: 'good', weight: 1 },
     { id: 'paused', component: 'Stat', label: 'paused', value: { path: '/deployments/paused' }, weight: 1 },
     { id: 'devicesTitle', component: 'Text', variant: 'h4', text: 'Devices needing attention first' },
