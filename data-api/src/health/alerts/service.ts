@@ -4,8 +4,8 @@ import type { Principal } from '../../kernel/auth/roles.ts';
 import { emitChange, emitChanges } from '../../kernel/changes/service.ts';
 import { generateId } from '../../contracts/ids.ts';
 import { json, type AlertsTable, type Database } from '../../kernel/db/index.ts';
-import { conflict, notFound, validationError } from '../../kernel/errors/index.ts';
-import { toPage } from '../../kernel/db/pagination.ts';
+import { conflict, notFound } from '../../kernel/errors/index.ts';
+import { decodeBeforeCursor, encodeBeforeCursor, toPage } from '../../kernel/db/pagination.ts';
 import type { Alert, AlertListQuery } from '../../contracts/alerts.ts';
 import type { DeliverySummary } from '../../contracts/notifications.ts';
 import { unstorableText } from '../../kernel/validation/storable.ts';
@@ -210,29 +210,13 @@ export async function resolveAlertsByKey(trx: Db, actor: string, keys: string[])
   return rows;
 }
 
-function decodeCursor(cursor: string | undefined): string | null {
-  if (cursor === undefined) return null;
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: number; before?: unknown };
-    if (
-      parsed.v === 1 &&
-      typeof parsed.before === 'string' &&
-      parsed.before.startsWith('alr_') &&
-      !unstorableText(parsed.before)
-    )
-      return parsed.before;
-  } catch {
-    // fall through
-  }
-  throw validationError([
-    { path: 'querystring.cursor', message: 'invalid cursor: pass back the next_cursor of a previous page unchanged' },
-  ]);
-}
-const encodeCursor = (id: string) => Buffer.from(JSON.stringify({ v: 1, before: id })).toString('base64url');
+/** An alert id as a cursor may carry it. */
+const isAlertId = (before: unknown): before is string =>
+  typeof before === 'string' && before.startsWith('alr_') && !unstorableText(before);
 
 /** Newest first (alert ids are time-sortable ULIDs), keyset-paginated. */
 export async function listAlerts(db: Kysely<Database>, who: Principal, q: AlertListQuery) {
-  const before = decodeCursor(q.cursor);
+  const before = decodeBeforeCursor(q.cursor, isAlertId);
   let query = db
     .selectFrom('alerts')
     .selectAll()
@@ -246,7 +230,7 @@ export async function listAlerts(db: Kysely<Database>, who: Principal, q: AlertL
   if (q.rule_id) query = query.where('rule_id', '=', q.rule_id);
   if (q.site_id) query = query.where('site_id', '=', q.site_id);
   if (before) query = query.where('id', '<', before);
-  const page = toPage(await query.execute(), q.limit, toAlert, (last) => encodeCursor(last.id));
+  const page = toPage(await query.execute(), q.limit, toAlert, (last) => encodeBeforeCursor(last.id));
   return { ...page, items: await withDeliveries(db, page.items) };
 }
 

@@ -44,6 +44,28 @@ export function decodeCursor(cursor: string | undefined): string | null {
   return parsed.after;
 }
 
+/**
+ * Newest-first keyset pagination: the cursor holds the last id of the page as `before`.
+ * `isId` says what an id of the list looks like; anything else is a forged cursor.
+ */
+export function encodeBeforeCursor(lastId: string | number): string {
+  return Buffer.from(JSON.stringify({ v: 1, before: lastId })).toString('base64url');
+}
+
+export function decodeBeforeCursor<T extends string | number>(
+  cursor: string | undefined,
+  isId: (before: unknown) => before is T,
+): T | null {
+  if (cursor === undefined) return null;
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: number; before?: unknown };
+    if (parsed.v === 1 && isId(parsed.before)) return parsed.before;
+  } catch {
+    // fall through to the error below
+  }
+  throw invalid();
+}
+
 /** Where a sorted walk resumes: after the row with this sort key (as text; null when empty) and id. */
 export interface SortedAfter {
   key: string | null;

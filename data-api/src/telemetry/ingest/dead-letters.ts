@@ -1,23 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Principal } from '../../kernel/auth/roles.ts';
 import type { Database } from '../../kernel/db/index.ts';
-import { validationError } from '../../kernel/errors/index.ts';
-import { isIdBound } from '../../kernel/db/pagination.ts';
+import { decodeBeforeCursor, encodeBeforeCursor, isIdBound } from '../../kernel/db/pagination.ts';
 import type { DeadLetterQuery, DeadLetterView } from '../../contracts/dead-letters.ts';
-
-function decodeCursor(cursor: string | undefined): number | null {
-  if (cursor === undefined) return null;
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: number; before?: unknown };
-    if (parsed.v === 1 && isIdBound(parsed.before)) return parsed.before;
-  } catch {
-    // fall through
-  }
-  throw validationError([
-    { path: 'querystring.cursor', message: 'invalid cursor: pass back the next_cursor of a previous page unchanged' },
-  ]);
-}
-const encodeCursor = (id: number) => Buffer.from(JSON.stringify({ v: 1, before: id })).toString('base64url');
 
 /** Newest first, keyset-paginated on id. A customer-scoped token sees its own sites' only. */
 export async function listDeadLetters(
@@ -25,7 +10,7 @@ export async function listDeadLetters(
   who: Principal,
   q: DeadLetterQuery,
 ): Promise<{ items: DeadLetterView[]; next_cursor: string | null }> {
-  const before = decodeCursor(q.cursor);
+  const before = decodeBeforeCursor(q.cursor, isIdBound);
   let query = db
     .selectFrom('dead_letters')
     .selectAll()
@@ -55,6 +40,6 @@ export async function listDeadLetters(
       payload_bytes: r.payload_bytes,
       truncated: r.truncated,
     })),
-    next_cursor: more ? encodeCursor(items[items.length - 1]!.id) : null,
+    next_cursor: more ? encodeBeforeCursor(items[items.length - 1]!.id) : null,
   };
 }
