@@ -1,4 +1,4 @@
-// The small shapes every contract is built from, written once: timestamps, dates and on/off flags.
+// The small shapes every contract is built from, written once: timestamps, dates, on/off flags and URLs.
 import * as z from 'zod';
 
 /** The instants a timestamp may name: years 1 to 9999 in UTC (what PostgreSQL and toISOString both write plainly). */
@@ -41,3 +41,18 @@ export const envFlag = z
 
 /** A boolean in a query string: `true` or `false`, nothing else. */
 export const queryFlag = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+/** A URL with one of `protocols` (`https:`, `mqtt:`, …) and a host; the error shows `example`. */
+export function urlSchema(protocols: string[], example: string) {
+  return z.string().refine(
+    (value) => {
+      try {
+        const url = new URL(value);
+        return protocols.includes(url.protocol) && url.hostname !== '';
+      } catch {
+        return false;
+      }
+    },
+    { message: `expected a URL like ${example}` },
+  );
+}

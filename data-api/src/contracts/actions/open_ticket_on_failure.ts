@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ownerSchema } from '../work-items.ts';
-import { httpUrlSchema, secondsSchema, secretRefSchema, type ActionDefinition } from './shared.ts';
+import { urlSchema } from '../primitives.ts';
+import { secondsSchema, secretRefSchema, type ActionDefinition } from './shared.ts';
 
 /**
  * An external tracker's incoming webhook (Jira automation, a GitHub Actions dispatch relay,
@@ -9,7 +10,7 @@ import { httpUrlSchema, secondsSchema, secretRefSchema, type ActionDefinition } 
  */
 export const trackerWebhookSchema = z
   .strictObject({
-    url: httpUrlSchema(['http:', 'https:'], 'https://tracker.example.com/hooks/fleetbook'),
+    url: urlSchema(['http:', 'https:'], 'https://tracker.example.com/hooks/fleetbook'),
     system: z
       .string()
       .regex(/^[a-z0-9][a-z0-9_-]{0,49}$/, 'expected a short lowercase name like jira')

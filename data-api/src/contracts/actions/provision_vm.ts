@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { hostSchema, httpUrlSchema, secondsSchema, secretRefSchema, type ActionDefinition } from './shared.ts';
+import { urlSchema } from '../primitives.ts';
+import { hostSchema, secondsSchema, secretRefSchema, type ActionDefinition } from './shared.ts';
 
 // Formats as the Proxmox VE API documents and checks them (pve-common PVE/JSONSchema.pm,
 // qemu-server PVE/API2/Qemu.pm and PVE/QemuServer*.pm): refused here, with the same rule, before
@@ -34,7 +35,7 @@ const DRIVE = /^(ide[0-3]|sata[0-5]|scsi([0-9]|[12][0-9]|30)|virtio([0-9]|1[0-5]
 
 export const provisionVmWithSchema = z
   .strictObject({
-    api_url: httpUrlSchema(['https:', 'http:'], 'https://pve1.example.net:8006')
+    api_url: urlSchema(['https:', 'http:'], 'https://pve1.example.net:8006')
       .optional()
       .describe('Proxmox VE API base; default https://<node>:8006'),
     node: hostSchema.describe('Proxmox node that holds the template'),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { deviceIdSchema } from '../ids.ts';
-import { hostPortSchema, httpUrlSchema, secondsSchema, secretRefSchema, type ActionDefinition } from './shared.ts';
+import { urlSchema } from '../primitives.ts';
+import { hostPortSchema, secondsSchema, secretRefSchema, type ActionDefinition } from './shared.ts';
 
 const common = {
   name: z.string().min(1).max(120).optional().describe('label shown in the log and the run page'),
@@ -32,7 +33,7 @@ export const udpCheckSchema = z
 
 export const httpCheckSchema = z
   .strictObject({
-    http: httpUrlSchema(['http:', 'https:'], 'http://cs-farm-north:8080/health').describe('GET this URL'),
+    http: urlSchema(['http:', 'https:'], 'http://cs-farm-north:8080/health').describe('GET this URL'),
     method: z.enum(['GET', 'HEAD']).default('GET'),
     expect_status: z.number().int().min(100).max(599).default(200).describe('expected HTTP status'),
     contains: z.string().min(1).optional().describe('the body must contain this text'),
@@ -43,7 +44,7 @@ export const httpCheckSchema = z
 
 export const mqttCheckSchema = z
   .strictObject({
-    mqtt: httpUrlSchema(['mqtt:', 'mqtts:', 'tcp:', 'ws:', 'wss:'], 'mqtt://cs-farm-north:1883').describe(
+    mqtt: urlSchema(['mqtt:', 'mqtts:', 'tcp:', 'ws:', 'wss:'], 'mqtt://cs-farm-north:1883').describe(
       'connect, then publish one message at QoS 1',
     ),
     topic: z.string().min(1).optional().describe('topic to publish to; default fleetbook/healthcheck/<run_id>'),

@@ -46,20 +46,6 @@ export const secondsSchema = z
   .positive('expected a positive number of seconds')
   .max(86_400, 'expected at most 86400 seconds (a day)');
 
-export function httpUrlSchema(protocols: string[], example: string) {
-  return z.string().refine(
-    (value) => {
-      try {
-        const url = new URL(value);
-        return protocols.includes(url.protocol) && url.hostname !== '';
-      } catch {
-        return false;
-      }
-    },
-    { message: `expected a URL like ${example}` },
-  );
-}
-
 /**
  * What an action module declares about itself. The runner reads `idempotent` (only idempotent
  * actions may be retried, so only they accept `retries`) and `defaultTimeoutS`.

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { envFlag as flag } from '../../contracts/primitives.ts';
+import { envFlag as flag, urlSchema } from '../../contracts/primitives.ts';
 import { roleMapSchema, type AuthOptions } from '../auth/options.ts';
 import { defaultRateLimits, rateLimitSpec, type RateLimits } from '../../contracts/rate-limits.ts';
 
@@ -23,19 +23,6 @@ const port = z.coerce
   .min(0, 'expected a port between 0 and 65535')
   .max(65535, 'expected a port between 0 and 65535');
 
-const urlWithProtocols = (protocols: string[], example: string) =>
-  z.string().refine(
-    (value) => {
-      try {
-        const url = new URL(value);
-        return protocols.includes(url.protocol) && url.hostname !== '';
-      } catch {
-        return false;
-      }
-    },
-    { message: `expected a URL like ${example}` },
-  );
-
 function intervalMs(text: string): number {
   const m = /^(\d+)(s|m|h)?$/.exec(text)!;
   return Number(m[1]) * ({ s: 1000, m: 60_000, h: 3_600_000 } as const)[(m[2] ?? 's') as 's' | 'm' | 'h'];
@@ -53,8 +40,8 @@ export const configInputSchema = z
     MQTT_PORT: port.optional(),
     FLEETBOOK_DATA_DIR: z.string().min(1).default(DEFAULTS.dataDir),
     FLEETBOOK_SITE_DIR: z.string().min(1).default(DEFAULTS.siteDir),
-    DATABASE_URL: urlWithProtocols(['postgres:', 'postgresql:'], 'postgres://user@127.0.0.1:5432/fleetbook').optional(),
-    MQTT_URL: urlWithProtocols(['mqtt:', 'mqtts:', 'tcp:', 'ws:', 'wss:'], 'mqtt://127.0.0.1:1883').optional(),
+    DATABASE_URL: urlSchema(['postgres:', 'postgresql:'], 'postgres://user@127.0.0.1:5432/fleetbook').optional(),
+    MQTT_URL: urlSchema(['mqtt:', 'mqtts:', 'tcp:', 'ws:', 'wss:'], 'mqtt://127.0.0.1:1883').optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(DEFAULTS.logLevel),
     FLEETBOOK_OPEN_READS: flag.optional(),
     FLEETBOOK_CORS_ORIGINS: z.string().optional(),
@@ -63,7 +50,7 @@ export const configInputSchema = z
     FLEETBOOK_PROXY_GROUPS_HEADER: z.string().min(1).default('x-forwarded-groups'),
     FLEETBOOK_PROXY_ROLE_MAP: roleMapSchema.optional(),
     FLEETBOOK_PROXY_DEFAULT_ROLE: z.enum(['viewer', 'operator', 'none']).default('viewer'),
-    FLEETBOOK_PUBLIC_URL: urlWithProtocols(['http:', 'https:'], 'https://fleetbook.example.org').optional(),
+    FLEETBOOK_PUBLIC_URL: urlSchema(['http:', 'https:'], 'https://fleetbook.example.org').optional(),
     FLEETBOOK_NOTIFICATIONS_DIR: z.string().min(1).optional(),
     FLEETBOOK_RATE_LIMIT_CLAIM: rateLimitSpec.optional(),
     FLEETBOOK_RATE_LIMIT_EVENTS: rateLimitSpec.optional(),
