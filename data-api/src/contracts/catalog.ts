@@ -190,6 +190,19 @@ export const productSpecSchema = z.object({
 });
 export type ProductSpec = z.infer<typeof productSpecSchema>;
 
+/**
+ * The spec of a product that declares nothing: a stored spec is read over it (one stored before
+ * the spec column existed is empty).
+ */
+export const EMPTY_PRODUCT_SPEC: ProductSpec = {
+  statuses: ['ok'],
+  metrics: [],
+  commands: [],
+  role: null,
+  heartbeat_interval_s: null,
+  currency: null,
+};
+
 export function productSpecOf(p: ProductFrontmatter): ProductSpec {
   return {
     role: p.role ?? null,

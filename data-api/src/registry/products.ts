@@ -2,7 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { parse as parseYaml } from 'yaml';
-import { productFrontmatterSchema, productSpecOf, productSpecSchema } from '../contracts/catalog.ts';
+import {
+  EMPTY_PRODUCT_SPEC,
+  productFrontmatterSchema,
+  productSpecOf,
+  productSpecSchema,
+} from '../contracts/catalog.ts';
 import type { Product } from '../contracts/registry.ts';
 import { json, type Database } from '../kernel/db/index.ts';
 import { formatPath } from '../kernel/errors/index.ts';
@@ -129,15 +134,7 @@ export async function listProducts(db: Kysely<Database>, code?: string): Promise
     summary: r.summary,
     source_path: r.source_path,
     // Loaded before this column existed: an empty spec until the next start reloads the catalog.
-    spec: productSpecSchema.parse({
-      statuses: ['ok'],
-      metrics: [],
-      commands: [],
-      role: null,
-      heartbeat_interval_s: null,
-      currency: null,
-      ...r.spec,
-    }),
+    spec: productSpecSchema.parse({ ...EMPTY_PRODUCT_SPEC, ...r.spec }),
     versions: versions
       .filter((v) => v.product_code === r.code)
       .map((v) => ({

@@ -4,7 +4,7 @@ import { recordAudit } from '../../kernel/audit/service.ts';
 import type { Principal } from '../../kernel/auth/roles.ts';
 import { emitChange } from '../../kernel/changes/service.ts';
 import type { AppContext } from '../../kernel/context.ts';
-import { productSpecSchema } from '../../contracts/catalog.ts';
+import { EMPTY_PRODUCT_SPEC, productSpecSchema } from '../../contracts/catalog.ts';
 import type { ChirpstackDownlinkCommand } from '../../contracts/chirpstack.ts';
 import { ulidBody } from '../../contracts/ids.ts';
 import { topicFor, type CommandMessage } from '../../contracts/mqtt.ts';
@@ -155,15 +155,7 @@ async function lorawanDownlink(
     .select('spec')
     .where('code', '=', device.product_code)
     .executeTakeFirst();
-  const spec = productSpecSchema.safeParse({
-    statuses: ['ok'],
-    metrics: [],
-    commands: [],
-    role: null,
-    heartbeat_interval_s: null,
-    currency: null,
-    ...product?.spec,
-  });
+  const spec = productSpecSchema.safeParse({ ...EMPTY_PRODUCT_SPEC, ...product?.spec });
   const command = spec.success ? spec.data.commands.find((c) => c.action === input.action) : undefined;
   if (!command?.lorawan) {
     throw conflict(
