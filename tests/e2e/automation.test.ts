@@ -357,4 +357,50 @@ describe('automation runs: API → runner → git → site → Chromium', () => 
     await expect.poll(() => page.locator('article h1').innerText()).toBe(`Run ${runs.queued.id}`);
     await page.close();
   }, 120_000);
+
+  it('on a phone, the run tables scroll sideways in named frames the keyboard reaches; the page itself does not', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const page = await context.newPage();
+    const route = runs.cli.page.replace(/^docs\//, '/').replace(/\.mdx$/, '');
+    for (const [url, names] of [
+      [siteUrl + route, ['Actions', 'Timeline']],
+      [`${siteUrl}/projects/${PROJECT}/runs`, ['Runs']],
+    ] as const) {
+      await page.goto(url);
+      await page.locator('article h1').waitFor();
+      const frames = await page.locator('article table').evaluateAll((tables) =>
+        tables.map((t) => {
+          const frame = t.parentElement!;
+          return {
+            name: frame.getAttribute('aria-label'),
+            role: frame.getAttribute('role'),
+            tabIndex: frame.tabIndex,
+            overflowX: getComputedStyle(frame).overflowX,
+            scrolls: frame.scrollWidth > frame.clientWidth,
+            // The table keeps its width inside the frame: the frame scrolls, not the table.
+            tableClipped: t.scrollWidth > t.clientWidth,
+            tableWider: t.scrollWidth > frame.clientWidth,
+          };
+        }),
+      );
+      expect(frames.map((f) => f.name)).toEqual(names);
+      for (const f of frames) {
+        expect(f, url).toMatchObject({ role: 'region', tabIndex: 0, overflowX: 'auto', tableClipped: false });
+        expect(f.scrolls, url).toBe(f.tableWider);
+      }
+      expect(frames.some((f) => f.scrolls)).toBe(true);
+      // Nothing beyond the page's width.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    }
+    // The timeline's frame, by keyboard: focused with Tab (as any focusable element), scrolled with the arrow keys.
+    await page.goto(siteUrl + route);
+    const timeline = page.getByRole('region', { name: 'Timeline' });
+    await timeline.focus();
+    expect(await timeline.evaluate((e) => document.activeElement === e && e.scrollLeft)).toBe(0);
+    await timeline.press('ArrowRight');
+    await expect.poll(() => timeline.evaluate((e) => e.scrollLeft)).toBeGreaterThan(0);
+    await timeline.evaluate((e) => (e.scrollLeft = 0));
+    await page.screenshot({ path: screenshotPath('automation-run-page-phone'), fullPage: true });
+    await context.close();
+  }, 60_000);
 });

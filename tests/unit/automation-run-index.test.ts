@@ -8,6 +8,7 @@ import {
   writeRunIndex,
   type RunIndexEntry,
 } from '../../data-api/src/automation/run-index.ts';
+import { TABLE_FRAME_OPEN } from '../../data-api/src/automation/table-frame.ts';
 import { loadRunPages } from '../../plugins/run-pages/index.ts';
 import { tempDir } from '../helpers/automation.ts';
 
@@ -81,6 +82,18 @@ describe('run index and folding', () => {
     const january = fs.readFileSync(path.join(runsDir, 'archive', '2025-01.mdx'), 'utf8');
     expect(january).toMatch(/^---\n[\s\S]*^runs: 31$/m);
     expect(january).toContain('[arun\\_010000](pathname:///docs/projects/farm/runs/arun_010000)');
+    // Each page's table in its frame (scrolls sideways on a phone, takes the keyboard): the frame's
+    // opening line, a blank line, the table, a blank line, its closing line.
+    for (const page of [index, january]) {
+      const lines = page.split('\n');
+      const open = lines.findIndex((l) => TABLE_FRAME_OPEN.test(l));
+      expect(TABLE_FRAME_OPEN.exec(lines[open]!)?.[1]).toBe('Runs');
+      expect(lines[open + 1]).toBe('');
+      expect(lines[open + 2]).toMatch(/^\| (date|started) \(UTC\) \| run \|/);
+      const close = lines.indexOf('</div>', open);
+      expect(lines.slice(open + 2, close - 1).every((l) => l.startsWith('|'))).toBe(true);
+      expect(lines[close - 1]).toBe('');
+    }
 
     // The site build's routes, from index.jsonl and fold.json (no page is read): the recent runs
     // link their page in the build, folded runs the run route; one route per month.

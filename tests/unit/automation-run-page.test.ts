@@ -131,14 +131,32 @@ describe('run page text is inert (contracts.md: logs never break MDX)', () => {
     const html = await renderMdx(mdx);
     const text = htmlText(html);
     for (const line of sanitizeText(HOSTILE).split('\n')) expect(text, line.slice(0, 60)).toContain(line);
-    // Nothing became markup: no script element, no div from the log, no JSX evaluation.
-    expect(html).not.toMatch(/<script|<div/);
+    // Nothing became markup: no script element, no div from the log (the only ones are the
+    // tables' frames), no JSX evaluation.
+    expect(html).not.toMatch(/<script/);
+    expect(html.match(/<div[^>]*>/g)).toEqual([
+      expect.stringContaining('aria-label="Actions"'),
+      expect.stringContaining('aria-label="Timeline"'),
+    ]);
     expect(text).toContain('{site.name}');
     // The error and the timeline message (table cells) are text as well.
     expect(text).toContain('FAIL <script>{x}</script> | `tick`');
     expect(text).toContain('run_health_checks failed: {oops} <div> | ```');
     // The state's icon is a span the stylesheet draws, rendered without any MDX component.
     expect(html).toContain('<span class="fb-state fb-state--failed" aria-hidden="true"></span> failed');
+  });
+
+  it('each table sits in a named frame that scrolls sideways and takes the keyboard, with no component of fleetbook', async () => {
+    const html = await renderMdx(renderRunPage(makeRun()).mdx);
+    const frames = [...html.matchAll(/<div ([^>]*)>\s*<table>[\s\S]*?<\/table>\s*<\/div>/g)].map((m) => m[1]);
+    expect(frames).toEqual(['Actions', 'Timeline'].map((name) => expect.stringContaining(`aria-label="${name}"`)));
+    expect(html.match(/<table>/g)).toHaveLength(2);
+    for (const attrs of frames) {
+      expect(attrs).toContain('role="region"');
+      expect(attrs).toContain('tabindex="0"');
+      expect(attrs).toContain('overflow-x:auto');
+      expect(attrs).toContain('grid-template-columns:minmax(min-content, 1fr)');
+    }
   });
 
   it('frontmatter carries the run facts and Docusaurus title and label', () => {

@@ -16,6 +16,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { runPageRoute } from '../contracts/automation-runs.ts';
 import { stateMark } from './state-mark.ts';
+import { tableFrame } from './table-frame.ts';
 
 export const DEFAULT_FOLD_DAYS = 30;
 /** Rows of runs/index.mdx: the newest runs. */
@@ -216,18 +217,20 @@ export function renderRunIndex(project: string, entries: RunIndexEntry[], foldDa
       `Runs from ${esc(foldedBefore)} on have their own page; older runs are listed one month per page (their pages stay in git).\n`,
     );
   }
-  out.push('| date (UTC) | run | state | duration | deployment | product |');
-  out.push('| --- | --- | --- | --- | --- | --- |');
+  const table = [
+    '| date (UTC) | run | state | duration | deployment | product |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
   // The newest runs only: the page is rewritten with every run, so its size (and the cost of
   // writing, hashing and committing it) stays the same however many runs the fold age holds.
   // fleetbook's site lists every recent run on its runs page (plugins/run-pages, from index.jsonl).
   for (const e of recent.slice(0, RUN_INDEX_ROWS)) {
     const link = `./${e.file.split('/').map(encodeURIComponent).join('/')}`;
-    out.push(
+    table.push(
       `| ${esc(e.started.slice(0, 16).replace('T', ' '))} | [${esc(e.run_id)}](${link}) | ${stateMark(e.state)} ${esc(e.state)} | ${duration(e)} | ${esc(e.deployment_id)} | ${esc(e.product)} |`,
     );
   }
-  out.push('');
+  out.push(...tableFrame('Runs', table));
   if (recent.length > RUN_INDEX_ROWS) {
     const more = recent.length - RUN_INDEX_ROWS;
     out.push(
@@ -268,8 +271,10 @@ export function renderArchiveMonth(
   out.push(
     `${runs.length} run${runs.length === 1 ? '' : 's'}, folded into this page after ${esc(month)} was more than the fold age old. Each run opens from the data API; its full page (MDX) is in git, in the commit shown.\n`,
   );
-  out.push('| started (UTC) | run | state | duration | deployment | commit |');
-  out.push('| --- | --- | --- | --- | --- | --- |');
+  const table = [
+    '| started (UTC) | run | state | duration | deployment | commit |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
   for (const e of [...runs].sort(newestFirst)) {
     const sha = commits.get(e.run_id);
     const commit = !sha
@@ -277,11 +282,11 @@ export function renderArchiveMonth(
       : gitWebUrl
         ? `[${sha.slice(0, 10)}](${gitWebUrl.replace(/\/+$/, '')}/commit/${sha})`
         : `\`${sha.slice(0, 10)}\``;
-    out.push(
+    table.push(
       `| ${esc(e.started.slice(0, 16).replace('T', ' '))} | [${esc(e.run_id)}](pathname://${runPageRoute(project, e.run_id)}) | ${stateMark(e.state)} ${esc(e.state)} | ${duration(e)} | ${esc(e.deployment_id)} | ${commit} |`,
     );
   }
-  out.push('');
+  out.push(...tableFrame('Runs', table));
   return `${out.join('\n')}\n`;
 }
 

@@ -20,6 +20,7 @@ import { apiUrl, automationRoutes } from '../contracts/automation-write-back.ts'
 import type { RunRecord } from './runner.ts';
 import { appendRunIndex, writeRunIndex, type RunIndexOptions } from './run-index.ts';
 import { stateMark } from './state-mark.ts';
+import { tableFrame } from './table-frame.ts';
 import { stepTree, stepTreeMermaid } from '../contracts/step-tree.ts';
 
 export const DEFAULT_MAX_LOG_BYTES = 200 * 1024;
@@ -247,16 +248,18 @@ function summarySection(run: RunRecord): string[] {
             : ''
         }.\n`,
   );
-  out.push('| # | action | type | state | attempts | duration | result |');
-  out.push('| --- | --- | --- | --- | --- | --- | --- |');
+  const table = [
+    '| # | action | type | state | attempts | duration | result |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
   run.actions.forEach((a, i) => {
     const result =
       a.state === 'failed' ? (a.error ?? '') : a.state === 'skipped' ? (a.log.at(-1) ?? '') : (a.summary ?? '');
-    out.push(
+    table.push(
       `| ${i + 1} | ${escapeMdxInline(a.id)} | ${escapeMdxInline(a.type)} | ${stateMark(a.state)} ${a.state} | ${a.attempts} | ${a.state === 'skipped' ? '' : seconds(a.duration_ms)} | ${escapeMdxInline(result, 300)} |`,
     );
   });
-  out.push('');
+  out.push(...tableFrame('Actions', table));
   if (run.tickets.length > 0) {
     out.push('Tickets opened:\n');
     for (const t of run.tickets) {
@@ -283,16 +286,13 @@ function stepTreeSection(run: RunRecord): string[] {
 }
 
 function timelineSection(run: RunRecord): string[] {
-  const out: string[] = ['## Timeline\n'];
-  out.push('| time (UTC) | action | state | duration | message |');
-  out.push('| --- | --- | --- | --- | --- |');
+  const table = ['| time (UTC) | action | state | duration | message |', '| --- | --- | --- | --- | --- |'];
   for (const e of run.timeline) {
-    out.push(
+    table.push(
       `| ${escapeMdxInline(e.at.slice(11, 23))} | ${e.action_id ? escapeMdxInline(e.action_id) : '(run)'} | ${e.state} | ${e.duration_ms ? seconds(e.duration_ms) : ''} | ${escapeMdxInline(e.message, 300)} |`,
     );
   }
-  out.push('');
-  return out;
+  return ['## Timeline\n', ...tableFrame('Timeline', table)];
 }
 
 function logsSection(run: RunRecord, fitted: ReturnType<typeof truncateLogs>, fullLogName: string): string[] {

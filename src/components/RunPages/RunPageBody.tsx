@@ -3,6 +3,7 @@ import React, { type ReactNode } from 'react';
 import CodeBlock from '@theme/CodeBlock';
 import Mermaid from '@theme/Mermaid';
 import type { Nodes, Parents } from 'mdast';
+import { TABLE_FRAME_STYLE } from '../../../data-api/src/automation/table-frame.ts';
 import { parseRunPage, siteHref, stateOfMark } from './markdown.ts';
 
 function children(node: Parents, pageUrl: string): ReactNode[] {
@@ -63,7 +64,7 @@ function MdNode({ node, pageUrl }: { node: Nodes; pageUrl: string }): ReactNode 
             {children(c, pageUrl)}
           </Cell>
         ));
-      return (
+      const table = (
         <table>
           <thead>
             <tr>{cells(head, 'th')}</tr>
@@ -74,6 +75,15 @@ function MdNode({ node, pageUrl }: { node: Nodes; pageUrl: string }): ReactNode 
             ))}
           </tbody>
         </table>
+      );
+      // The frame the page gave the table, as a site without fleetbook's theme draws it.
+      const frame = node.data?.frame;
+      return frame ? (
+        <div className="fb-table-frame" role="region" aria-label={frame} tabIndex={0} style={TABLE_FRAME_STYLE}>
+          {table}
+        </div>
+      ) : (
+        table
       );
     }
     case 'code':
