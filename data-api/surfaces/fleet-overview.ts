@@ -59,7 +59,7 @@ export const fleetOverview: SurfaceDefinitionInput = {
     { id: 'siteDown', component: 'Stat', label: 'down', value: { path: 'down' }, tone: 'bad', weight: 1 },
     { id: 'siteUnknown', component: 'Stat', label: 'unknown', value: { path: 'unknown' }, weight: 1 },
     { id: 'downTitle', component: 'Text', variant: 'h4', text: 'Down now' },
-    { id: 'downTable', component: 'DeviceTable', rows: { path: '/down_devices' } },
+    { id: 'downTable', component: 'DeviceTable', rows: { path: '/down_devices' }, title: 'Down now' },
     { id: 'alertsTitle', component: 'Text', variant: 'h4', text: 'Open alerts' },
     { id: 'alerts', component: 'AlertList', alerts: { path: '/alerts' }, canAct: true },
   ],

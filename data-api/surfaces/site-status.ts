@@ -33,7 +33,12 @@ export const siteStatus: SurfaceDefinitionInput = {
     { id: 'live', component: 'Stat', label: 'live', value: { path: '/deployments/live' }, tone: 'good', weight: 1 },
     { id: 'paused', component: 'Stat', label: 'paused', value: { path: '/deployments/paused' }, weight: 1 },
     { id: 'devicesTitle', component: 'Text', variant: 'h4', text: 'Devices needing attention first' },
-    { id: 'devices', component: 'DeviceTable', rows: { path: '/device_list' } },
+    {
+      id: 'devices',
+      component: 'DeviceTable',
+      rows: { path: '/device_list' },
+      title: 'Devices needing attention first',
+    },
     { id: 'alertsTitle', component: 'Text', variant: 'h4', text: 'Alerts' },
     { id: 'alerts', component: 'AlertList', alerts: { path: '/alerts' }, canAct: true },
   ],

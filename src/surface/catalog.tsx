@@ -14,7 +14,7 @@ import {
 } from '@a2ui/web_core/v0_9';
 import { basicCatalog, createComponentImplementation, type ReactComponentImplementation } from '@a2ui/react/v0_9';
 import { FLEETBOOK_CATALOG_ID } from '../../data-api/src/contracts/surfaces.ts';
-import { StatusBadge, frameStyles as s, scrollRegion } from '../widgets/shared/WidgetFrame.tsx';
+import { StatusBadge, frameStyles as s, scrollRegion, titleText } from '../widgets/shared/WidgetFrame.tsx';
 import { RelativeTime, TextWithTimes } from '../widgets/shared/Time.tsx';
 
 /** Whether the page's caller may take operator actions (the API checks again on every action). */
@@ -105,7 +105,7 @@ const DeviceTable = impl(DeviceTableApi, ({ props }) => {
   const rows = Array.isArray(props.rows) ? (props.rows as Array<Record<string, any>>) : [];
   if (rows.length === 0) return <p className={s.note}>No devices.</p>;
   return (
-    <div className={s.tableWrap} {...scrollRegion('Devices')}>
+    <div className={s.tableWrap} {...scrollRegion(titleText(props.title, 'Devices'))}>
       <table className={s.table} data-testid="surface-device-table">
         <thead>
           <tr>

@@ -40,16 +40,23 @@ export async function axeScan(page: Page): Promise<AxeFinding[]> {
   });
 }
 
-/** Node counts per impact (what the acceptance counts: critical and serious). */
+/** Node counts per impact (what blocks: critical and serious, and the rules of ALSO_BLOCKING). */
 export function countByImpact(findings: AxeFinding[]): Record<'critical' | 'serious' | 'moderate' | 'minor', number> {
   const out = { critical: 0, serious: 0, moderate: 0, minor: 0 };
   for (const f of findings) if (f.impact) out[f.impact] += f.nodes.length;
   return out;
 }
 
+/**
+ * Rules below serious that block all the same: found, fixed and kept fixed.
+ * landmark-unique (moderate): two landmarks of a role need names of their own, e.g. two widgets'
+ * table regions or pagers on one page (src/widgets/shared/WidgetFrame.tsx, titleText).
+ */
+export const ALSO_BLOCKING: ReadonlySet<string> = new Set(['landmark-unique']);
+
 /** The findings a page must not have, written so a failing test says what and where. */
 export function blocking(findings: AxeFinding[]): string[] {
   return findings
-    .filter((f) => f.impact === 'critical' || f.impact === 'serious')
+    .filter((f) => f.impact === 'critical' || f.impact === 'serious' || ALSO_BLOCKING.has(f.rule))
     .flatMap((f) => f.nodes.map((n) => `${f.impact} ${f.rule} (${f.help}): ${n.target} ${n.html}`));
 }

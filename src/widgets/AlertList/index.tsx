@@ -3,7 +3,7 @@ import { alertPage, alertSchema, type Alert } from '../../../data-api/src/contra
 import { useLiveResource, useLiveRows } from '../../data/useLive.ts';
 import { useDataClient } from '../../data/useResource.ts';
 import { useNow } from '../shared/useNow.ts';
-import { frameStyles as s, Pager, WidgetFrame, scrollRegion } from '../shared/WidgetFrame.tsx';
+import { frameStyles as s, Pager, WidgetFrame, scrollRegion, titleText } from '../shared/WidgetFrame.tsx';
 import { canOperate, useWhoami } from '../../data/useWhoami.ts';
 import { CsvButton } from '../shared/CsvButton.tsx';
 import { AlertRow, type AlertAction } from './AlertRow.tsx';
@@ -127,6 +127,7 @@ export function AlertList({
   const rows = useLiveRows<Alert & { id: string }>('alert', res.data?.items ?? null);
   const wanted = new Set(state.split(','));
   const shown = rows.filter((a) => wanted.has(a.state));
+  const name = titleText(title, 'Alerts');
 
   return (
     <WidgetFrame
@@ -155,7 +156,7 @@ export function AlertList({
           {failure}
         </p>
       )}
-      <div className={s.tableWrap} {...scrollRegion('Alerts')}>
+      <div className={s.tableWrap} {...scrollRegion(name)}>
         <table className={s.table}>
           <thead>
             <tr>
@@ -185,6 +186,7 @@ export function AlertList({
       {(cursors.length > 1 || res.data?.next_cursor) && (
         <Pager
           testId="alert-list"
+          name={name}
           page={cursors.length - 1}
           hasPrev={cursors.length > 1}
           hasNext={!!res.data?.next_cursor}

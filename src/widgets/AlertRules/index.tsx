@@ -1,7 +1,7 @@
 import React, { type ReactNode } from 'react';
 import { alertRuleList } from '../../../data-api/src/contracts/notifications.ts';
 import { useLiveResource } from '../../data/useLive.ts';
-import { frameStyles as s, StatusBadge, WidgetFrame, scrollRegion } from '../shared/WidgetFrame.tsx';
+import { frameStyles as s, StatusBadge, WidgetFrame, scrollRegion, titleText } from '../shared/WidgetFrame.tsx';
 
 export interface AlertRulesProps {
   title?: ReactNode;
@@ -35,7 +35,7 @@ export function AlertRules({ title }: AlertRulesProps): ReactNode {
       data={data ? { rules: data.items.length, firing } : {}}
     >
       {data && data.items.length > 0 && (
-        <div className={s.tableWrap} {...scrollRegion('Alert rules')}>
+        <div className={s.tableWrap} {...scrollRegion(titleText(title, 'Alert rules'))}>
           <table className={s.table}>
             <thead>
               <tr>

@@ -150,7 +150,7 @@ function DesiredVsReported({ device, now }: { device: Device; now: number }): Re
       {rows.length === 0 ? (
         <p className={s.note}>No desired state is set for this device, and it has reported none.</p>
       ) : (
-        <div className={s.tableWrap} {...scrollRegion('Desired and reported state')}>
+        <div className={s.tableWrap} {...scrollRegion(`Desired and reported state of ${device.name ?? device.id}`)}>
           <table className={s.table} data-testid="device-state" data-drifting={drifting}>
             <thead>
               <tr>

@@ -2,7 +2,7 @@ import React, { useEffect, useState, type ReactNode } from 'react';
 import clsx from 'clsx';
 import type { Device, DeviceSortKey } from '../../../data-api/src/contracts/registry.ts';
 import { useNow } from '../shared/useNow.ts';
-import { frameStyles as s, Pager, StatusBadge, WidgetFrame, scrollRegion } from '../shared/WidgetFrame.tsx';
+import { frameStyles as s, Pager, StatusBadge, WidgetFrame, scrollRegion, titleText } from '../shared/WidgetFrame.tsx';
 import { devicesPath, useDevicePage } from './useDevicePage.ts';
 import { RelativeTime } from '../shared/Time.tsx';
 import { CsvButton } from '../shared/CsvButton.tsx';
@@ -101,15 +101,18 @@ function DeviceRows({
   sort,
   onSort,
   now,
+  name,
 }: {
   columns: DeviceColumn[];
   rows: Device[];
   sort: DeviceSort;
   onSort: (col: DeviceColumn) => void;
   now: number;
+  /** The region's name (the widget's title). */
+  name: string;
 }): ReactNode {
   return (
-    <div className={s.tableWrap} {...scrollRegion('Devices')}>
+    <div className={s.tableWrap} {...scrollRegion(name)}>
       <table className={s.table}>
         <thead>
           <tr>
@@ -218,6 +221,7 @@ export function DeviceTable(props: DeviceTableProps): ReactNode {
       <CsvButton path={devicesPath(filters, pageSize, undefined)} name="devices" testId="device-table" />
     </>
   );
+  const name = titleText(props.title, 'Devices');
 
   return (
     <WidgetFrame
@@ -231,9 +235,10 @@ export function DeviceTable(props: DeviceTableProps): ReactNode {
       emptyText={q || status ? 'No device matches these filters.' : 'No devices here yet.'}
       data={{ rows: rows.length, page, sort: apiSort ?? '' }}
     >
-      <DeviceRows columns={columns} rows={rows} sort={sort} onSort={toggle} now={now} />
+      <DeviceRows columns={columns} rows={rows} sort={sort} onSort={toggle} now={now} name={name} />
       <Pager
         testId="device-table"
+        name={name}
         page={page}
         hasPrev={hasPrev}
         hasNext={hasNext}

@@ -8,12 +8,18 @@ export interface DriftingDevicesProps {
   /** How many drift in all (the list may be the first few). */
   driftTotal: number;
   now: number;
+  /** The widget's title: the region is named after it. */
+  heading: string;
 }
 
 /** The devices off their baseline: what they run against what they should, status, last seen. */
-export function DriftingDevices({ drifting, driftTotal, now }: DriftingDevicesProps): ReactNode {
+export function DriftingDevices({ drifting, driftTotal, now, heading }: DriftingDevicesProps): ReactNode {
   return (
-    <div className={s.tableWrap} {...scrollRegion('Devices off their baseline')} style={{ marginTop: '0.75rem' }}>
+    <div
+      className={s.tableWrap}
+      {...scrollRegion(`${heading}: devices off their baseline`)}
+      style={{ marginTop: '0.75rem' }}
+    >
       <table className={s.table}>
         <caption className={s.muted} style={{ captionSide: 'top', textAlign: 'left' }}>
           Off their baseline

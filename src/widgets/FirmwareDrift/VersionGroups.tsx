@@ -6,12 +6,14 @@ export interface VersionGroupsProps {
   groups: FirmwareGroup[];
   /** Set when the widget shows one product: the product column is left out. */
   product?: string;
+  /** The widget's title: the region is named after it. */
+  heading: string;
 }
 
 /** Devices by product version and reported firmware, a drift badge where the firmware is not the baseline. */
-export function VersionGroups({ groups, product }: VersionGroupsProps): ReactNode {
+export function VersionGroups({ groups, product, heading }: VersionGroupsProps): ReactNode {
   return (
-    <div className={s.tableWrap} {...scrollRegion('Firmware versions')} style={{ marginTop: '0.75rem' }}>
+    <div className={s.tableWrap} {...scrollRegion(`${heading}: firmware versions`)} style={{ marginTop: '0.75rem' }}>
       <table className={s.table}>
         <caption className={s.muted} style={{ captionSide: 'top', textAlign: 'left' }}>
           Devices by version and reported firmware

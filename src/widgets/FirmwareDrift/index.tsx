@@ -2,7 +2,7 @@ import React, { type ReactNode } from 'react';
 import { fleetFirmwareSchema } from '../../../data-api/src/contracts/firmware.ts';
 import { useLiveResource } from '../../data/useLive.ts';
 import { useNow } from '../shared/useNow.ts';
-import { WidgetFrame } from '../shared/WidgetFrame.tsx';
+import { WidgetFrame, titleText } from '../shared/WidgetFrame.tsx';
 import { DriftCounts } from './DriftCounts.tsx';
 import { DriftingDevices } from './DriftingDevices.tsx';
 import { VersionGroups } from './VersionGroups.tsx';
@@ -36,11 +36,13 @@ export function FirmwareDrift({ product, site, customer, limit = 10, title }: Fi
   const data = res.data;
   const total = data?.total;
 
+  const heading = title ?? (product ? `${product}: versions, firmware and drift` : 'Firmware drift');
+
   return (
     <WidgetFrame
       name="FirmwareDrift"
       testId="firmware-drift"
-      title={title ?? (product ? `${product}: versions, firmware and drift` : 'Firmware drift')}
+      title={heading}
       state={res}
       connection={res.connection}
       empty={!!total && total.devices === 0}
@@ -50,8 +52,15 @@ export function FirmwareDrift({ product, site, customer, limit = 10, title }: Fi
       {data && total && (
         <>
           <DriftCounts total={total} />
-          <VersionGroups groups={data.groups} product={product} />
-          {data.drifting.length > 0 && <DriftingDevices drifting={data.drifting} driftTotal={total.drift} now={now} />}
+          <VersionGroups groups={data.groups} product={product} heading={titleText(heading, 'Firmware drift')} />
+          {data.drifting.length > 0 && (
+            <DriftingDevices
+              drifting={data.drifting}
+              driftTotal={total.drift}
+              now={now}
+              heading={titleText(heading, 'Firmware drift')}
+            />
+          )}
         </>
       )}
     </WidgetFrame>

@@ -2,7 +2,7 @@ import React, { useMemo, type ReactNode } from 'react';
 import type { FleetGroupBy as GroupBy } from '../../../data-api/src/contracts/fleet.ts';
 import { useLiveResource } from '../../data/useLive.ts';
 import { parseDuration, percent } from '../shared/format.ts';
-import { frameStyles as s, WidgetFrame, scrollRegion } from '../shared/WidgetFrame.tsx';
+import { frameStyles as s, WidgetFrame, scrollRegion, titleText } from '../shared/WidgetFrame.tsx';
 import { useFleetHealth } from './useFleetHealth.ts';
 import { uptimeSchema } from '../../../data-api/src/contracts/uptime.ts';
 import { uptimeByGroup } from './uptime.ts';
@@ -83,7 +83,7 @@ export function FleetHealth({
           </div>
           <div
             className={s.tableWrap}
-            {...scrollRegion(typeof title === 'string' ? title : `Fleet health by ${groupBy}`)}
+            {...scrollRegion(titleText(title, `Fleet health by ${groupBy}`))}
             style={{ marginTop: '0.75rem' }}
           >
             <table className={s.table}>

@@ -46,7 +46,7 @@ function Plan({ plan }: { plan: AutomationPlan }): ReactNode {
         <code className={s.mono}>{plan.spec_digest.slice(0, 19)}…</code>
       </p>
       <Mermaid value={plan.mermaid} />
-      <div className={s.tableWrap} {...scrollRegion('Run spec')}>
+      <div className={s.tableWrap} {...scrollRegion(`Steps of ${plan.deployment_id}'s spec`)}>
         <table className={s.table}>
           <thead>
             <tr>

@@ -2,7 +2,7 @@ import React, { type ReactNode } from 'react';
 import type { ChangeEventMessage } from '../../../data-api/src/contracts/stream.ts';
 import { useLiveResource } from '../../data/useLive.ts';
 import { shortDateTime } from '../shared/format.ts';
-import { frameStyles as s, StatusBadge, WidgetFrame, scrollRegion } from '../shared/WidgetFrame.tsx';
+import { frameStyles as s, StatusBadge, WidgetFrame, scrollRegion, titleText } from '../shared/WidgetFrame.tsx';
 import {
   automationRunPage,
   automationRunSchema,
@@ -109,11 +109,13 @@ export function RunTimeline({ run, project, limit = 10, title }: RunTimelineProp
   const one = run && oneRes.data ? toRunView(oneRes.data) : null;
   const list = !run && listRes.data ? listRes.data.items.map(toRunView) : [];
   const latest = list[0];
+  const heading =
+    title ?? (run ? `Automation run ${run}` : project ? `Automation runs · ${project}` : 'Automation runs');
   return (
     <WidgetFrame
       name="RunTimeline"
       testId="run-timeline"
-      title={title ?? (run ? `Automation run ${run}` : project ? `Automation runs · ${project}` : 'Automation runs')}
+      title={heading}
       toolbar={run ? undefined : <CsvButton path={path} name="automation-runs" testId="run-timeline" />}
       state={res}
       connection={res.connection}
@@ -129,7 +131,7 @@ export function RunTimeline({ run, project, limit = 10, title }: RunTimelineProp
       {one && <Timeline run={one} />}
       {!run && list.length > 0 && (
         <>
-          <div className={s.tableWrap} {...scrollRegion('Run timeline')}>
+          <div className={s.tableWrap} {...scrollRegion(titleText(heading, 'Run timeline'))}>
             <table className={s.table}>
               <thead>
                 <tr>

@@ -9,12 +9,14 @@ export interface SilenceTableProps {
   operator: boolean;
   busy: boolean;
   onExpire: (id: string) => void;
+  /** The region's name (the widget's title). */
+  name: string;
 }
 
 /** The pending and active silences: matchers, state, until when, why and who. */
-export function SilenceTable({ items, operator, busy, onExpire }: SilenceTableProps): ReactNode {
+export function SilenceTable({ items, operator, busy, onExpire, name }: SilenceTableProps): ReactNode {
   return (
-    <div className={s.tableWrap} {...scrollRegion('Silences')}>
+    <div className={s.tableWrap} {...scrollRegion(name)}>
       <table className={s.table}>
         <thead>
           <tr>

@@ -8,7 +8,7 @@ import {
 import { canOperate, useWhoami } from '../../data/useWhoami.ts';
 import { useLiveResource } from '../../data/useLive.ts';
 import { useDataClient } from '../../data/useResource.ts';
-import { frameStyles as s, WidgetFrame } from '../shared/WidgetFrame.tsx';
+import { frameStyles as s, WidgetFrame, titleText } from '../shared/WidgetFrame.tsx';
 import { SilenceForm } from './SilenceForm.tsx';
 import { SilenceTable } from './SilenceTable.tsx';
 
@@ -86,7 +86,13 @@ export function Silences({ title }: SilencesProps): ReactNode {
       {items.length === 0 ? (
         <p className={s.muted}>No silence is pending or active: every alert that matches a policy is sent.</p>
       ) : (
-        <SilenceTable items={items} operator={operator} busy={busy} onExpire={expire} />
+        <SilenceTable
+          items={items}
+          operator={operator}
+          busy={busy}
+          onExpire={expire}
+          name={titleText(title, 'Silences')}
+        />
       )}
       {operator && <SilenceForm busy={busy} problem={problem} setProblem={setProblem} create={create} />}
     </WidgetFrame>

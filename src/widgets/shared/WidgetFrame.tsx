@@ -116,10 +116,17 @@ function isNetworkError(err: Error | null): boolean {
 /**
  * Props for a table's scrolling frame (`frameStyles.tableWrap`): on a phone it scrolls sideways,
  * and a region that scrolls must be reachable from the keyboard (axe scrollable-region-focusable),
- * so it is a named, focusable region.
+ * so it is a named, focusable region. A region is a landmark, and landmarks of a page need names
+ * of their own (axe landmark-unique): a page may hold two widgets of a kind (two alert lists, a
+ * device table beside a surface's), so the name is the widget's title (titleText), not its kind.
  */
 export function scrollRegion(label: string): { tabIndex: 0; role: 'region'; 'aria-label': string } {
   return { tabIndex: 0, role: 'region', 'aria-label': label };
+}
+
+/** A widget's title as a landmark's name: the title the page gave it when it is text, else `fallback`. */
+export function titleText(title: ReactNode, fallback: string): string {
+  return typeof title === 'string' && title.trim() !== '' ? title.trim() : fallback;
 }
 
 export function StatusBadge({ status, testId }: { status: string; testId?: string }): ReactNode {
@@ -139,6 +146,7 @@ export function Pager({
   onNext,
   testId,
   label,
+  name,
 }: {
   page: number;
   hasPrev: boolean;
@@ -147,9 +155,11 @@ export function Pager({
   onNext(): void;
   testId: string;
   label?: string;
+  /** What it pages through (the widget's title): each pager of a page is a navigation landmark of its own name. */
+  name: string;
 }): ReactNode {
   return (
-    <nav className={styles.pager} aria-label="pages">
+    <nav className={styles.pager} aria-label={`${name}: pages`}>
       <button
         type="button"
         className={styles.button}
