@@ -186,6 +186,17 @@ export async function renderSurface(
   };
 }
 
+/** Tells every page showing the surface that its definition changed (or went): they read it again. */
+async function announceDefinition(db: Db, name: string): Promise<void> {
+  const payload: SurfaceEventPayload = { kind: 'definition', surface: name, messages: [] };
+  await emitChange(db, {
+    type: 'surface.updated',
+    subject: { type: 'surface', id: name },
+    customerId: null,
+    payload: payload as unknown as Record<string, unknown>,
+  });
+}
+
 /** Publish (or republish) a surface at run time; every page showing it re-reads it. */
 export async function putSurface(
   db: Db,
@@ -215,13 +226,7 @@ export async function putSurface(
       before: before?.definition,
       after: def,
     });
-    const payload: SurfaceEventPayload = { kind: 'definition', surface: name, messages: [] };
-    await emitChange(trx, {
-      type: 'surface.updated',
-      subject: { type: 'surface', id: name },
-      customerId: null,
-      payload: payload as unknown as Record<string, unknown>,
-    });
+    await announceDefinition(trx, name);
     return {
       created: !before,
       summary: {
@@ -252,13 +257,7 @@ export async function deleteSurface(db: Db, who: Principal, name: string): Promi
       customerId: null,
       before: before.definition,
     });
-    const payload: SurfaceEventPayload = { kind: 'definition', surface: name, messages: [] };
-    await emitChange(trx, {
-      type: 'surface.updated',
-      subject: { type: 'surface', id: name },
-      customerId: null,
-      payload: payload as unknown as Record<string, unknown>,
-    });
+    await announceDefinition(trx, name);
   });
 }
 
