@@ -1,6 +1,7 @@
 // The page's one live connection per API base URL: a fetch-stream SSE reader (so it can
 // send the bearer token and Last-Event-ID, which EventSource cannot), ref-counted topic
-// subscriptions, reconnect with backoff, offline state and recovery.
+// subscriptions, reconnect with backoff, offline state and recovery, and a resync for each
+// subscriber whose topics became live without a cursor from before its REST read.
 // No DOM: fetch, AbortController and timers exist in Node too, so it is unit-testable.
 import {
   liveSampleSchema,
@@ -11,7 +12,7 @@ import {
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
 import { SseParser, type SseMessage } from './sse-parser.ts';
 import type { EntityStore } from './store.ts';
-import { TopicSet } from './topics.ts';
+import { TopicSet, topicUnion } from './topics.ts';
 
 export type ConnectionStatus = 'idle' | 'connecting' | 'online' | 'offline';
 
@@ -31,6 +32,33 @@ export interface LiveHandler {
   topics: readonly string[];
   onChange?(event: ChangeEventMessage): void;
   onTelemetry?(sample: LiveSample): void;
+  /**
+   * Re-read by REST, once: these topics became live on a stream that cannot vouch for the
+   * changes made since the subscriber read (it started fresh, was reset, or resumed from a
+   * cursor that moved on while these topics were not carried). Without it, a change committed
+   * between the subscriber's REST read and its topics going live would never reach it.
+   */
+  onResync?(): void;
+}
+
+/** One stream attempt: what it carries and where it resumed (null: fresh, from the server's newest event). */
+interface StreamInfo {
+  topics: readonly string[];
+  from: number | null;
+  /** The server said `reset`: the cursor was outside the replay window. */
+  reset: boolean;
+}
+
+/** A subscriber's cursor: the last event id the page had when it subscribed (and began its read). */
+interface HandlerEntry {
+  since: number | null;
+  /** Its topics are carried by a ready stream that has everything after its read. */
+  live: boolean;
+}
+
+/** Does a stream opened for `carried` deliver every event `topics` asks for? (The same union rules as the connection's.) */
+function covers(carried: readonly string[], topics: readonly string[]): boolean {
+  return topicUnion([carried, topics]).join(',') === topicUnion([carried]).join(',');
 }
 
 export interface LiveConnectionOptions {
@@ -51,7 +79,9 @@ type StateListener = (state: ConnectionState) => void;
 
 export class LiveConnection {
   private readonly topics: TopicSet;
-  private readonly handlers = new Set<LiveHandler>();
+  private readonly handlers = new Map<LiveHandler, HandlerEntry>();
+  /** The stream that said `ready` and is still open (null while connecting or offline). */
+  private current: StreamInfo | null = null;
   private state: ConnectionState = { status: 'idle', offlineSince: null, lastEventId: null, epoch: 0, error: null };
   private readonly listeners = new Set<StateListener>();
   private controller: AbortController | null = null;
@@ -80,7 +110,11 @@ export class LiveConnection {
   }
 
   subscribe(handler: LiveHandler): () => void {
-    this.handlers.add(handler);
+    // Live at once when the open stream already carries these topics: every later change
+    // comes after this moment, so after the subscriber's read. Otherwise live at the `ready`
+    // of the stream that carries them, which says whether a re-read is needed (resync).
+    const live = this.current !== null && covers(this.current.topics, handler.topics);
+    this.handlers.set(handler, { since: this.state.lastEventId, live });
     const release = this.topics.add(handler.topics);
     return () => {
       this.handlers.delete(handler);
@@ -108,6 +142,7 @@ export class LiveConnection {
   }
 
   private stop(): void {
+    this.current = null;
     if (this.timer) clearTimeout(this.timer);
     if (this.idle) clearTimeout(this.idle);
     this.timer = this.idle = null;
@@ -138,6 +173,7 @@ export class LiveConnection {
     const doFetch = this.options.fetch ?? fetch;
     const headers: Record<string, string> = { accept: 'text/event-stream', ...(this.options.headers?.() ?? {}) };
     if (this.state.lastEventId !== null) headers['last-event-id'] = String(this.state.lastEventId);
+    const stream: StreamInfo = { topics: [...this.union], from: this.state.lastEventId, reset: false };
     try {
       const res = await doFetch(this.options.url(this.union, this.state.lastEventId), {
         headers,
@@ -152,8 +188,11 @@ export class LiveConnection {
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
+        // A read that resolved just before this stream was replaced: its events are the new
+        // stream's to deliver (it resumes from the last one dispatched here).
+        if (this.controller !== controller) return;
         this.armIdle(controller);
-        for (const msg of parser.push(decoder.decode(value, { stream: true }))) this.dispatch(msg);
+        for (const msg of parser.push(decoder.decode(value, { stream: true }))) this.dispatch(msg, stream);
       }
       if (controller.signal.aborted || this.controller !== controller) return;
       throw new Error('the data API closed the stream');
@@ -175,6 +214,7 @@ export class LiveConnection {
 
   private fail(err: unknown): void {
     if (this.closed) return;
+    this.current = null;
     if (this.idle) clearTimeout(this.idle);
     this.idle = null;
     const now = this.options.now?.() ?? new Date();
@@ -186,7 +226,7 @@ export class LiveConnection {
     this.schedule(backoffDelay(this.attempt++, this.options.backoff));
   }
 
-  private dispatch(msg: SseMessage): void {
+  private dispatch(msg: SseMessage, stream: StreamInfo): void {
     switch (msg.event) {
       case 'ready': {
         const lastId = safeParse<{ last_event_id?: number }>(msg.data)?.last_event_id;
@@ -199,9 +239,12 @@ export class LiveConnection {
           lastEventId: typeof lastId === 'number' ? lastId : this.state.lastEventId,
           epoch: recovered ? this.state.epoch + 1 : this.state.epoch,
         });
+        this.current = stream;
+        this.confirm(stream);
         return;
       }
       case 'reset':
+        stream.reset = true;
         this.set({ epoch: this.state.epoch + 1 });
         return;
       case 'change':
@@ -210,7 +253,7 @@ export class LiveConnection {
         if (!event || typeof event.id !== 'number' || !event.subject) return;
         if (this.state.lastEventId === null || event.id > this.state.lastEventId) this.set({ lastEventId: event.id });
         this.options.store?.apply(event);
-        for (const h of [...this.handlers]) if (h.onChange && topicMatches(h.topics, event)) h.onChange(event);
+        for (const h of [...this.handlers.keys()]) if (h.onChange && topicMatches(h.topics, event)) h.onChange(event);
         return;
       }
       case 'telemetry': {
@@ -222,10 +265,28 @@ export class LiveConnection {
           subject: { type: 'device', id: sample.device_id },
           site_id: sample.site_id,
         };
-        for (const h of [...this.handlers]) if (h.onTelemetry && topicMatches(h.topics, asEvent)) h.onTelemetry(sample);
+        for (const h of [...this.handlers.keys()])
+          if (h.onTelemetry && topicMatches(h.topics, asEvent)) h.onTelemetry(sample);
         return;
       }
       default:
+    }
+  }
+
+  /**
+   * The subscribers this ready stream makes live. One needs no re-read only when the stream
+   * replayed from a cursor no later than the one it subscribed with (its read began then):
+   * every change after its read is on this stream. A fresh stream starts at the server's
+   * newest event, which may be later than the read; a reset stream skipped events; a cursor
+   * that moved on (events of other topics, while these were not carried) skipped events of
+   * these topics in between. Those subscribers are told to re-read, once.
+   */
+  private confirm(stream: StreamInfo): void {
+    for (const [handler, entry] of [...this.handlers]) {
+      if (entry.live || !covers(stream.topics, handler.topics)) continue;
+      entry.live = true;
+      const replayed = !stream.reset && stream.from !== null && entry.since !== null && stream.from <= entry.since;
+      if (!replayed) handler.onResync?.();
     }
   }
 }

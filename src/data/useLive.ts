@@ -4,7 +4,8 @@ import { ApiRequestError } from './client.ts';
 import type { ConnectionState } from './live.ts';
 import { keyOf, type Entity, type StoreKey } from './store.ts';
 import type * as z from 'zod';
-import { pollPath, useDataClient } from './useResource.ts';
+import { pollPath } from './poll.ts';
+import { useDataClient } from './useResource.ts';
 
 const SERVER_STATE: ConnectionState = { status: 'idle', offlineSince: null, lastEventId: null, epoch: 0, error: null };
 
@@ -18,6 +19,8 @@ export function useConnection(): ConnectionState {
 export interface LiveHandlers {
   onChange?(event: ChangeEventMessage): void;
   onTelemetry?(sample: LiveSample): void;
+  /** Re-read once: the topics went live without a replay from before the read (`LiveHandler.onResync`). */
+  onResync?(): void;
 }
 
 /** Subscribes to topics on the shared connection for as long as the component is mounted. */
@@ -32,6 +35,7 @@ export function useLiveTopics(topics: readonly string[] | null, handlers: LiveHa
       topics: key.split(','),
       onChange: (e) => ref.current.onChange?.(e),
       onTelemetry: (s) => ref.current.onTelemetry?.(s),
+      onResync: () => ref.current.onResync?.(),
     });
   }, [client, key]);
 }
@@ -59,9 +63,10 @@ export interface LiveResourceOptions<T> {
 }
 
 /**
- * REST first paint (parsed with the contract's `schema`), then live: re-fetches on recovery
- * (connection back, or `reset`), on events `refetchOn` accepts (coalesced), and keeps the last
- * data when the API is unreachable.
+ * REST first paint (parsed with the contract's `schema`), then live: re-fetches once when its
+ * topics go live on a stream that did not replay from before the read (a change committed in
+ * between would be lost otherwise), on recovery (connection back, or `reset`), on events
+ * `refetchOn` accepts (coalesced), and keeps the last data when the API is unreachable.
  */
 export function useLiveResource<S extends z.ZodType>(
   path: string | null,
@@ -118,6 +123,7 @@ export function useLiveResource<S extends z.ZodType>(
         setNonce((n) => n + 1);
       }, 250);
     },
+    onResync: () => setNonce((n) => n + 1),
   });
 
   const reload = useCallback(() => setNonce((n) => n + 1), []);

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import useDocusaurusContext from '@docusaurus/useDocusaurusContext';
 import type * as z from 'zod';
 import { getDataClient, type DataClient } from './client.ts';
-import { parseAnswer } from './parse.ts';
+import { pollPath } from './poll.ts';
 
 export function useDataClient(): DataClient {
   const { siteConfig } = useDocusaurusContext();
@@ -48,39 +48,4 @@ export function useResource<S extends z.ZodType>(
   }, [client, path, schema, refreshMs]);
 
   return state;
-}
-
-/**
- * Reads `path` now and again `every()` ms after each answer (0: once); hands each answer,
- * parsed with `schema`, or the failure to `on` until the returned cleanup runs (which aborts
- * the request in flight). The read loop of `useResource` and `useLiveResource`.
- */
-export function pollPath<S extends z.ZodType>(
-  client: DataClient,
-  path: string,
-  schema: S,
-  every: () => number,
-  on: { data(data: z.output<S>): void; error(error: Error): void },
-): () => void {
-  let cancelled = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const controller = new AbortController();
-  const load = async () => {
-    try {
-      const data = parseAnswer(schema, path, await client.get<unknown>(path, controller.signal));
-      if (cancelled) return;
-      on.data(data);
-    } catch (err) {
-      if (cancelled) return;
-      on.error(err as Error);
-    }
-    const ms = every();
-    if (!cancelled && ms > 0) timer = setTimeout(load, ms);
-  };
-  void load();
-  return () => {
-    cancelled = true;
-    controller.abort();
-    if (timer) clearTimeout(timer);
-  };
 }

@@ -163,6 +163,71 @@ describe('live connection', () => {
     expect(samples).toEqual([1]);
   });
 
+  it('tells a subscriber to re-read once when its topics go live on a fresh stream (it may have missed a change)', async () => {
+    const f = scriptedFetch();
+    conn = new LiveConnection({ url, fetch: f.fn, settleMs: 0 });
+    const resyncs = { early: 0, late: 0 };
+    conn.subscribe({ topics: ['work_item'], onResync: () => resyncs.early++ });
+    await until(() => f.calls.length === 1);
+    expect(f.calls[0]!.url).toBe('/stream?topics=work_item'); // fresh: it starts at the server's newest event
+    f.calls[0]!.write('event: ready\ndata: {"last_event_id":30}\n\n');
+    await until(() => conn!.getState().status === 'online');
+    expect(resyncs.early).toBe(1);
+    // Joining a ready stream that already carries the topics: live from now on, nothing missed.
+    conn.subscribe({ topics: ['work_item'], onResync: () => resyncs.late++ });
+    f.calls[0]!.write('event: ready\ndata: {"last_event_id":30}\n\n');
+    await wait(20);
+    expect(resyncs).toEqual({ early: 1, late: 0 });
+    expect(f.calls).toHaveLength(1);
+  });
+
+  it('needs no re-read when the stream for new topics replays from the cursor the subscriber read after', async () => {
+    const f = scriptedFetch();
+    conn = new LiveConnection({ url, fetch: f.fn, settleMs: 0 });
+    let resyncs = 0;
+    conn.subscribe({ topics: ['customer'] });
+    await until(() => f.calls.length === 1);
+    f.calls[0]!.write('event: ready\ndata: {"last_event_id":10}\n\n');
+    await until(() => conn!.getState().status === 'online');
+    conn.subscribe({ topics: ['work_item'], onResync: () => resyncs++ });
+    await until(() => f.calls.length === 2);
+    expect(f.calls[1]!.url).toBe('/stream?topics=customer,work_item&last_event_id=10');
+    f.calls[1]!.write('event: ready\ndata: {"last_event_id":10}\n\n');
+    await until(() => conn!.getState().status === 'online');
+    await wait(20);
+    expect(resyncs).toBe(0);
+  });
+
+  it('re-reads when the cursor moved on (other topics) before the stream carried the new ones, or after a reset', async () => {
+    const f = scriptedFetch();
+    conn = new LiveConnection({ url, fetch: f.fn, settleMs: 150 });
+    const resyncs = { customer: 0, work: 0, alert: 0 };
+    conn.subscribe({ topics: ['customer'], onResync: () => resyncs.customer++ });
+    await until(() => f.calls.length === 1, 3000);
+    f.calls[0]!.write('event: ready\ndata: {"last_event_id":10}\n\n');
+    await until(() => conn!.getState().status === 'online');
+    expect(resyncs.customer).toBe(1); // the first stream was fresh
+    // The board subscribes (and reads) at 10; event 11 (a work item) is not on this stream;
+    // 12 (a customer) is, and moves the cursor on before the reconnect: a replay after 12
+    // skips 11.
+    conn.subscribe({ topics: ['work_item'], onResync: () => resyncs.work++ });
+    f.calls[0]!.write(changeEvent(12, 'customer.updated', { type: 'customer', id: 'cus_a' }, { name: 'A' }));
+    await until(() => conn!.getState().lastEventId === 12);
+    await until(() => f.calls.length === 2, 3000);
+    expect(f.calls[1]!.url).toBe('/stream?topics=customer,work_item&last_event_id=12');
+    f.calls[1]!.write('event: ready\ndata: {"last_event_id":12}\n\n');
+    await until(() => resyncs.work === 1);
+    expect(resyncs.customer).toBe(1); // carried all along: everything after 12 is replayed
+    // A reset stream skipped events: a subscriber that goes live on it re-reads.
+    conn.subscribe({ topics: ['alert'], onResync: () => resyncs.alert++ });
+    await until(() => f.calls.length === 3, 3000);
+    f.calls[2]!.write(
+      'event: reset\ndata: {"reason":"outside the window"}\n\nevent: ready\ndata: {"last_event_id":40}\n\n',
+    );
+    await until(() => resyncs.alert === 1);
+    expect(resyncs).toEqual({ customer: 1, work: 1, alert: 1 });
+  });
+
   it('reconnects when the keepalives stop (a half-open connection)', async () => {
     const f = scriptedFetch();
     conn = new LiveConnection({ url, fetch: f.fn, settleMs: 0, idleTimeoutMs: 50, backoff: { baseMs: 10, jitter: 0 } });
