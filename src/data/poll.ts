@@ -1,12 +1,27 @@
 // Pure (no DOM, no React): the read loop behind `useResource` and `useLiveResource`.
 import type * as z from 'zod';
-import type { DataClient } from './client.ts';
-import { parseAnswer } from './parse.ts';
+import { backoffDelay, type BackoffOptions } from './backoff.ts';
+import { ApiRequestError, type DataClient } from './client.ts';
+import { ContractMismatchError, parseAnswer } from './parse.ts';
+
+/**
+ * A failure that may pass by itself: the API unreachable, a 5xx, a 408 or 429. A 4xx says
+ * the request itself is wrong (no token, no such path) and an answer of another shape stays
+ * that shape: reading again would only repeat them.
+ */
+export function isTransient(err: unknown): boolean {
+  if (err instanceof ContractMismatchError) return false;
+  if (err instanceof ApiRequestError) return err.status >= 500 || err.status === 408 || err.status === 429;
+  return true;
+}
 
 /**
  * Reads `path` now and again `every()` ms after each answer (0: once); hands each answer,
  * parsed with `schema`, or the failure to `on` until the returned cleanup runs (which aborts
- * the request in flight). The read loop of `useResource` and `useLiveResource`.
+ * the request in flight). A transient failure is retried with `backoff` (500 ms doubling to
+ * 5 s, or `every()` if that is sooner) until an answer comes, also when `every()` is 0: one
+ * failed read must not leave a widget stale until something else happens to read again.
+ * The read loop of `useResource` and `useLiveResource`.
  */
 export function pollPath<S extends z.ZodType>(
   client: DataClient,
@@ -14,21 +29,31 @@ export function pollPath<S extends z.ZodType>(
   schema: S,
   every: () => number,
   on: { data(data: z.output<S>): void; error(error: Error): void },
+  backoff: Partial<BackoffOptions> = {},
 ): () => void {
   let cancelled = false;
+  let failures = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const controller = new AbortController();
   const load = async () => {
+    let failed: Error | null = null;
     try {
       const data = parseAnswer(schema, path, await client.get<unknown>(path, controller.signal));
       if (cancelled) return;
+      failures = 0;
       on.data(data);
     } catch (err) {
       if (cancelled) return;
-      on.error(err as Error);
+      failed = err as Error;
+      on.error(failed);
     }
-    const ms = every();
-    if (!cancelled && ms > 0) timer = setTimeout(load, ms);
+    if (cancelled) return;
+    const refresh = every();
+    const ms =
+      failed && isTransient(failed)
+        ? Math.min(backoffDelay(failures++, backoff), refresh > 0 ? refresh : Infinity)
+        : refresh;
+    if (ms > 0) timer = setTimeout(load, ms);
   };
   void load();
   return () => {

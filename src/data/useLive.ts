@@ -66,7 +66,8 @@ export interface LiveResourceOptions<T> {
  * REST first paint (parsed with the contract's `schema`), then live: re-fetches once when its
  * topics go live on a stream that did not replay from before the read (a change committed in
  * between would be lost otherwise), on recovery (connection back, or `reset`), on events
- * `refetchOn` accepts (coalesced), and keeps the last data when the API is unreachable.
+ * `refetchOn` accepts (coalesced); keeps the last data when the API is unreachable (`stale`)
+ * while the read is retried with backoff.
  */
 export function useLiveResource<S extends z.ZodType>(
   path: string | null,

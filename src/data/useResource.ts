@@ -18,8 +18,8 @@ export type ResourceState<T> =
 
 /**
  * Reads one API path, parsed with its contract's schema, and refreshes it every `refreshMs`.
- * Keeps the last good data when the API becomes unreachable, and recovers by itself when it
- * answers again.
+ * Keeps the last good data when the API becomes unreachable (`stale`), and recovers by itself
+ * when it answers again: a failed read is retried with backoff (`pollPath`), even with no refresh.
  */
 export function useResource<S extends z.ZodType>(
   path: string | null,

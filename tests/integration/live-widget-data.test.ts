@@ -6,6 +6,7 @@ import { DataClient } from '../../src/data/client.ts';
 import { LiveConnection } from '../../src/data/live.ts';
 import { pollPath } from '../../src/data/poll.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { startProxy } from './automation-runs-fixtures.ts';
 
 // widgets.md: a widget paints from a REST read, then follows the SSE stream; it must not miss
 // a change and stay stale (CI: the viewer's work board never showed a ticket opened through
@@ -115,5 +116,29 @@ describe('live widget data against the real API', () => {
     await expect.poll(() => second.ids, { timeout: 5_000 }).toContain(id);
     // One read at mount, one for the created event: nothing for becoming live.
     expect(second.reads).toBe(2);
+  });
+
+  it('a re-read that fails while the API is unreachable is retried until it answers, with no further event', async () => {
+    // The stream goes straight to the API; the board's reads go through a proxy the test cuts.
+    const apiPort = Number(new URL(base).port);
+    const proxy = await startProxy(apiPort);
+    cleanups.push(() => proxy.down());
+    const conn = connection();
+    const client = new DataClient({ baseUrl: proxy.url(), token: () => viewer });
+    const shown = board(client, conn);
+    await expect.poll(() => conn.getState().status).toBe('online');
+    await expect.poll(() => shown.ids).not.toBeNull();
+    const before = shown.ids!;
+    const reads = shown.reads;
+
+    await proxy.down();
+    const id = await openTicket('Opened while the board cannot read');
+    // The event arrives; its re-read fails: the board keeps what it had (useLiveResource shows it as stale).
+    await expect.poll(() => shown.errors, { timeout: 5_000 }).toBeGreaterThan(0);
+    expect(shown.ids).toEqual(before);
+    await proxy.up();
+    // Nothing else happens on the stream: the failed read must come back by itself.
+    await expect.poll(() => shown.ids, { timeout: 5_000 }).toContain(id);
+    expect(shown.reads).toBe(reads + 1);
   });
 });

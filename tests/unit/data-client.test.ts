@@ -3,6 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ChangeEventMessage } from '../../data-api/src/contracts/stream.ts';
 import { backoffDelay, DEFAULT_BACKOFF } from '../../src/data/backoff.ts';
+import { ApiRequestError } from '../../src/data/client.ts';
+import { ContractMismatchError } from '../../src/data/parse.ts';
+import { isTransient } from '../../src/data/poll.ts';
 import { SseParser } from '../../src/data/sse-parser.ts';
 import { EMPTY_STORE, EntityStore, reduceChange, seedEntities } from '../../src/data/store.ts';
 import { isValidTopic, topicUnion, TopicSet } from '../../src/data/topics.ts';
@@ -191,5 +194,16 @@ describe('entity store reducer', () => {
     );
     expect(calls).toEqual([['device/dev_a'], ['device/dev_a']]);
     expect(store.get('device', 'dev_a')!.status).toBe('down');
+  });
+});
+
+describe('which failed reads are retried (pollPath; tests/integration/live-widget-data.test.ts retries one)', () => {
+  it('retries what may pass: unreachable, 5xx, 408, 429', () => {
+    expect(isTransient(new TypeError('fetch failed'))).toBe(true);
+    for (const status of [500, 502, 503, 408, 429]) expect(isTransient(new ApiRequestError(status, 'x'))).toBe(true);
+  });
+  it('does not repeat a 4xx or an answer that breaks the contract', () => {
+    for (const status of [400, 401, 403, 404]) expect(isTransient(new ApiRequestError(status, 'x'))).toBe(false);
+    expect(isTransient(new ContractMismatchError('/x', []))).toBe(false);
   });
 });
