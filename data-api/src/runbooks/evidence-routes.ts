@@ -90,15 +90,7 @@ export function evidenceRoutes(app: RunbooksApp, { db, blobs, maxPixels }: Runbo
         request.params.id,
         request.params.evidence_id,
       );
-      const blob = {
-        id: evidence.id,
-        sha256: evidence.sha256,
-        size: evidence.size,
-        contentType: evidence.content_type,
-        filename: evidence.filename,
-        blobPath,
-      };
-      return sendBlob(request, reply, blobs, blob, 'evidence');
+      return sendBlob(request, reply, blobs, evidence, blobPath, 'evidence');
     },
   );
 }

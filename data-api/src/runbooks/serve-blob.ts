@@ -6,13 +6,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../kernel/errors/index.ts';
 import type { BlobStore } from './blobs.ts';
 
+/** What the answer tells of the upload (an evidence item and an attachment both have it). */
 export interface ServedBlob {
   id: string;
   sha256: string | null;
   size: number | null;
-  contentType: string | null;
+  content_type: string | null;
   filename: string | null;
-  blobPath: string;
 }
 
 export function sendBlob(
@@ -20,9 +20,10 @@ export function sendBlob(
   reply: FastifyReply,
   blobs: BlobStore,
   blob: ServedBlob,
+  blobPath: string,
   what: string,
 ) {
-  const abs = blobs.resolve(blob.blobPath);
+  const abs = blobs.resolve(blobPath);
   if (!fs.existsSync(abs))
     throw new ApiError(
       'not_found',
@@ -37,9 +38,9 @@ export function sendBlob(
     .header('x-evidence-sha256', blob.sha256 ?? '');
   if (request.headers['if-none-match'] === etag) return reply.status(304).send();
   const name = (blob.filename ?? blob.id).replace(/[\r\n"]/g, '');
-  const image = blob.contentType?.startsWith('image/');
+  const image = blob.content_type?.startsWith('image/');
   reply
-    .header('content-type', blob.contentType ?? 'application/octet-stream')
+    .header('content-type', blob.content_type ?? 'application/octet-stream')
     .header('content-length', String(blob.size ?? fs.statSync(abs).size))
     .header(
       'content-disposition',

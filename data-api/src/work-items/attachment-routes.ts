@@ -91,15 +91,7 @@ export function attachmentRoutes(
         request.params.id,
         request.params.attachment_id,
       );
-      const blob = {
-        id: attachment.id,
-        sha256: attachment.sha256,
-        size: attachment.size,
-        contentType: attachment.content_type,
-        filename: attachment.filename,
-        blobPath,
-      };
-      return sendBlob(request, reply, blobs, blob, 'attachment');
+      return sendBlob(request, reply, blobs, attachment, blobPath, 'attachment');
     },
   );
 }
