@@ -3,7 +3,7 @@
 import type { Code } from 'mdast';
 import { visit } from 'unist-util-visit';
 import { PROMPT_PLACEHOLDER } from '../../../data-api/src/contracts/prompt.ts';
-import { isObj, list, q } from '../../remark-runbook/rules/util.ts';
+import { firstClaims, idClaims, isObj, list, q } from '../../remark-runbook/rules/util.ts';
 import type { LibraryPage, PageRule, Place, SiteRule } from '../types.ts';
 
 /** The page's `prompt` code blocks, with where each placeholder is written. */
@@ -105,24 +105,11 @@ export const duplicatePromptId: SiteRule = {
   kind: 'prompt',
   description: 'A prompt id is used once across the site; the first page by path keeps it.',
   check({ pages, report }) {
-    const first = new Map<string, LibraryPage>();
-    for (const page of pages) {
-      const id = isObj(page.data) ? page.data.id : undefined;
-      if (typeof id !== 'string') continue;
-      const owner = first.get(id);
-      if (!owner) {
-        first.set(id, page);
-        continue;
-      }
-      const at = owner.locate(['id']);
-      report(
-        page,
-        `Unexpected duplicate prompt id ${q(id)}, expected each id once (first in ${owner.path}:${at.start.line}:${at.start.column})`,
-        page.locate(['id']),
-        {
-          cause: { path: owner.path, place: at, reason: 'first defined here' },
-        },
-      );
-    }
+    firstClaims(
+      idClaims(pages),
+      'id',
+      report,
+      (id, first) => `Unexpected duplicate prompt id ${q(id)}, expected each id once (first in ${first})`,
+    );
   },
 };

@@ -1,5 +1,5 @@
 import type { RunbookFile, SiteRule } from '../types.ts';
-import { isObj, q } from './util.ts';
+import { firstClaims, isObj, q } from './util.ts';
 
 export const tutorialStep: SiteRule = {
   id: 'runbook/tutorial-step',
@@ -29,23 +29,13 @@ export const tutorialStep: SiteRule = {
       tracks.set(d.track, list);
     }
     for (const [track, steps] of tracks) {
-      const first = new Map<number, RunbookFile>();
-      for (const { file, step } of steps) {
-        const owner = first.get(step);
-        if (!owner) {
-          first.set(step, file);
-          continue;
-        }
-        const p = owner.locate(['step']);
-        report(
-          file,
-          `Unexpected duplicate step ${step} in track ${q(track)}, expected each step once (first in ${owner.path}:${p.start.line}:${p.start.column})`,
-          file.locate(['step']),
-          {
-            cause: { path: owner.path, place: p, reason: 'first defined here' },
-          },
-        );
-      }
+      const first = firstClaims(
+        steps.map(({ file, step }) => [step, file] as const),
+        'step',
+        report,
+        (step, where) =>
+          `Unexpected duplicate step ${step} in track ${q(track)}, expected each step once (first in ${where})`,
+      );
       let prev = 0;
       for (const step of [...first.keys()].sort((a, b) => a - b)) {
         const file = first.get(step)!;

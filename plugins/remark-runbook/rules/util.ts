@@ -1,5 +1,5 @@
 // Small helpers the rules share: reading raw frontmatter data tolerantly, quoting values.
-import type { Place } from '../types.ts';
+import type { Cause, DataPath, Place } from '../types.ts';
 
 export type Obj = Record<string, unknown>;
 
@@ -20,6 +20,38 @@ export function list(values: readonly unknown[]): string {
 /** "12:5": a place within the same file. */
 export function at(place: Place): string {
   return `${place.start.line}:${place.start.column}`;
+}
+
+/**
+ * Values of one frontmatter field that name a single page across the site: the first page to
+ * claim a value (pages come sorted by path) keeps it, and every later claim is reported at its
+ * field with the first as the cause; `reason` gets the value and where the first one stands.
+ * Returns the page that keeps each value.
+ */
+export function firstClaims<P extends { path: string; locate(path: DataPath): Place }, V>(
+  claims: Iterable<readonly [V, P]>,
+  field: string,
+  report: (page: P, reason: string, place: Place, extra: { cause: Cause }) => void,
+  reason: (value: V, first: string) => string,
+): Map<V, P> {
+  const owners = new Map<V, P>();
+  for (const [value, page] of claims) {
+    const owner = owners.get(value);
+    if (!owner) {
+      owners.set(value, page);
+      continue;
+    }
+    const first = owner.locate([field]);
+    report(page, reason(value, `${owner.path}:${at(first)}`), page.locate([field]), {
+      cause: { path: owner.path, place: first, reason: 'first defined here' },
+    });
+  }
+  return owners;
+}
+
+/** The pages whose frontmatter has a string `id`, with it. */
+export function idClaims<P extends { data: unknown }>(pages: readonly P[]): [string, P][] {
+  return pages.flatMap((page) => (isObj(page.data) && typeof page.data.id === 'string' ? [[page.data.id, page]] : []));
 }
 
 export interface GateRef {
