@@ -6,6 +6,7 @@ import {
   productFrontmatterSchema,
   type ProductFrontmatter,
 } from '../../../data-api/src/contracts/catalog.ts';
+import { scrollRegion } from '../../widgets/shared/WidgetFrame.tsx';
 import styles from './styles.module.css';
 
 /** Newest first: 1.10.0 after 1.9.0. */
@@ -20,9 +21,9 @@ function money(value: number | undefined, currency: string | undefined): string 
 type Version = ProductFrontmatter['versions'][number];
 
 /** Each version with its release, firmware baseline and what changed, newest first. */
-function Revisions({ versions }: { versions: readonly Version[] }): ReactNode {
+function Revisions({ versions, name }: { versions: readonly Version[]; name: string }): ReactNode {
   return (
-    <div className={styles.wrap}>
+    <div className={styles.wrap} {...scrollRegion(`${name}: revisions`)}>
       <table data-testid="product-revisions">
         <thead>
           <tr>
@@ -62,13 +63,13 @@ function Revisions({ versions }: { versions: readonly Version[] }): ReactNode {
 }
 
 /** One version's bill of materials with its totals, and its datasheets. */
-function VersionBom({ v, currency }: { v: Version; currency: string | undefined }): ReactNode {
+function VersionBom({ v, currency, name }: { v: Version; currency: string | undefined; name: string }): ReactNode {
   const { withBaseUrl } = useBaseUrlUtils();
   const totals = bomTotals(v.bom);
   return (
     <section data-testid={`product-bom-${v.version}`} data-parts={totals.parts} data-cost={totals.cost ?? ''}>
       <h3>Bill of materials, {v.version}</h3>
-      <div className={styles.wrap}>
+      <div className={styles.wrap} {...scrollRegion(`${name}: bill of materials, ${v.version}`)}>
         <table>
           <thead>
             <tr>
@@ -129,6 +130,9 @@ function VersionBom({ v, currency }: { v: Version; currency: string | undefined 
  * A product page's static sheet, from its own frontmatter (the catalog): revisions with the
  * firmware baseline, the BOM of each version with its totals, and the datasheets. Rendered at
  * build time; `plugins/remark-library` has already refused a page whose frontmatter is wrong.
+ * Its tables scroll sideways on a phone, so each sits in a named, focusable region
+ * (`scrollRegion`): named after the product and the table's heading, and so unique on the page
+ * (a product's versions are unique; axe landmark-unique).
  */
 export function ProductSheet(): ReactNode {
   const { frontMatter } = useDoc();
@@ -145,10 +149,10 @@ export function ProductSheet(): ReactNode {
   return (
     <div className={styles.sheet} data-testid="product-sheet" data-product={p.product_code}>
       <h3>Revisions</h3>
-      <Revisions versions={versions} />
+      <Revisions versions={versions} name={p.name} />
 
       {versions.map((v) => (
-        <VersionBom key={v.version} v={v} currency={p.currency} />
+        <VersionBom key={v.version} v={v} currency={p.currency} name={p.name} />
       ))}
     </div>
   );
