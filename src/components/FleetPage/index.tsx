@@ -29,11 +29,16 @@ function DeviceCharts({ id }: { id: string }): ReactNode {
   );
 }
 
+/**
+ * The page's sections: a widget's title is an h3 (WidgetFrame), so each kind opens an h2 under
+ * the page's h1 first, or the levels would skip one (axe heading-order).
+ */
 function Body({ kind, id }: { kind: FleetKind; id: string }): ReactNode {
   switch (kind) {
     case 'device':
       return (
         <>
+          <h2>Health</h2>
           <DeviceHealth device={id} />
           <DeviceCharts id={id} />
         </>
@@ -41,6 +46,7 @@ function Body({ kind, id }: { kind: FleetKind; id: string }): ReactNode {
     case 'site':
       return (
         <>
+          <h2>Devices and deployments</h2>
           <FleetHealth groupBy="product" site={id} title="Devices by product" />
           <DeploymentBoard site={id} title="Deployments" />
           <DeviceTable site={id} status="down" title="Devices down" pageSize={10} />
@@ -48,12 +54,15 @@ function Body({ kind, id }: { kind: FleetKind; id: string }): ReactNode {
       );
     case 'deployment':
       return (
-        <DeviceTable
-          deployment={id}
-          title="Devices"
-          pageSize={20}
-          columns={['name', 'status', 'last_seen', 'firmware', 'site']}
-        />
+        <>
+          <h2>In this deployment</h2>
+          <DeviceTable
+            deployment={id}
+            title="Devices"
+            pageSize={20}
+            columns={['name', 'status', 'last_seen', 'firmware', 'site']}
+          />
+        </>
       );
   }
 }
