@@ -216,7 +216,7 @@ describe('the site, served by fleetbook start, in Chromium', () => {
     await context.close();
   });
 
-  it('accessibility (axe-core): the landing page, the API reference and a docs page with wide tables on a phone, light and dark: no critical or serious finding, no landmark-unique', async () => {
+  it('accessibility (axe-core): the landing page, the API reference, the device, site and deployment pages, a docs page with wide tables and a product page on a phone, light and dark: no critical or serious finding, no landmark-unique or heading-order', async () => {
     const found: Record<string, ReturnType<typeof countByImpact>> = {};
     const problems: string[] = [];
     const check = async (page: Page, name: string) => {
@@ -224,6 +224,25 @@ describe('the site, served by fleetbook start, in Chromium', () => {
       found[name] = countByImpact(findings);
       problems.push(...blocking(findings).map((p) => `${name}: ${p}`));
     };
+    // Every live widget on the page has settled (empty and unavailable are states too).
+    const settled = (page: Page) =>
+      expect
+        .poll(
+          () =>
+            page
+              .locator('[data-widget]')
+              .evaluateAll(
+                (els) =>
+                  els.length > 0 &&
+                  els.every((e) => !['loading', 'placeholder'].includes(e.getAttribute('data-state') ?? '')),
+              ),
+          { timeout: 20_000 },
+        )
+        .toBe(true);
+    // The registry's own pages (/device, /site, /deployment: FleetPage), opened by id.
+    const device = 'dev_farm-north-4-001';
+    const { site_id: site, deployment_id: deployment } = await (await fetch(`${base}/api/v1/devices/${device}`)).json();
+    expect([site, deployment]).toEqual([expect.stringMatching(/^site_/), expect.stringMatching(/^dep_/)]);
     for (const dark of [false, true]) {
       const scheme = dark ? 'dark' : 'light';
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: scheme });
@@ -241,6 +260,16 @@ describe('the site, served by fleetbook start, in Chromium', () => {
       await page.getByTestId('api-op-get-/api/v1/devices').locator('summary').click();
       await check(page, `api-reference ${scheme}`);
       await page.screenshot({ path: screenshotPath(`api-reference-${scheme}`), fullPage: false });
+      for (const [kind, id] of [
+        ['device', device],
+        ['site', site],
+        ['deployment', deployment],
+      ] as const) {
+        await page.goto(`${base}/${kind}?id=${id}`);
+        await expect.poll(() => page.locator('h1').first().innerText(), { timeout: 10_000 }).toBe(`${kind} ${id}`);
+        await settled(page);
+        await check(page, `${kind} page ${scheme}`);
+      }
       await context.close();
     }
     // A docs page whose markdown tables are wider than a phone: they scroll in their frame, which
@@ -254,6 +283,33 @@ describe('the site, served by fleetbook start, in Chromium', () => {
       expect(scrolling).toBeGreaterThan(0);
       expect(await tables.evaluateAll((all) => all.every((t) => (t as HTMLElement).tabIndex === 0))).toBe(true);
       await check(page, `docs with wide tables ${scheme} (phone)`);
+      await context.close();
+    }
+    // A product page: its sheet's tables (the revisions, a bill of materials per version) scroll
+    // sideways on a phone, each in a focusable region named after the product and its table.
+    for (const scheme of ['light', 'dark'] as const) {
+      const context = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: scheme });
+      const page = await context.newPage();
+      await page.goto(base + '/docs/products/soil-probe');
+      await settled(page);
+      const frames = await page
+        .getByTestId('product-sheet')
+        .getByRole('region')
+        .evaluateAll((all) =>
+          all.map((e) => ({
+            name: e.getAttribute('aria-label'),
+            tabIndex: (e as HTMLElement).tabIndex,
+            scrolls: e.scrollWidth > e.clientWidth,
+          })),
+        );
+      expect(frames.map((f) => [f.name, f.tabIndex])).toEqual([
+        ['Soil probe: revisions', 0],
+        ['Soil probe: bill of materials, 1.4.2', 0],
+        ['Soil probe: bill of materials, 1.3.0', 0],
+      ]);
+      expect(frames.filter((f) => f.scrolls).length).toBeGreaterThan(0);
+      await check(page, `product page ${scheme} (phone)`);
+      await page.screenshot({ path: screenshotPath(`product-page-phone-${scheme}`), fullPage: false });
       await context.close();
     }
     console.log(

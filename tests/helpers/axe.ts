@@ -51,8 +51,10 @@ export function countByImpact(findings: AxeFinding[]): Record<'critical' | 'seri
  * Rules below serious that block all the same: found, fixed and kept fixed.
  * landmark-unique (moderate): two landmarks of a role need names of their own, e.g. two widgets'
  * table regions or pagers on one page (src/widgets/shared/WidgetFrame.tsx, titleText).
+ * heading-order (moderate): heading levels go down one at a time. A widget's title is an h3
+ * (WidgetFrame), so a page puts it under an h2 (a `##` section in MDX; FleetPage's h2s).
  */
-export const ALSO_BLOCKING: ReadonlySet<string> = new Set(['landmark-unique']);
+export const ALSO_BLOCKING: ReadonlySet<string> = new Set(['landmark-unique', 'heading-order']);
 
 /** The findings a page must not have, written so a failing test says what and where. */
 export function blocking(findings: AxeFinding[]): string[] {
