@@ -39,6 +39,22 @@ export interface LiveHandler {
    * between the subscriber's REST read and its topics going live would never reach it.
    */
   onResync?(): void;
+  /**
+   * Where the page's live data stood when the subscriber's read began (`cursor()` taken then),
+   * when it subscribes only after the answer (its topics are in the answer, like a surface's).
+   * Default: now, for a subscriber whose read starts as it subscribes.
+   */
+  since?: LiveCursor;
+}
+
+/**
+ * A moment of the page's live data (`LiveConnection.cursor()`): the last event id dispatched,
+ * and the ready stream then open. Take one when a read starts; subscribe with it.
+ */
+export interface LiveCursor {
+  readonly lastEventId: number | null;
+  /** Opaque: the stream that was ready then (null: none). */
+  readonly stream: unknown;
 }
 
 /** One stream attempt: what it carries and where it resumed (null: fresh, from the server's newest event). */
@@ -49,7 +65,7 @@ interface StreamInfo {
   reset: boolean;
 }
 
-/** A subscriber's cursor: the last event id the page had when it subscribed (and began its read). */
+/** A subscriber's cursor: the last event id the page had when it began its read (by default, when it subscribed). */
 interface HandlerEntry {
   since: number | null;
   /** Its topics are carried by a ready stream that has everything after its read. */
@@ -109,12 +125,32 @@ export class LiveConnection {
     return this.union;
   }
 
+  /** Now, as a subscriber whose read starts now will want to subscribe with (`LiveHandler.since`). */
+  cursor(): LiveCursor {
+    return { lastEventId: this.state.lastEventId, stream: this.current };
+  }
+
   subscribe(handler: LiveHandler): () => void {
-    // Live at once when the open stream already carries these topics: every later change
-    // comes after this moment, so after the subscriber's read. Otherwise live at the `ready`
-    // of the stream that carries them, which says whether a re-read is needed (resync).
-    const live = this.current !== null && covers(this.current.topics, handler.topics);
-    this.handlers.set(handler, { since: this.state.lastEventId, live });
+    // Live at once when the open stream already carries these topics; otherwise live at the
+    // `ready` of the stream that carries them, which says whether a re-read is needed (resync).
+    const since = handler.since ?? this.cursor();
+    const entry: HandlerEntry = { since: since.lastEventId, live: false };
+    const cur = this.current;
+    if (cur !== null && covers(cur.topics, handler.topics)) {
+      entry.live = true;
+      // Nothing was missed when this stream has every change after the read (it was already
+      // open then, or replayed from no later than the read) and has dispatched none since
+      // (one would have passed this subscriber by). Always so for a read that starts now.
+      const whole =
+        since.stream === cur ||
+        (!cur.reset && cur.from !== null && since.lastEventId !== null && cur.from <= since.lastEventId);
+      if (!whole || this.state.lastEventId !== since.lastEventId) {
+        queueMicrotask(() => {
+          if (this.handlers.get(handler) === entry) handler.onResync?.();
+        });
+      }
+    }
+    this.handlers.set(handler, entry);
     const release = this.topics.add(handler.topics);
     return () => {
       this.handlers.delete(handler);
@@ -275,7 +311,7 @@ export class LiveConnection {
 
   /**
    * The subscribers this ready stream makes live. One needs no re-read only when the stream
-   * replayed from a cursor no later than the one it subscribed with (its read began then):
+   * replayed from a cursor no later than its own (`since`: where the page was as its read began):
    * every change after its read is on this stream. A fresh stream starts at the server's
    * newest event, which may be later than the read; a reset stream skipped events; a cursor
    * that moved on (events of other topics, while these were not carried) skipped events of

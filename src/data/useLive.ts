@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { ChangeEventMessage, LiveSample } from '../../data-api/src/contracts/stream.ts';
 import { ApiRequestError } from './client.ts';
-import type { ConnectionState } from './live.ts';
+import type { ConnectionState, LiveCursor } from './live.ts';
 import { keyOf, type Entity, type StoreKey } from './store.ts';
 import type * as z from 'zod';
 import { pollPath } from './poll.ts';
@@ -21,6 +21,11 @@ export interface LiveHandlers {
   onTelemetry?(sample: LiveSample): void;
   /** Re-read once: the topics went live without a replay from before the read (`LiveHandler.onResync`). */
   onResync?(): void;
+  /**
+   * Where the page stood when the read these topics came from began (`useLiveResource`'s
+   * `since`); read when the topics change. Default: the moment of subscribing.
+   */
+  since?: LiveCursor | null;
 }
 
 /** Subscribes to topics on the shared connection for as long as the component is mounted. */
@@ -36,6 +41,7 @@ export function useLiveTopics(topics: readonly string[] | null, handlers: LiveHa
       onChange: (e) => ref.current.onChange?.(e),
       onTelemetry: (s) => ref.current.onTelemetry?.(s),
       onResync: () => ref.current.onResync?.(),
+      since: ref.current.since ?? undefined,
     });
   }, [client, key]);
 }
@@ -73,12 +79,22 @@ export function useLiveResource<S extends z.ZodType>(
   path: string | null,
   schema: S,
   options: LiveResourceOptions<z.output<S>> = {},
-): LiveState<z.output<S>> & { reload(): void; connection: ConnectionState } {
+): LiveState<z.output<S>> & {
+  reload(): void;
+  connection: ConnectionState;
+  /**
+   * The page's live cursor as the read behind `data` began: subscribe to topics named in the
+   * answer with it (`useLiveTopics(topics, { since })`), so a change committed between this
+   * read and that subscription is not missed (it re-reads instead).
+   */
+  since: LiveCursor | null;
+} {
   type T = z.output<S>;
   const client = useDataClient();
   const connection = useConnection();
   const [state, setState] = useState<LiveState<T>>({ status: 'loading', data: null, error: null, updatedAt: null });
   const [nonce, setNonce] = useState(0);
+  const [since, setSince] = useState<LiveCursor | null>(null);
   const last = useRef<{ data: T; at: Date } | null>(null);
   const opts = useRef(options);
   opts.current = options;
@@ -90,8 +106,11 @@ export function useLiveResource<S extends z.ZodType>(
 
   useEffect(() => {
     if (!path) return undefined;
+    // Taken as the first read starts: a retry or a poll answers later, never earlier (safe).
+    const cursor = client.live.cursor();
     return pollPath(client, path, schema, () => opts.current.refreshMs ?? 0, {
       data: (data) => {
+        setSince(cursor);
         const seed = opts.current.seed?.(data);
         if (seed) client.store.seed(seed.type, seed.rows);
         last.current = { data, at: new Date() };
@@ -133,7 +152,7 @@ export function useLiveResource<S extends z.ZodType>(
     connection.status === 'offline' && state.status === 'ready'
       ? { status: 'stale', data: state.data, error: null, updatedAt: state.updatedAt }
       : state;
-  return { ...shown, reload, connection };
+  return { ...shown, reload, connection, since };
 }
 
 /** Rows overlaid with the store's live copies; re-renders only when one of these rows changes. */

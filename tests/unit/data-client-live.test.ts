@@ -228,6 +228,38 @@ describe('live connection', () => {
     expect(resyncs).toEqual({ customer: 1, work: 1, alert: 1 });
   });
 
+  it('judges a subscriber that subscribes after its read by the cursor taken as the read began (`since`)', async () => {
+    const f = scriptedFetch();
+    conn = new LiveConnection({ url, fetch: f.fn, settleMs: 0 });
+    const resyncs = { quiet: 0, passed: 0, replayed: 0 };
+    conn.subscribe({ topics: ['surface:x'] }); // the same surface, already live on the page
+    await until(() => f.calls.length === 1);
+    f.calls[0]!.write('event: ready\ndata: {"last_event_id":10}\n\n');
+    await until(() => conn!.getState().status === 'online');
+    // Read at 10, nothing since: live at once on the open stream, no second read.
+    const quiet = conn.cursor();
+    conn.subscribe({ topics: ['surface:x'], since: quiet, onResync: () => resyncs.quiet++ });
+    // Read at 10; event 11 passes by before the answer is in: it re-reads once.
+    const passed = conn.cursor();
+    f.calls[0]!.write(changeEvent(11, 'surface.updated', { type: 'surface', id: 'x' }, { kind: 'data' }));
+    await until(() => conn!.getState().lastEventId === 11);
+    conn.subscribe({ topics: ['surface:x'], since: passed, onResync: () => resyncs.passed++ });
+    await wait(20);
+    expect(resyncs).toEqual({ quiet: 0, passed: 1, replayed: 0 });
+    // Read at 11 on this stream; the stream is replaced (new topics) and replays from 11 with
+    // nothing new: the answer joins a stream that has everything after the read.
+    const replayed = conn.cursor();
+    conn.subscribe({ topics: ['alert'] });
+    await until(() => f.calls.length === 2);
+    expect(f.calls[1]!.url).toBe('/stream?topics=alert,surface:x&last_event_id=11');
+    f.calls[1]!.write('event: ready\ndata: {"last_event_id":11}\n\n');
+    await until(() => conn!.getState().status === 'online');
+    conn.subscribe({ topics: ['surface:x'], since: replayed, onResync: () => resyncs.replayed++ });
+    await wait(20);
+    expect(resyncs).toEqual({ quiet: 0, passed: 1, replayed: 0 });
+    expect(f.calls).toHaveLength(2);
+  });
+
   it('reconnects when the keepalives stop (a half-open connection)', async () => {
     const f = scriptedFetch();
     conn = new LiveConnection({ url, fetch: f.fn, settleMs: 0, idleTimeoutMs: 50, backoff: { baseMs: 10, jitter: 0 } });
