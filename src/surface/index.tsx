@@ -59,7 +59,12 @@ function LiveSurface({ name, params, site, testId }: SurfaceProps & { testId: st
     pending.current = [];
   }, [response]);
 
+  // The topics are in the answer, so they are subscribed only after the read: `since` (where
+  // the page stood as the read began) makes the connection re-read the surface (onResync) when
+  // a change may have been committed in between, instead of missing it.
   useLiveTopics(response ? response.topics : null, {
+    since: res.since,
+    onResync: res.reload,
     onChange: (e) => {
       if (e.type !== 'surface.updated') return;
       const payload = e.payload as unknown as SurfaceEventPayload;
