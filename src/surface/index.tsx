@@ -1,4 +1,4 @@
-import React, { Suspense, lazy, useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import React, { Suspense, lazy, useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import BrowserOnly from '@docusaurus/BrowserOnly';
 import {
   a2uiMessagesSchema,
@@ -55,9 +55,26 @@ function LiveSurface({ name, params, site, testId }: SurfaceProps & { testId: st
   const [applied, setApplied] = useState(0);
   const response = res.data;
 
+  // What the view draws, its data aside: a re-read that draws the same (a resync, a recovery)
+  // hands its data model to the view already mounted; only a new drawing (a republished
+  // definition) mounts a new view, which would show "[Loading root...]" for a moment.
+  const drawing = useMemo(
+    () => (response ? JSON.stringify(response.messages.filter((m) => !('updateDataModel' in m))) : null),
+    [response],
+  );
+  const drawn = useRef<string | null>(null);
   useEffect(() => {
-    pending.current = [];
-  }, [response]);
+    if (!response) return;
+    const same = drawn.current === drawing;
+    drawn.current = drawing;
+    // A view mounting now draws this response: what was waiting for it is older.
+    if (!same || listeners.current.size === 0) {
+      pending.current = [];
+      return;
+    }
+    const data = response.messages.filter((m) => 'updateDataModel' in m);
+    for (const l of listeners.current) l(data);
+  }, [response, drawing]);
 
   // The topics are in the answer, so they are subscribed only after the read: `since` (where
   // the page stood as the read began) makes the connection re-read the surface (onResync) when
@@ -123,7 +140,7 @@ function LiveSurface({ name, params, site, testId }: SurfaceProps & { testId: st
       {response && (
         <Suspense fallback={<p className={fs.note}>Drawing the surface…</p>}>
           <A2uiView
-            key={res.updatedAt?.getTime()}
+            key={drawing}
             surfaceId={response.surfaceId}
             messages={response.messages}
             subscribe={subscribe}
