@@ -212,6 +212,28 @@ describe('live widgets and surfaces, served by fleetbook start, in Chromium', ()
     await context.close();
   });
 
+  it("the A2UI renderer's loading placeholder is legible in both themes (it shows while a surface is first drawn)", async () => {
+    for (const dark of [false, true]) {
+      const context = await contextAs(null, { width: 1280, dark });
+      const page = await context.newPage();
+      await page.goto(`${base}/docs/dashboards/fleet-overview`);
+      const surface = page.getByTestId('surface-fleet-overview');
+      await expect.poll(() => surface.getAttribute('data-state'), { timeout: 30_000 }).toBe('ready');
+      // The transient state, held still: the placeholder as @a2ui/react draws it.
+      await surface.evaluate((el) => {
+        const placeholder = document.createElement('div');
+        placeholder.setAttribute('style', 'color: gray; padding: 4px;');
+        placeholder.textContent = '[Loading root...]';
+        el.append(placeholder);
+      });
+      const contrast = (await axeScan(page)).filter(
+        (f) => f.rule === 'color-contrast' && f.nodes.some((n) => n.html.includes('[Loading')),
+      );
+      expect(contrast.map((f) => `${dark ? 'dark' : 'light'}: ${f.nodes[0]!.summary}`)).toEqual([]);
+      await context.close();
+    }
+  });
+
   it('a surface published at run time appears on the page that uses it, without a rebuild or reload', async () => {
     const context = await contextAs(null);
     const page = await context.newPage();
