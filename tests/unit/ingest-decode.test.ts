@@ -217,7 +217,7 @@ describe('DeviceStateThrottle', () => {
     expect(Math.min(...shares)).toBeGreaterThanOrEqual(0.5);
     expect(Math.max(...shares)).toBeLessThan(1);
     expect(new Set(shares.map((x) => Math.floor(x * 20))).size).toBe(10); // every twentieth of the window used
-    const th = new DeviceStateThrottle(5000);
+    const th = new DeviceStateThrottle(5000, windowShare, 1); // 1 ms slots: the spread itself
     const ids = ['dev_a-1', 'dev_a-2', 'dev_a-3', 'dev_a-4'];
     th.take(
       ids.map((id) => agg(id, 0, { v: 0 })),
@@ -234,6 +234,48 @@ describe('DeviceStateThrottle', () => {
     });
     for (const [i, t] of dueAt.entries()) expect(Math.abs(t - 5000 * windowShare(ids[i]!))).toBeLessThanOrEqual(10);
     expect(new Set(dueAt).size).toBe(ids.length);
+  });
+
+  it('ends windows on 250 ms slot boundaries, so the devices of a slot go out in one UPDATE, not a few per batch', () => {
+    const th = new DeviceStateThrottle(5000);
+    const ids = Array.from({ length: 2000 }, (_, i) => `dev_sim-${1 + (i % 8)}-${i}`);
+    th.take(
+      ids.map((id) => agg(id, 0, { v: 0 })),
+      interval,
+      0,
+    );
+    th.markWritten(
+      ids.map((id) => ({ id, status: 'up' })),
+      0,
+    );
+    // A batch every 20 ms carrying every device: which batches write states, and how many.
+    const writes = new Map<number, string[]>();
+    for (let t = 20; t <= 5300; t += 20) {
+      const out = th.take(
+        ids.map((id) => agg(id, t, { v: t })),
+        interval,
+        t,
+      );
+      if (out.length)
+        writes.set(
+          t,
+          out.map((a) => a.id),
+        );
+      th.markWritten(
+        out.map((a) => ({ id: a.id, status: 'up' })),
+        t,
+      );
+    }
+    expect([...writes.values()].flat().sort()).toEqual([...ids].sort()); // each once
+    for (const [t, written] of writes) {
+      expect(t % 250).toBeLessThan(20); // only the first batch of a slot writes
+      for (const id of written) {
+        const end = 5000 * windowShare(id);
+        expect(t).toBeGreaterThanOrEqual(end); // never before its window ends
+        expect(t - end).toBeLessThan(250 + 20);
+      }
+    }
+    expect(writes.size).toBeLessThanOrEqual(11); // 2,500–5,000 ms: ten slots and an edge
   });
 
   it('writes at most `limit` states in a batch; the rest are due at once, for the next batch', () => {

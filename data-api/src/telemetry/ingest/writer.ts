@@ -53,6 +53,9 @@ const ACTOR = 'system:ingest';
  */
 const STATES_PER_READINGS_BATCH = 100;
 
+/** Device state windows end on boundaries this far apart (DeviceStateThrottle). */
+const STATE_SLOT_MS = 250;
+
 type Item = Decoded['items'][number];
 type Letter = DeadLetter & { customer_id: string | null };
 
@@ -602,6 +605,11 @@ function mergeAgg(into: DeviceAgg, from: DeviceAgg): DeviceAgg {
  * that came up together (a fleet reconnecting, an API restart) would otherwise all fall due
  * in the same instant every window, and that one large UPDATE delays the commit, and so the
  * live samples, of every reading in its batch.
+ *
+ * A window ends on the next STATE_SLOT_MS boundary, so the devices falling due within one slot
+ * go out in one UPDATE (at most STATES_PER_READINGS_BATCH of them) rather than a few in every
+ * batch: the statement's own cost (planning, locking) is most of a small one's. Measured on
+ * 2,000 devices: 110 µs of PostgreSQL CPU per device at 14 rows a statement, 30 at 100.
  */
 export class DeviceStateThrottle {
   /** Everything the throttle knows of a device, in one record: one lookup per device per batch. */
@@ -617,6 +625,7 @@ export class DeviceStateThrottle {
     private readonly everyMs = 5000,
     /** The share (0.5–1) of the window a device waits; tests pass `() => 1` for exact windows. */
     private readonly spread: (id: string) => number = windowShare,
+    private readonly slotMs = STATE_SLOT_MS,
   ) {}
 
   private slot(id: string): Slot {
@@ -628,8 +637,10 @@ export class DeviceStateThrottle {
     return s;
   }
 
-  private windowOf(s: Slot, intervalS: number): number {
-    return Math.min(this.everyMs, (intervalS * 1000) / 2) * s.share;
+  /** When a device written at `from` falls due: its window later, on the next slot boundary. */
+  private dueAfter(s: Slot, from: number, intervalS: number): number {
+    const window = Math.min(this.everyMs, (intervalS * 1000) / 2) * s.share;
+    return Math.ceil((from + window) / this.slotMs) * this.slotMs;
   }
 
   private hold(s: Slot, agg: DeviceAgg, dueAt: number): void {
@@ -654,8 +665,8 @@ export class DeviceStateThrottle {
       const merged = held ? mergeAgg(held, agg) : agg;
       if (s.writing) {
         // The write in flight counts as written now: an up device waits for its next window.
-        if (!held) this.hold(s, merged, s.writtenStatus === 'up' ? now + this.windowOf(s, intervalOf(agg.id)) : 0);
-      } else if (s.writtenStatus !== 'up' || now - s.writtenAt >= this.windowOf(s, intervalOf(agg.id))) {
+        if (!held) this.hold(s, merged, s.writtenStatus === 'up' ? this.dueAfter(s, now, intervalOf(agg.id)) : 0);
+      } else if (s.writtenStatus !== 'up' || now >= this.dueAfter(s, s.writtenAt, intervalOf(agg.id))) {
         if (out.length >= limit) {
           if (!held || s.dueAt > now) this.hold(s, merged, now);
           continue;
@@ -664,7 +675,7 @@ export class DeviceStateThrottle {
         out.push(merged);
         taken.push(s);
       } else if (!held) {
-        this.hold(s, merged, s.writtenAt + this.windowOf(s, intervalOf(agg.id)));
+        this.hold(s, merged, this.dueAfter(s, s.writtenAt, intervalOf(agg.id)));
       }
     }
     // Whatever is held and due goes now too, even for devices that fell silent.
