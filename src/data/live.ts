@@ -84,7 +84,11 @@ export interface LiveConnectionOptions {
   store?: EntityStore;
   fetch?: typeof fetch;
   backoff?: Partial<BackoffOptions>;
-  /** No byte for this long (the server sends a keepalive every 15 s) → reconnect. */
+  /**
+   * No byte for this long (the server sends a keepalive every 15 s) → reconnect. It also bounds
+   * the wait for the answer's headers: a request that is accepted and never answered (a stuck
+   * proxy or API) is a failed attempt, not 'connecting' for ever.
+   */
   idleTimeoutMs?: number;
   /** Wait this long after a subscription change before (re)connecting: one connect per page mount. */
   settleMs?: number;
@@ -210,12 +214,15 @@ export class LiveConnection {
     const headers: Record<string, string> = { accept: 'text/event-stream', ...(this.options.headers?.() ?? {}) };
     if (this.state.lastEventId !== null) headers['last-event-id'] = String(this.state.lastEventId);
     const stream: StreamInfo = { topics: [...this.union], from: this.state.lastEventId, reset: false };
+    // fetch resolves only with the headers, and nothing else bounds that wait.
+    this.armIdle(controller, 'the data API did not answer the stream request');
     try {
       const res = await doFetch(this.options.url(this.union, this.state.lastEventId), {
         headers,
         signal: controller.signal,
         cache: 'no-store',
       });
+      if (this.controller !== controller) return; // replaced (or timed out) as it answered
       if (!res.ok || !res.body) throw new Error(`stream answered ${res.status}`);
       this.armIdle(controller);
       const reader = res.body.getReader();
@@ -238,14 +245,17 @@ export class LiveConnection {
     }
   }
 
-  private armIdle(controller: AbortController): void {
+  /** Give up on this attempt (a failure: offline, backoff) when nothing arrives for the idle timeout. */
+  private armIdle(controller: AbortController, why = 'no keepalive from the data API'): void {
+    if (this.controller !== controller) return; // a replaced attempt must not touch the current one's timer
     if (this.idle) clearTimeout(this.idle);
+    const ms = this.options.idleTimeoutMs ?? 45_000;
     this.idle = setTimeout(() => {
       if (this.controller !== controller) return;
       this.controller = null;
       controller.abort();
-      this.fail(new Error('no keepalive from the data API'));
-    }, this.options.idleTimeoutMs ?? 45_000);
+      this.fail(new Error(`${why} within ${ms / 1000} s`));
+    }, ms);
   }
 
   private fail(err: unknown): void {

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { workItemPageSchema, type WorkItem } from '../../data-api/src/contracts/work-items.ts';
@@ -42,14 +43,22 @@ describe('live widget data against the real API', () => {
     return ((await res.json()) as WorkItem).id;
   };
 
-  /** The page's connection, as DataClient builds it; `fetch` lets a test hold the stream back. */
-  const connection = (fetchFn: typeof fetch = fetch) => {
+  /**
+   * The page's connection, as DataClient builds it; `fetch` lets a test hold the stream back,
+   * `streamBase` send it elsewhere.
+   */
+  const connection = (
+    fetchFn: typeof fetch = fetch,
+    more: Partial<ConstructorParameters<typeof LiveConnection>[0]> & { streamBase?: string } = {},
+  ) => {
+    const { streamBase = base, ...options } = more;
     const conn = new LiveConnection({
       url: (topics, last) =>
-        `${base}/api/v1/stream?topics=${topics.join(',')}${last !== null ? `&last_event_id=${last}` : ''}`,
+        `${streamBase}/api/v1/stream?topics=${topics.join(',')}${last !== null ? `&last_event_id=${last}` : ''}`,
       headers: () => ({ authorization: `Bearer ${viewer}` }),
       fetch: fetchFn,
       settleMs: 0,
+      ...options,
     });
     cleanups.push(() => conn.close());
     return conn;
@@ -140,5 +149,54 @@ describe('live widget data against the real API', () => {
     // Nothing else happens on the stream: the failed read must come back by itself.
     await expect.poll(() => shown.ids, { timeout: 5_000 }).toContain(id);
     expect(shown.reads).toBe(reads + 1);
+  });
+
+  it('a stream request that is accepted and never answered is given up and retried: the board goes live', async () => {
+    // A proxy in front of the API that takes the first stream request and says nothing (no
+    // headers, ever); the ones after it pass through.
+    const apiPort = Number(new URL(base).port);
+    let requests = 0;
+    let heldClosed = false;
+    const gate = http.createServer((req, res) => {
+      if (requests++ === 0) {
+        res.on('close', () => (heldClosed = true));
+        return;
+      }
+      const up = http.request(
+        { host: '127.0.0.1', port: apiPort, path: req.url, method: req.method, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      up.on('error', () => res.destroy());
+      res.on('close', () => up.destroy());
+      req.pipe(up);
+    });
+    await new Promise<void>((resolve) => gate.listen(0, '127.0.0.1', resolve));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          gate.closeAllConnections();
+          gate.close(() => resolve());
+        }),
+    );
+    const conn = connection(fetch, {
+      streamBase: `http://127.0.0.1:${(gate.address() as AddressInfo).port}`,
+      idleTimeoutMs: 400,
+      backoff: { baseMs: 50, jitter: 0 },
+    });
+    const errors: Array<string | null> = [];
+    conn.onState((s) => errors.push(s.error));
+    const client = new DataClient({ baseUrl: base, token: () => viewer });
+    const shown = board(client, conn);
+    await expect.poll(() => conn.getState().status, { timeout: 5_000 }).toBe('online');
+    expect(errors.some((e) => /did not answer the stream request/.test(e ?? ''))).toBe(true);
+    expect(requests).toBe(2);
+    await expect.poll(() => heldClosed).toBe(true); // the stalled request was given up, not left open
+    // Live through the second request: a ticket opened now reaches the board.
+    await expect.poll(() => shown.ids).not.toBeNull();
+    const id = await openTicket('Seen after a stalled stream request');
+    await expect.poll(() => shown.ids, { timeout: 5_000 }).toContain(id);
   });
 });

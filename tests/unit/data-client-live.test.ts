@@ -13,7 +13,8 @@ interface Call {
   aborted: boolean;
 }
 
-function scriptedFetch(answer: (n: number) => 'stream' | 'refuse' = () => 'stream') {
+/** 'hang': the request is accepted and never answered (no headers), until it is aborted. */
+function scriptedFetch(answer: (n: number) => 'stream' | 'refuse' | 'hang' = () => 'stream') {
   const calls: Call[] = [];
   const fn = (async (url: string, init: RequestInit) => {
     const n = calls.length;
@@ -36,7 +37,14 @@ function scriptedFetch(answer: (n: number) => 'stream' | 'refuse' = () => 'strea
       }
     });
     calls.push(call);
-    if (answer(n) === 'refuse') throw new TypeError('fetch failed');
+    const how = answer(n);
+    if (how === 'refuse') throw new TypeError('fetch failed');
+    if (how === 'hang') {
+      return new Promise<Response>((_resolve, reject) => {
+        if (init.signal?.aborted) reject(new DOMException('aborted', 'AbortError'));
+        init.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
+      });
+    }
     return new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' } });
   }) as unknown as typeof fetch;
   return { fn, calls };
@@ -269,5 +277,28 @@ describe('live connection', () => {
     await until(() => f.calls.length === 2, 2000);
     expect(f.calls[0]!.aborted).toBe(true);
     expect(conn.getState().error).toMatch(/keepalive/);
+  });
+
+  it('gives up on a stream request that is never answered, goes offline and retries with backoff', async () => {
+    // A proxy (or a stuck API) that accepts the request and never sends the headers: without
+    // a bound the page would say 'connecting' for ever. 1st and 2nd hang; 3rd answers.
+    const f = scriptedFetch((n) => (n < 2 ? 'hang' : 'stream'));
+    conn = new LiveConnection({ url, fetch: f.fn, settleMs: 0, idleTimeoutMs: 50, backoff: { baseMs: 10, jitter: 0 } });
+    const states: string[] = [];
+    conn.onState((s) => states.push(s.status));
+    conn.subscribe({ topics: ['device'] });
+    await until(() => f.calls.length === 1);
+    await until(() => conn!.getState().status === 'offline');
+    expect(f.calls[0]!.aborted).toBe(true);
+    expect(conn.getState().error).toMatch(/did not answer/);
+    const since = conn.getState().offlineSince;
+    expect(since).toBeInstanceOf(Date);
+    await until(() => f.calls.length === 3);
+    expect(f.calls[1]!.aborted).toBe(true);
+    expect(conn.getState().offlineSince).toBe(since); // one outage, not one per attempt
+    f.calls[2]!.write('event: ready\ndata: {"last_event_id":3}\n\n');
+    await until(() => conn!.getState().status === 'online');
+    expect(conn.getState()).toMatchObject({ offlineSince: null, error: null, epoch: 1 });
+    expect(states).toEqual(['connecting', 'offline', 'online']);
   });
 });
