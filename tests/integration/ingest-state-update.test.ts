@@ -1,7 +1,7 @@
 import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionSimFleet } from '../../data-api/src/demo/simulate/fleet.ts';
-import { deviceStateUpdate, type DeviceAgg } from '../../data-api/src/telemetry/ingest/writer.ts';
+import { deviceStateUpdate, emptyAgg, type DeviceAgg } from '../../data-api/src/telemetry/ingest/writer.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 
 // The ingest writes device states in one UPDATE per batch; when a whole fleet comes up at
@@ -34,18 +34,11 @@ describe('device state UPDATE', () => {
   afterAll(() => database?.drop());
 
   const agg = (id: string, seen: number, flow: number): DeviceAgg => ({
-    id,
+    ...emptyAgg(id),
     seen,
     metrics_ts: seen,
     metrics: { flow_lpm: flow },
     run_status: 'running',
-    fw_ts: null,
-    fw: null,
-    uptime_s: null,
-    radio_ts: null,
-    radio: null,
-    reported_ts: null,
-    reported: null,
   });
 
   it('brings devices up once, and liveness only moves forward', async () => {

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseTopic, telemetryV0, topicFor } from '../../data-api/src/contracts/mqtt.ts';
 import { capturePayload, decodeMessage, DEAD_LETTER_PAYLOAD_CAP } from '../../data-api/src/telemetry/ingest/decode.ts';
-import { DeviceStateThrottle, windowShare, type DeviceAgg } from '../../data-api/src/telemetry/ingest/writer.ts';
+import {
+  DeviceStateThrottle,
+  emptyAgg,
+  windowShare,
+  type DeviceAgg,
+} from '../../data-api/src/telemetry/ingest/writer.ts';
 
 // contracts.md § MQTT: topics, payload v1, mapping older versions forward, dead-letter
 // reasons. decodeMessage is pure: topic + bytes → items or dead letters.
@@ -170,18 +175,11 @@ describe('capturePayload', () => {
 
 describe('DeviceStateThrottle', () => {
   const agg = (id: string, ts: number, metrics: Record<string, number>): DeviceAgg => ({
-    id,
+    ...emptyAgg(id),
     seen: ts,
     metrics_ts: ts,
     metrics,
     run_status: 'ok',
-    fw_ts: null,
-    fw: null,
-    uptime_s: null,
-    radio_ts: null,
-    radio: null,
-    reported_ts: null,
-    reported: null,
   });
   const interval = () => 60;
   const exact = () => 1; // the whole window, for exact times below

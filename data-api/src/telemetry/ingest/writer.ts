@@ -279,25 +279,26 @@ function planDeviceItem(
 
 function aggOf(plan: BatchPlan, id: string): DeviceAgg {
   let a = plan.aggs.get(id);
-  if (!a)
-    plan.aggs.set(
-      id,
-      (a = {
-        id,
-        seen: null,
-        metrics_ts: null,
-        metrics: null,
-        run_status: null,
-        fw_ts: null,
-        fw: null,
-        uptime_s: null,
-        radio_ts: null,
-        radio: null,
-        reported_ts: null,
-        reported: null,
-      }),
-    );
+  if (!a) plan.aggs.set(id, (a = emptyAgg(id)));
   return a;
+}
+
+/** A device's aggregate before any fact: every fact null. */
+export function emptyAgg(id: string): DeviceAgg {
+  return {
+    id,
+    seen: null,
+    metrics_ts: null,
+    metrics: null,
+    run_status: null,
+    fw_ts: null,
+    fw: null,
+    uptime_s: null,
+    radio_ts: null,
+    radio: null,
+    reported_ts: null,
+    reported: null,
+  };
 }
 
 /** Liveness: the reading time, capped at its arrival (a device clock ahead of ours does not count). */
