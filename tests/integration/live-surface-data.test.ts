@@ -8,7 +8,8 @@ import {
 import type { WorkItem } from '../../data-api/src/contracts/work-items.ts';
 import { createToken } from '../../data-api/src/kernel/auth/service.ts';
 import { DataClient } from '../../src/data/client.ts';
-import { LiveConnection, type LiveCursor } from '../../src/data/live.ts';
+import type { LiveConnection, LiveCursor } from '../../src/data/live.ts';
+import { pageConnection } from '../helpers/live-page.ts';
 import { pollPath } from '../../src/data/poll.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 
@@ -72,12 +73,7 @@ describe('live surface data against the real API', () => {
     )?.id ?? 0;
 
   const connection = () => {
-    const conn = new LiveConnection({
-      url: (topics, last) =>
-        `${base}/api/v1/stream?topics=${topics.join(',')}${last !== null ? `&last_event_id=${last}` : ''}`,
-      headers: () => ({ authorization: `Bearer ${viewer}` }),
-      settleMs: 0,
-    });
+    const conn = pageConnection(base, viewer);
     cleanups.push(() => conn.close());
     return conn;
   };

@@ -4,7 +4,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { workItemPageSchema, type WorkItem } from '../../data-api/src/contracts/work-items.ts';
 import { createToken } from '../../data-api/src/kernel/auth/service.ts';
 import { DataClient } from '../../src/data/client.ts';
-import { LiveConnection } from '../../src/data/live.ts';
+import type { LiveConnection, LiveConnectionOptions } from '../../src/data/live.ts';
+import { pageConnection } from '../helpers/live-page.ts';
 import { pollPath } from '../../src/data/poll.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { startProxy } from './automation-runs-fixtures.ts';
@@ -49,17 +50,10 @@ describe('live widget data against the real API', () => {
    */
   const connection = (
     fetchFn: typeof fetch = fetch,
-    more: Partial<ConstructorParameters<typeof LiveConnection>[0]> & { streamBase?: string } = {},
+    more: Partial<LiveConnectionOptions> & { streamBase?: string } = {},
   ) => {
     const { streamBase = base, ...options } = more;
-    const conn = new LiveConnection({
-      url: (topics, last) =>
-        `${streamBase}/api/v1/stream?topics=${topics.join(',')}${last !== null ? `&last_event_id=${last}` : ''}`,
-      headers: () => ({ authorization: `Bearer ${viewer}` }),
-      fetch: fetchFn,
-      settleMs: 0,
-      ...options,
-    });
+    const conn = pageConnection(streamBase, viewer, { fetch: fetchFn, ...options });
     cleanups.push(() => conn.close());
     return conn;
   };
