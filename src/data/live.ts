@@ -72,6 +72,15 @@ interface HandlerEntry {
   live: boolean;
 }
 
+/**
+ * Does this stream hold every change after `since` (a subscriber's cursor)? Only when it resumed
+ * from no later than it and the server did not reset it: a fresh stream starts at the server's
+ * newest event, which may be later.
+ */
+function replaysFrom(stream: StreamInfo, since: number | null): boolean {
+  return !stream.reset && stream.from !== null && since !== null && stream.from <= since;
+}
+
 /** Does a stream opened for `carried` deliver every event `topics` asks for? (The same union rules as the connection's.) */
 function covers(carried: readonly string[], topics: readonly string[]): boolean {
   return topicUnion([carried, topics]).join(',') === topicUnion([carried]).join(',');
@@ -145,9 +154,7 @@ export class LiveConnection {
       // Nothing was missed when this stream has every change after the read (it was already
       // open then, or replayed from no later than the read) and has dispatched none since
       // (one would have passed this subscriber by). Always so for a read that starts now.
-      const whole =
-        since.stream === cur ||
-        (!cur.reset && cur.from !== null && since.lastEventId !== null && cur.from <= since.lastEventId);
+      const whole = since.stream === cur || replaysFrom(cur, since.lastEventId);
       if (!whole || this.state.lastEventId !== since.lastEventId) {
         queueMicrotask(() => {
           if (this.handlers.get(handler) === entry) handler.onResync?.();
@@ -331,8 +338,7 @@ export class LiveConnection {
     for (const [handler, entry] of [...this.handlers]) {
       if (entry.live || !covers(stream.topics, handler.topics)) continue;
       entry.live = true;
-      const replayed = !stream.reset && stream.from !== null && entry.since !== null && stream.from <= entry.since;
-      if (!replayed) handler.onResync?.();
+      if (!replaysFrom(stream, entry.since)) handler.onResync?.();
     }
   }
 }

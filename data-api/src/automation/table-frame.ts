@@ -11,9 +11,13 @@
 // fleetbook's own run page (src/components/RunPages/markdown.ts) recognises the frame by
 // TABLE_FRAME_OPEN and draws the same frame.
 
+/** What a frame's name may hold: nothing MDX or an attribute would read otherwise. */
+const LABEL = '[A-Za-z0-9 ,:()-]+';
+const LABEL_RE = new RegExp(`^${LABEL}$`);
 /** What the frame's opening line looks like: its name (aria-label) is the first group. */
-export const TABLE_FRAME_OPEN =
-  /^<div className="fb-table-frame" role="region" aria-label="([A-Za-z0-9 ,:()-]+)" tabIndex=\{0\} style=\{\{[^}]*\}\}>$/;
+export const TABLE_FRAME_OPEN = new RegExp(
+  `^<div className="fb-table-frame" role="region" aria-label="(${LABEL})" tabIndex=\\{0\\} style=\\{\\{[^}]*\\}\\}>$`,
+);
 export const TABLE_FRAME_CLOSE = '</div>';
 
 /** The frame's inline style, as the DOM writes it (the client renders the same). */
@@ -25,7 +29,7 @@ export const TABLE_FRAME_STYLE = {
 
 /** The markdown table's lines (header, delimiter, rows) inside a named frame; blank lines keep the table markdown in MDX. */
 export function tableFrame(label: string, table: string[]): string[] {
-  if (!/^[A-Za-z0-9 ,:()-]+$/.test(label))
+  if (!LABEL_RE.test(label))
     throw new Error(`table frame label ${JSON.stringify(label)}: letters, digits, spaces and ,:()- only`);
   const style = Object.entries(TABLE_FRAME_STYLE)
     .map(([k, v]) => `${k}: '${v}'`)

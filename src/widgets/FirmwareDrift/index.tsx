@@ -38,6 +38,9 @@ export function FirmwareDrift({ product, site, customer, limit = 10, title }: Fi
 
   const heading = title ?? (product ? `${product}: versions, firmware and drift` : 'Firmware drift');
 
+  // The tables' regions are named after the widget's title.
+  const regionName = titleText(heading, 'Firmware drift');
+
   return (
     <WidgetFrame
       name="FirmwareDrift"
@@ -52,14 +55,9 @@ export function FirmwareDrift({ product, site, customer, limit = 10, title }: Fi
       {data && total && (
         <>
           <DriftCounts total={total} />
-          <VersionGroups groups={data.groups} product={product} heading={titleText(heading, 'Firmware drift')} />
+          <VersionGroups groups={data.groups} product={product} heading={regionName} />
           {data.drifting.length > 0 && (
-            <DriftingDevices
-              drifting={data.drifting}
-              driftTotal={total.drift}
-              now={now}
-              heading={titleText(heading, 'Firmware drift')}
-            />
+            <DriftingDevices drifting={data.drifting} driftTotal={total.drift} now={now} heading={regionName} />
           )}
         </>
       )}

@@ -4,6 +4,7 @@ import { emitChanges } from '../../kernel/changes/service.ts';
 import { applyChirpstackAck, applyCommandResult } from '../commands/service.ts';
 import type { DeadLetterReason } from '../../contracts/mqtt.ts';
 import type { Database } from '../../kernel/db/index.ts';
+import { iso, isoString } from '../../kernel/db/values.ts';
 import { capturePayload, type DeadLetter, type Decoded, type Radio } from './decode.ts';
 import type { DeviceInfo, RegistryCache } from './registry-cache.ts';
 import { insertTelemetryRows, type TelemetryRow } from './telemetry-insert.ts';
@@ -473,19 +474,19 @@ const isoSql = (expr: ReturnType<typeof sql>) =>
  * coming up is thousands of rows), and tests/integration/ingest-state-update.test.ts checks it.
  */
 export function deviceStateUpdate(aggs: DeviceAgg[]) {
-  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  const at = (ms: number | null) => (ms === null ? null : isoString(new Date(ms)));
   const payload = aggs.map((a) => ({
     id: a.id,
-    seen: iso(a.seen),
-    metrics_at: a.metrics ? iso(a.metrics_ts) : null,
+    seen: at(a.seen),
+    metrics_at: a.metrics ? at(a.metrics_ts) : null,
     metrics: a.metrics,
     run_status: a.run_status,
-    fw_at: a.fw || a.uptime_s !== null ? iso(a.fw_ts) : null,
+    fw_at: a.fw || a.uptime_s !== null ? at(a.fw_ts) : null,
     fw: a.fw,
     uptime_s: a.uptime_s,
-    radio_at: a.radio ? iso(a.radio_ts) : null,
+    radio_at: a.radio ? at(a.radio_ts) : null,
     radio: a.radio,
-    reported_at: a.reported ? iso(a.reported_ts) : null,
+    reported_at: a.reported ? at(a.reported_ts) : null,
     reported: a.reported,
   }));
   return sql<{
@@ -557,7 +558,7 @@ async function updateDevices(
         device_id: r.id,
         status: 'up',
         previous: r.old_status,
-        last_seen: r.last_seen ? new Date(r.last_seen).toISOString() : null,
+        last_seen: iso(r.last_seen),
       },
     })),
   );
