@@ -18,7 +18,7 @@ import { requestJson } from '../helpers/http.ts';
 // - a photo chosen in the file input is stored and shown with its sha-256;
 // - offline, three ticks are queued; back online they reach the server in order and B sees them;
 // - after one visit the page itself reopens with the network off (the service worker);
-// - axe-core finds nothing critical or serious (nor a landmark without a name of its own, nor a skipped heading level) on the page, read or executing, light or dark.
+// - axe-core finds nothing critical or serious (nor a landmark without a name of its own, a skipped heading level, an alt that repeats its link's text or a header cell without a name) on the page, read or executing, light or dark.
 
 const RB = 'rb-practice-first-execution';
 const DEPLOYMENT = 'dep_farm-north-1';
@@ -176,7 +176,7 @@ describe('runbook executions in the browser (two people, one execution)', () => 
     await b.page.screenshot({ path: screenshotPath('runbook-runner-b-phone-dark'), fullPage: false });
   });
 
-  it('accessibility (axe-core): the runbook page read and while executing, light and dark: no critical or serious finding, no landmark-unique or heading-order', async () => {
+  it('accessibility (axe-core): the runbook page read and while executing, light and dark: no critical or serious finding, no landmark-unique, heading-order, image-redundant-alt or empty-table-header', async () => {
     const found: Record<string, ReturnType<typeof countByImpact>> = {};
     const problems: string[] = [];
     const check = async (page: Page, name: string) => {

@@ -216,7 +216,7 @@ describe('the site, served by fleetbook start, in Chromium', () => {
     await context.close();
   });
 
-  it('accessibility (axe-core): the landing page, the API reference, the device, site and deployment pages, a docs page with wide tables and a product page on a phone, light and dark: no critical or serious finding, no landmark-unique or heading-order', async () => {
+  it('accessibility (axe-core): the landing page, the API reference, the device, site and deployment pages, a docs page with wide tables and a product page on a phone, light and dark: no critical or serious finding, no landmark-unique, heading-order, image-redundant-alt or empty-table-header', async () => {
     const found: Record<string, ReturnType<typeof countByImpact>> = {};
     const problems: string[] = [];
     const check = async (page: Page, name: string) => {
