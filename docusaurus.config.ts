@@ -109,7 +109,8 @@ const config: Config = {
     mermaid: { theme: { light: 'neutral', dark: 'dark' } },
     navbar: {
       title: 'fleetbook',
-      logo: { alt: 'fleetbook', src: 'img/logo.svg' },
+      // Decorative: the title beside it names the link (an alt of 'fleetbook' was read twice).
+      logo: { alt: '', src: 'img/logo.svg' },
       items: [
         { type: 'docSidebar', sidebarId: 'docs', position: 'left', label: 'Handbook' },
         { to: '/docs/dashboards', label: 'Dashboards', position: 'left' },

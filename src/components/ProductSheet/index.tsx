@@ -96,15 +96,16 @@ function VersionBom({ v, currency, name }: { v: Version; currency: string | unde
             ))}
           </tbody>
           <tfoot>
-            <tr>
-              <th colSpan={2}>
+            {/* The row's header is its first cell; the others are its figures (no unit cost to total). */}
+            <tr className={styles.total}>
+              <th scope="row" colSpan={2}>
                 total: {totals.lines} lines, {totals.parts} parts
               </th>
-              <th className={styles.num}>{totals.parts}</th>
-              <th />
-              <th className={styles.num} data-testid={`product-bom-total-${v.version}`}>
+              <td className={styles.num}>{totals.parts}</td>
+              <td />
+              <td className={styles.num} data-testid={`product-bom-total-${v.version}`}>
                 {totals.cost === null ? 'not every line has a cost' : money(totals.cost, currency)}
-              </th>
+              </td>
             </tr>
           </tfoot>
         </table>

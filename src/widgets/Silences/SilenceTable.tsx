@@ -24,7 +24,11 @@ export function SilenceTable({ items, operator, busy, onExpire, name }: SilenceT
             <th>state</th>
             <th>until</th>
             <th className={s.optional}>why</th>
-            {operator && <th />}
+            {operator && (
+              <th>
+                <span className={s.visuallyHidden}>actions</span>
+              </th>
+            )}
           </tr>
         </thead>
         <tbody>
