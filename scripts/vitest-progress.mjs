@@ -1,12 +1,14 @@
-// A vitest reporter that appends `start <file>` when a test file is handed to a worker and `end <file>` when it
-// has finished, to $TEST_PROGRESS_FILE. scripts/test.cjs reads it to name the files of a layer that hung.
+// A vitest reporter that appends a line to $TEST_PROGRESS_FILE whenever something happens in a layer: a test file
+// handed to a worker (`start <file>`) or finished (`end <file>`), a test or a hook starting or ending
+// (`test`/`hook <file> > <name>`). scripts/test.cjs stops a layer in which nothing has happened for too long, and
+// reads this file to name the test files that never finished.
 import fs from 'node:fs';
 import path from 'node:path';
 
+const moduleOf = (entity) => (entity.type === 'module' ? entity : entity.module).moduleId;
+
 export default class ProgressReporter {
-  constructor() {
-    this.out = process.env.TEST_PROGRESS_FILE;
-  }
+  out = process.env.TEST_PROGRESS_FILE;
 
   onTestModuleQueued(testModule) {
     this.write('start', testModule.moduleId);
@@ -16,7 +18,25 @@ export default class ProgressReporter {
     this.write('end', testModule.moduleId);
   }
 
-  write(what, file) {
-    if (this.out) fs.appendFileSync(this.out, `${what} ${path.relative(process.cwd(), file)}\n`);
+  onTestCaseReady(testCase) {
+    this.write('test', testCase.module.moduleId, testCase.fullName);
+  }
+
+  onTestCaseResult(testCase) {
+    this.write('test', testCase.module.moduleId, `${testCase.fullName}: ${testCase.result().state}`);
+  }
+
+  onHookStart(hook) {
+    this.write('hook', moduleOf(hook.entity), hook.name);
+  }
+
+  onHookEnd(hook) {
+    this.write('hook', moduleOf(hook.entity), `${hook.name} done`);
+  }
+
+  write(what, file, detail) {
+    if (!this.out) return;
+    const name = path.relative(process.cwd(), file);
+    fs.appendFileSync(this.out, `${what} ${name}${detail ? ` > ${detail}` : ''}\n`);
   }
 }
