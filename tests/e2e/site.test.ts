@@ -318,7 +318,7 @@ describe('the site, served by fleetbook start, in Chromium', () => {
         .join('; ')}`,
     );
     expect(problems).toEqual([]);
-  });
+  }, 300_000); // 14 pages scanned and screenshot: 20–30 s on a quiet 2-core machine, near two minutes on a loaded one
 
   it('unknown pages get the site 404, unknown API paths JSON', async () => {
     const page = await fetch(base + '/docs/no-such-page');
