@@ -75,13 +75,18 @@ function killGroup(pgid) {
 
 let current = null; // the running layer's process group
 let interrupted = null;
-// The layer runs in a group of its own, so a terminal's Ctrl-C reaches only us: pass it on, then stop.
+// The layer runs in a group of its own, so a terminal's Ctrl-C reaches only us: pass it on (vitest cancels), then
+// stop; a second one stops the group at once. Whatever ends this process ends the layer too.
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
+    if (current && interrupted) killGroup(current);
+    else if (current) process.kill(-current, signal);
     interrupted = signal;
-    if (current) process.kill(-current, signal);
   });
 }
+process.on('exit', () => {
+  if (current) killGroup(current);
+});
 
 function runLayer(layer) {
   const report = path.join(outDir, `${layer}.json`);
