@@ -39,7 +39,8 @@ export async function openBroker(
     url = options.url;
   }
   const credentials = options.kind === 'aedes' ? options.credentials : undefined;
-  const client = await connectClient(url, clientId, 5000, credentials).catch(async (err: Error) => {
+  const timeoutMs = options.kind === 'aedes' ? EMBEDDED_CONNECT_MS : 5000;
+  const client = await connectClient(url, clientId, timeoutMs, credentials).catch(async (err: Error) => {
     await embedded?.close();
     throw err;
   });
@@ -63,6 +64,14 @@ export async function openBroker(
  * broker that lost its subscription drops meanwhile (docs/operating/broker-restarts.mdx).
  */
 export const RECONNECT_MS = 250;
+
+/**
+ * How long fleetbook's own clients wait for their first CONNACK from the embedded broker. It
+ * runs in this process: an answer that is late means the process is starved of CPU (a loaded
+ * machine), not a broker out of reach, so it is waited for far longer than an external one
+ * (5 s). A restart of `fleetbook start` at load 16–20 on 2 cores once took 5.3 s and exited.
+ */
+export const EMBEDDED_CONNECT_MS = 60_000;
 
 /** Connects or fails within `timeoutMs` with a message naming the broker. */
 export function connectClient(

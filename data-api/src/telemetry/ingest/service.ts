@@ -1,6 +1,6 @@
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { RECONNECT_MS } from '../broker/index.ts';
+import { EMBEDDED_CONNECT_MS, RECONNECT_MS } from '../broker/index.ts';
 import type { AppContext } from '../../kernel/context.ts';
 import { INGEST_KINDS, TOPIC_ROOT } from '../../contracts/mqtt.ts';
 import { DEFAULT_CHIRPSTACK_TOPICS, type ChirpstackTopics } from './chirpstack/topics.ts';
@@ -132,12 +132,15 @@ export async function startIngest(ctx: AppContext, options: IngestOptions): Prom
     options.sites?.length ? 0 : (options.starvedAfterPublishes ?? TELEMETRY_DEFAULTS.starvedAfterPublishes),
   );
 
-  const client = connectClient(url, clientId, credentials);
+  const external = broker?.kind === 'external' || options.url !== undefined;
+  // The embedded broker is in this process: a late CONNACK means a starved process, not a broker out of reach.
+  const connectMs = external ? 5000 : EMBEDDED_CONNECT_MS;
+  const client = connectClient(url, clientId, credentials, connectMs);
   const acks = new AckTracker(client);
   const subscription = new IngestSubscription(client, {
     clientId,
     filters: subscriptions,
-    external: broker?.kind === 'external' || options.url !== undefined,
+    external,
     acks,
     closing: () => pool.closing,
     log,
@@ -180,7 +183,7 @@ export async function startIngest(ctx: AppContext, options: IngestOptions): Prom
     chirpstackTopics: options.chirpstackTopics,
   });
 
-  await connected(client, url, connection, subscription, async () => {
+  await connected(client, url, connectMs, connection, subscription, async () => {
     pool.shutDown();
     for (const u of unregister) u();
     await Promise.all([client.endAsync(true), cache.stop()]);
@@ -202,13 +205,14 @@ function connectClient(
   url: string,
   clientId: string,
   credentials: { username: string; password: string } | undefined,
+  connectMs: number,
 ): MqttClient {
   return mqtt.connect(url, {
     clientId,
     clean: false,
     protocolVersion: 4,
     reconnectPeriod: RECONNECT_MS,
-    connectTimeout: 5000,
+    connectTimeout: connectMs,
     keepalive: 30,
     // We subscribe on every connect ourselves: mqtt.js would skip it when sessionPresent is set.
     resubscribe: false,
@@ -273,12 +277,14 @@ function statusProbe(d: {
 }
 
 /**
- * Waits for the first connection (5 s) and its subscriptions (QoS 1): a broker out of reach or a
- * subscription refused at start is an error worth failing on, after `teardown`.
+ * Waits for the first connection (`connectMs`: 5 s for an external broker, a minute for the
+ * embedded one) and its subscriptions (QoS 1): a broker out of reach or a subscription refused
+ * at start is an error worth failing on, after `teardown`.
  */
 async function connected(
   client: MqttClient,
   url: string,
+  connectMs: number,
   connection: { subscribing: Promise<string[]> },
   subscription: IngestSubscription,
   teardown: () => Promise<void>,
@@ -286,8 +292,8 @@ async function connected(
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       void teardown().catch(() => {});
-      reject(new Error(`ingest: cannot connect to the MQTT broker at ${redactUrl(url)} within 5000 ms`));
-    }, 5000);
+      reject(new Error(`ingest: cannot connect to the MQTT broker at ${redactUrl(url)} within ${connectMs} ms`));
+    }, connectMs);
     client.once('connect', () => {
       clearTimeout(timer);
       resolve();
