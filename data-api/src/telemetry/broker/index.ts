@@ -39,7 +39,7 @@ export async function openBroker(
     url = options.url;
   }
   const credentials = options.kind === 'aedes' ? options.credentials : undefined;
-  const timeoutMs = options.kind === 'aedes' ? EMBEDDED_CONNECT_MS : 5000;
+  const timeoutMs = options.kind === 'aedes' ? EMBEDDED_CONNECT_MS : EXTERNAL_CONNECT_MS;
   const client = await connectClient(url, clientId, timeoutMs, credentials).catch(async (err: Error) => {
     await embedded?.close();
     throw err;
@@ -65,11 +65,13 @@ export async function openBroker(
  */
 export const RECONNECT_MS = 250;
 
+/** How long fleetbook's own clients wait for their first CONNACK from an external broker. */
+export const EXTERNAL_CONNECT_MS = 5000;
+
 /**
- * How long fleetbook's own clients wait for their first CONNACK from the embedded broker. It
- * runs in this process: an answer that is late means the process is starved of CPU (a loaded
- * machine), not a broker out of reach, so it is waited for far longer than an external one
- * (5 s). A restart of `fleetbook start` at load 16–20 on 2 cores once took 5.3 s and exited.
+ * The same for the embedded broker. It runs in this process: an answer that is late means the
+ * process is starved of CPU (a loaded machine), not a broker out of reach, so it is waited for far
+ * longer. A restart of `fleetbook start` at load 16–20 on 2 cores once took 5.3 s and exited.
  */
 export const EMBEDDED_CONNECT_MS = 60_000;
 
@@ -77,7 +79,7 @@ export const EMBEDDED_CONNECT_MS = 60_000;
 export function connectClient(
   url: string,
   clientId: string,
-  timeoutMs = 5000,
+  timeoutMs = EXTERNAL_CONNECT_MS,
   credentials?: BrokerCredentials,
 ): Promise<MqttClient> {
   return new Promise((resolve, reject) => {

@@ -1,6 +1,6 @@
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { EMBEDDED_CONNECT_MS, RECONNECT_MS } from '../broker/index.ts';
+import { EMBEDDED_CONNECT_MS, EXTERNAL_CONNECT_MS, RECONNECT_MS } from '../broker/index.ts';
 import type { AppContext } from '../../kernel/context.ts';
 import { INGEST_KINDS, TOPIC_ROOT } from '../../contracts/mqtt.ts';
 import { DEFAULT_CHIRPSTACK_TOPICS, type ChirpstackTopics } from './chirpstack/topics.ts';
@@ -134,7 +134,7 @@ export async function startIngest(ctx: AppContext, options: IngestOptions): Prom
 
   const external = broker?.kind === 'external' || options.url !== undefined;
   // The embedded broker is in this process: a late CONNACK means a starved process, not a broker out of reach.
-  const connectMs = external ? 5000 : EMBEDDED_CONNECT_MS;
+  const connectMs = external ? EXTERNAL_CONNECT_MS : EMBEDDED_CONNECT_MS;
   const client = connectClient(url, clientId, credentials, connectMs);
   const acks = new AckTracker(client);
   const subscription = new IngestSubscription(client, {
