@@ -4,48 +4,65 @@
 // page, so this module is kept tiny: it renders the server placeholder and loads the real
 // components in the browser, in one shared chunk. (Importing them directly from every page
 // cost the site build ~15 ms per runbook page: bench/runbooks.ts.)
-import React, { Suspense, lazy, type ComponentType, type ReactNode } from 'react';
+import React, { type ComponentType, type ReactNode } from 'react';
 import useIsBrowser from '@docusaurus/useIsBrowser';
 import type { ExecutionListProps } from './ExecutionList.tsx';
 import type { RunbookProp } from './runbook-prop.ts';
-import { Placeholder } from '../widgets/island.tsx';
+import { CodeRetry, LoadedOr, Placeholder } from '../widgets/island.tsx';
+import { retryingImport, type CodeState } from '../widgets/lazy-retry.ts';
 import styles from './placeholder.module.css';
 
 export type { ExecutionListProps } from './ExecutionList.tsx';
 export type { RunbookProp } from './runbook-prop.ts';
 
+// One chunk for all of them, retried when it fails to load (../widgets/lazy-retry.ts).
 const load = () => import('./live.ts');
+type Live = Awaited<ReturnType<typeof load>>;
+type Code = { state: CodeState<unknown>; retry: () => void };
 
 function browserOnly<P extends object>(
   name: string,
-  pick: (m: Awaited<ReturnType<typeof load>>) => ComponentType<P>,
-  placeholder: (props: P) => ReactNode,
+  pick: (m: Live) => ComponentType<P>,
+  placeholder: (props: P, code?: Code) => ReactNode,
 ) {
-  const Lazy = lazy(() => load().then((m) => ({ default: pick(m) })));
+  const code = retryingImport(() => load().then((m) => ({ default: pick(m) })));
   function Component(props: P): ReactNode {
     const isBrowser = useIsBrowser();
     if (!isBrowser) return placeholder(props);
-    return (
-      <Suspense fallback={placeholder(props)}>
-        <Lazy {...props} />
-      </Suspense>
-    );
+    return <LoadedOr code={code} props={props} fallback={(c) => placeholder(props, c)} />;
   }
   Component.displayName = name;
   return Component;
 }
 
-const widgetPlaceholder = (name: string, testId: string) => () => <Placeholder name={name} testId={testId} />;
+const widgetPlaceholder = (name: string, testId: string) => (_props: unknown, code?: Code) => (
+  <Placeholder name={name} testId={testId} code={code} />
+);
 
 /** The live checklist of a runbook page (the printable checklist stays below it). */
 export const RunbookRunner = browserOnly<{ runbook: RunbookProp }>(
   'RunbookRunner',
   (m) => m.RunbookRunner,
-  ({ runbook }) => (
-    <section className={styles.box} data-testid="runbook-runner" data-state="placeholder" data-runbook={runbook.id}>
-      RunbookRunner: the live checklist loads in the browser. The printable checklist is below.
-    </section>
-  ),
+  ({ runbook }, code) => {
+    const failing = code?.state.status === 'retrying' || code?.state.status === 'failed';
+    return (
+      <section
+        className={styles.box}
+        data-testid="runbook-runner"
+        data-state={failing ? `code-${code?.state.status}` : 'placeholder'}
+        data-runbook={runbook.id}
+      >
+        {failing && code ? (
+          <>
+            <CodeRetry what="RunbookRunner: the live checklist's code" testId="runbook-runner" {...code} />
+            The printable checklist is below.
+          </>
+        ) : (
+          'RunbookRunner: the live checklist loads in the browser. The printable checklist is below.'
+        )}
+      </section>
+    );
+  },
 );
 
 /** Runbook executions (of a deployment, a runbook, a site), live. */

@@ -1,4 +1,4 @@
-import React, { Suspense, lazy, useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import React, { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import BrowserOnly from '@docusaurus/BrowserOnly';
 import {
   a2uiMessagesSchema,
@@ -9,11 +9,13 @@ import {
 import { useLiveResource, useLiveTopics } from '../data/useLive.ts';
 import { useDataClient } from '../data/useResource.ts';
 import { canOperate, useWhoami } from '../data/useWhoami.ts';
-import { Placeholder } from '../widgets/island.tsx';
+import { CodeRetry, LoadedOr, Placeholder } from '../widgets/island.tsx';
+import { retryingImport } from '../widgets/lazy-retry.ts';
 import { frameStyles as fs, WidgetFrame } from '../widgets/shared/WidgetFrame.tsx';
 import styles from './styles.module.css';
 
-const A2uiView = lazy(() => import('./A2uiView.tsx'));
+// The A2UI renderer, its own chunk: retried when it fails to load (../widgets/lazy-retry.ts).
+const a2uiView = retryingImport(() => import('./A2uiView.tsx'));
 
 export interface SurfaceProps {
   /** A surface the API defines, e.g. `fleet-overview`. */
@@ -138,17 +140,25 @@ function LiveSurface({ name, params, site, testId }: SurfaceProps & { testId: st
         </p>
       )}
       {response && (
-        <Suspense fallback={<p className={fs.note}>Drawing the surface…</p>}>
-          <A2uiView
-            key={drawing}
-            surfaceId={response.surfaceId}
-            messages={response.messages}
-            subscribe={subscribe}
-            onAction={onAction}
-            onError={setActionError}
-            canOperate={canOperate(who.data?.role)}
-          />
-        </Suspense>
+        <LoadedOr
+          key={drawing}
+          code={a2uiView}
+          props={{
+            surfaceId: response.surfaceId,
+            messages: response.messages,
+            subscribe,
+            onAction,
+            onError: setActionError,
+            canOperate: canOperate(who.data?.role),
+          }}
+          fallback={(code) =>
+            code.state.status === 'loading' ? (
+              <p className={fs.note}>Drawing the surface…</p>
+            ) : (
+              <CodeRetry what={`Surface ${name}: the surface renderer's code`} testId={testId} {...code} />
+            )
+          }
+        />
       )}
     </WidgetFrame>
   );

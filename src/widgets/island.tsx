@@ -1,11 +1,13 @@
-import React, { Suspense, lazy, type ComponentType, type ReactNode } from 'react';
+import React, { type ComponentType, type ReactNode } from 'react';
 import BrowserOnly from '@docusaurus/BrowserOnly';
 import clsx from 'clsx';
+import { retryingImport, useRetryingImport, type CodeState, type RetryingImport } from './lazy-retry.ts';
 import styles from './shared/styles.module.css';
 
 /**
  * What the static HTML holds for a widget: its name (widgets.md: "renders on the server as a
- * placeholder with the widget's name"), never live data.
+ * placeholder with the widget's name"), never live data. In the browser it stays while the
+ * widget's code loads; when that fails it says so (`code`), state `code-retrying` or `code-failed`.
  */
 export function Placeholder({
   name,
@@ -13,23 +15,83 @@ export function Placeholder({
   testId,
   title,
   className,
+  code,
 }: {
   name: string;
   label?: string;
   testId: string;
   title?: ReactNode;
   className?: string;
+  code?: { state: CodeState<unknown>; retry: () => void };
 }): ReactNode {
+  const status = code?.state.status;
+  const failing = code && (status === 'retrying' || status === 'failed') ? code : null;
   return (
-    <section className={clsx(styles.frame, className)} data-testid={testId} data-state="placeholder" data-widget={name}>
+    <section
+      className={clsx(styles.frame, className)}
+      data-testid={testId}
+      data-state={failing ? `code-${status}` : 'placeholder'}
+      data-widget={name}
+    >
       {title && (
         <header className={styles.header}>
           <h3 className={styles.title}>{title}</h3>
         </header>
       )}
-      <p className={styles.note}>{`${label ?? name}: live data loads in the browser…`}</p>
+      {failing ? (
+        <CodeRetry what={`${label ?? name}: this widget's code`} testId={testId} {...failing} />
+      ) : (
+        <p className={styles.note}>{`${label ?? name}: live data loads in the browser…`}</p>
+      )}
     </section>
   );
+}
+
+/**
+ * What a widget shows while its code could not be loaded (./lazy-retry.ts): the attempts go on
+ * by themselves (and when the browser is back online), and Retry tries at once.
+ */
+export function CodeRetry({
+  what,
+  testId,
+  state,
+  retry,
+}: {
+  /** e.g. "FleetHealth: this widget's code". */
+  what: string;
+  testId: string;
+  state: CodeState<unknown>;
+  retry: () => void;
+}): ReactNode {
+  if (state.status !== 'retrying' && state.status !== 'failed') return null;
+  return (
+    <div role="alert" data-testid={`${testId}-code`} data-code={state.status} data-failures={state.failures}>
+      <p className={styles.error}>
+        {state.status === 'retrying'
+          ? `${what} could not be loaded; retrying…`
+          : `${what} could not be loaded. It tries again when the connection is back, or press Retry.`}
+      </p>
+      <button type="button" className={styles.button} onClick={retry} data-testid={`${testId}-code-retry`}>
+        Retry
+      </button>
+    </div>
+  );
+}
+
+/** The code of a component loaded with ./lazy-retry.ts: the component once loaded, else `fallback(code)`. */
+export function LoadedOr<P extends object>({
+  code,
+  props,
+  fallback,
+}: {
+  code: RetryingImport<{ default: ComponentType<P> }>;
+  props: P;
+  fallback: (code: { state: CodeState<unknown>; retry: () => void }) => ReactNode;
+}): ReactNode {
+  const state = useRetryingImport(code);
+  if (state.status !== 'ready') return fallback({ state, retry: code.retry });
+  const Component = state.module.default;
+  return <Component {...props} />;
 }
 
 /**
@@ -44,18 +106,16 @@ export function island<P extends object>(
   load: () => Promise<{ default: ComponentType<P> }>,
   label?: (props: P) => string,
 ): ComponentType<P> {
-  const Widget = lazy(load);
+  const code = retryingImport(load);
   function Island(props: P): ReactNode {
     const id = typeof testId === 'function' ? testId(props) : testId;
     const title = (props as { title?: ReactNode }).title;
-    const placeholder = <Placeholder name={name} label={label?.(props)} testId={id} title={title} />;
+    const placeholder = (c?: { state: CodeState<unknown>; retry: () => void }) => (
+      <Placeholder name={name} label={label?.(props)} testId={id} title={title} code={c} />
+    );
     return (
-      <BrowserOnly fallback={placeholder}>
-        {() => (
-          <Suspense fallback={placeholder}>
-            <Widget {...props} />
-          </Suspense>
-        )}
+      <BrowserOnly fallback={placeholder()}>
+        {() => <LoadedOr code={code} props={props} fallback={placeholder} />}
       </BrowserOnly>
     );
   }

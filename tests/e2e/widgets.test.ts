@@ -159,6 +159,76 @@ describe('live widgets and surfaces, served by fleetbook start, in Chromium', ()
     await context.close();
   });
 
+  it("a widget's code that fails to download is retried: the frame says so, then the widget appears, without a reload", async () => {
+    // A phone on a bad connection: the first two downloads of FleetHealth's chunk and of the A2UI
+    // renderer's fail; the third is held until the test has seen the frames say so.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, serviceWorkers: 'block' });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const markers = ['fleet-health-totals', 'was not created by the API']; // FleetHealth, A2uiView
+    const chunkOf = new Map<string, string | undefined>();
+    const attempts = new Map<string, number>();
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    await page.route(
+      (url) => url.pathname.endsWith('.js'),
+      async (route) => {
+        const url = route.request().url();
+        if (!chunkOf.has(url)) {
+          const code = await (await fetch(url)).text();
+          chunkOf.set(
+            url,
+            markers.find((m) => code.includes(m)),
+          );
+        }
+        const marker = chunkOf.get(url);
+        if (!marker) return route.continue();
+        const n = (attempts.get(marker) ?? 0) + 1;
+        attempts.set(marker, n);
+        if (n <= 2) return route.abort('internetdisconnected');
+        await released;
+        return route.continue();
+      },
+    );
+    try {
+      // Not until `load`: a chunk held back would hold the load event too.
+      await page.goto(`${base}/docs/dashboards/fleet-overview`, { waitUntil: 'domcontentloaded' });
+      await page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
+      const health = page.getByTestId('fleet-health').first();
+      const surface = page.getByTestId('surface-fleet-overview');
+      await expect.poll(() => health.getAttribute('data-state'), { timeout: 30_000 }).toBe('code-retrying');
+      expect(await health.getByRole('alert').innerText()).toMatch(
+        /FleetHealth: this widget's code could not be loaded; retrying/,
+      );
+      expect(await health.getByRole('button', { name: 'Retry' }).isVisible()).toBe(true);
+      await expect
+        .poll(() => surface.getByTestId('surface-fleet-overview-code').getAttribute('data-code'), { timeout: 30_000 })
+        .toBe('retrying');
+      expect(await surface.getByTestId('surface-fleet-overview-code').innerText()).toMatch(
+        /renderer's code could not be loaded; retrying/,
+      );
+      // The other widgets on the page are not held up.
+      await expect
+        .poll(() => page.getByTestId('device-table').getAttribute('data-state'), { timeout: 30_000 })
+        .toBe('ready');
+
+      release();
+      await expect.poll(() => health.getAttribute('data-state'), { timeout: 30_000 }).toBe('ready');
+      expect(Number(await health.getAttribute('data-total'))).toBeGreaterThan(0);
+      await expect
+        .poll(() => surface.locator('[data-label="devices down"]').getAttribute('data-value'), { timeout: 30_000 })
+        .toMatch(/^\d+$/);
+      expect(Object.fromEntries(attempts)).toEqual({ [markers[0]!]: 3, [markers[1]!]: 3 });
+      expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
+      expect(errors).toEqual([]);
+    } finally {
+      release(); // a failed check must not leave the route waiting
+      await page.unrouteAll({ behavior: 'ignoreErrors' });
+      await context.close();
+    }
+  }, 180_000); // five waits of up to 30 s: a page and its widgets on a loaded machine
+
   it('DeviceTable headers sort the whole list through the API; paging keeps the order', async () => {
     const context = await contextAs(null);
     const page = await context.newPage();
