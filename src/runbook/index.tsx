@@ -9,7 +9,7 @@ import useIsBrowser from '@docusaurus/useIsBrowser';
 import type { ExecutionListProps } from './ExecutionList.tsx';
 import type { RunbookProp } from './runbook-prop.ts';
 import { CodeRetry, LoadedOr, Placeholder } from '../widgets/island.tsx';
-import { retryingImport, type CodeState } from '../widgets/lazy-retry.ts';
+import { codeFailing, retryingImport, type CodeHandle } from '../widgets/lazy-retry.ts';
 import styles from './placeholder.module.css';
 
 export type { ExecutionListProps } from './ExecutionList.tsx';
@@ -18,12 +18,11 @@ export type { RunbookProp } from './runbook-prop.ts';
 // One chunk for all of them, retried when it fails to load (../widgets/lazy-retry.ts).
 const load = () => import('./live.ts');
 type Live = Awaited<ReturnType<typeof load>>;
-type Code = { state: CodeState<unknown>; retry: () => void };
 
 function browserOnly<P extends object>(
   name: string,
   pick: (m: Live) => ComponentType<P>,
-  placeholder: (props: P, code?: Code) => ReactNode,
+  placeholder: (props: P, code?: CodeHandle) => ReactNode,
 ) {
   const code = retryingImport(() => load().then((m) => ({ default: pick(m) })));
   function Component(props: P): ReactNode {
@@ -35,7 +34,7 @@ function browserOnly<P extends object>(
   return Component;
 }
 
-const widgetPlaceholder = (name: string, testId: string) => (_props: unknown, code?: Code) => (
+const widgetPlaceholder = (name: string, testId: string) => (_props: unknown, code?: CodeHandle) => (
   <Placeholder name={name} testId={testId} code={code} />
 );
 
@@ -44,7 +43,7 @@ export const RunbookRunner = browserOnly<{ runbook: RunbookProp }>(
   'RunbookRunner',
   (m) => m.RunbookRunner,
   ({ runbook }, code) => {
-    const failing = code?.state.status === 'retrying' || code?.state.status === 'failed';
+    const failing = code !== undefined && codeFailing(code.state);
     return (
       <section
         className={styles.box}

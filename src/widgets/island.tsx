@@ -1,7 +1,7 @@
 import React, { type ComponentType, type ReactNode } from 'react';
 import BrowserOnly from '@docusaurus/BrowserOnly';
 import clsx from 'clsx';
-import { retryingImport, useRetryingImport, type CodeState, type RetryingImport } from './lazy-retry.ts';
+import { codeFailing, retryingImport, useRetryingImport, type CodeHandle, type RetryingImport } from './lazy-retry.ts';
 import styles from './shared/styles.module.css';
 
 /**
@@ -22,15 +22,14 @@ export function Placeholder({
   testId: string;
   title?: ReactNode;
   className?: string;
-  code?: { state: CodeState<unknown>; retry: () => void };
+  code?: CodeHandle;
 }): ReactNode {
-  const status = code?.state.status;
-  const failing = code && (status === 'retrying' || status === 'failed') ? code : null;
+  const failing = code && codeFailing(code.state) ? code : null;
   return (
     <section
       className={clsx(styles.frame, className)}
       data-testid={testId}
-      data-state={failing ? `code-${status}` : 'placeholder'}
+      data-state={failing ? `code-${failing.state.status}` : 'placeholder'}
       data-widget={name}
     >
       {title && (
@@ -56,14 +55,12 @@ export function CodeRetry({
   testId,
   state,
   retry,
-}: {
+}: CodeHandle & {
   /** e.g. "FleetHealth: this widget's code". */
   what: string;
   testId: string;
-  state: CodeState<unknown>;
-  retry: () => void;
 }): ReactNode {
-  if (state.status !== 'retrying' && state.status !== 'failed') return null;
+  if (!codeFailing(state)) return null;
   return (
     <div role="alert" data-testid={`${testId}-code`} data-code={state.status} data-failures={state.failures}>
       <p className={styles.error}>
@@ -86,7 +83,7 @@ export function LoadedOr<P extends object>({
 }: {
   code: RetryingImport<{ default: ComponentType<P> }>;
   props: P;
-  fallback: (code: { state: CodeState<unknown>; retry: () => void }) => ReactNode;
+  fallback: (code: CodeHandle) => ReactNode;
 }): ReactNode {
   const state = useRetryingImport(code);
   if (state.status !== 'ready') return fallback({ state, retry: code.retry });
@@ -110,7 +107,7 @@ export function island<P extends object>(
   function Island(props: P): ReactNode {
     const id = typeof testId === 'function' ? testId(props) : testId;
     const title = (props as { title?: ReactNode }).title;
-    const placeholder = (c?: { state: CodeState<unknown>; retry: () => void }) => (
+    const placeholder = (c?: CodeHandle) => (
       <Placeholder name={name} label={label?.(props)} testId={id} title={title} code={c} />
     );
     return (

@@ -19,6 +19,16 @@ export type CodeState<M> =
   | { status: 'failed'; failures: number; error: Error }
   | { status: 'ready'; module: M };
 
+/** A module's loading as a widget shows it: its state, and Retry. */
+export interface CodeHandle {
+  state: CodeState<unknown>;
+  retry: () => void;
+}
+
+/** The code could not be loaded (yet): the widget says so instead of its placeholder text. */
+export const codeFailing = (state: CodeState<unknown>): state is Extract<CodeState<unknown>, { failures: number }> =>
+  state.status === 'retrying' || state.status === 'failed';
+
 export interface RetryingImport<M> {
   /** Starts loading (once); after `failed`, starts a new series of attempts. */
   load(): void;
