@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { devicePage } from '../../data-api/src/contracts/registry.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { bearer, client, must, snapshot, type Client } from '../helpers/registry.ts';
@@ -392,7 +393,22 @@ describe('registry CRUD', () => {
           role: 'sensor',
         }),
       );
-      expect(both.heartbeat_interval_s).toBe(60);
+      // No interval given: the product's (docs/products/soil-probe: a 15-minute uplink).
+      expect(both.heartbeat_interval_s).toBe(900);
+    });
+
+    it('a device created without an interval takes its product’s, else the contract’s 60 s', async () => {
+      await sql`insert into products (code, name, category, source_path, spec)
+        values ('crud-silent', 'Silent', 'other', 'test', '{"heartbeat_interval_s": null}'::jsonb)
+        on conflict (code) do nothing`.execute(t.ctx.db);
+      const post = (id: string, product_code: string, extra: Record<string, unknown> = {}) =>
+        must(admin.post('/devices', { id, site_id: 'site_crud-dev-a', product_code, role: 'sensor', ...extra }));
+      expect((await post('dev_crud-hb-probe', 'soil-probe')).heartbeat_interval_s).toBe(900);
+      expect((await post('dev_crud-hb-pump', 'pump-ctl', { role: 'controller' })).heartbeat_interval_s).toBe(60);
+      expect((await post('dev_crud-hb-silent', 'crud-silent')).heartbeat_interval_s).toBe(60);
+      expect((await post('dev_crud-hb-given', 'soil-probe', { heartbeat_interval_s: 1800 })).heartbeat_interval_s).toBe(
+        1800,
+      );
     });
 
     it('refuses a site that differs from the deployment’s site (400, nothing written)', async () => {

@@ -16,7 +16,7 @@ import { json, type Database, type Device as DeviceRow } from '../kernel/db/inde
 import { conflict, notFound, validationError } from '../kernel/errors/index.ts';
 import { iso, likeContains, translateDbError } from '../kernel/db/values.ts';
 import { assertInScope, scopeOf } from '../kernel/auth/tenancy.ts';
-import { assertProductVersion, findDeployment, findSite } from './lookups.ts';
+import { assertProductVersion, findDeployment, findSite, productHeartbeat } from './lookups.ts';
 import { orderDevices } from './device-sort.ts';
 import { recordWrite } from './record.ts';
 import { decodeSortedCursor, encodeSortedCursor, toPage } from '../kernel/db/pagination.ts';
@@ -213,7 +213,7 @@ export async function createDevice(
         desired_state: json({}),
         observed_state: json({}),
         external_refs: json(input.external_refs ?? {}),
-        ...(input.heartbeat_interval_s ? { heartbeat_interval_s: input.heartbeat_interval_s } : {}),
+        heartbeat_interval_s: input.heartbeat_interval_s ?? productHeartbeat(input.product_code),
         ...(input.tags ? { tags: input.tags } : {}),
       })
       .execute()

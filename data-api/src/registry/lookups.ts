@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Principal } from '../kernel/auth/roles.ts';
 import type { Database, Deployment as DeploymentRow, Site as SiteRow } from '../kernel/db/index.ts';
 import { notFound, validationError } from '../kernel/errors/index.ts';
@@ -48,4 +48,16 @@ export async function assertProductVersion(
         { path: `${path}.product_version`, message: `product ${code} has no version ${version}` },
       ]);
   }
+}
+
+/** The contract's heartbeat interval for a device whose product declares none (docs/contracts/mqtt.mdx). */
+export const DEFAULT_HEARTBEAT_S = 60;
+
+/**
+ * A new device's heartbeat interval when its creator gives none: its product's
+ * (`heartbeat_interval_s` in docs/products/<code>/index.mdx), else `fallback`. Without it a
+ * soil probe that reports every 15 minutes would be marked down after 3.
+ */
+export function productHeartbeat(code: string, fallback = DEFAULT_HEARTBEAT_S): RawBuilder<number> {
+  return sql<number>`coalesce((select (spec->>'heartbeat_interval_s')::int from products where code = ${code}), ${fallback})`;
 }

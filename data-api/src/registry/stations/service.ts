@@ -24,7 +24,7 @@ import { ApiError, conflict, notFound, unauthorized, validationError } from '../
 import { iso } from '../../kernel/db/values.ts';
 import { assertInScope, scopeOf } from '../../kernel/auth/tenancy.ts';
 import { findDevice, toDevice } from '../devices.ts';
-import { findSite } from '../lookups.ts';
+import { findSite, productHeartbeat } from '../lookups.ts';
 import { recordWrite } from '../record.ts';
 import { generateClaimCode, hashClaimCode, verifyClaimCode, type ClaimLimiter } from './codes.ts';
 
@@ -308,7 +308,7 @@ async function createStationDevice(trx: Transaction<Database>, c: ClaimRow, acto
       desired_state: json({}),
       observed_state: json({}),
       external_refs: json({ rfid: { station_id: id, mac: c.mac } }),
-      heartbeat_interval_s: DEFAULT_STATION_HEARTBEAT_S,
+      heartbeat_interval_s: productHeartbeat(STATION_PRODUCT, DEFAULT_STATION_HEARTBEAT_S),
     })
     .returningAll()
     .executeTakeFirstOrThrow();
