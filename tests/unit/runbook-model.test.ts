@@ -28,6 +28,7 @@ const item = (id: string, gate: string, extra: Partial<ItemState> = {}): ItemSta
   client_at: null,
   version: 0,
   evidence_items: [],
+  auto_check: null,
   ...extra,
 });
 

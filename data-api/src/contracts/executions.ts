@@ -5,7 +5,14 @@ import * as z from 'zod';
 import { isoDateTime as timestamp } from './primitives.ts';
 import { idSchema } from './ids.ts';
 import { pageOf, pageQuery } from './pagination.ts';
-import { EVIDENCE_KINDS, RUNBOOK_ID_PATTERN, SIGN_OFF_ROLES, gateSchema, type Expect } from './runbook.ts';
+import {
+  AUTO_CHECK_PROBES,
+  EVIDENCE_KINDS,
+  RUNBOOK_ID_PATTERN,
+  SIGN_OFF_ROLES,
+  gateSchema,
+  type Expect,
+} from './runbook.ts';
 
 export const EXECUTION_STATES = ['in_progress', 'blocked', 'done', 'abandoned'] as const;
 export type ExecutionState = (typeof EXECUTION_STATES)[number];
@@ -77,6 +84,11 @@ export const itemStateSchema = z
     /** Bumped on every change: send it back as `if_version` to refuse a change made on stale data. */
     version: z.number().int(),
     evidence_items: z.array(evidenceSchema),
+    /** The item's `auto_check` as the runbook writes it (templates not filled in): POST …/check runs it. */
+    auto_check: z
+      .object({ probe: z.enum(AUTO_CHECK_PROBES), target: z.string() })
+      .nullable()
+      .describe('what POST …/check probes, as the runbook writes it; null when the item has no auto_check'),
   })
   .meta({ id: 'ChecklistItemState' });
 
@@ -152,6 +164,26 @@ export const itemActionResultSchema = z
   })
   .meta({ id: 'ItemActionResult' });
 
+/** What POST …/items/:item_id/check answers: the probe's verdict and the item as it is now. */
+export const autoCheckResultSchema = z
+  .object({
+    passed: z.boolean(),
+    probe: z.enum(AUTO_CHECK_PROBES),
+    /** As the runbook writes it: `{{site.network_server}}:1700`. */
+    template: z.string(),
+    /** What was probed, templates filled in: `10.1.2.3:1700`. */
+    target: z.string(),
+    /** What the probe saw: `PULL_ACK in 12 ms`, `no answer within 5 s`. */
+    detail: z.string(),
+    /** The note a passing probe wrote on the item (null when it failed). */
+    note: z.string().nullable(),
+    at: timestamp,
+    execution: executionSummarySchema,
+    /** Checked when the probe passed (and the item needs no other evidence); unchanged when it failed. */
+    item: itemStateSchema,
+  })
+  .meta({ id: 'AutoCheckResult' });
+
 /* ------------------------------------------------------------------ requests */
 
 export const clientMeta = {
@@ -188,6 +220,8 @@ export const valueSchema = z.strictObject({
   ...clientMeta,
 });
 export const noteSchema = z.strictObject({ note, if_version: ifVersion, ...clientMeta });
+/** Probes are not queued offline (they say something about now): no action_id, no client_at. */
+export const autoCheckRequestSchema = z.strictObject({ if_version: ifVersion });
 export const linkSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).max(2000),
   if_version: ifVersion,
@@ -278,6 +312,7 @@ export type ExecutionSummary = z.infer<typeof executionSummarySchema>;
 export type Execution = z.infer<typeof executionSchema>;
 export type Activity = z.infer<typeof activitySchema>;
 export type ItemActionResult = z.infer<typeof itemActionResultSchema>;
+export type AutoCheckResult = z.infer<typeof autoCheckResultSchema>;
 export type RunbookInfo = z.infer<typeof runbookInfoSchema>;
 export type Whoami = z.infer<typeof whoamiSchema>;
 export type TutorialTrack = z.infer<typeof tutorialTrackSchema>;

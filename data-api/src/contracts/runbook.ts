@@ -28,6 +28,7 @@ export function itemTakes(item: EvidenceKind, kind: 'photo' | 'file' | 'link'): 
 export const SIGN_OFF_ROLES = ['viewer', 'operator', 'automation', 'admin', 'lead'] as const;
 /** Probes an item's `auto_check` may name (one per item). */
 export const AUTO_CHECK_PROBES = ['udp', 'tcp', 'http', 'mqtt', 'device_up'] as const;
+export type AutoCheckProbe = (typeof AUTO_CHECK_PROBES)[number];
 
 /** Docusaurus's own doc frontmatter keys: allowed beside ours, validated by Docusaurus. */
 export const DOCUSAURUS_DOC_KEYS = [

@@ -19,6 +19,7 @@ import { signOffRoutes } from './sign-off-routes.ts';
 export const runbookRoutes: FastifyPluginAsyncZod = async (app) => {
   const deps: RunbooksDeps = {
     db: () => app.ctx.db,
+    broker: () => app.ctx.broker,
     catalog: runbookCatalog(app.ctx.runbooksRoot),
     blobs: new BlobStore(app.ctx.blobDir ?? defaultBlobDir()),
     maxPixels: app.ctx.evidenceMaxPixels ?? maxPixelsFromEnv(),

@@ -41,6 +41,7 @@ import { assertInScope, scopeOf } from '../kernel/auth/tenancy.ts';
 import { decodeCursor, encodeCursor } from '../kernel/db/pagination.ts';
 import { findDeployment } from '../registry/lookups.ts';
 import type { RunbookCatalog } from './catalog.ts';
+import { probeOf } from './auto-check/targets.ts';
 import { applicableGates, conditionDataFor, type SkippedItem } from './conditions.ts';
 
 type Db = Kysely<Database>;
@@ -112,7 +113,13 @@ function toItemState(item: ChecklistItem, gateId: string, row: ItemRow, evidence
     client_at: iso(row.client_at),
     version: row.version,
     evidence_items: evidence.filter((e) => e.item_id === item.id).map(toEvidence),
+    auto_check: autoCheckOf(item),
   };
+}
+
+function autoCheckOf(item: ChecklistItem): ItemState['auto_check'] {
+  const p = probeOf(item);
+  return p ? { probe: p.probe, target: p.template } : null;
 }
 
 interface Parts {
@@ -563,7 +570,10 @@ export type ItemAction =
   | { kind: 'note'; note: string }
   | { kind: 'link'; url: string };
 
-const CHANGE_TYPE: Record<ItemAction['kind'] | 'evidence', string> = {
+type ChangeKind = ItemAction['kind'] | 'evidence' | 'auto_check';
+
+const CHANGE_TYPE: Record<ChangeKind, string> = {
+  auto_check: 'execution.item_ticked',
   tick: 'execution.item_ticked',
   untick: 'execution.item_unticked',
   value: 'execution.value_recorded',
@@ -595,7 +605,7 @@ async function openItem(
   executionId: string,
   itemId: string,
   meta: ActionMeta,
-  kind: ItemAction['kind'] | 'evidence',
+  kind: ChangeKind,
   ifVersion?: number,
 ): Promise<ItemContext | null> {
   const row = await findExecution(trx, who, executionId, true);
@@ -779,7 +789,7 @@ async function applyItemChange(
   trx: Trx,
   who: Principal,
   ctx: ItemContext,
-  kind: ItemAction['kind'] | 'evidence',
+  kind: ChangeKind,
   patch: Partial<Pick<ItemRow, 'checked' | 'value' | 'flagged' | 'note'>>,
   meta: ActionMeta,
   detail: Record<string, unknown>,
@@ -828,6 +838,83 @@ async function applyItemChange(
   });
   await emitBlocked(trx, row, after, summary, who);
   return { execution: summary, item, duplicate: false };
+}
+
+/* ------------------------------------------------------------------ auto_check */
+
+/** A probe's verdict, as auto-check/check.ts hands it over to be recorded. */
+export interface AutoCheckVerdict {
+  probe: string;
+  template: string;
+  target: string;
+  passed: boolean;
+  detail: string;
+}
+
+/**
+ * Before a probe runs (outside any transaction: a probe takes up to 5 s): the same rules as a
+ * tick — the execution open, the item reachable and not signed off, `if_version` current — and
+ * the item's own `auto_check`, as the execution's snapshot of the runbook has it.
+ */
+export async function precheckAutoCheck(
+  db: Db,
+  who: Principal,
+  executionId: string,
+  itemId: string,
+  ifVersion: number | undefined,
+): Promise<{
+  execution: { id: string; deployment_id: string; site_id: string; customer_id: string };
+  item: ChecklistItem;
+}> {
+  const ctx = (await openItem(db, who, executionId, itemId, {}, 'auto_check', ifVersion))!;
+  if (!ctx.at.item.auto_check)
+    throw conflict(`item ${itemId} has no auto_check in runbook ${ctx.row.runbook_id}: tick it by hand`);
+  return { execution: ctx.row, item: ctx.at.item };
+}
+
+/**
+ * Records a probe's verdict. Passed: the item is checked (when its evidence is `none` or
+ * `note`: the probe's note is that evidence) with the note, by the caller — a change like a
+ * tick (activity, audit, `execution.item_ticked`). Failed: the item is left as it is; the
+ * activity log and the audit say what was probed and why it failed.
+ */
+export async function recordAutoCheck(
+  db: Db,
+  who: Principal,
+  executionId: string,
+  itemId: string,
+  verdict: AutoCheckVerdict,
+  note: string | null,
+  ifVersion: number | undefined,
+): Promise<ItemActionResult> {
+  return db.transaction().execute(async (trx) => {
+    const ctx = (await openItem(trx, who, executionId, itemId, {}, 'auto_check', ifVersion))!;
+    const detail = { auto_check: verdict };
+    if (verdict.passed && note !== null) {
+      const ticks = ctx.at.item.evidence === 'none' || ctx.at.item.evidence === 'note';
+      return applyItemChange(
+        trx,
+        who,
+        ctx,
+        'auto_check',
+        { note, ...(ticks ? { checked: true } : {}) },
+        {},
+        detail,
+        null,
+      );
+    }
+    const { row, at, parts, current } = ctx;
+    const item = toItemState(at.item, at.gate.id, current, parts.evidence);
+    await logActivity(trx, row.id, who, 'auto_check', { gate_id: at.gate.id, item_id: itemId }, {}, detail);
+    await recordAudit(trx, who, {
+      action: 'auto_check',
+      entity: 'runbook_execution',
+      entityId: row.id,
+      customerId: row.customer_id,
+      after: { item_id: itemId, ...detail },
+    });
+    return { execution: toSummary(row, parts), item, duplicate: false };
+  });
 }
 
 const stripEvidence = (i: ItemState) => ({ ...i, evidence_items: i.evidence_items.map((e) => e.id) });

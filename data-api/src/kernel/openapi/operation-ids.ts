@@ -75,6 +75,7 @@ const NAMED: Record<string, string> = {
   'POST /api/v1/runbook-executions/:id/items/:item_id/value': 'recordRunbookItemValue',
   'POST /api/v1/runbook-executions/:id/items/:item_id/note': 'addRunbookItemNote',
   'POST /api/v1/runbook-executions/:id/items/:item_id/link': 'addRunbookItemLink',
+  'POST /api/v1/runbook-executions/:id/items/:item_id/check': 'checkRunbookItem',
   'POST /api/v1/runbook-executions/:id/items/:item_id/evidence': 'attachRunbookItemEvidence',
   'GET /api/v1/runbook-executions/:id/evidence/:evidence_id': 'getRunbookEvidence',
   'POST /api/v1/runbook-executions/:id/gates/:gate_id/sign-off': 'signOffRunbookGate',
