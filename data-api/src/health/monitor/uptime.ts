@@ -20,8 +20,9 @@ export async function computeUptime(
   const scope = who.customerId;
   const rows = await sql<{ id: string; name: string | null; up_s: number; down_s: number; devices: number }>`
     with ev as (
-      (select distinct on (device_id) device_id, site_id, customer_id, status, ${from}::timestamptz as at
-         from device_health_events where at < ${from} order by device_id, at desc)
+      -- e.at, not at: a bare name in ORDER BY is the output column (here the constant from).
+      (select distinct on (e.device_id) e.device_id, e.site_id, e.customer_id, e.status, ${from}::timestamptz as at
+         from device_health_events e where e.at < ${from} order by e.device_id, e.at desc)
       union all
       select device_id, site_id, customer_id, status, at from device_health_events where at >= ${from} and at < ${to}
     ),
