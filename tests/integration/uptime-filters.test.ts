@@ -4,7 +4,9 @@ import { backendName, bearer, seedFleet, tag, type Fleet } from './ingest-fixtur
 
 // GET /uptime (contracts/uptime.ts): each device's state over [from, to) is its last transition
 // before `from` (at the site and customer that transition recorded), then its transitions in the
-// window.
+// window. It takes the fleet filters (site_id, customer_id, product_code: named and checked as on
+// /fleet/health and the device list) and group_by=product, tenant-scoped, so FleetHealth on a
+// product page shows that product's uptime per site (spec widgets.md: "uptime % over a window").
 describe(`uptime (${backendName()})`, () => {
   let t: TestApp;
   let fleet: Fleet;
@@ -67,5 +69,80 @@ describe(`uptime (${backendName()})`, () => {
       { id: s0, name: s0, uptime_pct: 58.333, up_s: 210, down_s: 150, devices: 3 },
       { id: s1, name: s1, uptime_pct: 100, up_s: 120, down_s: 0, devices: 1 },
     ]);
+  });
+
+  it('per site, filtered by product: only that product’s devices count, unlike the unfiltered figure', async () => {
+    const s0 = fleet.sites[0]!;
+    const all = await items(`group_by=site&site_id=${s0}`);
+    // gw 90 + p1 0 + p2 120 up; gw 30 + p1 120 down. The mover's time is at the other site.
+    expect(all).toEqual([{ id: s0, name: s0, uptime_pct: 58.333, up_s: 210, down_s: 150, devices: 3 }]);
+    expect(await items(`group_by=site&site_id=${s0}&product_code=lorawan-gw`)).toEqual([
+      { id: s0, name: s0, uptime_pct: 75, up_s: 90, down_s: 30, devices: 1 },
+    ]);
+    expect(await items(`group_by=site&product_code=soil-probe&customer_id=${fleet.customer}`)).toEqual([
+      { id: s0, name: s0, uptime_pct: 50, up_s: 120, down_s: 120, devices: 2 },
+      { id: fleet.sites[1], name: fleet.sites[1], uptime_pct: 100, up_s: 120, down_s: 0, devices: 1 },
+    ]);
+    // The CSV export (the widget's button) takes the same filters.
+    const csv = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/uptime?group_by=site&site_id=${s0}&product_code=lorawan-gw&${window}`,
+      headers: { ...admin, accept: 'text/csv' },
+    });
+    expect(csv.statusCode, csv.body).toBe(200);
+    expect(csv.body.trim().split('\r\n').slice(1)).toEqual([
+      `site,${new Date(t0).toISOString()},${new Date(t0 + 120_000).toISOString()},${s0},${s0},75,90,30,1`,
+    ]);
+  });
+
+  it('group_by=product: one row per product, named from the catalog', async () => {
+    expect(await items(`group_by=product&site_id=${fleet.sites[0]}`)).toEqual([
+      { id: 'lorawan-gw', name: expect.any(String), uptime_pct: 75, up_s: 90, down_s: 30, devices: 1 },
+      { id: 'soil-probe', name: expect.any(String), uptime_pct: 50, up_s: 120, down_s: 120, devices: 2 },
+    ]);
+    const everything = await items('group_by=product');
+    expect(everything.map((i) => i.id)).toEqual(['lorawan-gw', 'soil-probe']);
+    // soil-probe everywhere: p1, p2, the mover and the other customer's probe.
+    expect(everything[1]).toMatchObject({ up_s: 240, down_s: 240, devices: 4 });
+  });
+
+  it('refuses a bad filter value with a 400 naming the field (a known field, a bad value)', async () => {
+    const cases: Array<[string, string, RegExp]> = [
+      ['site_id=nope', 'querystring.site_id', /expected an id like site_…/],
+      [`customer_id=${fleet.sites[0]}`, 'querystring.customer_id', /expected an id like cus_…/],
+      [`product_code=${'x'.repeat(65)}`, 'querystring.product_code', /64/],
+      ['group_by=planet', 'querystring.group_by', /expected one of site, product, customer/],
+    ];
+    for (const [query, field, message] of cases) {
+      const res = await get(query);
+      expect(res.statusCode, `${query}: ${res.body}`).toBe(400);
+      const issues = (res.json() as { issues?: Array<{ path: string; message: string }> }).issues ?? [];
+      expect(issues, query).toEqual([{ path: field, message: expect.stringMatching(message) }]);
+    }
+  });
+
+  it('a customer-scoped token filtered by another customer’s site or id sees nothing of it', async () => {
+    const scoped = await bearer(t.ctx.db, 'viewer', fleet.customer);
+    expect(await items(`group_by=site&site_id=${other.sites[0]}`, scoped)).toEqual([]);
+    expect(await items(`group_by=product&site_id=${other.sites[0]}`, scoped)).toEqual([]);
+    expect(await items(`group_by=customer&customer_id=${other.customer}`, scoped)).toEqual([]);
+    // Its own, unfiltered by site, per product: the other customer's probe is not in soil-probe.
+    expect(await items('group_by=product', scoped)).toEqual([
+      expect.objectContaining({ id: 'lorawan-gw', up_s: 90, down_s: 30, devices: 1 }),
+      expect.objectContaining({ id: 'soil-probe', up_s: 240, down_s: 120, devices: 3 }),
+    ]);
+    // The admin does see it.
+    expect(await items(`group_by=site&site_id=${other.sites[0]}`)).toEqual([
+      expect.objectContaining({ id: other.sites[0], uptime_pct: 0, down_s: 120, devices: 1 }),
+    ]);
+  });
+
+  it('the OpenAPI document lists the filters and group_by=product from the same schema', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json', headers: admin })).json();
+    const params = doc.paths['/api/v1/uptime'].get.parameters as Array<{ name: string; schema: { enum?: string[] } }>;
+    expect(params.map((p) => p.name)).toEqual(
+      expect.arrayContaining(['group_by', 'from', 'to', 'site_id', 'customer_id', 'product_code']),
+    );
+    expect(params.find((p) => p.name === 'group_by')!.schema.enum).toEqual(['site', 'product', 'customer']);
   });
 });

@@ -5,11 +5,18 @@ import { idSchema } from './ids.ts';
 export const FLEET_GROUPS = ['site', 'product', 'customer'] as const;
 export type FleetGroupBy = (typeof FLEET_GROUPS)[number];
 
-export const fleetHealthQuery = z.strictObject({
-  group_by: z.enum(FLEET_GROUPS, { error: `expected one of ${FLEET_GROUPS.join(', ')}` }).default('site'),
+export const fleetGroupBy = z.enum(FLEET_GROUPS, { error: `expected one of ${FLEET_GROUPS.join(', ')}` });
+
+/** The fleet filters, named and checked as on the device list: /fleet/health and /uptime take them. */
+export const fleetFilters = {
   site_id: idSchema('site').optional(),
   customer_id: idSchema('customer').optional(),
   product_code: z.string().max(64).optional(),
+};
+
+export const fleetHealthQuery = z.strictObject({
+  group_by: fleetGroupBy.default('site'),
+  ...fleetFilters,
 });
 export type FleetHealthQuery = z.infer<typeof fleetHealthQuery>;
 

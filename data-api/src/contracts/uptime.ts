@@ -1,12 +1,16 @@
 // Route schemas of the monitor area. No server-only imports: the browser may import them.
 import { z } from 'zod';
 import { isoDateTime as isoDate } from './primitives.ts';
+import { FLEET_GROUPS, fleetFilters, fleetGroupBy } from './fleet.ts';
 
 export const uptimeQuery = z
   .strictObject({
-    group_by: z.enum(['customer', 'site']).default('site'),
+    group_by: fleetGroupBy.default('site'),
     from: isoDate.optional().describe('default: 30 days before `to`'),
     to: isoDate.optional().describe('default: now'),
+    site_id: fleetFilters.site_id.describe('only time the devices spent at this site'),
+    customer_id: fleetFilters.customer_id.describe("only time the devices spent at this customer's sites"),
+    product_code: fleetFilters.product_code.describe('only devices of this product'),
   })
   .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), {
     message: 'from must be before to',
@@ -15,12 +19,12 @@ export const uptimeQuery = z
 
 export const uptimeSchema = z
   .object({
-    group_by: z.enum(['customer', 'site']),
+    group_by: z.enum(FLEET_GROUPS),
     from: z.string(),
     to: z.string(),
     items: z.array(
       z.object({
-        id: z.string(),
+        id: z.string().describe('customer id, site id or product code'),
         name: z.string().nullable(),
         uptime_pct: z
           .number()

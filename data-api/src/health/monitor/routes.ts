@@ -10,9 +10,10 @@ export const monitorRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { auth: 'viewer', csv: true },
       schema: {
-        summary: 'Uptime per customer or site',
+        summary: 'Uptime per customer, site or product',
         description:
-          'From the device health history (up/down transitions): up time / (up + down) per group over [from, to). Default window: the last 30 days.',
+          'From the device health history (up/down transitions): up time / (up + down) per group over [from, to). Default window: the last 30 days. ' +
+          '`site_id`, `customer_id` and `product_code` keep only the time of those devices (as on /fleet/health); a customer-scoped token sees only its customer.',
         tags: ['health'],
         querystring: uptimeQuery,
         response: { 200: uptimeSchema },

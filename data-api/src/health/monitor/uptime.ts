@@ -2,32 +2,67 @@ import { sql, type Kysely } from 'kysely';
 import type { Principal } from '../../kernel/auth/roles.ts';
 import type { Database } from '../../kernel/db/index.ts';
 import type { Uptime } from '../../contracts/uptime.ts';
+import type { FleetGroupBy } from '../../contracts/fleet.ts';
+
+/** The uptime query after validation (contracts/uptime.ts). */
+export interface UptimeQuery {
+  group_by: FleetGroupBy;
+  from?: string;
+  to?: string;
+  site_id?: string;
+  customer_id?: string;
+  product_code?: string;
+}
 
 /**
- * Uptime per customer or site from the health history (SLA reports). Each device's state
- * over [from, to) is its last transition before `from`, then each transition in the
+ * Uptime per customer, site or product from the health history (SLA reports). Each device's
+ * state over [from, to) is its last transition before `from`, then each transition in the
  * window; time in `up` and `down` is summed per group. Time in no known state (a device
  * never heard from) counts for neither.
+ *
+ * Site and customer (group and filter) are the ones each transition recorded, so time a device
+ * spent at a site stays that site's after it moves; they are applied to the intervals, after each
+ * device's state at `from` is found. Product is the device's own (registry), so a product filter
+ * narrows the devices read from the history before anything else (index on device_id, at).
  */
-export async function computeUptime(
-  db: Kysely<Database>,
-  who: Principal,
-  q: { group_by: 'customer' | 'site'; from?: string; to?: string },
-): Promise<Uptime> {
+export async function computeUptime(db: Kysely<Database>, who: Principal, q: UptimeQuery): Promise<Uptime> {
   const to = q.to ? new Date(q.to) : new Date();
   const from = q.from ? new Date(q.from) : new Date(to.getTime() - 30 * 86_400_000);
-  const key = q.group_by === 'customer' ? sql.ref('customer_id') : sql.ref('site_id');
-  const scope = who.customerId;
+  const key =
+    q.group_by === 'customer'
+      ? sql.ref('customer_id')
+      : q.group_by === 'site'
+        ? sql.ref('site_id')
+        : sql.ref('product_code');
+  const byProduct = q.group_by === 'product';
+  const ofProduct = q.product_code
+    ? sql`and device_id in (select id from devices where product_code = ${q.product_code})`
+    : sql``;
+  const where = [
+    sql`${key} is not null`,
+    ...(who.customerId ? [sql`customer_id = ${who.customerId}`] : []),
+    ...(q.customer_id ? [sql`customer_id = ${q.customer_id}`] : []),
+    ...(q.site_id ? [sql`site_id = ${q.site_id}`] : []),
+  ];
+  const name =
+    q.group_by === 'customer'
+      ? sql`(select name from customers c where c.id = g.id)`
+      : q.group_by === 'site'
+        ? sql`(select name from sites s where s.id = g.id)`
+        : sql`(select name from products p where p.code = g.id)`;
   const rows = await sql<{ id: string; name: string | null; up_s: number; down_s: number; devices: number }>`
     with ev as (
       -- e.at, not at: a bare name in ORDER BY is the output column (here the constant from).
       (select distinct on (e.device_id) e.device_id, e.site_id, e.customer_id, e.status, ${from}::timestamptz as at
-         from device_health_events e where e.at < ${from} order by e.device_id, e.at desc)
+         from device_health_events e where e.at < ${from} ${ofProduct} order by e.device_id, e.at desc)
       union all
-      select device_id, site_id, customer_id, status, at from device_health_events where at >= ${from} and at < ${to}
+      select device_id, site_id, customer_id, status, at from device_health_events
+       where at >= ${from} and at < ${to} ${ofProduct}
     ),
     iv as (
-      select *, coalesce(lead(at) over (partition by device_id order by at), least(${to}::timestamptz, now())) as until from ev
+      select ev.*${byProduct ? sql`, d.product_code` : sql``},
+        coalesce(lead(ev.at) over (partition by ev.device_id order by ev.at), least(${to}::timestamptz, now())) as until
+      from ev ${byProduct ? sql`join devices d on d.id = ev.device_id` : sql``}
     ),
     g as (
       select ${key} as id,
@@ -35,10 +70,10 @@ export async function computeUptime(
         coalesce(sum(extract(epoch from (until - at))) filter (where status = 'down' and until > at), 0)::float8 as down_s,
         count(distinct device_id)::int as devices
       from iv
-      where ${key} is not null ${scope ? sql`and customer_id = ${scope}` : sql``}
+      where ${sql.join(where, sql` and `)}
       group by 1
     )
-    select g.*, ${q.group_by === 'customer' ? sql`(select name from customers c where c.id = g.id)` : sql`(select name from sites s where s.id = g.id)`} as name
+    select g.*, ${name} as name
     from g order by g.id`.execute(db);
   return {
     group_by: q.group_by,
