@@ -4,9 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { automationRunPage, automationRunSchema } from '../../data-api/src/contracts/automation-runs.ts';
 import { telemetrySeries } from '../../data-api/src/contracts/telemetry.ts';
-import { uptimeSchema } from '../../data-api/src/contracts/uptime.ts';
+import { uptimeQuery, uptimeSchema } from '../../data-api/src/contracts/uptime.ts';
 import { ContractMismatchError, parseAnswer } from '../../src/data/parse.ts';
 import { uptimeByGroup } from '../../src/widgets/FleetHealth/uptime.ts';
+import { uptimePath } from '../../src/widgets/FleetHealth/query.ts';
 import { actionStates, toRunView } from '../../src/widgets/RunTimeline/runs.ts';
 import { appendSample, autoBucket, seriesPoints } from '../../src/widgets/TelemetryChart/series.ts';
 import { parseDuration, timeAgo } from '../../src/widgets/shared/format.ts';
@@ -25,6 +26,25 @@ describe('FleetHealth uptime', () => {
     };
     const m = uptimeByGroup(parseAnswer(uptimeSchema, '/uptime', body));
     expect([...m]).toEqual([['site_a', 99.5]]);
+  });
+  it('asks /uptime for the devices the counts are of: the filters, and product grouping too', () => {
+    const from = Date.parse('2026-01-01T00:00:00Z');
+    const to = Date.parse('2026-01-31T00:00:00Z');
+    const read = (path: string) => Object.fromEntries(new URLSearchParams(path.split('?')[1]));
+    // A product page: <FleetHealth groupBy="site" product="lorawan-gw" window="30d"> (its CSV
+    // button downloads the same path).
+    const page = uptimePath({ groupBy: 'site', product: 'lorawan-gw' }, from, to);
+    expect(page.split('?')[0]).toBe('/uptime');
+    expect(read(page)).toEqual({
+      group_by: 'site',
+      product_code: 'lorawan-gw',
+      from: '2026-01-01T00:00:00.000Z',
+      to: '2026-01-31T00:00:00.000Z',
+    });
+    const byProduct = uptimePath({ groupBy: 'product', customer: 'cus_a', site: 'site_a' }, from, to);
+    expect(read(byProduct)).toMatchObject({ group_by: 'product', customer_id: 'cus_a', site_id: 'site_a' });
+    // Queries the API's own contract accepts.
+    for (const path of [page, byProduct]) expect(uptimeQuery.safeParse(read(path)).error, path).toBeUndefined();
   });
   it('refuses an answer of another shape, naming the field', () => {
     const body = { group_by: 'site', from: 'x', to: 'y', items: [{ site_id: 'site_b', uptime: 0.5 }] };

@@ -6,11 +6,12 @@ import { frameStyles as s, WidgetFrame, scrollRegion, titleText } from '../share
 import { useFleetHealth } from './useFleetHealth.ts';
 import { uptimeSchema } from '../../../data-api/src/contracts/uptime.ts';
 import { uptimeByGroup } from './uptime.ts';
+import { uptimePath } from './query.ts';
 import { CsvButton } from '../shared/CsvButton.tsx';
 
 export interface FleetHealthProps {
   groupBy?: GroupBy;
-  /** Uptime window, e.g. `30d` (uptime needs /api/v1/uptime; per site or customer). */
+  /** Uptime window, e.g. `30d` (from /api/v1/uptime, for the same devices as the counts). */
   window?: string;
   /** Limit to one customer, site or product. */
   customer?: string;
@@ -32,11 +33,9 @@ export function FleetHealth({
   const windowMs = parseDuration(window) ?? 30 * 86_400_000;
   // Rounded to the minute so the path (and the fetch) is stable between renders.
   const to = Math.floor(Date.now() / 60_000) * 60_000;
-  const uptimePath =
-    groupBy === 'product'
-      ? null
-      : `/uptime?group_by=${groupBy}&from=${new Date(to - windowMs).toISOString()}&to=${new Date(to).toISOString()}`;
-  const uptime = useLiveResource(uptimePath, uptimeSchema, { missingIsUnavailable: true, refreshMs: 300_000 });
+  // The same devices as the counts: the filters go to /uptime too (and so to its CSV).
+  const uptimeUrl = uptimePath({ groupBy, customer, site, product }, to - windowMs, to);
+  const uptime = useLiveResource(uptimeUrl, uptimeSchema, { missingIsUnavailable: true, refreshMs: 300_000 });
 
   const counts = fleet.data;
   const uptimeBy = useMemo(
@@ -52,7 +51,7 @@ export function FleetHealth({
       title={title ?? `Fleet health by ${groupBy}`}
       toolbar={
         uptime.status === 'ready' ? (
-          <CsvButton path={uptimePath} name={`uptime-by-${groupBy}`} testId="fleet-health" />
+          <CsvButton path={uptimeUrl} name={`uptime-by-${groupBy}`} testId="fleet-health" />
         ) : undefined
       }
       state={fleet}
@@ -132,7 +131,7 @@ export function FleetHealth({
               </tbody>
             </table>
           </div>
-          {groupBy !== 'product' && uptime.status === 'unavailable' && (
+          {uptime.status === 'unavailable' && (
             <p className={s.note}>Uptime % appears here once the data API offers /api/v1/uptime.</p>
           )}
         </>
