@@ -8,50 +8,64 @@ import React, { type ComponentType, type ReactNode } from 'react';
 import useIsBrowser from '@docusaurus/useIsBrowser';
 import type { ExecutionListProps } from './ExecutionList.tsx';
 import type { RunbookProp } from './runbook-prop.ts';
-import { CodeRetry, LoadedOr, Placeholder } from '../widgets/island.tsx';
+import { CodeRetry, Crashed, LoadedOr, Placeholder } from '../widgets/island.tsx';
 import { codeFailing, retryingImport, type CodeHandle } from '../widgets/lazy-retry.ts';
+import type { Crash } from '../widgets/WidgetBoundary.tsx';
 import styles from './placeholder.module.css';
 
 export type { ExecutionListProps } from './ExecutionList.tsx';
 export type { RunbookProp } from './runbook-prop.ts';
 
-// One chunk for all of them, retried when it fails to load (../widgets/lazy-retry.ts).
+// One chunk for all of them, retried when it fails to load (../widgets/lazy-retry.ts); each
+// mounted component has an error boundary of its own (../widgets/WidgetBoundary.tsx).
 const load = () => import('./live.ts');
 type Live = Awaited<ReturnType<typeof load>>;
 
 function browserOnly<P extends object>(
   name: string,
   pick: (m: Live) => ComponentType<P>,
-  placeholder: (props: P, code?: CodeHandle) => ReactNode,
+  placeholder: (props: P, code?: CodeHandle, crash?: Crash) => ReactNode,
 ) {
   const code = retryingImport(() => load().then((m) => ({ default: pick(m) })));
   function Component(props: P): ReactNode {
     const isBrowser = useIsBrowser();
     if (!isBrowser) return placeholder(props);
-    return <LoadedOr code={code} props={props} fallback={(c) => placeholder(props, c)} />;
+    return (
+      <LoadedOr
+        code={code}
+        props={props}
+        fallback={(c) => placeholder(props, c)}
+        crashed={{ name, view: (crash) => placeholder(props, undefined, crash) }}
+      />
+    );
   }
   Component.displayName = name;
   return Component;
 }
 
-const widgetPlaceholder = (name: string, testId: string) => (_props: unknown, code?: CodeHandle) => (
-  <Placeholder name={name} testId={testId} code={code} />
+const widgetPlaceholder = (name: string, testId: string) => (_props: unknown, code?: CodeHandle, crash?: Crash) => (
+  <Placeholder name={name} testId={testId} code={code} crash={crash} />
 );
 
 /** The live checklist of a runbook page (the printable checklist stays below it). */
 export const RunbookRunner = browserOnly<{ runbook: RunbookProp }>(
   'RunbookRunner',
   (m) => m.RunbookRunner,
-  ({ runbook }, code) => {
+  ({ runbook }, code, crash) => {
     const failing = code !== undefined && codeFailing(code.state);
     return (
       <section
         className={styles.box}
         data-testid="runbook-runner"
-        data-state={failing ? `code-${code?.state.status}` : 'placeholder'}
+        data-state={crash ? 'crashed' : failing ? `code-${code?.state.status}` : 'placeholder'}
         data-runbook={runbook.id}
       >
-        {failing && code ? (
+        {crash ? (
+          <>
+            <Crashed what="RunbookRunner: the live checklist" testId="runbook-runner" {...crash} />
+            The printable checklist is below.
+          </>
+        ) : failing && code ? (
           <>
             <CodeRetry what="RunbookRunner: the live checklist's code" testId="runbook-runner" {...code} />
             The printable checklist is below.

@@ -139,6 +139,7 @@ function LiveSurface({ name, params, site, testId }: SurfaceProps & { testId: st
           {actionError}
         </p>
       )}
+      {/* No boundary of its own: a view that throws crashes the Surface island, which says so (Retry). */}
       {response && (
         <LoadedOr
           key={drawing}

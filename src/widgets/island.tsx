@@ -2,12 +2,15 @@ import React, { type ComponentType, type ReactNode } from 'react';
 import BrowserOnly from '@docusaurus/BrowserOnly';
 import clsx from 'clsx';
 import { codeFailing, retryingImport, useRetryingImport, type CodeHandle, type RetryingImport } from './lazy-retry.ts';
+import { WidgetBoundary, type Crash } from './WidgetBoundary.tsx';
 import styles from './shared/styles.module.css';
 
 /**
  * What the static HTML holds for a widget: its name (widgets.md: "renders on the server as a
  * placeholder with the widget's name"), never live data. In the browser it stays while the
  * widget's code loads; when that fails it says so (`code`), state `code-retrying` or `code-failed`.
+ * When the loaded widget throws while rendering (./WidgetBoundary.tsx) it stands in for it and
+ * says so (`crash`), state `crashed`.
  */
 export function Placeholder({
   name,
@@ -16,6 +19,7 @@ export function Placeholder({
   title,
   className,
   code,
+  crash,
 }: {
   name: string;
   label?: string;
@@ -23,13 +27,14 @@ export function Placeholder({
   title?: ReactNode;
   className?: string;
   code?: CodeHandle;
+  crash?: Crash;
 }): ReactNode {
   const failing = code && codeFailing(code.state) ? code : null;
   return (
     <section
       className={clsx(styles.frame, className)}
       data-testid={testId}
-      data-state={failing ? `code-${failing.state.status}` : 'placeholder'}
+      data-state={crash ? 'crashed' : failing ? `code-${failing.state.status}` : 'placeholder'}
       data-widget={name}
     >
       {title && (
@@ -37,7 +42,9 @@ export function Placeholder({
           <h3 className={styles.title}>{title}</h3>
         </header>
       )}
-      {failing ? (
+      {crash ? (
+        <Crashed what={`${label ?? name}: this widget`} testId={testId} {...crash} />
+      ) : failing ? (
         <CodeRetry what={`${label ?? name}: this widget's code`} testId={testId} {...failing} />
       ) : (
         <p className={styles.note}>{`${label ?? name}: live data loads in the browser…`}</p>
@@ -75,27 +82,65 @@ export function CodeRetry({
   );
 }
 
-/** The code of a component loaded with ./lazy-retry.ts: the component once loaded, else `fallback(code)`. */
+/**
+ * What a widget shows when it threw while rendering (./WidgetBoundary.tsx), e.g. on an older
+ * phone browser: the error, and Retry, which mounts the widget again.
+ */
+export function Crashed({
+  what,
+  testId,
+  error,
+  retry,
+}: Crash & {
+  /** e.g. "FleetHealth: this widget". */
+  what: string;
+  testId: string;
+}): ReactNode {
+  return (
+    <div role="alert" data-testid={`${testId}-crashed`}>
+      <p className={styles.error}>{`${what} failed to display: ${error.message}`}</p>
+      <button type="button" className={styles.button} onClick={retry} data-testid={`${testId}-crashed-retry`}>
+        Retry
+      </button>
+    </div>
+  );
+}
+
+/**
+ * The code of a component loaded with ./lazy-retry.ts: the component once loaded, else
+ * `fallback(code)`. With `crashed`, the component has an error boundary of its own
+ * (./WidgetBoundary.tsx): if it throws while rendering, `crashed.view` stands in for it, and it
+ * is mounted again on Retry or when its props change. Without, an error goes to the boundary
+ * around (the A2UI view inside a Surface: the Surface island's).
+ */
 export function LoadedOr<P extends object>({
   code,
   props,
   fallback,
+  crashed,
 }: {
   code: RetryingImport<{ default: ComponentType<P> }>;
   props: P;
   fallback: (code: CodeHandle) => ReactNode;
+  crashed?: { name: string; view: (crash: Crash) => ReactNode };
 }): ReactNode {
   const state = useRetryingImport(code);
   if (state.status !== 'ready') return fallback({ state, retry: code.retry });
   const Component = state.module.default;
-  return <Component {...props} />;
+  if (!crashed) return <Component {...props} />;
+  return (
+    <WidgetBoundary name={crashed.name} resetKeys={Object.values(props)} fallback={crashed.view}>
+      <Component {...props} />
+    </WidgetBoundary>
+  );
 }
 
 /**
  * A widget as an island: the page's own chunk holds only this wrapper and the placeholder;
  * the widget (and recharts, A2UI, zod…) is an async chunk loaded in the browser. So a
  * thousand MDX pages using widgets compile and render almost like pages without them, and
- * nothing a widget does can break the static build.
+ * nothing a widget does can break the static build. Nor the page: a widget that throws while
+ * rendering is replaced by its frame saying so, with Retry (LoadedOr's `crashed`).
  */
 export function island<P extends object>(
   name: string,
@@ -107,12 +152,19 @@ export function island<P extends object>(
   function Island(props: P): ReactNode {
     const id = typeof testId === 'function' ? testId(props) : testId;
     const title = (props as { title?: ReactNode }).title;
-    const placeholder = (c?: CodeHandle) => (
-      <Placeholder name={name} label={label?.(props)} testId={id} title={title} code={c} />
+    const placeholder = (c?: CodeHandle, crash?: Crash) => (
+      <Placeholder name={name} label={label?.(props)} testId={id} title={title} code={c} crash={crash} />
     );
     return (
       <BrowserOnly fallback={placeholder()}>
-        {() => <LoadedOr code={code} props={props} fallback={placeholder} />}
+        {() => (
+          <LoadedOr
+            code={code}
+            props={props}
+            fallback={placeholder}
+            crashed={{ name: label?.(props) ?? name, view: (crash) => placeholder(undefined, crash) }}
+          />
+        )}
       </BrowserOnly>
     );
   }
