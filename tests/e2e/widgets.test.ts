@@ -229,6 +229,72 @@ describe('live widgets and surfaces, served by fleetbook start, in Chromium', ()
     }
   }, 180_000); // five waits of up to 30 s: a page and its widgets on a loaded machine
 
+  it('a widget that throws while rendering (an older phone browser) says so in its own frame; the rest of the page goes on; Retry draws it, without a reload', async () => {
+    // A phone whose browser has no String.prototype.matchAll (Safari before iOS 13): the A2UI
+    // surface calls it while it draws each open alert's title (TextWithTimes); the fleet overview's
+    // other widgets do not. Without a boundary of its own the whole page content would be replaced.
+    const open = await api('GET', '/alerts?state=open&limit=1');
+    if (open.status === 404) return; // alerting not installed on this API
+    // The surface draws the monitor's open alerts: its first sweeps come one interval after the start.
+    await expect
+      .poll(async () => (await api('GET', '/alerts?state=open&limit=1')).body.items.length, {
+        timeout: 60_000,
+      })
+      .toBeGreaterThan(0);
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    await context.addInitScript(() => {
+      const matchAll = Object.getOwnPropertyDescriptor(String.prototype, 'matchAll')!;
+      delete (String.prototype as { matchAll?: unknown }).matchAll;
+      // A newer browser, for the Retry below.
+      (window as unknown as { restoreMatchAll: () => void }).restoreMatchAll = () =>
+        Object.defineProperty(String.prototype, 'matchAll', matchAll);
+    });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const logged: string[] = [];
+    page.on('console', (m) => void (m.type() === 'error' && logged.push(m.text())));
+    try {
+      await page.goto(`${base}/docs/dashboards/fleet-overview`);
+      await page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
+      const surface = page.getByTestId('surface-fleet-overview');
+      await expect.poll(() => surface.getAttribute('data-state'), { timeout: 30_000 }).toBe('crashed');
+      expect(await surface.getAttribute('data-widget')).toBe('Surface');
+      expect(await surface.getByRole('alert').innerText()).toMatch(
+        /^Surface fleet-overview: this widget failed to display: .*matchAll is not a function/,
+      );
+      const retry = surface.getByRole('button', { name: 'Retry' });
+      expect(await retry.isVisible()).toBe(true);
+      // The rest of the page goes on: the other widgets with their live data, the prose.
+      const health = page.getByTestId('fleet-health').first();
+      await expect.poll(() => health.getAttribute('data-state'), { timeout: 30_000 }).toBe('ready');
+      expect(Number(await health.getAttribute('data-total'))).toBeGreaterThan(0);
+      await expect
+        .poll(() => page.getByTestId('device-table').getAttribute('data-state'), { timeout: 30_000 })
+        .toBe('ready');
+      expect(await page.locator('article').innerText()).toContain('is the fleet healthy right now?');
+      expect(logged.filter((l) => l.startsWith('Surface fleet-overview: this widget failed to display'))).toHaveLength(
+        1,
+      );
+      await page.screenshot({ path: screenshotPath('widget-crashed-phone'), fullPage: false });
+      // The crashed frame is as accessible as the rest of the page (an alert, a named button).
+      expect(blocking(await axeScan(page))).toEqual([]);
+
+      await page.evaluate(() => (window as unknown as { restoreMatchAll: () => void }).restoreMatchAll());
+      await retry.click();
+      await expect.poll(() => surface.getAttribute('data-state'), { timeout: 30_000 }).toBe('ready');
+      await expect
+        .poll(() => surface.locator('[data-label="devices down"]').getAttribute('data-value'), { timeout: 30_000 })
+        .toMatch(/^\d+$/);
+      expect(await surface.getByTestId('surface-alert-list').count()).toBe(1);
+      expect(await health.getAttribute('data-state')).toBe('ready');
+      expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 180_000); // up to 60 s for the first alerts, then four waits of up to 30 s on a loaded machine
+
   it('DeviceTable headers sort the whole list through the API; paging keeps the order', async () => {
     const context = await contextAs(null);
     const page = await context.newPage();
