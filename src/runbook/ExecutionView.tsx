@@ -4,6 +4,8 @@ import {
   activityListSchema,
   type Activity,
   type Execution,
+  type ExecutionSummary,
+  type ItemState,
   type Whoami,
 } from '../../data-api/src/contracts/executions.ts';
 import { useDataClient } from '../data/useResource.ts';
@@ -27,6 +29,8 @@ export interface ExecutionViewProps {
   canWrite: boolean;
   onClose(): void;
   loadError: string | null;
+  /** An answer that carries one item and the header (an auto_check's). */
+  onItem(item: ItemState, summary: ExecutionSummary): void;
 }
 
 const time = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '');
@@ -48,6 +52,9 @@ function describe(a: QueuedAction): string {
       return a.kind;
   }
 }
+
+/** May this person run auto_check probes? (operator_or_automation, and admins; the API decides.) */
+const mayProbe = (who: Whoami | null) => !!who && ['operator', 'automation', 'admin'].includes(who.role);
 
 /** May this person sign off a gate needing `role`? (The API decides; this only sets the button.) */
 function maySignOff(who: Whoami | null, role: string): boolean {
@@ -119,6 +126,7 @@ export function ExecutionView(props: ExecutionViewProps): ReactNode {
             refusals={refusals}
             dismiss={props.dismiss}
             enqueue={enqueue}
+            onItem={props.onItem}
           />
         ))}
       </ol>
@@ -292,6 +300,7 @@ function GateCard(props: {
   refusals: Refusal[];
   dismiss(seq: number): void;
   enqueue(a: QueuedAction): void;
+  onItem(item: ItemState, summary: ExecutionSummary): void;
 }): ReactNode {
   const { gate: g, view, final, canWrite, who } = props;
   const locked = g.status === 'locked';
@@ -331,6 +340,8 @@ function GateCard(props: {
             refusals={props.refusals.filter((r) => r.itemId === item.id)}
             dismiss={props.dismiss}
             enqueue={props.enqueue}
+            canProbe={canWrite && mayProbe(who)}
+            onItem={props.onItem}
           />
         ))}
       </ul>
@@ -419,6 +430,13 @@ function SignOffForm({
   );
 }
 
+/** An auto_check row of the history: " — passed: connected in 12 ms". */
+function probeText(v: unknown): string {
+  if (!v || typeof v !== 'object') return '';
+  const p = v as { passed?: unknown; detail?: unknown };
+  return ` — ${p.passed ? 'passed' : 'failed'}: ${String(p.detail ?? '')}`;
+}
+
 function History({ executionId, version }: { executionId: string; version: number }): ReactNode {
   const client = useDataClient();
   const [open, setOpen] = useState(false);
@@ -451,6 +469,7 @@ function History({ executionId, version }: { executionId: string; version: numbe
                 <RelativeTime iso={a.at} />
               </span>{' '}
               <strong>{a.by}</strong> {a.action.replace('_', ' ')} {a.item_id ?? a.gate_id ?? ''}
+              {probeText(a.detail.auto_check)}
               {typeof a.detail.value === 'number'
                 ? ` = ${a.detail.value}${a.detail.unit ? ` ${String(a.detail.unit)}` : ''}`
                 : ''}

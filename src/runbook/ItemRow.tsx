@@ -1,6 +1,13 @@
 import React, { useState, type ReactNode } from 'react';
 import clsx from 'clsx';
-import { formatExpect, outOfRange, type Evidence } from '../../data-api/src/contracts/executions.ts';
+import {
+  formatExpect,
+  outOfRange,
+  type Evidence,
+  type ExecutionSummary,
+  type ItemState,
+} from '../../data-api/src/contracts/executions.ts';
+import { AutoCheck } from './AutoCheck.tsx';
 import { useBlobUrl, type Refusal } from './hooks.ts';
 import { ifVersionFor, whoWhen, type ViewItem } from './model.ts';
 import type { QueuedAction } from './queue.ts';
@@ -42,6 +49,10 @@ export interface ItemRowProps {
   refusals: Refusal[];
   dismiss(seq: number): void;
   enqueue(a: QueuedAction): void;
+  /** May run the item's auto_check (an operator or admin): the button is shown only then. */
+  canProbe: boolean;
+  /** The item and header an auto_check answered with. */
+  onItem(item: ItemState, summary: ExecutionSummary): void;
 }
 
 export function ItemRow({
@@ -52,6 +63,8 @@ export function ItemRow({
   refusals,
   dismiss,
   enqueue,
+  canProbe,
+  onItem,
 }: ItemRowProps): ReactNode {
   return (
     <li
@@ -69,6 +82,7 @@ export function ItemRow({
     >
       <ItemCheck item={item} executionId={executionId} disabled={disabled} enqueue={enqueue} />
       <ItemRecord item={item} />
+      <AutoCheck item={item} executionId={executionId} canCheck={canProbe && !disabled} onItem={onItem} />
 
       <ItemInputs item={item} executionId={executionId} disabled={disabled} noteOnly={noteOnly} enqueue={enqueue} />
 

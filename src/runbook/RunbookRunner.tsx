@@ -118,6 +118,7 @@ function LiveRunner({ runbook }: { runbook: RunbookProp }): ReactNode {
             canWrite={!!token}
             onClose={() => setExecutionId(null)}
             loadError={state.error}
+            onItem={state.applyItem}
           />
         ) : state.status === 'error' ? (
           <div className={styles.problem} role="alert" data-testid="runner-load-error">

@@ -8,6 +8,7 @@ import {
   itemActionResultSchema,
   whoamiSchema,
   type Execution,
+  type ExecutionSummary,
   type ItemState,
   type Whoami,
 } from '../../data-api/src/contracts/executions.ts';
@@ -107,6 +108,8 @@ export interface ExecutionState {
   reload(): void;
   /** Replace with a fresh execution from an action that returned one (start). */
   set(execution: Execution): void;
+  /** Apply one item and the header from an answer sent outside the queue (an auto_check's). */
+  applyItem(item: ItemState, summary: ExecutionSummary): void;
 }
 
 /** One execution, live: REST first paint, then change events (`execution:<id>`) and our own results. */
@@ -207,6 +210,12 @@ export function useExecution(id: string | null, queue: ActionQueue | null): Exec
       (e: Execution) => {
         put(e);
         setStatus('ready');
+      },
+      [put],
+    ),
+    applyItem: useCallback(
+      (item: ItemState, summary: ExecutionSummary) => {
+        if (current.current) put(applyItem(current.current, item, summary));
       },
       [put],
     ),
