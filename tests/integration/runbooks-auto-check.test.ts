@@ -88,6 +88,10 @@ gates:
         text: Network server on the site's network server field
         evidence: none
         auto_check: { udp: "{{site.network_server}}:1700" }
+      - id: net-server-here
+        text: The site's network server answers the packet forwarder
+        evidence: none
+        auto_check: { udp: "{{site.network_server}}:${p.udp}" }
       - id: by-hand
         text: No probe here
         evidence: none
@@ -302,11 +306,33 @@ describe('runbook items: auto_check probes', () => {
     const ns = await check(op, 'net-server');
     expect(ns.statusCode).toBe(409);
     expect(ns.json().message).toBe(
-      `{{site.network_server}} is not known for this execution: site ${SITE} has no network_server`,
+      `{{site.network_server}} is not known for this execution: site ${SITE} has no network_server set`,
     );
     const none = await check(op, 'by-hand');
     expect(none.statusCode).toBe(409);
     expect(none.json().message).toMatch(/^item by-hand has no auto_check/);
+  });
+
+  it('{{site.network_server}} is the site’s network_server field: set on the site, the probe reaches it', async () => {
+    const bad = await admin.patch(`/sites/${SITE}`, { network_server: 'udp://127.0.0.1:1700' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().issues).toEqual([
+      expect.objectContaining({
+        path: 'body.network_server',
+        message: expect.stringMatching(/^expected a host name or IPv4 address/),
+      }),
+    ]);
+    const site = await must(admin.patch(`/sites/${SITE}`, { network_server: '127.0.0.1' }), 200);
+    expect(site.network_server).toBe('127.0.0.1');
+    const ok = await verdict('net-server-here');
+    expect(ok).toMatchObject({
+      passed: true,
+      probe: 'udp',
+      template: '{{site.network_server}}:' + ok.target.split(':')[1],
+    });
+    expect(ok.target).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(ok.detail).toMatch(/^PULL_ACK in \d+ ms$/);
+    await must(admin.patch(`/sites/${SITE}`, { network_server: null }), 200);
   });
 
   it('roles and tenancy: a viewer gets 403, another customer 404; a stale if_version 409; the body names no target', async () => {

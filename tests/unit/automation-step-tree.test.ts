@@ -284,7 +284,7 @@ ${actions}`;
       ),
     );
     expect(out).toEqual([
-      'spec.yaml:16:24  Unexpected "var" path "site.regon": site has no field "regon" (did you mean "site.region"?), expected one of id, customer_id, name, timezone, location, lan_notes, region, created_at, updated_at  spec/bad-condition',
+      'spec.yaml:16:24  Unexpected "var" path "site.regon": site has no field "regon" (did you mean "site.region"?), expected one of id, customer_id, name, timezone, location, lan_notes, region, network_server, created_at, updated_at  spec/bad-condition',
       'spec.yaml:17:13  Unexpected operator "eq", expected a JSONLogic operator  spec/bad-condition',
       'spec.yaml:21:23  Unexpected "var" path "outputs.b.ok": the outputs of "b" are not there when this condition is evaluated (add it to depends_on of "c")  spec/bad-condition',
     ]);

@@ -62,6 +62,12 @@ export const siteSchema = z
       .string()
       .nullable()
       .describe('radio region plan, e.g. AS923_1, EU868, US915 (what `when:` conditions ask)'),
+    network_server: z
+      .string()
+      .nullable()
+      .describe(
+        'the LoRaWAN network server its gateways forward to, a host name or IPv4 address (what `{{site.network_server}}` in a runbook probe is)',
+      ),
     created_at: timestamp,
     updated_at: timestamp,
   })
@@ -71,6 +77,14 @@ export const siteSchema = z
 export const siteRegionSchema = z
   .string()
   .regex(/^[A-Z]{2}[0-9]{3}(_[0-9A-Z]{1,4})?$/, 'expected a region plan like AS923_1, EU868 or US915');
+/** A host name or IPv4 address, no port: `{{site.network_server}}:1700` adds it. */
+export const networkServerSchema = z
+  .string()
+  .max(253)
+  .regex(
+    /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/,
+    'expected a host name or IPv4 address like lns.example.com or 10.20.0.10 (no port, no scheme)',
+  );
 export const siteCreateSchema = z.strictObject({
   id: idSchema('site').optional(),
   customer_id: idSchema('customer'),
@@ -79,6 +93,7 @@ export const siteCreateSchema = z.strictObject({
   location: locationSchema.nullable().optional(),
   lan_notes: z.string().max(10_000).nullable().optional(),
   region: siteRegionSchema.nullable().optional(),
+  network_server: networkServerSchema.nullable().optional(),
 });
 export const siteUpdateSchema = z.strictObject({
   name: text().optional(),
@@ -86,6 +101,7 @@ export const siteUpdateSchema = z.strictObject({
   location: locationSchema.nullable().optional(),
   lan_notes: z.string().max(10_000).nullable().optional(),
   region: siteRegionSchema.nullable().optional(),
+  network_server: networkServerSchema.nullable().optional(),
 });
 
 /* ---------------------------------------------------------------- deployments */

@@ -13,6 +13,7 @@ export interface DemoFleet {
     lon: number;
     lan_notes: string;
     region: string;
+    network_server: string;
   }>;
   deployments: Array<{
     id: string;
@@ -180,6 +181,8 @@ export function generateDemoFleet(seed = 42, now = new Date('2026-11-01T00:00:00
       ...site,
       region: 'AS923_1',
       lan_notes: `Site LAN 10.${20 + fleet.sites.length}.0.0/24; gateway uplink over fibre, LTE backup.`,
+      // The ChirpStack stack deployed next to the site's gateways (docs/operating/chirpstack-stack.mdx).
+      network_server: `10.${20 + fleet.sites.length}.0.10`,
     });
     const kind =
       site.id.includes('farm') || site.id.includes('orchard') ? 'farm' : site.id.includes('dc-') ? 'dc' : 'water';

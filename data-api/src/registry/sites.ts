@@ -24,6 +24,7 @@ export const toSite = (r: SiteRow): Site => ({
   location: r.lat === null || r.lon === null ? null : { lat: r.lat, lon: r.lon },
   lan_notes: r.lan_notes,
   region: r.region ?? null,
+  network_server: r.network_server ?? null,
   created_at: iso(r.created_at)!,
   updated_at: iso(r.updated_at)!,
 });
@@ -73,6 +74,7 @@ export async function createSite(
         lon: input.location?.lon ?? null,
         lan_notes: input.lan_notes ?? null,
         region: input.region ?? null,
+        network_server: input.network_server ?? null,
       })
       .returningAll()
       .executeTakeFirstOrThrow()

@@ -99,7 +99,7 @@ const cases: Record<string, { with?: string[]; okWith?: string[]; expected: stri
   },
   'bad-condition': {
     expected: [
-      'bad-condition/not-ok.mdx:17:42  Unexpected "var" path "site.regoin": site has no field "regoin" (did you mean "site.region"?), expected one of id, customer_id, name, timezone, location, lan_notes, region, created_at, updated_at  runbook/bad-condition',
+      'bad-condition/not-ok.mdx:17:42  Unexpected "var" path "site.regoin": site has no field "regoin" (did you mean "site.region"?), expected one of id, customer_id, name, timezone, location, lan_notes, region, network_server, created_at, updated_at  runbook/bad-condition',
       'bad-condition/not-ok.mdx:21:27  Unexpected operator "semver", expected a JSONLogic operator  runbook/bad-condition',
       'bad-condition/not-ok.mdx:25:33  Unexpected "var" path "outputs.vm.ip", expected one under deployment, site, product  runbook/bad-condition',
       '3 errors, 0 warnings',

@@ -26,6 +26,8 @@ export interface SitesTable {
   lan_notes: string | null;
   /** Radio region plan, e.g. AS923_1 (migration 0095). */
   region: Generated<string | null>;
+  /** The LoRaWAN network server its gateways forward to (migration 0107). */
+  network_server: Generated<string | null>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
