@@ -24,6 +24,7 @@ import * as m0101 from './0101_mqtt_integration_users.ts';
 import * as m0105 from './0105_rate_limits.ts';
 import * as m0106 from './0106_device_secrets_set.ts';
 import * as m0107 from './0107_site_network_server.ts';
+import * as m0108 from './0108_alerts_opened_at.ts';
 
 /**
  * Every migration, by sortable name. A static map rather than a folder scan, so the
@@ -55,4 +56,5 @@ export const migrations: Record<string, Migration> = {
   '0105_rate_limits': m0105,
   '0106_device_secrets_set': m0106,
   '0107_site_network_server': m0107,
+  '0108_alerts_opened_at': m0108,
 };

@@ -2,7 +2,16 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { pageOrCsv } from '../../kernel/csv/stream.ts';
 import { columnsOf } from '../../kernel/csv/write.ts';
 import { acknowledgeAlert, getAlert, listAlerts, resolveAlert } from './service.ts';
-import { alertActionBody, alertIdParams, alertListQuery, alertPage, alertSchema } from '../../contracts/alerts.ts';
+import { alertStats } from './stats.ts';
+import {
+  alertActionBody,
+  alertIdParams,
+  alertListQuery,
+  alertPage,
+  alertSchema,
+  alertStatsQuery,
+  alertStatsSchema,
+} from '../../contracts/alerts.ts';
 
 export const alertRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
@@ -23,6 +32,26 @@ export const alertRoutes: FastifyPluginAsyncZod = async (app) => {
         name: 'alerts',
         columns: columnsOf(alertSchema),
       }),
+  );
+
+  // A static path: the router prefers it to /alerts/:id whatever the order (tested).
+  app.get(
+    '/alerts/stats',
+    {
+      config: { auth: 'viewer' },
+      schema: {
+        summary: 'Alert response figures',
+        description:
+          'Of the alerts opened in [from, to) (default: the last 7 days; at most 366 days), per severity and in total: opened, ' +
+          'acknowledged, resolved, auto-resolved (the system resolved it before anyone acknowledged it), escalated ' +
+          '(escalation_level > 0), median and 90th percentile seconds to acknowledge, median seconds to resolve. ' +
+          'Filters: severity, site_id, customer_id. A customer-scoped token counts only its customer.',
+        tags: ['alerts'],
+        querystring: alertStatsQuery,
+        response: { 200: alertStatsSchema },
+      },
+    },
+    async (request) => alertStats(app.ctx.db, request.principal!, request.query),
   );
 
   app.get(

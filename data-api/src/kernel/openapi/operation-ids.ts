@@ -57,6 +57,7 @@ const NAMED: Record<string, string> = {
   'GET /api/v1/fleet/health': 'getFleetHealth',
   'GET /api/v1/fleet/firmware': 'getFleetFirmware',
   'GET /api/v1/alerts': 'listAlerts',
+  'GET /api/v1/alerts/stats': 'getAlertStats',
   'GET /api/v1/alerts/:id': 'getAlert',
   'POST /api/v1/alerts/:id/acknowledge': 'acknowledgeAlert',
   'POST /api/v1/alerts/:id/resolve': 'resolveAlert',
