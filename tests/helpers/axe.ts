@@ -11,13 +11,20 @@ export interface AxeFinding {
   nodes: { target: string; html: string; summary: string }[];
 }
 
+export interface AxeScanOptions {
+  /** Rules to run besides axe's defaults, e.g. target-size (WCAG 2.2 AA, off by default) on a phone. */
+  also?: string[];
+}
+
 /**
  * axe-core (the engine users of this kind of product run in their browsers' dev tools) over the
- * page as it is now: every rule axe enables by default, violations only.
+ * page as it is now: every rule axe enables by default (and `also`), violations only.
  */
-export async function axeScan(page: Page): Promise<AxeFinding[]> {
+export async function axeScan(page: Page, options: AxeScanOptions = {}): Promise<AxeFinding[]> {
   if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
-  return page.evaluate(async () => {
+  const run: Record<string, unknown> = { resultTypes: ['violations'] };
+  if (options.also?.length) run.rules = Object.fromEntries(options.also.map((r) => [r, { enabled: true }]));
+  return page.evaluate(async (run) => {
     type Result = {
       id: string;
       impact: AxeFinding['impact'];
@@ -26,7 +33,7 @@ export async function axeScan(page: Page): Promise<AxeFinding[]> {
     };
     const axe = (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: Result[] }> } })
       .axe;
-    const { violations } = await axe.run(document, { resultTypes: ['violations'] });
+    const { violations } = await axe.run(document, run);
     return violations.map((v) => ({
       rule: v.id,
       impact: v.impact,
@@ -37,7 +44,7 @@ export async function axeScan(page: Page): Promise<AxeFinding[]> {
         summary: n.failureSummary ?? '',
       })),
     }));
-  });
+  }, run);
 }
 
 /** Node counts per impact (what blocks: critical and serious, and the rules of ALSO_BLOCKING). */
