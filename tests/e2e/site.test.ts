@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeScan, blocking, countByImpact } from '../helpers/axe.ts';
 import { launchChromium, screenshotPath } from '../helpers/browser.ts';
 import { ROOT, spawnCli, stopCli, waitForSite } from '../helpers/cli.ts';
+import { layoutProblems, openInApp, PHONE, settle, sitemapPaths } from '../helpers/phone.ts';
 import { freePort } from '../helpers/ports.ts';
 
 // The product as a user starts it: `fleetbook start` builds the site when it is missing
@@ -321,6 +322,45 @@ describe('the site, served by fleetbook start, in Chromium', () => {
     );
     expect(problems).toEqual([]);
   }, 300_000); // 14 pages scanned and screenshot: 20–30 s on a quiet 2-core machine, near two minutes on a loaded one
+
+  it('on a phone (390×844, touch, light), every page of the sitemap fits its screen: nothing widens the page, no diagram is shrunk below 75 %, no control is cut off or lies on another, no tap target is under 24×24 px without room around it', async () => {
+    // The registry's own pages (/device, /site, /deployment) are opened on the demo fleet's ids.
+    const device = 'dev_farm-north-4-001';
+    const { site_id: site, deployment_id: deployment } = await (await fetch(`${base}/api/v1/devices/${device}`)).json();
+    const ids: Record<string, string> = { '/device': device, '/site': site, '/deployment': deployment };
+    // The sitemap also lists the run routes' shells (`/docs/projects/:project/runs/:run`): patterns,
+    // not pages (a run page's phone width is automation.test.ts's).
+    const paths = (await sitemapPaths(base)).filter((p) => !p.includes('/:'));
+    expect(paths.length).toBeGreaterThan(80);
+    // Every mermaid block of the handbook is a diagram the sweep must see drawn.
+    const sources = ['docs', 'runbooks'].flatMap((dir) =>
+      fs
+        .readdirSync(path.join(ROOT, dir), { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.mdx') && !f.includes('/runs/'))
+        .map((f) => fs.readFileSync(path.join(ROOT, dir, f), 'utf8')),
+    );
+    const mermaidBlocks = sources.reduce((n, s) => n + (s.match(/^```mermaid$/gm)?.length ?? 0), 0);
+
+    const started = Date.now();
+    const context = await browser.newContext(PHONE);
+    const page = await context.newPage();
+    const problems: string[] = [];
+    let diagrams = 0;
+    for (const p of paths) {
+      const url = ids[p] ? `${p}?id=${ids[p]}` : p;
+      await openInApp(page, base, url);
+      expect(await page.title(), url).not.toMatch(/not found/i);
+      await settle(page);
+      diagrams += await page.locator('[data-diagram] svg[aria-roledescription]').count();
+      problems.push(...(await layoutProblems(page)).map((problem) => `${url}: ${problem}`));
+    }
+    await context.close();
+    console.log(`phone sweep: ${paths.length} pages, ${diagrams} diagrams in ${Date.now() - started} ms`);
+    expect(problems).toEqual([]);
+    expect(diagrams, 'diagrams drawn and checked, of the mermaid blocks in docs/ and runbooks/').toBeGreaterThanOrEqual(
+      mermaidBlocks,
+    );
+  }, 300_000); // 89 pages: 25–30 s on a 2-core machine at load 8
 
   it('unknown pages get the site 404, unknown API paths JSON', async () => {
     const page = await fetch(base + '/docs/no-such-page');
