@@ -7,6 +7,7 @@ import MDXComponents from '@theme-original/MDXComponents';
 import {
   AlertList,
   AlertRules,
+  AlertStats,
   ApiStatus,
   Silences,
   DeploymentBoard,
@@ -36,6 +37,7 @@ export default {
   table: Table,
   AlertList,
   AlertRules,
+  AlertStats,
   Silences,
   ApiStatus,
   DeploymentBoard,

@@ -6,6 +6,7 @@
 // (`@site/src/widgets/DeviceTable`) to bundle it into the page instead.
 import { island } from './island.tsx';
 import type { AlertListProps } from './AlertList/index.tsx';
+import type { AlertStatsProps } from './AlertStats/index.tsx';
 import type { AlertRulesProps } from './AlertRules/index.tsx';
 import type { SilencesProps } from './Silences/index.tsx';
 import type { DeploymentBoardProps } from './DeploymentBoard/index.tsx';
@@ -42,6 +43,7 @@ export const TelemetryChart = island<TelemetryChartProps>(
   () => import('./TelemetryChart/index.tsx'),
 );
 export const AlertList = island<AlertListProps>('AlertList', 'alert-list', () => import('./AlertList/index.tsx'));
+export const AlertStats = island<AlertStatsProps>('AlertStats', 'alert-stats', () => import('./AlertStats/index.tsx'));
 export const AlertRules = island<AlertRulesProps>('AlertRules', 'alert-rules', () => import('./AlertRules/index.tsx'));
 export const Silences = island<SilencesProps>('Silences', 'silences', () => import('./Silences/index.tsx'));
 export const RunTimeline = island<RunTimelineProps>(
@@ -75,6 +77,7 @@ export const Surface = island<SurfaceProps>(
 export type {
   AlertListProps,
   AlertRulesProps,
+  AlertStatsProps,
   SilencesProps,
   DeploymentBoardProps,
   DeviceHealthProps,
