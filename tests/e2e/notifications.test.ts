@@ -10,6 +10,7 @@ import { createToken } from '../../data-api/src/kernel/auth/service.ts';
 import { loadConfig } from '../../data-api/src/kernel/config/index.ts';
 import { startFleetbook, type RunningFleetbook } from '../../data-api/src/server.ts';
 import { forgetIngestSession } from '../../data-api/src/telemetry/ingest/service.ts';
+import { openAlert } from '../../data-api/src/health/alerts/service.ts';
 import { connectDevice, publish, topic } from '../integration/ingest-fixtures.ts';
 import { createTestBroker, type TestBroker } from '../helpers/broker.ts';
 import { launchChromium, screenshotPath } from '../helpers/browser.ts';
@@ -295,6 +296,42 @@ describe('notifications end to end: MQTT → alert on the dashboard → Slack, a
       .toMatch(/viewer/i);
     expect(await v.page.getByTestId('silence-form').count()).toBe(0);
     await v.context.close();
+    await context.close();
+  }, 120_000);
+
+  it('AlertStats on the dashboard counts a new alert and its acknowledgement live, and fits a phone', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    await context.addInitScript((t) => localStorage.setItem('fleetbook.token', t), operator);
+    const page = await context.newPage();
+    await page.goto(`${running.url}/docs/dashboards/alerts`);
+    const widget = page.getByTestId('alert-stats').first();
+    const shown = async (attr: string) =>
+      Number((await widget.getAttribute(attr, { timeout: 1000 }).catch(() => null)) ?? -1);
+    // Ready, or empty when no other test of this file opened an alert first.
+    await expect.poll(() => widget.getAttribute('data-state'), { timeout: 60_000 }).toMatch(/^(ready|empty)$/);
+    const before = {
+      opened: Math.max(await shown('data-opened'), 0),
+      acked: Math.max(await shown('data-acknowledged'), 0),
+    };
+    const row = await openAlert(running.ctx.db, 'test', {
+      ruleId: 'e2e_stats',
+      subject: { type: 'device', id: pump.id },
+      customerId: null,
+      siteId: SITE,
+      severity: 'critical',
+      title: 'e2e stats',
+      dedupeKey: `e2e_stats:${pump.id}`,
+    });
+    // No reload: the alert.opened event re-reads the figures.
+    await expect.poll(() => shown('data-opened'), { timeout: 20_000 }).toBe(before.opened + 1);
+    expect((await api('POST', `/alerts/${row!.id}/acknowledge`, {}, operator)).status).toBe(200);
+    await expect.poll(() => shown('data-acknowledged'), { timeout: 20_000 }).toBe(before.acked + 1);
+    const critical = page.getByTestId('alert-stats-critical').first();
+    expect(Number(await critical.getAttribute('data-opened'))).toBeGreaterThanOrEqual(1);
+    expect(await critical.locator('[data-col="ack_median_s"]').textContent()).toMatch(/^\d+(\.\d)? (s|min|h|d)$/);
+    // The table scrolls in its own region; the page itself does not scroll sideways at 390 px.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await widget.screenshot({ path: screenshotPath('notifications-alert-stats-phone') });
     await context.close();
   }, 120_000);
 });
