@@ -4,9 +4,14 @@ import { themes as prismThemes } from 'prism-react-renderer';
 import remarkLibrary from './plugins/remark-library/index.ts';
 import remarkRunbook from './plugins/remark-runbook/index.ts';
 import remarkRunbookRunner from './plugins/remark-runbook/runner.ts';
-import liveRunRoute from './plugins/live-run-route/index.ts';
+import liveRunRoute, { LIVE_RUN_ROUTE } from './plugins/live-run-route/index.ts';
 import { withContrast } from './plugins/prism-contrast/index.ts';
-import runPages, { DOCS_EXCLUDE_DEFAULT, RUN_PAGES_EXCLUDE } from './plugins/run-pages/index.ts';
+import runPages, {
+  DOCS_EXCLUDE_DEFAULT,
+  RUN_MONTH_SHELL_ROUTE,
+  RUN_PAGE_SHELL_ROUTE,
+  RUN_PAGES_EXCLUDE,
+} from './plugins/run-pages/index.ts';
 
 // Wiring only: each plugin validates its own options.
 
@@ -68,6 +73,9 @@ const config: Config = {
           ],
         },
         blog: false,
+        // The run routes' shells (`/docs/projects/:project/runs/:run`) are patterns the browser
+        // fills in, not pages: a crawler or a phone's offline sweep would fetch them as pages.
+        sitemap: { ignorePatterns: [LIVE_RUN_ROUTE, RUN_PAGE_SHELL_ROUTE, RUN_MONTH_SHELL_ROUTE] },
         theme: { customCss: './src/css/custom.css' },
       } satisfies Preset.Options,
     ],
