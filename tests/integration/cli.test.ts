@@ -55,6 +55,16 @@ describe('fleetbook CLI', () => {
     );
   });
 
+  it('token create refuses a name of fleetbook’s own actors (system:…, station:…) before it opens a database', async () => {
+    const dataDir = path.join(tmp, 'never-opened');
+    const res = await runCli(['token', 'create', '--name', 'system:ingest', '--role', 'admin', '--data-dir', dataDir]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toBe(
+      "fleetbook: --name: system:ingest: names beginning with system: or station: are fleetbook's own (its background jobs and RFID stations)\n",
+    );
+    expect(fs.existsSync(dataDir)).toBe(false);
+  });
+
   it('migrate brings an embedded database up to date, then says so', { timeout: 90_000 }, async () => {
     const dataDir = path.join(tmp, 'migrate');
     const first = await runCli(['migrate', '--data-dir', dataDir]);

@@ -392,6 +392,18 @@ describe('identity from an SSO proxy', () => {
     expect(res.json()).toMatchObject({ kind: 'token', name: 'token-user', role: 'viewer' });
   });
 
+  it('a proxy user named like fleetbook’s own actors (system:…, station:…) is refused (403), nothing written', async () => {
+    const before = await snapshot(t.ctx.db);
+    for (const user of ['system:monitor', 'station:dev_x']) {
+      const res = await as('10.0.0.5', user, 'fleet-admins').post('/customers', { name: 'Impostor' });
+      expect(res.statusCode).toBe(403);
+      expect(res.json().message).toBe(
+        `${user}: names beginning with system: or station: are fleetbook's own (its background jobs and RFID stations)`,
+      );
+    }
+    expect(await snapshot(t.ctx.db)).toEqual(before);
+  });
+
   it('with no default role, a user in no mapped group is refused (403)', async () => {
     const strict = await createTestApp({ auth: { openReads: false, proxy: { ...proxy, defaultRole: null } } });
     try {

@@ -370,6 +370,23 @@ const CASES: Case[] = [
     names: 'requires admin',
   },
   { name: 'viewer lists tokens', who: 'viewer', method: 'GET', url: '/tokens', status: 403, names: 'requires admin' },
+  // The audit log's own actors (system:monitor, station:<id>) are not a person's to take.
+  {
+    name: 'a token named like fleetbook’s own jobs',
+    method: 'POST',
+    url: '/tokens',
+    body: { name: 'system:monitor', role: 'admin' },
+    status: 400,
+    names: 'body.name',
+  },
+  {
+    name: 'a token named like an RFID station',
+    method: 'POST',
+    url: '/tokens',
+    body: { name: ' Station:dev_bad-1', role: 'operator' },
+    status: 400,
+    names: 'body.name',
+  },
   // Cross-tenant ids
   {
     name: 'scoped token reads another tenant’s site',

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { tokenNameSchema } from '../contracts/auth.ts';
 import { createToken, listTokens, revokeToken } from '../kernel/auth/service.ts';
 import { withDatabaseOrInstance } from './instance-api.ts';
 import { exitWithError } from './errors.ts';
@@ -39,6 +40,11 @@ export function tokenCommand(): Command {
       .option('--customer <id>', 'limit it to one customer (tenant)')
       .action(async (opts) => {
         try {
+          // The API's own check, also when the token goes straight into the database.
+          const name = tokenNameSchema.safeParse(opts.name);
+          if (!name.success)
+            throw Object.assign(new Error(`--name: ${name.error.issues[0]!.message}`), { exitCode: 2 });
+          opts.name = name.data;
           const created = await withDatabaseOrInstance(
             opts,
             async (db) => {

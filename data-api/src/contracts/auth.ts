@@ -36,8 +36,25 @@ export const tokenSchema = z
   .meta({ id: 'Token' });
 export const tokenListSchema = z.object({ items: z.array(tokenSchema) });
 
+/**
+ * Who fleetbook itself is in the audit log and alert history: its background jobs
+ * (`system:ingest`, `system:monitor`, `system:notifications`…) and RFID stations
+ * (`station:<id>`). A person's token or SSO name may not take one of these forms.
+ */
+export const RESERVED_NAME = /^(system|station):/i;
+export const reservedNameMessage = (name: string) =>
+  `${name}: names beginning with system: or station: are fleetbook's own (its background jobs and RFID stations)`;
+
+/** A token's name: who or what uses it, as the audit log records it. */
+export const tokenNameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .refine((name) => !RESERVED_NAME.test(name), { error: (issue) => reservedNameMessage(String(issue.input)) });
+
 export const tokenCreateBodySchema = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: tokenNameSchema,
   role: tokenRoleSchema,
   customer_id: idSchema('customer').nullable().optional(),
 });

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { RESERVED_NAME, reservedNameMessage } from '../../contracts/auth.ts';
 import { forbidden, unauthorized } from '../errors/index.ts';
 import { ERROR_RESPONSES } from '../errors/responses.ts';
 import { isLoopback, normaliseAddress, type ProxyIdentityOptions } from './options.ts';
@@ -123,6 +124,8 @@ export const authPlugin = fp(async function auth(app: FastifyInstance) {
 function proxyPrincipal(proxy: ProxyIdentityOptions, request: FastifyRequest): Principal | null {
   const user = headerValue(request, proxy.userHeader);
   if (!user) return null;
+  // The audit log must not show a person as one of fleetbook's own actors.
+  if (RESERVED_NAME.test(user)) throw forbidden(reservedNameMessage(user));
   const groups = (headerValue(request, proxy.groupsHeader) ?? '')
     .split(/[,|]/)
     .map((g) => g.trim())
