@@ -38,3 +38,4 @@ export const uptimeSchema = z
   })
   .meta({ id: 'Uptime' });
 export type Uptime = z.infer<typeof uptimeSchema>;
+export type UptimeQuery = z.output<typeof uptimeQuery>;

@@ -1,18 +1,15 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Principal } from '../../kernel/auth/roles.ts';
 import type { Database } from '../../kernel/db/index.ts';
-import type { Uptime } from '../../contracts/uptime.ts';
+import type { Uptime, UptimeQuery } from '../../contracts/uptime.ts';
 import type { FleetGroupBy } from '../../contracts/fleet.ts';
 
-/** The uptime query after validation (contracts/uptime.ts). */
-export interface UptimeQuery {
-  group_by: FleetGroupBy;
-  from?: string;
-  to?: string;
-  site_id?: string;
-  customer_id?: string;
-  product_code?: string;
-}
+/** Per grouping: the interval's column it groups on, and where a group's name is read. */
+const GROUPS: Record<FleetGroupBy, { column: string; name: RawBuilder<unknown> }> = {
+  customer: { column: 'customer_id', name: sql`(select name from customers c where c.id = g.id)` },
+  site: { column: 'site_id', name: sql`(select name from sites s where s.id = g.id)` },
+  product: { column: 'product_code', name: sql`(select name from products p where p.code = g.id)` },
+};
 
 /**
  * Uptime per customer, site or product from the health history (SLA reports). Each device's
@@ -28,12 +25,8 @@ export interface UptimeQuery {
 export async function computeUptime(db: Kysely<Database>, who: Principal, q: UptimeQuery): Promise<Uptime> {
   const to = q.to ? new Date(q.to) : new Date();
   const from = q.from ? new Date(q.from) : new Date(to.getTime() - 30 * 86_400_000);
-  const key =
-    q.group_by === 'customer'
-      ? sql.ref('customer_id')
-      : q.group_by === 'site'
-        ? sql.ref('site_id')
-        : sql.ref('product_code');
+  const group = GROUPS[q.group_by];
+  const key = sql.ref(group.column);
   const byProduct = q.group_by === 'product';
   const ofProduct = q.product_code
     ? sql`and device_id in (select id from devices where product_code = ${q.product_code})`
@@ -44,12 +37,6 @@ export async function computeUptime(db: Kysely<Database>, who: Principal, q: Upt
     ...(q.customer_id ? [sql`customer_id = ${q.customer_id}`] : []),
     ...(q.site_id ? [sql`site_id = ${q.site_id}`] : []),
   ];
-  const name =
-    q.group_by === 'customer'
-      ? sql`(select name from customers c where c.id = g.id)`
-      : q.group_by === 'site'
-        ? sql`(select name from sites s where s.id = g.id)`
-        : sql`(select name from products p where p.code = g.id)`;
   const rows = await sql<{ id: string; name: string | null; up_s: number; down_s: number; devices: number }>`
     with ev as (
       -- e.at, not at: a bare name in ORDER BY is the output column (here the constant from).
@@ -73,7 +60,7 @@ export async function computeUptime(db: Kysely<Database>, who: Principal, q: Upt
       where ${sql.join(where, sql` and `)}
       group by 1
     )
-    select g.*, ${name} as name
+    select g.*, ${group.name} as name
     from g order by g.id`.execute(db);
   return {
     group_by: q.group_by,
