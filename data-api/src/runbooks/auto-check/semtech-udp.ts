@@ -1,7 +1,7 @@
 // The Semtech UDP packet-forwarder protocol, as much of it as a probe needs: a PULL_DATA a
 // gateway sends to its network server every few seconds, and the PULL_ACK the server answers
-// it with. Layout from Semtech's own document, Lora-net/packet_forwarder PROTOCOL.TXT, protocol
-// v1.3 (commit 36ab4b40542c7ad59b6b4d083577aa9f13a2ed46), sections 5.2 and 5.3:
+// it with. Layout from Semtech's own document, Lora-net/packet_forwarder PROTOCOL.TXT (vendored in
+// tests/fixtures/peers/semtech-packet_forwarder/, which the unit test reads), sections 5.2 and 5.3:
 //
 //   PULL_DATA  byte 0 protocol version = 2 | 1-2 random token | 3 identifier 0x02 | 4-11 gateway EUI
 //   PULL_ACK   byte 0 protocol version = 2 | 1-2 same token as the PULL_DATA   | 3 identifier 0x04
