@@ -8,8 +8,8 @@ import React, { type ComponentType, type ReactNode } from 'react';
 import useIsBrowser from '@docusaurus/useIsBrowser';
 import type { ExecutionListProps } from './ExecutionList.tsx';
 import type { RunbookProp } from './runbook-prop.ts';
-import { CodeRetry, Crashed, LoadedOr, Placeholder } from '../widgets/island.tsx';
-import { codeFailing, retryingImport, type CodeHandle } from '../widgets/lazy-retry.ts';
+import { CodeRetry, Crashed, LoadedOr, Placeholder, placeholderState } from '../widgets/island.tsx';
+import { retryingImport, type CodeHandle } from '../widgets/lazy-retry.ts';
 import type { Crash } from '../widgets/WidgetBoundary.tsx';
 import styles from './placeholder.module.css';
 
@@ -52,22 +52,17 @@ export const RunbookRunner = browserOnly<{ runbook: RunbookProp }>(
   'RunbookRunner',
   (m) => m.RunbookRunner,
   ({ runbook }, code, crash) => {
-    const failing = code !== undefined && codeFailing(code.state);
+    const { state, failing } = placeholderState(code, crash);
     return (
-      <section
-        className={styles.box}
-        data-testid="runbook-runner"
-        data-state={crash ? 'crashed' : failing ? `code-${code?.state.status}` : 'placeholder'}
-        data-runbook={runbook.id}
-      >
+      <section className={styles.box} data-testid="runbook-runner" data-state={state} data-runbook={runbook.id}>
         {crash ? (
           <>
             <Crashed what="RunbookRunner: the live checklist" testId="runbook-runner" {...crash} />
             The printable checklist is below.
           </>
-        ) : failing && code ? (
+        ) : failing ? (
           <>
-            <CodeRetry what="RunbookRunner: the live checklist's code" testId="runbook-runner" {...code} />
+            <CodeRetry what="RunbookRunner: the live checklist's code" testId="runbook-runner" {...failing} />
             The printable checklist is below.
           </>
         ) : (

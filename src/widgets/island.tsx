@@ -6,6 +6,19 @@ import { WidgetBoundary, type Crash } from './WidgetBoundary.tsx';
 import styles from './shared/styles.module.css';
 
 /**
+ * A placeholder frame's `data-state`, and the failing code download it reports (if any): `crashed`
+ * when the widget threw, `code-retrying`/`code-failed` while its code cannot be loaded, else
+ * `placeholder`. Shared by every placeholder (this one, the runbook runner's).
+ */
+export function placeholderState(code?: CodeHandle, crash?: Crash): { state: string; failing: CodeHandle | null } {
+  const failing = code && codeFailing(code.state) ? code : null;
+  return {
+    state: crash ? 'crashed' : failing ? `code-${failing.state.status}` : 'placeholder',
+    failing,
+  };
+}
+
+/**
  * What the static HTML holds for a widget: its name (widgets.md: "renders on the server as a
  * placeholder with the widget's name"), never live data. In the browser it stays while the
  * widget's code loads; when that fails it says so (`code`), state `code-retrying` or `code-failed`.
@@ -29,14 +42,9 @@ export function Placeholder({
   code?: CodeHandle;
   crash?: Crash;
 }): ReactNode {
-  const failing = code && codeFailing(code.state) ? code : null;
+  const { state, failing } = placeholderState(code, crash);
   return (
-    <section
-      className={clsx(styles.frame, className)}
-      data-testid={testId}
-      data-state={crash ? 'crashed' : failing ? `code-${failing.state.status}` : 'placeholder'}
-      data-widget={name}
-    >
+    <section className={clsx(styles.frame, className)} data-testid={testId} data-state={state} data-widget={name}>
       {title && (
         <header className={styles.header}>
           <h3 className={styles.title}>{title}</h3>

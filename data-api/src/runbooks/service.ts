@@ -20,6 +20,7 @@ import {
   type ExecutionState,
   type ExecutionSummary,
   type GateState,
+  type AutoCheckResult,
   type ItemActionResult,
   type ItemState,
   type RunbookInfo,
@@ -842,14 +843,12 @@ async function applyItemChange(
 
 /* ------------------------------------------------------------------ auto_check */
 
-/** A probe's verdict, as auto-check/check.ts hands it over to be recorded. */
-export interface AutoCheckVerdict {
-  probe: string;
-  template: string;
-  target: string;
-  passed: boolean;
-  detail: string;
-}
+/** A probe's verdict, as auto-check/check.ts hands it over to be recorded (the answer's own fields). */
+export type AutoCheckVerdict = Pick<AutoCheckResult, 'probe' | 'template' | 'target' | 'passed' | 'detail'>;
+
+/** The note a passing probe writes on its item (null when it failed). */
+export const autoCheckNote = (v: AutoCheckVerdict): string | null =>
+  v.passed ? `auto_check ${v.probe} ${v.target}: ${v.detail}` : null;
 
 /**
  * Before a probe runs (outside any transaction: a probe takes up to 5 s): the same rules as a
@@ -884,13 +883,13 @@ export async function recordAutoCheck(
   executionId: string,
   itemId: string,
   verdict: AutoCheckVerdict,
-  note: string | null,
   ifVersion: number | undefined,
 ): Promise<ItemActionResult> {
   return db.transaction().execute(async (trx) => {
     const ctx = (await openItem(trx, who, executionId, itemId, {}, 'auto_check', ifVersion))!;
     const detail = { auto_check: verdict };
-    if (verdict.passed && note !== null) {
+    const note = autoCheckNote(verdict);
+    if (note !== null) {
       const ticks = ctx.at.item.evidence === 'none' || ctx.at.item.evidence === 'note';
       return applyItemChange(
         trx,

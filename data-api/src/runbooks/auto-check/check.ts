@@ -9,7 +9,7 @@ import type { Database } from '../../kernel/db/index.ts';
 import { iso } from '../../kernel/db/values.ts';
 import { conflict } from '../../kernel/errors/index.ts';
 import type { BrokerHandle } from '../../telemetry/broker/index.ts';
-import { precheckAutoCheck, recordAutoCheck } from '../service.ts';
+import { autoCheckNote, precheckAutoCheck, recordAutoCheck } from '../service.ts';
 import {
   parseHostPort,
   probeHttp,
@@ -69,10 +69,15 @@ export async function checkItem(
   const { execution, item } = await precheckAutoCheck(deps.db, who, executionId, itemId, ifVersion);
   const target = await resolveTarget(deps.db, execution, probeOf(item)!);
   const outcome = await runProbe(deps, target, execution.customer_id);
-  const note = outcome.passed ? `auto_check ${target.probe} ${target.target}: ${outcome.detail}` : null;
   const verdict = { ...target, passed: outcome.passed, detail: outcome.detail };
-  const recorded = await recordAutoCheck(deps.db, who, executionId, itemId, verdict, note, ifVersion);
-  return { ...verdict, note, at: new Date().toISOString(), execution: recorded.execution, item: recorded.item };
+  const recorded = await recordAutoCheck(deps.db, who, executionId, itemId, verdict, ifVersion);
+  return {
+    ...verdict,
+    note: autoCheckNote(verdict),
+    at: new Date().toISOString(),
+    execution: recorded.execution,
+    item: recorded.item,
+  };
 }
 
 export { PROBE_TIMEOUT_MS };
