@@ -105,6 +105,15 @@ const cases: Record<string, { with?: string[]; okWith?: string[]; expected: stri
       '3 errors, 0 warnings',
     ],
   },
+  'bad-probe-template': {
+    expected: [
+      'bad-probe-template/not-ok.mdx:17:28  Unexpected template "{{vm.ip}}", expected one under site, deployment, device  runbook/bad-probe-template',
+      'bad-probe-template/not-ok.mdx:21:28  Unexpected template "{{site.network_sever}}": site has no field "network_sever" (did you mean "site.network_server"?), expected one of id, customer_id, name, timezone, lan_notes, region, network_server, created_at, updated_at  runbook/bad-probe-template',
+      'bad-probe-template/not-ok.mdx:25:34  Unexpected template "{{devise.id}}" (did you mean "device.id"?), expected one under site, deployment, device  runbook/bad-probe-template',
+      'bad-probe-template/not-ok.mdx:29:29  Unexpected braces in "fleetbook/v1/{{site id}}/#", expected templates written {{root.field}}  runbook/bad-probe-template',
+      '4 errors, 0 warnings',
+    ],
+  },
   'unknown-sign-off-role': {
     expected: [
       'unknown-sign-off-role/not-ok.mdx:13:15  Unexpected sign-off role `supervisor`, expected one of `viewer`, `operator`, `automation`, `admin`, `lead`  runbook/unknown-sign-off-role',

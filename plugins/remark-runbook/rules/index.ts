@@ -1,6 +1,7 @@
 // Every rule, in the order their ids are documented (docs/contracts/runbooks.mdx).
 import type { FileRule, Rule, SiteRule } from '../types.ts';
 import { badCondition } from './bad-condition.ts';
+import { badProbeTemplate } from './bad-probe-template.ts';
 import { duplicateGateId } from './duplicate-gate-id.ts';
 import { duplicateItemId } from './duplicate-item-id.ts';
 import { duplicateRunbookId } from './duplicate-runbook-id.ts';
@@ -32,6 +33,7 @@ export const rules: readonly Rule[] = [
   invalidSemverRange,
   valueWithoutExpect,
   badCondition,
+  badProbeTemplate,
   unknownSignOffRole,
   taskListMismatch,
   itemNotInBody,

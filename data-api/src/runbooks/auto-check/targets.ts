@@ -1,12 +1,11 @@
 // What an `auto_check` probes for one execution: the item's probe as the runbook wrote it (from
 // the execution's snapshot of the catalog's definition, never from a request), with its
-// templates filled in from the execution's registry rows. `{{site.<field>}}` and
-// `{{deployment.<field>}}` are the site's and deployment's fields as the API answers them;
-// `{{device.<field>}}` is the deployment's device (its only one, or its only one of the
-// deployment's product). Anything else — a field the row does not have, `{{vm.ip}}` — is a 409
-// that names the template.
+// templates filled in from the execution's registry rows: the fields of contracts/probe-template.ts
+// (which the build-time lint checks runbooks against). A value the rows do not have — a site
+// without a network_server, a deployment with several devices — is a 409 that names the template.
 import type { Kysely } from 'kysely';
 import type { AutoCheckProbe, ChecklistItem } from '../../contracts/runbook.ts';
+import { PROBE_TEMPLATE_FIELDS, hasStrayBraces, probeTemplates } from '../../contracts/probe-template.ts';
 import type { Database } from '../../kernel/db/index.ts';
 import { conflict } from '../../kernel/errors/index.ts';
 import { toDeployment } from '../../registry/deployments.ts';
@@ -22,7 +21,6 @@ export interface ProbeTarget {
 
 /** A value that may go into a host, URL or topic: no spaces, slashes or MQTT wildcards. */
 const SAFE_VALUE = /^[A-Za-z0-9._:@-]+$/;
-const TEMPLATE = /\{\{\s*([A-Za-z_][\w]*)\.([A-Za-z_][\w]*)\s*\}\}/g;
 
 /** The item's one probe, unresolved; null when it has no `auto_check`. */
 export function probeOf(item: Pick<ChecklistItem, 'auto_check'>): { probe: AutoCheckProbe; template: string } | null {
@@ -62,15 +60,7 @@ async function scopeFor(
     const ofProduct = devices.filter((d) => d.product_code === dep?.product_code);
     const device = devices.length === 1 ? devices[0] : ofProduct.length === 1 ? ofProduct[0] : undefined;
     scope.device = device
-      ? {
-          values: {
-            id: device.id,
-            name: device.name,
-            serial: device.serial,
-            role: device.role,
-            product_code: device.product_code,
-          },
-        }
+      ? { values: Object.fromEntries(PROBE_TEMPLATE_FIELDS.device!.map((f) => [f, device[f as keyof typeof device]])) }
       : {
           unknown:
             devices.length === 0
@@ -90,15 +80,18 @@ export async function resolveTarget(
   execution: { deployment_id: string; site_id: string },
   probe: { probe: AutoCheckProbe; template: string },
 ): Promise<ProbeTarget> {
-  const used = [...probe.template.matchAll(TEMPLATE)];
-  const scope = await scopeFor(db, execution, new Set(used.map((m) => m[1]!)));
+  // An execution runs the runbook as it was when it started: one that predates the lint may hold a
+  // template the API cannot fill in, so each is checked again here.
+  if (hasStrayBraces(probe.template)) throw conflict(`${probe.template}: a template here is not {{root.field}}`);
+  const used = probeTemplates(probe.template);
+  const scope = await scopeFor(db, execution, new Set(used.map((t) => t.root)));
   let target = probe.template;
-  for (const [text, root, field] of used) {
-    const entry = scope[root!];
+  for (const { text, root, field } of used) {
+    const entry = scope[root];
     const known = 'site, deployment and device (the deployment’s device)';
     if (!entry) throw conflict(`${text} is not known for this execution: probes can use ${known} fields`);
     if ('unknown' in entry) throw conflict(`${text} is not known for this execution: ${entry.unknown}`);
-    const value = entry.values[field!];
+    const value = entry.values[field];
     if (value === undefined || value === null || typeof value === 'object')
       throw conflict(
         `${text} is not known for this execution: ${root} ${String(entry.values.id)} has no ${field}${value === null ? ' set' : ''}`,
@@ -108,6 +101,5 @@ export async function resolveTarget(
       throw conflict(`${text} is ${JSON.stringify(s)} for this execution: not a value a probe target can take`);
     target = target.replace(text, s);
   }
-  if (/\{\{|\}\}/.test(target)) throw conflict(`${probe.template}: a template here is not {{root.field}}`);
   return { ...probe, target };
 }
