@@ -168,6 +168,53 @@ describe('entity store reducer', () => {
     ).toEqual([]);
   });
 
+  it('keeps an acknowledged alert when a list read before the acknowledgement answers after it', () => {
+    // The alert contract carries neither version nor updated_at: its state only moves forward.
+    const alert = (state: string, patch: Record<string, unknown> = {}) => ({
+      id: 'alr_1',
+      state,
+      escalation_level: 0,
+      opened_at: '2026-01-01T00:00:00.000Z',
+      acked_at: state === 'open' ? null : '2026-01-01T00:05:00.000Z',
+      ...patch,
+    });
+    const s0 = seedEntities(EMPTY_STORE, 'alert', [alert('open')]).state;
+    const s1 = reduceChange(
+      s0,
+      change('alert.acknowledged', { type: 'alert', id: 'alr_1' }, { alert: alert('acknowledged') }),
+    ).state;
+    // The refresh (refetchOn alert.*) read before the acknowledgement committed.
+    const stale = seedEntities(s1, 'alert', [alert('open', { escalation_level: 1 })]);
+    expect(stale.changed).toEqual([]);
+    expect(stale.state.alert!.alr_1!.state).toBe('acknowledged');
+    // The same for the POST answer seeded after a resolution event overtook it, and for events.
+    const s2 = reduceChange(
+      s1,
+      change('alert.resolved', { type: 'alert', id: 'alr_1' }, { alert: alert('resolved') }),
+    ).state;
+    expect(seedEntities(s2, 'alert', [alert('acknowledged')]).changed).toEqual([]);
+    expect(
+      reduceChange(s2, change('alert.acknowledged', { type: 'alert', id: 'alr_1' }, { alert: alert('acknowledged') }))
+        .changed,
+    ).toEqual([]);
+    // A newer read still replaces it: a later state, a higher escalation, or the same rank.
+    expect(seedEntities(s1, 'alert', [alert('acknowledged', { escalation_level: 2 })]).changed).toEqual([
+      'alert/alr_1',
+    ]);
+    expect(seedEntities(s1, 'alert', [alert('acknowledged', { title: 'x' })]).changed).toEqual(['alert/alr_1']);
+    expect(seedEntities(s1, 'alert', [alert('resolved')]).state.alert!.alr_1!.state).toBe('resolved');
+  });
+
+  it('orders copies by version before updated_at when both copies carry one', () => {
+    const item = (version: number, updated_at: string, title: string) => ({ id: 'wi_1', version, updated_at, title });
+    // Two writers' clocks disagree: version 3 was stamped earlier than version 2.
+    const s1 = seedEntities(EMPTY_STORE, 'work_item', [item(3, '2026-01-01T00:00:00.000Z', 'new')]).state;
+    expect(seedEntities(s1, 'work_item', [item(2, '2026-01-02T00:00:00.000Z', 'old')]).changed).toEqual([]);
+    expect(seedEntities(s1, 'work_item', [item(4, '2025-12-31T00:00:00.000Z', 'newer')]).changed).toEqual([
+      'work_item/wi_1',
+    ]);
+  });
+
   it('tombstones deleted entities so a late REST page cannot bring them back', () => {
     const s1 = reduceChange(
       seedEntities(EMPTY_STORE, 'device', [device('dev_a')]).state,

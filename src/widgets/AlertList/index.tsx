@@ -87,7 +87,7 @@ function useAlertActions(): {
     setFailure(null);
     try {
       const after = await client.send(alertSchema, 'POST', `/alerts/${encodeURIComponent(alert.id)}/${action}`, {});
-      client.store.seed('alert', [{ ...after, updated_at: null }]);
+      client.store.seed('alert', [after]);
     } catch (err) {
       setFailure(`${action} ${alert.id}: ${(err as Error).message}`);
     } finally {
@@ -120,7 +120,7 @@ export function AlertList({
   const q = alertQuery({ state, severity, subject, rule, site, pageSize }, cursors[cursors.length - 1]);
   const res = useLiveResource(`/alerts?${q.toString()}`, alertPage, {
     topics: ['alert'],
-    seed: (page) => ({ type: 'alert', rows: page.items.map((a) => ({ ...a, updated_at: null })) }),
+    seed: (page) => ({ type: 'alert', rows: page.items }),
     refetchOn: (e) => e.type.startsWith('alert.'),
     missingIsUnavailable: true,
   });
