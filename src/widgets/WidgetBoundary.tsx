@@ -4,7 +4,8 @@
 // replaced by an error. Each loaded widget is wrapped in one of these (island.tsx's LoadedOr:
 // every island, the runbook runner); its frame then says it failed and offers Retry, and the
 // rest of the page goes on. Like react-error-boundary's `resetKeys`, a crashed widget is tried
-// again when its props change (another device, another route).
+// again when its props change (another device, another route), by value: a re-render that
+// passes equal props in new literals (`columns={['a', 'b']}`) neither remounts nor logs again.
 import React, { Component, Fragment, type ErrorInfo, type ReactNode } from 'react';
 
 /** A widget that failed to display: the error, and Retry (a new mount of the widget). */
@@ -16,7 +17,10 @@ export interface Crash {
 export interface WidgetBoundaryProps {
   /** The widget's name, for the console. */
   name: string;
-  /** When one of these changes (compared one by one), a crashed widget is mounted again. */
+  /**
+   * When one of these changes (compared one by one, by value: `sameValue`), a crashed widget is
+   * mounted again.
+   */
   resetKeys: readonly unknown[];
   /** What the widget's frame shows instead of the widget. */
   fallback: (crash: Crash) => ReactNode;
@@ -31,8 +35,34 @@ interface State {
   mount: number;
 }
 
+/** An array or a plain object (what an MDX literal makes), not a React element, a Date, a class instance. */
+function isPlain(v: unknown): v is Record<string, unknown> | unknown[] {
+  if (typeof v !== 'object' || v === null || '$$typeof' in v) return false;
+  if (Array.isArray(v)) return true;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Equal by value for JSON-like props (an MDX page passes `columns={['a', 'b']}` as a new array on
+ * every render), by identity for everything else (functions, React elements). Deeper than 20
+ * levels (or a cycle) counts as different.
+ */
+export function sameValue(a: unknown, b: unknown, depth = 0): boolean {
+  if (Object.is(a, b)) return true;
+  if (depth > 20 || !isPlain(a) || !isPlain(b) || Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  const rb = b as Record<string, unknown>;
+  return ka.every(
+    (k) =>
+      Object.prototype.hasOwnProperty.call(rb, k) && sameValue((a as Record<string, unknown>)[k], rb[k], depth + 1),
+  );
+}
+
 const changed = (a: readonly unknown[], b: readonly unknown[]) =>
-  a.length !== b.length || a.some((v, i) => !Object.is(v, b[i]));
+  a.length !== b.length || a.some((v, i) => !sameValue(v, b[i]));
 
 export class WidgetBoundary extends Component<WidgetBoundaryProps, State> {
   override state: State = { error: null, keys: this.props.resetKeys, mount: 0 };

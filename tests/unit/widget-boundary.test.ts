@@ -39,6 +39,28 @@ describe('WidgetBoundary', () => {
     );
   });
 
+  it('compares props by value: equal literals passed again (an MDX page re-rendering) do not remount the crash', () => {
+    const onClick = () => {};
+    const element = { $$typeof: Symbol.for('react.transitional.element'), type: 'b', props: {} };
+    const crashed = {
+      error: new Error('bad columns'),
+      keys: ['gw_1', ['a', 'b'], { range: '24h', metrics: ['t'] }, onClick, element],
+      mount: 1,
+    };
+    // A re-render: every array and object is a new literal with the same value.
+    const again = props(['gw_1', ['a', 'b'], { range: '24h', metrics: ['t'] }, onClick, element]);
+    expect(WidgetBoundary.getDerivedStateFromProps(again, crashed)).toBeNull();
+    // A value that changed inside a literal, another function, another element: tried again.
+    for (const keys of [
+      ['gw_1', ['a', 'c'], { range: '24h', metrics: ['t'] }, onClick, element],
+      ['gw_1', ['a', 'b'], { range: '24h', metrics: ['t', 'h'] }, onClick, element],
+      ['gw_1', ['a', 'b'], { range: '24h', metrics: ['t'] }, () => {}, element],
+      ['gw_1', ['a', 'b'], { range: '24h', metrics: ['t'] }, onClick, { ...element }],
+      ['gw_1', { 0: 'a', 1: 'b' }, { range: '24h', metrics: ['t'] }, onClick, element],
+    ])
+      expect(WidgetBoundary.getDerivedStateFromProps(props(keys), crashed)).toEqual({ keys, error: null, mount: 2 });
+  });
+
   it('shows the fallback while crashed, and logs each crash once with the widget name', () => {
     const boundary = new WidgetBoundary(props(['gw_1']));
     const error = new TypeError('text.matchAll is not a function');
