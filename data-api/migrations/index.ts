@@ -25,6 +25,7 @@ import * as m0105 from './0105_rate_limits.ts';
 import * as m0106 from './0106_device_secrets_set.ts';
 import * as m0107 from './0107_site_network_server.ts';
 import * as m0108 from './0108_alerts_opened_at.ts';
+import * as m0109 from './0109_health_event_product.ts';
 
 /**
  * Every migration, by sortable name. A static map rather than a folder scan, so the
@@ -57,4 +58,5 @@ export const migrations: Record<string, Migration> = {
   '0106_device_secrets_set': m0106,
   '0107_site_network_server': m0107,
   '0108_alerts_opened_at': m0108,
+  '0109_health_event_product': m0109,
 };

@@ -103,7 +103,14 @@ describe(`CSV exports (${backendName()})`, () => {
       await db
         .insertInto('device_health_events')
         .values([
-          { device_id: device.id, site_id: device.site, customer_id: fleet.customer, status: 'up', at: hourAgo },
+          {
+            device_id: device.id,
+            site_id: device.site,
+            customer_id: fleet.customer,
+            product_code: device.product,
+            status: 'up',
+            at: hourAgo,
+          },
         ])
         .execute();
     }

@@ -25,7 +25,7 @@ export const tag = () => randomBytes(4).toString('hex');
 export interface Fleet {
   customer: string;
   sites: string[];
-  devices: Record<string, { id: string; site: string }>;
+  devices: Record<string, { id: string; site: string; product: string }>;
 }
 
 /** Inserts a customer, its sites and devices straight into the registry tables. */
@@ -60,13 +60,14 @@ export async function seedFleet(
     const role = d.role ?? 'sensor';
     const id = `${role === 'gateway' ? 'gw' : 'dev'}_${t}-${d.name}`;
     const site = sites[d.site ?? 0]!;
+    const product = role === 'gateway' ? 'lorawan-gw' : 'soil-probe';
     await db
       .insertInto('devices')
       .values({
         id,
         site_id: site,
         customer_id: customer,
-        product_code: role === 'gateway' ? 'lorawan-gw' : 'soil-probe',
+        product_code: product,
         role,
         desired_state: json({}),
         observed_state: json({}),
@@ -74,7 +75,7 @@ export async function seedFleet(
         heartbeat_interval_s: d.heartbeat_interval_s ?? 60,
       } as never)
       .execute();
-    devices[d.name] = { id, site };
+    devices[d.name] = { id, site, product };
   }
   return { customer, sites, devices };
 }

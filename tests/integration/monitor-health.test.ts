@@ -110,11 +110,13 @@ describe(`health monitor (${backendName()})`, () => {
 
     const history = await t.ctx.db
       .selectFrom('device_health_events')
-      .select('status')
+      .select(['status', 'product_code'])
       .where('device_id', '=', flaky)
       .orderBy('id')
       .execute();
     expect(history.map((h) => h.status)).toEqual(['up', 'down', 'up']);
+    // Each transition records the product, as it does the site and customer (ingest and monitor).
+    expect(history.map((h) => h.product_code)).toEqual(['soil-probe', 'soil-probe', 'soil-probe']);
     const feed = await t.ctx.db
       .selectFrom('change_events')
       .select(['type', 'payload'])
@@ -193,6 +195,7 @@ describe(`health monitor (${backendName()})`, () => {
       device_id: deviceId,
       site_id: site,
       customer_id: customer,
+      product_code: 'soil-probe',
       status,
       at: new Date(t0 + s * 1000),
     });

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { sql } from 'kysely';
+import * as m0109 from '../../data-api/migrations/0109_health_event_product.ts';
+import { createTestDatabase } from '../helpers/database.ts';
 import { backendName, bearer, seedFleet, tag, type Fleet } from './ingest-fixtures.ts';
 
 // GET /uptime (contracts/uptime.ts): each device's state over [from, to) is its last transition
@@ -15,6 +18,21 @@ describe(`uptime (${backendName()})`, () => {
   const t0 = new Date('2026-01-01T00:00:00Z').getTime();
   const window = `from=${new Date(t0).toISOString()}&to=${new Date(t0 + 120_000).toISOString()}`;
   let admin: Record<string, string>;
+  /** A transition as the ingest and the monitor record it: the device's site, customer and product then. */
+  const ev = (
+    device: { id: string; product: string },
+    site: string,
+    customer: string,
+    status: 'up' | 'down',
+    s: number,
+  ) => ({
+    device_id: device.id,
+    site_id: site,
+    customer_id: customer,
+    product_code: device.product,
+    status,
+    at: new Date(t0 + s * 1000),
+  });
 
   beforeAll(async () => {
     t = await createTestApp();
@@ -26,26 +44,19 @@ describe(`uptime (${backendName()})`, () => {
     });
     other = await seedFleet(t.ctx.db, `${id}o`, { sites: 1, devices: [{ name: 'x' }] });
     const [s0, s1] = fleet.sites as [string, string];
-    const ev = (device: string, site: string, customer: string, status: 'up' | 'down', s: number) => ({
-      device_id: device,
-      site_id: site,
-      customer_id: customer,
-      status,
-      at: new Date(t0 + s * 1000),
-    });
     const d = fleet.devices;
     const c = fleet.customer;
     await t.ctx.db
       .insertInto('device_health_events')
       .values([
-        ev(d.gw!.id, s0, c, 'up', -30), // gw: up 90 s, down 30 s
-        ev(d.gw!.id, s0, c, 'down', 60),
-        ev(d.gw!.id, s0, c, 'up', 90),
-        ev(d.p1!.id, s0, c, 'down', 0), // p1: down 120 s
-        ev(d.p2!.id, s0, c, 'up', 0), // p2: up 120 s
-        ev(d.mover!.id, s0, c, 'down', -60), // at s0 before the window, then moved to s1: up 120 s there
-        ev(d.mover!.id, s1, c, 'up', -10),
-        ev(other.devices.x!.id, other.sites[0]!, other.customer, 'down', 0), // down 120 s
+        ev(d.gw!, s0, c, 'up', -30), // gw: up 90 s, down 30 s
+        ev(d.gw!, s0, c, 'down', 60),
+        ev(d.gw!, s0, c, 'up', 90),
+        ev(d.p1!, s0, c, 'down', 0), // p1: down 120 s
+        ev(d.p2!, s0, c, 'up', 0), // p2: up 120 s
+        ev(d.mover!, s0, c, 'down', -60), // at s0 before the window, then moved to s1: up 120 s there
+        ev(d.mover!, s1, c, 'up', -10),
+        ev(other.devices.x!, other.sites[0]!, other.customer, 'down', 0), // down 120 s
       ])
       .execute();
     admin = await bearer(t.ctx.db, 'admin');
@@ -104,6 +115,70 @@ describe(`uptime (${backendName()})`, () => {
     expect(everything.map((i) => i.id)).toEqual(['lorawan-gw', 'soil-probe']);
     // soil-probe everywhere: p1, p2, the mover and the other customer's probe.
     expect(everything[1]).toMatchObject({ up_s: 240, down_s: 240, devices: 4 });
+  });
+
+  it('a device deleted from the registry still counts for its product, as for its site and customer', async () => {
+    // A gateway up 30 s then down 90 s in the window, and a probe up all 120 s, at a site of
+    // their own; then the gateway is deleted. Its history keeps the product it had.
+    const del = await seedFleet(t.ctx.db, `${id}d`, {
+      sites: 1,
+      devices: [{ name: 'gone', role: 'gateway' }, { name: 'stays' }],
+    });
+    const site = del.sites[0]!;
+    const gone = del.devices.gone!;
+    const stays = del.devices.stays!;
+    await t.ctx.db
+      .insertInto('device_health_events')
+      .values([
+        ev(gone, site, del.customer, 'up', -30),
+        ev(gone, site, del.customer, 'down', 30),
+        ev(stays, site, del.customer, 'up', 0),
+      ])
+      .execute();
+    const deleted = await t.app.inject({ method: 'DELETE', url: `/api/v1/devices/${gone.id}`, headers: admin });
+    expect(deleted.statusCode, deleted.body).toBe(204);
+
+    // The site: 30 + 120 up, 90 down, two devices (62.5 %); per product, the same time split.
+    expect(await items(`group_by=site&site_id=${site}`)).toEqual([
+      { id: site, name: site, uptime_pct: 62.5, up_s: 150, down_s: 90, devices: 2 },
+    ]);
+    expect(await items(`group_by=product&site_id=${site}`)).toEqual([
+      { id: 'lorawan-gw', name: expect.any(String), uptime_pct: 25, up_s: 30, down_s: 90, devices: 1 },
+      { id: 'soil-probe', name: expect.any(String), uptime_pct: 100, up_s: 120, down_s: 0, devices: 1 },
+    ]);
+    expect(await items(`group_by=site&site_id=${site}&product_code=lorawan-gw`)).toEqual([
+      { id: site, name: site, uptime_pct: 25, up_s: 30, down_s: 90, devices: 1 },
+    ]);
+    expect(await items(`group_by=customer&customer_id=${del.customer}&product_code=lorawan-gw`)).toEqual([
+      { id: del.customer, name: expect.any(String), uptime_pct: 25, up_s: 30, down_s: 90, devices: 1 },
+    ]);
+  });
+
+  it('migration 0109 gives the history before it its device’s product (null for devices already gone)', async () => {
+    const database = await createTestDatabase();
+    try {
+      const db = database.handle.db;
+      const f = await seedFleet(db, `${id}m`, { sites: 1, devices: [{ name: 'gw', role: 'gateway' }] });
+      const gw = f.devices.gw!;
+      await m0109.down(db);
+      await sql`
+        insert into device_health_events (device_id, site_id, customer_id, status, at)
+        values (${gw.id}, ${gw.site}, ${f.customer}, 'up', now()), ('dev_long-gone', ${gw.site}, ${f.customer}, 'up', now())`.execute(
+        db,
+      );
+      await m0109.up(db);
+      const rows = await db
+        .selectFrom('device_health_events')
+        .select(['device_id', 'product_code'])
+        .orderBy('device_id')
+        .execute();
+      expect(rows).toEqual([
+        { device_id: 'dev_long-gone', product_code: null },
+        { device_id: gw.id, product_code: 'lorawan-gw' },
+      ]);
+    } finally {
+      await database.drop();
+    }
   });
 
   it('refuses a bad filter value with a 400 naming the field (a known field, a bad value)', async () => {

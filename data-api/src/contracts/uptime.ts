@@ -10,7 +10,7 @@ export const uptimeQuery = z
     to: isoDate.optional().describe('default: now'),
     site_id: fleetFilters.site_id.describe('only time the devices spent at this site'),
     customer_id: fleetFilters.customer_id.describe("only time the devices spent at this customer's sites"),
-    product_code: fleetFilters.product_code.describe('only devices of this product'),
+    product_code: fleetFilters.product_code.describe('only devices of this product (the one each transition recorded)'),
   })
   .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), {
     message: 'from must be before to',

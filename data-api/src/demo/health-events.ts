@@ -5,6 +5,7 @@ export interface DemoHealthEvent {
   device_id: string;
   site_id: string | null;
   customer_id: string | null;
+  product_code: string;
   status: 'up' | 'down';
   at: string;
 }
@@ -18,10 +19,10 @@ const CHUNK = 5_000;
 export async function insertHealthEvents(db: Kysely<Database>, events: DemoHealthEvent[]): Promise<void> {
   for (let i = 0; i < events.length; i += CHUNK) {
     await sql`
-      insert into device_health_events (device_id, site_id, customer_id, status, at)
-      select x.device_id, x.site_id, x.customer_id, x.status, x.at
+      insert into device_health_events (device_id, site_id, customer_id, product_code, status, at)
+      select x.device_id, x.site_id, x.customer_id, x.product_code, x.status, x.at
       from jsonb_to_recordset(${JSON.stringify(events.slice(i, i + CHUNK))}::jsonb)
-        as x(device_id text, site_id text, customer_id text, status text, at timestamptz)
+        as x(device_id text, site_id text, customer_id text, product_code text, status text, at timestamptz)
       where not exists (
         select 1 from device_health_events e where e.device_id = x.device_id and e.status = x.status and e.at = x.at
       )`.execute(db);
@@ -38,6 +39,7 @@ export function currentStateEvent(
     id: string;
     site_id: string | null;
     customer_id: string | null;
+    product_code: string;
     status: string;
     last_seen: string | null;
     heartbeat_interval_s: number;
@@ -51,6 +53,7 @@ export function currentStateEvent(
     device_id: d.id,
     site_id: d.site_id,
     customer_id: d.customer_id,
+    product_code: d.product_code,
     status: d.status,
     at: new Date(at).toISOString(),
   };

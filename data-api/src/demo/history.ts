@@ -83,6 +83,7 @@ export async function seedDemoHistory(
       device_id: d.id,
       site_id: d.site_id,
       customer_id: d.customer_id,
+      product_code: d.product_code,
       status: 'up',
       at: new Date(from).toISOString(),
     };

@@ -38,6 +38,7 @@ export interface DownTransition {
   id: string;
   site_id: string | null;
   customer_id: string | null;
+  product_code: string;
   role: string;
   last_seen: Date;
   previous: string;
@@ -68,13 +69,13 @@ export async function sweepDown(db: Kysely<Database>): Promise<DownTransition[]>
         from overdue o
         where d.id = o.id and d.status <> 'down'
           and d.last_seen < now() - make_interval(secs => 3 * d.heartbeat_interval_s)
-        returning d.id, d.site_id, d.customer_id, d.role, d.last_seen, o.previous`.execute(trx);
+        returning d.id, d.site_id, d.customer_id, d.product_code, d.role, d.last_seen, o.previous`.execute(trx);
       const down = res.rows;
       if (!down.length) return down;
       await sql`
-        insert into device_health_events (device_id, site_id, customer_id, status, at)
-        select id, site_id, customer_id, 'down', now()
-        from jsonb_to_recordset(${JSON.stringify(down)}::jsonb) as x(id text, site_id text, customer_id text)`.execute(
+        insert into device_health_events (device_id, site_id, customer_id, product_code, status, at)
+        select id, site_id, customer_id, product_code, 'down', now()
+        from jsonb_to_recordset(${JSON.stringify(down)}::jsonb) as x(id text, site_id text, customer_id text, product_code text)`.execute(
         trx,
       );
       for (const d of down) {

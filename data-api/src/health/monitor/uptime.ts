@@ -17,39 +17,37 @@ const GROUPS: Record<FleetGroupBy, { column: string; name: RawBuilder<unknown> }
  * window; time in `up` and `down` is summed per group. Time in no known state (a device
  * never heard from) counts for neither.
  *
- * Site and customer (group and filter) are the ones each transition recorded, so time a device
- * spent at a site stays that site's after it moves; they are applied to the intervals, after each
- * device's state at `from` is found. Product is the device's own (registry), so a product filter
- * narrows the devices read from the history before anything else (index on device_id, at).
+ * Site, customer and product (group and filter) are the ones each transition recorded, so time a
+ * device spent at a site stays that site's after it moves, and a device deleted from the registry
+ * still counts for its product as it does for its site and customer; they are applied to the
+ * intervals, after each device's state at `from` is found. Nothing is read from the registry.
  */
 export async function computeUptime(db: Kysely<Database>, who: Principal, q: UptimeQuery): Promise<Uptime> {
   const to = q.to ? new Date(q.to) : new Date();
   const from = q.from ? new Date(q.from) : new Date(to.getTime() - 30 * 86_400_000);
   const group = GROUPS[q.group_by];
   const key = sql.ref(group.column);
-  const byProduct = q.group_by === 'product';
-  const ofProduct = q.product_code
-    ? sql`and device_id in (select id from devices where product_code = ${q.product_code})`
-    : sql``;
   const where = [
     sql`${key} is not null`,
     ...(who.customerId ? [sql`customer_id = ${who.customerId}`] : []),
     ...(q.customer_id ? [sql`customer_id = ${q.customer_id}`] : []),
     ...(q.site_id ? [sql`site_id = ${q.site_id}`] : []),
+    ...(q.product_code ? [sql`product_code = ${q.product_code}`] : []),
   ];
   const rows = await sql<{ id: string; name: string | null; up_s: number; down_s: number; devices: number }>`
     with ev as (
       -- e.at, not at: a bare name in ORDER BY is the output column (here the constant from).
-      (select distinct on (e.device_id) e.device_id, e.site_id, e.customer_id, e.status, ${from}::timestamptz as at
-         from device_health_events e where e.at < ${from} ${ofProduct} order by e.device_id, e.at desc)
+      (select distinct on (e.device_id) e.device_id, e.site_id, e.customer_id, e.product_code, e.status,
+              ${from}::timestamptz as at
+         from device_health_events e where e.at < ${from} order by e.device_id, e.at desc)
       union all
-      select device_id, site_id, customer_id, status, at from device_health_events
-       where at >= ${from} and at < ${to} ${ofProduct}
+      select device_id, site_id, customer_id, product_code, status, at from device_health_events
+       where at >= ${from} and at < ${to}
     ),
     iv as (
-      select ev.*${byProduct ? sql`, d.product_code` : sql``},
+      select ev.*,
         coalesce(lead(ev.at) over (partition by ev.device_id order by ev.at), least(${to}::timestamptz, now())) as until
-      from ev ${byProduct ? sql`join devices d on d.id = ev.device_id` : sql``}
+      from ev
     ),
     g as (
       select ${key} as id,

@@ -218,6 +218,12 @@ export interface DeviceHealthEventsTable {
   device_id: string;
   site_id: string | null;
   customer_id: string | null;
+  /**
+   * The device's product when the transition was recorded, like site_id and customer_id, so its
+   * uptime stays its product's after the device leaves the registry. Given on every insert; null
+   * only on rows of devices already deleted when migration 0109 backfilled the column.
+   */
+  product_code: ColumnType<string | null, string, string | null>;
   status: 'up' | 'down';
   at: ColumnType<Date, Date | string, Date | string>;
 }

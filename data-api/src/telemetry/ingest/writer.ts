@@ -493,6 +493,7 @@ export function deviceStateUpdate(aggs: DeviceAgg[]) {
     id: string;
     site_id: string | null;
     customer_id: string | null;
+    product_code: string;
     old_status: string;
     status: string;
     last_seen: Date | null;
@@ -527,7 +528,7 @@ export function deviceStateUpdate(aggs: DeviceAgg[]) {
              then jsonb_build_object('reported', n.reported, 'reported_at', n.reported_at) else '{}'::jsonb end
     from n
     where d.id = n.id
-    returning d.id, d.site_id, d.customer_id, n.old_status, d.status, d.last_seen`;
+    returning d.id, d.site_id, d.customer_id, d.product_code, n.old_status, d.status, d.last_seen`;
 }
 
 async function updateDevices(
@@ -538,8 +539,9 @@ async function updateDevices(
   const up = updated.rows.filter((r) => r.status === 'up' && r.old_status !== 'up');
   if (!up.length) return { cameUp: [], rows: updated.rows };
   await sql`
-    insert into device_health_events (device_id, site_id, customer_id, status, at)
-    select id, site_id, customer_id, 'up', now() from jsonb_to_recordset(${JSON.stringify(up)}::jsonb) as x(id text, site_id text, customer_id text)`.execute(
+    insert into device_health_events (device_id, site_id, customer_id, product_code, status, at)
+    select id, site_id, customer_id, product_code, 'up', now()
+    from jsonb_to_recordset(${JSON.stringify(up)}::jsonb) as x(id text, site_id text, customer_id text, product_code text)`.execute(
     trx,
   );
   await resolveAlertsByKey(
