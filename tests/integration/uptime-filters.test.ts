@@ -196,6 +196,26 @@ describe(`uptime (${backendName()})`, () => {
     }
   });
 
+  it('refuses a bad `from` with one message naming the field, not one per check', async () => {
+    const to = new Date(t0 + 120_000).toISOString();
+    const cases: Array<[string, RegExp]> = [
+      ['garbage', /expected an ISO 8601 date-time/],
+      ['0000-01-01T00:00:00Z', /between the years 1 and 9999/],
+      // Past 9999 in UTC, so also after `to`: still the one message, the range's.
+      ['9999-12-31T23:00:00-14:00', /between the years 1 and 9999/],
+    ];
+    for (const [from, message] of cases) {
+      const res = await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/uptime?group_by=site&from=${encodeURIComponent(from)}&to=${to}`,
+        headers: admin,
+      });
+      expect(res.statusCode, `${from}: ${res.body}`).toBe(400);
+      const issues = (res.json() as { issues?: Array<{ path: string; message: string }> }).issues ?? [];
+      expect(issues, from).toEqual([{ path: 'querystring.from', message: expect.stringMatching(message) }]);
+    }
+  });
+
   it('a customer-scoped token filtered by another customer’s site or id sees nothing of it', async () => {
     const scoped = await bearer(t.ctx.db, 'viewer', fleet.customer);
     expect(await items(`group_by=site&site_id=${other.sites[0]}`, scoped)).toEqual([]);

@@ -9,18 +9,24 @@ const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
  * An ISO 8601 date-time with its offset (`Z` or `+02:00`), as every timestamp on the wire. Year
  * 0000, 0001/9999 pushed past the calendar by an offset, or an offset no time zone has (-23:14)
  * is refused here: it would otherwise reach the database as a date it cannot read.
+ *
+ * One message per field: each check aborts, so a value that is not a date-time is not also told
+ * it is out of range, and an object's own checks (from before to) do not run on it either.
  */
 export const isoDateTime = z.iso
-  .datetime({ offset: true, error: 'expected an ISO 8601 date-time, e.g. 2026-11-01T00:00:00Z' })
+  .datetime({ offset: true, error: 'expected an ISO 8601 date-time, e.g. 2026-11-01T00:00:00Z', abort: true })
   .refine(
     (v) => {
       const at = Date.parse(v);
       return at >= FIRST_INSTANT && at <= LAST_INSTANT;
     },
-    { error: 'expected a date-time between the years 1 and 9999 (UTC)' },
+    { error: 'expected a date-time between the years 1 and 9999 (UTC)', abort: true },
   )
   // Real time zones span -12:00 to +14:00; PostgreSQL refuses an offset past ±15:59.
-  .refine((v) => Math.abs(offsetMinutes(v)) <= 14 * 60, { error: 'expected a UTC offset between -14:00 and +14:00' })
+  .refine((v) => Math.abs(offsetMinutes(v)) <= 14 * 60, {
+    error: 'expected a UTC offset between -14:00 and +14:00',
+    abort: true,
+  })
   .describe('ISO 8601 timestamp');
 
 function offsetMinutes(v: string): number {
