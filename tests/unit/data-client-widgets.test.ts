@@ -7,7 +7,7 @@ import { telemetrySeries } from '../../data-api/src/contracts/telemetry.ts';
 import { uptimeQuery, uptimeSchema } from '../../data-api/src/contracts/uptime.ts';
 import { ContractMismatchError, parseAnswer } from '../../src/data/parse.ts';
 import { uptimeByGroup } from '../../src/widgets/FleetHealth/uptime.ts';
-import { uptimePath } from '../../src/widgets/FleetHealth/query.ts';
+import { uptimeCsvName, uptimePath } from '../../src/widgets/FleetHealth/query.ts';
 import { actionStates, toRunView } from '../../src/widgets/RunTimeline/runs.ts';
 import { appendSample, autoBucket, seriesPoints } from '../../src/widgets/TelemetryChart/series.ts';
 import { parseDuration, timeAgo } from '../../src/widgets/shared/format.ts';
@@ -45,6 +45,19 @@ describe('FleetHealth uptime', () => {
     expect(read(byProduct)).toMatchObject({ group_by: 'product', customer_id: 'cus_a', site_id: 'site_a' });
     // Queries the API's own contract accepts.
     for (const path of [page, byProduct]) expect(uptimeQuery.safeParse(read(path)).error, path).toBeUndefined();
+  });
+  it('names the CSV after its grouping and filters, in safe characters, so two selections do not overwrite', () => {
+    expect(uptimeCsvName({ groupBy: 'site' })).toBe('uptime-by-site');
+    expect(uptimeCsvName({ groupBy: 'site', product: 'lorawan-gw' })).toBe('uptime-by-site-product-lorawan-gw');
+    expect(uptimeCsvName({ groupBy: 'product', customer: 'cus_acme', site: 'site_farm-north' })).toBe(
+      'uptime-by-product-customer-cus_acme-site-site_farm-north',
+    );
+    // Whatever a page passes, nothing that a file system or a shell would read specially.
+    expect(uptimeCsvName({ groupBy: 'site', product: '../a b/c:d*"é' })).toBe('uptime-by-site-product-a-b-c-d');
+    expect(uptimeCsvName({ groupBy: 'site', site: '///' })).toBe('uptime-by-site');
+    expect(uptimeCsvName({ groupBy: 'site', site: 'site_a' })).not.toBe(
+      uptimeCsvName({ groupBy: 'site', site: 'site_b' }),
+    );
   });
   it('refuses an answer of another shape, naming the field', () => {
     const body = { group_by: 'site', from: 'x', to: 'y', items: [{ site_id: 'site_b', uptime: 0.5 }] };

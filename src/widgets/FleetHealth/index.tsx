@@ -6,7 +6,7 @@ import { frameStyles as s, WidgetFrame, scrollRegion, titleText } from '../share
 import { useFleetHealth } from './useFleetHealth.ts';
 import { uptimeSchema } from '../../../data-api/src/contracts/uptime.ts';
 import { uptimeByGroup } from './uptime.ts';
-import { uptimePath } from './query.ts';
+import { uptimeCsvName, uptimePath } from './query.ts';
 import { CsvButton } from '../shared/CsvButton.tsx';
 
 export interface FleetHealthProps {
@@ -51,7 +51,11 @@ export function FleetHealth({
       title={title ?? `Fleet health by ${groupBy}`}
       toolbar={
         uptime.status === 'ready' ? (
-          <CsvButton path={uptimeUrl} name={`uptime-by-${groupBy}`} testId="fleet-health" />
+          <CsvButton
+            path={uptimeUrl}
+            name={uptimeCsvName({ groupBy, customer, site, product })}
+            testId="fleet-health"
+          />
         ) : undefined
       }
       state={fleet}
