@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeScan, blocking, countByImpact } from '../helpers/axe.ts';
 import { launchChromium, screenshotPath } from '../helpers/browser.ts';
 import { ROOT, spawnCli, stopCli, waitForSite } from '../helpers/cli.ts';
-import { layoutProblems, openInApp, PHONE, settle, sitemapPaths } from '../helpers/phone.ts';
+import { layoutProblems, MIN_DIAGRAM_SCALE, openInApp, PHONE, settle, sitemapPaths } from '../helpers/phone.ts';
 import { freePort } from '../helpers/ports.ts';
 
 // The product as a user starts it: `fleetbook start` builds the site when it is missing
@@ -362,6 +362,65 @@ describe('the site, served by fleetbook start, in Chromium', () => {
       mermaidBlocks,
     );
   }, 300_000); // 89 pages: 25–30 s on a 2-core machine at load 8
+
+  // What a scroll box shows: how far it scrolls, its cue (data-scroll-more, and the shadow drawn for it).
+  const scrollState = (box: HTMLElement) => ({
+    scrolls: box.scrollWidth > box.clientWidth + 1,
+    scrollLeft: box.scrollLeft,
+    more: box.getAttribute('data-scroll-more'),
+    shadow: getComputedStyle(box).boxShadow,
+  });
+  // The widest diagram of the handbook: the LoRaWAN gateway install runbook's flowchart, 2,272 px.
+  const WIDEST_DIAGRAM = '/runbooks/rb-lorawan-gateway-install';
+
+  it('on a desktop (1280 px), a diagram wider than the column keeps legible text and scrolls in its own box; one that fits is drawn as it is', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // A drawn diagram: its size (viewBox), the share of it drawn, its smallest label's text as drawn.
+    const diagram = (box: HTMLElement) => {
+      const svg = box.querySelector<SVGSVGElement>('svg[aria-roledescription]')!;
+      const natural = svg.viewBox.baseVal.width;
+      const scale = svg.getBoundingClientRect().width / natural;
+      const labels = Array.from(svg.querySelectorAll('.nodeLabel, .edgeLabel, text')).filter((l) =>
+        l.textContent?.trim(),
+      );
+      return {
+        natural,
+        column: box.clientWidth,
+        scale,
+        labels: labels.length,
+        textPx: Math.min(...labels.map((l) => parseFloat(getComputedStyle(l).fontSize) * scale)),
+        name: box.getAttribute('aria-label'),
+        tabIndex: box.tabIndex,
+        pageScrollsSideways: document.documentElement.scrollWidth > document.documentElement.clientWidth,
+        scrolls: box.scrollWidth > box.clientWidth + 1,
+      };
+    };
+
+    // It was shrunk into the 703 px column: 31 % of its size, 5 px text.
+    await page.goto(base + WIDEST_DIAGRAM);
+    await settle(page);
+    const wide = page.locator('[data-diagram]').first();
+    const w = await wide.evaluate(diagram);
+    expect(w.natural, 'the diagram is wider than the column').toBeGreaterThan(2 * w.column);
+    expect(w.labels).toBeGreaterThan(5);
+    expect(w.scale, 'share of its size drawn').toBeGreaterThanOrEqual(MIN_DIAGRAM_SCALE - 0.01);
+    expect(w.textPx, 'its smallest text, as drawn (px)').toBeGreaterThanOrEqual(11.9);
+    expect(w).toMatchObject({ scrolls: true, pageScrollsSideways: false, name: 'diagram', tabIndex: 0 });
+    // The keyboard scrolls it: it is a tab stop.
+    await wide.focus();
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(async () => (await wide.evaluate(scrollState)).scrollLeft).toBeGreaterThan(0);
+    await page.screenshot({ path: screenshotPath('diagram-wide-desktop'), fullPage: false });
+
+    // A diagram narrower than the column is drawn at its size, in a box that does not scroll.
+    await openInApp(page, base, '/docs/dashboards/alerts');
+    await settle(page);
+    const s = await page.locator('[data-diagram]').first().evaluate(diagram);
+    expect(s.natural).toBeLessThan(s.column);
+    expect(s.scale).toBeCloseTo(1, 2);
+    expect(s.scrolls).toBe(false);
+    await page.close();
+  });
 
   it('unknown pages get the site 404, unknown API paths JSON', async () => {
     const page = await fetch(base + '/docs/no-such-page');

@@ -1,13 +1,14 @@
 // A mermaid diagram in a box of its own that scrolls sideways. Mermaid fits a diagram to its
-// column, and on a phone (358 px of column) a flowchart 1,300–2,300 px wide was drawn at a fifth
-// of its size: 3–5 px text. Below the mobile breakpoint (styles.module.css) a diagram is drawn at
-// MIN_DIAGRAM_SCALE of its size at least and scrolls in this box instead of widening the page.
+// column: on a phone (358 px of column) a flowchart 1,300–2,300 px wide was drawn at a fifth of its
+// size, and on a desktop (703 px of column at 1280 px) the 2,272 px one at 31 %, 5 px text. At every
+// width a diagram is drawn at MIN_DIAGRAM_SCALE of its size at least (styles.module.css) and scrolls
+// in this box instead of widening the page; one that fits its column is drawn as before.
 import React, { useEffect, useRef, type ReactNode } from 'react';
 import Mermaid from '@theme-original/Mermaid';
 import type { Props } from '@theme/Mermaid';
 import styles from './styles.module.css';
 
-/** The smallest a diagram is drawn on a narrow screen: mermaid's 16 px text at 12 px. */
+/** The smallest a diagram is drawn: mermaid's 16 px text (its themes' fontSize) at 12 px. */
 export const MIN_DIAGRAM_SCALE = 0.75;
 
 /** Each drawn diagram's least width, from its own size (its viewBox), as --fb-diagram-min. */
