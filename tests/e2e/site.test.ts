@@ -422,6 +422,55 @@ describe('the site, served by fleetbook start, in Chromium', () => {
     await page.close();
   });
 
+  it('on a desktop (1280 px), a box that scrolls sideways (a diagram, a markdown table) shows a cue on the side where there is more, and a box that fits shows none', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const state = scrollState;
+    // A cue is a shadow on the box's inner edge: an inset box-shadow in a colour that is not transparent.
+    const drawn = (shadow: string) => /rgba?\((?!0, 0, 0, 0\))[^)]*\)[^,]*inset/.test(shadow);
+
+    await page.goto(base + WIDEST_DIAGRAM);
+    await settle(page);
+    const wide = page.locator('[data-diagram]').first();
+    await expect.poll(() => wide.evaluate(state)).toMatchObject({ scrolls: true, scrollLeft: 0, more: 'right' });
+    expect(drawn((await wide.evaluate(state)).shadow)).toBe(true);
+    await wide.focus();
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(async () => (await wide.evaluate(state)).more).toBe('left right');
+    await wide.evaluate((box) => box.scrollTo({ left: box.scrollWidth }));
+    await expect.poll(async () => (await wide.evaluate(state)).more).toBe('left');
+
+    // A diagram that fits its column: no cue.
+    await openInApp(page, base, '/docs/dashboards/alerts');
+    await settle(page);
+    const small = await page.locator('[data-diagram]').first().evaluate(state);
+    expect(small).toMatchObject({ scrolls: false, more: null });
+    expect(drawn(small.shadow)).toBe(false);
+
+    // Markdown tables: the measured table of the broker-restarts page (8 columns) scrolls in the
+    // column, its three-column neighbours wrap and fit.
+    await openInApp(page, base, '/docs/operating/broker-restarts');
+    await settle(page);
+    const tables = page.locator('.markdown table');
+    expect(await tables.count()).toBe(3);
+    const [first, measured, reasons] = [tables.nth(0), tables.nth(1), tables.nth(2)];
+    await expect.poll(() => measured.evaluate(state)).toMatchObject({ scrolls: true, scrollLeft: 0, more: 'right' });
+    expect(drawn((await measured.evaluate(state)).shadow)).toBe(true);
+    for (const fits of [first, reasons]) {
+      const f = await fits.evaluate(state);
+      expect(f).toMatchObject({ scrolls: false, more: null });
+      expect(drawn(f.shadow)).toBe(false);
+    }
+    await measured.evaluate((box) => box.scrollTo({ left: box.scrollWidth }));
+    await expect.poll(async () => (await measured.evaluate(state)).more).toBe('left');
+    await measured.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: screenshotPath('table-scroll-cue-desktop'), fullPage: false });
+    // A wider window (1800 px: a 958 px column) fits the table: its cue goes, with no scroll or reload.
+    await page.setViewportSize({ width: 1800, height: 900 });
+    await expect.poll(() => measured.evaluate(state)).toMatchObject({ scrolls: false, more: null });
+    await expect.poll(async () => drawn((await measured.evaluate(state)).shadow)).toBe(false); // after its fade
+    await page.close();
+  });
+
   it('unknown pages get the site 404, unknown API paths JSON', async () => {
     const page = await fetch(base + '/docs/no-such-page');
     expect(page.status).toBe(404);
