@@ -3,6 +3,7 @@ import clsx from 'clsx';
 import Link from '@docusaurus/Link';
 import { executionSummaryPage } from '../../data-api/src/contracts/executions.ts';
 import { useLiveResource } from '../data/useLive.ts';
+import { FleetLink } from '../widgets/shared/FleetLink.tsx';
 import { WidgetFrame } from '../widgets/shared/WidgetFrame.tsx';
 import { Progress } from './ExecutionView.tsx';
 import styles from './styles.module.css';
@@ -66,7 +67,12 @@ export function ExecutionList({
                 {e.runbook.title}
               </Link>{' '}
               <span className={styles.muted}>v{e.runbook.version}</span>
-              {!deploymentId && <span className={styles.muted}> · {e.deployment_id}</span>}
+              {!deploymentId && (
+                <span className={styles.muted}>
+                  {' '}
+                  · <FleetLink kind="deployment" id={e.deployment_id} />
+                </span>
+              )}
             </div>
             <div className={styles.execRowMeta}>
               <span className={clsx(styles.badge, styles[`state_${e.state}`])} data-testid={`execution-state-${e.id}`}>

@@ -161,6 +161,81 @@ describe('the site, served by fleetbook start, in Chromium', () => {
     await page.close();
   });
 
+  it('registry pages on a phone: a site says what the registry knows of it, and every site, deployment and device a page names links to its own page', async () => {
+    const api = async <T>(path: string): Promise<T> => (await (await fetch(`${base}/api/v1${path}`)).json()) as T;
+    const siteId = 'site_farm-north';
+    const site = await api<{
+      name: string;
+      customer_id: string;
+      network_server: string;
+      lan_notes: string;
+      region: string;
+    }>(`/sites/${siteId}`);
+    const customer = await api<{ name: string }>(`/customers/${site.customer_id}`);
+    const [dep] = (
+      await api<{ items: Array<{ id: string; product_code: string; state: string }> }>(
+        `/deployments?site_id=${siteId}&limit=1`,
+      )
+    ).items;
+    const [device] = (
+      await api<{ items: Array<{ id: string; serial: string | null }> }>(`/devices?deployment_id=${dep!.id}&limit=1`)
+    ).items;
+    expect(site.network_server && site.lan_notes && dep && device).toBeTruthy();
+
+    const context = await browser.newContext(PHONE);
+    const page = await context.newPage();
+    const fact = (kind: string, label: string) =>
+      page.getByTestId(`${kind}-facts-list`).locator(`[data-fact="${label}"]`).innerText();
+    const follow = async (kind: string, id: string, from = page.getByTestId(`fleet-link-${kind}-${id}`).first()) => {
+      await from.click();
+      await page.waitForURL((u) => u.pathname === `/${kind}` && u.searchParams.get('id') === id, { timeout: 10_000 });
+      await page.getByTestId(`${kind}-facts-list`).waitFor({ timeout: 15_000 });
+    };
+
+    await page.goto(`${base}/site?id=${siteId}`);
+    await page.getByTestId('site-facts-list').waitFor({ timeout: 15_000 });
+    expect(await fact('site', 'Name')).toBe(site.name);
+    // The customer's name comes from a read of its own, after the site's.
+    await expect.poll(() => fact('site', 'Customer'), { timeout: 10_000 }).toBe(customer.name);
+    expect(await fact('site', 'Network server')).toBe(site.network_server);
+    expect(await fact('site', 'LAN notes')).toBe(site.lan_notes);
+    expect(await fact('site', 'Radio region')).toBe(site.region);
+    // The site's wall clock, as the browser (en-US) writes it: now or a minute ago, not this machine's time.
+    const wall = (ms: number) =>
+      new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Bangkok', hour: '2-digit', minute: '2-digit' }).format(ms);
+    const shown = await fact('site', 'Time zone');
+    expect([wall(Date.now()), wall(Date.now() - 60_000)].map((t) => `Asia/Bangkok · ${t} there now`)).toContain(shown);
+    expect(await page.getByTestId('alert-list').count()).toBe(1);
+    expect(await page.getByTestId('execution-list').count()).toBe(1);
+    await page.screenshot({ path: screenshotPath('site-page-phone'), fullPage: true });
+
+    // The site's deployment board → the deployment's page: its facts, devices and runbook executions.
+    await follow('deployment', dep!.id);
+    expect(await fact('deployment', 'Site')).toBe(siteId);
+    expect(await fact('deployment', 'Product')).toContain(dep!.product_code);
+    expect(await fact('deployment', 'State')).toContain(dep!.state);
+    await expect
+      .poll(() => page.getByTestId('execution-list').getAttribute('data-state'), { timeout: 15_000 })
+      .toMatch(/^(ready|empty)$/);
+    // A device row → the device's page, which links back to its deployment and site.
+    await page.getByTestId(`fleet-link-device-${device!.id}`).waitFor({ timeout: 15_000 });
+    await follow('device', device!.id);
+    expect(await fact('device', 'Deployment')).toBe(dep!.id);
+    expect(await fact('device', 'Serial')).toBe(device!.serial ?? 'not set');
+    await follow('site', siteId, page.getByTestId('device-facts-list').getByTestId(`fleet-link-site-${siteId}`));
+    expect(await fact('site', 'Name')).toBe(site.name);
+
+    // An id the registry does not have: the page says so instead of an empty frame.
+    await page.goto(`${base}/deployment?id=dep_nowhere`);
+    await expect
+      .poll(() => page.getByTestId('deployment-facts').getAttribute('data-state'), { timeout: 15_000 })
+      .toBe('unavailable');
+    expect(await page.getByTestId('deployment-facts').innerText()).toContain(
+      'The registry has no deployment dep_nowhere.',
+    );
+    await context.close();
+  });
+
   it('installable: the manifest is linked and valid, its icons load at their sizes, a service worker controls the pages', async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     const page = await context.newPage();

@@ -6,11 +6,19 @@ import Layout from '@theme/Layout';
 import Link from '@docusaurus/Link';
 import { useLocation } from '@docusaurus/router';
 import useIsBrowser from '@docusaurus/useIsBrowser';
-import { DeploymentBoard, DeviceHealth, DeviceTable, FleetHealth, TelemetryChart } from '../../widgets/index.ts';
+import {
+  AlertList,
+  DeploymentBoard,
+  DeviceHealth,
+  DeviceTable,
+  FleetHealth,
+  TelemetryChart,
+} from '../../widgets/index.ts';
+import { ExecutionList } from '../../runbook/index.tsx';
+import type { FleetKind } from '../../widgets/shared/FleetLink.tsx';
 import { deviceSchema } from '../../../data-api/src/contracts/registry.ts';
 import { useLiveResource } from '../../data/useLive.ts';
-
-export type FleetKind = 'device' | 'site' | 'deployment';
+import { DeploymentFacts, DeviceFacts, SiteFacts } from './Facts.tsx';
 
 /** The device's charts: the metrics it reports (from its last reading), a day of each. */
 function DeviceCharts({ id }: { id: string }): ReactNode {
@@ -38,6 +46,8 @@ function Body({ kind, id }: { kind: FleetKind; id: string }): ReactNode {
     case 'device':
       return (
         <>
+          <h2>Registry</h2>
+          <DeviceFacts id={id} />
           <h2>Health</h2>
           <DeviceHealth device={id} />
           <DeviceCharts id={id} />
@@ -46,15 +56,22 @@ function Body({ kind, id }: { kind: FleetKind; id: string }): ReactNode {
     case 'site':
       return (
         <>
+          <h2>Registry</h2>
+          <SiteFacts id={id} />
           <h2>Devices and deployments</h2>
           <FleetHealth groupBy="product" site={id} title="Devices by product" />
           <DeploymentBoard site={id} title="Deployments" />
           <DeviceTable site={id} status="down" title="Devices down" pageSize={10} />
+          <h2>Open work</h2>
+          <AlertList site={id} title="Open alerts" pageSize={10} />
+          <ExecutionList siteId={id} state="in_progress,blocked" title="Runbooks in progress" limit={10} />
         </>
       );
     case 'deployment':
       return (
         <>
+          <h2>Registry</h2>
+          <DeploymentFacts id={id} />
           <h2>In this deployment</h2>
           <DeviceTable
             deployment={id}
@@ -62,6 +79,7 @@ function Body({ kind, id }: { kind: FleetKind; id: string }): ReactNode {
             pageSize={20}
             columns={['name', 'status', 'last_seen', 'firmware', 'site']}
           />
+          <ExecutionList deploymentId={id} title="Runbook executions" />
         </>
       );
   }

@@ -8,10 +8,11 @@ import OriginalSearchBar from '@theme-original/SearchBar';
 import { deploymentPage, devicePage, sitePage } from '../../../data-api/src/contracts/registry.ts';
 import { useDataClient } from '../../data/useResource.ts';
 import { Icon } from '../../components/Icon/index.tsx';
+import { fleetHref, type FleetKind } from '../../widgets/shared/FleetLink.tsx';
 import styles from './styles.module.css';
 
 interface FleetMatch {
-  kind: 'device' | 'site' | 'deployment';
+  kind: FleetKind;
   id: string;
   name: string | null;
 }
@@ -63,7 +64,7 @@ export default function SearchBar(props: Record<string, unknown>): ReactNode {
   const matches = useFleetMatches(query);
   const history = useHistory();
   const box = useRef<HTMLDivElement>(null);
-  const hrefOf = (m: FleetMatch) => `/${m.kind}?id=${encodeURIComponent(m.id)}`;
+  const hrefOf = (m: FleetMatch) => fleetHref(m.kind, m.id);
 
   useEffect(() => {
     const close = (e: MouseEvent) => {

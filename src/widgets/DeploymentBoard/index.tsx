@@ -3,6 +3,7 @@ import { executionSummaryPage, type ExecutionSummary } from '../../../data-api/s
 import { DEPLOYMENT_STATES, deploymentPage, type Deployment } from '../../../data-api/src/contracts/registry.ts';
 import { useLiveResource, useLiveRows } from '../../data/useLive.ts';
 import { Board, boardStyles } from '../shared/Board.tsx';
+import { FleetLink } from '../shared/FleetLink.tsx';
 import { frameStyles as s, StatusBadge, WidgetFrame } from '../shared/WidgetFrame.tsx';
 import styles from './styles.module.css';
 
@@ -71,10 +72,19 @@ export function DeploymentBoard({ site, product, customer, states, title }: Depl
         testId="deployment-column"
         card={(d) => (
           <article key={d.id} className={boardStyles.card} data-testid={`deployment-card-${d.id}`} data-state={d.state}>
-            <div className={boardStyles.cardTitle}>{d.name ?? d.id}</div>
+            <div className={boardStyles.cardTitle}>
+              <FleetLink kind="deployment" id={d.id}>
+                {d.name ?? d.id}
+              </FleetLink>
+            </div>
             <div className={s.muted}>
               {d.product_code} {d.product_version}
-              {!site && <> · {d.site_id}</>}
+              {!site && (
+                <>
+                  {' '}
+                  · <FleetLink kind="site" id={d.site_id} />
+                </>
+              )}
             </div>
             {(d.started_date || d.planned_date) && (
               <div className={s.muted}>

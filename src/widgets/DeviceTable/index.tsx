@@ -6,6 +6,7 @@ import { frameStyles as s, Pager, StatusBadge, WidgetFrame, scrollRegion, titleT
 import { devicesPath, useDevicePage } from './useDevicePage.ts';
 import { RelativeTime } from '../shared/Time.tsx';
 import { CsvButton } from '../shared/CsvButton.tsx';
+import { FleetLink } from '../shared/FleetLink.tsx';
 
 export const DEVICE_COLUMNS = [
   'id',
@@ -72,7 +73,11 @@ function cell(d: Device, col: DeviceColumn, now: number): ReactNode {
     case 'id':
       return <code className={s.mono}>{d.id}</code>;
     case 'name':
-      return <span data-testid={`device-name-${d.id}`}>{d.name ?? <span className={s.muted}>{d.id}</span>}</span>;
+      return (
+        <FleetLink kind="device" id={d.id}>
+          <span data-testid={`device-name-${d.id}`}>{d.name ?? <span className={s.muted}>{d.id}</span>}</span>
+        </FleetLink>
+      );
     case 'status':
       return <StatusBadge status={d.status} />;
     case 'last_seen':
@@ -80,9 +85,9 @@ function cell(d: Device, col: DeviceColumn, now: number): ReactNode {
     case 'firmware':
       return firmwareOf(d);
     case 'site':
-      return d.site_id ?? '—';
+      return d.site_id ? <FleetLink kind="site" id={d.site_id} /> : '—';
     case 'deployment':
-      return d.deployment_id ?? '—';
+      return d.deployment_id ? <FleetLink kind="deployment" id={d.deployment_id} /> : '—';
     case 'product':
       return `${d.product_code}${d.product_version ? ` ${d.product_version}` : ''}`;
     case 'role':

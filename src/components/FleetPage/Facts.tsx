@@ -1,0 +1,166 @@
+// What the registry says about one site, deployment or device, at the top of its page: the facts
+// a person at a site looks for first (where it is, its LAN notes, what it runs, what it belongs
+// to), each related entity a link to its own page. Live: an edit shows without a reload.
+import React, { type ReactNode } from 'react';
+import Link from '@docusaurus/Link';
+import type { z } from 'zod';
+import {
+  customerSchema,
+  deploymentSchema,
+  deviceSchema,
+  siteSchema,
+  type Deployment,
+  type Device,
+} from '../../../data-api/src/contracts/registry.ts';
+import { useLiveResource, useLiveRows } from '../../data/useLive.ts';
+import { FleetLink, type FleetKind } from '../../widgets/shared/FleetLink.tsx';
+import { StatusBadge, WidgetFrame } from '../../widgets/shared/WidgetFrame.tsx';
+import styles from './styles.module.css';
+
+type Fact = [label: string, value: ReactNode];
+
+const none = <span className={styles.none}>not set</span>;
+
+function FactList({ facts, testId }: { facts: Fact[]; testId: string }): ReactNode {
+  return (
+    <dl className={styles.facts} data-testid={testId}>
+      {facts.map(([label, value]) => (
+        <div key={label} className={styles.fact}>
+          <dt>{label}</dt>
+          <dd data-fact={label}>{value === null || value === undefined || value === '' ? none : value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+/** One registry row, live: read once, then kept current by its family's change events. */
+function useEntity<S extends z.ZodType<{ id: string }>>(kind: FleetKind | 'customer', id: string | null, schema: S) {
+  const res = useLiveResource(id ? `/${kind}s/${encodeURIComponent(id)}` : null, schema, {
+    topics: kind === 'customer' ? undefined : [kind],
+    seed: (row) => ({ type: kind, rows: [row] }),
+    missingIsUnavailable: true,
+  });
+  const [row] = useLiveRows<z.output<S> & { id: string }>(kind, res.data ? [res.data] : null);
+  return { res, row };
+}
+
+/** The product's catalog page, with the version. */
+const productFact = (code: string, version: string | null): ReactNode => (
+  <>
+    <Link to={`/docs/products/${encodeURIComponent(code)}`}>{code}</Link>
+    {version ? ` ${version}` : ''}
+  </>
+);
+
+function Frame({
+  kind,
+  id,
+  res,
+  children,
+}: {
+  kind: FleetKind;
+  id: string;
+  res: ReturnType<typeof useEntity>['res'];
+  children: ReactNode;
+}): ReactNode {
+  return (
+    <WidgetFrame
+      name={`${kind} facts`}
+      testId={`${kind}-facts`}
+      state={res}
+      connection={res.connection}
+      unavailableText={`The registry has no ${kind} ${id}.`}
+    >
+      {children}
+    </WidgetFrame>
+  );
+}
+
+export function SiteFacts({ id }: { id: string }): ReactNode {
+  const { res, row: site } = useEntity('site', id, siteSchema);
+  const customer = useEntity('customer', site?.customer_id ?? null, customerSchema).row;
+  return (
+    <Frame kind="site" id={id} res={res}>
+      {site && (
+        <FactList
+          testId="site-facts-list"
+          facts={[
+            ['Name', site.name],
+            ['Customer', customer?.name ?? site.customer_id],
+            ['Time zone', <LocalTime key="tz" timezone={site.timezone} />],
+            [
+              'Location',
+              site.location && (
+                <a
+                  href={`https://www.openstreetmap.org/?mlat=${site.location.lat}&mlon=${site.location.lon}#map=16/${site.location.lat}/${site.location.lon}`}
+                  target="_blank"
+                  rel="noreferrer noopener"
+                >
+                  {site.location.lat}, {site.location.lon}
+                </a>
+              ),
+            ],
+            ['Radio region', site.region],
+            ['Network server', site.network_server && <code>{site.network_server}</code>],
+            ['LAN notes', site.lan_notes && <span className={styles.notes}>{site.lan_notes}</span>],
+          ]}
+        />
+      )}
+    </Frame>
+  );
+}
+
+/** The zone's name and its wall-clock time now (what "call after 8 local" needs). */
+function LocalTime({ timezone }: { timezone: string }): ReactNode {
+  let now = '';
+  try {
+    now = new Intl.DateTimeFormat(undefined, { timeZone: timezone, hour: '2-digit', minute: '2-digit' }).format(
+      new Date(),
+    );
+  } catch {
+    // An IANA name this browser does not know: the name alone.
+  }
+  return (
+    <>
+      {timezone}
+      {now && <span className={styles.none}> · {now} there now</span>}
+    </>
+  );
+}
+
+export function DeploymentFacts({ id }: { id: string }): ReactNode {
+  const { res, row: d } = useEntity('deployment', id, deploymentSchema);
+  return (
+    <Frame kind="deployment" id={id} res={res}>
+      {d && <FactList testId="deployment-facts-list" facts={deploymentFacts(d)} />}
+    </Frame>
+  );
+}
+
+const deploymentFacts = (d: Deployment): Fact[] => [
+  ['Name', d.name],
+  ['State', <StatusBadge key="state" status={d.state} />],
+  ['Product', productFact(d.product_code, d.product_version)],
+  ['Site', <FleetLink key="site" kind="site" id={d.site_id} />],
+  ['Planned', d.planned_date],
+  ['Started', d.started_date],
+];
+
+export function DeviceFacts({ id }: { id: string }): ReactNode {
+  const { res, row: d } = useEntity('device', id, deviceSchema);
+  return (
+    <Frame kind="device" id={id} res={res}>
+      {d && <FactList testId="device-facts-list" facts={deviceFacts(d)} />}
+    </Frame>
+  );
+}
+
+const deviceFacts = (d: Device): Fact[] => [
+  ['Name', d.name],
+  ['Product', productFact(d.product_code, d.product_version)],
+  ['Role', d.role],
+  ['Serial', d.serial && <code>{d.serial}</code>],
+  ['Site', d.site_id ? <FleetLink kind="site" id={d.site_id} /> : 'in stock'],
+  ['Deployment', d.deployment_id && <FleetLink kind="deployment" id={d.deployment_id} />],
+];
