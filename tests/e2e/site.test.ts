@@ -205,6 +205,15 @@ describe('the site, served by fleetbook start, in Chromium', () => {
       new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Bangkok', hour: '2-digit', minute: '2-digit' }).format(ms);
     const shown = await fact('site', 'Time zone');
     expect([wall(Date.now()), wall(Date.now() - 60_000)].map((t) => `Asia/Bangkok · ${t} there now`)).toContain(shown);
+    // Its devices by product: each product links to its catalog page.
+    const products = await api<{ groups: Array<{ key: string }> }>(`/fleet/health?group_by=product&site_id=${siteId}`);
+    expect(products.groups.length).toBeGreaterThan(0);
+    for (const { key } of products.groups)
+      await expect
+        .poll(() => page.getByTestId(`fleet-health-row-${key}`).getByRole('link').first().getAttribute('href'), {
+          timeout: 10_000,
+        })
+        .toBe(`/docs/products/${key}`);
     expect(await page.getByTestId('alert-list').count()).toBe(1);
     expect(await page.getByTestId('execution-list').count()).toBe(1);
     await page.screenshot({ path: screenshotPath('site-page-phone'), fullPage: true });

@@ -2,7 +2,6 @@
 // a person at a site looks for first (where it is, its LAN notes, what it runs, what it belongs
 // to), each related entity a link to its own page. Live: an edit shows without a reload.
 import React, { type ReactNode } from 'react';
-import Link from '@docusaurus/Link';
 import type { z } from 'zod';
 import {
   customerSchema,
@@ -13,7 +12,7 @@ import {
   type Device,
 } from '../../../data-api/src/contracts/registry.ts';
 import { useLiveResource, useLiveRows } from '../../data/useLive.ts';
-import { FleetLink, type FleetKind } from '../../widgets/shared/FleetLink.tsx';
+import { FleetLink, ProductLink, type FleetKind } from '../../widgets/shared/FleetLink.tsx';
 import { StatusBadge, WidgetFrame } from '../../widgets/shared/WidgetFrame.tsx';
 import styles from './styles.module.css';
 
@@ -48,7 +47,7 @@ function useEntity<S extends z.ZodType<{ id: string }>>(kind: FleetKind | 'custo
 /** The product's catalog page, with the version. */
 const productFact = (code: string, version: string | null): ReactNode => (
   <>
-    <Link to={`/docs/products/${encodeURIComponent(code)}`}>{code}</Link>
+    <ProductLink code={code} />
     {version ? ` ${version}` : ''}
   </>
 );

@@ -1,5 +1,6 @@
 import React, { type ReactNode } from 'react';
 import type { Alert } from '../../../data-api/src/contracts/alerts.ts';
+import { FleetLink, isFleetKind } from '../shared/FleetLink.tsx';
 import { frameStyles as s, StatusBadge } from '../shared/WidgetFrame.tsx';
 import { RelativeTime, TextWithTimes } from '../shared/Time.tsx';
 
@@ -93,7 +94,8 @@ export function AlertRow({ alert: a, now, highlighted, operator, busy, onAct }: 
       </td>
       <td className={s.optional}>
         <code className={s.mono}>
-          {a.subject.type}:{a.subject.id}
+          {a.subject.type}:
+          {isFleetKind(a.subject.type) ? <FleetLink kind={a.subject.type} id={a.subject.id} /> : a.subject.id}
         </code>
       </td>
       <td>

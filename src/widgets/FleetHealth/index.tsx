@@ -8,6 +8,7 @@ import { uptimeSchema } from '../../../data-api/src/contracts/uptime.ts';
 import { uptimeByGroup } from './uptime.ts';
 import { uptimeCsvName, uptimePath } from './query.ts';
 import { CsvButton } from '../shared/CsvButton.tsx';
+import { FleetLink, ProductLink } from '../shared/FleetLink.tsx';
 
 export interface FleetHealthProps {
   groupBy?: GroupBy;
@@ -18,6 +19,17 @@ export interface FleetHealthProps {
   site?: string;
   product?: string;
   title?: ReactNode;
+}
+
+/** A group's name, linked to its page: a site's registry page, a product's catalog page. */
+function GroupName({ groupBy, id, name }: { groupBy: GroupBy; id: string; name: string }): ReactNode {
+  if (groupBy === 'site')
+    return (
+      <FleetLink kind="site" id={id}>
+        {name}
+      </FleetLink>
+    );
+  return groupBy === 'product' ? <ProductLink code={id}>{name}</ProductLink> : name;
 }
 
 /** Up / down / unknown devices per site, product or customer, with uptime over a window. */
@@ -110,7 +122,7 @@ export function FleetHealth({
                     data-unknown={g.unknown}
                   >
                     <td>
-                      {g.name}
+                      <GroupName groupBy={groupBy} id={g.key} name={g.name} />
                       <div className={`${s.muted} ${s.mono}`}>{g.key}</div>
                     </td>
                     <td>{g.up}</td>

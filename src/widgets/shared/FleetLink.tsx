@@ -9,6 +9,18 @@ export type FleetKind = 'device' | 'site' | 'deployment';
 
 export const fleetHref = (kind: FleetKind, id: string): string => `/${kind}?id=${encodeURIComponent(id)}`;
 
+/** A link to a product's catalog page (docs/products/<code>/index.mdx). */
+export function ProductLink({ code, children }: { code: string; children?: ReactNode }): ReactNode {
+  return (
+    <Link to={`/docs/products/${encodeURIComponent(code)}`} className={styles.fleetLink}>
+      {children ?? code}
+    </Link>
+  );
+}
+
+export const isFleetKind = (type: string): type is FleetKind =>
+  type === 'device' || type === 'site' || type === 'deployment';
+
 /** A link to the entity's page; its text is `children`, else the id. */
 export function FleetLink({ kind, id, children }: { kind: FleetKind; id: string; children?: ReactNode }): ReactNode {
   return (
