@@ -170,7 +170,10 @@ describe(`CSV exports (${backendName()})`, () => {
       [b.devices.other!.id, 'validation', '{"metrics":{"t":"x"}}'],
     ]);
     const uptime = await get('/uptime?group_by=customer', scoped);
-    expect(uptime.disposition).toMatch(/filename="uptime-by-customer-/);
+    expect(uptime.disposition).toMatch(/filename="uptime-by-customer-\d{8}T/);
+    // Filters are in the name, as FleetHealth's button names it: two selections, two files.
+    const filtered = await get('/uptime?group_by=site&product_code=soil-probe', scoped);
+    expect(filtered.disposition).toMatch(/filename="uptime-by-site-product-soil-probe-\d{8}T/);
     const groups = csvParse(uptime.text);
     expect(groups.columns).toEqual(['group_by', 'from', 'to', 'id', 'name', 'uptime_pct', 'up_s', 'down_s', 'devices']);
     expect(groups.map((r) => [r.group_by, r.id, r.uptime_pct, r.devices])).toEqual([

@@ -7,7 +7,8 @@ import { telemetrySeries } from '../../data-api/src/contracts/telemetry.ts';
 import { uptimeQuery, uptimeSchema } from '../../data-api/src/contracts/uptime.ts';
 import { ContractMismatchError, parseAnswer } from '../../src/data/parse.ts';
 import { uptimeByGroup } from '../../src/widgets/FleetHealth/uptime.ts';
-import { uptimeCsvName, uptimePath } from '../../src/widgets/FleetHealth/query.ts';
+import { uptimePath } from '../../src/widgets/FleetHealth/query.ts';
+import { uptimeCsvName } from '../../data-api/src/contracts/uptime.ts';
 import { actionStates, toRunView } from '../../src/widgets/RunTimeline/runs.ts';
 import { appendSample, autoBucket, seriesPoints } from '../../src/widgets/TelemetryChart/series.ts';
 import { parseDuration, timeAgo } from '../../src/widgets/shared/format.ts';
@@ -47,16 +48,16 @@ describe('FleetHealth uptime', () => {
     for (const path of [page, byProduct]) expect(uptimeQuery.safeParse(read(path)).error, path).toBeUndefined();
   });
   it('names the CSV after its grouping and filters, in safe characters, so two selections do not overwrite', () => {
-    expect(uptimeCsvName({ groupBy: 'site' })).toBe('uptime-by-site');
-    expect(uptimeCsvName({ groupBy: 'site', product: 'lorawan-gw' })).toBe('uptime-by-site-product-lorawan-gw');
-    expect(uptimeCsvName({ groupBy: 'product', customer: 'cus_acme', site: 'site_farm-north' })).toBe(
+    expect(uptimeCsvName({ group_by: 'site' })).toBe('uptime-by-site');
+    expect(uptimeCsvName({ group_by: 'site', product_code: 'lorawan-gw' })).toBe('uptime-by-site-product-lorawan-gw');
+    expect(uptimeCsvName({ group_by: 'product', customer_id: 'cus_acme', site_id: 'site_farm-north' })).toBe(
       'uptime-by-product-customer-cus_acme-site-site_farm-north',
     );
     // Whatever a page passes, nothing that a file system or a shell would read specially.
-    expect(uptimeCsvName({ groupBy: 'site', product: '../a b/c:d*"é' })).toBe('uptime-by-site-product-a-b-c-d');
-    expect(uptimeCsvName({ groupBy: 'site', site: '///' })).toBe('uptime-by-site');
-    expect(uptimeCsvName({ groupBy: 'site', site: 'site_a' })).not.toBe(
-      uptimeCsvName({ groupBy: 'site', site: 'site_b' }),
+    expect(uptimeCsvName({ group_by: 'site', product_code: '../a b/c:d*"é' })).toBe('uptime-by-site-product-a-b-c-d');
+    expect(uptimeCsvName({ group_by: 'site', site_id: '///' })).toBe('uptime-by-site');
+    expect(uptimeCsvName({ group_by: 'site', site_id: 'site_a' })).not.toBe(
+      uptimeCsvName({ group_by: 'site', site_id: 'site_b' }),
     );
   });
   it('refuses an answer of another shape, naming the field', () => {

@@ -39,3 +39,25 @@ export const uptimeSchema = z
   .meta({ id: 'Uptime' });
 export type Uptime = z.infer<typeof uptimeSchema>;
 export type UptimeQuery = z.output<typeof uptimeQuery>;
+
+/**
+ * The uptime CSV's file name (the API adds the time): the grouping and each filter, so the
+ * downloads of two selections do not overwrite each other, e.g. `uptime-by-site-product-lorawan-gw`.
+ * Letters, digits, `_` and `-` only: anything else in a value becomes `-`. The API names its
+ * `Accept: text/csv` answer with it and FleetHealth's CSV button asks for the same.
+ */
+export function uptimeCsvName(q: Pick<UptimeQuery, 'group_by' | 'customer_id' | 'site_id' | 'product_code'>): string {
+  const filters: Array<[string, string | undefined]> = [
+    ['customer', q.customer_id],
+    ['site', q.site_id],
+    ['product', q.product_code],
+  ];
+  const parts = ['uptime-by', fileSafe(q.group_by)];
+  for (const [name, value] of filters) {
+    const safe = value ? fileSafe(value) : '';
+    if (safe) parts.push(name, safe);
+  }
+  return parts.join('-');
+}
+
+const fileSafe = (v: string) => v.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');

@@ -4,9 +4,9 @@ import { useLiveResource } from '../../data/useLive.ts';
 import { parseDuration, percent } from '../shared/format.ts';
 import { frameStyles as s, WidgetFrame, scrollRegion, titleText } from '../shared/WidgetFrame.tsx';
 import { useFleetHealth } from './useFleetHealth.ts';
-import { uptimeSchema } from '../../../data-api/src/contracts/uptime.ts';
+import { uptimeCsvName, uptimeSchema } from '../../../data-api/src/contracts/uptime.ts';
 import { uptimeByGroup } from './uptime.ts';
-import { uptimeCsvName, uptimePath } from './query.ts';
+import { uptimePath } from './query.ts';
 import { CsvButton } from '../shared/CsvButton.tsx';
 import { FleetLink, ProductLink } from '../shared/FleetLink.tsx';
 
@@ -65,7 +65,7 @@ export function FleetHealth({
         uptime.status === 'ready' ? (
           <CsvButton
             path={uptimeUrl}
-            name={uptimeCsvName({ groupBy, customer, site, product })}
+            name={uptimeCsvName({ group_by: groupBy, customer_id: customer, site_id: site, product_code: product })}
             testId="fleet-health"
           />
         ) : undefined

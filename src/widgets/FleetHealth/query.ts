@@ -24,24 +24,3 @@ export function uptimePath(f: FleetSelection, fromMs: number, toMs: number): str
   q.set('to', new Date(toMs).toISOString());
   return `/uptime?${q.toString()}`;
 }
-
-/**
- * The uptime CSV's file name (the button adds the time): the grouping and each filter, so the
- * downloads of two selections do not overwrite each other, e.g. `uptime-by-site-product-lorawan-gw`.
- * Letters, digits, `_` and `-` only: anything else in a value becomes `-`.
- */
-export function uptimeCsvName(f: FleetSelection): string {
-  const filters: Array<[string, string | undefined]> = [
-    ['customer', f.customer],
-    ['site', f.site],
-    ['product', f.product],
-  ];
-  const parts = ['uptime-by', fileSafe(f.groupBy)];
-  for (const [name, value] of filters) {
-    const safe = value ? fileSafe(value) : '';
-    if (safe) parts.push(name, safe);
-  }
-  return parts.join('-');
-}
-
-const fileSafe = (v: string) => v.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { columnsOf } from '../../kernel/csv/write.ts';
 import { jsonOrCsv } from '../../kernel/csv/stream.ts';
-import { uptimeQuery, uptimeSchema } from '../../contracts/uptime.ts';
+import { uptimeCsvName, uptimeQuery, uptimeSchema } from '../../contracts/uptime.ts';
 import { computeUptime } from './uptime.ts';
 
 export const monitorRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -25,7 +25,7 @@ export const monitorRoutes: FastifyPluginAsyncZod = async (app) => {
         reply,
         () => computeUptime(app.ctx.db, request.principal!, request.query),
         () => ({
-          name: `uptime-by-${request.query.group_by}`,
+          name: uptimeCsvName(request.query),
           columns: ['group_by', 'from', 'to', ...columnsOf(uptimeSchema.shape.items.element)],
           rows: (async function* () {
             const { items, ...window } = await computeUptime(app.ctx.db, request.principal!, request.query);
