@@ -8,6 +8,9 @@ import { pageOf } from '../contracts/pagination.ts';
 import { pageOrCsv } from '../kernel/csv/stream.ts';
 import { columnsOf } from '../kernel/csv/write.ts';
 import { ERROR_RESPONSES } from '../kernel/errors/responses.ts';
+import { errorSchema } from '../contracts/errors.ts';
+import { etagOf, ifMatchHeaders } from '../contracts/preconditions.ts';
+import type { WriteCondition } from './precondition.ts';
 
 type Db = Kysely<Database>;
 
@@ -36,7 +39,8 @@ export interface CrudSpec<
   list(db: Db, who: Principal, q: any): Promise<{ items: z.infer<Item>[]; next_cursor: string | null }>;
   get(db: Db, who: Principal, id: string): Promise<z.infer<Item>>;
   add(db: Db, who: Principal, body: z.infer<Create>): Promise<z.infer<Item>>;
-  patch(db: Db, who: Principal, id: string, body: z.infer<Update>): Promise<z.infer<Item>>;
+  /** Applies `condition` (If-Match) on the row it locks: 412 when it is no longer that version. */
+  patch(db: Db, who: Principal, id: string, body: z.infer<Update>, condition?: WriteCondition): Promise<z.infer<Item>>;
   remove(db: Db, who: Principal, id: string, q: { cascade?: boolean }): Promise<void>;
   /** Extra delete query parameters (sites: cascade). */
   deleteQuery?: z.ZodRawShape;
@@ -44,7 +48,9 @@ export interface CrudSpec<
 
 /**
  * GET/POST /<path>, GET/PATCH/DELETE /<path>/:id with the same error shapes, paging and
- * auth on every collection; the entity rules live in each collection's service.
+ * auth on every collection; the entity rules live in each collection's service. A record's
+ * answer carries its ETag (its updated_at); a PATCH with If-Match applies only to that version
+ * (412 otherwise), so a form opened on an old copy cannot overwrite someone else's edit unseen.
  */
 export function registerCrud<I extends z.ZodType, C extends z.ZodType, U extends z.ZodType, Q extends z.ZodRawShape>(
   parent: FastifyInstance,
@@ -57,6 +63,13 @@ export function registerCrud<I extends z.ZodType, C extends z.ZodType, U extends
   const params = idParamsOf(spec.id);
   const tags = [spec.tag];
   const db = () => app.ctx.db;
+  /** The answer is the record: its version goes in the ETag header. */
+  const withEtag = (reply: { header(name: string, value: string): unknown }, item: unknown) => {
+    reply.header('etag', etagOf(item as { updated_at: string }));
+    return item;
+  };
+  const etagNote =
+    "The answer carries the record's ETag (its updated_at, quoted): send it back as If-Match to change that version only.";
   const scope = (write: 'create' | 'update' | 'delete') =>
     (spec.sharedWrites?.includes(write) ? 'unscoped' : 'tenant') as 'tenant' | 'unscoped';
 
@@ -81,9 +94,16 @@ export function registerCrud<I extends z.ZodType, C extends z.ZodType, U extends
     `/${spec.path}/:id`,
     {
       config: { auth: 'viewer' },
-      schema: { summary: `Get a ${spec.name}`, tags, params, response: { 200: spec.item, ...ERROR_RESPONSES } },
+      schema: {
+        summary: `Get a ${spec.name}`,
+        description: etagNote,
+        tags,
+        params,
+        response: { 200: spec.item, ...ERROR_RESPONSES },
+      },
     },
-    async (request) => spec.get(db(), request.principal!, (request.params as { id: string }).id),
+    async (request, reply) =>
+      withEtag(reply, await spec.get(db(), request.principal!, (request.params as { id: string }).id)),
   );
   app.post(
     `/${spec.path}`,
@@ -97,7 +117,7 @@ export function registerCrud<I extends z.ZodType, C extends z.ZodType, U extends
       },
     },
     async (request, reply) =>
-      reply.status(201).send(await spec.add(db(), request.principal!, request.body as z.infer<C>)),
+      reply.status(201).send(withEtag(reply, await spec.add(db(), request.principal!, request.body as z.infer<C>))),
   );
   app.patch(
     `/${spec.path}/:id`,
@@ -105,14 +125,25 @@ export function registerCrud<I extends z.ZodType, C extends z.ZodType, U extends
       config: { auth: spec.writeRole, scope: scope('update') },
       schema: {
         summary: `Change a ${spec.name}`,
+        description: `Only the fields sent change. With If-Match (the ETag of a read) the change applies only while the ${spec.name} is still that version: otherwise 412 precondition_failed, nothing changes, and the answer's current is the ${spec.name} as it is now. Without If-Match the change applies to whatever is current. ${etagNote}`,
         tags,
         params,
+        headers: ifMatchHeaders,
         body: spec.update,
-        response: { 200: spec.item, ...ERROR_RESPONSES },
+        response: {
+          200: spec.item,
+          ...ERROR_RESPONSES,
+          412: errorSchema.extend({ current: spec.item.optional() }),
+        },
       },
     },
-    async (request) =>
-      spec.patch(db(), request.principal!, (request.params as { id: string }).id, request.body as z.infer<U>),
+    async (request, reply) =>
+      withEtag(
+        reply,
+        await spec.patch(db(), request.principal!, (request.params as { id: string }).id, request.body as z.infer<U>, {
+          ifMatch: (request.headers as { 'if-match'?: string })['if-match'],
+        }),
+      ),
   );
   app.delete(
     `/${spec.path}/:id`,

@@ -10,6 +10,7 @@ import { iso, likeContains, translateDbError } from '../kernel/db/values.ts';
 import { assertInScope, scopeOf } from '../kernel/auth/tenancy.ts';
 import { decodeCursor, toPage } from '../kernel/db/pagination.ts';
 import { recordWrite } from './record.ts';
+import { assertUnchanged, type WriteCondition } from './precondition.ts';
 
 export const toCustomer = (r: CustomerRow): Customer => ({
   id: r.id,
@@ -78,11 +79,13 @@ export async function updateCustomer(
   who: Principal,
   id: string,
   patch: z.infer<typeof customerUpdateSchema>,
+  condition?: WriteCondition,
 ): Promise<Customer> {
   assertInScope(who, id, 'customer', id);
   return db.transaction().execute(async (trx) => {
     const before = await trx.selectFrom('customers').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
     if (!before) throw notFound('customer', id);
+    assertUnchanged('customer', id, toCustomer(before), condition);
     const row = await trx
       .updateTable('customers')
       .set({ ...patch, updated_at: new Date() })

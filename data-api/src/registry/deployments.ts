@@ -16,6 +16,7 @@ import { decodeCursor, toPage } from '../kernel/db/pagination.ts';
 import { releaseInventory } from './inventory.ts';
 import { assertProductVersion, findDeployment, findSite } from './lookups.ts';
 import { recordWrite } from './record.ts';
+import { assertUnchanged, type WriteCondition } from './precondition.ts';
 
 export const toDeployment = (r: DeploymentRow): Deployment => ({
   id: r.id,
@@ -108,11 +109,13 @@ export async function updateDeployment(
   who: Principal,
   id: string,
   patch: z.infer<typeof deploymentUpdateSchema>,
+  condition?: WriteCondition,
 ): Promise<Deployment> {
   return db.transaction().execute(async (trx) => {
     const before = await trx.selectFrom('deployments').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
     if (!before) throw notFound('deployment', id);
     assertInScope(who, before.customer_id, 'deployment', id);
+    assertUnchanged('deployment', id, toDeployment(before), condition);
     if (patch.state && patch.state !== before.state) {
       const allowed = DEPLOYMENT_TRANSITIONS[before.state];
       if (!allowed.includes(patch.state)) {

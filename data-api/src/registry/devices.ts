@@ -19,6 +19,7 @@ import { assertInScope, scopeOf } from '../kernel/auth/tenancy.ts';
 import { assertProductVersion, findDeployment, findSite, productHeartbeat } from './lookups.ts';
 import { orderDevices } from './device-sort.ts';
 import { recordWrite } from './record.ts';
+import { assertUnchanged, type WriteCondition } from './precondition.ts';
 import { decodeSortedCursor, encodeSortedCursor, toPage } from '../kernel/db/pagination.ts';
 
 export const toDevice = (r: DeviceRow): Device => ({
@@ -237,6 +238,7 @@ export async function updateDevice(
   who: Principal,
   id: string,
   patch: z.infer<typeof deviceUpdateSchema>,
+  condition?: WriteCondition,
 ): Promise<Device> {
   const current = await findDevice(db, who, id);
   const moving = patch.deployment_id !== undefined || patch.site_id !== undefined;
@@ -253,6 +255,7 @@ export async function updateDevice(
     await assertDevEuiFree(trx, patch.external_refs?.chirpstack?.dev_eui, id);
     const before = await selectDevices(trx).where('id', '=', id).forUpdate().executeTakeFirst();
     if (!before) throw notFound('device', id);
+    assertUnchanged('device', id, toDevice(before), condition);
     const { secrets, external_refs, ...rest } = patch;
     await trx
       .updateTable('devices')

@@ -11,6 +11,7 @@ import { iso, likeContains, translateDbError } from '../kernel/db/values.ts';
 import { scopeOf } from '../kernel/auth/tenancy.ts';
 import { findDeployment } from './lookups.ts';
 import { recordWrite } from './record.ts';
+import { assertUnchanged, type WriteCondition } from './precondition.ts';
 import { decodeCursor, toPage } from '../kernel/db/pagination.ts';
 
 export const toInventoryItem = (r: InventoryRow): InventoryItem => ({
@@ -133,12 +134,24 @@ export async function updateInventoryItem(
   who: Principal,
   id: string,
   patch: z.infer<typeof inventoryUpdateSchema>,
+  condition?: WriteCondition,
 ): Promise<InventoryItem> {
   const before = await findItem(db, who, id);
   const deploymentId = patch.deployment_id === undefined ? before.deployment_id : patch.deployment_id;
   assertTenantKeepsItem(who, deploymentId);
   const customerId = await customerOf(db, who, deploymentId);
   return db.transaction().execute(async (trx) => {
+    if (condition?.ifMatch !== undefined) {
+      // The check and the write see the same version: the row stays locked until the commit.
+      const locked = await trx
+        .selectFrom('inventory_items')
+        .selectAll()
+        .where('id', '=', id)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!locked) throw notFound('inventory item', id);
+      assertUnchanged('inventory item', id, toInventoryItem(locked), condition);
+    }
     const row = await trx
       .updateTable('inventory_items')
       .set({ ...patch, updated_at: new Date() })

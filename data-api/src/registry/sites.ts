@@ -12,6 +12,7 @@ import { assertInScope, scopeOf } from '../kernel/auth/tenancy.ts';
 import { toDeployment } from './deployments.ts';
 import { findSite } from './lookups.ts';
 import { recordWrite } from './record.ts';
+import { assertUnchanged, type WriteCondition } from './precondition.ts';
 import { toDevice } from './devices.ts';
 import { releaseInventory } from './inventory.ts';
 import { decodeCursor, toPage } from '../kernel/db/pagination.ts';
@@ -97,11 +98,13 @@ export async function updateSite(
   who: Principal,
   id: string,
   patch: z.infer<typeof siteUpdateSchema>,
+  condition?: WriteCondition,
 ): Promise<Site> {
   return db.transaction().execute(async (trx) => {
     const before = await trx.selectFrom('sites').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
     if (!before) throw notFound('site', id);
     assertInScope(who, before.customer_id, 'site', id);
+    assertUnchanged('site', id, toSite(before), condition);
     const { location, ...rest } = patch;
     const row = await trx
       .updateTable('sites')

@@ -1,0 +1,40 @@
+import { etagOf, ifMatchAllows } from '../contracts/preconditions.ts';
+import { ApiError } from '../kernel/errors/index.ts';
+
+/** 412: the record is not the version the caller's If-Match names; the body carries it as it is now. */
+export class PreconditionFailedError extends ApiError {
+  constructor(
+    message: string,
+    readonly current: unknown,
+  ) {
+    super('precondition_failed', message);
+  }
+  override toBody() {
+    return { ...super.toBody(), current: this.current };
+  }
+}
+
+/** A write's precondition: the If-Match header the caller sent, if any. */
+export interface WriteCondition {
+  ifMatch?: string;
+}
+
+/**
+ * Refuses a conditional write (412, with the record as it is now) when the record is no longer
+ * the version the caller saw.
+ * Called inside the write's transaction, on the row it has locked (`forUpdate`), after the tenant
+ * check (a record outside the caller's tenant stays a 404, never a 412 that says it exists).
+ */
+export function assertUnchanged(
+  kind: string,
+  id: string,
+  current: { updated_at: string } & Record<string, unknown>,
+  condition: WriteCondition | undefined,
+): void {
+  const ifMatch = condition?.ifMatch;
+  if (ifMatch === undefined || ifMatchAllows(ifMatch, etagOf(current))) return;
+  throw new PreconditionFailedError(
+    `${kind} ${id} was changed by someone else since you read it (If-Match ${ifMatch.trim()}, now ETag ${etagOf(current)}, updated at ${current.updated_at}): nothing was changed; read it again and re-apply your change`,
+    current,
+  );
+}
