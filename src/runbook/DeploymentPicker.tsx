@@ -13,17 +13,20 @@ const deploymentPage = pageOf(deploymentSchema, 'deployment');
 /** Pick the deployment an execution is for: a search over the registry (filtered to the runbook's product). */
 export function DeploymentPicker({
   productCode,
+  initialQuery = '',
   busy,
   onPick,
   onCancel,
 }: {
   productCode: string | null;
+  /** What the search box holds at first: a deployment's id when its page linked here. */
+  initialQuery?: string;
   busy: boolean;
   onPick(id: string): void;
   onCancel(): void;
 }): ReactNode {
   const client = useDataClient();
-  const [q, setQ] = useState('');
+  const [q, setQ] = useState(initialQuery);
   const [rows, setRows] = useState<DeploymentRow[] | null>(null);
   const [error, setError] = useState<string | null>(null);
 

@@ -5,6 +5,7 @@ import { useHistory, useLocation } from '@docusaurus/router';
 import { executionSchema, executionSummaryPage, type Execution } from '../../data-api/src/contracts/executions.ts';
 import { useConnection, useLiveResource } from '../data/useLive.ts';
 import { useDataClient } from '../data/useResource.ts';
+import { idSchema } from '../../data-api/src/contracts/ids.ts';
 import { DeploymentPicker } from './DeploymentPicker.tsx';
 import { ExecutionView } from './ExecutionView.tsx';
 import { useExecution, useQueue, useToken, useWhoami } from './hooks.ts';
@@ -31,6 +32,12 @@ function useExecutionParam(): [string | null, (id: string | null) => void] {
     [history, location.hash, location.pathname, location.search],
   );
   return [id && /^run_[A-Za-z0-9._-]{1,64}$/.test(id) ? id : null, set];
+}
+
+/** `?deployment=dep_…`: the deployment to start an execution for, when the id is well formed. */
+function deploymentParam(search: string): string | null {
+  const id = new URLSearchParams(search).get('deployment');
+  return id && idSchema('deployment').safeParse(id).success ? id : null;
 }
 
 /**
@@ -221,7 +228,11 @@ function StartPanel({
   onOpen(id: string): void;
 }): ReactNode {
   const client = useDataClient();
-  const [picking, setPicking] = useState(false);
+  // `?deployment=dep_…` (a deployment's page links here): the picker opens with that deployment.
+  const location = useLocation();
+  const forDeployment = deploymentParam(location.search);
+  const [picked, setPicking] = useState<boolean | null>(null);
+  const picking = picked ?? (forDeployment !== null && canWrite);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const open = useLiveResource(
@@ -264,6 +275,7 @@ function StartPanel({
       ) : (
         <DeploymentPicker
           productCode={runbook.product_code ?? null}
+          initialQuery={forDeployment ?? ''}
           busy={busy}
           onPick={start}
           onCancel={() => setPicking(false)}

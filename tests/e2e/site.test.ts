@@ -174,7 +174,7 @@ describe('the site, served by fleetbook start, in Chromium', () => {
     const customer = await api<{ name: string }>(`/customers/${site.customer_id}`);
     const [dep] = (
       await api<{ items: Array<{ id: string; product_code: string; state: string }> }>(
-        `/deployments?site_id=${siteId}&limit=1`,
+        `/deployments?site_id=${siteId}&product_code=lorawan-gw&limit=1`,
       )
     ).items;
     const [device] = (
@@ -183,6 +183,10 @@ describe('the site, served by fleetbook start, in Chromium', () => {
     expect(site.network_server && site.lan_notes && dep && device).toBeTruthy();
 
     const context = await browser.newContext(PHONE);
+    // An operator in the browser (the runner reads its token from here): starts an execution below.
+    const admin = /admin token (\S+)/.exec(proc.output())?.[1];
+    expect(admin).toBeTruthy();
+    await context.addInitScript((t) => localStorage.setItem('fleetbook.token', t), admin!);
     const page = await context.newPage();
     const fact = (kind: string, label: string) =>
       page.getByTestId(`${kind}-facts-list`).locator(`[data-fact="${label}"]`).innerText();
@@ -226,6 +230,31 @@ describe('the site, served by fleetbook start, in Chromium', () => {
     await expect
       .poll(() => page.getByTestId('execution-list').getAttribute('data-state'), { timeout: 15_000 })
       .toMatch(/^(ready|empty)$/);
+    // Its runbooks: those of its product whose versions include its own (both lorawan-gw ">=2.0 <3"
+    // runbooks of the catalog for a 2.x gateway), each with a start; starting one opens the runner
+    // with this deployment picked out, and the page then offers to resume it.
+    const runbookRows = page.locator('li[data-testid^="deployment-runbook-"]');
+    await expect
+      .poll(() => runbookRows.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-testid'))), {
+        timeout: 15_000,
+      })
+      .toEqual(['deployment-runbook-rb-lorawan-gateway-install', 'deployment-runbook-rb-site-survey']);
+    await page.getByTestId('deployment-runbook-start-rb-site-survey').click();
+    await page.waitForURL(
+      (u) => u.pathname === '/runbooks/rb-site-survey' && u.searchParams.get('deployment') === dep!.id,
+    );
+    expect(await page.getByTestId('runner-deployment-search').inputValue()).toBe(dep!.id);
+    await page.getByTestId(`runner-deployment-${dep!.id}`).click();
+    await page.waitForURL((u) => /^run_/.test(u.searchParams.get('execution') ?? ''), { timeout: 10_000 });
+    const executionId = new URL(page.url()).searchParams.get('execution')!;
+    await page.goBack();
+    await page.waitForURL((u) => u.pathname === '/runbooks/rb-site-survey' && !u.searchParams.has('execution'));
+    await page.goto(`${base}/deployment?id=${dep!.id}`);
+    const survey = page.getByTestId('deployment-runbook-rb-site-survey');
+    await expect.poll(() => survey.getAttribute('data-state'), { timeout: 15_000 }).toBe('in_progress');
+    expect(await page.getByTestId('deployment-runbook-resume-rb-site-survey').getAttribute('href')).toBe(
+      `/runbooks/rb-site-survey?execution=${executionId}`,
+    );
     // A device row → the device's page, which links back to its deployment and site.
     await page.getByTestId(`fleet-link-device-${device!.id}`).waitFor({ timeout: 15_000 });
     await follow('device', device!.id);

@@ -274,3 +274,24 @@ export type Gate = z.infer<typeof gateSchema>;
 export type RunbookFrontmatter = z.infer<typeof runbookFrontmatterSchema>;
 /** What an author may write (input: `requires` optional). */
 export type RunbookFrontmatterInput = z.input<typeof runbookFrontmatterSchema>;
+
+/**
+ * Why this runbook cannot be executed for this deployment, or null when it can: the deployment is
+ * retired, of another product, or runs a version outside the runbook's `product_versions`. The API
+ * refuses such a start with this message (409); a deployment's page lists only the runbooks that fit.
+ */
+export function runbookMisfit(
+  runbook: { id: string; product_code: string | null; product_versions: string | null },
+  deployment: { id: string; product_code: string; product_version: string; state: string },
+): string | null {
+  if (deployment.state === 'retired')
+    return `deployment ${deployment.id} is retired: runbooks are executed for planned, installing, live or paused deployments`;
+  if (runbook.product_code && runbook.product_code !== deployment.product_code)
+    return `runbook ${runbook.id} is for product ${runbook.product_code}, but deployment ${deployment.id} is ${deployment.product_code}: pick a ${runbook.product_code} deployment`;
+  if (runbook.product_versions) {
+    const v = semver.coerce(deployment.product_version);
+    if (!v || !semver.satisfies(v, runbook.product_versions))
+      return `runbook ${runbook.id} applies to ${runbook.product_code} ${runbook.product_versions}, but deployment ${deployment.id} runs ${deployment.product_version}: use the runbook for that version`;
+  }
+  return null;
+}

@@ -4,7 +4,6 @@
 // activity row, an audit entry and a change event (`execution.*`) in that same transaction.
 // No HTTP here: routes.ts turns requests into these calls.
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import semver from 'semver';
 import { recordAudit } from '../kernel/audit/service.ts';
 import { allows, type Principal } from '../kernel/auth/roles.ts';
 import { emitChange } from '../kernel/changes/service.ts';
@@ -27,7 +26,14 @@ import {
   type Whoami,
 } from '../contracts/executions.ts';
 import { generateId } from '../contracts/ids.ts';
-import { itemTakes, type ChecklistItem, type EvidenceKind, type Gate, type SignOffRole } from '../contracts/runbook.ts';
+import {
+  itemTakes,
+  runbookMisfit,
+  type ChecklistItem,
+  type EvidenceKind,
+  type Gate,
+  type SignOffRole,
+} from '../contracts/runbook.ts';
 import {
   json,
   type Database,
@@ -414,23 +420,8 @@ function assertRunbookFits(
   runbook: RunbookInfo,
   deployment: { id: string; product_code: string; product_version: string; state: string },
 ): void {
-  if (deployment.state === 'retired')
-    throw conflict(
-      `deployment ${deployment.id} is retired: runbooks are executed for planned, installing, live or paused deployments`,
-    );
-  if (runbook.product_code && runbook.product_code !== deployment.product_code) {
-    throw conflict(
-      `runbook ${runbook.id} is for product ${runbook.product_code}, but deployment ${deployment.id} is ${deployment.product_code}: pick a ${runbook.product_code} deployment`,
-    );
-  }
-  if (runbook.product_versions) {
-    const v = semver.coerce(deployment.product_version);
-    if (!v || !semver.satisfies(v, runbook.product_versions)) {
-      throw conflict(
-        `runbook ${runbook.id} applies to ${runbook.product_code} ${runbook.product_versions}, but deployment ${deployment.id} runs ${deployment.product_version}: use the runbook for that version`,
-      );
-    }
-  }
+  const misfit = runbookMisfit(runbook, deployment);
+  if (misfit) throw conflict(misfit);
 }
 
 /* ------------------------------------------------------------------ shared action plumbing */

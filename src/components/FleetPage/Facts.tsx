@@ -34,7 +34,11 @@ function FactList({ facts, testId }: { facts: Fact[]; testId: string }): ReactNo
 }
 
 /** One registry row, live: read once, then kept current by its family's change events. */
-function useEntity<S extends z.ZodType<{ id: string }>>(kind: FleetKind | 'customer', id: string | null, schema: S) {
+export function useEntity<S extends z.ZodType<{ id: string }>>(
+  kind: FleetKind | 'customer',
+  id: string | null,
+  schema: S,
+) {
   const res = useLiveResource(id ? `/${kind}s/${encodeURIComponent(id)}` : null, schema, {
     topics: kind === 'customer' ? undefined : [kind],
     seed: (row) => ({ type: kind, rows: [row] }),
@@ -128,8 +132,16 @@ function LocalTime({ timezone }: { timezone: string }): ReactNode {
   );
 }
 
-export function DeploymentFacts({ id }: { id: string }): ReactNode {
-  const { res, row: d } = useEntity('deployment', id, deploymentSchema);
+/** The deployment's row, read once for its facts and its runbooks (the page's two sections). */
+export const useDeployment = (id: string) => useEntity('deployment', id, deploymentSchema);
+
+export function DeploymentFacts({
+  id,
+  deployment: { res, row: d },
+}: {
+  id: string;
+  deployment: ReturnType<typeof useDeployment>;
+}): ReactNode {
   return (
     <Frame kind="deployment" id={id} res={res}>
       {d && <FactList testId="deployment-facts-list" facts={deploymentFacts(d)} />}

@@ -18,7 +18,8 @@ import { ExecutionList } from '../../runbook/index.tsx';
 import type { FleetKind } from '../../widgets/shared/FleetLink.tsx';
 import { deviceSchema } from '../../../data-api/src/contracts/registry.ts';
 import { useLiveResource } from '../../data/useLive.ts';
-import { DeploymentFacts, DeviceFacts, SiteFacts } from './Facts.tsx';
+import { DeploymentFacts, DeviceFacts, SiteFacts, useDeployment } from './Facts.tsx';
+import { DeploymentRunbooks } from './DeploymentRunbooks.tsx';
 
 /** The device's charts: the metrics it reports (from its last reading), a day of each. */
 function DeviceCharts({ id }: { id: string }): ReactNode {
@@ -68,21 +69,33 @@ function Body({ kind, id }: { kind: FleetKind; id: string }): ReactNode {
         </>
       );
     case 'deployment':
-      return (
-        <>
-          <h2>Registry</h2>
-          <DeploymentFacts id={id} />
-          <h2>In this deployment</h2>
-          <DeviceTable
-            deployment={id}
-            title="Devices"
-            pageSize={20}
-            columns={['name', 'status', 'last_seen', 'firmware', 'site']}
-          />
-          <ExecutionList deploymentId={id} title="Runbook executions" />
-        </>
-      );
+      return <DeploymentSections id={id} />;
   }
+}
+
+/** A deployment's page: its facts and runbooks come from one read of it. */
+function DeploymentSections({ id }: { id: string }): ReactNode {
+  const deployment = useDeployment(id);
+  return (
+    <>
+      <h2>Registry</h2>
+      <DeploymentFacts id={id} deployment={deployment} />
+      {deployment.row && (
+        <>
+          <h2>Runbooks</h2>
+          <DeploymentRunbooks deployment={deployment.row} />
+        </>
+      )}
+      <h2>In this deployment</h2>
+      <DeviceTable
+        deployment={id}
+        title="Devices"
+        pageSize={20}
+        columns={['name', 'status', 'last_seen', 'firmware', 'site']}
+      />
+      <ExecutionList deploymentId={id} title="Runbook executions" />
+    </>
+  );
 }
 
 export function FleetPage({ kind }: { kind: FleetKind }): ReactNode {
