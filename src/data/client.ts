@@ -71,15 +71,16 @@ export class DataClient {
     return parseAnswer(schema, path, await this.request<unknown>('GET', path, undefined, signal));
   }
 
-  /** A write whose answer is parsed with the route's contract schema. */
+  /** A write whose answer is parsed with the route's contract schema; `headers` e.g. If-Match. */
   async send<S extends z.ZodType>(
     schema: S,
     method: string,
     path: string,
     body?: unknown,
     signal?: AbortSignal,
+    headers?: Record<string, string>,
   ): Promise<z.output<S>> {
-    return parseAnswer(schema, path, await this.request<unknown>(method, path, body, signal));
+    return parseAnswer(schema, path, await this.request<unknown>(method, path, body, signal, headers));
   }
 
   /** POST a multipart form (evidence uploads); same auth and errors as `request`. */
@@ -119,8 +120,14 @@ export class DataClient {
     return res.blob();
   }
 
-  async request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    signal?: AbortSignal,
+    extraHeaders?: Record<string, string>,
+  ): Promise<T> {
+    const headers: Record<string, string> = { ...extraHeaders, accept: 'application/json' };
     const token = this.options.token?.();
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';

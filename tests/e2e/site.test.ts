@@ -274,6 +274,107 @@ describe('the site, served by fleetbook start, in Chromium', () => {
     await context.close();
   });
 
+  it('an admin edits a site on a phone: LAN notes and network server saved with If-Match and shown without a reload, a bad value refused at its field, a change made meanwhile through the API is a 412 the form shows and re-applies on; a viewer gets no Edit', async () => {
+    const siteId = 'site_farm-north';
+    // The first embedded start prints an admin token (the demo's reads are open to localhost, writes are not).
+    const admin = /admin token (\S+)/.exec(proc.output())?.[1];
+    expect(admin).toMatch(/^fbk_/);
+    const api = async (method: string, body?: unknown) => {
+      const res = await fetch(`${base}/api/v1/sites/${siteId}`, {
+        method,
+        headers: { authorization: `Bearer ${admin}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      expect(res.status).toBe(200);
+      return (await res.json()) as { lan_notes: string | null; network_server: string | null; updated_at: string };
+    };
+    const before = await api('GET');
+    expect(before.network_server).not.toBe('10.20.0.31'); // a change, not the value it has
+
+    const context = await browser.newContext(PHONE);
+    await context.addInitScript((t) => localStorage.setItem('fleetbook.token', t), admin!);
+    const page = await context.newPage();
+    const patches: Array<{ body: unknown; ifMatch: string | undefined }> = [];
+    page.on('request', (r) => {
+      if (r.method() === 'PATCH' && r.url().includes(`/api/v1/sites/${siteId}`))
+        patches.push({ body: r.postDataJSON(), ifMatch: r.headers()['if-match'] });
+    });
+    const fact = (label: string) => page.getByTestId('site-facts-list').locator(`[data-fact="${label}"]`).innerText();
+    const field = (name: string) => page.getByTestId(`site-edit-${name}`);
+
+    await page.goto(`${base}/site?id=${siteId}`);
+    await page.getByTestId('site-facts-list').waitFor({ timeout: 15_000 });
+    await page.getByTestId('site-edit').tap({ timeout: 10_000 });
+    await page.getByTestId('site-edit-form').waitFor();
+    // Labelled fields, nothing sideways, taps of 24 px or more, and axe finds nothing blocking.
+    for (const label of ['Name', 'Time zone', 'Radio region', 'Network server', 'Latitude', 'Longitude', 'LAN notes'])
+      expect(await page.getByLabel(label, { exact: true }).count(), label).toBe(1);
+    expect(await layoutProblems(page)).toEqual([]);
+    expect(blocking(await axeScan(page, { also: ['target-size'] }))).toEqual([]);
+
+    // A bad value: the contract's message at its field, nothing sent.
+    await field('network_server').fill('not a host/');
+    await page.getByTestId('site-edit-save').tap();
+    await expect
+      .poll(() => page.getByTestId('site-edit-network_server-error').innerText(), { timeout: 5_000 })
+      .toContain('expected a host name or IPv4 address');
+    expect(await field('network_server').getAttribute('aria-invalid')).toBe('true');
+    expect(patches).toEqual([]);
+    expect(blocking(await axeScan(page, { also: ['target-size'] }))).toEqual([]);
+
+    // Good values: only the two changed fields go, with the ETag of the copy the form opened on.
+    const notes = `${before.lan_notes ?? ''}\nvm lns-01 (VMID 101) 10.20.0.31`.trim();
+    await field('network_server').fill('10.20.0.31');
+    await field('lan_notes').fill(notes);
+    await page.getByTestId('site-edit-save').tap();
+    await page.getByTestId('site-edit-form').waitFor({ state: 'detached', timeout: 10_000 });
+    expect(patches).toEqual([
+      { body: { network_server: '10.20.0.31', lan_notes: notes }, ifMatch: `"${before.updated_at}"` },
+    ]);
+    expect(await fact('Network server')).toBe('10.20.0.31');
+    expect(await fact('LAN notes')).toBe(notes); // line breaks kept
+    const saved = await api('GET');
+    expect(saved).toMatchObject({ network_server: '10.20.0.31', lan_notes: notes });
+
+    // The form opens on this copy; then someone changes the site through the API. The page shows
+    // their change live (the change event), and saving on the old copy is refused, not applied.
+    await page.getByTestId('site-edit').tap();
+    await field('network_server').fill('10.20.0.32');
+    const office = `${notes}\nswitch sw-01 10.20.0.2 (office)`;
+    const theirs = await api('PATCH', { lan_notes: office });
+    await expect.poll(() => fact('LAN notes'), { timeout: 10_000 }).toBe(office);
+    await page.getByTestId('site-edit-save').tap();
+    const conflict = page.getByTestId('site-edit-conflict');
+    await conflict.waitFor({ timeout: 10_000 });
+    expect(await conflict.innerText()).toContain('changed by someone else since you opened it');
+    expect(await conflict.locator('[data-theirs="lan_notes"]').innerText()).toBe(office);
+    expect(patches.at(-1)).toEqual({ body: { network_server: '10.20.0.32' }, ifMatch: `"${saved.updated_at}"` });
+    expect((await api('GET')).network_server).toBe('10.20.0.31'); // nothing of the stale save applied
+    expect(await layoutProblems(page)).toEqual([]);
+    expect(blocking(await axeScan(page, { also: ['target-size'] }))).toEqual([]);
+    await page.getByTestId('site-facts').screenshot({ path: screenshotPath('site-edit-conflict-phone') });
+    // Re-apply: my network server on top of their notes.
+    await page.getByTestId('site-edit-reapply').tap();
+    expect(await field('lan_notes').inputValue()).toBe(office);
+    await page.getByTestId('site-edit-save').tap();
+    await page.getByTestId('site-edit-form').waitFor({ state: 'detached', timeout: 10_000 });
+    expect(patches.at(-1)).toEqual({ body: { network_server: '10.20.0.32' }, ifMatch: `"${theirs.updated_at}"` });
+    expect(await api('GET')).toMatchObject({ network_server: '10.20.0.32', lan_notes: office });
+    await expect.poll(() => fact('Network server'), { timeout: 10_000 }).toBe('10.20.0.32');
+    await page.screenshot({ path: screenshotPath('site-edit-phone'), fullPage: true });
+    await context.close();
+
+    // A viewer (the demo's open localhost reads) gets no Edit.
+    const viewer = await browser.newPage(PHONE);
+    const whoami = viewer.waitForResponse((r) => r.url().endsWith('/api/v1/whoami'));
+    await viewer.goto(`${base}/site?id=${siteId}`);
+    expect((await (await whoami).json()).role).toBe('viewer');
+    await viewer.getByTestId('site-facts-list').waitFor({ timeout: 15_000 });
+    expect(await viewer.getByTestId('site-edit').count()).toBe(0);
+    await viewer.close();
+    await api('PATCH', { lan_notes: before.lan_notes, network_server: before.network_server });
+  });
+
   it('installable: the manifest is linked and valid, its icons load at their sizes, a service worker controls the pages', async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     const page = await context.newPage();

@@ -17,6 +17,9 @@ export type Identity = z.infer<typeof identitySchema>;
 /** Roles that may act (acknowledge, queue, tick) rather than only read. */
 export const canOperate = (role: string | undefined): boolean => role === 'operator' || role === 'admin';
 
+/** Roles that may change the registry (customers, sites, deployments, devices): admin only (contracts.md). */
+export const canEditRegistry = (role: string | undefined): boolean => role === 'admin';
+
 /** The roles a token may be created with (station tokens come from the station's enrolment). */
 export const TOKEN_ROLES = ['viewer', 'operator', 'automation', 'admin'] as const;
 const tokenRoleSchema = z.enum(TOKEN_ROLES);

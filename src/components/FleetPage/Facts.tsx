@@ -1,7 +1,7 @@
 // What the registry says about one site, deployment or device, at the top of its page: the facts
 // a person at a site looks for first (where it is, its LAN notes, what it runs, what it belongs
 // to), each related entity a link to its own page. Live: an edit shows without a reload.
-import React, { type ReactNode } from 'react';
+import React, { useState, type ReactNode } from 'react';
 import type { z } from 'zod';
 import {
   customerSchema,
@@ -12,8 +12,10 @@ import {
   type Device,
 } from '../../../data-api/src/contracts/registry.ts';
 import { useLiveResource, useLiveRows } from '../../data/useLive.ts';
+import { canEditRegistry, useWhoami } from '../../data/useWhoami.ts';
 import { FleetLink, ProductLink, type FleetKind } from '../../widgets/shared/FleetLink.tsx';
 import { StatusBadge, WidgetFrame } from '../../widgets/shared/WidgetFrame.tsx';
+import { SiteEdit } from './SiteEdit.tsx';
 import styles from './styles.module.css';
 
 type Fact = [label: string, value: ReactNode];
@@ -83,6 +85,9 @@ function Frame({
 export function SiteFacts({ id }: { id: string }): ReactNode {
   const { res, row: site } = useEntity('site', id, siteSchema);
   const customer = useEntity('customer', site?.customer_id ?? null, customerSchema).row;
+  // Registry writes are an admin's (the API checks again); a viewer or operator sees no Edit.
+  const mayEdit = canEditRegistry(useWhoami().data?.role);
+  const [editing, setEditing] = useState(false);
   return (
     <Frame kind="site" id={id} res={res}>
       {site && (
@@ -110,6 +115,18 @@ export function SiteFacts({ id }: { id: string }): ReactNode {
           ]}
         />
       )}
+      {site && mayEdit && !editing && (
+        <button
+          type="button"
+          className={styles.primary}
+          onClick={() => setEditing(true)}
+          aria-label={`Edit site ${site.id}`}
+          data-testid="site-edit"
+        >
+          Edit
+        </button>
+      )}
+      {site && mayEdit && editing && <SiteEdit site={site} onClose={() => setEditing(false)} />}
     </Frame>
   );
 }
