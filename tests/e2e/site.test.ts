@@ -161,6 +161,36 @@ describe('the site, served by fleetbook start, in Chromium', () => {
     await page.close();
   });
 
+  it('search on a phone: the fleet matches do not cover the handbook’s results, and a picked result closes them', async () => {
+    const context = await browser.newContext(PHONE);
+    const page = await context.newPage();
+    await page.goto(base + '/docs/dashboards/');
+    const box = page.getByPlaceholder('Search');
+    await box.click();
+    // "pump" is both in the fleet (sites, deployments, devices) and in the handbook's pages.
+    await box.pressSequentially('pump', { delay: 20 });
+    const fleet = page.getByTestId('search-fleet');
+    await fleet.waitFor({ timeout: 10_000 });
+    const hit = page.getByRole('option').first();
+    await hit.waitFor({ timeout: 15_000 });
+    await settle(page, 2_000);
+    await page.screenshot({ path: screenshotPath('search-fleet-and-handbook-phone'), fullPage: false });
+    // The first handbook result is on screen and is what a tap there reaches, not the fleet panel.
+    const at = (await hit.boundingBox())!;
+    expect(at.y + at.height / 2).toBeLessThan(PHONE.viewport!.height);
+    const onTop = await page.evaluate(
+      ([x, y]) => !!document.elementFromPoint(x!, y!)?.closest('[role="option"]'),
+      [at.x + at.width / 2, at.y + at.height / 2],
+    );
+    expect(onTop).toBe(true);
+    const from = page.url();
+    await hit.tap();
+    await page.waitForURL((u) => u.href !== from, { timeout: 10_000 });
+    await settle(page, 2_000);
+    expect(await fleet.count()).toBe(0);
+    await context.close();
+  });
+
   it('registry pages on a phone: a site says what the registry knows of it, and every site, deployment and device a page names links to its own page', async () => {
     const api = async <T>(path: string): Promise<T> => (await (await fetch(`${base}/api/v1${path}`)).json()) as T;
     const siteId = 'site_farm-north';

@@ -1,9 +1,11 @@
 // The search box: the handbook's local search (@easyops-cn/docusaurus-search-local, both docs
 // instances) and, from the same box, the fleet: devices, sites and deployments whose id or name
 // matches, from the data API (`?q=`), each a link to its live page. Enter on an exact id jumps there.
-import React, { useEffect, useRef, useState, type ReactNode } from 'react';
+// The fleet panel sits above the handbook's results, which move down by its height (never under it),
+// and it closes when the page changes, whichever list the reader picked from.
+import React, { useEffect, useLayoutEffect, useRef, useState, type CSSProperties, type ReactNode } from 'react';
 import Link from '@docusaurus/Link';
-import { useHistory } from '@docusaurus/router';
+import { useHistory, useLocation } from '@docusaurus/router';
 import OriginalSearchBar from '@theme-original/SearchBar';
 import { deploymentPage, devicePage, sitePage } from '../../../data-api/src/contracts/registry.ts';
 import { useDataClient } from '../../data/useResource.ts';
@@ -64,7 +66,19 @@ export default function SearchBar(props: Record<string, unknown>): ReactNode {
   const matches = useFleetMatches(query);
   const history = useHistory();
   const box = useRef<HTMLDivElement>(null);
+  const panel = useRef<HTMLDivElement>(null);
+  const [panelHeight, setPanelHeight] = useState(0);
+  const { pathname, search } = useLocation();
   const hrefOf = (m: FleetMatch) => fleetHref(m.kind, m.id);
+  const shown = open && matches.length > 0;
+
+  // A new page (a handbook result, a fleet link, Back): the panel was for the page just left.
+  useEffect(() => setOpen(false), [pathname, search]);
+
+  // How far the handbook's results move down: the panel's height (it scrolls past a cap).
+  useLayoutEffect(() => {
+    setPanelHeight(shown && panel.current ? panel.current.offsetHeight : 0);
+  }, [shown, matches]);
 
   useEffect(() => {
     const close = (e: MouseEvent) => {
@@ -79,6 +93,8 @@ export default function SearchBar(props: Record<string, unknown>): ReactNode {
       ref={box}
       className={styles.wrap}
       data-testid="search-box"
+      data-fleet-open={shown ? 'true' : undefined}
+      style={{ '--fleet-panel-height': `${panelHeight}px` } as CSSProperties}
       // Bubble phase, not capture: the box's input is controlled by the search plugin, and a state
       // change flushed before its own onChange would re-render it with the old value (every key lost).
       onInput={(e) => {
@@ -99,8 +115,8 @@ export default function SearchBar(props: Record<string, unknown>): ReactNode {
       }}
     >
       <OriginalSearchBar {...props} />
-      {open && matches.length > 0 && (
-        <div className={styles.fleet} role="region" aria-label="Fleet matches" data-testid="search-fleet">
+      {shown && (
+        <div ref={panel} className={styles.fleet} role="region" aria-label="Fleet matches" data-testid="search-fleet">
           <div className={styles.heading}>In the fleet</div>
           <ul>
             {matches.map((m) => (
