@@ -250,6 +250,16 @@ describe('the site, served by fleetbook start, in Chromium', () => {
         .toBe(`/docs/products/${key}`);
     expect(await page.getByTestId('alert-list').count()).toBe(1);
     expect(await page.getByTestId('execution-list').count()).toBe(1);
+    // Its tickets and tasks, and only its own: each open item of the site is a card on its board.
+    const open = async (q: string) =>
+      (await api<{ items: Array<{ id: string }> }>(`/work-items?state=open&limit=100&${q}`)).items.map((i) => i.id);
+    const here = await open(`site_id=${siteId}`);
+    const elsewhere = (await open('')).filter((i) => !here.includes(i));
+    expect(here.length + elsewhere.length).toBeGreaterThan(0);
+    const board = page.getByTestId('work-board');
+    await expect.poll(() => board.getAttribute('data-count-open'), { timeout: 15_000 }).toBe(String(here.length));
+    for (const item of here) expect(await board.getByTestId(`work-card-${item}`).count()).toBe(1);
+    for (const item of elsewhere) expect(await board.getByTestId(`work-card-${item}`).count()).toBe(0);
     await page.screenshot({ path: screenshotPath('site-page-phone'), fullPage: true });
 
     // The site's deployment board → the deployment's page: its facts, devices and runbook executions.

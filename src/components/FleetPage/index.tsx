@@ -13,6 +13,7 @@ import {
   DeviceTable,
   FleetHealth,
   TelemetryChart,
+  WorkBoard,
 } from '../../widgets/index.ts';
 import { ExecutionList } from '../../runbook/index.tsx';
 import type { FleetKind } from '../../widgets/shared/FleetLink.tsx';
@@ -66,6 +67,7 @@ function Body({ kind, id }: { kind: FleetKind; id: string }): ReactNode {
           <h2>Open work</h2>
           <AlertList site={id} title="Open alerts" pageSize={10} />
           <ExecutionList siteId={id} state="in_progress,blocked" title="Runbooks in progress" limit={10} />
+          <WorkBoard site={id} title="Tickets and tasks" />
         </>
       );
     case 'deployment':
@@ -94,6 +96,7 @@ function DeploymentSections({ id }: { id: string }): ReactNode {
         columns={['name', 'status', 'last_seen', 'firmware', 'site']}
       />
       <ExecutionList deploymentId={id} title="Runbook executions" />
+      <WorkBoard deployment={id} title="Tickets and tasks" />
     </>
   );
 }

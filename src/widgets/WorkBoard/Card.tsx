@@ -8,6 +8,7 @@ import {
 } from '../../../data-api/src/contracts/work-items.ts';
 import { useDataClient } from '../../data/useResource.ts';
 import { boardStyles } from '../shared/Board.tsx';
+import { FleetLink } from '../shared/FleetLink.tsx';
 import { frameStyles as s } from '../shared/WidgetFrame.tsx';
 import { isOverdue, localDay } from './model.ts';
 import styles from './styles.module.css';
@@ -87,8 +88,8 @@ export function WorkCard({
       </div>
       <div className={styles.meta}>
         <span className={styles.id}>{item.id}</span>
-        {showSite && item.links.site_id && <span>{item.links.site_id}</span>}
-        {item.links.deployment_id && <span>{item.links.deployment_id}</span>}
+        {showSite && item.links.site_id && <FleetLink kind="site" id={item.links.site_id} />}
+        {item.links.deployment_id && <FleetLink kind="deployment" id={item.links.deployment_id} />}
         {item.links.automation_run_id && <span>run {item.links.automation_run_id}</span>}
         {item.links.runbook_execution_id && (
           <span>
