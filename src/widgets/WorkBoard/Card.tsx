@@ -32,7 +32,10 @@ function Icon({ d, label }: { d: string; label: string }): ReactNode {
 const COMMENT = 'M2 3h12v8H7l-3 3v-3H2z';
 const CLIP = 'M10 4 5.5 8.5a1.5 1.5 0 0 0 2 2L12 6a3 3 0 0 0-4-4L3.5 6.5a4.5 4.5 0 0 0 6 6L13 9';
 
-/** One work item: title, priority, owner, due, links; operators move it between states and take it. */
+/**
+ * One work item: title, priority, owner, due, links (its site, deployment and device each to its
+ * page); operators move it between states and take it.
+ */
 export function WorkCard({
   item,
   writer,
@@ -90,6 +93,7 @@ export function WorkCard({
         <span className={styles.id}>{item.id}</span>
         {showSite && item.links.site_id && <FleetLink kind="site" id={item.links.site_id} />}
         {item.links.deployment_id && <FleetLink kind="deployment" id={item.links.deployment_id} />}
+        {item.links.device_id && <FleetLink kind="device" id={item.links.device_id} />}
         {item.links.automation_run_id && <span>run {item.links.automation_run_id}</span>}
         {item.links.runbook_execution_id && (
           <span>
