@@ -11,7 +11,7 @@ import {
 import { useDataClient } from '../data/useResource.ts';
 import type { Refusal } from './hooks.ts';
 import { ItemRow } from './ItemRow.tsx';
-import { overlay, type ViewExecution, type ViewGate } from './model.ts';
+import { finishHint, overlay, type ViewExecution, type ViewGate } from './model.ts';
 import type { ActionQueue, QueuedAction, QueueSnapshot } from './queue.ts';
 import type { RunbookProp } from './runbook-prop.ts';
 import styles from './styles.module.css';
@@ -185,8 +185,14 @@ function ExecutionFooter({
   const [abandoning, setAbandoning] = useState(false);
   const [reason, setReason] = useState('');
   if (final) return null;
+  const hint = canWrite ? finishHint(view.gates) : null;
   return (
     <div className={styles.footer}>
+      {hint && (
+        <p className={clsx(styles.muted, styles.finishHint)} data-testid="runner-finish-hint">
+          {hint}
+        </p>
+      )}
       <button
         type="button"
         className={clsx(styles.button, styles.primary)}

@@ -131,3 +131,12 @@ export function whoWhen(item: Pick<ItemState, 'by' | 'at' | 'client_at'>, locale
     return `${item.by} · ${t(item.client_at)} (sent ${sent})`;
   return `${item.by} · ${sent}`;
 }
+
+/** Why Finish is greyed out: the first gate not yet complete, and how many are left. */
+export function finishHint(gates: readonly Pick<ViewGate, 'title' | 'status'>[]): string | null {
+  const left = gates.filter((g) => g.status !== 'complete');
+  const next = left[0];
+  if (!next) return null;
+  const why = next.status === 'awaiting_sign_off' ? ' awaits its sign-off' : ' is not done yet';
+  return `Finish opens when every gate is complete: “${next.title}”${why}${left.length > 1 ? ` (${left.length} of ${gates.length} gates left)` : ''}.`;
+}
