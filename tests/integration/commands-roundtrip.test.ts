@@ -35,8 +35,14 @@ describe(`commands round trip (${backendName()})`, () => {
     t = await createTestApp();
     fleet = await seedFleet(t.ctx.db, id, {
       sites: 1,
-      devices: [{ name: 'pump', role: 'controller' }, { name: 'mute' }],
+      devices: [{ name: 'pump', role: 'controller' }, { name: 'mute' }, { name: 'ctl', role: 'controller' }],
     });
+    // A pump controller of the catalog (docs/products/pump-ctl: set_setpoint 0.5–8 bar, fw_update url ≤ 200).
+    await t.ctx.db
+      .updateTable('devices')
+      .set({ product_code: 'pump-ctl', product_version: '1.5.0' })
+      .where('id', '=', fleet.devices.ctl!.id)
+      .execute();
     ingest = await startTestIngest(t);
     monitor = startMonitor(t.ctx, { instance: `cmd-${id}`, intervalMs: 3_600_000 });
     operator = await bearer(t.ctx.db, 'operator');
@@ -219,6 +225,46 @@ describe(`commands round trip (${backendName()})`, () => {
     expect(await first).toBe('applied');
     expect(await second).toBe('applied');
     expect(await status(d.id, cmd.cmd_id)).toMatchObject({ status: 'failed', detail: 'motor overheated' });
+  });
+
+  it('refuses params that do not fit the product catalog (400 naming the param, nothing recorded or sent), the firmware’s rule', async () => {
+    const d = fleet.devices.ctl!;
+    const ctl = await connectDevice(t.testBroker.url);
+    const got: string[] = [];
+    ctl.on('message', (_t, payload) => got.push(JSON.parse(payload.toString()).cmd_id));
+    await ctl.subscribeAsync(topic(d.site, d.id, 'cmd'), { qos: 1 });
+    try {
+      const refused = async (body: unknown) => {
+        const res = await send(d.id, body);
+        expect(res.statusCode, JSON.stringify(body)).toBe(400);
+        return res.json().issues;
+      };
+      const setpoint = (params: Record<string, unknown>) => refused({ action: 'set_setpoint', params });
+      expect(await setpoint({ setpoint_bar: 12 })).toEqual([
+        { path: 'body.params.setpoint_bar', message: 'setpoint_bar 12 is out of range: expected 0.5 to 8 bar' },
+      ]);
+      expect(await setpoint({ setpoint_bar: '3.2' })).toEqual([
+        { path: 'body.params.setpoint_bar', message: 'expected a number' },
+      ]);
+      expect(await setpoint({})).toEqual([{ path: 'body.params.setpoint_bar', message: 'missing param setpoint_bar' }]);
+      expect(await setpoint({ setpoint_bar: 3, bogus: 1 })).toEqual([
+        { path: 'body.params.bogus', message: 'unexpected param bogus: expected setpoint_bar' },
+      ]);
+      expect(await refused({ action: 'start', params: { now: true } })).toEqual([
+        { path: 'body.params.now', message: 'unexpected param now: start takes none' },
+      ]);
+      expect(
+        await refused({ action: 'fw_update', params: { url: `https://x/${'a'.repeat(200)}`, sha256: 'ab' } }),
+      ).toEqual([{ path: 'body.params.url', message: 'expected a string of at most 200 characters' }]);
+      const none = await t.ctx.db.selectFrom('commands').select('id').where('device_id', '=', d.id).execute();
+      expect(none).toEqual([]);
+
+      const ok = await send(d.id, { action: 'set_setpoint', params: { setpoint_bar: 8 } });
+      expect(ok.statusCode).toBe(202);
+      await expect.poll(() => got, { timeout: 10_000 }).toEqual([ok.json().cmd_id]);
+    } finally {
+      await ctl.endAsync();
+    }
   });
 
   it('validates, authorises and scopes', async () => {

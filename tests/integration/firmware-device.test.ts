@@ -268,22 +268,16 @@ describe('the scaffolded device against the embedded broker (aedes, credentials 
     expect(pumpDevice.log()).toContain(`${sent.body.cmd_id} set_setpoint done: set setpoint_bar 3.2 bar`);
   });
 
-  it('an out-of-range setpoint comes back failed with the range as its reason, and nothing changes', async () => {
+  it('an out-of-range setpoint is refused by the API with the range as its reason (the firmware’s rule), and nothing changes', async () => {
     const sent = await call(api, 'POST', `/devices/${ids.pump}/commands`, {
       action: 'set_setpoint',
       params: { setpoint_bar: 12 },
       expires_in_s: 60,
     });
-    const failed = await poll(
-      () => call(api, 'GET', `/devices/${ids.pump}/commands/${sent.body.cmd_id}`),
-      (c) => ['done', 'failed'].includes(c.body.status),
-      20_000,
-      'command result',
-    );
-    expect(failed.body).toMatchObject({
-      status: 'failed',
-      detail: 'setpoint_bar 12 is out of range: expected 0.5 to 8 bar',
-    });
+    expect(sent.status).toBe(400);
+    expect(sent.body.issues).toEqual([
+      { path: 'body.params.setpoint_bar', message: 'setpoint_bar 12 is out of range: expected 0.5 to 8 bar' },
+    ]);
     expect((await call(api, 'GET', `/devices/${ids.pump}`)).body.observed_state.reported.setpoint_bar).toBe(3.2);
   });
 

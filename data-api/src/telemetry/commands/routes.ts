@@ -17,7 +17,9 @@ export const commandRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Send a command to a device',
         description:
           'Publishes `{cmd_id, action, params, expires_at}` on `fleetbook/v1/{site}/{device}/cmd` (QoS 1) and tracks it through ' +
-          'the device’s `cmd/result` to done, failed or expired. 202: accepted for delivery.',
+          'the device’s `cmd/result` to done, failed or expired. 202: accepted for delivery. An action its product declares ' +
+          '(catalog `commands`) has its params checked first with the firmware’s rule (contracts/command-params.ts): ' +
+          '400 naming the param (`body.params.<name>`) when one is missing, unknown, of the wrong type or out of range.',
         tags: ['commands'],
         params: deviceParams,
         body: commandCreateBody,

@@ -4,7 +4,8 @@ import { recordAudit } from '../../kernel/audit/service.ts';
 import type { Principal } from '../../kernel/auth/roles.ts';
 import { emitChange } from '../../kernel/changes/service.ts';
 import type { AppContext } from '../../kernel/context.ts';
-import { EMPTY_PRODUCT_SPEC, productSpecSchema } from '../../contracts/catalog.ts';
+import { EMPTY_PRODUCT_SPEC, productSpecSchema, type CatalogCommand } from '../../contracts/catalog.ts';
+import { commandParamIssues } from '../../contracts/command-params.ts';
 import type { ChirpstackDownlinkCommand } from '../../contracts/chirpstack.ts';
 import { ulidBody } from '../../contracts/ids.ts';
 import { topicFor, type CommandMessage } from '../../contracts/mqtt.ts';
@@ -78,7 +79,13 @@ export async function createCommand(
   const row = await ctx.db.transaction().execute(async (trx) => {
     const device = await visibleDevice(trx, who, deviceId);
     if (!device.site_id) throw conflict(`device ${deviceId} has no site (in stock): it has no cmd topic to send to`);
-    const downlink = await lorawanDownlink(trx, ctx, device, input);
+    const declared = await catalogCommand(trx, device.product_code, input.action);
+    if (declared) {
+      const issues = commandParamIssues(declared, input.params);
+      if (issues.length)
+        throw validationError(issues.map((i) => ({ path: `body.params.${i.param}`, message: i.message })));
+    }
+    const downlink = lorawanDownlink(ctx, device, input, declared);
     const inserted = await sql<Row>`
       insert into commands (id, device_id, site_id, customer_id, action, params, created_by, expires_at, downlink)
       values (${`cmd_${ulidBody()}`}, ${device.id}, ${device.site_id}, ${device.customer_id}, ${input.action}, ${json(input.params)}::jsonb, ${who.name},
@@ -133,16 +140,28 @@ export function chirpstackCommand(dl: CommandDownlink): ChirpstackDownlinkComman
 }
 
 /**
+ * The product's catalog declaration of this action, if it has one. Its params are checked with
+ * the catalog's rule (contracts/command-params.ts, the firmware's and the browser form's too)
+ * before anything is recorded; an action the catalog does not declare goes out unchecked (the
+ * device answers it failed: unknown action).
+ */
+async function catalogCommand(trx: Db, productCode: string, action: string): Promise<CatalogCommand | undefined> {
+  const product = await trx.selectFrom('products').select('spec').where('code', '=', productCode).executeTakeFirst();
+  const spec = productSpecSchema.safeParse({ ...EMPTY_PRODUCT_SPEC, ...product?.spec });
+  return spec.success ? spec.data.commands.find((c) => c.action === action) : undefined;
+}
+
+/**
  * A device known to ChirpStack (external_refs.chirpstack.dev_eui) is reached through ChirpStack:
  * its product's encoder turns the action and params into bytes, and the command goes out as a
  * downlink on ChirpStack's command topic. Other devices get fleetbook's own `cmd` topic (null).
  */
-async function lorawanDownlink(
-  trx: Db,
+function lorawanDownlink(
   ctx: AppContext,
   device: { id: string; product_code: string; external_refs: Record<string, unknown> },
   input: CreateCommandInput,
-): Promise<CommandDownlink | null> {
+  command: CatalogCommand | undefined,
+): CommandDownlink | null {
   const cs = device.external_refs?.chirpstack as { dev_eui?: string; application_id?: string } | undefined;
   if (!cs?.dev_eui) return null;
   if (!cs.application_id) {
@@ -150,13 +169,6 @@ async function lorawanDownlink(
       `device ${device.id} is a ChirpStack device without external_refs.chirpstack.application_id: provision it (provision_lorawan_devices) or set it, so that its downlink topic is known`,
     );
   }
-  const product = await trx
-    .selectFrom('products')
-    .select('spec')
-    .where('code', '=', device.product_code)
-    .executeTakeFirst();
-  const spec = productSpecSchema.safeParse({ ...EMPTY_PRODUCT_SPEC, ...product?.spec });
-  const command = spec.success ? spec.data.commands.find((c) => c.action === input.action) : undefined;
   if (!command?.lorawan) {
     throw conflict(
       `product ${device.product_code} declares no LoRaWAN encoding for action ${input.action} (commands[].lorawan in its product page): there are no downlink bytes to send`,

@@ -1,0 +1,109 @@
+// A command's params against its product's catalog declaration (docs/products/<code>/index.mdx
+// `commands[].params`): the rule the API applies before it sends a command (400 naming the param)
+// and the browser's DeviceCommands form applies before it asks. It is the firmware's own rule
+// (firmware/templates/project/core/fb_command.c, generated from the same catalog): a param is
+// required unless `required: false`; numbers are numbers, integers whole, both inside min/max;
+// booleans are true or false; strings at most max_length (default 64) characters; no other
+// params. No server-only imports: the browser imports it.
+import semver from 'semver';
+import * as z from 'zod';
+import type { CatalogCommand, CommandParam } from './catalog.ts';
+
+/** The longest string a param takes when its declaration names none (the firmware's buffer). */
+export const DEFAULT_PARAM_MAX_LENGTH = 64;
+
+export const paramRequired = (p: CommandParam) => p.required !== false;
+export const paramMaxLength = (p: CommandParam) => p.max_length ?? DEFAULT_PARAM_MAX_LENGTH;
+
+/** "0.5 to 8 bar", "at least 1", "any value": a number param's range as the firmware words it. */
+export function paramRangeText(p: Pick<CommandParam, 'min' | 'max' | 'unit'>): string {
+  const u = p.unit ? ` ${p.unit}` : '';
+  if (p.min !== undefined && p.max !== undefined) return `${p.min} to ${p.max}${u}`;
+  if (p.min !== undefined) return `at least ${p.min}${u}`;
+  if (p.max !== undefined) return `at most ${p.max}${u}`;
+  return 'any value';
+}
+
+function paramSchema(p: CommandParam): z.ZodType {
+  const missing = (what: string) => (iss: { input?: unknown }) =>
+    iss.input === undefined ? `missing param ${p.name}` : what;
+  let schema: z.ZodType;
+  switch (p.type) {
+    case 'boolean':
+      schema = z.boolean({ error: missing('expected true or false') });
+      break;
+    case 'string': {
+      const max = paramMaxLength(p);
+      schema = z
+        .string({ error: missing('expected a string') })
+        .max(max, `expected a string of at most ${max} characters`);
+      break;
+    }
+    case 'number':
+    case 'integer': {
+      const base = z.number({ error: missing('expected a number') });
+      schema = (p.type === 'integer' ? base.int('expected a whole number') : base).refine(
+        (v) => (p.min === undefined || v >= p.min) && (p.max === undefined || v <= p.max),
+        { error: (iss) => `${p.name} ${String(iss.input)} is out of range: expected ${paramRangeText(p)}` },
+      );
+      break;
+    }
+  }
+  return paramRequired(p) ? schema : schema.optional();
+}
+
+/**
+ * The zod schema of one command's params: an object of its declared params, nothing else. An
+ * issue's path is the param's name; an unknown param is an `unrecognized_keys` issue at the root
+ * (`commandParamIssues` names each).
+ */
+export function commandParamsSchema(command: Pick<CatalogCommand, 'action' | 'params'>) {
+  return z.strictObject(Object.fromEntries((command.params ?? []).map((p) => [p.name, paramSchema(p)])));
+}
+
+export interface ParamIssue {
+  /** The param's name. */
+  param: string;
+  message: string;
+}
+
+/** What is wrong with `params` for this command, one issue a param (empty: the device takes them). */
+export function commandParamIssues(
+  command: Pick<CatalogCommand, 'action' | 'params'>,
+  params: Record<string, unknown>,
+): ParamIssue[] {
+  const parsed = commandParamsSchema(command).safeParse(params);
+  if (parsed.success) return [];
+  const declared = (command.params ?? []).map((p) => p.name);
+  const seen = new Set<string>();
+  const issues: ParamIssue[] = [];
+  for (const issue of parsed.error.issues) {
+    const names = issue.code === 'unrecognized_keys' ? issue.keys : [String(issue.path[0] ?? '')];
+    for (const param of names) {
+      if (seen.has(param)) continue;
+      seen.add(param);
+      issues.push({
+        param,
+        message:
+          issue.code !== 'unrecognized_keys'
+            ? issue.message
+            : declared.length === 0
+              ? `unexpected param ${param}: ${command.action} takes none`
+              : `unexpected param ${param}: expected ${declared.join(', ')}`,
+      });
+    }
+  }
+  return issues;
+}
+
+/**
+ * The commands a device of this product version takes: those without `since`, or whose `since`
+ * it has reached (the firmware scaffold's rule). A device of no known version: every command.
+ */
+export function commandsForVersion<C extends Pick<CatalogCommand, 'since'>>(
+  commands: readonly C[],
+  version: string | null | undefined,
+): C[] {
+  const v = version ? semver.coerce(version, { includePrerelease: true }) : null;
+  return commands.filter((c) => !c.since || !v || semver.gte(v, c.since));
+}
