@@ -10,6 +10,7 @@ import type { AlertStatsProps } from './AlertStats/index.tsx';
 import type { AlertRulesProps } from './AlertRules/index.tsx';
 import type { SilencesProps } from './Silences/index.tsx';
 import type { DeploymentBoardProps } from './DeploymentBoard/index.tsx';
+import type { DeviceCommandsProps } from './DeviceCommands/index.tsx';
 import type { DeviceHealthProps } from './DeviceHealth/index.tsx';
 import type { DeviceTableProps } from './DeviceTable/index.tsx';
 import type { DeviceUnderTestProps } from './DeviceUnderTest/index.tsx';
@@ -31,6 +32,11 @@ export const DeviceHealth = island<DeviceHealthProps>(
   'DeviceHealth',
   'device-health',
   () => import('./DeviceHealth/index.tsx'),
+);
+export const DeviceCommands = island<DeviceCommandsProps>(
+  'DeviceCommands',
+  'device-commands',
+  () => import('./DeviceCommands/index.tsx'),
 );
 export const FleetHealth = island<FleetHealthProps>(
   'FleetHealth',
@@ -80,6 +86,7 @@ export type {
   AlertStatsProps,
   SilencesProps,
   DeploymentBoardProps,
+  DeviceCommandsProps,
   DeviceHealthProps,
   DeviceTableProps,
   DeviceUnderTestProps,

@@ -8,6 +8,7 @@ import { axeScan, blocking, countByImpact } from '../helpers/axe.ts';
 import { launchChromium, screenshotPath } from '../helpers/browser.ts';
 import { ROOT, spawnCli, stopCli, waitForSite } from '../helpers/cli.ts';
 import { freePort } from '../helpers/ports.ts';
+import { layoutProblems, PHONE } from '../helpers/phone.ts';
 import { requestJson } from '../helpers/http.ts';
 
 // widgets.md, as a user sees it: `fleetbook start --demo` (embedded PGlite + aedes, the
@@ -597,6 +598,81 @@ describe('live widgets and surfaces, served by fleetbook start, in Chromium', ()
         { timeout: 15_000 },
       )
       .toBeGreaterThan(10);
+  });
+
+  it('a device page on a phone sends a command: a bad value is a field error and nothing is sent; a good one shows up sent, then done, live, when the device answers over MQTT', async () => {
+    // A pump controller at a site (the catalog's set_setpoint: setpoint_bar 0.5–8 bar).
+    const pumps: Array<{ id: string; site_id: string | null }> = (
+      await api('GET', '/devices?product_code=pump-ctl&limit=50')
+    ).body.items;
+    const d = pumps.find((p) => p.site_id)!;
+    expect(d).toBeTruthy();
+    const sentSoFar = async () => (await api('GET', `/devices/${d.id}/commands`)).body.items.length as number;
+    const before = await sentSoFar();
+
+    const context = await browser.newContext(PHONE);
+    await context.addInitScript((t) => localStorage.setItem('fleetbook.token', t), tokens.operator);
+    const page = await context.newPage();
+    await page.goto(`${base}/device?id=${d.id}`);
+    const widget = page.getByTestId('device-commands');
+    await expect.poll(() => widget.getAttribute('data-operator'), { timeout: 20_000 }).toBe('yes');
+    const form = 'device-commands-form-set_setpoint';
+    const field = page.getByTestId(`${form}-setpoint_bar`);
+    await field.waitFor({ timeout: 15_000 });
+    await page.evaluate(() => ((window as unknown as { unreloaded: boolean }).unreloaded = true));
+
+    // Out of the catalog's range: the field says so, in the API's words, and nothing is sent.
+    await field.fill('12');
+    await page.getByTestId(`${form}-send`).click();
+    const error = page.getByTestId(`${form}-setpoint_bar-error`);
+    await error.waitFor({ timeout: 5_000 });
+    expect(await error.innerText()).toBe('setpoint_bar 12 is out of range: expected 0.5 to 8 bar');
+    expect(await field.getAttribute('aria-invalid')).toBe('true');
+    expect(await sentSoFar()).toBe(before);
+    const findings = await axeScan(page, { also: ['target-size'] });
+    expect(blocking(findings)).toEqual([]);
+    expect(await layoutProblems(page)).toEqual([]);
+
+    // In range: sent, and it heads the recent commands as pending or sent.
+    await field.fill('4.5');
+    const answer = page.waitForResponse(
+      (r) => r.url().endsWith(`/api/v1/devices/${d.id}/commands`) && r.request().method() === 'POST',
+    );
+    await page.getByTestId(`${form}-send`).click();
+    const res = await answer;
+    expect(res.status()).toBe(202);
+    const cmd = (await res.json()) as { cmd_id: string };
+    const row = page.getByTestId(`device-commands-recent-${cmd.cmd_id}`);
+    await row.waitFor({ timeout: 10_000 });
+    expect(await row.getAttribute('data-status')).toMatch(/^(pending|sent)$/);
+    expect(await error.count()).toBe(0);
+    expect(await sentSoFar()).toBe(before + 1);
+
+    // The device answers on cmd/result: the row turns done, live.
+    const issued = await api('POST', `/devices/${d.id}/mqtt-token`);
+    expect(issued.status).toBe(201);
+    const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, {
+      username: issued.body.username,
+      password: issued.body.password,
+      clientId: `e2e-cmd-${Date.now()}`,
+      reconnectPeriod: 0,
+    });
+    try {
+      await device.publishAsync(
+        `fleetbook/v1/${d.site_id}/${d.id}/cmd/result`,
+        JSON.stringify({ cmd_id: cmd.cmd_id, status: 'done', detail: 'setpoint 4.5 bar applied' }),
+        { qos: 1 },
+      );
+      await expect.poll(() => row.getAttribute('data-status'), { timeout: 15_000 }).toBe('done');
+      expect(await page.getByTestId(`device-commands-detail-${cmd.cmd_id}`).innerText()).toBe(
+        'setpoint 4.5 bar applied',
+      );
+      expect(await page.evaluate(() => (window as unknown as { unreloaded?: boolean }).unreloaded)).toBe(true);
+    } finally {
+      await device.endAsync();
+    }
+    await page.screenshot({ path: screenshotPath('device-commands-phone'), fullPage: true });
+    await context.close();
   });
 
   it('an automation run’s timeline moves on the RunTimeline while it runs', async () => {

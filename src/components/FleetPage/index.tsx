@@ -9,6 +9,7 @@ import useIsBrowser from '@docusaurus/useIsBrowser';
 import {
   AlertList,
   DeploymentBoard,
+  DeviceCommands,
   DeviceHealth,
   DeviceTable,
   FleetHealth,
@@ -52,6 +53,8 @@ function Body({ kind, id }: { kind: FleetKind; id: string }): ReactNode {
           <DeviceFacts id={id} />
           <h2>Health</h2>
           <DeviceHealth device={id} />
+          <h2>Commands</h2>
+          <DeviceCommands device={id} />
           <DeviceCharts id={id} />
         </>
       );
