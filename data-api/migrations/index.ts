@@ -26,6 +26,7 @@ import * as m0106 from './0106_device_secrets_set.ts';
 import * as m0107 from './0107_site_network_server.ts';
 import * as m0108 from './0108_alerts_opened_at.ts';
 import * as m0109 from './0109_health_event_product.ts';
+import * as m0110 from './0110_lease_watching.ts';
 
 /**
  * Every migration, by sortable name. A static map rather than a folder scan, so the
@@ -59,4 +60,5 @@ export const migrations: Record<string, Migration> = {
   '0107_site_network_server': m0107,
   '0108_alerts_opened_at': m0108,
   '0109_health_event_product': m0109,
+  '0110_lease_watching': m0110,
 };

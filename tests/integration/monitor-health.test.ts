@@ -187,6 +187,67 @@ describe(`health monitor (${backendName()})`, () => {
     monitor = startMonitor(t.ctx, { instance: `mon-a-${id}`, intervalMs: 3_600_000 });
   });
 
+  it('after a stop longer than a failover, silence counts from the restart (no alert storm); a failover keeps judging at once', async () => {
+    const more = await seedFleet(t.ctx.db, `${id}w`, {
+      sites: 1,
+      devices: [
+        { name: 'quiet', heartbeat_interval_s: 60 },
+        { name: 'quieter', heartbeat_interval_s: 60 },
+      ],
+    });
+    const [quiet, quieter] = [more.devices.quiet!.id, more.devices.quieter!.id];
+    // Both were up and last heard 10 minutes ago: overdue by 3 × 60 s, had anyone been listening.
+    const heardAgo = (deviceId: string, ms: number) =>
+      t.ctx.db
+        .updateTable('devices')
+        .set({ status: 'up', last_seen: new Date(Date.now() - ms), observed_state: json({ status: 'up' }) })
+        .where('id', '=', deviceId)
+        .execute();
+    const lease = (set: Record<string, unknown>) =>
+      t.ctx.db.updateTable('leases').set(set).where('name', '=', 'monitor').execute();
+    const ago = (ms: number) => new Date(Date.now() - ms);
+
+    // The whole cluster stopped a day ago (longer than a failover takes: the lease's TTL and two rounds).
+    await monitor.stop();
+    const kept = await t.ctx.db.selectFrom('leases').selectAll().where('name', '=', 'monitor').executeTakeFirst();
+    expect(kept, 'a stop keeps the lease row, to tell later how long nobody held it').toBeDefined();
+    await lease({ renewed_at: ago(86_400_000), expires_at: ago(86_400_000) });
+    await heardAgo(quiet, 600_000);
+    monitor = startMonitor(t.ctx, { instance: `mon-a-${id}`, intervalMs: 3_600_000 });
+    await monitor.tick();
+    expect(monitor.isLeader()).toBe(true);
+    // Back up: nobody heard it while fleetbook was stopped, so it is not judged yet.
+    expect(await status(quiet)).toBe('up');
+    expect(await alertsOf(quiet)).toEqual([]);
+    const restarted = await t.ctx.db
+      .selectFrom('leases')
+      .select('watching_since')
+      .where('name', '=', 'monitor')
+      .executeTakeFirstOrThrow();
+    expect(Date.now() - new Date(restarted.watching_since).getTime()).toBeLessThan(60_000);
+
+    // 3 × 60 s after the restart and still nothing: now it is down, with its alert.
+    await lease({ watching_since: ago(181_000) });
+    await monitor.tick();
+    expect(await status(quiet)).toBe('down');
+    expect((await alertsOf(quiet)).map((a) => a.state)).toEqual(['open']);
+
+    // A failover: the holder died 5 s ago and its lease ran out; the next replica takes it within
+    // the gap, so watching goes on and an overdue device is judged at its first round.
+    await monitor.stop();
+    await lease({
+      holder: 'dead-replica',
+      renewed_at: ago(5_000),
+      expires_at: ago(1_000),
+      watching_since: ago(3_600_000),
+    });
+    await heardAgo(quieter, 600_000);
+    monitor = startMonitor(t.ctx, { instance: `mon-a-${id}`, intervalMs: 3_600_000 });
+    await monitor.tick();
+    expect(monitor.isLeader()).toBe(true);
+    expect(await status(quieter)).toBe('down');
+  });
+
   it('reports uptime per site and per customer from the health history', async () => {
     const t0 = new Date('2026-01-01T00:00:00Z').getTime();
     const d = fleet.devices.steady!;

@@ -94,7 +94,7 @@ export async function startNotificationEngine(
   const sweepMs = options.sweepMs ?? 10_000;
 
   async function sweeps(): Promise<void> {
-    leader = await tryAcquireLease(db, NOTIFICATIONS_LEASE, options.instance, Math.max(30_000, sweepMs * 3));
+    leader = (await tryAcquireLease(db, NOTIFICATIONS_LEASE, options.instance, Math.max(30_000, sweepMs * 3))).held;
     if (!leader) return;
     const opened =
       (await promoteDuePending(db, rules)) +

@@ -50,8 +50,16 @@ export interface DownTransition {
  * each row under its lock (skip locked: a row the ingest is updating is left for the next
  * round), and the alert's dedupe key is unique while open. Devices of retired deployments
  * are not watched.
+ *
+ * Silence counts from `watchingSince` at the earliest (the lease's: since when fleetbook has
+ * been running without a gap): a device cannot be heard while nothing listens, so after a stop
+ * every device gets its full 3 × heartbeat_interval_s to be heard again before it is judged.
+ * Without this, the first round after a restart marked every healthy device down at once (143
+ * false alerts and their notifications after a 6-minute stop of the demo), and the ingest
+ * resolved them seconds later.
  */
-export async function sweepDown(db: Kysely<Database>): Promise<DownTransition[]> {
+export async function sweepDown(db: Kysely<Database>, watchingSince: Date | null = null): Promise<DownTransition[]> {
+  const silentSince = sql`greatest(d.last_seen, ${watchingSince}::timestamptz)`;
   const all: DownTransition[] = [];
   for (;;) {
     const chunk = await db.transaction().execute(async (trx) => {
@@ -59,7 +67,7 @@ export async function sweepDown(db: Kysely<Database>): Promise<DownTransition[]>
         with overdue as (
           select d.id, d.status as previous from devices d
           where d.status <> 'down' and d.last_seen is not null
-            and d.last_seen < now() - make_interval(secs => 3 * d.heartbeat_interval_s)
+            and ${silentSince} < now() - make_interval(secs => 3 * d.heartbeat_interval_s)
             and not exists (select 1 from deployments dep where dep.id = d.deployment_id and dep.state = 'retired')
           order by d.id
           limit ${SWEEP_LIMIT}
@@ -68,7 +76,7 @@ export async function sweepDown(db: Kysely<Database>): Promise<DownTransition[]>
         update devices d set status = 'down', observed_state = d.observed_state || jsonb_build_object('status', 'down')
         from overdue o
         where d.id = o.id and d.status <> 'down'
-          and d.last_seen < now() - make_interval(secs => 3 * d.heartbeat_interval_s)
+          and ${silentSince} < now() - make_interval(secs => 3 * d.heartbeat_interval_s)
         returning d.id, d.site_id, d.customer_id, d.product_code, d.role, d.last_seen, o.previous`.execute(trx);
       const down = res.rows;
       if (!down.length) return down;
@@ -120,7 +128,11 @@ export function startMonitor(ctx: AppContext, options: MonitorOptions): MonitorH
   const log = options.logger;
   const metrics = ctx.metrics;
   const mDown = metrics.counter('fleetbook_monitor_devices_down_total', 'Devices marked down by the health monitor');
+  // A gap longer than a failover takes (the lease running out, then the next replica's round):
+  // nobody was listening, and the devices' silence counts again from the first round after it.
+  const gapMs = leaseTtlMs + 2 * intervalMs;
   let leader = false;
+  let watchingSince: Date | null = null;
   let lastRollup = 0;
   let lastRetention = 0;
   let running: Promise<void> | null = null;
@@ -132,7 +144,13 @@ export function startMonitor(ctx: AppContext, options: MonitorOptions): MonitorH
 
   async function round(): Promise<void> {
     try {
-      leader = await tryAcquireLease(ctx.db, MONITOR_LEASE, options.instance, leaseTtlMs);
+      ({ held: leader, watchingSince } = await tryAcquireLease(
+        ctx.db,
+        MONITOR_LEASE,
+        options.instance,
+        leaseTtlMs,
+        gapMs,
+      ));
     } catch (err) {
       leader = false;
       countDbError(ctx, 'monitor');
@@ -141,7 +159,7 @@ export function startMonitor(ctx: AppContext, options: MonitorOptions): MonitorH
     }
     if (!leader) return;
     await job('health sweep', async () => {
-      const down = await sweepDown(ctx.db);
+      const down = await sweepDown(ctx.db, watchingSince);
       if (down.length) {
         mDown.inc({}, down.length);
         log?.info({ count: down.length, devices: down.slice(0, 10).map((d) => d.id) }, 'devices down');

@@ -359,6 +359,10 @@ export interface LeasesTable {
   holder: string;
   expires_at: Timestamp;
   acquired_at: Timestamp;
+  /** When a holder last took or renewed it (migration 0110). */
+  renewed_at: Timestamp;
+  /** Since when holders have followed each other without a gap longer than the lease allows. */
+  watching_since: Timestamp;
 }
 
 export type CommandStatus = 'pending' | 'sent' | 'accepted' | 'done' | 'failed' | 'expired';
