@@ -505,6 +505,60 @@ describe('live widgets and surfaces, served by fleetbook start, in Chromium', ()
     // 70 s when a second e2e run started fleetbook beside it; the default 60 s was too tight.
   }, 120_000);
 
+  it('alerts on a phone (390×844, touch): each open alert is a card whose Acknowledge lies on the screen, not past the edge of a sideways-scrolling table; its subject links to its page; a tap acknowledges it', async () => {
+    const open = await api('GET', '/alerts?state=open&limit=5');
+    if (open.status === 404) return; // alerting not installed on this API
+    // The demo's open alerts come from the health monitor's sweeps, not the load (see above).
+    await expect
+      .poll(async () => (await api('GET', '/alerts?state=open&limit=1')).body.items.length, { timeout: 30_000 })
+      .toBeGreaterThan(0);
+    // On its subject's filter (as a link in a message opens it), so newer alerts do not push it down.
+    const target = (await api('GET', '/alerts?state=open&limit=1')).body.items[0];
+    const alertId: string = target.id;
+
+    const context = await browser.newContext(PHONE);
+    await context.addInitScript((t) => localStorage.setItem('fleetbook.token', t), tokens.operator);
+    const page = await context.newPage();
+    await page.goto(`${base}/docs/dashboards/alerts?subject=${target.subject.type}:${target.subject.id}`);
+    const list = page.getByTestId('alert-list').first();
+    await expect.poll(() => list.getAttribute('data-state'), { timeout: 30_000 }).toBe('ready');
+    await expect.poll(() => list.getAttribute('data-operator'), { timeout: 30_000 }).toBe('yes');
+    const row = list.getByTestId(`alert-row-${alertId}`);
+    const ack = row.getByTestId(`alert-ack-${alertId}`);
+    await ack.waitFor({ timeout: 15_000 });
+
+    // Where it is drawn, the list not scrolled sideways: wholly on the 390 px screen, a thumb's size.
+    const region = list.getByRole('region').first();
+    expect(await region.evaluate((el) => el.scrollLeft)).toBe(0);
+    const vw = PHONE.viewport!.width;
+    for (const button of [ack, row.getByTestId(`alert-resolve-${alertId}`)]) {
+      const box = (await button.boundingBox())!;
+      expect(box.x).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width).toBeLessThanOrEqual(vw);
+      expect(box.height).toBeGreaterThanOrEqual(44);
+      expect(box.width).toBeGreaterThanOrEqual(44);
+    }
+    // Nothing of the list reaches past its own box: no hidden sideways scroll to discover.
+    expect(await region.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(1);
+    // The subject is shown, as a link to its page, and the alert's text has the card's width.
+    const subject = row.getByTestId(`fleet-link-${target.subject.type}-${target.subject.id}`);
+    expect(await subject.isVisible()).toBe(true);
+    expect((await row.boundingBox())!.width).toBeGreaterThan(vw * 0.75);
+    expect(await layoutProblems(page)).toEqual([]);
+    expect(blocking(await axeScan(page, { also: ['target-size'] }))).toEqual([]);
+    await list.screenshot({ path: screenshotPath('alerts-phone') });
+
+    await ack.tap();
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 15_000 }).toBe('acknowledged');
+    expect(await row.getByTestId(`alert-state-${alertId}`).innerText()).toContain('acknowledged');
+    expect(await row.getByTestId(`alert-ack-${alertId}`).count()).toBe(0);
+    expect((await api('GET', `/alerts/${alertId}`)).body).toMatchObject({
+      state: 'acknowledged',
+      acked_by: 'e2e-operator',
+    });
+    await context.close();
+  }, 120_000);
+
   it('telemetry published over MQTT appears on the TelemetryChart, live', async () => {
     const device = 'gw_farm-north-1-001';
     const issued = await api('POST', `/devices/${device}/mqtt-token`);

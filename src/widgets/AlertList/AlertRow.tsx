@@ -3,6 +3,7 @@ import type { Alert } from '../../../data-api/src/contracts/alerts.ts';
 import { FleetLink, isFleetKind } from '../shared/FleetLink.tsx';
 import { frameStyles as s, StatusBadge } from '../shared/WidgetFrame.tsx';
 import { RelativeTime, TextWithTimes } from '../shared/Time.tsx';
+import own from './styles.module.css';
 
 export type AlertAction = 'acknowledge' | 'resolve';
 
@@ -33,7 +34,7 @@ function Deliveries({ alert: a }: { alert: Alert }): ReactNode {
 /** Acknowledge (while open) and resolve (until resolved); every button waits while any action runs. */
 function Actions({ alert: a, busy, onAct }: { alert: Alert; busy: boolean; onAct: (action: AlertAction) => void }) {
   return (
-    <td style={{ whiteSpace: 'nowrap' }}>
+    <td className={own.actions}>
       {a.state === 'open' && (
         <button
           type="button"
@@ -84,21 +85,21 @@ export function AlertRow({ alert: a, now, highlighted, operator, busy, onAct }: 
       <td>
         <StatusBadge status={a.severity} />
       </td>
-      <td>
+      <td className={own.title}>
         <TextWithTimes text={a.title} now={now} />
         {a.acked_by && <div className={s.muted}>acknowledged by {a.acked_by}</div>}
         <Deliveries alert={a} />
       </td>
-      <td>
+      <td className={own.meta}>
         <StatusBadge status={a.state} testId={`alert-state-${a.id}`} />
       </td>
-      <td className={s.optional}>
+      <td className={`${s.optional} ${own.subject}`}>
         <code className={s.mono}>
           {a.subject.type}:
           {isFleetKind(a.subject.type) ? <FleetLink kind={a.subject.type} id={a.subject.id} /> : a.subject.id}
         </code>
       </td>
-      <td>
+      <td className={own.meta}>
         <RelativeTime iso={a.opened_at} now={now} />
       </td>
       {operator && <Actions alert={a} busy={busy} onAct={(action) => onAct(a, action)} />}

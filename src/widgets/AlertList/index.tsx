@@ -7,6 +7,7 @@ import { frameStyles as s, Pager, WidgetFrame, scrollRegion, titleText } from '.
 import { canOperate, useWhoami } from '../../data/useWhoami.ts';
 import { CsvButton } from '../shared/CsvButton.tsx';
 import { AlertRow, type AlertAction } from './AlertRow.tsx';
+import own from './styles.module.css';
 
 export interface AlertListProps {
   /** `open`, `acknowledged`, `resolved`, or a comma list (default `open,acknowledged`). */
@@ -156,8 +157,8 @@ export function AlertList({
           {failure}
         </p>
       )}
-      <div className={s.tableWrap} {...scrollRegion(name)}>
-        <table className={s.table}>
+      <div className={`${s.tableWrap} ${own.wrap}`} {...scrollRegion(name)}>
+        <table className={`${s.table} ${own.table}`}>
           <thead>
             <tr>
               <th>Severity</th>
