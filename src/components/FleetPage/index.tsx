@@ -22,6 +22,7 @@ import { deviceSchema } from '../../../data-api/src/contracts/registry.ts';
 import { useLiveResource } from '../../data/useLive.ts';
 import { DeploymentFacts, DeviceFacts, SiteFacts, useDeployment } from './Facts.tsx';
 import { DeploymentRunbooks } from './DeploymentRunbooks.tsx';
+import { fleetIdProblem } from './fleetId.ts';
 
 /** The device's charts: the metrics it reports (from its last reading), a day of each. */
 function DeviceCharts({ id }: { id: string }): ReactNode {
@@ -108,6 +109,7 @@ export function FleetPage({ kind }: { kind: FleetKind }): ReactNode {
   const isBrowser = useIsBrowser();
   const { search } = useLocation();
   const id = isBrowser ? new URLSearchParams(search).get('id') : null;
+  const problem = id ? fleetIdProblem(kind, id) : null;
   return (
     <Layout title={id ? `${kind} ${id}` : kind} description={`A ${kind} of the fleet, live from the data API`}>
       <main className="container margin-vert--lg">
@@ -120,6 +122,11 @@ export function FleetPage({ kind }: { kind: FleetKind }): ReactNode {
           <p>
             No {kind} named: open this page from the search box, or as <code>/{kind}?id=…</code>. The{' '}
             <Link to="/docs/dashboards">dashboards</Link> list the fleet.
+          </p>
+        ) : problem ? (
+          // No widget: each would ask the API with an id it can only refuse.
+          <p data-testid="fleet-page-bad-id">
+            {problem} Open this page from the search box, or from a link on another page.
           </p>
         ) : (
           <Body kind={kind} id={id} />
