@@ -50,6 +50,16 @@ export function useEntity<S extends z.ZodType<{ id: string }>>(
   return { res, row };
 }
 
+/** A related site or deployment: its name, a link to its page, then its id in small type. */
+export const entityFact = (kind: FleetKind, id: string, name: string | undefined): ReactNode => (
+  <>
+    <FleetLink kind={kind} id={id}>
+      {name ?? id}
+    </FleetLink>
+    {name && <span className={styles.id}> {id}</span>}
+  </>
+);
+
 /** The product's catalog page, with the version. */
 const productFact = (code: string, version: string | null): ReactNode => (
   <>
@@ -159,36 +169,39 @@ export function DeploymentFacts({
   id: string;
   deployment: ReturnType<typeof useDeployment>;
 }): ReactNode {
+  const site = useEntity('site', d?.site_id ?? null, siteSchema).row;
   return (
     <Frame kind="deployment" id={id} res={res}>
-      {d && <FactList testId="deployment-facts-list" facts={deploymentFacts(d)} />}
+      {d && <FactList testId="deployment-facts-list" facts={deploymentFacts(d, site?.name)} />}
     </Frame>
   );
 }
 
-const deploymentFacts = (d: Deployment): Fact[] => [
+export const deploymentFacts = (d: Deployment, siteName?: string): Fact[] => [
   ['Name', d.name],
   ['State', <StatusBadge key="state" status={d.state} />],
   ['Product', productFact(d.product_code, d.product_version)],
-  ['Site', <FleetLink key="site" kind="site" id={d.site_id} />],
+  ['Site', entityFact('site', d.site_id, siteName)],
   ['Planned', d.planned_date],
   ['Started', d.started_date],
 ];
 
 export function DeviceFacts({ id }: { id: string }): ReactNode {
   const { res, row: d } = useEntity('device', id, deviceSchema);
+  const site = useEntity('site', d?.site_id ?? null, siteSchema).row;
+  const deployment = useEntity('deployment', d?.deployment_id ?? null, deploymentSchema).row;
   return (
     <Frame kind="device" id={id} res={res}>
-      {d && <FactList testId="device-facts-list" facts={deviceFacts(d)} />}
+      {d && <FactList testId="device-facts-list" facts={deviceFacts(d, site?.name, deployment?.name ?? undefined)} />}
     </Frame>
   );
 }
 
-const deviceFacts = (d: Device): Fact[] => [
+export const deviceFacts = (d: Device, siteName?: string, deploymentName?: string): Fact[] => [
   ['Name', d.name],
   ['Product', productFact(d.product_code, d.product_version)],
   ['Role', d.role],
   ['Serial', d.serial && <code>{d.serial}</code>],
-  ['Site', d.site_id ? <FleetLink kind="site" id={d.site_id} /> : 'in stock'],
-  ['Deployment', d.deployment_id && <FleetLink kind="deployment" id={d.deployment_id} />],
+  ['Site', d.site_id ? entityFact('site', d.site_id, siteName) : 'in stock'],
+  ['Deployment', d.deployment_id && entityFact('deployment', d.deployment_id, deploymentName)],
 ];
