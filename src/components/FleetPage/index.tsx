@@ -67,7 +67,13 @@ function Body({ kind, id }: { kind: FleetKind; id: string }): ReactNode {
           <h2>Devices and deployments</h2>
           <FleetHealth groupBy="product" site={id} title="Devices by product" />
           <DeploymentBoard site={id} title="Deployments" />
-          <DeviceTable site={id} status="down" title="Devices down" pageSize={10} />
+          <DeviceTable
+            site={id}
+            status="down"
+            title="Devices down"
+            pageSize={10}
+            emptyText="No device of this site is down."
+          />
           <h2>Open work</h2>
           <AlertList site={id} title="Open alerts" pageSize={10} />
           <ExecutionList siteId={id} state="in_progress,blocked" title="Runbooks in progress" limit={10} />

@@ -61,6 +61,21 @@ export interface DeviceTableProps {
   columns?: DeviceColumn[];
   pageSize?: number;
   title?: ReactNode;
+  /**
+   * What an empty table says when the reader has set no filter of their own: what it holds, e.g.
+   * "No device of this site is down." (default: one derived from `status`, or "No devices here yet.").
+   */
+  emptyText?: string;
+}
+
+/**
+ * The empty table's text: "matches these filters" only for filters the reader set (the search
+ * box, the status picker); filters that are props say what the table holds instead.
+ */
+export function deviceTableEmptyText(props: DeviceTableProps, reader: { q: string; status: string }): string {
+  if (reader.q || (reader.status && reader.status !== props.status)) return 'No device matches these filters.';
+  if (props.emptyText) return props.emptyText;
+  return props.status ? `No device here is ${props.status}.` : 'No devices here yet.';
 }
 
 export const firmwareOf = (d: Device): string => {
@@ -237,7 +252,7 @@ export function DeviceTable(props: DeviceTableProps): ReactNode {
       state={resource}
       connection={resource.connection}
       empty={resource.status === 'ready' && rows.length === 0}
-      emptyText={q || status ? 'No device matches these filters.' : 'No devices here yet.'}
+      emptyText={deviceTableEmptyText(props, { q, status })}
       data={{ rows: rows.length, page, sort: apiSort ?? '' }}
     >
       <DeviceRows columns={columns} rows={rows} sort={sort} onSort={toggle} now={now} name={name} />
