@@ -203,7 +203,7 @@ describe('the site, served by fleetbook start, in Chromium', () => {
     }>(`/sites/${siteId}`);
     const customer = await api<{ name: string }>(`/customers/${site.customer_id}`);
     const [dep] = (
-      await api<{ items: Array<{ id: string; product_code: string; state: string }> }>(
+      await api<{ items: Array<{ id: string; name: string; product_code: string; state: string }> }>(
         `/deployments?site_id=${siteId}&product_code=lorawan-gw&limit=1`,
       )
     ).items;
@@ -260,11 +260,19 @@ describe('the site, served by fleetbook start, in Chromium', () => {
     await expect.poll(() => board.getAttribute('data-count-open'), { timeout: 15_000 }).toBe(String(here.length));
     for (const item of here) expect(await board.getByTestId(`work-card-${item}`).count()).toBe(1);
     for (const item of elsewhere) expect(await board.getByTestId(`work-card-${item}`).count()).toBe(0);
+    // "Devices down" with none down says what it holds, not "No device matches these filters".
+    const down = await api<{ items: unknown[] }>(`/devices?site_id=${siteId}&status=down&limit=1`);
+    const downTable = page.getByTestId('device-table');
+    await expect
+      .poll(() => downTable.getAttribute('data-state'), { timeout: 15_000 })
+      .toBe(down.items.length ? 'ready' : 'empty');
+    if (!down.items.length) expect(await downTable.innerText()).toContain('No device of this site is down.');
     await page.screenshot({ path: screenshotPath('site-page-phone'), fullPage: true });
 
     // The site's deployment board → the deployment's page: its facts, devices and runbook executions.
     await follow('deployment', dep!.id);
-    expect(await fact('deployment', 'Site')).toBe(siteId);
+    // The site by its name (read of its own), its id in small type after it.
+    await expect.poll(() => fact('deployment', 'Site'), { timeout: 10_000 }).toBe(`${site.name} ${siteId}`);
     expect(await fact('deployment', 'Product')).toContain(dep!.product_code);
     expect(await fact('deployment', 'State')).toContain(dep!.state);
     await expect
@@ -298,19 +306,40 @@ describe('the site, served by fleetbook start, in Chromium', () => {
     // A device row → the device's page, which links back to its deployment and site.
     await page.getByTestId(`fleet-link-device-${device!.id}`).waitFor({ timeout: 15_000 });
     await follow('device', device!.id);
-    expect(await fact('device', 'Deployment')).toBe(dep!.id);
+    await expect.poll(() => fact('device', 'Deployment'), { timeout: 10_000 }).toBe(`${dep!.name} ${dep!.id}`);
+    await expect.poll(() => fact('device', 'Site'), { timeout: 10_000 }).toBe(`${site.name} ${siteId}`);
     expect(await fact('device', 'Serial')).toBe(device!.serial ?? 'not set');
     await follow('site', siteId, page.getByTestId('device-facts-list').getByTestId(`fleet-link-site-${siteId}`));
     expect(await fact('site', 'Name')).toBe(site.name);
 
-    // An id the registry does not have: the page says so instead of an empty frame.
-    await page.goto(`${base}/deployment?id=dep_nowhere`);
+    // An id the registry does not have: the page says so instead of an empty frame. One the API
+    // would generate (a ULID body: no hyphen to break at) wraps in the heading on the phone, not
+    // cut off at its right edge.
+    const nowhere = 'dep_01kbz8q3m4n5p6r7s8t9v0w1x2';
+    await page.goto(`${base}/deployment?id=${nowhere}`);
     await expect
       .poll(() => page.getByTestId('deployment-facts').getAttribute('data-state'), { timeout: 15_000 })
       .toBe('unavailable');
     expect(await page.getByTestId('deployment-facts').innerText()).toContain(
-      'The registry has no deployment dep_nowhere.',
+      `The registry has no deployment ${nowhere}.`,
     );
+    const problems = await layoutProblems(page);
+    const heading = await page.locator('main h1').evaluate((h) => ({
+      right: Math.max(...Array.from(h.querySelectorAll('code')).map((c) => c.getBoundingClientRect().right)),
+      vw: document.documentElement.clientWidth,
+    }));
+    expect({ cutOff: heading.right > heading.vw + 1, problems }).toEqual({ cutOff: false, problems: [] });
+    // A malformed id: one message naming the id the page expected, no widget and no API request.
+    const asked: string[] = [];
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname.startsWith('/api/v1/')) asked.push(r.url());
+    });
+    await page.goto(`${base}/site?id=nope`);
+    await page.getByTestId('fleet-page-bad-id').waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId('fleet-page-bad-id').innerText()).toContain('nope is not a site id: expected site_…');
+    expect(await page.locator('[data-widget]').count()).toBe(0);
+    await page.waitForTimeout(1_000);
+    expect(asked.filter((u) => u.includes('nope'))).toEqual([]);
     await context.close();
   });
 
