@@ -12,6 +12,7 @@ import { ensureFirstAdminToken } from './kernel/auth/service.ts';
 import { loadDemoData } from './demo/index.ts';
 import { seedDemoHistory } from './demo/history.ts';
 import { demoReporters } from './demo/reporters.ts';
+import { unreachableContactPoints } from './demo/notifications.ts';
 import { loadProductCatalog } from './registry/products.ts';
 import { PROJECT_ROOT } from './kernel/paths.ts';
 import { SiteBuilder } from './site/build.ts';
@@ -219,6 +220,16 @@ async function startNotifications(
   telemetryOptions: TelemetryOptions,
   logger: Logger,
 ): Promise<() => Promise<void>> {
+  // The demo tells no contact point whose secret is not set (demo/notifications.ts): said once, here.
+  if (config.demo) {
+    const untold = unreachableContactPoints(notifications.contactPoints);
+    notifications = { ...notifications, untold };
+    if (untold.size)
+      logger.info(
+        { contact_points: Object.fromEntries(untold) },
+        'demo: alerts routed to these contact points tell nobody (set the variable and start again to be told)',
+      );
+  }
   ctx.notifications = await startNotificationEngine(ctx, notifications, {
     instance: telemetryOptions.instance,
     externalUrl: config.publicUrl ?? `http://localhost:${config.port}`,

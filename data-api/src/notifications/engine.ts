@@ -79,7 +79,11 @@ export async function startNotificationEngine(
   const log = options.logger;
   const db = ctx.db;
   const rules = new RuleSet(config, options.externalUrl);
-  const routes = compileRoutes(config.policies.route, config.policies.escalations);
+  const routes = compileRoutes(
+    config.policies.route,
+    config.policies.escalations,
+    new Set(config.untold?.keys() ?? []),
+  );
   const inhibitRules: CompiledInhibitRule[] = compileInhibitRules(config.policies.inhibit_rules);
   const cache = new RuleStateCache();
   await cache.reload(db);

@@ -30,7 +30,16 @@ import {
 
 const ms = (text: string) => parseDuration(text) ?? 0;
 
-export function compileRoutes(root: Route, escalations: Escalation[]): Map<string, CompiledRoute> {
+/**
+ * `untold`: contact points left out of every step (the demo's, whose secrets are not set): the
+ * alert is routed and grouped as ever, and nobody is told there, as Alertmanager does with a
+ * receiver that has no integration.
+ */
+export function compileRoutes(
+  root: Route,
+  escalations: Escalation[],
+  untold: ReadonlySet<string> = new Set(),
+): Map<string, CompiledRoute> {
   const byId = new Map<string, CompiledRoute>();
   const escalationById = new Map(escalations.map((e) => [e.id, e]));
   const build = (r: Route, id: string, parent: CompiledRoute | null): CompiledRoute => {
@@ -43,11 +52,14 @@ export function compileRoutes(root: Route, escalations: Escalation[]): Map<strin
     if (r.escalation) {
       const e = escalationById.get(r.escalation)!;
       receiverName = e.id;
-      steps = e.steps.map((s) => ({ afterMs: ms(s.after), contactPoints: s.contact_points }));
+      steps = e.steps.map((s) => ({
+        afterMs: ms(s.after),
+        contactPoints: s.contact_points.filter((cp) => !untold.has(cp)),
+      }));
       cycle = e.repeat;
     } else if (r.receiver) {
       receiverName = r.receiver;
-      steps = [{ afterMs: 0, contactPoints: [r.receiver] }];
+      steps = [{ afterMs: 0, contactPoints: untold.has(r.receiver) ? [] : [r.receiver] }];
       cycle = false;
     }
     const groupBy = r.group_by ?? parent?.groupBy ?? [...ROUTE_DEFAULTS.group_by];

@@ -69,6 +69,8 @@ export interface NotificationConfig {
   policies: PoliciesFile;
   contactPoints: Map<string, ContactPoint>;
   catalog: RuleCatalog;
+  /** Contact points routed to but never told, and why (the demo's without their secrets). */
+  untold?: ReadonlyMap<string, string>;
 }
 
 export type LoadedConfig =
