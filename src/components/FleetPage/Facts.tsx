@@ -15,6 +15,7 @@ import { useLiveResource, useLiveRows } from '../../data/useLive.ts';
 import { canEditRegistry, useWhoami } from '../../data/useWhoami.ts';
 import { FleetLink, ProductLink, type FleetKind } from '../../widgets/shared/FleetLink.tsx';
 import { StatusBadge, WidgetFrame } from '../../widgets/shared/WidgetFrame.tsx';
+import { useNow } from '../../widgets/shared/useNow.ts';
 import { SiteEdit } from './SiteEdit.tsx';
 import styles from './styles.module.css';
 
@@ -141,13 +142,12 @@ export function SiteFacts({ id }: { id: string }): ReactNode {
   );
 }
 
-/** The zone's name and its wall-clock time now (what "call after 8 local" needs). */
+/** The zone's name and its wall-clock time now (what "call after 8 local" needs), kept current. */
 function LocalTime({ timezone }: { timezone: string }): ReactNode {
+  const at = useNow(30_000);
   let now = '';
   try {
-    now = new Intl.DateTimeFormat(undefined, { timeZone: timezone, hour: '2-digit', minute: '2-digit' }).format(
-      new Date(),
-    );
+    now = new Intl.DateTimeFormat(undefined, { timeZone: timezone, hour: '2-digit', minute: '2-digit' }).format(at);
   } catch {
     // An IANA name this browser does not know: the name alone.
   }
