@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { evaluate } from '@mdx-js/mdx';
 import { createElement } from 'react';
@@ -21,11 +20,7 @@ import {
 import type { RunRecord } from '../../data-api/src/automation/runner.ts';
 import { specDigest } from '../../data-api/src/automation/spec-file.ts';
 import { makeSpec, tempDir } from '../helpers/automation.ts';
-
-// react-dom ships no types here (no @types/react-dom): one typed require.
-const { renderToStaticMarkup } = createRequire(import.meta.url)('react-dom/server') as {
-  renderToStaticMarkup(element: unknown): string;
-};
+import { renderToStaticMarkup } from '../helpers/docusaurus-stubs.ts';
 
 const HOSTILE = fs.readFileSync(path.resolve(__dirname, '../fixtures/hostile-logs.txt'), 'utf8');
 const tmp = tempDir('run-page');

@@ -1,17 +1,13 @@
 // DeviceTable's empty text: "No device matches these filters" only for filters the reader set;
 // filters that are props ("Devices down" on a site's page) say what the table holds.
-import { createElement, type ReactNode } from 'react';
 import { describe, expect, it, vi } from 'vitest';
 
-vi.mock('@docusaurus/Link', () => ({
-  default: ({ to, children, ...rest }: { to: string; children: ReactNode }) =>
-    createElement('a', { href: to, ...rest }, children),
-}));
-vi.mock('@docusaurus/BrowserOnly', () => ({ default: () => null }));
+vi.mock('@docusaurus/Link', () => import('../helpers/docusaurus-stubs.ts').then((m) => m.link));
+vi.mock('@docusaurus/BrowserOnly', () => import('../helpers/docusaurus-stubs.ts').then((m) => m.browserOnly));
 vi.mock('@docusaurus/useIsBrowser', () => ({ default: () => true }));
-vi.mock('@docusaurus/useDocusaurusContext', () => ({
-  default: () => ({ siteConfig: { customFields: { apiUrl: 'http://api.invalid' } } }),
-}));
+vi.mock('@docusaurus/useDocusaurusContext', () =>
+  import('../helpers/docusaurus-stubs.ts').then((m) => m.docusaurusContext),
+);
 
 describe('DeviceTable empty text', () => {
   it('says what the table holds when its filters are props, and "matches these filters" only for the reader’s own', async () => {

@@ -1,23 +1,16 @@
 // The facts of a deployment and a device (src/components/FleetPage/Facts.tsx) name the site and
 // the deployment they belong to, not just their ids: a link with the name, the id in small type.
-import { createRequire } from 'node:module';
 import { createElement, type ReactNode } from 'react';
 import { describe, expect, it, vi } from 'vitest';
 import { deploymentSchema } from '../../data-api/src/contracts/registry.ts';
+import { renderToStaticMarkup } from '../helpers/docusaurus-stubs.ts';
 
-vi.mock('@docusaurus/Link', () => ({
-  default: ({ to, children, ...rest }: { to: string; children: ReactNode }) =>
-    createElement('a', { href: to, ...rest }, children),
-}));
-vi.mock('@docusaurus/BrowserOnly', () => ({ default: () => null }));
+vi.mock('@docusaurus/Link', () => import('../helpers/docusaurus-stubs.ts').then((m) => m.link));
+vi.mock('@docusaurus/BrowserOnly', () => import('../helpers/docusaurus-stubs.ts').then((m) => m.browserOnly));
 vi.mock('@docusaurus/useIsBrowser', () => ({ default: () => true }));
-vi.mock('@docusaurus/useDocusaurusContext', () => ({
-  default: () => ({ siteConfig: { customFields: { apiUrl: 'http://api.invalid' } } }),
-}));
-
-const { renderToStaticMarkup } = createRequire(import.meta.url)('react-dom/server') as {
-  renderToStaticMarkup(element: unknown): string;
-};
+vi.mock('@docusaurus/useDocusaurusContext', () =>
+  import('../helpers/docusaurus-stubs.ts').then((m) => m.docusaurusContext),
+);
 
 const at = '2026-01-01T00:00:00.000Z';
 const deployment = deploymentSchema.parse({

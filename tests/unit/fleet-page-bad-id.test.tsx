@@ -1,25 +1,18 @@
 // A registry page (src/components/FleetPage) opened with a malformed id (`/site?id=nope`): one
 // message naming the id it expected, and no widget, so no request the API can only refuse.
-import { createRequire } from 'node:module';
 import { createElement, type ReactNode } from 'react';
 import { describe, expect, it, vi } from 'vitest';
+import { renderToStaticMarkup } from '../helpers/docusaurus-stubs.ts';
 
 let search = '';
-vi.mock('@docusaurus/Link', () => ({
-  default: ({ to, children, ...rest }: { to: string; children: ReactNode }) =>
-    createElement('a', { href: to, ...rest }, children),
-}));
+vi.mock('@docusaurus/Link', () => import('../helpers/docusaurus-stubs.ts').then((m) => m.link));
 vi.mock('@theme/Layout', () => ({ default: ({ children }: { children: ReactNode }) => children }));
 vi.mock('@docusaurus/router', () => ({ useLocation: () => ({ search }) }));
-vi.mock('@docusaurus/BrowserOnly', () => ({ default: () => null }));
+vi.mock('@docusaurus/BrowserOnly', () => import('../helpers/docusaurus-stubs.ts').then((m) => m.browserOnly));
 vi.mock('@docusaurus/useIsBrowser', () => ({ default: () => true }));
-vi.mock('@docusaurus/useDocusaurusContext', () => ({
-  default: () => ({ siteConfig: { customFields: { apiUrl: 'http://api.invalid' } } }),
-}));
-
-const { renderToStaticMarkup } = createRequire(import.meta.url)('react-dom/server') as {
-  renderToStaticMarkup(element: unknown): string;
-};
+vi.mock('@docusaurus/useDocusaurusContext', () =>
+  import('../helpers/docusaurus-stubs.ts').then((m) => m.docusaurusContext),
+);
 
 describe('a registry page opened with a malformed id', () => {
   it('says which kind of id it expected, and renders no widget (none asks the API)', async () => {

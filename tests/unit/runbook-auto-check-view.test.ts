@@ -1,13 +1,8 @@
-import { createRequire } from 'node:module';
 import { createElement } from 'react';
 import { describe, expect, it } from 'vitest';
 import type { AutoCheckResult } from '../../data-api/src/contracts/executions.ts';
 import { AutoCheckView, type CheckState } from '../../src/runbook/AutoCheckView.tsx';
-
-// react-dom ships no types here (no @types/react-dom): one typed require.
-const { renderToStaticMarkup } = createRequire(import.meta.url)('react-dom/server') as {
-  renderToStaticMarkup(element: unknown): string;
-};
+import { renderToStaticMarkup } from '../helpers/docusaurus-stubs.ts';
 
 // runbooks.md "Probes": an item with auto_check shows what it probes and, for operators, a Check
 // button; running / passed / failed with the reason; offline the button needs the connection.

@@ -1,23 +1,16 @@
 // A WorkBoard card names the site, deployment and device its item is about, each a link to its
 // registry page (src/pages/{site,deployment,device}.tsx), as the other widgets' rows do.
-import { createRequire } from 'node:module';
-import { createElement, type ReactNode } from 'react';
+import { createElement } from 'react';
 import { describe, expect, it, vi } from 'vitest';
 import { workItemSchema } from '../../data-api/src/contracts/work-items.ts';
+import { renderToStaticMarkup } from '../helpers/docusaurus-stubs.ts';
 
-vi.mock('@docusaurus/Link', () => ({
-  default: ({ to, children, ...rest }: { to: string; children: ReactNode }) =>
-    createElement('a', { href: to, ...rest }, children),
-}));
-vi.mock('@docusaurus/BrowserOnly', () => ({ default: () => null }));
+vi.mock('@docusaurus/Link', () => import('../helpers/docusaurus-stubs.ts').then((m) => m.link));
+vi.mock('@docusaurus/BrowserOnly', () => import('../helpers/docusaurus-stubs.ts').then((m) => m.browserOnly));
 vi.mock('@docusaurus/useIsBrowser', () => ({ default: () => false }));
-vi.mock('@docusaurus/useDocusaurusContext', () => ({
-  default: () => ({ siteConfig: { customFields: { apiUrl: 'http://api.invalid' } } }),
-}));
-
-const { renderToStaticMarkup } = createRequire(import.meta.url)('react-dom/server') as {
-  renderToStaticMarkup(element: unknown): string;
-};
+vi.mock('@docusaurus/useDocusaurusContext', () =>
+  import('../helpers/docusaurus-stubs.ts').then((m) => m.docusaurusContext),
+);
 
 const item = workItemSchema.parse({
   id: 'wi_demo-gw-storm',
