@@ -3,6 +3,12 @@
 // the prompt pack quote.
 import semver from 'semver';
 import type { CatalogCommand, CatalogMetric, ProductFrontmatter } from '../../data-api/src/contracts/catalog.ts';
+import {
+  paramMaxLength,
+  paramRangeText,
+  paramRequired,
+  sinceReached,
+} from '../../data-api/src/contracts/command-params.ts';
 import { cDouble, cNames, cString, type CNameMapping } from './c-names.ts';
 
 export interface ParamModel {
@@ -138,17 +144,6 @@ export class ScaffoldError extends Error {
 }
 
 const upper = (s: string) => s.toUpperCase();
-const fmt = (v: number) => String(v);
-
-function rangeText(min: number | undefined | null, max: number | undefined | null, unit: string | undefined): string {
-  const u = unit ? ` ${unit}` : '';
-  if (min !== undefined && min !== null && max !== undefined && max !== null) return `${fmt(min)} to ${fmt(max)}${u}`;
-  if (min !== undefined && min !== null) return `at least ${fmt(min)}${u}`;
-  if (max !== undefined && max !== null) return `at most ${fmt(max)}${u}`;
-  return 'any value';
-}
-
-const inVersion = (since: string | undefined, version: string) => !since || semver.gte(version, since);
 
 function paramModel(
   p: NonNullable<CatalogCommand['params']>[number],
@@ -163,7 +158,7 @@ function paramModel(
     p.type === 'boolean'
       ? 'true'
       : p.type === 'string'
-        ? `"${'x'.repeat(Math.min(8, p.max_length ?? 64))}"`
+        ? `"${'x'.repeat(Math.min(8, paramMaxLength(p)))}"`
         : cDouble(
             min !== null && max !== null
               ? p.type === 'integer'
@@ -187,14 +182,14 @@ function paramModel(
     max,
     c_min: cDouble(min ?? 0),
     c_max: cDouble(max ?? 0),
-    max_length: p.type === 'string' ? (p.max_length ?? 64) : 0,
-    required: p.required === false ? 0 : 1,
+    max_length: p.type === 'string' ? paramMaxLength(p) : 0,
+    required: paramRequired(p) ? 1 : 0,
     range_text:
       p.type === 'string'
-        ? `a string of at most ${p.max_length ?? 64} characters`
+        ? `a string of at most ${paramMaxLength(p)} characters`
         : p.type === 'boolean'
           ? 'true or false'
-          : rangeText(min, max, p.unit),
+          : paramRangeText({ min, max, unit: p.unit }),
     c_ok: ok,
     c_below: min !== null ? cDouble(min - step) : null,
     c_above: max !== null ? cDouble(max + step) : null,
@@ -301,7 +296,7 @@ function metricModels(measured: readonly CatalogMetric[], metricC: readonly stri
     c_description: cString(m.description),
     c_comment: m.description.replace(/\*\//g, '* /').replace(/\.$/, ''),
     index,
-    range_text: rangeText(m.min, m.max, m.unit),
+    range_text: paramRangeText(m),
     has_range: m.min !== undefined || m.max !== undefined,
   }));
 }
@@ -310,14 +305,14 @@ function metricModels(measured: readonly CatalogMetric[], metricC: readonly stri
 export function firmwareModel(products: readonly ProductFrontmatter[], code: string, version?: string): FirmwareModel {
   const { product, v, wanted } = productVersion(products, code, version);
 
-  const all = (product.metrics ?? []).filter((m) => inVersion(m.since, wanted));
+  const all = (product.metrics ?? []).filter((m) => sinceReached(m.since, wanted));
   const measured = all.filter((m) => (m.source ?? 'device') === 'device');
   if (measured.length === 0) {
     throw new ScaffoldError(
       `${code} ${wanted} declares no metric its device measures: add \`metrics\` (name, unit, description, range) to docs/products/${code}/index.mdx`,
     );
   }
-  const commands = (product.commands ?? []).filter((c) => inVersion(c.since, wanted));
+  const commands = (product.commands ?? []).filter((c) => sinceReached(c.since, wanted));
   const statuses = product.statuses ?? ['ok'];
 
   // The order of the cNames calls decides the mappings' order (the CLI prints them): metrics, actions, params.

@@ -16,11 +16,12 @@ export const paramRequired = (p: CommandParam) => p.required !== false;
 export const paramMaxLength = (p: CommandParam) => p.max_length ?? DEFAULT_PARAM_MAX_LENGTH;
 
 /** "0.5 to 8 bar", "at least 1", "any value": a number param's range as the firmware words it. */
-export function paramRangeText(p: Pick<CommandParam, 'min' | 'max' | 'unit'>): string {
+export function paramRangeText(p: { min?: number | null; max?: number | null; unit?: string }): string {
   const u = p.unit ? ` ${p.unit}` : '';
-  if (p.min !== undefined && p.max !== undefined) return `${p.min} to ${p.max}${u}`;
-  if (p.min !== undefined) return `at least ${p.min}${u}`;
-  if (p.max !== undefined) return `at most ${p.max}${u}`;
+  const [min, max] = [p.min ?? undefined, p.max ?? undefined];
+  if (min !== undefined && max !== undefined) return `${min} to ${max}${u}`;
+  if (min !== undefined) return `at least ${min}${u}`;
+  if (max !== undefined) return `at most ${max}${u}`;
   return 'any value';
 }
 
@@ -105,5 +106,9 @@ export function commandsForVersion<C extends Pick<CatalogCommand, 'since'>>(
   version: string | null | undefined,
 ): C[] {
   const v = version ? semver.coerce(version, { includePrerelease: true }) : null;
-  return commands.filter((c) => !c.since || !v || semver.gte(v, c.since));
+  return v ? commands.filter((c) => sinceReached(c.since, v.version)) : [...commands];
 }
+
+/** Whether a catalog entry (command, metric) with this `since` exists in `version`: none, or reached. */
+export const sinceReached = (since: string | undefined, version: string): boolean =>
+  !since || semver.gte(version, since);
