@@ -49,6 +49,7 @@ describe('fleetbook gateway', () => {
       reporter: new MemoryRunReporter(),
       env: process.env,
       retryDelayScale: 0,
+      artifactsDir: () => path.join(tmp.dir, 'artifacts'), // not the runner's default under the system's tmp
     });
     expect(run.state).toBe('succeeded');
     expect(fs.readFileSync(output, 'utf8')).toBe(cli.stdout);
