@@ -59,6 +59,8 @@ export interface FaultFigures {
   recoverySeconds: number;
   /** Health answers other than 200 after that, while devices kept publishing (polled every 0.5 s per replica). */
   unhealthyAfterRecovery: number;
+  /** Those answers, each with its replica and reason: what a failed check prints. */
+  unhealthyAnswers: string[];
   /** Baseline: broker back → a bare MQTT client (same reconnect period) has its SUBACK. */
   baselineSeconds: number;
 }
@@ -118,10 +120,15 @@ export async function runBrokerRestart(
     await lock?.query('commit');
     const tHealthy = Math.max(...(await Promise.all(replicas.map((p) => healthy(p.url)))));
     const tBaseline = await baseline.subscribedAfter(tUp);
-    let unhealthy = 0;
+    const unhealthy: string[] = [];
     for (const until = Date.now() + run.afterMs; Date.now() < until; await sleep(500)) {
-      for (const p of replicas)
-        if ((await fetch(`${p.url}/api/v1/health`).catch(() => null))?.status !== 200) unhealthy++;
+      for (const p of replicas) {
+        const res = await fetch(`${p.url}/api/v1/health`).catch((err: Error) => err);
+        if (res instanceof Response && res.status === 200) continue;
+        const why =
+          res instanceof Response ? `${res.status} ${JSON.stringify((await res.json()).ingest)}` : res.message;
+        unhealthy.push(`${p.instance} ${((Date.now() - tUp) / 1000).toFixed(1)} s after the broker was back: ${why}`);
+      }
     }
     await publishers.stop();
 
@@ -153,7 +160,8 @@ export async function runBrokerRestart(
       downSeconds: (tUp - tFault) / 1000,
       resubscribeSeconds: (tSub - tUp) / 1000,
       recoverySeconds: (tHealthy - tUp) / 1000,
-      unhealthyAfterRecovery: unhealthy,
+      unhealthyAfterRecovery: unhealthy.length,
+      unhealthyAnswers: unhealthy,
       baselineSeconds: (tBaseline - tUp) / 1000,
     };
   } finally {
