@@ -16,6 +16,7 @@ import { decodeCursor, toPage } from '../kernel/db/pagination.ts';
 import { releaseInventory } from './inventory.ts';
 import { assertProductVersion, findDeployment, findSite } from './lookups.ts';
 import { recordWrite } from './record.ts';
+import { deviceDownKey, resolveAlertsByKey, resolveAlertsOfSubjects } from '../health/alerts/service.ts';
 import { assertUnchanged, type WriteCondition } from './precondition.ts';
 
 export const toDeployment = (r: DeploymentRow): Deployment => ({
@@ -136,6 +137,16 @@ export async function updateDeployment(
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
+    if (patch.state === 'retired' && before.state !== 'retired') {
+      // Its devices are no longer watched (the monitor skips retired deployments): nothing
+      // would ever resolve their device_down alerts.
+      const devices = await trx.selectFrom('devices').select('id').where('deployment_id', '=', id).execute();
+      await resolveAlertsByKey(
+        trx,
+        who.name,
+        devices.map((d) => deviceDownKey(d.id)),
+      );
+    }
     const after = toDeployment(row);
     await recordWrite(trx, who, {
       action: patch.state && patch.state !== before.state ? `state:${patch.state}` : 'update',
@@ -167,6 +178,7 @@ export async function deleteDeployment(db: Kysely<Database>, who: Principal, id:
       );
     await releaseInventory(trx, who, [id], before.customer_id);
     await trx.deleteFrom('deployments').where('id', '=', id).execute();
+    await resolveAlertsOfSubjects(trx, who.name, [{ type: 'deployment', id }]);
     await recordWrite(trx, who, {
       action: 'delete',
       type: 'deployment.deleted',

@@ -19,6 +19,7 @@ import { assertInScope, scopeOf } from '../kernel/auth/tenancy.ts';
 import { assertProductVersion, findDeployment, findSite, productHeartbeat } from './lookups.ts';
 import { orderDevices } from './device-sort.ts';
 import { recordWrite } from './record.ts';
+import { resolveAlertsOfSubjects } from '../health/alerts/service.ts';
 import { assertUnchanged, type WriteCondition } from './precondition.ts';
 import { decodeSortedCursor, encodeSortedCursor, toPage } from '../kernel/db/pagination.ts';
 
@@ -324,6 +325,7 @@ export async function deleteDevice(db: Kysely<Database>, who: Principal, id: str
   const before = await findDevice(db, who, id);
   await db.transaction().execute(async (trx) => {
     await trx.deleteFrom('devices').where('id', '=', id).execute();
+    await resolveAlertsOfSubjects(trx, who.name, [{ type: 'device', id }]);
     await recordWrite(trx, who, {
       action: 'delete',
       type: 'device.deleted',

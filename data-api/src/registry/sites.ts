@@ -12,6 +12,7 @@ import { assertInScope, scopeOf } from '../kernel/auth/tenancy.ts';
 import { toDeployment } from './deployments.ts';
 import { findSite } from './lookups.ts';
 import { recordWrite } from './record.ts';
+import { resolveAlertsOfSubjects } from '../health/alerts/service.ts';
 import { assertUnchanged, type WriteCondition } from './precondition.ts';
 import { toDevice } from './devices.ts';
 import { releaseInventory } from './inventory.ts';
@@ -172,6 +173,11 @@ export async function deleteSite(
     await trx.deleteFrom('devices').where('site_id', '=', id).execute();
     if (deployments.length > 0) await trx.deleteFrom('deployments').where('id', 'in', deployments).execute();
     await trx.deleteFrom('sites').where('id', '=', id).execute();
+    await resolveAlertsOfSubjects(trx, who.name, [
+      { type: 'site', id },
+      ...deployments.map((d) => ({ type: 'deployment' as const, id: d })),
+      ...devices.map((d) => ({ type: 'device' as const, id: d.id })),
+    ]);
     await recordAudit(trx, who, {
       action: opts.cascade ? 'delete_cascade' : 'delete',
       entity: 'site',

@@ -210,6 +210,28 @@ export async function resolveAlertsByKey(trx: Db, actor: string, keys: string[])
   return rows;
 }
 
+/**
+ * Resolves every unresolved alert about these registry records, whatever its rule (inside the
+ * caller's transaction, which deletes them). Nothing can resolve it later: no message will come
+ * from a deleted device, and escalation would page about it for ever. `actor` is who deleted.
+ */
+export async function resolveAlertsOfSubjects(
+  trx: Db,
+  actor: string,
+  subjects: ReadonlyArray<{ type: 'site' | 'deployment' | 'device'; id: string }>,
+): Promise<AlertRow[]> {
+  if (!subjects.length) return [];
+  const result = await sql<AlertRow>`
+    update alerts set state = 'resolved', resolved_at = now(), resolved_by = ${actor}, updated_at = now()
+    where state <> 'resolved' and (subject_type, subject_id) in (
+      select x.type, x.id from jsonb_to_recordset(${JSON.stringify(subjects)}::jsonb) as x(type text, id text))
+    returning *`.execute(trx);
+  const rows = result.rows.sort((a, b) => (a.id < b.id ? -1 : 1));
+  if (!rows.length) return rows;
+  await recordTransitions(trx, actor, rows, 'alert.resolve', 'alert.resolved');
+  return rows;
+}
+
 /** An alert id as a cursor may carry it. */
 const isAlertId = (before: unknown): before is string =>
   typeof before === 'string' && before.startsWith('alr_') && !unstorableText(before);
