@@ -5,6 +5,7 @@ import semver from 'semver';
 // interopDefault hands out zod's default export, on which a named `z` is undefined.
 import * as z from 'zod';
 import { conditionSchema } from './condition.ts';
+import { probeTargetMessage, probeTargetProblem } from './probe-target.ts';
 
 export const RUNBOOK_KINDS = ['runbook', 'sop', 'tutorial'] as const;
 export const EVIDENCE_KINDS = ['none', 'note', 'photo', 'file', 'link', 'value'] as const;
@@ -63,6 +64,8 @@ export const RUNBOOK_ID_RULE =
 export const RUNBOOK_RULE = {
   invalidSemverRange: 'runbook/invalid-semver-range',
   valueWithoutExpect: 'runbook/value-without-expect',
+  expectWithoutValue: 'runbook/expect-without-value',
+  badProbeTarget: 'runbook/bad-probe-target',
   duplicateGateId: 'runbook/duplicate-gate-id',
   duplicateItemId: 'runbook/duplicate-item-id',
   badCondition: 'runbook/bad-condition',
@@ -88,6 +91,13 @@ export function findDuplicates(ids: readonly unknown[]): { index: number; first:
   });
   return out;
 }
+
+/**
+ * An `expect` on an item that records no value: the runner shows the range and no field to type
+ * the reading into, so the measurement the author asked for is never recorded nor checked.
+ */
+export const expectWithoutValueMessage = (itemId: string, evidence: string) =>
+  `Unexpected \`expect\` on item \`${itemId}\` with \`evidence: ${evidence}\` (its range is never checked: the runner takes no value for it), expected \`evidence: value\` or no \`expect\``;
 
 export const expectSchema = z
   .strictObject({
@@ -122,6 +132,16 @@ export const autoCheckSchema = z
         code: 'custom',
         message: `Unexpected ${n} probes in \`auto_check\`, expected exactly one of ${AUTO_CHECK_PROBES.map((p) => `\`${p}\``).join(', ')}`,
       });
+    for (const [probe, target] of Object.entries(a)) {
+      const problem = target === undefined ? null : probeTargetProblem(probe, target);
+      if (problem)
+        ctx.addIssue({
+          code: 'custom',
+          path: [probe],
+          params: { rule: RUNBOOK_RULE.badProbeTarget },
+          message: probeTargetMessage(`auto_check.${probe}`, target, problem),
+        });
+    }
   });
 
 export const checklistItemSchema = z
@@ -144,6 +164,14 @@ export const checklistItemSchema = z
         path: ['evidence'],
         params: { rule: RUNBOOK_RULE.valueWithoutExpect },
         message: `Unexpected \`value\` item \`${item.id}\` without \`expect\`, expected \`expect: { min, max, unit }\``,
+      });
+    }
+    if (item.evidence !== 'value' && item.expect !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['expect'],
+        params: { rule: RUNBOOK_RULE.expectWithoutValue },
+        message: expectWithoutValueMessage(item.id, item.evidence),
       });
     }
   });

@@ -100,6 +100,19 @@ describe('runbook frontmatter v1', () => {
       { code: 'custom', path: ['gates', 0, 'checklist', 1, 'evidence'], rule: RUNBOOK_RULE.valueWithoutExpect },
     ]);
 
+    // The API's catalog parses with this schema too: such a runbook is refused there as in the build.
+    const deadExpect = example();
+    deadExpect.gates[0]!.checklist[0]!.expect = { min: 1 };
+    expect(issues(deadExpect)).toEqual([
+      { code: 'custom', path: ['gates', 0, 'checklist', 0, 'expect'], rule: RUNBOOK_RULE.expectWithoutValue },
+    ]);
+
+    const noPort = example();
+    noPort.gates[1]!.checklist[0]!.auto_check = { udp: '{{site.network_server}}' };
+    expect(issues(noPort)).toEqual([
+      { code: 'custom', path: ['gates', 1, 'checklist', 0, 'auto_check', 'udp'], rule: RUNBOOK_RULE.badProbeTarget },
+    ]);
+
     const dupGate = example();
     dupGate.gates[1]!.id = 'g1-power';
     expect(issues(dupGate)).toEqual([{ code: 'custom', path: ['gates', 1, 'id'], rule: RUNBOOK_RULE.duplicateGateId }]);

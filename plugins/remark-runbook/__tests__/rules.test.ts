@@ -97,6 +97,14 @@ const cases: Record<string, { with?: string[]; okWith?: string[]; expected: stri
       '1 error, 0 warnings',
     ],
   },
+  // runbooks.md: a value item has an `expect`; the converse, an `expect` no value is recorded against, is dead.
+  'expect-without-value': {
+    expected: [
+      'expect-without-value/not-ok.mdx:17:9  Unexpected `expect` on item `psu` with `evidence: none` (its range is never checked: the runner takes no value for it), expected `evidence: value` or no `expect`  runbook/expect-without-value',
+      'expect-without-value/not-ok.mdx:21:9  Unexpected `expect` on item `rssi` with `evidence: note` (its range is never checked: the runner takes no value for it), expected `evidence: value` or no `expect`  runbook/expect-without-value',
+      '2 errors, 0 warnings',
+    ],
+  },
   'bad-condition': {
     expected: [
       'bad-condition/not-ok.mdx:17:42  Unexpected "var" path "site.regoin": site has no field "regoin" (did you mean "site.region"?), expected one of id, customer_id, name, timezone, location, lan_notes, region, network_server, created_at, updated_at  runbook/bad-condition',
@@ -110,8 +118,20 @@ const cases: Record<string, { with?: string[]; okWith?: string[]; expected: stri
       'bad-probe-template/not-ok.mdx:17:28  Unexpected template "{{vm.ip}}", expected one under site, deployment, device  runbook/bad-probe-template',
       'bad-probe-template/not-ok.mdx:21:28  Unexpected template "{{site.network_sever}}": site has no field "network_sever" (did you mean "site.network_server"?), expected one of id, customer_id, name, timezone, lan_notes, region, network_server, created_at, updated_at  runbook/bad-probe-template',
       'bad-probe-template/not-ok.mdx:25:34  Unexpected template "{{devise.id}}" (did you mean "device.id"?), expected one under site, deployment, device  runbook/bad-probe-template',
-      'bad-probe-template/not-ok.mdx:29:29  Unexpected braces in "fleetbook/v1/{{site id}}/#", expected templates written {{root.field}}  runbook/bad-probe-template',
+      'bad-probe-template/not-ok.mdx:29:29  Unexpected braces in "fleetbook/v1/{{site id}}/state", expected templates written {{root.field}}  runbook/bad-probe-template',
       '4 errors, 0 warnings',
+    ],
+  },
+  // runbooks.md: `auto_check: { udp: "{{site.network_server}}:1700" }`; a target the probe cannot take
+  // fails the build, not the field engineer's Check (409 from the API).
+  'bad-probe-target': {
+    expected: [
+      'bad-probe-target/not-ok.mdx:17:28  Unexpected "{{site.network_server}}" (no port) for `gates[0].checklist[0].auto_check.udp`, expected `host:port` (a host name or IP address, a colon, a port 1–65535), e.g. "{{site.network_server}}:1700"  runbook/bad-probe-target',
+      'bad-probe-target/not-ok.mdx:21:28  Unexpected "10.1.2.3:70000" (port 70000 out of range) for `gates[0].checklist[1].auto_check.tcp`, expected `host:port` (a host name or IP address, a colon, a port 1–65535), e.g. "{{site.network_server}}:22"  runbook/bad-probe-target',
+      'bad-probe-target/not-ok.mdx:25:29  Unexpected "console.example.net/health" for `gates[0].checklist[2].auto_check.http`, expected an http:// or https:// URL, e.g. "http://{{site.network_server}}:8080/health"  runbook/bad-probe-target',
+      'bad-probe-target/not-ok.mdx:29:29  Unexpected "fleetbook/v1/{{site.id}}/+/state" (a wildcard) for `gates[0].checklist[3].auto_check.mqtt`, expected one topic, e.g. "fleetbook/v1/{{site.id}}/{{device.id}}/state" (the probe waits for a message on it)  runbook/bad-probe-target',
+      'bad-probe-target/not-ok.mdx:33:34  Unexpected "the north gateway" for `gates[0].checklist[4].auto_check.device_up`, expected a device id (gw_… or dev_…) or "{{device.id}}" (the deployment’s device)  runbook/bad-probe-target',
+      '5 errors, 0 warnings',
     ],
   },
   'unknown-sign-off-role': {

@@ -1,10 +1,12 @@
 // Every rule, in the order their ids are documented (docs/contracts/runbooks.mdx).
 import type { FileRule, Rule, SiteRule } from '../types.ts';
 import { badCondition } from './bad-condition.ts';
+import { badProbeTarget } from './bad-probe-target.ts';
 import { badProbeTemplate } from './bad-probe-template.ts';
 import { duplicateGateId } from './duplicate-gate-id.ts';
 import { duplicateItemId } from './duplicate-item-id.ts';
 import { duplicateRunbookId } from './duplicate-runbook-id.ts';
+import { expectWithoutValue } from './expect-without-value.ts';
 import { invalidSemverRange } from './invalid-semver-range.ts';
 import { itemNotInBody } from './item-not-in-body.ts';
 import { missingEstimate } from './missing-estimate.ts';
@@ -32,8 +34,10 @@ export const rules: readonly Rule[] = [
   unknownProduct,
   invalidSemverRange,
   valueWithoutExpect,
+  expectWithoutValue,
   badCondition,
   badProbeTemplate,
+  badProbeTarget,
   unknownSignOffRole,
   taskListMismatch,
   itemNotInBody,

@@ -9,6 +9,9 @@ import type { MqttClient } from 'mqtt';
 import { connectClient, type BrokerHandle } from '../../telemetry/broker/index.ts';
 import { encodePullData, pullAckProblem } from './semtech-udp.ts';
 
+/** The lint's own reading of host:port (contracts/probe-target.ts), for the filled-in target. */
+export { parseHostPort } from '../../contracts/probe-target.ts';
+
 /** How long any probe may take, connecting included. */
 export const PROBE_TIMEOUT_MS = 5000;
 /** Same-host redirects an http probe follows before it gives up. */
@@ -27,15 +30,6 @@ const errText = (err: unknown) => {
   const message = String(e?.message ?? err);
   return e?.code && !message.includes(e.code) ? `${message} (${e.code})` : message;
 };
-
-/** `host:port` or `[v6]:port`; null when it is neither. */
-export function parseHostPort(target: string): { host: string; port: number } | null {
-  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(target);
-  if (!m) return null;
-  const port = Number(m[3]);
-  if (port < 1 || port > 65535) return null;
-  return { host: m[1] ?? m[2]!, port };
-}
 
 /** TCP: a connection is accepted. */
 export function probeTcp(host: string, port: number, timeoutMs = PROBE_TIMEOUT_MS): Promise<ProbeOutcome> {
