@@ -1,36 +1,12 @@
 import { useMemo, useState } from 'react';
 import { devicePage, type Device } from '../../../data-api/src/contracts/registry.ts';
 import { useLiveResource, useLiveRows } from '../../data/useLive.ts';
-
-export interface DeviceFilters {
-  site?: string;
-  deployment?: string;
-  customer?: string;
-  role?: string;
-  status?: string;
-  product?: string;
-  q?: string;
-  /** The API's `sort` (e.g. `-last_seen`); default: by id. */
-  sort?: string;
-}
-
-export function devicesPath(filters: DeviceFilters, limit: number, cursor?: string): string {
-  const q = new URLSearchParams({ limit: String(limit) });
-  if (filters.site) q.set('site_id', filters.site);
-  if (filters.deployment) q.set('deployment_id', filters.deployment);
-  if (filters.customer) q.set('customer_id', filters.customer);
-  if (filters.role) q.set('role', filters.role);
-  if (filters.status) q.set('status', filters.status);
-  if (filters.product) q.set('product_code', filters.product);
-  if (filters.q) q.set('q', filters.q);
-  if (filters.sort) q.set('sort', filters.sort);
-  if (cursor) q.set('cursor', cursor);
-  return `/devices?${q.toString()}`;
-}
+import { devicesPath, movesDevicePage, type DeviceFilters } from './filters.ts';
 
 /**
  * One page of devices through the API's keyset cursor (a stack of cursors for "previous"),
- * rows kept live through the entity store; a created or deleted device re-reads the page.
+ * rows kept live through the entity store; an event that can move a device into or out of the
+ * page re-reads it (`movesDevicePage`).
  */
 export function useDevicePage(filters: DeviceFilters, pageSize: number) {
   const key = JSON.stringify(filters);
@@ -41,7 +17,7 @@ export function useDevicePage(filters: DeviceFilters, pageSize: number) {
   const resource = useLiveResource(path, devicePage, {
     topics: ['device'],
     seed: (page) => ({ type: 'device', rows: page.items }),
-    refetchOn: (e) => e.type === 'device.created' || e.type === 'device.deleted',
+    refetchOn: (e) => movesDevicePage(filters, e),
   });
   const rows = useLiveRows<Device>('device', resource.data?.items ?? null);
   const next = resource.data?.next_cursor ?? null;
