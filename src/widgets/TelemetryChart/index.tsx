@@ -1,7 +1,7 @@
 import React, { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { useColorMode } from '@docusaurus/theme-common';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { useLiveResource, useLiveTopics } from '../../data/useLive.ts';
+import { useConnection, useLiveResource, useLiveTopics } from '../../data/useLive.ts';
 import { parseDuration } from '../shared/format.ts';
 import { frameStyles as s, WidgetFrame } from '../shared/WidgetFrame.tsx';
 import { telemetrySeries } from '../../../data-api/src/contracts/telemetry.ts';
@@ -19,6 +19,9 @@ export interface TelemetryChartProps {
   height?: number;
 }
 
+/** The end of a chart's window: the next whole minute (so the path is stable between renders). */
+const windowEnd = () => Math.ceil(Date.now() / 60_000) * 60_000;
+
 /** A metric over time: server-side buckets by REST, then live samples appended as they arrive. */
 export function TelemetryChart({
   device,
@@ -31,8 +34,15 @@ export function TelemetryChart({
   const rangeMs = parseDuration(range) ?? 86_400_000;
   const b = bucket ?? autoBucket(rangeMs);
   const bucketMs = parseDuration(b) ?? 0;
-  // The window is fixed when the chart mounts (or recovers); live samples extend it.
-  const [to] = useState(() => Math.ceil(Date.now() / 60_000) * 60_000);
+  // The window ends at the next whole minute when the chart mounts, and again when the page's
+  // live connection recovers (back online, or the stream reset: `epoch`); live samples extend it
+  // in between. So the re-read after an outage covers it (architecture.md: a reconnecting chart
+  // re-reads its range by REST), instead of replacing what the chart drew live since it mounted
+  // with the range as it was at mount.
+  const { epoch } = useConnection();
+  const [span, setSpan] = useState(() => ({ epoch, to: windowEnd() }));
+  if (span.epoch !== epoch) setSpan({ epoch, to: windowEnd() });
+  const to = span.to;
   const from = to - rangeMs;
   const path = `/devices/${encodeURIComponent(device)}/telemetry?metric=${encodeURIComponent(metric)}&from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}&bucket=${b}`;
   const res = useLiveResource(path, telemetrySeries, { missingIsUnavailable: true });
@@ -83,7 +93,14 @@ export function TelemetryChart({
       empty={res.status === 'ready' && points.length === 0}
       emptyText={`No ${metric} data from ${device} in the last ${range}.`}
       unavailableText="TelemetryChart: this data API does not serve telemetry queries yet."
-      data={{ device, metric, points: points.length, 'live-samples': liveCount, latest: last ? last.v : '' }}
+      data={{
+        device,
+        metric,
+        points: points.length,
+        'live-samples': liveCount,
+        latest: last ? last.v : '',
+        to: new Date(to).toISOString(),
+      }}
     >
       <div style={{ width: '100%', height }} data-testid="telemetry-chart-plot">
         <ResponsiveContainer width="100%" height="100%">
