@@ -1,28 +1,39 @@
 import React, { useEffect, useState, type ReactNode } from 'react';
 import clsx from 'clsx';
 import type * as z from 'zod';
+import type { ExecutionSummary } from '../../data-api/src/contracts/executions.ts';
 import { deploymentSchema } from '../../data-api/src/contracts/registry.ts';
 import { pageOf } from '../../data-api/src/contracts/pagination.ts';
 import { useDataClient } from '../data/useResource.ts';
+import { RelativeTime } from '../widgets/shared/Time.tsx';
 import styles from './styles.module.css';
 
 type DeploymentRow = z.infer<typeof deploymentSchema>;
 /** The answer of GET /deployments (the same instance the route registers). */
 const deploymentPage = pageOf(deploymentSchema, 'deployment');
 
-/** Pick the deployment an execution is for: a search over the registry (filtered to the runbook's product). */
+/**
+ * Pick the deployment an execution is for: a search over the registry (filtered to the runbook's
+ * product). A deployment that already has an open execution of this runbook offers to resume it
+ * (the person joins the colleague's execution and sees their ticks) before starting another one.
+ */
 export function DeploymentPicker({
   productCode,
   initialQuery = '',
   busy,
+  openFor,
   onPick,
+  onResume,
   onCancel,
 }: {
   productCode: string | null;
   /** What the search box holds at first: a deployment's id when its page linked here. */
   initialQuery?: string;
   busy: boolean;
+  /** The newest open (in progress or blocked) execution of this runbook for a deployment. */
+  openFor(deploymentId: string): ExecutionSummary | undefined;
   onPick(id: string): void;
+  onResume(executionId: string): void;
   onCancel(): void;
 }): ReactNode {
   const client = useDataClient();
@@ -74,22 +85,55 @@ export function DeploymentPicker({
       {rows && rows.length === 0 && <p className={styles.muted}>No deployment matches.</p>}
       {rows && rows.length > 0 && (
         <ul className={styles.options}>
-          {rows.map((d) => (
-            <li key={d.id}>
-              <button
-                type="button"
-                className={clsx(styles.option)}
-                disabled={busy}
-                onClick={() => onPick(d.id)}
-                data-testid={`runner-deployment-${d.id}`}
-              >
-                <strong>{d.id}</strong>
-                <span className={styles.muted}>
-                  {d.name ?? d.site_id} · {d.product_code} {d.product_version} · {d.state}
-                </span>
-              </button>
-            </li>
-          ))}
+          {rows.map((d) => {
+            const open = openFor(d.id);
+            const facts = (
+              <span className={styles.muted}>
+                {d.name ?? d.site_id} · {d.product_code} {d.product_version} · {d.state}
+              </span>
+            );
+            return open ? (
+              <li key={d.id} className={styles.openOption}>
+                <button
+                  type="button"
+                  className={styles.option}
+                  onClick={() => onResume(open.id)}
+                  data-testid={`runner-deployment-${d.id}`}
+                  data-open-execution={open.id}
+                >
+                  <strong>{d.id}</strong>
+                  {facts}
+                  <span data-testid={`runner-deployment-open-${d.id}`}>
+                    Open execution: {open.state === 'blocked' ? 'awaits sign-off' : 'in progress'},{' '}
+                    {open.progress.checked}/{open.progress.total} ticked, started by {open.started_by}{' '}
+                    <RelativeTime iso={open.started_at} />. <strong>Resume it</strong>
+                  </span>
+                </button>
+                <button
+                  type="button"
+                  className={styles.button}
+                  disabled={busy}
+                  onClick={() => onPick(d.id)}
+                  data-testid={`runner-deployment-new-${d.id}`}
+                >
+                  Start another
+                </button>
+              </li>
+            ) : (
+              <li key={d.id}>
+                <button
+                  type="button"
+                  className={clsx(styles.option)}
+                  disabled={busy}
+                  onClick={() => onPick(d.id)}
+                  data-testid={`runner-deployment-${d.id}`}
+                >
+                  <strong>{d.id}</strong>
+                  {facts}
+                </button>
+              </li>
+            );
+          })}
         </ul>
       )}
     </div>

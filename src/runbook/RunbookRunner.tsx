@@ -236,7 +236,7 @@ function StartPanel({
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const open = useLiveResource(
-    `/runbook-executions?runbook_id=${encodeURIComponent(runbook.id)}&state=in_progress,blocked&limit=20`,
+    `/runbook-executions?runbook_id=${encodeURIComponent(runbook.id)}&state=in_progress,blocked&limit=50`,
     executionSummaryPage,
     {
       topics: [`execution`],
@@ -277,7 +277,9 @@ function StartPanel({
           productCode={runbook.product_code ?? null}
           initialQuery={forDeployment ?? ''}
           busy={busy}
+          openFor={(deploymentId) => open.data?.items.find((e) => e.deployment_id === deploymentId)}
           onPick={start}
+          onResume={onOpen}
           onCancel={() => setPicking(false)}
         />
       )}

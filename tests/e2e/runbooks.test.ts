@@ -447,4 +447,64 @@ describe('runbook executions in the browser (two people, one execution)', () => 
     expect(await a.page.getByTestId('my-onboarding').innerText()).toContain('alice');
     await a.page.getByTestId('my-onboarding').screenshot({ path: screenshotPath('tutorial-my-onboarding') });
   });
+
+  // runbooks.md: "Two people on the same execution see each other's ticks live". A second person
+  // at the same deployment who taps Start is offered the colleague's open execution, instead of
+  // silently getting a parallel one that neither sees the other's ticks on.
+  it('picking a deployment with an open execution of the runbook resumes it (on a phone); Start another stays beside it', async () => {
+    const deployments = (await api(tokens.alice!, 'GET', '/deployments?limit=100')).body.items as {
+      id: string;
+      state: string;
+    }[];
+    const dep = deployments.find((d) => d.state !== 'retired' && d.id !== DEPLOYMENT)!;
+    const started = await api(tokens.alice!, 'POST', '/runbook-executions', { runbook_id: RB, deployment_id: dep.id });
+    expect(started.status).toBe(201);
+    const executionsOf = async () =>
+      (await api(tokens.alice!, 'GET', `/runbook-executions?runbook_id=${RB}&deployment_id=${dep.id}`)).body.items as {
+        id: string;
+      }[];
+
+    const phone = await open(tokens.bob!, { width: 390, height: 844 });
+    await phone.page.goto(`${base}/runbooks/${RB}`);
+    await phone.page.getByTestId('runner-start').click();
+    await phone.page.getByTestId('runner-deployment-search').fill(dep.id);
+    const option = phone.page.getByTestId(`runner-deployment-${dep.id}`);
+    await expect.poll(() => option.getAttribute('data-open-execution'), { timeout: 10_000 }).toBe(started.body.id);
+    const says = await phone.page.getByTestId(`runner-deployment-open-${dep.id}`).innerText();
+    expect(says).toContain('started by alice');
+    expect(says).toContain('Resume it');
+    // Both choices lie within the 390 px screen, nothing scrolls sideways.
+    const another = phone.page.getByTestId(`runner-deployment-new-${dep.id}`);
+    for (const box of [await option.boundingBox(), await another.boundingBox()]) {
+      expect(box!.x).toBeGreaterThanOrEqual(0);
+      expect(box!.x + box!.width).toBeLessThanOrEqual(390);
+      expect(box!.height).toBeGreaterThanOrEqual(40);
+    }
+    expect(
+      await phone.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth),
+    ).toBeLessThanOrEqual(0);
+    await phone.page
+      .getByTestId('runner-deployment-picker')
+      .screenshot({ path: screenshotPath('runner-picker-resume') });
+    expect(blocking(await axeScan(phone.page))).toEqual([]);
+
+    await option.click();
+    const execution = phone.page.getByTestId('runner-execution');
+    await execution.waitFor();
+    expect(await execution.getAttribute('data-execution-id')).toBe(started.body.id);
+    expect(new URL(phone.page.url()).searchParams.get('execution')).toBe(started.body.id);
+    expect((await executionsOf()).map((e) => e.id)).toEqual([started.body.id]);
+
+    // Two gateways of one deployment may be installed in parallel: Start another still starts one.
+    await phone.page.goto(`${base}/runbooks/${RB}`);
+    await phone.page.getByTestId('runner-start').click();
+    await phone.page.getByTestId('runner-deployment-search').fill(dep.id);
+    await expect.poll(() => option.getAttribute('data-open-execution'), { timeout: 10_000 }).toBe(started.body.id);
+    await another.click();
+    await execution.waitFor();
+    const second = await execution.getAttribute('data-execution-id');
+    expect(second).not.toBe(started.body.id);
+    expect((await executionsOf()).map((e) => e.id).sort()).toEqual([started.body.id, second].sort());
+    await phone.context.close();
+  });
 });
