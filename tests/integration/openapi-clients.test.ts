@@ -93,6 +93,61 @@ describe('the OpenAPI document, as client generators read it', () => {
     expect(metrics.responses['200'].content['text/plain; version=0.0.4'].schema).toEqual({ type: 'string' });
   });
 
+  // contracts.md: a bad body or query gets HTTP 400 naming the field; unknown ids give 404. A
+  // client generated from the document handles only the answers it lists.
+  it('lists the 400 of every JSON operation that reads a body, query or path, and the 404 of every one with a path id', () => {
+    interface Answer {
+      content?: Record<string, { schema?: { $ref?: string } }>;
+    }
+    interface Operation {
+      requestBody?: unknown;
+      parameters?: unknown[];
+      responses: Record<string, Answer>;
+    }
+    const missing: string[] = [];
+    for (const [p, ops] of Object.entries(document.paths as Record<string, Record<string, Operation>>)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const answers = op.responses;
+        if (!Object.values(answers).some((r) => r.content?.['application/json'])) continue;
+        const reads = !!op.requestBody || (op.parameters ?? []).length > 0;
+        for (const [status, needed] of [
+          ['400', reads],
+          ['404', p.includes('{')],
+        ] as const) {
+          if (!needed) continue;
+          const schema = answers[status]?.content?.['application/json']?.schema;
+          if (schema?.$ref !== '#/components/schemas/Error') missing.push(`${method.toUpperCase()} ${p} ${status}`);
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+    // A resolved alert cannot be acknowledged or resolved again.
+    for (const action of ['acknowledge', 'resolve'])
+      expect(document.paths[`/api/v1/alerts/{id}/${action}`].post.responses['409'], action).toBeDefined();
+  });
+
+  it('answers those errors with the whole Error body (issues included) where they are now listed', async () => {
+    const token = { authorization: `Bearer ${await bearer(t.ctx.db, 'admin')}` };
+    const bad = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/devices/dev_nowhere-1/telemetry?metric=Temp',
+      headers: token,
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toEqual({
+      error: 'validation',
+      message: 'querystring.metric: expected a metric name like temp_c',
+      issues: [{ path: 'querystring.metric', message: 'expected a metric name like temp_c' }],
+    });
+    const unknown = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/devices/dev_nowhere-1/telemetry?metric=temp_c',
+      headers: token,
+    });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toEqual({ error: 'not_found', message: 'device dev_nowhere-1 not found' });
+  });
+
   it('generates a typed client (openapi-typescript + openapi-fetch) that compiles and calls three operations live', async () => {
     fs.writeFileSync(path.join(work, 'fleetbook-api.d.ts'), astToString(await openapiTS(document)));
     fs.writeFileSync(

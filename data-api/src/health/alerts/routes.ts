@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { pageOrCsv } from '../../kernel/csv/stream.ts';
+import { ERROR_RESPONSES } from '../../kernel/errors/responses.ts';
 import { columnsOf } from '../../kernel/csv/write.ts';
 import { acknowledgeAlert, getAlert, listAlerts, resolveAlert } from './service.ts';
 import { alertStats } from './stats.ts';
@@ -74,7 +75,7 @@ export const alertRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['alerts'],
         params: alertIdParams,
         body: alertActionBody,
-        response: { 200: alertSchema },
+        response: { 200: alertSchema, 409: ERROR_RESPONSES[409] },
       },
     },
     async (request) => acknowledgeAlert(app.ctx.db, request.principal!, request.params.id, request.body?.note),
@@ -90,7 +91,7 @@ export const alertRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['alerts'],
         params: alertIdParams,
         body: alertActionBody,
-        response: { 200: alertSchema },
+        response: { 200: alertSchema, 409: ERROR_RESPONSES[409] },
       },
     },
     async (request) => resolveAlert(app.ctx.db, request.principal!, request.params.id, request.body?.note),

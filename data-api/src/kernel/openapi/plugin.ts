@@ -5,6 +5,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-pro
 import { limitNote } from '../rate-limit/plugin.ts';
 import { documentCsv, documentOkMediaType, documentQueryMap, documentRateLimit, finishDocument } from './documents.ts';
 import { operationIdFor } from './operation-ids.ts';
+import { ERROR_RESPONSES } from '../errors/responses.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -27,6 +28,7 @@ export const openapiPlugin = fp(async function openapi(app: FastifyInstance) {
     const schema = route.schema as (Record<string, unknown> & { hide?: boolean; operationId?: string }) | undefined;
     if (!schema || schema.hide) return;
     schema.operationId ??= operationIdFor(route.method, route.url);
+    documentErrors(route.url, schema);
     const other = seen.get(schema.operationId);
     if (other)
       throw new Error(`operationId ${schema.operationId} of ${route.method} ${route.url} is already ${other}'s`);
@@ -72,6 +74,20 @@ export const openapiPlugin = fp(async function openapi(app: FastifyInstance) {
     transformObject: (input) => finishDocument(jsonSchemaTransformObject(input)),
   });
 });
+
+/**
+ * contracts.md: a bad body, query or path is a 400 `validation` and an unknown id a 404, on every
+ * route: each JSON route's responses say so (a client generated from the document then handles
+ * them), as the auth plugin adds 401 and 403. Routes that answer other media (no `response`) are
+ * left as they are.
+ */
+function documentErrors(url: string, schema: Record<string, unknown>): void {
+  if (!schema.response) return;
+  // A copy: routes may share one response object.
+  const response: Record<string, unknown> = (schema.response = { ...(schema.response as object) });
+  if (schema.body || schema.querystring || schema.params || schema.headers) response[400] ??= ERROR_RESPONSES[400];
+  if (url.includes(':')) response[404] ??= ERROR_RESPONSES[404];
+}
 
 export async function openapiRoutes(app: FastifyInstance) {
   app.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
