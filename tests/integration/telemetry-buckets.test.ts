@@ -183,6 +183,12 @@ describe(`telemetry queries, rollups and retention (${backendName()})`, () => {
     expect(tooMany.status).toBe(400);
     expect(tooMany.body.issues[0].path).toBe('querystring.bucket');
     expect((await query({ metric: 'temp_c', from: iso(H), to: iso(H - HOUR) })).status).toBe(400);
+    // No `to` is now: a `from` later than that is the same inverted window, not an empty series.
+    const future = await query({ metric: 'temp_c', from: iso(Date.now() + HOUR) });
+    expect(future.status).toBe(400);
+    expect(future.body.issues).toEqual([
+      { path: 'querystring.from', message: 'from must be before to (default: now)' },
+    ]);
     expect((await query({ metric: 'humidity_pct', from: iso(H - 2 * HOUR), to: iso(H) })).body.points).toEqual([]);
     const other = await t.ctx.db
       .insertInto('customers')

@@ -216,6 +216,13 @@ describe(`uptime (${backendName()})`, () => {
     }
   });
 
+  it('refuses a `from` after now when `to` is left to its default (now): that window ends before it starts', async () => {
+    const from = new Date(Date.now() + 3_600_000).toISOString();
+    const res = await t.app.inject({ method: 'GET', url: `/api/v1/uptime?group_by=site&from=${from}`, headers: admin });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json().issues).toEqual([{ path: 'querystring.from', message: 'from must be before to (default: now)' }]);
+  });
+
   it('a customer-scoped token filtered by another customer’s site or id sees nothing of it', async () => {
     const scoped = await bearer(t.ctx.db, 'viewer', fleet.customer);
     expect(await items(`group_by=site&site_id=${other.sites[0]}`, scoped)).toEqual([]);

@@ -34,6 +34,15 @@ function offsetMinutes(v: string): number {
   return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
 }
 
+/**
+ * A [from, to) window of a query, `to` defaulting to now: `from` must be before it. A `from` later
+ * than now without a `to` names a window that ends before it starts, refused like a `to` before
+ * `from`. For `.refine(fromBeforeTo, FROM_BEFORE_TO)` on the query's object.
+ */
+export const fromBeforeTo = (q: { from?: string; to?: string }): boolean =>
+  !q.from || Date.parse(q.from) < (q.to ? Date.parse(q.to) : Date.now());
+export const FROM_BEFORE_TO = { message: 'from must be before to (default: now)', path: ['from'] };
+
 /** A calendar date, YYYY-MM-DD. */
 export const isoDate = z.iso.date({ error: 'expected a date YYYY-MM-DD' }).describe('YYYY-MM-DD');
 

@@ -1,6 +1,6 @@
 // Route schemas of the telemetry area. No server-only imports: the browser may import them.
 import { z } from 'zod';
-import { isoDateTime as isoDate } from './primitives.ts';
+import { FROM_BEFORE_TO, fromBeforeTo, isoDateTime as isoDate } from './primitives.ts';
 import { deviceIdField, metricNameRe } from './mqtt.ts';
 
 /** `raw`, `auto`, or a duration: 10s, 30s, 1m, 5m, 15m, 30m, 1h, 3h, 6h, 12h, 1d, 7d… */
@@ -16,10 +16,7 @@ export const telemetryQuery = z
     to: isoDate.optional().describe('default: now'),
     bucket: bucketParam,
   })
-  .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), {
-    message: 'from must be before to',
-    path: ['from'],
-  });
+  .refine(fromBeforeTo, FROM_BEFORE_TO);
 export type TelemetryQuery = z.infer<typeof telemetryQuery>;
 
 export const telemetryParams = z.object({ id: deviceIdField });

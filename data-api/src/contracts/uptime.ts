@@ -1,6 +1,6 @@
 // Route schemas of the monitor area. No server-only imports: the browser may import them.
 import { z } from 'zod';
-import { isoDateTime as isoDate } from './primitives.ts';
+import { FROM_BEFORE_TO, fromBeforeTo, isoDateTime as isoDate } from './primitives.ts';
 import { FLEET_GROUPS, fleetFilters, fleetGroupBy } from './fleet.ts';
 
 export const uptimeQuery = z
@@ -12,10 +12,7 @@ export const uptimeQuery = z
     customer_id: fleetFilters.customer_id.describe("only time the devices spent at this customer's sites"),
     product_code: fleetFilters.product_code.describe('only devices of this product (the one each transition recorded)'),
   })
-  .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), {
-    message: 'from must be before to',
-    path: ['from'],
-  });
+  .refine(fromBeforeTo, FROM_BEFORE_TO);
 
 export const uptimeSchema = z
   .object({
