@@ -6,7 +6,11 @@ export const siteStatus: SurfaceDefinitionInput = {
   title: 'Site status',
   description: 'One site: device health, deployments by state, the devices that need attention and its open alerts.',
   params: {
-    site: { description: 'the site id, e.g. site_farm-north', pattern: '^site_[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' },
+    site: {
+      description: 'the site id, e.g. site_farm-north',
+      pattern: '^site_[A-Za-z0-9][A-Za-z0-9._-]{0,63}$',
+      entity: 'site',
+    },
   },
   components: [
     {

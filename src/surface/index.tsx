@@ -130,7 +130,8 @@ function LiveSurface({ name, params, site, testId }: SurfaceProps & { testId: st
       title={response?.title}
       state={res}
       connection={res.connection}
-      unavailableText={`Surface ${name}: the data API has no surface by that name (or does not serve surfaces yet).`}
+      // 404: the API says what it does not know, the surface or what a parameter names ("site site_x not found").
+      unavailableText={`Surface ${name}: ${res.status === 'unavailable' ? res.error.message : 'not found'}.`}
       className={styles.surface}
       data={{ surface: name, 'surface-id': response?.surfaceId ?? '', updates: applied }}
     >

@@ -28,6 +28,18 @@ describe('surfaces under tenancy: REST and live updateDataModel over SSE', () =>
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
     return res.status === 204 ? null : res.json();
   };
+  /** A call whose answer may be an error: its status and body. */
+  const raw = async (method: string, path: string, token: string, body?: unknown) => {
+    const res = await fetch(`${base}/api/v1${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as unknown };
+  };
   /** The data model a surface GET or a `surface` event carries. */
   const modelOf = (messages: Array<{ updateDataModel?: { value: Record<string, unknown> } }>) =>
     messages.find((m) => m.updateDataModel)!.updateDataModel!.value;
@@ -78,12 +90,60 @@ describe('surfaces under tenancy: REST and live updateDataModel over SSE', () =>
     expect(JSON.stringify(a)).not.toMatch(B);
     const all = modelOf((await call('GET', '/surfaces/fleet-overview', tok.all)).messages);
     expect(all.devices).toEqual({ up: 0, down: 2, unknown: 4, total: 6 });
-    // Another customer's site as a parameter draws nothing of it.
-    const other = await call('GET', '/surfaces/site-status?site=site_tn-b1', tok.a);
-    const model = modelOf(other.messages);
-    expect(model.site).toBeNull();
-    expect(model.devices).toEqual({ up: 0, down: 0, unknown: 0, total: 0 });
-    expect(JSON.stringify(other)).not.toMatch(/Beta|beta-|dev_tn-b/);
+    // Another customer's site as a parameter draws nothing of it: it is not found, as in the registry.
+    const other = await raw('GET', '/surfaces/site-status?site=site_tn-b1', tok.a);
+    expect(other).toEqual({ status: 404, body: { error: 'not_found', message: 'site site_tn-b1 not found' } });
+  });
+
+  it('a parameter naming a site or deployment the caller cannot see is 404, not a surface drawn empty', async () => {
+    // widgets.md: GET /surfaces/:name "returns the messages that draw it now". A misspelt site drew
+    // a site-status of zeros with no name: a quiet site to whoever reads it, and the page never said.
+    expect(await raw('GET', '/surfaces/site-status?site=site_tn-nope', tok.all)).toEqual({
+      status: 404,
+      body: { error: 'not_found', message: 'site site_tn-nope not found' },
+    });
+    const action = (site: string, token: string) =>
+      raw('POST', `/surfaces/site-status/actions?site=${site}`, token, {
+        version: 'v0.9',
+        action: {
+          name: 'refresh',
+          surfaceId: `site-status~${site}`,
+          sourceComponentId: 'root',
+          timestamp: new Date().toISOString(),
+          context: {},
+        },
+      });
+    expect((await action('site_tn-nope', tok.all)).status).toBe(404);
+    expect((await action('site_tn-b1', tok.a)).status).toBe(404);
+    expect((await action('site_tn-a1', tok.a)).status).toBe(200);
+    // Its own site draws, named.
+    const own = await call('GET', '/surfaces/site-status?site=site_tn-a1', tok.a);
+    expect(own.title).toBe('Site status: Alpha Farms site');
+    expect(modelOf(own.messages).devices).toEqual({ up: 0, down: 1, unknown: 2, total: 3 });
+
+    // A surface published at run time declares it too (here a deployment).
+    await call('POST', '/deployments', tok.admin, {
+      id: 'dep_tn-a1',
+      site_id: 'site_tn-a1',
+      product_code: 'soil-probe',
+      product_version: '1.4.2',
+      state: 'live',
+    });
+    await call('PUT', '/surfaces/tn-deployment', tok.admin, {
+      title: 'One deployment',
+      params: { deployment: { description: 'a deployment id', entity: 'deployment' } },
+      components: [{ id: 'root', component: 'Stat', label: 'devices down', value: { path: '/devices/down' } }],
+      queries: { '/devices': { query: 'device_counts', args: { deployment_id: { param: 'deployment' } } } },
+    });
+    try {
+      expect((await raw('GET', '/surfaces/tn-deployment?deployment=dep_tn-a1', tok.a)).status).toBe(200);
+      expect(await raw('GET', '/surfaces/tn-deployment?deployment=dep_tn-a1', tok.b)).toEqual({
+        status: 404,
+        body: { error: 'not_found', message: 'deployment dep_tn-a1 not found' },
+      });
+    } finally {
+      await call('DELETE', '/surfaces/tn-deployment', tok.admin);
+    }
   });
 
   it('SSE: each audience gets live updateDataModel for its own data, never another’s', async () => {

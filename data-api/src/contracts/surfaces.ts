@@ -147,6 +147,12 @@ export const surfaceParamSchema = z.strictObject({
   /** A regular expression the value must match (default: an id-like string). */
   pattern: z.string().max(200).optional(),
   required: z.boolean().default(true),
+  /**
+   * The registry entity the value names (`site`, `deployment`): a value naming none the caller
+   * can see is answered 404 (`site site_x not found`), as the registry answers, instead of a
+   * surface drawn empty that looks like a quiet one.
+   */
+  entity: z.enum(['site', 'deployment']).optional(),
 });
 
 /** Server-side actions a surface may offer, each with the role it needs. */

@@ -21,6 +21,7 @@ import {
 } from '../../contracts/surfaces.ts';
 import { json, type Database } from '../../kernel/db/index.ts';
 import { ApiError, forbidden, notFound, validationError } from '../../kernel/errors/index.ts';
+import { findDeployment, findSite } from '../../registry/lookups.ts';
 import { runQuery } from './queries.ts';
 
 type Db = Kysely<Database>;
@@ -115,6 +116,19 @@ export function resolveParams(def: SurfaceDefinition, query: Record<string, stri
   return out;
 }
 
+/**
+ * The params that name a registry entity (`entity`) name one the caller can see: else 404, the
+ * registry's own answer (another customer's site is as unknown as a misspelt one).
+ */
+async function assertParamEntities(db: Db, who: Principal, def: SurfaceDefinition, params: Record<string, string>) {
+  for (const [key, p] of Object.entries(def.params)) {
+    const id = params[key];
+    if (!id || !p.entity) continue;
+    if (p.entity === 'site') await findSite(db, who, id);
+    else await findDeployment(db, who, id);
+  }
+}
+
 /** Runs the surface's queries and builds its data model (static data, then query results at their pointers). */
 export async function buildDataModel(
   db: Db,
@@ -165,6 +179,7 @@ export async function renderSurface(
 ): Promise<SurfaceResponse & { params: Record<string, string> }> {
   const loaded = await loadSurface(db, name);
   const params = resolveParams(loaded.def, query);
+  await assertParamEntities(db, who, loaded.def, params);
   const surfaceId = surfaceKey(name, params);
   const data = await buildDataModel(db, loaded.def, params, who.customerId);
   const messages: A2uiMessage[] = [
@@ -278,6 +293,7 @@ export async function performAction(
 ): Promise<{ messages: A2uiMessage[] }> {
   const loaded = await loadSurface(db, name);
   const params = resolveParams(loaded.def, query);
+  await assertParamEntities(db, who, loaded.def, params);
   const surfaceId = surfaceKey(name, params);
   const action = message.action;
   if (action.surfaceId !== surfaceId)
