@@ -1,6 +1,6 @@
 // The live checklist: on every runbook page (after remark-runbook has analysed it), inject
 //   import { RunbookRunner } from '@site/src/runbook'
-//   <RunbookRunner runbook={{ id, version, title, kind, track, step, gates }} />
+//   <RunbookRunner runbook={{ id, version, title, kind, product_code, product_versions, track, step, gates }} />
 // right under the page title. The printable task list stays in the page: it is what the server
 // render, a print-out and a browser without the data API show; the runner hides it on screen
 // once an execution is live (src/runbook/styles).
@@ -25,6 +25,7 @@ export function runnerProps(fm: RunbookFrontmatter) {
     title: fm.title,
     kind: fm.kind,
     ...(fm.product_code ? { product_code: fm.product_code } : {}),
+    ...(fm.product_versions ? { product_versions: fm.product_versions } : {}),
     ...(fm.track !== undefined ? { track: fm.track, step: fm.step } : {}),
     gates: fm.gates,
   };

@@ -1,4 +1,4 @@
-import React, { useCallback, useEffect, useState, type ReactNode } from 'react';
+import React, { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import clsx from 'clsx';
 import useIsBrowser from '@docusaurus/useIsBrowser';
 import { useHistory, useLocation } from '@docusaurus/router';
@@ -232,6 +232,14 @@ function StartPanel({
   const location = useLocation();
   const forDeployment = deploymentParam(location.search);
   const [picked, setPicking] = useState<boolean | null>(null);
+  const fitOf = useMemo(
+    () => ({
+      id: runbook.id,
+      product_code: runbook.product_code ?? null,
+      product_versions: runbook.product_versions ?? null,
+    }),
+    [runbook.id, runbook.product_code, runbook.product_versions],
+  );
   const picking = picked ?? (forDeployment !== null && canWrite);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -274,7 +282,7 @@ function StartPanel({
         </button>
       ) : (
         <DeploymentPicker
-          productCode={runbook.product_code ?? null}
+          runbook={fitOf}
           initialQuery={forDeployment ?? ''}
           busy={busy}
           openFor={(deploymentId) => open.data?.items.find((e) => e.deployment_id === deploymentId)}

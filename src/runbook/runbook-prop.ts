@@ -7,6 +7,8 @@ export interface RunbookProp {
   title?: string;
   kind?: string;
   product_code?: string;
+  /** The product versions it applies to (a semver range): the picker greys out the others. */
+  product_versions?: string;
   track?: string;
   step?: number;
   gates: Gate[];

@@ -507,4 +507,39 @@ describe('runbook executions in the browser (two people, one execution)', () => 
     expect((await executionsOf()).map((e) => e.id).sort()).toEqual([started.body.id, second].sort());
     await phone.context.close();
   });
+
+  // The API refuses a start for a deployment outside the runbook's product_versions (409, runbookMisfit);
+  // the picker said nothing of it until the tap. It now greys such a deployment out and says why.
+  it('the picker greys out a deployment the runbook is not for (another version) and says why; one it fits starts', async () => {
+    const pumps = (await api(tokens.alice!, 'GET', '/deployments?product_code=pump-ctl&limit=100')).body.items as {
+      id: string;
+      product_version: string;
+      state: string;
+    }[];
+    const old = pumps.find((d) => d.product_version === '1.4.2' && d.state !== 'retired')!;
+    const current = pumps.find((d) => d.product_version === '1.5.0' && d.state !== 'retired')!;
+    const phone = await open(tokens.bob!, { width: 390, height: 844 });
+    await phone.page.goto(`${base}/runbooks/rb-pump-ctl-1-5-0-bring-up`);
+    await phone.page.getByTestId('runner-start').click();
+    await phone.page.getByTestId('runner-deployment-search').fill(old.id);
+    const option = phone.page.getByTestId(`runner-deployment-${old.id}`);
+    await option.waitFor();
+    expect(await option.getAttribute('data-misfit')).toBe('true');
+    expect(await option.isDisabled()).toBe(true);
+    expect(await phone.page.getByTestId(`runner-deployment-misfit-${old.id}`).innerText()).toBe(
+      'Not for this runbook: it runs pump-ctl 1.4.2, the runbook is for pump-ctl 1.5.0.',
+    );
+    expect(blocking(await axeScan(phone.page))).toEqual([]);
+
+    await phone.page.getByTestId('runner-deployment-search').fill(current.id);
+    const fits = phone.page.getByTestId(`runner-deployment-${current.id}`);
+    await fits.waitFor();
+    expect(await fits.getAttribute('data-misfit')).toBeNull();
+    await fits.click();
+    const execution = phone.page.getByTestId('runner-execution');
+    await execution.waitFor();
+    const id = await execution.getAttribute('data-execution-id');
+    expect((await api(tokens.alice!, 'GET', `/runbook-executions/${id}`)).body.deployment_id).toBe(current.id);
+    await phone.context.close();
+  });
 });
