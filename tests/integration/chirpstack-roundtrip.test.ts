@@ -260,6 +260,39 @@ describe(`ChirpStack v4 both ways (${backendName()})`, () => {
   it('bad input: params that do not fit the encoder (400, naming the field), an action without an encoding (409)', async () => {
     const dev = fleet.devices.soil!.id;
     const headers = await bearer(t.ctx.db, 'operator');
+    // An action the product does not declare never reaches the encoder: the API's one rule (400
+    // at body.action), nothing recorded, no downlink (the next downlink is the blink sent after it).
+    const before = downlinks.length;
+    const undeclared = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/devices/${dev}/commands`,
+      headers,
+      payload: { action: 'factory_reset' },
+    });
+    expect(undeclared.statusCode).toBe(400);
+    expect(undeclared.json().issues).toEqual([
+      {
+        path: 'body.action',
+        message: 'soil-probe declares no command factory_reset; it declares: set_interval, blink, reboot',
+      },
+    ]);
+    const stored = await t.ctx.db
+      .selectFrom('commands')
+      .select('id')
+      .where('device_id', '=', dev)
+      .where('action', '=', 'factory_reset')
+      .execute();
+    expect(stored).toEqual([]);
+    const blink = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/devices/${dev}/commands`,
+      headers,
+      payload: { action: 'blink' },
+    });
+    expect(blink.statusCode).toBe(202);
+    await expect.poll(() => downlinks.length, { timeout: 10_000 }).toBe(before + 1);
+    expect(downlinks[before]!.body).toMatchObject({ fPort: 11, data: 'Ag==' });
+
     const big = await t.app.inject({
       method: 'POST',
       url: `/api/v1/devices/${dev}/commands`,

@@ -4,6 +4,7 @@ import type { MqttClient } from 'mqtt';
 import { commandMessage } from '../../data-api/src/contracts/mqtt.ts';
 import { applyCommandResult } from '../../data-api/src/telemetry/commands/service.ts';
 import { startMonitor, type MonitorHandle } from '../../data-api/src/health/monitor/service.ts';
+import { json } from '../../data-api/src/kernel/db/index.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import {
   backendName,
@@ -35,13 +36,42 @@ describe(`commands round trip (${backendName()})`, () => {
     t = await createTestApp();
     fleet = await seedFleet(t.ctx.db, id, {
       sites: 1,
-      devices: [{ name: 'pump', role: 'controller' }, { name: 'mute' }, { name: 'ctl', role: 'controller' }],
+      devices: [
+        { name: 'pump', role: 'controller' },
+        { name: 'mute', role: 'controller' },
+        { name: 'ctl', role: 'controller' },
+        { name: 'probe' },
+      ],
     });
-    // A pump controller of the catalog (docs/products/pump-ctl: set_setpoint 0.5–8 bar, fw_update url ≤ 200).
+    // Pump controllers of the catalog (docs/products/pump-ctl: start, stop, set_setpoint 0.5–8 bar,
+    // fw_update url ≤ 200): pump and mute run 1.4.2, ctl 1.5.0. probe is a soil-probe 1.4.2, whose
+    // product declares no commands.
+    const version = async (name: string, product_code: string, product_version: string) =>
+      t.ctx.db
+        .updateTable('devices')
+        .set({ product_code, product_version })
+        .where('id', '=', fleet.devices[name]!.id)
+        .execute();
+    await version('pump', 'pump-ctl', '1.4.2');
+    await version('mute', 'pump-ctl', '1.4.2');
+    await version('ctl', 'pump-ctl', '1.5.0');
+    await version('probe', 'soil-probe', '1.4.2');
+    // And a command that pump-ctl only takes from 1.5.0 on (catalog `since`).
+    const pumpCtl = await t.ctx.db
+      .selectFrom('products')
+      .select('spec')
+      .where('code', '=', 'pump-ctl')
+      .executeTakeFirstOrThrow();
+    const setRamp = {
+      action: 'set_ramp',
+      description: 'Soft-start ramp',
+      since: '1.5.0',
+      params: [{ name: 'ramp_s', type: 'integer', min: 1, max: 60 }],
+    };
     await t.ctx.db
-      .updateTable('devices')
-      .set({ product_code: 'pump-ctl', product_version: '1.5.0' })
-      .where('id', '=', fleet.devices.ctl!.id)
+      .updateTable('products')
+      .set({ spec: json({ ...pumpCtl.spec, commands: [...(pumpCtl.spec.commands as unknown[]), setRamp] }) })
+      .where('code', '=', 'pump-ctl')
       .execute();
     ingest = await startTestIngest(t);
     monitor = startMonitor(t.ctx, { instance: `cmd-${id}`, intervalMs: 3_600_000 });
@@ -132,7 +162,7 @@ describe(`commands round trip (${backendName()})`, () => {
   it('records a failure the device reports, and never moves a final state back', async () => {
     reply = () => [{ status: 'failed', detail: 'motor overheated' }, { status: 'accepted' }];
     const d = fleet.devices.pump!;
-    const cmd = (await send(d.id, { action: 'start_pump' })).json();
+    const cmd = (await send(d.id, { action: 'start' })).json();
     await expect
       .poll(
         () => t.ctx.db.selectFrom('telemetry').select('msg_id').where('msg_id', '=', `after-${cmd.cmd_id}`).execute(),
@@ -147,7 +177,7 @@ describe(`commands round trip (${backendName()})`, () => {
 
   it('expires a command with no result by expires_at', async () => {
     const d = fleet.devices.mute!;
-    const cmd = (await send(d.id, { action: 'reboot', expires_in_s: 1 })).json();
+    const cmd = (await send(d.id, { action: 'stop', expires_in_s: 1 })).json();
     expect(cmd.status).toBe('sent');
     await expect
       .poll(async () => (await monitor.tick(), (await status(d.id, cmd.cmd_id)).status), {
@@ -178,7 +208,7 @@ describe(`commands round trip (${backendName()})`, () => {
     // second UPDATE waits for the first one's row lock and, in READ COMMITTED, is checked again
     // against the row as committed. `failed` after a concurrent `accepted` must still land.
     const d = fleet.devices.mute!;
-    const cmd = (await send(d.id, { action: 'start_pump' })).json();
+    const cmd = (await send(d.id, { action: 'start' })).json();
     expect(cmd.status).toBe('sent');
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
@@ -267,27 +297,76 @@ describe(`commands round trip (${backendName()})`, () => {
     }
   });
 
+  it('refuses an action the product does not declare for the device’s version (400 at body.action, nothing recorded or sent)', async () => {
+    const [pumpDev, probeDev, ctlDev] = [fleet.devices.pump!, fleet.devices.probe!, fleet.devices.ctl!];
+    const probe = await connectDevice(t.testBroker.url);
+    const got: string[] = [];
+    probe.on('message', (_t, payload) => got.push(JSON.parse(payload.toString()).cmd_id));
+    await probe.subscribeAsync(topic(probeDev.site, probeDev.id, 'cmd'), { qos: 1 });
+    const sentToPump = received.length;
+    try {
+      const refused = async (deviceId: string, body: unknown) => {
+        const res = await send(deviceId, body);
+        expect(res.statusCode, JSON.stringify(body)).toBe(400);
+        return res.json().issues;
+      };
+      expect(await refused(pumpDev.id, { action: 'reboot' })).toEqual([
+        {
+          path: 'body.action',
+          message: 'pump-ctl 1.4.2 declares no command reboot; it declares: start, stop, set_setpoint, fw_update',
+        },
+      ]);
+      expect(await refused(pumpDev.id, { action: 'set_ramp', params: { ramp_s: 5 } })).toEqual([
+        { path: 'body.action', message: 'set_ramp needs pump-ctl 1.5.0 or later; this device runs 1.4.2' },
+      ]);
+      expect(await refused(probeDev.id, { action: 'reboot' })).toEqual([
+        { path: 'body.action', message: 'soil-probe 1.4.2 declares no commands: it takes none' },
+      ]);
+      const stored = await t.ctx.db
+        .selectFrom('commands')
+        .select('id')
+        .where('device_id', 'in', [pumpDev.id, probeDev.id])
+        .where('action', 'in', ['reboot', 'set_ramp'])
+        .execute();
+      expect(stored).toEqual([]);
+
+      // The device that runs 1.5.0 takes set_ramp; a message sent after the refusals arrives
+      // first on the probe's topic, so nothing was published there before it.
+      const ok = await send(ctlDev.id, { action: 'set_ramp', params: { ramp_s: 5 } });
+      expect(ok.statusCode).toBe(202);
+      await probe.publishAsync(topic(probeDev.site, probeDev.id, 'cmd'), JSON.stringify({ cmd_id: 'marker' }), {
+        qos: 1,
+      });
+      await expect.poll(() => got, { timeout: 10_000 }).toEqual(['marker']);
+      expect(received.slice(sentToPump)).toEqual([]);
+    } finally {
+      await probe.endAsync();
+    }
+  });
+
   it('validates, authorises and scopes', async () => {
     const d = fleet.devices.pump!;
     const bad = await send(d.id, { action: 'Start Pump!' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().issues[0].path).toBe('body.action');
-    expect((await send(d.id, { action: 'x', expires_in_s: 999_999 })).json().issues[0].path).toBe('body.expires_in_s');
-    expect((await send(d.id, { action: 'reboot' }, await bearer(t.ctx.db, 'viewer'))).statusCode).toBe(403);
+    expect((await send(d.id, { action: 'stop', expires_in_s: 999_999 })).json().issues[0].path).toBe(
+      'body.expires_in_s',
+    );
+    expect((await send(d.id, { action: 'stop' }, await bearer(t.ctx.db, 'viewer'))).statusCode).toBe(403);
     const other = await t.ctx.db
       .insertInto('customers')
       .values({ id: `cus_${id}-x`, name: 'x' })
       .returning('id')
       .executeTakeFirstOrThrow();
     const stranger = await bearer(t.ctx.db, 'operator', other.id);
-    expect((await send(d.id, { action: 'reboot' }, stranger)).statusCode).toBe(404);
-    expect((await send(`dev_${id}-ghost`, { action: 'reboot' })).statusCode).toBe(404);
+    expect((await send(d.id, { action: 'stop' }, stranger)).statusCode).toBe(404);
+    expect((await send(`dev_${id}-ghost`, { action: 'stop' })).statusCode).toBe(404);
     expect(
       (await t.app.inject({ method: 'GET', url: `/api/v1/devices/${d.id}/commands/cmd_nope`, headers: operator }))
         .statusCode,
     ).toBe(404);
     await t.ctx.db.updateTable('devices').set({ site_id: null }).where('id', '=', fleet.devices.mute!.id).execute();
-    const inStock = await send(fleet.devices.mute!.id, { action: 'reboot' });
+    const inStock = await send(fleet.devices.mute!.id, { action: 'stop' });
     expect(inStock.statusCode).toBe(409);
   });
 });

@@ -304,19 +304,33 @@ describe('the scaffolded device against the embedded broker (aedes, credentials 
     expect((await call(api, 'GET', `/devices/${ids.pump}`)).body.observed_state.reported.setpoint_bar).toBe(3.2);
   });
 
-  it('the soil probe refuses any command: it takes none', async () => {
+  it('the soil probe takes no command: the API refuses it (its catalog declares none), and so does its firmware', async () => {
     const sent = await call(api, 'POST', `/devices/${ids.soil}/commands`, {
       action: 'set_setpoint',
       params: { setpoint_bar: 3 },
       expires_in_s: 60,
     });
-    const failed = await poll(
-      () => call(api, 'GET', `/devices/${ids.soil}/commands/${sent.body.cmd_id}`),
-      (c) => c.body.status === 'failed',
-      20_000,
-      'refusal',
+    expect(sent.status).toBe(400);
+    expect(sent.body.issues).toEqual([
+      { path: 'body.action', message: 'soil-probe 1.4.2 declares no commands: it takes none' },
+    ]);
+    // The firmware's own rule, for a command that reaches it anyway (published on its cmd topic
+    // past the API): it answers failed, unknown action.
+    const cmdId = `cmd_${t}-direct`;
+    await api.broker.client.publishAsync(
+      `fleetbook/v1/${SITE}/${ids.soil}/cmd`,
+      JSON.stringify({
+        cmd_id: cmdId,
+        action: 'set_setpoint',
+        params: { setpoint_bar: 3 },
+        expires_at: Math.floor(Date.now() / 1000) + 60,
+      }),
+      { qos: 1 },
     );
-    expect(failed.body.detail).toBe('unknown action set_setpoint: this device takes no commands');
+    await soilDevice.waitFor(
+      new RegExp(`${cmdId} set_setpoint refused: unknown action set_setpoint: this device takes no commands`),
+      20_000,
+    );
   });
 
   it('publishes only under its own topics: the broker refused nothing it asked', () => {

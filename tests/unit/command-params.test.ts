@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CatalogCommand } from '../../data-api/src/contracts/catalog.ts';
-import { commandParamIssues, commandsForVersion } from '../../data-api/src/contracts/command-params.ts';
+import { commandFor, commandParamIssues, commandsForVersion } from '../../data-api/src/contracts/command-params.ts';
 import { paramsOf } from '../../src/widgets/DeviceCommands/params.ts';
 
 // The catalog's param rule, shared by POST /devices/:id/commands and the DeviceCommands form: the
@@ -53,5 +53,24 @@ describe('command params against the catalog', () => {
     expect(of('1.5.0')).toEqual(['a', 'b']);
     expect(of('2.0.0')).toEqual(['a', 'b', 'c']);
     expect(of(null)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('a device takes only an action its product declares for its version; the refusal says why (commandFor)', () => {
+    const cmds = [{ action: 'start' }, { action: 'set_x', since: '1.5.0' }];
+    const pump = (v: string | null) => ({ product_code: 'pump-ctl', product_version: v });
+    expect(commandFor(cmds, pump('1.5.0'), 'set_x')).toEqual({ command: cmds[1] });
+    expect(commandFor(cmds, pump(null), 'set_x')).toEqual({ command: cmds[1] });
+    expect(commandFor(cmds, pump('1.4.2'), 'set_x')).toEqual({
+      issue: 'set_x needs pump-ctl 1.5.0 or later; this device runs 1.4.2',
+    });
+    expect(commandFor(cmds, pump('1.4.2'), 'reboot')).toEqual({
+      issue: 'pump-ctl 1.4.2 declares no command reboot; it declares: start',
+    });
+    expect(commandFor([cmds[1]!], pump('1.4.2'), 'reboot')).toEqual({
+      issue: 'pump-ctl 1.4.2 declares no command reboot; it declares none for this version (set_x since 1.5.0)',
+    });
+    expect(commandFor([], { product_code: 'soil-probe', product_version: '1.4.2' }, 'reboot')).toEqual({
+      issue: 'soil-probe 1.4.2 declares no commands: it takes none',
+    });
   });
 });

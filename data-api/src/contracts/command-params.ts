@@ -112,3 +112,38 @@ export function commandsForVersion<C extends Pick<CatalogCommand, 'since'>>(
 /** Whether a catalog entry (command, metric) with this `since` exists in `version`: none, or reached. */
 export const sinceReached = (since: string | undefined, version: string): boolean =>
   !since || semver.gte(version, since);
+
+/** The device a command is for: its product and the version it runs (null: not known). */
+export interface CommandTarget {
+  product_code: string;
+  product_version: string | null | undefined;
+}
+
+/**
+ * The catalog's declaration of `action` for this device, or why the device takes no such command:
+ * one rule for the API (400 at body.action, nothing recorded or sent, on fleetbook MQTT and
+ * ChirpStack downlinks alike) and the device page's form. A device takes the actions its product
+ * declares for its version (`commandsForVersion`); an action it does not declare is refused (its
+ * firmware answers it `failed: unknown action`), and so is every action of a product that
+ * declares no commands (its firmware takes none, and a LoRaWAN product has no encoding to send).
+ */
+export function commandFor<C extends Pick<CatalogCommand, 'action' | 'since'>>(
+  commands: readonly C[],
+  device: CommandTarget,
+  action: string,
+): { command: C; issue?: undefined } | { command?: undefined; issue: string } {
+  const version = device.product_version ?? null;
+  const what = version ? `${device.product_code} ${version}` : device.product_code;
+  const applies = commandsForVersion(commands, version);
+  const command = applies.find((c) => c.action === action);
+  if (command) return { command };
+  const later = commands.find((c) => c.action === action);
+  if (later) {
+    return { issue: `${action} needs ${device.product_code} ${later.since} or later; this device runs ${version}` };
+  }
+  if (commands.length === 0) return { issue: `${what} declares no commands: it takes none` };
+  const takes = applies.length
+    ? `it declares: ${applies.map((c) => c.action).join(', ')}`
+    : `it declares none for this version (${commands.map((c) => `${c.action} since ${c.since}`).join(', ')})`;
+  return { issue: `${what} declares no command ${action}; ${takes}` };
+}

@@ -28,7 +28,12 @@ export type Command = z.infer<typeof commandSchema>;
 export const MAX_COMMAND_TTL_S = 86_400;
 
 export const commandCreateBody = z.strictObject({
-  action: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'expected a snake_case action name (e.g. set_setpoint)'),
+  action: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,63}$/, 'expected a snake_case action name (e.g. set_setpoint)')
+    .describe(
+      "an action the device's product declares (catalog commands) for the version it runs (since); any other is a 400 at body.action",
+    ),
   params: z
     .record(z.string(), z.unknown())
     .refine((p) => JSON.stringify(p).length <= 16_384, 'expected params of at most 16 KB as JSON')

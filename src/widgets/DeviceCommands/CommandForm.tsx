@@ -1,10 +1,12 @@
 import React, { useId, useState, type FormEvent, type ReactNode } from 'react';
 import type { CatalogCommand, CommandParam } from '../../../data-api/src/contracts/catalog.ts';
 import {
+  commandFor,
   commandParamIssues,
   paramMaxLength,
   paramRangeText,
   paramRequired,
+  type CommandTarget,
 } from '../../../data-api/src/contracts/command-params.ts';
 import { commandSchema, type Command } from '../../../data-api/src/contracts/commands.ts';
 import { ApiRequestError } from '../../data/client.ts';
@@ -27,20 +29,32 @@ export function paramHint(p: CommandParam): string {
 const initial = (params: readonly CommandParam[]): FieldValues =>
   Object.fromEntries(params.map((p) => [p.name, p.type === 'boolean' && paramRequired(p) ? 'false' : '']));
 
-/**
- * One command of the product: a field a param (number, integer, boolean or string, with its unit
- * and range), checked in the browser with the API's own rule (contracts/command-params.ts) before
- * anything is sent; a refusal of the API's lands on the field it names.
- */
-export function CommandForm({
-  device,
-  command,
-  onSent,
-}: {
+interface CommandFormProps {
   device: string;
+  /** The device's product and version, which `commands` are checked against. */
+  target: CommandTarget;
+  /** Every command the product declares (with `since`). */
+  commands: readonly CatalogCommand[];
   command: CatalogCommand;
   onSent(command: Command): void;
-}): ReactNode {
+}
+
+/** An API refusal: the issues on params by param name, or what to say above the form. */
+function refusal(err: unknown): { fields: Record<string, string> } | { problem: string } {
+  const body = err instanceof ApiRequestError ? (err.body as { issues?: { path: string; message: string }[] }) : null;
+  const onFields = (body?.issues ?? []).filter((i) => i.path.startsWith('body.params.'));
+  if (onFields.length) return { fields: Object.fromEntries(onFields.map((i) => [i.path.slice(12), i.message])) };
+  const onAction = body?.issues?.find((i) => i.path === 'body.action');
+  return { problem: onAction ? onAction.message : (err as Error).message };
+}
+
+/**
+ * One command of the product: a field a param (number, integer, boolean or string, with its unit
+ * and range), checked in the browser with the API's own rules (contracts/command-params.ts: the
+ * device takes the action, `commandFor`, and the params fit, `commandParamIssues`) before anything
+ * is sent; a refusal of the API's lands on the field it names.
+ */
+export function CommandForm({ device, target, commands, command, onSent }: CommandFormProps): ReactNode {
   const client = useDataClient();
   const id = useId();
   const declared = command.params ?? [];
@@ -53,6 +67,11 @@ export function CommandForm({
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setProblem(null);
+    const found = commandFor(commands, target, command.action);
+    if (!found.command) {
+      setProblem(found.issue);
+      return;
+    }
     const params = paramsOf(declared, values);
     const issues = commandParamIssues(command, params);
     setErrors(Object.fromEntries(issues.map((i) => [i.param, i.message])));
@@ -66,11 +85,9 @@ export function CommandForm({
       setValues(initial(declared));
       onSent(sent);
     } catch (err) {
-      const body =
-        err instanceof ApiRequestError ? (err.body as { issues?: { path: string; message: string }[] }) : null;
-      const onFields = (body?.issues ?? []).filter((i) => i.path.startsWith('body.params.'));
-      if (onFields.length) setErrors(Object.fromEntries(onFields.map((i) => [i.path.slice(12), i.message])));
-      else setProblem((err as Error).message);
+      const r = refusal(err);
+      if ('fields' in r) setErrors(r.fields);
+      else setProblem(r.problem);
     } finally {
       setBusy(false);
     }

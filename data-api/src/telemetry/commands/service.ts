@@ -5,7 +5,7 @@ import type { Principal } from '../../kernel/auth/roles.ts';
 import { emitChange } from '../../kernel/changes/service.ts';
 import type { AppContext } from '../../kernel/context.ts';
 import { EMPTY_PRODUCT_SPEC, productSpecSchema, type CatalogCommand } from '../../contracts/catalog.ts';
-import { commandParamIssues } from '../../contracts/command-params.ts';
+import { commandFor, commandParamIssues } from '../../contracts/command-params.ts';
 import type { ChirpstackDownlinkCommand } from '../../contracts/chirpstack.ts';
 import { ulidBody } from '../../contracts/ids.ts';
 import { topicFor, type CommandMessage } from '../../contracts/mqtt.ts';
@@ -40,7 +40,7 @@ export const toCommand = (r: Row): Command => ({
 async function visibleDevice(db: Db, who: Principal, id: string) {
   const device = await db
     .selectFrom('devices')
-    .select(['id', 'site_id', 'customer_id', 'product_code', 'external_refs'])
+    .select(['id', 'site_id', 'customer_id', 'product_code', 'product_version', 'external_refs'])
     .where('id', '=', id)
     .executeTakeFirst();
   if (!device || (who.customerId !== null && device.customer_id !== who.customerId)) throw notFound('device', id);
@@ -79,12 +79,12 @@ export async function createCommand(
   const row = await ctx.db.transaction().execute(async (trx) => {
     const device = await visibleDevice(trx, who, deviceId);
     if (!device.site_id) throw conflict(`device ${deviceId} has no site (in stock): it has no cmd topic to send to`);
-    const declared = await catalogCommand(trx, device.product_code, input.action);
-    if (declared) {
-      const issues = commandParamIssues(declared, input.params);
-      if (issues.length)
-        throw validationError(issues.map((i) => ({ path: `body.params.${i.param}`, message: i.message })));
-    }
+    const found = commandFor(await catalogCommands(trx, device.product_code), device, input.action);
+    if (!found.command) throw validationError([{ path: 'body.action', message: found.issue }]);
+    const declared = found.command;
+    const issues = commandParamIssues(declared, input.params);
+    if (issues.length)
+      throw validationError(issues.map((i) => ({ path: `body.params.${i.param}`, message: i.message })));
     const downlink = lorawanDownlink(ctx, device, input, declared);
     const inserted = await sql<Row>`
       insert into commands (id, device_id, site_id, customer_id, action, params, created_by, expires_at, downlink)
@@ -140,27 +140,29 @@ export function chirpstackCommand(dl: CommandDownlink): ChirpstackDownlinkComman
 }
 
 /**
- * The product's catalog declaration of this action, if it has one. Its params are checked with
- * the catalog's rule (contracts/command-params.ts, the firmware's and the browser form's too)
- * before anything is recorded; an action the catalog does not declare goes out unchecked (the
- * device answers it failed: unknown action).
+ * The product's catalog commands. The action must be one of them for the device's version and
+ * its params must fit (contracts/command-params.ts `commandFor`, `commandParamIssues`: the
+ * firmware's rule and the browser form's too) before anything is recorded; a product whose spec
+ * does not parse declares none.
  */
-async function catalogCommand(trx: Db, productCode: string, action: string): Promise<CatalogCommand | undefined> {
+async function catalogCommands(trx: Db, productCode: string): Promise<CatalogCommand[]> {
   const product = await trx.selectFrom('products').select('spec').where('code', '=', productCode).executeTakeFirst();
   const spec = productSpecSchema.safeParse({ ...EMPTY_PRODUCT_SPEC, ...product?.spec });
-  return spec.success ? spec.data.commands.find((c) => c.action === action) : undefined;
+  return spec.success ? spec.data.commands : [];
 }
 
 /**
  * A device known to ChirpStack (external_refs.chirpstack.dev_eui) is reached through ChirpStack:
  * its product's encoder turns the action and params into bytes, and the command goes out as a
  * downlink on ChirpStack's command topic. Other devices get fleetbook's own `cmd` topic (null).
+ * `command` is the declaration `commandFor` found (the same rule as the `cmd` topic's): an action
+ * the product does not declare for the device's version never reaches the encoder.
  */
 function lorawanDownlink(
   ctx: AppContext,
   device: { id: string; product_code: string; external_refs: Record<string, unknown> },
   input: CreateCommandInput,
-  command: CatalogCommand | undefined,
+  command: CatalogCommand,
 ): CommandDownlink | null {
   const cs = device.external_refs?.chirpstack as { dev_eui?: string; application_id?: string } | undefined;
   if (!cs?.dev_eui) return null;
@@ -169,7 +171,7 @@ function lorawanDownlink(
       `device ${device.id} is a ChirpStack device without external_refs.chirpstack.application_id: provision it (provision_lorawan_devices) or set it, so that its downlink topic is known`,
     );
   }
-  if (!command?.lorawan) {
+  if (!command.lorawan) {
     throw conflict(
       `product ${device.product_code} declares no LoRaWAN encoding for action ${input.action} (commands[].lorawan in its product page): there are no downlink bytes to send`,
     );
