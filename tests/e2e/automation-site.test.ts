@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linkNodeModules } from '../../bench/site-build.ts';
 import { tempDir } from '../helpers/automation.ts';
 import { launchChromium, screenshotPath } from '../helpers/browser.ts';
-import { ROOT, runCli, spawnCli, stopCli, waitForSite } from '../helpers/cli.ts';
+import { ROOT, runCli, startSite, stopCli } from '../helpers/cli.ts';
 import { requestJson } from '../helpers/http.ts';
 import { freePort } from '../helpers/ports.ts';
 
@@ -29,7 +29,7 @@ const EDITED = 'Edited while fleetbook runs: this line came from the repository'
 describe('automation from the site: queue, follow, run page live then static, the site follows the repository', () => {
   const tmp = tempDir('e2e-site-runs');
   const repo = path.join(tmp.dir, 'handbook');
-  let proc: ReturnType<typeof spawnCli>;
+  let proc: ReturnType<typeof startSite>;
   let base: string;
   let browser: Browser;
   let slow: http.Server;
@@ -111,23 +111,17 @@ actions:
     await new Promise<void>((r) => slow.listen(0, '127.0.0.1', () => r()));
     copyHandbook((slow.address() as AddressInfo).port);
     const [port, mqttPort] = [await freePort(), await freePort()];
-    proc = spawnCli(
-      [
-        'start',
-        '--port',
-        String(port),
-        '--mqtt-port',
-        String(mqttPort),
-        '--data-dir',
-        path.join(tmp.dir, 'data'),
-        '--demo',
-      ],
-      { HOST: '127.0.0.1', LOG_LEVEL: 'info', FLEETBOOK_SITE_DEBOUNCE_MS: '3000' },
-      repo,
-    );
-    base = await proc.ready;
-    await waitForSite(base);
-    tokens.admin = /admin token (\S+)/.exec(proc.output())![1]!;
+    proc = startSite({
+      port,
+      mqttPort,
+      dataDir: path.join(tmp.dir, 'data'),
+      demo: 'live',
+      env: { LOG_LEVEL: 'info', FLEETBOOK_SITE_DEBOUNCE_MS: '3000' },
+      checkout: repo,
+    });
+    const started = await proc.site;
+    base = started.base;
+    tokens.admin = started.admin!;
     for (const role of ['operator', 'viewer', 'automation'] as const) {
       const res = await api(tokens.admin, 'POST', '/tokens', { name: `e2e-${role}`, role });
       expect(res.status).toBe(201);

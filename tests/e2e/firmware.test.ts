@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, screenshotPath } from '../helpers/browser.ts';
-import { spawnCli, stopCli, waitForSite } from '../helpers/cli.ts';
+import { startSite, stopCli } from '../helpers/cli.ts';
 import { buildFirmware, startDevice, type BuiltFirmware, type RunningDevice } from '../helpers/firmware.ts';
 import { requestJson } from '../helpers/http.ts';
 import { freePort } from '../helpers/ports.ts';
@@ -18,7 +18,7 @@ describe('the scaffolded device in the handbook, in Chromium', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetbook-e2e-firmware-'));
   const site = 'site_fw-bench';
   const ids = { current: 'dev_fw-bench-pump-150', drifting: 'dev_fw-bench-pump-142' };
-  let proc: ReturnType<typeof spawnCli>;
+  let proc: ReturnType<typeof startSite>;
   let base: string;
   let mqttPort: number;
   let admin: string;
@@ -36,15 +36,12 @@ describe('the scaffolded device in the handbook, in Chromium', () => {
     [pump] = await Promise.all([
       buildFirmware('pump-ctl', '1.5.0', { tests: false }),
       (async () => {
-        proc = spawnCli(['start', '--port', String(port), '--mqtt-port', String(mqttPort), '--data-dir', dataDir], {
-          HOST: '127.0.0.1',
-          LOG_LEVEL: 'warn',
-        });
-        base = await proc.ready;
-        await waitForSite(base);
+        proc = startSite({ port, mqttPort, dataDir });
+        const started = await proc.site;
+        base = started.base;
+        admin = started.admin!;
       })(),
     ]);
-    admin = /admin token\s+(\S+)/.exec(proc.output())![1]!;
     expect((await api('POST', '/customers', { id: 'cus_fw-bench', name: 'Firmware bench' })).status).toBe(201);
     expect(
       (await api('POST', '/sites', { id: site, customer_id: 'cus_fw-bench', name: 'Firmware bench' })).status,

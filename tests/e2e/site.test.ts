@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeScan, blocking, countByImpact } from '../helpers/axe.ts';
 import { launchChromium, screenshotPath } from '../helpers/browser.ts';
-import { ROOT, spawnCli, stopCli, waitForSite } from '../helpers/cli.ts';
+import { ROOT, startSite, stopCli } from '../helpers/cli.ts';
 import { layoutProblems, MIN_DIAGRAM_SCALE, openInApp, PHONE, settle, sitemapPaths } from '../helpers/phone.ts';
 import { freePort } from '../helpers/ports.ts';
 
@@ -13,31 +13,16 @@ import { freePort } from '../helpers/ports.ts';
 // or stale, serves it with the API on one port, on embedded PGlite + aedes.
 describe('the site, served by fleetbook start, in Chromium', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetbook-e2e-'));
-  let proc: ReturnType<typeof spawnCli>;
+  let proc: ReturnType<typeof startSite>;
   let base: string;
+  // The first embedded start prints an admin token (the demo's reads are open to localhost, writes are not).
+  let admin: string | undefined;
   let browser: Browser;
 
   beforeAll(async () => {
     const [port, mqttPort] = [await freePort(), await freePort()];
-    proc = spawnCli(
-      [
-        'start',
-        '--port',
-        String(port),
-        '--mqtt-port',
-        String(mqttPort),
-        '--data-dir',
-        dataDir,
-        '--demo',
-        '--no-simulate',
-      ],
-      {
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-      },
-    );
-    base = await proc.ready;
-    await waitForSite(base);
+    proc = startSite({ port, mqttPort, dataDir, demo: 'quiet' });
+    ({ base, admin } = await proc.site);
     browser = await launchChromium();
   });
 
@@ -215,7 +200,6 @@ describe('the site, served by fleetbook start, in Chromium', () => {
 
     const context = await browser.newContext(PHONE);
     // An operator in the browser (the runner reads its token from here): starts an execution below.
-    const admin = /admin token (\S+)/.exec(proc.output())?.[1];
     expect(admin).toBeTruthy();
     await context.addInitScript((t) => localStorage.setItem('fleetbook.token', t), admin!);
     const page = await context.newPage();
@@ -346,8 +330,6 @@ describe('the site, served by fleetbook start, in Chromium', () => {
 
   it('an admin edits a site on a phone: LAN notes and network server saved with If-Match and shown without a reload, a bad value refused at its field, a change made meanwhile through the API is a 412 the form shows and re-applies on; a viewer gets no Edit', async () => {
     const siteId = 'site_farm-north';
-    // The first embedded start prints an admin token (the demo's reads are open to localhost, writes are not).
-    const admin = /admin token (\S+)/.exec(proc.output())?.[1];
     expect(admin).toMatch(/^fbk_/);
     const api = async (method: string, body?: unknown) => {
       const res = await fetch(`${base}/api/v1/sites/${siteId}`, {

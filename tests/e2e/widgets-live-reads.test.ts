@@ -5,7 +5,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser.ts';
-import { spawnCli, stopCli, waitForSite } from '../helpers/cli.ts';
+import { startSite, stopCli } from '../helpers/cli.ts';
 import { requestJson } from '../helpers/http.ts';
 import { PHONE } from '../helpers/phone.ts';
 import { freePort } from '../helpers/ports.ts';
@@ -18,7 +18,7 @@ import { startProxy } from '../integration/automation-runs-fixtures.ts';
 // (the demo fleet, silent: only what these tests publish over MQTT), the built site in Chromium.
 describe('widgets re-read what a change or an outage moved, in Chromium', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetbook-e2e-live-reads-'));
-  let proc: ReturnType<typeof spawnCli>;
+  let proc: ReturnType<typeof startSite>;
   let base: string;
   let mqttPort: number;
   let browser: Browser;
@@ -43,23 +43,10 @@ describe('widgets re-read what a change or an outage moved, in Chromium', () => 
   beforeAll(async () => {
     const port = await freePort();
     mqttPort = await freePort();
-    proc = spawnCli(
-      [
-        'start',
-        '--port',
-        String(port),
-        '--mqtt-port',
-        String(mqttPort),
-        '--data-dir',
-        dataDir,
-        '--demo',
-        '--no-simulate',
-      ],
-      { HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-    );
-    base = await proc.ready;
-    await waitForSite(base);
-    admin = /admin token\s+(\S+)/.exec(proc.output())![1]!;
+    proc = startSite({ port, mqttPort, dataDir, demo: 'quiet' });
+    const started = await proc.site;
+    base = started.base;
+    admin = started.admin!;
     browser = await launchChromium();
   });
 

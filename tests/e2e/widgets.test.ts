@@ -6,7 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeScan, blocking, countByImpact } from '../helpers/axe.ts';
 import { launchChromium, screenshotPath } from '../helpers/browser.ts';
-import { ROOT, spawnCli, stopCli, waitForSite } from '../helpers/cli.ts';
+import { ROOT, startSite, stopCli } from '../helpers/cli.ts';
 import { freePort } from '../helpers/ports.ts';
 import { layoutProblems, PHONE } from '../helpers/phone.ts';
 import { requestJson } from '../helpers/http.ts';
@@ -17,7 +17,7 @@ describe('live widgets and surfaces, served by fleetbook start, in Chromium', ()
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetbook-e2e-widgets-'));
   let port: number;
   let mqttPort: number;
-  let proc: ReturnType<typeof spawnCli>;
+  let proc: ReturnType<typeof startSite>;
   let base: string;
   let browser: Browser;
   let admin: string;
@@ -27,22 +27,8 @@ describe('live widgets and surfaces, served by fleetbook start, in Chromium', ()
     requestJson(`${base}/api/v1${p}`, { method, token, body });
 
   async function start(): Promise<void> {
-    proc = spawnCli(
-      [
-        'start',
-        '--port',
-        String(port),
-        '--mqtt-port',
-        String(mqttPort),
-        '--data-dir',
-        dataDir,
-        '--demo',
-        '--no-simulate',
-      ],
-      { HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-    );
-    base = await proc.ready;
-    await waitForSite(base);
+    proc = startSite({ port, mqttPort, dataDir, demo: 'quiet' });
+    base = (await proc.site).base;
   }
 
   async function stop(): Promise<void> {
@@ -101,7 +87,7 @@ describe('live widgets and surfaces, served by fleetbook start, in Chromium', ()
   beforeAll(async () => {
     [port, mqttPort] = [await freePort(), await freePort()];
     await start();
-    admin = /admin token\s+(\S+)/.exec(proc.output())![1]!;
+    admin = (await proc.site).admin!;
     for (const role of ['operator', 'viewer'] as const) {
       const created = await api('POST', '/tokens', { name: `e2e-${role}`, role });
       expect(created.status).toBe(201);

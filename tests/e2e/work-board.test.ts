@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, screenshotPath } from '../helpers/browser.ts';
-import { spawnCli, stopCli, waitForSite } from '../helpers/cli.ts';
+import { startSite, stopCli } from '../helpers/cli.ts';
 import { requestJson } from '../helpers/http.ts';
 import { freePort } from '../helpers/ports.ts';
 
@@ -15,7 +15,7 @@ import { freePort } from '../helpers/ports.ts';
 // lena's items; the viewer gets no controls.
 describe('the work board, live in two browsers (Chromium)', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetbook-e2e-work-'));
-  let proc: ReturnType<typeof spawnCli>;
+  let proc: ReturnType<typeof startSite>;
   let base: string;
   let browser: Browser;
   let admin: string;
@@ -42,13 +42,10 @@ describe('the work board, live in two browsers (Chromium)', () => {
 
   beforeAll(async () => {
     const [port, mqttPort] = [await freePort(), await freePort()];
-    proc = spawnCli(
-      ['start', '--port', String(port), '--mqtt-port', String(mqttPort), '--data-dir', dataDir, '--demo'],
-      { HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-    );
-    base = await proc.ready;
-    await waitForSite(base);
-    admin = /admin token\s+(\S+)/.exec(proc.output())![1]!;
+    proc = startSite({ port, mqttPort, dataDir, demo: 'live' });
+    const started = await proc.site;
+    base = started.base;
+    admin = started.admin!;
     for (const [name, role] of [
       ['lena', 'operator'],
       ['viewer', 'viewer'],

@@ -54,6 +54,39 @@ export function spawnCli(
   return { child, output: () => out, ready };
 }
 
+/** What an end-to-end test starts: `fleetbook start` on its own ports and data folder. */
+export interface SiteOptions {
+  port: number;
+  mqttPort: number;
+  dataDir: string;
+  /** `quiet`: the demo fleet without its simulated traffic (`--demo --no-simulate`); `live`: `--demo`. */
+  demo?: 'quiet' | 'live';
+  env?: Record<string, string>;
+  checkout?: string;
+}
+
+/**
+ * Starts fleetbook as a user does (embedded database and broker) and, in `site`, waits for its
+ * built site: the address, and the admin token the first start prints (none on a later one).
+ * The process is returned at once, so that an `afterAll` stops it even if the build fails.
+ */
+export function startSite(o: SiteOptions): ReturnType<typeof spawnCli> & {
+  site: Promise<{ base: string; admin: string | undefined }>;
+} {
+  const demo = o.demo ? ['--demo', ...(o.demo === 'quiet' ? ['--no-simulate'] : [])] : [];
+  const proc = spawnCli(
+    ['start', '--port', String(o.port), '--mqtt-port', String(o.mqttPort), '--data-dir', o.dataDir, ...demo],
+    { HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...o.env },
+    o.checkout,
+  );
+  const site = (async () => {
+    const base = await proc.ready;
+    await waitForSite(base);
+    return { base, admin: /admin token\s+(\S+)/.exec(proc.output())?.[1] };
+  })();
+  return { ...proc, site };
+}
+
 /**
  * Waits until a started fleetbook has built its site (it builds in the background;
  * /api/v1/health says when it is ready), or throws with the build's error.
