@@ -35,6 +35,18 @@ export interface ExecutionViewProps {
 
 const time = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '');
 
+/** The checklist's words for its ids: item text and gate titles, from the runbook version the execution follows. */
+interface Names {
+  item(id: string): string;
+  gate(id: string): string;
+}
+
+function namesOf(view: Pick<ViewExecution, 'gates'>): Names {
+  const items = new Map(view.gates.flatMap((g) => g.items.map((i) => [i.id, i.text] as const)));
+  const gates = new Map(view.gates.map((g) => [g.id, g.title] as const));
+  return { item: (id) => items.get(id) ?? id, gate: (id) => gates.get(id) ?? id };
+}
+
 function describe(a: QueuedAction): string {
   switch (a.kind) {
     case 'tick':
@@ -73,6 +85,7 @@ export function ExecutionView(props: ExecutionViewProps): ReactNode {
   const mine = snapshot.entries.filter((e) => e.action.executionId === view.id);
   const general = refusals.filter((r) => !r.itemId && !r.gateId);
   const versionNote = view.runbook.version !== props.runbook.version;
+  const names = namesOf(view);
 
   return (
     <div
@@ -132,7 +145,7 @@ export function ExecutionView(props: ExecutionViewProps): ReactNode {
       </ol>
 
       <ExecutionFooter view={view} final={final} canWrite={canWrite} enqueue={enqueue} />
-      <History executionId={view.id} version={view.version} />
+      <History executionId={view.id} version={view.version} names={names} />
     </div>
   );
 }
@@ -443,7 +456,19 @@ function probeText(v: unknown): string {
   return ` — ${p.passed ? 'passed' : 'failed'}: ${String(p.detail ?? '')}`;
 }
 
-function History({ executionId, version }: { executionId: string; version: number }): ReactNode {
+/** What an activity row is about: the item's text (or the gate's title), its id in small code beside it. */
+function Subject({ activity: a, names }: { activity: Activity; names: Names }): ReactNode {
+  const id = a.item_id ?? a.gate_id;
+  if (!id) return null;
+  const kind = a.item_id ? 'item' : 'gate';
+  return (
+    <span data-testid={`runner-history-${kind}-${id}`} title={id}>
+      “{a.item_id ? names.item(a.item_id) : names.gate(id)}” <code className={styles.historyId}>{id}</code>
+    </span>
+  );
+}
+
+function History({ executionId, version, names }: { executionId: string; version: number; names: Names }): ReactNode {
   const client = useDataClient();
   const [open, setOpen] = useState(false);
   const [items, setItems] = useState<Activity[] | null>(null);
@@ -474,7 +499,7 @@ function History({ executionId, version }: { executionId: string; version: numbe
               <span className={styles.muted}>
                 <RelativeTime iso={a.at} />
               </span>{' '}
-              <strong>{a.by}</strong> {a.action.replace('_', ' ')} {a.item_id ?? a.gate_id ?? ''}
+              <strong>{a.by}</strong> {a.action.replace('_', ' ')} <Subject activity={a} names={names} />
               {probeText(a.detail.auto_check)}
               {typeof a.detail.value === 'number'
                 ? ` = ${a.detail.value}${a.detail.unit ? ` ${String(a.detail.unit)}` : ''}`

@@ -8,8 +8,8 @@ import {
   type ItemState,
 } from '../../data-api/src/contracts/executions.ts';
 import { AutoCheck } from './AutoCheck.tsx';
-import { useBlobUrl, type Refusal } from './hooks.ts';
-import { ifVersionFor, whoWhen, type ViewItem } from './model.ts';
+import { useBlobUrl, useObjectUrl, type Refusal } from './hooks.ts';
+import { ifVersionFor, whoWhen, type QueuedEvidence, type ViewItem } from './model.ts';
 import type { QueuedAction } from './queue.ts';
 import { RaiseTicket } from './RaiseTicket.tsx';
 import styles from './styles.module.css';
@@ -33,7 +33,11 @@ function hasEvidence(item: ViewItem): boolean {
     case 'photo':
     case 'file':
     case 'link':
-      return item.evidence_items.some((e) => e.kind === item.evidence);
+      // A link or upload still in the offline queue counts: it is sent before the tick made after it.
+      return (
+        item.evidence_items.some((e) => e.kind === item.evidence) ||
+        item.queued_evidence.some((e) => e.kind === item.evidence)
+      );
     default:
       return true;
   }
@@ -86,10 +90,13 @@ export function ItemRow({
 
       <ItemInputs item={item} executionId={executionId} disabled={disabled} noteOnly={noteOnly} enqueue={enqueue} />
 
-      {item.evidence_items.length > 0 && (
+      {item.evidence_items.length + item.queued_evidence.length > 0 && (
         <ul className={styles.evidence}>
           {item.evidence_items.map((e) => (
             <EvidenceView key={e.id} evidence={e} />
+          ))}
+          {item.queued_evidence.map((q) => (
+            <QueuedEvidenceView key={q.seq} itemId={item.id} queued={q} />
           ))}
         </ul>
       )}
@@ -451,6 +458,37 @@ function EvidenceView({ evidence: e }: { evidence: Evidence }): ReactNode {
             <code className={styles.hash} data-testid={`runner-evidence-hash-${e.id}`}>
               {e.sha256}
             </code>
+          </span>
+        </>
+      )}
+    </li>
+  );
+}
+
+/** A link or upload still in the offline queue: the picked photo itself (from the phone), or the link, marked as not sent. */
+function QueuedEvidenceView({ itemId, queued: q }: { itemId: string; queued: QueuedEvidence }): ReactNode {
+  const image = q.kind !== 'link' && (q.kind === 'photo' || q.file.type.startsWith('image/'));
+  const url = useObjectUrl(image ? q.file : null, q.seq);
+  return (
+    <li
+      className={clsx(styles.evidenceItem, styles.evidenceQueued)}
+      data-testid={`runner-queued-${q.kind}-${itemId}`}
+      data-kind={q.kind}
+      data-seq={q.seq}
+    >
+      {q.kind === 'link' ? (
+        <span className={styles.evidenceMeta}>
+          <span className={styles.queuedUrl}>{q.url}</span>
+          <br />
+          <span className={styles.pendingText}>link waiting to be sent</span>
+        </span>
+      ) : (
+        <>
+          {url && <img className={styles.thumb} src={url} alt={`${q.filename}, not uploaded yet`} />}
+          <span className={styles.evidenceMeta}>
+            <span className={styles.queuedUrl}>{q.filename}</span> · {Math.ceil(q.file.size / 1024)} KB
+            <br />
+            <span className={styles.pendingText}>waiting to upload</span>
           </span>
         </>
       )}

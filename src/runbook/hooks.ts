@@ -244,3 +244,26 @@ export function useBlobUrl(path: string | null): string | null {
   }, [client, path]);
   return url;
 }
+
+/**
+ * An object URL for a blob of this page (a photo picked but not uploaded yet), revoked when no
+ * longer shown. `key` names the blob: the queue re-reads its entries from IndexedDB (a new Blob
+ * object each time), and the same photo should not be drawn again for that.
+ */
+export function useObjectUrl(blob: Blob | null, key: string | number): string | null {
+  const [url, setUrl] = useState<string | null>(null);
+  const latest = useRef(blob);
+  latest.current = blob;
+  const present = blob !== null;
+  useEffect(() => {
+    const b = latest.current;
+    if (!present || !b) {
+      setUrl(null);
+      return undefined;
+    }
+    const made = URL.createObjectURL(b);
+    setUrl(made);
+    return () => URL.revokeObjectURL(made);
+  }, [key, present]);
+  return url;
+}

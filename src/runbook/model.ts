@@ -11,9 +11,15 @@ import {
 } from '../../data-api/src/contracts/executions.ts';
 import type { QueueEntry } from './queue.ts';
 
+/** Evidence still in the offline queue: shown on its item, and counted as the item's evidence. */
+export type QueuedEvidence =
+  { seq: number; kind: 'link'; url: string } | { seq: number; kind: 'photo' | 'file'; file: Blob; filename: string };
+
 export interface ViewItem extends ItemState {
   /** Queued actions on this item not yet accepted by the API. */
   pending: number;
+  /** Links, photos and files queued for this item, oldest first (not yet accepted by the API). */
+  queued_evidence: QueuedEvidence[];
 }
 export interface ViewGate extends Omit<GateState, 'items'> {
   items: ViewItem[];
@@ -89,7 +95,7 @@ export function overlay(e: Execution, queue: readonly QueueEntry[]): ViewExecuti
     ...g,
     pendingSignOff: mine.some((q) => q.action.kind === 'sign-off' && q.action.gateId === g.id),
     items: g.items.map((i): ViewItem => {
-      let item: ViewItem = { ...i, pending: 0 };
+      let item: ViewItem = { ...i, pending: 0, queued_evidence: [] };
       for (const q of mine) {
         const a = q.action;
         if (!('itemId' in a) || a.itemId !== i.id) continue;
@@ -105,6 +111,17 @@ export function overlay(e: Execution, queue: readonly QueueEntry[]): ViewExecuti
             ...(typeof a.body.note === 'string' ? { note: a.body.note } : {}),
           };
         else if (a.kind === 'note') item = { ...item, note: String(a.body.note) };
+        // A queued link or upload is the item's evidence already: it goes before a tick made after it.
+        else if (a.kind === 'link')
+          item = { ...item, queued_evidence: [...item.queued_evidence, { seq: q.seq, kind: 'link', url: a.body.url }] };
+        else if (a.kind === 'evidence')
+          item = {
+            ...item,
+            queued_evidence: [
+              ...item.queued_evidence,
+              { seq: q.seq, kind: a.evidenceKind, file: a.file, filename: a.filename },
+            ],
+          };
       }
       return item;
     }),

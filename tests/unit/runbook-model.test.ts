@@ -155,6 +155,27 @@ describe('the runner model', () => {
     expect(ifVersionFor(view.gates[1]!.items[0]!)).toBe(0);
   });
 
+  it('lays queued links and uploads over their items as evidence waiting to be sent, in queue order', () => {
+    const photo = new Blob([new Uint8Array([1, 2, 3])], { type: 'image/png' });
+    const view = overlay(execution(), [
+      entry(4, { kind: 'link', executionId: 'run_1', itemId: 'a', body: { url: 'https://x.example/1' } }),
+      entry(5, {
+        kind: 'evidence',
+        executionId: 'run_1',
+        itemId: 'b',
+        file: photo,
+        filename: 'p.png',
+        evidenceKind: 'photo',
+      }),
+      entry(6, { kind: 'tick', executionId: 'run_1', itemId: 'a', body: {} }),
+    ]);
+    const [a, b] = view.gates[0]!.items;
+    expect(a!.queued_evidence).toEqual([{ seq: 4, kind: 'link', url: 'https://x.example/1' }]);
+    expect([a!.checked, a!.pending]).toEqual([true, 2]);
+    expect(b!.queued_evidence).toEqual([{ seq: 5, kind: 'photo', file: photo, filename: 'p.png' }]);
+    expect(view.gates[1]!.items[0]!.queued_evidence).toEqual([]);
+  });
+
   it('says who and when, and when a queued action was done offline', () => {
     expect(whoWhen({ by: null, at: null, client_at: null })).toBeNull();
     expect(whoWhen({ by: 'alice', at: '2026-01-01T10:00:00.000Z', client_at: null }, 'en-GB')).toMatch(
