@@ -144,7 +144,11 @@ function telemetryItems(model: FirmwareModel): Item[] {
   ];
 }
 
-/** Each command round trip, a range refusal where a param has a maximum, and an expired command. */
+/**
+ * Each command round trip, a range refusal where a param has a maximum, and an expired command.
+ * Refusals are the API's (it checks actions and params against the catalog, with the firmware's
+ * rule): the firmware's own refusal of what the API would never send is in its generated tests.
+ */
 function commandItems(commands: FirmwareModel['commands']): Item[] {
   const roundTrips: Item[] = [];
   for (const c of commands) {
@@ -165,13 +169,19 @@ function commandItems(commands: FirmwareModel['commands']): Item[] {
       roundTrips.push(
         item(
           `range-${slug(c.action)}`,
-          `${c.action} with ${p.name} ${Number(p.c_above)} comes back failed, naming the range ${p.range_text}`,
+          `${c.action} with ${p.name} ${Number(p.c_above)} is refused by the API (400, naming the range ${p.range_text}); nothing reaches the device`,
           'none',
         ),
       );
   }
   if (!commands.length)
-    roundTrips.push(item('unknown-action', 'A command comes back failed: this device takes no commands', 'none'));
+    roundTrips.push(
+      item(
+        'unknown-action',
+        'A command is refused by the API (400: the product declares none); nothing reaches the device',
+        'none',
+      ),
+    );
   roundTrips.push(
     item(
       'expired',
