@@ -6,7 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeScan, blocking } from '../helpers/axe.ts';
 import { launchChromium, screenshotPath } from '../helpers/browser.ts';
-import { spawnCli, stopCli, waitForSite } from '../helpers/cli.ts';
+import { startSite, stopCli } from '../helpers/cli.ts';
 import { requestJson } from '../helpers/http.ts';
 import { layoutProblems, PHONE } from '../helpers/phone.ts';
 import { freePort } from '../helpers/ports.ts';
@@ -66,7 +66,7 @@ interface Activity {
 
 describe('runbook runner offline on a phone: link and photo evidence, and the history', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetbook-e2e-rb-offline-'));
-  let proc: ReturnType<typeof spawnCli>;
+  let proc: ReturnType<typeof startSite>;
   let base: string;
   let browser: Browser;
   let token = '';
@@ -96,23 +96,16 @@ describe('runbook runner offline on a phone: link and photo evidence, and the hi
 
   beforeAll(async () => {
     const [port, mqttPort] = [await freePort(), await freePort()];
-    proc = spawnCli(
-      [
-        'start',
-        '--port',
-        String(port),
-        '--mqtt-port',
-        String(mqttPort),
-        '--data-dir',
-        dataDir,
-        '--demo',
-        '--no-simulate',
-      ],
-      { HOST: '127.0.0.1', LOG_LEVEL: 'warn', FLEETBOOK_BLOB_DIR: path.join(dataDir, 'blobs') },
-    );
-    base = await proc.ready;
-    await waitForSite(base);
-    const admin = /admin token (\S+)/.exec(proc.output())?.[1];
+    proc = startSite({
+      port,
+      mqttPort,
+      dataDir,
+      demo: 'quiet',
+      env: { FLEETBOOK_BLOB_DIR: path.join(dataDir, 'blobs') },
+    });
+    const site = await proc.site;
+    base = site.base;
+    const admin = site.admin;
     if (!admin) throw new Error(`no admin token in the banner:\n${proc.output()}`);
     const made = await requestJson(`${base}/api/v1/tokens`, {
       method: 'POST',
