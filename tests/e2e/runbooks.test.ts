@@ -7,7 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeScan, blocking, countByImpact } from '../helpers/axe.ts';
 import { launchChromium, screenshotPath } from '../helpers/browser.ts';
-import { spawnCli, stopCli, waitForSite } from '../helpers/cli.ts';
+import { startSite, stopCli } from '../helpers/cli.ts';
 import { freePort } from '../helpers/ports.ts';
 import { requestJson } from '../helpers/http.ts';
 
@@ -59,7 +59,7 @@ function png(w = 24, h = 16): Buffer {
 
 describe('runbook executions in the browser (two people, one execution)', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetbook-e2e-rb-'));
-  let proc: ReturnType<typeof spawnCli>;
+  let proc: ReturnType<typeof startSite>;
   let base: string;
   let browser: Browser;
   const tokens: Record<string, string> = {};
@@ -89,27 +89,16 @@ describe('runbook executions in the browser (two people, one execution)', () => 
 
   beforeAll(async () => {
     const [port, mqttPort] = [await freePort(), await freePort()];
-    proc = spawnCli(
-      [
-        'start',
-        '--port',
-        String(port),
-        '--mqtt-port',
-        String(mqttPort),
-        '--data-dir',
-        dataDir,
-        '--demo',
-        '--no-simulate',
-      ],
-      {
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-        FLEETBOOK_BLOB_DIR: path.join(dataDir, 'blobs'),
-      },
-    );
-    base = await proc.ready;
-    await waitForSite(base);
-    const admin = /admin token (\S+)/.exec(proc.output())?.[1];
+    proc = startSite({
+      port,
+      mqttPort,
+      dataDir,
+      demo: 'quiet',
+      env: { FLEETBOOK_BLOB_DIR: path.join(dataDir, 'blobs') },
+    });
+    const site = await proc.site;
+    base = site.base;
+    const admin = site.admin;
     if (!admin) throw new Error(`no admin token in the banner:\n${proc.output()}`);
     for (const name of ['alice', 'bob', 'lena']) {
       const res = await api(admin, 'POST', '/tokens', { name, role: 'operator' });
