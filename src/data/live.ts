@@ -3,8 +3,10 @@
 // subscriptions, reconnect with backoff, offline state and recovery, and a resync for each
 // subscriber whose topics became live without a cursor from before its REST read.
 // No DOM: fetch, AbortController and timers exist in Node too, so it is unit-testable.
+import { parseChangeEvent, type StreamRefusal } from '../../data-api/src/contracts/change-events.ts';
 import {
   liveSampleSchema,
+  streamReadySchema,
   topicMatches,
   type ChangeEventMessage,
   type LiveSample,
@@ -102,7 +104,23 @@ export interface LiveConnectionOptions {
   /** Wait this long after a subscription change before (re)connecting: one connect per page mount. */
   settleMs?: number;
   now?(): Date;
+  /**
+   * Told of each message refused by the contract, the first time its kind (event, type, field,
+   * reason) is seen: by default a console warning. Every refusal is counted (`refusals()`).
+   */
+  onRefused?(refusal: RefusedMessage): void;
 }
+
+/** A stream message the contract refused: dropped, never handed to the store or a widget. */
+export interface RefusedMessage extends StreamRefusal {
+  /** The SSE event name: change, surface, telemetry, ready. */
+  event: string;
+  /** The event id, when the message had a usable one. */
+  id: number | null;
+}
+
+/** How long refusals are gathered before the subscribers they concern re-read (one re-read per burst). */
+const RESYNC_COALESCE_MS = 250;
 
 type StateListener = (state: ConnectionState) => void;
 
@@ -119,6 +137,10 @@ export class LiveConnection {
   private attempt = 0;
   private union: string[] = [];
   private closed = false;
+  /** Refusals by kind (`event type field: reason`), and the subscribers waiting for a re-read because of them. */
+  private readonly refused = new Map<string, number>();
+  private readonly toResync = new Set<LiveHandler>();
+  private resyncTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly options: LiveConnectionOptions) {
     this.topics = new TopicSet((union) => {
@@ -172,6 +194,14 @@ export class LiveConnection {
   close(): void {
     this.closed = true;
     this.stop();
+    if (this.resyncTimer) clearTimeout(this.resyncTimer);
+    this.resyncTimer = null;
+    this.toResync.clear();
+  }
+
+  /** Messages the contract refused so far, by kind (`change device.updated payload.status: Invalid option…`). */
+  refusals(): ReadonlyMap<string, number> {
+    return this.refused;
   }
 
   private set(patch: Partial<ConnectionState>): void {
@@ -282,14 +312,15 @@ export class LiveConnection {
   private dispatch(msg: SseMessage, stream: StreamInfo): void {
     switch (msg.event) {
       case 'ready': {
-        const lastId = safeParse<{ last_event_id?: number }>(msg.data)?.last_event_id;
+        const ready = streamReadySchema.safeParse(parseJson(msg.data));
+        if (!ready.success) this.refuse(msg, null, issueOf(ready.error.issues, null));
         const recovered = this.state.status === 'offline';
         this.attempt = 0;
         this.set({
           status: 'online',
           offlineSince: null,
           error: null,
-          lastEventId: typeof lastId === 'number' ? lastId : this.state.lastEventId,
+          lastEventId: ready.success ? ready.data.last_event_id : this.state.lastEventId,
           epoch: recovered ? this.state.epoch + 1 : this.state.epoch,
         });
         this.current = stream;
@@ -302,16 +333,30 @@ export class LiveConnection {
         return;
       case 'change':
       case 'surface': {
-        const event = safeParse<ChangeEventMessage>(msg.data);
-        if (!event || typeof event.id !== 'number' || !event.subject) return;
+        const raw = parseJson(msg.data);
+        const parsed = raw === undefined ? null : parseChangeEvent(raw);
+        if (!parsed?.success) {
+          // Dropped. Its id (the SSE id) still moves the cursor: a replay would bring the same bytes.
+          const id = msg.id !== undefined && /^\d+$/.test(msg.id) ? Number(msg.id) : null;
+          if (id !== null && (this.state.lastEventId === null || id > this.state.lastEventId))
+            this.set({ lastEventId: id });
+          const refusal = parsed ? parsed.refusal : { type: null, field: '(the message)', reason: 'not JSON' };
+          this.refuse(msg, id, refusal, raw);
+          return;
+        }
+        const event = parsed.data;
         if (this.state.lastEventId === null || event.id > this.state.lastEventId) this.set({ lastEventId: event.id });
         this.options.store?.apply(event);
         for (const h of [...this.handlers.keys()]) if (h.onChange && topicMatches(h.topics, event)) h.onChange(event);
         return;
       }
       case 'telemetry': {
-        const parsed = liveSampleSchema.safeParse(safeParse(msg.data));
-        if (!parsed.success) return;
+        const parsed = liveSampleSchema.safeParse(parseJson(msg.data));
+        if (!parsed.success) {
+          // A sample is not state: dropping one leaves nothing to re-read (the range's next read has it).
+          this.refuse(msg, null, issueOf(parsed.error.issues, 'telemetry.sample'));
+          return;
+        }
         const sample = parsed.data;
         const asEvent = {
           type: 'telemetry.sample',
@@ -324,6 +369,31 @@ export class LiveConnection {
       }
       default:
     }
+  }
+
+  /**
+   * A message the contract refused: dropped, counted, logged the first time its kind is seen.
+   * A change event that cannot be read may have changed what a subscriber shows, so each
+   * subscriber it may concern (by its envelope; every subscriber when that is unreadable too)
+   * re-reads by REST, as after a reconnect: once per burst, keeping its data until the answer.
+   */
+  private refuse(msg: SseMessage, id: number | null, refusal: StreamRefusal, raw?: unknown): void {
+    const r: RefusedMessage = { ...refusal, event: msg.event, id };
+    const kind = `${r.event} ${r.type ?? '?'} ${r.field}: ${r.reason}`;
+    const seen = this.refused.get(kind) ?? 0;
+    this.refused.set(kind, seen + 1);
+    if (seen === 0) (this.options.onRefused ?? warnRefused)(r);
+    if (msg.event !== 'change' && msg.event !== 'surface') return;
+    const about = envelopeOf(raw);
+    for (const h of this.handlers.keys())
+      if (h.onResync && (!about || topicMatches(h.topics, about))) this.toResync.add(h);
+    if (this.resyncTimer || this.toResync.size === 0) return;
+    this.resyncTimer = setTimeout(() => {
+      this.resyncTimer = null;
+      const due = [...this.toResync];
+      this.toResync.clear();
+      for (const h of due) if (this.handlers.has(h)) h.onResync?.();
+    }, RESYNC_COALESCE_MS);
   }
 
   /**
@@ -343,10 +413,43 @@ export class LiveConnection {
   }
 }
 
-function safeParse<T>(text: string): T | null {
+/** The message's JSON, or undefined when it is not JSON (the contract then refuses it). */
+function parseJson(text: string): unknown {
   try {
-    return JSON.parse(text) as T;
+    return JSON.parse(text) as unknown;
   } catch {
-    return null;
+    return undefined;
   }
+}
+
+function issueOf(
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+  type: string | null,
+): StreamRefusal {
+  const issue = issues[0];
+  return {
+    type,
+    field: issue && issue.path.length ? issue.path.map(String).join('.') : '(the message)',
+    reason: issue?.message ?? 'invalid',
+  };
+}
+
+function warnRefused(r: RefusedMessage): void {
+  console.warn(
+    `fleetbook: dropped a stream message the contract refuses (event: ${r.event}${r.type ? `, type ${r.type}` : ''}${
+      r.id !== null ? `, id ${r.id}` : ''
+    }): ${r.field}: ${r.reason}. Counted by kind; further ones of this kind are not logged.`,
+  );
+}
+
+/** Whom a refused event concerns, when its envelope says so (else null: it may concern anyone). */
+function envelopeOf(
+  raw: unknown,
+): { type: string; subject: { type: string; id: string }; site_id: string | null } | null {
+  if (!raw || typeof raw !== 'object') return null;
+  const { type, subject, site_id } = raw as Record<string, unknown>;
+  if (typeof type !== 'string' || !subject || typeof subject !== 'object') return null;
+  const { type: st, id } = subject as Record<string, unknown>;
+  if (typeof st !== 'string' || typeof id !== 'string') return null;
+  return { type, subject: { type: st, id }, site_id: typeof site_id === 'string' ? site_id : null };
 }

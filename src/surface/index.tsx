@@ -2,9 +2,9 @@ import React, { useCallback, useEffect, useMemo, useRef, useState, type ReactNod
 import BrowserOnly from '@docusaurus/BrowserOnly';
 import {
   a2uiMessagesSchema,
+  surfaceEventPayloadSchema,
   surfaceResponseSchema,
   type A2uiMessage,
-  type SurfaceEventPayload,
 } from '../../data-api/src/contracts/surfaces.ts';
 import { useLiveResource, useLiveTopics } from '../data/useLive.ts';
 import { useDataClient } from '../data/useResource.ts';
@@ -86,7 +86,14 @@ function LiveSurface({ name, params, site, testId }: SurfaceProps & { testId: st
     onResync: res.reload,
     onChange: (e) => {
       if (e.type !== 'surface.updated') return;
-      const payload = e.payload as unknown as SurfaceEventPayload;
+      // The connection parsed it already (contracts/change-events.ts); this parse only gives it
+      // its type here, and a payload of another shape re-reads the surface instead of drawing it.
+      const parsed = surfaceEventPayloadSchema.safeParse(e.payload);
+      if (!parsed.success) {
+        res.reload();
+        return;
+      }
+      const payload = parsed.data;
       if (payload.kind === 'definition') {
         res.reload();
         return;

@@ -2,6 +2,7 @@
 // backoff and Last-Event-ID, offline state, recovery) against a scripted fetch: no DOM,
 // no server. Each "server" is a ReadableStream the test writes SSE text into.
 import { afterEach, describe, expect, it } from 'vitest';
+import { deviceSchema } from '../../data-api/src/contracts/registry.ts';
 import { LiveConnection } from '../../src/data/live.ts';
 import { EntityStore } from '../../src/data/store.ts';
 
@@ -69,6 +70,32 @@ const changeEvent = (
 ) =>
   `id: ${id}\nevent: change\ndata: ${JSON.stringify({ id, at: new Date().toISOString(), type, subject, site_id: null, payload })}\n\n`;
 
+/** A Device in the registry contract's shape (contracts/registry.ts deviceSchema). */
+const contractDevice = (id: string, patch: Record<string, unknown> = {}) =>
+  deviceSchema.parse({
+    id,
+    deployment_id: null,
+    site_id: null,
+    customer_id: null,
+    product_code: 'pump-ctl',
+    product_version: null,
+    role: 'sensor',
+    serial: null,
+    name: id,
+    status: 'up',
+    last_seen: null,
+    desired_state: {},
+    desired_version: 0,
+    observed_state: {},
+    external_refs: {},
+    heartbeat_interval_s: 60,
+    tags: [],
+    secrets_set: [],
+    created_at: '2026-01-01T00:00:00.000Z',
+    updated_at: '2026-01-01T00:00:00.000Z',
+    ...patch,
+  });
+
 let conn: LiveConnection | null = null;
 afterEach(() => conn?.close());
 
@@ -96,15 +123,18 @@ describe('live connection', () => {
     f.calls[0]!.write('retry: 2000\n\nevent: ready\ndata: {"last_event_id":41}\n\n');
     await until(() => conn!.getState().status === 'online');
     expect(conn.getState().lastEventId).toBe(41);
+    // device.updated carries the Device as the registry's contract has it (contracts/change-events.ts).
     f.calls[0]!.write(
       changeEvent(
         42,
         'device.updated',
         { type: 'device', id: 'dev_a' },
-        { id: 'dev_a', name: 'renamed', updated_at: '2026-01-02T00:00:00.000Z' },
+        contractDevice('dev_a', { name: 'renamed', updated_at: '2026-01-02T00:00:00.000Z' }),
       ),
     );
-    f.calls[0]!.write(changeEvent(43, 'device.updated', { type: 'device', id: 'dev_b' }, { id: 'dev_b', name: 'b' }));
+    f.calls[0]!.write(
+      changeEvent(43, 'device.updated', { type: 'device', id: 'dev_b' }, contractDevice('dev_b', { name: 'b' })),
+    );
     await until(() => conn!.getState().lastEventId === 43);
     expect(seen).toEqual(['a:device.updated']);
     expect(store.get('device', 'dev_a')!.name).toBe('renamed');

@@ -26,7 +26,11 @@ export const liveSampleSchema = z.object({
   metrics: z.record(z.string(), z.number()),
 });
 
+/** `event: ready`: the stream is live; `last_event_id` is where it stands (what it replayed up to, or the newest). */
+export const streamReadySchema = z.object({ last_event_id: z.number().int().min(0) });
+
 export type ChangeEventMessage = z.infer<typeof changeEventSchema>;
+export type StreamReady = z.infer<typeof streamReadySchema>;
 export type LiveSample = z.infer<typeof liveSampleSchema>;
 
 /**

@@ -1,3 +1,4 @@
+import type { DeviceHealthChangedPayload } from '../../contracts/change-events.ts';
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { DEVICE_DOWN_RULE, deviceDownKey, openAlert } from '../alerts/service.ts';
@@ -104,7 +105,12 @@ export async function sweepDown(db: Kysely<Database>, watchingSince: Date | null
           subject: { type: 'device', id: d.id },
           customerId: d.customer_id,
           siteId: d.site_id,
-          payload: { device_id: d.id, status: 'down', previous: d.previous, last_seen: lastSeen },
+          payload: {
+            device_id: d.id,
+            status: 'down',
+            previous: d.previous,
+            last_seen: lastSeen,
+          } satisfies DeviceHealthChangedPayload,
         });
       }
       return down;

@@ -1,6 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import fp from 'fastify-plugin';
-import { streamQuerySchema, type ChangeEventMessage, type LiveSample } from '../../contracts/stream.ts';
+import {
+  streamQuerySchema,
+  type ChangeEventMessage,
+  type LiveSample,
+  type StreamReady,
+} from '../../contracts/stream.ts';
 import { StreamHub, type StreamClient } from './hub.ts';
 
 declare module 'fastify' {
@@ -121,7 +126,7 @@ export const streamRoutes: FastifyPluginAsyncZod = async (app) => {
       const queued = pending;
       pending = null;
       for (const flush of queued) flush();
-      res.write(`event: ready\ndata: ${JSON.stringify({ last_event_id: replayed })}\n\n`);
+      res.write(`event: ready\ndata: ${JSON.stringify({ last_event_id: replayed } satisfies StreamReady)}\n\n`);
     },
   );
 };

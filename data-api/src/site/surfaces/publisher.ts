@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { emitChange } from '../../kernel/changes/service.ts';
-import type { SurfaceEventPayload } from '../../contracts/surfaces.ts';
+import { surfaceEventPayloadSchema, type SurfaceEventPayload } from '../../contracts/surfaces.ts';
 import type { ChangeEventMessage } from '../../contracts/stream.ts';
 import type { Database } from '../../kernel/db/index.ts';
 import type { StreamHub } from '../../kernel/stream/hub.ts';
@@ -129,7 +129,7 @@ export class SurfacePublisher {
         type: 'surface.updated',
         subject: { type: 'surface', id: w.surfaceId },
         customerId: w.customerId,
-        payload: payload as unknown as Record<string, unknown>,
+        payload: surfaceEventPayloadSchema.parse(payload),
       });
     }
   }

@@ -10,6 +10,7 @@ import {
   FLEETBOOK_CATALOG_ID,
   SURFACE_ACTIONS,
   surfaceDefinitionSchema,
+  surfaceEventPayloadSchema,
   surfaceKey,
   type A2uiActionMessage,
   type A2uiMessage,
@@ -208,7 +209,7 @@ async function announceDefinition(db: Db, name: string): Promise<void> {
     type: 'surface.updated',
     subject: { type: 'surface', id: name },
     customerId: null,
-    payload: payload as unknown as Record<string, unknown>,
+    payload: surfaceEventPayloadSchema.parse(payload),
   });
 }
 

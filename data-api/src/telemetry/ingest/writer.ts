@@ -1,3 +1,4 @@
+import type { DeviceHealthChangedPayload } from '../../contracts/change-events.ts';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { deviceDownKey, resolveAlertsByKey } from '../../health/alerts/service.ts';
 import { emitChanges } from '../../kernel/changes/service.ts';
@@ -561,7 +562,7 @@ async function updateDevices(
         status: 'up',
         previous: r.old_status,
         last_seen: iso(r.last_seen),
-      },
+      } satisfies DeviceHealthChangedPayload,
     })),
   );
   return { cameUp: up.map((r) => r.id), rows: updated.rows };
