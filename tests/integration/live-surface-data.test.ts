@@ -8,7 +8,7 @@ import {
 import type { WorkItem } from '../../data-api/src/contracts/work-items.ts';
 import { createToken } from '../../data-api/src/kernel/auth/service.ts';
 import { DataClient } from '../../src/data/client.ts';
-import type { LiveConnection, LiveCursor } from '../../src/data/live.ts';
+import type { LiveConnection, LiveCursor, RefusedMessage } from '../../src/data/live.ts';
 import { pageConnection } from '../helpers/live-page.ts';
 import { pollPath } from '../../src/data/poll.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
@@ -45,8 +45,11 @@ describe('live surface data against the real API', () => {
     await call('POST', '/customers', { id: 'cus_ls', name: 'Live Surface Farms' });
     await call('POST', '/sites', { id: 'site_ls1', customer_id: 'cus_ls', name: 'Live surface site' });
   });
+  /** Stream messages the page's connection refused: the API's own events must all parse (contracts/change-events.ts). */
+  const refused: RefusedMessage[] = [];
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c();
+    expect(refused.splice(0)).toEqual([]);
   });
   afterAll(async () => t?.close());
 
@@ -73,7 +76,7 @@ describe('live surface data against the real API', () => {
     )?.id ?? 0;
 
   const connection = () => {
-    const conn = pageConnection(base, viewer);
+    const conn = pageConnection(base, viewer, { onRefused: (r) => refused.push(r) });
     cleanups.push(() => conn.close());
     return conn;
   };

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { workItemPageSchema, type WorkItem } from '../../data-api/src/contracts/work-items.ts';
 import { createToken } from '../../data-api/src/kernel/auth/service.ts';
 import { DataClient } from '../../src/data/client.ts';
-import type { LiveConnection, LiveConnectionOptions } from '../../src/data/live.ts';
+import type { LiveConnection, LiveConnectionOptions, RefusedMessage } from '../../src/data/live.ts';
 import { pageConnection } from '../helpers/live-page.ts';
 import { pollPath } from '../../src/data/poll.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
@@ -29,8 +29,11 @@ describe('live widget data against the real API', () => {
     viewer = (await createToken(t.ctx.db, { name: 'viewer', role: 'viewer' })).token;
     admin = (await createToken(t.ctx.db, { name: 'admin', role: 'admin' })).token;
   });
+  /** Stream messages the page's connection refused: the API's own events must all parse (contracts/change-events.ts). */
+  const refused: RefusedMessage[] = [];
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c();
+    expect(refused.splice(0)).toEqual([]);
   });
   afterAll(async () => t?.close());
 
@@ -53,7 +56,7 @@ describe('live widget data against the real API', () => {
     more: Partial<LiveConnectionOptions> & { streamBase?: string } = {},
   ) => {
     const { streamBase = base, ...options } = more;
-    const conn = pageConnection(streamBase, viewer, { fetch: fetchFn, ...options });
+    const conn = pageConnection(streamBase, viewer, { fetch: fetchFn, onRefused: (r) => refused.push(r), ...options });
     cleanups.push(() => conn.close());
     return conn;
   };
