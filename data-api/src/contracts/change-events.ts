@@ -19,6 +19,11 @@ export const deviceHealthChangedPayloadSchema = z.looseObject({
 });
 export type DeviceHealthChangedPayload = z.infer<typeof deviceHealthChangedPayloadSchema>;
 
+/** `alert.*`: the alert as it is now. */
+export const alertChangePayloadSchema = z.looseObject({ alert: alertSchema });
+/** `command.*`: the command as it is now. */
+export const commandChangePayloadSchema = z.looseObject({ command: commandSchema });
+
 /** `handbook.built`: a new build of the site is served (the page offers a reload). */
 export const handbookBuiltPayloadSchema = z.looseObject({
   build_id: z.string().nullable(),
@@ -41,8 +46,8 @@ export const changePayloadSchemas: Readonly<Record<string, z.ZodType<Record<stri
   'device.health_changed': deviceHealthChangedPayloadSchema,
   'deployment.created': deploymentSchema,
   'deployment.updated': deploymentSchema,
-  'alert.*': z.looseObject({ alert: alertSchema }),
-  'command.*': z.looseObject({ command: commandSchema }),
+  'alert.*': alertChangePayloadSchema,
+  'command.*': commandChangePayloadSchema,
   [`${WORK_ITEM_SUBJECT}.deleted`]: z.looseObject({ id: z.string() }),
   [`${WORK_ITEM_SUBJECT}.*`]: z.looseObject({ [WORK_ITEM_SUBJECT]: workItemSchema }),
   'execution.*': executionChangePayloadSchema,

@@ -13,7 +13,7 @@ export function NewBuildBanner(): ReactNode {
   const [newer, setNewer] = useState<string | null>(null);
   useLiveTopics(['handbook'], {
     onChange: (e) => {
-      const id = (e.payload as { build_id?: unknown }).build_id;
+      const id = e.payload.build_id;
       if (e.type === 'handbook.built' && typeof id === 'string' && id !== pageBuild) setNewer(id);
     },
   });

@@ -1,5 +1,6 @@
 import React, { useState, type ReactNode } from 'react';
-import { alertPage, type Alert } from '../../../data-api/src/contracts/alerts.ts';
+import { alertPage } from '../../../data-api/src/contracts/alerts.ts';
+import { alertChangePayloadSchema } from '../../../data-api/src/contracts/change-events.ts';
 import { deviceSchema, type Device } from '../../../data-api/src/contracts/registry.ts';
 import { useLiveResource, useLiveRows, useLiveTopics } from '../../data/useLive.ts';
 import { firmwareOf } from '../DeviceTable/index.tsx';
@@ -30,7 +31,9 @@ export function DeviceHealth({ device, metrics }: DeviceHealthProps): ReactNode 
     alertPage,
     {
       topics: [`alert`],
-      refetchOn: (e) => e.type.startsWith('alert.') && (e.payload as { alert?: Alert }).alert?.subject.id === device,
+      // The connection parsed the payload already; this parse types it (alert events are rare).
+      refetchOn: (e) =>
+        e.type.startsWith('alert.') && alertChangePayloadSchema.safeParse(e.payload).data?.alert.subject.id === device,
       missingIsUnavailable: true,
     },
   );

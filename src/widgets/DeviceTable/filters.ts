@@ -51,7 +51,7 @@ export function movesDevicePage(filters: DeviceFilters, e: ChangeEventMessage): 
       if (filters.site && e.site_id !== null && e.site_id !== filters.site) return false;
       if (sortKey === 'status') return true;
       if (!filters.status) return false;
-      const { status, previous } = e.payload as { status?: unknown; previous?: unknown };
+      const { status, previous } = e.payload;
       return typeof status !== 'string' || status === filters.status || previous === filters.status;
     }
     case 'device.updated':

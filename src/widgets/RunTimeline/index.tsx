@@ -24,7 +24,7 @@ export interface RunTimelineProps {
 const touches = (e: ChangeEventMessage, run?: string, project?: string) =>
   e.type.startsWith('automation') &&
   (!run || e.subject.id === run) &&
-  (!project || (e.payload as { project?: string }).project === project || !run);
+  (!project || e.payload.project === project || !run);
 
 function Timeline({ run }: { run: RunView }): ReactNode {
   const actions = actionStates(run.timeline);
