@@ -1,6 +1,7 @@
 import React, { useState, type ReactNode } from 'react';
 import clsx from 'clsx';
 import Link from '@docusaurus/Link';
+import { executionChangeOf } from '../../data-api/src/contracts/change-events.ts';
 import { executionSummaryPage } from '../../data-api/src/contracts/executions.ts';
 import { useLiveResource } from '../data/useLive.ts';
 import { FleetLink } from '../widgets/shared/FleetLink.tsx';
@@ -42,9 +43,10 @@ export function ExecutionList({
   if (cursor) q.set('cursor', cursor);
   const res = useLiveResource(`/runbook-executions?${q.toString()}`, executionSummaryPage, {
     topics: ['execution'],
-    refetchOn: (e) =>
-      e.type.startsWith('execution.') &&
-      (!deploymentId || (e.payload as { deployment_id?: string }).deployment_id === deploymentId),
+    refetchOn: (e) => {
+      const change = executionChangeOf(e);
+      return !!change && (!deploymentId || change.deployment_id === deploymentId);
+    },
     missingIsUnavailable: true,
   });
   const items = res.data?.items ?? [];

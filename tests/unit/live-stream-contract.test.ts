@@ -5,7 +5,8 @@
 // REST, as after a reconnect. Real LiveConnection and EntityStore over a scripted SSE stream;
 // the events are the API's, in the contract's shape (surfaces as the publisher emits them).
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { parseChangeEvent } from '../../data-api/src/contracts/change-events.ts';
+import { executionChangeOf, parseChangeEvent } from '../../data-api/src/contracts/change-events.ts';
+import type { ChangeEventMessage } from '../../data-api/src/contracts/stream.ts';
 import { deviceSchema } from '../../data-api/src/contracts/registry.ts';
 import { surfaceEventPayloadSchema } from '../../data-api/src/contracts/surfaces.ts';
 import { LiveConnection, type RefusedMessage } from '../../src/data/live.ts';
@@ -215,6 +216,36 @@ describe('parseChangeEvent (contracts/change-events.ts)', () => {
     expect(bad.success ? null : bad.refusal.field).toMatch(/^payload\.alert\./);
     const other = parseChangeEvent({ ...base, type: 'silence.created', payload: { anything: 1 } });
     expect(other.success).toBe(true);
+  });
+
+  it('executionChangeOf types an execution event for the widgets that re-read on one, and is null for any other', () => {
+    const at = '2026-12-07T12:00:00.000Z';
+    const payload = {
+      execution_id: 'run_01HZX5Q8J9K2M3N4P5Q6R7S8T9',
+      deployment_id: 'dep_farm-north-gw',
+      runbook_id: 'rb-lorawan-gateway-install',
+      state: 'in_progress',
+      version: 3,
+      progress: { checked: 2, total: 9 },
+      current_gate: 'power',
+      by: 'alice',
+      at,
+    };
+    const event = (type: string, p: unknown) =>
+      ({
+        id: 1,
+        at,
+        type,
+        subject: { type: 'execution', id: payload.execution_id },
+        site_id: null,
+        payload: p,
+      }) as ChangeEventMessage;
+    expect(executionChangeOf(event('execution.item_checked', payload))).toMatchObject({
+      deployment_id: 'dep_farm-north-gw',
+      runbook_id: 'rb-lorawan-gateway-install',
+    });
+    expect(executionChangeOf(event('alert.opened', payload))).toBeNull();
+    expect(executionChangeOf(event('execution.item_checked', { ...payload, deployment_id: 7 }))).toBeNull();
   });
 
   it('costs little per event (the stream carries thousands a second): logged for the record', () => {

@@ -4,7 +4,7 @@
 import * as z from 'zod';
 import { alertSchema } from './alerts.ts';
 import { commandSchema } from './commands.ts';
-import { executionChangePayloadSchema } from './executions.ts';
+import { executionChangePayloadSchema, type ExecutionChangePayload } from './executions.ts';
 import { DEVICE_STATUSES, deploymentSchema, deviceSchema } from './registry.ts';
 import { changeEventSchema, type ChangeEventMessage } from './stream.ts';
 import { surfaceEventPayloadSchema } from './surfaces.ts';
@@ -23,6 +23,13 @@ export type DeviceHealthChangedPayload = z.infer<typeof deviceHealthChangedPaylo
 export const alertChangePayloadSchema = z.looseObject({ alert: alertSchema });
 /** `command.*`: the command as it is now. */
 export const commandChangePayloadSchema = z.looseObject({ command: commandSchema });
+
+/**
+ * An `execution.*` event's payload, typed, or null for any other event (the connection parsed it
+ * already; this parse gives its type to a widget deciding whether to re-read).
+ */
+export const executionChangeOf = (e: ChangeEventMessage): ExecutionChangePayload | null =>
+  e.type.startsWith('execution.') ? (executionChangePayloadSchema.safeParse(e.payload).data ?? null) : null;
 
 /** `handbook.built`: a new build of the site is served (the page offers a reload). */
 export const handbookBuiltPayloadSchema = z.looseObject({
