@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { deflateSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeScan, blocking } from '../helpers/axe.ts';
@@ -10,6 +9,7 @@ import { startSite, stopCli } from '../helpers/cli.ts';
 import { requestJson } from '../helpers/http.ts';
 import { layoutProblems, PHONE } from '../helpers/phone.ts';
 import { freePort } from '../helpers/ports.ts';
+import { png } from '../helpers/png.ts';
 
 // runbooks.md "Execution in the browser", for a field engineer on a phone in a basement:
 // - offline, a pasted link counts as the item's evidence, so the item can be ticked; back online
@@ -21,40 +21,6 @@ const RB = 'rb-rfid-station-setup';
 const LINK_ITEM = 'station-up';
 const LINK_TEXT = 'The station reports up in fleetbook';
 const PHOTO_ITEM = 'portal-photo';
-
-function png(w = 32, h = 20): Buffer {
-  const crc32 = (buf: Buffer) => {
-    let c = ~0;
-    for (const b of buf) {
-      c ^= b;
-      for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
-    }
-    return ~c >>> 0;
-  };
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const out = Buffer.alloc(12 + data.length);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc32(body), 8 + data.length);
-    return out;
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  const rows: number[] = [];
-  for (let y = 0; y < h; y++) {
-    rows.push(0);
-    for (let x = 0; x < w; x++) rows.push(x * 7, y * 12, 90);
-  }
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.from(rows))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
 
 interface Activity {
   id: number;
@@ -182,7 +148,7 @@ describe('runbook runner offline on a phone: link and photo evidence, and the hi
   });
 
   it('offline, a picked photo is shown at once, marked waiting to upload; back online it is stored and ticks the item', async () => {
-    const bytes = png();
+    const bytes = png(32, 20);
     await phone.context.setOffline(false);
     await expect.poll(pending, { timeout: 10_000 }).toBe('0');
     await phone.context.setOffline(true);

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { deflateSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeScan, blocking, countByImpact } from '../helpers/axe.ts';
@@ -10,6 +9,7 @@ import { launchChromium, screenshotPath } from '../helpers/browser.ts';
 import { startSite, stopCli } from '../helpers/cli.ts';
 import { freePort } from '../helpers/ports.ts';
 import { requestJson } from '../helpers/http.ts';
+import { png } from '../helpers/png.ts';
 
 // runbooks.md "Execution in the browser", as people use it: `fleetbook start --demo` spawned
 // as a user would, two (three) people in separate browser contexts on the same execution.
@@ -22,40 +22,6 @@ import { requestJson } from '../helpers/http.ts';
 
 const RB = 'rb-practice-first-execution';
 const DEPLOYMENT = 'dep_farm-north-1';
-
-function png(w = 24, h = 16): Buffer {
-  const crc32 = (buf: Buffer) => {
-    let c = ~0;
-    for (const b of buf) {
-      c ^= b;
-      for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
-    }
-    return ~c >>> 0;
-  };
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const out = Buffer.alloc(12 + data.length);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc32(body), 8 + data.length);
-    return out;
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  const rows: number[] = [];
-  for (let y = 0; y < h; y++) {
-    rows.push(0);
-    for (let x = 0; x < w; x++) rows.push(x * 10, y * 15, 200);
-  }
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.from(rows))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
 
 describe('runbook executions in the browser (two people, one execution)', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetbook-e2e-rb-'));

@@ -3,13 +3,13 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { deflateSync } from 'node:zlib';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Execution, ItemActionResult } from '../../data-api/src/contracts/executions.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { bearer, client, must, type Client } from '../helpers/registry.ts';
 import { openSse } from '../helpers/sse.ts';
+import { png } from '../helpers/png.ts';
 
 // runbooks.md "Execution in the browser" and contracts.md `/api/v1/runbook-executions…`:
 // start for a deployment with a snapshot of the gates; tick / untick / value / note /
@@ -19,37 +19,6 @@ import { openSse } from '../helpers/sse.ts';
 // Runs against PGlite + aedes, and against PostgreSQL + Mosquitto with TEST_DATABASE_URL.
 
 const RB = 'rb-practice-first-execution';
-
-/** A real 2×2 PNG (so the bytes are a photo by their content, not by their name). */
-function png(): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([len, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(2, 0);
-  ihdr.writeUInt32BE(2, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  const raw = Buffer.from([0, 255, 0, 0, 0, 255, 0, 0, 0, 0, 255, 255, 255, 255]);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
-function crc32(buf: Buffer): number {
-  let c = ~0;
-  for (const b of buf) {
-    c ^= b;
-    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
-  }
-  return ~c >>> 0;
-}
 
 describe('runbook executions API', () => {
   let t: TestApp;
