@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../../data-api/src/kernel/auth/service.ts';
 import { fleetOverview } from '../../data-api/surfaces/fleet-overview.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { requestJson } from '../helpers/http.ts';
 import { openSse, type SseEvent } from '../helpers/sse.ts';
 
 // contracts.md: a customer-scoped token "sees and changes only that customer's sites,
@@ -16,29 +17,15 @@ describe('surfaces under tenancy: REST and live updateDataModel over SSE', () =>
   let base: string;
   const tok: Record<'admin' | 'all' | 'a' | 'b', string> = { admin: '', all: '', a: '', b: '' };
 
-  const call = async (method: string, path: string, token: string, body?: unknown) => {
-    const res = await fetch(`${base}/api/v1${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-    return res.status === 204 ? null : res.json();
-  };
   /** A call whose answer may be an error: its status and body. */
   const raw = async (method: string, path: string, token: string, body?: unknown) => {
-    const res = await fetch(`${base}/api/v1${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as unknown };
+    const res = await requestJson(`${base}/api/v1${path}`, { method, token, body });
+    return { status: res.status, body: res.body as unknown };
+  };
+  const call = async (method: string, path: string, token: string, body?: unknown) => {
+    const res = await requestJson(`${base}/api/v1${path}`, { method, token, body });
+    if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
   };
   /** The data model a surface GET or a `surface` event carries. */
   const modelOf = (messages: Array<{ updateDataModel?: { value: Record<string, unknown> } }>) =>
