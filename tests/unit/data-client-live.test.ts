@@ -2,7 +2,7 @@
 // backoff and Last-Event-ID, offline state, recovery) against a scripted fetch: no DOM,
 // no server. Each "server" is a ReadableStream the test writes SSE text into.
 import { afterEach, describe, expect, it } from 'vitest';
-import { deviceSchema } from '../../data-api/src/contracts/registry.ts';
+import { contractDevice } from '../helpers/contract-fixtures.ts';
 import { LiveConnection } from '../../src/data/live.ts';
 import { EntityStore } from '../../src/data/store.ts';
 
@@ -69,32 +69,6 @@ const changeEvent = (
   payload: Record<string, unknown>,
 ) =>
   `id: ${id}\nevent: change\ndata: ${JSON.stringify({ id, at: new Date().toISOString(), type, subject, site_id: null, payload })}\n\n`;
-
-/** A Device in the registry contract's shape (contracts/registry.ts deviceSchema). */
-const contractDevice = (id: string, patch: Record<string, unknown> = {}) =>
-  deviceSchema.parse({
-    id,
-    deployment_id: null,
-    site_id: null,
-    customer_id: null,
-    product_code: 'pump-ctl',
-    product_version: null,
-    role: 'sensor',
-    serial: null,
-    name: id,
-    status: 'up',
-    last_seen: null,
-    desired_state: {},
-    desired_version: 0,
-    observed_state: {},
-    external_refs: {},
-    heartbeat_interval_s: 60,
-    tags: [],
-    secrets_set: [],
-    created_at: '2026-01-01T00:00:00.000Z',
-    updated_at: '2026-01-01T00:00:00.000Z',
-    ...patch,
-  });
 
 let conn: LiveConnection | null = null;
 afterEach(() => conn?.close());

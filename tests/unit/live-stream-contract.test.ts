@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { executionChangeOf, parseChangeEvent } from '../../data-api/src/contracts/change-events.ts';
 import type { ChangeEventMessage } from '../../data-api/src/contracts/stream.ts';
-import { deviceSchema } from '../../data-api/src/contracts/registry.ts';
+import { contractDevice } from '../helpers/contract-fixtures.ts';
 import { surfaceEventPayloadSchema } from '../../data-api/src/contracts/surfaces.ts';
 import { LiveConnection, type RefusedMessage } from '../../src/data/live.ts';
 import { EntityStore } from '../../src/data/store.ts';
@@ -46,25 +46,11 @@ const message = (event: string, id: number, body: Record<string, unknown>) =>
   `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify({ id, at: '2026-12-07T12:00:00.000Z', site_id: SITE, ...body })}\n\n`;
 const health = (id: number, payload: Record<string, unknown>) =>
   message('change', id, { type: 'device.health_changed', subject: { type: 'device', id: DEV }, payload });
-const device = deviceSchema.parse({
-  id: DEV,
-  deployment_id: null,
+const device = contractDevice(DEV, {
   site_id: SITE,
-  customer_id: null,
-  product_code: 'pump-ctl',
   product_version: '1.4.2',
-  role: 'sensor',
-  serial: null,
   name: 'Pump 1',
-  status: 'up',
   last_seen: '2026-12-07T11:59:00.000Z',
-  desired_state: {},
-  desired_version: 0,
-  observed_state: {},
-  external_refs: {},
-  heartbeat_interval_s: 60,
-  tags: [],
-  secrets_set: [],
   created_at: '2026-12-01T00:00:00.000Z',
   updated_at: '2026-12-07T11:00:00.000Z',
 });
