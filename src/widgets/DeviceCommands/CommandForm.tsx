@@ -1,12 +1,10 @@
 import React, { useId, useState, type FormEvent, type ReactNode } from 'react';
 import type { CatalogCommand, CommandParam } from '../../../data-api/src/contracts/catalog.ts';
 import {
-  commandFor,
   commandParamIssues,
   paramMaxLength,
   paramRangeText,
   paramRequired,
-  type CommandTarget,
 } from '../../../data-api/src/contracts/command-params.ts';
 import { commandSchema, type Command } from '../../../data-api/src/contracts/commands.ts';
 import { ApiRequestError } from '../../data/client.ts';
@@ -31,10 +29,7 @@ const initial = (params: readonly CommandParam[]): FieldValues =>
 
 interface CommandFormProps {
   device: string;
-  /** The device's product and version, which `commands` are checked against. */
-  target: CommandTarget;
-  /** Every command the product declares (with `since`). */
-  commands: readonly CatalogCommand[];
+  /** A command the device takes (DeviceCommands lists those of its version: `commandsForVersion`). */
   command: CatalogCommand;
   onSent(command: Command): void;
 }
@@ -50,11 +45,11 @@ function refusal(err: unknown): { fields: Record<string, string> } | { problem: 
 
 /**
  * One command of the product: a field a param (number, integer, boolean or string, with its unit
- * and range), checked in the browser with the API's own rules (contracts/command-params.ts: the
- * device takes the action, `commandFor`, and the params fit, `commandParamIssues`) before anything
- * is sent; a refusal of the API's lands on the field it names.
+ * and range), checked in the browser with the API's own rule (contracts/command-params.ts) before
+ * anything is sent; a refusal of the API's lands on the field it names, or above the form (an
+ * action the catalog no longer declares for the device).
  */
-export function CommandForm({ device, target, commands, command, onSent }: CommandFormProps): ReactNode {
+export function CommandForm({ device, command, onSent }: CommandFormProps): ReactNode {
   const client = useDataClient();
   const id = useId();
   const declared = command.params ?? [];
@@ -67,11 +62,6 @@ export function CommandForm({ device, target, commands, command, onSent }: Comma
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setProblem(null);
-    const found = commandFor(commands, target, command.action);
-    if (!found.command) {
-      setProblem(found.issue);
-      return;
-    }
     const params = paramsOf(declared, values);
     const issues = commandParamIssues(command, params);
     setErrors(Object.fromEntries(issues.map((i) => [i.param, i.message])));

@@ -111,8 +111,6 @@ export function DeviceCommands({ device, title }: DeviceCommandsProps): ReactNod
                     <CommandForm
                       key={c.action}
                       device={device}
-                      target={row}
-                      commands={declared}
                       command={c}
                       onSent={(cmd) => {
                         setSent((cur) => [cmd, ...cur]);

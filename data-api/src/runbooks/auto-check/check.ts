@@ -10,15 +10,8 @@ import { iso } from '../../kernel/db/values.ts';
 import { conflict } from '../../kernel/errors/index.ts';
 import type { BrokerHandle } from '../../telemetry/broker/index.ts';
 import { autoCheckNote, precheckAutoCheck, recordAutoCheck } from '../service.ts';
-import {
-  parseHostPort,
-  probeHttp,
-  probeMqtt,
-  probeTcp,
-  probeUdp,
-  PROBE_TIMEOUT_MS,
-  type ProbeOutcome,
-} from './probes.ts';
+import { parseHostPort } from '../../contracts/probe-target.ts';
+import { probeHttp, probeMqtt, probeTcp, probeUdp, PROBE_TIMEOUT_MS, type ProbeOutcome } from './probes.ts';
 import { probeOf, resolveTarget, type ProbeTarget } from './targets.ts';
 
 export interface AutoCheckDeps {

@@ -9,9 +9,6 @@ import type { MqttClient } from 'mqtt';
 import { connectClient, type BrokerHandle } from '../../telemetry/broker/index.ts';
 import { encodePullData, pullAckProblem } from './semtech-udp.ts';
 
-/** The lint's own reading of host:port (contracts/probe-target.ts), for the filled-in target. */
-export { parseHostPort } from '../../contracts/probe-target.ts';
-
 /** How long any probe may take, connecting included. */
 export const PROBE_TIMEOUT_MS = 5000;
 /** Same-host redirects an http probe follows before it gives up. */
