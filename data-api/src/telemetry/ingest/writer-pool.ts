@@ -160,13 +160,14 @@ export class WriterPool {
   }
 
   private async writeNext(): Promise<void> {
-    const take: Pending[] = [];
+    // Counted first, then taken in one splice: a shift() per message copies the rest of a large
+    // queue each time (quadratic in the backlog once the array leaves V8's young space).
+    const { pending } = this;
+    let count = 0;
     let rows = 0;
-    while (this.pending.length && (take.length === 0 || rows + this.pending[0]!.rows <= this.o.maxRows)) {
-      const next = this.pending.shift()!;
-      take.push(next);
-      rows += next.rows;
-    }
+    while (count < pending.length && (count === 0 || rows + pending[count]!.rows <= this.o.maxRows))
+      rows += pending[count++]!.rows;
+    const take = count === pending.length ? pending.splice(0) : pending.splice(0, count);
     this.pendingRows -= rows;
     // `pending` is in arrival order: the first taken is the oldest.
     const commands = commandDevices(take);
