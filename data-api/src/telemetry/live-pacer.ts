@@ -25,11 +25,16 @@ export class LivePacer {
     return this.latest.size;
   }
 
-  add(samples: StoredReading[]): void {
+  /** Holds the newest sample of each device; returns when the soonest of them may go out (Infinity: none given). */
+  add(samples: StoredReading[]): number {
+    let at = Infinity;
     for (const s of samples) {
-      const prev = this.latest.get(s.device_id);
-      if (!prev || prev.ts <= s.ts) this.latest.set(s.device_id, s);
+      const id = s.device_id;
+      const prev = this.latest.get(id);
+      if (!prev || prev.ts <= s.ts) this.latest.set(id, s);
+      if (at > 0) at = Math.min(at, this.dueAt(id));
     }
+    return at;
   }
 
   /** When a sample of this device may go out (0: whenever). */

@@ -32,10 +32,8 @@ export class LiveTelemetry {
   constructor(private readonly ctx: { db: Kysely<Database> }) {}
 
   publish(samples: StoredReading[]): void {
-    this.pacer.add(samples);
-    let at = Infinity;
-    for (const s of samples) at = Math.min(at, this.pacer.dueAt(s.device_id));
     // A timer armed for a paced device must not hold back a device that may go sooner.
+    const at = this.pacer.add(samples);
     if (at < Infinity) this.schedule(at, Date.now());
   }
 

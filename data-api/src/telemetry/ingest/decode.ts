@@ -21,13 +21,17 @@ import {
 import { chirpstackAck, chirpstackTxAck, chirpstackUplink } from '../../contracts/chirpstack.ts';
 import { mapCodecObject, type Unmapped } from './chirpstack/codec.ts';
 import { DEFAULT_CHIRPSTACK_TOPICS, type ChirpstackTopics } from './chirpstack/topics.ts';
-import { fastBatchItemV1, fastTelemetryV1 } from './fast-telemetry.ts';
+import { fastBatchItemV1, plainTelemetryV1 } from './fast-telemetry.ts';
 
 /**
  * Topic + raw bytes → what the message says, or why it is dead. Pure: no database, no
  * clock other than `receivedAt`; the registry checks (unknown device, site mismatch)
  * come later, in the writer, against the cache.
  */
+
+// Local copies: run through tsx, every use of an imported binding is a getter call, and these
+// are read for every message (MAX_DEPTH at every level of every payload).
+const LIMITS = { payloadBytes: MAX_PAYLOAD_BYTES, depth: MAX_DEPTH };
 
 /** Raw payloads kept in dead letters are capped (the reason and size are always kept). */
 export const DEAD_LETTER_PAYLOAD_CAP = 8 * 1024;
@@ -187,8 +191,8 @@ function dead(m: Message, reason: DeadLetterReason, detail: string, extra?: Part
 /** Size, UTF-8, JSON, depth and NUL checks; fills `text` and `value`, or dead-letters the message (false). */
 function readJson(m: Message): boolean {
   const { payload } = m;
-  if (payload.length > MAX_PAYLOAD_BYTES) {
-    dead(m, 'oversize', `payload is ${payload.length} bytes; the limit is ${MAX_PAYLOAD_BYTES}`);
+  if (payload.length > LIMITS.payloadBytes) {
+    dead(m, 'oversize', `payload is ${payload.length} bytes; the limit is ${LIMITS.payloadBytes}`);
     return false;
   }
   if (!isUtf8(payload)) {
@@ -286,7 +290,26 @@ function decodeBatch(m: Message): Decoded {
 }
 
 function decodeTelemetry(m: Message): Decoded {
-  const version = versionOf(m.value, telemetryV1, telemetryV0, fastTelemetryV1);
+  const v = m.value;
+  if (plainTelemetryV1(v)) {
+    // Plainly valid v1, nearly every message: its fields as they are, no copy of them made. A
+    // one-element array, not push(): that gives room for 16, held as long as the message waits.
+    m.out.items = [
+      {
+        kind: 'telemetry',
+        device_id: m.device!,
+        site_id: m.site,
+        msg_id: v.msg_id,
+        ts: v.ts * 1000,
+        status: v.status ?? null,
+        metrics: v.metrics,
+        via: 'direct',
+        raw: textOf(m.text),
+      },
+    ];
+    return m.out;
+  }
+  const version = versionOf(v, telemetryV1, telemetryV0);
   if ('reason' in version) return dead(m, version.reason, version.detail);
   const t = version.data;
   m.out.items.push({
@@ -395,7 +418,7 @@ function checkShape(v: unknown, depth: number, nulPossible: boolean): string | n
   if (typeof v === 'string')
     return nulPossible && v.includes('\u0000') ? 'strings must not contain NUL (\\u0000)' : null;
   if (typeof v !== 'object' || v === null) return null;
-  if (depth >= MAX_DEPTH) return `nested deeper than ${MAX_DEPTH} levels`;
+  if (depth >= LIMITS.depth) return `nested deeper than ${LIMITS.depth} levels`;
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
       const problem = checkShape(v[i], depth + 1, nulPossible);

@@ -28,18 +28,36 @@ const DEVICE_ID_RE = deviceIdRe;
  * names the field. tests/unit/fast-telemetry.test.ts checks the two agree.
  */
 export function fastTelemetryV1(value: unknown): TelemetryV1 | null {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
-  const v = value as Record<string, unknown>;
-  if (v.schema_version !== 1) return null;
-  const { msg_id, ts, status, metrics } = v;
-  if (typeof msg_id !== 'string' || msg_id.length === 0 || msg_id.length > MSG_ID.max || !MSG_ID.re.test(msg_id))
-    return null;
-  if (typeof ts !== 'number' || !(ts >= TS.min && ts <= TS.max)) return null;
-  if (status !== undefined && !RUN_STATUSES.has(status)) return null;
-  if (!plainMetrics(metrics)) return null;
+  if (!plainTelemetryV1(value)) return null;
+  const { msg_id, ts, status, metrics } = value;
   return status === undefined
     ? { schema_version: 1, msg_id, ts, metrics }
-    : { schema_version: 1, msg_id, ts, status: status as TelemetryV1['status'], metrics };
+    : { schema_version: 1, msg_id, ts, status, metrics };
+}
+
+/**
+ * The test of fastTelemetryV1 alone: true when `value` is a plainly valid v1 telemetry payload,
+ * whose msg_id, ts, status and metrics are then what zod would output. The ingest reads them
+ * from the parsed value itself (decode.ts), without building the copy.
+ */
+export function plainTelemetryV1(value: unknown): value is PlainTelemetryV1 {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const v = value as Record<string, unknown>;
+  if (v.schema_version !== 1) return false;
+  const { msg_id, ts, status } = v;
+  if (typeof msg_id !== 'string' || msg_id.length === 0 || msg_id.length > MSG_ID.max || !MSG_ID.re.test(msg_id))
+    return false;
+  if (typeof ts !== 'number' || !(ts >= TS.min && ts <= TS.max)) return false;
+  if (status !== undefined && !RUN_STATUSES.has(status)) return false;
+  return plainMetrics(v.metrics);
+}
+
+/** A payload plainTelemetryV1 accepted: the fields the ingest reads (others are ignored, as zod drops them). */
+export interface PlainTelemetryV1 {
+  msg_id: string;
+  ts: number;
+  status?: NonNullable<TelemetryV1['status']>;
+  metrics: Record<string, number>;
 }
 
 export function fastBatchItemV1(value: unknown): BatchItemV1 | null {

@@ -180,7 +180,8 @@ export class RegistryCache {
     const now = Date.now();
     const out = new Map<string, DeviceInfo | null>();
     const missing: string[] = [];
-    for (const key of new Set(keys)) {
+    // A Set (the writer's) is used as it is: copying it cost as much as the lookups.
+    for (const key of keys instanceof Set ? (keys as Set<string>) : new Set(keys)) {
       const entry = cache.get(key);
       if (this.fresh(entry, now)) out.set(key, entry.info);
       else missing.push(key);
