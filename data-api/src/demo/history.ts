@@ -56,7 +56,7 @@ export async function seedDemoHistory(
   let readings = 0;
   let rows: TelemetryRow[] = [];
   const flush = async () => {
-    if (rows.length) readings += (await insertTelemetryRows(db, rows)).length;
+    if (rows.length) readings += (await insertTelemetryRows(db, rows)).inserted;
     rows = [];
   };
   for (const d of reporters) {
