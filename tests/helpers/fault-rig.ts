@@ -67,12 +67,19 @@ export function requireFaultServices(): string {
 }
 
 /**
+ * `mosquittoConf`: lines added to the exported conf of the rig's Mosquitto (e.g. a short `sys_interval`).
  * `workers`: FLEETBOOK_WORKERS (and as many ingesting ones) of every fleetbook this rig starts (default 1: the scenarios
  * written for one process; the same number on every restart, or a worker's session would be
  * left with its share of the stream).
  */
 export async function startFaultRig(
-  options: { devices?: number; persistence?: boolean; databaseProxy?: boolean; workers?: number } = {},
+  options: {
+    devices?: number;
+    persistence?: boolean;
+    databaseProxy?: boolean;
+    workers?: number;
+    mosquittoConf?: string[];
+  } = {},
 ): Promise<FaultRig> {
   requireFaultServices();
   const t = randomBytes(3).toString('hex');
@@ -111,7 +118,7 @@ export async function startFaultRig(
       dir,
       port,
       persistence: options.persistence ?? true,
-      conf: exported.conf,
+      conf: [exported.conf, ...(options.mosquittoConf ?? [])].join('\n'),
       files: { 'fleetbook.passwd': exported.passwd, 'fleetbook.acl': exported.acl },
     });
     cleanups.unshift(() => mosquitto.close());

@@ -44,6 +44,7 @@ export class IngestMetrics {
   private readonly mDuplicates;
   private readonly mDead;
   private readonly mBatches;
+  private readonly mResubscribes;
   private readonly batchDuration;
 
   constructor(private readonly ctx: AppContext) {
@@ -59,6 +60,12 @@ export class IngestMetrics {
       'Messages (or batch elements) dead-lettered, by reason',
     );
     this.mBatches = metrics.counter('fleetbook_ingest_batches_total', 'Batches written to the database');
+    this.mResubscribes = metrics.counter(
+      'fleetbook_ingest_resubscribes_total',
+      'Connections the ingest dropped to resume its session and subscribe again, by reason (starved: it received nothing while the broker took publishes)',
+    );
+    // Present from the start, so that increase() sees the first one.
+    this.mResubscribes.inc({ reason: 'starved' }, 0);
     this.batchDuration = metrics.histogram(
       'fleetbook_ingest_batch_duration_seconds',
       'Duration of each batch write to the database',
@@ -120,6 +127,11 @@ export class IngestMetrics {
   received(): void {
     this.stats.received++;
     this.mReceived.inc();
+  }
+
+  /** The ingest dropped its connection to subscribe again (starvation-heal.ts). */
+  resubscribed(reason: 'starved'): void {
+    this.mResubscribes.inc({ reason });
   }
 
   dbError(): void {

@@ -13,6 +13,7 @@ import { IngestMetrics, type IngestStats } from './ingest-metrics.ts';
 import { TELEMETRY_DEFAULTS } from './options.ts';
 import { RegistryCache } from './registry-cache.ts';
 import { StarvationWatch } from './starvation.ts';
+import { StarvationHeal } from './starvation-heal.ts';
 import type { IngestStatus } from './status.ts';
 import { IngestSubscription, SYS_CLIENTS, SYS_PUBLISHES_RECEIVED } from './subscription.ts';
 import { WriterPool, type Pending } from './writer-pool.ts';
@@ -49,8 +50,9 @@ export interface IngestOptions {
   stateEveryMs?: number;
   /**
    * /health reports this replica down when it received nothing while the broker took this many
-   * publishes (`$SYS/broker/publish/messages/received`, see starvation.ts); 0 turns the check
-   * off. Off anyway with `sites` (the broker's count covers every site).
+   * publishes (`$SYS/broker/publish/messages/received`, see starvation.ts), and the replica
+   * drops its connection to resume its session and subscribe again (starvation-heal.ts); 0
+   * turns the check off. Off anyway with `sites` (the broker's count covers every site).
    */
   starvedAfterPublishes?: number;
   /** The broker URL and credentials; default: the API's own broker (ctx.broker). */
@@ -155,8 +157,24 @@ export async function startIngest(ctx: AppContext, options: IngestOptions): Prom
     closing: () => pool.closing,
   });
   const pool = writerPool(ctx, options, { write, throttle, metrics, acks });
+  const heal = new StarvationHeal({
+    clientId,
+    // No DISCONNECT, as a network failure would: mqtt.js reconnects after RECONNECT_MS (clean: false).
+    drop: () => setImmediate(() => client.stream?.destroy()),
+    counted: () => metrics.resubscribed('starved'),
+    log,
+  });
 
-  const status = statusProbe({ instance: options.instance, options, client, subscription, starvation, pool, metrics });
+  const status = statusProbe({
+    instance: options.instance,
+    options,
+    client,
+    subscription,
+    starvation,
+    heal,
+    pool,
+    metrics,
+  });
   const unregister = metrics.register({
     status,
     connected: () => client.connected,
@@ -171,6 +189,7 @@ export async function startIngest(ctx: AppContext, options: IngestOptions): Prom
     subscription,
     acks,
     starvation,
+    heal,
     closing: () => pool.closing,
     log,
   });
@@ -179,6 +198,11 @@ export async function startIngest(ctx: AppContext, options: IngestOptions): Prom
     acks,
     metrics,
     starvation,
+    heal: () => {
+      if (client.connected && subscription.subscribed && !pool.closing)
+        heal.check(starvation.verdict(metrics.stats.received));
+    },
+    received: () => heal.received(),
     sys,
     chirpstackTopics: options.chirpstackTopics,
   });
@@ -250,6 +274,7 @@ function statusProbe(d: {
   client: MqttClient;
   subscription: IngestSubscription;
   starvation: StarvationWatch;
+  heal: StarvationHeal;
   pool: WriterPool;
   metrics: IngestMetrics;
 }): () => IngestStatus {
@@ -257,11 +282,14 @@ function statusProbe(d: {
   const maxLagMs = d.options.maxLagMs ?? TELEMETRY_DEFAULTS.maxLagMs;
   return () => {
     const { oldest, queued } = pool.backlog();
+    const starved = d.starvation.verdict(metrics.stats.received);
     const down = !client.connected
-      ? 'not connected to the MQTT broker'
+      ? d.heal.reconnecting && starved
+        ? `${starved}; reconnecting to subscribe again`
+        : 'not connected to the MQTT broker'
       : !subscription.subscribed
         ? (subscription.error ?? 'connected to the MQTT broker, not subscribed yet')
-        : d.starvation.verdict(metrics.stats.received);
+        : starved;
     return {
       instance: d.instance,
       lagMs: oldest === Infinity ? 0 : Math.max(0, Date.now() - oldest),
@@ -315,6 +343,7 @@ function followConnection(
     subscription: IngestSubscription;
     acks: AckTracker;
     starvation: StarvationWatch;
+    heal: StarvationHeal;
     closing(): boolean;
     log?: Logger;
   },
@@ -323,7 +352,8 @@ function followConnection(
   const state = { subscribing: Promise.resolve([] as string[]) };
   let offlineSince: number | null = null;
   client.on('connect', (connack) => {
-    d.starvation.reset();
+    // After a reconnect of its own (starved) the watch keeps counting: /health stays down until a message arrives.
+    if (!d.heal.connected()) d.starvation.reset();
     if (offlineSince !== null)
       log?.warn({ clientId, offline_ms: Date.now() - offlineSince }, 'ingest reconnected to the MQTT broker');
     offlineSince = null;
@@ -335,10 +365,12 @@ function followConnection(
     d.subscription.subscribed = false;
     if (offlineSince === null && !d.closing()) {
       offlineSince = Date.now();
-      log?.warn(
-        { clientId, broker: redactUrl(url), retry_ms: RECONNECT_MS },
-        'ingest lost the MQTT broker; reconnecting',
-      );
+      // A connection dropped for being starved was logged as such.
+      if (!d.heal.reconnecting)
+        log?.warn(
+          { clientId, broker: redactUrl(url), retry_ms: RECONNECT_MS },
+          'ingest lost the MQTT broker; reconnecting',
+        );
     }
   });
   // While the broker is away every attempt fails: say so once per outage, not four times a second.
@@ -354,6 +386,10 @@ function messageHandler(d: {
   acks: AckTracker;
   metrics: IngestMetrics;
   starvation: StarvationWatch;
+  /** After each sample of the broker's count: reconnect when starved (starvation-heal.ts). */
+  heal(): void;
+  /** Each message of ours. */
+  received(): void;
   sys: { brokerClients: number | null };
   chirpstackTopics: ChirpstackTopics | undefined;
 }): MqttClient['handleMessage'] {
@@ -364,8 +400,10 @@ function messageHandler(d: {
     if (publish.topic.startsWith('$SYS/')) {
       const n = Number(publish.payload.toString());
       if (Number.isFinite(n) && publish.topic === SYS_CLIENTS) d.sys.brokerClients = n;
-      if (Number.isFinite(n) && publish.topic === SYS_PUBLISHES_RECEIVED)
+      if (Number.isFinite(n) && publish.topic === SYS_PUBLISHES_RECEIVED) {
         d.starvation.sample(n, metrics.stats.received);
+        d.heal();
+      }
       return done();
     }
     const qos1 = publish.qos > 0;
@@ -386,6 +424,7 @@ function messageHandler(d: {
     };
     if (qos1) acks.track(entry);
     metrics.received();
+    d.received();
     pool.add(entry, () => done(qos1 ? DEFER_ACK : undefined));
   };
 }

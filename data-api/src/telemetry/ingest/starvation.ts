@@ -36,7 +36,10 @@ export class StarvationWatch {
     this.quietPublishes += brokerPublishes - last;
   }
 
-  /** Forget the samples (a new connection: the broker may be another process). */
+  /**
+   * Forget the samples (a new connection: the broker may be another process). Not called after
+   * a reconnect the ingest made for being starved (starvation-heal.ts): /health stays down.
+   */
   reset(): void {
     this.lastBroker = null;
     this.quietPublishes = 0;
