@@ -94,6 +94,21 @@ describe('decodeMessage', () => {
     expect(decode('cmd', {}).deadLetters[0]!.detail).toContain('cloud → device');
   });
 
+  it('refuses bytes that are not UTF-8 inside JSON text, and keeps a real U+FFFD', () => {
+    const json = (tail: number[]) =>
+      Buffer.concat([
+        Buffer.from('{"schema_version":1,"msg_id":"u1","ts":1795000000,"metrics":{},"note":"'),
+        Buffer.from(tail),
+        Buffer.from('"}'),
+      ]);
+    // 0xff is never UTF-8: it decodes to U+FFFD, and the message is dead-lettered as binary.
+    expect(decode('telemetry', json([0xff])).deadLetters[0]!.detail).toContain('not UTF-8');
+    // U+FFFD itself (ef bf bd) is valid UTF-8: the reading is kept.
+    const kept = decode('telemetry', json([0xef, 0xbf, 0xbd]));
+    expect(kept.deadLetters).toEqual([]);
+    expect(kept.items[0]).toMatchObject({ kind: 'telemetry', msg_id: 'u1' });
+  });
+
   it('validates each batch element on its own', () => {
     const out = decodeMessage(
       'fleetbook/v1/site_a/gw_a-1/batch',

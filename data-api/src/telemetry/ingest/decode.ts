@@ -195,15 +195,17 @@ function readJson(m: Message): boolean {
     dead(m, 'oversize', `payload is ${payload.length} bytes; the limit is ${LIMITS.payloadBytes}`);
     return false;
   }
-  if (!isUtf8(payload)) {
-    dead(m, 'validation', 'payload is not UTF-8 text (binary?)');
-    return false;
-  }
   // As TextDecoder does: a leading byte-order mark is not part of the text.
   const text =
     payload[0] === 0xef && payload[1] === 0xbb && payload[2] === 0xbf
       ? payload.toString('utf8', 3)
       : payload.toString('utf8');
+  // Bytes that are not UTF-8 decode to U+FFFD: only a text holding one needs the byte check (an
+  // ASCII text never does, and V8 answers that at once for a one-byte string).
+  if (text.includes('\uFFFD') && !isUtf8(payload)) {
+    dead(m, 'validation', 'payload is not UTF-8 text (binary?)');
+    return false;
+  }
   try {
     m.value = JSON.parse(text);
   } catch (err) {
