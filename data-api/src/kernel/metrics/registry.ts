@@ -193,7 +193,15 @@ const sorted = (labels: Labels): Labels =>
   Object.fromEntries(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
 
 const labelKey = (labels: Labels) =>
-  Object.keys(labels)
-    .sort()
-    .map((k) => `${k}=${labels[k]}`)
-    .join(',');
+  // No labels (most increments, e.g. one per MQTT message received): no arrays built.
+  isEmpty(labels)
+    ? ''
+    : Object.keys(labels)
+        .sort()
+        .map((k) => `${k}=${labels[k]}`)
+        .join(',');
+
+function isEmpty(labels: Labels): boolean {
+  for (const key in labels) if (Object.hasOwn(labels, key)) return false;
+  return true;
+}
