@@ -240,9 +240,14 @@ function connectClient(
     keepalive: 30,
     // We subscribe on every connect ourselves: mqtt.js would skip it when sessionPresent is set.
     resubscribe: false,
+    // mqtt.js logs through `debug` several times per packet, building the arguments even when
+    // nobody listens; without DEBUG set (which `debug` reads at start) those calls go nowhere.
+    ...(process.env.DEBUG ? {} : { log: noLog }),
     ...credentials,
   });
 }
+
+const noLog = (): void => {};
 
 /** The writers: batches of received messages; each committed batch goes to the live feed and is acknowledged. */
 function writerPool(
