@@ -5,7 +5,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STREAM_EVENTS } from '../../data-api/src/contracts/stream.ts';
 import { PROJECT_ROOT } from '../../data-api/src/kernel/paths.ts';
+import { SERVED_CONTENT_TYPES } from '../../data-api/src/runbooks/sniff.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { bearer } from '../helpers/registry.ts';
 
@@ -124,6 +126,63 @@ describe('the OpenAPI document, as client generators read it', () => {
     // A resolved alert cannot be acknowledged or resolved again.
     for (const action of ['acknowledge', 'resolve'])
       expect(document.paths[`/api/v1/alerts/{id}/${action}`].post.responses['409'], action).toBeDefined();
+  });
+
+  // contracts.md: the document describes the whole API. An answer that is not JSON says what it
+  // is: the stream its events, a download the types it is served as, the acknowledge link its pages.
+  it('gives every 2xx answer (but 204) its content: the stream, downloads and the acknowledge page included', async () => {
+    type Answers = Record<string, { content?: Record<string, { schema?: unknown }> }>;
+    const ops = Object.entries(document.paths as Record<string, Record<string, { responses: Answers }>>).flatMap(
+      ([p, o]) => Object.entries(o).map(([method, op]) => ({ where: `${method.toUpperCase()} ${p}`, op })),
+    );
+    const bare = ops.flatMap(({ where, op }) =>
+      Object.entries(op.responses)
+        .filter(([status, answer]) => /^2/.test(status) && status !== '204' && !answer.content)
+        .map(([status]) => `${where} ${status}`),
+    );
+    expect(bare).toEqual([]);
+
+    const stream = document.paths['/api/v1/stream'].get.responses;
+    expect(Object.keys(stream['200'].content)).toEqual(['text/event-stream']);
+    const sse = stream['200'].content['text/event-stream'].schema;
+    expect(sse.type).toBe('string');
+    expect(stream['200'].description).toMatch(/event: change.*ChangeEvent.*event: telemetry.*LiveSample/s);
+    // Each event's data, by its contract (contracts/stream.ts).
+    expect(Object.keys(sse['x-fleetbook-events'])).toEqual(Object.keys(STREAM_EVENTS));
+    const events = sse['x-fleetbook-events'];
+    expect(events.change.required).toEqual(expect.arrayContaining(['id', 'type', 'subject', 'payload']));
+    expect(events.surface).toEqual(events.change);
+    expect(events.telemetry.required).toEqual(expect.arrayContaining(['device_id', 'ts', 'metrics']));
+    expect(events.ready.required).toEqual(['last_event_id']);
+    expect(events.reset.required).toEqual(['reason']);
+    expect(stream['400'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
+
+    for (const download of [
+      '/api/v1/runbook-executions/{id}/evidence/{evidence_id}',
+      '/api/v1/work-items/{id}/attachments/{attachment_id}',
+    ]) {
+      const answers = document.paths[download].get.responses;
+      expect(Object.keys(answers['200'].content), download).toEqual([...SERVED_CONTENT_TYPES]);
+      expect(Object.keys(answers['200'].content)).toEqual(
+        expect.arrayContaining(['image/jpeg', 'image/png', 'application/pdf', 'application/zip']),
+      );
+      for (const media of Object.values(answers['200'].content as Record<string, { schema: unknown }>))
+        expect(media.schema).toMatchObject({ type: 'string', format: 'binary' });
+      expect(answers['200'].description).toMatch(/ETag/);
+      expect(answers['404'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
+    }
+
+    for (const method of ['get', 'post']) {
+      const answers = document.paths['/api/v1/notifications/{id}/ack'][method].responses;
+      for (const status of ['200', '403', '410']) {
+        expect(Object.keys(answers[status].content), `${method} ${status}`).toEqual(['text/html']);
+        expect(answers[status].description).toMatch(/^An HTML page/);
+      }
+      expect(answers['400'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
+    }
+    // What the document says is what is served.
+    const page = await fetch(`${baseUrl}/api/v1/notifications/ntf_nope/ack?exp=4102444800&sig=${'0'.repeat(64)}`);
+    expect([page.status, page.headers.get('content-type')]).toEqual([403, 'text/html; charset=utf-8']);
   });
 
   it('answers those errors with the whole Error body (issues included) where they are now listed', async () => {

@@ -1,4 +1,4 @@
-// "Did you mean …?" for the validators: rule fields, json-logic operations, step ids.
+// "Did you mean …?" for the validators: rule fields, json-logic operations, step ids, query parameters.
 
 /** Levenshtein distance: the fewest one-character edits (insert, delete, replace) from `a` to `b`. */
 export function editDistance(a: string, b: string): number {
@@ -29,4 +29,13 @@ export function closest(
     if (d < bestD) [best, bestD] = [c, d];
   }
   return best;
+}
+
+/**
+ * ` (did you mean "x"?)` for the candidate a typo is closest to, or '': the one rule of every
+ * hint (case-insensitive, within 2 edits and a third of the word's length).
+ */
+export function didYouMean(word: string, candidates: Iterable<string>, shown = (c: string) => c): string {
+  const best = closest(word, candidates, Math.min(2, Math.floor(word.length / 3)), (s) => s.toLowerCase());
+  return best === undefined ? '' : ` (did you mean "${shown(best)}"?)`;
 }

@@ -385,6 +385,15 @@ export const executionParams = z.object({ id: executionIdSchema });
 export const itemParams = z.object({ id: executionIdSchema, item_id: itemIdSchema });
 export const gateParams = z.object({ id: executionIdSchema, gate_id: gateIdSchema });
 export const evidenceParams = z.object({ id: executionIdSchema, evidence_id: evidenceIdSchema });
+
+/** The bytes of an upload served back (evidence, a work item's attachment), in the type sniffed from them. */
+export const uploadBytesSchema = z.string().meta({
+  format: 'binary',
+  description:
+    'The bytes as uploaded, with the content type sniffed from them at upload (Content-Type), ETag the sha-256 ' +
+    '(304 for a matching If-None-Match), X-Content-Type-Options: nosniff and a sandboxing CSP; photos inline, files ' +
+    'as attachment (Content-Disposition with the file name).',
+});
 export const leadParams = z.object({ name: z.string().min(1).max(200) });
 
 /** A 409 on an item may carry the item as it is now (stale `if_version`): "changed by X at T". */

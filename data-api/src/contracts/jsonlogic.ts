@@ -3,7 +3,7 @@
 // (contracts/condition.ts). Each caller words its own messages. No server-only imports: the
 // site build reads this file too.
 
-import { closest } from './edit-distance.ts';
+import { didYouMean } from './edit-distance.ts';
 
 /** The operations of JsonLogic (jsonlogic.com/operations.html) that json-logic-js implements. */
 export const JSONLOGIC_OPERATIONS = [
@@ -87,12 +87,6 @@ export function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   return typeof v === 'object' ? 'an object' : JSON.stringify(v);
-}
-
-/** ` (did you mean "x"?)` for the candidate a typo is closest to, or ''. */
-export function didYouMean(word: string, candidates: Iterable<string>, shown = (c: string) => c): string {
-  const best = closest(word, candidates, Math.min(2, Math.floor(word.length / 3)), (s) => s.toLowerCase());
-  return best === undefined ? '' : ` (did you mean "${shown(best)}"?)`;
 }
 
 /**

@@ -141,3 +141,14 @@ export const notificationAckQuery = z.object({
   exp: z.coerce.number({ error: "expected the link's expiry (unix seconds)" }).int().positive(),
   sig: z.string().regex(/^[0-9a-f]{64}$/, "expected the link's signature (64 hex characters)"),
 });
+
+/** The acknowledge link answers a person, with HTML pages (text/html): what each one shows. */
+export const notificationAckPages = {
+  200: z
+    .string()
+    .describe(
+      "An HTML page: GET lists the message's alerts with their state and a button (a form that POSTs to the same link) to acknowledge the open ones; POST acknowledges them and lists what it acknowledged",
+    ),
+  403: z.string().describe('An HTML page: the link is not valid (its signature does not match, or no such message)'),
+  410: z.string().describe('An HTML page: the link has expired; acknowledge on the alerts dashboard instead'),
+};

@@ -29,8 +29,21 @@ export const liveSampleSchema = z.object({
 /** `event: ready`: the stream is live; `last_event_id` is where it stands (what it replayed up to, or the newest). */
 export const streamReadySchema = z.object({ last_event_id: z.number().int().min(0) });
 
+/** `event: reset`: the Last-Event-ID asked for is outside the replay window; re-read by REST. */
+export const streamResetSchema = z.object({ reason: z.string() });
+
+/** The events of `GET /stream` by their `event:` name, and the schema of the JSON in each `data:` line. */
+export const STREAM_EVENTS = {
+  change: changeEventSchema,
+  surface: changeEventSchema,
+  telemetry: liveSampleSchema,
+  ready: streamReadySchema,
+  reset: streamResetSchema,
+} as const;
+
 export type ChangeEventMessage = z.infer<typeof changeEventSchema>;
 export type StreamReady = z.infer<typeof streamReadySchema>;
+export type StreamReset = z.infer<typeof streamResetSchema>;
 export type LiveSample = z.infer<typeof liveSampleSchema>;
 
 /**

@@ -9,6 +9,7 @@ import {
   alertRuleList,
   deliveryList,
   notificationAckParams as ackParams,
+  notificationAckPages,
   notificationAckQuery as ackQuery,
   silenceCreateSchema,
   silenceIdParams,
@@ -127,8 +128,18 @@ function ackLinkRoutes(app: App): void {
   // never changes anything), the button POSTs. The signature is the authorisation.
   // Tenant scope: the link acknowledges only the alerts of its own message.
   const ackRoute = {
-    config: { auth: 'public' as const, scope: 'tenant' as const },
-    schema: { tags, params: ackParams, querystring: ackQuery },
+    config: {
+      auth: 'public' as const,
+      scope: 'tenant' as const,
+      media: { 200: 'text/html', 403: 'text/html', 410: 'text/html' },
+    },
+    // Errors of the request itself (a link cut short: no sig) stay the JSON 400 of every route.
+    schema: {
+      tags,
+      params: ackParams,
+      querystring: ackQuery,
+      response: { ...notificationAckPages, 400: ERROR_RESPONSES[400] },
+    },
   };
   const resolveLink = async (id: string, q: { exp: number; sig: string }) => {
     const verdict = verifyAck(await ackLinkKey(app.ctx.db), id, q.exp, q.sig);

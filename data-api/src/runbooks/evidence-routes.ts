@@ -4,14 +4,16 @@ import {
   evidenceUploadResultSchema,
   itemParams,
   MAX_EVIDENCE_BYTES,
+  uploadBytesSchema,
   uploadQuery,
 } from '../contracts/executions.ts';
 import { ApiError } from '../kernel/errors/index.ts';
+import { ERROR_RESPONSES } from '../kernel/errors/responses.ts';
 import { tags, type RunbooksApp, type RunbooksDeps } from './route-deps.ts';
 import { RESPONSES } from './schemas.ts';
 import { sendBlob } from './serve-blob.ts';
 import { addEvidence, findEvidenceBlob, precheckEvidence } from './service.ts';
-import { FILE_ALLOW_LIST } from './sniff.ts';
+import { FILE_ALLOW_LIST, SERVED_CONTENT_TYPES } from './sniff.ts';
 import { receiveUpload } from './uploads.ts';
 
 /** POST /runbook-executions/:id/items/:item_id/evidence, GET …/:id/evidence/:evidence_id. */
@@ -75,12 +77,13 @@ export function evidenceRoutes(app: RunbooksApp, { db, blobs, maxPixels }: Runbo
   app.get(
     '/runbook-executions/:id/evidence/:evidence_id',
     {
-      config: { auth: 'viewer' },
+      config: { auth: 'viewer', media: { 200: SERVED_CONTENT_TYPES } },
       schema: {
         summary: 'The bytes of an evidence upload, with its content type',
         description: 'Served with the sniffed content type, an ETag (the sha-256) and nosniff; 404 JSON when unknown.',
         tags,
         params: evidenceParams,
+        response: { 200: uploadBytesSchema, ...ERROR_RESPONSES },
       },
     },
     async (request, reply) => {

@@ -57,18 +57,20 @@ const TEXT_TYPES: Record<string, string> = {
   xml: 'application/xml',
 };
 
+/** Zip containers by extension. */
+const ZIP_TYPES: Record<string, string> = {
+  zip: 'application/zip',
+  kmz: 'application/vnd.google-earth.kmz',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+};
+
 /** Binary files by magic bytes (and, for zip containers, the extension). */
 function sniffBinary(head: Uint8Array, ext: string): Sniffed | null {
   if (ascii(head, 0, 5) === '%PDF-') return { contentType: 'application/pdf', image: false };
   if (startsWith(head, [0x1f, 0x8b])) return { contentType: 'application/gzip', image: false };
   if (startsWith(head, [0x50, 0x4b, 0x03, 0x04])) {
-    const zipTypes: Record<string, string> = {
-      zip: 'application/zip',
-      kmz: 'application/vnd.google-earth.kmz',
-      xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-      docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-    };
-    return { contentType: zipTypes[ext] ?? 'application/zip', image: false };
+    return { contentType: ZIP_TYPES[ext] ?? 'application/zip', image: false };
   }
   return null;
 }
@@ -83,6 +85,26 @@ function looksLikeText(head: Uint8Array): boolean {
     return false;
   }
 }
+
+/**
+ * Every content type an upload can be stored (and served back) with: what the sniffers above
+ * answer, and application/octet-stream for an upload stored before its type was recorded.
+ */
+export const SERVED_CONTENT_TYPES: readonly string[] = [
+  ...new Set([
+    'image/jpeg',
+    'image/png',
+    'image/webp',
+    'image/heic',
+    'image/heif',
+    'image/avif',
+    'application/pdf',
+    'application/gzip',
+    ...Object.values(ZIP_TYPES),
+    ...Object.values(TEXT_TYPES),
+    'application/octet-stream',
+  ]),
+];
 
 export const FILE_ALLOW_LIST =
   'PDF, ZIP/KMZ/XLSX/DOCX, gzip, JPEG/PNG/WebP/HEIC, or text (' +

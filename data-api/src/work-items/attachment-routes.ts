@@ -2,7 +2,7 @@
 // runbooks/uploads.ts, into the blob folder runbook evidence uses), and its bytes served back.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
-import { MAX_EVIDENCE_BYTES } from '../contracts/executions.ts';
+import { MAX_EVIDENCE_BYTES, uploadBytesSchema } from '../contracts/executions.ts';
 import {
   attachmentUploadQuery,
   workItemAttachmentParams,
@@ -14,7 +14,7 @@ import { ApiError } from '../kernel/errors/index.ts';
 import { ERROR_RESPONSES } from '../kernel/errors/responses.ts';
 import type { BlobStore } from '../runbooks/blobs.ts';
 import { sendBlob } from '../runbooks/serve-blob.ts';
-import { FILE_ALLOW_LIST } from '../runbooks/sniff.ts';
+import { FILE_ALLOW_LIST, SERVED_CONTENT_TYPES } from '../runbooks/sniff.ts';
 import { receiveUpload } from '../runbooks/uploads.ts';
 import { addAttachment, findAttachment, precheckAttachment } from './service.ts';
 
@@ -75,13 +75,14 @@ export function attachmentRoutes(
   app.get(
     '/work-items/:id/attachments/:attachment_id',
     {
-      config: { auth: 'viewer' },
+      config: { auth: 'viewer', media: { 200: SERVED_CONTENT_TYPES } },
       schema: {
         operationId: 'getWorkItemAttachment',
         summary: 'The bytes of an attachment, with its content type',
         description: 'Served with the sniffed content type, an ETag (the sha-256) and nosniff; 404 JSON when unknown.',
         tags,
         params: workItemAttachmentParams,
+        response: { 200: uploadBytesSchema, ...ERROR_RESPONSES },
       },
     },
     async (request, reply) => {

@@ -104,15 +104,23 @@ function hoistSharedDefs(doc: unknown, schemas: Record<string, unknown>): void {
   rewrite(doc);
 }
 
-/** A 200 answer that is not JSON (Prometheus text, an event stream): that media type only. */
-export function documentOkMediaType(schema: JsonSchema, mediaType: string): void {
+/**
+ * An answer that is not JSON (Prometheus text, an event stream, a page, a download): its media
+ * types only, each with the status's schema.
+ */
+export function documentMediaTypes(
+  schema: JsonSchema,
+  status: number | string,
+  mediaTypes: string | readonly string[],
+): void {
   const response = schema.response as Record<string, JsonSchema> | undefined;
-  const ok = response?.['200'];
-  if (!response || !ok || ok.content) return;
-  const { description, ...body } = ok;
-  response['200'] = {
+  const answer = response?.[String(status)];
+  if (!response || !answer || answer.content) return;
+  const { description, ...body } = answer;
+  const types: readonly string[] = typeof mediaTypes === 'string' ? [mediaTypes] : mediaTypes;
+  response[String(status)] = {
     description: description ?? 'Default Response',
-    content: { [mediaType]: { schema: bare(body) } },
+    content: Object.fromEntries(types.map((type) => [type, { schema: bare(body) }])),
   };
 }
 

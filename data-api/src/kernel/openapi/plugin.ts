@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { limitNote } from '../rate-limit/plugin.ts';
-import { documentCsv, documentOkMediaType, documentQueryMap, documentRateLimit, finishDocument } from './documents.ts';
+import { documentCsv, documentMediaTypes, documentQueryMap, documentRateLimit, finishDocument } from './documents.ts';
 import { operationIdFor } from './operation-ids.ts';
 import { ERROR_RESPONSES } from '../errors/responses.ts';
 
@@ -13,6 +13,11 @@ declare module 'fastify' {
     csv?: boolean;
     /** The media type of the 200 answer when it is not JSON (errors stay JSON). */
     okMediaType?: string;
+    /**
+     * The media types of answers that are not JSON, by status (a download: each type it may
+     * be served as; a page: text/html). The status's response schema describes each.
+     */
+    media?: Partial<Record<number, string | readonly string[]>>;
     /** The body as documented, when the route validates it more loosely (items checked one by one). */
     openapiBody?: unknown;
   }
@@ -66,7 +71,9 @@ export const openapiPlugin = fp(async function openapi(app: FastifyInstance) {
       if (schema && !schema.hide) {
         documentQueryMap(schema);
         if (config?.csv) documentCsv(schema);
-        if (config?.okMediaType) documentOkMediaType(schema, config.okMediaType);
+        if (config?.okMediaType) documentMediaTypes(schema, 200, config.okMediaType);
+        for (const [status, types] of Object.entries(config?.media ?? {}))
+          if (types) documentMediaTypes(schema, status, types);
         if (config?.limit) documentRateLimit(schema, limitNote(app.ctx, config.limit));
       }
       return out;
@@ -78,14 +85,15 @@ export const openapiPlugin = fp(async function openapi(app: FastifyInstance) {
 /**
  * contracts.md: a bad body, query or path is a 400 `validation` and an unknown id a 404, on every
  * route: each JSON route's responses say so (a client generated from the document then handles
- * them), as the auth plugin adds 401 and 403. Routes that answer other media (no `response`) are
- * left as they are.
+ * them), as the auth plugin adds 401 and 403. Every route may answer 400, even one that reads
+ * nothing: a query parameter it does not take is refused (kernel/validation/compiler.ts).
+ * Routes that answer other media (no `response`) are left as they are.
  */
 function documentErrors(url: string, schema: Record<string, unknown>): void {
   if (!schema.response) return;
   // A copy: routes may share one response object.
   const response: Record<string, unknown> = (schema.response = { ...(schema.response as object) });
-  if (schema.body || schema.querystring || schema.params || schema.headers) response[400] ??= ERROR_RESPONSES[400];
+  response[400] ??= ERROR_RESPONSES[400];
   if (url.includes(':')) response[404] ??= ERROR_RESPONSES[404];
 }
 

@@ -1,11 +1,15 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import fp from 'fastify-plugin';
+import { z } from 'zod';
 import {
+  STREAM_EVENTS,
   streamQuerySchema,
   type ChangeEventMessage,
   type LiveSample,
   type StreamReady,
+  type StreamReset,
 } from '../../contracts/stream.ts';
+import { ERROR_RESPONSES } from '../errors/responses.ts';
 import { StreamHub, type StreamClient } from './hub.ts';
 
 declare module 'fastify' {
@@ -13,6 +17,26 @@ declare module 'fastify' {
     hub: StreamHub;
   }
 }
+
+/**
+ * The 200 answer as the OpenAPI document describes it: text/event-stream, each event's `data:`
+ * JSON Schema (from its contract, STREAM_EVENTS) under `x-fleetbook-events`.
+ */
+const streamBody = z.string().meta({
+  description:
+    'Server-Sent Events (text/event-stream, UTF-8): `retry: 2000` first, then `event: change` (with `id:`) for registry, ' +
+    'health, alert, execution and automation changes, its data a ChangeEvent; `event: surface` (with `id:`) a ChangeEvent ' +
+    'of a surface.* type; `event: telemetry` (no id, never replayed) a LiveSample; `event: ready` ({last_event_id}) once ' +
+    'the replay is written; `event: reset` ({reason}) when Last-Event-ID is outside the replay window (re-read by REST). ' +
+    'A `: keepalive` comment every 15 s. Each `data:` line is one JSON document; x-fleetbook-events gives its schema.',
+  'x-fleetbook-events': Object.fromEntries(
+    Object.entries(STREAM_EVENTS).map(([event, schema]) => [
+      event,
+      // A registry of its own: the schema inline, not a $ref to a component no operation names.
+      (({ $schema: _dialect, ...json }) => json)(z.toJSONSchema(schema, { io: 'output', metadata: z.registry() })),
+    ]),
+  ),
+});
 
 /** Comment line every 15 s: keeps proxies from closing an idle stream. */
 const KEEPALIVE_MS = 15_000;
@@ -34,7 +58,7 @@ export const streamRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/stream',
     {
-      config: { auth: 'viewer' },
+      config: { auth: 'viewer', media: { 200: 'text/event-stream' } },
       schema: {
         summary: 'Server-Sent Events: the live change feed',
         description:
@@ -42,6 +66,7 @@ export const streamRoutes: FastifyPluginAsyncZod = async (app) => {
           'Resume with the Last-Event-ID header (or last_event_id=) within the replay window; outside it an event: reset says to re-fetch by REST.',
         tags: ['stream'],
         querystring: streamQuerySchema,
+        response: { 200: streamBody, 400: ERROR_RESPONSES[400] },
       },
     },
     async (request, reply) => {
@@ -114,7 +139,7 @@ export const streamRoutes: FastifyPluginAsyncZod = async (app) => {
         const events = await app.hub.replay(lastEventId, client).catch(() => null);
         if (events === null) {
           res.write(
-            `event: reset\ndata: ${JSON.stringify({ reason: 'Last-Event-ID is outside the replay window: re-fetch by REST' })}\n\n`,
+            `event: reset\ndata: ${JSON.stringify({ reason: 'Last-Event-ID is outside the replay window: re-fetch by REST' } satisfies StreamReset)}\n\n`,
           );
           replayed = app.hub.latestId();
         } else {

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { validatorCompiler as zodValidatorCompiler } from 'fastify-type-provider-zod';
 import { ApiError, validationError } from '../errors/index.ts';
+import { noQuery, queryParamNames, unknownParamIssues } from '../../contracts/query-params.ts';
 import { findUnstorable } from './storable.ts';
 
 type CompileRequest = Parameters<typeof zodValidatorCompiler>[0];
@@ -14,8 +15,12 @@ type CompileRequest = Parameters<typeof zodValidatorCompiler>[0];
 export const validatorCompiler = ((req: CompileRequest) => {
   const zod = zodValidatorCompiler(req);
   const where = req.httpPart ?? 'body';
+  // A query's parameters are its schema's keys, whatever the schema's own unknown-key mode
+  // (a plain z.object would strip a typo silently); an open-ended one checks its own keys.
+  const known = where === 'querystring' ? queryParamNames(req.schema) : null;
   return (data: unknown) => {
     const issues = findUnstorable(data, [where]);
+    if (known) issues.push(...unknownParamIssues(data, known));
     if (issues.length > 0) return { error: validationError(issues) };
     return zod(data);
   };
@@ -24,12 +29,17 @@ export const validatorCompiler = ((req: CompileRequest) => {
 /**
  * Request guards besides the schemas: every /api/v1 route with path parameters declares a
  * params schema (so every parameter goes through the check above; the app refuses to start
- * otherwise), and a compressed request body is refused with 415 (the API reads bodies as
- * sent; a gzip body would otherwise reach the JSON or multipart parser as garbage).
+ * otherwise); an API route without a querystring schema takes none (so `?anything=` is a 400
+ * at querystring.anything, not ignored); and a compressed request body is refused with 415
+ * (the API reads bodies as sent; a gzip body would otherwise reach the JSON or multipart
+ * parser as garbage).
  */
 export const requestGuardsPlugin = fp(async function requestGuards(app: FastifyInstance) {
   app.addHook('onRoute', (route) => {
-    if (!route.url.startsWith('/api/v1') || !route.url.includes(':')) return;
+    if (!route.url.startsWith('/api/v1') && route.url !== '/metrics') return;
+    const schema = (route.schema ??= {}) as { querystring?: unknown };
+    schema.querystring ??= noQuery;
+    if (!route.url.includes(':')) return;
     if (!(route.schema as { params?: unknown } | undefined)?.params) {
       throw new Error(`route ${String(route.method)} ${route.url} has path parameters but no params schema`);
     }

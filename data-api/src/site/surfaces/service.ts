@@ -24,6 +24,7 @@ import { json, type Database } from '../../kernel/db/index.ts';
 import { ApiError, forbidden, notFound, validationError } from '../../kernel/errors/index.ts';
 import { findDeployment, findSite } from '../../registry/lookups.ts';
 import { runQuery } from './queries.ts';
+import { unknownParamIssues } from '../../contracts/query-params.ts';
 
 type Db = Kysely<Database>;
 
@@ -95,22 +96,16 @@ export async function listSurfaces(db: Db): Promise<SurfaceSummary[]> {
 
 /** Query-string parameters → the surface's declared params (checked; unknown ones refused). */
 export function resolveParams(def: SurfaceDefinition, query: Record<string, string>): Record<string, string> {
-  const issues: Array<{ path: string; message: string }> = [];
   const out: Record<string, string> = {};
-  for (const key of Object.keys(query))
-    if (!(key in def.params))
-      issues.push({
-        path: `query.${key}`,
-        message: `unknown parameter "${key}"; this surface takes ${Object.keys(def.params).join(', ') || 'none'}`,
-      });
+  const issues = unknownParamIssues(query, Object.keys(def.params), 'this surface');
   for (const [key, p] of Object.entries(def.params)) {
     const v = query[key];
     if (v === undefined || v === '') {
-      if (p.required) issues.push({ path: `query.${key}`, message: `required: ${p.description}` });
+      if (p.required) issues.push({ path: `querystring.${key}`, message: `required: ${p.description}` });
       continue;
     }
     const re = new RegExp(p.pattern ?? '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$');
-    if (!re.test(v)) issues.push({ path: `query.${key}`, message: `expected ${p.description}` });
+    if (!re.test(v)) issues.push({ path: `querystring.${key}`, message: `expected ${p.description}` });
     else out[key] = v;
   }
   if (issues.length) throw validationError(issues);
