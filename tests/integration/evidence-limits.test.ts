@@ -146,4 +146,108 @@ describe('evidence: allowed kinds per item, photo dimensions bounded', () => {
     expect(huge.body.message).toMatch(/50000 × 50000 pixels/);
     expect((await upload(`/work-items/${item.id}/attachments`, png(800, 600), 'mast.png', 'photo')).status).toBe(201);
   });
+
+  // contracts.md: every request is validated, the error names the field. An upload's body is one
+  // file in the field `file`: another field, a second file or an empty file is a 400 naming it
+  // (the API kept the first file and dropped the rest), and the 413/415 name body.file too.
+  it('the body is one non-empty file in the field "file": anything else is refused at its field, nothing kept', async () => {
+    const item = await must(admin.post('/work-items', { title: 'body checks' }));
+    const urls = [`/runbook-executions/${execId}/items/cable/evidence`, `/work-items/${item.id}/attachments`];
+    const post = async (url: string, body: BodyInit, headers: Record<string, string> = {}) => {
+      const res = await fetch(`${base}/api/v1${url}?kind=file`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, ...headers },
+        body,
+      });
+      return { status: res.status, body: await res.json() };
+    };
+    const form = (...parts: Array<[string, string | Buffer, string?]>) => {
+      const fd = new FormData();
+      for (const [name, value, filename] of parts)
+        if (typeof value === 'string') fd.append(name, value);
+        else fd.append(name, new Blob([new Uint8Array(value)]), filename);
+      return fd;
+    };
+    const photo = png(800, 600);
+    const cases: Array<
+      [string, () => FormData | string, number, Array<{ path: string; message: unknown }>, Record<string, string>?]
+    > = [
+      [
+        'a file in another field',
+        () => form(['files', photo, 'mast.png']),
+        400,
+        [
+          {
+            path: 'body.files',
+            message: expect.stringMatching(
+              /^unknown field "files" \(did you mean "file"\?\); the body takes one file field, "file"/,
+            ),
+          },
+          { path: 'body.file', message: 'expected one file' },
+        ],
+      ],
+      [
+        'a text field beside the file',
+        () => form(['caption', 'north side'], ['file', photo, 'mast.png']),
+        400,
+        [
+          {
+            path: 'body.caption',
+            message: expect.stringMatching(/^unknown field "caption"; the body takes one file field/),
+          },
+        ],
+      ],
+      [
+        'two files',
+        () => form(['file', photo, 'a.png'], ['file', photo, 'b.png']),
+        400,
+        [{ path: 'body.file', message: 'one file per upload: send the others one by one' }],
+      ],
+      [
+        'an empty file',
+        () => form(['file', Buffer.alloc(0), 'empty.txt']),
+        400,
+        [{ path: 'body.file', message: expect.stringMatching(/empty \(0 bytes\)/) }],
+      ],
+      [
+        'a JSON body',
+        () => JSON.stringify({ file: 'x' }),
+        415,
+        [
+          {
+            path: 'headers.content-type',
+            message: expect.stringMatching(/^expected multipart\/form-data .* got application\/json/),
+          },
+        ],
+        { 'content-type': 'application/json' },
+      ],
+      [
+        'a file over the limit',
+        () => form(['file', Buffer.alloc(10 * 1024 * 1024 + 1, 0x41), 'big.txt']),
+        413,
+        [{ path: 'body.file', message: expect.stringMatching(/"big.txt" is larger than 10 MB/) }],
+      ],
+      [
+        'a file of a type not taken',
+        () => form(['file', Buffer.from('MZ\x90\x00'), 'tool.exe']),
+        415,
+        [{ path: 'body.file', message: expect.stringMatching(/"tool.exe" is not an allowed file type/) }],
+      ],
+    ];
+    const [n, b] = [await stored(), blobs()];
+    const wrong: string[] = [];
+    for (const url of urls)
+      for (const [name, body, status, issues, headers] of cases) {
+        const res = await post(url, body(), headers);
+        try {
+          expect(res.status).toBe(status);
+          expect(res.body.issues).toEqual(issues);
+        } catch {
+          wrong.push(`${url} ${name}: ${res.status} ${JSON.stringify(res.body)}`);
+        }
+      }
+    expect(wrong).toEqual([]);
+    expect([await stored(), blobs()]).toEqual([n, b]);
+    for (const url of urls) expect((await post(url, form(['file', photo, 'mast.png']))).status).toBe(201);
+  });
 });

@@ -7,14 +7,13 @@ import {
   uploadBytesSchema,
   uploadQuery,
 } from '../contracts/executions.ts';
-import { ApiError } from '../kernel/errors/index.ts';
 import { ERROR_RESPONSES } from '../kernel/errors/responses.ts';
 import { tags, type RunbooksApp, type RunbooksDeps } from './route-deps.ts';
 import { RESPONSES } from './schemas.ts';
 import { sendBlob } from './serve-blob.ts';
 import { addEvidence, findEvidenceBlob, precheckEvidence } from './service.ts';
 import { FILE_ALLOW_LIST, SERVED_CONTENT_TYPES } from './sniff.ts';
-import { receiveUpload } from './uploads.ts';
+import { assertMultipart, receiveUpload } from './uploads.ts';
 
 /** POST /runbook-executions/:id/items/:item_id/evidence, GET …/:id/evidence/:evidence_id. */
 export function evidenceRoutes(app: RunbooksApp, { db, blobs, maxPixels }: RunbooksDeps): void {
@@ -40,11 +39,7 @@ export function evidenceRoutes(app: RunbooksApp, { db, blobs, maxPixels }: Runbo
         ...(q.client_at ? { client_at: q.client_at } : {}),
         ...(q.if_version !== undefined ? { if_version: q.if_version } : {}),
       };
-      if (!request.isMultipart())
-        throw new ApiError(
-          'unsupported_media_type',
-          'expected multipart/form-data with one file field (e.g. curl -F file=@photo.jpg)',
-        );
+      assertMultipart(request);
       // Refuse before receiving the bytes when the gate rules would refuse the evidence anyway.
       const pre = await precheckEvidence(db(), who, id, item_id, meta, q.if_version, q.kind);
       const { pending, filename, sniffed } = await receiveUpload(request, blobs, {

@@ -4,7 +4,8 @@
 
 import type { FastifyRequest } from 'fastify';
 import { MAX_EVIDENCE_BYTES } from '../contracts/executions.ts';
-import { ApiError, validationError } from '../kernel/errors/index.ts';
+import { didYouMean } from '../contracts/edit-distance.ts';
+import { ApiError, formatPath, validationError, type ValidationIssue } from '../kernel/errors/index.ts';
 import { unstorableText } from '../kernel/validation/storable.ts';
 import { BlobTooLargeError, type BlobStore, type PendingBlob } from './blobs.ts';
 import { imageSize } from './image-size.ts';
@@ -49,7 +50,7 @@ export function acceptUpload(
   const sniffed = kind === 'photo' ? sniffImage(pending.head) : sniffFile(pending.head, name);
   const refuse = (message: string): never => {
     pending.discard();
-    throw new ApiError('unsupported_media_type', message);
+    throw new ApiError('unsupported_media_type', `body.file: ${message}`, [{ path: 'body.file', message }]);
   };
   if (!sniffed) {
     return refuse(
@@ -74,39 +75,85 @@ export function acceptUpload(
   return sniffed;
 }
 
+/** An upload is multipart/form-data: any other body is a 415 naming the content type sent. */
+export function assertMultipart(request: FastifyRequest): void {
+  if (request.isMultipart()) return;
+  const sent = request.headers['content-type'] ?? 'none';
+  const message = `expected multipart/form-data with one file field (e.g. curl -F file=@photo.jpg), got ${sent}`;
+  throw new ApiError('unsupported_media_type', `headers.content-type: ${message}`, [
+    { path: 'headers.content-type', message },
+  ]);
+}
+
+/** The multipart body an upload takes: one part, a file in the field `file`. */
+export const UPLOAD_FIELD = 'file';
+
+/** A part the body does not take (another field, a second file), named at its field. */
+function unexpectedPart(name: string, isFile: boolean, seen: boolean): ValidationIssue {
+  if (name === UPLOAD_FIELD && (isFile || seen))
+    return { path: formatPath(['body', name]), message: 'one file per upload: send the others one by one' };
+  return {
+    path: formatPath(['body', name]),
+    message: `unknown field "${name}"${didYouMean(name, [UPLOAD_FIELD])}; the body takes one file field, "${UPLOAD_FIELD}" (e.g. curl -F file=@photo.jpg)`,
+  };
+}
+
 /**
  * The one file of a multipart upload, received into the blob folder (not yet committed: the
- * caller commits or discards it) and typed by its bytes. `tooLarge` words the 413, given the
- * quoted file name (or '').
+ * caller commits or discards it) and typed by its bytes. The body is checked as a contract:
+ * exactly one part, a non-empty file in the field `file` (another field or a second file is a
+ * 400 naming it, never ignored), at most MAX_EVIDENCE_BYTES (413 at body.file), of a type the
+ * upload's kind takes (415 at body.file). `tooLarge` words the 413, given the quoted file name (or '').
  */
 export async function receiveUpload(
   request: FastifyRequest,
   blobs: BlobStore,
   o: { kind: 'photo' | 'file'; maxPixels: number; tooLarge(name: string): string },
 ): Promise<{ pending: PendingBlob; filename: string | null; sniffed: Sniffed }> {
-  const part = await request.file({ limits: { fileSize: MAX_EVIDENCE_BYTES, files: 1 } }).catch((err: unknown) => {
-    throw multipartError(err);
-  });
-  if (!part)
-    throw new ApiError('validation', 'body.file: expected one file in the multipart body', [
-      { path: 'body.file', message: 'expected one file' },
-    ]);
-  let filename;
+  const issues: ValidationIssue[] = [];
+  let got: { pending: PendingBlob; filename: string | null; part: { filename?: string; mimetype?: string } } | null =
+    null;
   try {
-    filename = storableFilename(part.filename);
-  } catch (err) {
-    part.file.resume();
-    throw err;
-  }
-  let pending;
-  try {
-    pending = await blobs.write(part.file, MAX_EVIDENCE_BYTES);
-  } catch (err) {
-    if (err instanceof BlobTooLargeError || (err as { statusCode?: number }).statusCode === 413) {
-      throw new ApiError('payload_too_large', o.tooLarge(part.filename ? `"${part.filename}" ` : ''));
+    for await (const part of request.parts({ limits: { fileSize: MAX_EVIDENCE_BYTES, files: 1 } })) {
+      if (part.type !== 'file' || part.fieldname !== UPLOAD_FIELD || got) {
+        if (part.type === 'file') part.file.resume();
+        issues.push(unexpectedPart(part.fieldname, part.type === 'file', got !== null));
+        continue;
+      }
+      let filename;
+      try {
+        filename = storableFilename(part.filename);
+      } catch (err) {
+        part.file.resume();
+        throw err;
+      }
+      try {
+        got = { pending: await blobs.write(part.file, MAX_EVIDENCE_BYTES), filename, part };
+      } catch (err) {
+        if (err instanceof BlobTooLargeError || (err as { statusCode?: number }).statusCode === 413) {
+          const message = o.tooLarge(part.filename ? `"${part.filename}" ` : '');
+          throw new ApiError('payload_too_large', `body.${UPLOAD_FIELD}: ${message}`, [
+            { path: `body.${UPLOAD_FIELD}`, message },
+          ]);
+        }
+        throw err;
+      }
     }
+  } catch (err) {
+    got?.pending.discard();
+    // A second file is past the parser's limit of one: the client's mistake, named.
+    if ((err as { code?: string }).code === 'FST_FILES_LIMIT')
+      throw validationError([unexpectedPart(UPLOAD_FIELD, true, true)]);
     throw multipartError(err);
   }
+  if (!got) issues.push({ path: `body.${UPLOAD_FIELD}`, message: 'expected one file' });
+  else if (got.pending.size === 0 && issues.length === 0)
+    issues.push({ path: `body.${UPLOAD_FIELD}`, message: 'the file is empty (0 bytes): nothing to keep as evidence' });
+  if (issues.length > 0) {
+    got?.pending.discard();
+    throw validationError(issues);
+  }
+  const { pending, filename, part } = got!;
   const sniffed = acceptUpload(pending, o.kind, part, o.maxPixels);
   return { pending, filename, sniffed };
 }

@@ -10,12 +10,11 @@ import {
   workItemParams as params,
 } from '../contracts/work-items.ts';
 import type { Database } from '../kernel/db/index.ts';
-import { ApiError } from '../kernel/errors/index.ts';
 import { ERROR_RESPONSES } from '../kernel/errors/responses.ts';
 import type { BlobStore } from '../runbooks/blobs.ts';
 import { sendBlob } from '../runbooks/serve-blob.ts';
 import { FILE_ALLOW_LIST, SERVED_CONTENT_TYPES } from '../runbooks/sniff.ts';
-import { receiveUpload } from '../runbooks/uploads.ts';
+import { assertMultipart, receiveUpload } from '../runbooks/uploads.ts';
 import { addAttachment, findAttachment, precheckAttachment } from './service.ts';
 
 const tags = ['work items'];
@@ -48,11 +47,7 @@ export function attachmentRoutes(
     async (request, reply) => {
       const { id } = request.params;
       const kind = request.query.kind;
-      if (!request.isMultipart())
-        throw new ApiError(
-          'unsupported_media_type',
-          'expected multipart/form-data with one file field (e.g. curl -F file=@photo.jpg)',
-        );
+      assertMultipart(request);
       await precheckAttachment(db(), request.principal!, id);
       const { pending, filename, sniffed } = await receiveUpload(request, blobs, {
         kind,

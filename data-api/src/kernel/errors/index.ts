@@ -53,8 +53,10 @@ export class ApiError extends Error {
     this.statusCode = STATUS[code];
   }
   toBody(): ErrorBody {
-    return this.code === 'validation'
-      ? { error: 'validation', message: this.message, issues: this.issues ?? [] }
+    if (this.code === 'validation') return { error: 'validation', message: this.message, issues: this.issues ?? [] };
+    // Other errors about one field (an upload's 413 or 415 at body.file) name it too.
+    return this.issues
+      ? { error: this.code, message: this.message, issues: this.issues }
       : { error: this.code, message: this.message };
   }
 }
