@@ -12,6 +12,7 @@ import { useDataClient } from '../data/useResource.ts';
 import type { Refusal } from './hooks.ts';
 import { ItemRow } from './ItemRow.tsx';
 import { finishHint, overlay, type ViewExecution, type ViewGate } from './model.ts';
+import { Named, namesOf, type Names } from './names.tsx';
 import type { ActionQueue, QueuedAction, QueueSnapshot } from './queue.ts';
 import type { RunbookProp } from './runbook-prop.ts';
 import styles from './styles.module.css';
@@ -35,31 +36,36 @@ export interface ExecutionViewProps {
 
 const time = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '');
 
-/** The checklist's words for its ids: item text and gate titles, from the runbook version the execution follows. */
-interface Names {
-  item(id: string): string;
-  gate(id: string): string;
-}
-
-function namesOf(view: Pick<ViewExecution, 'gates'>): Names {
-  const items = new Map(view.gates.flatMap((g) => g.items.map((i) => [i.id, i.text] as const)));
-  const gates = new Map(view.gates.map((g) => [g.id, g.title] as const));
-  return { item: (id) => items.get(id) ?? id, gate: (id) => gates.get(id) ?? id };
-}
-
-function describe(a: QueuedAction): string {
+/** What a queued action does, to which item or gate, named as the checklist writes it. */
+function Describe({ action: a, names }: { action: QueuedAction; names: Names }): ReactNode {
   switch (a.kind) {
     case 'tick':
     case 'untick':
     case 'note':
     case 'link':
-      return `${a.kind} ${a.itemId}`;
+      return (
+        <>
+          {a.kind} <Named text={names.item(a.itemId)} id={a.itemId} />
+        </>
+      );
     case 'value':
-      return `value ${String(a.body.value)} for ${a.itemId}`;
+      return (
+        <>
+          value {String(a.body.value)} for <Named text={names.item(a.itemId)} id={a.itemId} />
+        </>
+      );
     case 'evidence':
-      return `${a.evidenceKind} ${a.filename} for ${a.itemId}`;
+      return (
+        <>
+          {a.evidenceKind} {a.filename} for <Named text={names.item(a.itemId)} id={a.itemId} />
+        </>
+      );
     case 'sign-off':
-      return `sign off ${a.gateId}`;
+      return (
+        <>
+          sign off <Named text={names.gate(a.gateId)} id={a.gateId} />
+        </>
+      );
     default:
       return a.kind;
   }
@@ -115,7 +121,7 @@ export function ExecutionView(props: ExecutionViewProps): ReactNode {
       )}
       {props.loadError && <p className={styles.error}>Could not refresh: {props.loadError}</p>}
 
-      <QueueBar entries={mine} waiting={snapshot.waiting} onDiscard={(seq) => void queue?.discard(seq)} />
+      <QueueBar entries={mine} names={names} waiting={snapshot.waiting} onDiscard={(seq) => void queue?.discard(seq)} />
 
       {general.map((r) => (
         <div key={r.seq} className={styles.problem} role="alert" data-testid="runner-refusal">
@@ -267,10 +273,12 @@ export function Progress({ checked, total, testId }: { checked: number; total: n
 
 function QueueBar({
   entries,
+  names,
   waiting,
   onDiscard,
 }: {
   entries: QueueSnapshot['entries'];
+  names: Names;
   waiting: string | null;
   onDiscard(seq: number): void;
 }): ReactNode {
@@ -293,7 +301,7 @@ function QueueBar({
           <ol className={styles.queueList}>
             {entries.map((e) => (
               <li key={e.seq} data-testid={`runner-queued-${e.seq}`}>
-                {describe(e.action)}{' '}
+                <Describe action={e.action} names={names} />{' '}
                 <span className={styles.muted}>· {new Date(e.created_at).toLocaleTimeString()}</span>{' '}
                 {e.attempts > 2 && (
                   <button type="button" className={styles.linkButton} onClick={() => onDiscard(e.seq)}>
@@ -421,9 +429,13 @@ function SignOffForm({
       {flagged.length > 0 && (
         <p className={styles.flag} data-testid={`runner-signoff-flagged-${gate.id}`}>
           <Icon name="flag" /> Flagged values:{' '}
-          {flagged
-            .map((i) => `${i.id} = ${i.value}${i.expect?.unit ? ` ${i.expect.unit}` : ''} (${i.note ?? 'no note'})`)
-            .join('; ')}
+          {flagged.map((i, n) => (
+            <span key={i.id} data-testid={`runner-signoff-flagged-item-${i.id}`}>
+              {n > 0 && '; '}
+              <Named text={i.text} id={i.id} /> = {i.value}
+              {i.expect?.unit ? ` ${i.expect.unit}` : ''} ({i.note ?? 'no note'})
+            </span>
+          ))}
         </p>
       )}
       <div className={styles.row}>
@@ -463,7 +475,7 @@ function Subject({ activity: a, names }: { activity: Activity; names: Names }): 
   const kind = a.item_id ? 'item' : 'gate';
   return (
     <span data-testid={`runner-history-${kind}-${id}`} title={id}>
-      “{a.item_id ? names.item(a.item_id) : names.gate(id)}” <code className={styles.historyId}>{id}</code>
+      <Named text={a.item_id ? names.item(a.item_id) : names.gate(id)} id={id} />
     </span>
   );
 }
