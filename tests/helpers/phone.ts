@@ -69,7 +69,8 @@ export const MIN_TARGET_PX = 24;
 
 /**
  * What does not work on this page at the width it is shown, each named by the element at fault
- * (tag, id or test id, classes, its size):
+ * (tag, id or test id, classes, its size); only what is rendered counts, not what is hidden or
+ * sits in a closed <details>:
  *  - the page scrolls sideways: an element reaches past the right edge and no container of its
  *    own scrolls it (the outermost such element, and the widest element inside it that is the cause);
  *  - a diagram shrunk below MIN_DIAGRAM_SCALE of its size to fit the screen, or not drawn;
@@ -96,10 +97,11 @@ export function layoutProblems(page: Page): Promise<string[]> {
         return `<${el.tagName.toLowerCase()}${id}${testId}${cls}>${text ? ` "${text}"` : ''} ${Math.round(r.width)}×${Math.round(r.height)} px at x ${Math.round(r.left)}–${Math.round(r.right)}`;
       };
       const shown = (el: Element): boolean => {
+        // Not rendered: display: none on it or above it, or inside a closed <details> (Chromium lays
+        // out its content under content-visibility: hidden, so it has a size but is not on screen).
+        if (!el.checkVisibility({ visibilityProperty: true, opacityProperty: true })) return false;
         const r = rect(el);
-        if (r.width <= 1 || r.height <= 1) return false; // not drawn, or visually hidden for screen readers
-        const s = getComputedStyle(el);
-        return s.visibility !== 'hidden' && s.opacity !== '0';
+        return r.width > 1 && r.height > 1; // else not drawn, or visually hidden for screen readers
       };
       // Fixed (the navbar, the skip link parked off screen) or inside a box that clips or scrolls
       // sideways (below <body>): it cannot widen the page.
