@@ -30,6 +30,8 @@ export function pollPath<S extends z.ZodType>(
   every: () => number,
   on: { data(data: z.output<S>): void; error(error: Error): void },
   backoff: Partial<BackoffOptions> = {},
+  /** A keyset-paged list (`{ items, next_cursor }`): read every page, answered as one list. */
+  allPages = false,
 ): () => void {
   let cancelled = false;
   let failures = 0;
@@ -38,7 +40,9 @@ export function pollPath<S extends z.ZodType>(
   const load = async () => {
     let failed: Error | null = null;
     try {
-      const data = parseAnswer(schema, path, await client.get<unknown>(path, controller.signal));
+      const data = allPages
+        ? await readAllPages(client, path, schema, controller.signal)
+        : parseAnswer(schema, path, await client.get<unknown>(path, controller.signal));
       if (cancelled) return;
       failures = 0;
       on.data(data);
@@ -61,4 +65,31 @@ export function pollPath<S extends z.ZodType>(
     controller.abort();
     if (timer) clearTimeout(timer);
   };
+}
+
+/** At most this many pages in one read (500 rows each at most: 10 000 rows). */
+export const MAX_PAGES = 20;
+
+/**
+ * Every page of a keyset-paged list, following `next_cursor`, each page parsed with `schema`;
+ * the answer is the first page's with every page's items (`next_cursor` of the last page read:
+ * null, unless MAX_PAGES were not enough).
+ */
+export async function readAllPages<S extends z.ZodType>(
+  client: DataClient,
+  path: string,
+  schema: S,
+  signal?: AbortSignal,
+): Promise<z.output<S>> {
+  type Paged = { items: unknown[]; next_cursor: string | null };
+  const first = parseAnswer(schema, path, await client.get<unknown>(path, signal)) as z.output<S> & Paged;
+  const items = [...first.items];
+  let cursor = first.next_cursor;
+  for (let n = 1; cursor && n < MAX_PAGES; n++) {
+    const next = `${path}${path.includes('?') ? '&' : '?'}cursor=${encodeURIComponent(cursor)}`;
+    const page = parseAnswer(schema, next, await client.get<unknown>(next, signal)) as Paged;
+    items.push(...page.items);
+    cursor = page.next_cursor;
+  }
+  return { ...first, items, next_cursor: cursor };
 }

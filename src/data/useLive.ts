@@ -66,6 +66,8 @@ export interface LiveResourceOptions<T> {
   refreshMs?: number;
   /** A 404 means "not available on this API" rather than an error. */
   missingIsUnavailable?: boolean;
+  /** A keyset-paged list: every page is read (`readAllPages`), answered as one list. */
+  allPages?: boolean;
 }
 
 /**
@@ -104,31 +106,40 @@ export function useLiveResource<S extends z.ZodType>(
     last.current = null;
   }
 
+  const allPages = options.allPages ?? false;
   useEffect(() => {
     if (!path) return undefined;
     // Taken as the first read starts: a retry or a poll answers later, never earlier (safe).
     const cursor = client.live.cursor();
-    return pollPath(client, path, schema, () => opts.current.refreshMs ?? 0, {
-      data: (data) => {
-        setSince(cursor);
-        const seed = opts.current.seed?.(data);
-        if (seed) client.store.seed(seed.type, seed.rows);
-        last.current = { data, at: new Date() };
-        setState({ status: 'ready', data, error: null, updatedAt: last.current.at });
+    return pollPath(
+      client,
+      path,
+      schema,
+      () => opts.current.refreshMs ?? 0,
+      {
+        data: (data) => {
+          setSince(cursor);
+          const seed = opts.current.seed?.(data);
+          if (seed) client.store.seed(seed.type, seed.rows);
+          last.current = { data, at: new Date() };
+          setState({ status: 'ready', data, error: null, updatedAt: last.current.at });
+        },
+        error: (error) => {
+          if (opts.current.missingIsUnavailable && error instanceof ApiRequestError && error.status === 404) {
+            setState({ status: 'unavailable', data: null, error, updatedAt: null });
+          } else {
+            setState(
+              last.current
+                ? { status: 'stale', data: last.current.data, error, updatedAt: last.current.at }
+                : { status: 'error', data: null, error, updatedAt: null },
+            );
+          }
+        },
       },
-      error: (error) => {
-        if (opts.current.missingIsUnavailable && error instanceof ApiRequestError && error.status === 404) {
-          setState({ status: 'unavailable', data: null, error, updatedAt: null });
-        } else {
-          setState(
-            last.current
-              ? { status: 'stale', data: last.current.data, error, updatedAt: last.current.at }
-              : { status: 'error', data: null, error, updatedAt: null },
-          );
-        }
-      },
-    });
-  }, [client, path, schema, nonce, connection.epoch]);
+      {},
+      allPages,
+    );
+  }, [client, path, schema, nonce, connection.epoch, allPages]);
 
   const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
   useEffect(() => () => void (pending.current && clearTimeout(pending.current)), []);

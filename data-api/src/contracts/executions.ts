@@ -235,6 +235,19 @@ export const executionListQuery = {
   deployment_id: idSchema('deployment').optional(),
   runbook_id: runbookId.optional(),
   site_id: idSchema('site').optional(),
+  customer_id: idSchema('customer').optional(),
+  product_code: z
+    .string()
+    .max(64)
+    .optional()
+    .describe("the deployment's product: executions on deployments of this product (not the runbook's product_code)"),
+  per_deployment: z.coerce
+    .number({ error: 'expected a number' })
+    .int('expected a whole number')
+    .min(1, 'expected at least 1')
+    .max(50, 'expected at most 50')
+    .optional()
+    .describe("only each deployment's newest N executions (a board showing the latest few per deployment)"),
   state: z
     .string()
     .regex(

@@ -48,7 +48,7 @@ export function executionRoutes(app: RunbooksApp, { db, catalog }: RunbooksDeps)
       schema: {
         summary: 'List executions, newest first',
         description:
-          'Filter by deployment (the deployment page), runbook (open executions of a runbook), site, state (comma list).',
+          "Filter by deployment (the deployment page), runbook (open executions of a runbook), site, customer, the deployment's product, state (comma list); per_deployment=N keeps each deployment's newest N (a deployment board).",
         tags,
         querystring: executionListQuerySchema,
         response: { 200: pageOf(executionSummarySchema, 'ExecutionSummary'), ...RESPONSES },

@@ -235,6 +235,11 @@ export interface ExecutionListQuery {
   deployment_id?: string;
   runbook_id?: string;
   site_id?: string;
+  customer_id?: string;
+  /** The deployment's product. */
+  product_code?: string;
+  /** Each deployment's newest N only. */
+  per_deployment?: number;
   state?: string;
 }
 
@@ -245,19 +250,45 @@ export async function listExecutions(
   q: ExecutionListQuery,
 ): Promise<{ items: ExecutionSummary[]; next_cursor: string | null }> {
   const before = decodeCursor(q.cursor);
-  let query = db
-    .selectFrom('runbook_executions')
-    .selectAll()
-    .orderBy('id', 'desc')
-    .limit(q.limit + 1);
+  let matching = db.selectFrom('runbook_executions').selectAll();
   const scope = scopeOf(who);
-  if (scope) query = query.where('customer_id', '=', scope);
-  if (q.deployment_id) query = query.where('deployment_id', '=', q.deployment_id);
-  if (q.runbook_id) query = query.where('runbook_id', '=', q.runbook_id);
-  if (q.site_id) query = query.where('site_id', '=', q.site_id);
-  if (q.state) query = query.where('state', 'in', q.state.split(',') as ExecutionState[]);
-  if (before) query = query.where('id', '<', before);
-  const rows = await query.execute();
+  if (scope) matching = matching.where('customer_id', '=', scope);
+  if (q.deployment_id) matching = matching.where('deployment_id', '=', q.deployment_id);
+  if (q.runbook_id) matching = matching.where('runbook_id', '=', q.runbook_id);
+  if (q.site_id) matching = matching.where('site_id', '=', q.site_id);
+  if (q.customer_id) matching = matching.where('customer_id', '=', q.customer_id);
+  if (q.product_code) {
+    const product = q.product_code;
+    matching = matching.where('deployment_id', 'in', (eb) =>
+      eb.selectFrom('deployments').select('id').where('product_code', '=', product),
+    );
+  }
+  if (q.state) matching = matching.where('state', 'in', q.state.split(',') as ExecutionState[]);
+  // Each deployment's newest N among the matching ones, ranked before the page is cut, so the
+  // pages of the answer are the same rows whatever the page size.
+  const rows = q.per_deployment
+    ? await db
+        .selectFrom(
+          matching
+            .select((eb) =>
+              eb.fn
+                .agg<number>('row_number')
+                .over((ob) => ob.partitionBy('deployment_id').orderBy('id', 'desc'))
+                .as('rank_in_deployment'),
+            )
+            .as('e'),
+        )
+        .selectAll()
+        .where('rank_in_deployment', '<=', q.per_deployment)
+        .$if(before !== null, (qb) => qb.where('id', '<', before!))
+        .orderBy('id', 'desc')
+        .limit(q.limit + 1)
+        .execute()
+    : await matching
+        .$if(before !== null, (qb) => qb.where('id', '<', before!))
+        .orderBy('id', 'desc')
+        .limit(q.limit + 1)
+        .execute();
   const hasMore = rows.length > q.limit;
   const page = hasMore ? rows.slice(0, q.limit) : rows;
   const ids = page.map((r) => r.id);

@@ -5,6 +5,7 @@ import { useLiveResource, useLiveRows } from '../../data/useLive.ts';
 import { Board, boardStyles } from '../shared/Board.tsx';
 import { FleetLink } from '../shared/FleetLink.tsx';
 import { frameStyles as s, StatusBadge, WidgetFrame } from '../shared/WidgetFrame.tsx';
+import { boardReads, EXECUTIONS_PER_CARD } from './reads.ts';
 import styles from './styles.module.css';
 
 type State = (typeof DEPLOYMENT_STATES)[number];
@@ -21,25 +22,19 @@ export interface DeploymentBoardProps {
 
 /** Deployments as cards in one column per state, live, with their runbook executions when the API has them. */
 export function DeploymentBoard({ site, product, customer, states, title }: DeploymentBoardProps): ReactNode {
-  const q = new URLSearchParams({ limit: '500' });
-  if (site) q.set('site_id', site);
-  if (product) q.set('product_code', product);
-  if (customer) q.set('customer_id', customer);
-  const res = useLiveResource(`/deployments?${q.toString()}`, deploymentPage, {
+  const reads = boardReads({ site, product, customer });
+  const res = useLiveResource(reads.deployments, deploymentPage, {
     topics: ['deployment'],
     seed: (page) => ({ type: 'deployment', rows: page.items }),
     refetchOn: (e) => e.type === 'deployment.created' || e.type === 'deployment.deleted',
   });
   const rows = useLiveRows<Deployment>('deployment', res.data?.items ?? null);
-  const executions = useLiveResource(
-    `/runbook-executions?limit=500${site ? `&site_id=${encodeURIComponent(site)}` : ''}`,
-    executionSummaryPage,
-    {
-      topics: ['execution'],
-      refetchOn: (e) => e.type.startsWith('execution.'),
-      missingIsUnavailable: true,
-    },
-  );
+  const executions = useLiveResource(reads.executions, executionSummaryPage, {
+    topics: ['execution'],
+    refetchOn: (e) => e.type.startsWith('execution.'),
+    missingIsUnavailable: true,
+    allPages: true,
+  });
   const execBy = useMemo(() => {
     const m = new Map<string, ExecutionSummary[]>();
     for (const x of executions.status === 'ready' ? (executions.data.items ?? []) : []) {
@@ -48,7 +43,9 @@ export function DeploymentBoard({ site, product, customer, states, title }: Depl
     }
     return m;
   }, [executions.status, executions.data]);
-  const columns = states?.length ? states : [...DEPLOYMENT_STATES];
+  // By value: a page's `states={[…]}` is a new array on every render.
+  const stateKey = (states?.length ? states : DEPLOYMENT_STATES).join(',');
+  const columns = useMemo(() => stateKey.split(',') as State[], [stateKey]);
   const byState = useMemo(() => {
     const m = new Map<State, Deployment[]>(columns.map((c) => [c, []]));
     for (const d of rows) m.get(d.state)?.push(d);
@@ -91,7 +88,7 @@ export function DeploymentBoard({ site, product, customer, states, title }: Depl
                 {d.started_date ? `started ${d.started_date}` : `planned ${d.planned_date}`}
               </div>
             )}
-            {(execBy.get(d.id) ?? []).slice(0, 3).map((x) => (
+            {(execBy.get(d.id) ?? []).slice(0, EXECUTIONS_PER_CARD).map((x) => (
               <div
                 key={x.id}
                 className={styles.execution}
