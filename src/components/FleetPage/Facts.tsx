@@ -6,7 +6,6 @@ import type { z } from 'zod';
 import {
   customerSchema,
   deploymentSchema,
-  deviceSchema,
   siteSchema,
   type Deployment,
   type Device,
@@ -15,6 +14,7 @@ import { useLiveResource, useLiveRows } from '../../data/useLive.ts';
 import { canEditRegistry, useWhoami } from '../../data/useWhoami.ts';
 import { FleetLink, ProductLink, type FleetKind } from '../../widgets/shared/FleetLink.tsx';
 import { StatusBadge, WidgetFrame } from '../../widgets/shared/WidgetFrame.tsx';
+import { useDevice } from '../../widgets/shared/useDevice.tsx';
 import { useNow } from '../../widgets/shared/useNow.ts';
 import { SiteEdit } from './SiteEdit.tsx';
 import styles from './styles.module.css';
@@ -187,7 +187,7 @@ export const deploymentFacts = (d: Deployment, siteName?: string): Fact[] => [
 ];
 
 export function DeviceFacts({ id }: { id: string }): ReactNode {
-  const { res, row: d } = useEntity('device', id, deviceSchema);
+  const { res, row: d } = useDevice(id);
   const site = useEntity('site', d?.site_id ?? null, siteSchema).row;
   const deployment = useEntity('deployment', d?.deployment_id ?? null, deploymentSchema).row;
   return (

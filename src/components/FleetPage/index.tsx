@@ -18,17 +18,16 @@ import {
 } from '../../widgets/index.ts';
 import { ExecutionList } from '../../runbook/index.tsx';
 import type { FleetKind } from '../../widgets/shared/FleetLink.tsx';
-import { deviceSchema } from '../../../data-api/src/contracts/registry.ts';
-import { useLiveResource } from '../../data/useLive.ts';
+import { DeviceRead, useDevice } from '../../widgets/shared/useDevice.tsx';
 import { DeploymentFacts, DeviceFacts, SiteFacts, useDeployment } from './Facts.tsx';
 import { DeploymentRunbooks } from './DeploymentRunbooks.tsx';
 import { fleetIdProblem } from './fleetId.ts';
 
 /** The device's charts: the metrics it reports (from its last reading), a day of each. */
 function DeviceCharts({ id }: { id: string }): ReactNode {
-  const device = useLiveResource(`/devices/${encodeURIComponent(id)}`, deviceSchema, { missingIsUnavailable: true });
+  const { row } = useDevice(id);
   const metrics = Object.keys(
-    (device.data?.observed_state as { metrics?: Record<string, number> } | undefined)?.metrics ?? {},
+    (row?.observed_state as { metrics?: Record<string, number> } | undefined)?.metrics ?? {},
   ).sort();
   if (!metrics.length) return null;
   return (
@@ -48,8 +47,9 @@ function DeviceCharts({ id }: { id: string }): ReactNode {
 function Body({ kind, id }: { kind: FleetKind; id: string }): ReactNode {
   switch (kind) {
     case 'device':
+      // One read of the device for its facts, health, commands and charts.
       return (
-        <>
+        <DeviceRead id={id}>
           <h2>Registry</h2>
           <DeviceFacts id={id} />
           <h2>Health</h2>
@@ -57,7 +57,7 @@ function Body({ kind, id }: { kind: FleetKind; id: string }): ReactNode {
           <h2>Commands</h2>
           <DeviceCommands device={id} />
           <DeviceCharts id={id} />
-        </>
+        </DeviceRead>
       );
     case 'site':
       return (

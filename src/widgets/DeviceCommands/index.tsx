@@ -2,10 +2,11 @@ import React, { useState, type ReactNode } from 'react';
 import { commandsForVersion } from '../../../data-api/src/contracts/command-params.ts';
 import { commandChangePayloadSchema } from '../../../data-api/src/contracts/change-events.ts';
 import { commandListSchema, type Command } from '../../../data-api/src/contracts/commands.ts';
-import { deviceSchema, productSchema } from '../../../data-api/src/contracts/registry.ts';
+import { productSchema } from '../../../data-api/src/contracts/registry.ts';
 import { useLiveResource } from '../../data/useLive.ts';
 import { canOperate, useWhoami } from '../../data/useWhoami.ts';
 import { ProductLink } from '../shared/FleetLink.tsx';
+import { useDevice } from '../shared/useDevice.tsx';
 import { useNow } from '../shared/useNow.ts';
 import { frameStyles as s, WidgetFrame } from '../shared/WidgetFrame.tsx';
 import { CommandForm, CommandSummary } from './CommandForm.tsx';
@@ -39,12 +40,7 @@ function merge(listed: readonly Command[], sent: readonly Command[]): Command[] 
 export function DeviceCommands({ device, title }: DeviceCommandsProps): ReactNode {
   const now = useNow(10_000);
   const path = `/devices/${encodeURIComponent(device)}`;
-  const res = useLiveResource(path, deviceSchema, {
-    topics: [`device:${device}`],
-    refetchOn: (e) => e.type === 'device.updated',
-    missingIsUnavailable: true,
-  });
-  const row = res.data;
+  const { res, row } = useDevice(device);
   const product = useLiveResource(row ? `/products/${encodeURIComponent(row.product_code)}` : null, productSchema, {
     missingIsUnavailable: true,
   });

@@ -1,8 +1,9 @@
 import React, { useState, type ReactNode } from 'react';
 import { alertPage } from '../../../data-api/src/contracts/alerts.ts';
 import { alertChangePayloadSchema } from '../../../data-api/src/contracts/change-events.ts';
-import { deviceSchema, type Device } from '../../../data-api/src/contracts/registry.ts';
-import { useLiveResource, useLiveRows, useLiveTopics } from '../../data/useLive.ts';
+import type { Device } from '../../../data-api/src/contracts/registry.ts';
+import { useLiveResource, useLiveTopics } from '../../data/useLive.ts';
+import { useDevice } from '../shared/useDevice.tsx';
 import { firmwareOf } from '../DeviceTable/index.tsx';
 import { useNow } from '../shared/useNow.ts';
 import { frameStyles as s, StatusBadge, WidgetFrame, scrollRegion } from '../shared/WidgetFrame.tsx';
@@ -20,12 +21,7 @@ export interface DeviceHealthProps {
 export function DeviceHealth({ device, metrics }: DeviceHealthProps): ReactNode {
   const now = useNow(10_000);
   const topics = [`device:${device}`];
-  const res = useLiveResource(`/devices/${encodeURIComponent(device)}`, deviceSchema, {
-    topics,
-    seed: (d) => ({ type: 'device', rows: [d] }),
-    missingIsUnavailable: true,
-  });
-  const [row] = useLiveRows<Device>('device', res.data ? [res.data] : null);
+  const { res, row } = useDevice(device);
   const alerts = useLiveResource(
     `/alerts?subject_type=device&subject_id=${encodeURIComponent(device)}&limit=5`,
     alertPage,
