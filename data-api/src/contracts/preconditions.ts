@@ -1,6 +1,7 @@
-// Conditional writes (RFC 9110 §13): a registry record's ETag is its updated_at, quoted; a PATCH
-// with If-Match applies only while the record is still that version. Shared by the API and the
-// browser, so a page computes the ETag of the copy it shows instead of re-reading headers.
+// Conditional writes (RFC 9110 §13): a registry record's ETag is its updated_at, quoted; a PATCH,
+// DELETE or PUT desired-state with If-Match applies only while the record is still that version.
+// Shared by the API and the browser, so a page computes the ETag of the copy it shows instead of
+// re-reading headers.
 import * as z from 'zod';
 
 /** The record's version as an entity tag: every write sets updated_at, so it changes with every edit. */
@@ -10,7 +11,7 @@ const ENTITY_TAG = String.raw`(?:W\/)?"[\x21\x23-\x7e]*"`;
 // OWS is spaces and tabs only (RFC 9110 §5.6.3): `\s` would admit characters no header may carry.
 const IF_MATCH = new RegExp(String.raw`^[ \t]*(?:\*|${ENTITY_TAG}(?:[ \t]*,[ \t]*${ENTITY_TAG})*)[ \t]*$`);
 
-/** The request headers of a conditional PATCH (other headers pass through untouched). */
+/** The request headers of a conditional write (other headers pass through untouched). */
 export const ifMatchHeaders = z.looseObject({
   'if-match': z
     .string()

@@ -10,7 +10,7 @@ import { columnsOf } from '../kernel/csv/write.ts';
 import { ERROR_RESPONSES } from '../kernel/errors/responses.ts';
 import { errorSchema } from '../contracts/errors.ts';
 import { etagOf, ifMatchHeaders } from '../contracts/preconditions.ts';
-import type { WriteCondition } from './precondition.ts';
+import { conditionOf, type WriteCondition } from './precondition.ts';
 
 type Db = Kysely<Database>;
 
@@ -41,7 +41,8 @@ export interface CrudSpec<
   add(db: Db, who: Principal, body: z.infer<Create>): Promise<z.infer<Item>>;
   /** Applies `condition` (If-Match) on the row it locks: 412 when it is no longer that version. */
   patch(db: Db, who: Principal, id: string, body: z.infer<Update>, condition?: WriteCondition): Promise<z.infer<Item>>;
-  remove(db: Db, who: Principal, id: string, q: { cascade?: boolean }): Promise<void>;
+  /** Applies `condition` (If-Match) the same way, on the row it locks: 412 and nothing deleted, cascade or not. */
+  remove(db: Db, who: Principal, id: string, q: { cascade?: boolean }, condition?: WriteCondition): Promise<void>;
   /** Extra delete query parameters (sites: cascade). */
   deleteQuery?: z.ZodRawShape;
 }
@@ -49,8 +50,9 @@ export interface CrudSpec<
 /**
  * GET/POST /<path>, GET/PATCH/DELETE /<path>/:id with the same error shapes, paging and
  * auth on every collection; the entity rules live in each collection's service. A record's
- * answer carries its ETag (its updated_at); a PATCH with If-Match applies only to that version
- * (412 otherwise), so a form opened on an old copy cannot overwrite someone else's edit unseen.
+ * answer carries its ETag (its updated_at); a PATCH or DELETE with If-Match applies only to that
+ * version (412 otherwise), so a form opened on an old copy cannot overwrite, nor a page delete,
+ * someone else's edit unseen.
  */
 export function registerCrud<I extends z.ZodType, C extends z.ZodType, U extends z.ZodType, Q extends z.ZodRawShape>(
   parent: FastifyInstance,
@@ -70,6 +72,8 @@ export function registerCrud<I extends z.ZodType, C extends z.ZodType, U extends
   };
   const etagNote =
     "The answer carries the record's ETag (its updated_at, quoted): send it back as If-Match to change that version only.";
+  /** The 412 of a conditional write: the error and the record as it is now. */
+  const preconditionFailed = errorSchema.extend({ current: spec.item.optional() });
   const scope = (write: 'create' | 'update' | 'delete') =>
     (spec.sharedWrites?.includes(write) ? 'unscoped' : 'tenant') as 'tenant' | 'unscoped';
 
@@ -133,16 +137,20 @@ export function registerCrud<I extends z.ZodType, C extends z.ZodType, U extends
         response: {
           200: spec.item,
           ...ERROR_RESPONSES,
-          412: errorSchema.extend({ current: spec.item.optional() }),
+          412: preconditionFailed,
         },
       },
     },
     async (request, reply) =>
       withEtag(
         reply,
-        await spec.patch(db(), request.principal!, (request.params as { id: string }).id, request.body as z.infer<U>, {
-          ifMatch: (request.headers as { 'if-match'?: string })['if-match'],
-        }),
+        await spec.patch(
+          db(),
+          request.principal!,
+          (request.params as { id: string }).id,
+          request.body as z.infer<U>,
+          conditionOf(request),
+        ),
       ),
   );
   app.delete(
@@ -151,10 +159,12 @@ export function registerCrud<I extends z.ZodType, C extends z.ZodType, U extends
       config: { auth: spec.writeRole, scope: scope('delete') },
       schema: {
         summary: `Delete a ${spec.name}`,
+        description: `With If-Match (the ETag of a read) the ${spec.name} is deleted only while it is still that version: otherwise 412 precondition_failed, nothing is deleted (nor anything a cascade would take with it), and the answer's current is the ${spec.name} as it is now. Without If-Match, or with *, it is deleted whatever its version. ${etagNote}`,
         tags,
         params,
+        headers: ifMatchHeaders,
         querystring: z.strictObject(spec.deleteQuery ?? {}),
-        response: { 204: z.null(), ...ERROR_RESPONSES },
+        response: { 204: z.null(), ...ERROR_RESPONSES, 412: preconditionFailed },
       },
     },
     async (request, reply) => {
@@ -163,6 +173,7 @@ export function registerCrud<I extends z.ZodType, C extends z.ZodType, U extends
         request.principal!,
         (request.params as { id: string }).id,
         request.query as { cascade?: boolean },
+        conditionOf(request),
       );
       return reply.status(204).send(null);
     },

@@ -105,11 +105,17 @@ export async function updateCustomer(
   });
 }
 
-export async function deleteCustomer(db: Kysely<Database>, who: Principal, id: string): Promise<void> {
+export async function deleteCustomer(
+  db: Kysely<Database>,
+  who: Principal,
+  id: string,
+  condition?: WriteCondition,
+): Promise<void> {
   if (scopeOf(who)) throw forbidden('a customer-scoped token cannot delete customers');
   await db.transaction().execute(async (trx) => {
     const before = await trx.selectFrom('customers').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
     if (!before) throw notFound('customer', id);
+    assertUnchanged('customer', id, toCustomer(before), condition, 'delete');
     const site = await trx.selectFrom('sites').select('id').where('customer_id', '=', id).limit(1).executeTakeFirst();
     if (site) throw conflict(`customer ${id} still has sites (e.g. ${site.id}): delete or move them first`);
     await trx.deleteFrom('api_tokens').where('customer_id', '=', id).execute();

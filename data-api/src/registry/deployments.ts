@@ -161,11 +161,17 @@ export async function updateDeployment(
   });
 }
 
-export async function deleteDeployment(db: Kysely<Database>, who: Principal, id: string): Promise<void> {
+export async function deleteDeployment(
+  db: Kysely<Database>,
+  who: Principal,
+  id: string,
+  condition?: WriteCondition,
+): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const before = await trx.selectFrom('deployments').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
     if (!before) throw notFound('deployment', id);
     assertInScope(who, before.customer_id, 'deployment', id);
+    assertUnchanged('deployment', id, toDeployment(before), condition, 'delete');
     const device = await trx
       .selectFrom('devices')
       .select('id')

@@ -283,16 +283,22 @@ export async function updateDevice(
   });
 }
 
-/** Versioned target config: each change bumps desired_version; `if_version` guards races. */
+/**
+ * Versioned target config: each change bumps desired_version; `if_version` guards races on the
+ * desired state, If-Match (the device's ETag) on the whole device, like a PATCH.
+ */
 export async function setDesiredState(
   db: Kysely<Database>,
   who: Principal,
   id: string,
   input: z.infer<typeof desiredStateSchema>,
+  condition?: WriteCondition,
 ): Promise<Device> {
   await findDevice(db, who, id);
   return db.transaction().execute(async (trx) => {
-    const before = await selectDevices(trx).where('id', '=', id).forUpdate().executeTakeFirstOrThrow();
+    const before = await selectDevices(trx).where('id', '=', id).forUpdate().executeTakeFirst();
+    if (!before) throw notFound('device', id);
+    assertUnchanged('device', id, toDevice(before), condition);
     if (input.if_version !== undefined && input.if_version !== before.desired_version) {
       throw conflict(
         `device ${id} desired_version is ${before.desired_version}, not ${input.if_version}: re-read and retry`,
@@ -321,9 +327,18 @@ export async function setDesiredState(
   });
 }
 
-export async function deleteDevice(db: Kysely<Database>, who: Principal, id: string): Promise<void> {
-  const before = await findDevice(db, who, id);
+export async function deleteDevice(
+  db: Kysely<Database>,
+  who: Principal,
+  id: string,
+  condition?: WriteCondition,
+): Promise<void> {
+  await findDevice(db, who, id);
   await db.transaction().execute(async (trx) => {
+    // The check and the delete see the same version: the row stays locked until the commit.
+    const before = await selectDevices(trx).where('id', '=', id).forUpdate().executeTakeFirst();
+    if (!before) throw notFound('device', id);
+    assertUnchanged('device', id, toDevice(before), condition, 'delete');
     await trx.deleteFrom('devices').where('id', '=', id).execute();
     await resolveAlertsOfSubjects(trx, who.name, [{ type: 'device', id }]);
     await recordWrite(trx, who, {

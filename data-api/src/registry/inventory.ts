@@ -171,10 +171,26 @@ export async function updateInventoryItem(
   });
 }
 
-export async function deleteInventoryItem(db: Kysely<Database>, who: Principal, id: string): Promise<void> {
+export async function deleteInventoryItem(
+  db: Kysely<Database>,
+  who: Principal,
+  id: string,
+  condition?: WriteCondition,
+): Promise<void> {
   const before = await findItem(db, who, id);
   const customerId = await customerOf(db, who, before.deployment_id);
   await db.transaction().execute(async (trx) => {
+    if (condition?.ifMatch !== undefined) {
+      // The check and the delete see the same version: the row stays locked until the commit.
+      const locked = await trx
+        .selectFrom('inventory_items')
+        .selectAll()
+        .where('id', '=', id)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!locked) throw notFound('inventory item', id);
+      assertUnchanged('inventory item', id, toInventoryItem(locked), condition, 'delete');
+    }
     await trx.deleteFrom('inventory_items').where('id', '=', id).execute();
     await recordWrite(trx, who, {
       action: 'delete',

@@ -19,9 +19,21 @@ export interface WriteCondition {
   ifMatch?: string;
 }
 
+/** The precondition of a request: its If-Match header (validated by `ifMatchHeaders`), if any. */
+export const conditionOf = (request: { headers: unknown }): WriteCondition => ({
+  ifMatch: (request.headers as { 'if-match'?: string })['if-match'],
+});
+
+/** What the refused write would have done: the 412's message says it was not done. */
+const NOT_DONE = {
+  change: 'nothing was changed; read it again and re-apply your change',
+  delete: 'nothing was deleted; read it again and delete it if it should still go',
+} as const;
+
 /**
  * Refuses a conditional write (412, with the record as it is now) when the record is no longer
- * the version the caller saw.
+ * the version the caller saw: the one rule of every conditional PATCH, PUT and DELETE (a delete
+ * also deletes nothing, cascade or not).
  * Called inside the write's transaction, on the row it has locked (`forUpdate`), after the tenant
  * check (a record outside the caller's tenant stays a 404, never a 412 that says it exists).
  */
@@ -30,11 +42,12 @@ export function assertUnchanged(
   id: string,
   current: { updated_at: string } & Record<string, unknown>,
   condition: WriteCondition | undefined,
+  write: keyof typeof NOT_DONE = 'change',
 ): void {
   const ifMatch = condition?.ifMatch;
   if (ifMatch === undefined || ifMatchAllows(ifMatch, etagOf(current))) return;
   throw new PreconditionFailedError(
-    `${kind} ${id} was changed by someone else since you read it (If-Match ${ifMatch.trim()}, now ETag ${etagOf(current)}, updated at ${current.updated_at}): nothing was changed; read it again and re-apply your change`,
+    `${kind} ${id} was changed by someone else since you read it (If-Match ${ifMatch.trim()}, now ETag ${etagOf(current)}, updated at ${current.updated_at}): ${NOT_DONE[write]}`,
     current,
   );
 }

@@ -31,6 +31,9 @@ import {
 import { createCustomer, deleteCustomer, getCustomer, listCustomers, updateCustomer } from './customers.ts';
 import { ERROR_RESPONSES } from '../kernel/errors/responses.ts';
 import { registerCrud } from './crud-routes.ts';
+import { conditionOf } from './precondition.ts';
+import { etagOf, ifMatchHeaders } from '../contracts/preconditions.ts';
+import { errorSchema } from '../contracts/errors.ts';
 import { createDeployment, deleteDeployment, getDeployment, listDeployments, updateDeployment } from './deployments.ts';
 import { createDevice, deleteDevice, getDevice, listDevices, setDesiredState, updateDevice } from './devices.ts';
 import {
@@ -62,7 +65,7 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
       get: getCustomer,
       add: createCustomer,
       patch: updateCustomer,
-      remove: (db, who, id) => deleteCustomer(db, who, id),
+      remove: (db, who, id, _q, condition) => deleteCustomer(db, who, id, condition),
     },
     pageQuery,
   );
@@ -105,7 +108,7 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
       get: getDeployment,
       add: createDeployment,
       patch: updateDeployment,
-      remove: (db, who, id) => deleteDeployment(db, who, id),
+      remove: (db, who, id, _q, condition) => deleteDeployment(db, who, id, condition),
     },
     pageQuery,
   );
@@ -126,7 +129,7 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
       get: getDevice,
       add: createDevice,
       patch: updateDevice,
-      remove: (db, who, id) => deleteDevice(db, who, id),
+      remove: (db, who, id, _q, condition) => deleteDevice(db, who, id, condition),
     },
     pageQuery,
   );
@@ -147,11 +150,16 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
       get: getInventoryItem,
       add: createInventoryItem,
       patch: updateInventoryItem,
-      remove: (db, who, id) => deleteInventoryItem(db, who, id),
+      remove: (db, who, id, _q, condition) => deleteInventoryItem(db, who, id, condition),
     },
     pageQuery,
   );
 
+  desiredStateRoute(app);
+};
+
+/** PUT /devices/:id/desired-state: the one registry write besides the five of every collection. */
+function desiredStateRoute(app: Parameters<FastifyPluginAsyncZod>[0]) {
   app.put(
     '/devices/:id/desired-state',
     {
@@ -159,16 +167,31 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         summary: "Set a device's target configuration",
         description:
-          'Each change bumps desired_version. Pass if_version to refuse a change made on stale data (409). observed_state is never writable.',
+          "Each change bumps desired_version. Pass if_version to refuse a change made on stale data (409). With If-Match (the device's ETag, from GET /devices/:id) the change applies only while the device is still that version: otherwise 412 precondition_failed, nothing changes, and the answer's current is the device as it is now. observed_state is never writable. The answer carries the device's new ETag.",
         tags: ['registry'],
         params: idParamsOf(deviceIdSchema),
+        headers: ifMatchHeaders,
         body: desiredStateSchema,
-        response: { 200: deviceSchema, ...ERROR_RESPONSES },
+        response: {
+          200: deviceSchema,
+          ...ERROR_RESPONSES,
+          412: errorSchema.extend({ current: deviceSchema.optional() }),
+        },
       },
     },
-    async (request) => setDesiredState(app.ctx.db, request.principal!, request.params.id, request.body),
+    async (request, reply) => {
+      const device = await setDesiredState(
+        app.ctx.db,
+        request.principal!,
+        request.params.id,
+        request.body,
+        conditionOf(request),
+      );
+      reply.header('etag', etagOf(device));
+      return device;
+    },
   );
-};
+}
 
 /** The product catalog: read-only, loaded from docs/products at start. */
 export const productRoutes: FastifyPluginAsyncZod = async (app) => {

@@ -134,18 +134,22 @@ export async function updateSite(
 /**
  * A site with deployments is kept (409) unless an admin asks for `cascade`: then its
  * devices and deployments go with it, and inventory allocated to them returns to stock.
+ * With If-Match, only the version read goes (412 and nothing deleted otherwise, cascade or not).
  */
 export async function deleteSite(
   db: Kysely<Database>,
   who: Principal,
   id: string,
   opts: { cascade?: boolean },
+  condition?: WriteCondition,
 ): Promise<void> {
   if (opts.cascade && who.role !== 'admin') throw forbidden('only an admin may delete a site with cascade=true');
   await db.transaction().execute(async (trx) => {
     const before = await trx.selectFrom('sites').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
     if (!before) throw notFound('site', id);
     assertInScope(who, before.customer_id, 'site', id);
+    // Before the 409 for what it holds, and before a cascade takes anything with it.
+    assertUnchanged('site', id, toSite(before), condition, 'delete');
     const deploymentRows = await trx
       .selectFrom('deployments')
       .selectAll()
