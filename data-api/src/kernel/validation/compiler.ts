@@ -1,19 +1,22 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { validatorCompiler as zodValidatorCompiler } from 'fastify-type-provider-zod';
+import type { validatorCompiler as zodValidatorCompiler } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
 import { ApiError, validationError } from '../errors/index.ts';
 import { noQuery, queryParamNames, unknownParamIssues } from '../../contracts/query-params.ts';
 import { findUnstorable } from './storable.ts';
+import { parseRequestPart } from './zod-issues.ts';
 
 type CompileRequest = Parameters<typeof zodValidatorCompiler>[0];
 
 /**
  * The zod validator of every route part (params, querystring, body, headers), preceded by
  * the storable-text check: a NUL byte or a lone surrogate anywhere in the part is a 400 that
- * names the field, for every schema at once, before zod or a query ever sees it.
+ * names the field, for every schema at once, before zod or a query ever sees it. zod's issues
+ * become the contract's in one place (zod-issues.ts: an unknown field gets its "did you mean").
  */
 export const validatorCompiler = ((req: CompileRequest) => {
-  const zod = zodValidatorCompiler(req);
+  const schema = req.schema as z.ZodType;
   const where = req.httpPart ?? 'body';
   // A query's parameters are its schema's keys, whatever the schema's own unknown-key mode
   // (a plain z.object would strip a typo silently); an open-ended one checks its own keys.
@@ -22,7 +25,8 @@ export const validatorCompiler = ((req: CompileRequest) => {
     const issues = findUnstorable(data, [where]);
     if (known) issues.push(...unknownParamIssues(data, known));
     if (issues.length > 0) return { error: validationError(issues) };
-    return zod(data);
+    const parsed = parseRequestPart(schema, data, where);
+    return parsed.issues ? { error: validationError(parsed.issues) } : { value: parsed.value };
   };
 }) as typeof zodValidatorCompiler;
 
