@@ -2,6 +2,7 @@ import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionSimFleet } from '../../data-api/src/demo/simulate/fleet.ts';
 import {
+  COUNT_FROM_ROWS,
   insertTelemetryRows,
   telemetryInsert,
   type TelemetryRow,
@@ -39,15 +40,27 @@ describe('telemetry batch INSERT', () => {
     metrics: { flow_lpm: flow },
   });
 
-  it('counts the new rows and names the repeats, a repeat within the batch counted once', async () => {
+  // Small batches (below COUNT_FROM_ROWS) and large ones take different statements: both answer alike.
+  it.each([
+    ['a small batch', 0],
+    ['a large batch', COUNT_FROM_ROWS],
+  ])('counts the new rows and names the repeats of %s, a repeat within the batch counted once', async (_, pad) => {
     const db = database.handle.db;
-    const [a, b] = [ids[0]!, ids[1]!];
-    expect(await insertTelemetryRows(db, [row(a, 'm1'), row(a, 'm2'), row(b, 'm1')])).toEqual({
-      inserted: 3,
+    const [a, b] = pad ? [ids[2]!, ids[3]!] : [ids[0]!, ids[1]!];
+    // Padding rows (new readings of other devices) make the batch large.
+    const padding = (tag: string) => ids.slice(10, 10 + pad).map((id) => row(id, `${tag}-${pad}`));
+    expect(await insertTelemetryRows(db, [row(a, 'm1'), row(a, 'm2'), row(b, 'm1'), ...padding('p1')])).toEqual({
+      inserted: 3 + pad,
       repeats: [],
     });
-    const again = await insertTelemetryRows(db, [row(a, 'm2', 9), row(b, 'm1', 9), row(b, 'm2'), row(b, 'm2')]);
-    expect(again.inserted).toBe(1);
+    const again = await insertTelemetryRows(db, [
+      row(a, 'm2', 9),
+      row(b, 'm1', 9),
+      row(b, 'm2'),
+      row(b, 'm2'),
+      ...padding('p2'),
+    ]);
+    expect(again.inserted).toBe(1 + pad);
     expect(again.repeats.sort((x, y) => x.device_id.localeCompare(y.device_id))).toEqual([
       { device_id: a, msg_id: 'm2' },
       { device_id: b, msg_id: 'm1' },
