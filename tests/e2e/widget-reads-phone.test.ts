@@ -16,7 +16,10 @@ import { freePort } from '../helpers/ports.ts';
 //   with its id beside it (as the history does), and the page has no layout problem: the closed
 //   "add a note" boxes are not on screen, so they cannot overlap anything;
 // - the device page reads the device once for its facts, health, commands and charts;
-// - widgets.md: DeploymentBoard shows each deployment's executions however many the fleet has.
+// - widgets.md: DeploymentBoard shows each deployment's executions however many the fleet has,
+//   and every deployment of its filter, past the 500 of one page;
+// - widgets.md (error states): a widget the API refuses says what the API answered and the status
+//   (docs/contracts/widget-refusals.mdx: an unknown device, an unknown site, a malformed site id).
 
 const RB = 'rb-practice-first-execution';
 const RB_ITEM = 'deployment-page';
@@ -53,7 +56,7 @@ describe('layoutProblems counts only what is on screen', () => {
   });
 });
 
-describe('on a phone: the runner’s names, the device page’s reads, the deployment board’s executions', () => {
+describe('on a phone: the runner’s names, the device page’s reads, the deployment board’s executions and rows, refusals', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetbook-e2e-widget-reads-'));
   let proc: ReturnType<typeof startSite>;
   let base: string;
@@ -191,4 +194,93 @@ describe('on a phone: the runner’s names, the device page’s reads, the deplo
     ).toBe(1);
     await context.close();
   }, 180_000);
+
+  it('a widget the API refuses says what it answered: an unknown device, an unknown site, a malformed site id; axe finds nothing blocking', async () => {
+    const { context, page } = await phoneWith(operator);
+    await page.goto(`${base}/docs/contracts/widget-refusals`);
+    const chart = page.getByTestId('telemetry-chart');
+    const board = (title: string) =>
+      page.getByTestId('deployment-board').filter({ has: page.getByRole('heading', { name: title, exact: true }) });
+    const unknownSite = board('A board of an unknown site');
+    const malformed = board('A board of a malformed site id');
+    // Each settles (not loading) and says what the API answered.
+    for (const w of [chart, unknownSite, malformed])
+      await expect
+        .poll(async () => ((await w.getAttribute('data-state')) ?? 'loading').match(/loading|placeholder/), {
+          timeout: 20_000,
+        })
+        .toBe(null);
+    await expect
+      .poll(() => chart.innerText(), { timeout: 10_000 })
+      .toContain(
+        "No chart for gw_no-such-gateway: the data API answered “device gw_no-such-gateway not found” (404). It answers so for an id it does not have and for one this page's token may not see.",
+      );
+    await expect
+      .poll(() => unknownSite.innerText(), { timeout: 10_000 })
+      .toContain(
+        'DeploymentBoard for site site_no-such-site: the data API answered “site site_no-such-site not found” (404). It answers so for an id it does not have',
+      );
+    expect(await unknownSite.innerText()).not.toContain('No deployments for this selection');
+    await expect
+      .poll(() => malformed.innerText(), { timeout: 10_000 })
+      .toMatch(
+        /DeploymentBoard for site farm-north: the data API answered .*\(400\).*site_.*Check this widget's props on the page\./s,
+      );
+    expect(await chart.getAttribute('data-answered')).toBe('404');
+    expect(await unknownSite.getAttribute('data-answered')).toBe('404');
+    expect(await malformed.getAttribute('data-answered')).toBe('400');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(blocking(await axeScan(page))).toEqual([]);
+    await page.screenshot({ path: screenshotPath('widget-refusals-phone'), fullPage: true });
+    await context.close();
+  }, 120_000);
+
+  it('DeploymentBoard shows every deployment of its filter past the 500 of one page', async () => {
+    const all = async () => {
+      const items: { id: string }[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await api('GET', `/deployments?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        items.push(...page.body.items);
+        cursor = page.body.next_cursor;
+      } while (cursor);
+      return items;
+    };
+    const before = await all();
+    const site = (await api('GET', '/sites?limit=1')).body.items[0] as { id: string };
+    const made: string[] = [];
+    // Enough that the fleet has more than one page of 500.
+    const add = Math.max(0, 520 - before.length);
+    for (let i = 0; i < add; i += 25)
+      await Promise.all(
+        Array.from({ length: Math.min(25, add - i) }, async (_, k) => {
+          const res = await api('POST', '/deployments', {
+            site_id: site.id,
+            name: `Bulk ${String(i + k).padStart(3, '0')}`,
+            product_code: 'lorawan-gw',
+            product_version: '2.1.0',
+            state: 'planned',
+          });
+          expect(res.status).toBe(201);
+          made.push(res.body.id);
+        }),
+      );
+    const total = (await all()).length;
+    expect(total).toBeGreaterThan(500);
+    const { context, page } = await phoneWith(operator);
+    await page.goto(`${base}/docs/dashboards/deployments`);
+    const every = page
+      .getByTestId('deployment-board')
+      .filter({ has: page.getByRole('heading', { name: 'Every deployment, by state', exact: true }) });
+    await expect.poll(() => every.getAttribute('data-state'), { timeout: 30_000 }).toBe('ready');
+    await expect
+      .poll(() => every.locator('[data-testid^="deployment-card-"]').count(), { timeout: 30_000 })
+      .toBe(total);
+    expect(await every.getAttribute('data-read')).toBe(String(total));
+    expect(await every.getAttribute('data-more')).toBe('no');
+    expect(await every.getByTestId('deployment-board-bound').count()).toBe(0);
+    for (const id of [made[0]!, made[made.length - 1]!, before[0]!.id])
+      expect(await every.getByTestId(`deployment-card-${id}`).count()).toBe(1);
+    await context.close();
+  }, 240_000);
 });

@@ -1,11 +1,13 @@
 import React, { useMemo, type ReactNode } from 'react';
 import { executionSummaryPage, type ExecutionSummary } from '../../../data-api/src/contracts/executions.ts';
 import { DEPLOYMENT_STATES, deploymentPage, type Deployment } from '../../../data-api/src/contracts/registry.ts';
+import { MAX_PAGES } from '../../data/poll.ts';
 import { useLiveResource, useLiveRows } from '../../data/useLive.ts';
 import { Board, boardStyles } from '../shared/Board.tsx';
 import { FleetLink } from '../shared/FleetLink.tsx';
+import { refusedRead, useSiteRead } from '../shared/useSiteRead.ts';
 import { frameStyles as s, StatusBadge, WidgetFrame } from '../shared/WidgetFrame.tsx';
-import { boardReads, EXECUTIONS_PER_CARD } from './reads.ts';
+import { boardReads, DEPLOYMENTS_PER_PAGE, EXECUTIONS_PER_CARD } from './reads.ts';
 import styles from './styles.module.css';
 
 type State = (typeof DEPLOYMENT_STATES)[number];
@@ -27,7 +29,12 @@ export function DeploymentBoard({ site, product, customer, states, title }: Depl
     topics: ['deployment'],
     seed: (page) => ({ type: 'deployment', rows: page.items }),
     refetchOn: (e) => e.type === 'deployment.created' || e.type === 'deployment.deleted',
+    allPages: true,
   });
+  const siteRead = useSiteRead(site);
+  const told = refusedRead(res, siteRead);
+  // readAllPages stops after MAX_PAGES: a cursor left means there are more than the board shows.
+  const more = res.status === 'ready' || res.status === 'stale' ? res.data.next_cursor !== null : false;
   const rows = useLiveRows<Deployment>('deployment', res.data?.items ?? null);
   const executions = useLiveResource(reads.executions, executionSummaryPage, {
     topics: ['execution'],
@@ -57,12 +64,23 @@ export function DeploymentBoard({ site, product, customer, states, title }: Depl
       name="DeploymentBoard"
       testId="deployment-board"
       title={title ?? 'Deployments by state'}
-      state={res}
+      state={told}
       connection={res.connection}
-      empty={res.status === 'ready' && rows.length === 0}
+      refused={site ? { lead: `DeploymentBoard for site ${site}`, byId: true } : undefined}
+      empty={told === res && res.status === 'ready' && rows.length === 0}
       emptyText="No deployments for this selection."
-      data={Object.fromEntries(columns.map((c) => [`count-${c}`, byState.get(c)?.length ?? 0]))}
+      data={{
+        ...Object.fromEntries(columns.map((c) => [`count-${c}`, byState.get(c)?.length ?? 0])),
+        read: rows.length,
+        more: more ? 'yes' : 'no',
+      }}
     >
+      {more && (
+        <p className={s.note} role="status" data-testid="deployment-board-bound">
+          Showing the first {rows.length} deployments of this selection: the board reads at most{' '}
+          {MAX_PAGES * DEPLOYMENTS_PER_PAGE} (filter it by site, product or customer to see the rest).
+        </p>
+      )}
       <Board
         columns={columns}
         byColumn={byState}

@@ -1,8 +1,11 @@
 // Pure: what a DeploymentBoard asks the data API for. The deployments of its filter, and the
 // runbook executions of those same deployments (the same site, product and customer filters on
 // `GET /runbook-executions`, the product being the deployment's), each deployment's newest
-// EXECUTIONS_PER_CARD only: what its cards show, however many executions the fleet has. The
-// executions are a paged list; the board reads every page (`allPages`).
+// EXECUTIONS_PER_CARD only: what its cards show, however many executions the fleet has. Both are
+// paged lists; the board reads every page of each (`allPages`, at most MAX_PAGES pages).
+
+/** Deployments per page of the board's read; it reads every page (`allPages`, at most MAX_PAGES). */
+export const DEPLOYMENTS_PER_PAGE = 500;
 
 /** The executions a card lists, newest first. */
 export const EXECUTIONS_PER_CARD = 3;
@@ -20,7 +23,7 @@ export function boardReads({ site, product, customer }: BoardFilter): { deployme
   if (customer) filter.set('customer_id', customer);
   const and = filter.toString() ? `&${filter.toString()}` : '';
   return {
-    deployments: `/deployments?limit=500${and}`,
+    deployments: `/deployments?limit=${DEPLOYMENTS_PER_PAGE}${and}`,
     executions: `/runbook-executions?limit=500&per_deployment=${EXECUTIONS_PER_CARD}${and}`,
   };
 }

@@ -13,17 +13,20 @@ const params = (p: Record<string, unknown>) =>
 export function RecentCommands({
   items,
   state,
+  refused,
   now,
 }: {
   items: readonly Command[];
   state: string;
+  /** What the API answered when it refused the read (`refusalText`), or null. */
+  refused: string | null;
   now: number;
 }): ReactNode {
   return (
     <>
       <h4 style={{ margin: '0.75rem 0 0.25rem' }}>Recent commands</h4>
-      {state === 'unavailable' ? (
-        <p className={s.note}>Commands are not available from this data API.</p>
+      {refused ? (
+        <p className={s.note}>{refused}</p>
       ) : items.length === 0 ? (
         <p className={s.note} data-testid="device-commands-recent-empty">
           {state === 'loading' ? 'Loading…' : 'No command sent to this device yet.'}

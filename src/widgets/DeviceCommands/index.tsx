@@ -6,6 +6,7 @@ import { productSchema } from '../../../data-api/src/contracts/registry.ts';
 import { useLiveResource } from '../../data/useLive.ts';
 import { canOperate, useWhoami } from '../../data/useWhoami.ts';
 import { ProductLink } from '../shared/FleetLink.tsx';
+import { refusalText } from '../shared/refusal.ts';
 import { useDevice } from '../shared/useDevice.tsx';
 import { useNow } from '../shared/useNow.ts';
 import { frameStyles as s, WidgetFrame } from '../shared/WidgetFrame.tsx';
@@ -68,7 +69,7 @@ export function DeviceCommands({ device, title }: DeviceCommandsProps): ReactNod
       title={title ?? 'Commands'}
       state={res}
       connection={res.connection}
-      unavailableText={`DeviceCommands: device ${device} is not in the registry.`}
+      refused={{ lead: `DeviceCommands for ${device}`, byId: true }}
       data={{ device, commands: applies.length, operator: operator ? 'yes' : 'no' }}
     >
       {row && (
@@ -125,7 +126,16 @@ export function DeviceCommands({ device, title }: DeviceCommandsProps): ReactNod
               Not on {what}: {later.map((c) => `${c.action} (since ${c.since})`).join(', ')}.
             </p>
           )}
-          <RecentCommands items={items} state={recent.status} now={now} />
+          <RecentCommands
+            items={items}
+            state={recent.status}
+            refused={
+              recent.status === 'unavailable' || recent.status === 'error'
+                ? refusalText({ lead: 'Recent commands', byId: true }, recent.error)
+                : null
+            }
+            now={now}
+          />
         </>
       )}
     </WidgetFrame>

@@ -3,6 +3,7 @@ import { alertPage } from '../../../data-api/src/contracts/alerts.ts';
 import { alertChangePayloadSchema } from '../../../data-api/src/contracts/change-events.ts';
 import type { Device } from '../../../data-api/src/contracts/registry.ts';
 import { useLiveResource, useLiveTopics } from '../../data/useLive.ts';
+import { refusalText } from '../shared/refusal.ts';
 import { useDevice } from '../shared/useDevice.tsx';
 import { firmwareOf } from '../DeviceTable/index.tsx';
 import { useNow } from '../shared/useNow.ts';
@@ -53,7 +54,7 @@ export function DeviceHealth({ device, metrics }: DeviceHealthProps): ReactNode 
       title={row ? (row.name ?? row.id) : device}
       state={res}
       connection={res.connection}
-      unavailableText={`DeviceHealth: device ${device} is not in the registry.`}
+      refused={{ lead: `DeviceHealth for ${device}`, byId: true }}
       data={{ device, status: row?.status ?? '' }}
     >
       {row && (
@@ -104,8 +105,8 @@ export function DeviceHealth({ device, metrics }: DeviceHealthProps): ReactNode 
           )}
           <DesiredVsReported device={row} now={now} />
           <h4 style={{ margin: '0.75rem 0 0.25rem' }}>Recent alerts</h4>
-          {alerts.status === 'unavailable' ? (
-            <p className={s.note}>Alerts are not available from this data API yet.</p>
+          {alerts.status === 'unavailable' || alerts.status === 'error' ? (
+            <p className={s.note}>{refusalText({ lead: 'Recent alerts' }, alerts.error)}</p>
           ) : alerts.data && alerts.data.items.length > 0 ? (
             <ul>
               {alerts.data.items.map((a) => (

@@ -121,10 +121,10 @@ export function RunTimeline({ run, project, limit = 10, title }: RunTimelineProp
       connection={res.connection}
       empty={res.status === 'ready' && (run ? !one : list.length === 0)}
       emptyText={run ? `Run ${run} has no data.` : 'No automation runs yet.'}
-      unavailableText={
+      refused={
         run
-          ? `RunTimeline: run ${run} is not known to this data API (or automation runs are not served yet).`
-          : 'RunTimeline: this data API does not serve automation runs yet.'
+          ? { lead: `RunTimeline for run ${run}`, byId: true }
+          : { lead: project ? `RunTimeline for project ${project}` : 'RunTimeline' }
       }
       data={{ runs: run ? (one ? 1 : 0) : list.length, 'run-state': one?.state ?? latest?.state ?? '' }}
     >

@@ -6,7 +6,6 @@ import { parseDuration } from '../shared/format.ts';
 import { frameStyles as s, WidgetFrame } from '../shared/WidgetFrame.tsx';
 import { telemetrySeries } from '../../../data-api/src/contracts/telemetry.ts';
 import { appendSample, autoBucket, seriesPoints, type Point } from './series.ts';
-import { missingText } from './missing.ts';
 
 export interface TelemetryChartProps {
   device: string;
@@ -93,7 +92,7 @@ export function TelemetryChart({
       connection={res.connection}
       empty={res.status === 'ready' && points.length === 0}
       emptyText={`No ${metric} data from ${device} in the last ${range}.`}
-      unavailableText={missingText(device, res.status === 'unavailable' ? res.error : null)}
+      refused={{ lead: `No chart for ${device}`, byId: true }}
       data={{
         device,
         metric,

@@ -3,7 +3,9 @@ import clsx from 'clsx';
 import useIsBrowser from '@docusaurus/useIsBrowser';
 import type { ConnectionState } from '../../data/live.ts';
 import { unreachableText, type LiveState } from '../../data/useLive.ts';
+import { ApiRequestError } from '../../data/client.ts';
 import { Placeholder } from '../island.tsx';
+import { isNetworkError, refusalText, UNREACHABLE_NO_DATA, type RefusalContext } from './refusal.ts';
 import styles from './styles.module.css';
 
 export interface WidgetFrameProps {
@@ -18,15 +20,20 @@ export interface WidgetFrameProps {
   /** Data arrived but there is nothing to show. */
   empty?: boolean;
   emptyText?: ReactNode;
-  /** Shown when the endpoint does not exist on this API yet (404). */
+  /**
+   * Shown when a collection's endpoint does not exist on this API yet (404). Without it, and for
+   * every refused read (4xx), the frame says what the API answered (`refusalText`).
+   */
   unavailableText?: ReactNode;
+  /** How a failed read is told (`refusalText`): the sentence's start and whether it read by id. Default: the name. */
+  refused?: RefusalContext;
   className?: string;
   children?: ReactNode;
   /** Extra data-* attributes for tests. */
   data?: Record<string, string | number>;
 }
 
-const RESERVED = new Set(['testid', 'state', 'widget', 'updated-at', 'live']);
+const RESERVED = new Set(['testid', 'state', 'widget', 'updated-at', 'live', 'answered']);
 
 /**
  * The states every widget has (widgets.md): a server placeholder with the widget's name,
@@ -46,6 +53,7 @@ export function WidgetFrame(props: WidgetFrameProps): ReactNode {
   if (!isBrowser) return <Placeholder name={name} testId={testId} title={title} className={props.className} />;
 
   const stale = unreachableText(state, connection);
+  const refused = props.refused ?? { lead: name };
   const shown =
     state.status === 'loading'
       ? 'loading'
@@ -69,6 +77,7 @@ export function WidgetFrame(props: WidgetFrameProps): ReactNode {
       data-widget={name}
       data-updated-at={state.updatedAt ? state.updatedAt.toISOString() : ''}
       data-live={connection.status}
+      data-answered={state.error instanceof ApiRequestError ? state.error.status : undefined}
       aria-busy={shown === 'loading'}
       {...dataAttrs}
     >
@@ -86,17 +95,17 @@ export function WidgetFrame(props: WidgetFrameProps): ReactNode {
       {shown === 'loading' && <p className={styles.note}>Loading…</p>}
       {shown === 'unreachable' && (
         <p className={styles.error} role="alert" data-testid={`${testId}-unreachable`}>
-          data API unreachable — no data yet; retrying by itself.
+          {UNREACHABLE_NO_DATA}
         </p>
       )}
       {shown === 'error' && (
-        <p className={styles.error} role="alert">
-          {name} could not load: {state.error?.message}
+        <p className={styles.error} role="alert" data-testid={`${testId}-refused`}>
+          {refusalText(refused, state.error)}
         </p>
       )}
       {shown === 'unavailable' && (
         <p className={styles.note} data-testid={`${testId}-unavailable`}>
-          {props.unavailableText ?? `${name}: this data API does not offer this data yet.`}
+          {props.unavailableText ?? refusalText(refused, state.error)}
         </p>
       )}
       {shown === 'empty' && (
@@ -107,10 +116,6 @@ export function WidgetFrame(props: WidgetFrameProps): ReactNode {
       {(shown === 'ready' || shown === 'stale') && props.children}
     </section>
   );
-}
-
-function isNetworkError(err: Error | null): boolean {
-  return !!err && (err.name === 'TypeError' || /fetch|network/i.test(err.message));
 }
 
 /**
