@@ -1,8 +1,9 @@
-import { CompiledQuery, sql } from 'kysely';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionSimFleet } from '../../data-api/src/demo/simulate/fleet.ts';
 import { deviceStateUpdate, emptyAgg, type DeviceAgg } from '../../data-api/src/telemetry/ingest/writer.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { explainAnalyze, planNodes } from '../helpers/query-plan.ts';
 
 // The ingest writes device states in one UPDATE per batch; when a whole fleet comes up at
 // once (a start, a broker back) that is one row per device. Its plan must grow with the
@@ -10,18 +11,6 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 // join filter) spent 950 ms of PostgreSQL CPU on 2,000 devices where a hash join spends 70.
 
 const FLEET = 2000;
-
-interface PlanNode {
-  'Node Type': string;
-  'Actual Rows'?: number;
-  'Rows Removed by Join Filter'?: number;
-  Plans?: PlanNode[];
-}
-
-function* nodes(node: PlanNode): Generator<PlanNode> {
-  yield node;
-  for (const child of node.Plans ?? []) yield* nodes(child);
-}
 
 describe('device state UPDATE', () => {
   let database: TestDatabase;
@@ -68,19 +57,8 @@ describe('device state UPDATE', () => {
     await deviceStateUpdate(ids.map((id) => agg(id, Date.now(), 1))).execute(database.handle.db);
     await sql`analyze devices`.execute(database.handle.db);
     const compiled = deviceStateUpdate(ids.map((id) => agg(id, Date.now(), 2))).compile(database.handle.db);
-    const explained = await database.handle.db
-      .transaction()
-      .execute(async (trx) => {
-        const r = await trx.executeQuery<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(
-          CompiledQuery.raw(`explain (analyze, format json) ${compiled.sql}`, [...compiled.parameters]),
-        );
-        throw Object.assign(new Error('rollback'), { plan: r.rows[0]!['QUERY PLAN'][0]!.Plan });
-      })
-      .catch((err: Error & { plan?: PlanNode }) => {
-        if (!err.plan) throw err;
-        return err.plan;
-      });
-    const all = [...nodes(explained)];
+    const explained = await explainAnalyze(database.handle.db, compiled);
+    const all = [...planNodes(explained)];
     expect(explained['Actual Rows']).toBe(FLEET);
     const removed = all.reduce((n, p) => n + (p['Rows Removed by Join Filter'] ?? 0), 0);
     expect(removed).toBe(0);

@@ -1,4 +1,4 @@
-import { CompiledQuery, sql } from 'kysely';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionSimFleet } from '../../data-api/src/demo/simulate/fleet.ts';
 import {
@@ -8,19 +8,10 @@ import {
   type TelemetryRow,
 } from '../../data-api/src/telemetry/ingest/telemetry-insert.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { explainAnalyze, planNodes } from '../helpers/query-plan.ts';
 
 // The ingest's batch INSERT answers with the count of new rows and the keys of the repeats
 // (readings already stored), not with every new key: the client parsed a row per reading.
-
-interface PlanNode {
-  'Node Type': string;
-  Plans?: PlanNode[];
-}
-
-function* nodes(node: PlanNode): Generator<PlanNode> {
-  yield node;
-  for (const child of node.Plans ?? []) yield* nodes(child);
-}
 
 describe('telemetry batch INSERT', () => {
   let database: TestDatabase;
@@ -81,19 +72,8 @@ describe('telemetry batch INSERT', () => {
   it('finds the repeats of a full batch by one hash anti-join, not a rescan per row', async () => {
     const db = database.handle.db;
     const compiled = telemetryInsert(ids.map((id) => row(id, 'plan-1'))).compile(db);
-    const plan = await db
-      .transaction()
-      .execute(async (trx) => {
-        const r = await trx.executeQuery<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(
-          CompiledQuery.raw(`explain (analyze, format json) ${compiled.sql}`, [...compiled.parameters]),
-        );
-        throw Object.assign(new Error('rollback'), { plan: r.rows[0]!['QUERY PLAN'][0]!.Plan });
-      })
-      .catch((err: Error & { plan?: PlanNode }) => {
-        if (!err.plan) throw err;
-        return err.plan;
-      });
-    const types = [...nodes(plan)].map((p) => p['Node Type']);
+    const plan = await explainAnalyze(db, compiled);
+    const types = [...planNodes(plan)].map((p) => p['Node Type']);
     expect(types).toContain('Hash Join'); // EXPLAIN names an anti-join "Hash Join" (Join Type: Anti)
     expect(types).not.toContain('Nested Loop');
   });

@@ -141,17 +141,7 @@ export async function updateInventoryItem(
   assertTenantKeepsItem(who, deploymentId);
   const customerId = await customerOf(db, who, deploymentId);
   return db.transaction().execute(async (trx) => {
-    if (condition?.ifMatch !== undefined) {
-      // The check and the write see the same version: the row stays locked until the commit.
-      const locked = await trx
-        .selectFrom('inventory_items')
-        .selectAll()
-        .where('id', '=', id)
-        .forUpdate()
-        .executeTakeFirst();
-      if (!locked) throw notFound('inventory item', id);
-      assertUnchanged('inventory item', id, toInventoryItem(locked), condition);
-    }
+    await assertItemUnchanged(trx, id, condition, 'change');
     const row = await trx
       .updateTable('inventory_items')
       .set({ ...patch, updated_at: new Date() })
@@ -180,17 +170,7 @@ export async function deleteInventoryItem(
   const before = await findItem(db, who, id);
   const customerId = await customerOf(db, who, before.deployment_id);
   await db.transaction().execute(async (trx) => {
-    if (condition?.ifMatch !== undefined) {
-      // The check and the delete see the same version: the row stays locked until the commit.
-      const locked = await trx
-        .selectFrom('inventory_items')
-        .selectAll()
-        .where('id', '=', id)
-        .forUpdate()
-        .executeTakeFirst();
-      if (!locked) throw notFound('inventory item', id);
-      assertUnchanged('inventory item', id, toInventoryItem(locked), condition, 'delete');
-    }
+    await assertItemUnchanged(trx, id, condition, 'delete');
     await trx.deleteFrom('inventory_items').where('id', '=', id).execute();
     await recordWrite(trx, who, {
       action: 'delete',
@@ -200,6 +180,27 @@ export async function deleteInventoryItem(
       before: toInventoryItem(before),
     });
   });
+}
+
+/**
+ * A conditional write's check (If-Match) on the item's row, locked until the commit so the
+ * check and the write see the same version.
+ */
+async function assertItemUnchanged(
+  trx: Transaction<Database>,
+  id: string,
+  condition: WriteCondition | undefined,
+  write: 'change' | 'delete',
+): Promise<void> {
+  if (condition?.ifMatch === undefined) return;
+  const locked = await trx
+    .selectFrom('inventory_items')
+    .selectAll()
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!locked) throw notFound('inventory item', id);
+  assertUnchanged('inventory item', id, toInventoryItem(locked), condition, write);
 }
 
 /**

@@ -296,25 +296,21 @@ function decodeTelemetry(m: Message): Decoded {
   if (plainTelemetryV1(v)) {
     // Plainly valid v1, nearly every message: its fields as they are, no copy of them made. A
     // one-element array, not push(): that gives room for 16, held as long as the message waits.
-    m.out.items = [
-      {
-        kind: 'telemetry',
-        device_id: m.device!,
-        site_id: m.site,
-        msg_id: v.msg_id,
-        ts: v.ts * 1000,
-        status: v.status ?? null,
-        metrics: v.metrics,
-        via: 'direct',
-        raw: textOf(m.text),
-      },
-    ];
+    m.out.items = [telemetryItem(m, v)];
     return m.out;
   }
   const version = versionOf(v, telemetryV1, telemetryV0);
   if ('reason' in version) return dead(m, version.reason, version.detail);
-  const t = version.data;
-  m.out.items.push({
+  m.out.items = [telemetryItem(m, version.data)];
+  return m.out;
+}
+
+/** A directly connected device's reading, as the writer takes it. */
+function telemetryItem(
+  m: Message,
+  t: { msg_id: string; ts: number; status?: string | null; metrics: Record<string, number> },
+): Decoded['items'][number] {
+  return {
     kind: 'telemetry',
     device_id: m.device!,
     site_id: m.site,
@@ -324,8 +320,7 @@ function decodeTelemetry(m: Message): Decoded {
     metrics: t.metrics,
     via: 'direct',
     raw: textOf(m.text),
-  });
-  return m.out;
+  };
 }
 
 function decodeHeartbeat(m: Message): Decoded {
