@@ -19,7 +19,9 @@ import { freePort } from '../helpers/ports.ts';
 // - widgets.md: DeploymentBoard shows each deployment's executions however many the fleet has,
 //   and every deployment of its filter, past the 500 of one page;
 // - widgets.md (error states): a widget the API refuses says what the API answered and the status
-//   (docs/contracts/widget-refusals.mdx: an unknown device, an unknown site, a malformed site id).
+//   (docs/contracts/widget-refusals.mdx: an unknown device, an unknown site, a malformed site id);
+//   every widget with a `site` prop (DeploymentBoard, DeviceTable, FirmwareDrift, AlertStats,
+//   WorkBoard) says an unknown site is not found, not an empty list that reads like a quiet site.
 
 const RB = 'rb-practice-first-execution';
 const RB_ITEM = 'deployment-page';
@@ -195,16 +197,24 @@ describe('on a phone: the runner’s names, the device page’s reads, the deplo
     await context.close();
   }, 180_000);
 
-  it('a widget the API refuses says what it answered: an unknown device, an unknown site, a malformed site id; axe finds nothing blocking', async () => {
+  it('a widget the API refuses says what it answered: an unknown device, an unknown site (each widget with a site prop), a malformed site id; axe finds nothing blocking', async () => {
     const { context, page } = await phoneWith(operator);
     await page.goto(`${base}/docs/contracts/widget-refusals`);
     const chart = page.getByTestId('telemetry-chart');
-    const board = (title: string) =>
-      page.getByTestId('deployment-board').filter({ has: page.getByRole('heading', { name: title, exact: true }) });
+    const titled = (testId: string, title: string) =>
+      page.getByTestId(testId).filter({ has: page.getByRole('heading', { name: title, exact: true }) });
+    const board = (title: string) => titled('deployment-board', title);
     const unknownSite = board('A board of an unknown site');
     const malformed = board('A board of a malformed site id');
+    // The other widgets with a site prop, of the same unknown site, and the empty words each must not show.
+    const siteWidgets = [
+      { name: 'DeviceTable', w: titled('device-table', 'A device table of an unknown site'), empty: 'No devices' },
+      { name: 'FirmwareDrift', w: titled('firmware-drift', 'Firmware drift of an unknown site'), empty: 'No devices' },
+      { name: 'AlertStats', w: titled('alert-stats', 'Alert figures of an unknown site'), empty: 'No alerts opened' },
+      { name: 'WorkBoard', w: titled('work-board', 'A work board of an unknown site'), empty: 'No open work' },
+    ];
     // Each settles (not loading) and says what the API answered.
-    for (const w of [chart, unknownSite, malformed])
+    for (const w of [chart, unknownSite, malformed, ...siteWidgets.map((x) => x.w)])
       await expect
         .poll(async () => ((await w.getAttribute('data-state')) ?? 'loading').match(/loading|placeholder/), {
           timeout: 20_000,
@@ -229,6 +239,19 @@ describe('on a phone: the runner’s names, the device page’s reads, the deplo
     expect(await chart.getAttribute('data-answered')).toBe('404');
     expect(await unknownSite.getAttribute('data-answered')).toBe('404');
     expect(await malformed.getAttribute('data-answered')).toBe('400');
+    // Soft: one run names every widget that does not say so.
+    for (const { name, w, empty } of siteWidgets) {
+      expect.soft(await w.count(), name).toBe(1);
+      const text = await w.innerText();
+      expect
+        .soft(text, name)
+        .toContain(
+          `${name} for site site_no-such-site: the data API answered “site site_no-such-site not found” (404). It answers so for an id it does not have and for one this page's token may not see.`,
+        );
+      expect.soft(text, name).not.toContain(empty);
+      expect.soft(await w.getAttribute('data-state'), name).toBe('error');
+      expect.soft(await w.getAttribute('data-answered'), name).toBe('404');
+    }
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     expect(blocking(await axeScan(page))).toEqual([]);
     await page.screenshot({ path: screenshotPath('widget-refusals-phone'), fullPage: true });

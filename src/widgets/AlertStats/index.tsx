@@ -2,6 +2,7 @@ import React, { type ReactNode } from 'react';
 import { alertStatsSchema, type AlertStatsFigures } from '../../../data-api/src/contracts/alerts.ts';
 import { useLiveResource } from '../../data/useLive.ts';
 import { frameStyles as s, WidgetFrame, scrollRegion, titleText } from '../shared/WidgetFrame.tsx';
+import { useSiteRead } from '../shared/useSiteRead.ts';
 import { alertStatsPath, formatSeconds, type AlertStatsSelection, type AlertStatsWindow } from './stats.ts';
 
 export interface AlertStatsProps {
@@ -43,6 +44,7 @@ export function AlertStats({ window = '7d', severity, site, customer, title }: A
     refetchOn: (e) => e.type.startsWith('alert.'),
     missingIsUnavailable: true,
   });
+  const checked = useSiteRead('AlertStats', site, res);
   const heading = title ?? `Alert response, last ${window}`;
   const name = titleText(title, `Alert response, last ${window}`);
   const total = res.data?.total;
@@ -51,9 +53,10 @@ export function AlertStats({ window = '7d', severity, site, customer, title }: A
       name="AlertStats"
       testId="alert-stats"
       title={heading}
-      state={res}
+      state={checked.state}
       connection={res.connection}
-      empty={res.status === 'ready' && total?.opened === 0}
+      refused={checked.refused}
+      empty={!checked.siteRefused && res.status === 'ready' && total?.opened === 0}
       emptyText={`No alerts opened in the last ${window}${severity ? ` of severity ${severity}` : ''}.`}
       unavailableText="AlertStats: this data API does not serve alert figures yet (GET /api/v1/alerts/stats answered 404)."
       data={

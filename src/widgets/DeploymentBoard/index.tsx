@@ -5,7 +5,7 @@ import { MAX_PAGES } from '../../data/poll.ts';
 import { useLiveResource, useLiveRows } from '../../data/useLive.ts';
 import { Board, boardStyles } from '../shared/Board.tsx';
 import { FleetLink } from '../shared/FleetLink.tsx';
-import { refusedRead, useSiteRead } from '../shared/useSiteRead.ts';
+import { useSiteRead } from '../shared/useSiteRead.ts';
 import { frameStyles as s, StatusBadge, WidgetFrame } from '../shared/WidgetFrame.tsx';
 import { boardReads, DEPLOYMENTS_PER_PAGE, EXECUTIONS_PER_CARD } from './reads.ts';
 import styles from './styles.module.css';
@@ -31,8 +31,7 @@ export function DeploymentBoard({ site, product, customer, states, title }: Depl
     refetchOn: (e) => e.type === 'deployment.created' || e.type === 'deployment.deleted',
     allPages: true,
   });
-  const siteRead = useSiteRead(site);
-  const told = refusedRead(res, siteRead);
+  const checked = useSiteRead('DeploymentBoard', site, res);
   // readAllPages stops after MAX_PAGES: a cursor left means there are more than the board shows.
   const more = res.status === 'ready' || res.status === 'stale' ? res.data.next_cursor !== null : false;
   const rows = useLiveRows<Deployment>('deployment', res.data?.items ?? null);
@@ -64,10 +63,10 @@ export function DeploymentBoard({ site, product, customer, states, title }: Depl
       name="DeploymentBoard"
       testId="deployment-board"
       title={title ?? 'Deployments by state'}
-      state={told}
+      state={checked.state}
       connection={res.connection}
-      refused={site ? { lead: `DeploymentBoard for site ${site}`, byId: true } : undefined}
-      empty={told === res && res.status === 'ready' && rows.length === 0}
+      refused={checked.refused}
+      empty={!checked.siteRefused && res.status === 'ready' && rows.length === 0}
       emptyText="No deployments for this selection."
       data={{
         ...Object.fromEntries(columns.map((c) => [`count-${c}`, byState.get(c)?.length ?? 0])),

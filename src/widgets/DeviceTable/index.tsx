@@ -3,6 +3,7 @@ import clsx from 'clsx';
 import type { Device, DeviceSortKey } from '../../../data-api/src/contracts/registry.ts';
 import { useNow } from '../shared/useNow.ts';
 import { frameStyles as s, Pager, StatusBadge, WidgetFrame, scrollRegion, titleText } from '../shared/WidgetFrame.tsx';
+import { useSiteRead } from '../shared/useSiteRead.ts';
 import { devicesPath } from './filters.ts';
 import { useDevicePage } from './useDevicePage.ts';
 import { RelativeTime } from '../shared/Time.tsx';
@@ -210,6 +211,7 @@ export function DeviceTable(props: DeviceTableProps): ReactNode {
     sort: apiSort,
   };
   const { resource, rows, page, hasPrev, hasNext, next, prev } = useDevicePage(filters, pageSize);
+  const checked = useSiteRead('DeviceTable', props.site, resource);
 
   const toggle = (col: DeviceColumn) =>
     setSort((cur) => (cur?.col === col ? (cur.dir === 1 ? { col, dir: -1 } : null) : { col, dir: 1 }));
@@ -250,9 +252,10 @@ export function DeviceTable(props: DeviceTableProps): ReactNode {
       testId="device-table"
       title={props.title ?? 'Devices'}
       toolbar={toolbar}
-      state={resource}
+      state={checked.state}
       connection={resource.connection}
-      empty={resource.status === 'ready' && rows.length === 0}
+      refused={checked.refused}
+      empty={!checked.siteRefused && resource.status === 'ready' && rows.length === 0}
       emptyText={deviceTableEmptyText(props, { q, status })}
       data={{ rows: rows.length, page, sort: apiSort ?? '' }}
     >

@@ -3,6 +3,7 @@ import { fleetFirmwareSchema } from '../../../data-api/src/contracts/firmware.ts
 import { useLiveResource } from '../../data/useLive.ts';
 import { useNow } from '../shared/useNow.ts';
 import { WidgetFrame, titleText } from '../shared/WidgetFrame.tsx';
+import { useSiteRead } from '../shared/useSiteRead.ts';
 import { DriftCounts } from './DriftCounts.tsx';
 import { DriftingDevices } from './DriftingDevices.tsx';
 import { VersionGroups } from './VersionGroups.tsx';
@@ -33,6 +34,7 @@ export function FirmwareDrift({ product, site, customer, limit = 10, title }: Fi
     refetchOn: (e) => e.type.startsWith('device.'),
     refreshMs: 60_000,
   });
+  const checked = useSiteRead('FirmwareDrift', site, res);
   const data = res.data;
   const total = data?.total;
 
@@ -46,9 +48,10 @@ export function FirmwareDrift({ product, site, customer, limit = 10, title }: Fi
       name="FirmwareDrift"
       testId="firmware-drift"
       title={heading}
-      state={res}
+      state={checked.state}
       connection={res.connection}
-      empty={!!total && total.devices === 0}
+      refused={checked.refused}
+      empty={!checked.siteRefused && !!total && total.devices === 0}
       emptyText="No devices in the registry for this selection."
       data={total ? { devices: total.devices, reported: total.reported, drift: total.drift } : {}}
     >

@@ -10,6 +10,7 @@ import { useLiveResource, useLiveRows } from '../../data/useLive.ts';
 import { useWhoami } from '../../data/useWhoami.ts';
 import { Board } from '../shared/Board.tsx';
 import { frameStyles as s, WidgetFrame } from '../shared/WidgetFrame.tsx';
+import { useSiteRead } from '../shared/useSiteRead.ts';
 import { WorkCard } from './Card.tsx';
 import { columnsOf, distinct, matches, type BoardFilter } from './model.ts';
 import { NewItemForm } from './NewItem.tsx';
@@ -71,6 +72,8 @@ export function WorkBoard(props: WorkBoardProps): ReactNode {
     seed: (page) => ({ type: 'work_item', rows: page.items }),
     missingIsUnavailable: true,
   });
+  // Signed out, the board is a sign-in form: no site to check.
+  const checked = useSiteRead('WorkBoard', signedOut ? undefined : site, res);
   const page = res.data;
   const live = useLiveRows<WorkItem>('work_item', page?.items ?? null);
   known.current = new Set(live.map((i) => i.id));
@@ -118,9 +121,10 @@ export function WorkBoard(props: WorkBoardProps): ReactNode {
       testId="work-board"
       title={title ?? (mine ? `My work${me ? ` — ${me}` : ''}` : 'Work items')}
       toolbar={toolbar}
-      state={res}
+      state={checked.state}
       connection={res.connection}
-      empty={res.status === 'ready' && onBoard.length === 0 && !(writer && create)}
+      refused={checked.refused}
+      empty={!checked.siteRefused && res.status === 'ready' && onBoard.length === 0 && !(writer && create)}
       emptyText={mine ? 'Nothing assigned to you. ' : 'No open work for this selection.'}
       unavailableText="WorkBoard: this data API does not serve work items yet (GET /api/v1/work-items answered 404)."
       data={{
