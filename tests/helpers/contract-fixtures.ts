@@ -1,5 +1,6 @@
 // Records in the API's contract shape, for tests that feed the browser's data layer what the API
 // would send (parsed by the contract itself, so a fixture cannot drift from it).
+import type { Execution, ItemState } from '../../data-api/src/contracts/executions.ts';
 import { deviceSchema, type Device } from '../../data-api/src/contracts/registry.ts';
 
 /** A Device (contracts/registry.ts) with every field the API sends; `patch` overrides any. */
@@ -27,3 +28,44 @@ export const contractDevice = (id: string, patch: Partial<Device> = {}): Device 
     updated_at: '2026-01-01T00:00:00.000Z',
     ...patch,
   });
+
+/** A checklist item's state (contracts/executions.ts) as the API sends it, unticked; its text is its id unless `patch` says. */
+export const contractItem = (id: string, gate: string, patch: Partial<ItemState> = {}): ItemState => ({
+  id,
+  gate_id: gate,
+  text: id,
+  evidence: 'none',
+  expect: null,
+  checked: false,
+  value: null,
+  flagged: false,
+  note: null,
+  by: null,
+  at: null,
+  client_at: null,
+  version: 0,
+  evidence_items: [],
+  auto_check: null,
+  ...patch,
+});
+
+/** An execution in progress (contracts/executions.ts) as the API sends it; `patch` gives its gates and any other field. */
+export const contractExecution = (patch: Partial<Execution> = {}): Execution => ({
+  id: 'run_1',
+  runbook: { id: 'rb-x', version: 1, title: 'X', kind: 'runbook', url: '/runbooks/rb-x' },
+  deployment_id: 'dep_1',
+  site_id: 'site_1',
+  customer_id: 'cus_1',
+  state: 'in_progress',
+  progress: { checked: 0, total: 0 },
+  current_gate: null,
+  started_by: 'alice',
+  started_at: '2026-01-01T00:00:00.000Z',
+  finished_by: null,
+  finished_at: null,
+  abandon_reason: null,
+  version: 0,
+  updated_at: '2026-01-01T00:00:00.000Z',
+  gates: [],
+  ...patch,
+});

@@ -5,50 +5,20 @@ import {
   liveState,
   outOfRange,
   type Execution,
-  type ItemState,
 } from '../../data-api/src/contracts/executions.ts';
 import { applyExecution, applyItem, ifVersionFor, overlay, whoWhen } from '../../src/runbook/model.ts';
 import type { QueueEntry } from '../../src/runbook/queue.ts';
+import { contractExecution, contractItem } from '../helpers/contract-fixtures.ts';
 
 // runbooks.md: a gate with `sign_off` blocks the next gate until signed off; the runner shows
 // queued (offline) actions at once and never moves an item backwards in time.
 
-const item = (id: string, gate: string, extra: Partial<ItemState> = {}): ItemState => ({
-  id,
-  gate_id: gate,
-  text: id,
-  evidence: 'none',
-  expect: null,
-  checked: false,
-  value: null,
-  flagged: false,
-  note: null,
-  by: null,
-  at: null,
-  client_at: null,
-  version: 0,
-  evidence_items: [],
-  auto_check: null,
-  ...extra,
-});
+const item = contractItem;
 
 function execution(): Execution {
-  return {
-    id: 'run_1',
-    runbook: { id: 'rb-x', version: 1, title: 'X', kind: 'runbook', url: '/runbooks/rb-x' },
-    deployment_id: 'dep_1',
-    site_id: 'site_1',
-    customer_id: 'cus_1',
-    state: 'in_progress',
+  return contractExecution({
     progress: { checked: 0, total: 3 },
     current_gate: 'g1',
-    started_by: 'alice',
-    started_at: '2026-01-01T00:00:00.000Z',
-    finished_by: null,
-    finished_at: null,
-    abandon_reason: null,
-    version: 0,
-    updated_at: '2026-01-01T00:00:00.000Z',
     gates: [
       {
         id: 'g1',
@@ -69,7 +39,7 @@ function execution(): Execution {
         items: [item('c', 'g2')],
       },
     ],
-  };
+  });
 }
 
 const entry = (seq: number, action: QueueEntry['action']): QueueEntry => ({

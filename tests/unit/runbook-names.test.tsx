@@ -5,6 +5,7 @@ import { createElement } from 'react';
 import { describe, expect, it, vi } from 'vitest';
 import type { Execution, ItemState } from '../../data-api/src/contracts/executions.ts';
 import type { QueueEntry, QueueSnapshot } from '../../src/runbook/queue.ts';
+import { contractExecution, contractItem } from '../helpers/contract-fixtures.ts';
 import { renderToStaticMarkup } from '../helpers/docusaurus-stubs.ts';
 
 vi.mock('@docusaurus/Link', () => import('../helpers/docusaurus-stubs.ts').then((m) => m.link));
@@ -13,41 +14,13 @@ vi.mock('@docusaurus/useDocusaurusContext', () =>
   import('../helpers/docusaurus-stubs.ts').then((m) => m.docusaurusContext),
 );
 
-const item = (id: string, gate: string, text: string, extra: Partial<ItemState> = {}): ItemState => ({
-  id,
-  gate_id: gate,
-  text,
-  evidence: 'none',
-  expect: null,
-  checked: false,
-  value: null,
-  flagged: false,
-  note: null,
-  by: null,
-  at: null,
-  client_at: null,
-  version: 1,
-  evidence_items: [],
-  auto_check: null,
-  ...extra,
-});
+const item = (id: string, gate: string, text: string, patch: Partial<ItemState> = {}): ItemState =>
+  contractItem(id, gate, { text, version: 1, ...patch });
 
-const execution: Execution = {
-  id: 'run_1',
-  runbook: { id: 'rb-x', version: 1, title: 'X', kind: 'runbook', url: '/runbooks/rb-x' },
-  deployment_id: 'dep_1',
-  site_id: 'site_1',
-  customer_id: 'cus_1',
-  state: 'in_progress',
+const execution: Execution = contractExecution({
   progress: { checked: 2, total: 3 },
   current_gate: 'g1-power',
-  started_by: 'alice',
-  started_at: '2026-01-01T00:00:00.000Z',
-  finished_by: null,
-  finished_at: null,
-  abandon_reason: null,
   version: 3,
-  updated_at: '2026-01-01T00:00:00.000Z',
   gates: [
     {
       id: 'g1-power',
@@ -78,7 +51,7 @@ const execution: Execution = {
       items: [item('udp1700', 'g2-backhaul', 'Forwarder reaches the network server')],
     },
   ],
-};
+});
 
 const entry = (seq: number, action: QueueEntry['action']): QueueEntry => ({
   seq,
