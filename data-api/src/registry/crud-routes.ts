@@ -8,9 +8,8 @@ import { pageOf } from '../contracts/pagination.ts';
 import { pageOrCsv } from '../kernel/csv/stream.ts';
 import { columnsOf } from '../kernel/csv/write.ts';
 import { ERROR_RESPONSES } from '../kernel/errors/responses.ts';
-import { errorSchema } from '../contracts/errors.ts';
-import { etagOf, ifMatchHeaders } from '../contracts/preconditions.ts';
-import { conditionOf, type WriteCondition } from './precondition.ts';
+import { ifMatchHeaders } from '../contracts/preconditions.ts';
+import { conditionOf, preconditionFailedSchema, withEtag, type WriteCondition } from './precondition.ts';
 
 type Db = Kysely<Database>;
 
@@ -66,14 +65,9 @@ export function registerCrud<I extends z.ZodType, C extends z.ZodType, U extends
   const tags = [spec.tag];
   const db = () => app.ctx.db;
   /** The answer is the record: its version goes in the ETag header. */
-  const withEtag = (reply: { header(name: string, value: string): unknown }, item: unknown) => {
-    reply.header('etag', etagOf(item as { updated_at: string }));
-    return item;
-  };
   const etagNote =
     "The answer carries the record's ETag (its updated_at, quoted): send it back as If-Match to change that version only.";
-  /** The 412 of a conditional write: the error and the record as it is now. */
-  const preconditionFailed = errorSchema.extend({ current: spec.item.optional() });
+  const preconditionFailed = preconditionFailedSchema(spec.item);
   const scope = (write: 'create' | 'update' | 'delete') =>
     (spec.sharedWrites?.includes(write) ? 'unscoped' : 'tenant') as 'tenant' | 'unscoped';
 

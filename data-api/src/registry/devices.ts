@@ -254,9 +254,7 @@ export async function updateDevice(
   if (patch.product_version) await assertProductVersion(db, current.product_code, patch.product_version, 'body');
   return db.transaction().execute(async (trx) => {
     await assertDevEuiFree(trx, patch.external_refs?.chirpstack?.dev_eui, id);
-    const before = await selectDevices(trx).where('id', '=', id).forUpdate().executeTakeFirst();
-    if (!before) throw notFound('device', id);
-    assertUnchanged('device', id, toDevice(before), condition);
+    const before = await lockedDevice(trx, id, condition, 'change');
     const { secrets, external_refs, ...rest } = patch;
     await trx
       .updateTable('devices')
@@ -296,9 +294,7 @@ export async function setDesiredState(
 ): Promise<Device> {
   await findDevice(db, who, id);
   return db.transaction().execute(async (trx) => {
-    const before = await selectDevices(trx).where('id', '=', id).forUpdate().executeTakeFirst();
-    if (!before) throw notFound('device', id);
-    assertUnchanged('device', id, toDevice(before), condition);
+    const before = await lockedDevice(trx, id, condition, 'change');
     if (input.if_version !== undefined && input.if_version !== before.desired_version) {
       throw conflict(
         `device ${id} desired_version is ${before.desired_version}, not ${input.if_version}: re-read and retry`,
@@ -327,6 +323,22 @@ export async function setDesiredState(
   });
 }
 
+/**
+ * The device's row, locked until the commit, so a conditional write's check (If-Match) and the
+ * write see the same version: 404 when it is gone, 412 when it is no longer the version asked for.
+ */
+async function lockedDevice(
+  trx: Transaction<Database>,
+  id: string,
+  condition: WriteCondition | undefined,
+  write: 'change' | 'delete',
+): Promise<DeviceRow> {
+  const row = await selectDevices(trx).where('id', '=', id).forUpdate().executeTakeFirst();
+  if (!row) throw notFound('device', id);
+  assertUnchanged('device', id, toDevice(row), condition, write);
+  return row;
+}
+
 export async function deleteDevice(
   db: Kysely<Database>,
   who: Principal,
@@ -335,10 +347,7 @@ export async function deleteDevice(
 ): Promise<void> {
   await findDevice(db, who, id);
   await db.transaction().execute(async (trx) => {
-    // The check and the delete see the same version: the row stays locked until the commit.
-    const before = await selectDevices(trx).where('id', '=', id).forUpdate().executeTakeFirst();
-    if (!before) throw notFound('device', id);
-    assertUnchanged('device', id, toDevice(before), condition, 'delete');
+    const before = await lockedDevice(trx, id, condition, 'delete');
     await trx.deleteFrom('devices').where('id', '=', id).execute();
     await resolveAlertsOfSubjects(trx, who.name, [{ type: 'device', id }]);
     await recordWrite(trx, who, {

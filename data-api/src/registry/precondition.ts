@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import { errorSchema } from '../contracts/errors.ts';
 import { etagOf, ifMatchAllows } from '../contracts/preconditions.ts';
 import { ApiError } from '../kernel/errors/index.ts';
 
@@ -50,4 +52,14 @@ export function assertUnchanged(
     `${kind} ${id} was changed by someone else since you read it (If-Match ${ifMatch.trim()}, now ETag ${etagOf(current)}, updated at ${current.updated_at}): ${NOT_DONE[write]}`,
     current,
   );
+}
+
+/** The 412 answer of a conditional write on records of `item`: the error and the record as it is now. */
+export const preconditionFailedSchema = <I extends z.ZodType>(item: I) =>
+  errorSchema.extend({ current: item.optional() });
+
+/** Answers `record` (a registry record: it has an updated_at) with its ETag, to be sent back as If-Match. */
+export function withEtag<T>(reply: { header(name: string, value: string): unknown }, record: T): T {
+  reply.header('etag', etagOf(record as { updated_at: string }));
+  return record;
 }

@@ -31,9 +31,8 @@ import {
 import { createCustomer, deleteCustomer, getCustomer, listCustomers, updateCustomer } from './customers.ts';
 import { ERROR_RESPONSES } from '../kernel/errors/responses.ts';
 import { registerCrud } from './crud-routes.ts';
-import { conditionOf } from './precondition.ts';
-import { etagOf, ifMatchHeaders } from '../contracts/preconditions.ts';
-import { errorSchema } from '../contracts/errors.ts';
+import { conditionOf, preconditionFailedSchema, withEtag } from './precondition.ts';
+import { ifMatchHeaders } from '../contracts/preconditions.ts';
 import { createDeployment, deleteDeployment, getDeployment, listDeployments, updateDeployment } from './deployments.ts';
 import { createDevice, deleteDevice, getDevice, listDevices, setDesiredState, updateDevice } from './devices.ts';
 import {
@@ -175,21 +174,15 @@ function desiredStateRoute(app: Parameters<FastifyPluginAsyncZod>[0]) {
         response: {
           200: deviceSchema,
           ...ERROR_RESPONSES,
-          412: errorSchema.extend({ current: deviceSchema.optional() }),
+          412: preconditionFailedSchema(deviceSchema),
         },
       },
     },
-    async (request, reply) => {
-      const device = await setDesiredState(
-        app.ctx.db,
-        request.principal!,
-        request.params.id,
-        request.body,
-        conditionOf(request),
-      );
-      reply.header('etag', etagOf(device));
-      return device;
-    },
+    async (request, reply) =>
+      withEtag(
+        reply,
+        await setDesiredState(app.ctx.db, request.principal!, request.params.id, request.body, conditionOf(request)),
+      ),
   );
 }
 
