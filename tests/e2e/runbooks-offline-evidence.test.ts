@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeScan, blocking } from '../helpers/axe.ts';
 import { launchChromium, screenshotPath } from '../helpers/browser.ts';
-import { startSite, stopCli } from '../helpers/cli.ts';
+import { firstStart, startSite, stopCli } from '../helpers/cli.ts';
 import { requestJson } from '../helpers/http.ts';
 import { layoutProblems, PHONE } from '../helpers/phone.ts';
 import { freePort } from '../helpers/ports.ts';
@@ -69,10 +69,9 @@ describe('runbook runner offline on a phone: link and photo evidence, and the hi
       demo: 'quiet',
       env: { FLEETBOOK_BLOB_DIR: path.join(dataDir, 'blobs') },
     });
-    const site = await proc.site;
-    base = site.base;
-    const admin = site.admin;
-    if (!admin) throw new Error(`no admin token in the banner:\n${proc.output()}`);
+    const first = await firstStart(proc);
+    base = first.base;
+    const admin = first.admin;
     const made = await requestJson(`${base}/api/v1/tokens`, {
       method: 'POST',
       token: admin,

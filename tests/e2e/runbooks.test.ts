@@ -6,7 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeScan, blocking, countByImpact } from '../helpers/axe.ts';
 import { launchChromium, screenshotPath } from '../helpers/browser.ts';
-import { startSite, stopCli } from '../helpers/cli.ts';
+import { firstStart, startSite, stopCli } from '../helpers/cli.ts';
 import { freePort } from '../helpers/ports.ts';
 import { requestJson } from '../helpers/http.ts';
 import { png } from '../helpers/png.ts';
@@ -62,10 +62,9 @@ describe('runbook executions in the browser (two people, one execution)', () => 
       demo: 'quiet',
       env: { FLEETBOOK_BLOB_DIR: path.join(dataDir, 'blobs') },
     });
-    const site = await proc.site;
-    base = site.base;
-    const admin = site.admin;
-    if (!admin) throw new Error(`no admin token in the banner:\n${proc.output()}`);
+    const started = await firstStart(proc);
+    base = started.base;
+    const admin = started.admin;
     for (const name of ['alice', 'bob', 'lena']) {
       const res = await api(admin, 'POST', '/tokens', { name, role: 'operator' });
       expect(res.status).toBe(201);

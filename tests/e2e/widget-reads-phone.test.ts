@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeScan, blocking } from '../helpers/axe.ts';
 import { launchChromium, screenshotPath } from '../helpers/browser.ts';
-import { startSite, stopCli } from '../helpers/cli.ts';
+import { firstStart, startSite, stopCli } from '../helpers/cli.ts';
 import { requestJson } from '../helpers/http.ts';
 import { layoutProblems, PHONE } from '../helpers/phone.ts';
 import { freePort } from '../helpers/ports.ts';
@@ -77,10 +77,7 @@ describe('on a phone: the runner’s names, the device page’s reads, the deplo
   beforeAll(async () => {
     const [port, mqttPort] = [await freePort(), await freePort()];
     proc = startSite({ port, mqttPort, dataDir, demo: 'quiet' });
-    const site = await proc.site;
-    base = site.base;
-    if (!site.admin) throw new Error(`no admin token in the banner:\n${proc.output()}`);
-    admin = site.admin;
+    ({ base, admin } = await firstStart(proc));
     const made = await api('POST', '/tokens', { name: 'alice', role: 'operator' });
     expect(made.status).toBe(201);
     operator = made.body.token;

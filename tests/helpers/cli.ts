@@ -87,6 +87,13 @@ export function startSite(o: SiteOptions): ReturnType<typeof spawnCli> & {
   return { ...proc, site };
 }
 
+/** A first start's site and the admin token it printed; throws with the output when it printed none. */
+export async function firstStart(proc: ReturnType<typeof startSite>): Promise<{ base: string; admin: string }> {
+  const { base, admin } = await proc.site;
+  if (!admin) throw new Error(`no admin token in the banner:\n${proc.output()}`);
+  return { base, admin };
+}
+
 /**
  * Waits until a started fleetbook has built its site (it builds in the background;
  * /api/v1/health says when it is ready), or throws with the build's error.

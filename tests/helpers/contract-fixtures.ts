@@ -2,6 +2,7 @@
 // would send (parsed by the contract itself, so a fixture cannot drift from it).
 import type { Execution, ItemState } from '../../data-api/src/contracts/executions.ts';
 import { deviceSchema, type Device } from '../../data-api/src/contracts/registry.ts';
+import type { QueueEntry } from '../../src/runbook/queue.ts';
 
 /** A Device (contracts/registry.ts) with every field the API sends; `patch` overrides any. */
 export const contractDevice = (id: string, patch: Partial<Device> = {}): Device =>
@@ -68,4 +69,15 @@ export const contractExecution = (patch: Partial<Execution> = {}): Execution => 
   updated_at: '2026-01-01T00:00:00.000Z',
   gates: [],
   ...patch,
+});
+
+/** An action waiting in the runner's offline queue (src/runbook/queue.ts), queued by alice, not yet tried. */
+export const queuedAction = (seq: number, action: QueueEntry['action']): QueueEntry => ({
+  seq,
+  action_id: `a${seq}`.padEnd(33, '0'),
+  created_at: '2026-01-01T00:00:01.000Z',
+  by: 'alice',
+  action,
+  attempts: 0,
+  last_error: null,
 });

@@ -7,8 +7,7 @@ import {
   type Execution,
 } from '../../data-api/src/contracts/executions.ts';
 import { applyExecution, applyItem, ifVersionFor, overlay, whoWhen } from '../../src/runbook/model.ts';
-import type { QueueEntry } from '../../src/runbook/queue.ts';
-import { contractExecution, contractItem } from '../helpers/contract-fixtures.ts';
+import { contractExecution, contractItem, queuedAction } from '../helpers/contract-fixtures.ts';
 
 // runbooks.md: a gate with `sign_off` blocks the next gate until signed off; the runner shows
 // queued (offline) actions at once and never moves an item backwards in time.
@@ -42,15 +41,7 @@ function execution(): Execution {
   });
 }
 
-const entry = (seq: number, action: QueueEntry['action']): QueueEntry => ({
-  seq,
-  action_id: `a${seq}`.padEnd(33, '0'),
-  created_at: '2026-01-01T00:00:01.000Z',
-  by: 'alice',
-  action,
-  attempts: 0,
-  last_error: null,
-});
+const entry = queuedAction;
 
 describe('gate rules (shared by the API and the runner)', () => {
   it('an unsigned sign_off gate locks every gate after it, and is awaiting sign-off once its items are done', () => {

@@ -5,7 +5,7 @@ import { createElement } from 'react';
 import { describe, expect, it, vi } from 'vitest';
 import type { Execution, ItemState } from '../../data-api/src/contracts/executions.ts';
 import type { QueueEntry, QueueSnapshot } from '../../src/runbook/queue.ts';
-import { contractExecution, contractItem } from '../helpers/contract-fixtures.ts';
+import { contractExecution, contractItem, queuedAction } from '../helpers/contract-fixtures.ts';
 import { renderToStaticMarkup } from '../helpers/docusaurus-stubs.ts';
 
 vi.mock('@docusaurus/Link', () => import('../helpers/docusaurus-stubs.ts').then((m) => m.link));
@@ -53,15 +53,7 @@ const execution: Execution = contractExecution({
   ],
 });
 
-const entry = (seq: number, action: QueueEntry['action']): QueueEntry => ({
-  seq,
-  action_id: `a${seq}`.padEnd(33, '0'),
-  created_at: '2026-01-01T00:00:01.000Z',
-  by: 'alice',
-  action,
-  attempts: 0,
-  last_error: null,
-});
+const entry = queuedAction;
 
 async function render(entries: QueueEntry[]): Promise<string> {
   const { ExecutionView } = await import('../../src/runbook/ExecutionView.tsx');
