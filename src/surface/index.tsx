@@ -12,6 +12,7 @@ import { canOperate, useWhoami } from '../data/useWhoami.ts';
 import { CodeRetry, LoadedOr, Placeholder } from '../widgets/island.tsx';
 import { retryingImport } from '../widgets/lazy-retry.ts';
 import { frameStyles as fs, WidgetFrame } from '../widgets/shared/WidgetFrame.tsx';
+import { useSiteRead } from '../widgets/shared/useSiteRead.ts';
 import styles from './styles.module.css';
 
 // The A2UI renderer, its own chunk: retried when it fails to load (../widgets/lazy-retry.ts).
@@ -50,6 +51,7 @@ function LiveSurface({ name, params, site, testId }: SurfaceProps & { testId: st
       missingIsUnavailable: true,
     },
   );
+  const checked = useSiteRead(`Surface ${name}`, all.site, res);
   const who = useWhoami();
   const [actionError, setActionError] = useState<string | null>(null);
   const listeners = useRef(new Set<(m: A2uiMessage[]) => void>());
@@ -135,9 +137,11 @@ function LiveSurface({ name, params, site, testId }: SurfaceProps & { testId: st
       name="Surface"
       testId={testId}
       title={response?.title}
-      state={res}
+      state={checked.state}
       connection={res.connection}
-      // 404: the API says what it does not know, the surface or what a parameter names ("site site_x not found").
+      refused={checked.refused}
+      // 404: the API says what it does not know, the surface or what a parameter names ("deployment dep_x
+      // not found"); an unknown site is told by the site's own read (useSiteRead), in the shared words.
       unavailableText={`Surface ${name}: ${res.status === 'unavailable' ? res.error.message : 'not found'}.`}
       className={styles.surface}
       data={{ surface: name, 'surface-id': response?.surfaceId ?? '', updates: applied }}

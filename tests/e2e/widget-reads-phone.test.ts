@@ -21,7 +21,8 @@ import { freePort } from '../helpers/ports.ts';
 // - widgets.md (error states): a widget the API refuses says what the API answered and the status
 //   (docs/contracts/widget-refusals.mdx: an unknown device, an unknown site, a malformed site id);
 //   every widget with a `site` prop (DeploymentBoard, DeviceTable, FirmwareDrift, AlertStats,
-//   WorkBoard) says an unknown site is not found, not an empty list that reads like a quiet site.
+//   WorkBoard, FleetHealth, AlertList, Surface) says an unknown site is not found, in the shared
+//   words, not an empty list that reads like a quiet site.
 
 const RB = 'rb-practice-first-execution';
 const RB_ITEM = 'deployment-page';
@@ -203,20 +204,32 @@ describe('on a phone: the runner’s names, the device page’s reads, the deplo
     const board = (title: string) => titled('deployment-board', title);
     const unknownSite = board('A board of an unknown site');
     const malformed = board('A board of a malformed site id');
-    // The other widgets with a site prop, of the same unknown site, and the empty words each must not show.
+    // The other widgets with a site prop, of the same unknown site, and the words each must not
+    // show instead (its empty words; the surface's own "not found" note, in words of its own).
     const siteWidgets = [
       { name: 'DeviceTable', w: titled('device-table', 'A device table of an unknown site'), empty: 'No devices' },
       { name: 'FirmwareDrift', w: titled('firmware-drift', 'Firmware drift of an unknown site'), empty: 'No devices' },
       { name: 'AlertStats', w: titled('alert-stats', 'Alert figures of an unknown site'), empty: 'No alerts opened' },
       { name: 'WorkBoard', w: titled('work-board', 'A work board of an unknown site'), empty: 'No open work' },
+      { name: 'FleetHealth', w: titled('fleet-health', 'Fleet health of an unknown site'), empty: 'No devices' },
+      { name: 'AlertList', w: titled('alert-list', 'Alerts of an unknown site'), empty: 'No open or acknowledged' },
+      // A refused surface has no title (the API's answer holds it): the page has this one surface.
+      { name: 'Surface site-status', w: page.getByTestId('surface-site-status'), empty: 'site-status: site' },
     ];
     // Each settles (not loading) and says what the API answered.
-    for (const w of [chart, unknownSite, malformed, ...siteWidgets.map((x) => x.w)])
+    for (const w of [chart, unknownSite, malformed])
       await expect
         .poll(async () => ((await w.getAttribute('data-state')) ?? 'loading').match(/loading|placeholder/), {
           timeout: 20_000,
         })
         .toBe(null);
+    // The site's refusal may land a moment after the widget's own read (an empty list, the
+    // surface's own 404): a wait of up to 20 s for each to be refused, not an assertion, so the
+    // soft checks below name every widget that is not.
+    const refused = async () =>
+      (await Promise.all(siteWidgets.map(({ w }) => w.getAttribute('data-state')))).every((st) => st === 'error');
+    const until = Date.now() + 20_000;
+    while (Date.now() < until && !(await refused())) await page.waitForTimeout(250);
     await expect
       .poll(() => chart.innerText(), { timeout: 10_000 })
       .toContain(

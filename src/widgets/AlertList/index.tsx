@@ -6,6 +6,7 @@ import { useNow } from '../shared/useNow.ts';
 import { frameStyles as s, Pager, WidgetFrame, scrollRegion, titleText } from '../shared/WidgetFrame.tsx';
 import { canOperate, useWhoami } from '../../data/useWhoami.ts';
 import { CsvButton } from '../shared/CsvButton.tsx';
+import { useSiteRead } from '../shared/useSiteRead.ts';
 import { AlertRow, type AlertAction } from './AlertRow.tsx';
 import own from './styles.module.css';
 
@@ -125,6 +126,7 @@ export function AlertList({
     refetchOn: (e) => e.type.startsWith('alert.'),
     missingIsUnavailable: true,
   });
+  const checked = useSiteRead('AlertList', site, res);
   const rows = useLiveRows<Alert & { id: string }>('alert', res.data?.items ?? null);
   const wanted = new Set(state.split(','));
   const shown = rows.filter((a) => wanted.has(a.state));
@@ -145,9 +147,10 @@ export function AlertList({
           <CsvButton path={`/alerts?${q.toString()}`} name="alerts" testId="alert-list" />
         </>
       }
-      state={res}
+      state={checked.state}
       connection={res.connection}
-      empty={res.status === 'ready' && shown.length === 0}
+      refused={checked.refused}
+      empty={!checked.siteRefused && res.status === 'ready' && shown.length === 0}
       emptyText={`No ${state.replace(',', ' or ')} alerts${severity ? ` of severity ${severity}` : ''}. `}
       unavailableText="AlertList: this data API does not serve alerts yet (GET /api/v1/alerts answered 404)."
       data={{ rows: shown.length, operator: operator ? 'yes' : 'no' }}

@@ -9,6 +9,7 @@ import { uptimeByGroup } from './uptime.ts';
 import { uptimePath } from './query.ts';
 import { CsvButton } from '../shared/CsvButton.tsx';
 import { FleetLink, ProductLink } from '../shared/FleetLink.tsx';
+import { useSiteRead } from '../shared/useSiteRead.ts';
 
 export interface FleetHealthProps {
   groupBy?: GroupBy;
@@ -42,6 +43,7 @@ export function FleetHealth({
   title,
 }: FleetHealthProps): ReactNode {
   const fleet = useFleetHealth({ groupBy, customer, site, product });
+  const checked = useSiteRead('FleetHealth', site, fleet);
   const windowMs = parseDuration(window) ?? 30 * 86_400_000;
   // Rounded to the minute so the path (and the fetch) is stable between renders.
   const to = Math.floor(Date.now() / 60_000) * 60_000;
@@ -70,9 +72,10 @@ export function FleetHealth({
           />
         ) : undefined
       }
-      state={fleet}
+      state={checked.state}
       connection={fleet.connection}
-      empty={!!counts && counts.total.total === 0}
+      refused={checked.refused}
+      empty={!checked.siteRefused && !!counts && counts.total.total === 0}
       emptyText="No devices in the registry for this selection."
       data={
         t

@@ -3,7 +3,8 @@
 // see answers an empty list (or empty figures), which reads like a quiet site. The API's refusal
 // of the site (4xx) is what the widget shows instead, in the shared words (`refusalText` in the
 // frame). One hook does the whole job for every such widget: DeploymentBoard, DeviceTable,
-// FirmwareDrift, AlertStats, WorkBoard.
+// FirmwareDrift, AlertStats, WorkBoard, FleetHealth, AlertList and Surface (its `site`, as the
+// shorthand or in `params`).
 import { siteSchema } from '../../../data-api/src/contracts/registry.ts';
 import { ApiRequestError } from '../../data/client.ts';
 import { useLiveResource } from '../../data/useLive.ts';
