@@ -297,16 +297,16 @@ describe('the site, served by fleetbook start, in Chromium', () => {
     await follow('site', siteId, page.getByTestId('device-facts-list').getByTestId(`fleet-link-site-${siteId}`));
     expect(await fact('site', 'Name')).toBe(site.name);
 
-    // An id the registry does not have: the page says so instead of an empty frame. One the API
-    // would generate (a ULID body: no hyphen to break at) wraps in the heading on the phone, not
-    // cut off at its right edge.
+    // An id the registry does not have: the page says so, in the shared refusal words
+    // (widget-refusals.mdx), instead of an empty frame. One the API would generate (a ULID body:
+    // no hyphen to break at) wraps in the heading on the phone, not cut off at its right edge.
     const nowhere = 'dep_01kbz8q3m4n5p6r7s8t9v0w1x2';
     await page.goto(`${base}/deployment?id=${nowhere}`);
     await expect
       .poll(() => page.getByTestId('deployment-facts').getAttribute('data-state'), { timeout: 15_000 })
       .toBe('unavailable');
     expect(await page.getByTestId('deployment-facts').innerText()).toContain(
-      `The registry has no deployment ${nowhere}.`,
+      `No facts for deployment ${nowhere}: the data API answered “deployment ${nowhere} not found” (404). It answers so for an id it does not have and for one this page's token may not see.`,
     );
     const problems = await layoutProblems(page);
     const heading = await page.locator('main h1').evaluate((h) => ({

@@ -86,7 +86,9 @@ function Frame({
       testId={`${kind}-facts`}
       state={res}
       connection={res.connection}
-      unavailableText={`The registry has no ${kind} ${id}.`}
+      // An id the API does not have, or one this page's token may not see (404 for both): the
+      // shared refusal words, as every widget says it (refusal.ts), not "the registry has none".
+      refused={{ lead: `No facts for ${kind} ${id}`, byId: true }}
     >
       {children}
     </WidgetFrame>
