@@ -1,4 +1,5 @@
 // Small helpers the rules share: reading raw frontmatter data tolerantly, quoting values.
+import { likelyMeant } from '../../../data-api/src/contracts/edit-distance.ts';
 import type { Cause, DataPath, Place } from '../types.ts';
 
 export type Obj = Record<string, unknown>;
@@ -86,32 +87,8 @@ export function pathText(path: readonly PropertyKey[]): string {
   );
 }
 
-function distance(a: string, b: string, max: number): number {
-  if (Math.abs(a.length - b.length) > max) return max + 1;
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  let prev2 = prev;
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      // A swap of two neighbours (`pus` for `psu`) is one edit.
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        cur[j] = Math.min(cur[j]!, prev2[j - 2]! + 1);
-    }
-    [prev2, prev] = [prev, cur];
-  }
-  return prev[b.length]!;
-}
-
-/** " (did you mean `x`?)" when a candidate is a likely typo of `value`, else "". */
+/** " (did you mean `x`?)" when a candidate is a likely typo of `value` (the contracts' one rule), else "". */
 export function didYouMean(value: string, candidates: Iterable<string>): string {
-  // Two edits for long ids, one for short ones, none for tiny ones: `zz` is not a typo of `a`.
-  const max = Math.min(2, Math.floor(value.length / 3));
-  let best: string | null = null;
-  let bestD = max + 1;
-  for (const c of candidates) {
-    const d = distance(value, c, max);
-    if (d < bestD) [best, bestD] = [c, d];
-  }
-  return best === null ? '' : ` (did you mean ${q(best)}?)`;
+  const best = likelyMeant(value, candidates);
+  return best === undefined ? '' : ` (did you mean ${q(best)}?)`;
 }
