@@ -4,6 +4,7 @@ import { visit } from 'unist-util-visit';
 import { location } from 'vfile-location';
 import { isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import { runbookFrontmatterSchema } from '../../data-api/src/contracts/runbook.ts';
+import { safeParseNotingKeys } from '../../data-api/src/contracts/unknown-keys.ts';
 import type { DataPath, Frontmatter, Place, Point, RunbookFile, SyntaxProblem, TaskItem } from './types.ts';
 
 const RUNBOOK_KIND_LINE = /^kind:[ \t]*["']?(runbook|sop|tutorial)["']?[ \t]*(#.*)?$/m;
@@ -133,7 +134,7 @@ export function readFrontmatter(path: string, source: string): FrontmatterPage {
 /** Parses `source` (and reads `tree`, when the body was parsed) into a RunbookFile. */
 export function analyzeFile(path: string, source: string, tree: Root | null = null): RunbookFile {
   const { span, ...page } = readFrontmatter(path, source);
-  const parsed = page.data === undefined ? null : runbookFrontmatterSchema.safeParse(page.data);
+  const parsed = page.data === undefined ? null : safeParseNotingKeys(runbookFrontmatterSchema, page.data);
   return { ...page, parsed, tasks: tree ? readTaskList(tree, source, span) : null, tree };
 }
 

@@ -241,10 +241,33 @@ describe('fleetbook spec validate: positions (file:line:column  message  rule-id
       `${f}:8:14  targets.gateways[0]: expected an id like gw_… (url-safe body of 1–64 characters)  spec/schema`,
       `${f}:17:7  Unexpected inline secret in "actions[0].with.token", expected a reference like { secret: "env:NAME" } or { secret: "file:/path" }  spec/inline-secret`,
       `${f}:18:5  Unexpected duplicate action id "vm" in actions[1], expected unique ids (first used by actions[0]) (first at 10:5)  spec/duplicate-action-id`,
-      `${f}:20:32  Unexpected field "hots" in actions[1].with, expected only the fields of the schema  spec/unknown-field`,
+      `${f}:20:32  Unexpected field "hots" in actions[1].with, expected only the fields of the schema (did you mean "host"?)  spec/unknown-field`,
       `${f}:22:5  Unexpected action type "reboot_gateway", expected one of provision_vm, deploy_compose_stack, configure_gateway, run_health_checks, provision_lorawan_devices, open_ticket_on_failure  spec/unknown-action`,
       `${f}:28:48  Unexpected inline secret in "actions[3].with.checks[0].password", expected a reference like { secret: "env:NAME" } or { secret: "file:/path" }  spec/inline-secret`,
       `${f}:31:5  Unexpected field "retries" in actions[4], expected no retries: open_ticket_on_failure is not idempotent, so it is never retried  spec/unknown-field`,
+    ]);
+  });
+
+  it('names the field an unknown key is likely a typo of, at its line (a swapped pair is one edit)', () => {
+    const text = [
+      'spec_version: 1',
+      'project: farm-north-lorawan',
+      'deployment_id: dep_farm-north',
+      'product_code: lorawan-gw',
+      'product_version: "2.1.0"',
+      'tragets: { gateways: [gw_farm-north-1] }',
+      'actions:',
+      '  - id: vm',
+      '    type: provision_vm',
+      '    with: { node: pve1, template_vmid: 9000, name: cs-farm-north, ip: 10.0.0.21/24 }',
+      '    depnds_on: []',
+      '    flavour: large',
+    ].join('\n');
+    const loaded = parseSpecText(text, 'spec.yaml');
+    expect(loaded.ok ? [] : loaded.diagnostics.map(formatDiagnostic)).toEqual([
+      'spec.yaml:6:1  Unexpected field "tragets" in the spec, expected only the fields of the schema (did you mean "targets"?)  spec/unknown-field',
+      'spec.yaml:11:5  Unexpected field "depnds_on" in actions[0], expected only the fields of the schema (did you mean "depends_on"?)  spec/unknown-field',
+      'spec.yaml:12:5  Unexpected field "flavour" in actions[0], expected only the fields of the schema  spec/unknown-field',
     ]);
   });
 

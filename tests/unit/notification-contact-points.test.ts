@@ -1,5 +1,9 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { contactPointSchema, contactPointsFileSchema } from '../../data-api/src/contracts/notification-channels.ts';
+import { readContactPointsFile } from '../../data-api/src/notifications/channels/contact-points-file.ts';
 
 const issuesOf = (input: unknown) => {
   const r = contactPointsFileSchema.safeParse(input);
@@ -89,5 +93,36 @@ describe('contact points contract', () => {
       { path: 'contact_points.1.config.url', message: 'url: expected an http(s) URL or env:NAME' },
       { path: 'contact_points.1.name', message: 'contact point m is declared twice (first at index 0)' },
     ]);
+  });
+});
+
+describe('a contact points file on its own (fleetbook notify test)', () => {
+  it("reports an unknown key at its line with the field it is likely a typo of, in the full check's words", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetbook-contact-points-'));
+    try {
+      const file = path.join(dir, 'contact-points.yaml');
+      fs.writeFileSync(
+        file,
+        [
+          'contact_points:',
+          '  - name: ops-hook',
+          '    type: webhook',
+          '    config:',
+          '      url: env:HOOK_URL',
+          '      timeuot_ms: 2000',
+          '      hmac_secret: plain-text-key',
+          '',
+        ].join('\n'),
+      );
+      expect(readContactPointsFile(file, 'contact-points.yaml')).toEqual({
+        ok: false,
+        problems: [
+          'contact-points.yaml:6:7  Unexpected field "timeuot_ms" in contact_points[0].config, expected only the fields of the contract (did you mean "timeout_ms"?)  notifications/unknown-field',
+          'contact-points.yaml:7:7  contact_points[0].config.hmac_secret is a secret and must not be written inline: give a reference env:NAME to the variable that holds it  notifications/inline-secret',
+        ],
+      });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

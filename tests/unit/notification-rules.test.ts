@@ -118,6 +118,30 @@ describe('bad rules, each at its line', () => {
     ]);
   });
 
+  it('names the field an unknown key is likely a typo of, at its line, in each of the three files', () => {
+    const repo = (name: string) => fs.readFileSync(path.join(REPO_FILES, name), 'utf8');
+    const dir = filesWith({
+      'rules.yaml': [
+        'rules:',
+        '  - id: quiet',
+        '    kind: no_data',
+        '    for: 10m',
+        '    sumary: quiet', //  a letter short of `summary`
+        '    colour: red', //   near no field
+        '',
+      ].join('\n'),
+      'policies.yaml': repo('policies.yaml').replace('  group_wait: 30s', '  gruop_wait: 30s'),
+      'contact-points.yaml': repo('contact-points.yaml').replace('      url: env:SLACK', '      rul: env:SLACK'),
+    });
+    const found = lines(dir).lines.filter((l) => l.endsWith('notifications/unknown-field'));
+    expect(found).toEqual([
+      'contact-points.yaml:7:7  Unexpected field "rul" in contact_points[0].config, expected only the fields of the contract (did you mean "url"?)  notifications/unknown-field',
+      'policies.yaml:7:3  Unexpected field "gruop_wait" in route, expected only the fields of the contract (did you mean "group_wait"?)  notifications/unknown-field',
+      'rules.yaml:5:5  Unexpected field "sumary" in rules[0], expected only the fields of the contract (did you mean "summary"?)  notifications/unknown-field',
+      'rules.yaml:6:5  Unexpected field "colour" in rules[0], expected only the fields of the contract  notifications/unknown-field',
+    ]);
+  });
+
   it("checks the data a `some` reads against the kind's variables, not the element's own `var`", () => {
     const dir = filesWith({
       'rules.yaml': [
@@ -159,7 +183,7 @@ describe('bad policies and contact points', () => {
     const routeLine = policies.split('\n').findIndex((l) => l.includes('team="nobody"')) + 1;
     const receiverLine = policies.split('\n').findIndex((l) => l.includes('field-mial')) + 1;
     expect(out).toEqual([
-      `contact-points.yaml:${slackLine}:7  contact_points[0].config.url: url is a secret and must not be written inline: give a reference env:NAME to the variable that holds it  notifications/inline-secret`,
+      `contact-points.yaml:${slackLine}:7  contact_points[0].config.url is a secret and must not be written inline: give a reference env:NAME to the variable that holds it  notifications/inline-secret`,
       `policies.yaml:${routeLine}:7  warning: Unexpected route: no rule of rules.yaml produces alerts it matches (team="nobody"), expected matchers that some rule's alertname, severity or labels satisfy  notifications/route-matches-nothing`,
       `policies.yaml:${receiverLine}:17  Unexpected contact point "field-mial", expected one of contact-points.yaml: field-mail, oncall-email, oncall-whatsapp, ops-chat, ops-webhook  notifications/unknown-contact-point`,
     ]);

@@ -14,6 +14,7 @@ import { secondsSchema, slugSchema, type ActionDefinition } from './actions/shar
 import { graphProblems, stepTree, ancestors, TICKET_ACTION } from './step-tree.ts';
 import { ACTION_CONDITION_ROOTS, CONDITION_FIELDS, checkCondition, conditionSchema } from './condition.ts';
 import { idSchema } from './ids.ts';
+import { safeParseNotingKeys, unknownKeyHint } from './unknown-keys.ts';
 
 export { secretRefSchema, type SecretRef } from './actions/shared.ts';
 
@@ -356,7 +357,7 @@ function flattenIssue(issue: ZodIssueLike, base: Array<string | number>, out: Sp
       out.push({
         rule: 'spec/unknown-field',
         path: [...path, key],
-        message: `Unexpected field "${key}" in ${where}, expected only the fields of the schema`,
+        message: `Unexpected field "${key}" in ${where}, expected only the fields of the schema${unknownKeyHint(issue, key)}`,
       });
     return;
   }
@@ -427,7 +428,7 @@ export type SpecValidation = { ok: true; spec: ExecutionSpec } | { ok: false; is
 
 /** Validate a parsed YAML/JSON value as an execution spec v1. */
 export function validateExecutionSpec(raw: unknown): SpecValidation {
-  const result = executionSpecSchema.safeParse(raw);
+  const result = safeParseNotingKeys(executionSpecSchema, raw);
   if (result.success) return { ok: true, spec: result.data };
   const issues = specIssuesFromZod(result.error, raw);
   // The schema's own check sees only the fields it knows; a secret under an unknown field is

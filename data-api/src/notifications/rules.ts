@@ -22,6 +22,7 @@ import {
   type AlertRule,
   type RulesFile,
 } from '../contracts/notification-rules.ts';
+import { safeParseNotingKeys, unknownKeyHint } from '../contracts/unknown-keys.ts';
 import { formatPath } from '../kernel/errors/index.ts';
 import { locate } from '../kernel/validation/yaml-locate.ts';
 
@@ -80,7 +81,7 @@ export function formatDiagnostic(d: Diagnostic): string {
   return `${d.file}:${d.line}:${d.column}  ${d.severity === 'warning' ? 'warning: ' : ''}${d.message}  ${d.rule}`;
 }
 
-interface ParsedFile {
+export interface ParsedFile {
   file: string;
   doc: Document | null;
   raw: unknown;
@@ -106,6 +107,11 @@ function readYaml(dir: string, name: string, display: string, out: Diagnostic[])
     });
     return null;
   }
+  return parseYaml(text, display, out);
+}
+
+/** A notification file's text as YAML, positions kept; its syntax errors go to `out`. */
+export function parseYaml(text: string, display: string, out: Diagnostic[]): ParsedFile | null {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
   const pos = (offset: number) => {
@@ -192,7 +198,7 @@ class Reporter {
         this.at(
           [...at, key],
           'notifications/unknown-field',
-          `Unexpected field "${key}" in ${formatPath(at) || 'the file'}, expected only the fields of the contract`,
+          `Unexpected field "${key}" in ${formatPath(at) || 'the file'}, expected only the fields of the contract${unknownKeyHint(issue, key)}`,
         );
       return;
     }
@@ -210,10 +216,14 @@ class Reporter {
     const params = (issue as { params?: { rule?: string; related?: PropertyKey[] } }).params;
     const rule = (params?.rule ? `notifications/${params.rule}` : classify(issue)) as DiagnosticRule;
     const where = at.length ? `${formatPath(at)}: ` : '';
+    const parent = formatPath(at.slice(0, -1));
     const message =
       issue.message.startsWith('Unexpected') || issue.message.startsWith('Missing')
         ? issue.message
-        : `${where}${issue.message}`;
+        : // "url is a secret …" at contact_points[0].config.url: the field's path once, not twice.
+          parent && issue.message.startsWith(`${String(at.at(-1))} `)
+          ? `${parent}.${issue.message}`
+          : `${where}${issue.message}`;
     this.at(
       at,
       rule,
@@ -257,20 +267,7 @@ export function loadNotificationConfig(dir: string, catalog: RuleCatalog, displa
   const policiesFile = readYaml(dir, RULE_FILES.policies, display(RULE_FILES.policies), out);
   const pointsFile = readYaml(dir, RULE_FILES.contactPoints, display(RULE_FILES.contactPoints), out);
 
-  let points: ContactPointsFile | null = null;
-  if (pointsFile) {
-    const r = new Reporter(pointsFile, out);
-    const parsed = contactPointsFileSchema.safeParse(pointsFile.raw);
-    if (parsed.success) points = parsed.data;
-    const reported = new Set<string>();
-    const isSecret = (i: z.core.$ZodIssue) => i.message.includes('must not be written inline');
-    if (!parsed.success) {
-      r.zod(parsed.error, (i) => (isSecret(i) ? 'notifications/inline-secret' : 'notifications/schema'));
-      for (const i of parsed.error.issues) if (isSecret(i)) reported.add(formatPath(i.path));
-    }
-    // A secret slipped into a field the schema does not know is still in a committed file.
-    scanInlineSecrets(pointsFile.raw, ['contact_points'], r, reported);
-  }
+  const points = pointsFile && checkContactPoints(pointsFile, out);
   const pointNames = new Set(points?.contact_points.map((p) => p.name) ?? rawNames(pointsFile?.raw));
 
   let rules: RulesFile | null = null;
@@ -279,7 +276,7 @@ export function loadNotificationConfig(dir: string, catalog: RuleCatalog, displa
   let policies: PoliciesFile | null = null;
   if (policiesFile) {
     const r = new Reporter(policiesFile, out);
-    const parsed = policiesFileSchema.safeParse(policiesFile.raw);
+    const parsed = safeParseNotingKeys(policiesFileSchema, policiesFile.raw);
     if (parsed.success) {
       policies = parsed.data;
       if (rules) checkRoutesReachable(policies.route, rules.rules, ['route'], r);
@@ -300,6 +297,21 @@ export function loadNotificationConfig(dir: string, catalog: RuleCatalog, displa
     diagnostics,
     config: { dir, rules, policies, contactPoints: new Map(points.contact_points.map((p) => [p.name, p])), catalog },
   };
+}
+
+/** The contact points file against its schema (`fleetbook notify test` checks it alone too). */
+export function checkContactPoints(pointsFile: ParsedFile, out: Diagnostic[]): ContactPointsFile | null {
+  const r = new Reporter(pointsFile, out);
+  const parsed = safeParseNotingKeys(contactPointsFileSchema, pointsFile.raw);
+  const reported = new Set<string>();
+  const isSecret = (i: z.core.$ZodIssue) => i.message.includes('must not be written inline');
+  if (!parsed.success) {
+    r.zod(parsed.error, (i) => (isSecret(i) ? 'notifications/inline-secret' : 'notifications/schema'));
+    for (const i of parsed.error.issues) if (isSecret(i)) reported.add(formatPath(i.path));
+  }
+  // A secret slipped into a field the schema does not know is still in a committed file.
+  scanInlineSecrets(pointsFile.raw, ['contact_points'], r, reported);
+  return parsed.success ? parsed.data : null;
 }
 
 function rawNames(raw: unknown): string[] {
@@ -360,7 +372,7 @@ function isKnownSecretField(at: PropertyKey[]): boolean {
  * others, and the cross-file checks run on every rule that passes the schema.
  */
 function validateRules(f: ParsedFile, catalog: RuleCatalog, r: Reporter): RulesFile | null {
-  const shape = rulesFileSchema.safeParse(f.raw);
+  const shape = safeParseNotingKeys(rulesFileSchema, f.raw);
   if (shape.success) {
     checkRules(
       shape.data.rules.map((rule, i) => [i, rule]),
@@ -378,7 +390,7 @@ function validateRules(f: ParsedFile, catalog: RuleCatalog, r: Reporter): RulesF
   const fileLevel = shape.error.issues.filter((i) => i.path[0] !== 'rules' || i.path.length === 1);
   if (fileLevel.length) r.zod({ issues: fileLevel });
   const valid: Array<[number, AlertRule]> = list.flatMap((raw, i) => {
-    const parsed = alertRuleSchema.safeParse(raw);
+    const parsed = safeParseNotingKeys(alertRuleSchema, raw);
     if (parsed.success && parsed.data.when && typeof parsed.data.when !== 'boolean') {
       for (const p of checkJsonLogic(parsed.data.when, WHEN_ROOTS[parsed.data.kind], ['rules', i, 'when']))
         r.at(p.path, 'notifications/bad-jsonlogic', p.message);
@@ -399,7 +411,7 @@ function validateRules(f: ParsedFile, catalog: RuleCatalog, r: Reporter): RulesF
           { related: ['rules', first, 'id'] },
         );
     }
-    const parsed = alertRuleSchema.safeParse(raw);
+    const parsed = safeParseNotingKeys(alertRuleSchema, raw);
     if (parsed.success) return;
     // Reported without the schema's own rule-level refinements, which did not run: the
     // JSONLogic, metric, product and runbook checks on what the rule says.

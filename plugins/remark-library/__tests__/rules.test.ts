@@ -32,8 +32,9 @@ describe('remark-library rules (fleetbook lint over a small site)', () => {
     ]);
     expect(result.messages.map(formatLine)).toEqual([
       'docs/products/broken/index.mdx:5:11  Unexpected `toaster` for `category`, expected one of "lorawan"|"rfid"|"firmware-only"|"gateway"|"other"  product/schema',
-      'docs/products/broken/index.mdx:6:1  Unexpected key `metric`, expected one of `title`, `product_code`, `name`, `category`, `summary`, `role`, `heartbeat_interval_s`, `statuses`, `currency`, `metrics`, `commands`, `versions` or a Docusaurus doc key  product/schema',
+      'docs/products/broken/index.mdx:6:1  Unexpected key `metric`, expected one of `title`, `product_code`, `name`, `category`, `summary`, `role`, `heartbeat_interval_s`, `statuses`, `currency`, `metrics`, `commands`, `versions` or a Docusaurus doc key (did you mean `metrics`?)  product/schema',
       'docs/products/broken/index.mdx:11:26  Unexpected `0` for `versions[0].bom[0].qty`, Too small: expected number to be >=1  product/schema',
+      'docs/products/broken/index.mdx:11:29  Unexpected key `unit_cots` in `versions[0].bom[0]`, expected a key of the contract (did you mean `unit_cost`?)  product/schema',
       'docs/products/broken/index.mdx:13:33  Unexpected datasheet `/datasheets/missing.pdf`: no file static/datasheets/missing.pdf, expected the datasheet under static/  product/missing-datasheet',
       'docs/prompts/no-prompt.mdx:2:1  Missing prompt text, expected a ```prompt code block in the body  prompt/missing-prompt',
       'docs/prompts/no-prompt.mdx:6:10  Unexpected `one` for `version`, expected number, received string  prompt/schema',
@@ -45,7 +46,7 @@ describe('remark-library rules (fleetbook lint over a small site)', () => {
       'docs/templates/not-ok.mdx:5:9  Unexpected `customer` for `needs[0]`, expected one of "product"|"project"  template/schema',
       'docs/templates/not-ok.mdx:15:17  Unexpected variable `colour`, expected one of `title`, `title_yaml`, `slug`, `id`, `date`, `number`, `owner`, `product`, `product_name`, `product_versions`, `product_versions_text`, `project`, `supply`  template/unknown-variable',
     ]);
-    expect(result.errorCount).toBe(12);
+    expect(result.errorCount).toBe(13);
     expect(result.warningCount).toBe(1);
     const dup = result.messages.find((m) => m.ruleId === 'prompt/duplicate-id')!;
     expect(dup.cause).toEqual({ path: 'docs/prompts/no-prompt.mdx', line: 2, column: 5, reason: 'first defined here' });
@@ -69,7 +70,7 @@ describe('remark-library rules (fleetbook lint over a small site)', () => {
     ).resolves.toBeDefined();
     const broken = file('docs/products/broken/index.mdx');
     await expect(processor.run(processor.parse(broken), broken)).rejects.toThrow(
-      /library lint failed:\ndocs\/products\/broken\/index\.mdx:5:11 {2}Unexpected `toaster`[\s\S]*4 errors, 0 warnings/,
+      /library lint failed:\ndocs\/products\/broken\/index\.mdx:5:11 {2}Unexpected `toaster`[\s\S]*5 errors, 0 warnings/,
     );
   });
 

@@ -6,7 +6,8 @@ import { productFrontmatterSchema } from '../../../data-api/src/contracts/catalo
 import { promptFrontmatterSchema } from '../../../data-api/src/contracts/prompt.ts';
 import { templateFrontmatterSchema } from '../../../data-api/src/contracts/template.ts';
 import { DOCUSAURUS_DOC_KEYS } from '../../../data-api/src/contracts/runbook.ts';
-import { isObj, list, pathText, q } from '../../remark-runbook/rules/util.ts';
+import { safeParseNotingKeys, knownKeysOf } from '../../../data-api/src/contracts/unknown-keys.ts';
+import { didYouMean, isObj, list, pathText, q } from '../../remark-runbook/rules/util.ts';
 import type { LibraryPage, PageKind, PageRule } from '../types.ts';
 
 function describe(value: unknown): string {
@@ -40,12 +41,12 @@ function schemaRule(kind: PageKind, schema: ZodType, topKeys: readonly string[] 
         for (const key of Object.keys(page.data)) {
           if (!topKeys.includes(key))
             report(
-              `Unexpected key \`${key}\`, expected one of ${list(topKeys.filter((k) => !(DOCUSAURUS_DOC_KEYS as readonly string[]).includes(k)))} or a Docusaurus doc key`,
+              `Unexpected key \`${key}\`, expected one of ${list(topKeys.filter((k) => !(DOCUSAURUS_DOC_KEYS as readonly string[]).includes(k)))} or a Docusaurus doc key${didYouMean(key, topKeys)}`,
               page.locate([key], 'key'),
             );
         }
       }
-      const res = schema.safeParse(page.data);
+      const res = safeParseNotingKeys(schema, page.data);
       if (res.success) return;
       for (const issue of res.error.issues) {
         const at = issue.path as (string | number)[];
@@ -53,7 +54,7 @@ function schemaRule(kind: PageKind, schema: ZodType, topKeys: readonly string[] 
         if (issue.code === 'unrecognized_keys') {
           for (const key of issue.keys)
             report(
-              `Unexpected key \`${key}\`${where ? ` in \`${where}\`` : ''}, expected ${issue.message.includes('key') ? 'a key of the contract' : issue.message}`,
+              `Unexpected key \`${key}\`${where ? ` in \`${where}\`` : ''}, expected ${issue.message.includes('key') ? 'a key of the contract' : issue.message}${didYouMean(key, knownKeysOf(issue))}`,
               page.locate([...at, key], 'key'),
             );
           continue;

@@ -9,6 +9,7 @@ import {
   RUNBOOK_KINDS,
   SIGN_OFF_ROLES,
 } from '../../../data-api/src/contracts/runbook.ts';
+import { knownKeysOf } from '../../../data-api/src/contracts/unknown-keys.ts';
 import type { FileRule } from '../types.ts';
 import { didYouMean, isObj, list, pathText, q } from './util.ts';
 
@@ -115,7 +116,7 @@ export const schema: FileRule = {
         const inWhat = where ? ` in \`${where}\`` : '';
         for (const key of issue.keys) {
           report(
-            `Unexpected key \`${key}\`${inWhat}, expected one of ${list(keys)}${extra}`,
+            `Unexpected key \`${key}\`${inWhat}, expected one of ${list(keys)}${extra}${didYouMean(key, knownKeysOf(issue))}`,
             file.locate([...(issue.path as (string | number)[]), key], 'key'),
           );
         }

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { locate } from '../../kernel/validation/yaml-locate.ts';
 import { healthChecksJobSchema, scheduleIdSchema, SPEC_PATH_PATTERN } from '../../contracts/automation-runs.ts';
 import { formatPath } from '../../contracts/execution-spec.ts';
+import { safeParseNotingKeys, unknownKeyHint } from '../../contracts/unknown-keys.ts';
 
 export const DEFAULT_SCHEDULES_FILE = 'automation/schedules.yaml';
 
@@ -125,14 +126,16 @@ export function parseSchedules(text: string, file: string): LoadedSchedules {
       file,
       problems: doc.errors.map((e) => `${pos(e.pos[0])}  Unexpected YAML: ${e.message.split('\n')[0]}`),
     };
-  const result = schedulesFileSchema.safeParse(doc.toJS() ?? {});
+  const result = safeParseNotingKeys(schedulesFileSchema, doc.toJS() ?? {});
   if (result.success) return { ok: true, file, schedules: result.data.schedules };
   const problems = result.error.issues.map((i) => {
     const p = i.path as Array<string | number>;
-    const keys = i.code === 'unrecognized_keys' ? i.keys : [];
-    if (keys.length)
-      return keys
-        .map((k) => `${pos(locate(doc, [...p, k]))}  ${formatPath([...p, k])}: unexpected field "${k}"`)
+    if (i.code === 'unrecognized_keys')
+      return i.keys
+        .map(
+          (k) =>
+            `${pos(locate(doc, [...p, k]))}  ${formatPath([...p, k])}: unexpected field "${k}"${unknownKeyHint(i, k)}`,
+        )
         .join('\n');
     return `${pos(locate(doc, p))}  ${formatPath(p)}: ${i.message}`;
   });
