@@ -6,7 +6,7 @@ import mqtt from 'mqtt';
 import pino from 'pino';
 import { openDatabase, type DatabaseHandle } from '../data-api/src/kernel/db/index.ts';
 import { forgetIngestSession, startIngest } from '../data-api/src/telemetry/ingest/service.ts';
-import { insertTelemetryRows, type TelemetryRow } from '../data-api/src/telemetry/ingest/telemetry-insert.ts';
+import { telemetryInsert, type TelemetryRow } from '../data-api/src/telemetry/ingest/telemetry-insert.ts';
 import { headlessContext } from '../tests/helpers/app.ts';
 import { checkpoint } from './checkpoint.ts';
 import { cpuSince, databaseServerPids } from './cpu.ts';
@@ -19,7 +19,8 @@ import { RawPublisher } from './raw-publisher.ts';
  * Mosquitto; each consumer takes them from the same broker into the same database:
  *
  * - bare: one mqtt.js subscriber (persistent session; it PUBACKs on receipt) → JSON.parse → batched
- *   jsonb_to_recordset INSERT (the ingest's own statement), one at a time. No validation, no
+ *   jsonb_to_recordset INSERT, one at a time: #18's definition (the statement is telemetryInsert,
+ *   the ingest's own INSERT; the ingest itself writes large batches by COPY). No validation, no
  *   registry, no health, no live stream, no dead letters: the single-thread baseline. Twice:
  *   with 1,000-row INSERTs, as #18 defines it (the ratios are to this one), and with INSERTs
  *   that take everything that waited (the fewest round trips a single thread can make).
@@ -458,7 +459,8 @@ async function bareRole(m: Extract<ToChild, { role: 'bare' }>, send: (m: FromChi
     if (writing || !rows.length) return;
     const take = m.maxRows === null ? rows : rows.slice(0, m.maxRows);
     rows = m.maxRows === null ? [] : rows.slice(take.length);
-    writing = insertTelemetryRows(database.db, take)
+    writing = telemetryInsert(take)
+      .execute(database.db)
       .then(() => void ((stored += take.length), batches++))
       .finally(() => {
         writing = null;

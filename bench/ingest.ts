@@ -38,7 +38,7 @@ import { databaseServerPids, procCpuMs } from './cpu.ts';
  * ingest → PostgreSQL on 127.0.0.1, with the real API (Fastify) serving the SSE stream to
  * a client in its own process, all on this machine. Every figure is printed beside its
  * baseline measured in the same run: the broker alone (publish → subscribe, no processing)
- * and the database alone (the ingest's own batched INSERT into the same table shape). Then
+ * and the database alone (the ingest's own batched write, COPY, into the same table shape). Then
  * the embedded mode (aedes + PGlite) at the same target rate.
  *
  *   npm run bench -- --only ingest
@@ -259,7 +259,7 @@ function printTables(
         load: brokerAtRate.load,
       },
       {
-        ceiling: 'database alone: the ingest’s INSERT, 1,000 rows a batch, 2 connections',
+        ceiling: 'database alone: the ingest’s write (COPY), 1,000 rows a batch, 2 connections',
         'readings/s': Math.round(insertCeiling.rowsPerS),
         'MQTT msgs/s': '',
         'p50 ms': '',
@@ -666,7 +666,7 @@ async function brokerOnly(
   return { readingsPerS: readings / s, messagesPerS: messages / s, latency: latency.summary(), load };
 }
 
-/** The database's own ceiling: the ingest's INSERT (the same statement), 1,000 rows a batch, two connections. */
+/** The database's own ceiling: the ingest's write (the same function: COPY), 1,000 rows a batch, two connections. */
 async function insertOnly(database: DatabaseHandle, seconds: number): Promise<{ rowsPerS: number; load: number }> {
   await sql`create table bench_insert (like telemetry including all)`.execute(database.db);
   await checkpoint(database.db);

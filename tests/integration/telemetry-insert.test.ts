@@ -1,8 +1,11 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionSimFleet } from '../../data-api/src/demo/simulate/fleet.ts';
+import { openDatabase, type DatabaseHandle } from '../../data-api/src/kernel/db/index.ts';
+import { migrateToLatest } from '../../data-api/src/kernel/db/migrator.ts';
 import {
-  COUNT_FROM_ROWS,
+  COPY_FROM_ROWS,
+  copyTelemetryRows,
   insertTelemetryRows,
   telemetryInsert,
   type TelemetryRow,
@@ -10,8 +13,9 @@ import {
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { explainAnalyze, planNodes } from '../helpers/query-plan.ts';
 
-// The ingest's batch INSERT answers with the count of new rows and the keys of the repeats
+// The ingest's batch write answers with the count of new rows and the keys of the repeats
 // (readings already stored), not with every new key: the client parsed a row per reading.
+// A large batch goes by COPY; one COPY refuses (a repeat) is written again by telemetryInsert.
 
 describe('telemetry batch INSERT', () => {
   let database: TestDatabase;
@@ -31,10 +35,10 @@ describe('telemetry batch INSERT', () => {
     metrics: { flow_lpm: flow },
   });
 
-  // Small batches (below COUNT_FROM_ROWS) and large ones take different statements: both answer alike.
+  // Small batches (below COPY_FROM_ROWS) and large ones take different statements: both answer alike.
   it.each([
     ['a small batch', 0],
-    ['a large batch', COUNT_FROM_ROWS],
+    ['a large batch', COPY_FROM_ROWS],
   ])('counts the new rows and names the repeats of %s, a repeat within the batch counted once', async (_, pad) => {
     const db = database.handle.db;
     const [a, b] = pad ? [ids[2]!, ids[3]!] : [ids[0]!, ids[1]!];
@@ -76,5 +80,104 @@ describe('telemetry batch INSERT', () => {
     const types = [...planNodes(plan)].map((p) => p['Node Type']);
     expect(types).toContain('Hash Join'); // EXPLAIN names an anti-join "Hash Join" (Join Type: Anti)
     expect(types).not.toContain('Nested Loop');
+  });
+});
+
+// COPY stores exactly what the jsonb INSERT stores, on PostgreSQL and on the embedded PGlite.
+describe.each(['pg', 'pglite'] as const)('telemetry COPY (%s)', (backend) => {
+  let handle: DatabaseHandle;
+  let drop: () => Promise<void>;
+
+  beforeAll(async () => {
+    if (backend === 'pg') {
+      const database = await createTestDatabase();
+      handle = database.handle;
+      drop = () => database.drop();
+    } else {
+      handle = await openDatabase({ kind: 'pglite' });
+      await migrateToLatest(handle.db);
+      drop = () => handle.close();
+    }
+  });
+  afterAll(() => drop?.());
+
+  // Microsecond fractions, exact halves of a microsecond as far as a double holds them, both ends of the contract's range.
+  const stamps = (n: number) => [
+    946_684_800.000_001,
+    4_102_444_799.999_999,
+    1_765_152_000 + 0.5e-6,
+    1_765_152_000 + 1.5e-6,
+    1_765_152_000 + 0.1234567,
+    ...Array.from({ length: n }, (_, i) => 1_700_000_000 + i * 0.000_137 + Math.random()),
+  ];
+
+  it('stores every field as the INSERT would: microseconds as to_timestamp rounds them, escapes, NULL', async () => {
+    const db = handle.db;
+    const rows: TelemetryRow[] = stamps(300).map((ts, i) => ({
+      device_id: `dev-copy-${i % 7}`,
+      msg_id: i === 0 ? 'back\\slash' : `m-${i}`,
+      ts,
+      status: i === 1 ? null : i === 2 ? 'tab\there\nand line' : 'running',
+      metrics: (i === 3 ? { 'quote"and\\slash': 1.5, e: 1e-7 } : { flow_lpm: i }) as Record<string, number>,
+    }));
+    expect(await copyTelemetryRows(db, rows)).toBe(true);
+    const stored = await sql<{ msg_id: string; same_ts: boolean; status: string | null; metrics: unknown }>`
+      select t.msg_id, t.ts = to_timestamp(x.ts) as same_ts, t.status, t.metrics
+      from telemetry t join jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(device_id text, msg_id text, ts float8)
+        using (device_id, msg_id)`.execute(db);
+    expect(stored.rows).toHaveLength(rows.length);
+    const byId = new Map(stored.rows.map((r) => [r.msg_id, r]));
+    for (const r of rows)
+      expect(byId.get(r.msg_id), r.msg_id).toEqual({
+        msg_id: r.msg_id,
+        same_ts: true,
+        status: r.status,
+        metrics: r.metrics,
+      });
+  });
+
+  it('refuses a batch holding a stored reading whole, inside a transaction that goes on', async () => {
+    const db = handle.db;
+    const row = (msg_id: string): TelemetryRow => ({
+      device_id: 'dev-copy-tx',
+      msg_id,
+      ts: 1_765_152_000,
+      status: 'running',
+      metrics: { flow_lpm: 1 },
+    });
+    expect(await copyTelemetryRows(db, [row('a')])).toBe(true);
+    const refused = await db.transaction().execute(async (trx) => {
+      await insertTelemetryRows(trx, [row('before')]);
+      const copied = await copyTelemetryRows(trx, [row('b'), row('a'), row('c')]);
+      await insertTelemetryRows(trx, [row('after')]);
+      return copied;
+    });
+    expect(refused).toBe(false);
+    const stored = await sql<{ msg_id: string }>`
+      select msg_id from telemetry where device_id = 'dev-copy-tx' order by msg_id`.execute(db);
+    expect(stored.rows.map((r) => r.msg_id)).toEqual(['a', 'after', 'before']);
+  });
+
+  it('stores a large batch with repeats once each, the repeats named', async () => {
+    const db = handle.db;
+    const batch = (tag: string, n: number): TelemetryRow[] =>
+      Array.from({ length: n }, (_, i) => ({
+        device_id: `dev-copy-big-${i % 13}`,
+        msg_id: `${tag}-${i}`,
+        ts: 1_765_152_000 + i,
+        status: 'running',
+        metrics: { flow_lpm: i },
+      }));
+    expect(await insertTelemetryRows(db, batch('x', COPY_FROM_ROWS))).toEqual({
+      inserted: COPY_FROM_ROWS,
+      repeats: [],
+    });
+    const again = await insertTelemetryRows(db, [...batch('x', 2), ...batch('y', COPY_FROM_ROWS)]);
+    expect(again.inserted).toBe(COPY_FROM_ROWS);
+    expect(again.repeats).toHaveLength(2);
+    const n = await sql<{
+      n: number;
+    }>`select count(*)::int as n from telemetry where device_id like 'dev-copy-big-%'`.execute(db);
+    expect(n.rows[0]!.n).toBe(2 * COPY_FROM_ROWS);
   });
 });

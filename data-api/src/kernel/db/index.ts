@@ -4,6 +4,8 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { Database } from './schema.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
 import { timestamptzParser } from './timestamptz.ts';
+import { copyingPool } from './copy-from-stdin.ts';
+import { quoteIdent } from './values.ts';
 import { redactUrl } from '../util/url.ts';
 import { acquirePidLock } from '../pid-lock.ts';
 
@@ -114,7 +116,7 @@ async function openPg(url: string, max = 10, onError: (err: Error) => void = () 
   // listens to while the client is idle — unhandled, it ended the process in a database outage.
   // The statement in flight still fails on its own, and the pool discards the broken client.
   pool.on('connect', (client) => client.on('error', (err) => onError(err)));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: copyingPool(pool) }) });
   // One LISTEN connection per process, shared by every listener (change feed, live stream,
   // registry cache, notifications): each channel is LISTENed once on it and its payloads fanned
   // out, so a replica holds one pool client for all of them instead of one per listener.
@@ -196,5 +198,3 @@ export async function pingDatabase(db: Kysely<Database>): Promise<number> {
   await sql`select 1`.execute(db);
   return performance.now() - started;
 }
-
-const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;

@@ -10,6 +10,7 @@ import {
   type Kysely,
   type QueryResult,
 } from 'kysely';
+import { pgliteCopy } from './copy-from-stdin.ts';
 
 /**
  * kysely over PGlite. PGlite is one session, so a connection is an exclusive lease:
@@ -75,7 +76,10 @@ class PGliteConnection implements DatabaseConnection {
   constructor(private readonly pglite: PGlite) {}
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
-    const result = await this.pglite.query<R>(compiled.sql, compiled.parameters as unknown[]);
+    const copy = pgliteCopy(compiled.sql, compiled.parameters);
+    const result = copy
+      ? await this.pglite.query<R>(copy.sql, [], { blob: copy.blob })
+      : await this.pglite.query<R>(compiled.sql, compiled.parameters as unknown[]);
     return {
       rows: result.rows,
       numAffectedRows: result.affectedRows !== undefined ? BigInt(result.affectedRows) : undefined,

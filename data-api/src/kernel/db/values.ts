@@ -38,6 +38,9 @@ export function isoString(d: Date): string {
 }
 
 /** `q` as an ILIKE "contains" pattern in which `%`, `_` and `\` match only themselves. */
+/** An SQL identifier, quoted (LISTEN channels, COPY's table and columns). */
+export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
 export const likeContains = (q: string): string => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /** Maps PostgreSQL constraint errors to the contract's 409, naming the duplicate. */

@@ -1,5 +1,7 @@
 import { sql, type Kysely } from 'kysely';
+import { COPY_NULL, copyField, copyFromStdin } from '../../kernel/db/copy-from-stdin.ts';
 import type { Database } from '../../kernel/db/index.ts';
+import { isoString } from '../../kernel/db/values.ts';
 
 /** One reading as the telemetry table stores it. */
 export interface TelemetryRow {
@@ -19,17 +21,19 @@ export interface InsertedTelemetry {
 }
 
 /**
- * The ingest's hot statement: a whole batch in ONE multi-row INSERT, idempotent on
- * (device_id, msg_id). The rows travel as one JSON parameter (jsonb_to_recordset): measured
- * against unnest() of per-column arrays and many-parameter VALUES, it is the fastest on both
- * sides (one JSON.stringify in Node, one parse in PostgreSQL), and the same text works on
- * PGlite. The benchmark's database ceiling runs this same function (`table` is its copy).
+ * The ingest's hot write: a whole batch at once, idempotent on (device_id, msg_id).
  *
- * A large batch answers with the count of new rows and the keys of the repeats only, not every
- * new key (RETURNING the whole batch made the client parse a row per reading, and repeats are
- * rare): one row, plus one per repeat. A small one (below COUNT_FROM_ROWS) returns its new keys:
- * the counting statement costs PostgreSQL about 0.2 ms more to plan, more than the client saves
- * on a few hundred rows (at 5,000 readings a second batches are small and many).
+ * A large batch (COPY_FROM_ROWS or more) goes by COPY, PostgreSQL's bulk write: half the
+ * database CPU per row of the INSERT below (no plan, no speculative insertion per row). COPY has
+ * no ON CONFLICT, and repeats are rare (a redelivered session, a device sending again), so a
+ * batch holding one is refused whole and written again by telemetryInsert, which absorbs the
+ * repeats and names them; for REPEATS_QUIET_MS after that every large batch takes telemetryInsert
+ * (repeats come in runs, and each refused COPY is work thrown away).
+ *
+ * A small batch takes telemetryInsertReturning, one statement (a COPY inside the writer's
+ * transaction costs a savepoint too), answering the keys of its new rows.
+ *
+ * The benchmark's database ceiling runs this same function (`table` is its copy).
  */
 export async function insertTelemetryRows(
   db: Kysely<Database>,
@@ -38,7 +42,7 @@ export async function insertTelemetryRows(
 ): Promise<InsertedTelemetry> {
   if (!rows.length) return { inserted: 0, repeats: [] };
   const out: InsertedTelemetry = { inserted: 0, repeats: [] };
-  if (rows.length < COUNT_FROM_ROWS) {
+  if (rows.length < COPY_FROM_ROWS) {
     const fresh = (await telemetryInsertReturning(rows, table).execute(db)).rows;
     out.inserted = fresh.length;
     if (fresh.length < rows.length) {
@@ -49,6 +53,10 @@ export async function insertTelemetryRows(
     }
     return out;
   }
+  if (Date.now() >= copyAgainAt) {
+    if (await copyTelemetryRows(db, rows, table)) return { inserted: rows.length, repeats: [] };
+    copyAgainAt = Date.now() + REPEATS_QUIET_MS;
+  }
   for (const r of (await telemetryInsert(rows, table).execute(db)).rows) {
     if (r.inserted !== null) out.inserted = r.inserted;
     else out.repeats.push({ device_id: r.device_id!, msg_id: r.msg_id! });
@@ -56,8 +64,66 @@ export async function insertTelemetryRows(
   return out;
 }
 
-/** From this many rows a batch is inserted by telemetryInsert (a count and the repeats), below by telemetryInsertReturning. */
-export const COUNT_FROM_ROWS = 256;
+/** From this many rows a batch goes by COPY (falling back to telemetryInsert), below by telemetryInsertReturning. */
+export const COPY_FROM_ROWS = 256;
+/** After a batch refused by COPY, large batches take telemetryInsert this long. */
+const REPEATS_QUIET_MS = 10_000;
+// Per process, a hint only: any writer may COPY a batch, whatever another one met.
+let copyAgainAt = 0;
+
+const COLUMNS = ['device_id', 'msg_id', 'ts', 'status', 'metrics'] as const;
+
+/**
+ * Stores a batch by COPY: true when every row was stored, false when PostgreSQL refused the batch
+ * for its data (a reading already stored, or a value COPY cannot take) and stored none of it.
+ * In a transaction a savepoint keeps the refusal from aborting it; other errors are thrown.
+ */
+export async function copyTelemetryRows(
+  db: Kysely<Database>,
+  rows: TelemetryRow[],
+  table = 'telemetry',
+): Promise<boolean> {
+  const copy = copyFromStdin(table, COLUMNS, telemetryCopyText(rows));
+  if (db.isTransaction) await sql`savepoint telemetry_copy`.execute(db);
+  try {
+    await db.executeQuery(copy);
+  } catch (err) {
+    if (!refusedForData(err)) throw err;
+    if (db.isTransaction) await sql`rollback to savepoint telemetry_copy`.execute(db);
+    return false;
+  }
+  if (db.isTransaction) await sql`release savepoint telemetry_copy`.execute(db);
+  return true;
+}
+
+/** SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation, a repeated key). */
+const refusedForData = (err: unknown) => /^2[23]/.test(String((err as { code?: unknown }).code ?? ''));
+
+/** The rows in COPY's text format, in COLUMNS order. */
+export function telemetryCopyText(rows: TelemetryRow[]): string {
+  let text = '';
+  for (const r of rows)
+    text += `${copyField(r.device_id)}\t${copyField(r.msg_id)}\t${copyTimestamp(r.ts)}\t${
+      r.status === null ? COPY_NULL : copyField(r.status)
+    }\t${copyField(JSON.stringify(r.metrics))}\n`;
+  return text;
+}
+
+const UNIX_TO_POSTGRES_EPOCH_S = 946_684_800;
+
+/**
+ * Epoch seconds as the timestamptz `to_timestamp(ts)` makes of them, to the microsecond: PostgreSQL
+ * rounds (ts − 2000-01-01) × 10⁶ half to even (rint), so this does too, then writes ISO 8601 UTC.
+ */
+export function copyTimestamp(ts: number): string {
+  const x = (ts - UNIX_TO_POSTGRES_EPOCH_S) * 1e6;
+  let us = Math.round(x);
+  if (us - x === 0.5 && us % 2 !== 0) us -= 1; // Math.round takes a half up, rint to even
+  const unixUs = us + UNIX_TO_POSTGRES_EPOCH_S * 1e6;
+  const ms = Math.floor(unixUs / 1000);
+  const iso = isoString(new Date(ms));
+  return `${iso.slice(0, -1)}${String(unixUs - ms * 1000).padStart(3, '0')}Z`;
+}
 
 /** The statement of a small batch: the keys of the new rows. */
 export function telemetryInsertReturning(rows: TelemetryRow[], table = 'telemetry') {
@@ -70,7 +136,10 @@ export function telemetryInsertReturning(rows: TelemetryRow[], table = 'telemetr
 }
 
 /**
- * The statement of insertTelemetryRows. The repeats are the batch's rows that the insert did not
+ * The statement of a large batch COPY refused (it absorbs and names the repeats): the rows
+ * of the batch that the insert did not return, found by one hash anti-join
+ * (tests/integration/telemetry-insert.test.ts checks the plan). It is also the jsonb INSERT of
+ * #18's baseline pipeline (bench/ingest-per-message.ts). The repeats are the batch's rows that the insert did not
  * return, found by one hash anti-join (tests/integration/telemetry-insert.test.ts checks the plan).
  */
 export function telemetryInsert(rows: TelemetryRow[], table = 'telemetry') {
