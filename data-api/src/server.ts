@@ -13,7 +13,8 @@ import { loadDemoData } from './demo/index.ts';
 import { seedDemoHistory } from './demo/history.ts';
 import { demoReporters } from './demo/reporters.ts';
 import { unreachableContactPoints } from './demo/notifications.ts';
-import { loadProductCatalog } from './registry/products.ts';
+import { loadProductCatalog, readProductCatalog } from './registry/products.ts';
+import { formatLine } from '../../plugins/remark-runbook/report.ts';
 import { PROJECT_ROOT } from './kernel/paths.ts';
 import { SiteBuilder } from './site/build.ts';
 import { watchSite, type SiteWatch } from './site/watch.ts';
@@ -73,7 +74,18 @@ export async function startFleetbook(config: FleetbookConfig, options: StartOpti
   if (config.broker.kind === 'aedes' && !config.broker.portFallback)
     await assertPortFree(config.broker.host, config.broker.port, 'MQTT', '--mqtt-port or MQTT_PORT');
 
-  // Rules as code: an invalid notifications/ folder stops the start, saying where (like a bad product page).
+  // A product page in error does not stop the start (the other products serve): each issue is
+  // logged where it is, before the notification rules, which refuse a rule on a product left out.
+  const productsDir = path.join(PROJECT_ROOT, 'docs', 'products');
+  const products = readProductCatalog(productsDir);
+  for (const problem of products.problems) logger.warn(formatLine(problem));
+  if (products.problems.length)
+    logger.warn(
+      { issues: products.problems.length },
+      'product pages in error are not loaded: their products keep what the database held (docs/contracts/library.mdx)',
+    );
+
+  // Rules as code: an invalid notifications/ folder stops the start, saying where.
   const notifications = await loadNotifications(
     config.notificationsDir ?? path.join(PROJECT_ROOT, 'notifications'),
     logger,
@@ -93,8 +105,8 @@ export async function startFleetbook(config: FleetbookConfig, options: StartOpti
     cleanups.push(() => database.close());
     const migrated = await migrateToLatest(database.db);
     if (migrated.length) logger.info({ migrations: migrated.map((m) => m.migrationName) }, 'schema migrated');
-    const products = await loadProductCatalog(database.db, path.join(PROJECT_ROOT, 'docs', 'products'));
-    logger.info({ products }, 'product catalog loaded from docs/products');
+    const { loaded } = await loadProductCatalog(database.db, productsDir, products);
+    logger.info({ products: loaded }, 'product catalog loaded from docs/products');
 
     const broker = await openFleetbookBroker(config, telemetryOptions, database, logger);
     cleanups.push(() => broker.close());

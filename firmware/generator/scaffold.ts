@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readProductCatalog } from '../../data-api/src/registry/products.ts';
+import { productsFor, readProductCatalog } from '../../data-api/src/registry/products.ts';
 import type { CNameMapping } from './c-names.ts';
 import { firmwareModel, ScaffoldError, type FirmwareModel } from './model.ts';
 import { renderPack } from './prompts.ts';
@@ -74,7 +74,8 @@ export function loadModel(
   options: Pick<ScaffoldOptions, 'product' | 'version' | 'siteDir' | 'productsDir'>,
 ): FirmwareModel {
   const productsDir = path.resolve(options.siteDir, options.productsDir ?? 'docs/products');
-  return firmwareModel(readProductCatalog(productsDir, options.siteDir), options.product, options.version);
+  const products = productsFor(readProductCatalog(productsDir, options.siteDir), options.product);
+  return firmwareModel(products, options.product, options.version);
 }
 
 /** The handbook pages of a product version: its bring-up runbook and its prompt pack. */

@@ -8,7 +8,7 @@ import type { Cause } from '../remark-runbook/types.ts';
 import { analyzePage, pageKind } from './analyze.ts';
 import type { PluginOptions } from './options.ts';
 import { pageRules, siteRules } from './rules/index.ts';
-import type { LibraryEnv, LibraryPage, LibraryRule, LintMessage, Place } from './types.ts';
+import type { LibraryEnv, LibraryPage, LibraryRule, LintMessage, PageRule, Place } from './types.ts';
 
 /** Where each rule id is documented (heading slug of docs/contracts/library.mdx). */
 export const RULES_DOC = '/docs/contracts/library';
@@ -37,12 +37,16 @@ export function environment(opts: PluginOptions): LibraryEnv {
   };
 }
 
-/** The rules of one page (and its unreadable YAML or body, as `<kind>/syntax`). */
-export function runPageRules(page: LibraryPage, env: LibraryEnv): LintMessage[] {
+/** The rules of one page (and its unreadable YAML or body, as `<kind>/syntax`); `rules` picks fewer. */
+export function runPageRules(
+  page: LibraryPage,
+  env: LibraryEnv,
+  rules: readonly PageRule[] = pageRules,
+): LintMessage[] {
   const out: LintMessage[] = page.syntax.map((s) =>
     message({ id: `${page.kind}/syntax`, severity: 'error' }, page, s.reason, s.place),
   );
-  for (const rule of pageRules) {
+  for (const rule of rules) {
     if (rule.kind !== page.kind) continue;
     rule.check({
       page,

@@ -3,14 +3,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../data-api/src/kernel/paths.ts';
-import { loadProductCatalog, ProductCatalogError, readProductCatalog } from '../../data-api/src/registry/products.ts';
+import {
+  loadProductCatalog,
+  ProductCatalogError,
+  productsFor,
+  readProductCatalog,
+} from '../../data-api/src/registry/products.ts';
+import { formatLine } from '../../plugins/remark-runbook/report.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { bearer, client, type Client } from '../helpers/registry.ts';
 
 // domain.md: products and product versions are defined in docs (docs/products/*.mdx
-// frontmatter), loaded into the database read-only at start. Issue: a bad product file
-// stops the start with the file and the field named.
+// frontmatter), loaded into the database read-only at start. A page in error is left out with
+// every issue at its line (the library lint's words); the valid pages around it are kept.
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetbook-products-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -32,6 +38,23 @@ versions:
 
 # Widget
 `;
+
+// Two pages in error (a typo'd key at two depths, a bad value, a bad version) beside a valid one.
+const TWO_BAD_ONE_GOOD = {
+  'gadget/index.mdx': GOOD.replace('product_code: widget', 'product_code: gadget')
+    .replace('category: other', 'category: toaster')
+    .replace('qty: 2', 'qty: 2, unit_cots: 3'),
+  'thing/index.mdx': GOOD.replace('product_code: widget', 'product_code: thing')
+    .replace('summary:', 'sumary:')
+    .replace('version: 1.1.0', 'version: one'),
+  'widget/index.mdx': GOOD,
+};
+const TWO_BAD_ISSUES = [
+  'docs/products/gadget/index.mdx:5:11  Unexpected `toaster` for `category`, expected one of "lorawan"|"rfid"|"firmware-only"|"gateway"|"other"  product/schema',
+  'docs/products/gadget/index.mdx:11:29  Unexpected key `unit_cots` in `versions[0].bom[0]`, expected a key of the contract (did you mean `unit_cost`?)  product/schema',
+  'docs/products/thing/index.mdx:6:1  Unexpected key `sumary`, expected one of `title`, `product_code`, `name`, `category`, `summary`, `role`, `heartbeat_interval_s`, `statuses`, `currency`, `metrics`, `commands`, `versions` or a Docusaurus doc key (did you mean `summary`?)  product/schema',
+  'docs/products/thing/index.mdx:13:14  Unexpected `one` for `versions[1].version`, expected a version like 2.1.0  product/schema',
+];
 
 /** A whole small docs tree (docs/products/<code>/index.mdx), named by scenario. */
 function catalog(scenario: string, files: Record<string, string>): string {
@@ -55,7 +78,8 @@ describe('readProductCatalog', () => {
       '_category_.json': '{}',
       'empty/notes.txt': 'nothing here',
     });
-    const products = readProductCatalog(dir);
+    const { products, problems } = readProductCatalog(dir);
+    expect(problems).toEqual([]);
     expect(products.map((p) => [p.product_code, p.category, p.source_path])).toEqual([
       ['gadget', 'rfid', 'docs/products/gadget/index.md'],
       ['widget', 'other', 'docs/products/widget/index.mdx'],
@@ -72,59 +96,100 @@ describe('readProductCatalog', () => {
   });
 
   it('a missing folder is an empty catalog', () => {
-    expect(readProductCatalog(path.join(tmp, 'nowhere', 'docs', 'products'))).toEqual([]);
+    expect(readProductCatalog(path.join(tmp, 'nowhere', 'docs', 'products'))).toEqual({ products: [], problems: [] });
   });
 
   it.each([
-    ['no-frontmatter', '# Just a heading\n', 'docs/products/broken/index.mdx: no frontmatter'],
+    [
+      'no-frontmatter',
+      '# Just a heading\n',
+      'docs/products/broken/index.mdx:1:1  Missing frontmatter, expected a `---` block with the product: product_code, name, category, versions  product/schema',
+    ],
     [
       'bad-yaml',
       '---\nproduct_code: [unclosed\n---\n',
-      'docs/products/broken/index.mdx: frontmatter is not valid YAML',
+      'docs/products/broken/index.mdx:3:1  Unexpected YAML (Flow sequence in block collection must be sufficiently indented and end with a ]), expected valid YAML frontmatter  product/syntax',
     ],
-    ['missing-name', GOOD.replace('name: Widget kit\n', ''), 'docs/products/broken/index.mdx: name:'],
+    [
+      'missing-name',
+      GOOD.replace('name: Widget kit\n', ''),
+      'docs/products/broken/index.mdx:2:1  Missing `name`, expected a string  product/schema',
+    ],
     [
       'bad-code',
       GOOD.replace('product_code: widget', 'product_code: Widget Kit'),
-      'docs/products/broken/index.mdx: product_code: expected a product code like lorawan-gw',
+      'docs/products/broken/index.mdx:3:15  Unexpected `Widget Kit` for `product_code`, expected a product code like lorawan-gw  product/schema',
     ],
-    ['bad-category', GOOD.replace('category: other', 'category: toaster'), 'docs/products/broken/index.mdx: category:'],
+    [
+      'bad-category',
+      GOOD.replace('category: other', 'category: toaster'),
+      'docs/products/broken/index.mdx:5:11  Unexpected `toaster` for `category`, expected one of "lorawan"|"rfid"|"firmware-only"|"gateway"|"other"  product/schema',
+    ],
     [
       'no-versions',
       GOOD.replace(/versions:[\s\S]*?---/, 'versions: []\n---'),
-      'docs/products/broken/index.mdx: versions: a product needs at least one version',
+      'docs/products/broken/index.mdx:7:11  Unexpected empty list for `versions`, a product needs at least one version  product/schema',
     ],
     [
       'bad-version',
       GOOD.replace('version: 1.1.0', 'version: one'),
-      'docs/products/broken/index.mdx: versions[1].version: expected a version like 2.1.0',
+      'docs/products/broken/index.mdx:13:14  Unexpected `one` for `versions[1].version`, expected a version like 2.1.0  product/schema',
     ],
-    ['bad-bom-qty', GOOD.replace('qty: 2', 'qty: 0'), 'docs/products/broken/index.mdx: versions[0].bom[0].qty:'],
+    [
+      'bad-bom-qty',
+      GOOD.replace('qty: 2', 'qty: 0'),
+      'docs/products/broken/index.mdx:11:26  Unexpected `0` for `versions[0].bom[0].qty`, Too small: expected number to be >=1  product/schema',
+    ],
     [
       'unknown-version-key',
-      GOOD.replace('firmware_baseline: 1.0.0', 'firmware: 1.0.0'),
-      'docs/products/broken/index.mdx: versions[0]',
+      GOOD.replace('firmware_baseline: 1.0.0', 'firmware_basline: 1.0.0'),
+      'docs/products/broken/index.mdx:9:5  Unexpected key `firmware_basline` in `versions[0]`, expected a key of the contract (did you mean `firmware_baseline`?)  product/schema',
     ],
-  ])('%s: stops with the file and the field named', (scenario, text, message) => {
+    [
+      'unknown-top-key',
+      GOOD.replace('summary:', 'sumary:'),
+      'docs/products/broken/index.mdx:6:1  Unexpected key `sumary`, expected one of `title`, `product_code`, `name`, `category`, `summary`, `role`, `heartbeat_interval_s`, `statuses`, `currency`, `metrics`, `commands`, `versions` or a Docusaurus doc key (did you mean `summary`?)  product/schema',
+    ],
+  ])('%s: the page is left out, its issue at its line; the page beside it is kept', (scenario, text, line) => {
     const dir = catalog(scenario, { 'fine/index.mdx': GOOD, 'broken/index.mdx': text });
+    const { products, problems } = readProductCatalog(dir);
+    expect(problems.map(formatLine)).toEqual([line]);
+    expect(products.map((p) => p.source_path)).toEqual(['docs/products/fine/index.mdx']);
+  });
+
+  it('two pages in error and one valid: every issue of each, at its line, and the valid product kept', () => {
+    const { products, problems } = readProductCatalog(catalog('two-bad-one-good', TWO_BAD_ONE_GOOD));
+    expect(problems.map(formatLine)).toEqual(TWO_BAD_ISSUES);
+    expect(products.map((p) => [p.product_code, p.source_path])).toEqual([
+      ['widget', 'docs/products/widget/index.mdx'],
+    ]);
+  });
+
+  it('a product_code declared twice keeps the first page and names it at the second', () => {
+    const { products, problems } = readProductCatalog(
+      catalog('duplicate-code', { 'a-widget/index.mdx': GOOD, 'b-widget/index.mdx': GOOD }),
+    );
+    expect(problems.map(formatLine)).toEqual([
+      'docs/products/b-widget/index.mdx:3:15  Unexpected `product_code` widget, already declared in docs/products/a-widget/index.mdx  product/duplicate-code',
+    ]);
+    expect(products.map((p) => p.source_path)).toEqual(['docs/products/a-widget/index.mdx']);
+  });
+
+  it('a command that needs a product: a page in error elsewhere does not stop it; its own names every issue', () => {
+    const read = readProductCatalog(catalog('two-bad-one-good', TWO_BAD_ONE_GOOD));
+    expect(productsFor(read, 'widget').map((p) => p.product_code)).toEqual(['widget']);
     let err: unknown;
     try {
-      readProductCatalog(dir);
+      productsFor(read, 'gadget');
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(ProductCatalogError);
     expect((err as ProductCatalogError).exitCode).toBe(2);
-    expect((err as Error).message.startsWith(message)).toBe(true);
-  });
-
-  it('a product_code declared twice names both files', () => {
-    const dir = catalog('duplicate-code', { 'a-widget/index.mdx': GOOD, 'b-widget/index.mdx': GOOD });
-    expect(() => readProductCatalog(dir)).toThrow(
-      new ProductCatalogError(
-        'docs/products/b-widget/index.mdx: product_code: widget is already declared in docs/products/a-widget/index.mdx',
-      ),
-    );
+    expect((err as Error).message.split('\n')).toEqual([
+      'unknown product gadget: not among the valid pages of the catalog, and these issues leave pages out:',
+      ...TWO_BAD_ISSUES,
+    ]);
   });
 });
 
@@ -137,7 +202,10 @@ describe('loadProductCatalog', () => {
 
   it('loads a catalog, and a reload replaces versions', async () => {
     const db = database.handle.db;
-    expect(await loadProductCatalog(db, catalog('load-v1', { 'widget/index.mdx': GOOD }))).toBe(1);
+    expect(await loadProductCatalog(db, catalog('load-v1', { 'widget/index.mdx': GOOD }))).toEqual({
+      loaded: 1,
+      problems: [],
+    });
     const v1 = await db
       .selectFrom('product_versions')
       .select('version')
@@ -180,19 +248,42 @@ describe('loadProductCatalog', () => {
     ).toEqual([]);
   });
 
-  it('a bad file stops the load before anything is written', async () => {
+  it('pages in error are left out: the valid product loads, the products already held stay', async () => {
     const db = database.handle.db;
-    const before = await db.selectFrom('products').selectAll().orderBy('code').execute();
-    const dir = catalog('load-broken', {
-      'aaa/index.mdx': GOOD.replace('product_code: widget', 'product_code: aaa'),
-      'zzz/index.mdx': GOOD.replace('category: other', 'category: nope'),
-    });
-    await expect(loadProductCatalog(db, dir)).rejects.toThrow(/^docs\/products\/zzz\/index\.mdx: category: /);
-    expect(await db.selectFrom('products').selectAll().orderBy('code').execute()).toEqual(before);
+    const gadget = GOOD.replace('product_code: widget', 'product_code: gadget').replace(
+      'name: Widget kit',
+      'name: Gadget',
+    );
+    await loadProductCatalog(
+      db,
+      catalog('load-held', {
+        'gadget/index.mdx': gadget,
+        'old/index.mdx': gadget.replace('product_code: gadget', 'product_code: old'),
+      }),
+    );
+    const load = await loadProductCatalog(
+      db,
+      catalog('load-broken', {
+        ...TWO_BAD_ONE_GOOD,
+        'widget/index.mdx': GOOD.replace('name: Widget kit', 'name: Widget kit III'),
+      }),
+    );
+    expect({ ...load, problems: load.problems.map(formatLine) }).toEqual({ loaded: 1, problems: TWO_BAD_ISSUES });
+    const rows = await db.selectFrom('products').select(['code', 'name']).orderBy('code').execute();
+    // gadget keeps its last good load; old (no page) waits until no page is in error to leave.
+    expect(rows).toEqual([
+      { code: 'gadget', name: 'Gadget' },
+      { code: 'old', name: 'Gadget' },
+      { code: 'widget', name: 'Widget kit III' },
+    ]);
+    expect(
+      (await db.selectFrom('product_versions').select('version').where('product_code', '=', 'gadget').execute()).length,
+    ).toBe(2);
   });
 
   it('the shipped docs/products catalog is valid', () => {
-    const products = readProductCatalog(path.join(PROJECT_ROOT, 'docs', 'products'));
+    const { products, problems } = readProductCatalog(path.join(PROJECT_ROOT, 'docs', 'products'));
+    expect(problems).toEqual([]);
     expect(products.map((p) => p.product_code).sort()).toEqual([
       'lorawan-gw',
       'pump-ctl',

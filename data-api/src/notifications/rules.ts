@@ -248,7 +248,8 @@ export async function readRuleCatalog(root: string): Promise<RuleCatalog> {
   const { readProductCatalog } = await import('../registry/products.ts');
   const { RunbookCatalog } = await import('../runbooks/catalog.ts');
   const products = new Map<string, Set<string>>();
-  for (const p of readProductCatalog(path.join(root, 'docs', 'products'), root)) {
+  // A page in error is not in it (the start and `fleetbook lint` say why): a rule on its product is refused.
+  for (const p of readProductCatalog(path.join(root, 'docs', 'products'), root).products) {
     products.set(p.product_code, new Set((p.metrics ?? []).map((m) => m.name)));
   }
   const runbooks = new Map<string, string>();

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
-import { parse as parseYaml } from 'yaml';
 import {
   EMPTY_PRODUCT_SPEC,
   productFrontmatterSchema,
@@ -10,25 +9,51 @@ import {
 } from '../contracts/catalog.ts';
 import type { Product } from '../contracts/registry.ts';
 import { json, type Database } from '../kernel/db/index.ts';
-import { formatPath } from '../kernel/errors/index.ts';
 import { notFound } from '../kernel/errors/index.ts';
+import { analyzePage } from '../../../plugins/remark-library/analyze.ts';
+import { runPageRules, ruleUrl } from '../../../plugins/remark-library/engine.ts';
+import { productSchema } from '../../../plugins/remark-library/rules/schema.ts';
+import { lintMessage } from '../../../plugins/remark-runbook/engine.ts';
+import { formatLine } from '../../../plugins/remark-runbook/report.ts';
+import type { LintMessage } from '../../../plugins/remark-runbook/types.ts';
 
-/** A bad product file stops the start: the message names the file and the field. */
+/** Thrown where a product in error is needed (the firmware scaffold, `fleetbook new`): every issue, one a line. */
 export class ProductCatalogError extends Error {
   readonly exitCode = 2;
-  constructor(message: string) {
-    super(message);
+  constructor(
+    header: string,
+    readonly problems: readonly LintMessage[],
+  ) {
+    super([header, ...problems.map(formatLine)].join('\n'));
     this.name = 'ProductCatalogError';
   }
 }
 
 type ProductFile = ReturnType<typeof productFrontmatterSchema.parse> & { source_path: string };
 
-/** Reads and validates every `docs/products/<code>/index.mdx` frontmatter. */
-export function readProductCatalog(productsDir: string, root = path.dirname(path.dirname(productsDir))): ProductFile[] {
-  if (!fs.existsSync(productsDir)) return [];
-  const products: ProductFile[] = [];
+/**
+ * The valid product pages, and every issue of the others (`file:line:column  reason  rule-id`,
+ * the build's and `fleetbook lint`'s words). A page in error is left out; the pages around it are kept.
+ */
+export interface ProductCatalog {
+  products: ProductFile[];
+  problems: LintMessage[];
+}
+
+/**
+ * Reads every `docs/products/<code>/index.mdx` frontmatter with the library lint's own check
+ * (product/schema, and product/syntax for YAML it cannot read), so a page is judged by the same
+ * rule at start as in the build; a product_code declared twice keeps the first page.
+ */
+export function readProductCatalog(
+  productsDir: string,
+  root = path.dirname(path.dirname(productsDir)),
+): ProductCatalog {
+  const catalog: ProductCatalog = { products: [], problems: [] };
+  if (!fs.existsSync(productsDir)) return catalog;
   const seen = new Map<string, string>();
+  // The shape only: a missing datasheet is the site's problem (product/missing-datasheet), not the catalog's.
+  const env = { siteDir: root, staticDir: 'static', products: null };
   for (const entry of fs
     .readdirSync(productsDir, { withFileTypes: true })
     .sort((a, b) => a.name.localeCompare(b.name))) {
@@ -37,46 +62,71 @@ export function readProductCatalog(productsDir: string, root = path.dirname(path
       .map((f) => path.join(productsDir, entry.name, f))
       .find((f) => fs.existsSync(f));
     if (!file) continue;
-    const rel = path.relative(root, file);
-    const match = /^---\r?\n([\s\S]*?)\r?\n---/.exec(fs.readFileSync(file, 'utf8'));
-    if (!match)
-      throw new ProductCatalogError(
-        `${rel}: no frontmatter: a product page declares product_code, name, category and versions`,
-      );
-    let data: unknown;
-    try {
-      data = parseYaml(match[1]!);
-    } catch (err) {
-      throw new ProductCatalogError(`${rel}: frontmatter is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
-    }
-    const parsed = productFrontmatterSchema.safeParse(data);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new ProductCatalogError(`${rel}: ${formatPath(issue.path) || '(frontmatter)'}: ${issue.message}`);
+    const rel = path.relative(root, file).split(path.sep).join('/');
+    const page = analyzePage(rel, fs.readFileSync(file, 'utf8'), 'product', null);
+    const problems = runPageRules(page, env, [productSchema]);
+    const parsed = productFrontmatterSchema.safeParse(page.data);
+    if (problems.length || !parsed.success) {
+      catalog.problems.push(...problems);
+      continue;
     }
     const first = seen.get(parsed.data.product_code);
-    if (first)
-      throw new ProductCatalogError(
-        `${rel}: product_code: ${parsed.data.product_code} is already declared in ${first}`,
+    if (first) {
+      catalog.problems.push(
+        lintMessage(
+          { id: 'product/duplicate-code', severity: 'error' },
+          rel,
+          ruleUrl('product/duplicate-code'),
+          `Unexpected \`product_code\` ${parsed.data.product_code}, already declared in ${first}`,
+          page.locate(['product_code']),
+        ),
       );
+      continue;
+    }
     seen.set(parsed.data.product_code, rel);
-    products.push({ ...parsed.data, source_path: rel });
+    catalog.products.push({ ...parsed.data, source_path: rel });
   }
-  return products;
+  return catalog;
+}
+
+/**
+ * The catalog's products for a command that needs product `code`: a page in error elsewhere does
+ * not stop it, but when `code` is not among the valid products the pages in error are why.
+ */
+export function productsFor(catalog: ProductCatalog, code: string): ProductFile[] {
+  if (catalog.problems.length && !catalog.products.some((p) => p.product_code === code))
+    throw new ProductCatalogError(
+      `unknown product ${code}: not among the valid pages of the catalog, and these issues leave pages out:`,
+      catalog.problems,
+    );
+  return catalog.products;
+}
+
+/** What a load did: the products written, and the issues of the pages left out. */
+export interface ProductCatalogLoad {
+  loaded: number;
+  problems: LintMessage[];
 }
 
 /**
  * Loads the catalog into the database, replacing what was there (read-only through the
  * API): docs/products is the truth, so a product whose page is gone leaves the catalog too.
+ * A page in error is not loaded and, while there is one, no product leaves: the page may be
+ * the one of a product the database holds (its code unreadable), which keeps its last good load.
  */
-export async function loadProductCatalog(db: Kysely<Database>, productsDir: string): Promise<number> {
-  const products = readProductCatalog(productsDir);
+export async function loadProductCatalog(
+  db: Kysely<Database>,
+  productsDir: string,
+  catalog = readProductCatalog(productsDir),
+): Promise<ProductCatalogLoad> {
+  const { products, problems } = catalog;
   await db.transaction().execute(async (trx) => {
     const codes = products.map((p) => p.product_code);
     // Versions go with their product (ON DELETE CASCADE).
-    await (
-      codes.length ? trx.deleteFrom('products').where('code', 'not in', codes) : trx.deleteFrom('products')
-    ).execute();
+    if (!problems.length)
+      await (
+        codes.length ? trx.deleteFrom('products').where('code', 'not in', codes) : trx.deleteFrom('products')
+      ).execute();
     for (const p of products) {
       const row = {
         name: p.name,
@@ -108,7 +158,7 @@ export async function loadProductCatalog(db: Kysely<Database>, productsDir: stri
         .execute();
     }
   });
-  return products.length;
+  return { loaded: products.length, problems };
 }
 
 export async function listProducts(db: Kysely<Database>, code?: string): Promise<Product[]> {

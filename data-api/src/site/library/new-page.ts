@@ -7,7 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { render } from '../../../../firmware/generator/render.ts';
 import { mdxText } from '../../../../firmware/generator/runbook.ts';
 import { TEMPLATE_BLOCK, templateFrontmatterSchema, type TemplateFrontmatter } from '../../contracts/template.ts';
-import { readProductCatalog } from '../../registry/products.ts';
+import { productsFor, readProductCatalog } from '../../registry/products.ts';
 
 /** A usage problem: the message names what to pass instead (exit code 2). */
 export class NewPageError extends Error {
@@ -90,7 +90,8 @@ export function newPage(o: NewPageOptions): { path: string; id: string | null } 
     if (!o[need]) throw new NewPageError(`the ${o.template} template needs --${need}`);
   }
 
-  const catalog = readProductCatalog(path.join(siteDir, 'docs', 'products'), siteDir);
+  const read = readProductCatalog(path.join(siteDir, 'docs', 'products'), siteDir);
+  const catalog = o.product ? productsFor(read, o.product) : read.products;
   let product = null as (typeof catalog)[number] | null;
   if (o.product) {
     product = catalog.find((p) => p.product_code === o.product) ?? null;
