@@ -12,12 +12,24 @@ import { quoteIdent } from './values.ts';
  * `copy "table" (columns) from stdin` with the data (COPY's text format) as its one parameter;
  * each dialect's connection sends it its own way: pg streams it (pg-copy-streams, copyingPool),
  * PGlite reads it as a blob (pgliteCopy). COPY has no ON CONFLICT: one refused row refuses all.
+ *
+ * `savepoint` names a savepoint set just before the COPY, in the same message to PostgreSQL (no
+ * round trip of its own): in a transaction, `rollback to savepoint` then undoes a refused COPY and
+ * nothing else. It needs no release (a commit ends it).
  */
-export function copyFromStdin(table: string, columns: readonly string[], data: string): CompiledQuery {
-  return CompiledQuery.raw(`copy ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) from stdin`, [data]);
+export function copyFromStdin(
+  table: string,
+  columns: readonly string[],
+  data: string,
+  options: { savepoint?: string } = {},
+): CompiledQuery {
+  const savepoint = options.savepoint ? `savepoint ${quoteIdent(options.savepoint)}; ` : '';
+  return CompiledQuery.raw(`${savepoint}copy ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) from stdin`, [
+    data,
+  ]);
 }
 
-const COPY_FROM_STDIN = /^copy "[^"]+" \([^)]*\) from stdin$/;
+const COPY_FROM_STDIN = /^(savepoint "[^"]+"; )?copy "[^"]+" \([^)]*\) from stdin$/;
 
 /** A field of COPY's text format: a backslash, tab, newline or carriage return escaped. */
 export function copyField(value: string): string {
@@ -66,8 +78,19 @@ async function copyIn(client: PoolClient, text: string, data: string) {
   return { command: 'COPY', rowCount: stream.rowCount, rows: [] };
 }
 
-/** The statement and options PGlite runs for one of copyFromStdin's: its data as a blob. */
-export function pgliteCopy(sql: string, parameters: readonly unknown[]): { sql: string; blob: Blob } | null {
-  if (!COPY_FROM_STDIN.test(sql)) return null;
-  return { sql: sql.replace(/ from stdin$/, " from '/dev/blob'"), blob: new Blob([parameters[0] as string]) };
+/**
+ * What PGlite runs for one of copyFromStdin's statements: the savepoint (if any) on its own (one
+ * statement a query there), then the COPY with its data as a blob.
+ */
+export function pgliteCopy(
+  sql: string,
+  parameters: readonly unknown[],
+): { savepoint: string | null; sql: string; blob: Blob } | null {
+  const match = COPY_FROM_STDIN.exec(sql);
+  if (!match) return null;
+  return {
+    savepoint: match[1]?.slice(0, -2) ?? null,
+    sql: sql.slice(match[1]?.length ?? 0).replace(/ from stdin$/, " from '/dev/blob'"),
+    blob: new Blob([parameters[0] as string]),
+  };
 }

@@ -77,6 +77,7 @@ class PGliteConnection implements DatabaseConnection {
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     const copy = pgliteCopy(compiled.sql, compiled.parameters);
+    if (copy?.savepoint) await this.pglite.exec(copy.savepoint);
     const result = copy
       ? await this.pglite.query<R>(copy.sql, [], { blob: copy.blob })
       : await this.pglite.query<R>(compiled.sql, compiled.parameters as unknown[]);
