@@ -143,6 +143,50 @@ describe('registry PATCH with If-Match', () => {
     expect(own.statusCode, own.body).toBe(200);
   });
 
+  it('tenancy first on every kind: another customer’s record is a 404 (never a 412) to a PATCH, DELETE or PUT desired-state with a stale or its current If-Match', async () => {
+    await must(
+      admin.post('/deployments', {
+        id: 'dep_pre-theirs',
+        site_id: THEIR_SITE,
+        product_code: 'lorawan-gw',
+        product_version: '2.1.0',
+      }),
+    );
+    await must(
+      admin.post('/devices', {
+        id: 'dev_pre-theirs-1',
+        deployment_id: 'dep_pre-theirs',
+        product_code: 'soil-probe',
+        role: 'sensor',
+      }),
+    );
+    await must(admin.post('/inventory', { id: 'inv_pre-theirs', sku: 'GW-OUT-8CH', deployment_id: 'dep_pre-theirs' }));
+    const writes: Array<[method: 'PATCH' | 'DELETE' | 'PUT', read: string, path: string, body?: unknown]> = [
+      ['PATCH', `/customers/${OTHER}`, `/customers/${OTHER}`, { name: 'mine now' }],
+      ['PATCH', `/sites/${THEIR_SITE}`, `/sites/${THEIR_SITE}`, { name: 'mine now' }],
+      ['DELETE', `/sites/${THEIR_SITE}`, `/sites/${THEIR_SITE}?cascade=true`],
+      ['PATCH', '/deployments/dep_pre-theirs', '/deployments/dep_pre-theirs', { name: 'mine now' }],
+      ['DELETE', '/deployments/dep_pre-theirs', '/deployments/dep_pre-theirs'],
+      ['PATCH', '/devices/dev_pre-theirs-1', '/devices/dev_pre-theirs-1', { name: 'mine now' }],
+      ['PUT', '/devices/dev_pre-theirs-1', '/devices/dev_pre-theirs-1/desired-state', { desired_state: { adr: true } }],
+      ['DELETE', '/devices/dev_pre-theirs-1', '/devices/dev_pre-theirs-1'],
+      ['PATCH', '/inventory/inv_pre-theirs', '/inventory/inv_pre-theirs', { serial: 'SN-MINE-NOW' }],
+      ['DELETE', '/inventory/inv_pre-theirs', '/inventory/inv_pre-theirs'],
+    ];
+    const scoped = await bearer(t.ctx.db, 'admin', CUS, 'pre-scoped-every-kind');
+    const before = await snapshot(t.ctx.db);
+    for (const [method, read, path, body] of writes) {
+      const current = (await admin.get(read)).headers.etag as string;
+      expect(current, read).toMatch(/^"\d{4}-/);
+      for (const ifMatch of ['"2020-01-01T00:00:00.000Z"', current]) {
+        const res = await client(t.app, scoped, { headers: { 'if-match': ifMatch } }).call(method, path, body);
+        expect(res.statusCode, `${method} ${path} If-Match ${ifMatch}: ${res.body}`).toBe(404);
+        expect(res.json().error).toBe('not_found');
+      }
+    }
+    expect(await snapshot(t.ctx.db)).toEqual(before);
+  });
+
   it('the OpenAPI document names the If-Match header, the ETag and the 412 on every registry PATCH', async () => {
     const doc = (await admin.get('/openapi.json')).json();
     for (const path of ['customers', 'sites', 'deployments', 'devices', 'inventory']) {

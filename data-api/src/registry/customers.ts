@@ -10,7 +10,7 @@ import { iso, likeContains, translateDbError } from '../kernel/db/values.ts';
 import { assertInScope, scopeOf } from '../kernel/auth/tenancy.ts';
 import { decodeCursor, toPage } from '../kernel/db/pagination.ts';
 import { recordWrite } from './record.ts';
-import { assertUnchanged, type WriteCondition } from './precondition.ts';
+import { checkLocked, type WriteCondition } from './precondition.ts';
 
 export const toCustomer = (r: CustomerRow): Customer => ({
   id: r.id,
@@ -83,9 +83,8 @@ export async function updateCustomer(
 ): Promise<Customer> {
   assertInScope(who, id, 'customer', id);
   return db.transaction().execute(async (trx) => {
-    const before = await trx.selectFrom('customers').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
-    if (!before) throw notFound('customer', id);
-    assertUnchanged('customer', id, toCustomer(before), condition);
+    const locked = await trx.selectFrom('customers').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    const before = checkLocked(locked, { kind: 'customer', id, record: toCustomer, condition, write: 'change' });
     const row = await trx
       .updateTable('customers')
       .set({ ...patch, updated_at: new Date() })
@@ -113,9 +112,8 @@ export async function deleteCustomer(
 ): Promise<void> {
   if (scopeOf(who)) throw forbidden('a customer-scoped token cannot delete customers');
   await db.transaction().execute(async (trx) => {
-    const before = await trx.selectFrom('customers').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
-    if (!before) throw notFound('customer', id);
-    assertUnchanged('customer', id, toCustomer(before), condition, 'delete');
+    const locked = await trx.selectFrom('customers').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    const before = checkLocked(locked, { kind: 'customer', id, record: toCustomer, condition, write: 'delete' });
     const site = await trx.selectFrom('sites').select('id').where('customer_id', '=', id).limit(1).executeTakeFirst();
     if (site) throw conflict(`customer ${id} still has sites (e.g. ${site.id}): delete or move them first`);
     await trx.deleteFrom('api_tokens').where('customer_id', '=', id).execute();

@@ -9,15 +9,15 @@ import {
   type deploymentUpdateSchema,
 } from '../contracts/registry.ts';
 import type { Database, Deployment as DeploymentRow } from '../kernel/db/index.ts';
-import { conflict, notFound } from '../kernel/errors/index.ts';
+import { conflict } from '../kernel/errors/index.ts';
 import { iso, likeContains, translateDbError } from '../kernel/db/values.ts';
-import { assertInScope, scopeOf } from '../kernel/auth/tenancy.ts';
+import { scopeOf } from '../kernel/auth/tenancy.ts';
 import { decodeCursor, toPage } from '../kernel/db/pagination.ts';
 import { releaseInventory } from './inventory.ts';
 import { assertProductVersion, findDeployment, findSite } from './lookups.ts';
 import { recordWrite } from './record.ts';
 import { deviceDownKey, resolveAlertsByKey, resolveAlertsOfSubjects } from '../health/alerts/service.ts';
-import { assertUnchanged, type WriteCondition } from './precondition.ts';
+import { checkLocked, type WriteCondition } from './precondition.ts';
 
 export const toDeployment = (r: DeploymentRow): Deployment => ({
   id: r.id,
@@ -113,10 +113,12 @@ export async function updateDeployment(
   condition?: WriteCondition,
 ): Promise<Deployment> {
   return db.transaction().execute(async (trx) => {
-    const before = await trx.selectFrom('deployments').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
-    if (!before) throw notFound('deployment', id);
-    assertInScope(who, before.customer_id, 'deployment', id);
-    assertUnchanged('deployment', id, toDeployment(before), condition);
+    const locked = await trx.selectFrom('deployments').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    const before = checkLocked(
+      locked,
+      { kind: 'deployment', id, record: toDeployment, condition, write: 'change' },
+      who,
+    );
     if (patch.state && patch.state !== before.state) {
       const allowed = DEPLOYMENT_TRANSITIONS[before.state];
       if (!allowed.includes(patch.state)) {
@@ -168,10 +170,12 @@ export async function deleteDeployment(
   condition?: WriteCondition,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    const before = await trx.selectFrom('deployments').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
-    if (!before) throw notFound('deployment', id);
-    assertInScope(who, before.customer_id, 'deployment', id);
-    assertUnchanged('deployment', id, toDeployment(before), condition, 'delete');
+    const locked = await trx.selectFrom('deployments').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    const before = checkLocked(
+      locked,
+      { kind: 'deployment', id, record: toDeployment, condition, write: 'delete' },
+      who,
+    );
     const device = await trx
       .selectFrom('devices')
       .select('id')

@@ -20,7 +20,7 @@ import { assertProductVersion, findDeployment, findSite, productHeartbeat } from
 import { orderDevices } from './device-sort.ts';
 import { recordWrite } from './record.ts';
 import { resolveAlertsOfSubjects } from '../health/alerts/service.ts';
-import { assertUnchanged, type WriteCondition } from './precondition.ts';
+import { checkLocked, type WriteCondition } from './precondition.ts';
 import { decodeSortedCursor, encodeSortedCursor, toPage } from '../kernel/db/pagination.ts';
 
 export const toDevice = (r: DeviceRow): Device => ({
@@ -334,9 +334,7 @@ async function lockedDevice(
   write: 'change' | 'delete',
 ): Promise<DeviceRow> {
   const row = await selectDevices(trx).where('id', '=', id).forUpdate().executeTakeFirst();
-  if (!row) throw notFound('device', id);
-  assertUnchanged('device', id, toDevice(row), condition, write);
-  return row;
+  return checkLocked(row, { kind: 'device', id, record: toDevice, condition, write });
 }
 
 export async function deleteDevice(

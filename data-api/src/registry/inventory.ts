@@ -11,7 +11,7 @@ import { iso, likeContains, translateDbError } from '../kernel/db/values.ts';
 import { scopeOf } from '../kernel/auth/tenancy.ts';
 import { findDeployment } from './lookups.ts';
 import { recordWrite } from './record.ts';
-import { assertUnchanged, type WriteCondition } from './precondition.ts';
+import { checkLocked, type WriteCondition } from './precondition.ts';
 import { decodeCursor, toPage } from '../kernel/db/pagination.ts';
 
 export const toInventoryItem = (r: InventoryRow): InventoryItem => ({
@@ -199,8 +199,7 @@ async function assertItemUnchanged(
     .where('id', '=', id)
     .forUpdate()
     .executeTakeFirst();
-  if (!locked) throw notFound('inventory item', id);
-  assertUnchanged('inventory item', id, toInventoryItem(locked), condition, write);
+  checkLocked(locked, { kind: 'inventory item', id, record: toInventoryItem, condition, write });
 }
 
 /**

@@ -13,7 +13,7 @@ import { toDeployment } from './deployments.ts';
 import { findSite } from './lookups.ts';
 import { recordWrite } from './record.ts';
 import { resolveAlertsOfSubjects } from '../health/alerts/service.ts';
-import { assertUnchanged, type WriteCondition } from './precondition.ts';
+import { checkLocked, type WriteCondition } from './precondition.ts';
 import { toDevice } from './devices.ts';
 import { releaseInventory } from './inventory.ts';
 import { decodeCursor, toPage } from '../kernel/db/pagination.ts';
@@ -102,10 +102,8 @@ export async function updateSite(
   condition?: WriteCondition,
 ): Promise<Site> {
   return db.transaction().execute(async (trx) => {
-    const before = await trx.selectFrom('sites').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
-    if (!before) throw notFound('site', id);
-    assertInScope(who, before.customer_id, 'site', id);
-    assertUnchanged('site', id, toSite(before), condition);
+    const locked = await trx.selectFrom('sites').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    const before = checkLocked(locked, { kind: 'site', id, record: toSite, condition, write: 'change' }, who);
     const { location, ...rest } = patch;
     const row = await trx
       .updateTable('sites')
@@ -145,11 +143,9 @@ export async function deleteSite(
 ): Promise<void> {
   if (opts.cascade && who.role !== 'admin') throw forbidden('only an admin may delete a site with cascade=true');
   await db.transaction().execute(async (trx) => {
-    const before = await trx.selectFrom('sites').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
-    if (!before) throw notFound('site', id);
-    assertInScope(who, before.customer_id, 'site', id);
+    const locked = await trx.selectFrom('sites').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
     // Before the 409 for what it holds, and before a cascade takes anything with it.
-    assertUnchanged('site', id, toSite(before), condition, 'delete');
+    const before = checkLocked(locked, { kind: 'site', id, record: toSite, condition, write: 'delete' }, who);
     const deploymentRows = await trx
       .selectFrom('deployments')
       .selectAll()
