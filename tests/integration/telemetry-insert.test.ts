@@ -4,7 +4,6 @@ import { provisionSimFleet } from '../../data-api/src/demo/simulate/fleet.ts';
 import { openDatabase, type DatabaseHandle } from '../../data-api/src/kernel/db/index.ts';
 import { migrateToLatest } from '../../data-api/src/kernel/db/migrator.ts';
 import {
-  COPY_FROM_ROWS,
   copyTelemetryRows,
   insertTelemetryRows,
   telemetryInsert,
@@ -16,6 +15,9 @@ import { explainAnalyze, planNodes } from '../helpers/query-plan.ts';
 // The ingest's batch write answers with the count of new rows and the keys of the repeats
 // (readings already stored), not with every new key: the client parsed a row per reading.
 // A large batch goes by COPY; one COPY refuses (a repeat) is written again by telemetryInsert.
+
+/** Rows of a large batch (a few hundred: the writer's batches run to thousands). */
+const LARGE = 300;
 
 describe('telemetry batch INSERT', () => {
   let database: TestDatabase;
@@ -35,10 +37,10 @@ describe('telemetry batch INSERT', () => {
     metrics: { flow_lpm: flow },
   });
 
-  // Small batches (below COPY_FROM_ROWS) and large ones take different statements: both answer alike.
+  // A batch holding a repeat is refused by COPY and written again by telemetryInsert: a few rows or many, it answers alike.
   it.each([
     ['a small batch', 0],
-    ['a large batch', COPY_FROM_ROWS],
+    ['a large batch', LARGE],
   ])('counts the new rows and names the repeats of %s, a repeat within the batch counted once', async (_, pad) => {
     const db = database.handle.db;
     const [a, b] = pad ? [ids[2]!, ids[3]!] : [ids[0]!, ids[1]!];
@@ -168,16 +170,16 @@ describe.each(['pg', 'pglite'] as const)('telemetry COPY (%s)', (backend) => {
         status: 'running',
         metrics: { flow_lpm: i },
       }));
-    expect(await insertTelemetryRows(db, batch('x', COPY_FROM_ROWS))).toEqual({
-      inserted: COPY_FROM_ROWS,
+    expect(await insertTelemetryRows(db, batch('x', LARGE))).toEqual({
+      inserted: LARGE,
       repeats: [],
     });
-    const again = await insertTelemetryRows(db, [...batch('x', 2), ...batch('y', COPY_FROM_ROWS)]);
-    expect(again.inserted).toBe(COPY_FROM_ROWS);
+    const again = await insertTelemetryRows(db, [...batch('x', 2), ...batch('y', LARGE)]);
+    expect(again.inserted).toBe(LARGE);
     expect(again.repeats).toHaveLength(2);
     const n = await sql<{
       n: number;
     }>`select count(*)::int as n from telemetry where device_id like 'dev-copy-big-%'`.execute(db);
-    expect(n.rows[0]!.n).toBe(2 * COPY_FROM_ROWS);
+    expect(n.rows[0]!.n).toBe(2 * LARGE);
   });
 });

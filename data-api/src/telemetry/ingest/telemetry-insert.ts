@@ -23,16 +23,12 @@ export interface InsertedTelemetry {
 /**
  * The ingest's hot write: a whole batch at once, idempotent on (device_id, msg_id).
  *
- * A large batch (COPY_FROM_ROWS or more) goes by COPY, PostgreSQL's bulk write: half the
- * database CPU per row of the INSERT below (no plan, no speculative insertion per row). COPY has
- * no ON CONFLICT, and repeats are rare (a redelivered session, a device sending again), so a
- * batch holding one is refused whole and written again by telemetryInsert, which absorbs the
- * repeats and names them; for REPEATS_QUIET_MS after that every large batch takes telemetryInsert
+ * A batch goes by COPY, PostgreSQL's bulk write: about half the database CPU per row of the
+ * INSERT below (no plan, no speculative insertion per row), in batches of 10 rows as of 5,000.
+ * COPY has no ON CONFLICT, and repeats are rare (a redelivered session, a device sending again),
+ * so a batch holding one is refused whole and written again by telemetryInsert, which absorbs
+ * the repeats and names them; for REPEATS_QUIET_MS after that every batch takes telemetryInsert
  * (repeats come in runs, and each refused COPY is work thrown away).
- *
- * A small batch (below COPY_FROM_ROWS) takes telemetryInsertReturning, one statement answering
- * the keys of its new rows: at 5,000 readings a second batches are small and many, and it keeps
- * a repeat from costing a second statement.
  *
  * The benchmark's database ceiling runs this same function (`table` is its copy).
  */
@@ -42,22 +38,11 @@ export async function insertTelemetryRows(
   table = 'telemetry',
 ): Promise<InsertedTelemetry> {
   if (!rows.length) return { inserted: 0, repeats: [] };
-  const out: InsertedTelemetry = { inserted: 0, repeats: [] };
-  if (rows.length < COPY_FROM_ROWS) {
-    const fresh = (await telemetryInsertReturning(rows, table).execute(db)).rows;
-    out.inserted = fresh.length;
-    if (fresh.length < rows.length) {
-      const keys = new Set(fresh.map((r) => `${r.device_id}\u0000${r.msg_id}`));
-      for (const r of rows)
-        if (!keys.has(`${r.device_id}\u0000${r.msg_id}`))
-          out.repeats.push({ device_id: r.device_id, msg_id: r.msg_id });
-    }
-    return out;
-  }
   if (Date.now() >= copyAgainAt) {
     if (await copyTelemetryRows(db, rows, table)) return { inserted: rows.length, repeats: [] };
     copyAgainAt = Date.now() + REPEATS_QUIET_MS;
   }
+  const out: InsertedTelemetry = { inserted: 0, repeats: [] };
   for (const r of (await telemetryInsert(rows, table).execute(db)).rows) {
     if (r.inserted !== null) out.inserted = r.inserted;
     else out.repeats.push({ device_id: r.device_id!, msg_id: r.msg_id! });
@@ -65,9 +50,7 @@ export async function insertTelemetryRows(
   return out;
 }
 
-/** From this many rows a batch goes by COPY (falling back to telemetryInsert), below by telemetryInsertReturning. */
-export const COPY_FROM_ROWS = 256;
-/** After a batch refused by COPY, large batches take telemetryInsert this long. */
+/** After a batch refused by COPY, batches take telemetryInsert this long. */
 const REPEATS_QUIET_MS = 10_000;
 // Per process, a hint only: any writer may COPY a batch, whatever another one met.
 let copyAgainAt = 0;
@@ -125,18 +108,8 @@ export function copyTimestamp(ts: number): string {
   return `${iso.slice(0, -1)}${String(unixUs - ms * 1000).padStart(3, '0')}Z`;
 }
 
-/** The statement of a small batch: the keys of the new rows. */
-export function telemetryInsertReturning(rows: TelemetryRow[], table = 'telemetry') {
-  return sql<{ device_id: string; msg_id: string }>`
-    insert into ${sql.table(table)} (device_id, msg_id, ts, status, metrics)
-    select device_id, msg_id, to_timestamp(ts), status, metrics
-    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(device_id text, msg_id text, ts double precision, status text, metrics jsonb)
-    on conflict (device_id, msg_id) do nothing
-    returning device_id, msg_id`;
-}
-
 /**
- * The statement of a large batch COPY refused (it absorbs and names the repeats): the rows
+ * The statement of a batch COPY refused (it absorbs and names the repeats): the rows
  * of the batch that the insert did not return, found by one hash anti-join
  * (tests/integration/telemetry-insert.test.ts checks the plan). It is also the jsonb INSERT of
  * #18's baseline pipeline (bench/ingest-per-message.ts). The repeats are the batch's rows that the insert did not
