@@ -13,7 +13,7 @@ import { loadDemoData } from './demo/index.ts';
 import { seedDemoHistory } from './demo/history.ts';
 import { demoReporters } from './demo/reporters.ts';
 import { unreachableContactPoints } from './demo/notifications.ts';
-import { loadProductCatalog, readProductCatalog } from './registry/products.ts';
+import { loadProductCatalog, readProductCatalog, type ProductCatalog } from './registry/products.ts';
 import { formatLine } from '../../plugins/remark-runbook/report.ts';
 import { PROJECT_ROOT } from './kernel/paths.ts';
 import { SiteBuilder } from './site/build.ts';
@@ -75,7 +75,8 @@ export async function startFleetbook(config: FleetbookConfig, options: StartOpti
     await assertPortFree(config.broker.host, config.broker.port, 'MQTT', '--mqtt-port or MQTT_PORT');
 
   // A product page in error does not stop the start (the other products serve): each issue is
-  // logged where it is, before the notification rules, which refuse a rule on a product left out.
+  // logged where it is, before the notification rules: a rule on a product left out is kept, with
+  // a warning naming the page (docs/contracts/notifications.mdx).
   const productsDir = path.join(PROJECT_ROOT, 'docs', 'products');
   const products = readProductCatalog(productsDir);
   for (const problem of products.problems) logger.warn(formatLine(problem));
@@ -88,6 +89,7 @@ export async function startFleetbook(config: FleetbookConfig, options: StartOpti
   // Rules as code: an invalid notifications/ folder stops the start, saying where.
   const notifications = await loadNotifications(
     config.notificationsDir ?? path.join(PROJECT_ROOT, 'notifications'),
+    products,
     logger,
   );
 
@@ -283,12 +285,16 @@ export class NotificationConfigError extends Error {
 }
 
 /** The notification files, checked; null when the folder does not exist (no notifications). */
-async function loadNotifications(dir: string, logger: Logger): Promise<NotificationConfig | null> {
+async function loadNotifications(
+  dir: string,
+  products: ProductCatalog,
+  logger: Logger,
+): Promise<NotificationConfig | null> {
   if (!fs.existsSync(dir)) {
     logger.info({ dir }, 'no notifications folder: alerts are shown, nobody is told');
     return null;
   }
-  const loaded = loadNotificationConfig(dir, await readRuleCatalog(PROJECT_ROOT), process.cwd());
+  const loaded = loadNotificationConfig(dir, await readRuleCatalog(PROJECT_ROOT, products), process.cwd());
   for (const d of loaded.diagnostics) if (d.severity === 'warning') logger.warn(formatDiagnostic(d));
   if (!loaded.ok)
     throw new NotificationConfigError(loaded.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic));

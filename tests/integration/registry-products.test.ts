@@ -96,7 +96,11 @@ describe('readProductCatalog', () => {
   });
 
   it('a missing folder is an empty catalog', () => {
-    expect(readProductCatalog(path.join(tmp, 'nowhere', 'docs', 'products'))).toEqual({ products: [], problems: [] });
+    expect(readProductCatalog(path.join(tmp, 'nowhere', 'docs', 'products'))).toEqual({
+      products: [],
+      problems: [],
+      leftOut: [],
+    });
   });
 
   it.each([

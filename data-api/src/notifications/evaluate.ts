@@ -87,6 +87,9 @@ function compileRule(rule: AlertRule, config: NotificationConfig): CompiledRule 
   const metric = rule.kind === 'threshold' || rule.kind === 'no_data' ? rule.metric : undefined;
   if (!products && metric) {
     products = new Set([...config.catalog.products].filter(([, metrics]) => metrics.has(metric)).map(([code]) => code));
+    // A page left out for its errors keeps its product's devices under the rule when its metrics read.
+    for (const page of config.catalog.leftOut.values())
+      if (page.metrics.includes(metric)) products.add(page.product_code);
   }
   const customers = sel.customers ? new Set(sel.customers) : null;
   const sites = sel.sites ? new Set(sel.sites) : null;

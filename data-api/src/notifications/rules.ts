@@ -24,6 +24,8 @@ import {
 } from '../contracts/notification-rules.ts';
 import { safeParseNotingKeys, unknownKeyHint } from '../contracts/unknown-keys.ts';
 import { formatPath } from '../kernel/errors/index.ts';
+import { leftOutReason, type LeftOutPage } from '../registry/left-out.ts';
+import type { ProductCatalog } from '../registry/products.ts';
 import { locate } from '../kernel/validation/yaml-locate.ts';
 
 export const RULE_FILES = {
@@ -39,6 +41,7 @@ export type DiagnosticRule =
   | 'notifications/duplicate-id'
   | 'notifications/unknown-metric'
   | 'notifications/unknown-product'
+  | 'notifications/product-in-error'
   | 'notifications/unknown-runbook'
   | 'notifications/unknown-contact-point'
   | 'notifications/unknown-escalation'
@@ -60,6 +63,11 @@ export interface Diagnostic {
 export interface RuleCatalog {
   /** product_code → its metric names (docs/products). */
   products: Map<string, Set<string>>;
+  /**
+   * product_code → its page, for the pages left out for their errors: a rule naming one is kept
+   * (its product keeps its last good load) with a warning that names the page, not refused.
+   */
+  leftOut: Map<string, LeftOutPage>;
   /** runbook id → its page URL. */
   runbooks: Map<string, string>;
 }
@@ -243,18 +251,22 @@ function valueAt(raw: unknown, at: ReadonlyArray<PropertyKey>): unknown {
 
 const depth = (issues: z.core.$ZodIssue[]) => Math.max(0, ...issues.map((i) => i.path.length));
 
-/** Reads the product catalog's metrics and the runbook catalog of a repository. */
-export async function readRuleCatalog(root: string): Promise<RuleCatalog> {
+/**
+ * Reads the product catalog's metrics and the runbook catalog of a repository; `catalog` is the
+ * product catalog when the caller has read it already (the start: the same read, judged once).
+ */
+export async function readRuleCatalog(root: string, read?: ProductCatalog): Promise<RuleCatalog> {
   const { readProductCatalog } = await import('../registry/products.ts');
   const { RunbookCatalog } = await import('../runbooks/catalog.ts');
+  const catalog = read ?? readProductCatalog(path.join(root, 'docs', 'products'), root);
   const products = new Map<string, Set<string>>();
-  // A page in error is not in it (the start and `fleetbook lint` say why): a rule on its product is refused.
-  for (const p of readProductCatalog(path.join(root, 'docs', 'products'), root).products) {
-    products.set(p.product_code, new Set((p.metrics ?? []).map((m) => m.name)));
-  }
+  for (const p of catalog.products) products.set(p.product_code, new Set((p.metrics ?? []).map((m) => m.name)));
+  const leftOut = new Map<string, LeftOutPage>();
+  for (const page of catalog.leftOut)
+    if (!products.has(page.product_code) && !leftOut.has(page.product_code)) leftOut.set(page.product_code, page);
   const runbooks = new Map<string, string>();
   for (const r of new RunbookCatalog(root).list()) runbooks.set(r.id, r.url);
-  return { products, runbooks };
+  return { products, leftOut, runbooks };
 }
 
 /**
@@ -451,7 +463,15 @@ function checkRules(rules: Array<[number, AlertRule]>, catalog: RuleCatalog, r: 
       ? rule.select.products.filter((c) => typeof c === 'string')
       : [];
     products.forEach((code, j) => {
-      if (!catalog.products.has(code)) {
+      const page = catalog.leftOut.get(code);
+      if (page) {
+        r.at(
+          [...at, 'select', 'products', j],
+          'notifications/product-in-error',
+          `Unchecked product "${code}" (and the rule's metric for it), the rule is kept: ${leftOutReason(page)}`,
+          { value: true, warning: true },
+        );
+      } else if (!catalog.products.has(code)) {
         r.at(
           [...at, 'select', 'products', j],
           'notifications/unknown-product',
@@ -463,7 +483,17 @@ function checkRules(rules: Array<[number, AlertRule]>, catalog: RuleCatalog, r: 
     if ((rule.kind === 'threshold' || rule.kind === 'no_data') && typeof rule.metric === 'string') {
       const scope = products.filter((c) => catalog.products.has(c));
       const owners = (scope.length ? scope : knownProducts).filter((c) => catalog.products.get(c)!.has(rule.metric!));
-      if (!owners.length) {
+      // A page left out may declare it: the rule is kept, the page named (once: a rule that
+      // selects its product has the warning on select.products, its metric unchecked).
+      const selectsLeftOut = products.some((c) => catalog.leftOut.has(c));
+      if (!owners.length && !selectsLeftOut && !products.length && catalog.leftOut.size) {
+        r.at(
+          [...at, 'metric'],
+          'notifications/product-in-error',
+          `Unchecked metric "${rule.metric}", the rule is kept: no valid page declares it, and ${[...catalog.leftOut.values()].map(leftOutReason).join('; ')}`,
+          { value: true, warning: true },
+        );
+      } else if (!owners.length && !selectsLeftOut) {
         const names = [
           ...new Set((scope.length ? scope : knownProducts).flatMap((c) => [...catalog.products.get(c)!])),
         ].sort();

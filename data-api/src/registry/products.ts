@@ -10,6 +10,7 @@ import {
 import type { Product } from '../contracts/registry.ts';
 import { json, type Database } from '../kernel/db/index.ts';
 import { notFound } from '../kernel/errors/index.ts';
+import type { LeftOutPage } from './left-out.ts';
 import { analyzePage } from '../../../plugins/remark-library/analyze.ts';
 import { runPageRules, ruleUrl } from '../../../plugins/remark-library/engine.ts';
 import { productSchema } from '../../../plugins/remark-library/rules/schema.ts';
@@ -38,6 +39,8 @@ type ProductFile = ReturnType<typeof productFrontmatterSchema.parse> & { source_
 export interface ProductCatalog {
   products: ProductFile[];
   problems: LintMessage[];
+  /** The pages left out for their errors, one each (a second page of a code is not one: the code is valid). */
+  leftOut: LeftOutPage[];
 }
 
 /**
@@ -49,7 +52,7 @@ export function readProductCatalog(
   productsDir: string,
   root = path.dirname(path.dirname(productsDir)),
 ): ProductCatalog {
-  const catalog: ProductCatalog = { products: [], problems: [] };
+  const catalog: ProductCatalog = { products: [], problems: [], leftOut: [] };
   if (!fs.existsSync(productsDir)) return catalog;
   const seen = new Map<string, string>();
   // The shape only: a missing datasheet is the site's problem (product/missing-datasheet), not the catalog's.
@@ -68,6 +71,7 @@ export function readProductCatalog(
     const parsed = productFrontmatterSchema.safeParse(page.data);
     if (problems.length || !parsed.success) {
       catalog.problems.push(...problems);
+      catalog.leftOut.push(readableOf(page.data, entry.name, rel));
       continue;
     }
     const first = seen.get(parsed.data.product_code);
@@ -87,6 +91,19 @@ export function readProductCatalog(
     catalog.products.push({ ...parsed.data, source_path: rel });
   }
   return catalog;
+}
+
+/** What a page in error still tells: its code (else its folder's name) and its metric names. */
+function readableOf(data: unknown, folder: string, rel: string): LeftOutPage {
+  const fm = (data !== null && typeof data === 'object' ? data : {}) as { product_code?: unknown; metrics?: unknown };
+  const metrics = Array.isArray(fm.metrics)
+    ? fm.metrics.map((m) => (m as { name?: unknown } | null)?.name).filter((n): n is string => typeof n === 'string')
+    : [];
+  return {
+    product_code: typeof fm.product_code === 'string' && fm.product_code ? fm.product_code : folder,
+    source_path: rel,
+    metrics,
+  };
 }
 
 /**
