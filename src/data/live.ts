@@ -3,12 +3,15 @@
 // subscriptions, reconnect with backoff, offline state and recovery, and a resync for each
 // subscriber whose topics became live without a cursor from before its REST read.
 // No DOM: fetch, AbortController and timers exist in Node too, so it is unit-testable.
-import { parseChangeEvent, type StreamRefusal } from '../../data-api/src/contracts/change-events.ts';
+import {
+  parseChangeEvent,
+  type ParsedChangeEvent,
+  type StreamRefusal,
+} from '../../data-api/src/contracts/change-events.ts';
 import {
   liveSampleSchema,
   streamReadySchema,
   topicMatches,
-  type ChangeEventMessage,
   type LiveSample,
 } from '../../data-api/src/contracts/stream.ts';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
@@ -32,7 +35,8 @@ export interface ConnectionState {
 
 export interface LiveHandler {
   topics: readonly string[];
-  onChange?(event: ChangeEventMessage): void;
+  /** The event as the contract parsed it, once for the page: read its payload with `changePayloadOf`. */
+  onChange?(event: ParsedChangeEvent): void;
   onTelemetry?(sample: LiveSample): void;
   /**
    * Re-read by REST, once: these topics became live on a stream that cannot vouch for the

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import type { ChangeEventMessage, LiveSample } from '../../data-api/src/contracts/stream.ts';
+import type { ParsedChangeEvent } from '../../data-api/src/contracts/change-events.ts';
+import type { LiveSample } from '../../data-api/src/contracts/stream.ts';
 import { ApiRequestError } from './client.ts';
 import type { ConnectionState, LiveCursor } from './live.ts';
 import { keyOf, type Entity, type StoreKey } from './store.ts';
@@ -17,7 +18,7 @@ export function useConnection(): ConnectionState {
 }
 
 export interface LiveHandlers {
-  onChange?(event: ChangeEventMessage): void;
+  onChange?(event: ParsedChangeEvent): void;
   onTelemetry?(sample: LiveSample): void;
   /** Re-read once: the topics went live without a replay from before the read (`LiveHandler.onResync`). */
   onResync?(): void;
@@ -59,7 +60,7 @@ export interface LiveResourceOptions<T> {
   /** SSE topics whose events may change this resource. */
   topics?: readonly string[];
   /** Re-fetch when a matching event says so (default: never; rows update through the store). */
-  refetchOn?(event: ChangeEventMessage): boolean;
+  refetchOn?(event: ParsedChangeEvent): boolean;
   /** Rows of the response to put into the entity store. */
   seed?(data: T): { type: string; rows: Entity[] } | null;
   /** Poll as well (ms), e.g. for endpoints without change events. */

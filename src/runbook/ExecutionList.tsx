@@ -1,7 +1,7 @@
 import React, { useState, type ReactNode } from 'react';
 import clsx from 'clsx';
 import Link from '@docusaurus/Link';
-import { executionChangeOf } from '../../data-api/src/contracts/change-events.ts';
+import { changePayloadOf } from '../../data-api/src/contracts/change-events.ts';
 import { executionSummaryPage } from '../../data-api/src/contracts/executions.ts';
 import { useLiveResource } from '../data/useLive.ts';
 import { FleetLink } from '../widgets/shared/FleetLink.tsx';
@@ -44,7 +44,7 @@ export function ExecutionList({
   const res = useLiveResource(`/runbook-executions?${q.toString()}`, executionSummaryPage, {
     topics: ['execution'],
     refetchOn: (e) => {
-      const change = executionChangeOf(e);
+      const change = changePayloadOf(e, 'execution.*');
       return !!change && (!deploymentId || change.deployment_id === deploymentId);
     },
     missingIsUnavailable: true,

@@ -2,7 +2,7 @@ import React, { useCallback, useEffect, useMemo, useState, type ReactNode } from
 import clsx from 'clsx';
 import useIsBrowser from '@docusaurus/useIsBrowser';
 import { useHistory, useLocation } from '@docusaurus/router';
-import { executionChangeOf } from '../../data-api/src/contracts/change-events.ts';
+import { changePayloadOf } from '../../data-api/src/contracts/change-events.ts';
 import { executionSchema, executionSummaryPage, type Execution } from '../../data-api/src/contracts/executions.ts';
 import { useConnection, useLiveResource } from '../data/useLive.ts';
 import { useDataClient } from '../data/useResource.ts';
@@ -249,7 +249,7 @@ function StartPanel({
     executionSummaryPage,
     {
       topics: [`execution`],
-      refetchOn: (e) => executionChangeOf(e)?.runbook_id === runbook.id,
+      refetchOn: (e) => changePayloadOf(e, 'execution.*')?.runbook_id === runbook.id,
     },
   );
 

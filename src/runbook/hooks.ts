@@ -3,7 +3,6 @@
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import {
   conflictSchema,
-  executionChangePayloadSchema,
   executionSchema,
   itemActionResultSchema,
   whoamiSchema,
@@ -12,12 +11,11 @@ import {
   type ItemState,
   type Whoami,
 } from '../../data-api/src/contracts/executions.ts';
-import type { ChangeEventMessage } from '../../data-api/src/contracts/stream.ts';
 import { ApiRequestError, TOKEN_KEY } from '../data/client.ts';
 import { useConnection, useLiveTopics } from '../data/useLive.ts';
 import { useDataClient } from '../data/useResource.ts';
 import { runbookQueue } from './actions.ts';
-import { applyExecution, applyItem } from './model.ts';
+import { applyExecution, applyExecutionEvent, applyItem } from './model.ts';
 import type { ActionQueue, QueueEntry, QueueSnapshot } from './queue.ts';
 
 /** The data client reads the bearer token from here (src/data/client.ts). */
@@ -158,13 +156,10 @@ export function useExecution(id: string | null, queue: ActionQueue | null): Exec
   useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
 
   useLiveTopics(id ? [`execution:${id}`] : null, {
-    onChange: (event: ChangeEventMessage) => {
-      const e = current.current;
-      const parsed = executionChangePayloadSchema.safeParse(event.payload);
-      const item = parsed.success ? parsed.data.item : undefined;
-      if (e && item) put(applyItem(e, item, parsed.data));
-      // Sign-offs, state changes and evidence carry more than one item (and an event we cannot read says nothing): read it again.
-      if (!item || event.type === 'execution.evidence_added') reloadSoon();
+    onChange: (event) => {
+      const { execution: next, reread } = applyExecutionEvent(current.current, event);
+      if (next !== current.current) put(next);
+      if (reread) reloadSoon();
     },
   });
 

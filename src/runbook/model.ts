@@ -1,6 +1,7 @@
 // Pure (no React, no DOM): the runner's view of an execution — the server's state, updated by
 // action results and change events (never backwards: item and execution versions only grow),
 // with the actions still in the offline queue laid over it.
+import { changePayloadOf, type ParsedChangeEvent } from '../../data-api/src/contracts/change-events.ts';
 import {
   computeGateStatuses,
   liveState,
@@ -86,6 +87,23 @@ export function applySummary(e: Execution, s: Partial<Summary>): Execution {
 export function applyExecution(current: Execution | null, incoming: Execution): Execution {
   if (current && current.id === incoming.id && incoming.version < current.version) return current;
   return incoming;
+}
+
+/**
+ * What a change event on `execution:<id>` does to the execution shown: an item's event applies
+ * that item and the header it carries. Sign-offs, state changes and evidence carry more than
+ * one item, so the execution is read again (`reread`). The payload is the connection's parse.
+ */
+export function applyExecutionEvent(
+  shown: Execution | null,
+  event: ParsedChangeEvent,
+): { execution: Execution | null; reread: boolean } {
+  const change = changePayloadOf(event, 'execution.*');
+  const item = change?.item;
+  return {
+    execution: shown && item ? applyItem(shown, item, change) : shown,
+    reread: !item || event.type === 'execution.evidence_added',
+  };
 }
 
 /** Our queued actions laid over the server state: ticks show at once, marked pending. */

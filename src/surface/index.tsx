@@ -1,11 +1,7 @@
 import React, { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import BrowserOnly from '@docusaurus/BrowserOnly';
-import {
-  a2uiMessagesSchema,
-  surfaceEventPayloadSchema,
-  surfaceResponseSchema,
-  type A2uiMessage,
-} from '../../data-api/src/contracts/surfaces.ts';
+import { changePayloadOf } from '../../data-api/src/contracts/change-events.ts';
+import { a2uiMessagesSchema, surfaceResponseSchema, type A2uiMessage } from '../../data-api/src/contracts/surfaces.ts';
 import { useLiveResource, useLiveTopics } from '../data/useLive.ts';
 import { useDataClient } from '../data/useResource.ts';
 import { canOperate, useWhoami } from '../data/useWhoami.ts';
@@ -87,15 +83,10 @@ function LiveSurface({ name, params, site, testId }: SurfaceProps & { testId: st
     since: res.since,
     onResync: res.reload,
     onChange: (e) => {
-      if (e.type !== 'surface.updated') return;
-      // The connection parsed it already (contracts/change-events.ts); this parse only gives it
-      // its type here, and a payload of another shape re-reads the surface instead of drawing it.
-      const parsed = surfaceEventPayloadSchema.safeParse(e.payload);
-      if (!parsed.success) {
-        res.reload();
-        return;
-      }
-      const payload = parsed.data;
+      // Parsed by the connection (contracts/change-events.ts): one of another shape never comes
+      // here, the connection refuses it and this surface re-reads (onResync).
+      const payload = changePayloadOf(e, 'surface.updated');
+      if (!payload) return;
       if (payload.kind === 'definition') {
         res.reload();
         return;

@@ -5,12 +5,19 @@
 // REST, as after a reconnect. Real LiveConnection and EntityStore over a scripted SSE stream;
 // the events are the API's, in the contract's shape (surfaces as the publisher emits them).
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { executionChangeOf, parseChangeEvent } from '../../data-api/src/contracts/change-events.ts';
-import type { ChangeEventMessage } from '../../data-api/src/contracts/stream.ts';
-import { contractDevice } from '../helpers/contract-fixtures.ts';
+import {
+  alertChangePayloadSchema,
+  changePayloadOf,
+  commandChangePayloadSchema,
+  parseChangeEvent,
+  type ParsedChangeEvent,
+} from '../../data-api/src/contracts/change-events.ts';
+import { executionChangePayloadSchema } from '../../data-api/src/contracts/executions.ts';
+import { contractDevice, contractExecution, contractItem } from '../helpers/contract-fixtures.ts';
 import { surfaceEventPayloadSchema } from '../../data-api/src/contracts/surfaces.ts';
 import { LiveConnection, type RefusedMessage } from '../../src/data/live.ts';
 import { EntityStore } from '../../src/data/store.ts';
+import { applyExecutionEvent } from '../../src/runbook/model.ts';
 
 function scriptedStream() {
   const writers: Array<(t: string) => void> = [];
@@ -194,6 +201,137 @@ describe('the stream, parsed with the contract', () => {
   });
 });
 
+describe('one parse per event per page', () => {
+  it('the connection parses each execution, alert, command and surface payload once; the hook and widgets read its output', async () => {
+    const { s, conn } = await online();
+    const parses = {
+      execution: vi.spyOn(executionChangePayloadSchema, 'safeParse'),
+      alert: vi.spyOn(alertChangePayloadSchema, 'safeParse'),
+      command: vi.spyOn(commandChangePayloadSchema, 'safeParse'),
+      surface: vi.spyOn(surfaceEventPayloadSchema, 'safeParse'),
+    };
+    const EXEC = 'run_01HZX5Q8J9K2M3N4P5Q6R7S8T9';
+    const at = '2026-12-07T12:00:00.000Z';
+    const ticked = contractItem('i1', 'g1', { checked: true, version: 1, by: 'alice', at });
+    // useExecution (src/runbook/hooks.ts) applies an item's event with applyExecutionEvent; the
+    // lists (ExecutionList, RunbookRunner, DeploymentRunbooks), DeviceHealth, DeviceCommands and
+    // the A2UI surface read the payload with changePayloadOf, as here.
+    let shown = contractExecution({
+      id: EXEC,
+      gates: [
+        {
+          id: 'g1',
+          title: 'One',
+          sign_off: null,
+          status: 'open',
+          progress: { checked: 0, total: 1 },
+          signed_off: null,
+          items: [contractItem('i1', 'g1')],
+        },
+      ],
+    });
+    const read: string[] = [];
+    conn.subscribe({
+      topics: [`execution:${EXEC}`],
+      onChange: (e) => {
+        const step = applyExecutionEvent(shown, e);
+        shown = step.execution!;
+        read.push(`hook reread=${step.reread}`);
+      },
+    });
+    conn.subscribe({
+      topics: ['execution', 'alert', 'command', `surface:${SURFACE_ID}`],
+      onChange: (e) => {
+        read.push(
+          `list ${changePayloadOf(e, 'execution.*')?.runbook_id ?? '-'} ${changePayloadOf(e, 'alert.*')?.alert.subject.id ?? '-'} ${
+            changePayloadOf(e, 'command.*')?.command.device_id ?? '-'
+          } ${changePayloadOf(e, 'surface.updated')?.kind ?? '-'}`,
+        );
+      },
+    });
+    await wait(20);
+    s.write(
+      message('change', 11, {
+        type: 'execution.item_checked',
+        subject: { type: 'execution', id: EXEC },
+        payload: {
+          execution_id: EXEC,
+          deployment_id: 'dep_farm-north-gw',
+          runbook_id: 'rb-x',
+          state: 'in_progress',
+          version: 1,
+          progress: { checked: 1, total: 1 },
+          current_gate: 'g1',
+          by: 'alice',
+          at,
+          item: ticked,
+        },
+      }),
+    );
+    const alert = {
+      id: 'alr_1',
+      rule_id: 'device_down',
+      subject: { type: 'device', id: DEV },
+      customer_id: null,
+      site_id: SITE,
+      severity: 'critical',
+      state: 'open',
+      title: 'down',
+      details: {},
+      dedupe_key: 'k',
+      escalation_level: 0,
+      opened_at: at,
+      acked_at: null,
+      acked_by: null,
+      resolved_at: null,
+      resolved_by: null,
+      labels: {},
+      annotations: {},
+    };
+    s.write(
+      message('change', 12, { type: 'alert.opened', subject: { type: 'alert', id: 'alr_1' }, payload: { alert } }),
+    );
+    const command = {
+      cmd_id: 'cmd_1',
+      device_id: DEV,
+      site_id: SITE,
+      action: 'reboot',
+      params: {},
+      status: 'sent',
+      detail: null,
+      created_by: 'alice',
+      created_at: at,
+      sent_at: at,
+      expires_at: at,
+      result_at: null,
+    };
+    s.write(
+      message('change', 13, {
+        type: 'command.updated',
+        subject: { type: 'command', id: 'cmd_1' },
+        payload: { command },
+      }),
+    );
+    s.write(surfaceData(14, dataPayload));
+    await until(() => read.length === 5);
+    expect(read).toEqual([
+      'hook reread=false',
+      'list rb-x - - -',
+      `list - ${DEV} - -`,
+      `list - - ${DEV} -`,
+      'list - - - data',
+    ]);
+    expect(shown.gates[0]!.items[0]).toMatchObject({ checked: true, version: 1 });
+    expect(conn.refusals().size).toBe(0);
+    expect(Object.fromEntries(Object.entries(parses).map(([k, spy]) => [k, spy.mock.calls.length]))).toEqual({
+      execution: 1,
+      alert: 1,
+      command: 1,
+      surface: 1,
+    });
+  });
+});
+
 describe('parseChangeEvent (contracts/change-events.ts)', () => {
   it('parses the payload by its type (exact, else family) and leaves unlisted types to the envelope', () => {
     const at = '2026-12-07T12:00:00.000Z';
@@ -204,7 +342,7 @@ describe('parseChangeEvent (contracts/change-events.ts)', () => {
     expect(other.success).toBe(true);
   });
 
-  it('executionChangeOf types an execution event for the widgets that re-read on one, and is null for any other', () => {
+  it('changePayloadOf reads the payload its key schema parsed, and is null for an event of another schema', () => {
     const at = '2026-12-07T12:00:00.000Z';
     const payload = {
       execution_id: 'run_01HZX5Q8J9K2M3N4P5Q6R7S8T9',
@@ -217,21 +355,26 @@ describe('parseChangeEvent (contracts/change-events.ts)', () => {
       by: 'alice',
       at,
     };
-    const event = (type: string, p: unknown) =>
-      ({
+    const event = (type: string, p: unknown): ParsedChangeEvent => {
+      const parsed = parseChangeEvent({
         id: 1,
         at,
         type,
         subject: { type: 'execution', id: payload.execution_id },
         site_id: null,
         payload: p,
-      }) as ChangeEventMessage;
-    expect(executionChangeOf(event('execution.item_checked', payload))).toMatchObject({
+      });
+      if (!parsed.success) throw new Error(`${parsed.refusal.field}: ${parsed.refusal.reason}`);
+      return parsed.data;
+    };
+    expect(changePayloadOf(event('execution.item_checked', payload), 'execution.*')).toMatchObject({
       deployment_id: 'dep_farm-north-gw',
       runbook_id: 'rb-lorawan-gateway-install',
     });
-    expect(executionChangeOf(event('alert.opened', payload))).toBeNull();
-    expect(executionChangeOf(event('execution.item_checked', { ...payload, deployment_id: 7 }))).toBeNull();
+    expect(changePayloadOf(event('execution.item_checked', payload), 'alert.*')).toBeNull();
+    expect(changePayloadOf(event('silence.created', payload), 'execution.*')).toBeNull();
+    // One of another shape never becomes a ParsedChangeEvent: the connection refuses it.
+    expect(() => event('execution.item_checked', { ...payload, deployment_id: 7 })).toThrow(/^payload\.deployment_id/);
   });
 
   it('costs little per event (the stream carries thousands a second): logged for the record', () => {

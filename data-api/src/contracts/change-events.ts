@@ -1,10 +1,11 @@
 // Shared by the API and the browser (no server-only imports here): the payload of each change
-// event the browser turns into data, and the one parse of a stream message the browser does.
+// event the browser turns into data, and the one parse of a stream message the browser does
+// (`parseChangeEvent`, in the page's connection); widgets read its output (`changePayloadOf`).
 // contracts.md / style.md: one schema per contract; the browser parses, never guesses.
 import * as z from 'zod';
 import { alertSchema } from './alerts.ts';
 import { commandSchema } from './commands.ts';
-import { executionChangePayloadSchema, type ExecutionChangePayload } from './executions.ts';
+import { executionChangePayloadSchema } from './executions.ts';
 import { DEVICE_STATUSES, deploymentSchema, deviceSchema } from './registry.ts';
 import { changeEventSchema, type ChangeEventMessage } from './stream.ts';
 import { surfaceEventPayloadSchema } from './surfaces.ts';
@@ -24,13 +25,6 @@ export const alertChangePayloadSchema = z.looseObject({ alert: alertSchema });
 /** `command.*`: the command as it is now. */
 export const commandChangePayloadSchema = z.looseObject({ command: commandSchema });
 
-/**
- * An `execution.*` event's payload, typed, or null for any other event (the connection parsed it
- * already; this parse gives its type to a widget deciding whether to re-read).
- */
-export const executionChangeOf = (e: ChangeEventMessage): ExecutionChangePayload | null =>
-  e.type.startsWith('execution.') ? (executionChangePayloadSchema.safeParse(e.payload).data ?? null) : null;
-
 /** `handbook.built`: a new build of the site is served (the page offers a reload). */
 export const handbookBuiltPayloadSchema = z.looseObject({
   build_id: z.string().nullable(),
@@ -43,7 +37,7 @@ export const handbookBuiltPayloadSchema = z.looseObject({
  * which would try each member on every event of the hot path. A type not listed carries a
  * payload only its envelope vouches for (an object): widgets use it only to decide to re-read.
  */
-export const changePayloadSchemas: Readonly<Record<string, z.ZodType<Record<string, unknown>>>> = {
+export const changePayloadSchemas = {
   'device.created': deviceSchema,
   'device.updated': deviceSchema,
   'device.desired_state': z.looseObject({
@@ -60,14 +54,17 @@ export const changePayloadSchemas: Readonly<Record<string, z.ZodType<Record<stri
   'execution.*': executionChangePayloadSchema,
   'surface.updated': surfaceEventPayloadSchema,
   'handbook.built': handbookBuiltPayloadSchema,
-};
+} as const satisfies Readonly<Record<string, z.ZodType<Record<string, unknown>>>>;
+
+/** The same table, looked up by an event's type (any string). */
+const schemaByType: Readonly<Record<string, z.ZodType<Record<string, unknown>> | undefined>> = changePayloadSchemas;
 
 /** The payload schema of an event type (exact, else its family's), or null: envelope only. */
 export function changePayloadSchema(type: string): z.ZodType<Record<string, unknown>> | null {
-  const exact = changePayloadSchemas[type];
+  const exact = schemaByType[type];
   if (exact) return exact;
   const dot = type.indexOf('.');
-  return dot > 0 ? (changePayloadSchemas[`${type.slice(0, dot)}.*`] ?? null) : null;
+  return dot > 0 ? (schemaByType[`${type.slice(0, dot)}.*`] ?? null) : null;
 }
 
 /** Why a stream message was refused: the field (a dotted path from the message) and the reason. */
@@ -78,7 +75,17 @@ export interface StreamRefusal {
   reason: string;
 }
 
-export type ChangeEventParse = { success: true; data: ChangeEventMessage } | { success: false; refusal: StreamRefusal };
+/** Only `parseChangeEvent` makes one (a type-level mark: nothing at run time). */
+declare const parsedByContract: unique symbol;
+
+/**
+ * A change event `parseChangeEvent` accepted: its payload is the output of its type's schema.
+ * What the page's connection hands to the store and to every widget; a widget reads the payload
+ * it needs with `changePayloadOf`, never parses it again (one parse per event per page).
+ */
+export type ParsedChangeEvent = ChangeEventMessage & { readonly [parsedByContract]: true };
+
+export type ChangeEventParse = { success: true; data: ParsedChangeEvent } | { success: false; refusal: StreamRefusal };
 
 const where = (prefix: string, path: readonly PropertyKey[]) =>
   [prefix, ...path.map(String)].filter(Boolean).join('.') || '(the message)';
@@ -104,7 +111,7 @@ export function parseChangeEvent(data: unknown): ChangeEventParse {
   }
   const event = envelope.data;
   const schema = changePayloadSchema(event.type);
-  if (!schema) return { success: true, data: event };
+  if (!schema) return { success: true, data: event as ParsedChangeEvent };
   const payload = schema.safeParse(event.payload);
   if (!payload.success) {
     const issue = payload.error.issues[0]!;
@@ -113,5 +120,20 @@ export function parseChangeEvent(data: unknown): ChangeEventParse {
       refusal: { type: event.type, field: where('payload', issue.path), reason: issue.message },
     };
   }
-  return { success: true, data: { ...event, payload: payload.data } };
+  return { success: true, data: { ...event, payload: payload.data } as ParsedChangeEvent };
+}
+
+/**
+ * The payload of an event the connection parsed, typed by the schema listed under `key` in
+ * `changePayloadSchemas`, or null when its type is parsed by another schema (or none): e.g.
+ * `changePayloadOf(e, 'alert.*')?.alert`. No parse: `parseChangeEvent` looked the schema up
+ * by the event's type and parsed the payload with it; this asks that same lookup.
+ */
+export function changePayloadOf<K extends keyof typeof changePayloadSchemas>(
+  event: ParsedChangeEvent,
+  key: K,
+): z.output<(typeof changePayloadSchemas)[K]> | null {
+  return changePayloadSchema(event.type) === changePayloadSchemas[key]
+    ? (event.payload as z.output<(typeof changePayloadSchemas)[K]>)
+    : null;
 }

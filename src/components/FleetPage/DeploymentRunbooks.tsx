@@ -9,7 +9,7 @@ import {
   runbookListSchema,
   type ExecutionSummary,
 } from '../../../data-api/src/contracts/executions.ts';
-import { executionChangeOf } from '../../../data-api/src/contracts/change-events.ts';
+import { changePayloadOf } from '../../../data-api/src/contracts/change-events.ts';
 import { runbookMisfit } from '../../../data-api/src/contracts/runbook.ts';
 import type { Deployment } from '../../../data-api/src/contracts/registry.ts';
 import { useLiveResource } from '../../data/useLive.ts';
@@ -28,7 +28,7 @@ export function DeploymentRunbooks({ deployment }: { deployment: Deployment }): 
     executionSummaryPage,
     {
       topics: ['execution'],
-      refetchOn: (e) => executionChangeOf(e)?.deployment_id === deployment.id,
+      refetchOn: (e) => changePayloadOf(e, 'execution.*')?.deployment_id === deployment.id,
       missingIsUnavailable: true,
     },
   );

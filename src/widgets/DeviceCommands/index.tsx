@@ -1,6 +1,6 @@
 import React, { useState, type ReactNode } from 'react';
 import { commandsForVersion } from '../../../data-api/src/contracts/command-params.ts';
-import { commandChangePayloadSchema } from '../../../data-api/src/contracts/change-events.ts';
+import { changePayloadOf } from '../../../data-api/src/contracts/change-events.ts';
 import { commandListSchema, type Command } from '../../../data-api/src/contracts/commands.ts';
 import { productSchema } from '../../../data-api/src/contracts/registry.ts';
 import { useLiveResource } from '../../data/useLive.ts';
@@ -47,9 +47,7 @@ export function DeviceCommands({ device, title }: DeviceCommandsProps): ReactNod
   });
   const recent = useLiveResource(`${path}/commands`, commandListSchema, {
     topics: ['command'],
-    refetchOn: (e) =>
-      e.type.startsWith('command.') &&
-      commandChangePayloadSchema.safeParse(e.payload).data?.command.device_id === device,
+    refetchOn: (e) => changePayloadOf(e, 'command.*')?.command.device_id === device,
     missingIsUnavailable: true,
   });
   const who = useWhoami();

@@ -1,6 +1,6 @@
 import React, { useState, type ReactNode } from 'react';
 import { alertPage } from '../../../data-api/src/contracts/alerts.ts';
-import { alertChangePayloadSchema } from '../../../data-api/src/contracts/change-events.ts';
+import { changePayloadOf } from '../../../data-api/src/contracts/change-events.ts';
 import type { Device } from '../../../data-api/src/contracts/registry.ts';
 import { useLiveResource, useLiveTopics } from '../../data/useLive.ts';
 import { refusalText } from '../shared/refusal.ts';
@@ -28,9 +28,7 @@ export function DeviceHealth({ device, metrics }: DeviceHealthProps): ReactNode 
     alertPage,
     {
       topics: [`alert`],
-      // The connection parsed the payload already; this parse types it (alert events are rare).
-      refetchOn: (e) =>
-        e.type.startsWith('alert.') && alertChangePayloadSchema.safeParse(e.payload).data?.alert.subject.id === device,
+      refetchOn: (e) => changePayloadOf(e, 'alert.*')?.alert.subject.id === device,
       missingIsUnavailable: true,
     },
   );
