@@ -24,7 +24,7 @@ export interface InsertedTelemetry {
  * The ingest's hot write: a whole batch at once, idempotent on (device_id, msg_id).
  *
  * A batch goes by COPY, PostgreSQL's bulk write: about half the database CPU per row of the
- * INSERT below (no plan, no speculative insertion per row), in batches of 10 rows as of 5,000.
+ * INSERT below (no plan, no speculative insertion per row), whether a batch holds 10 rows or 5,000.
  * COPY has no ON CONFLICT, and repeats are rare (a redelivered session, a device sending again),
  * so a batch holding one is refused whole and written again by telemetryInsert, which absorbs
  * the repeats and names them; for REPEATS_QUIET_MS after that every batch takes telemetryInsert
@@ -109,11 +109,9 @@ export function copyTimestamp(ts: number): string {
 }
 
 /**
- * The statement of a batch COPY refused (it absorbs and names the repeats): the rows
- * of the batch that the insert did not return, found by one hash anti-join
- * (tests/integration/telemetry-insert.test.ts checks the plan). It is also the jsonb INSERT of
- * #18's baseline pipeline (bench/ingest-per-message.ts). The repeats are the batch's rows that the insert did not
- * return, found by one hash anti-join (tests/integration/telemetry-insert.test.ts checks the plan).
+ * The statement of a batch COPY refused: it absorbs the repeats and names them, the batch's rows
+ * that the insert did not return, found by one hash anti-join (tests/integration/telemetry-insert.test.ts
+ * checks the plan). It is also the jsonb INSERT of #18's baseline pipeline (bench/ingest-per-message.ts).
  */
 export function telemetryInsert(rows: TelemetryRow[], table = 'telemetry') {
   return sql<{ device_id: string | null; msg_id: string | null; inserted: number | null }>`
